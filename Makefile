@@ -1,0 +1,49 @@
+# Two set-up commands on a fresh machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO   := .demo
+
+.PHONY: demo test lint typecheck contracts unit venv i18n bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Build a fictitious county bureau in a fresh demo vault and open the TUI on it.
+demo: $(STAMP)
+	rm -rf $(DEMO)
+	mkdir -p $(DEMO) && chmod 700 $(DEMO)
+	$(BIN)/counselor-tui --vault $(DEMO)/demo.db demo --size county --seed 1
+
+## The whole suite: import contracts, lint, types, tests (unit, functional, snapshots, security, e2e).
+test: $(STAMP)
+	./.ci/system-deps
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## Recompile the gettext catalogs (.po -> .mo) after editing translations.
+i18n: $(STAMP)
+	$(BIN)/python -m counselor_tui.i18n_tools compile
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(DEMO) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

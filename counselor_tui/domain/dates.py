@@ -309,6 +309,8 @@ _DAY_WORDS: dict[str, int] = {
     "大后天": 3,
 }
 
+# spreadsheet exports write date cells as "1985/3/12 0:00" or "1985-03-12T00:00:00"
+_MIDNIGHT_RE = re.compile(r"(?<=\d)[ T]0?0:00(?::00(?:\.0+)?)?\Z")
 _SEP3_RE = re.compile(r"(\d+) ?([-/.]) ?(\d+) ?\2 ?(\d+)")
 _SEP2_RE = re.compile(r"(\d{1,2}) ?[-/.] ?(\d{1,2})")
 _DIGITS_RE = re.compile(r"\d+")
@@ -343,6 +345,7 @@ def _absolute(s: str, today: date, text: str) -> date | None:
 
     Raises :class:`DateParseError` for a recognised but impossible or ambiguous date.
     """
+    s = _MIDNIGHT_RE.sub("", s)
     word = _DAY_WORDS.get(s.lower())
     if word is not None:
         return _shift(today, text, days=word)
@@ -414,7 +417,10 @@ def parse_date(text: str, today: date) -> date:
     * no year (= today's year): ``11月3日``, ``十一月三号``, ``11-03``, ``11/3``, ``11.3``;
       ``今年``/``去年``/``明年``/``前年``/``后年`` + ``11月3日``;
     * no month (= today's month): ``3日``, ``3号``; ``本月5日``, ``上个月5号``, ``下月5日``;
-      month end: ``月底``/``月末``, ``本月底``, ``下月底``, ``上个月末``.
+      month end: ``月底``/``月末``, ``本月底``, ``下月底``, ``上个月末``;
+    * a trailing midnight as spreadsheets export date cells (``1985/3/12 0:00``,
+      ``1985-03-12T00:00:00``) is ignored; any other time is refused (use
+      :func:`parse_datetime`).
 
     ``today`` anchors the relative forms (a datetime is reduced to its date). Returns a
     :class:`datetime.date`. Raises :class:`DateParseError` (translated) for anything else,

@@ -615,6 +615,14 @@ class _Builder:
     def fail(self, fault: str, path: KeyPath, index: int | None = None) -> DefinitionError:
         return DefinitionError(fault, self.lines.line_of(path, index))
 
+    def wrong_type(
+        self, key: str, kind: str, path: KeyPath, index: int | None = None
+    ) -> DefinitionError:
+        expected = _(_TYPE_NAMES[kind])
+        return self.fail(
+            _("'{key}' must be {expected}.").format(key=key, expected=expected), path, index
+        )
+
     def keys(self, table: Mapping[str, Any], path: KeyPath, allowed: set[str]) -> None:
         for key in table:
             if key not in allowed:
@@ -635,10 +643,7 @@ class _Builder:
             return default
         value = table[key]
         if not _is_kind(value, kind):
-            raise self.fail(
-                _("'{key}' must be {expected}.").format(key=key, expected=_(_TYPE_NAMES[kind])),
-                (*path, key),
-            )
+            raise self.wrong_type(key, kind, (*path, key))
         return value
 
     def item_list(
@@ -670,13 +675,7 @@ class _Builder:
 
     def threshold(self, raw: Any, path: KeyPath, index: int | None = None) -> Threshold:
         if isinstance(raw, bool):
-            raise self.fail(
-                _("'{key}' must be {expected}.").format(
-                    key=str(path[-1]), expected=_(_TYPE_NAMES["threshold"])
-                ),
-                path,
-                index,
-            )
+            raise self.wrong_type(str(path[-1]), "threshold", path, index)
         if isinstance(raw, int | float):
             return Threshold(float(raw))
         if isinstance(raw, str):
@@ -687,13 +686,7 @@ class _Builder:
                     raise self.fail(_("Unknown setting '{name}'.").format(name=name), path, index)
                 offset = float(amount) if amount else 0.0
                 return Threshold(-offset if sign == "-" else offset, name)
-        raise self.fail(
-            _("'{key}' must be {expected}.").format(
-                key=str(path[-1]), expected=_(_TYPE_NAMES["threshold"])
-            ),
-            path,
-            index,
-        )
+        raise self.wrong_type(str(path[-1]), "threshold", path, index)
 
     def response_threshold(self, raw: int, path: KeyPath) -> int:
         if not self.response_min <= raw <= self.response_max:
@@ -825,9 +818,7 @@ class _Builder:
         for name, spec in table.items():
             path: KeyPath = ("settings", name)
             if not isinstance(spec, dict):
-                raise self.fail(
-                    _("'{key}' must be {expected}.").format(key=name, expected=_("a table")), path
-                )
+                raise self.wrong_type(name, "table", path)
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                 raise self.fail(_("Bad setting name '{name}'.").format(name=name), path)
             self.keys(spec, path, {"default", "min", "max", "integer", "label_zh", "label_en"})
@@ -861,10 +852,7 @@ class _Builder:
         for index, table in enumerate(tables):
             path: KeyPath = ("items", index)
             if not isinstance(table, dict):
-                raise self.fail(
-                    _("'{key}' must be {expected}.").format(key="items", expected=_("a table")),
-                    ("items",),
-                )
+                raise self.wrong_type("items", "table", ("items",), index)
             self.keys(table, path, {"number", "text_zh", "text_en"})
             number = self.get(table, path, "number", "int")
             self.check_item(number, (*path, "number"))
@@ -895,10 +883,7 @@ class _Builder:
         for index, table in enumerate(tables):
             path: KeyPath = ("subscales", index)
             if not isinstance(table, dict):
-                raise self.fail(
-                    _("'{key}' must be {expected}.").format(key="subscales", expected=_("a table")),
-                    ("subscales",),
-                )
+                raise self.wrong_type("subscales", "table", ("subscales",), index)
             self.keys(table, path, {"name", "label_zh", "label_en", "items", "aggregation"})
             name = self.get(table, path, "name", "str")
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name in _BASE_NAMES:
@@ -1010,12 +995,7 @@ class _Builder:
         for index, table in enumerate(tables):
             path: KeyPath = ("critical_items", index)
             if not isinstance(table, dict):
-                raise self.fail(
-                    _("'{key}' must be {expected}.").format(
-                        key="critical_items", expected=_("a table")
-                    ),
-                    ("critical_items",),
-                )
+                raise self.wrong_type("critical_items", "table", ("critical_items",), index)
             self.keys(table, path, {"item", "threshold", "topic_zh", "topic_en"})
             item = self.get(table, path, "item", "int")
             self.check_item(item, (*path, "item"))
@@ -1061,13 +1041,7 @@ class _Builder:
         for index, entry in enumerate(raw):
             cpath: KeyPath = ("screen", "conditions", index)
             if not isinstance(entry, dict):
-                raise self.fail(
-                    _("'{key}' must be {expected}.").format(
-                        key="conditions", expected=_("a table")
-                    ),
-                    ("screen", "conditions"),
-                    index,
-                )
+                raise self.wrong_type("conditions", "table", ("screen", "conditions"), index)
             conditions.append(self.condition(entry, cpath, positive, derived_names))
         return ScreenRule(cast(Literal["any", "all"], combine), tuple(conditions))
 
@@ -1157,10 +1131,7 @@ class _Builder:
         for index, entry in enumerate(raw):
             cpath: KeyPath = ("diagnosis", "clusters", index)
             if not isinstance(entry, dict):
-                raise self.fail(
-                    _("'{key}' must be {expected}.").format(key="clusters", expected=_("a table")),
-                    (*path, "clusters"),
-                )
+                raise self.wrong_type("clusters", "table", (*path, "clusters"), index)
             self.keys(entry, cpath, {"subscale", "items", "min_endorsed"})
             if "subscale" in entry:
                 name = self.get(entry, cpath, "subscale", "str")
@@ -1195,9 +1166,7 @@ class _Builder:
         for name, spec in table.items():
             path: KeyPath = ("derived", name)
             if not isinstance(spec, dict):
-                raise self.fail(
-                    _("'{key}' must be {expected}.").format(key=name, expected=_("a table")), path
-                )
+                raise self.wrong_type(name, "table", path)
             if name in allowed or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                 raise self.fail(_("Bad derived-value name '{name}'.").format(name=name), path)
             self.keys(spec, path, {"expression", "label_zh", "label_en"})
@@ -1232,9 +1201,7 @@ class _Builder:
                     path,
                 )  # fmt: skip
             if not isinstance(spec, dict):
-                raise self.fail(
-                    _("'{key}' must be {expected}.").format(key=name, expected=_("a table")), path
-                )
+                raise self.wrong_type(name, "table", path)
             self.keys(spec, path, {"mean", "sd"})
             sd = self.get(spec, path, "sd", "number", None)
             if sd is not None and sd <= 0:

@@ -1,71 +1,11 @@
 """Screening instruments as data (DESIGN §7.1): definitions, validation and scoring.
 
-See :mod:`counselor_tui.domain.instruments.engine` for the definition format and the rules;
-the built-in definitions live in ``definitions/*.toml``.
+Re-exports the public API of :mod:`counselor_tui.domain.instruments.engine` (its
+``__all__``), which documents the definition format and the rules; the built-in definitions
+live in ``definitions/*.toml``.
 """
 
 from __future__ import annotations
 
-from counselor_tui.domain.instruments.engine import (
-    Band,
-    CriticalItem,
-    DefinitionError,
-    Derived,
-    Diagnosis,
-    DiagnosisCluster,
-    InstrumentDefinition,
-    InstrumentError,
-    Item,
-    MissingRule,
-    Norm,
-    NormComparison,
-    ResponseError,
-    ScoreResult,
-    ScreenCondition,
-    ScreenRule,
-    SettingError,
-    SettingSpec,
-    Source,
-    Subscale,
-    Threshold,
-    UnknownInstrumentError,
-    builtin,
-    builtin_codes,
-    load_definition,
-    parse_responses,
-    response_for_key,
-    score,
-    scored_value,
-)
-
-__all__ = [
-    "Band",
-    "CriticalItem",
-    "DefinitionError",
-    "Derived",
-    "Diagnosis",
-    "DiagnosisCluster",
-    "InstrumentDefinition",
-    "InstrumentError",
-    "Item",
-    "MissingRule",
-    "Norm",
-    "NormComparison",
-    "ResponseError",
-    "ScoreResult",
-    "ScreenCondition",
-    "ScreenRule",
-    "SettingError",
-    "SettingSpec",
-    "Source",
-    "Subscale",
-    "Threshold",
-    "UnknownInstrumentError",
-    "builtin",
-    "builtin_codes",
-    "load_definition",
-    "parse_responses",
-    "response_for_key",
-    "score",
-    "scored_value",
-]
+from counselor_tui.domain.instruments.engine import *  # noqa: F403
+from counselor_tui.domain.instruments.engine import __all__ as __all__

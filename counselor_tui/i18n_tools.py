@@ -53,8 +53,9 @@ def load_fragments(lang: str) -> dict[str, str]:
         for message in catalog:
             if not message.id:
                 continue
-            key = message.id if isinstance(message.id, str) else message.id[0]
-            value = message.string if isinstance(message.string, str) else message.string[0]
+            key = message.id if isinstance(message.id, str) else str(message.id[0])
+            raw = message.string
+            value = raw if isinstance(raw, str) else (str(raw[0]) if raw else "")
             if key in merged and merged[key] != value and value:
                 raise ValueError(f"{path.name}: conflicting translation for {key!r}")
             if value or key not in merged:

@@ -484,6 +484,7 @@ class _Network:
     values: tuple[int, ...]
     arcs: tuple[tuple[int, int], ...]
     margin: tuple[bool, ...]
+    n_nodes: int
 
 
 def _table_network(table: CountTable) -> _Network:
@@ -501,6 +502,7 @@ def _table_network(table: CountTable) -> _Network:
         tuple(table.value(ref) for ref in refs),
         tuple(arcs),
         tuple(ref.is_margin for ref in refs),
+        n_rows + n_cols + 2,
     )
 
 
@@ -513,6 +515,7 @@ def _series_network(series: CountSeries) -> _Network:
         (*series.counts, series.total),
         tuple(arcs),
         tuple(ref.row is None for ref in refs),
+        2,
     )
 
 
@@ -527,110 +530,148 @@ def _bounds(value: int, status: CellStatus, model: Intruder, k: int) -> tuple[in
     return -(10**18), None  # LINEAR: not used by the heuristic
 
 
-_Cost = tuple[int, int, int]
-_ZERO_COST: Final[_Cost] = (0, 0, 0)
+class _Residual:
+    """The residual graph of a network under one intruder model, for cycle searches.
 
-
-def _cheapest_path(
-    net: _Network,
-    status: list[CellStatus],
-    model: Intruder,
-    k: int,
-    exclude: int,
-    start: int,
-    goal: int,
-) -> tuple[_Cost, list[int]] | None:
-    """Dijkstra from ``start`` to ``goal`` over the residual graph of the candidate arcs.
-
-    A suppressed arc costs nothing; a published non-zero arc costs ``(margin, value, 1)``.
-    An arc can be walked forwards if one more unit fits its bounds, backwards if one less does.
-    Returns the cost and the arcs of the path, or ``None`` when ``goal`` is unreachable.
+    Every non-zero arc is a candidate: a primary arc with the bounds of ``<k``, any other with
+    those of a complementary cell (its bounds do not change when it is suppressed, so the graph
+    is built once). An arc appears forwards (tail → head) if one more unit fits its bounds and
+    backwards (head → tail) if one less does. Suppressing a cell only changes its cost.
     """
-    n_nodes = 1 + max((max(a) for a in net.arcs), default=0)
-    adjacency: list[list[tuple[int, int, _Cost]]] = [[] for _ in range(n_nodes)]
-    for e, (tail, head) in enumerate(net.arcs):
-        value = net.values[e]
-        if e == exclude or value == 0:
-            continue
-        if status[e] is CellStatus.PUBLISHED:
-            cost: _Cost = (int(net.margin[e]), value, 1)
-            lo, hi = _bounds(value, CellStatus.COMPLEMENTARY, model, k)
-        else:
-            cost = _ZERO_COST
-            lo, hi = _bounds(value, status[e], model, k)
+
+    def __init__(self, net: _Network, k: int, model: Intruder) -> None:
+        self.net = net
+        self.k = k
+        self.model = model
+        self.adjacency: list[list[tuple[int, int]]] = [[] for _ in range(net.n_nodes)]
+        self.hidden: list[list[tuple[int, int]]] = [[] for _ in range(net.n_nodes)]
+        self.ranges: list[tuple[int, int | None]] = []
+        for e, value in enumerate(net.values):
+            status = CellStatus.PRIMARY if 1 <= value < k else CellStatus.COMPLEMENTARY
+            self.ranges.append(_bounds(value, status, model, k))
+            if value > 0:
+                self._add_edges(self.adjacency, e)
+                if status is CellStatus.PRIMARY:
+                    self._add_edges(self.hidden, e)
+
+    def _add_edges(self, adjacency: list[list[tuple[int, int]]], e: int) -> None:
+        tail, head = self.net.arcs[e]
+        value = self.net.values[e]
+        lo, hi = self.ranges[e]
         if hi is None or value + 1 <= hi:
-            adjacency[tail].append((head, e, cost))
+            adjacency[tail].append((head, e))
         if value - 1 >= lo:
-            adjacency[head].append((tail, e, cost))
-    dist: dict[int, _Cost] = {start: _ZERO_COST}
-    previous: dict[int, tuple[int, int]] = {}
-    done: set[int] = set()
-    heap: list[tuple[_Cost, int]] = [(_ZERO_COST, start)]
-    while heap:
-        d, node = heapq.heappop(heap)
-        if node in done:
-            continue
-        done.add(node)
-        if node == goal:
-            path: list[int] = []
-            while node != start:
-                node, arc = previous[node]
-                path.append(arc)
-            return d, path[::-1]
-        for nxt, arc, cost in adjacency[node]:
-            candidate = (d[0] + cost[0], d[1] + cost[1], d[2] + cost[2])
-            if nxt not in dist or candidate < dist[nxt]:
-                dist[nxt] = candidate
-                previous[nxt] = (node, arc)
-                heapq.heappush(heap, (candidate, nxt))
-    return None
+            adjacency[head].append((tail, e))
 
+    def mark_suppressed(self, e: int) -> None:
+        """Record that arc ``e`` became a complementary suppression."""
+        self._add_edges(self.hidden, e)
 
-def _cheapest_protection(
-    net: _Network, status: list[CellStatus], model: Intruder, k: int, s: int
-) -> list[int] | None:
-    """Published arcs to suppress so that ``s`` lies on a pushable cycle (``[]``: already does).
+    def _hidden_path_exists(self, exclude: int, start: int, goal: int) -> bool:
+        seen = {start}
+        stack = [start]
+        while stack:
+            node = stack.pop()
+            for nxt, arc in self.hidden[node]:
+                if arc == exclude or nxt in seen:
+                    continue
+                if nxt == goal:
+                    return True
+                seen.add(nxt)
+                stack.append(nxt)
+        return False
 
-    ``None`` when no cycle exists even if every non-zero cell were suppressed.
-    """
-    value = net.values[s]
-    lo, hi = _bounds(value, status[s], model, k)
-    tail, head = net.arcs[s]
-    directions: list[tuple[int, int]] = []
-    if hi is None or value + 1 <= hi:
-        directions.append((head, tail))  # push one more unit through s
-    if value - 1 >= lo:
-        directions.append((tail, head))  # push one unit less through s
-    best: tuple[_Cost, list[int]] | None = None
-    for start, goal in directions:
-        found = _cheapest_path(net, status, model, k, s, start, goal)
-        if found is not None and (best is None or found[0] < best[0]):
-            best = found
-    if best is None:
+    def cheapest_path(
+        self, cost: list[int], exclude: int, start: int, goal: int
+    ) -> list[int] | None:
+        """Dijkstra from ``start`` to ``goal`` avoiding arc ``exclude``; the arcs, or ``None``."""
+        adjacency = self.adjacency
+        dist: dict[int, int] = {start: 0}
+        previous: dict[int, tuple[int, int]] = {}
+        done: set[int] = set()
+        heap: list[tuple[int, int]] = [(0, start)]
+        while heap:
+            d, node = heapq.heappop(heap)
+            if node in done:
+                continue
+            if node == goal:
+                path: list[int] = []
+                while node != start:
+                    node, arc = previous[node]
+                    path.append(arc)
+                return path[::-1]
+            done.add(node)
+            for nxt, arc in adjacency[node]:
+                if arc == exclude or nxt in done:
+                    continue
+                candidate = d + cost[arc]
+                known = dist.get(nxt)
+                if known is None or candidate < known:
+                    dist[nxt] = candidate
+                    previous[nxt] = (node, arc)
+                    heapq.heappush(heap, (candidate, nxt))
         return None
-    return [e for e in best[1] if status[e] is CellStatus.PUBLISHED]
+
+    def protection(self, cost: list[int], s: int) -> list[int] | None:
+        """Arcs whose suppression puts ``s`` on a pushable cycle at least cost (``[]``: none
+        needed); ``None`` when no cycle exists even with every non-zero cell suppressed."""
+        value = self.net.values[s]
+        lo, hi = self.ranges[s]
+        tail, head = self.net.arcs[s]
+        up = hi is None or value + 1 <= hi
+        down = value - 1 >= lo
+        if (up and self._hidden_path_exists(s, head, tail)) or (
+            down and self._hidden_path_exists(s, tail, head)
+        ):
+            return []
+        best: tuple[int, list[int]] | None = None
+        if up:  # push one more unit through s
+            found = self.cheapest_path(cost, s, head, tail)
+            if found is not None:
+                best = (sum(cost[e] for e in found), found)
+        if down:  # push one unit less through s
+            found = self.cheapest_path(cost, s, tail, head)
+            if found is not None:
+                total = sum(cost[e] for e in found)
+                if best is None or total < best[0]:
+                    best = (total, found)
+        if best is None:
+            return None
+        return [e for e in best[1] if cost[e] > 0]
 
 
 def _protect(net: _Network, k: int) -> list[CellStatus]:
     status = [
         CellStatus.PRIMARY if 1 <= value < k else CellStatus.PUBLISHED for value in net.values
     ]
-    hopeless: set[tuple[Intruder, int]] = set()  # cells no pattern protects under MARKERS
+    # Lexicographic cost (is a margin, value, 1) packed into one integer.
+    base = 2 * sum(net.values) + len(net.values) + 1
+    cost = [
+        0 if st is not CellStatus.PUBLISHED else (int(m) * base + v) * base + 1
+        for st, m, v in zip(status, net.margin, net.values, strict=True)
+    ]
+    searches = [_Residual(net, k, Intruder.MARKERS), _Residual(net, k, Intruder.POSITIVE)]
+    hopeless: set[int] = set()  # cells no pattern protects under MARKERS
     changed = True
     while changed:  # cells added for POSITIVE must then be protected under MARKERS too
         changed = False
-        for model in (Intruder.MARKERS, Intruder.POSITIVE):
+        for search in searches:
             for s in range(len(status)):
-                if status[s] is CellStatus.PUBLISHED or (model, s) in hopeless:
+                if status[s] is CellStatus.PUBLISHED:
                     continue
-                added = _cheapest_protection(net, status, model, k, s)
+                if search.model is Intruder.MARKERS and s in hopeless:
+                    continue
+                added = search.protection(cost, s)
                 if added is None:
-                    if model is Intruder.POSITIVE:  # pragma: no cover - impossible, see doc
+                    if search.model is Intruder.POSITIVE:  # pragma: no cover - see module doc
                         raise RuntimeError("no complementary pattern exists for a hidden cell")
-                    hopeless.add((model, s))
+                    hopeless.add(s)
                     continue
                 for e in added:
                     status[e] = CellStatus.COMPLEMENTARY
+                    cost[e] = 0
+                    for other in searches:
+                        other.mark_suppressed(e)
                     changed = True
     return status
 
@@ -724,10 +765,12 @@ def _linearly_determined(matrix: list[list[Fraction]], n: int) -> set[int]:
         rows[r], rows[found] = rows[found], rows[r]
         pivot = rows[r][c]
         rows[r] = [x / pivot for x in rows[r]]
+        nonzero = [(j, x) for j, x in enumerate(rows[r]) if x != 0]
         for i in range(len(rows)):
             factor = rows[i][c]
             if i != r and factor != 0:
-                rows[i] = [a - factor * b for a, b in zip(rows[i], rows[r], strict=True)]
+                for j, x in nonzero:
+                    rows[i][j] -= factor * x
         pivots.append((r, c))
         r += 1
     return {c for (i, c) in pivots if all(rows[i][j] == 0 for j in range(n) if j != c)}
@@ -748,10 +791,12 @@ class _Tableau:
         if p != 1:
             row = [x / p for x in row]
             self.rows[r] = row
+        nonzero = [(j, x) for j, x in enumerate(row) if x != 0]
         for i, other in enumerate(self.rows):
             factor = other[c]
             if i != r and factor != 0:
-                self.rows[i] = [a - factor * b for a, b in zip(other, row, strict=True)]
+                for j, x in nonzero:
+                    other[j] -= factor * x
         self.basis[r] = c
 
     def step(self, cost: Mapping[int, Fraction]) -> str:
@@ -938,20 +983,43 @@ def audit(
         if any(row):
             matrix.append(row)
             rhs.append(b)
-    determined = _linearly_determined(matrix, n)
-    if intruder is not Intruder.LINEAR:
-        lo: list[int] = []
-        hi: list[int | None] = []
-        for ref in unknown:
-            low, high = _bounds(truth[ref], suppressed.at(ref).status, intruder, k)
-            lo.append(low)
-            hi.append(high)
-        determined |= _bounded_constant(
-            matrix,
-            rhs,
-            lo,
-            hi,
-            [truth[ref] for ref in unknown],
-            [u for u in range(n) if u not in determined],
-        )
+    values = [truth[ref] for ref in unknown]
+    ranges = [_bounds(truth[ref], suppressed.at(ref).status, intruder, k) for ref in unknown]
+    determined: set[int] = set()
+    for columns, rows in _components(matrix, n):  # independent sub-systems, solved apart
+        sub = [[matrix[i][u] for u in columns] for i in rows]
+        found = _linearly_determined(sub, len(columns))
+        if intruder is not Intruder.LINEAR:
+            found |= _bounded_constant(
+                sub,
+                [rhs[i] for i in rows],
+                [ranges[u][0] for u in columns],
+                [ranges[u][1] for u in columns],
+                [values[u] for u in columns],
+                [p for p in range(len(columns)) if p not in found],
+            )
+        determined.update(columns[p] for p in found)
     return [unknown[u] for u in sorted(determined)]
+
+
+def _components(matrix: list[list[Fraction]], n: int) -> list[tuple[list[int], list[int]]]:
+    """Split unknowns ``0..n-1`` into groups linked by shared equations: ``(columns, rows)``."""
+    parent = list(range(n))
+
+    def find(u: int) -> int:
+        while parent[u] != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+    for row in matrix:
+        used = [u for u in range(n) if row[u] != 0]
+        for u in used[1:]:
+            parent[find(u)] = find(used[0])
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    for u in range(n):
+        groups.setdefault(find(u), ([], []))[0].append(u)
+    for i, row in enumerate(matrix):
+        first = next(u for u in range(n) if row[u] != 0)
+        groups[find(first)][1].append(i)
+    return list(groups.values())

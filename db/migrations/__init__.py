@@ -1,0 +1,80 @@
+"""Numbered schema migrations and their runner (``schema_version`` table).
+
+Each migration is a module ``mNNNN_<name>.py`` with ``NAME`` and ``up(conn)`` holding frozen
+SQL. :func:`migrate` applies the missing ones in order inside one ``BEGIN IMMEDIATE``
+transaction, so an upgrade either completes or leaves the vault as it was; a vault whose
+schema is newer than this program is refused (:class:`SchemaTooNewError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from db.migrations import m0001_initial, m0002_search
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A numbered migration: version, name, and the function applying it to a connection."""
+
+    version: int
+    name: str
+    up: Callable[[Any], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, m0001_initial.NAME, m0001_initial.up),
+    Migration(2, m0002_search.NAME, m0002_search.up),
+)
+CURRENT_VERSION = MIGRATIONS[-1].version
+
+
+class SchemaTooNewError(Exception):
+    """The vault was written by a newer program (its schema version is higher than ours)."""
+
+    def __init__(self, found: int, supported: int) -> None:
+        super().__init__(f"schema version {found} is newer than supported {supported}")
+        self.found = found
+        self.supported = supported
+
+
+def schema_version(conn: Any) -> int:
+    """The highest applied migration of the database on ``conn`` (0 for an empty database)."""
+    row = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'"
+    ).fetchone()
+    if row is None:
+        return 0
+    value = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+    return int(value or 0)
+
+
+def migrate(conn: Any, applied_at: str, target: int | None = None) -> list[int]:
+    """Apply every missing migration up to ``target`` (default: all) in one transaction.
+
+    ``conn`` is a DB-API connection in autocommit mode; ``applied_at`` the ISO timestamp
+    recorded per migration. Returns the versions applied (empty when up to date). Raises
+    :class:`SchemaTooNewError` for a newer vault; any error rolls the whole upgrade back.
+    """
+    goal = CURRENT_VERSION if target is None else target
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = schema_version(conn)
+        if found > CURRENT_VERSION:
+            raise SchemaTooNewError(found, CURRENT_VERSION)
+        applied = []
+        for migration in MIGRATIONS:
+            if found < migration.version <= goal:
+                migration.up(conn)
+                conn.execute(
+                    "INSERT INTO schema_version(version, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.name, applied_at),
+                )
+                applied.append(migration.version)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return applied

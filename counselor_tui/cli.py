@@ -1,0 +1,101 @@
+"""Command line of counselor-tui (DESIGN §9): the TUI, and every headless command.
+
+``counselor-tui [--vault PATH] [--user NAME] [--passphrase-file FILE] [--lang zh|en]
+[COMMAND …]``. Without a command the TUI opens. Global options come before the command.
+Exit codes: 0 ok, 1 failure, 2 bad input / wrong passphrase / refused. Passphrases come from
+the terminal, or from the first line of a file (``--passphrase-file``), never from argv.
+Messages go to stderr, results to stdout. No traceback is shown (it could carry data) unless
+``COUNSELOR_TUI_DEBUG=1``.
+
+Each command's handler lives in :mod:`counselor_tui.commands` (one module per area).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from counselor_tui import __version__
+from counselor_tui.commands import common
+from counselor_tui.i18n import _, set_language
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command of DESIGN §9."""
+    from counselor_tui.commands import (
+        data_imports,
+        demo,
+        score,
+        submissions,
+        users,
+        vaultcmd,
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="counselor-tui",
+        description=_("Encrypted tool for the bureau's psychological counselors."),
+    )
+    parser.add_argument("--version", action="version", version=f"counselor-tui {__version__}")
+    parser.add_argument("--vault", metavar="PATH",
+                        help=_("vault database file (its key slots are PATH.keys)"))
+    parser.add_argument("--user", metavar="NAME", help=_("user name"))
+    parser.add_argument("--passphrase-file", metavar="FILE",
+                        help=_("read the passphrase from the first line of FILE"))
+    parser.add_argument("--lang", choices=("zh", "en"), help=_("interface language"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (vaultcmd, users, demo, score, data_imports, submissions):
+        module.register(sub)
+    return parser
+
+
+def _language_from_argv(argv: Sequence[str]) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (also used by ``python -m``)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    lang = _language_from_argv(args_list)
+    try:
+        set_language(lang if lang in ("zh", "en") else None)
+    except ValueError:
+        set_language("zh")
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            return common.open_tui(args)
+        code: int = handler(args)
+        return code
+    except common.CommandError as exc:
+        common.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        common.error(_("Interrupted; nothing more was written."))
+        return 1
+    except Exception as exc:
+        from counselor_tui.services.errors import ServiceError
+
+        if isinstance(exc, ServiceError):
+            common.error(str(exc))
+            return exc.exit_code
+        if os.environ.get("COUNSELOR_TUI_DEBUG") == "1":
+            traceback.print_exc()
+        common.error(
+            _("Unexpected error ({kind}); the operation was not completed.").format(
+                kind=type(exc).__name__)
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

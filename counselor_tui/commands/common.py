@@ -1,0 +1,130 @@
+"""Shared pieces of the command handlers: paths, passphrases, unlocking, output."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from pathlib import Path
+
+from counselor_tui import paths
+from counselor_tui.i18n import _
+from counselor_tui.services.context import SystemClock, VaultSession
+
+
+class CommandError(Exception):
+    """A refusal by the command line itself (bad options); exit code 2 unless given."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def error(message: str) -> None:
+    """Print a message to stderr (one line, no traceback)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def info(message: str) -> None:
+    """Print a progress or notice line to stderr (stdout stays for results)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def vault_path(args: argparse.Namespace) -> Path:
+    """``--vault`` or the platform default vault path."""
+    return Path(args.vault).expanduser() if args.vault else paths.default_vault()
+
+
+def read_secret_file(path: str) -> str:
+    """The first line of ``path`` without its line ending; :class:`CommandError` if unreadable."""
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            line = fh.readline()
+    except OSError as exc:
+        raise CommandError(
+            _("Cannot read the passphrase file {path} ({error}).").format(
+                path=path, error=exc.strerror or type(exc).__name__)
+        ) from None
+    except UnicodeDecodeError:
+        raise CommandError(_("The passphrase file {path} is not UTF-8 text.").format(
+            path=path)) from None
+    return line.rstrip("\r\n")
+
+
+def read_secret(file: str | None, prompt: str, *, confirm: bool = False) -> str:
+    """A secret from ``file`` (first line) or typed at the terminal (twice if ``confirm``).
+
+    Raises :class:`CommandError` when no file is given and there is no terminal, or the two
+    typed values differ.
+    """
+    if file:
+        return read_secret_file(file)
+    if not sys.stdin.isatty():
+        raise CommandError(
+            _("No terminal to type the passphrase: give it with --passphrase-file FILE."))
+    first = getpass.getpass(prompt)
+    if confirm:
+        second = getpass.getpass(_("Again: "))
+        if first != second:
+            raise CommandError(_("The two entries differ; nothing was changed."))
+    return first
+
+
+def username(args: argparse.Namespace) -> str:
+    """``--user``, or typed at the terminal; :class:`CommandError` without either."""
+    if args.user:
+        return str(args.user)
+    if sys.stdin.isatty():
+        return input(_("User name: ")).strip()
+    raise CommandError(_("Give the user name with --user NAME."))
+
+
+def kdf_seconds() -> float:
+    """Target seconds per key derivation for slots created by this run."""
+    return paths.kdf_target_seconds()
+
+
+def unlock(args: argparse.Namespace, *, action: str = "login") -> VaultSession:
+    """Unlock the vault of ``args`` as ``--user``; waits out a failed-attempt delay first."""
+    from counselor_tui.services import vault
+    from counselor_tui.services.errors import Throttled
+
+    path = vault_path(args)
+    user = username(args)
+    secret = read_secret(args.passphrase_file, _("Passphrase: "))
+    clock = SystemClock()
+    for _attempt in range(2):
+        try:
+            return vault.unlock(path, user, secret, clock=clock, state_dir=paths.state_dir(),
+                                action=action)
+        except Throttled as exc:
+            info(str(exc))
+            time.sleep(exc.wait_seconds)
+    return vault.unlock(path, user, secret, clock=clock, state_dir=paths.state_dir(),
+                        action=action)
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write ``text`` to a new file readable by the owner only (mode 0600), atomically."""
+    from db.vault import write_atomic
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, text.encode("utf-8"), mode=0o600)
+
+
+def open_tui(args: argparse.Namespace) -> int:
+    """Open the Textual interface (imported lazily: headless commands never load textual)."""
+    try:
+        from counselor_tui.ui.app import run_app  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        error(_("The interface is not available yet: create a vault with "
+                "'counselor-tui init --bureau NAME --admin USER'."))
+        return 1
+    return int(run_app(args))
+
+
+def env_flag(name: str) -> bool:
+    """True when environment variable ``name`` is set to 1/true/yes."""
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")

@@ -1,0 +1,89 @@
+"""``users add|disable|passwd|list`` (DESIGN §9)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from counselor_tui.commands import common
+from counselor_tui.i18n import _
+from counselor_tui.services import accounts, vault
+
+
+def register(sub: Any) -> None:
+    """Add ``users …`` to the sub-parser collection ``sub``."""
+    p = sub.add_parser("users", help=_("manage accounts"))
+    users = p.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+
+    a = users.add_parser("add", help=_("create an account"))
+    a.add_argument("name", help=_("user name"))
+    a.add_argument("--role", required=True,
+                   choices=("counselor", "coordinator", "auditor", "admin"))
+    a.add_argument("--display-name", help=_("name shown in the interface"))
+    a.add_argument("--unit", metavar="CODE", help=_("unit code"))
+    a.add_argument("--new-passphrase-file", metavar="FILE",
+                   help=_("read the new account's passphrase from FILE"))
+    a.set_defaults(handler=cmd_add)
+
+    d = users.add_parser("disable", help=_("disable an account and remove its key slot"))
+    d.add_argument("name")
+    d.set_defaults(handler=cmd_disable)
+
+    w = users.add_parser("passwd", help=_("change a passphrase"))
+    w.add_argument("name")
+    w.add_argument("--new-passphrase-file", metavar="FILE",
+                   help=_("read the new passphrase from FILE"))
+    w.set_defaults(handler=cmd_passwd)
+
+    s = users.add_parser("list", help=_("list accounts"))
+    s.set_defaults(handler=cmd_list)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        new = common.read_secret(args.new_passphrase_file,
+                                 _("Passphrase for the new account: "), confirm=True)
+        info = accounts.add_user(vs, args.name, args.role, new, display_name=args.display_name,
+                                 unit_code=args.unit, kdf_seconds=common.kdf_seconds())
+    finally:
+        vault.lock(vs, "quit")
+    print(_("Account {user} created ({role}).").format(user=info.username, role=info.role))
+    return 0
+
+
+def cmd_disable(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        accounts.disable_user(vs, args.name)
+    finally:
+        vault.lock(vs, "quit")
+    print(_("Account {user} disabled; run 'counselor-tui rekey' so that old copies of the key "
+            "file stop working too.").format(user=args.name))
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        own = args.name == vs.actor.username
+        old = common.read_secret(args.passphrase_file, _("Passphrase: ")) if own else None
+        new = common.read_secret(args.new_passphrase_file, _("New passphrase: "), confirm=True)
+        accounts.change_passphrase(vs, args.name, new, old_passphrase=old,
+                                   kdf_seconds=common.kdf_seconds())
+    finally:
+        vault.lock(vs, "quit")
+    print(_("Passphrase of {user} changed.").format(user=args.name))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        rows = accounts.list_users(vs)
+    finally:
+        vault.lock(vs, "quit")
+    for row in rows:
+        state = _("active") if row.active else _("disabled")
+        print(f"{row.username}\t{row.role}\t{state}\t{row.unit_code or '-'}\t{row.display_name}")
+    return 0

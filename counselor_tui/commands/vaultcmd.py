@@ -1,0 +1,159 @@
+"""``init``, ``backup``, ``restore``, ``check``, ``rekey``, ``recover`` (DESIGN §5, §9)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from counselor_tui import paths
+from counselor_tui.commands import common
+from counselor_tui.i18n import _
+from counselor_tui.services import vault
+from counselor_tui.services.context import SystemClock
+
+
+def register(sub: Any) -> None:
+    """Add the vault commands to the sub-parser collection ``sub``."""
+    p = sub.add_parser("init", help=_("create a new vault"))
+    p.add_argument("--bureau", required=True, help=_("name of the bureau"))
+    p.add_argument("--admin", required=True, help=_("user name of the first admin"))
+    p.add_argument("--admin-name", help=_("display name of the first admin"))
+    p.add_argument("--recovery-code-out", metavar="FILE",
+                   help=_("write the recovery code to FILE (mode 0600) instead of showing it"))
+    p.add_argument("--timezone", default="Asia/Shanghai", help=_("bureau time zone"))
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("backup", help=_("write a verified encrypted backup"))
+    p.add_argument("--out", metavar="DIR", help=_("backup folder (default: beside the vault)"))
+    p.add_argument("--keep", type=int, help=_("generations to keep (default: setting, 10)"))
+    p.set_defaults(handler=cmd_backup)
+
+    p = sub.add_parser("restore", help=_("replace the vault with a verified backup"))
+    p.add_argument("backup", metavar="BACKUP", help=_("backup .db file (its .keys beside it)"))
+    p.set_defaults(handler=cmd_restore)
+
+    p = sub.add_parser("check", help=_("verify encryption, integrity and the audit chain"))
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("rekey", help=_("rotate the data key and reseal every slot"))
+    p.set_defaults(handler=cmd_rekey)
+
+    p = sub.add_parser("recover", help=_("open with the recovery code and set a new passphrase"))
+    p.add_argument("--recovery-code-file", metavar="FILE",
+                   help=_("read the recovery code from FILE"))
+    p.add_argument("--new-passphrase-file", metavar="FILE",
+                   help=_("read the new passphrase from FILE"))
+    p.add_argument("--recovery-code-out", metavar="FILE",
+                   help=_("write the new recovery code to FILE (mode 0600)"))
+    p.set_defaults(handler=cmd_recover)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create a vault; the recovery code goes to ``--recovery-code-out`` or the screen."""
+    path = common.vault_path(args)
+    if vault.vault_exists(path):
+        raise common.CommandError(
+            _("A vault already exists at {path}: open it, or choose another path.").format(
+                path=path))
+    out = Path(args.recovery_code_out) if args.recovery_code_out else None
+    if out is not None and out.exists():
+        raise common.CommandError(
+            _("{path} exists: the recovery code is never written over a file.").format(path=out))
+    secret = common.read_secret(args.passphrase_file, _("New passphrase: "), confirm=True)
+    created = vault.create_vault(
+        path, bureau=args.bureau, admin_username=args.admin, passphrase=secret,
+        clock=SystemClock(), admin_display_name=args.admin_name,
+        kdf_seconds=common.kdf_seconds(), timezone=args.timezone,
+    )
+    if out is not None:
+        common.write_private_file(out, created.recovery_code + "\n")
+        print(_("Vault created at {path}; recovery code written to {out}.").format(
+            path=created.path, out=out))
+    else:
+        print(_("Vault created at {path}.").format(path=created.path))
+        print(_("Recovery code (write it down and keep it sealed; it is shown only once):"))
+        print(created.recovery_code)
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back up the vault; prints the new backup's path."""
+    vs = common.unlock(args)
+    try:
+        out = Path(args.out) if args.out else paths.default_backup_dir(vs.path)
+        target = vault.backup(vs, out, args.keep)
+    finally:
+        vault.lock(vs, "quit")
+    print(_("Backup written: {path}").format(path=target))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup over the vault after verifying it."""
+    path = common.vault_path(args)
+    user = common.username(args)
+    secret = common.read_secret(args.passphrase_file, _("Passphrase: "))
+    kept = vault.restore(path, Path(args.backup), user, secret, clock=SystemClock(),
+                         state_dir=paths.state_dir())
+    print(_("Restored {backup} into {path}; the previous vault is kept as {kept}.").format(
+        backup=args.backup, path=path, kept=kept))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """One line per check; exit 0 only when everything passes."""
+    path = common.vault_path(args)
+    user = common.username(args)
+    secret = common.read_secret(args.passphrase_file, _("Passphrase: "))
+    result = vault.check_vault(path, user, secret, state_dir=paths.state_dir(),
+                               clock=SystemClock())
+    for line in result.lines:
+        if line.ok:
+            print(f"{line.name}: ok" + (f" {line.detail}" if line.detail not in ("", "ok") else ""))
+        elif line.pages:
+            pages = ", ".join(str(p) for p in line.pages)
+            print(f"{line.name}: FAILED " + _("damaged page(s): {pages}").format(pages=pages))
+        else:
+            print(f"{line.name}: FAILED {line.detail}")
+    if not result.ok:
+        common.error(_("The vault failed its checks: restore the latest good backup "
+                       "('counselor-tui restore FILE')."))
+        return 1
+    return 0
+
+
+def cmd_rekey(args: argparse.Namespace) -> int:
+    """Rotate the data key."""
+    vs = common.unlock(args)
+    try:
+        vault.rekey(vs)
+    finally:
+        vault.lock(vs, "quit")
+    print(_("The data key was rotated; every active account and the recovery code still "
+            "open the vault."))
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Open with the recovery code, give ``--user`` a new passphrase, issue a new code."""
+    path = common.vault_path(args)
+    user = common.username(args)
+    out = Path(args.recovery_code_out) if args.recovery_code_out else None
+    if out is not None and out.exists():
+        raise common.CommandError(
+            _("{path} exists: the recovery code is never written over a file.").format(path=out))
+    code = common.read_secret(args.recovery_code_file, _("Recovery code: "))
+    new = common.read_secret(args.new_passphrase_file, _("New passphrase: "), confirm=True)
+    vs, new_code = vault.recover(path, code, user, new, clock=SystemClock(),
+                                 state_dir=paths.state_dir(), kdf_seconds=common.kdf_seconds())
+    vault.lock(vs, "quit")
+    if out is not None:
+        common.write_private_file(out, new_code + "\n")
+        print(_("Passphrase of {user} reset; new recovery code written to {out}.").format(
+            user=user, out=out))
+    else:
+        print(_("Passphrase of {user} reset. New recovery code (the old one no longer works):")
+              .format(user=user))
+        print(new_code)
+    return 0

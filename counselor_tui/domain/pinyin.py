@@ -1,0 +1,57 @@
+"""Pinyin keys for searching Chinese names (DESIGN §4, §6 "search by pinyin initials").
+
+Built on pypinyin (``lazy_pinyin`` with ``Style.NORMAL`` and ``Style.FIRST_LETTER``).
+Heteronyms take pypinyin's most common reading, plus the common surname readings of
+:data:`SURNAME_READINGS` when the character is the first of the name (单 → shan, 曾 → zeng …).
+Latin letters and digits pass through lower-cased; other characters are dropped.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
+
+#: Surname readings that differ from the character's most common reading.
+SURNAME_READINGS = {
+    "单": "shan", "曾": "zeng", "解": "xie", "区": "ou", "仇": "qiu", "朴": "piao",
+    "查": "zha", "盖": "ge", "尉": "yu", "乐": "yue", "柏": "bai", "缪": "miao",
+    "翟": "zhai", "覃": "qin", "召": "shao", "祭": "zhai", "繁": "po", "员": "yun",
+    "种": "chong", "秘": "bi", "冼": "xian", "宓": "fu", "万": "wan", "沈": "shen",
+}
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    """Search keys of a name: full pinyin without spaces (``zhangsan``) and initials (``zs``)."""
+
+    full: str
+    initials: str
+
+
+def _clean(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def name_keys(name: str) -> NameKeys:
+    """The pinyin keys of ``name`` (e.g. ``张三`` → ``zhangsan`` / ``zs``; ``单田芳`` →
+    ``shantianfang`` / ``stf``)."""
+    text = _clean(name)
+    syllables: list[str] = []
+    for index, ch in enumerate(text):
+        if index == 0 and ch in SURNAME_READINGS:
+            syllables.append(SURNAME_READINGS[ch])
+        elif "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff":
+            syllables.append(lazy_pinyin(ch, style=Style.NORMAL)[0].lower())
+        elif ch.isascii() and ch.isalnum():
+            syllables.append(ch.lower())
+    full = "".join(syllables)
+    initials = "".join(s[0] for s in syllables if s)
+    return NameKeys(full, initials)
+
+
+def is_latin_query(text: str) -> bool:
+    """True when ``text`` is ASCII letters only (a pinyin or initials query)."""
+    t = _clean(text)
+    return bool(t) and t.isascii() and t.isalpha()

@@ -1,0 +1,44 @@
+"""Where things live on disk by default (platformdirs), overridable by environment.
+
+* vault: ``<user data dir>/counselor-tui/vault.db`` (``--vault`` overrides);
+* state (failed-attempt counters): ``COUNSELOR_TUI_STATE_DIR`` or the user state dir;
+* backups: ``<vault folder>/backups`` unless ``backup --out`` names another folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_path, user_state_path
+
+APP = "counselor-tui"
+
+
+def default_vault() -> Path:
+    """The default database file of the vault."""
+    return user_data_path(APP, appauthor=False) / "vault.db"
+
+
+def state_dir() -> Path:
+    """The folder for per-machine state that must not sit beside the vault."""
+    override = os.environ.get("COUNSELOR_TUI_STATE_DIR")
+    return Path(override) if override else user_state_path(APP, appauthor=False)
+
+
+def default_backup_dir(vault: Path) -> Path:
+    """The default backup folder of ``vault``."""
+    return vault.parent / "backups"
+
+
+def kdf_target_seconds() -> float:
+    """Seconds one Argon2id derivation should take for new slots (DESIGN §5: about 0.5 s).
+
+    ``COUNSELOR_TUI_KDF_SECONDS`` lowers it for tests and slow machines; the 64 MiB /
+    2-pass floor always applies.
+    """
+    text = os.environ.get("COUNSELOR_TUI_KDF_SECONDS")
+    try:
+        return max(0.0, float(text)) if text else 0.5
+    except ValueError:
+        return 0.5

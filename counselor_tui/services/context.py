@@ -1,0 +1,185 @@
+"""The unlocked vault as the service layer sees it: database, key set, actor, clock.
+
+A :class:`VaultSession` is created by :func:`counselor_tui.services.vault.unlock` and passed
+to every service function (the UI holds it through :class:`counselor_tui.services.api.Backend`
+and never touches the database itself). Service functions run their work inside
+:meth:`VaultSession.transaction` (writes) or :meth:`VaultSession.reading` (reads); both use
+this thread's keyed connection, so they are safe to call from Textual worker threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from counselor_tui.domain.roles import Role
+from counselor_tui.i18n import _
+from counselor_tui.services.errors import PermissionDenied, VaultDamaged, VaultLocked
+from db.connection import DamagedError, VaultDatabase, VaultError, is_corruption
+from db.models import database_proxy
+from db.vault import KeySet
+
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+class Clock(Protocol):
+    """Source of the current time (aware, bureau time zone). Tests pass a controlled one."""
+
+    def now(self) -> datetime: ...
+
+
+@dataclass
+class SystemClock:
+    """The wall clock in the bureau time zone (``Asia/Shanghai`` unless set)."""
+
+    tz: tzinfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TZ))
+
+    def now(self) -> datetime:
+        return datetime.now(self.tz).replace(microsecond=0)
+
+
+@dataclass
+class FixedClock:
+    """A controllable clock for tests and scripted runs: ``now()`` returns ``current``."""
+
+    current: datetime
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward by a ``timedelta(**delta)``."""
+        from datetime import timedelta
+
+        self.current = self.current + timedelta(**delta)
+
+
+def iso(moment: datetime) -> str:
+    """Storage form of an aware datetime: ISO-8601, seconds, explicit offset (DESIGN §4)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The account acting in this session."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    unit_id: int | None
+
+
+@dataclass
+class VaultSession:
+    """An unlocked vault: ``path`` of the database file, the open :class:`VaultDatabase`,
+    the current :class:`KeySet`, the acting :class:`Actor` and a :class:`Clock`.
+
+    ``failed_attempts`` is the number of failed unlocks since the previous login (shown to
+    the user after this one). ``damaged`` turns true when SQLCipher reported damage: every
+    later write is refused with :class:`VaultDamaged`.
+    """
+
+    path: Path
+    db: VaultDatabase
+    keys: KeySet
+    actor: Actor
+    clock: Clock
+    state_dir: Path
+    failed_attempts: int = 0
+    damaged: bool = False
+    via_recovery: bool = False
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    # -- time ---------------------------------------------------------------------------
+    def now(self) -> datetime:
+        """The current aware time in the bureau time zone."""
+        return self.clock.now()
+
+    def now_iso(self) -> str:
+        """The current time in storage form."""
+        return iso(self.clock.now())
+
+    def today(self) -> date:
+        """Today's date in the bureau time zone."""
+        return self.clock.now().date()
+
+    # -- authorisation ------------------------------------------------------------------
+    def require(self, *roles: Role) -> None:
+        """Raise :class:`PermissionDenied` unless the actor has one of ``roles``."""
+        if self.actor.role not in roles:
+            raise PermissionDenied(
+                _("Your role ({role}) may not do this.").format(role=self.actor.role.label)
+            )
+
+    # -- database -----------------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        """True once the data key was dropped (lock, idle lock, quit)."""
+        return self.db.locked
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[VaultDatabase]:
+        """This thread's connection for reads; damage becomes :class:`VaultDamaged`."""
+        if self.db.locked:
+            raise VaultLocked(_("The vault is locked."))
+        self._bind()
+        try:
+            with self.db.session():
+                yield self.db
+        except Exception as exc:
+            self._raise_if_damaged(exc)
+            raise
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[VaultDatabase]:
+        """One ``BEGIN IMMEDIATE`` transaction on this thread's connection.
+
+        Raises :class:`VaultDamaged` (and marks the session damaged) when the vault reports
+        damage, and refuses to start once it is marked damaged.
+        """
+        if self.damaged:
+            raise VaultDamaged(_damaged_message())
+        if self.db.locked:
+            raise VaultLocked(_("The vault is locked."))
+        self._bind()
+        try:
+            with self.db.session(), self.db.atomic():
+                yield self.db
+        except Exception as exc:
+            self._raise_if_damaged(exc)
+            raise
+
+    def _bind(self) -> None:
+        if database_proxy.obj is not self.db:
+            database_proxy.initialize(self.db)
+
+    def _raise_if_damaged(self, exc: BaseException) -> None:
+        if isinstance(exc, DamagedError) or is_corruption(exc):
+            self.damaged = True
+            raise VaultDamaged(_damaged_message()) from exc
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """Run raw SQL on this thread's connection (inside :meth:`reading` or a transaction)."""
+        return self.db.execute_sql(sql, params)
+
+    def close(self) -> None:
+        """Drop the data key and close this thread's connection (idempotent)."""
+        with self._lock, contextlib.suppress(VaultError):
+            self.db.drop_key()
+
+
+def _damaged_message() -> str:
+    return _(
+        "The vault reports a damaged page. Nothing more is written: run "
+        "'counselor-tui check' to see the damage, then restore the latest backup."
+    )
+

@@ -1,0 +1,787 @@
+"""Vault life cycle: create, unlock, lock, check, back up, restore, rotate the key, recover.
+
+Design: DESIGN §5 (security) and §9 (automation contract); the security tests of
+``shared/domain/security-tests.md`` exercise every function here against real SQLCipher files.
+
+Nothing here prints; every error is a :class:`~counselor_tui.services.errors.ServiceError`
+whose message is translated and free of names, notes and passphrases.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from counselor_tui import __version__
+from counselor_tui.domain.audit_chain import ChainEvent, ChainReport, verify
+from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passphrase
+from counselor_tui.domain.roles import Role
+from counselor_tui.i18n import _
+from counselor_tui.services import audit
+from counselor_tui.services.context import Actor, Clock, VaultSession, iso
+from counselor_tui.services.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    Throttled,
+    VaultDamaged,
+    WrongPassphrase,
+)
+from db import vault as slots
+from db.connection import (
+    CheckLine,
+    VaultDatabase,
+    VaultError,
+    WrongKeyOrDamagedError,
+    backup_to,
+    checkpoint,
+    fsync_path,
+    integrity_checks,
+    open_connection,
+    rekey_connection,
+    side_files,
+)
+from db.migrations import CURRENT_VERSION, SchemaTooNewError, migrate, schema_version
+from db.models import Setting, SigningKey, User, database_proxy
+from db.throttle import AttemptLedger
+
+REKEY_BUSY_MS = 1500
+USERNAME_RE = re.compile(r"^[\w.-]{2,32}$")
+BACKUP_RE = re.compile(r"^counselor-(\d{8}-\d{6})(?:-(\d+))?\.db$")
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "timezone": "Asia/Shanghai",
+    "idle_lock_minutes": 5,
+    "session_lock_days": 7,
+    "backup_keep": 10,
+    "suppression_k": 3,
+    "submission_due_day": 5,
+    "pcl5_cutoff": 33,
+}
+
+
+def wrong_passphrase_message() -> str:
+    """The one message for a wrong passphrase *and* a damaged file (they look the same)."""
+    return _(
+        "wrong passphrase or damaged file: check the passphrase; if it is right, run "
+        "'counselor-tui check' or restore a backup."
+    )
+
+
+#: Test hook: called with a step name at each point of :func:`rekey` where a crash matters.
+crash_point: Callable[[str], None] = lambda step: None  # noqa: E731
+
+
+# -- creation --------------------------------------------------------------------------------
+
+
+def validate_username(username: str) -> str:
+    """Return ``username`` stripped, or raise :class:`InvalidInput` (2–32 letters, digits,
+    ``_ . -``)."""
+    name = username.strip()
+    if not USERNAME_RE.match(name):
+        raise InvalidInput(
+            _("User name must be 2 to 32 letters, digits, '_', '.' or '-'.")
+        )
+    return name
+
+
+def vault_exists(path: Path) -> bool:
+    """True when a database or key-slot file is already at ``path``."""
+    return path.exists() or slots.keys_path(path).exists()
+
+
+def require_strong_passphrase(passphrase: str, *context: str) -> None:
+    """Raise :class:`InvalidInput` unless ``passphrase`` is acceptable (DESIGN §5)."""
+    try:
+        check_new_passphrase(passphrase, tuple(context))
+    except PassphraseRejected as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class CreatedVault:
+    """What :func:`create_vault` returns: the paths and the recovery code (shown once)."""
+
+    path: Path
+    keys_path: Path
+    recovery_code: str
+    vault_id: str
+
+
+def create_vault(
+    path: Path,
+    *,
+    bureau: str,
+    admin_username: str,
+    passphrase: str,
+    clock: Clock,
+    admin_display_name: str | None = None,
+    kdf_seconds: float = 0.5,
+    timezone: str = "Asia/Shanghai",
+) -> CreatedVault:
+    """Create a new vault at ``path`` (database) and ``path.keys`` (key slots).
+
+    Validates everything before any file is written: bureau name non-empty, admin user name
+    (:func:`validate_username`), passphrase not empty/blank/weak. Refuses an existing vault.
+    The database is built under a temporary name in the same folder and renamed into place
+    last. Creates the admin account, the recovery slot, the Ed25519 signing key for
+    submission packages, default settings and the first audit events.
+
+    Raises :class:`InvalidInput` for bad input or an existing vault.
+    """
+    bureau = bureau.strip()
+    if not bureau:
+        raise InvalidInput(_("The bureau name is empty."))
+    admin_username = validate_username(admin_username)
+    require_strong_passphrase(passphrase, admin_username, bureau)
+    path = Path(path)
+    if vault_exists(path):
+        raise InvalidInput(
+            _("A vault already exists at {path}: open it, or choose another path.").format(
+                path=path
+            )
+        )
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    now = iso(clock.now())
+    data_key = slots.new_data_key()
+    keys = slots.new_key_set()
+    cost = slots.calibrate(kdf_seconds)
+    keys = keys.with_slot(
+        slots.make_slot(keys, kind=slots.USER, username=admin_username, role=Role.ADMIN.value,
+                        passphrase=passphrase, data_key=data_key, kdf_cost=cost, created_at=now)
+    )
+    code = slots.new_recovery_code()
+    keys = keys.with_slot(
+        slots.make_slot(keys, kind=slots.RECOVERY, username=slots.RECOVERY_USERNAME,
+                        role=Role.ADMIN.value, passphrase=slots.normalize_recovery_code(code),
+                        data_key=data_key, kdf_cost=cost, created_at=now)
+    )
+    tmp = path.parent / f".{path.name}.creating-{secrets.token_hex(4)}"
+    try:
+        conn = open_connection(tmp, data_key, create=True)
+        try:
+            migrate(conn, now)
+        finally:
+            conn.close()
+        db = VaultDatabase(tmp, data_key)
+        try:
+            with db.session():
+                database_proxy.initialize(db)
+                with db.atomic():
+                    _seed(db, bureau=bureau, admin=admin_username,
+                          display=admin_display_name or admin_username, now=now, tz=timezone,
+                          vault_id=keys.vault_id)
+                checkpoint(db.raw())
+                db.execute_sql("PRAGMA journal_mode = DELETE")
+        finally:
+            db.drop_key()
+        fsync_path(tmp)
+        slots.save(slots.keys_path(path), keys)
+        os.replace(tmp, path)
+        fsync_path(path.parent)
+    except BaseException:
+        for leftover in side_files(tmp):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+        raise
+    return CreatedVault(path, slots.keys_path(path), code, keys.vault_id)
+
+
+def _seed(db: VaultDatabase, *, bureau: str, admin: str, display: str, now: str, tz: str,
+          vault_id: str) -> None:
+    """First rows of a new vault: the admin, default settings, the signing key, audit events."""
+    user = User.create(username=admin, display_name=display, role=Role.ADMIN.value, active=True,
+                       created_at=now, updated_at=now)
+    user.created_by = user.id
+    user.updated_by = user.id
+    user.save()
+    settings = {**DEFAULT_SETTINGS, "bureau_name": bureau, "timezone": tz, "vault_id": vault_id}
+    for key, value in sorted(settings.items()):
+        Setting.create(key=key, value=value, updated_at=now, updated_by=user.id)
+    private = Ed25519PrivateKey.generate()
+    public = private.public_key().public_bytes_raw()
+    fingerprint = hashlib.sha256(public).hexdigest()
+    SigningKey.create(private_key=private.private_bytes_raw(), public_key=public,
+                      fingerprint=fingerprint, created_at=now, active=True)
+    for action, entity, entity_id, detail in (
+        ("vault_create", "vault", vault_id, {"version": __version__, "schema": CURRENT_VERSION}),
+        ("create", "user", str(user.id), {"role": Role.ADMIN.value}),
+        ("create", "signing_key", fingerprint[:16], {}),
+    ):
+        audit.append(db.execute_sql, at=now, user=admin, action=action, entity=entity,
+                     entity_id=entity_id, detail=detail)
+
+
+# -- unlock ----------------------------------------------------------------------------------
+
+
+def _ledger(path: Path, state_dir: Path) -> AttemptLedger:
+    try:
+        vault_id = slots.load(slots.keys_path(path)).vault_id
+    except slots.KeyFileError:
+        vault_id = hashlib.sha256(str(path.absolute()).encode()).hexdigest()[:32]
+    return AttemptLedger(state_dir, vault_id)
+
+
+def _require_files(path: Path) -> None:
+    if not path.exists() and not slots.keys_path(path).exists():
+        raise NotFound(
+            _("No vault at {path}: create one with 'counselor-tui init'.").format(path=path)
+        )
+
+
+def _key_opens(path: Path, key: bytes) -> bool:
+    try:
+        conn = open_connection(path, key)
+    except (WrongKeyOrDamagedError, VaultError):
+        return False
+    conn.close()
+    return True
+
+
+def _open_key(path: Path, username: str | None, secret: str) -> tuple[slots.KeySet, bytes]:
+    """Resolve the key set and open the slot (user, or the recovery slot when ``username``
+    is None). Raises :class:`WrongPassphrase`."""
+
+    def slot_of(keys: slots.KeySet) -> slots.Slot:
+        return keys.user_slot(username) if username else keys.recovery_slot()
+
+    def opens(keys: slots.KeySet) -> bool:
+        try:
+            return _key_opens(path, slots.open_slot(keys, slot_of(keys), secret))
+        except slots.KeySlotError:
+            return False
+
+    try:
+        keys = slots.resolve_key_set(path, opens)
+        return keys, slots.open_slot(keys, slot_of(keys), secret)
+    except slots.KeySlotError as exc:
+        raise WrongPassphrase(wrong_passphrase_message()) from exc
+
+
+def unlock(
+    path: Path,
+    username: str,
+    passphrase: str,
+    *,
+    clock: Clock,
+    state_dir: Path,
+    action: str = "login",
+) -> VaultSession:
+    """Open the vault as ``username`` and return the :class:`VaultSession`.
+
+    Steps: refuse while the failed-attempt delay runs (:class:`Throttled`); open the user's
+    slot (Argon2id) — a wrong passphrase or unknown user counts a failure and raises
+    :class:`WrongPassphrase`; settle an interrupted rotation; open the database (a key that
+    does not open it raises :class:`WrongPassphrase` with the same message); upgrade an
+    older schema in one transaction (a newer one is refused with :class:`InvalidInput`);
+    check the account is active and its role matches the slot; write the failed attempts
+    recorded since the last login and ``action`` (``login`` or ``unlock``) to the audit
+    chain. ``VaultSession.failed_attempts`` tells how many attempts failed since.
+    """
+    path = Path(path)
+    _require_files(path)
+    ledger = _ledger(path, state_dir)
+    wait = ledger.wait_seconds(clock.now())
+    if wait > 0:
+        raise Throttled(
+            _("Too many failed attempts: wait {seconds} s before trying again.").format(
+                seconds=int(wait + 0.999)
+            ),
+            wait,
+        )
+    try:
+        keys, key = _open_key(path, username, passphrase)
+    except WrongPassphrase:
+        ledger.record_failure(clock.now())
+        raise
+    return _start_session(path, keys, key, username, clock, state_dir, ledger, action)
+
+
+def _start_session(
+    path: Path,
+    keys: slots.KeySet,
+    key: bytes,
+    username: str,
+    clock: Clock,
+    state_dir: Path,
+    ledger: AttemptLedger,
+    action: str,
+    *,
+    via_recovery: bool = False,
+) -> VaultSession:
+    db = VaultDatabase(path, key)
+    try:
+        with db.session():
+            try:
+                conn = db.raw()
+                migrate(conn, iso(clock.now()))
+            except SchemaTooNewError as exc:
+                raise InvalidInput(
+                    _("This vault was written by a newer version of counselor-tui (schema "
+                      "{found}, this program knows {supported}): update the program.").format(
+                        found=exc.found, supported=exc.supported)
+                ) from exc
+            database_proxy.initialize(db)
+            user = User.get_or_none(User.username == username)
+            if user is None or not user.active:
+                raise PermissionDenied(_("This account is disabled or unknown."))
+            slot_role = keys.user_slot(username).role if not via_recovery else user.role
+            if slot_role != user.role:
+                raise WrongPassphrase(wrong_passphrase_message())
+            actor = Actor(user.id, user.username, user.display_name, Role(user.role),
+                          user.unit_id)
+    except WrongKeyOrDamagedError as exc:
+        db.drop_key()
+        raise WrongPassphrase(wrong_passphrase_message()) from exc
+    except BaseException:
+        db.drop_key()
+        raise
+    db.hold()
+    vs = VaultSession(path=path, db=db, keys=keys, actor=actor, clock=clock,
+                      state_dir=state_dir, via_recovery=via_recovery)
+    failures = ledger.clear()
+    vs.failed_attempts = failures.count
+    try:
+        with vs.transaction():
+            for when in failures.times:
+                audit.record(vs, "login_failed", "user", "", {}, user="?", at=when)
+            audit.record(vs, action, "user", actor.id,
+                         {"failed_attempts_since_last": failures.count})
+    except ServiceError:
+        vs.close()
+        raise
+    return vs
+
+
+def lock(vs: VaultSession, reason: str = "manual") -> None:
+    """Write a ``lock`` event (reason ``manual``, ``idle`` or ``quit``), then drop the key."""
+    if vs.locked:
+        return
+    with contextlib.suppress(ServiceError), vs.transaction():
+        audit.record(vs, "lock", "user", vs.actor.id, {"reason": reason})
+    vs.close()
+
+
+def reunlock(vs: VaultSession, passphrase: str, *, clock: Clock) -> VaultSession:
+    """Unlock again after a lock, as the same user (action ``unlock``)."""
+    return unlock(vs.path, vs.actor.username, passphrase, clock=clock, state_dir=vs.state_dir,
+                  action="unlock")
+
+
+# -- check -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The lines of ``check`` and the audit-chain report; ``ok`` only if every line passed."""
+
+    lines: tuple[CheckLine, ...]
+    chain: ChainReport | None
+
+    @property
+    def ok(self) -> bool:
+        return all(line.ok for line in self.lines)
+
+
+def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
+                clock: Clock) -> CheckResult:
+    """Run ``check`` (DESIGN §5): cipher integrity, SQLite integrity, foreign keys and the
+    audit chain, after a WAL checkpoint.
+
+    Needs only the user's slot, not a readable user table, so it also reports on a damaged
+    vault (naming damaged pages). Raises :class:`WrongPassphrase` / :class:`Throttled` like
+    :func:`unlock`.
+    """
+    path = Path(path)
+    _require_files(path)
+    ledger = _ledger(path, state_dir)
+    wait = ledger.wait_seconds(clock.now())
+    if wait > 0:
+        raise Throttled(
+            _("Too many failed attempts: wait {seconds} s before trying again.").format(
+                seconds=int(wait + 0.999)), wait)
+    try:
+        _keys, key = _open_key(path, username, passphrase)
+    except WrongPassphrase:
+        ledger.record_failure(clock.now())
+        raise
+    try:
+        conn = open_connection(path, key)
+    except WrongKeyOrDamagedError as exc:
+        raise WrongPassphrase(wrong_passphrase_message()) from exc
+    try:
+        lines = integrity_checks(conn)
+        chain: ChainReport | None = None
+        try:
+            chain = _verify_raw_chain(conn)
+            detail = (f"({chain.count} events, head {chain.head[:16]})" if chain.ok else
+                      f"first bad sequence number {chain.first_bad_seq} ({chain.reason})")
+            lines.append(CheckLine("audit_chain", chain.ok, detail))
+        except Exception as exc:  # a damaged audit table cannot be read at all
+            lines.append(CheckLine("audit_chain", False, type(exc).__name__))
+    finally:
+        conn.close()
+    return CheckResult(tuple(lines), chain)
+
+
+def _verify_raw_chain(conn: Any) -> ChainReport:
+    import json
+
+    def events() -> Any:
+        cursor = conn.execute(
+            "SELECT seq, at, user, action, entity, entity_id, detail, prev_hash, hash "
+            "FROM audit_event ORDER BY seq"
+        )
+        for seq, at, user, action, entity, entity_id, detail, prev_hash, digest in cursor:
+            try:
+                parsed = json.loads(detail) if detail else {}
+            except ValueError:
+                parsed = {"unparseable": True}
+            yield ChainEvent(int(seq), at, user, action, entity, entity_id, parsed,
+                             prev_hash, digest)
+
+    return verify(events())
+
+
+# -- backup and restore ----------------------------------------------------------------------
+
+
+def _table_counts(conn: Any) -> dict[str, int]:
+    names = [
+        r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+            "AND name NOT LIKE 'session_note_fts%' ORDER BY name"
+        )
+    ]
+    return {n: int(conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]) for n in names}
+
+
+def _verify_copy(path: Path, key: bytes, expected: dict[str, int] | None) -> None:
+    """Open a copy read-only and check integrity (and row counts when ``expected``)."""
+    try:
+        conn = open_connection(path, key, readonly=True)
+    except WrongKeyOrDamagedError as exc:
+        raise VaultDamaged(_("The copy does not open with its key.")) from exc
+    try:
+        bad = [line for line in integrity_checks(conn)
+               if not line.ok and line.name != "checkpoint"]
+        if bad:
+            raise VaultDamaged(_("The copy failed its integrity check: {check}.").format(
+                check=bad[0].name))
+        if schema_version(conn) > CURRENT_VERSION:
+            raise InvalidInput(_("The backup was written by a newer version."))
+        if expected is not None and _table_counts(conn) != expected:
+            raise VaultDamaged(_("The copy's row counts differ from the vault's."))
+    finally:
+        conn.close()
+
+
+def backup(vs: VaultSession, out_dir: Path, keep: int | None = None) -> Path:
+    """Back up the vault into ``out_dir`` and return the new database file's path.
+
+    Writes ``counselor-YYYYMMDD-HHMMSS.db`` and its ``.keys`` (the key set as of now): the
+    database goes through SQLite's backup API into a temporary file in ``out_dir`` (WAL
+    content included), is verified (cipher and SQLite integrity, row count of every table),
+    fsynced and renamed into place; then generations beyond ``keep`` (setting
+    ``backup_keep``, default 10) are deleted, oldest first. On any error the temporary file
+    is removed, no target is left half-written and older backups are untouched
+    (:class:`ServiceError`). Writes a ``backup`` audit event.
+    """
+    out_dir = Path(out_dir)
+    if keep is None:
+        keep = int(get_setting(vs, "backup_keep", 10))
+    if keep < 1:
+        raise InvalidInput(_("Keep at least one backup generation."))
+    stamp = vs.now().strftime("%Y%m%d-%H%M%S")
+    tmp: Path | None = None
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        name = f"counselor-{stamp}.db"
+        n = 1
+        while (out_dir / name).exists():
+            n += 1
+            name = f"counselor-{stamp}-{n}.db"
+        final = out_dir / name
+        tmp = out_dir / f".{name}.{secrets.token_hex(4)}.tmp"
+        with vs.reading():
+            conn = vs.db.raw()
+            conn.execute("BEGIN")
+            try:
+                counts = _table_counts(conn)
+                backup_to(conn, tmp, vs.db.key)
+            finally:
+                conn.execute("COMMIT")
+        _verify_copy(tmp, vs.db.key, counts)
+        fsync_path(tmp)
+        slots.save(slots.keys_path(final), vs.keys)
+        os.replace(tmp, final)
+        tmp = None
+        fsync_path(out_dir)
+    except OSError as exc:
+        raise ServiceError(
+            _("The backup could not be written ({error}); nothing was replaced.").format(
+                error=exc.strerror or type(exc).__name__)
+        ) from exc
+    finally:
+        if tmp is not None:
+            for leftover in side_files(tmp):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+    _prune(out_dir, keep)
+    with vs.transaction():
+        audit.record(vs, "backup", "vault", "", {"file": final.name, "rows": sum(counts.values())})
+    return final
+
+
+def list_backups(out_dir: Path) -> list[Path]:
+    """Backup database files in ``out_dir``, oldest first (by the time in the name)."""
+    if not out_dir.is_dir():
+        return []
+    found = [p for p in out_dir.iterdir() if BACKUP_RE.match(p.name)]
+
+    def order(p: Path) -> tuple[str, int]:
+        m = BACKUP_RE.match(p.name)
+        assert m is not None
+        return m.group(1), int(m.group(2) or 1)
+
+    return sorted(found, key=order)
+
+
+def _prune(out_dir: Path, keep: int) -> None:
+    for old in list_backups(out_dir)[:-keep]:
+        for f in (old, slots.keys_path(old)):
+            with contextlib.suppress(FileNotFoundError):
+                f.unlink()
+
+
+def restore(
+    path: Path,
+    backup_file: Path,
+    username: str,
+    passphrase: str,
+    *,
+    clock: Clock,
+    state_dir: Path,
+) -> Path:
+    """Replace the vault at ``path`` with ``backup_file`` after verifying it.
+
+    The user's passphrase must open the backup's own key set (``backup_file.keys``). The
+    backup is verified, copied beside the vault, verified again, then installed: the
+    current vault files are kept as ``<path>.pre-restore-<time>`` (nothing is lost), the
+    copy is renamed into place and its key set installed through ``<path>.keys.next``.
+    Returns the path of the kept pre-restore copy. Writes a ``restore`` audit event into the
+    restored vault.
+    """
+    path, backup_file = Path(path), Path(backup_file)
+    if not backup_file.is_file() or not slots.keys_path(backup_file).is_file():
+        raise NotFound(_("No backup at {path} (the .db file and its .keys file are needed).")
+                       .format(path=backup_file))
+    try:
+        keys = slots.load(slots.keys_path(backup_file))
+        key = slots.open_slot(keys, keys.user_slot(username), passphrase)
+    except slots.KeySlotError as exc:
+        raise WrongPassphrase(wrong_passphrase_message()) from exc
+    _verify_copy(backup_file, key, None)
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.parent / f".{path.name}.restore-{secrets.token_hex(4)}"
+    kept = Path(f"{path}.pre-restore-{stamp}")
+    try:
+        shutil.copyfile(backup_file, tmp)
+        os.chmod(tmp, 0o600)
+        fsync_path(tmp)
+        _verify_copy(tmp, key, None)
+        slots.save(slots.next_keys_path(path), keys)
+        if path.exists():
+            for src in side_files(path):
+                if src.exists():
+                    os.replace(src, Path(str(src).replace(str(path), str(kept), 1)))
+            if slots.keys_path(path).exists():
+                shutil.copyfile(slots.keys_path(path), slots.keys_path(kept))
+        os.replace(tmp, path)
+        os.replace(slots.next_keys_path(path), slots.keys_path(path))
+        fsync_path(path.parent)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise ServiceError(
+            _("The restore could not be written ({error}).").format(
+                error=exc.strerror or type(exc).__name__)
+        ) from exc
+    vs = unlock(path, username, passphrase, clock=clock, state_dir=state_dir, action="login")
+    try:
+        with vs.transaction():
+            audit.record(vs, "restore", "vault", "", {"from": backup_file.name})
+    finally:
+        vs.close()
+    return kept
+
+
+# -- key rotation ----------------------------------------------------------------------------
+
+
+def rekey(vs: VaultSession) -> None:
+    """Rotate the data key (admin only) and reseal every remaining slot.
+
+    Order (each step survives a crash, see :func:`db.vault.resolve_key_set`): drop slots of
+    accounts no longer active; write a ``rekey`` audit event; write the next key set to
+    ``<vault>.keys.next``; checkpoint the WAL and re-encrypt every page (``PRAGMA rekey``
+    in rollback-journal mode); verify the new key opens the file and the old one does not;
+    promote the next key set. On an error the vault keeps the key it has (the next key set
+    is removed, or promoted if the re-encryption had completed) and :class:`ServiceError`
+    is raised.
+    """
+    vs.require(Role.ADMIN)
+    old_key = vs.db.key
+    new_key = slots.new_data_key()
+    with vs.reading():
+        active = {u.username for u in User.select(User.username).where(User.active == True)}  # noqa: E712
+    kept = [s for s in vs.keys.slots if s.kind == slots.RECOVERY or s.username in active]
+    new_keys = slots.reseal_all(vs.keys, new_key, kept)
+    pending = slots.next_keys_path(vs.path)
+    try:
+        with vs.transaction():
+            audit.record(vs, "rekey", "vault", "", {"slots": len(kept)})
+        slots.save(pending, new_keys)
+        crash_point("pending_written")
+        vs.db.release()
+        with vs.reading():
+            conn = vs.db.raw()
+            conn.execute(f"PRAGMA busy_timeout = {REKEY_BUSY_MS}")
+            rekey_connection(conn, new_key)
+            crash_point("rekeyed")
+            vs.db.close()
+        if not _key_opens(vs.path, new_key) or _key_opens(vs.path, old_key):
+            raise VaultError("verification after rekey failed")
+        os.replace(pending, slots.keys_path(vs.path))
+        fsync_path(vs.path.parent)
+        crash_point("promoted")
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            if not vs.db.is_closed():
+                vs.db.close()
+        if _key_opens(vs.path, old_key):
+            pending.unlink(missing_ok=True)
+            vs.db.hold()
+        elif pending.exists() and _key_opens(vs.path, new_key):
+            os.replace(pending, slots.keys_path(vs.path))
+            _switch_key(vs, new_key, new_keys)
+        if isinstance(exc, (ServiceError, KeyboardInterrupt, SystemExit)):
+            raise
+        raise ServiceError(
+            _("The key rotation failed ({error}); the vault keeps its current key.").format(
+                error=type(exc).__name__)
+        ) from exc
+    _switch_key(vs, new_key, new_keys)
+
+
+def _switch_key(vs: VaultSession, key: bytes, keys: slots.KeySet) -> None:
+    vs.db.drop_key()
+    vs.db = VaultDatabase(vs.path, key)
+    vs.db.hold()
+    database_proxy.initialize(vs.db)
+    vs.keys = keys
+
+
+# -- recovery --------------------------------------------------------------------------------
+
+
+def recover(
+    path: Path,
+    recovery_code: str,
+    username: str,
+    new_passphrase: str,
+    *,
+    clock: Clock,
+    state_dir: Path,
+    kdf_seconds: float = 0.5,
+) -> tuple[VaultSession, str]:
+    """Break-glass access: open the vault with the recovery code, give ``username`` (an
+    active account) a new slot with ``new_passphrase``, replace the recovery code and
+    return the session and the *new* recovery code (show it once; the old one stops working).
+
+    Audited as ``recovery_used``. Raises :class:`WrongPassphrase` for a wrong code (counted
+    like a failed login), :class:`InvalidInput` for a weak passphrase, :class:`NotFound` for an
+    unknown account.
+    """
+    path = Path(path)
+    _require_files(path)
+    require_strong_passphrase(new_passphrase, username)
+    ledger = _ledger(path, state_dir)
+    wait = ledger.wait_seconds(clock.now())
+    if wait > 0:
+        raise Throttled(
+            _("Too many failed attempts: wait {seconds} s before trying again.").format(
+                seconds=int(wait + 0.999)), wait)
+    try:
+        keys, key = _open_key(path, None, slots.normalize_recovery_code(recovery_code))
+    except WrongPassphrase:
+        ledger.record_failure(clock.now())
+        raise
+    db = VaultDatabase(path, key)
+    try:
+        with db.session():
+            migrate(db.raw(), iso(clock.now()))
+            database_proxy.initialize(db)
+            user = User.get_or_none(User.username == username)
+            if user is None or not user.active:
+                raise NotFound(_("No active account named {user}.").format(user=username))
+            role = user.role
+    except WrongKeyOrDamagedError as exc:
+        db.drop_key()
+        raise WrongPassphrase(wrong_passphrase_message()) from exc
+    except BaseException:
+        db.drop_key()
+        raise
+    db.drop_key()
+    now = iso(clock.now())
+    cost = slots.calibrate(kdf_seconds)
+    keys = keys.with_slot(slots.make_slot(keys, kind=slots.USER, username=username, role=role,
+                                          passphrase=new_passphrase, data_key=key,
+                                          kdf_cost=cost, created_at=now))
+    code = slots.new_recovery_code()
+    keys = keys.with_slot(slots.make_slot(keys, kind=slots.RECOVERY,
+                                          username=slots.RECOVERY_USERNAME,
+                                          role=Role.ADMIN.value,
+                                          passphrase=slots.normalize_recovery_code(code),
+                                          data_key=key, kdf_cost=cost, created_at=now))
+    slots.save(slots.keys_path(path), keys)
+    vs = _start_session(path, keys, key, username, clock, state_dir, ledger, "login",
+                        via_recovery=True)
+    with vs.transaction():
+        audit.record(vs, "recovery_used", "user", vs.actor.id, {"recovery_code_replaced": True})
+    return vs, code
+
+
+# -- settings --------------------------------------------------------------------------------
+
+
+def get_setting(vs: VaultSession, key: str, default: Any = None) -> Any:
+    """The stored value of setting ``key`` (JSON-decoded), else ``default``."""
+    with vs.reading():
+        row = Setting.get_or_none(Setting.key == key)
+    return default if row is None else row.value
+
+
+def set_setting(vs: VaultSession, key: str, value: Any) -> None:
+    """Store a setting (admin or coordinator) and audit it as ``settings_change``."""
+    vs.require(Role.ADMIN, Role.COORDINATOR)
+    with vs.transaction():
+        old = Setting.get_or_none(Setting.key == key)
+        Setting.insert(key=key, value=value, updated_at=vs.now_iso(),
+                       updated_by=vs.actor.id).on_conflict_replace().execute()
+        audit.record(vs, "settings_change", "setting", key,
+                     {"changed": old is None or old.value != value})

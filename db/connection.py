@@ -1,0 +1,378 @@
+"""Open, create, check, back up and re-key the SQLCipher 4 database of a vault.
+
+The database is encrypted with a random 256-bit *data key* used in SQLCipher's raw-key mode
+(``PRAGMA key = "x'<64 hex digits>'"``), so SQLCipher's own PBKDF2 is skipped; the key slots
+(:mod:`db.vault`) hold that key wrapped under each user's passphrase (DESIGN §5).
+
+Every connection is set up in this order (DESIGN §5, SQLCipher 4 API documentation,
+https://www.zetetic.net/sqlcipher/sqlcipher-api/):
+
+1. ``PRAGMA cipher_log_level = NONE`` *before* keying, so SQLCipher never writes to stderr
+   (which would draw over the TUI);
+2. ``PRAGMA key`` with the raw key, ``PRAGMA cipher_compatibility = 4``;
+3. a read of ``sqlite_master`` proves the key (a wrong key and a damaged first page both fail
+   here, and look the same: :class:`WrongKeyOrDamagedError`);
+4. ``temp_store = MEMORY``, ``foreign_keys = ON``, ``secure_delete = ON``,
+   ``journal_mode = WAL``, ``synchronous = FULL``, ``busy_timeout``;
+5. checks: ``cipher_version`` non-empty, ``temp_store`` is 2 (MEMORY), journal mode is WAL.
+
+Threading: one keyed connection per thread. :class:`VaultDatabase` is a peewee
+``SqliteDatabase`` whose connection state is thread-local (peewee's default), so a Textual
+worker thread opens its own connection on first use; :meth:`VaultDatabase.session` opens and
+closes it around one unit of work and is re-entrant. Transactions begin ``IMMEDIATE`` so that
+two writers serialise at ``BEGIN`` (WAL allows readers alongside) and the audit chain is
+appended by one writer at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import peewee
+import sqlcipher3
+from sqlcipher3 import dbapi2
+
+KEY_BYTES = 32
+BUSY_TIMEOUT_MS = 10_000
+
+DatabaseError = dbapi2.DatabaseError
+
+
+class VaultError(Exception):
+    """Base class of every error this package raises about a vault file."""
+
+
+class WrongKeyOrDamagedError(VaultError):
+    """The key does not open the file, or its first page is damaged: the two look the same."""
+
+
+class VaultMissingError(VaultError):
+    """The database file does not exist."""
+
+
+class PragmaCheckError(VaultError):
+    """A required pragma did not take effect (e.g. SQLCipher missing, temp_store not MEMORY)."""
+
+
+class DamagedError(VaultError):
+    """SQLCipher or SQLite reported a damaged page while reading or writing."""
+
+
+def _key_pragma(key: bytes) -> str:
+    if len(key) != KEY_BYTES:
+        raise ValueError("the data key must be 32 bytes")
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def _uri(path: Path, mode: str) -> str:
+    return f"file:{quote(str(path.absolute()))}?mode={mode}"
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """True when ``exc`` is SQLite's or SQLCipher's report of a damaged or foreign file."""
+    text = str(exc).lower()
+    return isinstance(exc, dbapi2.DatabaseError | peewee.DatabaseError) and (
+        "malformed" in text or "not a database" in text or "hmac" in text or "corrupt" in text
+    )
+
+
+def open_connection(
+    path: Path, key: bytes, *, create: bool = False, readonly: bool = False
+) -> Any:
+    """Open ``path`` with the raw 32-byte data ``key`` and apply the pragmas of DESIGN §5.
+
+    Returns a ``sqlcipher3`` DB-API connection in autocommit mode (``isolation_level=None``).
+    ``create`` allows a new file; otherwise the file must exist (:class:`VaultMissingError`).
+    ``readonly`` opens with ``mode=ro`` (no journal-mode change, nothing written).
+
+    Raises :class:`WrongKeyOrDamagedError` when the key does not open the file (or its header
+    is damaged, or the file is truncated), :class:`PragmaCheckError` when a pragma check
+    fails. The connection is closed on every error.
+    """
+    path = Path(path)
+    if not create and not path.exists():
+        raise VaultMissingError(str(path))
+    mode = "ro" if readonly else ("rwc" if create else "rw")
+    if create and not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    conn = sqlcipher3.connect(
+        _uri(path, mode), uri=True, isolation_level=None, check_same_thread=False,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+    )
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(_key_pragma(key))
+        conn.execute("PRAGMA cipher_compatibility = 4")
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except dbapi2.DatabaseError as exc:
+            raise WrongKeyOrDamagedError(str(path)) from exc
+        _apply_pragmas(conn, readonly=readonly)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _apply_pragmas(conn: Any, *, readonly: bool) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not readonly:
+        conn.execute("PRAGMA secure_delete = ON")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise PragmaCheckError("journal_mode")
+    conn.execute("PRAGMA synchronous = FULL")
+    version = conn.execute("PRAGMA cipher_version").fetchone()
+    if not version or not version[0]:
+        raise PragmaCheckError("cipher_version")
+    if conn.execute("PRAGMA temp_store").fetchone()[0] != 2:
+        raise PragmaCheckError("temp_store")
+
+
+@dataclass(frozen=True)
+class PragmaReport:
+    """What a live connection reports: the values security test 4 checks."""
+
+    cipher_version: str
+    temp_store: int
+    cipher_log_level: str
+    journal_mode: str
+    foreign_keys: int
+    secure_delete: int
+    synchronous: int
+
+
+def pragma_report(conn: Any) -> PragmaReport:
+    """Read back the security-relevant pragmas of an open connection."""
+
+    def one(sql: str) -> Any:
+        row = conn.execute(sql).fetchone()
+        return row[0] if row else None
+
+    return PragmaReport(
+        cipher_version=str(one("PRAGMA cipher_version") or ""),
+        temp_store=int(one("PRAGMA temp_store")),
+        cipher_log_level=str(one("PRAGMA cipher_log_level") or ""),
+        journal_mode=str(one("PRAGMA journal_mode")),
+        foreign_keys=int(one("PRAGMA foreign_keys")),
+        secure_delete=int(one("PRAGMA secure_delete")),
+        synchronous=int(one("PRAGMA synchronous")),
+    )
+
+
+def checkpoint(conn: Any) -> None:
+    """Move every WAL frame into the database file and truncate the WAL (``TRUNCATE`` mode).
+
+    Raises :class:`VaultError` when another connection keeps the checkpoint from completing.
+    """
+    busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        raise VaultError("checkpoint blocked by another connection")
+
+
+_PAGE_RE = re.compile(r"page\s+(\d+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """One line of ``check``: the check's name, whether it passed, and what it found.
+
+    ``pages`` lists the page numbers named by the check's findings (cipher integrity).
+    """
+
+    name: str
+    ok: bool
+    detail: str
+    pages: tuple[int, ...] = ()
+
+
+def integrity_checks(conn: Any) -> list[CheckLine]:
+    """Run ``cipher_integrity_check``, ``integrity_check`` and ``foreign_key_check``.
+
+    Checkpoints the WAL first so that every page is in the file being verified. Each result
+    is a :class:`CheckLine`; a damaged page is named by number (SQLCipher reports
+    ``HMAC verification failed for page N``).
+    """
+    lines: list[CheckLine] = []
+    try:
+        checkpoint(conn)
+    except (VaultError, dbapi2.DatabaseError) as exc:
+        lines.append(CheckLine("checkpoint", False, type(exc).__name__))
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        pages = tuple(sorted({int(m.group(1)) for r in rows for m in _PAGE_RE.finditer(r)}))
+        lines.append(CheckLine("cipher_integrity_check", not rows, "; ".join(rows[:5]), pages))
+    except dbapi2.DatabaseError as exc:
+        lines.append(CheckLine("cipher_integrity_check", False, str(exc)))
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        ok = rows == ["ok"]
+        lines.append(CheckLine("integrity_check", ok, "ok" if ok else "; ".join(rows[:5])))
+    except dbapi2.DatabaseError as exc:
+        lines.append(CheckLine("integrity_check", False, str(exc)))
+    try:
+        rows = conn.execute("PRAGMA foreign_key_check").fetchall()
+        detail = "ok" if not rows else "; ".join(f"{r[0]} row {r[1]} -> {r[2]}" for r in rows[:5])
+        lines.append(CheckLine("foreign_key_check", not rows, detail))
+    except dbapi2.DatabaseError as exc:
+        lines.append(CheckLine("foreign_key_check", False, str(exc)))
+    return lines
+
+
+def rekey_connection(conn: Any, new_key: bytes) -> None:
+    """Re-encrypt every page of the open database under ``new_key`` (``PRAGMA rekey``).
+
+    The caller must hold the only connection. The WAL is checkpointed and the journal is
+    switched to ``DELETE`` for the rekey, so the re-encryption is one rollback-journal
+    transaction (a crash leaves the old key or the new one, never a mix), then back to WAL.
+    """
+    checkpoint(conn)
+    mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    if str(mode).lower() != "delete":
+        raise VaultError("could not leave WAL mode for the rekey")
+    conn.execute(_key_pragma(new_key).replace("PRAGMA key", "PRAGMA rekey", 1))
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise PragmaCheckError("journal_mode")
+
+
+def backup_to(conn: Any, target: Path, key: bytes) -> None:
+    """Copy the open database into a new file ``target`` with SQLite's online backup API.
+
+    ``target`` must not exist; it is created encrypted under the same raw ``key`` (SQLCipher
+    backs up between databases with identical keys). Un-checkpointed WAL content is included,
+    since the backup reads through ``conn``. The target is left in rollback-journal mode with
+    no side files.
+    """
+    if target.exists():
+        raise VaultError("backup target exists")
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    dest = sqlcipher3.connect(_uri(target, "rwc"), uri=True, isolation_level=None)
+    try:
+        dest.execute("PRAGMA cipher_log_level = NONE")
+        dest.execute(_key_pragma(key))
+        dest.execute("PRAGMA cipher_compatibility = 4")
+        conn.backup(dest)
+        dest.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        dest.close()
+
+
+def fsync_path(path: Path) -> None:
+    """``fsync`` a file or directory so that a rename into it survives a power cut."""
+    flags = os.O_RDONLY
+    if path.is_dir():
+        flags |= getattr(os, "O_DIRECTORY", 0)
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def side_files(path: Path) -> list[Path]:
+    """The database file and the SQLite side files that may sit beside it."""
+    return [path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")]
+
+
+class VaultDatabase(peewee.SqliteDatabase):
+    """A peewee database over a SQLCipher file opened with a raw data key.
+
+    Shapes: ``path`` is the database file; ``key`` the 32-byte data key, held in memory until
+    :meth:`drop_key`. Connections are per thread (peewee's thread-local state). Every
+    transaction begins ``IMMEDIATE``. Raises the errors of :func:`open_connection` on connect.
+    """
+
+    def __init__(self, path: Path, key: bytes, *, create: bool = False) -> None:
+        self.path = Path(path)
+        self._key: bytearray | None = bytearray(key)
+        self._create = create
+        self._anchor: Any = None
+        self._anchor_lock = threading.Lock()
+        super().__init__(str(self.path), lock_type="IMMEDIATE")
+
+    def _connect(self) -> Any:
+        if self._key is None:
+            raise VaultError("the vault is locked")
+        conn = open_connection(self.path, bytes(self._key), create=self._create)
+        try:
+            self._add_conn_hooks(conn)  # type: ignore[attr-defined]
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def raw(self) -> Any:
+        """This thread's DB-API connection (opened by :meth:`session`)."""
+        return self.connection()
+
+    @property
+    def key(self) -> bytes:
+        """The data key (raises :class:`VaultError` once dropped)."""
+        if self._key is None:
+            raise VaultError("the vault is locked")
+        return bytes(self._key)
+
+    @property
+    def locked(self) -> bool:
+        """True once :meth:`drop_key` ran."""
+        return self._key is None
+
+    def hold(self) -> None:
+        """Keep one extra connection open until :meth:`drop_key`.
+
+        SQLite checkpoints and deletes the WAL whenever the *last* connection closes; worker
+        connections come and go, so this anchor keeps the WAL (and its speed) for the life
+        of the unlocked session. It runs no queries.
+        """
+        with self._anchor_lock:
+            if self._anchor is None:
+                self._anchor = open_connection(self.path, self.key)
+
+    def release(self) -> None:
+        """Close the anchor connection of :meth:`hold` (before a rekey, which needs the only
+        connection)."""
+        with self._anchor_lock:
+            if self._anchor is not None:
+                with contextlib.suppress(Exception):
+                    self._anchor.close()
+                self._anchor = None
+
+    def drop_key(self) -> None:
+        """Close every connection this object holds in this thread, then overwrite and
+        forget the data key."""
+        self.release()
+        if self._key is not None:
+            for i in range(len(self._key)):
+                self._key[i] = 0
+            self._key = None
+        with contextlib.suppress(Exception):
+            if not self.is_closed():
+                self.close()
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[VaultDatabase]:
+        """Use this thread's connection for one unit of work; re-entrant.
+
+        Opens the connection when the thread has none and closes it on the way out only if
+        it was opened here, so nested calls share it.
+        """
+        opened = self.is_closed()
+        if opened:
+            self.connect()
+        try:
+            yield self
+        finally:
+            if opened and not self.is_closed():
+                self.close()

@@ -1,0 +1,295 @@
+"""Acceptance of the vault foundation beyond security-tests.md: migrations, accounts, CLI."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import peewee as pw
+import pytest
+
+from counselor_tui.services import accounts, audit, vault
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.errors import (
+    Conflict,
+    InvalidInput,
+    PermissionDenied,
+    WrongPassphrase,
+)
+from db import models
+from db import vault as slots
+from db.connection import open_connection
+from db.migrations import CURRENT_VERSION, migrate, schema_version
+from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, run_cli, write_secret
+from tests.helpers import add_note, table_dump
+
+THIRD = "seven orange bicycles sing loudly"
+
+
+def _cli_env(tmp_path: Path) -> dict[str, str]:
+    return {"COUNSELOR_TUI_STATE_DIR": str(tmp_path / "cli-state"), "COUNSELOR_TUI_LANG": "en"}
+
+
+def test_oldest_migration_vault_upgrades_and_passes_check(
+    tmp_path: Path, clock: FixedClock, state_dir: Path, created: vault.CreatedVault
+) -> None:
+    """Build a vault exactly as migration 1 left it, with a note, and open it today."""
+    keys = slots.load(created.keys_path)
+    key = slots.open_slot(keys, keys.user_slot("admin"), PASSPHRASE)
+    old = tmp_path / "old" / "vault.db"
+    old.parent.mkdir()
+    conn = open_connection(created.path, key)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    # a v1 vault: migration 1 only, seeded rows copied from a fresh vault
+    conn = open_connection(old, key, create=True)
+    assert migrate(conn, "2025-01-01T00:00:00+08:00", target=1) == [1]
+    conn.execute(f"ATTACH DATABASE '{created.path}' AS src KEY \"x'{key.hex()}'\"")
+    for table in ("user", "setting", "signing_key", "audit_event"):
+        conn.execute(f'INSERT INTO main."{table}" SELECT * FROM src."{table}"')
+    conn.execute(
+        "INSERT INTO unit(id, created_at, created_by_id, updated_at, updated_by_id, code, name,"
+        " police_type, active) VALUES (1, 'x', 1, 'x', 1, 'U1', '城关派出所', '派出所', 1)")
+    conn.execute(
+        "INSERT INTO person(id, created_at, created_by_id, updated_at, updated_by_id, kind,"
+        " name, name_pinyin, name_initials, post) VALUES (1,'x',1,'x',1,'officer','张三',"
+        "'zhangsan','zs','')")
+    conn.execute(
+        "INSERT INTO counseling_session(created_at, created_by_id, updated_at, updated_by_id,"
+        " person_id, counselor_id, started_at, duration_min, channel, kind, note, risk,"
+        " intervention, referral, sealed) VALUES ('x',1,'x',1,1,1,'2025-01-01T09:00:00+08:00',"
+        " 50, 'hotline', 'routine', '旧版本写入的睡眠问题记录', 'none', '', 'none', 0)")
+    conn.execute("DETACH DATABASE src")
+    assert schema_version(conn) == 1
+    conn.close()
+    shutil.copyfile(created.keys_path, slots.keys_path(old))
+    vs = vault.unlock(old, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    try:
+        with vs.reading():
+            assert schema_version(vs.db.raw()) == CURRENT_VERSION
+            hits = vs.execute("SELECT rowid FROM session_note_fts WHERE session_note_fts "
+                              "MATCH '睡眠问题'").fetchall()
+        assert hits == [(1,)]
+        assert audit.verify_chain(vs).ok
+    finally:
+        vs.close()
+    result = vault.check_vault(old, "admin", PASSPHRASE, state_dir=state_dir, clock=clock)
+    assert result.ok, result.lines
+
+
+def test_newer_vault_is_refused(session: VaultSession, clock: FixedClock,
+                                state_dir: Path) -> None:
+    with session.reading():
+        session.execute("INSERT INTO schema_version VALUES (?, 'future', 'x')",
+                        (CURRENT_VERSION + 1,))
+    session.close()
+    with pytest.raises(InvalidInput) as info:
+        vault.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    assert "newer version" in str(info.value)
+
+
+def test_migrations_create_what_the_models_describe(session: VaultSession) -> None:
+    """The frozen SQL of the migrations and the peewee models agree, column for column."""
+    with session.reading():
+        for model in models.ALL_MODELS:
+            table = model._meta.table_name
+            columns = {r[1] for r in session.execute(f'PRAGMA table_info("{table}")')}
+            assert columns == {f.column_name for f in model._meta.sorted_fields}, table
+
+
+def test_two_users_same_data_disable_and_rekey_locks_one_out(
+    session: VaultSession, clock: FixedClock, state_dir: Path, tmp_path: Path
+) -> None:
+    add_note(session, "两名用户共享的数据")
+    accounts.add_user(session, "li", "counselor", OTHER_PASSPHRASE, display_name="李老师",
+                      kdf_seconds=0)
+    accounts.add_user(session, "wang", "coordinator", THIRD, kdf_seconds=0)
+    expected = table_dump(session, "counseling_session", "person")
+    li_old_keys = tmp_path / "li-copy.keys"
+    shutil.copyfile(slots.keys_path(session.path), li_old_keys)  # li walks off with a copy
+    for user, secret in (("li", OTHER_PASSPHRASE), ("wang", THIRD)):
+        vs = vault.unlock(session.path, user, secret, clock=clock, state_dir=state_dir)
+        try:
+            assert table_dump(vs, "counseling_session", "person") == expected
+            assert vs.actor.role.value == {"li": "counselor", "wang": "coordinator"}[user]
+        finally:
+            vs.close()
+    accounts.disable_user(session, "li")
+    with pytest.raises(WrongPassphrase):
+        vault.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
+    vault.rekey(session)
+    # the old copy of the key file still yields li's old data key, which no longer opens it
+    old = slots.load(li_old_keys)
+    stale_key = slots.open_slot(old, old.user_slot("li"), OTHER_PASSPHRASE)
+    with pytest.raises(Exception, match=r"vault\.db"):
+        open_connection(session.path, stale_key)
+    clock.advance(seconds=30)
+    vs = vault.unlock(session.path, "wang", THIRD, clock=clock, state_dir=state_dir)
+    try:
+        assert table_dump(vs, "counseling_session", "person") == expected
+    finally:
+        vs.close()
+
+
+def test_slot_metadata_is_authenticated(created: vault.CreatedVault, clock: FixedClock,
+                                        state_dir: Path) -> None:
+    """Editing the role (or user name) of a slot in the file breaks the slot."""
+    text = created.keys_path.read_text()
+    created.keys_path.write_text(text.replace('"role": "admin"', '"role": "auditor"', 1))
+    with pytest.raises(WrongPassphrase):
+        vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+
+
+def test_key_file_mode_0600_and_no_plaintext_key(created: vault.CreatedVault) -> None:
+    assert stat.S_IMODE(created.keys_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(created.path.stat().st_mode) == 0o600
+    keys = slots.load(created.keys_path)
+    key = slots.open_slot(keys, keys.user_slot("admin"), PASSPHRASE)
+    assert key.hex() not in created.keys_path.read_text()
+
+
+def test_account_rules(session: VaultSession, clock: FixedClock, state_dir: Path) -> None:
+    accounts.add_user(session, "li", "counselor", OTHER_PASSPHRASE, kdf_seconds=0)
+    with pytest.raises(Conflict):
+        accounts.add_user(session, "li", "auditor", THIRD, kdf_seconds=0)
+    with pytest.raises(InvalidInput):
+        accounts.add_user(session, "zhao", "counselor", "12345678", kdf_seconds=0)
+    with pytest.raises(InvalidInput):
+        accounts.add_user(session, "zhao", "boss", THIRD, kdf_seconds=0)
+    with pytest.raises(Conflict):
+        accounts.disable_user(session, "admin")
+    li = vault.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
+    try:
+        with pytest.raises(PermissionDenied):
+            accounts.add_user(li, "zhao", "counselor", THIRD, kdf_seconds=0)
+        with pytest.raises(PermissionDenied):
+            vault.rekey(li)
+    finally:
+        li.close()
+    names = [(u.username, u.role, u.active) for u in accounts.list_users(session)]
+    assert names == [("admin", "admin", True), ("li", "counselor", True)]
+
+
+def test_every_write_is_audited_with_user_identity(session: VaultSession) -> None:
+    with session.reading():
+        before = models.AuditEvent.select().count()
+    accounts.add_user(session, "li", "counselor", OTHER_PASSPHRASE, kdf_seconds=0)
+    accounts.change_passphrase(session, "li", THIRD, kdf_seconds=0)
+    accounts.disable_user(session, "li")
+    vault.set_setting(session, "idle_lock_minutes", 10)
+    with session.reading():
+        rows = list(models.AuditEvent.select().where(models.AuditEvent.seq > before)
+                    .order_by(models.AuditEvent.seq))
+        li = models.User.get(models.User.username == "li")
+    assert [(r.action, r.entity, r.user) for r in rows] == [
+        ("create", "user", "admin"), ("passphrase_change", "user", "admin"),
+        ("disable", "user", "admin"), ("settings_change", "setting", "admin")]
+    assert li.created_by_id == session.actor.id
+    assert li.updated_by_id == session.actor.id
+    assert audit.verify_chain(session).ok
+
+
+def test_audit_record_outside_transaction_is_refused(session: VaultSession) -> None:
+    with session.reading(), pytest.raises(RuntimeError):
+        audit.record(session, "view", "person", 1)
+
+
+def test_cli_init_users_backup_restore_round_trip(tmp_path: Path) -> None:
+    env = _cli_env(tmp_path)
+    db = tmp_path / "v" / "vault.db"
+    pw_admin = write_secret(tmp_path, "admin.txt", PASSPHRASE)
+    pw_li = write_secret(tmp_path, "li.txt", OTHER_PASSPHRASE)
+    rc = tmp_path / "rc.txt"
+    base = ["--vault", str(db)]
+    r = run_cli(*base, "--passphrase-file", str(pw_admin), "init", "--bureau", "某县公安局",
+                "--admin", "admin", "--recovery-code-out", str(rc), env_extra=env)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_IMODE(rc.stat().st_mode) == 0o600
+    code = rc.read_text().strip()
+    assert len(code.replace("-", "")) == 30 and code not in r.stdout
+    admin = [*base, "--user", "admin", "--passphrase-file", str(pw_admin)]
+    r = run_cli(*admin, "users", "add", "li", "--role", "counselor", "--display-name", "李明",
+                "--new-passphrase-file", str(pw_li), env_extra=env)
+    assert r.returncode == 0, r.stderr
+    r = run_cli(*admin, "users", "list", env_extra=env)
+    assert r.returncode == 0
+    assert [line.split("\t")[:3] for line in r.stdout.splitlines()] == [
+        ["admin", "admin", "active"], ["li", "counselor", "active"]]
+    r = run_cli(*admin, "backup", "--out", str(tmp_path / "bk"), env_extra=env)
+    assert r.returncode == 0, r.stderr
+    backup_file = Path(r.stdout.strip().split(": ", 1)[1])
+    r = run_cli(*admin, "users", "disable", "li", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    r = run_cli(*admin, "rekey", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    li = [*base, "--user", "li", "--passphrase-file", str(pw_li)]
+    r = run_cli(*li, "check", env_extra=env)
+    assert r.returncode == 2
+    r = run_cli(*admin, "restore", str(backup_file), env_extra=env)
+    assert r.returncode == 0, r.stderr
+    r = run_cli(*li, "check", env_extra=env)  # the backup predates li's removal
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines()[0] == "cipher_integrity_check: ok"
+    assert [ln.split(":")[0] for ln in r.stdout.splitlines()] == [
+        "cipher_integrity_check", "integrity_check", "foreign_key_check", "audit_chain"]
+
+
+def test_cli_recover_and_init_refusals(tmp_path: Path) -> None:
+    env = _cli_env(tmp_path)
+    db = tmp_path / "v" / "vault.db"
+    pw_admin = write_secret(tmp_path, "admin.txt", PASSPHRASE)
+    rc = tmp_path / "rc.txt"
+    r = run_cli("--vault", str(db), "--passphrase-file", str(pw_admin), "init", "--bureau", "局",
+                "--admin", "admin", "--recovery-code-out", str(rc), env_extra=env)
+    assert r.returncode == 0
+    r = run_cli("--vault", str(db), "--passphrase-file", str(pw_admin), "init", "--bureau", "局",
+                "--admin", "admin", env_extra=env)
+    assert r.returncode == 2
+    assert "already exists" in r.stderr
+    new = write_secret(tmp_path, "new.txt", OTHER_PASSPHRASE)
+    rc2 = tmp_path / "rc2.txt"
+    r = run_cli("--vault", str(db), "--user", "admin", "recover", "--recovery-code-file",
+                str(rc), "--new-passphrase-file", str(new), "--recovery-code-out", str(rc2),
+                env_extra=env)
+    assert r.returncode == 0, r.stderr
+    assert rc2.read_text().strip() != rc.read_text().strip()
+    r = run_cli("--vault", str(db), "--user", "admin", "--passphrase-file", str(new), "check",
+                env_extra=env)
+    assert r.returncode == 0
+
+
+def test_cli_without_vault_or_terminal_is_clear(tmp_path: Path) -> None:
+    env = _cli_env(tmp_path)
+    r = run_cli("--vault", str(tmp_path / "none.db"), "--user", "admin", "--passphrase-file",
+                str(write_secret(tmp_path, "p", PASSPHRASE)), "check", env_extra=env)
+    assert r.returncode == 2
+    assert "No vault at" in r.stderr and "init" in r.stderr
+    r = run_cli("--vault", str(tmp_path / "none.db"), "--user", "admin", "check",
+                env_extra=env)
+    assert r.returncode == 2
+    assert "--passphrase-file" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("package", ["db", "counselor_tui.domain", "counselor_tui.services",
+                                     "counselor_tui.reports", "counselor_tui.cli"])
+def test_non_ui_packages_do_not_load_textual(package: str) -> None:
+    code = (
+        "import importlib, pkgutil, sys\n"
+        f"pkg = importlib.import_module({package!r})\n"
+        "for m in pkgutil.walk_packages(getattr(pkg, '__path__', []), pkg.__name__ + '.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('textual', 'rich'))\n"
+        "print(bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_peewee_is_bound_through_the_proxy() -> None:
+    assert isinstance(models.database_proxy, pw.DatabaseProxy)
+    assert all(m._meta.database is models.database_proxy for m in models.ALL_MODELS)

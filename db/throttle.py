@@ -31,10 +31,12 @@ def delay_for(failures: int) -> float:
 
 @dataclass(frozen=True)
 class Attempts:
-    """Failed attempts since the last successful unlock: count and ISO times."""
+    """Failed attempts since the last successful unlock: count, ISO times and the user
+    names that were tried (user names are not secret: the key-slot file lists them)."""
 
     count: int
     times: tuple[str, ...]
+    users: tuple[str, ...] = ()
 
 
 class AttemptLedger:
@@ -52,10 +54,12 @@ class AttemptLedger:
         """The failures recorded so far (empty when the file is absent or unreadable)."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            times = tuple(str(t) for t in data.get("failures", []))
+            entries = [e for e in data.get("failures", []) if isinstance(e, dict)]
+            times = tuple(str(e.get("at", "")) for e in entries)
+            users = tuple(str(e.get("user", "?")) for e in entries)
         except (OSError, ValueError, AttributeError):
             return Attempts(0, ())
-        return Attempts(len(times), times)
+        return Attempts(len(times), times, users)
 
     def wait_seconds(self, now: datetime) -> float:
         """How long the caller must still wait before the next attempt may be checked."""
@@ -69,13 +73,18 @@ class AttemptLedger:
         elapsed = (now - last).total_seconds()
         return max(0.0, delay_for(attempts.count) - elapsed)
 
-    def record_failure(self, now: datetime) -> Attempts:
-        """Add one failure at ``now``; returns the new totals."""
+    def record_failure(self, now: datetime, user: str = "?") -> Attempts:
+        """Add one failure at ``now`` for the user name ``user``; returns the new totals."""
         attempts = self.read()
-        times = (*attempts.times, now.isoformat(timespec="seconds"))[-1000:]
+        entries = [{"at": t, "user": u} for t, u in zip(attempts.times, attempts.users,
+                                                           strict=True)]
+        entries.append({"at": now.isoformat(timespec="seconds"), "user": user[:64]})
+        entries = entries[-1000:]
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomic(self.path, json.dumps({"failures": list(times)}).encode("utf-8"))
-        return Attempts(len(times), times)
+        write_atomic(self.path, json.dumps({"failures": entries}, ensure_ascii=False)
+                     .encode("utf-8"))
+        return Attempts(len(entries), tuple(e["at"] for e in entries),
+                        tuple(e["user"] for e in entries))
 
     def clear(self) -> Attempts:
         """Forget the failures after a successful unlock; returns what was recorded."""

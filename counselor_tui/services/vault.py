@@ -305,7 +305,7 @@ def unlock(
     try:
         keys, key = _open_key(path, username, passphrase)
     except WrongPassphrase:
-        ledger.record_failure(clock.now())
+        ledger.record_failure(clock.now(), username)
         raise
     return _start_session(path, keys, key, username, clock, state_dir, ledger, action)
 
@@ -356,8 +356,8 @@ def _start_session(
     vs.failed_attempts = failures.count
     try:
         with vs.transaction():
-            for when in failures.times:
-                audit.record(vs, "login_failed", "user", "", {}, user="?", at=when)
+            for when, who in zip(failures.times, failures.users, strict=True):
+                audit.record(vs, "login_failed", "user", "", {}, user=who, at=when)
             audit.record(vs, action, "user", actor.id,
                          {"failed_attempts_since_last": failures.count})
     except ServiceError:
@@ -416,7 +416,7 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
     try:
         _keys, key = _open_key(path, username, passphrase)
     except WrongPassphrase:
-        ledger.record_failure(clock.now())
+        ledger.record_failure(clock.now(), username)
         raise
     try:
         conn = open_connection(path, key)
@@ -729,7 +729,7 @@ def recover(
     try:
         keys, key = _open_key(path, None, slots.normalize_recovery_code(recovery_code))
     except WrongPassphrase:
-        ledger.record_failure(clock.now())
+        ledger.record_failure(clock.now(), slots.RECOVERY_USERNAME)
         raise
     db = VaultDatabase(path, key)
     try:

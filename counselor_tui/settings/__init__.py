@@ -1,0 +1,1 @@
+"""Packaged default settings files (data only), e.g. the tier policy ``policy.toml``."""

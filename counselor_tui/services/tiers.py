@@ -1,0 +1,66 @@
+"""Tiers 档案等级 (DESIGN §2, §7.2): which persons' tier review is due.
+
+Issue 3 part only: :func:`review_due` and the dashboard block. The tier policy (suggestions,
+confirmations, review intervals) extends this module later.
+
+A review is *due* when ``TierState.review_due`` is on or before the end (Sunday) of the
+current week in the bureau time zone — the same horizon as follow-ups; earlier dates are
+overdue. Only persons the actor sees (see :mod:`counselor_tui.services.persons`), not
+archived, not voided. Counselors and coordinators get the list; admins and auditors do not
+(tier reviews are clinical work).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from counselor_tui.domain import vocab
+from counselor_tui.domain.dates import relative_hint
+from counselor_tui.domain.roles import Role
+from counselor_tui.i18n import _
+from counselor_tui.services.context import VaultSession
+from counselor_tui.services.dashboard import DashboardItem, DashboardSection
+from counselor_tui.services.persons import PersonRow, person_rows, visibility_sql
+
+
+def review_due(vs: VaultSession) -> list[PersonRow]:
+    """Persons whose tier review is due by the end of this week, earliest first (red
+    before yellow before green on the same day). Empty for admins and auditors."""
+    if vs.actor.role not in (Role.COUNSELOR, Role.COORDINATOR):
+        return []
+    today = vs.today()
+    horizon = today + timedelta(days=6 - today.weekday())
+    cond, params = visibility_sql(vs)
+    with vs.reading():
+        ids = [int(r[0]) for r in vs.execute(
+            "SELECT p.id FROM tier_state t JOIN person p ON p.id = t.person_id "
+            "WHERE t.review_due IS NOT NULL AND t.review_due <= ? AND p.voided_at IS NULL "
+            f"AND p.archived_at IS NULL AND {cond} "
+            "ORDER BY t.review_due, CASE t.tier WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 "
+            "ELSE 2 END, p.name_pinyin, p.id", (horizon.isoformat(), *params))]
+        return person_rows(vs, ids)
+
+
+def dashboard_section(vs: VaultSession) -> DashboardSection | None:
+    """The dashboard block "tier review due"; None for admins and auditors."""
+    if vs.actor.role not in (Role.COUNSELOR, Role.COORDINATOR):
+        return None
+    today = vs.today()
+    rows = review_due(vs)
+    items = []
+    overdue = 0
+    for p in rows:
+        due = date.fromisoformat(p.review_due or today.isoformat())
+        late = due < today
+        overdue += late
+        items.append(DashboardItem(
+            text=_("{name} · {tier} · review {hint}").format(
+                name=p.name, tier=vocab.label(vocab.TIERS, p.tier),
+                hint=relative_hint(due, today)),
+            person_id=p.id, due=p.review_due, level="warning" if late else "info",
+            ref=f"person:{p.id}"))
+    return DashboardSection(
+        id="tier_reviews", title=_("Tier reviews due"), items=tuple(items),
+        summary=_("{n} due, {late} overdue").format(n=len(rows), late=overdue),
+        level="warning" if overdue else "info",
+        extra={"due": len(rows), "overdue": overdue})

@@ -1,9 +1,74 @@
-"""Commands of this area are registered here once the area lands."""
+"""``score INSTRUMENT R1,R2,…`` — score a paper form without a vault (DESIGN §9).
+
+Output: one line of JSON on stdout (UTF-8, ``ensure_ascii=False``), the object of
+:meth:`counselor_tui.domain.instruments.ScoreResult.to_json_dict`: first the contract keys
+``instrument``, ``total``, ``band``, ``subscales``, ``critical_items``, ``screen_positive``,
+``provisional_diagnosis`` (``null`` where undefined), ``complete``, then extra keys
+(``version``, ``prorated``, ``missing_items``, band labels, derived values, norms,
+settings). ``--indent N`` pretty-prints instead. Responses: ``0,1,2`` (full-width digits and
+``，``/``、`` accepted; an empty field or ``-`` is a missing item). ``--set NAME=VALUE``
+overrides a scoring setting (``--set cutoff=31`` for the PCL-5).
+
+Exit codes: 0 scored; 2 unknown instrument, unreadable or out-of-range responses, bad
+setting — with a one-line message on stderr naming the item at fault.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
 from typing import Any
+
+from counselor_tui.commands import common
+from counselor_tui.domain import instruments as engine
+from counselor_tui.i18n import _
 
 
 def register(sub: Any) -> None:
-    """Nothing yet."""
+    """Add the ``score`` command."""
+    p = sub.add_parser(
+        "score", help=_("score an instrument's responses and print JSON (no vault needed)"),
+        description=_("Score one administration of an instrument, e.g. "
+                      "'score phq9 0,1,2,3,0,1,2,3,1'. Instruments: {codes}.").format(
+                          codes=", ".join(engine.builtin_codes())))
+    p.add_argument("instrument", metavar="INSTRUMENT",
+                   help=_("instrument code ({codes})").format(
+                       codes=", ".join(engine.builtin_codes())))
+    p.add_argument("responses", metavar="R1,R2,…",
+                   help=_("one response per item, separated by commas; empty or - = missing"))
+    p.add_argument("--set", dest="settings", action="append", default=[],
+                   metavar="NAME=VALUE", help=_("override a scoring setting (e.g. cutoff=31)"))
+    p.add_argument("--indent", type=int, default=None, metavar="N",
+                   help=_("pretty-print the JSON with N spaces (default: one line)"))
+    p.set_defaults(handler=cmd_score)
+
+
+def _settings(pairs: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError(pair)
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise common.CommandError(
+                _("Write a setting as NAME=NUMBER, not '{text}'.").format(text=pair)) from None
+    return out
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Print the score JSON; exit 2 with a message for bad input."""
+    try:
+        defn = engine.builtin(args.instrument)
+    except engine.UnknownInstrumentError as exc:
+        raise common.CommandError(str(exc.args[0]) if exc.args else str(exc)) from None
+    try:
+        responses = engine.parse_responses(args.responses)
+        result = engine.score(defn, responses, _settings(args.settings))
+    except engine.InstrumentError as exc:
+        text = str(exc)
+        raise common.CommandError(text if text.startswith(defn.code) else
+                                  f"{defn.code}: {text}") from None
+    print(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=args.indent))
+    return 0

@@ -16,7 +16,11 @@ The header row is found by name within the first 30 rows (title rows above it ar
 * the platform's own total (``总分``, ``得分``, ``total``, ``score``) is ignored;
 * item columns by header: the platform's running question number is dropped (``4、``), then
   the instrument code (``PHQ9``), then an item number is read (``第1题``, ``Q1``, ``1``,
-  ``item 1``, ``_1``) — or the header holds the item's text (zh or en). When the headers name
+  ``item 1``, ``_1``) — or the header holds the item's text (zh or en). A column naming
+  another built-in instrument (``GAD7第1题`` when importing PHQ-9) is not an item, so one
+  export holding several instruments imports each by its own columns; an export whose item
+  columns all name another instrument, or that numbers items beyond the instrument's count,
+  is refused rather than read as the wrong instrument. When the headers name
   no items at all, and exactly ``item_count`` unnamed columns follow the identity columns,
   those columns are taken in order (``ColumnMap.by == "position"``; the dry run shows the
   mapping so the user can check it).
@@ -37,7 +41,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final
 
-from counselor_tui.domain.instruments import InstrumentDefinition
+from counselor_tui.domain.instruments import InstrumentDefinition, builtin_codes
 from counselor_tui.i18n import _
 
 __all__ = [
@@ -253,8 +257,9 @@ def _strip_running_number(key: str) -> str:
     return _RUNNING_NUMBER.sub("", key, count=1)
 
 
-def _code_variants(defn: InstrumentDefinition) -> list[str]:
-    code = defn.code.casefold()
+def _code_variants(code: str) -> list[str]:
+    """Spellings of an instrument code in headers: ``phq9``, ``phq-9``, ``phq_9``."""
+    code = code.casefold()
     letters = re.match(r"[a-z]+", code)
     variants = {code}
     if letters:
@@ -263,25 +268,34 @@ def _code_variants(defn: InstrumentDefinition) -> list[str]:
     return sorted(variants, key=len, reverse=True)
 
 
-def _item_number(defn: InstrumentDefinition, header: str,
-                 texts: dict[str, int]) -> int | None:
-    """The item a header names (module docstring), or ``None``."""
+def _header_item(defn: InstrumentDefinition, header: str,
+                 texts: dict[str, int]) -> tuple[int | None, str | None]:
+    """``(item number, other instrument)`` a header names (module docstring).
+
+    The number is returned as written (the caller checks the range); ``other instrument`` is
+    the code of another built-in instrument the header names instead of ``defn`` (such a
+    column is never an item of ``defn``).
+    """
     key = _strip_running_number(_header_key(header))
     if not key:
-        return None
-    for variant in _code_variants(defn):
+        return None, None
+    own = [v for v in _code_variants(defn.code) if v in key]
+    if not own:
+        for code in builtin_codes():
+            if code != defn.code and any(v in key for v in _code_variants(code)):
+                return None, code
+    for variant in own:
         key = key.replace(variant, "")
     for pattern in _ITEM_PATTERNS:
         match = pattern.search(key)
         if match:
-            number = int(match.group(1))
-            return number if 1 <= number <= defn.item_count else None
+            return int(match.group(1)), None
     bare = re.sub(r"[\W_]+", "", key)
     if len(bare) >= 4:
         for text, number in texts.items():
             if text == bare or text in bare or (len(bare) >= 8 and bare in text):
-                return number
-    return None
+                return number, None
+    return None, None
 
 
 def _item_texts(defn: InstrumentDefinition) -> dict[str, int]:
@@ -313,12 +327,30 @@ def _columns(defn: InstrumentDefinition, header: Sequence[Cell],
     taken = {i for i in (badge, name, unit, when) if i is not None}
     texts = _item_texts(defn)
     found: dict[int, int] = {}
+    others: set[str] = set()
+    beyond: list[int] = []
     for i, key in enumerate(keys):
         if i in taken or not key or _has(stripped[i], _TOTAL_WORDS):
             continue
-        number = _item_number(defn, _cell_text(header[i]), texts)
-        if number is not None and number not in found:
+        number, other = _header_item(defn, _cell_text(header[i]), texts)
+        if other is not None:
+            others.add(other)
+            taken.add(i)
+        elif number is not None and not 1 <= number <= defn.item_count:
+            beyond.append(number)
+        elif number is not None and number not in found:
             found[number] = i
+    if beyond and found:
+        raise ResponsesFormatError(
+            _("Row {row}: the headers name item {item}, but {instrument} has {count} items: "
+              "is this an export of another instrument?").format(
+                row=header_row, item=max(beyond), instrument=defn.code,
+                count=defn.item_count))
+    if others and not found:
+        raise ResponsesFormatError(
+            _("Row {row}: the item columns belong to {others}, not {instrument}: choose "
+              "the instrument of this export.").format(
+                row=header_row, others=", ".join(sorted(others)), instrument=defn.code))
     if len(found) == defn.item_count:
         items = tuple(found[n] for n in range(1, defn.item_count + 1))
         by = "header"

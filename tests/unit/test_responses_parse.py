@@ -197,3 +197,23 @@ def test_round_trip_of_a_written_row(answers: list[int | None], as_labels: list[
     ]
     parsed = parse_table(sheet([1, "2026/11/19", "", "", "9", "某", "X", *cells, None]), PHQ9)
     assert parsed.respondents[0].responses == tuple(answers)
+
+
+def test_an_export_of_another_instrument_is_refused() -> None:
+    rows: list[list[object]] = [HEADER, [1, "2026/11/19", "", "", "1", "x", "X", *[0] * 9, 0]]
+    with pytest.raises(ResponsesFormatError, match="belong to phq9, not gad7"):
+        parse_table(rows, GAD7)
+    plain = [["警号", "日期", *[f"第{i}题" for i in range(1, 10)]]]
+    with pytest.raises(ResponsesFormatError, match="item 9, but gad7 has 7 items"):
+        parse_table(plain, GAD7)
+
+
+def test_one_export_with_two_instruments_imports_each_by_its_columns() -> None:
+    header = ["警号", "提交时间", *[f"PHQ-9 第{i}题" for i in range(1, 10)],
+              *[f"GAD-7 第{i}题" for i in range(1, 8)]]
+    row = ["1", "2026-11-03", *[1] * 9, *[2] * 7]
+    phq = parse_table([header, row], PHQ9)
+    gad = parse_table([header, row], GAD7)
+    assert phq.respondents[0].responses == (1,) * 9
+    assert gad.respondents[0].responses == (2,) * 7
+    assert gad.columns.items == tuple(range(11, 18))

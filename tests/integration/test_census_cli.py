@@ -1,0 +1,81 @@
+"""The ``score`` and ``import responses`` commands (DESIGN §9 automation contract)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from counselor_tui.services import responses_import
+from counselor_tui.services.context import FixedClock, VaultSession
+from tests.conftest import OTHER_PASSPHRASE, run_cli, write_secret
+from tests.integration.census_world import SURVEY, World, make_world
+
+
+def test_score_prints_the_contract_json() -> None:
+    done = run_cli("score", "phq9", "0,1,2,3,0,1,2,3,1")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert list(data)[:8] == ["instrument", "total", "band", "subscales", "critical_items",
+                              "screen_positive", "provisional_diagnosis", "complete"]
+    assert data["total"] == 13
+    assert data["band"] == "moderate"
+    assert data["critical_items"] == [9]
+    assert data["provisional_diagnosis"] is None
+    assert done.stdout.count("\n") == 1
+
+
+def test_score_pcl5_and_scl90_sanity_values() -> None:
+    pcl = json.loads(run_cli("score", "pcl5", ",".join(["2"] * 20)).stdout)
+    assert (pcl["total"], pcl["subscales"], pcl["provisional_diagnosis"]) == (
+        40, {"B": 10, "C": 4, "D": 14, "E": 12}, True)
+    scl = json.loads(run_cli("score", "SCL-90", ",".join(["2"] * 90), "--indent", "2").stdout)
+    assert (scl["total"], scl["positive_count"], scl["screen_positive"]) == (180, 90, True)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("phq9", "0,1,2,3,0,1,2,3,4"), "9"),
+    (("phq9", "0,1,2"), "needs 9 responses"),
+    (("phq9", "0,1,x,3,0,1,2,3,1"), "'x'"),
+    (("bdi", "0"), "Unknown instrument 'bdi'"),
+    (("pcl5", ",".join(["2"] * 20), "--set", "cutoff=99"), "cutoff"),
+])
+def test_score_refuses_bad_input_with_exit_2(args: tuple[str, ...], message: str) -> None:
+    done = run_cli("--lang", "en", "score", *args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
+    with make_world(session, clock, state_dir) as w:
+        yield w
+
+
+def test_import_responses_dry_run_apply_and_again(world: World, tmp_path: Path) -> None:
+    secret = write_secret(tmp_path, "pass.txt", OTHER_PASSPHRASE)
+    base = ("--vault", str(world.path), "--user", "coord", "--passphrase-file", str(secret),
+            "--lang", "en", "import", "responses", str(SURVEY), "--instrument", "phq9")
+    dry = run_cli(*base)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.splitlines() == ["added 25, duplicate 0, unmatched 1",
+                                       "row 27: badge number not in the archive"]
+    assert "Dry run" in dry.stderr
+    assert responses_import.existing_count(world.login("coord"), "phq9") == 0
+    applied = run_cli(*base, "--apply")
+    assert applied.returncode == 0, applied.stderr
+    assert applied.stdout.splitlines()[0] == "added 25, duplicate 0, unmatched 1"
+    assert "Critical items answered in rows" in applied.stderr
+    assert responses_import.existing_count(world.login("coord"), "phq9") == 25
+    again = run_cli(*base, "--apply")
+    assert again.stdout.splitlines()[0] == "added 0, duplicate 25, unmatched 1"
+    assert responses_import.existing_count(world.login("coord"), "phq9") == 25
+    bad = run_cli(*base[:-2], "--instrument", "gad7")
+    assert bad.returncode == 2
+    assert "gad7" in bad.stderr
+    bad_date = run_cli(*base, "--date", "2026/11/02")
+    assert bad_date.returncode == 2

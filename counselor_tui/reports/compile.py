@@ -1,0 +1,546 @@
+"""Compile the content of a periodic submission (情况报送, DESIGN §8) with SQL aggregates.
+
+:func:`compile_content` reads the vault through one read transaction and returns the
+submission *content*: plain JSON-ready data (dicts, lists, ints, floats, strings) with exact
+counts and no names of persons. Every figure is a ``COUNT``/``SUM``/``GROUP BY`` in SQLite;
+Python only arranges the grouped rows (a handful per query) into the fixed category order of
+the vocabularies (:mod:`counselor_tui.domain.vocab`), with a zero for every code that has no
+row, so the same data always gives the same content. The shape is documented in
+``docs/submission-json.md``; the disclosure record is added by
+:func:`counselor_tui.reports.protect.protect`.
+
+Rules (decisions recorded in ``docs/submission-json.md`` § "Counting rules"):
+
+* Periods are calendar months/quarters/years in the bureau time zone (setting ``timezone``);
+  timestamps are stored bureau-local with an explicit offset (DESIGN §4), so a timestamp is
+  in the period when ``start <= ts < end`` as ISO strings of the same zone; date columns
+  compare as ``YYYY-MM-DD``.
+* Voided rows (``voided_at``) are left out everywhere, and so are sessions, assessments,
+  tier changes and restrictions of a voided person.
+* Unit attribution (scope ``UNITCODE``): a person belongs to their own unit; a family member
+  without one to the unit of the officer they are linked to (lowest officer id); an anonymous
+  session to the unit of the counselor who held it; an incident, activity or census target to
+  its own unit; a counselor (and their training) to their account's unit. Rows attributed to no
+  unit appear only in the bureau scope (as the ``_unassigned`` row of per-unit tables).
+  Each row belongs to at most one unit, so unit scopes add up to the bureau scope.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from counselor_tui import __version__
+from counselor_tui.domain import vocab
+from counselor_tui.domain.audit_chain import GENESIS
+from counselor_tui.domain.dates import bureau_tz, to_storage
+from counselor_tui.domain.incidents import INCIDENT_KINDS, default_policy
+from counselor_tui.domain.instruments import builtin_codes
+from counselor_tui.domain.periods import Period, datetime_bounds
+from counselor_tui.i18n import _
+from counselor_tui.services.context import VaultSession
+from counselor_tui.services.errors import InvalidInput
+
+SCHEMA_ID = "counselor-tui/submission"
+SCHEMA_VERSION = 1
+BUREAU = "bureau"
+#: Row code of per-unit tables for rows attributed to no unit (bureau scope only).
+UNASSIGNED = "_unassigned"
+#: Code of a missing value (police type not recorded, …).
+UNKNOWN = "unknown"
+CLIENT_KINDS: tuple[str, ...] = ("officer", "family", "other", "anonymous")
+TIER_CODES: tuple[str, ...] = tuple(vocab.TIERS)
+#: Tier columns of the archive table: the three tiers and "no archive yet".
+TIER_COLUMNS: tuple[str, ...] = (*TIER_CODES, "none")
+SCREEN_COLUMNS: tuple[str, ...] = ("positive", "negative")
+STEP_COLUMNS: tuple[str, ...] = ("on_time", "late", "open_overdue", "waived", "pending")
+ACTIVITY_COLUMNS: tuple[str, ...] = ("activities", "participants", "hours")
+FIREARM_FIGURES: tuple[str, ...] = (
+    "recommended", "restricted", "declined", "reinstated", "in_force_at_end", "pending_at_end",
+)
+#: Number of compile steps reported to the progress callback.
+STEPS = 7
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a submission covers: the whole bureau (``unit_id`` None) or one unit."""
+
+    code: str
+    unit_id: int | None
+    unit_name: str | None
+
+    @property
+    def is_bureau(self) -> bool:
+        """True for the bureau scope."""
+        return self.unit_id is None
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """The period's bounds as storage strings: instants for timestamp columns (bureau-local
+    ISO), dates for date columns, and the cut-off ``min(now, end)`` for "as of" figures."""
+
+    start: str
+    end: str
+    start_date: str
+    end_date: str
+    cutoff: str
+
+
+def resolve_scope(vs: VaultSession, scope: str) -> Scope:
+    """The :class:`Scope` for ``"bureau"`` or a unit code (inside ``vs.reading()``).
+
+    Raises :class:`InvalidInput` for an unknown unit code.
+    """
+    code = scope.strip()
+    if code in ("", BUREAU):
+        return Scope(BUREAU, None, None)
+    row = vs.execute("SELECT id, name FROM unit WHERE code = ?", (code,)).fetchone()
+    if row is None:
+        raise InvalidInput(
+            _("Unknown unit code {code}: use 'bureau' or the code of a unit.").format(code=code))
+    return Scope(code, int(row[0]), str(row[1]))
+
+
+def _bounds(vs: VaultSession, period: Period) -> _Bounds:
+    from counselor_tui.services.vault import get_setting
+
+    tz = bureau_tz(str(get_setting(vs, "timezone", "Asia/Shanghai")))
+    start, end = datetime_bounds(period, tz)
+    now = vs.now().astimezone(tz)
+    return _Bounds(to_storage(start), to_storage(end), period.start.isoformat(),
+                   period.end.isoformat(), to_storage(min(now, end)))
+
+
+# --------------------------------------------------------------------------- SQL pieces
+
+#: Every non-voided person with the unit and police type the submission counts them under.
+_PU = """
+fo AS (SELECT person_id, MIN(officer_id) AS officer_id FROM family_link GROUP BY person_id),
+pu AS (
+  SELECT p.id AS pid, p.kind AS kind, COALESCE(p.unit_id, o.unit_id) AS unit_id,
+         COALESCE(p.police_type, o.police_type, un.police_type) AS police_type
+  FROM person p
+  LEFT JOIN fo ON fo.person_id = p.id
+  LEFT JOIN person o ON o.id = fo.officer_id
+  LEFT JOIN unit un ON un.id = COALESCE(p.unit_id, o.unit_id)
+  WHERE p.voided_at IS NULL
+)"""
+
+#: Sessions started in the period, with client kind, unit and police type.
+_SS = """
+ss AS (
+  SELECT s.id AS id, s.duration_min AS minutes, s.channel AS channel, s.kind AS kind,
+         s.referral AS referral, s.person_id AS person_id,
+         CASE WHEN s.person_id IS NULL THEN 'anonymous' ELSE pu.kind END AS client_kind,
+         CASE WHEN s.person_id IS NULL THEN cu.unit_id ELSE pu.unit_id END AS unit_id,
+         pu.police_type AS police_type
+  FROM counseling_session s
+  LEFT JOIN pu ON pu.pid = s.person_id
+  LEFT JOIN "user" cu ON cu.id = s.counselor_id
+  WHERE s.voided_at IS NULL AND s.started_at >= :start AND s.started_at < :end
+    AND (s.person_id IS NULL OR pu.pid IS NOT NULL)
+)"""
+
+#: Officers serving at the period's end (entered before it, not archived by then).
+_SV = """
+sv AS (
+  SELECT p.id AS pid, p.unit_id AS unit_id FROM person p
+  WHERE p.kind = 'officer' AND p.voided_at IS NULL AND p.created_at < :end
+    AND (p.archived_at IS NULL OR substr(p.archived_at, 1, 10) >= :end_date)
+)"""
+
+
+class _Query:
+    """Runs named-parameter SQL on the session's connection with the period bounds."""
+
+    def __init__(self, vs: VaultSession, bounds: _Bounds, scope: Scope) -> None:
+        self.vs = vs
+        self.params: dict[str, Any] = {
+            "start": bounds.start, "end": bounds.end, "start_date": bounds.start_date,
+            "end_date": bounds.end_date, "cutoff": bounds.cutoff, "unit": scope.unit_id,
+        }
+        self.scope = scope
+
+    def where_unit(self, column: str) -> str:
+        """``AND column = :unit`` for a unit scope, nothing for the bureau."""
+        return "" if self.scope.is_bureau else f" AND {column} = :unit"
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        cursor = self.vs.db.connection().execute(sql, self.params)
+        return [tuple(r) for r in cursor.fetchall()]
+
+    def one(self, sql: str) -> tuple[Any, ...]:
+        rows = self.rows(sql)
+        return rows[0]
+
+
+# --------------------------------------------------------------------------- arranging
+
+
+def _ordered(known: Sequence[str], found: Iterable[str | None]) -> list[str]:
+    """``known`` codes in their order, then other codes found (sorted), then ``unknown``."""
+    extra = sorted({c for c in found if c is not None and c not in known and c != UNKNOWN})
+    codes = [*known, *extra]
+    if any(c is None or c == UNKNOWN for c in found) and UNKNOWN not in codes:
+        codes.append(UNKNOWN)
+    return codes
+
+
+def series(rows: Iterable[tuple[str | None, int]], known: Sequence[str]) -> dict[str, Any]:
+    """``{"type": "series", "rows": [...], "counts": [...]}`` from grouped ``(code, n)``.
+
+    Every ``known`` code appears (0 when absent); other codes follow sorted; a NULL code
+    counts as ``unknown``.
+    """
+    counts: dict[str, int] = {}
+    for code, n in rows:
+        key = UNKNOWN if code is None else str(code)
+        counts[key] = counts.get(key, 0) + int(n or 0)
+    codes = _ordered(known, list(counts))
+    return {"type": "series", "rows": codes, "counts": [counts.get(c, 0) for c in codes]}
+
+
+def table(
+    rows: Iterable[tuple[str | None, str | None, int]],
+    row_codes: Sequence[str],
+    col_codes: Sequence[str],
+) -> dict[str, Any]:
+    """``{"type": "table", "rows", "cols", "counts"}`` from grouped ``(row, col, n)``.
+
+    Rows and columns are the given codes in order plus any other codes found (sorted);
+    a NULL code counts as ``unknown``. Cells with no row are 0.
+    """
+    cells: dict[tuple[str, str], int] = {}
+    for r, c, n in rows:
+        key = (UNKNOWN if r is None else str(r), UNKNOWN if c is None else str(c))
+        cells[key] = cells.get(key, 0) + int(n or 0)
+    r_codes = _ordered(row_codes, [k[0] for k in cells])
+    c_codes = _ordered(col_codes, [k[1] for k in cells])
+    return {
+        "type": "table", "rows": r_codes, "cols": c_codes,
+        "counts": [[cells.get((r, c), 0) for c in c_codes] for r in r_codes],
+    }
+
+
+def _unit_rows(
+    rows: Iterable[tuple[int | None, str | None, int]], unit_codes: dict[int, str]
+) -> list[tuple[str, str | None, int]]:
+    """Replace unit ids by codes; rows of no unit become :data:`UNASSIGNED`."""
+    return [(unit_codes.get(u, UNASSIGNED) if u is not None else UNASSIGNED, c, n)
+            for u, c, n in rows]
+
+
+def _drop_empty_row(tbl: dict[str, Any], code: str) -> dict[str, Any]:
+    """Remove row ``code`` when it is all zeros (the ``_unassigned`` row is shown only when
+    something is attributed to no unit)."""
+    if code in tbl["rows"]:
+        i = tbl["rows"].index(code)
+        if not any(tbl["counts"][i]):
+            tbl["rows"].pop(i)
+            tbl["counts"].pop(i)
+    return tbl
+
+
+def _police_type(code: str | None) -> str:
+    if code is None or not str(code).strip():
+        return UNKNOWN
+    return vocab.canonical_police_type(str(code)) or str(code).strip()
+
+
+def _hours(value: Any) -> float:
+    return round(float(value or 0), 2)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _counseling(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dict[str, Any]:
+    w = q.where_unit("ss.unit_id")
+    head = f"WITH {_PU},{_SS} "
+    sessions, minutes, persons = q.one(
+        head + f"SELECT COUNT(*), COALESCE(SUM(minutes), 0), COUNT(DISTINCT person_id) "
+        f"FROM ss WHERE 1{w}")
+    (new_persons,) = q.one(
+        head + "SELECT COUNT(DISTINCT ss.person_id) FROM ss WHERE ss.person_id IS NOT NULL"
+        f"{w} AND NOT EXISTS (SELECT 1 FROM counseling_session e"
+        " WHERE e.person_id = ss.person_id AND e.voided_at IS NULL AND e.started_at < :start)")
+    by = {
+        col: q.rows(head + f"SELECT {col}, COUNT(*) FROM ss WHERE 1{w} GROUP BY {col}")
+        for col in ("channel", "kind", "referral", "police_type")
+    }
+    topics = q.rows(head + "SELECT st.topic, COUNT(*) FROM session_topic st "
+                    f"JOIN ss ON ss.id = st.session_id WHERE 1{w} GROUP BY st.topic")
+    client_unit = q.rows(head + "SELECT unit_id, client_kind, COUNT(*) FROM ss "
+                         f"WHERE 1{w} GROUP BY unit_id, client_kind")
+    police: dict[str, int] = {}
+    for code, n in by["police_type"]:
+        key = _police_type(code)
+        police[key] = police.get(key, 0) + int(n)
+    referrals = [(c, n) for c, n in by["referral"] if c != "none"]
+    return {
+        "figures": {
+            "sessions": int(sessions), "minutes": int(minutes),
+            "persons_served": int(persons), "new_persons": int(new_persons),
+        },
+        "tables": {
+            "by_channel": series(by["channel"], tuple(vocab.CHANNELS)),
+            "by_kind": series(by["kind"], tuple(vocab.SESSION_KINDS)),
+            "by_topic": series(topics, tuple(vocab.TOPICS)),
+            "by_unit": _drop_empty_row(
+                table(_unit_rows(client_unit, unit_codes), unit_rows, CLIENT_KINDS), UNASSIGNED),
+            "by_police_type": series(police.items(), vocab.POLICE_TYPES),
+            "referrals": series(referrals, tuple(c for c in vocab.REFERRALS if c != "none")),
+        },
+    }
+
+
+def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dict[str, Any]:
+    w = q.where_unit("sv.unit_id")
+    tiers = q.rows(
+        f"WITH {_SV} SELECT unit_id, tier, COUNT(*) FROM (SELECT sv.unit_id AS unit_id, "
+        "COALESCE((SELECT tc.to_tier FROM tier_change tc WHERE tc.person_id = sv.pid "
+        "AND tc.at < :end ORDER BY tc.at DESC, tc.id DESC LIMIT 1), "
+        "(SELECT ts.tier FROM tier_state ts WHERE ts.person_id = sv.pid "
+        "AND substr(ts.since, 1, 10) < :end_date AND NOT EXISTS "
+        "(SELECT 1 FROM tier_change x WHERE x.person_id = sv.pid)), 'none') AS tier "
+        f"FROM sv WHERE 1{w}) GROUP BY unit_id, tier")
+    (archived,) = q.one(
+        "SELECT COUNT(*) FROM person p WHERE p.kind = 'officer' AND p.voided_at IS NULL "
+        "AND substr(p.archived_at, 1, 10) >= :start_date "
+        f"AND substr(p.archived_at, 1, 10) < :end_date{q.where_unit('p.unit_id')}")
+    transitions = q.rows(
+        f"WITH {_PU} SELECT COALESCE(tc.from_tier, 'none'), tc.to_tier, COUNT(*) "
+        "FROM tier_change tc JOIN pu ON pu.pid = tc.person_id "
+        f"WHERE tc.at >= :start AND tc.at < :end{q.where_unit('pu.unit_id')} "
+        "GROUP BY 1, 2")
+    by_unit = _drop_empty_row(
+        table(_unit_rows(tiers, unit_codes), unit_rows, TIER_COLUMNS), UNASSIGNED)
+    serving = sum(sum(row) for row in by_unit["counts"])
+    return {
+        "figures": {"serving": serving, "archived_in_period": int(archived)},
+        "tables": {
+            "tiers_by_unit": by_unit,
+            "transitions": table(transitions, ("none", *TIER_CODES), TIER_CODES),
+        },
+    }
+
+
+def _census(q: _Query) -> dict[str, Any]:
+    campaigns = q.rows(
+        f"WITH {_SV} SELECT c.name, c.starts_on, c.ends_on, c.instruments, COUNT(sv.pid), "
+        "COALESCE(SUM((SELECT COUNT(DISTINCT a.instrument_code) FROM assessment a "
+        "WHERE a.census_id = c.id AND a.person_id = sv.pid AND a.complete = 1 "
+        "AND a.voided_at IS NULL AND a.administered_on < :end_date "
+        "AND a.instrument_code IN (SELECT value FROM json_each(c.instruments))) "
+        "= (SELECT COUNT(DISTINCT value) FROM json_each(c.instruments))), 0) "
+        "FROM census c JOIN census_unit cu ON cu.census_id = c.id "
+        "LEFT JOIN sv ON sv.unit_id = cu.unit_id "
+        f"WHERE c.starts_on < :end_date AND c.ends_on >= :start_date{q.where_unit('cu.unit_id')} "
+        "GROUP BY c.id ORDER BY c.starts_on, c.name, c.ends_on, c.id")
+    records: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for name, starts, ends, instruments, target, completed in campaigns:
+        key = (str(starts), str(name), str(ends))
+        entry = records.setdefault(key, {
+            "name": str(name), "starts_on": str(starts), "ends_on": str(ends),
+            "instruments": sorted({str(i) for i in json.loads(instruments or "[]")}),
+            "target": 0, "completed": 0,
+        })
+        entry["target"] += int(target)
+        entry["completed"] += int(completed)
+    screening = q.rows(
+        f"WITH {_PU} SELECT a.instrument_code, "
+        "CASE WHEN a.positive = 1 THEN 'positive' ELSE 'negative' END, COUNT(*) "
+        "FROM assessment a JOIN pu ON pu.pid = a.person_id "
+        "WHERE a.voided_at IS NULL AND a.complete = 1 AND a.administered_on >= :start_date "
+        f"AND a.administered_on < :end_date{q.where_unit('pu.unit_id')} GROUP BY 1, 2")
+    return {
+        "figures": {},
+        "campaigns": [records[k] for k in sorted(records)],
+        "tables": {"screening": table(screening, builtin_codes(), SCREEN_COLUMNS)},
+    }
+
+
+def _incidents(q: _Query) -> dict[str, Any]:
+    w = q.where_unit("i.unit_id")
+    reported = q.rows(
+        "SELECT i.kind, COUNT(*) FROM incident i WHERE i.voided_at IS NULL "
+        f"AND i.reported_at >= :start AND i.reported_at < :end{w} GROUP BY i.kind")
+    still_open = q.rows(
+        "SELECT i.kind, COUNT(*) FROM incident i WHERE i.voided_at IS NULL "
+        "AND i.reported_at < :cutoff AND (i.closed_at IS NULL OR i.closed_at > :cutoff)"
+        f"{w} GROUP BY i.kind")
+    closed = ("CASE WHEN st.waived_reason IS NOT NULL THEN COALESCE(st.done_at, st.updated_at) "
+              "ELSE st.done_at END")
+    is_closed = f"({closed} IS NOT NULL AND {closed} <= :cutoff)"
+    steps = q.rows(
+        "SELECT st.step, CASE "
+        f"WHEN {is_closed} AND st.waived_reason IS NOT NULL THEN 'waived' "
+        f"WHEN {is_closed} AND st.done_at <= st.due_at THEN 'on_time' "
+        f"WHEN {is_closed} THEN 'late' "
+        "WHEN st.due_at < :cutoff THEN 'open_overdue' ELSE 'pending' END, COUNT(*) "
+        "FROM incident_step st JOIN incident i ON i.id = st.incident_id "
+        f"WHERE i.voided_at IS NULL AND st.due_at >= :start AND st.due_at < :end{w} "
+        "GROUP BY 1, 2")
+    kinds = tuple(INCIDENT_KINDS)
+    return {
+        "figures": {},
+        "tables": {
+            "reported_by_kind": series(reported, kinds),
+            "open_at_end_by_kind": series(still_open, kinds),
+            "steps": table(steps, default_policy().step_order, STEP_COLUMNS),
+        },
+    }
+
+
+def _firearms(q: _Query) -> dict[str, Any]:
+    def day(col: str) -> str:
+        return f"substr(f.{col}, 1, 10)"
+
+    in_period = "{d} >= :start_date AND {d} < :end_date"
+    restricted = "f.status IN ('suspended', 'revoked', 'reinstated')"
+    row = q.one(
+        f"WITH {_PU} SELECT "
+        f"COALESCE(SUM({in_period.format(d=day('recommended_at'))}), 0), "
+        f"COALESCE(SUM({restricted} AND {in_period.format(d=day('decided_at'))}), 0), "
+        f"COALESCE(SUM(f.status = 'declined' AND {in_period.format(d=day('decided_at'))}), 0), "
+        f"COALESCE(SUM(f.status = 'reinstated' AND {in_period.format(d=day('ended_at'))}), 0), "
+        f"COALESCE(SUM({restricted} AND {day('decided_at')} < :end_date "
+        f"AND (f.ended_at IS NULL OR {day('ended_at')} >= :end_date)), 0), "
+        f"COALESCE(SUM({day('recommended_at')} < :end_date AND (f.status = 'recommended' "
+        f"OR (f.decided_at IS NOT NULL AND {day('decided_at')} >= :end_date))), 0) "
+        "FROM firearm_restriction f JOIN pu ON pu.pid = f.person_id "
+        f"WHERE 1{q.where_unit('pu.unit_id')}")
+    return {"figures": {name: int(v) for name, v in zip(FIREARM_FIGURES, row, strict=True)},
+            "tables": {}}
+
+
+def _team(q: _Query) -> dict[str, Any]:
+    w = q.where_unit("u.unit_id")
+    roles = dict(q.rows(
+        "SELECT u.role, COUNT(*) FROM \"user\" u WHERE u.role IN ('counselor', 'coordinator') "
+        "AND u.created_at < :end AND (u.disabled_at IS NULL OR u.disabled_at >= :end) "
+        f"AND (u.active = 1 OR u.disabled_at IS NOT NULL){w} GROUP BY u.role"))
+    trainings, hours, trained = q.one(
+        "SELECT COUNT(*), COALESCE(SUM(t.hours), 0), COUNT(DISTINCT t.user_id) "
+        "FROM training_record t JOIN \"user\" u ON u.id = t.user_id "
+        f"WHERE t.date >= :start_date AND t.date < :end_date{w}")
+    activity = q.rows(
+        "SELECT a.kind, COUNT(*), COALESCE(SUM(a.participants), 0), COALESCE(SUM(a.hours), 0) "
+        "FROM activity a WHERE a.voided_at IS NULL AND a.date >= :start_date "
+        f"AND a.date < :end_date{q.where_unit('a.unit_id')} GROUP BY a.kind")
+    found = {str(k): (int(n), int(p), _hours(h)) for k, n, p, h in activity}
+    kinds = _ordered(tuple(vocab.ACTIVITY_KINDS), list(found))
+    return {
+        "figures": {
+            "counselors": int(roles.get("counselor", 0)),
+            "coordinators": int(roles.get("coordinator", 0)),
+            "trainings": int(trainings), "counselors_trained": int(trained),
+            "training_hours": _hours(hours),
+        },
+        "tables": {
+            "activities": {
+                "type": "measures", "rows": kinds, "cols": list(ACTIVITY_COLUMNS),
+                "values": [list(found.get(k, (0, 0, 0.0))) for k in kinds],
+            },
+        },
+    }
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def compile_content(
+    vs: VaultSession,
+    period: Period,
+    scope: str = BUREAU,
+    *,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The exact content of a submission for ``period`` and ``scope`` (``"bureau"`` or a
+    unit code), without narrative and without the disclosure record.
+
+    Shape: ``schema``, ``schema_version``, ``period`` (kind, label, start, end), ``scope``
+    (kind ``bureau``/``unit``, code), ``issuer`` (bureau name, unit name), ``units``
+    ({code: name} of the per-unit rows), ``source`` (``{"kind": "compiled"}``), ``sections``
+    (``counseling``, ``archive``, ``census``, ``incidents``, ``firearms``, ``team``; each with
+    ``figures`` and ``tables``) and ``integrity`` (``audit_head`` — the chain head when the
+    figures were read, ``compiled_at`` — the session clock, ``software_version``). See
+    ``docs/submission-json.md``. No role check here: callers (services) check roles.
+    ``progress(done, total)`` is called after each step (from the calling thread).
+
+    Raises :class:`InvalidInput` for an unknown unit code.
+    """
+    from counselor_tui.services.vault import get_setting
+
+    def tick(step: int) -> None:
+        if progress is not None:
+            progress(step, STEPS)
+
+    bounds = _bounds(vs, period)
+    bureau_name = str(get_setting(vs, "bureau_name", "") or "")
+    with vs.reading():
+        sc = resolve_scope(vs, scope)
+        units = [(int(i), str(c), str(n)) for i, c, n in vs.execute(
+            "SELECT id, code, name FROM unit ORDER BY code")]
+        if not sc.is_bureau:
+            units = [u for u in units if u[0] == sc.unit_id]
+        unit_codes = {i: c for i, c, _n in units}
+        unit_rows = [c for _i, c, _n in units]
+        q = _Query(vs, bounds, sc)
+        tick(0)
+        sections: dict[str, Any] = {}
+        sections["counseling"] = _counseling(q, unit_rows, unit_codes)
+        tick(1)
+        sections["archive"] = _archive(q, unit_rows, unit_codes)
+        tick(2)
+        sections["census"] = _census(q)
+        tick(3)
+        sections["incidents"] = _incidents(q)
+        tick(4)
+        sections["firearms"] = _firearms(q)
+        tick(5)
+        sections["team"] = _team(q)
+        tick(6)
+        head_row = vs.execute("SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
+    head = str(head_row[0]) if head_row else GENESIS
+    content: dict[str, Any] = {
+        "schema": SCHEMA_ID,
+        "schema_version": SCHEMA_VERSION,
+        "period": period_json(period),
+        "scope": {"kind": "bureau" if sc.is_bureau else "unit", "code": sc.code},
+        "issuer": {"bureau": bureau_name, "unit_name": sc.unit_name},
+        "units": {c: n for _i, c, n in units},
+        "source": {"kind": "compiled"},
+        "sections": sections,
+        "integrity": {
+            "audit_head": head,
+            "compiled_at": vs.now_iso(),
+            "software_version": __version__,
+        },
+    }
+    tick(STEPS)
+    return content
+
+
+def period_json(period: Period) -> dict[str, str]:
+    """``{"kind", "label", "start", "end"}`` of a period (end exclusive, ISO dates)."""
+    return {"kind": period.kind, "label": period.label, "start": period.start.isoformat(),
+            "end": period.end.isoformat()}
+
+
+def period_from_json(data: dict[str, Any]) -> Period:
+    """The :class:`Period` of a ``period`` object; ``ValueError`` when inconsistent."""
+    return Period(data["kind"], date.fromisoformat(data["start"]),
+                  date.fromisoformat(data["end"]))
+
+
+def compiled_now(content: Mapping[str, Any]) -> datetime:
+    """The compile time of ``content`` as an aware datetime."""
+    return datetime.fromisoformat(content["integrity"]["compiled_at"])

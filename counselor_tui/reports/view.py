@@ -1,0 +1,317 @@
+"""The printable form of a submission: numbered sections of titled text tables.
+
+:func:`build` turns a submission document (the JSON of ``docs/submission-json.md``) into a
+:class:`DocumentView` whose cells are already text — suppressed (``<k``/``x``) unless
+``exact`` — so the DOCX, XLSX and CSV writers and the TUI preview all print the same tables.
+Labels are translated in the current language (:mod:`counselor_tui.i18n`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from counselor_tui.domain.disclosure import (
+    DEFAULT_K,
+    CellStatus,
+    SuppressedSeries,
+    SuppressedTable,
+)
+from counselor_tui.domain.periods import Period
+from counselor_tui.i18n import N_, _
+from counselor_tui.reports.compile import period_from_json
+from counselor_tui.reports.protect import Protection, Shown, marker, protect
+from counselor_tui.reports.spec import (
+    CAMPAIGN_COLUMNS,
+    INTEGRITY_TITLE,
+    NARRATIVE_FIELDS,
+    NARRATIVE_TITLE,
+    SECTIONS,
+    FigureSpec,
+    SectionSpec,
+    TableSpec,
+    instrument_label,
+    table_id,
+)
+
+TOTAL = N_("Total")
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A printable table: ``header`` (first column = the row labels), body ``rows``, an
+    optional ``total`` row, a ``note`` printed below. Every cell is text."""
+
+    id: str
+    number: int
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    total: tuple[str, ...] | None = None
+    note: str = ""
+
+    @property
+    def caption(self) -> str:
+        """``表1 Sessions by channel`` — the numbered title."""
+        return _("Table {n}. {title}").format(n=self.number, title=self.title)
+
+    def all_rows(self) -> tuple[tuple[str, ...], ...]:
+        """Header, body and total row."""
+        tail = (self.total,) if self.total is not None else ()
+        return (self.header, *self.rows, *tail)
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A numbered section (1–8) with its tables and paragraphs (narrative, integrity)."""
+
+    number: int
+    key: str
+    title: str
+    tables: tuple[TableView, ...] = ()
+    paragraphs: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """The whole submission as printed: title lines, sections, and the footnote on markers."""
+
+    title: str
+    issuer: str
+    period: str
+    scope: str
+    marking: str
+    version_line: str
+    sections: tuple[SectionView, ...]
+    footnote: str
+    exact: bool
+
+
+def fmt_number(value: float | int | None, hours: bool = False) -> str:
+    """Integers as they are; hours with one decimal."""
+    if value is None:
+        return ""
+    if hours or isinstance(value, float):
+        return f"{float(value):.1f}"
+    return str(value)
+
+
+def _shown(shown: Shown, k: int, *, hours: bool = False) -> str:
+    if shown.hidden:
+        return marker(shown.status, k)
+    return fmt_number(shown.value, hours)
+
+
+def _cell_text(cell: Any, k: int) -> str:
+    if cell.status is CellStatus.PUBLISHED:
+        return str(cell.value)
+    return marker(cell.status, k)
+
+
+def _figure_value(fig: FigureSpec, value: Any) -> float | int:
+    if fig.unit == "hours_from_minutes":
+        return round(int(value) / 60, 1)
+    return value  # type: ignore[no-any-return]
+
+
+def _figures_view(spec: SectionSpec, data: Mapping[str, Any], protection: Protection | None,
+                  k: int, number: int) -> TableView:
+    figures = data.get("figures", {})
+    rows = []
+    for fig in spec.figures:
+        value = _figure_value(fig, figures.get(fig.key, 0))
+        hours = fig.unit != "count"
+        if protection is None:
+            text = fmt_number(value, hours)
+        else:
+            shown = protection.figures[spec.key][fig.key]
+            text = _shown(Shown(value if not shown.hidden else None, shown.status), k,
+                          hours=hours)
+        rows.append((_(fig.label), text))
+    return TableView(f"{spec.key}.figures", number, _("Key figures"),
+                     (_("Item"), _("Figure")), tuple(rows))
+
+
+def _labels(codes: Sequence[str], labeler: Any, content: Mapping[str, Any]) -> list[str]:
+    return [labeler(code, content) for code in codes]
+
+
+def _count_view(tspec: TableSpec, tid: str, data: Mapping[str, Any], content: Mapping[str, Any],
+                protection: Protection | None, k: int, number: int) -> TableView:
+    title = _(tspec.title)
+    note = _(tspec.note) if tspec.note else ""
+    rows_l = _labels(data["rows"], tspec.rows, content)
+    suppressed = protection.tables.get(tid) if protection is not None else None
+    demoted = protection is not None and tid in protection.demoted
+    if protection is not None and tid in protection.withheld:
+        grand = (sum(data["counts"]) if data["type"] == "series"
+                 else sum(sum(r) for r in data["counts"]))
+        shown = marker(CellStatus.PRIMARY, k) if 1 <= grand < k else str(grand)
+        note = " ".join(x for x in (note, _(
+            "Breakdown withheld: the counts are too small to show without revealing "
+            "individual cases.")) if x)
+        return TableView(tid, number, title, (_(tspec.row_header), _(tspec.value_header)), (),
+                         (_(TOTAL), shown), note)
+    header: tuple[str, ...]
+    body: tuple[tuple[str, ...], ...]
+    total: tuple[str, ...]
+    if data["type"] == "series" or demoted:
+        header = (_(tspec.row_header), _(tspec.value_header))
+        if isinstance(suppressed, SuppressedSeries):
+            body = tuple((label, _cell_text(cell, k))
+                         for label, cell in zip(rows_l, suppressed.cells, strict=True))
+            total = (_(TOTAL), _cell_text(suppressed.total, k))
+        else:
+            values = (data["counts"] if data["type"] == "series"
+                      else [sum(r) for r in data["counts"]])
+            body = tuple((label, str(v)) for label, v in zip(rows_l, values, strict=True))
+            total = (_(TOTAL), str(sum(values)))
+        if demoted:
+            note = " ".join(x for x in (note, _(
+                "Shown by row totals only: the full table would have revealed a hidden "
+                "total.")) if x)
+        return TableView(tid, number, title, header, body, total, note)
+    cols_l = _labels(data["cols"], tspec.cols, content)
+    header = (_(tspec.row_header), *cols_l, _(TOTAL))
+    if isinstance(suppressed, SuppressedTable):
+        grid = [[_cell_text(c, k) for c in row] for row in suppressed.grid()]
+    else:
+        counts = data["counts"]
+        grid = [[str(v) for v in row] + [str(sum(row))] for row in counts]
+        col_totals = [sum(row[j] for row in counts) for j in range(len(data["cols"]))]
+        grid.append([str(v) for v in col_totals] + [str(sum(col_totals))])
+    body = tuple((label, *cells) for label, cells in zip(rows_l, grid[:-1], strict=True))
+    total = (_(TOTAL), *grid[-1])
+    return TableView(tid, number, title, header, body, total, note)
+
+
+def _measures_view(tspec: TableSpec, tid: str, data: Mapping[str, Any],
+                   content: Mapping[str, Any], number: int) -> TableView:
+    rows_l = _labels(data["rows"], tspec.rows, content)
+    cols_l = _labels(data["cols"], tspec.cols, content)
+    body = tuple((label, *(fmt_number(v) for v in values))
+                 for label, values in zip(rows_l, data["values"], strict=True))
+    sums = [sum(values[j] for values in data["values"]) for j in range(len(data["cols"]))]
+    total = (_(TOTAL), *(fmt_number(round(v, 2) if isinstance(v, float) else v) for v in sums))
+    return TableView(tid, number, _(tspec.title), (_(tspec.row_header), *cols_l), body, total,
+                     _(tspec.note) if tspec.note else "")
+
+
+def _campaigns_view(content: Mapping[str, Any], campaigns: Sequence[Mapping[str, Any]],
+                    protection: Protection | None, k: int, number: int) -> TableView:
+    header = (_("Campaign"), _("Window"), _("Instruments"),
+              *(_(label) for _key, label in CAMPAIGN_COLUMNS), _("Completion"))
+    body = []
+    for i, c in enumerate(campaigns):
+        cells: list[str] = []
+        hidden = False
+        for key, _label in CAMPAIGN_COLUMNS:
+            if protection is None:
+                cells.append(str(c[key]))
+            else:
+                shown = protection.campaigns[i][key]
+                hidden = hidden or shown.hidden
+                cells.append(_shown(Shown(c[key] if not shown.hidden else None, shown.status),
+                                    k))
+        target, done = int(c["target"]), int(c["completed"])
+        rate = "" if target == 0 else f"{100 * done / target:.1f}%"
+        body.append((str(c["name"]), f"{c['starts_on']} – {c['ends_on']}",
+                     "、".join(instrument_label(x, content) for x in c["instruments"]),
+                     *cells, marker(CellStatus.COMPLEMENTARY, k) if hidden else rate))
+    return TableView("census.campaigns", number, _("Census campaigns in the period"), header,
+                     tuple(body), None,
+                     _("Officers targeted: serving officers of the campaign's units; completed: "
+                       "those with a complete assessment of every instrument."))
+
+
+def _scope_text(content: Mapping[str, Any]) -> str:
+    scope = content.get("scope", {})
+    if scope.get("kind") == "unit":
+        name = content.get("issuer", {}).get("unit_name") or scope.get("code", "")
+        return _("Scope: {unit}").format(unit=name)
+    if content.get("source", {}).get("kind") == "consolidated":
+        return _("Scope: consolidated from {n} packages").format(
+            n=len(content["source"].get("inputs", [])))
+    return _("Scope: whole bureau")
+
+
+def period_of_document(document: Mapping[str, Any]) -> Period:
+    """The :class:`Period` of a document."""
+    return period_from_json(document["period"])
+
+
+def build(document: Mapping[str, Any], *, exact: bool = False) -> DocumentView:
+    """The printable view of ``document`` (content + ``narrative`` + ``disclosure``).
+
+    ``exact=False`` (the documents): protected cells suppressed with the document's ``k``.
+    ``exact=True`` (the coordinator's preview only): every count as compiled.
+    """
+    k = int(document.get("disclosure", {}).get("k", DEFAULT_K))
+    protection = None if exact else protect(document, k)
+    sections_data = document["sections"]
+    views: list[SectionView] = []
+    number = 0
+    for index, spec in enumerate(SECTIONS, start=1):
+        data = sections_data.get(spec.key, {})
+        tables: list[TableView] = []
+        if spec.figures:
+            number += 1
+            tables.append(_figures_view(spec, data, protection, k, number))
+        if spec.key == "census":
+            number += 1
+            tables.append(_campaigns_view(document, data.get("campaigns", []), protection, k,
+                                          number))
+        for tspec in spec.tables:
+            if tspec.key not in data.get("tables", {}):
+                continue
+            number += 1
+            tid = table_id(spec.key, tspec.key)
+            tdata = data["tables"][tspec.key]
+            if tdata["type"] == "measures":
+                tables.append(_measures_view(tspec, tid, tdata, document, number))
+            else:
+                tables.append(_count_view(tspec, tid, tdata, document,
+                                          protection if tspec.protected else None, k, number))
+        views.append(SectionView(index, spec.key, _(spec.title), tuple(tables)))
+    narrative = document.get("narrative") or {}
+    views.append(SectionView(
+        len(SECTIONS) + 1, "narrative", _(NARRATIVE_TITLE),
+        paragraphs=tuple((_(label), str(narrative.get(key, "") or "").strip() or _("(none)"))
+                         for key, label in NARRATIVE_FIELDS)))
+    integrity = document.get("integrity", {})
+    views.append(SectionView(
+        len(SECTIONS) + 2, "integrity", _(INTEGRITY_TITLE),
+        paragraphs=(
+            (_("Audit-chain head"), str(integrity.get("audit_head", ""))),
+            (_("Compiled at"), str(integrity.get("compiled_at", ""))),
+            (_("Software version"), str(integrity.get("software_version", ""))),
+            (_("Disclosure threshold"), _("k = {k}").format(k=k)),
+        )))
+    period = period_of_document(document)
+    issuer = str(document.get("issuer", {}).get("bureau", ""))
+    unit_name = document.get("issuer", {}).get("unit_name")
+    if unit_name:
+        issuer = f"{issuer} {unit_name}".strip()
+    version = document.get("submission", {}).get("version")
+    replaces = document.get("submission", {}).get("replaces_version")
+    version_line = "" if version is None else _("Version {version}").format(version=version)
+    if replaces is not None:
+        version_line += _(" (replaces version {version})").format(version=replaces)
+    return DocumentView(
+        title=_("Report on the officers' mental-health programme, {period}").format(
+            period=period.display()),
+        issuer=issuer,
+        period=period.display(),
+        scope=_scope_text(document),
+        marking=_("Internal · confidential"),
+        version_line=version_line,
+        sections=tuple(views),
+        footnote=("" if exact else _(
+            "In the tables, “{primary}” stands for a count from 1 to {k_minus}; “{other}” "
+            "marks a count hidden so that no small count can be worked out from the totals; "
+            "0 is shown as it is.").format(primary=marker(CellStatus.PRIMARY, k),
+                                           k_minus=k - 1,
+                                           other=marker(CellStatus.COMPLEMENTARY, k))),
+        exact=exact,
+    )

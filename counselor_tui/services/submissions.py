@@ -1,0 +1,565 @@
+"""Periodic submissions (情况报送, DESIGN §8): compile, narrative, finalize, export,
+verify, consolidate; versions and the due date.
+
+Life cycle of a :class:`db.models.Submission` row, one per (period, scope, version):
+
+* ``draft`` — :func:`compile_draft` stores the exact content (with its disclosure record for
+  the vault's ``suppression_k``); compiling again refreshes the draft; :func:`save_narrative`
+  edits highlights, problems and next period's plan.
+* ``final`` — :func:`finalize` re-reads the figures (a draft whose figures changed since it
+  was compiled is refreshed and the coordinator asked to look again), then freezes content,
+  narrative, the audit-chain head and the SHA-256 of the document (= the bytes of
+  ``submission.json`` in the package). A final submission never changes: edits are refused;
+  compiling the period again starts a new version that ``replaces`` it (a correction).
+* ``exported`` — :func:`export` wrote at least one signed, encrypted package.
+
+Roles (DESIGN §5): coordinators — and admins, who run small offices alone — compile,
+write, finalize, export and consolidate; auditors may read submissions and preview
+aggregates; counselors may not. Every step is an audit event (``compile``, ``update``,
+``finalize``, ``export``, ``consolidate``) carrying ids, the period and counts only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
+
+from counselor_tui.domain.periods import (
+    Period,
+    PeriodKind,
+    PeriodParseError,
+    due_date,
+    parse_period,
+    period_of,
+    previous,
+)
+from counselor_tui.domain.roles import Role
+from counselor_tui.i18n import _
+from counselor_tui.reports import consolidate as consolidation
+from counselor_tui.reports.compile import BUREAU, Progress, compile_content, period_from_json
+from counselor_tui.reports.document import (
+    build_document,
+    canonical_bytes,
+    clean_narrative,
+    parse_document,
+    sha256_hex,
+)
+from counselor_tui.reports.package import (
+    JSON_NAME,
+    Signer,
+    VerifyResult,
+    check_password,
+    generate_password,
+    make_package,
+    package_name,
+    verify,
+    write_package,
+)
+from counselor_tui.reports.protect import attach
+from counselor_tui.reports.render import render_files
+from counselor_tui.services import audit
+from counselor_tui.services.context import VaultSession
+from counselor_tui.services.dashboard import DashboardItem, DashboardSection
+from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from counselor_tui.services.vault import get_setting
+from db.models import SigningKey, Submission, User
+
+COMPILERS: tuple[Role, ...] = (Role.COORDINATOR, Role.ADMIN)
+VIEWERS: tuple[Role, ...] = (Role.COORDINATOR, Role.ADMIN, Role.AUDITOR)
+DRAFT, FINAL, EXPORTED = "draft", "final", "exported"
+CONSOLIDATED = consolidation.CONSOLIDATED
+MAX_NARRATIVE = 20000
+
+
+@dataclass(frozen=True)
+class SubmissionInfo:
+    """One stored version: ids, period, scope, status and its frozen integrity values."""
+
+    id: int
+    period_kind: str
+    period_label: str
+    period_start: str
+    scope: str
+    version: int
+    status: str
+    suppression_k: int
+    compiled_at: str | None
+    content_sha256: str | None
+    audit_head: str | None
+    finalized_at: str | None
+    finalized_by: str | None
+    package_name: str | None
+    replaces_id: int | None
+    replaces_version: int | None
+    updated_at: str
+
+    @property
+    def is_final(self) -> bool:
+        """True once finalized (final or exported)."""
+        return self.status in (FINAL, EXPORTED)
+
+
+@dataclass(frozen=True)
+class SubmissionDetail:
+    """A version with its document (content + narrative + version; see
+    ``docs/submission-json.md``)."""
+
+    info: SubmissionInfo
+    document: dict[str, Any]
+
+    @property
+    def narrative(self) -> dict[str, str]:
+        """Highlights, problems and plan."""
+        return clean_narrative(self.document.get("narrative"))
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """A written package: its ``path``, the ``password`` when it was generated (show it once;
+    None when the user typed it), the signer ``fingerprint`` and the package's SHA-256."""
+
+    path: Path
+    password: str | None
+    fingerprint: str
+    package_sha256: str
+
+
+@dataclass(frozen=True)
+class DueInfo:
+    """The monthly submissions as the dashboard shows them.
+
+    ``last_period``: the month just ended (e.g. ``2026-10`` during November), ``last_due`` its
+    due date (day ``submission_due_day`` of this month), ``last_finalized`` whether its
+    bureau-scope (or consolidated) submission is final, ``overdue`` when it is not and the
+    due date has passed; ``next_period``/``next_due``: the submission to work on next — the
+    month just ended until it is finalized, then the current month.
+    """
+
+    last_period: str
+    last_due: date
+    last_finalized: bool
+    overdue: bool
+    next_period: str
+    next_due: date
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def to_period(period: Period | str) -> Period:
+    """A :class:`Period` from a period or typed text; :class:`InvalidInput` otherwise."""
+    if isinstance(period, Period):
+        return period
+    try:
+        return parse_period(period)
+    except PeriodParseError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _k(vs: VaultSession) -> int:
+    try:
+        k = int(get_setting(vs, "suppression_k", 3))
+    except (TypeError, ValueError):
+        k = 3
+    return max(2, k)
+
+
+def _info(row: Submission, replaced: Submission | None, finalizer: str | None) -> SubmissionInfo:
+    content = row.content or {}
+    period = content.get("period") or {}
+    start = date.fromisoformat(row.period_start)
+    label = period.get("label") or period_of(cast(PeriodKind, row.period_kind), start).label
+    return SubmissionInfo(
+        id=int(row.id), period_kind=row.period_kind, period_label=str(label),
+        period_start=row.period_start, scope=row.scope, version=int(row.version),
+        status=row.status, suppression_k=int(row.suppression_k),
+        compiled_at=(content.get("integrity") or {}).get("compiled_at"),
+        content_sha256=row.content_sha256, audit_head=row.audit_head,
+        finalized_at=row.finalized_at, finalized_by=finalizer,
+        package_name=row.package_name, replaces_id=row.replaces_id,
+        replaces_version=int(replaced.version) if replaced is not None else None,
+        updated_at=row.updated_at,
+    )
+
+
+def _load(row: Submission) -> SubmissionInfo:
+    replaced = Submission.get_or_none(Submission.id == row.replaces_id) if row.replaces_id else None
+    finalizer = None
+    if row.finalized_by_id:
+        user = User.get_or_none(User.id == row.finalized_by_id)
+        finalizer = user.username if user is not None else None
+    return _info(row, replaced, finalizer)
+
+
+def _row(submission_id: int) -> Submission:
+    row = Submission.get_or_none(Submission.id == submission_id)
+    if row is None:
+        raise NotFound(_("No submission with id {id}.").format(id=submission_id))
+    return row
+
+
+def _document(row: Submission, info: SubmissionInfo) -> dict[str, Any]:
+    return build_document(row.content or {}, row.narrative or {}, version=info.version,
+                          replaces_version=info.replaces_version)
+
+
+def _latest(period: Period, scope: str) -> Submission | None:
+    row: Submission | None = (
+        Submission.select()
+        .where((Submission.period_kind == period.kind)
+               & (Submission.period_start == period.start.isoformat())
+               & (Submission.scope == scope))
+        .order_by(Submission.version.desc()).first())
+    return row
+
+
+def _store_draft(vs: VaultSession, period: Period, scope: str, content: dict[str, Any],
+                 k: int, action: str, detail: Mapping[str, Any]) -> Submission:
+    """Refresh the latest draft of (period, scope) or start a new version (inside a
+    transaction); audit ``action``."""
+    now = vs.now_iso()
+    latest = _latest(period, scope)
+    if latest is not None and latest.status == DRAFT:
+        latest.content = content
+        latest.suppression_k = k
+        latest.updated_at, latest.updated_by_id = now, vs.actor.id
+        latest.save()
+        row = latest
+    else:
+        row = Submission.create(
+            period_kind=period.kind, period_start=period.start.isoformat(), scope=scope,
+            version=1 if latest is None else int(latest.version) + 1, status=DRAFT,
+            content=content, narrative=dict(latest.narrative or {}) if latest else {},
+            suppression_k=k, replaces=None if latest is None else latest.id,
+            created_at=now, created_by=vs.actor.id, updated_at=now, updated_by=vs.actor.id)
+    audit.record(vs, action, "submission", row.id, {
+        "period": period.label, "scope": scope, "version": int(row.version), **detail})
+    return row
+
+
+def _sections_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return bool(a.get("sections") == b.get("sections") and a.get("units") == b.get("units"))
+
+
+# --------------------------------------------------------------------------- use cases
+
+
+def scopes(vs: VaultSession) -> list[tuple[str, str]]:
+    """``[("bureau", bureau name), (unit code, unit name), …]`` for the scope picker."""
+    vs.require(*VIEWERS)
+    bureau = str(get_setting(vs, "bureau_name", "") or "")
+    with vs.reading():
+        units = [(str(c), str(n)) for c, n in vs.execute(
+            "SELECT code, name FROM unit WHERE active = 1 ORDER BY code")]
+    return [(BUREAU, bureau or _("whole bureau")), *units]
+
+
+def preview(vs: VaultSession, period: Period | str, scope: str = BUREAU, *,
+            progress: Progress | None = None) -> dict[str, Any]:
+    """The document of ``period``/``scope`` compiled now, without storing anything
+    (coordinators, admins, auditors: aggregates only). Raises :class:`InvalidInput`."""
+    vs.require(*VIEWERS)
+    p = to_period(period)
+    content = attach(compile_content(vs, p, scope, progress=progress), _k(vs))
+    return build_document(content, {}, version=None)
+
+
+def compile_draft(vs: VaultSession, period: Period | str, scope: str = BUREAU, *,
+                  progress: Progress | None = None) -> SubmissionDetail:
+    """Compile ``period``/``scope`` into the current draft (or a new version after a final
+    one, carrying its narrative over and recording ``replaces``). Audited ``compile``.
+
+    Raises :class:`PermissionDenied` (role), :class:`InvalidInput` (period, unit code).
+    """
+    vs.require(*COMPILERS)
+    p = to_period(period)
+    k = _k(vs)
+    content = attach(compile_content(vs, p, scope, progress=progress), k)
+    with vs.transaction():
+        row = _store_draft(vs, p, content["scope"]["code"], content, k, "compile", {})
+        info = _load(row)
+        return SubmissionDetail(info, _document(row, info))
+
+
+def save_narrative(vs: VaultSession, submission_id: int,
+                   narrative: Mapping[str, Any]) -> SubmissionInfo:
+    """Store highlights, problems and next period's plan of a draft (each stripped, at most
+    20,000 characters). Audited ``update`` with the field names. Raises :class:`Conflict` for
+    a final submission, :class:`NotFound`, :class:`InvalidInput` for too long a text."""
+    vs.require(*COMPILERS)
+    cleaned = clean_narrative(narrative)
+    for key, text in cleaned.items():
+        if len(text) > MAX_NARRATIVE:
+            raise InvalidInput(_("The text of “{field}” is too long (at most {n} characters).")
+                               .format(field=key, n=MAX_NARRATIVE))
+    with vs.transaction():
+        row = _row(submission_id)
+        if row.status != DRAFT:
+            raise Conflict(_("Version {version} is final and never changes: compile the period "
+                             "again to start a corrected version.").format(version=row.version))
+        old = clean_narrative(row.narrative)
+        row.narrative = cleaned
+        row.updated_at, row.updated_by_id = vs.now_iso(), vs.actor.id
+        row.save()
+        audit.record(vs, "update", "submission", row.id, {
+            "fields": sorted(k for k in cleaned if cleaned[k] != old.get(k))})
+        return _load(row)
+
+
+def finalize(vs: VaultSession, submission_id: int) -> SubmissionInfo:
+    """Freeze a draft: content, narrative, audit-chain head and the document's SHA-256.
+
+    A compiled draft is compiled again first: when its figures changed since the draft was
+    made, the draft is refreshed and :class:`Conflict` asks to review it (nothing frozen).
+    Audited ``finalize`` with the SHA-256. Raises :class:`Conflict` for a final submission.
+    """
+    vs.require(*COMPILERS)
+    changed = False
+    with vs.transaction():
+        row = _row(submission_id)
+        if row.status != DRAFT:
+            raise Conflict(_("Version {version} is already final.").format(version=row.version))
+        content = dict(row.content or {})
+        period = period_from_json(content["period"])
+        if content.get("source", {}).get("kind") == CONSOLIDATED:
+            fresh = dict(content)
+            fresh["integrity"] = {**content["integrity"], "compiled_at": vs.now_iso(),
+                                  "audit_head": audit.head(vs)}
+        else:
+            fresh = attach(compile_content(vs, period, row.scope), int(row.suppression_k))
+            changed = not _sections_equal(fresh, content)
+        row.content = fresh
+        row.updated_at, row.updated_by_id = vs.now_iso(), vs.actor.id
+        if changed:
+            row.save()
+            audit.record(vs, "compile", "submission", row.id, {
+                "period": period.label, "scope": row.scope, "version": int(row.version),
+                "reason": "changed_before_finalize"})
+        else:
+            info = _load(row)
+            digest = sha256_hex(canonical_bytes(_document(row, info)))
+            row.status = FINAL
+            row.content_sha256 = digest
+            row.audit_head = fresh["integrity"]["audit_head"]
+            row.finalized_by_id = vs.actor.id
+            row.finalized_at = vs.now_iso()
+            row.save()
+            audit.record(vs, "finalize", "submission", row.id, {
+                "period": period.label, "scope": row.scope, "version": int(row.version),
+                "sha256": digest, "audit_head": row.audit_head})
+        result = _load(row)
+    if changed:
+        raise Conflict(_("The figures changed since the draft was compiled: the draft now shows "
+                         "the current figures. Review it, then finalize again."))
+    return result
+
+
+def get(vs: VaultSession, submission_id: int) -> SubmissionDetail:
+    """A stored version with its document (coordinators, admins, auditors)."""
+    vs.require(*VIEWERS)
+    with vs.reading():
+        row = _row(submission_id)
+        info = _load(row)
+        return SubmissionDetail(info, _document(row, info))
+
+
+def latest(vs: VaultSession, period: Period | str, scope: str = BUREAU) -> SubmissionInfo | None:
+    """The highest version of ``period``/``scope``, or None."""
+    vs.require(*VIEWERS)
+    p = to_period(period)
+    with vs.reading():
+        row = _latest(p, scope)
+        return _load(row) if row is not None else None
+
+
+def list_versions(vs: VaultSession, period: Period | str | None = None,
+                  scope: str | None = None) -> list[SubmissionInfo]:
+    """Stored versions, newest period first, then scope, then version (highest first)."""
+    vs.require(*VIEWERS)
+    query = Submission.select()
+    if period is not None:
+        p = to_period(period)
+        query = query.where((Submission.period_kind == p.kind)
+                            & (Submission.period_start == p.start.isoformat()))
+    if scope is not None:
+        query = query.where(Submission.scope == scope)
+    with vs.reading():
+        rows = list(query.order_by(Submission.period_start.desc(), Submission.period_kind,
+                                   Submission.scope, Submission.version.desc()))
+        return [_load(r) for r in rows]
+
+
+def signer(vs: VaultSession) -> Signer:
+    """The vault's active signing key (created at ``init``). Raises :class:`ServiceError`
+    when there is none."""
+    with vs.reading():
+        key = (SigningKey.select().where(SigningKey.active == True)  # noqa: E712
+               .order_by(SigningKey.created_at.desc()).first())
+    if key is None:
+        raise ServiceError(_("This vault has no signing key."))
+    return Signer(bytes(key.private_key), bytes(key.public_key), str(key.fingerprint))
+
+
+def fingerprint(vs: VaultSession) -> str:
+    """The fingerprint of this vault's signing key (the receiving office checks it)."""
+    vs.require(*VIEWERS)
+    return signer(vs).fingerprint
+
+
+def export(vs: VaultSession, submission_id: int, out_dir: Path,
+           password: str | None = None) -> ExportResult:
+    """Write the signed, encrypted package of a final submission into ``out_dir``.
+
+    ``password`` is the user's (checked like a passphrase) or None to generate one (returned
+    in :attr:`ExportResult.password`, to be shown once). The documents are rendered in the
+    current language; the package is written through a temporary file and renamed
+    (:func:`counselor_tui.reports.package.write_package`). Marks the row ``exported``;
+    audited ``export`` with the file name and the package's SHA-256.
+
+    Raises :class:`Conflict` for a draft, :class:`InvalidInput` for a weak password,
+    :class:`ServiceError` when the file cannot be written (nothing replaced) or the frozen
+    document no longer matches its SHA-256.
+    """
+    vs.require(*COMPILERS)
+    generated = password is None
+    if password is None:
+        password = generate_password()
+    else:
+        check_password(password)
+    with vs.reading():
+        row = _row(submission_id)
+        if row.status not in (FINAL, EXPORTED):
+            raise Conflict(_("Finalize the submission before exporting it."))
+        info = _load(row)
+        document = _document(row, info)
+    files = render_files(document)
+    if sha256_hex(files[JSON_NAME]) != info.content_sha256:
+        raise ServiceError(_("The stored submission no longer matches its frozen SHA-256: run "
+                             "'counselor-tui check'."))
+    key = signer(vs)
+    data = make_package(files, document, key, password, created_at=vs.now_iso())
+    name = package_name(document)
+    path = write_package(Path(out_dir) / name, data)
+    digest = hashlib.sha256(data).hexdigest()
+    with vs.transaction():
+        row = _row(submission_id)
+        row.status = EXPORTED
+        row.package_name = name
+        row.updated_at, row.updated_by_id = vs.now_iso(), vs.actor.id
+        row.save()
+        audit.record(vs, "export", "submission", row.id, {
+            "file": name, "package_sha256": digest, "version": int(row.version),
+            "password": "generated" if generated else "typed"})
+    return ExportResult(path, password if generated else None, key.fingerprint, digest)
+
+
+def consolidate(
+    vs: VaultSession,
+    packages: Sequence[tuple[Path | bytes, str]],
+    *,
+    trusted_fingerprints: Iterable[str] | None = None,
+) -> SubmissionDetail:
+    """Verify each ``(package, password)`` and store one consolidated draft (scope
+    ``consolidated``) of their period, with disclosure control applied again.
+
+    Each package must open, verify (signature and hashes) and — when
+    ``trusted_fingerprints`` is given — be signed by one of them. Audited ``consolidate``
+    with the number of packages and the signers' fingerprints. Raises the errors of
+    :func:`counselor_tui.reports.package.verify` and :func:`.consolidate.combine`.
+    """
+    vs.require(*COMPILERS)
+    trusted = list(trusted_fingerprints) if trusted_fingerprints is not None else None
+    inputs: list[consolidation.Input] = []
+    for package, password in packages:
+        result: VerifyResult = verify(package, password, trusted)
+        document = parse_document(result.files[JSON_NAME])
+        inputs.append(consolidation.Input(document, result.fingerprint,
+                                          sha256_hex(result.files[JSON_NAME])))
+    k = _k(vs)
+    bureau = str(get_setting(vs, "bureau_name", "") or "")
+    content = consolidation.combine(inputs, bureau_name=bureau, compiled_at=vs.now_iso(),
+                                    audit_head=audit.head(vs))
+    attach(content, k)
+    period = period_from_json(content["period"])
+    with vs.transaction():
+        row = _store_draft(vs, period, CONSOLIDATED, content, k, "consolidate", {
+            "packages": len(inputs),
+            "signers": sorted({i.fingerprint[:16] for i in inputs})})
+        info = _load(row)
+        return SubmissionDetail(info, _document(row, info))
+
+
+def verify_package(package: Path | bytes, password: str,
+                   trusted_fingerprints: Iterable[str] | None = None) -> VerifyResult:
+    """Verify a package without any vault (the receiving office): see
+    :func:`counselor_tui.reports.package.verify`."""
+    return verify(package, password, trusted_fingerprints)
+
+
+def next_due(vs: VaultSession) -> DueInfo:
+    """The due dates of the monthly (bureau-scope) submission (DESIGN §7.4, policy.md): the
+    month just ended is due on day ``submission_due_day`` (default 5, clamped to the month)
+    of the current month. See :class:`DueInfo`."""
+    today = vs.today()
+    try:
+        day = int(get_setting(vs, "submission_due_day", 5))
+    except (TypeError, ValueError):
+        day = 5
+    day = min(31, max(1, day))
+    current = period_of("month", today)
+    last = previous(current)
+    with vs.reading():
+        done = _is_final(last)
+    last_due = due_date(last, day)
+    nxt = current if done else last
+    return DueInfo(last.label, last_due, done, not done and today > last_due, nxt.label,
+                   due_date(nxt, day))
+
+
+def _is_final(period: Period) -> bool:
+    return (Submission.select()
+            .where((Submission.period_kind == period.kind)
+                   & (Submission.period_start == period.start.isoformat())
+                   & (Submission.scope.in_([BUREAU, CONSOLIDATED]))
+                   & (Submission.status.in_([FINAL, EXPORTED])))
+            .exists())
+
+
+def dashboard_section(vs: VaultSession) -> DashboardSection | None:
+    """The dashboard's submissions block (coordinators, admins, auditors; None for
+    counselors): the month due, its due date, and whether it is finalized."""
+    if vs.actor.role not in VIEWERS:
+        return None
+    due = next_due(vs)
+    items = []
+    if due.last_finalized:
+        items.append(DashboardItem(
+            _("Submission {period}: finalized.").format(period=due.last_period),
+            due=due.last_due.isoformat(), level="info", ref="submissions"))
+        level = "info"
+    elif due.overdue:
+        level = "urgent"
+        items.append(DashboardItem(
+            _("Submission {period}: not finalized, was due {due}.").format(
+                period=due.last_period, due=due.last_due.isoformat()),
+            due=due.last_due.isoformat(), level=level, ref="submissions"))
+    else:
+        level = "warning" if (due.last_due - vs.today()).days <= 3 else "info"
+        items.append(DashboardItem(
+            _("Submission {period}: due {due}, not finalized yet.").format(
+                period=due.last_period, due=due.last_due.isoformat()),
+            due=due.last_due.isoformat(), level=level, ref="submissions"))
+    if due.next_period != due.last_period:
+        items.append(DashboardItem(
+            _("Next: submission {period}, due {due}.").format(
+                period=due.next_period, due=due.next_due.isoformat()),
+            due=due.next_due.isoformat(), level="info", ref="submissions"))
+    return DashboardSection(
+        id="submissions", title=_("Submissions"), items=tuple(items),
+        summary=_("next due {due}").format(due=due.next_due.isoformat()), level=level,
+        extra={"period": due.last_period, "finalized": due.last_finalized,
+               "next_period": due.next_period, "next_due": due.next_due.isoformat()})

@@ -22,7 +22,7 @@ def add_unit(vs: VaultSession, code: str, name: str, police_type: str = "派出�
     return int(unit.id)
 
 
-def add_officer(vs: VaultSession, name: str, badge: str, unit_id: int | None,
+def add_officer(vs: VaultSession, name: str, badge: str | None, unit_id: int | None,
                 kind: str = "officer") -> int:
     now = vs.now_iso()
     keys = name_keys(name)

@@ -111,6 +111,32 @@ class AssessmentRow:
     source: str
 
 
+@dataclass(frozen=True)
+class PersonBrief:
+    """Who is being assessed, as the entry screen shows it."""
+
+    id: int
+    name: str
+    badge_no: str | None
+    unit_name: str | None
+    kind: str
+    tier: str | None
+    review_due: str | None
+
+
+def person_brief(vs: VaultSession, person_id: int) -> PersonBrief:
+    """Name, badge, unit and current tier of a visible person (no ``view`` event: the
+    record itself is not opened). Raises :class:`NotFound`."""
+    with vs.reading():
+        person = tier_policy.visible_person(vs, person_id)
+        state = tier_policy.state_of(person_id)
+        unit = person.unit
+        return PersonBrief(int(person.id), str(person.name), person.badge_no,
+                           None if unit is None else str(unit.name), str(person.kind),
+                           None if state is None else str(state.tier),
+                           None if state is None else state.review_due)
+
+
 # --------------------------------------------------------------------------- instruments
 
 

@@ -1,0 +1,96 @@
+"""Decide a tier differently from the suggestion, or set it by hand — with a written reason
+(policy.md: lowering a tier is a counselor's decision with a written reason).
+
+Dismisses with ``(tier, reason)`` or ``None`` (cancelled). The reason is required.
+
+| key | action |
+|---|---|
+| ↑ / ↓ | choose the tier |
+| Tab | to the reason |
+| Enter (in the reason) / ctrl+s | decide |
+| Esc | cancel |
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from counselor_tui.domain import vocab
+from counselor_tui.i18n import N_, _
+from counselor_tui.ui.base import BaseModal
+from counselor_tui.ui.keys import translate_bindings
+
+
+class TierOverrideDialog(BaseModal[tuple[str, str] | None]):
+    """Choose a tier (``initial`` highlighted) and write the reason."""
+
+    CSS_PATH = "../styles/census_dialogs.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", N_("Cancel"), id="cancel"),
+        Binding("ctrl+s", "decide", N_("Decide"), id="decide", priority=True),
+    ]
+
+    def __init__(self, title: str, initial: str | None = None) -> None:
+        super().__init__(classes="dialog-screen")
+        self.title_text = title
+        self.initial = initial
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield OptionList(*[Option(vocab.label(vocab.TIERS, t), id=t)
+                               for t in ("red", "yellow", "green")], id="override-tier")
+            yield Label(_("Reason (required)"), classes="field-label")
+            yield Input(id="override-reason")
+            yield Static("", id="override-error", classes="field-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Decide"), variant="primary", id="decide")
+                yield Button(_("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        translate_bindings(self)
+        tiers = self.query_one("#override-tier", OptionList)
+        order = ["red", "yellow", "green"]
+        tiers.highlighted = order.index(self.initial) if self.initial in order else 0
+        tiers.focus()
+
+    @on(OptionList.OptionSelected, "#override-tier")
+    def _tier_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.query_one("#override-reason", Input).focus()
+
+    @on(Input.Submitted, "#override-reason")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_decide()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "decide":
+            self.action_decide()
+        else:
+            self.dismiss(None)
+
+    def action_decide(self) -> None:
+        """Close with the tier and reason, unless the reason is empty."""
+        reason = self.query_one("#override-reason", Input).value.strip()
+        if not reason:
+            self.query_one("#override-error", Static).update(
+                _("Write the reason for this decision."))
+            self.query_one("#override-reason", Input).focus()
+            return
+        tiers = self.query_one("#override-tier", OptionList)
+        index = tiers.highlighted or 0
+        option = tiers.get_option_at_index(index)
+        self.dismiss((str(option.id), reason))
+
+    def action_cancel(self) -> None:
+        """Close without deciding."""
+        self.dismiss(None)

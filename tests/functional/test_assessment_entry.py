@@ -1,0 +1,82 @@
+"""Pilot tests of the assessment entry (issue 4 acceptance): PHQ-9 item 9 = 1 → alert,
+red suggestion, confirming writes a TierChange with the assessment as evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from counselor_tui.services.api import Backend
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.ui.app import create_app
+from counselor_tui.ui.screens.assessment_entry import AssessmentEntryScreen
+from counselor_tui.ui.screens.critical_alert import CriticalAlertDialog
+from db.models import Assessment, TierChange, TierState
+from tests.integration.census_world import World, make_world
+
+
+@pytest.fixture
+def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
+    with make_world(session, clock, state_dir) as w:
+        yield w
+
+
+def backend_for(world: World, username: str) -> Backend:
+    backend = Backend(world.path, clock=world.clock, state_dir=world.state_dir, kdf_seconds=0)
+    backend.adopt(world.login(username))
+    return backend
+
+
+async def settle(pilot: Pilot[int], until: Callable[[], bool], rounds: int = 200) -> None:
+    """Let workers finish and the screen update until ``until()`` holds."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if until():
+            return
+    raise AssertionError("the expected state was not reached")
+
+
+async def test_phq9_item9_alerts_suggests_red_and_confirm_writes_evidence(world: World) -> None:
+    backend = backend_for(world, "coord")
+    app = create_app(backend, idle_minutes=60)
+    person = world.badges["330701"]
+    async with app.run_test(size=(120, 45)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.push_screen(AssessmentEntryScreen())
+        await settle(pilot, lambda: isinstance(app.screen, AssessmentEntryScreen))
+        screen = app.screen
+        assert isinstance(screen, AssessmentEntryScreen)
+        await pilot.press(*"330701")
+        await settle(pilot, lambda: screen.query_one("#picker-results").option_count == 1)
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.phase == "instrument")
+        assert screen.person_id == person
+        await pilot.press("down", "down", "down", "enter")   # gad7 k10 pcl5 [phq9]
+        await settle(pilot, lambda: screen.phase == "entry")
+        assert screen.defn is not None and screen.defn.code == "phq9"
+        await pilot.press("0", "0", "0", "1", "0", "2", "0", "0", "1")
+        await settle(pilot, lambda: isinstance(app.screen, CriticalAlertDialog))
+        alert = app.screen
+        assert isinstance(alert, CriticalAlertDialog)
+        assert [a.item for a in alert.alerts] == [9]
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen)
+        saved = screen.saved
+        assert saved is not None and saved.suggestion is not None
+        assert saved.suggestion.tier == "red"
+        text = screen.result_text()
+        assert "red" in text and "4" in text
+        await pilot.press("c")
+        await settle(pilot, lambda: screen.decision is not None)
+    vs = world.login("coord")
+    with vs.reading():
+        assessment = Assessment.get(Assessment.person == person)
+        change = TierChange.get(TierChange.person == person)
+        assert change.to_tier == "red"
+        assert change.evidence["assessment"] == assessment.id
+        assert change.suggested
+        assert TierState.get(TierState.person == person).tier == "red"

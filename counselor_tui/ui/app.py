@@ -1,0 +1,406 @@
+"""The Textual app shell: global keys, screen switching, banner, idle lock, error dialog.
+
+Screens own their behaviour; the shell only routes (DESIGN §3 UI rules, §5 automatic
+logoff, §6 screens and keys). The screens of one unlocked period live in one Textual *mode*
+whose base is the dashboard; locking switches to a fresh mode holding only the unlock screen
+and removes the old mode with every screen in it, so no record text stays on any screen.
+
+Keys: see :mod:`counselor_tui.ui.keys` (F1–F9, ctrl+s, escape, ctrl+l, ctrl+p, ctrl+q; all
+priority bindings except escape, so they work while an Input or TextArea has focus).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from textual import events, on
+from textual.app import App
+from textual.binding import BindingType
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
+
+from counselor_tui import paths
+from counselor_tui.i18n import _, set_language
+from counselor_tui.services import dashboard, vault
+from counselor_tui.services.api import Backend
+from counselor_tui.services.errors import ServiceError, VaultLocked
+from counselor_tui.ui import areas
+from counselor_tui.ui.base import ServiceFailed
+from counselor_tui.ui.keys import GLOBAL_BINDINGS, translate_bindings
+from counselor_tui.ui.messages import DataChanged, OpenArea, OpenPerson
+from counselor_tui.ui.palette import CounselorCommands
+from counselor_tui.ui.screens.dashboard import DashboardScreen
+from counselor_tui.ui.screens.error_dialog import ErrorDialog
+from counselor_tui.ui.screens.first_run import FirstRunScreen
+from counselor_tui.ui.screens.help import HelpScreen
+from counselor_tui.ui.screens.unlock import UnlockScreen
+from counselor_tui.ui.widgets.banner import Banner
+
+#: Actions that need an unlocked vault and the working screens.
+WORK_ACTIONS = frozenset({"open_area", "search", "lock"})
+
+
+def has_unsaved(screen: Screen[Any]) -> bool:
+    """True when ``screen`` reports typed text that was not saved."""
+    check: Callable[[], bool] | None = getattr(screen, "has_unsaved_changes", None)
+    return bool(check and check())
+
+
+class CounselorApp(App[int]):
+    """The counselor workbench over one vault (``backend``)."""
+
+    TITLE = "counselor-tui"
+    CSS_PATH: ClassVar[Any] = ["styles/app.tcss", "styles/widgets.tcss"]
+    BINDINGS: ClassVar[list[BindingType]] = GLOBAL_BINDINGS
+    COMMANDS: ClassVar[Any] = {CounselorCommands}
+    banner_text: reactive[str] = reactive("")
+
+    def __init__(self, backend: Backend, *, idle_minutes: float | None = None,
+                 idle_check_seconds: float = 1.0, banner_seconds: float = 30.0,
+                 username: str | None = None) -> None:
+        super().__init__()
+        self.backend = backend
+        self.idle_override = idle_minutes
+        self.idle_minutes = idle_minutes if idle_minutes is not None else 5.0
+        self.idle_check_seconds = idle_check_seconds
+        self.banner_seconds = banner_seconds
+        self.username = username
+        self.last_input: datetime = backend.clock.now()
+        self.discarded_on_lock = False
+        self._mode_serial = 0
+
+    # -- start, modes ------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        translate_bindings(self)
+        self.set_interval(self.idle_check_seconds, self.check_idle_lock, name="idle")
+        self.set_interval(self.banner_seconds, self.refresh_banner, name="banner")
+        if self.backend.unlocked:
+            self._start_work()
+        elif self.backend.exists():
+            self._enter(lambda: UnlockScreen(self.username))
+        else:
+            self._enter(FirstRunScreen)
+
+    def _enter(self, base: Callable[[], Screen[Any]]) -> None:
+        """Switch to a new mode whose base screen is ``base()``; drop the old mode."""
+        old = self.current_mode
+        self._mode_serial += 1
+        new = f"m{self._mode_serial}"
+        self.add_mode(new, base)
+        self.switch_mode(new)
+        if old != "_default":
+            self.remove_mode(old)
+
+    @property
+    def working(self) -> bool:
+        """True while the vault is open and the dashboard mode is shown."""
+        return self.backend.unlocked and isinstance(self.screen_stack[0], DashboardScreen)
+
+    def _start_work(self) -> None:
+        self.last_input = self.backend.clock.now()
+        self._enter(DashboardScreen)
+        self.refresh_banner()
+        if self.idle_override is None:
+            self._in_thread(lambda vs: vault.get_setting(vs, "idle_lock_minutes", 5),
+                            self._set_idle)
+
+    def _set_idle(self, minutes: Any) -> None:
+        try:
+            self.idle_minutes = max(0.1, float(minutes))
+        except (TypeError, ValueError):
+            self.idle_minutes = 5.0
+
+    @on(UnlockScreen.Unlocked)
+    def _unlocked(self, message: UnlockScreen.Unlocked) -> None:
+        self._start_work()
+        failed = message.session.failed_attempts
+        if failed:
+            self.notify(_("{n} failed attempts to unlock since your last login.").format(
+                n=failed), severity="warning", timeout=15, markup=False)
+        if self.discarded_on_lock:
+            self.discarded_on_lock = False
+            self.notify(_("The vault was locked while a form was open: its unsaved text was "
+                          "discarded."), severity="warning", timeout=15, markup=False)
+
+    @on(FirstRunScreen.Finished)
+    def _first_run_done(self, message: FirstRunScreen.Finished) -> None:
+        self._start_work()
+        if message.import_roster:
+            self.open_area("roster_import")
+
+    # -- locking -----------------------------------------------------------------------------
+    def lock(self, reason: str = "manual") -> None:
+        """Clear every screen, drop the data key (audited) and show the unlock screen."""
+        if not self.backend.unlocked:
+            return
+        stacks = list(self._screen_stacks.values())
+        self.discarded_on_lock = any(has_unsaved(s) for stack in stacks for s in stack)
+        self.clear_notifications()
+        self.workers.cancel_all()
+        self.banner_text = ""
+        user = self.backend.session.actor.username if self.backend.session else None
+        self._enter(lambda: UnlockScreen(user, _("Locked.") if reason == "idle" else ""))
+        try:
+            self.backend.lock(reason)
+        finally:
+            vs = self.backend.session
+            if vs is not None and not vs.locked:
+                vs.close()
+
+    def check_idle_lock(self) -> None:
+        """Lock when no input came for ``idle_minutes`` (by the backend's clock)."""
+        if not self.backend.unlocked:
+            return
+        if self.backend.clock.now() - self.last_input >= timedelta(minutes=self.idle_minutes):
+            self.lock("idle")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
+                              events.MouseScrollUp, events.Paste)):
+            self.last_input = self.backend.clock.now()
+        await super().on_event(event)
+
+    # -- navigation --------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WORK_ACTIONS:
+            return self.working
+        return True
+
+    def _pop_to_base(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def _guarded(self, proceed: Callable[[], None], *, above: int = 1) -> None:
+        """Run ``proceed`` now, or after a confirmation when it would drop unsaved text."""
+        from counselor_tui.ui.screens.confirm import ConfirmDialog
+
+        if not any(has_unsaved(s) for s in self.screen_stack[above:]):
+            proceed()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                proceed()
+
+        self.push_screen(ConfirmDialog(_("The open form has unsaved text. Discard it?"),
+                                       default_yes=False), answer)
+
+    def open_area(self, area_id: str, **options: Any) -> None:
+        """Open the screen of registry area ``area_id`` (a notice if it does not exist yet)."""
+        if not self.working:
+            return
+        while isinstance(self.screen, ModalScreen) and not has_unsaved(self.screen):
+            self.pop_screen()
+        if area_id == "dashboard":
+            self._guarded(self._pop_to_base)
+            return
+        entry = areas.area(area_id)
+        cls = areas.screen_class(entry) if entry else None
+        if entry is None or cls is None:
+            label = _(entry.label) if entry else area_id
+            self.notify(_("{area} is not available yet.").format(area=label),
+                        severity="warning", markup=False)
+            return
+        if type(self.screen) is cls:
+            return
+        if area_id in areas.FORM_AREAS:
+            self._push(cls(**options))
+            return
+
+        def replace() -> None:
+            self._pop_to_base()
+            self._push(cls(**options))
+
+        self._guarded(replace)
+
+    def _push(self, screen: Screen[Any]) -> None:
+        self.push_screen(screen)
+        if not isinstance(screen, ModalScreen):
+            self.call_after_refresh(self._ensure_banner, screen)
+
+    def _ensure_banner(self, screen: Screen[Any]) -> None:
+        if screen.is_attached and not screen.query(Banner):
+            screen.mount(Banner(), before=0)
+
+    @on(OpenArea)
+    def _open_area_message(self, message: OpenArea) -> None:
+        self.open_area(message.area_id, **message.options)
+
+    @on(OpenPerson)
+    def _open_person(self, message: OpenPerson) -> None:
+        from counselor_tui.ui.screens.person import PersonScreen
+
+        if self.working:
+            self._push(PersonScreen(message.person_id))
+
+    @on(DataChanged)
+    def _data_changed(self, message: DataChanged) -> None:
+        self.refresh_banner()
+        base = self.screen_stack[0]
+        if isinstance(base, DashboardScreen) and base is not self.screen:
+            base.reload()
+
+    # -- global actions ----------------------------------------------------------------------
+    def action_open_area(self, area_id: str) -> None:
+        """F2–F9: open an area."""
+        options: dict[str, Any] = {}
+        person = getattr(self.screen, "person_for_forms", None)
+        if area_id == "log_session" and person is not None:
+            options["person"] = person
+        self.open_area(area_id, **options)
+
+    def action_search(self) -> None:
+        """F8: the archive, search box focused."""
+        self.open_area("archive")
+        self.call_after_refresh(self._focus_search)
+
+    def _focus_search(self) -> None:
+        focus = getattr(self.screen, "focus_search", None)
+        if callable(focus):
+            focus()
+
+    def action_save(self) -> None:
+        """ctrl+s: save the form of the current screen."""
+        save = getattr(self.screen, "action_save", None)
+        if callable(save):
+            save()
+        else:
+            self.notify(_("Nothing to save on this screen."), markup=False)
+
+    def action_go_back(self) -> None:
+        """Escape: back to the previous screen."""
+        if self.working and len(self.screen_stack) > 1:
+            self._guarded(self._pop_one, above=len(self.screen_stack) - 1)
+
+    def _pop_one(self) -> None:
+        self.pop_screen()
+
+    def action_lock(self) -> None:
+        """ctrl+l: lock now."""
+        self.lock("manual")
+
+    def action_help(self) -> None:
+        """F1: the keys of the current screen."""
+        self.show_help()
+
+    def show_help(self) -> None:
+        """Show (or close) the key help of the current screen."""
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_quit_app(self) -> None:
+        """ctrl+q: lock, then quit."""
+        self.quit_app()
+
+    def quit_app(self) -> None:
+        """Lock the vault (audited as ``quit``) and leave."""
+        if self.backend.unlocked:
+            self.backend.lock("quit")
+        self.exit(0)
+
+    def switch_language(self, lang: str) -> None:
+        """Show the interface in ``lang`` (``zh``/``en``): the screens are built again."""
+        def apply() -> None:
+            set_language(lang)
+            translate_bindings(self)
+            if self.working:
+                self._enter(DashboardScreen)
+            elif self.backend.exists():
+                self._enter(lambda: UnlockScreen(self.username))
+            else:
+                self._enter(FirstRunScreen)
+
+        self._guarded(apply, above=0)
+
+    def backup(self) -> None:
+        """Write a verified backup into the vault's backup folder (in a worker)."""
+        folder = paths.default_backup_dir(self.backend.vault_path)
+        self._in_thread(lambda vs: vault.backup(vs, folder), self._backed_up)
+
+    def _backed_up(self, path: Any) -> None:
+        self.notify(_("Backup written: {path}").format(path=path), markup=False)
+        self.post_message(DataChanged("backup"))
+
+    # -- banner, workers, errors -------------------------------------------------------------
+    def refresh_banner(self) -> None:
+        """Fetch the urgent banner text (in a worker)."""
+        if self.backend.unlocked:
+            self._in_thread(dashboard.banner, self._set_banner, group="banner")
+
+    def _set_banner(self, text: str | None) -> None:
+        self.banner_text = (text or "") if self.backend.unlocked else ""
+
+    def _in_thread(self, fn: Callable[[Any], Any], done: Callable[[Any], None],
+                   group: str = "app") -> None:
+        backend = self.backend
+
+        def job() -> None:
+            try:
+                result = fn(backend.vs)
+            except Exception as exc:
+                self.call_from_thread(self.post_message, ServiceFailed(exc))
+                return
+            self.call_from_thread(done, result)
+
+        self.run_worker(job, thread=True, exit_on_error=False, group=group)
+
+    @on(ServiceFailed)
+    def _service_failed(self, message: ServiceFailed) -> None:
+        error = message.error
+        locked = self.backend.session is not None and not self.backend.unlocked
+        if isinstance(error, VaultLocked) or locked:
+            return  # a worker that was running when the vault locked
+        if isinstance(error, ServiceError):
+            text = str(error)
+        else:
+            text = _("Unexpected error ({kind}); the operation was not completed.").format(
+                kind=type(error).__name__)
+        self.push_screen(ErrorDialog(text))
+
+
+def create_app(backend: Backend, *, idle_minutes: float | None = None,
+               idle_check_seconds: float = 1.0, banner_seconds: float = 30.0,
+               username: str | None = None) -> CounselorApp:
+    """The app over ``backend``. ``idle_minutes`` overrides the ``idle_lock_minutes`` setting;
+    ``idle_check_seconds`` is how often idleness is checked (against ``backend.clock``)."""
+    return CounselorApp(backend, idle_minutes=idle_minutes,
+                        idle_check_seconds=idle_check_seconds, banner_seconds=banner_seconds,
+                        username=username)
+
+
+def idle_minutes_from_env() -> float | None:
+    """``COUNSELOR_TUI_IDLE_SECONDS`` (scripted runs, e2e tests) as minutes, or None."""
+    text = os.environ.get("COUNSELOR_TUI_IDLE_SECONDS", "")
+    try:
+        return max(1.0, float(text)) / 60 if text else None
+    except ValueError:
+        return None
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Open the TUI for ``args`` (``vault``, ``user``, ``passphrase_file``, ``lang``; an
+    unlocked ``demo_session`` is adopted). With ``--user`` and ``--passphrase-file`` the
+    vault is unlocked before the interface opens. Returns the exit code."""
+    from counselor_tui.commands import common
+
+    backend = Backend(common.vault_path(args))
+    demo = getattr(args, "demo_session", None)
+    if demo is not None:
+        backend.adopt(demo)
+    elif args.user and args.passphrase_file:
+        backend.adopt(common.unlock(args))
+    idle = idle_minutes_from_env()
+    app = create_app(backend, idle_minutes=idle, username=args.user,
+                     idle_check_seconds=1.0 if idle is None else 0.5)
+    try:
+        app.run()
+    finally:
+        if backend.unlocked:
+            backend.lock("quit")
+    return int(app.return_code or 0)

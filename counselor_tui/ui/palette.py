@@ -1,0 +1,96 @@
+"""Command palette (ctrl+p): every area of the registry and every app action (DESIGN §6).
+
+Commands match on their translated label, its pinyin (full and initials, so ``dag`` or
+``danganku`` finds 档案) and the English msgid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Protocol, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from counselor_tui.domain.pinyin import name_keys
+from counselor_tui.i18n import N_, _
+from counselor_tui.ui.keys import key_label
+from counselor_tui.ui.registry import AREAS
+
+
+class PaletteHost(Protocol):
+    """What the palette needs from the app."""
+
+    @property
+    def working(self) -> bool: ...
+
+    def open_area(self, area_id: str, **options: Any) -> None: ...
+    def lock(self, reason: str = "manual") -> None: ...
+    def backup(self) -> None: ...
+    def show_help(self) -> None: ...
+    def switch_language(self, lang: str) -> None: ...
+    def quit_app(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Command:
+    """One palette entry: translated label, help line, what to run, and its search keys."""
+
+    label: str
+    help: str
+    run: Callable[[], Any]
+    keys: tuple[str, ...]
+
+
+def _keys(label: str, msgid: str, key: str) -> tuple[str, ...]:
+    pinyin = name_keys(label)
+    return tuple(k for k in (label, pinyin.full, pinyin.initials, msgid, key) if k)
+
+
+def commands(host: PaletteHost) -> list[Command]:
+    """The commands available now (areas only while the vault is open)."""
+    found: list[Command] = []
+    if host.working:
+        for entry in AREAS:
+            label = _(entry.label)
+            key = key_label(entry.key) if entry.key else ""
+            help_text = _("Open: {area}").format(area=label) + (f"  ({key})" if key else "")
+            found.append(Command(label, help_text, partial(host.open_area, entry.id),
+                                 _keys(label, entry.label, key)))
+        for msgid, help_id, run in (
+            (N_("Lock now"), N_("Drop the key and show the unlock screen (ctrl+l)"),
+             host.lock),
+            (N_("Backup"), N_("Write a verified backup of the vault now"), host.backup),
+        ):
+            found.append(Command(_(msgid), _(help_id), run, _keys(_(msgid), msgid, "")))
+    for msgid, help_id, run in (
+        (N_("Help: keys"), N_("Every key of the current screen (F1)"), host.show_help),
+        (N_("Chinese interface"), N_("Switch the interface to Chinese"),
+         partial(host.switch_language, "zh")),
+        (N_("English interface"), N_("Switch the interface to English"),
+         partial(host.switch_language, "en")),
+        (N_("Quit"), N_("Lock the vault and quit (ctrl+q)"), host.quit_app),
+    ):
+        found.append(Command(_(msgid), _(help_id), run, _keys(_(msgid), msgid, "")))
+    return found
+
+
+class CounselorCommands(Provider):
+    """The palette provider of the app."""
+
+    def _host(self) -> PaletteHost:
+        return cast(PaletteHost, self.app)
+
+    async def discover(self) -> Hits:
+        for command in commands(self._host()):
+            yield DiscoveryHit(command.label, command.run, help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in commands(self._host()):
+            score = max(matcher.match(k) for k in command.keys)
+            if score > 0:
+                shown = (matcher.highlight(command.label)
+                         if matcher.match(command.label) > 0 else command.label)
+                yield Hit(score, shown, command.run, text=command.label, help=command.help)

@@ -1,0 +1,87 @@
+"""Addendum to a locked session (DESIGN §4: corrections after the edit window).
+
+| key | action |
+|---|---|
+| ctrl+s | save the addendum |
+| Esc | cancel |
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Label, Static, TextArea
+
+from counselor_tui.i18n import N_, _
+from counselor_tui.services import sessions
+from counselor_tui.services.errors import ServiceError
+from counselor_tui.ui.base import BaseModal
+from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.messages import DataChanged
+
+
+class AddendumDialog(BaseModal[bool]):
+    """Types and saves an addendum to session ``session_id``; dismisses True once saved."""
+
+    CSS_PATH = "../styles/dialogs.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", N_("Cancel"), id="cancel"),
+    ]
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__(classes="dialog-screen")
+        self.session_id = session_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(_("Addendum"), classes="dialog-title")
+            yield Static(_("The session can no longer be changed; an addendum is kept with "
+                           "it, with your name and the time."), classes="dialog-hint",
+                         markup=False)
+            yield TextArea(id="addendum-text", soft_wrap=True)
+            yield Static("", id="addendum-error", classes="field-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Save (ctrl+s)"), variant="primary", id="save")
+                yield Button(_("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        translate_bindings(self)
+        self.query_one("#addendum-text", TextArea).focus()
+
+    def has_unsaved_changes(self) -> bool:
+        """True while text is typed."""
+        return bool(self.query_one("#addendum-text", TextArea).text.strip())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        """Close without saving."""
+        self.dismiss(False)
+
+    def action_save(self) -> None:
+        """Save the addendum (in a worker)."""
+        text = self.query_one("#addendum-text", TextArea).text
+        if not text.strip():
+            self.query_one("#addendum-error", Static).update(_("The addendum is empty."))
+            return
+        self.call(sessions.add_addendum, self.backend.vs, self.session_id, text,
+                  done=self._saved, failed=self._failed, group="addendum")
+
+    def _saved(self, _result: None) -> None:
+        self.app.notify(_("Addendum saved."), markup=False)
+        self.app.post_message(DataChanged("session"))
+        self.dismiss(True)
+
+    def _failed(self, error: BaseException) -> bool:
+        if isinstance(error, ServiceError):
+            self.query_one("#addendum-error", Static).update(str(error))
+            return True
+        return False

@@ -1,0 +1,134 @@
+"""Dashboard 工作台 (DESIGN §6): what needs doing today, gathered from every area.
+
+Sections come from :func:`counselor_tui.services.dashboard.gather` (follow-ups, tier reviews,
+last backup, and whatever later areas add: incidents, census, submissions …), urgent first.
+The screen reloads whenever it becomes active again (after a save, after returning from
+another screen). A line naming a person opens that person's record.
+
+| key | action |
+|---|---|
+| ↑ / ↓ | move between lines |
+| Enter | open the person (or area) of the line |
+| r | reload |
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from counselor_tui.i18n import N_, _
+from counselor_tui.services import dashboard, vault
+from counselor_tui.services.api import Backend
+from counselor_tui.services.dashboard import DashboardItem, DashboardSection
+from counselor_tui.ui.base import BaseScreen
+from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.messages import OpenArea, OpenPerson
+from counselor_tui.ui.widgets.banner import Banner
+
+LEVEL_STYLES = {"urgent": "bold red", "warning": "yellow", "info": ""}
+
+
+def load(backend: Backend) -> tuple[str, list[DashboardSection]]:
+    """Bureau name and every dashboard section (runs in a worker)."""
+    vs = backend.vs
+    bureau = str(vault.get_setting(vs, "bureau_name", "") or "")
+    return bureau, dashboard.gather(vs)
+
+
+class DashboardScreen(BaseScreen):
+    """The home screen after unlocking."""
+
+    CSS_PATH = "../styles/dashboard.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "reload", N_("Reload"), id="reload"),
+    ]
+    AUTO_FOCUS = "#dashboard-list"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[DashboardSection] = []
+        self._items: dict[str, DashboardItem] = {}
+        self.loaded = 0
+
+    def compose(self) -> ComposeResult:
+        yield Banner()
+        yield Static("", id="dashboard-header", markup=False)
+        yield OptionList(id="dashboard-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        translate_bindings(self)
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.loaded:
+            self.reload()
+
+    def action_reload(self) -> None:
+        """Reload every section."""
+        self.reload()
+
+    def reload(self) -> None:
+        """Gather the sections again (in a worker)."""
+        if self.backend.unlocked:
+            self.call(load, self.backend, done=self._show, group="dashboard")
+
+    def _show(self, loaded: tuple[str, list[DashboardSection]]) -> None:
+        if not self.is_attached:
+            return
+        bureau, sections = loaded
+        self.sections = sections
+        self.loaded += 1
+        vs = self.backend.session
+        who = "" if vs is None else f"{vs.actor.display_name} ({vs.actor.role.label})"
+        today = "" if vs is None else vs.today().isoformat()
+        self.query_one("#dashboard-header", Static).update(
+            _("Dashboard · {bureau} · {user} · {today}").format(
+                bureau=bureau, user=who, today=today))
+        options: list[Option | None] = []
+        self._items.clear()
+        for s_index, section in enumerate(sections):
+            if options:
+                options.append(None)
+            title = Text(section.title, style="bold " + LEVEL_STYLES.get(section.level, ""))
+            if section.summary:
+                title.append("  " + section.summary, style="dim")
+            options.append(Option(title, id=f"s{s_index}", disabled=True))
+            if not section.items:
+                options.append(Option(Text("  " + _("Nothing due."), style="dim"),
+                                      id=f"s{s_index}-none", disabled=True))
+            for i_index, item in enumerate(section.items):
+                ident = f"s{s_index}-{i_index}"
+                self._items[ident] = item
+                line = Text("  ")
+                line.append(item.text, style=LEVEL_STYLES.get(item.level, ""))
+                options.append(Option(line, id=ident))
+        olist = self.query_one("#dashboard-list", OptionList)
+        highlighted = olist.highlighted
+        olist.set_options(options)
+        if highlighted is not None and highlighted < olist.option_count:
+            olist.highlighted = highlighted
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        item = self._items.get(event.option_id or "")
+        if item is None:
+            return
+        if item.person_id is not None:
+            self.post_message(OpenPerson(item.person_id))
+        elif item.ref:
+            self.post_message(OpenArea(item.ref.partition(":")[0]))
+
+    def text_lines(self) -> list[str]:
+        """Every line shown (section titles and items), for tests and the e2e check."""
+        lines = []
+        for section in self.sections:
+            lines.append(section.title)
+            lines.extend(item.text for item in section.items)
+        return lines

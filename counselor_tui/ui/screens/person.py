@@ -1,0 +1,321 @@
+"""Person record (DESIGN §6 archive detail): profile, tier and history, family links,
+sessions timeline, assessments, incidents, firearm status.
+
+Opening the record calls :func:`counselor_tui.services.persons.get_person`, which writes
+the ``view`` audit event. Sections without data say "none". F2 here logs a session for
+this person; Enter on a session opens it for correction during its edit window, or asks
+for an addendum once it is locked.
+
+| key | action |
+|---|---|
+| ↑ / ↓ / Tab | move in the lists (family, sessions) |
+| Enter | open the family member / the session |
+| a | add a family member (officers) |
+| n | add an addendum to the highlighted session |
+| r | reload |
+| F2 | log a session for this person |
+| Esc | back |
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from counselor_tui.domain import dates, vocab
+from counselor_tui.i18n import N_, _
+from counselor_tui.services import persons
+from counselor_tui.services.persons import PersonRecord, PersonRow
+from counselor_tui.services.sessions import SessionSummary
+from counselor_tui.ui.base import BaseScreen
+from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.messages import OpenArea, OpenPerson
+from counselor_tui.ui.widgets.banner import Banner
+
+NOTE_LINES = 3
+
+
+def none_text() -> Text:
+    """The dimmed "none" of an empty section."""
+    return Text(_("none"), style="dim")
+
+
+def pairs_table(pairs: list[tuple[str, str]]) -> Table:
+    """A two-column grid of label/value pairs (rich measures CJK widths)."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim")
+    table.add_column()
+    table.add_column(style="dim")
+    table.add_column()
+    for i in range(0, len(pairs), 2):
+        left = pairs[i]
+        right = pairs[i + 1] if i + 1 < len(pairs) else ("", "")
+        table.add_row(left[0], left[1] or "—", right[0], right[1] or ("—" if right[0] else ""))
+    return table
+
+
+def session_text(s: SessionSummary) -> Text:
+    """A session in the timeline: header line, then the first lines of the note."""
+    started = s.started_at[:16].replace("T", " ")
+    parts = [
+        started, vocab.label(vocab.CHANNELS, s.channel), vocab.label(vocab.SESSION_KINDS, s.kind),
+        "、".join(vocab.label(vocab.TOPICS, t) for t in s.topics),
+        _("{n} min").format(n=s.duration_min),
+        _("risk: {risk}").format(risk=vocab.label(vocab.RISKS, s.risk)), s.counselor,
+    ]
+    text = Text(" · ".join(p for p in parts if p), style="bold")
+    if s.risk in ("high", "imminent"):
+        text.stylize("red")
+    flags = []
+    if s.sealed:
+        flags.append(_("sealed"))
+    if s.locked:
+        flags.append(_("locked"))
+    if s.follow_up_on:
+        flags.append(_("follow-up {date}").format(date=s.follow_up_on)
+                     + (" ✔" if s.follow_up_closed_at else ""))
+    if flags:
+        text.append("  [" + ", ".join(flags) + "]", style="dim")
+    if s.note_hidden:
+        text.append("\n  " + _("(the note is not visible to your account)"), style="dim italic")
+    else:
+        lines = s.note.splitlines()
+        for line in lines[:NOTE_LINES]:
+            text.append("\n  " + line)
+        if len(lines) > NOTE_LINES:
+            text.append("\n  …", style="dim")
+        for addendum in s.addenda:
+            text.append("\n  + " + addendum.splitlines()[0] if addendum else "", style="italic")
+    return text
+
+
+class PersonScreen(BaseScreen):
+    """The record of person ``person_id``."""
+
+    CSS_PATH = "../styles/person.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add_family", N_("Add a family member"), id="add_family"),
+        Binding("n", "addendum", N_("Addendum to the session"), id="addendum"),
+        Binding("r", "reload", N_("Reload"), id="reload"),
+    ]
+
+    def __init__(self, person_id: int) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self.record: PersonRecord | None = None
+        self.loads = 0
+
+    @property
+    def person_for_forms(self) -> PersonRow | None:
+        """The person a session logged from here is for (F2)."""
+        return self.record.person if self.record is not None else None
+
+    def compose(self) -> ComposeResult:
+        yield Banner()
+        yield Label("", id="person-title", classes="screen-title")
+        with VerticalScroll(id="person-body"):
+            yield Static("", id="profile")
+            yield Label(_("Tier"), classes="section-title")
+            yield Static("", id="tier")
+            yield Label(_("Family"), classes="section-title")
+            yield OptionList(id="family")
+            yield Label(_("Sessions"), classes="section-title")
+            yield OptionList(id="sessions")
+            yield Label(_("Assessments"), classes="section-title")
+            yield Static("", id="assessments")
+            yield Label(_("Incidents"), classes="section-title")
+            yield Static("", id="incidents")
+            yield Label(_("Firearm"), classes="section-title")
+            yield Static("", id="firearm")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        translate_bindings(self)
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.loads:
+            self.reload()
+
+    def action_reload(self) -> None:
+        """Load the record again."""
+        self.reload()
+
+    def reload(self) -> None:
+        """Load the record (audited as a view) in a worker."""
+        self.call(persons.get_person, self.backend.vs, self.person_id, done=self._show,
+                  group="person")
+
+    # -- rendering ---------------------------------------------------------------------------
+    def _show(self, record: PersonRecord) -> None:
+        if not self.is_attached:
+            return
+        self.record = record
+        self.loads += 1
+        p = record.person
+        title = p.name + (f" · {p.badge_no}" if p.badge_no else "")
+        if record.archived_at:
+            title += " · " + _("archived")
+        self.query_one("#person-title", Label).update(title)
+        self.query_one("#profile", Static).update(pairs_table([
+            (_("Kind"), vocab.label(vocab.PERSON_KINDS, p.kind)),
+            (_("Gender"), vocab.label(vocab.GENDERS, p.gender)),
+            (_("Badge"), p.badge_no or ""), (_("Birth date"), record.birth_date or ""),
+            (_("Unit"), p.unit_name or ""), (_("Police type"), p.police_type or ""),
+            (_("Post"), p.post), (_("Hire date"), record.hire_date or ""),
+            (_("Phone"), record.phone or ""), (_("Consent"), record.consent_on or ""),
+        ]))
+        self._show_tier(record)
+        self._show_family(record)
+        self._show_sessions(record)
+        self._show_assessments(record)
+        self._show_incidents(record)
+        status = record.firearm_status
+        self.query_one("#firearm", Static).update(
+            Text(vocab.label(vocab.FIREARM_STATUSES, status)) if status else none_text())
+
+    def _show_tier(self, record: PersonRecord) -> None:
+        widget = self.query_one("#tier", Static)
+        if record.tier is None:
+            widget.update(none_text())
+            return
+        tier = record.tier
+        colour = {"red": "bold red", "yellow": "bold yellow", "green": "bold green"}
+        text = Text(vocab.label(vocab.TIERS, tier.tier), style=colour.get(tier.tier, "bold"))
+        text.append("  " + _("since {date}").format(date=tier.since[:10]))
+        if tier.review_due:
+            today = self.backend.clock.now().date()
+            hint = dates.relative_hint(dates.parse_date(tier.review_due, today), today)
+            text.append("  " + _("review {date} ({hint})").format(date=tier.review_due,
+                                                               hint=hint))
+        for change in record.tier_history:
+            text.append("\n  {at}  {from_} → {to}  {reason}  {by}{suggested}".format(
+                at=change.at[:10], from_=vocab.label(vocab.TIERS, change.from_tier) or "—",
+                to=vocab.label(vocab.TIERS, change.to_tier), reason=change.reason,
+                by=change.by, suggested=(" · " + _("suggested")) if change.suggested else ""),
+                style="dim")
+        widget.update(text)
+
+    def _show_family(self, record: PersonRecord) -> None:
+        family = self.query_one("#family", OptionList)
+        if record.family:
+            family.set_options([
+                Option(f"{f.name} · {vocab.label(vocab.RELATIONS, f.relation)} · "
+                       f"{vocab.label(vocab.PERSON_KINDS, f.kind)}", id=f"p{f.person_id}")
+                for f in record.family])
+        else:
+            hint = (_("none (a: add a family member)") if record.person.kind == "officer"
+                    else _("none"))
+            family.set_options([Option(Text(hint, style="dim"), disabled=True)])
+
+    def _show_sessions(self, record: PersonRecord) -> None:
+        sessions = self.query_one("#sessions", OptionList)
+        highlighted = sessions.highlighted
+        if record.sessions:
+            options: list[Option | None] = []
+            for s in record.sessions:
+                if options:
+                    options.append(None)
+                options.append(Option(session_text(s), id=f"s{s.id}"))
+            sessions.set_options(options)
+            if highlighted is not None and highlighted < sessions.option_count:
+                sessions.highlighted = highlighted
+        else:
+            sessions.set_options([Option(none_text(), disabled=True)])
+
+    def _show_assessments(self, record: PersonRecord) -> None:
+        widget = self.query_one("#assessments", Static)
+        if not record.assessments:
+            widget.update(none_text())
+            return
+        table = Table.grid(padding=(0, 2))
+        for a in record.assessments:
+            total = "" if a.total is None else f"{a.total:g}"
+            positive = _("positive") if a.positive else ""
+            table.add_row(a.administered_on, a.instrument_code.upper(), total, a.band or "",
+                          Text(positive, style="red"))
+        widget.update(table)
+
+    def _show_incidents(self, record: PersonRecord) -> None:
+        widget = self.query_one("#incidents", Static)
+        if not record.incidents:
+            widget.update(none_text())
+            return
+        table = Table.grid(padding=(0, 2))
+        for i in record.incidents:
+            table.add_row(i.occurred_at[:10], i.title, i.kind, i.role, i.status)
+        widget.update(table)
+
+    # -- actions -----------------------------------------------------------------------------
+    def _session(self, option_id: str | None) -> SessionSummary | None:
+        if self.record is None or not option_id or not option_id.startswith("s"):
+            return None
+        return next((s for s in self.record.sessions if f"s{s.id}" == option_id), None)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_list.id == "family" and event.option_id:
+            self.post_message(OpenPerson(int(event.option_id[1:])))
+            return
+        session = self._session(event.option_id)
+        if session is None:
+            return
+        if session.editable:
+            self.post_message(OpenArea("log_session", session=session))
+        else:
+            self._addendum(session)
+
+    def action_addendum(self) -> None:
+        """Add an addendum to the highlighted session."""
+        option = self.query_one("#sessions", OptionList).highlighted_option
+        session = self._session(option.id if option else None)
+        if session is None:
+            self.notify(_("Choose a session first."), markup=False)
+        else:
+            self._addendum(session)
+
+    def _addendum(self, session: SessionSummary) -> None:
+        from counselor_tui.ui.screens.addendum import AddendumDialog
+
+        def saved(done: bool | None) -> None:
+            if done:
+                self.reload()
+
+        self.app.push_screen(AddendumDialog(session.id), saved)
+
+    def action_add_family(self) -> None:
+        """Add a family member of this officer (their own person record)."""
+        from counselor_tui.ui.screens.family_member import FamilyMemberDialog
+
+        if self.record is None:
+            return
+        if self.record.person.kind != "officer":
+            self.notify(_("Family members are linked to officers only."), markup=False)
+            return
+
+        def added(person_id: int | None) -> None:
+            if person_id is not None:
+                self.reload()
+
+        self.app.push_screen(FamilyMemberDialog(self.person_id), added)
+
+    def has_unsaved_changes(self) -> bool:
+        """The record holds no typed text."""
+        return False
+
+    def shown_text(self) -> str:
+        """All the text of the record as shown (tests, e2e)."""
+        parts: list[Any] = []
+        for widget in self.query(Static):
+            parts.append(str(widget.render()))
+        for olist in self.query(OptionList):
+            parts.extend(str(olist.get_option_at_index(i).prompt)
+                         for i in range(olist.option_count))
+        return "\n".join(parts)

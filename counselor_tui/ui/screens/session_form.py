@@ -1,0 +1,340 @@
+"""Log a session 记录咨询 (F2 from anywhere; DESIGN §6, issue 3 item 5).
+
+Left: who (person picker, or an anonymous caller), topics, the note (a TextArea: a pasted
+multi-line text keeps every line). Right: date and time (default now; ``今天 14:30``,
+``昨天``, ``2026年11月3日`` …), channel, kind, duration, risk, intervention, referral,
+follow-up (``+7d``, ``3天后``, ``下周一``, ``1个月后``), sealed. Defaults make the shortest
+entry F2, the person's initials, Enter, Space (first topic), Tab, the note, ctrl+s.
+
+Each field is checked when it loses focus and every field on save, with
+:func:`counselor_tui.services.sessions.validate`; messages appear under the field. Choosing
+risk high or imminent asks at once whether to flag an emergency (the F9 screen). Saving
+notifies, refreshes the dashboard and goes back. Opened with ``session=`` it corrects a
+session during its edit window (:func:`~counselor_tui.services.sessions.update_session`).
+
+| key | action |
+|---|---|
+| ctrl+s | save |
+| Esc | cancel (asks when something was typed) |
+| Tab / Shift+Tab | next / previous field |
+| Enter (person) | pick the highlighted match, go to the topics |
+| Space (topics) | choose / drop the highlighted topic |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
+
+from counselor_tui.domain import dates, vocab
+from counselor_tui.domain.roles import WRITES_RECORDS
+from counselor_tui.i18n import N_, _
+from counselor_tui.services import sessions
+from counselor_tui.services.errors import ServiceError
+from counselor_tui.services.persons import PersonRow
+from counselor_tui.services.sessions import (
+    SessionDraft,
+    SessionInvalid,
+    SessionSaved,
+    SessionSummary,
+)
+from counselor_tui.ui.base import BaseScreen
+from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.messages import DataChanged, OpenArea
+from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.date_input import DateInput
+from counselor_tui.ui.widgets.form_field import FormField
+from counselor_tui.ui.widgets.person_picker import PersonPicker
+from counselor_tui.ui.widgets.topic_select import TopicSelect
+
+DEFAULT_DURATION = 50
+PROMPT_RISKS = frozenset({"high", "imminent"})
+
+
+def choices(vocabulary: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(label, code)`` pairs of a vocabulary for a Select."""
+    return [(vocab.label(vocabulary, code), code) for code in vocabulary]
+
+
+class SessionFormScreen(BaseScreen):
+    """A new session (for ``person`` when given) or a correction of ``session``."""
+
+    CSS_PATH = "../styles/session_form.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", N_("Cancel"), id="cancel"),
+    ]
+    AUTO_FOCUS = None
+
+    def __init__(self, person: PersonRow | None = None,
+                 session: SessionSummary | None = None) -> None:
+        super().__init__()
+        self.person = person
+        self.editing = session
+        self.touched: set[str] = set()
+        self.saved: SessionSaved | None = None
+        self._initial: tuple[Any, ...] | None = None
+        self._risk_asked = False
+        self._saving = False
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        s = self.editing
+        now = self.backend.clock.now()
+        started = dates.format_datetime(dates.from_storage(s.started_at)) if s else (
+            dates.format_datetime(now))
+        title = _("Correct a session") if s else _("Log a session")
+        yield Banner()
+        yield Label(title, classes="screen-title")
+        with Horizontal(id="session-columns"):
+            with VerticalScroll(id="session-left"):
+                yield FormField(_("Person"), PersonPicker(id="person"), name="person_id")
+                yield FormField(_("Topics"), TopicSelect(s.topics if s else (), id="topics"),
+                                name="topics")
+                note = TextArea(s.note if s else "", id="note", soft_wrap=True,
+                                tab_behavior="focus")
+                yield FormField(_("Note"), note, name="note")
+            with VerticalScroll(id="session-right"):
+                yield FormField(_("Date and time"),
+                                DateInput(started, mode="datetime", id="started"),
+                                name="started_at")
+                yield FormField(_("Channel"), Select(
+                    choices(vocab.CHANNELS), value=s.channel if s else "face_to_face",
+                    allow_blank=False, id="channel"), name="channel")
+                yield FormField(_("Kind"), Select(
+                    choices(vocab.SESSION_KINDS), value=s.kind if s else "routine",
+                    allow_blank=False, id="kind"), name="kind")
+                yield FormField(_("Duration (minutes)"), Input(
+                    str(s.duration_min if s else DEFAULT_DURATION), id="duration",
+                    type="integer"), name="duration_min")
+                yield FormField(_("Risk"), Select(
+                    choices(vocab.RISKS), value=s.risk if s else "none", allow_blank=False,
+                    id="risk"), name="risk")
+                yield FormField(_("Intervention"), Input(s.intervention if s else "",
+                                                         id="intervention"),
+                                name="intervention")
+                yield FormField(_("Referral"), Select(
+                    choices(vocab.REFERRALS), value=s.referral if s else "none",
+                    allow_blank=False, id="referral"), name="referral")
+                yield FormField(_("Follow-up"), DateInput(
+                    s.follow_up_on or "" if s else "", optional=True, due=True, id="follow-up",
+                    placeholder=_("e.g. +7d, 3天后, 下周一")), name="follow_up_on")
+                yield FormField(_("Sealed"), Checkbox(
+                    _("only the author and coordinators read the note"),
+                    value=s.sealed if s else False, id="sealed"), name="sealed")
+        with Horizontal(id="session-actions"):
+            yield Static("", id="session-error", markup=False)
+            yield Button(_("Save (ctrl+s)"), variant="primary", id="save")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        translate_bindings(self)
+        vs = self.backend.session
+        if vs is not None and vs.actor.role not in WRITES_RECORDS:
+            self.notify(_("Your role ({role}) does not log sessions.").format(
+                role=vs.actor.role.label), severity="warning", markup=False)
+            self.call_after_refresh(self.dismiss_form)
+            return
+        picker = self.query_one("#person", PersonPicker)
+        if self.editing is not None:
+            s = self.editing
+            row = PersonRow(s.person_id, "", None, s.person_name or "", None, None, None, None,
+                            "", None, None, None) if s.person_id is not None else None
+            picker.preset(row, anonymous=s.person_id is None)
+            self.query_one("#topics", TopicSelect).focus()
+        elif self.person is not None:
+            picker.preset(self.person)
+            self.query_one("#topics", TopicSelect).focus()
+        else:
+            picker.focus()
+        self.call_after_refresh(self._remember_initial)
+
+    def _remember_initial(self) -> None:
+        self._initial = self.snapshot()
+
+    # -- reading the form --------------------------------------------------------------------
+    def snapshot(self) -> tuple[Any, ...]:
+        """The raw content of every field (to tell whether anything was typed)."""
+        picker = self.query_one("#person", PersonPicker)
+        return (
+            picker.person_id, picker.anonymous, self.query_one("#topics", TopicSelect).topics,
+            self.query_one("#note", TextArea).text, self.query_one("#started", DateInput).text,
+            self._select("#channel"), self._select("#kind"),
+            self.query_one("#duration", Input).value, self._select("#risk"),
+            self.query_one("#intervention", Input).value, self._select("#referral"),
+            self.query_one("#follow-up", DateInput).text,
+            self.query_one("#sealed", Checkbox).value,
+        )
+
+    def has_unsaved_changes(self) -> bool:
+        """True when something differs from the form as opened (and was not saved)."""
+        return (self.saved is None and self._initial is not None
+                and self.snapshot() != self._initial)
+
+    def _select(self, ident: str) -> str:
+        value = self.query_one(ident, Select).value
+        return "" if value is Select.NULL else str(value)
+
+    def build(self) -> tuple[SessionDraft | None, dict[str, str]]:
+        """The draft the form describes, and the messages of fields that do not read
+        (dates, duration, no person chosen)."""
+        errors: dict[str, str] = {}
+        picker = self.query_one("#person", PersonPicker)
+        if not picker.chosen:
+            errors["person_id"] = _("Pick the person (type a name, initials or badge "
+                                    "number), or the anonymous caller.")
+        started, error = self.query_one("#started", DateInput).parse()
+        if error:
+            errors["started_at"] = error
+        follow, error = self.query_one("#follow-up", DateInput).parse()
+        if error:
+            errors["follow_up_on"] = error
+        try:
+            duration = int(self.query_one("#duration", Input).value.strip())
+        except ValueError:
+            errors["duration_min"] = _("Type the duration in whole minutes.")
+            duration = 0
+        start = started if isinstance(started, datetime) else self.backend.clock.now()
+        follow_day = follow.date() if isinstance(follow, datetime) else follow
+        draft = SessionDraft(
+            person_id=picker.person_id, started_at=start, channel=self._select("#channel"),
+            kind=self._select("#kind"), topics=self.query_one("#topics", TopicSelect).topics,
+            duration_min=duration, note=self.query_one("#note", TextArea).text,
+            risk=self._select("#risk") or "none",
+            intervention=self.query_one("#intervention", Input).value.strip(),
+            referral=self._select("#referral") or "none",
+            follow_up_on=follow_day if isinstance(follow_day, date) else None,
+            sealed=self.query_one("#sealed", Checkbox).value,
+            incident_id=self.editing.incident_id if self.editing else None,
+        )
+        return draft, errors
+
+    def check(self, only: set[str] | None = None) -> dict[str, str]:
+        """Validate and show messages in the fields (all, or those in ``only``)."""
+        draft, errors = self.build()
+        if draft is not None:
+            now = self.backend.clock.now()
+            for name, message in sessions.validate(draft, now.date(), now=now).items():
+                errors.setdefault(name, message)
+        for field in self.query(FormField):
+            name = field.name or ""
+            if only is None or name in only:
+                field.set_error(errors.get(name))
+        return errors
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        field = next((a for a in event.widget.ancestors_with_self if isinstance(a, FormField)),
+                     None)
+        if field is None or field.name is None or not self.is_attached:
+            return
+        self.touched.add(field.name)
+        self.check(self.touched)
+
+    # -- events ------------------------------------------------------------------------------
+    def on_person_picker_picked(self, event: PersonPicker.Picked) -> None:
+        event.stop()
+        self.touched.add("person_id")
+        self.check(self.touched)
+        self.query_one("#topics", TopicSelect).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "risk" and event.value in PROMPT_RISKS and not self._risk_asked:
+            self._risk_asked = True
+            self._ask_emergency()
+
+    def _ask_emergency(self) -> None:
+        from counselor_tui.ui.screens.confirm import ConfirmDialog
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.post_message(OpenArea("emergency"))
+
+        self.app.push_screen(ConfirmDialog(
+            _("The risk is high. Flag an emergency now? (This form stays open.)"),
+            title=_("Emergency"), yes=_("Flag an emergency (F9)"), no=_("Not now")), answer)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+
+    # -- saving ------------------------------------------------------------------------------
+    def action_save(self) -> None:
+        """ctrl+s: check every field, then save (in a worker)."""
+        if self._saving:
+            return
+        errors = self.check()
+        status = self.query_one("#session-error", Static)
+        if errors:
+            status.update(_("Please correct the marked fields."))
+            first = next((f for f in self.query(FormField) if f.name in errors), None)
+            if first is not None:
+                self._focus_field(first)
+            return
+        draft, _errors = self.build()
+        assert draft is not None
+        status.update(_("Saving…"))
+        self._saving = True
+        if self.editing is not None:
+            self.call(sessions.update_session, self.backend.vs, self.editing.id, draft,
+                      done=lambda _r: self._saved(None), failed=self._failed, group="session")
+        else:
+            self.call(sessions.log_session, self.backend.vs, draft, done=self._saved,
+                      failed=self._failed, group="session")
+
+    def _focus_field(self, field: FormField) -> None:
+        control: Widget = field.control
+        control.focus()
+
+    def _saved(self, result: SessionSaved | None) -> None:
+        self._saving = False
+        self.saved = result or SessionSaved(self.editing.id if self.editing else 0, 0, False)
+        text = _("Session saved.") if self.editing is None else _("Session corrected.")
+        if result is not None and result.closed_follow_ups:
+            text += " " + _("{n} follow-up(s) closed.").format(n=result.closed_follow_ups)
+        self.app.notify(text, markup=False)
+        self.app.post_message(DataChanged("session"))
+        self.dismiss_form()
+
+    def _failed(self, error: BaseException) -> bool:
+        self._saving = False
+        status = self.query_one("#session-error", Static)
+        if isinstance(error, SessionInvalid):
+            for field in self.query(FormField):
+                field.set_error(error.errors.get(field.name or ""))
+            status.update(_("Please correct the marked fields."))
+            return True
+        if isinstance(error, ServiceError):
+            status.update(str(error))
+            return False
+        status.update("")
+        return False
+
+    # -- leaving -----------------------------------------------------------------------------
+    def dismiss_form(self) -> None:
+        """Close the form (back to where F2 was pressed)."""
+        if self.is_current and len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def action_cancel(self) -> None:
+        """Esc: leave, asking first when something was typed."""
+        from counselor_tui.ui.screens.confirm import ConfirmDialog
+
+        if not self.has_unsaved_changes():
+            self.dismiss_form()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.saved = SessionSaved(0, 0, False)
+                self.dismiss_form()
+
+        self.app.push_screen(ConfirmDialog(_("Discard this session? What you typed is lost."),
+                                           default_yes=False), answer)

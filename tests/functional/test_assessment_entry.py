@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input, SelectionList
 
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.app import create_app
 from counselor_tui.ui.screens.assessment_entry import AssessmentEntryScreen
+from counselor_tui.ui.screens.census import CensusScreen
+from counselor_tui.ui.screens.census_form import CensusFormDialog
+from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.critical_alert import CriticalAlertDialog
 from db.models import Assessment, TierChange, TierState
 from tests.integration.census_world import World, make_world
@@ -46,7 +50,9 @@ async def test_phq9_item9_alerts_suggests_red_and_confirm_writes_evidence(world:
     person = world.badges["330701"]
     async with app.run_test(size=(120, 45)) as pilot:
         await settle(pilot, lambda: app.working)
-        app.push_screen(AssessmentEntryScreen())
+        await pilot.press("f4")                                   # census & assessments
+        await settle(pilot, lambda: isinstance(app.screen, CensusScreen))
+        await pilot.press("a")                                    # enter an assessment
         await settle(pilot, lambda: isinstance(app.screen, AssessmentEntryScreen))
         screen = app.screen
         assert isinstance(screen, AssessmentEntryScreen)
@@ -80,3 +86,59 @@ async def test_phq9_item9_alerts_suggests_red_and_confirm_writes_evidence(world:
         assert change.evidence["assessment"] == assessment.id
         assert change.suggested
         assert TierState.get(TierState.person == person).tier == "red"
+
+
+async def test_census_screen_campaign_pending_entry_close_and_suggestions(world: World) -> None:
+    backend = backend_for(world, "coord")
+    app = create_app(backend, idle_minutes=60)
+    east = world.units["城东派出所"]
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot, lambda: app.working)
+        await pilot.press("f4")
+        await settle(pilot, lambda: isinstance(app.screen, CensusScreen))
+        screen = app.screen
+        assert isinstance(screen, CensusScreen)
+        await settle(pilot, lambda: screen.loaded >= 1)
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, CensusFormDialog))
+        form = app.screen
+        assert isinstance(form, CensusFormDialog)
+        await pilot.press(*"冬季普查")
+        form.query_one("#census-ends", Input).value = "2026-11-30"
+        form.query_one("#census-starts", Input).value = "2026-11-01"
+        form.query_one("#census-instruments", SelectionList).select("phq9")
+        await settle(pilot, lambda: form.query_one("#census-units", SelectionList)
+                     .option_count == len(world.units))
+        form.query_one("#census-units", SelectionList).select(east)
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen and screen.figures is not None
+                     and screen.visible_text()["campaigns"] == ["冬季普查"])
+        assert screen.visible_text()["units"] == [("城东派出所", 4, 0)]
+        assert len(screen.visible_text()["pending"]) == 4
+        await pilot.press("2")                                    # not yet screened
+        await pilot.press("enter")                                # assess the first one
+        await settle(pilot, lambda: isinstance(app.screen, AssessmentEntryScreen)
+                     and app.screen.phase == "entry")
+        entry = app.screen
+        assert isinstance(entry, AssessmentEntryScreen)
+        assert entry.census_id == screen.selected
+        await pilot.press(*"000000000")                           # PHQ-9 all 0
+        await settle(pilot, lambda: entry.saved is not None)
+        assert entry.saved is not None and entry.saved.census_id == screen.selected
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen
+                     and screen.visible_text()["units"] == [("城东派出所", 4, 1)])
+        await pilot.press("3")                                    # tier suggestions
+        await settle(pilot, lambda: len(screen.visible_text()["suggestions"]) == 1)
+        await pilot.press("c")
+        await settle(pilot, lambda: screen.visible_text()["suggestions"] == [])
+        await pilot.press("1")
+        await pilot.press("k")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("left", "enter")                        # yes
+        await settle(pilot, lambda: app.screen is screen and screen.figures is not None
+                     and screen.figures.frozen)
+        assert (screen.figures.target, screen.figures.completed) == (4, 1)
+    vs = world.login("coord")
+    with vs.reading():
+        assert TierState.get(TierState.person == entry.saved.person_id).tier == "green"

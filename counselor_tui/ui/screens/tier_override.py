@@ -34,7 +34,6 @@ class TierOverrideDialog(BaseModal[tuple[str, str] | None]):
     CSS_PATH = "../styles/census_dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
-        Binding("ctrl+s", "decide", N_("Decide"), id="decide", priority=True),
     ]
 
     def __init__(self, title: str, initial: str | None = None) -> None:
@@ -90,6 +89,10 @@ class TierOverrideDialog(BaseModal[tuple[str, str] | None]):
         index = tiers.highlighted or 0
         option = tiers.get_option_at_index(index)
         self.dismiss((str(option.id), reason))
+
+    def action_save(self) -> None:
+        """ctrl+s (the app's save key): decide."""
+        self.action_decide()
 
     def action_cancel(self) -> None:
         """Close without deciding."""

@@ -35,9 +35,9 @@ Decisions
   the grand total and the other margins like any other suppressed cell).
 * Zeros are always published and are never used as complements (a hidden zero beside
   published zeros would be read as "non-zero").
-* Totals are assumed additive (total = sum of the cells). A tally where one record may count
-  in several categories (topics of a session) should still be passed whole; the module then
-  protects against the sum, the cautious case.
+* Totals are additive: the published totals are the sums computed here. For a tally where one
+  record may fall in several categories (topics of a session) print these sums as the totals;
+  a separately counted figure printed beside the table (number of sessions) is not modelled.
 
 What "cannot be recomputed" means (the intruder models, :class:`Intruder`)
 -----------------------------------------------------------------------------
@@ -52,9 +52,8 @@ A suppressed cell is *disclosed* under a model when the model admits exactly one
 :func:`suppress` guarantees that no suppressed cell is disclosed under ``LINEAR`` or
 ``POSITIVE``. Under ``MARKERS`` it protects every cell that can be protected at all; the
 exceptions are cells disclosed by the mandated markers and published zeros themselves, which
-no amount of further suppression can hide — e.g. with k = 2 a ``<2`` beside a published zero
-rule can only be 1, and a table whose grand total is ``<3`` with two non-zero cells has both
-equal to 1.
+no amount of further suppression can hide — e.g. with k = 2 a ``<2`` can only be 1 (zeros are
+shown), and in a table whose grand total is ``<3`` two non-zero cells must both be 1.
 
 Algorithm of :func:`suppress` (a network-flow heuristic)
 -----------------------------------------------------------
@@ -84,19 +83,22 @@ be pushed within the intruder's bounds (a conformal-decomposition argument).
 Ties are broken by position in the table (the row and column order as given), so the same
 input always gives the same output.
 
-:func:`audit` checks a result independently of that heuristic, with exact rational arithmetic
-(:class:`fractions.Fraction`, no numpy): a rank test (a hidden value is linearly determined iff
-its unit vector lies in the row space of the constraint matrix restricted to the hidden cells)
-and, for the bounded models, an exact two-phase simplex with Bland's rule computing whether the
-feasibility interval (Hundepool et al. ch. 4) of each hidden cell is a single point. By total
-unimodularity the LP interval has integer end points, so a single-point interval is exactly
-"only one integer completion".
+:func:`audit` checks a result independently of that heuristic, in exact rational arithmetic
+(``int`` and :class:`fractions.Fraction`, no numpy), on the constraint matrix rather than the
+network: a hidden value is linearly determined iff its unit vector lies in the row space of the
+constraint matrix restricted to the hidden cells (Gauss–Jordan rank test). For the bounded
+models it computes whether each hidden cell's feasibility interval (Hundepool et al. ch. 4) is
+a single point: for every hidden cell sitting at a bound the intruder knows (a 1, a ``<k``
+holding k−1, an ``x`` holding k) an exact simplex (Bland's rule) decides whether it can leave
+that bound; those that cannot are added as equations and the rank test decides every cell
+(the cone of feasible directions spans the remaining subspace). By total unimodularity the
+intervals have integer end points, so a single point is exactly "one integer completion".
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
@@ -172,7 +174,10 @@ class CellRef:
 
     @property
     def is_margin(self) -> bool:
-        """True for a row total, column total, series total or grand total."""
+        """True for a total of a two-way table (row, column or grand total).
+
+        In a series every ref has ``col`` ``None``; its total is the one with ``row`` ``None``.
+        """
         return self.row is None or self.col is None
 
 
@@ -496,10 +501,16 @@ def _table_network(table: CountTable) -> _Network:
         arcs.append((source, 1 + i))
     arcs.extend((1 + n_rows + j, sink) for j in range(n_cols))
     arcs.append((sink, source))
+    values: list[int] = []
+    for row in table.counts:
+        values.extend(row)
+        values.append(sum(row))
+    values.extend(table.col_totals)
+    values.append(table.grand_total)
     refs = table.refs()
     return _Network(
         refs,
-        tuple(table.value(ref) for ref in refs),
+        tuple(values),
         tuple(arcs),
         tuple(ref.is_margin for ref in refs),
         n_rows + n_cols + 2,
@@ -520,14 +531,17 @@ def _series_network(series: CountSeries) -> _Network:
 
 
 def _bounds(value: int, status: CellStatus, model: Intruder, k: int) -> tuple[int, int | None]:
-    """What ``model`` knows about a cell: its inclusive range (``None`` = no upper bound)."""
+    """What a ``POSITIVE``/``MARKERS`` intruder knows of a cell: its inclusive range.
+
+    ``None`` as upper bound means unbounded. ``LINEAR`` knows no range and is refused.
+    """
     if status is CellStatus.PUBLISHED:
         return value, value
     if model is Intruder.MARKERS:
         return (1, k - 1) if status is CellStatus.PRIMARY else (k, None)
     if model is Intruder.POSITIVE:
         return 1, None
-    return -(10**18), None  # LINEAR: not used by the heuristic
+    raise ValueError("the linear intruder knows no bounds")
 
 
 class _Residual:
@@ -751,9 +765,26 @@ def _series_equations(series: CountSeries) -> list[_Equation]:
     return [[*((CellRef(label, None), 1) for label in series.labels), (CellRef(None, None), -1)]]
 
 
-def _linearly_determined(matrix: list[list[Fraction]], n: int) -> set[int]:
-    """Columns whose unit vector lies in the row space (reduced row echelon form test)."""
-    rows = [row[:] for row in matrix]
+_Q = int | Fraction
+"""An exact rational: entries stay ``int`` while divisions are by ±1 (always the case for the
+totally unimodular matrices of count tables) and become ``Fraction`` otherwise."""
+
+
+def _div(x: _Q, p: _Q) -> _Q:
+    if p == 1:
+        return x
+    if p == -1:
+        return -x
+    return Fraction(x) / p
+
+
+def _linearly_determined(matrix: Sequence[Sequence[_Q]], n: int) -> set[int]:
+    """Columns whose unit vector lies in the row space of ``matrix`` (``n`` columns).
+
+    Exact Gauss–Jordan elimination to reduced row echelon form: e_c is in the row space iff
+    some pivot row has its only non-zero entry in column c.
+    """
+    rows: list[list[_Q]] = [list(row) for row in matrix]
     pivots: list[tuple[int, int]] = []
     r = 0
     for c in range(n):
@@ -764,62 +795,73 @@ def _linearly_determined(matrix: list[list[Fraction]], n: int) -> set[int]:
             continue
         rows[r], rows[found] = rows[found], rows[r]
         pivot = rows[r][c]
-        rows[r] = [x / pivot for x in rows[r]]
+        rows[r] = [_div(x, pivot) for x in rows[r]]
         nonzero = [(j, x) for j, x in enumerate(rows[r]) if x != 0]
         for i in range(len(rows)):
             factor = rows[i][c]
             if i != r and factor != 0:
+                target = rows[i]
                 for j, x in nonzero:
-                    rows[i][j] -= factor * x
+                    target[j] -= factor * x
         pivots.append((r, c))
         r += 1
     return {c for (i, c) in pivots if all(rows[i][j] == 0 for j in range(n) if j != c)}
 
 
 class _Tableau:
-    """A simplex tableau in canonical form; each row ends with its right-hand side."""
+    """A simplex tableau in canonical form (minimisation, Bland's rule).
 
-    def __init__(self, rows: list[list[Fraction]], basis: list[int], n_cols: int) -> None:
+    Each row ends with its right-hand side; ``objective`` holds the reduced costs of the
+    current cost vector and is kept up to date by :meth:`pivot`.
+    """
+
+    def __init__(self, rows: list[list[_Q]], basis: list[int], n_cols: int) -> None:
         self.rows = rows
         self.basis = basis
         self.n_cols = n_cols
         self.blocked: set[int] = set()
+        self.objective: list[_Q] = [0] * (n_cols + 1)
+
+    def set_objective(self, cost: Mapping[int, _Q]) -> None:
+        """Minimise ``sum(cost[j] * x_j)`` from now on."""
+        reduced: list[_Q] = [0] * (self.n_cols + 1)
+        for j, c in cost.items():
+            reduced[j] = c
+        for i, var in enumerate(self.basis):
+            cb = cost.get(var, 0)
+            if cb != 0:
+                for j, x in enumerate(self.rows[i]):
+                    if x != 0:
+                        reduced[j] -= cb * x
+        self.objective = reduced
 
     def pivot(self, r: int, c: int) -> None:
         row = self.rows[r]
         p = row[c]
         if p != 1:
-            row = [x / p for x in row]
+            row = [_div(x, p) for x in row]
             self.rows[r] = row
         nonzero = [(j, x) for j, x in enumerate(row) if x != 0]
-        for i, other in enumerate(self.rows):
+        for i, other in enumerate((*self.rows, self.objective)):
             factor = other[c]
             if i != r and factor != 0:
                 for j, x in nonzero:
                     other[j] -= factor * x
         self.basis[r] = c
 
-    def step(self, cost: Mapping[int, Fraction]) -> str:
-        """One minimising pivot by Bland's rule: ``"optimal"``, ``"unbounded"`` or ``"pivoted"``."""
-        basic_costs = [(i, cost[b]) for i, b in enumerate(self.basis) if b in cost]
-        basic = set(self.basis)
-        entering = -1
-        for j in range(self.n_cols):
-            if j in basic or j in self.blocked:
-                continue
-            reduced = cost.get(j, Fraction(0)) - sum(
-                (cb * self.rows[i][j] for i, cb in basic_costs), Fraction(0)
-            )
-            if reduced < 0:
-                entering = j
-                break
+    def step(self) -> str:
+        """One pivot: ``"optimal"``, ``"unbounded"`` or ``"pivoted"``."""
+        objective, blocked = self.objective, self.blocked
+        entering = next(
+            (j for j in range(self.n_cols) if objective[j] < 0 and j not in blocked), -1
+        )
         if entering < 0:
             return "optimal"
-        best: tuple[tuple[Fraction, int], int] | None = None
+        best: tuple[tuple[_Q, int], int] | None = None
         for i, row in enumerate(self.rows):
             a = row[entering]
             if a > 0:
-                key = (row[-1] / a, self.basis[i])
+                key = (_div(row[-1], a), self.basis[i])
                 if best is None or key < best[0]:
                     best = (key, i)
         if best is None:
@@ -829,20 +871,36 @@ class _Tableau:
 
 
 def _bounded_constant(
-    matrix: list[list[Fraction]],
-    rhs: list[Fraction],
+    matrix: list[list[_Q]],
     lo: list[int],
     hi: list[int | None],
     truth: list[int],
-    candidates: Iterable[int],
 ) -> set[int]:
-    """Unknowns constant over ``{y : matrix·y = rhs, lo ≤ y ≤ hi}`` (exact two-phase simplex).
+    """Unknowns constant over the polyhedron ``{y : matrix·y = matrix·truth, lo ≤ y ≤ hi}``.
 
-    ``truth`` is a known feasible point. A candidate is constant iff both its maximum and its
-    minimum equal its true value; any vertex met on the way that differs from ``truth`` in a
-    coordinate proves that coordinate is not constant.
+    By convexity, y_u can differ from truth_u iff some feasible direction d at ``truth``
+    (matrix·d = 0; d_v ≥ 0 where truth_v = lo_v; d_v ≤ 0 where truth_v = hi_v) has d_u ≠ 0.
+    For each v at a bound, an exact simplex (two phases, Bland's rule) decides whether y_v can
+    leave that bound; every vertex visited that differs from ``truth`` settles those
+    coordinates at once. If P is the set of bound-held v that can move, the cone of feasible
+    directions spans ``{d : matrix·d = 0, d_v = 0 for the other bound-held v}`` (add a large
+    multiple of a direction moving all of P), so the constant unknowns are those whose unit
+    vector lies in the row space of that system — the rank test of
+    :func:`_linearly_determined`.
     """
-    n = len(lo)
+    n = len(truth)
+    zero: _Q = 0
+    one: _Q = 1
+    pinned: list[int] = []  # lo == hi: nothing can move it
+    at_bound: dict[int, _Q] = {}  # cost that pushes it off its bound (minimised)
+    for u in range(n):
+        upper = hi[u]
+        if upper is not None and lo[u] == upper:
+            pinned.append(u)
+        elif truth[u] == lo[u]:
+            at_bound[u] = -one
+        elif upper is not None and truth[u] == upper:
+            at_bound[u] = one
     m = len(matrix)
     slack_of: dict[int, int] = {}
     for u in range(n):
@@ -850,34 +908,33 @@ def _bounded_constant(
             slack_of[u] = n + len(slack_of)
     n_struct = n + len(slack_of)
     n_cols = n_struct + m
-    zero = Fraction(0)
-    rows: list[list[Fraction]] = []
+    rows: list[list[_Q]] = []
     basis: list[int] = []
-    for i in range(m):  # matrix·(lo + z) = rhs  ⇒  matrix·z = rhs − matrix·lo, z ≥ 0
-        b = rhs[i] - sum((matrix[i][u] * lo[u] for u in range(n)), zero)
-        sign = -1 if b < 0 else 1
-        row = [sign * matrix[i][u] for u in range(n)] + [zero] * (n_cols - n) + [sign * b]
-        row[n_struct + i] = Fraction(1)
+    for i, source in enumerate(matrix):  # matrix·(lo + z) = matrix·truth, z ≥ 0
+        b = sum((source[u] * (truth[u] - lo[u]) for u in range(n)), zero)
+        flip = -1 if b < 0 else 1
+        row = [flip * source[u] for u in range(n)] + [zero] * (n_cols - n) + [flip * b]
+        row[n_struct + i] = one
         rows.append(row)
         basis.append(n_struct + i)
     for u, s in slack_of.items():  # z_u + slack = hi − lo
         upper = hi[u]
         assert upper is not None
         row = [zero] * (n_cols + 1)
-        row[u] = Fraction(1)
-        row[s] = Fraction(1)
-        row[-1] = Fraction(upper - lo[u])
+        row[u] = one
+        row[s] = one
+        row[-1] = upper - lo[u]
         rows.append(row)
         basis.append(s)
     tableau = _Tableau(rows, basis, n_cols)
-    phase_one = {n_struct + i: Fraction(1) for i in range(m)}
-    while tableau.step(phase_one) == "pivoted":
+    tableau.set_objective({n_struct + i: 1 for i in range(m)})
+    while tableau.step() == "pivoted":
         pass
     for i in range(len(tableau.rows) - 1, -1, -1):
         if tableau.basis[i] < n_struct:
             continue
-        if tableau.rows[i][-1] != 0:  # pragma: no cover - the true values are feasible
-            raise RuntimeError("published values are inconsistent with the table")
+        if tableau.rows[i][-1] != 0:  # pragma: no cover - truth is a feasible point
+            raise RuntimeError("the true values do not satisfy the table's equations")
         j = next((j for j in range(n_struct) if tableau.rows[i][j] != 0), None)
         if j is None:
             del tableau.rows[i]
@@ -896,22 +953,21 @@ def _bounded_constant(
         moved.update(u for u in range(n) if lo[u] + z[u] != truth[u])
 
     observe()
-    constant: set[int] = set()
-    for u in candidates:
-        for cost in ({u: Fraction(-1)}, {u: Fraction(1)}):  # maximise, then minimise y_u
-            while u not in moved:
-                outcome = tableau.step(cost)
-                if outcome == "unbounded":
-                    moved.add(u)
-                elif outcome == "optimal":
-                    break
-                else:
-                    observe()
-            if u in moved:
+    for u, push in at_bound.items():
+        if u in moved:
+            continue
+        tableau.set_objective({u: push})
+        while u not in moved:
+            outcome = tableau.step()
+            if outcome == "unbounded":
+                moved.add(u)
+            elif outcome == "optimal":
                 break
-        else:
-            constant.add(u)
-    return constant
+            else:
+                observe()
+    held = [*pinned, *(u for u in at_bound if u not in moved)]
+    unit_rows = [[one if j == u else zero for j in range(n)] for u in held]
+    return _linearly_determined([*matrix, *unit_rows], n)
 
 
 def audit(
@@ -970,39 +1026,39 @@ def audit(
         unknown.append(ref)
     position = {ref: p for p, ref in enumerate(unknown)}
     n = len(unknown)
-    matrix: list[list[Fraction]] = []
-    rhs: list[Fraction] = []
+    # The intruder knows matrix·y = (published terms moved to the right); the true hidden
+    # values satisfy it, so only the matrix matters for what is determined.
+    matrix: list[list[_Q]] = []
     for equation in equations:
-        row = [Fraction(0)] * n
-        b = Fraction(0)
+        row: list[_Q] = [0] * n
         for ref, coef in equation:
             if ref in position:
                 row[position[ref]] += coef
-            else:
-                b -= coef * truth[ref]
         if any(row):
             matrix.append(row)
-            rhs.append(b)
     values = [truth[ref] for ref in unknown]
-    ranges = [_bounds(truth[ref], suppressed.at(ref).status, intruder, k) for ref in unknown]
+    ranges = (
+        []
+        if intruder is Intruder.LINEAR
+        else [_bounds(truth[ref], suppressed.at(ref).status, intruder, k) for ref in unknown]
+    )
     determined: set[int] = set()
     for columns, rows in _components(matrix, n):  # independent sub-systems, solved apart
         sub = [[matrix[i][u] for u in columns] for i in rows]
-        found = _linearly_determined(sub, len(columns))
-        if intruder is not Intruder.LINEAR:
-            found |= _bounded_constant(
+        if intruder is Intruder.LINEAR:
+            found = _linearly_determined(sub, len(columns))
+        else:
+            found = _bounded_constant(
                 sub,
-                [rhs[i] for i in rows],
                 [ranges[u][0] for u in columns],
                 [ranges[u][1] for u in columns],
                 [values[u] for u in columns],
-                [p for p in range(len(columns)) if p not in found],
             )
         determined.update(columns[p] for p in found)
     return [unknown[u] for u in sorted(determined)]
 
 
-def _components(matrix: list[list[Fraction]], n: int) -> list[tuple[list[int], list[int]]]:
+def _components(matrix: list[list[_Q]], n: int) -> list[tuple[list[int], list[int]]]:
     """Split unknowns ``0..n-1`` into groups linked by shared equations: ``(columns, rows)``."""
     parent = list(range(n))
 

@@ -27,6 +27,7 @@ from counselor_tui.domain.disclosure import (
     InvalidTableError,
     SuppressedTable,
     TableMismatchError,
+    _linearly_determined,
     audit,
     render,
     suppress,
@@ -376,6 +377,13 @@ def test_audit_rejects_a_result_that_is_not_the_tables() -> None:
         audit(_table([0, 5], [4, 6]), hidden_zero)
 
 
+def test_rank_test_is_exact_beyond_unimodular_matrices() -> None:
+    # Count tables only give ±1 coefficients; the elimination must stay exact otherwise too.
+    assert _linearly_determined([[2, 1], [1, 1]], 2) == {0, 1}
+    assert _linearly_determined([[2, 2, 1], [1, 1, 0]], 3) == {2}
+    assert _linearly_determined([[3, 1, 0], [0, 1, 3]], 3) == set()
+
+
 # ------------------------------------------------------------------------------------------
 # Input validation
 # ------------------------------------------------------------------------------------------
@@ -473,7 +481,7 @@ def test_property_brute_force_finds_two_completions_for_every_hidden_cell(
 @settings(max_examples=150, deadline=None)
 @given(
     data=st.data(),
-    table=_tables(3, 2, st.integers(0, 6)),
+    table=_tables(3, 2, st.one_of(st.integers(0, 2), st.integers(0, 6))),
     k=st.integers(2, 4),
     intruder=st.sampled_from(list(Intruder)),
 )

@@ -1,0 +1,191 @@
+"""Firearms 配枪管理: the restriction register and the armory list (DESIGN §6, §7.3).
+
+The register lists restrictions in force or pending (with ended ones on ``e``); the armory
+list shows only officers who may not draw a firearm now (name, badge number, unit, since,
+review) — no reason, no note. A counselor may recommend; only a coordinator records the
+decision, the review and the reinstatement, and writes the notice (the service refuses
+everyone else as well).
+
+| key | action |
+|---|---|
+| n | recommend a restriction (search an officer) |
+| d | record the decision on the highlighted recommendation (coordinator) |
+| v | review / reinstate the highlighted restriction (coordinator) |
+| x | notice for the personnel department: DOCX + text (coordinator) |
+| e | show / hide ended restrictions |
+| r | reload |
+| Tab | between the register and the armory list |
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Label, Static
+
+from counselor_tui.domain.roles import Role
+from counselor_tui.domain.vocab import FIREARM_REASONS, FIREARM_STATUSES, label
+from counselor_tui.i18n import N_, _
+from counselor_tui.services import firearms
+from counselor_tui.services.firearms import ArmoryRow, RestrictionRow
+from counselor_tui.ui.base import BaseScreen
+from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.screens.firearm_decision import FirearmDecisionModal
+from counselor_tui.ui.screens.firearm_notice import FirearmNoticeModal
+from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
+
+if TYPE_CHECKING:
+    from counselor_tui.services.context import VaultSession
+
+STATUS_STYLES = {"recommended": "yellow", "suspended": "bold red", "revoked": "bold red",
+                 "declined": "dim", "reinstated": "green"}
+
+
+def load(vs: VaultSession,
+         include_ended: bool) -> tuple[list[RestrictionRow], list[ArmoryRow]]:
+    """Register and armory list (runs in a worker)."""
+    return firearms.register(vs, include_ended), firearms.current_restrictions(vs)
+
+
+class FirearmsScreen(BaseScreen):
+    """Register and armory list; constructed with no arguments."""
+
+    CSS_PATH = "../styles/firearms.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "recommend", N_("Recommend"), id="recommend"),
+        Binding("d", "decide", N_("Decision"), id="decide"),
+        Binding("v", "review", N_("Review"), id="review"),
+        Binding("x", "notice", N_("Notice"), id="notice"),
+        Binding("e", "toggle_ended", N_("Ended too"), id="toggle_ended"),
+        Binding("r", "reload", N_("Reload"), id="reload"),
+    ]
+    AUTO_FOCUS = "#fa-register"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.include_ended = False
+        self.rows: list[RestrictionRow] = []
+        self.armory: list[ArmoryRow] = []
+        self.loaded = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(_("Firearms"), classes="screen-title")
+        with Vertical(id="fa-body"):
+            yield Label(_("Register"), classes="section-title")
+            yield DataTable(id="fa-register", cursor_type="row", zebra_stripes=True)
+            yield Label(_("Armory list: may not draw a firearm"), classes="section-title")
+            yield DataTable(id="fa-armory", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="fa-hint", classes="field-hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        translate_bindings(self)
+        register = self.query_one("#fa-register", DataTable)
+        for key, title in (("name", _("Name")), ("badge", _("Badge number")),
+                           ("unit", _("Unit")), ("status", _("Status")),
+                           ("reason", _("Reason")), ("decided", _("Decided")),
+                           ("maker", _("Decision-maker")), ("review", _("Review")),
+                           ("by", _("Recommended by"))):
+            register.add_column(title, key=key)
+        armory = self.query_one("#fa-armory", DataTable)
+        for key, title in (("name", _("Name")), ("badge", _("Badge number")),
+                           ("unit", _("Unit")), ("status", _("Status")),
+                           ("since", _("Since")), ("review", _("Review"))):
+            armory.add_column(title, key=key)
+        coordinator = self._is_coordinator()
+        self.query_one("#fa-hint", Static).update(
+            _("n recommend · d decision · v review · x notice") if coordinator
+            else _("n recommend — decisions are recorded by a coordinator"))
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.loaded:
+            self.reload()
+
+    def _is_coordinator(self) -> bool:
+        vs = self.backend.session
+        return vs is not None and vs.actor.role is Role.COORDINATOR
+
+    def reload(self) -> None:
+        """Fetch the register and the armory list in a worker."""
+        if self.backend.unlocked:
+            self.call(load, self.backend.vs, self.include_ended, done=self._show,
+                      group="firearms-load")
+
+    def action_reload(self) -> None:
+        """Reload."""
+        self.reload()
+
+    def action_toggle_ended(self) -> None:
+        """Show or hide declined and reinstated restrictions."""
+        self.include_ended = not self.include_ended
+        self.reload()
+
+    def _show(self, loaded: tuple[list[RestrictionRow], list[ArmoryRow]]) -> None:
+        if not self.is_attached:
+            return
+        self.loaded += 1
+        self.rows, self.armory = loaded
+        register = self.query_one("#fa-register", DataTable)
+        register.clear()
+        for r in self.rows:
+            register.add_row(
+                r.person_name, r.badge_no or "", r.unit_name or "",
+                Text(label(FIREARM_STATUSES, r.status), style=STATUS_STYLES.get(r.status, "")),
+                label(FIREARM_REASONS, r.reason_code), r.decided_on or "",
+                r.decided_by_name or "", r.review_on or "", r.recommended_by, key=str(r.id))
+        armory = self.query_one("#fa-armory", DataTable)
+        armory.clear()
+        for a in self.armory:
+            armory.add_row(a.name, a.badge_no or "", a.unit_name or "",
+                           label(FIREARM_STATUSES, a.status), a.decided_on or "",
+                           a.review_on or "", key=str(a.restriction_id))
+
+    def selected(self) -> RestrictionRow | None:
+        """The highlighted register row, if any."""
+        table = self.query_one("#fa-register", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((r for r in self.rows if str(r.id) == key), None)
+
+    def _after(self, _result: object) -> None:
+        self.reload()
+
+    def action_recommend(self) -> None:
+        """Recommend a restriction for an officer found by search."""
+        self.app.push_screen(FirearmRecommendModal(), self._after)
+
+    def _coordinator_row(self, statuses: frozenset[str]) -> RestrictionRow | None:
+        if not self._is_coordinator():
+            self.app.notify(_("Only a coordinator records firearm decisions."),
+                            severity="warning", markup=False)
+            return None
+        row = self.selected()
+        if row is None or row.status not in statuses:
+            self.app.notify(_("Choose a restriction in the right state first."), markup=False)
+            return None
+        return row
+
+    def action_decide(self) -> None:
+        """Coordinator: the decision on the highlighted recommendation."""
+        row = self._coordinator_row(frozenset({"recommended"}))
+        if row is not None:
+            self.app.push_screen(FirearmDecisionModal(row, "decision"), self._after)
+
+    def action_review(self) -> None:
+        """Coordinator: review (continue, revoke, reinstate) the highlighted restriction."""
+        row = self._coordinator_row(frozenset({"suspended", "revoked"}))
+        if row is not None:
+            self.app.push_screen(FirearmDecisionModal(row, "review"), self._after)
+
+    def action_notice(self) -> None:
+        """Coordinator: write the notice of the highlighted restriction's decision."""
+        row = self._coordinator_row(frozenset({"suspended", "revoked", "declined",
+                                               "reinstated"}))
+        if row is not None:
+            self.app.push_screen(FirearmNoticeModal(row.id), self._after)

@@ -1,0 +1,115 @@
+"""Pilot tests of the firearm register: a counselor recommends but cannot decide; a
+coordinator decides and writes the notice; the armory list shows the restriction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Select, TextArea
+
+from counselor_tui.services import firearms, vault
+from counselor_tui.services.api import Backend
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.ui.app import create_app
+from counselor_tui.ui.screens.firearm_decision import FirearmDecisionModal
+from counselor_tui.ui.screens.firearm_notice import FirearmNoticeModal
+from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
+from counselor_tui.ui.screens.firearms import FirearmsScreen
+from tests.integration.incident_fixtures import add_officer, add_unit, login
+
+
+async def settle(pilot: Pilot[Any], until: Callable[[], bool], rounds: int = 300) -> None:
+    """Let workers finish and the screen update until ``until()`` holds."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if until():
+            return
+    raise AssertionError("the expected state was not reached")
+
+
+@pytest.fixture
+def people(session: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+           state_dir: Path) -> dict[str, Any]:
+    u1 = add_unit(session, "U01", "城关派出所")
+    zhang = add_officer(session, "张三", "010001", u1)
+    return {"zhang": zhang, "created": created,
+            "couns": login(session, created, clock, state_dir, "li", "counselor", "U01"),
+            "coord": login(session, created, clock, state_dir, "zhou", "coordinator")}
+
+
+def _backend(vs: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+             state_dir: Path) -> Backend:
+    backend = Backend(created.path, clock=clock, state_dir=state_dir, kdf_seconds=0)
+    backend.adopt(vs)
+    return backend
+
+
+async def test_counselor_recommends_in_the_ui_but_cannot_decide(
+        people: dict[str, Any], clock: FixedClock, state_dir: Path) -> None:
+    app = create_app(_backend(people["couns"], people["created"], clock, state_dir),
+                     idle_minutes=60)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("firearms")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmsScreen))
+        screen = app.screen
+        assert isinstance(screen, FirearmsScreen)
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmRecommendModal))
+        modal = app.screen
+        assert isinstance(modal, FirearmRecommendModal)
+        await pilot.press(*"zs")
+        await settle(pilot, lambda: bool(modal.hits))
+        await pilot.press("enter")
+        await settle(pilot, lambda: modal.person_id == people["zhang"])
+        modal.query_one("#fr-reason", Select).value = "post_incident"
+        modal.query_one("#fr-note", TextArea).text = "事件后复查"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen and len(screen.rows) == 1)
+        assert screen.rows[0].status == "recommended"
+        await pilot.press("d")
+        await pilot.pause()
+        assert not isinstance(app.screen, FirearmDecisionModal)  # counselors get a notice
+    assert firearms.active_status(people["couns"], people["zhang"]) == "recommended"
+
+
+async def test_coordinator_decides_and_writes_the_notice(
+        people: dict[str, Any], clock: FixedClock, state_dir: Path, tmp_path: Path) -> None:
+    rid = firearms.recommend(people["couns"], people["zhang"], "mh_treatment")
+    app = create_app(_backend(people["coord"], people["created"], clock, state_dir),
+                     idle_minutes=60)
+    out = tmp_path / "notices"
+    out.mkdir()
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("firearms")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmsScreen)
+                     and len(app.screen.rows) == 1)
+        screen = app.screen
+        assert isinstance(screen, FirearmsScreen)
+        await pilot.press("d")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmDecisionModal))
+        modal = app.screen
+        modal.query_one("#fd-choice", Select).value = "suspended"
+        modal.query_one("#fd-maker", Input).value = "王主任"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen and screen.armory != [])
+        assert [(a.name, a.status, a.review_on) for a in screen.armory] == [
+            ("张三", "suspended", "2027-02-27")]
+        assert screen.query_one("#fa-armory", DataTable).row_count == 1
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmNoticeModal)
+                     and app.screen.preview is not None)
+        notice = app.screen
+        assert isinstance(notice, FirearmNoticeModal)
+        notice.query_one("#fn-folder", Input).value = str(out)
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen)
+    assert sorted(p.suffix for p in out.iterdir()) == [".docx", ".txt"]
+    text = next(out.glob("*.txt")).read_text(encoding="utf-8-sig")
+    assert "张三" in text and "王主任" in text and f"FR-{rid:05d}" in text

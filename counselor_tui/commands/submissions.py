@@ -1,9 +1,305 @@
-"""Commands of this area are registered here once the area lands."""
+"""``submission compile|narrative|finalize|export|verify|consolidate|list|fingerprint``
+(DESIGN §8, §9).
+
+Automation contract:
+
+* ``submission compile --period YYYY-MM|YYYY-Qn|YYYY [--scope bureau|UNITCODE] [--json]
+  [--preview]`` compiles the period into the current draft (``--preview``: store nothing;
+  what an auditor may run) and prints the document — exact counts, no names — as JSON on
+  stdout with ``--json``, else the suppressed tables as text.
+* ``submission narrative --period … [--scope …] [--highlights-file F] [--problems-file F]
+  [--plan-file F]`` stores the narrative of the draft (UTF-8 text files).
+* ``submission finalize --period … [--scope …]`` freezes the latest draft; prints its SHA-256.
+* ``submission export --period … [--scope …] --out DIR [--package-passphrase-file F]`` writes
+  the signed, encrypted package of the latest final version into DIR; without a passphrase
+  file a password is generated and printed once on stdout (``password: …``).
+* ``submission verify PACKAGE [--package-passphrase-file F] [--expect-fingerprint HEX …]``
+  needs no vault; exits 0 only when the password opens the package and the signature and
+  every hash check (and, when given, the signer is one of the expected fingerprints); prints
+  ``signer fingerprint: HEX``. Exit 2: wrong password or damaged file; 1: altered or
+  unexpected signer.
+* ``submission consolidate PKG… [--package-passphrase-file F] [--expect-fingerprint HEX …]
+  [--out DIR] [--out-passphrase-file F] [--json]`` verifies every package and stores one
+  consolidated draft of their period; with ``--out`` it is finalized and exported there.
+  The passphrase file holds either one line (the same password for every package) or one
+  line per package, in the order the packages are given.
+* ``submission list [--period …] [--scope …]``, ``submission fingerprint``.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
+from pathlib import Path
 from typing import Any
+
+from counselor_tui.commands import common
+from counselor_tui.i18n import _
+from counselor_tui.reports.document import canonical_bytes
+from counselor_tui.reports.view import DocumentView, build
+from counselor_tui.services import submissions, vault
+from counselor_tui.services.context import VaultSession
+from counselor_tui.services.errors import NotFound
 
 
 def register(sub: Any) -> None:
-    """Nothing yet."""
+    """Add ``submission …`` to the sub-parser collection ``sub``."""
+    p = sub.add_parser("submission", help=_("periodic submissions to the higher bureau"))
+    actions = p.add_subparsers(dest="submission_command", metavar="ACTION", required=True)
+
+    def period_scope(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--period", required=True, metavar="PERIOD",
+                            help=_("YYYY-MM, YYYY-Qn or YYYY"))
+        parser.add_argument("--scope", default="bureau", metavar="SCOPE",
+                            help=_("'bureau' (default), a unit code, or 'consolidated'"))
+
+    c = actions.add_parser("compile", help=_("compile a period into its draft"))
+    period_scope(c)
+    c.add_argument("--json", action="store_true", help=_("print the document as JSON"))
+    c.add_argument("--preview", action="store_true", help=_("compile without storing a draft"))
+    c.set_defaults(handler=cmd_compile)
+
+    n = actions.add_parser("narrative", help=_("store the narrative of the draft"))
+    period_scope(n)
+    for field in ("highlights", "problems", "plan"):
+        n.add_argument(f"--{field}-file", metavar="FILE", help=_("UTF-8 text file"))
+    n.set_defaults(handler=cmd_narrative)
+
+    f = actions.add_parser("finalize", help=_("freeze the latest draft"))
+    period_scope(f)
+    f.set_defaults(handler=cmd_finalize)
+
+    e = actions.add_parser("export", help=_("write the signed, encrypted package"))
+    period_scope(e)
+    e.add_argument("--out", required=True, metavar="DIR", help=_("folder for the package"))
+    e.add_argument("--package-passphrase-file", metavar="FILE",
+                   help=_("package password (first line); generated when not given"))
+    e.set_defaults(handler=cmd_export)
+
+    v = actions.add_parser("verify", help=_("check a package's password, hashes and signature"))
+    v.add_argument("package", metavar="PACKAGE")
+    v.add_argument("--package-passphrase-file", metavar="FILE",
+                   help=_("package password (first line)"))
+    v.add_argument("--expect-fingerprint", action="append", metavar="HEX",
+                   help=_("fingerprint of an expected signer (repeatable)"))
+    v.set_defaults(handler=cmd_verify)
+
+    k = actions.add_parser("consolidate", help=_("one submission from several packages"))
+    k.add_argument("packages", nargs="+", metavar="PKG")
+    k.add_argument("--package-passphrase-file", metavar="FILE",
+                   help=_("one password for all, or one line per package in order"))
+    k.add_argument("--expect-fingerprint", action="append", metavar="HEX",
+                   help=_("fingerprint of an expected signer (repeatable)"))
+    k.add_argument("--out", metavar="DIR", help=_("finalize and export the result here"))
+    k.add_argument("--out-passphrase-file", metavar="FILE",
+                   help=_("password of the new package; generated when not given"))
+    k.add_argument("--json", action="store_true", help=_("print the document as JSON"))
+    k.set_defaults(handler=cmd_consolidate)
+
+    s = actions.add_parser("list", help=_("list stored versions"))
+    s.add_argument("--period", metavar="PERIOD")
+    s.add_argument("--scope", metavar="SCOPE")
+    s.set_defaults(handler=cmd_list)
+
+    g = actions.add_parser("fingerprint", help=_("print this vault's signing fingerprint"))
+    g.set_defaults(handler=cmd_fingerprint)
+
+
+def _print_json(document: dict[str, Any]) -> None:
+    sys.stdout.write(canonical_bytes(document).decode("utf-8"))
+    sys.stdout.flush()
+
+
+def print_view(view: DocumentView) -> None:
+    """The document's tables as plain text (tab-separated cells)."""
+    print(view.title)
+    print(" · ".join(x for x in (view.issuer, view.scope, view.version_line) if x))
+    for section in view.sections:
+        print()
+        print(f"{section.number}. {section.title}")
+        for label, text in section.paragraphs:
+            print(f"{label}: {text}")
+        for table in section.tables:
+            print(table.caption)
+            for row in table.all_rows():
+                print("\t".join(row))
+    if view.footnote:
+        print()
+        print(view.footnote)
+
+
+def _latest(vs: VaultSession, args: argparse.Namespace) -> submissions.SubmissionInfo:
+    info = submissions.latest(vs, args.period, args.scope)
+    if info is None:
+        raise NotFound(_("No submission of {period} ({scope}) yet: run 'submission compile' "
+                         "first.").format(period=args.period, scope=args.scope))
+    return info
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        if args.preview:
+            document = submissions.preview(vs, args.period, args.scope)
+        else:
+            detail = submissions.compile_draft(vs, args.period, args.scope)
+            document = detail.document
+            common.info(_("Draft version {version} of {period} ({scope}) stored.").format(
+                version=detail.info.version, period=detail.info.period_label,
+                scope=detail.info.scope))
+    finally:
+        vault.lock(vs, "quit")
+    if args.json:
+        _print_json(document)
+    else:
+        print_view(build(document))
+    return 0
+
+
+def _read_text(path: str | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise common.CommandError(_("Cannot read {path} ({error}).").format(
+            path=path, error=getattr(exc, "strerror", None) or type(exc).__name__)) from None
+
+
+def cmd_narrative(args: argparse.Namespace) -> int:
+    texts = {key: _read_text(getattr(args, f"{key}_file"))
+             for key in ("highlights", "problems", "plan")}
+    vs = common.unlock(args)
+    try:
+        info = _latest(vs, args)
+        current = submissions.get(vs, info.id).narrative
+        merged = {k: (v if v is not None else current.get(k, "")) for k, v in texts.items()}
+        submissions.save_narrative(vs, info.id, merged)
+    finally:
+        vault.lock(vs, "quit")
+    print(_("Narrative of version {version} saved.").format(version=info.version))
+    return 0
+
+
+def cmd_finalize(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        info = submissions.finalize(vs, _latest(vs, args).id)
+    finally:
+        vault.lock(vs, "quit")
+    print(_("Version {version} of {period} ({scope}) is final.").format(
+        version=info.version, period=info.period_label, scope=info.scope))
+    print(f"sha256: {info.content_sha256}")
+    print(f"audit head: {info.audit_head}")
+    return 0
+
+
+def _password_lines(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            lines = [line.rstrip("\r\n") for line in fh]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise common.CommandError(_("Cannot read the passphrase file {path} ({error}).").format(
+            path=path, error=getattr(exc, "strerror", None) or type(exc).__name__)) from None
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        raise common.CommandError(_("The passphrase file {path} is empty.").format(path=path))
+    return lines
+
+
+def _export_and_report(vs: VaultSession, submission_id: int, out: str,
+                       password_file: str | None) -> None:
+    password = _password_lines(password_file)[0] if password_file else None
+    result = submissions.export(vs, submission_id, Path(out), password)
+    print(_("package: {path}").format(path=result.path))
+    print(_("signer fingerprint: {fingerprint}").format(fingerprint=result.fingerprint))
+    if result.password is not None:
+        print(_("password: {password}").format(password=result.password))
+        common.info(_("The password is shown only this once: give it to the receiving office "
+                      "by another channel than the package."))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        _export_and_report(vs, _latest(vs, args).id, args.out, args.package_passphrase_file)
+    finally:
+        vault.lock(vs, "quit")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    if args.package_passphrase_file:
+        password = _password_lines(args.package_passphrase_file)[0]
+    else:
+        password = common.read_secret(None, _("Package password: "))
+    result = submissions.verify_package(Path(args.package), password, args.expect_fingerprint)
+    manifest = result.manifest
+    print(_("signer fingerprint: {fingerprint}").format(fingerprint=result.fingerprint))
+    print(_("period: {period}  scope: {scope}  version: {version}").format(
+        period=manifest["period"]["label"], scope=manifest["scope"]["code"],
+        version=manifest.get("version")))
+    print(_("verified: password, signature and {n} file hashes").format(
+        n=len(manifest["files"])))
+    if result.trusted:
+        print(_("signer: expected"))
+    return 0
+
+
+def cmd_consolidate(args: argparse.Namespace) -> int:
+    packages: list[str] = list(args.packages)
+    if args.package_passphrase_file:
+        lines = _password_lines(args.package_passphrase_file)
+        if len(lines) == 1:
+            passwords = lines * len(packages)
+        elif len(lines) == len(packages):
+            passwords = lines
+        else:
+            raise common.CommandError(_(
+                "The passphrase file has {lines} lines for {n} packages: give one line for "
+                "all, or one per package in order.").format(lines=len(lines), n=len(packages)))
+    else:
+        passwords = [common.read_secret(None, _("Password of {package}: ").format(package=p))
+                     for p in packages]
+    vs = common.unlock(args)
+    try:
+        detail = submissions.consolidate(
+            vs, [(Path(p), pw) for p, pw in zip(packages, passwords, strict=True)],
+            trusted_fingerprints=args.expect_fingerprint)
+        common.info(_("Consolidated {n} packages into draft version {version} of {period}.")
+                    .format(n=len(packages), version=detail.info.version,
+                            period=detail.info.period_label))
+        if args.out:
+            submissions.finalize(vs, detail.info.id)
+            _export_and_report(vs, detail.info.id, args.out, args.out_passphrase_file)
+        document = submissions.get(vs, detail.info.id).document
+    finally:
+        vault.lock(vs, "quit")
+    if args.json:
+        _print_json(document)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        rows = submissions.list_versions(vs, args.period, args.scope)
+    finally:
+        vault.lock(vs, "quit")
+    for r in rows:
+        print(json.dumps({
+            "id": r.id, "period": r.period_label, "scope": r.scope, "version": r.version,
+            "status": r.status, "sha256": r.content_sha256, "finalized_at": r.finalized_at,
+            "replaces_version": r.replaces_version, "package": r.package_name,
+        }, ensure_ascii=False))
+    return 0
+
+
+def cmd_fingerprint(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        print(submissions.fingerprint(vs))
+    finally:
+        vault.lock(vs, "quit")
+    return 0

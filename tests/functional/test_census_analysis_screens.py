@@ -1,0 +1,102 @@
+"""Pilot tests: survey-response import screen (dry run, apply, re-run adds nothing) and the
+analysis screen (tier chart, rates, early warning, trend)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from counselor_tui.services import assessments, responses_import, tier_policy
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.ui.app import create_app
+from counselor_tui.ui.screens.analysis import AnalysisScreen
+from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.screens.responses_import import ResponsesImportScreen
+from tests.functional.test_assessment_entry import backend_for, settle
+from tests.integration.census_world import SURVEY, World, make_world
+
+
+@pytest.fixture
+def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
+    with make_world(session, clock, state_dir) as w:
+        yield w
+
+
+async def test_import_screen_dry_run_then_apply_then_nothing_new(world: World) -> None:
+    app = create_app(backend_for(world, "coord"), idle_minutes=60)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("responses_import")
+        await settle(pilot, lambda: isinstance(app.screen, ResponsesImportScreen))
+        screen = app.screen
+        assert isinstance(screen, ResponsesImportScreen)
+        screen.query_one("#import-path", Input).value = str(SURVEY)
+        screen.query_one("#import-path", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.plan is not None)
+        assert screen.plan is not None
+        assert (len(screen.plan.added), len(screen.plan.unmatched)) == (25, 1)
+        assert "25 to add, 0 already stored, 1 unmatched" in screen.summary
+        assert responses_import.existing_count(world.login("coord"), "phq9") == 0
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.applied is not None)
+        assert "Critical items answered in rows" in screen.summary
+        assert responses_import.existing_count(world.login("coord"), "phq9") == 25
+        screen.query_one("#import-path", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.plan is not None)
+        assert "0 to add, 25 already stored, 1 unmatched" in screen.summary
+
+
+async def test_analysis_screen_tiers_rates_warnings_trend(world: World,
+                                                          clock: FixedClock) -> None:
+    coord = world.login("coord")
+    responses_import.apply_import(coord, responses_import.plan_import(coord, SURVEY, "phq9"))
+    for suggestion in tier_policy.pending(coord):
+        tier_policy.confirm(coord, suggestion.id)
+    person = world.badges["330706"]
+    assessments.record_assessment(coord, assessments.AssessmentDraft(
+        person, "phq9", (2,) * 9, date(2026, 11, 25)))
+    app = create_app(backend_for(world, "coord"), idle_minutes=60)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("analysis")
+        await settle(pilot, lambda: isinstance(app.screen, AnalysisScreen))
+        screen = app.screen
+        assert isinstance(screen, AnalysisScreen)
+        await settle(pilot, lambda: bool(screen.tiers) and bool(screen.rates)
+                     and bool(screen.warnings))
+        by_unit = {label: rest for label, *rest in screen.snapshot()["tiers"]}
+        assert by_unit["城东派出所"] == [4, 1, 0, 3]
+        chart = screen.query_one("#tiers-chart")
+        lines = [line.plain for line in chart.lines(100)]   # type: ignore[attr-defined]
+        assert any(line.startswith("城东派出所") for line in lines)
+        assert {label: (a, p) for label, a, p in screen.snapshot()["rates"]}["城西派出所"] == (
+            3, 1)
+        assert (person, ("rise", "band_crossed")) in screen.snapshot()["warnings"]
+        await pilot.press("g")
+        await settle(pilot, lambda: any(t[0] == "刑侦" for t in screen.snapshot()["tiers"]))
+        await pilot.press("4")
+        await pilot.press(*"330706")
+        await settle(pilot, lambda: screen.query_one("#picker-results").option_count == 1)
+        await pilot.press("enter")
+        await settle(pilot, lambda: len(screen.trend) == 2)
+        assert screen.snapshot()["trend"] == [("2026-11-08", 6.0), ("2026-11-25", 18.0)]
+
+
+async def test_auditor_sees_aggregates_only(world: World) -> None:
+    app = create_app(backend_for(world, "audit"), idle_minutes=60)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("analysis")
+        await settle(pilot, lambda: isinstance(app.screen, AnalysisScreen))
+        screen = app.screen
+        assert isinstance(screen, AnalysisScreen)
+        await settle(pilot, lambda: screen.warnings is None and bool(screen.tiers))
+        assert sum(t[1] for t in screen.snapshot()["tiers"]) == 40

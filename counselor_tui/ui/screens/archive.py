@@ -28,7 +28,7 @@ from textual.timer import Timer
 from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
 from counselor_tui.domain import vocab
-from counselor_tui.i18n import N_, _, ngettext
+from counselor_tui.i18n import N_, _
 from counselor_tui.services import persons
 from counselor_tui.services.api import Backend
 from counselor_tui.services.persons import ArchiveQuery, PersonRow, UnitRow
@@ -175,7 +175,7 @@ class ArchiveScreen(BaseScreen):
         self.total = answer.total
         self.query_one("#archive-table", VirtualTable).reset(answer.total, answer.rows)
         self.query_one("#archive-status", Static).update(
-            ngettext("{n} person", "{n} persons", answer.total).format(n=answer.total))
+            _("Persons: {n}").format(n=answer.total))
 
     def _schedule(self) -> None:
         if not self._ready:
@@ -210,7 +210,7 @@ class ArchiveScreen(BaseScreen):
 
     def action_focus_list(self) -> None:
         """Move to the list."""
-        self.query_one("#archive-table", VirtualTable).focus()
+        self.set_focus(self.query_one("#archive-table", VirtualTable))
 
     def focus_search(self) -> None:
         """F8: put the cursor in the search box, text selected."""

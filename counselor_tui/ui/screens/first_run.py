@@ -149,7 +149,7 @@ class FirstRunScreen(BaseScreen):
             _("Create the vault") if step == "step-passphrase" else _("Next"))
         first = {"step-bureau": "#bureau", "step-passphrase": "#passphrase",
                  "step-recovery": "#recovery-confirm", "step-roster": "#roster-no"}[step]
-        self.query_one(first).focus()
+        self.set_focus(self.query_one(first))
 
     def action_previous(self) -> None:
         """Go back one step (only before the vault exists)."""
@@ -180,7 +180,7 @@ class FirstRunScreen(BaseScreen):
         if ident in ends:
             self.action_next()
         elif ident in order:
-            self.query_one(f"#{order[order.index(ident) + 1]}").focus()
+            self.set_focus(self.query_one(f"#{order[order.index(ident) + 1]}"))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

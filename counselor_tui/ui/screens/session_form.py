@@ -242,7 +242,7 @@ class SessionFormScreen(BaseScreen):
         event.stop()
         self.touched.add("person_id")
         self.check(self.touched)
-        self.query_one("#topics", TopicSelect).focus()
+        self.set_focus(self.query_one("#topics", TopicSelect))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "risk" and event.value in PROMPT_RISKS and not self._risk_asked:

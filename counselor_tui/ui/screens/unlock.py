@@ -86,7 +86,7 @@ class UnlockScreen(BaseScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "username":
-            self.query_one("#passphrase", Input).focus()
+            self.set_focus(self.query_one("#passphrase", Input))
         else:
             self.attempt()
 

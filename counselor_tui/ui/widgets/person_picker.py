@@ -112,10 +112,12 @@ class PersonPicker(BackendMixin, Widget):
         self.picked = row
         self.anonymous = anonymous and row is None
         self._show_picked()
+        self.query_one(".picker-results", OptionList).display = False
 
     # -- searching ---------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        self.query_one(".picker-results", OptionList).display = True
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DEBOUNCE_SECONDS, self._search)
@@ -197,6 +199,9 @@ class PersonPicker(BackendMixin, Widget):
                 return
             self.picked, self.anonymous = row, False
         self._show_picked()
+        self.query_one(".picker-results", OptionList).display = False
+        if self.input.has_focus:
+            self.screen.focus_next()  # at once: the next keys belong to the next field
         self.post_message(self.Picked(self, self.picked))
 
     def _show_picked(self) -> None:

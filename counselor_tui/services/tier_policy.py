@@ -37,7 +37,7 @@ from counselor_tui.domain import policy as rules
 from counselor_tui.domain import vocab
 from counselor_tui.domain.dates import from_storage
 from counselor_tui.domain.roles import WRITES_RECORDS, Role
-from counselor_tui.i18n import _, ngettext
+from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
@@ -456,8 +456,7 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
             person_id=r.person_id, level="urgent" if r.tier == "red" else "info",
             ref=f"tier_suggestion:{r.id}")
         for r in rows[:20])
-    summary = ngettext("{n} suggestion to decide", "{n} suggestions to decide",
-                       len(rows)).format(n=len(rows))
+    summary = _("{n} to decide").format(n=len(rows))
     if red:
         summary += " · " + _("{n} red").format(n=red)
     return DashboardSection(id="tier_suggestions", title=_("Tier suggestions"), items=items,

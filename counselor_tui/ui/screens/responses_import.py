@@ -81,7 +81,7 @@ class ResponsesImportScreen(BaseScreen):
                              value=self.initial_instrument, allow_blank=False,
                              id="import-instrument")
             with Horizontal(classes="import-row"):
-                yield Label(_("Census"), classes="import-label")
+                yield Label(_("Campaign"), classes="import-label")
                 yield Select[int]([], prompt=_("(none)"), id="import-census")
             with Horizontal(classes="import-row"):
                 yield Label(_("Date"), classes="import-label")

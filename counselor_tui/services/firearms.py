@@ -37,7 +37,7 @@ from counselor_tui.domain import firearms as rules
 from counselor_tui.domain.dates import to_storage
 from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.domain.vocab import FIREARM_STATUSES
-from counselor_tui.i18n import _, ngettext
+from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
@@ -454,9 +454,9 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
             person_id=r.person_id, due=None, level="warning", ref=f"firearm:{r.id}"))
     if not items:
         return None
-    summary = ngettext("{n} awaiting decision", "{n} awaiting decision", len(pending)).format(
-        n=len(pending)) + " · " + ngettext("{n} review due", "{n} reviews due",
-                                          len(due)).format(n=len(due))
+    reviews = _("{n} review due") if len(due) == 1 else _("{n} reviews due")
+    summary = _("{n} awaiting decision").format(n=len(pending)) + " · " + reviews.format(
+        n=len(due))
     level = "urgent" if any(i.level == "urgent" for i in items) else "warning"
     return DashboardSection(id="firearms", title=_("Firearms"), items=tuple(items),
                             summary=summary, level=level)

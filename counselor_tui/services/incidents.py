@@ -41,7 +41,7 @@ from counselor_tui.domain.periods import Period, datetime_bounds
 from counselor_tui.domain.pinyin import name_keys
 from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.domain.vocab import CHANNELS, EXPOSURE_ROLES, RISKS, TOPICS
-from counselor_tui.i18n import _, ngettext
+from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
@@ -78,6 +78,7 @@ __all__ = [
     "get_incident",
     "incidents_for_person",
     "open_incidents",
+    "person_choice",
     "policy",
     "record_step",
     "responders",
@@ -733,10 +734,11 @@ def close_incident(vs: VaultSession, incident_id: int) -> None:
         still = (IncidentStep.select().where((IncidentStep.incident == incident_id)
                                              & IncidentStep.done_at.is_null()).count())
         if still:
-            raise Conflict(ngettext(
-                "{n} step is still open: record it or waive it with a reason first.",
-                "{n} steps are still open: record them or waive them with a reason first.",
-                still).format(n=still))
+            message = (
+                _("{n} step is still open: record it or waive it with a reason first.")
+                if still == 1 else
+                _("{n} steps are still open: record them or waive them with a reason first."))
+            raise Conflict(message.format(n=still))
         incident.status = "closed"
         incident.closed_at = vs.now_iso()
         incident.updated_at, incident.updated_by_id = vs.now_iso(), vs.actor.id
@@ -888,6 +890,22 @@ def units(vs: VaultSession) -> list[UnitChoice]:
         return [UnitChoice(int(u.id), u.code, u.name) for u in query]
 
 
+def person_choice(vs: VaultSession, person_id: int) -> PersonChoice:
+    """One person as the picker shows them (to prefill the emergency form from a record).
+
+    Raises :class:`NotFound` for an unknown or voided person.
+    """
+    _require_writer(vs)
+    with vs.reading():
+        row = vs.execute(
+            "SELECT p.id, p.kind, p.name, p.badge_no, u.name FROM person p"
+            " LEFT JOIN unit u ON u.id = p.unit_id WHERE p.id = ? AND p.voided_at IS NULL",
+            (person_id,)).fetchone()
+    if row is None:
+        raise NotFound(_("Person {id} was not found.").format(id=person_id))
+    return PersonChoice(int(row[0]), row[1], row[2], row[3], row[4])
+
+
 def search_persons(vs: VaultSession, text: str, limit: int = 20) -> list[PersonChoice]:
     """Persons matching ``text`` (name, pinyin, initials, badge number) for the picker.
 
@@ -1015,11 +1033,12 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
         items.append(DashboardItem(text=text, due=row.next_due, level="info",
                                    ref=f"incident:{row.id}"))
     overdue = sum(1 for u in urgent if u.state is rules.StepState.OVERDUE)
-    summary = ngettext("{n} open incident", "{n} open incidents", len(incidents)).format(
-        n=len(incidents))
+    # one msgid per number form (the catalogs carry no plural forms; Chinese has none)
+    summary = (_("{n} open incident") if len(incidents) == 1
+               else _("{n} open incidents")).format(n=len(incidents))
     if overdue:
-        summary += " · " + ngettext("{n} step overdue", "{n} steps overdue", overdue).format(
-            n=overdue)
+        summary += " · " + (_("{n} step overdue") if overdue == 1
+                            else _("{n} steps overdue")).format(n=overdue)
     level = "urgent" if overdue else ("warning" if urgent else "info")
     return DashboardSection(id="incidents", title=_("Incidents"), items=tuple(items),
                             summary=summary, level=level)

@@ -62,8 +62,13 @@ class EmergencyScreen(BaseScreen):
             super().__init__()
             self.incident_id = incident_id
 
-    def __init__(self) -> None:
+    def __init__(self, person_id: int | None = None, kind: str | None = None) -> None:
+        """Both optional (the registry opens it with none): ``person_id`` prefills that
+        person as involved (opened from a record, an alert or a session form); ``kind``
+        preselects the incident kind."""
         super().__init__()
+        self.person_id = person_id
+        self.kind = kind if kind in rules.INCIDENT_KINDS else None
         self.saving = False
         self.saved_id: int | None = None
 
@@ -74,7 +79,8 @@ class EmergencyScreen(BaseScreen):
             with Horizontal(classes="em-row"):
                 with Vertical(classes="em-cell-wide"):
                     yield Label(_("Kind"), classes="field-label")
-                    yield Select[str](kind_options(), prompt=_("Choose the kind"), id="em-kind")
+                    yield Select[str](kind_options(), prompt=_("Choose the kind"), id="em-kind",
+                                      value=self.kind if self.kind else Select.NULL)
                 with Vertical(classes="em-cell"):
                     yield Label(_("Severity"), classes="field-label")
                     yield Select[str]([(_(v), k) for k, v in rules.SEVERITIES.items()],
@@ -104,6 +110,9 @@ class EmergencyScreen(BaseScreen):
         translate_bindings(self)
         self._hint("em-occurred")
         self._hint("em-reported")
+        if self.person_id is not None and self.backend.unlocked:
+            self.call(incidents.person_choice, self.backend.vs, self.person_id,
+                      done=self.query_one(IncidentPersonPicker).add_person, group="em-person")
 
     # -- fields -------------------------------------------------------------------------
     def _parse(self, field_id: str) -> datetime:
@@ -129,8 +138,10 @@ class EmergencyScreen(BaseScreen):
         if self.saved_id is not None:
             return False
         picker = self.query_one(IncidentPersonPicker)
+        prefilled = [p.person_id for p in picker.picked] == [self.person_id]
         return bool(self.query_one("#em-summary", TextArea).text.strip()
-                    or self.query_one("#em-title", Input).value.strip() or picker.picked)
+                    or self.query_one("#em-title", Input).value.strip()
+                    or (picker.picked and not prefilled))
 
     def draft(self) -> IncidentDraft | None:
         """The form as a draft, or None (with the message shown) when a time is unreadable."""

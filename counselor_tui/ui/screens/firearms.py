@@ -58,7 +58,7 @@ class FirearmsScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "recommend", N_("Recommend"), id="recommend"),
         Binding("d", "decide", N_("Decision"), id="decide"),
-        Binding("v", "review", N_("Review"), id="review"),
+        Binding("v", "review", N_("Review restriction"), id="review"),
         Binding("x", "notice", N_("Notice"), id="notice"),
         Binding("e", "toggle_ended", N_("Ended too"), id="toggle_ended"),
         Binding("r", "reload", N_("Reload"), id="reload"),
@@ -88,13 +88,13 @@ class FirearmsScreen(BaseScreen):
         for key, title in (("name", _("Name")), ("badge", _("Badge number")),
                            ("unit", _("Unit")), ("status", _("Status")),
                            ("reason", _("Reason")), ("decided", _("Decided")),
-                           ("maker", _("Decision-maker")), ("review", _("Review")),
+                           ("maker", _("Decision-maker")), ("review", _("Review on")),
                            ("by", _("Recommended by"))):
             register.add_column(title, key=key)
         armory = self.query_one("#fa-armory", DataTable)
         for key, title in (("name", _("Name")), ("badge", _("Badge number")),
                            ("unit", _("Unit")), ("status", _("Status")),
-                           ("since", _("Since")), ("review", _("Review"))):
+                           ("since", _("Since")), ("review", _("Review on"))):
             armory.add_column(title, key=key)
         coordinator = self._is_coordinator()
         self.query_one("#fa-hint", Static).update(

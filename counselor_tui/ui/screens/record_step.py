@@ -69,7 +69,7 @@ class RecordStepModal(BaseModal[StepRecord | None]):
                 yield Select[str]([(_(v), k) for k, v in rules.STEP_FORMS.items()],
                                   value=DEFAULT_FORMS.get(self.step.step, "phone_contact"),
                                   allow_blank=False, id="rs-form")
-                yield Label(_("Note"), classes="field-label")
+                yield Label(_("Step note"), classes="field-label")
                 yield TextArea(id="rs-note", soft_wrap=True)
                 yield Checkbox(_("Also log the post-incident counseling session"),
                                value=self.step.step in SESSION_STEPS, id="rs-log")

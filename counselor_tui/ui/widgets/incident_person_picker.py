@@ -149,6 +149,14 @@ class IncidentPersonPicker(BackendMixin, Vertical):
         event.stop()
         self.action_next_role()
 
+    def add_person(self, hit: PersonChoice, role: str = "involved") -> None:
+        """Pick an archive person programmatically (the form opened from a record)."""
+        if hit.id in {p.person_id for p in self.picked}:
+            return
+        detail = "  ".join(p for p in (hit.badge_no or "", hit.unit_name or "") if p)
+        self.picked.append(Picked(role, hit.name, detail, person_id=hit.id))
+        self._changed(len(self.picked) - 1)
+
     def _pick(self, hit: PersonChoice) -> None:
         detail = "  ".join(p for p in (hit.badge_no or "", hit.unit_name or "") if p)
         self.picked.append(Picked("involved", hit.name, detail, person_id=hit.id))

@@ -244,3 +244,26 @@ def test_dashboard_section_lists_red_first(world: World, coord: VaultSession) ->
     assert section.items[0].level == "urgent"
     assert section.items[0].person_id == world.badges["330710"]
     assert tier_policy.dashboard_section(world.login("audit")) is None
+
+
+def test_flagging_an_incident_suggests_red_for_involved_and_injured(
+        world: World, coord: VaultSession, clock: FixedClock) -> None:
+    from datetime import timedelta
+
+    from counselor_tui.services import incidents
+    from counselor_tui.services.incidents import ExposureDraft, IncidentDraft
+
+    b = world.badges
+    now = clock.now()
+    incident_id = incidents.flag_emergency(coord, IncidentDraft(
+        kind="shooting", occurred_at=now - timedelta(hours=2), severity="major",
+        persons=(ExposureDraft("involved", b["330701"]), ExposureDraft("injured", b["330702"]),
+                 ExposureDraft("witness", b["330709"]))))
+    rows = {s.person_id: s for s in tier_policy.pending(coord)}
+    assert set(rows) == {b["330701"], b["330702"]}
+    assert rows[b["330701"]].tier == "red"
+    assert rows[b["330701"]].evidence == {"incident": incident_id, "role": "involved",
+                                          "rules": ["incident_exposure"]}
+    decision = tier_policy.confirm(coord, rows[b["330702"]].id)
+    assert decision.change.evidence["incident"] == incident_id
+    assert audit.verify_chain(coord).ok

@@ -18,9 +18,9 @@ Who sees what (DESIGN §5 "Roles"; decided here, tested in tests/integration/tes
 
 Search (:class:`ArchiveQuery.text`), on indexed columns so it stays fast at 100,000 persons:
 Chinese text matches anywhere in the name (one character is enough: ``三`` finds 张三;
-the scan runs over the covering ``person_name`` index only); Latin letters match the start
-of the full pinyin (``zhang``) or of the initials (``zs`` finds 张三) or of the badge
-number; digits match the start of the badge number. Trigram full-text search serves
+the scan runs over the covering ``person_name`` index only); Latin letters only match the
+start of the full pinyin (``zhang``) or of the initials (``zs`` finds 张三); text with a
+digit matches the start of the badge number (letters upper-cased). Trigram full-text search serves
 session notes only (:func:`counselor_tui.services.sessions.search_notes`).
 
 Sorting puts missing values last in both directions; ties break on pinyin then id, so
@@ -336,15 +336,17 @@ def text_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
         return (f"{alias}.id IN (SELECT id FROM person INDEXED BY person_name "
                 "WHERE instr(name, ?) > 0)", [needle])
     compact = t.replace(" ", "")
-    badge = compact.upper()
     if compact.isascii() and compact.isalpha():
+        # Initials start with the first letter of the full pinyin, so both prefixes lie in
+        # the pinyin range of the first letter: one index range, already in name order.
         low = compact.lower()
         return (
+            f"({alias}.name_pinyin >= ? AND {alias}.name_pinyin < ? AND "
             f"(({alias}.name_pinyin >= ? AND {alias}.name_pinyin < ?) OR "
-            f"({alias}.name_initials >= ? AND {alias}.name_initials < ?) OR "
-            f"({alias}.badge_no >= ? AND {alias}.badge_no < ?))",
-            [low, low + _TOP, low, low + _TOP, badge, badge + _TOP],
+            f"({alias}.name_initials >= ? AND {alias}.name_initials < ?)))",
+            [low[0], low[0] + _TOP, low, low + _TOP, low, low + _TOP],
         )
+    badge = compact.upper()
     return f"({alias}.badge_no >= ? AND {alias}.badge_no < ?)", [badge, badge + _TOP]
 
 
@@ -486,9 +488,10 @@ def find_persons(vs: VaultSession, text: str, limit: int = 20,
             (*text_params, *kparams, *vparams, limit))]
         others: list[int] = []
         if len(seen) < limit and vs.actor.role == Role.COUNSELOR and kind in (None, "officer"):
-            marks = ",".join("?" * len(seen)) or "NULL"
+            marks = ",".join("?" * len(seen))
+            skip = f"AND p.id NOT IN ({marks}) " if seen else ""
             others = [int(r[0]) for r in vs.execute(
-                f"SELECT p.id {base}AND p.kind = 'officer' AND p.id NOT IN ({marks}) "
+                f"SELECT p.id {base}AND p.kind = 'officer' {skip}"
                 "ORDER BY p.name_pinyin, p.id LIMIT ?",
                 (*text_params, *kparams, *seen, limit - len(seen)))]
         rows = _rows_by_id(vs, seen + others, hidden=others)

@@ -513,10 +513,34 @@ def _note_visibility(vs: VaultSession) -> tuple[str, list[Any]]:
             [vs.actor.id, *params])
 
 
+def _fts_rows(vs: VaultSession, needle: str, cond: str, params: list[Any],
+              limit: int) -> list[Sequence[Any]]:
+    """Matches of the trigram index newest-entered first (FTS5 walks rowids backwards and
+    stops early), filtered by ``cond`` in batches, at most ``limit``."""
+    phrase = '"' + needle.replace('"', '""') + '"'
+    cursor = vs.db.cursor()
+    cursor.execute("SELECT rowid FROM session_note_fts WHERE session_note_fts MATCH ? "
+                   "ORDER BY rowid DESC", (phrase,))
+    found: list[Sequence[Any]] = []
+    try:
+        while len(found) < limit:
+            batch = [int(r[0]) for r in cursor.fetchmany(200)]
+            if not batch:
+                break
+            marks = ",".join("?" * len(batch))
+            found.extend(vs.execute(
+                _SUMMARY_SQL + f"WHERE s.id IN ({marks}) AND s.voided_at IS NULL AND {cond} "
+                "ORDER BY s.id DESC", (*batch, *params)))
+    finally:
+        cursor.close()
+    return found[:limit]
+
+
 def search_notes(vs: VaultSession, text: str, limit: int = 50) -> list[SessionSummary]:
-    """Sessions whose note contains ``text`` (newest first, at most ``limit``), among the
-    notes this actor may read. Three or more characters use the trigram index
-    (``session_note_fts``); shorter text a scan. Matching ignores Latin case. Raises
+    """Sessions whose note contains ``text`` (most recently entered first, at most
+    ``limit``), among the notes this actor may read. Three or more characters use the
+    trigram index (``session_note_fts``); shorter text a scan by session start, newest
+    first. Matching ignores Latin case. Raises
     :class:`PermissionDenied` for admins and auditors."""
     cond, params = _note_visibility(vs)
     needle = unicodedata.normalize("NFC", text).strip()
@@ -525,11 +549,7 @@ def search_notes(vs: VaultSession, text: str, limit: int = 50) -> list[SessionSu
     limit = max(1, min(int(limit), 500))
     with vs.reading():
         if len(needle) >= 3:
-            phrase = '"' + needle.replace('"', '""') + '"'
-            rows = list(vs.execute(
-                _SUMMARY_SQL + "JOIN session_note_fts f ON f.rowid = s.id "
-                f"WHERE session_note_fts MATCH ? AND s.voided_at IS NULL AND {cond} "
-                "ORDER BY s.started_at DESC, s.id DESC LIMIT ?", (phrase, *params, limit)))
+            rows = _fts_rows(vs, needle, cond, params, limit)
         else:
             rows = list(vs.execute(
                 _SUMMARY_SQL + f"WHERE instr(lower(s.note), lower(?)) > 0 "

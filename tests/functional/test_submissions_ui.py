@@ -1,0 +1,173 @@
+"""Pilot tests of the submissions screen (F7): compile with progress, preview as published,
+narrative, finalize, export with a generated password shown once; versions list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Static, TextArea
+
+from counselor_tui.reports import package as pkg
+from counselor_tui.services import accounts, submissions, vault
+from counselor_tui.services.api import Backend
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.ui.app import create_app
+from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.screens.submission_export import SubmissionExportModal
+from counselor_tui.ui.screens.submissions import SubmissionsScreen
+from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, TZ
+from tests.integration.submission_fixtures import populate
+
+
+async def settle(pilot: Pilot[Any], until: Callable[[], bool], rounds: int = 400) -> None:
+    """Let workers finish and the screen update until ``until()`` holds."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if until():
+            return
+    raise AssertionError("the expected state was not reached")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 12, 2, 9, 0, tzinfo=TZ))
+
+
+@pytest.fixture
+def admin(created: vault.CreatedVault, clock: FixedClock,
+          state_dir: Path) -> Iterator[VaultSession]:
+    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    populate(vs)
+    yield vs
+    vs.close()
+
+
+def backend_for(vs: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+                state_dir: Path) -> Backend:
+    backend = Backend(created.path, clock=clock, state_dir=state_dir, kdf_seconds=0)
+    backend.adopt(vs)
+    return backend
+
+
+async def open_screen(pilot: Pilot[Any]) -> SubmissionsScreen:
+    app: Any = pilot.app
+    await settle(pilot, lambda: app.working)
+    await pilot.press("f7")
+    await settle(pilot, lambda: isinstance(app.screen, SubmissionsScreen)
+                 and app.screen.query_one("#sb-scope").value == "bureau")
+    screen = app.screen
+    assert isinstance(screen, SubmissionsScreen)
+    return screen
+
+
+async def test_compile_preview_narrative_finalize_export(
+        admin: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+        state_dir: Path, tmp_path: Path) -> None:
+    app = create_app(backend_for(admin, created, clock, state_dir), idle_minutes=60)
+    async with app.run_test(size=(140, 50)) as pilot:
+        screen = await open_screen(pilot)
+        assert screen.query_one("#sb-period", Input).value == "2026-11"  # last month
+        await pilot.click("#sb-compile")
+        await settle(pilot, lambda: screen.detail is not None and screen.rendered > 0)
+        assert screen.query_one("#sb-progress", ProgressBar).percentage == 1.0
+        assert screen.detail is not None and screen.detail.info.status == "draft"
+        status = str(screen.query_one("#sb-status", Static).render())
+        assert "2026-11 · bureau · version 1 · draft" in status
+        cells = screen.preview_cells()
+        assert "<3" in cells and "x" in cells  # as the documents print them
+        sessions = screen.detail.document["sections"]["counseling"]["figures"]["sessions"]
+        assert str(sessions) in cells
+        tables = list(screen.query("#sb-preview DataTable"))
+        assert len(tables) >= 15
+        await pilot.press("e")
+        await settle(pilot, lambda: screen.rendered > 1)
+        assert "<3" not in screen.preview_cells()  # exact figures
+        await pilot.press("e")
+        await settle(pilot, lambda: screen.rendered > 2)
+        # narrative: typed, then ctrl+s (the app's save key) stores it
+        screen.query_one("#sb-highlights", TextArea).text = "完成第四季度普查。\n开展讲座。"
+        screen.query_one("#sb-plan", TextArea).text = "继续随访。"
+        assert screen.has_unsaved_changes()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: not screen.has_unsaved_changes())
+        stored = submissions.get(admin, screen.detail.info.id).narrative
+        assert stored["highlights"] == "完成第四季度普查。\n开展讲座。"
+        # finalize after confirming
+        screen.query_one("#sb-versions", DataTable).focus()
+        await pilot.press("f")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.detail is not None
+                     and screen.detail.info.status == "final")
+        assert screen.query_one("#sb-highlights", TextArea).read_only
+        # export with a generated password, shown once
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, SubmissionExportModal))
+        modal = app.screen
+        assert isinstance(modal, SubmissionExportModal)
+        modal.query_one("#sx-folder", Input).value = str(tmp_path / "out")
+        assert modal.query_one("#sx-generate", Checkbox).value
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: modal.result is not None)
+        assert modal.result is not None and modal.result.password is not None
+        secret = str(modal.query_one("#sx-secret", Static).render())
+        assert modal.result.password in secret
+        password = modal.result.password
+        path = modal.result.path
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen and screen.detail is not None
+                     and screen.detail.info.status == "exported")
+        await settle(pilot, lambda: len(screen.versions) == 1)
+        versions = screen.query_one("#sb-versions", DataTable)
+        assert versions.row_count == 1
+    assert pkg.verify(path, password).fingerprint == submissions.fingerprint(admin)
+
+
+async def test_typed_password_must_match_and_auditor_gets_a_preview_only(
+        admin: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+        state_dir: Path, tmp_path: Path) -> None:
+    draft = submissions.compile_draft(admin, "2026-11")
+    submissions.finalize(admin, draft.info.id)
+    accounts.add_user(admin, "audit", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
+    app = create_app(backend_for(admin, created, clock, state_dir), idle_minutes=60)
+    async with app.run_test(size=(140, 50)) as pilot:
+        screen = await open_screen(pilot)
+        await settle(pilot, lambda: len(screen.versions) == 1)
+        screen.query_one("#sb-versions", DataTable).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.detail is not None)
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, SubmissionExportModal))
+        modal = app.screen
+        assert isinstance(modal, SubmissionExportModal)
+        modal.query_one("#sx-folder", Input).value = str(tmp_path / "typed")
+        modal.query_one("#sx-generate", Checkbox).value = False
+        modal.query_one("#sx-password", Input).value = "quiet amber orchard 77"
+        modal.query_one("#sx-password2", Input).value = "quiet amber orchard 78"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "differ" in str(modal.query_one("#sx-message", Static).render())
+        modal.query_one("#sx-password2", Input).value = "quiet amber orchard 77"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: modal.result is not None)
+        assert modal.result is not None and modal.result.password is None
+        assert str(modal.query_one("#sx-secret", Static).render()) == ""
+        assert pkg.verify(modal.result.path, "quiet amber orchard 77").fingerprint
+    auditor = vault.unlock(created.path, "audit", OTHER_PASSPHRASE, clock=clock,
+                           state_dir=state_dir)
+    app = create_app(backend_for(auditor, created, clock, state_dir), idle_minutes=60)
+    async with app.run_test(size=(140, 50)) as pilot:
+        screen = await open_screen(pilot)
+        screen.query_one("#sb-period", Input).value = "2026-Q4"
+        await pilot.click("#sb-compile")
+        await settle(pilot, lambda: screen.document is not None)
+        assert screen.detail is None
+        assert "preview, not stored" in str(screen.query_one("#sb-status", Static).render())
+    assert [v.version for v in submissions.list_versions(admin)] == [1]
+    auditor.close()

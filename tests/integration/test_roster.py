@@ -21,8 +21,9 @@ from tests.integration.archive_world import World, make_world
 SAMPLE = REPO.parent / "shared" / "samples" / "roster_sample.xlsx"
 if not SAMPLE.exists():  # CI lays shared/ beside the clone
     SAMPLE = REPO.parent.parent / "shared" / "samples" / "roster_sample.xlsx"
-SAMPLE_UNITS = ("城西派出所", "城东派出所", "古镇派出所", "刑事侦查大队", "治安管理大队", "江南派出所",
-                "交警大队", "政治处", "指挥中心", "巡特警大队", "看守所", "经济犯罪侦查大队")
+SAMPLE_UNITS = ("城西派出所", "城东派出所", "古镇派出所", "刑事侦查大队", "治安管理大队",
+                "江南派出所", "交警大队", "政治处", "指挥中心", "巡特警大队", "看守所",
+                "经济犯罪侦查大队")
 
 pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="shared/samples not laid out")
 
@@ -146,8 +147,10 @@ def test_header_variants_tabs_and_title_rows(session: VaultSession, tmp_path: Pa
     add_sample_units(session)
     rows: list[list[object]] = [
         ["XX公安局在职民警名单"], [],
-        ["序号", "民警姓名", "警员编号", "所在单位", "岗位", "出生年月", "参加公安工作时间", "手机号码"],
-        [1, "欧阳 娜娜", "５５０００１", "城西派出所 ", "民警", "1990.05", "2013年8月1日", "139 0000 0000"],
+        ["序号", "民警姓名", "警员编号", "所在单位", "岗位", "出生年月", "参加公安工作时间",
+         "手机号码"],
+        [1, "欧阳 娜娜", "５５０００１", "城西派出所 ", "民警", "1990.05", "2013年8月1日",
+         "139 0000 0000"],
         [2, "张三", "550002", "城东派出所", "", "3月12日", "", ""],
     ]
     path = as_csv(rows, tmp_path, "gbk", "名单.txt", delimiter="\t")

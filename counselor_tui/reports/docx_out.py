@@ -153,7 +153,8 @@ def _table(doc: Any, view: TableView, width_mm: float) -> None:
     table = doc.add_table(rows=len(rows), cols=n_cols)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    first = min(50.0, width_mm * 0.34) if n_cols > 2 else width_mm * 0.6
+    first = (width_mm * 0.6 if n_cols == 2 else width_mm * 0.45 if n_cols <= 4
+             else min(50.0, width_mm * 0.3))
     other = (width_mm - first) / max(1, n_cols - 1)
     for j, column in enumerate(table.columns):
         column.width = Mm(first if j == 0 else other)
@@ -181,8 +182,7 @@ def _section(doc: Any, section: SectionView, width_mm: float) -> None:
             for line in [x for x in re.split(r"\r?\n", text) if x.strip()] or [text]:
                 _paragraph(doc, line.strip(), FONT_BODY, 16, indent=True)
         else:
-            _paragraph(doc, f"{label}：{text}", FONT_BODY, 14 if len(text) > 30 else 16,
-                       indent=True)
+            _paragraph(doc, f"{label}：{text}", FONT_BODY, 14, indent=True)
     for view in section.tables:
         _table(doc, view, width_mm)
 

@@ -86,6 +86,20 @@ def instrument_label(code: str, content: Mapping[str, Any]) -> str:
     return defn.name_zh if language() == "zh" else defn.name_en
 
 
+def instrument_short_label(code: str, content: Mapping[str, Any]) -> str:
+    """An instrument's abbreviation (``PHQ-9``): the last parenthesised part of its English
+    name, else the code in capitals."""
+    from counselor_tui.domain.instruments import builtin
+
+    try:
+        name = builtin(code).name_en
+    except LookupError:
+        return code.upper()
+    if name.endswith(")") and "(" in name:
+        return name[name.rindex("(") + 1 : -1]
+    return code.upper()
+
+
 def incident_kind_label(code: str, content: Mapping[str, Any]) -> str:
     """Label of an incident kind (:mod:`counselor_tui.domain.incidents`)."""
     return kind_label(code)
@@ -165,24 +179,24 @@ SECTIONS: tuple[SectionSpec, ...] = (
         ),
         tables=(
             TableSpec("by_channel", N_("Sessions by channel"), N_("Channel"),
-                      vocab_labeler(vocab.CHANNELS), value_header=N_("Sessions"),
+                      vocab_labeler(vocab.CHANNELS), value_header=N_("Number of sessions"),
                       shared_total=True),
             TableSpec("by_kind", N_("Sessions by kind"), N_("Kind of session"),
-                      vocab_labeler(vocab.SESSION_KINDS), value_header=N_("Sessions"),
+                      vocab_labeler(vocab.SESSION_KINDS), value_header=N_("Number of sessions"),
                       shared_total=True),
             TableSpec("by_topic", N_("Sessions by topic"), N_("Topic"),
-                      vocab_labeler(vocab.TOPICS), value_header=N_("Sessions"),
+                      vocab_labeler(vocab.TOPICS), value_header=N_("Number of sessions"),
                       note=N_("A session may have several topics: the total counts topic "
                               "mentions, not sessions.")),
             TableSpec("by_unit", N_("Sessions by unit and client"), N_("Unit"), unit_label,
-                      fixed_labeler(CLIENT_LABELS), value_header=N_("Sessions"),
+                      fixed_labeler(CLIENT_LABELS), value_header=N_("Number of sessions"),
                       shared_total=True,
                       note=N_("Family members count under the unit of the officer they are "
                               "linked to; anonymous callers under the counselor's unit.")),
             TableSpec("by_police_type", N_("Sessions by police type"), N_("Police type"),
-                      plain_label, value_header=N_("Sessions"), shared_total=True),
+                      plain_label, value_header=N_("Number of sessions"), shared_total=True),
             TableSpec("referrals", N_("Referrals"), N_("Referred to"),
-                      vocab_labeler(vocab.REFERRALS), value_header=N_("Sessions")),
+                      vocab_labeler(vocab.REFERRALS), value_header=N_("Number of sessions")),
         ),
     ),
     SectionSpec(
@@ -205,7 +219,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         tables=(
             TableSpec("screening", N_("Assessments in the period by instrument"),
                       N_("Instrument"), instrument_label, fixed_labeler(SCREEN_LABELS),
-                      value_header=N_("Assessments"),
+                      value_header=N_("Number of assessments"),
                       note=N_("Complete assessments administered in the period.")),
         ),
     ),
@@ -213,9 +227,11 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "incidents", N_("Critical incidents"),
         tables=(
             TableSpec("reported_by_kind", N_("Incidents reported in the period"),
-                      N_("Kind of incident"), incident_kind_label, value_header=N_("Incidents")),
+                      N_("Kind of incident"), incident_kind_label,
+                      value_header=N_("Number of incidents")),
             TableSpec("open_at_end_by_kind", N_("Incidents open at period end"),
-                      N_("Kind of incident"), incident_kind_label, value_header=N_("Incidents")),
+                      N_("Kind of incident"), incident_kind_label,
+                      value_header=N_("Number of incidents")),
             TableSpec("steps", N_("Response steps due in the period"), N_("Step"),
                       step_code_label, fixed_labeler(STEP_COLUMN_LABELS),
                       value_header=N_("Steps"),

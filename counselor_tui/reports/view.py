@@ -31,11 +31,11 @@ from counselor_tui.reports.spec import (
     FigureSpec,
     SectionSpec,
     TableSpec,
-    instrument_label,
+    instrument_short_label,
     table_id,
 )
 
-TOTAL = N_("Total")
+TOTAL = N_("Totals")
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def _campaigns_view(content: Mapping[str, Any], campaigns: Sequence[Mapping[str,
         target, done = int(c["target"]), int(c["completed"])
         rate = "" if target == 0 else f"{100 * done / target:.1f}%"
         body.append((str(c["name"]), f"{c['starts_on']} – {c['ends_on']}",
-                     "、".join(instrument_label(x, content) for x in c["instruments"]),
+                     "、".join(instrument_short_label(x, content) for x in c["instruments"]),
                      *cells, marker(CellStatus.COMPLEMENTARY, k) if hidden else rate))
     return TableView("census.campaigns", number, _("Census campaigns in the period"), header,
                      tuple(body), None,

@@ -184,6 +184,6 @@ def test_a_lone_unit_with_all_ones_is_withheld_not_betrayed_by_its_total() -> No
     views = {t.id: t for s in build({**content, "disclosure": {"k": 3}}).sections
              for t in s.tables}
     assert views["counseling.by_channel"].rows == ()
-    assert views["counseling.by_channel"].total == ("Total", "4")
+    assert views["counseling.by_channel"].total == ("Totals", "4")
     assert "withheld" in views["counseling.by_channel"].note
-    assert views["counseling.by_kind"].total == ("Total", "4")  # routine 4: published
+    assert views["counseling.by_kind"].total == ("Totals", "4")  # routine 4: published

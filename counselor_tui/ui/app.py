@@ -241,7 +241,7 @@ class CounselorApp(App[int]):
     def _data_changed(self, message: DataChanged) -> None:
         self.refresh_banner()
         base = self.screen_stack[0]
-        if isinstance(base, DashboardScreen) and base is not self.screen:
+        if isinstance(base, DashboardScreen):
             base.reload()
 
     # -- global actions ----------------------------------------------------------------------

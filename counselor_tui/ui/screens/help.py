@@ -28,12 +28,13 @@ from counselor_tui.ui.keys import binding_msgids, key_label, translate_bindings
 
 
 def key_rows(node: DOMNode) -> list[tuple[str, str]]:
-    """``(keys, description)`` of every described binding of ``node``, keys joined by " / "
-    when several keys share one action, in the order of its ``BINDINGS``."""
+    """``(keys, description)`` of the bindings this application declares on ``node``
+    (those with an id and a description; Textual's own editing keys are left out), keys
+    joined by " / " when several keys share one action, in the order of ``BINDINGS``."""
     msgids = binding_msgids(type(node))
     rows: dict[str, tuple[list[str], str]] = {}
     for key, binding in node._bindings:
-        msgid = msgids.get(binding.id or "", "") or binding.description
+        msgid = msgids.get(binding.id or "", "")
         if not msgid:
             continue
         name = binding.key_display or key_label(key)

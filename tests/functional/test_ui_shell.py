@@ -1,0 +1,347 @@
+"""Pilot tests of the app shell (issue 3 items 1, 8, 9): first-run wizard, unlock with its
+failed-attempt delay, scripted start, global keys in inputs, help, palette, error dialog,
+language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.command import CommandPalette
+from textual.widgets import Input, TextArea
+
+from counselor_tui.i18n import set_language
+from counselor_tui.services import persons, vault
+from counselor_tui.services.api import Backend
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.errors import InvalidInput
+from counselor_tui.ui import areas
+from counselor_tui.ui.base import ServiceFailed
+from counselor_tui.ui.registry import Area
+from counselor_tui.ui.screens.archive import ArchiveScreen
+from counselor_tui.ui.screens.dashboard import DashboardScreen
+from counselor_tui.ui.screens.error_dialog import ErrorDialog
+from counselor_tui.ui.screens.first_run import FirstRunScreen
+from counselor_tui.ui.screens.help import HelpScreen
+from counselor_tui.ui.screens.session_form import SessionFormScreen
+from counselor_tui.ui.screens.unlock import UnlockScreen
+from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE
+from tests.functional.ui_support import (
+    Bureau,
+    app_for,
+    backend_for,
+    build_bureau,
+    screen_text,
+    settle,
+)
+
+
+@pytest.fixture
+def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
+    return build_bureau(session, clock, state_dir)
+
+
+# -- first run ----------------------------------------------------------------------------
+
+
+async def test_first_run_wizard_creates_and_opens_the_vault(
+        vault_path: Path, clock: FixedClock, state_dir: Path) -> None:
+    backend = Backend(vault_path, clock=clock, state_dir=state_dir, kdf_seconds=0)
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, FirstRunScreen))
+        wizard = app.screen
+        assert isinstance(wizard, FirstRunScreen)
+        await pilot.press("enter", "enter", "enter")  # no bureau name yet
+        assert wizard.step == "step-bureau"
+        assert "bureau" in screen_text(app).lower()
+        wizard.query_one("#bureau", Input).value = "测试县公安局"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        assert wizard.step == "step-passphrase"
+
+        await pilot.press(*"password1")  # live strength feedback, refused
+        await settle(pilot, lambda: "Strength" in str(wizard.query_one("#strength").render()))
+        assert "weak" in str(wizard.query_one("#strength").render()).lower()
+        await pilot.press("tab", *"password1", "enter")
+        assert wizard.step == "step-passphrase"
+
+        wizard.query_one("#passphrase", Input).value = PASSPHRASE
+        wizard.query_one("#passphrase2", Input).value = PASSPHRASE + "x"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        assert "differ" in str(wizard.query_one("#passphrase-error").render())
+        assert not backend.exists()
+
+        wizard.query_one("#passphrase2", Input).value = PASSPHRASE
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: wizard.step == "step-recovery")
+        code = wizard.recovery_code
+        assert code and backend.exists() and backend.unlocked
+        assert code in screen_text(app)
+
+        await pilot.press(*"WRONG", "enter")
+        assert wizard.step == "step-recovery"
+        assert "not the code" in str(wizard.query_one("#recovery-error").render())
+        wizard.query_one("#recovery-confirm", Input).value = code.lower().replace("-", " ")
+        await pilot.pause()
+        await pilot.press("enter")
+        assert wizard.step == "step-roster"
+        assert code not in screen_text(app)
+
+        await pilot.click("#roster-no")
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen)
+                     and app.screen.loaded > 0)
+        assert backend.vs.actor.username == "admin"
+    backend.lock()
+    reopened = vault.unlock(vault_path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    try:
+        assert vault.get_setting(reopened, "bureau_name") == "测试县公安局"
+    finally:
+        reopened.close()
+
+
+async def test_first_run_can_go_on_to_the_roster_import(
+        vault_path: Path, clock: FixedClock, state_dir: Path) -> None:
+    from counselor_tui.ui.screens.roster_import import RosterImportScreen
+
+    backend = Backend(vault_path, clock=clock, state_dir=state_dir, kdf_seconds=0)
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, FirstRunScreen))
+        wizard = app.screen
+        assert isinstance(wizard, FirstRunScreen)
+        wizard.query_one("#bureau", Input).value = "测试县公安局"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        wizard.query_one("#passphrase", Input).value = PASSPHRASE
+        wizard.query_one("#passphrase2", Input).value = PASSPHRASE
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: wizard.step == "step-recovery")
+        wizard.query_one("#recovery-confirm", Input).value = wizard.recovery_code
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.click("#roster-yes")
+        await settle(pilot, lambda: isinstance(app.screen, RosterImportScreen))
+        assert isinstance(app.screen_stack[0], DashboardScreen)
+
+
+# -- unlock -------------------------------------------------------------------------------
+
+
+async def test_unlock_wrong_then_throttled_then_right(bureau: Bureau) -> None:
+    backend = backend_for(bureau, None)
+    app = app_for(backend, username="li")
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        unlock = app.screen
+        assert isinstance(unlock, UnlockScreen)
+        assert unlock.query_one("#username", Input).value == "li"
+        assert app.focused is unlock.query_one("#passphrase", Input)
+
+        await pilot.press(*"not the passphrase", "enter")
+        await settle(pilot, lambda: "wrong passphrase" in screen_text(app))
+        assert not backend.unlocked
+        assert unlock.query_one("#passphrase", Input).value == ""
+
+        await pilot.press(*"still wrong", "enter")  # within the 1 s delay: counted down
+        await settle(pilot, lambda: unlock.waiting_seconds > 0)
+        assert "wait 1 s" in screen_text(app)
+        await pilot.press("ctrl+a", "ctrl+k", *OTHER_PASSPHRASE)
+        bureau.clock.advance(seconds=2)  # the delay ends: the typed passphrase is tried
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        assert backend.unlocked and backend.vs.actor.username == "li"
+        assert backend.vs.failed_attempts == 1
+        await settle(pilot, lambda: any("1 failed attempts" in n.message
+                                        for n in app._notifications))
+
+
+async def test_scripted_start_opens_unlocked(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen)
+                     and app.screen.loaded > 0)
+        assert app.working
+        assert "李辅导" in screen_text(app)
+
+
+# -- global keys, help, palette, errors ---------------------------------------------------
+
+
+async def test_global_keys_work_while_a_text_area_or_input_has_focus(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen))
+        note = app.screen.query_one("#note", TextArea)
+        note.focus()
+        await pilot.pause()
+        await pilot.press("f1")
+        await settle(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("f1")
+        await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen))
+        assert app.focused is note
+        await pilot.press("f3")  # nothing typed yet: straight to the archive
+        await settle(pilot, lambda: isinstance(app.screen, ArchiveScreen))
+        assert isinstance(app.focused, Input)
+        await pilot.press("f5")
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f8")
+        await settle(pilot, lambda: isinstance(app.screen, ArchiveScreen)
+                     and app.focused is app.screen.query_one("#archive-search"))
+        await pilot.press("escape")  # escape from an input goes back
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen))
+        app.screen.query_one("#note", TextArea).focus()
+        await pilot.press("ctrl+l")
+        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        assert not backend.unlocked
+
+
+async def test_help_lists_the_keys_of_the_current_screen(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 50)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f3")
+        await settle(pilot, lambda: isinstance(app.screen, ArchiveScreen))
+        await pilot.press("f1")
+        await settle(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = screen_text(app)
+        for expected in ("Go to the list", "F2", "Log session", "Ctrl+L", "Lock",
+                         "Ctrl+Q", "Quit", "F9", "Emergency", "Esc", "Back"):
+            assert expected in text, expected
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, ArchiveScreen))
+
+
+async def test_command_palette_lists_areas_and_actions(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("ctrl+p")
+        await settle(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"archive")
+        await settle(pilot, lambda: "Archive" in screen_text(app))
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, ArchiveScreen))
+        await pilot.press("ctrl+p")
+        await settle(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"lock now")
+        await settle(pilot, lambda: "Lock now" in screen_text(app))
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        assert not backend.unlocked
+
+
+async def test_every_area_of_the_registry_is_in_the_palette(bureau: Bureau) -> None:
+    from counselor_tui.ui.palette import commands
+    from counselor_tui.ui.registry import AREAS
+
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        labels = {c.label for c in commands(app)}
+        assert {a.label for a in AREAS} <= labels
+        assert {"Lock now", "Backup", "Help: keys", "Quit", "English interface"} <= labels
+
+
+async def test_a_failed_service_call_shows_the_error_dialog(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        app.screen.post_message(ServiceFailed(InvalidInput("The period is not valid.")))
+        await settle(pilot, lambda: isinstance(app.screen, ErrorDialog))
+        assert "The period is not valid." in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        app.screen.post_message(ServiceFailed(RuntimeError("张三 secret detail")))
+        await settle(pilot, lambda: isinstance(app.screen, ErrorDialog))
+        assert "RuntimeError" in screen_text(app)
+        assert "张三" not in screen_text(app)
+
+
+async def test_an_area_not_built_yet_shows_a_notice(bureau: Bureau,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = Area("census", "f4", "Census & assessments",
+                   "counselor_tui.ui.screens.not_there_yet:Nothing")
+    monkeypatch.setattr(areas, "area", lambda area_id: missing)
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f4")
+        await settle(pilot, lambda: any("not available yet" in n.message
+                                        for n in app._notifications))
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_backup_from_the_palette_reaches_the_dashboard(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen)
+                     and app.screen.loaded > 0)
+        assert any("Never backed up" in line for line in app.screen.text_lines())
+        app.backup()
+        await settle(pilot, lambda: any("Last backup today" in line
+                                        for line in app.screen.text_lines()))
+        assert any(p.name.startswith("counselor-") for p in
+                   (bureau.path.parent / "backups").iterdir())
+
+
+async def test_quit_locks_first(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert not backend.unlocked
+    assert app.return_code == 0
+    admin = vault.unlock(bureau.path, "admin", PASSPHRASE, clock=bureau.clock,
+                         state_dir=bureau.state_dir)
+    try:
+        with admin.reading():
+            rows = list(admin.execute(
+                "SELECT detail FROM audit_event WHERE action = 'lock' ORDER BY seq"))
+        assert rows and '"quit"' in rows[-1][0]
+    finally:
+        admin.close()
+
+
+# -- language -----------------------------------------------------------------------------
+
+
+async def test_chinese_is_the_default_and_english_is_complete(bureau: Bureau) -> None:
+    set_language("zh")
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen)
+                     and app.screen.loaded > 0)
+        text = screen_text(app)
+        assert "工作台" in text and "记录咨询" in text and "帮助" in text
+        await pilot.press("f3")
+        await settle(pilot, lambda: isinstance(app.screen, ArchiveScreen)
+                     and app.screen.settled)
+        n = persons.count_persons(backend.vs, persons.ArchiveQuery())
+        assert n >= 4
+        assert "警号" in screen_text(app) and f"共 {n} 人" in screen_text(app)
+        app.switch_language("en")
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f3")
+        await settle(pilot, lambda: isinstance(app.screen, ArchiveScreen)
+                     and app.screen.settled)
+        english = screen_text(app)
+        assert "Badge" in english and f"Persons: {n}" in english
+        assert "警号" not in english

@@ -321,7 +321,6 @@ _ASSESSMENT_FIELDS = (
 _TRACKED = ("created_at", "created_by", "updated_at", "updated_by")
 
 
-
 @dataclass
 class _Evidence:
     """One piece of tier evidence (policy.md): level 1 yellow / 2 red, rule, ids, moment."""
@@ -414,6 +413,9 @@ class _Builder:
     def _at(self, day: date, seconds: float) -> datetime:
         return datetime.combine(day, dtime(), tzinfo=self.tz) + timedelta(seconds=int(seconds))
 
+    def _midnight(self, day: date | None) -> str | None:
+        return iso(self._at(day, 0)) if day is not None else None
+
     def _who(self, at: str, user: int) -> Row:
         return [at, user, at, user]
 
@@ -452,7 +454,8 @@ class _Builder:
         """Run every phase; returns the accounts."""
         with self.vs.reading():
             for table in ("person", "counseling_session", "incident", "assessment",
-                          "tier_change", "tier_suggestion", "activity", "census"):
+                          "tier_change", "tier_suggestion", "activity", "census",
+                          "interest_group"):
                 row = self.vs.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"').fetchone()
                 self.next_id[table] = int(row[0])
         self.units()
@@ -544,9 +547,8 @@ class _Builder:
                 hire = date(year + rng.randint(21, 27), rng.randint(1, 12), rng.randint(1, 28))
                 if hire > latest_hire:
                     hire = latest_hire - timedelta(days=rng.randint(0, 400))
-                since = max(hire, self.start - timedelta(days=30))
-                created = iso(self.roster_at) if since < self.start else iso(
-                    self._at(since, 10 * 3600))
+                since = max(hire, self.roster_at.date())
+                created = iso(self._at(since, 10 * 3600))
                 archived = None
                 if rng.random() < 0.01:
                     archived = iso(self._at(self.today - timedelta(days=rng.randint(20, 300)),
@@ -1227,6 +1229,7 @@ class _Builder:
                     return choice
             raise RuntimeError("no officer left for a firearm restriction")
 
+        review_days = self.incident_policy.firearm_review_days
         fields = ("person", "status", "reason_code", "recommended_by", "recommended_at",
                   "decided_by_name", "decided_at", "recorded_by", "review_on", "ended_at",
                   "note", *_TRACKED)
@@ -1242,26 +1245,26 @@ class _Builder:
                 recommended = self.now - timedelta(days=rng.randint(*age), hours=rng.randint(0, 8))
                 reason = rng.choices(("mh_assessment_pending", "mh_treatment", "post_incident",
                                       "other"), weights=(40, 30, 20, 10))[0]
-                decided = None if status == "recommended" else recommended + timedelta(
-                    days=rng.randint(1, 5))
-                review = None
-                ended = None
-                if status in ("suspended", "revoked"):
-                    assert decided is not None  # set above for every decision
-                    review = (decided + timedelta(days=90 if status == "suspended" else 180)
-                              ).date().isoformat()
-                if status == "reinstated":
-                    assert decided is not None
-                    ended = iso(min(self.now, decided + timedelta(days=rng.randint(60, 120))))
+                # as services.firearms stores them: decision and end as bureau-midnight
+                # timestamps, a review date while restricted, none once ended
+                decided = None if status == "recommended" else (
+                    recommended + timedelta(days=rng.randint(1, 5))).date()
+                review = ended = None
+                if decided is not None and status in ("suspended", "revoked"):
+                    review = (decided + timedelta(days=review_days)).isoformat()
+                elif decided is not None and status == "declined":
+                    ended = decided
+                elif decided is not None:  # reinstated after the review
+                    ended = min(self.today, decided + timedelta(days=rng.randint(60, 120)))
                 note = {"recommended": "待政治处决定", "suspended": "暂停配枪资格，到期复核",
                         "revoked": "取消配枪资格", "reinstated": "复核通过，恢复配枪资格",
                         "declined": "经研究不予暂停，加强关注"}[status]
-                updated = ended or (iso(decided) if decided else iso(recommended))
+                decided_at, ended_at = self._midnight(decided), self._midnight(ended)
                 self.w.add(FirearmRestriction, fields, [
                     person, status, reason, by, iso(recommended),
-                    rng.choice(self.decision_makers) if decided else None,
-                    iso(decided) if decided else None, self.coordinator if decided else None,
-                    review, ended, note, iso(recommended), by, updated,
+                    rng.choice(self.decision_makers) if decided else None, decided_at,
+                    self.coordinator if decided else None, review, ended_at, note,
+                    iso(recommended), by, ended_at or decided_at or iso(recommended),
                     self.coordinator if decided else by])
         self._commit()
         self._done("firearm_restriction", 5 * n)
@@ -1271,13 +1274,16 @@ class _Builder:
     def activities(self) -> None:
         rng, coord = self.rng, self.coordinator
         at = iso(self.roster_at)
-        group_ids = []
-        for i, group in enumerate(_GROUPS, start=1):
+        groups: list[tuple[int, str]] = []  # (id, name) of the active groups
+        for n, title in enumerate(_GROUPS):
+            gid = self._id("interest_group")
             lead = names.person_name(rng, rng.choice(("male", "female")))
             members = rng.randint(12, 40) + rng.randint(0, self.spec.officers // 50)
+            active = n < len(_GROUPS) - 1  # the last one paused
             self.w.add(InterestGroup, ("id", *_TRACKED, "name", "lead", "members", "active"),
-                       [i, *self._who(at, coord), f"{group}兴趣小组", lead, members, i != 13])
-            group_ids.append(i)
+                       [gid, *self._who(at, coord), f"{title}兴趣小组", lead, members, active])
+            if active:
+                groups.append((gid, title))
         scale = max(1, len(self.plan) // 20)
         fields = ("id", *_TRACKED, "kind", "title", "date", "unit", "group", "participants",
                   "hours", "note")
@@ -1288,18 +1294,18 @@ class _Builder:
                                               ("group_session", scale)]
             if first.month % 3 == 1:
                 monthly.append(("drill", 1))
-            items: list[tuple[str, int | None]] = []
+            items: list[tuple[str, tuple[int, str] | None]] = []
             for kind, k in monthly:
                 items += [(kind, None)] * k
-            for group_id in group_ids[:-1]:
-                items += [("interest_group", group_id)] * rng.randint(1, 2)
-            for what, gid in items:
+            for meeting in groups:
+                items += [("interest_group", meeting)] * rng.randint(1, 2)
+            for what, group in items:
                 day = first + timedelta(days=rng.randint(0, 27))
                 if day >= self.today:
                     continue
                 u = rng.randrange(len(self.plan))
                 title = rng.choice(_ACTIVITY_TITLES[what]).format(
-                    unit=self.plan[u].name, group=_GROUPS[(gid or 1) - 1])
+                    unit=self.plan[u].name, group=group[1] if group else "")
                 participants = {"training": rng.randint(15, 60), "drill": rng.randint(20, 80),
                                 "lecture": rng.randint(20, 150),
                                 "interest_group": rng.randint(8, 30),
@@ -1312,7 +1318,7 @@ class _Builder:
                 self.w.add(Activity, fields, [
                     aid, *self._who(made, coord), what, title, day.isoformat(),
                     self.unit_ids[u] if what in ("lecture", "group_session", "drill") else None,
-                    gid, participants, hours, ""])
+                    group[0] if group else None, participants, hours, ""])
                 if what != "interest_group" or rng.random() < 0.4:
                     for user in rng.sample(self.counselors, rng.randint(1, 2)):
                         self.w.add(ActivityCounselor, ("activity", "user"), [aid, user])
@@ -1346,7 +1352,7 @@ class _TierTrack:
         self.person = person
         self.by = by
         self.tier = 0
-        self.since = since
+        self.since = self.entered = since
         self.changed_at: str | None = None
 
     def change(self, new: int, at: datetime, ev: _Evidence | None) -> None:
@@ -1384,10 +1390,10 @@ class _TierTrack:
         due = policy_rules.review_due(b.tier_policy, tier, self.since, b.census_windows)
         while due < b.today - timedelta(days=b.rng.randint(0, 5)):
             due = policy_rules.review_due(b.tier_policy, tier, due, b.census_windows)
-        roster = iso(b.roster_at)
+        entered = iso(b._at(self.entered, 10 * 3600))  # with the person, from the roster
         b.w.add(TierState, self.STATE, [
-            self.person, tier, self.since.isoformat(), due.isoformat(), roster,
-            b.coordinator, self.changed_at or roster,
+            self.person, tier, self.since.isoformat(), due.isoformat(), entered,
+            b.coordinator, self.changed_at or entered,
             self.by if self.changed_at else b.coordinator])
 
 

@@ -10,7 +10,18 @@ from typing import Any
 import pytest
 
 from counselor_tui.domain.instruments import builtin, score
-from counselor_tui.services import audit, demo, incidents, sessions, tier_policy, vault
+from counselor_tui.services import (
+    audit,
+    census,
+    dashboard,
+    demo,
+    firearms,
+    incidents,
+    persons,
+    sessions,
+    tier_policy,
+    vault,
+)
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import InvalidInput
 from db.models import ALL_MODELS
@@ -193,6 +204,30 @@ def test_dashboard_lists_have_something_to_show(tmp_path: Path) -> None:
         banner = incidents.urgent_banner(vs)
         assert banner is not None and "overdue" in banner
         assert tier_policy.pending(vs)
+    finally:
+        vs.close()
+
+
+def test_the_areas_read_the_demo_as_the_coordinator_sees_it(
+    tiny: demo.DemoResult, clock: FixedClock, tmp_path: Path
+) -> None:
+    """The services the TUI calls accept every demo row: dashboard, archive, a person
+    record, the firearm register, the census list."""
+    vs = open_as(tiny, clock, tmp_path)
+    try:
+        sections = {s.id for s in dashboard.gather(vs)}
+        assert {"incidents", "follow_ups", "census", "firearms"} <= sections
+        rows = persons.list_persons(vs, persons.ArchiveQuery(), 0, 100)
+        assert len(rows) == persons.count_persons(vs, persons.ArchiveQuery())
+        busiest = max(rows, key=lambda r: r.last_session_on or "")
+        record = persons.get_person(vs, busiest.id)
+        assert record.sessions and record.tier is not None
+        register = firearms.register(vs, include_ended=True)
+        assert {r.status for r in register} == {"recommended", "suspended", "revoked",
+                                                "reinstated", "declined"}
+        statuses = {c.status: c for c in census.list_censuses(vs)}
+        assert set(statuses) == {"open", "closed"}
+        assert statuses["closed"].completed / statuses["closed"].target > 0.8
     finally:
         vs.close()
 

@@ -41,6 +41,7 @@ from typing import Any, Generic, TypeVar
 from counselor_tui import paths
 from counselor_tui.domain import demo_names as names
 from counselor_tui.domain import incidents as incident_rules
+from counselor_tui.domain import periods
 from counselor_tui.domain import policy as policy_rules
 from counselor_tui.domain.instruments import InstrumentDefinition, ScoreResult, builtin, score
 from counselor_tui.domain.passphrase import check_new_passphrase
@@ -157,8 +158,8 @@ def build_demo(
     seed: int,
     passphrase: str,
     clock: Clock,
-    *,
     kdf_seconds: float = 0.5,
+    *,
     state_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DemoResult:
@@ -279,6 +280,9 @@ _RISK_DISTRESSED = _Choice(_RISKS, (40, 39.5, 17, 3, 0.5))
 _RISK_CRISIS = _Choice(_RISKS, (0, 10, 50, 32, 8))
 _RETURN_KIND = _Choice(("routine", "follow_up", "crisis"), (81.5, 17, 1.5))
 _TIERS = ("green", "yellow", "red")
+#: The written reasons of a counselor lowering a tier back to green after a review.
+_REASONS_DOWN = ("复评结果正常，经面谈评估调整为一般。", "随访三个月情绪稳定，调整为一般。",
+                 "危机已解除，社会支持良好，调整为一般。")
 #: Latent distress levels (0 healthy … 3 severe) and their shares among officers.
 _DISTRESS_W = (85, 10, 4, 1)
 #: Response distributions by distress level for 4- and 5-point scales, as running sums of
@@ -470,6 +474,7 @@ class _Builder:
         return users
 
     def units(self) -> None:
+        """The units of :func:`counselor_tui.domain.demo_names.unit_plan`."""
         self.plan = names.unit_plan(self.spec.units)
         admin = self.vs.actor.id
         at = iso(self.roster_at)
@@ -484,6 +489,8 @@ class _Builder:
         self._done("unit", len(self.plan))
 
     def users(self, passphrase: str, kdf_seconds: float) -> tuple[DemoUser, ...]:
+        """``demo`` (coordinator, 政治处), ``counselor1``… (one unit each, round robin) and
+        ``auditor``, through :func:`counselor_tui.services.accounts.add_user`."""
         rng = self.rng
         codes = [u.code for u in self.plan]
         office = "ZZC" if "ZZC" in codes else None
@@ -514,6 +521,9 @@ class _Builder:
     # -- persons ----------------------------------------------------------------------------
 
     def persons(self) -> None:
+        """Officers unit by unit (posts, names, 6-digit badge numbers, birth 1965–2000, hire
+        at 21–27, phones, pinyin keys, ~1 % archived), each with a latent distress level
+        that later drives answers and session risks; then family members and others."""
         rng, spec = self.rng, self.spec
         counts = names.share_out(spec.officers, [u.weight for u in self.plan])
         badges = names.badge_numbers(rng, spec.officers)
@@ -1211,6 +1221,9 @@ class _Builder:
     # -- firearms -------------------------------------------------------------------------------
 
     def firearms(self) -> None:
+        """A few restrictions in each status, for distinct officers: recommendations and
+        suspensions for red-tier officers, reinstatements after incidents, the named
+        decision-makers of the 政治处, review dates of the incident policy."""
         rng = self.rng
         n = max(1, min(40, round(self.spec.officers ** 0.5 / 12)))
         with self.vs.reading():
@@ -1272,6 +1285,9 @@ class _Builder:
     # -- activities -----------------------------------------------------------------------------
 
     def activities(self) -> None:
+        """Thirteen interest groups (one paused), two years of monthly trainings, lectures,
+        group sessions, quarterly drills and group meetings with their counselors, and the
+        counselors' training records."""
         rng, coord = self.rng, self.coordinator
         at = iso(self.roster_at)
         groups: list[tuple[int, str]] = []  # (id, name) of the active groups
@@ -1288,8 +1304,11 @@ class _Builder:
         fields = ("id", *_TRACKED, "kind", "title", "date", "unit", "group", "participants",
                   "hours", "note")
         count = 0
-        for month in range(24, -1, -1):
-            first = _add_months(self.today.replace(day=1), -month)
+        months = [periods.period_of("month", self.today)]
+        while len(months) < 25:
+            months.append(periods.previous(months[-1]))
+        for period in reversed(months):
+            first = period.start
             monthly: list[tuple[str, int]] = [("training", scale), ("lecture", 2 * scale),
                                               ("group_session", scale)]
             if first.month % 3 == 1:
@@ -1396,21 +1415,3 @@ class _TierTrack:
             b.coordinator, self.changed_at or entered,
             self.by if self.changed_at else b.coordinator])
 
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _reason_up(rule: str) -> str:
-    if rule == "critical_item":
-        return "测评危机条目阳性，经面谈评估列为重点。"
-    if rule == "incident_exposure":
-        return "重大应激事件当事人，按预案列为重点关注。"
-    if rule.startswith("session_risk"):
-        return "咨询记录风险评估结果提示，经评估调整档案等级。"
-    return "测评结果达到关注标准，经面谈确认调整档案等级。"
-
-
-_REASONS_DOWN = ("复评结果正常，经面谈评估调整为一般。", "随访三个月情绪稳定，调整为一般。",
-                 "危机已解除，社会支持良好，调整为一般。")

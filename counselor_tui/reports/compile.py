@@ -120,16 +120,22 @@ def _bounds(vs: VaultSession, period: Period) -> _Bounds:
 
 # --------------------------------------------------------------------------- SQL pieces
 
-#: Every non-voided person with the unit and police type the submission counts them under.
-_PU = """
-fo AS (SELECT person_id, MIN(officer_id) AS officer_id FROM family_link GROUP BY person_id),
-pu AS (
-  SELECT p.id AS pid, p.kind AS kind, COALESCE(p.unit_id, o.unit_id) AS unit_id,
-         COALESCE(p.police_type, o.police_type, un.police_type) AS police_type
+#: Every non-voided person with the unit and police type the submission counts them under
+#: (a family member without a unit: the linked officer with the lowest id). Not materialized:
+#: SQLite looks persons up by id for the rows of the period only.
+_FAMILY_OFFICER = ("(SELECT fl.officer_id FROM family_link fl WHERE fl.person_id = p.id "
+                   "ORDER BY fl.officer_id LIMIT 1)")
+_PU = f"""
+pu AS NOT MATERIALIZED (
+  SELECT p.id AS pid, p.kind AS kind,
+         COALESCE(p.unit_id, (SELECT o.unit_id FROM person o WHERE o.id = {_FAMILY_OFFICER}))
+           AS unit_id,
+         COALESCE(p.police_type,
+                  (SELECT o.police_type FROM person o WHERE o.id = {_FAMILY_OFFICER}),
+                  (SELECT un.police_type FROM unit un WHERE un.id = COALESCE(p.unit_id,
+                     (SELECT o.unit_id FROM person o WHERE o.id = {_FAMILY_OFFICER}))))
+           AS police_type
   FROM person p
-  LEFT JOIN fo ON fo.person_id = p.id
-  LEFT JOIN person o ON o.id = fo.officer_id
-  LEFT JOIN unit un ON un.id = COALESCE(p.unit_id, o.unit_id)
   WHERE p.voided_at IS NULL
 )"""
 
@@ -171,6 +177,10 @@ class _Query:
     def where_unit(self, column: str) -> str:
         """``AND column = :unit`` for a unit scope, nothing for the bureau."""
         return "" if self.scope.is_bureau else f" AND {column} = :unit"
+
+    def run(self, sql: str) -> None:
+        """Execute a statement (temporary tables) with the bounds as parameters."""
+        self.vs.db.connection().execute(sql, self.params)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         cursor = self.vs.db.connection().execute(sql, self.params)
@@ -262,23 +272,29 @@ def _hours(value: Any) -> float:
 
 
 def _counseling(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dict[str, Any]:
-    w = q.where_unit("ss.unit_id")
-    head = f"WITH {_PU},{_SS} "
-    sessions, minutes, persons = q.one(
-        head + f"SELECT COUNT(*), COALESCE(SUM(minutes), 0), COUNT(DISTINCT person_id) "
-        f"FROM ss WHERE 1{w}")
-    (new_persons,) = q.one(
-        head + "SELECT COUNT(DISTINCT ss.person_id) FROM ss WHERE ss.person_id IS NOT NULL"
-        f"{w} AND NOT EXISTS (SELECT 1 FROM counseling_session e"
-        " WHERE e.person_id = ss.person_id AND e.voided_at IS NULL AND e.started_at < :start)")
-    by = {
-        col: q.rows(head + f"SELECT {col}, COUNT(*) FROM ss WHERE 1{w} GROUP BY {col}")
-        for col in ("channel", "kind", "referral", "police_type")
-    }
-    topics = q.rows(head + "SELECT st.topic, COUNT(*) FROM session_topic st "
-                    f"JOIN ss ON ss.id = st.session_id WHERE 1{w} GROUP BY st.topic")
-    client_unit = q.rows(head + "SELECT unit_id, client_kind, COUNT(*) FROM ss "
-                         f"WHERE 1{w} GROUP BY unit_id, client_kind")
+    # The period's sessions are read once into a temporary table (temp_store is MEMORY, so
+    # nothing reaches the disk) and every breakdown is an aggregate over it.
+    q.run("DROP TABLE IF EXISTS temp.sub_sessions")
+    q.run(f"CREATE TEMP TABLE sub_sessions AS WITH {_PU},{_SS} SELECT * FROM ss "
+          f"WHERE 1{q.where_unit('ss.unit_id')}")
+    try:
+        sessions, minutes, persons = q.one(
+            "SELECT COUNT(*), COALESCE(SUM(minutes), 0), COUNT(DISTINCT person_id) "
+            "FROM temp.sub_sessions")
+        (new_persons,) = q.one(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT person_id FROM temp.sub_sessions "
+            "WHERE person_id IS NOT NULL) s WHERE NOT EXISTS (SELECT 1 FROM counseling_session e "
+            "WHERE e.person_id = s.person_id AND e.voided_at IS NULL AND e.started_at < :start)")
+        by = {
+            col: q.rows(f"SELECT {col}, COUNT(*) FROM temp.sub_sessions GROUP BY {col}")
+            for col in ("channel", "kind", "referral", "police_type")
+        }
+        topics = q.rows("SELECT st.topic, COUNT(*) FROM temp.sub_sessions s "
+                        "JOIN session_topic st ON st.session_id = s.id GROUP BY st.topic")
+        client_unit = q.rows("SELECT unit_id, client_kind, COUNT(*) FROM temp.sub_sessions "
+                             "GROUP BY unit_id, client_kind")
+    finally:
+        q.run("DROP TABLE IF EXISTS temp.sub_sessions")
     police: dict[str, int] = {}
     for code, n in by["police_type"]:
         key = _police_type(code)
@@ -334,15 +350,25 @@ def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dic
 
 def _census(q: _Query) -> dict[str, Any]:
     campaigns = q.rows(
-        f"WITH {_SV} SELECT c.name, c.starts_on, c.ends_on, c.instruments, COUNT(sv.pid), "
-        "COALESCE(SUM((SELECT COUNT(DISTINCT a.instrument_code) FROM assessment a "
-        "WHERE a.census_id = c.id AND a.person_id = sv.pid AND a.complete = 1 "
-        "AND a.voided_at IS NULL AND a.administered_on < :end_date "
-        "AND a.instrument_code IN (SELECT value FROM json_each(c.instruments))) "
-        "= (SELECT COUNT(DISTINCT value) FROM json_each(c.instruments))), 0) "
-        "FROM census c JOIN census_unit cu ON cu.census_id = c.id "
+        f"WITH {_SV}, "
+        "cc AS (SELECT c.id AS cid FROM census c WHERE c.starts_on < :end_date "
+        "AND c.ends_on >= :start_date), "
+        "ci AS (SELECT DISTINCT cc.cid AS cid, j.value AS code FROM cc JOIN census c "
+        "ON c.id = cc.cid, json_each(c.instruments) j), "
+        "need AS (SELECT cid, COUNT(*) AS n FROM ci GROUP BY cid), "
+        "done AS (SELECT a.census_id AS cid, a.person_id AS pid, "
+        "COUNT(DISTINCT a.instrument_code) AS n FROM assessment a "
+        "JOIN ci ON ci.cid = a.census_id AND ci.code = a.instrument_code "
+        "WHERE a.complete = 1 AND a.voided_at IS NULL AND a.administered_on < :end_date "
+        "GROUP BY a.census_id, a.person_id) "
+        "SELECT c.name, c.starts_on, c.ends_on, c.instruments, COUNT(sv.pid), "
+        "COALESCE(SUM(COALESCE(done.n, 0) >= COALESCE(need.n, 0) AND sv.pid IS NOT NULL), 0) "
+        "FROM cc JOIN census c ON c.id = cc.cid "
+        "JOIN census_unit cu ON cu.census_id = c.id "
+        "LEFT JOIN need ON need.cid = c.id "
         "LEFT JOIN sv ON sv.unit_id = cu.unit_id "
-        f"WHERE c.starts_on < :end_date AND c.ends_on >= :start_date{q.where_unit('cu.unit_id')} "
+        "LEFT JOIN done ON done.cid = c.id AND done.pid = sv.pid "
+        f"WHERE 1{q.where_unit('cu.unit_id')} "
         "GROUP BY c.id ORDER BY c.starts_on, c.name, c.ends_on, c.id")
     records: dict[tuple[str, str, str], dict[str, Any]] = {}
     for name, starts, ends, instruments, target, completed in campaigns:

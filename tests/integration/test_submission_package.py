@@ -292,12 +292,14 @@ def test_verify_rejects_a_changed_byte_a_wrong_password_and_another_vault(
 
 def test_security_18_wrong_password_leaves_no_plaintext(
         bureau: VaultSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = final_package(bureau, tmp_path / "out")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     monkeypatch.setenv("TMPDIR", str(scratch))
     monkeypatch.chdir(scratch)
+    result = final_package(bureau, tmp_path / "out")
+    assert list(scratch.iterdir()) == []  # rendering and packing happen in memory
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [result.path.name]
     before = sorted(p.name for p in (tmp_path / "out").iterdir())
     with pytest.raises(pkg.PackagePasswordError) as err:
         pkg.verify(result.path, "not the password at all")

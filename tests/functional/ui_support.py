@@ -16,7 +16,7 @@ from counselor_tui.services import accounts, persons, sessions
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.app import CounselorApp, create_app
-from tests.conftest import OTHER_PASSPHRASE
+from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE
 
 
 async def settle(pilot: Pilot[Any], until: Callable[[], bool], rounds: int = 400) -> None:
@@ -70,7 +70,7 @@ def backend_for(bureau: Bureau, username: str | None = "li") -> Backend:
     backend = Backend(bureau.path, clock=bureau.clock, state_dir=bureau.state_dir,
                       kdf_seconds=0)
     if username is not None:
-        backend.unlock(username, OTHER_PASSPHRASE)
+        backend.unlock(username, PASSPHRASE if username == "admin" else OTHER_PASSPHRASE)
     return backend
 
 

@@ -206,6 +206,9 @@ class ArchiveScreen(BaseScreen):
     # -- keys ------------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._debounce is not None:  # Enter before the pause: search now
+            self._debounce.stop()
+            self.run_query()
         self.action_focus_list()
 
     def action_focus_list(self) -> None:
@@ -220,7 +223,8 @@ class ArchiveScreen(BaseScreen):
 
     def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:
         event.stop()
-        self.post_message(OpenPerson(int(event.row.id)))
+        if self.settled:  # never open a row of a list that is about to change
+            self.post_message(OpenPerson(int(event.row.id)))
 
     def visible_names(self) -> Sequence[str]:
         """Names of the loaded rows on screen (for tests and the e2e check)."""

@@ -66,8 +66,8 @@ async def test_search_as_you_type_by_initials_pinyin_badge_and_chinese(bureau: B
         archive = await open_archive(pilot, app)
         assert archive.total == 4  # li sees unit U001 only: 张三, 张思, 李四, 刘芳
         for typed, expected in (("zs", ["张三", "张思"]), ("zhangsan", ["张三"]),
-                                ("三", ["张三"]), ("张三", ["张三"]), ("01000", ["张三", "张思", "李四"]),
-                                ("lf", ["刘芳"])):
+                                ("三", ["张三"]), ("张三", ["张三"]),
+                                ("01000", ["张三", "张思", "李四"]), ("lf", ["刘芳"])):
             archive.query_one("#archive-search", Input).value = ""
             await pilot.press(*typed)
             await settle(pilot, lambda: archive.settled)

@@ -18,6 +18,7 @@ from counselor_tui.ui.screens.census import CensusScreen
 from counselor_tui.ui.screens.census_form import CensusFormDialog
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.critical_alert import CriticalAlertDialog
+from counselor_tui.ui.widgets.response_entry import ResponseEntry
 from db.models import Assessment, TierChange, TierState
 from tests.integration.census_world import World, make_world
 
@@ -142,3 +143,32 @@ async def test_census_screen_campaign_pending_entry_close_and_suggestions(world:
     vs = world.login("coord")
     with vs.reading():
         assert TierState.get(TierState.person == entry.saved.person_id).tier == "green"
+
+
+async def test_scl90_by_item_number_back_key_and_factor_table(world: World) -> None:
+    backend = backend_for(world, "coord")
+    app = create_app(backend, idle_minutes=60)
+    person = world.badges["330712"]
+    async with app.run_test(size=(140, 60)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.push_screen(AssessmentEntryScreen(person_id=person, instrument="scl90"))
+        await settle(pilot, lambda: isinstance(app.screen, AssessmentEntryScreen)
+                     and app.screen.phase == "entry")
+        screen = app.screen
+        assert isinstance(screen, AssessmentEntryScreen)
+        entry = screen.query_one(ResponseEntry)
+        assert entry.item_text(1) == ""                 # SCL-90: numbers only, no texts
+        await pilot.press("5", "backspace")             # a slip, corrected
+        assert (entry.index, entry.responses[0]) == (0, 5)
+        await pilot.press("9")                          # out of range 1–5: refused
+        assert entry.index == 0 and "1–5" in entry.refused
+        await pilot.press(*"2" * 90)
+        await settle(pilot, lambda: screen.saved is not None)
+        saved = screen.saved
+        assert saved is not None
+        assert (saved.result.total, saved.result.screen_positive) == (180, True)
+        assert saved.alerts == ()
+        assert saved.suggestion is not None and saved.suggestion.tier == "yellow"
+        text = screen.result_text()
+        assert "Against the norms" in text and "GSI" in text
+        assert "1.37" in text                            # somatization norm beside its 2.0

@@ -446,12 +446,12 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
             text=_("Firearm review · {name} · {status} · review {date}").format(
                 name=r.person_name, status=_status_label(r.status), date=r.review_on),
             person_id=r.person_id, due=r.review_on, level="urgent" if overdue else "warning",
-            ref=f"firearm:{r.id}"))
+            ref=f"firearms:{r.id}"))
     for r in pending:
         items.append(DashboardItem(
             text=_("Firearm recommendation awaiting decision · {name}").format(
                 name=r.person_name),
-            person_id=r.person_id, due=None, level="warning", ref=f"firearm:{r.id}"))
+            person_id=r.person_id, due=None, level="warning", ref=f"firearms:{r.id}"))
     if not items:
         return None
     reviews = _("{n} review due") if len(due) == 1 else _("{n} reviews due")

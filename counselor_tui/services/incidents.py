@@ -999,8 +999,9 @@ def urgent_banner(vs: VaultSession) -> str | None:
 def dashboard_section(vs: VaultSession) -> DashboardSection | None:
     """The dashboard's incident block: overdue steps first (level ``urgent``, red), then
     steps due soon (``warning``), then each other open incident with its next step
-    (``info``). ``ref`` is ``incident:<id>``. None for auditors/admins and when no
-    incident is open."""
+    (``info``). ``ref`` is ``incidents:<id>`` (area id, incident id): Enter on a line opens
+    the incidents screen (no ``person_id``, so the dashboard does not open a record instead).
+    None for auditors/admins and when no incident is open."""
     if vs.actor.role not in WRITES_RECORDS:
         return None
     now = vs.now()
@@ -1016,9 +1017,9 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
         items.append(DashboardItem(
             text=f"{rules.step_label(u.step)} · {u.title}{who} · "
                  f"{rules.countdown(u.due_at, now)}",
-            person_id=u.person_id, due=to_storage(u.due_at),
+            due=to_storage(u.due_at),
             level="urgent" if u.state is rules.StepState.OVERDUE else "warning",
-            ref=f"incident:{u.incident_id}"))
+            ref=f"incidents:{u.incident_id}"))
     listed = {u.incident_id for u in urgent}
     for row in incidents:
         if row.id in listed:
@@ -1031,7 +1032,7 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
             text = f"{step.label} · {row.title} · " \
                    f"{rules.countdown(from_storage(row.next_due), now)}"
         items.append(DashboardItem(text=text, due=row.next_due, level="info",
-                                   ref=f"incident:{row.id}"))
+                                   ref=f"incidents:{row.id}"))
     overdue = sum(1 for u in urgent if u.state is rules.StepState.OVERDUE)
     # one msgid per number form (the catalogs carry no plural forms; Chinese has none)
     summary = (_("{n} open incident") if len(incidents) == 1

@@ -153,7 +153,8 @@ async def test_overdue_step_shows_the_banner_on_other_screens_until_recorded(
     incidents.flag_emergency(backend.vs, IncidentDraft(
         kind="attack_on_officers", occurred_at=clock.now() - H, reported_at=clock.now(),
         persons=(ExposureDraft("involved", ids["zhang"]),)))
-    app = create_app(backend, idle_minutes=60, banner_seconds=0.05)
+    # the clock jumps by hours: no idle lock in between (idle is measured on the same clock)
+    app = create_app(backend, idle_minutes=10_000, banner_seconds=0.05)
     async with app.run_test(size=(130, 50)) as pilot:
         await settle(pilot, lambda: app.working and isinstance(app.screen, DashboardScreen))
         assert not _banner(app).display  # acknowledge is due in 2 hours
@@ -161,6 +162,14 @@ async def test_overdue_step_shows_the_banner_on_other_screens_until_recorded(
         await settle(pilot, lambda: _banner(app).display, delay=0.02)  # the banner timer
         assert app.banner_text.startswith("Incident steps: 1 overdue")
         assert "acknowledge, overdue by 1 min 0 s" in app.banner_text
+        home = app.screen
+        assert isinstance(home, DashboardScreen)
+        loads = home.loaded
+        home.reload()
+        await settle(pilot, lambda: home.loaded > loads)
+        top = home.sections[0]  # overdue steps at the top of the dashboard, in red
+        assert (top.id, top.level, top.items[0].level) == ("incidents", "urgent", "urgent")
+        assert top.items[0].text.startswith("acknowledge · ")
         await pilot.press("f6")
         await settle(pilot, lambda: isinstance(app.screen, IncidentsScreen)
                      and app.screen.current is not None)

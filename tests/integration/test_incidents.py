@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -409,3 +409,58 @@ def test_search_persons_and_responders(w: World) -> None:
     assert w.other.actor.username == "ma"
     assert {r.username for r in incidents.responders(w.couns)} == {"zhou", "li", "ma"}
     assert [u.code for u in incidents.units(w.couns)] == ["U01", "U02"]
+
+
+def test_every_incident_and_firearm_action_is_audited_and_the_chain_verifies(
+        w: World, tmp_path: Path) -> None:
+    from counselor_tui.services import firearms
+
+    def events() -> list[tuple[str, str]]:
+        with w.admin.reading():
+            return [(e.action, e.entity) for e in AuditEvent.select().order_by(AuditEvent.seq)]
+
+    def added(action: Callable[[], object]) -> list[tuple[str, str]]:
+        before = len(events())
+        action()
+        return events()[before:]
+
+    now = w.clock.now()
+    assert w.coord.actor.role.value == "coordinator"  # log in before counting events
+    draft = _critical(w, persons=(ExposureDraft("involved", w.zhang),
+                                  ExposureDraft("involved", name="新人", unit_id=w.u1,
+                                                kind="other")))
+    created = added(lambda: incidents.flag_emergency(w.couns, draft))
+    assert ("create", "incident") in created and ("create", "person") in created
+    iid = max(r.id for r in incidents.open_incidents(w.couns))
+    assert added(lambda: incidents.get_incident(w.couns, iid)) == [("view", "incident")]
+    assert added(lambda: incidents.add_exposure(w.couns, iid, ExposureDraft("witness", w.li))) \
+        == [("create", "incident_exposure")]
+    steps = incidents.get_incident(w.couns, iid).steps
+    logged = added(lambda: incidents.record_step(
+        w.couns, steps[0].id, StepRecord(form="pfa", log_session=True,
+                                         person_id=w.zhang, when=now)))
+    assert ("create", "counseling_session") in logged and ("update", "incident_step") in logged
+    for step in steps[1:]:
+        def waive(step_id: int = step.id) -> None:
+            incidents.waive_step(w.couns, step_id, "不适用")
+
+        assert added(waive) == [("update", "incident_step")]
+    assert added(lambda: incidents.close_incident(w.couns, iid)) == [("update", "incident")]
+    rid = firearms.recommend(w.couns, w.zhang, "post_incident")
+    assert events()[-1] == ("create", "firearm_restriction")
+    assert added(lambda: firearms.record_decision(w.coord, rid, "suspended", "王主任",
+                                                  now.date())) == [
+        ("update", "firearm_restriction")]
+    assert added(lambda: firearms.review(w.coord, rid, "continue", "王主任", now.date())) == [
+        ("update", "firearm_restriction")]
+    out = tmp_path / "notice"
+    out.mkdir()
+    assert added(lambda: firearms.export_notice(w.coord, rid, out)) == [
+        ("view", "firearm_notice"), ("export", "firearm_notice")]
+    assert added(lambda: firearms.reinstate(w.coord, rid, "王主任", now.date())) == [
+        ("update", "firearm_restriction")]
+    with w.admin.reading():
+        details = [e.detail for e in AuditEvent.select()]
+    assert not any("新人" in str(d) or "王主任" in str(d) or "不适用" in str(d)
+                   for d in details)  # ids and codes only, never names or reasons
+    assert audit.verify_chain(w.admin).ok

@@ -92,10 +92,15 @@ class FirearmRecommendModal(BaseModal[int | None]):
         event.stop()
         text = event.value.strip()
         if text:
-            self.call(incidents.search_persons, self.backend.vs, text, 8, done=self._hits,
-                      group="fr-search")
+            self.call(incidents.search_persons, self.backend.vs, text, 8,
+                      done=lambda hits: self._search_done(text, hits), group="fr-search")
         else:
             self._hits([])
+
+    def _search_done(self, text: str, hits: list[PersonChoice]) -> None:
+        # an older search may finish after a newer one: show only the current one
+        if self.query_one("#fr-search", Input).value.strip() == text:
+            self._hits(hits)
 
     def _hits(self, hits: list[PersonChoice]) -> None:
         self.hits = [h for h in hits if h.kind == "officer"]

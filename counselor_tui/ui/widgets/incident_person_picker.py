@@ -111,8 +111,13 @@ class IncidentPersonPicker(BackendMixin, Vertical):
         if not text:
             self._show_hits([])
             return
-        self.call(incidents.search_persons, self.backend.vs, text, 8, done=self._show_hits,
-                  group="ipp-search")
+        self.call(incidents.search_persons, self.backend.vs, text, 8,
+                  done=lambda hits: self._search_done(text, hits), group="ipp-search")
+
+    def _search_done(self, text: str, hits: list[PersonChoice]) -> None:
+        # a slower, older search may finish after a newer one: show only the current one
+        if self.query_one("#ipp-search", Input).value.strip() == text:
+            self._show_hits(hits)
 
     def _show_hits(self, hits: list[PersonChoice]) -> None:
         self.hits = [h for h in hits if h.id not in {p.person_id for p in self.picked}]

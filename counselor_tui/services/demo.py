@@ -971,11 +971,11 @@ class _Builder:
                 made.append((person, *self._fresh(day, person, o, kind,
                                                   self._draw_follow_up(day, person, kind))))
             for client, sid, follow_up in made:
-                # most planned follow-ups happen on time; recent ones are more often still open
+                # planned follow-ups happen (a few days late at most); about a third of those
+                # due in the last three weeks are still open: the overdue list
                 if client is None or follow_up is None or follow_up > self.today:
                     continue
-                recent = (self.today - follow_up).days <= 21
-                if rng.random() >= (0.35 if recent else 0.06):
+                if (self.today - follow_up).days > 21 or rng.random() >= 0.35:
                     when = (follow_up + timedelta(days=rng.randint(0, 2)) - self.start).days
                     if when <= DAYS:
                         seq += 1
@@ -1264,7 +1264,11 @@ class _Builder:
                     recommended + timedelta(days=rng.randint(1, 5))).date()
                 review = ended = None
                 if decided is not None and status in ("suspended", "revoked"):
-                    review = (decided + timedelta(days=review_days)).isoformat()
+                    # each review held so far continued the restriction to a new date
+                    due = decided + timedelta(days=review_days)
+                    while due < self.today - timedelta(days=rng.randint(0, 10)):
+                        due += timedelta(days=review_days)
+                    review = due.isoformat()
                 elif decided is not None and status == "declined":
                     ended = decided
                 elif decided is not None:  # reinstated after the review

@@ -28,6 +28,7 @@ Nothing here prints or logs; exceptions never carry passphrases or key material.
 from __future__ import annotations
 
 import base64
+import functools
 import contextlib
 import json
 import os
@@ -129,11 +130,12 @@ def derive(passphrase: str, params: KdfParams) -> bytes:
     )
 
 
+@functools.lru_cache(maxsize=8)
 def calibrate(target_seconds: float = DEFAULT_TARGET_SECONDS) -> tuple[int, int]:
     """Choose Argon2id ``(time_cost, memory_kib)`` so one derivation takes ~``target_seconds``.
 
     Memory is fixed at the 64 MiB floor and passes grow from the floor of 2 (capped at 24);
-    a target of 0 returns the floor itself.
+    a target of 0 returns the floor itself. Measured once per process and target.
     """
     if target_seconds <= 0:
         return MIN_TIME_COST, MIN_MEMORY_KIB

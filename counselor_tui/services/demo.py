@@ -154,7 +154,7 @@ def generate_passphrase() -> str:
 
 def build_demo(
     path: Path,
-    size: str,
+    size: str | DemoSize,
     seed: int,
     passphrase: str,
     clock: Clock,
@@ -163,7 +163,8 @@ def build_demo(
     state_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    """Build the demo bureau of preset ``size`` (a key of :data:`SIZES`) into a NEW vault.
+    """Build the demo bureau of preset ``size`` (a key of :data:`SIZES`, or a
+    :class:`DemoSize` of one's own, e.g. for benchmarks) into a NEW vault.
 
     ``passphrase`` protects every account; ``clock`` gives "now" (all data lies in the two
     years before it); ``kdf_seconds`` is the Argon2id target per key slot; ``state_dir`` the
@@ -173,7 +174,11 @@ def build_demo(
     Raises :class:`InvalidInput` (exit 2) for an unknown size, an existing vault or a weak
     passphrase — before anything is written.
     """
-    if size not in SIZES:
+    if isinstance(size, DemoSize):
+        preset = size
+    elif size in SIZES:
+        preset = SIZES[size]
+    else:
         raise InvalidInput(_("Unknown demo size {size}: use one of {sizes}.").format(
             size=size, sizes=", ".join(SIZES)))
     path = Path(path)
@@ -188,7 +193,7 @@ def build_demo(
         vs = vault.unlock(path, ADMIN_USER, passphrase, clock=clock,
                           state_dir=state_dir or paths.state_dir())
         try:
-            builder = _Builder(vs, SIZES[size], random.Random(seed),
+            builder = _Builder(vs, preset, random.Random(seed),
                                progress or (lambda _m: None))
             users = builder.build(passphrase, kdf_seconds)
             counts = _counts(vs)

@@ -1,0 +1,31 @@
+"""``python -m benchmarks [--size county|city|province] [--only NAME]`` (``make bench``)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from benchmarks.common import report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--size", default="county", choices=("tiny", "county", "city",
+                                                               "province"),
+                        help="demo size for unlock/save/compile (archive always uses 100k)")
+    parser.add_argument("--only", action="append",
+                        choices=("archive", "vault", "compile", "memory"))
+    args = parser.parse_args()
+    chosen = args.only or ["vault", "archive", "compile", "memory"]
+    results = []
+    for name in chosen:
+        module = importlib.import_module(f"benchmarks.bench_{name}")
+        if name == "archive":
+            results += module.run()
+        else:
+            results += module.run(args.size)
+    report(results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Shared pieces: cached demo vaults, timing helpers, the result table."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from counselor_tui import __version__
+from counselor_tui.services import demo
+from counselor_tui.services.context import FixedClock
+
+CACHE = Path(__file__).parent / ".cache"
+PASSPHRASE = "benchmark horse battery staple"
+NOW = datetime(2026, 11, 29, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+#: Vault presets for benchmarks: the demo sizes plus an archive-only one with 100k persons.
+PRESETS: dict[str, demo.DemoSize] = {
+    **demo.SIZES,
+    "archive100k": demo.DemoSize("archive100k", 40, 100_000, 20_000, 6, 50, 500),
+}
+
+
+def clock() -> FixedClock:
+    """The fixed clock every benchmark vault is built and opened with."""
+    return FixedClock(NOW)
+
+
+def ensure_vault(preset: str, seed: int = 1) -> Path:
+    """A demo vault of ``preset``, built once and cached under ``benchmarks/.cache``.
+
+    The cache key holds the program version and the hash of the demo generator, so a change
+    to either builds afresh. Returns the database path (user ``demo``, :data:`PASSPHRASE`).
+    """
+    source = Path(demo.__file__).read_bytes()
+    digest = hashlib.sha256(source + __version__.encode()).hexdigest()[:10]
+    folder = CACHE / f"{preset}-s{seed}-{digest}"
+    path = folder / "vault.db"
+    if path.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ.setdefault("COUNSELOR_TUI_STATE_DIR", str(CACHE / "state"))
+    started = time.perf_counter()
+    print(f"building {preset} vault (cached for later runs) …", file=sys.stderr, flush=True)
+    demo.build_demo(path, PRESETS[preset], seed, PASSPHRASE, clock(), kdf_seconds=0.5,
+                    state_dir=CACHE / "state",
+                    progress=lambda line: print("  " + line, file=sys.stderr, flush=True))
+    print(f"built in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return path
+
+
+@contextlib.contextmanager
+def scratch_copy(path: Path) -> Iterator[Path]:
+    """A throw-away copy of a cached vault (database and key slots) for write benchmarks."""
+    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+        target = Path(tmp) / "vault.db"
+        shutil.copyfile(path, target)
+        shutil.copyfile(f"{path}.keys", f"{target}.keys")
+        yield target
+
+
+def timed(fn: Callable[[], object], rounds: int) -> list[float]:
+    """Run ``fn`` ``rounds`` times; seconds per run."""
+    out = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def p95(values: list[float]) -> float:
+    """95th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One printed line: what was measured, its value, the baseline and the target."""
+
+    name: str
+    value: float
+    unit: str
+    baseline_name: str
+    baseline: float
+    target: str
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline if self.baseline else float("nan")
+
+
+def report(results: list[Result]) -> None:
+    """Print the results as an aligned table (ratio = value ÷ baseline)."""
+    header = f"{'benchmark':38} {'value':>12} {'baseline':>34} {'ratio':>9}  target"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        base = f"{r.baseline_name} {r.baseline:,.2f} {r.unit}"
+        print(f"{r.name:38} {r.value:>9,.2f} {r.unit:2} {base:>34} {r.ratio:>9.4f}  {r.target}")

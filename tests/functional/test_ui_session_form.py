@@ -1,0 +1,303 @@
+"""Pilot tests of logging a session (issue 3 items 5 and 6): keystroke budget, paste of a
+multi-line note, typed dates, validation in the fields, the emergency prompt, follow-ups
+closing on the dashboard, corrections and addenda."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual import events
+from textual.widgets import Input, Select, TextArea
+
+from counselor_tui.services import sessions
+from counselor_tui.services.api import Backend
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.ui.app import CounselorApp
+from counselor_tui.ui.messages import OpenPerson
+from counselor_tui.ui.screens.addendum import AddendumDialog
+from counselor_tui.ui.screens.archive import ArchiveScreen
+from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.screens.dashboard import DashboardScreen
+from counselor_tui.ui.screens.person import PersonScreen
+from counselor_tui.ui.screens.session_form import SessionFormScreen
+from counselor_tui.ui.widgets.date_input import DateInput
+from counselor_tui.ui.widgets.form_field import FormField
+from counselor_tui.ui.widgets.person_picker import PersonPicker
+from tests.conftest import TZ
+from tests.functional.ui_support import (
+    Bureau,
+    app_for,
+    backend_for,
+    build_bureau,
+    log,
+    screen_text,
+    settle,
+)
+
+
+@pytest.fixture
+def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
+    return build_bureau(session, clock, state_dir)
+
+
+def sessions_of(backend: Backend, person_id: int) -> list[sessions.SessionSummary]:
+    vs = backend.vs
+    with vs.reading():
+        return sessions.sessions_of_person(vs, person_id)
+
+
+class KeyCounter:
+    """Counts the keys pressed through the pilot that are not part of typed text."""
+
+    def __init__(self, pilot: Any) -> None:
+        self.pilot = pilot
+        self.keys = 0
+
+    async def key(self, *keys: str) -> None:
+        self.keys += len(keys)
+        await self.pilot.press(*keys)
+
+    async def type(self, text: str) -> None:
+        await self.pilot.press(*text)
+
+
+async def form_of(pilot: Any, app: CounselorApp) -> SessionFormScreen:
+    await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)
+                 and app.screen._initial is not None)
+    assert isinstance(app.screen, SessionFormScreen)
+    return app.screen
+
+
+async def test_logging_a_session_takes_at_most_ten_keys_beyond_the_text(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        count = KeyCounter(pilot)
+        await count.key("f2")
+        form = await form_of(pilot, app)
+        await count.type("zhangsan")
+        await settle(pilot, lambda: not form.query_one("#person", PersonPicker).searching)
+        await count.key("enter")  # pick 张三, on to the topics
+        await count.key("space")  # the first topic: work stress
+        await count.key("tab")  # on to the note
+        await count.type("谈工作压力")
+        await count.key("ctrl+s")
+        await settle(pilot, lambda: not isinstance(app.screen, SessionFormScreen))
+        assert count.keys <= 10
+        saved = sessions_of(backend, bureau.ids["zhang"])
+        assert len(saved) == 1
+        assert saved[0].note == "谈工作压力"
+        assert saved[0].topics == ("work_stress",)
+        assert saved[0].started_at.startswith("2026-11-29T09:00")
+        assert isinstance(app.screen, DashboardScreen)
+        await settle(pilot, lambda: any("Session saved" in n.message for n in app._notifications))
+
+
+async def test_a_pasted_multi_line_note_keeps_every_line(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    note = "第一行：来访者自述压力大\n第二行：睡眠差\n\n第四行：  缩进保留\n"
+    async with app.run_test(size=(110, 40)) as pilot:
+        app.post_message(OpenPerson(bureau.ids["zhangsi"]))
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
+                     and app.screen.record is not None)
+        await pilot.press("f2")
+        form = await form_of(pilot, app)
+        await pilot.press("space", "tab")
+        assert isinstance(app.focused, TextArea)
+        app.post_message(events.Paste(note))
+        await settle(pilot, lambda: form.query_one("#note", TextArea).text == note)
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen))
+        assert sessions_of(backend, bureau.ids["zhangsi"])[0].note == note
+        await settle(pilot, lambda: "第二行：睡眠差" in screen_text(app))
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("今天 14:30", datetime(2026, 11, 29, 14, 30, tzinfo=TZ)),
+    ("昨天", datetime(2026, 11, 28, 0, 0, tzinfo=TZ)),
+    ("2026-11-03", datetime(2026, 11, 3, 0, 0, tzinfo=TZ)),
+    ("2026年11月3日 9点", datetime(2026, 11, 3, 9, 0, tzinfo=TZ)),
+    ("11-03 下午2点", datetime(2026, 11, 3, 14, 0, tzinfo=TZ)),
+    ("２０２６－１１－０３", datetime(2026, 11, 3, 0, 0, tzinfo=TZ)),
+])
+async def test_the_date_field_reads_what_a_clerk_types(bureau: Bureau, typed: str,
+                                                       expected: datetime) -> None:
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        form = await form_of(pilot, app)
+        started = form.query_one("#started", DateInput)
+        started.text = typed
+        await pilot.pause()
+        assert started.value == expected
+        hint = f"→ {expected:%Y-%m-%d %H:%M}"
+        await settle(pilot, lambda: hint in screen_text(app))
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("+7d", date(2026, 12, 6)), ("3天后", date(2026, 12, 2)), ("下周一", date(2026, 11, 30)),
+    ("1个月后", date(2026, 12, 29)), ("2026-12-31", date(2026, 12, 31)),
+])
+async def test_follow_up_dates_are_read_and_stored(bureau: Bureau, typed: str,
+                                                   expected: date) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 40)) as pilot:
+        app.post_message(OpenPerson(bureau.ids["li4"]))
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
+                     and app.screen.record is not None)
+        await pilot.press("f2")
+        form = await form_of(pilot, app)
+        await pilot.press("space")
+        form.query_one("#follow-up", DateInput).text = typed
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen))
+        assert sessions_of(backend, bureau.ids["li4"])[0].follow_up_on == expected.isoformat()
+
+
+async def test_fields_are_checked_on_blur_and_on_save_with_messages_in_the_field(
+        bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        form = await form_of(pilot, app)
+        started = form.query_one("#started", DateInput)
+        started.focus()
+        await pilot.pause()
+        started.text = "下个月"
+        await pilot.press("tab")  # blur: the parser's message shows under the field
+        await settle(pilot, lambda: "下个月" in form.query_one("#field-started_at",
+                                                            FormField).error)
+        assert form.query_one("#field-topics", FormField).error == ""  # not visited yet
+        started.text = "明天 10:00"  # in the future
+        await pilot.pause()
+        form.query_one("#duration", Input).value = "0"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        errors = {f.name: f.error for f in form.query(FormField) if f.error}
+        assert set(errors) >= {"person_id", "topics", "started_at", "duration_min"}
+        assert "future" in errors["started_at"]
+        assert "Please correct" in screen_text(app)
+        assert isinstance(app.screen, SessionFormScreen)
+        assert sessions_of(backend, bureau.ids["zhang"]) == []
+        # an anonymous caller face to face is refused by the service's rule
+        picker = form.query_one("#person", PersonPicker)
+        picker.preset(None, anonymous=True)
+        started.text = "今天 8:00"
+        form.query_one("#duration", Input).value = "30"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "anonymous" in form.query_one("#field-person_id", FormField).error
+        form.query_one("#channel", Select).value = "hotline"
+        form.query_one("#topics").select("emotional")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+
+
+async def test_high_risk_asks_at_once_to_flag_an_emergency(bureau: Bureau) -> None:
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        form = await form_of(pilot, app)
+        form.query_one("#risk", Select).value = "high"
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "Flag an emergency" in screen_text(app)
+        await pilot.press("enter")  # yes: the F9 screen (or a notice while it is missing)
+        await settle(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
+        emergency_open = not isinstance(app.screen, SessionFormScreen)
+        notice = any("not available" in n.message for n in app._notifications)
+        assert emergency_open or notice
+        assert form in app.screen_stack  # the form stays open underneath
+
+
+async def test_saving_closes_the_follow_up_on_the_dashboard_without_restart(
+        bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    log(backend, bureau.ids["zhang"], "初谈", at=bureau.clock.now() - timedelta(days=7),
+        follow_up="2026-11-29")
+    app = app_for(backend)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen)
+                     and app.screen.loaded > 0)
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        assert any("张三" in line for line in dashboard.text_lines())
+        await pilot.press("f2")
+        await form_of(pilot, app)
+        await pilot.press(*"zs")
+        await settle(pilot, lambda: not app.screen.query_one("#person",
+                                                             PersonPicker).searching)
+        await pilot.press("enter", "space", "tab", *"随访", "ctrl+s")
+        await settle(pilot, lambda: app.screen is dashboard
+                     and not any("张三" in line for line in dashboard.text_lines()))
+        assert "张三" not in screen_text(app)
+
+
+async def test_escape_asks_before_dropping_typed_text(bureau: Bureau) -> None:
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        form = await form_of(pilot, app)
+        await pilot.press("escape")  # nothing typed: back at once
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        form = await form_of(pilot, app)
+        form.query_one("#note", TextArea).focus()
+        await pilot.press(*"半句话")
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("escape")  # no: keep the form
+        await settle(pilot, lambda: app.screen is form)
+        assert form.query_one("#note", TextArea).text == "半句话"
+        await pilot.press("f3")  # leaving by a global key asks too
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("left", "enter")  # "Yes, discard"
+        await settle(pilot, lambda: isinstance(app.screen, ArchiveScreen))
+        assert form not in app.screen_stack
+
+
+async def test_a_recent_session_is_corrected_and_a_locked_one_gets_an_addendum(
+        bureau: Bureau, session: VaultSession) -> None:
+    backend = backend_for(bureau)
+    old = log(backend, bureau.ids["zhang"], "旧记录", at=bureau.clock.now() - timedelta(hours=1))
+    bureau.clock.advance(days=8)  # past the 7-day edit window of the first session
+    recent = log(backend, bureau.ids["zhang"], "新记录")
+    bureau.clock.advance(minutes=1)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 50)) as pilot:
+        app.post_message(OpenPerson(bureau.ids["zhang"]))
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
+                     and app.screen.record is not None)
+        person = app.screen
+        assert isinstance(person, PersonScreen)
+        person.query_one("#sessions").focus()
+        await pilot.press("home", "enter")  # the newest: still editable
+        form = await form_of(pilot, app)
+        assert form.editing is not None and form.editing.id == recent
+        form.query_one("#note", TextArea).text = "新记录（已更正）"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is person and person.record is not None
+                     and person.record.sessions[0].note == "新记录（已更正）")
+        person.query_one("#sessions").focus()
+        await pilot.press("end", "enter")  # the old one: locked, so an addendum
+        await settle(pilot, lambda: isinstance(app.screen, AddendumDialog))
+        await pilot.press(*"补充电话随访正常")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is person and person.record is not None
+                     and any(s.id == old and s.addenda for s in person.record.sessions))
+        assert "补充电话随访正常" in screen_text(app)

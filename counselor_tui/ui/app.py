@@ -71,6 +71,7 @@ class CounselorApp(App[int]):
         self.username = username
         self.last_input: datetime = backend.clock.now()
         self.discarded_on_lock = False
+        self.idle_checks = 0
         self._mode_serial = 0
 
     # -- start, modes ------------------------------------------------------------------------
@@ -153,6 +154,7 @@ class CounselorApp(App[int]):
 
     def check_idle_lock(self) -> None:
         """Lock when no input came for ``idle_minutes`` (by the backend's clock)."""
+        self.idle_checks += 1
         if not self.backend.unlocked:
             return
         if self.backend.clock.now() - self.last_input >= timedelta(minutes=self.idle_minutes):

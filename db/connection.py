@@ -42,6 +42,9 @@ from sqlcipher3 import dbapi2
 
 KEY_BYTES = 32
 BUSY_TIMEOUT_MS = 10_000
+#: Page cache per connection in KiB (negative = KiB for SQLite): decrypted pages stay in
+#: memory, so repeated archive searches do not decrypt the same pages again.
+CACHE_KIB = 32 * 1024
 
 DatabaseError = dbapi2.DatabaseError
 
@@ -124,6 +127,7 @@ def open_connection(
 
 def _apply_pragmas(conn: Any, *, readonly: bool) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA foreign_keys = ON")
     if not readonly:

@@ -147,6 +147,8 @@ class Person(Voidable):
     phone = pw.TextField(null=True)
     consent_on = pw.TextField(null=True)
     archived_at = pw.TextField(null=True)
+    #: Bureau-local date of the latest non-voided session; kept by triggers (migration 3).
+    last_session_on = pw.TextField(null=True)
 
     class Meta:
         indexes = (

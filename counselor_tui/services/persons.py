@@ -54,10 +54,7 @@ if TYPE_CHECKING:  # avoids an import cycle at run time
 
 SORTS: tuple[str, ...] = ("name", "badge_no", "unit", "tier", "review_due", "last_session")
 _TOP = "\U0010ffff"  # sorts after every other character: the upper bound of a prefix range
-_LAST_SESSION = (
-    "(SELECT max(s.started_at) FROM counseling_session s "
-    "WHERE s.person_id = p.id AND s.voided_at IS NULL)"
-)
+_LAST_SESSION = "p.last_session_on"  # kept by triggers (db migration 3)
 _TIER_RANK = "CASE t.tier WHEN 'green' THEN 0 WHEN 'yellow' THEN 1 WHEN 'red' THEN 2 END"
 
 

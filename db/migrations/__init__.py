@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from db.migrations import m0001_initial, m0002_search
+from db.migrations import m0001_initial, m0002_search, m0003_archive_speed
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, m0001_initial.NAME, m0001_initial.up),
     Migration(2, m0002_search.NAME, m0002_search.up),
+    Migration(3, m0003_archive_speed.NAME, m0003_archive_speed.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -31,8 +31,8 @@ def datatable_fill_seconds(vs: VaultSession) -> tuple[float, int]:
 
     total = persons.count_persons(vs, persons.ArchiveQuery())
     rows = []
-    for offset in range(0, total, 5000):
-        for r in persons.list_persons(vs, persons.ArchiveQuery(), offset, 5000):
+    for offset in range(0, total, 500):  # list_persons pages hold at most 500 rows
+        for r in persons.list_persons(vs, persons.ArchiveQuery(), offset, 500):
             rows.append((r.badge_no or "", r.name, r.unit_name or "", r.police_type or "",
                          r.tier or "", r.review_due or ""))
 

@@ -28,8 +28,8 @@ Nothing here prints or logs; exceptions never carry passphrases or key material.
 from __future__ import annotations
 
 import base64
-import functools
 import contextlib
+import functools
 import json
 import os
 import secrets

@@ -106,20 +106,21 @@ class ArchiveScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Banner()
         yield Label(_("Archive"), classes="screen-title")
-        yield Input(id="archive-search",
+        yield Input(id="archive-search", compact=True,
                     placeholder=_("search: name, pinyin, initials, badge number"))
         with Horizontal(id="archive-filters"):
-            yield Select[int]([], prompt=_("all units"), id="filter-unit")
+            yield Select[int]([], prompt=_("all units"), id="filter-unit", compact=True)
             yield Select[str]([(t, t) for t in vocab.POLICE_TYPES],
-                              prompt=_("all police types"), id="filter-police-type")
+                              prompt=_("all police types"), id="filter-police-type",
+                              compact=True)
             yield Select[str]([(vocab.label(vocab.TIERS, t), t) for t in vocab.TIERS],
-                              prompt=_("all tiers"), id="filter-tier")
+                              prompt=_("all tiers"), id="filter-tier", compact=True)
             yield Select[str]([(vocab.label(vocab.PERSON_KINDS, k), k)
                                for k in vocab.PERSON_KINDS],
-                              prompt=_("all kinds"), id="filter-kind")
+                              prompt=_("all kinds"), id="filter-kind", compact=True)
             yield Select[str]([(_(label), code) for code, label in SORT_LABELS.items()],
-                              value="name", allow_blank=False, id="sort")
-            yield Checkbox(_("descending"), id="descending")
+                              value="name", allow_blank=False, id="sort", compact=True)
+            yield Checkbox(_("descending"), id="descending", compact=True)
         yield VirtualTable(columns(), row_cells, page_size=PAGE_SIZE, id="archive-table")
         yield Static("", id="archive-status", markup=False)
         yield Footer()

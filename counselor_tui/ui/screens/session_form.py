@@ -103,35 +103,35 @@ class SessionFormScreen(BaseScreen):
                 yield FormField(_("Note"), note, name="note")
             with VerticalScroll(id="session-right"):
                 yield FormField(_("Date and time"),
-                                DateInput(started, mode="datetime", id="started"),
+                                DateInput(started, mode="datetime", id="started", compact=True),
                                 name="started_at")
                 yield FormField(_("Channel"), Select(
                     choices(vocab.CHANNELS), value=s.channel if s else "face_to_face",
-                    allow_blank=False, id="channel"), name="channel")
+                    allow_blank=False, id="channel", compact=True), name="channel")
                 yield FormField(_("Kind"), Select(
                     choices(vocab.SESSION_KINDS), value=s.kind if s else "routine",
-                    allow_blank=False, id="kind"), name="kind")
+                    allow_blank=False, id="kind", compact=True), name="kind")
                 yield FormField(_("Duration (minutes)"), Input(
                     str(s.duration_min if s else DEFAULT_DURATION), id="duration",
-                    type="integer"), name="duration_min")
+                    type="integer", compact=True), name="duration_min")
                 yield FormField(_("Risk"), Select(
                     choices(vocab.RISKS), value=s.risk if s else "none", allow_blank=False,
-                    id="risk"), name="risk")
+                    id="risk", compact=True), name="risk")
                 yield FormField(_("Intervention"), Input(s.intervention if s else "",
-                                                         id="intervention"),
+                                                         id="intervention", compact=True),
                                 name="intervention")
                 yield FormField(_("Referral"), Select(
                     choices(vocab.REFERRALS), value=s.referral if s else "none",
-                    allow_blank=False, id="referral"), name="referral")
+                    allow_blank=False, id="referral", compact=True), name="referral")
                 yield FormField(_("Follow-up"), DateInput(
                     s.follow_up_on or "" if s else "", optional=True, due=True, id="follow-up",
-                    placeholder=_("e.g. +7d, 3天后, 下周一")), name="follow_up_on")
+                    compact=True, placeholder=_("e.g. +7d, 3天后, 下周一")), name="follow_up_on")
                 yield FormField(_("Sealed"), Checkbox(
                     _("only the author and coordinators read the note"),
-                    value=s.sealed if s else False, id="sealed"), name="sealed")
+                    value=s.sealed if s else False, id="sealed", compact=True), name="sealed")
         with Horizontal(id="session-actions"):
             yield Static("", id="session-error", markup=False)
-            yield Button(_("Save (ctrl+s)"), variant="primary", id="save")
+            yield Button(_("Save (ctrl+s)"), variant="primary", id="save", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:

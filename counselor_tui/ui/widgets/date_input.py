@@ -42,8 +42,10 @@ class DateInput(BackendMixin, Widget):
             return self.date_input
 
     def __init__(self, value: str = "", *, mode: Mode = "date", optional: bool = False,
-                 due: bool = False, placeholder: str = "", id: str | None = None) -> None:
+                 due: bool = False, placeholder: str = "", id: str | None = None,
+                 compact: bool = False) -> None:
         super().__init__(id=id)
+        self.compact = compact
         self.mode = mode
         self.optional = optional
         self.due = due
@@ -51,7 +53,8 @@ class DateInput(BackendMixin, Widget):
         self._placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        yield Input(self._initial, placeholder=self._placeholder, classes="date-text")
+        yield Input(self._initial, placeholder=self._placeholder, classes="date-text",
+                    compact=self.compact)
         yield Static("", classes="date-hint", markup=False)
 
     def on_mount(self) -> None:

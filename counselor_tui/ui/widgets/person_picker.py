@@ -79,7 +79,7 @@ class PersonPicker(BackendMixin, Widget):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=_("name, pinyin, initials or badge number"),
-                    classes="picker-input")
+                    classes="picker-input", compact=True)
         results = OptionList(classes="picker-results")
         results.can_focus = False
         yield results

@@ -16,7 +16,7 @@ class TopicSelect(SelectionList[str]):
     def __init__(self, chosen: Iterable[str] = (), *, id: str | None = None) -> None:
         picked = set(chosen)
         super().__init__(*[(vocab.label(vocab.TOPICS, code), code, code in picked)
-                           for code in vocab.TOPICS], id=id)
+                           for code in vocab.TOPICS], id=id, compact=True)
 
     @property
     def topics(self) -> tuple[str, ...]:

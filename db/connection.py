@@ -16,10 +16,11 @@ https://www.zetetic.net/sqlcipher/sqlcipher-api/):
    ``journal_mode = WAL``, ``synchronous = FULL``, ``busy_timeout``;
 5. checks: ``cipher_version`` non-empty, ``temp_store`` is 2 (MEMORY), journal mode is WAL.
 
-Threading: one keyed connection per thread. :class:`VaultDatabase` is a peewee
-``SqliteDatabase`` whose connection state is thread-local (peewee's default), so a Textual
-worker thread opens its own connection on first use; :meth:`VaultDatabase.session` opens and
-closes it around one unit of work and is re-entrant. Transactions begin ``IMMEDIATE`` so that
+Threading: one keyed connection per thread at a time. :class:`VaultDatabase` is a pooled
+peewee SqliteDatabase (``playhouse.pool``): a Textual worker thread checks a connection out
+for one unit of work (:meth:`VaultDatabase.session`, re-entrant) and hands it back, so
+connections, and their caches of decrypted pages, are reused rather than reopened per call.
+Transactions begin ``IMMEDIATE`` so that
 two writers serialise at ``BEGIN`` (WAL allows readers alongside) and the audit chain is
 appended by one writer at a time.
 """
@@ -38,6 +39,7 @@ from urllib.parse import quote
 
 import peewee
 import sqlcipher3
+from playhouse.pool import _PooledSqliteDatabase
 from sqlcipher3 import dbapi2
 
 KEY_BYTES = 32
@@ -45,6 +47,8 @@ BUSY_TIMEOUT_MS = 10_000
 #: Page cache per connection in KiB (negative = KiB for SQLite): decrypted pages stay in
 #: memory, so repeated archive searches do not decrypt the same pages again.
 CACHE_KIB = 32 * 1024
+#: Keyed connections kept open for reuse across worker threads.
+POOL_SIZE = 16
 
 DatabaseError = dbapi2.DatabaseError
 
@@ -290,21 +294,14 @@ def side_files(path: Path) -> list[Path]:
     return [path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")]
 
 
-class VaultDatabase(peewee.SqliteDatabase):
-    """A peewee database over a SQLCipher file opened with a raw data key.
+class _CipherSqliteDatabase(peewee.SqliteDatabase):
+    """peewee's SQLite database whose raw connections come from :func:`open_connection`."""
 
-    Shapes: ``path`` is the database file; ``key`` the 32-byte data key, held in memory until
-    :meth:`drop_key`. Connections are per thread (peewee's thread-local state). Every
-    transaction begins ``IMMEDIATE``. Raises the errors of :func:`open_connection` on connect.
-    """
-
-    def __init__(self, path: Path, key: bytes, *, create: bool = False) -> None:
+    def __init__(self, path: Path, key: bytes, *, create: bool = False, **kwargs: Any) -> None:
         self.path = Path(path)
         self._key: bytearray | None = bytearray(key)
         self._create = create
-        self._anchor: Any = None
-        self._anchor_lock = threading.Lock()
-        super().__init__(str(self.path), lock_type="IMMEDIATE")
+        super().__init__(str(self.path), **kwargs)
 
     def _connect(self) -> Any:
         if self._key is None:
@@ -316,6 +313,23 @@ class VaultDatabase(peewee.SqliteDatabase):
             conn.close()
             raise
         return conn
+
+
+class VaultDatabase(_PooledSqliteDatabase, _CipherSqliteDatabase):  # type: ignore[misc]
+    """A peewee database over a SQLCipher file opened with a raw data key.
+
+    Shapes: ``path`` is the database file; ``key`` the 32-byte data key, held in memory until
+    :meth:`drop_key`. Each thread checks a keyed connection out of a small pool (peewee's
+    ``playhouse.pool``) for the length of :meth:`session` and returns it afterwards, so the
+    page cache of decrypted pages survives from one worker thread to the next. Every
+    transaction begins ``IMMEDIATE``. Raises the errors of :func:`open_connection` on connect.
+    """
+
+    def __init__(self, path: Path, key: bytes, *, create: bool = False) -> None:
+        self._anchor: Any = None
+        self._anchor_lock = threading.Lock()
+        super().__init__(path, max_connections=POOL_SIZE, timeout=BUSY_TIMEOUT_MS / 1000,
+                         key=key, create=create, lock_type="IMMEDIATE")
 
     def raw(self) -> Any:
         """This thread's DB-API connection (opened by :meth:`session`)."""
@@ -345,25 +359,25 @@ class VaultDatabase(peewee.SqliteDatabase):
                 self._anchor = open_connection(self.path, self.key)
 
     def release(self) -> None:
-        """Close the anchor connection of :meth:`hold` (before a rekey, which needs the only
-        connection)."""
+        """Close the anchor connection of :meth:`hold` and every idle pooled connection
+        (before a rekey, which needs the only connection)."""
         with self._anchor_lock:
             if self._anchor is not None:
                 with contextlib.suppress(Exception):
                     self._anchor.close()
                 self._anchor = None
+        self.close_idle()
 
     def drop_key(self) -> None:
-        """Close every connection this object holds in this thread, then overwrite and
-        forget the data key."""
+        """Close every connection (pooled, in use, anchor), then overwrite and forget the
+        data key."""
         self.release()
+        with contextlib.suppress(Exception):
+            self.close_all()
         if self._key is not None:
             for i in range(len(self._key)):
                 self._key[i] = 0
             self._key = None
-        with contextlib.suppress(Exception):
-            if not self.is_closed():
-                self.close()
 
     @contextlib.contextmanager
     def session(self) -> Iterator[VaultDatabase]:

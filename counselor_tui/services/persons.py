@@ -379,7 +379,11 @@ def _order(q: ArchiveQuery) -> tuple[str, bool, bool]:
     if q.sort not in SORTS:
         raise InvalidInput(_("Unknown sort {sort}.").format(sort=q.sort))
     d = "DESC" if q.descending else "ASC"
-    tail = f"p.name_pinyin {d}, p.id {d}"
+    # A Chinese search collects its few matching ids from the name index; "+" keeps the
+    # planner from walking the whole pinyin index instead to avoid the small sort (5x faster
+    # at 100k persons).
+    pinyin = "+p.name_pinyin" if _has_cjk(_clean_query(q.text)) else "p.name_pinyin"
+    tail = f"{pinyin} {d}, p.id {d}"
     if q.sort == "name":
         return tail, False, False
     if q.sort == "badge_no":

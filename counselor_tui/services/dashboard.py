@@ -19,6 +19,7 @@ from counselor_tui.services.context import VaultSession
 PROVIDERS: tuple[str, ...] = (
     "counselor_tui.services.incidents:dashboard_section",
     "counselor_tui.services.sessions:dashboard_section",
+    "counselor_tui.services.tier_policy:dashboard_section",
     "counselor_tui.services.tiers:dashboard_section",
     "counselor_tui.services.census:dashboard_section",
     "counselor_tui.services.firearms:dashboard_section",

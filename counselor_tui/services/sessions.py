@@ -100,11 +100,14 @@ class SessionDraft:
 @dataclass(frozen=True)
 class SessionSaved:
     """Result of :func:`log_session`: the new id, how many earlier follow-ups it closed,
-    and whether to offer flagging an emergency (risk high/imminent)."""
+    whether to offer flagging an emergency (risk high/imminent), and the tier the policy
+    now suggests for the person because of the recorded risk (``None`` when none is higher
+    than the current tier; the counselor confirms it on the person's record)."""
 
     id: int
     closed_follow_ups: int
     risk_prompt: bool
+    suggested_tier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -327,7 +330,15 @@ def log_session(vs: VaultSession, draft: SessionDraft) -> SessionSaved:
         audit.record(vs, "create", "counseling_session", session.id, {
             "person_id": draft.person_id, "closed_follow_ups": closed,
             "sealed": bool(draft.sealed)})
-    return SessionSaved(int(session.id), len(closed), draft.risk in PROMPT_RISKS)
+        suggested = None
+        if draft.person_id is not None and draft.risk != "none":
+            # policy.md: a session risk moderate → yellow, high/imminent → red (suggested)
+            from counselor_tui.services import tier_policy
+
+            row = tier_policy.suggest_for_session_risk(vs, draft.person_id, int(session.id),
+                                                       draft.risk)
+            suggested = row.tier if row is not None else None
+    return SessionSaved(int(session.id), len(closed), draft.risk in PROMPT_RISKS, suggested)
 
 
 def _editable_session(vs: VaultSession, session_id: int) -> CounselingSession:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -208,3 +209,21 @@ def test_roles_that_may_not_log(world: World) -> None:
                                        persons.PersonDraft(kind="family", name="张妻"), "spouse")
     with pytest.raises(NotFound):  # a family member of another unit is not in reach
         sessions.log_session(world.login("wang"), draft(family, at(25, 8)))
+
+
+def test_session_risk_produces_tier_suggestion(world: World) -> None:
+    """policy.md: a session recording risk high suggests red for the person; none nothing."""
+    from counselor_tui.services import tier_policy
+
+    coord = world.login("coord")
+    pid = officer(world, "郑红", "900001")
+    base = SessionDraft(
+        person_id=pid, started_at=coord.now(), channel="face_to_face", kind="routine",
+        topics=("work_stress",), duration_min=30, note="常规")
+    calm = sessions.log_session(coord, base)
+    assert calm.suggested_tier is None
+    risky = sessions.log_session(coord, replace(base, risk="high"))
+    assert risky.suggested_tier == "red"
+    assert risky.risk_prompt
+    pending = [s for s in tier_policy.pending(coord) if s.person_id == pid]
+    assert [(s.tier, s.evidence.get("session")) for s in pending] == [("red", risky.id)]

@@ -281,10 +281,22 @@ def _counseling(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> 
         sessions, minutes, persons = q.one(
             "SELECT COUNT(*), COALESCE(SUM(minutes), 0), COUNT(DISTINCT person_id) "
             "FROM temp.sub_sessions")
-        (new_persons,) = q.one(
+        # New persons: no earlier session at all (a covering-index probe), or earlier
+        # sessions that were all voided (only persons with a voided one are looked at; voided
+        # rows carry voided_by, which is indexed).
+        (never_before,) = q.one(
             "SELECT COUNT(*) FROM (SELECT DISTINCT person_id FROM temp.sub_sessions "
-            "WHERE person_id IS NOT NULL) s WHERE NOT EXISTS (SELECT 1 FROM counseling_session e "
-            "WHERE e.person_id = s.person_id AND e.voided_at IS NULL AND e.started_at < :start)")
+            "WHERE person_id IS NOT NULL) s WHERE NOT EXISTS (SELECT 1 FROM counseling_session "
+            "e WHERE e.person_id = s.person_id AND e.started_at < :start)")
+        (only_voided_before,) = q.one(
+            "WITH vp AS MATERIALIZED (SELECT DISTINCT v.person_id AS person_id "
+            "FROM counseling_session v INDEXED BY counseling_session_voided_by_id "
+            "WHERE v.voided_by_id IS NOT NULL AND v.started_at < :start) "
+            "SELECT COUNT(*) FROM vp "
+            "WHERE vp.person_id IN (SELECT person_id FROM temp.sub_sessions) "
+            "AND NOT EXISTS (SELECT 1 FROM counseling_session e WHERE e.person_id = vp.person_id "
+            "AND e.voided_at IS NULL AND e.started_at < :start)")
+        new_persons = int(never_before) + int(only_voided_before)
         by = {
             col: q.rows(f"SELECT {col}, COUNT(*) FROM temp.sub_sessions GROUP BY {col}")
             for col in ("channel", "kind", "referral", "police_type")
@@ -319,14 +331,19 @@ def _counseling(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> 
 
 def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dict[str, Any]:
     w = q.where_unit("sv.unit_id")
+    # Tier at the end: the last change before it (ties: the later id); a person without any
+    # change history falls back to their tier state; else "none".
     tiers = q.rows(
-        f"WITH {_SV} SELECT unit_id, tier, COUNT(*) FROM (SELECT sv.unit_id AS unit_id, "
-        "COALESCE((SELECT tc.to_tier FROM tier_change tc WHERE tc.person_id = sv.pid "
-        "AND tc.at < :end ORDER BY tc.at DESC, tc.id DESC LIMIT 1), "
-        "(SELECT ts.tier FROM tier_state ts WHERE ts.person_id = sv.pid "
-        "AND substr(ts.since, 1, 10) < :end_date AND NOT EXISTS "
-        "(SELECT 1 FROM tier_change x WHERE x.person_id = sv.pid)), 'none') AS tier "
-        f"FROM sv WHERE 1{w}) GROUP BY unit_id, tier")
+        f"WITH {_SV}, "
+        "last AS (SELECT person_id, to_tier, MAX(at || '#' || printf('%012d', id)) "
+        "FROM tier_change WHERE at < :end GROUP BY person_id), "
+        "has AS (SELECT DISTINCT person_id FROM tier_change) "
+        "SELECT sv.unit_id, COALESCE(last.to_tier, CASE WHEN has.person_id IS NULL "
+        "AND substr(ts.since, 1, 10) < :end_date THEN ts.tier END, 'none'), COUNT(*) "
+        "FROM sv LEFT JOIN last ON last.person_id = sv.pid "
+        "LEFT JOIN has ON has.person_id = sv.pid "
+        "LEFT JOIN tier_state ts ON ts.person_id = sv.pid "
+        f"WHERE 1{w} GROUP BY 1, 2")
     (archived,) = q.one(
         "SELECT COUNT(*) FROM person p WHERE p.kind = 'officer' AND p.voided_at IS NULL "
         "AND substr(p.archived_at, 1, 10) >= :start_date "
@@ -383,7 +400,10 @@ def _census(q: _Query) -> dict[str, Any]:
     screening = q.rows(
         f"WITH {_PU} SELECT a.instrument_code, "
         "CASE WHEN a.positive = 1 THEN 'positive' ELSE 'negative' END, COUNT(*) "
-        "FROM assessment a JOIN pu ON pu.pid = a.person_id "
+        # administered_on has no index of its own: scan the (person, instrument, date) index,
+        # much smaller than the rows with their responses, and fetch only the period's rows.
+        "FROM assessment a INDEXED BY assessment_person_id_instrument_code_administered_on "
+        "JOIN pu ON pu.pid = a.person_id "
         "WHERE a.voided_at IS NULL AND a.complete = 1 AND a.administered_on >= :start_date "
         f"AND a.administered_on < :end_date{q.where_unit('pu.unit_id')} GROUP BY 1, 2")
     return {

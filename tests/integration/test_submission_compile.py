@@ -276,3 +276,26 @@ def test_unknown_unit_is_refused(bureau: VaultSession) -> None:
 
     with pytest.raises(InvalidInput, match="Unknown unit code X99"):
         compile_content(bureau, parse_period("2026-11"), "X99")
+
+
+def test_a_person_whose_earlier_sessions_were_all_voided_is_new(bureau: VaultSession) -> None:
+    from db.models import CounselingSession, Person
+
+    before = compile_content(bureau, parse_period("2026-11"))["sections"]["counseling"]
+    now = bureau.now_iso()
+    who = {"created_at": now, "created_by": bureau.actor.id, "updated_at": now,
+           "updated_by": bureau.actor.id}
+    with bureau.transaction():
+        unit = bureau.execute("SELECT id FROM unit WHERE code = 'U01'").fetchone()[0]
+        counselor = bureau.execute("SELECT id FROM \"user\" WHERE username = 'c00'").fetchone()[0]
+        for badge, october_voided in (("N1", True), ("N2", False)):
+            person = Person.create(kind="officer", badge_no=badge, name="测试", unit=unit, **who)
+            for when, voided in (("2026-10-10T10:00:00+08:00", october_voided),
+                                 ("2026-11-10T10:00:00+08:00", False)):
+                CounselingSession.create(
+                    person=person.id, counselor=counselor, started_at=when, duration_min=30,
+                    channel="hotline", kind="routine", voided_at=now if voided else None,
+                    voided_by=bureau.actor.id if voided else None, **who)
+    after = compile_content(bureau, parse_period("2026-11"))["sections"]["counseling"]
+    assert after["figures"]["persons_served"] == before["figures"]["persons_served"] + 2
+    assert after["figures"]["new_persons"] == before["figures"]["new_persons"] + 1

@@ -184,3 +184,20 @@ async def test_add_a_family_member_from_the_record(bureau: Bureau) -> None:
         await pilot.press("f2")  # logging from a record presets its person
         await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen))
         assert "李四" in screen_text(app)
+
+
+async def test_a_dashboard_line_opens_the_person_record(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    log(backend, bureau.ids["zhangsi"], "约定随访", follow_up="2026-11-29")
+    app = app_for(backend)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen)
+                     and app.screen.loaded > 0)
+        assert any("张思" in line for line in app.screen.text_lines())
+        app.screen.query_one("#dashboard-list", OptionList).focus()
+        await pilot.press("down", "enter")
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
+                     and app.screen.record is not None)
+        assert app.screen.person_id == bureau.ids["zhangsi"]
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))

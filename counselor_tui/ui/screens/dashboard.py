@@ -8,7 +8,7 @@ another screen). A line naming a person opens that person's record.
 | key | action |
 |---|---|
 | ↑ / ↓ | move between lines |
-| Enter | open the person (or area) of the line |
+| Enter | open the line's area (incidents, census …) or person record |
 | r | reload |
 """
 
@@ -26,6 +26,7 @@ from counselor_tui.i18n import N_, _
 from counselor_tui.services import dashboard, vault
 from counselor_tui.services.api import Backend
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
+from counselor_tui.ui import areas
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import OpenArea, OpenPerson
@@ -120,10 +121,11 @@ class DashboardScreen(BaseScreen):
         item = self._items.get(event.option_id or "")
         if item is None:
             return
-        if item.person_id is not None:
+        area = item.ref.partition(":")[0]
+        if area and area not in ("person", "session") and areas.area(area) is not None:
+            self.post_message(OpenArea(area))  # the item's own area (incident, census …)
+        elif item.person_id is not None:
             self.post_message(OpenPerson(item.person_id))
-        elif item.ref:
-            self.post_message(OpenArea(item.ref.partition(":")[0]))
 
     def text_lines(self) -> list[str]:
         """Every line shown (section titles and items), for tests and the e2e check."""

@@ -242,9 +242,10 @@ class CounselorApp(App[int]):
     @on(DataChanged)
     def _data_changed(self, message: DataChanged) -> None:
         self.refresh_banner()
-        base = self.screen_stack[0]
-        if isinstance(base, DashboardScreen):
-            base.reload()
+        for screen in self.screen_stack:
+            notify: Callable[[str], None] | None = getattr(screen, "data_changed", None)
+            if callable(notify):
+                notify(message.what)
 
     # -- global actions ----------------------------------------------------------------------
     def action_open_area(self, area_id: str) -> None:

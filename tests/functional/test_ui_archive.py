@@ -201,3 +201,27 @@ async def test_a_dashboard_line_opens_the_person_record(bureau: Bureau) -> None:
         assert app.screen.person_id == bureau.ids["zhangsi"]
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+
+
+async def test_one_view_event_per_opening_not_per_dialog(bureau: Bureau,
+                                                         session: VaultSession) -> None:
+    def views() -> int:
+        with session.reading():
+            return int(session.execute(
+                "SELECT count(*) FROM audit_event WHERE action = 'view' AND entity = 'person'"
+            ).fetchone()[0])
+
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        before = views()
+        app.post_message(OpenPerson(bureau.ids["zhang"]))
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
+                     and app.screen.record is not None)
+        assert views() == before + 1
+        await pilot.press("f1")
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen))
+        assert views() == before + 1
+        await pilot.press("r")
+        await settle(pilot, lambda: views() == before + 2)

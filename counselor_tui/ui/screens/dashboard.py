@@ -71,6 +71,11 @@ class DashboardScreen(BaseScreen):
         if self.loaded:
             self.reload()
 
+    def data_changed(self, what: str) -> None:
+        """Something was saved: gather again now if shown (else on return)."""
+        if self.is_current:
+            self.reload()
+
     def action_reload(self) -> None:
         """Reload every section."""
         self.reload()

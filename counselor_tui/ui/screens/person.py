@@ -26,6 +26,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -111,6 +112,7 @@ class PersonScreen(BaseScreen):
         self.person_id = person_id
         self.record: PersonRecord | None = None
         self.loads = 0
+        self.stale = False
 
     @property
     def person_for_forms(self) -> PersonRow | None:
@@ -140,8 +142,22 @@ class PersonScreen(BaseScreen):
         translate_bindings(self)
         self.reload()
 
+    def data_changed(self, what: str) -> None:
+        """Something was saved: load again now if shown, else when shown again (each load
+        is a ``view`` event, so closing a dialog alone does not reload)."""
+        if self.is_current:
+            self.reload()
+        else:
+            self.stale = True
+
+    def on_screen_suspend(self) -> None:
+        # another full screen (session form, incidents …) may change what the record
+        # shows; a dialog on top (help, addendum) reports its saves by data_changed
+        if not isinstance(self.app.screen, ModalScreen):
+            self.stale = True
+
     def on_screen_resume(self) -> None:
-        if self.loads:
+        if self.stale:
             self.reload()
 
     def action_reload(self) -> None:
@@ -150,6 +166,7 @@ class PersonScreen(BaseScreen):
 
     def reload(self) -> None:
         """Load the record (audited as a view) in a worker."""
+        self.stale = False
         self.call(persons.get_person, self.backend.vs, self.person_id, done=self._show,
                   group="person")
 
@@ -284,11 +301,7 @@ class PersonScreen(BaseScreen):
     def _addendum(self, session: SessionSummary) -> None:
         from counselor_tui.ui.screens.addendum import AddendumDialog
 
-        def saved(done: bool | None) -> None:
-            if done:
-                self.reload()
-
-        self.app.push_screen(AddendumDialog(session.id), saved)
+        self.app.push_screen(AddendumDialog(session.id))
 
     def action_add_family(self) -> None:
         """Add a family member of this officer (their own person record)."""
@@ -300,11 +313,7 @@ class PersonScreen(BaseScreen):
             self.notify(_("Family members are linked to officers only."), markup=False)
             return
 
-        def added(person_id: int | None) -> None:
-            if person_id is not None:
-                self.reload()
-
-        self.app.push_screen(FamilyMemberDialog(self.person_id), added)
+        self.app.push_screen(FamilyMemberDialog(self.person_id))
 
     def has_unsaved_changes(self) -> bool:
         """The record holds no typed text."""

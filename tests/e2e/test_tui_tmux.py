@@ -235,3 +235,21 @@ def test_wizard_session_search_idle_lock_unlock(tmux: Tmux, tmp_path: Path) -> N
     assert "入睡困难" not in dashboard
     tmux.keys("C-q")
     tmux.wait_for("PROGRAM-EXITED-0")
+
+
+def test_user_and_passphrase_file_open_the_tui_unlocked(tmux: Tmux, tmp_path: Path) -> None:
+    db = tmp_path / "vault" / "vault.db"
+    secret = tmp_path / "admin.pw"
+    secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    made = cli(tmp_path, "--vault", str(db), "--passphrase-file", str(secret), "init",
+               "--bureau", "脚本县公安局", "--admin", "admin",
+               "--recovery-code-out", str(tmp_path / "recovery.txt"))
+    assert made.returncode == 0, made.stderr
+    tmux.start("--vault", str(db), "--user", "admin", "--passphrase-file", str(secret),
+               "--lang", "en")
+    shown = tmux.wait_for("Dashboard · 脚本县公安局", timeout=90)
+    assert "Unlock" not in shown
+    tmux.keys("C-l")  # lock: the unlock screen names the same user
+    tmux.wait(lambda s: "Unlock" in s and "admin" in s, "the unlock screen")
+    tmux.keys("C-q")
+    tmux.wait_for("PROGRAM-EXITED-0")

@@ -76,6 +76,9 @@ def waiting(until: Callable[[CounselorApp], bool],
                          and app.screen.loaded > 0)
             await then(pilot)
         await settle(pilot, lambda: until(app))
+        for widget in app.screen.query("Input, TextArea"):
+            widget.cursor_blink = False  # type: ignore[attr-defined]  # a still picture
+        await pilot.pause()
     return run_before
 
 

@@ -1,9 +1,10 @@
-"""The Textual app shell: global keys, screen switching, banner, idle lock, error dialog.
+"""The Textual app shell: global keys, start and modes, banner, idle lock, error dialog.
 
 Screens own their behaviour; the shell only routes (DESIGN §3 UI rules, §5 automatic
-logoff, §6 screens and keys). The screens of one unlocked period live in one Textual *mode*
-whose base is the dashboard; locking switches to a fresh mode holding only the unlock screen
-and removes the old mode with every screen in it, so no record text stays on any screen.
+logoff, §6 screens and keys), and the routing itself lives in
+:mod:`counselor_tui.ui.navigation`. The screens of one unlocked period live in one Textual
+*mode* whose base is the dashboard; locking switches to a fresh mode holding only the unlock
+screen and removes the old mode with every screen in it, so no record text stays on screen.
 
 Keys: see :mod:`counselor_tui.ui.keys` (F1–F9, ctrl+s, escape, ctrl+l, ctrl+p, ctrl+q; all
 priority bindings except escape, so they work while an Input or TextArea has focus).
@@ -15,42 +16,34 @@ import argparse
 import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from textual import events, on
-from textual.app import App
 from textual.binding import BindingType
+from textual.command import CommandPalette
 from textual.reactive import reactive
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 
 from counselor_tui import paths
 from counselor_tui.i18n import _, set_language
 from counselor_tui.services import dashboard, vault
 from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError, VaultLocked
-from counselor_tui.ui import areas
 from counselor_tui.ui.base import ServiceFailed
 from counselor_tui.ui.keys import GLOBAL_BINDINGS, translate_bindings
-from counselor_tui.ui.messages import DataChanged, OpenArea, OpenPerson
+from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.navigation import NavigatingApp, has_unsaved
 from counselor_tui.ui.palette import CounselorCommands
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.error_dialog import ErrorDialog
 from counselor_tui.ui.screens.first_run import FirstRunScreen
-from counselor_tui.ui.screens.help import HelpScreen
 from counselor_tui.ui.screens.unlock import UnlockScreen
-from counselor_tui.ui.widgets.banner import Banner
 
 #: Actions that need an unlocked vault and the working screens.
 WORK_ACTIONS = frozenset({"open_area", "search", "lock"})
 
 
-def has_unsaved(screen: Screen[Any]) -> bool:
-    """True when ``screen`` reports typed text that was not saved."""
-    check: Callable[[], bool] | None = getattr(screen, "has_unsaved_changes", None)
-    return bool(check and check())
-
-
-class CounselorApp(App[int]):
+class CounselorApp(NavigatingApp):
     """The counselor workbench over one vault (``backend``)."""
 
     TITLE = "counselor-tui"
@@ -95,11 +88,6 @@ class CounselorApp(App[int]):
         self.switch_mode(new)
         if old != "_default":
             self.remove_mode(old)
-
-    @property
-    def working(self) -> bool:
-        """True while the vault is open and the dashboard mode is shown."""
-        return self.backend.unlocked and isinstance(self.screen_stack[0], DashboardScreen)
 
     def _start_work(self) -> None:
         self.last_input = self.backend.clock.now()
@@ -160,6 +148,11 @@ class CounselorApp(App[int]):
         if self.backend.clock.now() - self.last_input >= timedelta(minutes=self.idle_minutes):
             self.lock("idle")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WORK_ACTIONS:
+            return self.working
+        return True
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
                               events.MouseScrollUp, events.Paste)):
@@ -167,135 +160,19 @@ class CounselorApp(App[int]):
         await super().on_event(event)
 
     # -- navigation --------------------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in WORK_ACTIONS:
-            return self.working
-        return True
-
-    def _pop_to_base(self) -> None:
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
-
-    def _guarded(self, proceed: Callable[[], None], *, above: int = 1) -> None:
-        """Run ``proceed`` now, or after a confirmation when it would drop unsaved text."""
-        from counselor_tui.ui.screens.confirm import ConfirmDialog
-
-        if not any(has_unsaved(s) for s in self.screen_stack[above:]):
-            proceed()
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                proceed()
-
-        self.push_screen(ConfirmDialog(_("The open form has unsaved text. Discard it?"),
-                                       default_yes=False), answer)
-
-    def open_area(self, area_id: str, **options: Any) -> None:
-        """Open the screen of registry area ``area_id`` (a notice if it does not exist yet)."""
-        if not self.working:
-            return
-        while isinstance(self.screen, ModalScreen) and not has_unsaved(self.screen):
-            self.pop_screen()
-        if area_id == "dashboard":
-            self._guarded(self._pop_to_base)
-            return
-        entry = areas.area(area_id)
-        cls = areas.screen_class(entry) if entry else None
-        if entry is None or cls is None:
-            label = _(entry.label) if entry else area_id
-            self.notify(_("{area} is not available yet.").format(area=label),
-                        severity="warning", markup=False)
-            return
-        if type(self.screen) is cls:
-            return
-        if area_id in areas.FORM_AREAS:
-            self._push(cls(**options))
-            return
-
-        def replace() -> None:
-            self._pop_to_base()
-            self._push(cls(**options))
-
-        self._guarded(replace)
-
-    def _push(self, screen: Screen[Any]) -> None:
-        self.push_screen(screen)
-        if not isinstance(screen, ModalScreen):
-            self.call_after_refresh(self._ensure_banner, screen)
-
-    def _ensure_banner(self, screen: Screen[Any]) -> None:
-        if screen.is_attached and not screen.query(Banner):
-            screen.mount(Banner(), before=0)
-
-    @on(OpenArea)
-    def _open_area_message(self, message: OpenArea) -> None:
-        self.open_area(message.area_id, **message.options)
-
-    @on(OpenPerson)
-    def _open_person(self, message: OpenPerson) -> None:
-        from counselor_tui.ui.screens.person import PersonScreen
-
-        if self.working:
-            self._push(PersonScreen(message.person_id))
-
-    @on(DataChanged)
-    def _data_changed(self, message: DataChanged) -> None:
-        self.refresh_banner()
-        for screen in self.screen_stack:
-            notify: Callable[[str], None] | None = getattr(screen, "data_changed", None)
-            if callable(notify):
-                notify(message.what)
-
-    # -- global actions ----------------------------------------------------------------------
-    def action_open_area(self, area_id: str) -> None:
-        """F2–F9: open an area."""
-        options: dict[str, Any] = {}
-        person = getattr(self.screen, "person_for_forms", None)
-        if area_id == "log_session" and person is not None:
-            options["person"] = person
-        self.open_area(area_id, **options)
-
-    def action_search(self) -> None:
-        """F8: the archive, search box focused."""
-        self.open_area("archive")
-        self.call_after_refresh(self._focus_search)
-
-    def _focus_search(self) -> None:
-        focus = getattr(self.screen, "focus_search", None)
-        if callable(focus):
-            focus()
-
-    def action_save(self) -> None:
-        """ctrl+s: save the form of the current screen."""
-        save = getattr(self.screen, "action_save", None)
-        if callable(save):
-            save()
-        else:
-            self.notify(_("Nothing to save on this screen."), markup=False)
-
-    def action_go_back(self) -> None:
-        """Escape: back to the previous screen."""
-        if self.working and len(self.screen_stack) > 1:
-            self._guarded(self._pop_one, above=len(self.screen_stack) - 1)
-
-    def _pop_one(self) -> None:
-        self.pop_screen()
-
     def action_lock(self) -> None:
         """ctrl+l: lock now."""
         self.lock("manual")
 
-    def action_help(self) -> None:
-        """F1: the keys of the current screen."""
-        self.show_help()
+    def action_command_palette(self) -> None:
+        """ctrl+p: the command palette, in the interface language."""
+        if not CommandPalette.is_open(cast(Any, self)):
+            self.push_screen(CommandPalette(placeholder=_("Type an action or an area…"),
+                                            id="--command-palette"))
 
-    def show_help(self) -> None:
-        """Show (or close) the key help of the current screen."""
-        if isinstance(self.screen, HelpScreen):
-            self.pop_screen()
-        else:
-            self.push_screen(HelpScreen(self.screen))
+    def action_help_quit(self) -> None:
+        """ctrl+c (copy in text fields) outside a text field: say how to quit."""
+        self.notify(_("Press Ctrl+Q to quit (the vault is locked first)."), markup=False)
 
     def action_quit_app(self) -> None:
         """ctrl+q: lock, then quit."""

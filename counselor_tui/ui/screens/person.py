@@ -38,6 +38,7 @@ from counselor_tui.services.sessions import SessionSummary
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import OpenArea, OpenPerson
+from counselor_tui.ui.text import join_list
 from counselor_tui.ui.widgets.banner import Banner
 
 NOTE_LINES = 3
@@ -67,7 +68,7 @@ def session_text(s: SessionSummary) -> Text:
     started = s.started_at[:16].replace("T", " ")
     parts = [
         started, vocab.label(vocab.CHANNELS, s.channel), vocab.label(vocab.SESSION_KINDS, s.kind),
-        "、".join(vocab.label(vocab.TOPICS, t) for t in s.topics),
+        join_list(vocab.label(vocab.TOPICS, t) for t in s.topics),
         _("{n} min").format(n=s.duration_min),
         _("risk: {risk}").format(risk=vocab.label(vocab.RISKS, s.risk)), s.counselor,
     ]
@@ -83,7 +84,7 @@ def session_text(s: SessionSummary) -> Text:
         flags.append(_("follow-up {date}").format(date=s.follow_up_on)
                      + (" ✔" if s.follow_up_closed_at else ""))
     if flags:
-        text.append("  [" + ", ".join(flags) + "]", style="dim")
+        text.append("  [" + join_list(flags) + "]", style="dim")
     if s.note_hidden:
         text.append("\n  " + _("(the note is not visible to your account)"), style="dim italic")
     else:

@@ -29,6 +29,7 @@ from counselor_tui.services.errors import ServiceError
 from counselor_tui.services.roster import RosterPlan, RosterRow
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.text import join_list
 from counselor_tui.ui.widgets.banner import Banner
 
 #: Rows shown per status at most (the summary line always has the full counts).
@@ -133,7 +134,7 @@ class RosterImportScreen(BaseScreen):
         if plan.new_units:
             summary += "\n" + (_("Units to be created: {units}") if plan.create_units
                                else _("Units not in the vault: {units}")).format(
-                units="、".join(plan.new_units))
+                units=join_list(plan.new_units))
         self.query_one("#roster-summary", Static).update(summary)
         table = self.query_one("#roster-table", DataTable)
         table.clear()

@@ -85,24 +85,24 @@ class FirstRunScreen(BaseScreen):
             with ContentSwitcher(initial=STEPS[0], id="steps"):
                 with Vertical(id="step-bureau"):
                     yield Label(_("Bureau name"), classes="field-label")
-                    yield Input(id="bureau", placeholder=_("e.g. 某某县公安局"))
+                    yield Input(id="bureau", placeholder=_("e.g. 某某县公安局"), compact=True)
                     yield Label(_("Administrator user name"), classes="field-label")
-                    yield Input("admin", id="admin")
+                    yield Input("admin", id="admin", compact=True)
                     yield Label(_("Administrator display name (optional)"),
                                 classes="field-label")
-                    yield Input(id="display")
+                    yield Input(id="display", compact=True)
                     yield Static("", id="bureau-error", classes="field-error", markup=False)
                 with Vertical(id="step-passphrase"):
                     yield Static(_("Choose a passphrase: four or more unrelated words, or a "
                                    "long sentence. It cannot be recovered without the "
                                    "recovery code."), classes="wizard-help", markup=False)
                     yield Label(_("Passphrase"), classes="field-label")
-                    yield Input(id="passphrase", password=True)
+                    yield Input(id="passphrase", password=True, compact=True)
                     yield ProgressBar(total=4, show_eta=False, show_percentage=False,
                                       id="strength-bar")
                     yield Static("", id="strength", markup=False)
                     yield Label(_("Passphrase again"), classes="field-label")
-                    yield Input(id="passphrase2", password=True)
+                    yield Input(id="passphrase2", password=True, compact=True)
                     yield Static("", id="passphrase-error", classes="field-error",
                                  markup=False)
                     yield LoadingIndicator(id="create-busy")
@@ -113,18 +113,19 @@ class FirstRunScreen(BaseScreen):
                     yield Static("", id="recovery-code", markup=False)
                     yield Label(_("Type the recovery code again to confirm"),
                                 classes="field-label")
-                    yield Input(id="recovery-confirm")
+                    yield Input(id="recovery-confirm", compact=True)
                     yield Static("", id="recovery-error", classes="field-error", markup=False)
                 with Vertical(id="step-roster"):
                     yield Static(_("The vault is ready. Import the roster of officers now? "
                                    "(You can also do it later from the command palette.)"),
                                  classes="wizard-help", markup=False)
                     with Horizontal(classes="wizard-buttons"):
-                        yield Button(_("Import roster"), id="roster-yes", variant="primary")
-                        yield Button(_("Go to the dashboard"), id="roster-no")
+                        yield Button(_("Import roster"), id="roster-yes", variant="primary",
+                                     compact=True)
+                        yield Button(_("Go to the dashboard"), id="roster-no", compact=True)
             with Horizontal(classes="wizard-buttons", id="nav-buttons"):
-                yield Button(_("Back"), id="back")
-                yield Button(_("Next"), id="next", variant="primary")
+                yield Button(_("Back"), id="back", compact=True)
+                yield Button(_("Next"), id="next", variant="primary", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:

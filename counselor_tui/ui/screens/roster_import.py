@@ -59,15 +59,18 @@ class RosterImportScreen(BaseScreen):
         yield Banner()
         yield Label(_("Import roster"), classes="screen-title")
         with Horizontal(id="roster-file"):
-            yield Input(id="roster-path", placeholder=_("path of the .xlsx or .csv file"))
-            yield Button(_("Dry run"), id="dry-run")
-        yield Checkbox(_("create units that are not in the vault yet"), id="create-units")
+            yield Input(id="roster-path", placeholder=_("path of the .xlsx or .csv file"),
+                        compact=True)
+            yield Button(_("Dry run"), id="dry-run", compact=True)
+        yield Checkbox(_("create units that are not in the vault yet"), id="create-units",
+                       compact=True)
         yield Static(_("Type the file's path and press Enter: nothing is written before "
                        "you apply."), id="roster-summary", markup=False)
         yield DataTable(id="roster-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="roster-actions"):
             yield Static("", id="roster-status", markup=False)
-            yield Button(_("Apply (ctrl+s)"), variant="primary", id="apply", disabled=True)
+            yield Button(_("Apply (ctrl+s)"), variant="primary", id="apply", disabled=True,
+                         compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -89,7 +92,7 @@ class RosterImportScreen(BaseScreen):
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
-        if self.plan is not None:
+        if self.query_one("#roster-path", Input).value.strip():
             self.dry_run()
 
     def dry_run(self) -> None:

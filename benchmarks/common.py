@@ -39,10 +39,13 @@ def clock() -> FixedClock:
 def ensure_vault(preset: str, seed: int = 1) -> Path:
     """A demo vault of ``preset``, built once and cached under ``benchmarks/.cache``.
 
-    The cache key holds the program version and the hash of the demo generator, so a change
-    to either builds afresh. Returns the database path (user ``demo``, :data:`PASSPHRASE`).
+    The cache key holds the program version and the hash of the demo generator, the
+    connection settings and the migrations, so a change to any of them builds afresh.
+    Returns the database path (user ``demo``, :data:`PASSPHRASE`).
     """
-    source = Path(demo.__file__).read_bytes()
+    from db import connection, migrations
+
+    source = b"".join(Path(m.__file__ or "").read_bytes() for m in (demo, connection, migrations))
     digest = hashlib.sha256(source + __version__.encode()).hexdigest()[:10]
     folder = CACHE / f"{preset}-s{seed}-{digest}"
     path = folder / "vault.db"

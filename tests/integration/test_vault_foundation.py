@@ -21,7 +21,7 @@ from counselor_tui.services.errors import (
 )
 from db import models
 from db import vault as slots
-from db.connection import open_connection
+from db.connection import attach, open_connection
 from db.migrations import CURRENT_VERSION, migrate, schema_version
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, run_cli, write_secret
 from tests.helpers import add_note, table_dump
@@ -47,7 +47,7 @@ def test_oldest_migration_vault_upgrades_and_passes_check(
     # a v1 vault: migration 1 only, seeded rows copied from a fresh vault
     conn = open_connection(old, key, create=True)
     assert migrate(conn, "2025-01-01T00:00:00+08:00", target=1) == [1]
-    conn.execute(f"ATTACH DATABASE '{created.path}' AS src KEY \"x'{key.hex()}'\"")
+    attach(conn, created.path, key, "src")
     for table in ("user", "setting", "signing_key", "audit_event"):
         conn.execute(f'INSERT INTO main."{table}" SELECT * FROM src."{table}"')
     conn.execute(

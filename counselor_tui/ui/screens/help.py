@@ -32,16 +32,19 @@ def key_rows(node: DOMNode) -> list[tuple[str, str]]:
     (those with an id and a description; Textual's own editing keys are left out), keys
     joined by " / " when several keys share one action, in the order of ``BINDINGS``."""
     msgids = binding_msgids(type(node))
-    rows: dict[str, tuple[list[str], str]] = {}
+    order = {ident: index for index, ident in enumerate(msgids)}
+    rows: dict[str, tuple[int, list[str], str]] = {}
     for key, binding in node._bindings:
         msgid = msgids.get(binding.id or "", "")
         if not msgid:
             continue
         name = binding.key_display or key_label(key)
-        keys, _desc = rows.setdefault(binding.action, ([], _(msgid)))
+        _pos, keys, _desc = rows.setdefault(
+            binding.action, (order[binding.id or ""], [], _(msgid)))
         if name not in keys:
             keys.append(name)
-    return [(" / ".join(keys), desc) for keys, desc in rows.values()]
+    return [(" / ".join(keys), desc) for _pos, keys, desc in sorted(rows.values(),
+                                                                     key=lambda r: r[0])]
 
 
 class HelpScreen(BaseModal[None]):

@@ -23,6 +23,7 @@ from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 
 from counselor_tui import paths
 from counselor_tui.i18n import _, set_language
@@ -41,6 +42,8 @@ from counselor_tui.ui.screens.unlock import UnlockScreen
 
 #: Actions that need an unlocked vault and the working screens.
 WORK_ACTIONS = frozenset({"open_area", "search", "lock"})
+#: Seconds after which text copied from the app is wiped from the clipboard (DESIGN §5).
+CLIPBOARD_SECONDS = 30.0
 
 
 class CounselorApp(NavigatingApp):
@@ -65,6 +68,8 @@ class CounselorApp(NavigatingApp):
         self.last_input: datetime = backend.clock.now()
         self.discarded_on_lock = False
         self.idle_checks = 0
+        self.clipboard_seconds = CLIPBOARD_SECONDS
+        self._clipboard_timer: Timer | None = None
         self._mode_serial = 0
 
     # -- start, modes ------------------------------------------------------------------------
@@ -129,6 +134,8 @@ class CounselorApp(NavigatingApp):
         stacks = list(self._screen_stacks.values())
         self.discarded_on_lock = any(has_unsaved(s) for stack in stacks for s in stack)
         self.clear_notifications()
+        if self.clipboard:
+            self.clear_clipboard()
         self.workers.cancel_all()
         self.banner_text = ""
         user = self.backend.session.actor.username if self.backend.session else None
@@ -147,6 +154,21 @@ class CounselorApp(NavigatingApp):
             return
         if self.backend.clock.now() - self.last_input >= timedelta(minutes=self.idle_minutes):
             self.lock("idle")
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy ``text`` (ctrl+c in a field) and wipe it from the clipboard after
+        :data:`CLIPBOARD_SECONDS` (DESIGN §5 "No plaintext leaks") or at lock."""
+        super().copy_to_clipboard(text)
+        if self._clipboard_timer is not None:
+            self._clipboard_timer.stop()
+            self._clipboard_timer = None
+        if text:
+            self._clipboard_timer = self.set_timer(self.clipboard_seconds,
+                                                   self.clear_clipboard)
+
+    def clear_clipboard(self) -> None:
+        """Overwrite the clipboard with nothing."""
+        self.copy_to_clipboard("")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WORK_ACTIONS:

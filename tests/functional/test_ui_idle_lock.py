@@ -144,3 +144,20 @@ class AuditActions:
     def __exit__(self, *exc: object) -> None:
         if self.vs is not None:
             self.vs.close()
+
+
+async def test_copied_text_leaves_the_clipboard_after_a_while_and_at_lock(
+        bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        app.clipboard_seconds = 0.05
+        app.copy_to_clipboard("张三 夜班后失眠")
+        assert app.clipboard == "张三 夜班后失眠"
+        await settle(pilot, lambda: app.clipboard == "")
+        app.clipboard_seconds = 3600
+        app.copy_to_clipboard("李四")
+        await pilot.press("ctrl+l")
+        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        assert app.clipboard == ""

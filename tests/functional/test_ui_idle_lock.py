@@ -71,6 +71,9 @@ async def test_idle_timeout_drops_the_key_and_clears_every_screen(bureau: Bureau
         await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
         assert not backend.unlocked
         assert vs.locked and vs.db.locked and vs.db.is_closed()
+        # no pooled or anchor connection left open (each would hold the key in SQLCipher)
+        assert not getattr(vs.db, "_in_use", {}) and not getattr(vs.db, "_connections", [])
+        assert getattr(vs.db, "_anchor", None) is None
         with pytest.raises(VaultError, match="locked"):  # the key is gone
             _ = vs.db.key
         await settle(pilot, lambda: len(app.screen_stack) == 1)

@@ -47,6 +47,10 @@ class Backend:
         except slots.KeyFileError:
             return []
 
+    def wait_seconds(self) -> float:
+        """Seconds of failed-attempt delay still to wait before the next unlock attempt."""
+        return vault.wait_seconds(self.vault_path, clock=self.clock, state_dir=self.state_dir)
+
     def create(self, *, bureau: str, admin_username: str, passphrase: str,
                admin_display_name: str | None = None) -> vault.CreatedVault:
         """Create the vault (see :func:`counselor_tui.services.vault.create_vault`)."""

@@ -370,9 +370,19 @@ def lock(vs: VaultSession, reason: str = "manual") -> None:
     """Write a ``lock`` event (reason ``manual``, ``idle`` or ``quit``), then drop the key."""
     if vs.locked:
         return
-    with contextlib.suppress(ServiceError), vs.transaction():
-        audit.record(vs, "lock", "user", vs.actor.id, {"reason": reason})
-    vs.close()
+    try:
+        with vs.transaction():
+            audit.record(vs, "lock", "user", vs.actor.id, {"reason": reason})
+    except Exception:  # noqa: S110 - the key must go even when the event cannot be written
+        pass
+    finally:
+        vs.close()
+
+
+def wait_seconds(path: Path, *, clock: Clock, state_dir: Path) -> float:
+    """Seconds until the next unlock attempt of the vault at ``path`` will be checked
+    (0 when none is pending); lets the unlock screen show the delay before an attempt."""
+    return _ledger(Path(path), state_dir).wait_seconds(clock.now())
 
 
 def reunlock(vs: VaultSession, passphrase: str, *, clock: Clock) -> VaultSession:

@@ -148,9 +148,11 @@ class CounselorApp(NavigatingApp):
                 vs.close()
 
     def check_idle_lock(self) -> None:
-        """Lock when no input came for ``idle_minutes`` (by the backend's clock)."""
+        """Lock when no input came for ``idle_minutes`` (by the backend's clock); never
+        during the first-run wizard, whose recovery code is shown only once."""
         self.idle_checks += 1
-        if not self.backend.unlocked:
+        if not self.backend.unlocked or isinstance(self.screen, FirstRunScreen):
+            # the wizard's recovery code must be confirmed before anything may clear it
             return
         if self.backend.clock.now() - self.last_input >= timedelta(minutes=self.idle_minutes):
             self.lock("idle")

@@ -102,6 +102,30 @@ async def test_first_run_wizard_creates_and_opens_the_vault(
         reopened.close()
 
 
+async def test_idle_lock_waits_until_the_wizard_is_finished(
+        vault_path: Path, clock: FixedClock, state_dir: Path) -> None:
+    """The recovery code is shown once: idleness must not clear it before it is confirmed."""
+    backend = Backend(vault_path, clock=clock, state_dir=state_dir, kdf_seconds=0)
+    app = app_for(backend, idle_minutes=1, idle_check_seconds=0.05)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, FirstRunScreen))
+        wizard = app.screen
+        assert isinstance(wizard, FirstRunScreen)
+        wizard.query_one("#bureau", Input).value = "测试县公安局"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        wizard.query_one("#passphrase", Input).value = PASSPHRASE
+        wizard.query_one("#passphrase2", Input).value = PASSPHRASE
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: wizard.step == "step-recovery")
+        checks = app.idle_checks
+        clock.advance(minutes=30)
+        await settle(pilot, lambda: app.idle_checks > checks + 3)
+        assert app.screen is wizard and backend.unlocked
+        assert wizard.recovery_code in screen_text(app)
+
+
 async def test_first_run_can_go_on_to_the_roster_import(
         vault_path: Path, clock: FixedClock, state_dir: Path) -> None:
     from counselor_tui.ui.screens.roster_import import RosterImportScreen
@@ -156,6 +180,22 @@ async def test_unlock_wrong_then_throttled_then_right(bureau: Bureau) -> None:
         assert backend.vs.failed_attempts == 1
         await settle(pilot, lambda: any("1 failed attempts" in n.message
                                         for n in app._notifications))
+
+
+async def test_unlock_screen_shows_a_pending_delay_at_once(bureau: Bureau) -> None:
+    """A delay left by failed attempts (e.g. before a restart) is counted down on arrival."""
+    from counselor_tui.services.errors import WrongPassphrase
+
+    backend = backend_for(bureau, None)
+    with pytest.raises(WrongPassphrase):
+        backend.unlock("li", "not the passphrase")
+    app = app_for(backend, username="li")
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        unlock = app.screen
+        assert isinstance(unlock, UnlockScreen)
+        await settle(pilot, lambda: unlock.waiting_seconds > 0)
+        assert "wait 1 s" in screen_text(app)
 
 
 async def test_scripted_start_opens_unlocked(bureau: Bureau) -> None:

@@ -51,7 +51,7 @@ BUSY_TIMEOUT_MS = 10_000
 #: memory, so repeated archive searches do not decrypt the same pages again.
 CACHE_KIB = 32 * 1024
 #: Keyed connections kept open for reuse across worker threads.
-POOL_SIZE = 16
+POOL_SIZE = 8
 
 DatabaseError = dbapi2.DatabaseError
 

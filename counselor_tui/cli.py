@@ -23,6 +23,20 @@ from counselor_tui.commands import common
 from counselor_tui.i18n import _, set_language
 
 
+def _translate_argparse() -> None:
+    """Let argparse's own words ("usage:", "options", its error messages) come from our
+    catalogs too (argparse looks its ``_`` up at call time; fragment ``argparse.po``)."""
+    import gettext
+
+    from counselor_tui import i18n
+
+    def translate(message: str) -> str:
+        text = i18n._(message)
+        return text if text != message else gettext.gettext(message)
+
+    setattr(argparse, "_", translate)  # noqa: B010
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command of DESIGN §9."""
     from counselor_tui.commands import (
@@ -68,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_language(lang if lang in ("zh", "en") else None)
     except ValueError:
         set_language("zh")
+    _translate_argparse()
     parser = build_parser()
     args = parser.parse_args(args_list)
     handler = getattr(args, "handler", None)

@@ -77,9 +77,11 @@ def append(
     return seq
 
 
-def iter_events(vs: VaultSession) -> Iterator[ChainEvent]:
-    """Every stored event in ``seq`` order, as :class:`ChainEvent` (inside ``reading``)."""
-    cursor = vs.db.execute_sql(
+def chain_events(execute: Any) -> Iterator[ChainEvent]:
+    """Every stored event in ``seq`` order, read through ``execute(sql)`` (a DB-API
+    connection's ``execute`` or the session's), as :class:`ChainEvent`. A detail that is not
+    JSON (a tampered row) is kept as ``{"unparseable": True}`` so the hash check fails."""
+    cursor = execute(
         "SELECT seq, at, user, action, entity, entity_id, detail, prev_hash, hash "
         "FROM audit_event ORDER BY seq"
     )
@@ -89,6 +91,11 @@ def iter_events(vs: VaultSession) -> Iterator[ChainEvent]:
         except ValueError:
             parsed = {"unparseable": True}
         yield ChainEvent(int(seq), at, user, action, entity, entity_id, parsed, prev_hash, digest)
+
+
+def iter_events(vs: VaultSession) -> Iterator[ChainEvent]:
+    """Every stored event in ``seq`` order (inside ``reading``)."""
+    return chain_events(vs.db.execute_sql)
 
 
 def verify_chain(vs: VaultSession) -> ChainReport:

@@ -23,7 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from counselor_tui import __version__
-from counselor_tui.domain.audit_chain import ChainEvent, ChainReport, verify
+from counselor_tui.domain.audit_chain import ChainReport, verify
 from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passphrase
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
@@ -235,6 +235,19 @@ def _ledger(path: Path, state_dir: Path) -> AttemptLedger:
     return AttemptLedger(state_dir, vault_id)
 
 
+def _throttle(path: Path, state_dir: Path, clock: Clock) -> AttemptLedger:
+    """The vault's failed-attempt ledger; raises :class:`Throttled` while its delay runs."""
+    ledger = _ledger(path, state_dir)
+    wait = ledger.wait_seconds(clock.now())
+    if wait > 0:
+        raise Throttled(
+            _("Too many failed attempts: wait {seconds} s before trying again.").format(
+                seconds=int(wait + 0.999)),
+            wait,
+        )
+    return ledger
+
+
 def _require_files(path: Path) -> None:
     if not path.exists() and not slots.keys_path(path).exists():
         raise NotFound(
@@ -293,15 +306,7 @@ def unlock(
     """
     path = Path(path)
     _require_files(path)
-    ledger = _ledger(path, state_dir)
-    wait = ledger.wait_seconds(clock.now())
-    if wait > 0:
-        raise Throttled(
-            _("Too many failed attempts: wait {seconds} s before trying again.").format(
-                seconds=int(wait + 0.999)
-            ),
-            wait,
-        )
+    ledger = _throttle(path, state_dir, clock)
     try:
         keys, key = _open_key(path, username, passphrase)
     except WrongPassphrase:
@@ -417,12 +422,7 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
     """
     path = Path(path)
     _require_files(path)
-    ledger = _ledger(path, state_dir)
-    wait = ledger.wait_seconds(clock.now())
-    if wait > 0:
-        raise Throttled(
-            _("Too many failed attempts: wait {seconds} s before trying again.").format(
-                seconds=int(wait + 0.999)), wait)
+    ledger = _throttle(path, state_dir, clock)
     try:
         _keys, key = _open_key(path, username, passphrase)
     except WrongPassphrase:
@@ -448,22 +448,7 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
 
 
 def _verify_raw_chain(conn: Any) -> ChainReport:
-    import json
-
-    def events() -> Any:
-        cursor = conn.execute(
-            "SELECT seq, at, user, action, entity, entity_id, detail, prev_hash, hash "
-            "FROM audit_event ORDER BY seq"
-        )
-        for seq, at, user, action, entity, entity_id, detail, prev_hash, digest in cursor:
-            try:
-                parsed = json.loads(detail) if detail else {}
-            except ValueError:
-                parsed = {"unparseable": True}
-            yield ChainEvent(int(seq), at, user, action, entity, entity_id, parsed,
-                             prev_hash, digest)
-
-    return verify(events())
+    return verify(audit.chain_events(conn.execute))
 
 
 # -- backup and restore ----------------------------------------------------------------------
@@ -730,12 +715,7 @@ def recover(
     path = Path(path)
     _require_files(path)
     require_strong_passphrase(new_passphrase, username)
-    ledger = _ledger(path, state_dir)
-    wait = ledger.wait_seconds(clock.now())
-    if wait > 0:
-        raise Throttled(
-            _("Too many failed attempts: wait {seconds} s before trying again.").format(
-                seconds=int(wait + 0.999)), wait)
+    ledger = _throttle(path, state_dir, clock)
     try:
         keys, key = _open_key(path, None, slots.normalize_recovery_code(recovery_code))
     except WrongPassphrase:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from counselor_tui.domain.audit_chain import (
@@ -22,6 +23,7 @@ from counselor_tui.domain.audit_chain import (
     recompute_head,
     verify,
 )
+from counselor_tui.domain.roles import READS_AUDIT
 from counselor_tui.services.context import VaultSession
 from db.models import AuditEvent
 
@@ -128,3 +130,112 @@ class AuditRow:
     entity: str
     entity_id: str
     detail: Mapping[str, Any]
+
+
+# -- reading the log (audit screen; DESIGN §5 roles, §6 "Audit 审计") -------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which events to list: exact ``action``, ``user`` and ``entity`` (None = any), and an
+    inclusive range of bureau dates ``since`` … ``until`` (None = open)."""
+
+    action: str | None = None
+    user: str | None = None
+    entity: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class AuditChoices:
+    """The distinct actions, users and entities in the log (for the screen's filters)."""
+
+    actions: tuple[str, ...]
+    users: tuple[str, ...]
+    entities: tuple[str, ...]
+
+
+def _require_audit_reader(vs: VaultSession) -> None:
+    """Only auditors and admins read the log (DESIGN §5 "Roles")."""
+    vs.require(*sorted(READS_AUDIT))
+
+
+def _where(flt: AuditFilter) -> tuple[str, tuple[Any, ...]]:
+    """SQL ``WHERE`` clause and parameters of ``flt``.
+
+    Times are stored as ISO text with the bureau offset (DESIGN §4), so a date range is a
+    text range: ``at >= 'YYYY-MM-DD'`` and ``at < '<day after until>'``.
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in (("action", flt.action), ("user", flt.user),
+                          ("entity", flt.entity)):
+        if value:
+            clauses.append(f'"{column}" = ?')
+            params.append(value)
+    if flt.since is not None:
+        clauses.append('"at" >= ?')
+        params.append(flt.since.isoformat())
+    if flt.until is not None:
+        clauses.append('"at" < ?')
+        params.append((flt.until + timedelta(days=1)).isoformat())
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", tuple(params)
+
+
+def count_events(vs: VaultSession, flt: AuditFilter | None = None) -> int:
+    """How many events match ``flt`` (auditor/admin; :class:`PermissionDenied` otherwise)."""
+    _require_audit_reader(vs)
+    where, params = _where(flt or AuditFilter())
+    with vs.reading():
+        row = vs.execute(f"SELECT count(*) FROM audit_event{where}", params).fetchone()
+    return int(row[0])
+
+
+def list_events(vs: VaultSession, flt: AuditFilter | None, offset: int,
+                limit: int) -> list[AuditRow]:
+    """One page of events matching ``flt``, newest first (``seq`` descending), rows
+    ``offset`` … ``offset+limit-1``. Auditor/admin only. Details hold ids, field names and
+    counts only (by construction of :func:`record`)."""
+    _require_audit_reader(vs)
+    where, params = _where(flt or AuditFilter())
+    sql = ("SELECT seq, at, user, action, entity, entity_id, detail FROM audit_event"
+           f"{where} ORDER BY seq DESC LIMIT ? OFFSET ?")
+    with vs.reading():
+        rows = vs.execute(sql, (*params, max(0, limit), max(0, offset))).fetchall()
+    found = []
+    for seq, at, user, action, entity, entity_id, detail in rows:
+        try:
+            parsed = json.loads(detail) if detail else {}
+        except ValueError:
+            parsed = {"unparseable": True}
+        found.append(AuditRow(int(seq), at, user, action, entity, entity_id,
+                              parsed if isinstance(parsed, dict) else {"value": parsed}))
+    return found
+
+
+def audit_choices(vs: VaultSession) -> AuditChoices:
+    """Distinct actions, users and entities present in the log, sorted (auditor/admin)."""
+    _require_audit_reader(vs)
+
+    def distinct(column: str) -> tuple[str, ...]:
+        cursor = vs.execute(f'SELECT DISTINCT "{column}" FROM audit_event '
+                            f'WHERE "{column}" != \'\' ORDER BY "{column}"')
+        return tuple(str(r[0]) for r in cursor)
+
+    with vs.reading():
+        return AuditChoices(distinct("action"), distinct("user"), distinct("entity"))
+
+
+def record_log_view(vs: VaultSession) -> int:
+    """Write the ``view audit_log`` event of one opening of the audit screen (auditor/admin);
+    returns its sequence number."""
+    _require_audit_reader(vs)
+    with vs.transaction():
+        return record(vs, "view", "audit_log", "", {})
+
+
+def check_chain(vs: VaultSession) -> ChainReport:
+    """:func:`verify_chain` for the audit screen: auditor/admin only."""
+    _require_audit_reader(vs)
+    return verify_chain(vs)

@@ -447,6 +447,30 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
     return CheckResult(tuple(lines), chain)
 
 
+def check_open(vs: VaultSession) -> CheckResult:
+    """The checks of :func:`check_vault` on the open session, without asking for a
+    passphrase again (the Users & settings screen): WAL checkpoint, ``cipher_integrity_check``,
+    ``integrity_check``, ``foreign_key_check`` and the audit chain, in the same
+    :class:`CheckResult` lines. Admin, auditor or coordinator (DESIGN §5 "Integrity"); any
+    other role gets :class:`PermissionDenied`. Reads only: nothing is written or audited,
+    like ``check``. A checkpoint held up by another connection of this program shows as a
+    failed ``checkpoint`` line (the other checks still run on the file and its WAL).
+    """
+    vs.require(Role.ADMIN, Role.AUDITOR, Role.COORDINATOR)
+    with vs.reading():
+        conn = vs.db.raw()
+        lines = integrity_checks(conn)
+        chain: ChainReport | None = None
+        try:
+            chain = _verify_raw_chain(conn)
+            detail = (f"({chain.count} events, head {chain.head[:16]})" if chain.ok else
+                      f"first bad sequence number {chain.first_bad_seq} ({chain.reason})")
+            lines.append(CheckLine("audit_chain", chain.ok, detail))
+        except Exception as exc:  # a damaged audit table cannot be read at all
+            lines.append(CheckLine("audit_chain", False, type(exc).__name__))
+    return CheckResult(tuple(lines), chain)
+
+
 def _verify_raw_chain(conn: Any) -> ChainReport:
     return verify(audit.chain_events(conn.execute))
 

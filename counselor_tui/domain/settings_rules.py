@@ -1,0 +1,100 @@
+"""Which vault settings an admin may edit on screen, and their allowed values (pure).
+
+The ranges are product decisions recorded here as the single source (DESIGN §5, §8, and the
+Users & settings brief): idle lock 1–60 minutes (DESIGN §5 "Automatic logoff", default 5);
+session edit window 1–30 days (DESIGN §4, default 7); backup generations 1–100 (DESIGN §5
+"Backups", default 10); disclosure threshold k 2–10 (DESIGN §8 "Disclosure control",
+default 3; k = 2 only hides cells of 1 and is weak); submission due day 1–28 (DESIGN §7.4,
+default 5; at most 28 so every month has that day); bureau name non-empty, at most
+:data:`MAX_NAME` characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from counselor_tui.i18n import N_, _
+
+MAX_NAME = 60
+
+
+class SettingInvalid(ValueError):
+    """A typed setting value is refused; the message (translated) says what is allowed."""
+
+
+@dataclass(frozen=True)
+class SettingRule:
+    """One editable setting: its ``key`` in the ``setting`` table, a label msgid, and for
+    whole numbers the inclusive range ``low`` … ``high`` (``None`` for text)."""
+
+    key: str
+    label: str
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def numeric(self) -> bool:
+        """True for a whole-number setting."""
+        return self.low is not None and self.high is not None
+
+
+RULES: tuple[SettingRule, ...] = (
+    SettingRule("bureau_name", N_("Bureau name")),
+    SettingRule("idle_lock_minutes", N_("Idle lock (minutes)"), 1, 60),
+    SettingRule("session_lock_days", N_("Session edit window (days)"), 1, 30),
+    SettingRule("backup_keep", N_("Backup generations kept"), 1, 100),
+    SettingRule("suppression_k", N_("Disclosure threshold k"), 2, 10),
+    SettingRule("submission_due_day", N_("Submission due day of the month"), 1, 28),
+)
+BY_KEY: Mapping[str, SettingRule] = {r.key: r for r in RULES}
+
+
+def parse_setting(key: str, text: str) -> Any:
+    """The value to store for ``key`` typed as ``text`` (whole numbers as ``int``, the
+    bureau name stripped). Full-width digits are read (NFKC). Raises :class:`SettingInvalid`
+    with a translated message, or ``KeyError`` for a key that is not editable."""
+    import unicodedata
+
+    rule = BY_KEY[key]
+    cleaned = unicodedata.normalize("NFKC", text).strip()
+    if rule.low is None or rule.high is None:
+        if not cleaned:
+            raise SettingInvalid(_("Type the bureau's name."))
+        if len(cleaned) > MAX_NAME:
+            raise SettingInvalid(_("At most {n} characters.").format(n=MAX_NAME))
+        return cleaned
+    try:
+        value = int(cleaned)
+    except ValueError:
+        raise SettingInvalid(_("Type a whole number from {low} to {high}.").format(
+            low=rule.low, high=rule.high)) from None
+    if not rule.low <= value <= rule.high:
+        raise SettingInvalid(_("Type a whole number from {low} to {high}.").format(
+            low=rule.low, high=rule.high))
+    return value
+
+
+def warning(key: str, value: Any) -> str:
+    """A caution about an allowed but weak value ("" when none): k = 2 hides only cells
+    of 1, so a reader can often tell a single person apart (DESIGN §8)."""
+    if key == "suppression_k" and value == 2:
+        return _("k = 2 is weak: only counts of 1 are hidden. 3 or more is advised.")
+    return ""
+
+
+def validate_settings(texts: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Parse every ``{key: typed text}``: ``(values, errors)`` with ``errors`` mapping a key
+    to its message. Keys that are not editable are an error too."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, text in texts.items():
+        if key not in BY_KEY:
+            errors[key] = _("This setting cannot be changed here.")
+            continue
+        try:
+            values[key] = parse_setting(key, text)
+        except SettingInvalid as exc:
+            errors[key] = str(exc)
+    return values, errors

@@ -1,0 +1,71 @@
+"""Editing the vault settings of the Users & settings screen (DESIGN §5 "admin — users,
+settings, keys").
+
+The allowed values come from :mod:`counselor_tui.domain.settings_rules`; every change is
+one ``settings_change`` audit event (the key and that it changed, never the old or new
+value of a name), all in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from counselor_tui.domain.roles import Role
+from counselor_tui.domain.settings_rules import RULES, validate_settings
+from counselor_tui.i18n import _
+from counselor_tui.services import audit
+from counselor_tui.services.context import VaultSession
+from counselor_tui.services.errors import InvalidInput
+from counselor_tui.services.vault import DEFAULT_SETTINGS
+from db.models import Setting
+
+
+class SettingsInvalid(InvalidInput):
+    """Some values are refused; ``errors`` maps each setting key to its message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__(_("Please correct the marked settings."))
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True)
+class SettingValue:
+    """One editable setting as shown: key, stored value (the default when unset)."""
+
+    key: str
+    value: Any
+
+
+def editable_settings(vs: VaultSession) -> list[SettingValue]:
+    """The editable settings (:data:`~counselor_tui.domain.settings_rules.RULES` order) with
+    their stored values, defaults for unset ones. Admin only."""
+    vs.require(Role.ADMIN)
+    keys = [r.key for r in RULES]
+    with vs.reading():
+        stored = {s.key: s.value for s in Setting.select().where(Setting.key.in_(keys))}
+    return [SettingValue(k, stored.get(k, DEFAULT_SETTINGS.get(k, ""))) for k in keys]
+
+
+def save_settings(vs: VaultSession, texts: Mapping[str, str]) -> dict[str, Any]:
+    """Validate ``{key: typed text}`` and store the values that changed, in one
+    transaction with one ``settings_change`` event per changed key. Admin only
+    (:class:`PermissionDenied`); any refused value refuses the whole save
+    (:class:`SettingsInvalid`, nothing written). Returns ``{key: new value}`` of the
+    settings that changed."""
+    vs.require(Role.ADMIN)
+    values, errors = validate_settings(texts)
+    if errors:
+        raise SettingsInvalid(errors)
+    changed: dict[str, Any] = {}
+    with vs.transaction():
+        for key, value in values.items():
+            old = Setting.get_or_none(Setting.key == key)
+            if old is not None and old.value == value:
+                continue
+            Setting.insert(key=key, value=value, updated_at=vs.now_iso(),
+                           updated_by=vs.actor.id).on_conflict_replace().execute()
+            audit.record(vs, "settings_change", "setting", key, {"changed": True})
+            changed[key] = value
+    return changed

@@ -41,4 +41,9 @@ AREAS: tuple[Area, ...] = (
          "counselor_tui.ui.screens.responses_import:ResponsesImportScreen"),
     Area("analysis", "", N_("Analysis"), "counselor_tui.ui.screens.analysis:AnalysisScreen"),
     Area("audit", "", N_("Audit log"), "counselor_tui.ui.screens.audit_log:AuditScreen"),
+    Area("activities", "", N_("Activities & training"),
+         "counselor_tui.ui.screens.activities:ActivitiesScreen"),
+    Area("team", "", N_("Counselor team"), "counselor_tui.ui.screens.team:TeamScreen"),
+    Area("users", "", N_("Users & settings"),
+         "counselor_tui.ui.screens.users_settings:UsersSettingsScreen"),
 )

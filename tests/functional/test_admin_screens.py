@@ -1,0 +1,269 @@
+"""Pilot tests of the Users & settings and Audit screens (through ``create_app``, real
+SQLCipher vaults): accounts added, disabled (with the key rotation offered and done),
+settings validated and applied, the audit log listed, filtered and verified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Select
+
+from counselor_tui.services import accounts, vault
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.errors import WrongPassphrase
+from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.screens.dashboard import DashboardScreen
+from counselor_tui.ui.screens.passphrase_dialog import PassphraseDialog
+from counselor_tui.ui.screens.unlock import UnlockScreen
+from counselor_tui.ui.screens.user_add import AddUserDialog
+from counselor_tui.ui.screens.users_settings import UsersSettingsScreen
+from counselor_tui.ui.widgets.passphrase_pair import PassphrasePair
+from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE
+from tests.functional.ui_support import (
+    Bureau,
+    app_for,
+    backend_for,
+    build_bureau,
+    screen_text,
+    settle,
+)
+
+NEW_PASSPHRASE = "seven quiet harbours under moonlight"
+
+
+@pytest.fixture
+def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
+    return build_bureau(session, clock, state_dir)
+
+
+async def users_screen(pilot: object, app: object) -> UsersSettingsScreen:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await settle(pilot, lambda: isinstance(pilot.app.screen, DashboardScreen))
+    pilot.app.open_area("users")  # type: ignore[attr-defined]
+    await settle(pilot, lambda: isinstance(pilot.app.screen, UsersSettingsScreen)
+                 and pilot.app.screen.loaded > 0)
+    screen = pilot.app.screen
+    assert isinstance(screen, UsersSettingsScreen)
+    return screen
+
+
+# -- accounts -----------------------------------------------------------------------------
+
+
+async def test_admin_adds_a_counselor_who_can_then_unlock(bureau: Bureau) -> None:
+    backend = backend_for(bureau, "admin")
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await users_screen(pilot, app)
+        assert {"admin", "li"} <= {u.username for u in screen.data.users}  # type: ignore[union-attr]
+        assert "李辅导" in screen_text(app)
+        await pilot.press("a")
+        await settle(pilot, lambda: isinstance(app.screen, AddUserDialog))
+        dialog = app.screen
+        assert isinstance(dialog, AddUserDialog)
+        await pilot.press(*"wu")
+        dialog.query_one("#au-display", Input).value = "吴辅导"
+        dialog.query_one("#au-unit", Select).value = "U002"
+        pair = dialog.query_one(PassphrasePair)
+        pair.first.focus()
+        await pilot.press(*"short")  # live strength feedback
+        await settle(pilot, lambda: "Strength" in screen_text(app))
+        assert "at least 8" in screen_text(app)
+        await pilot.press("ctrl+s")  # refused: weak
+        await settle(pilot, lambda: "at least 8" in str(dialog.query_one("#au-error").render()))
+        pair.first.value = NEW_PASSPHRASE
+        pair.second.value = NEW_PASSPHRASE + "x"
+        await pilot.press("ctrl+s")
+        assert "differ" in str(dialog.query_one("#au-error").render())
+        pair.second.value = NEW_PASSPHRASE
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen and screen.data is not None
+                     and any(u.username == "wu" for u in screen.data.users))
+        assert "吴辅导" in screen_text(app) and "交警大队" in screen_text(app)
+    backend.lock()
+    wu = vault.unlock(bureau.path, "wu", NEW_PASSPHRASE, clock=bureau.clock,
+                      state_dir=bureau.state_dir)
+    try:
+        assert wu.actor.role.value == "counselor"
+        assert wu.actor.display_name == "吴辅导" and wu.actor.unit_id == bureau.unit2
+    finally:
+        wu.close()
+
+
+async def test_a_non_admin_sees_the_refusal(bureau: Bureau) -> None:
+    backend = backend_for(bureau, "li")
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        app.open_area("users")
+        await settle(pilot, lambda: isinstance(app.screen, UsersSettingsScreen))
+        await settle(pilot, lambda: "admins only" in screen_text(app))
+        assert "李辅导" not in screen_text(app).split("admins only")[1]
+        assert not app.screen.query(DataTable)
+        await pilot.press("a")  # the account keys do nothing here
+        await pilot.pause()
+        assert isinstance(app.screen, UsersSettingsScreen)
+
+
+async def test_disabling_offers_a_key_rotation_that_works(bureau: Bureau,
+                                                          session: VaultSession) -> None:
+    session.close()  # the rotation needs the only connection: the app's
+    backend = backend_for(bureau, "admin")
+    app = app_for(backend)
+    keys_file = bureau.path.with_name(bureau.path.name + ".keys")
+    old_keys = keys_file.read_bytes()
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await users_screen(pilot, app)
+        assert screen.data is not None
+        table = screen.query_one("#us-accounts", DataTable)
+        table.focus()
+        table.move_cursor(row=[u.username for u in screen.data.users].index("li"))
+        await pilot.press("d")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "li" in screen_text(app)
+        await pilot.press("left", "enter")  # "Disable" (No has the focus first)
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog)
+                     and "Rotate the data key now" in screen_text(app))
+        assert "older copy" in screen_text(app)
+        await pilot.press("enter")  # rotate now
+        await settle(pilot, lambda: screen.rekeyed == 1)
+        assert screen.data is not None
+        assert not next(u for u in screen.data.users if u.username == "li").active
+    backend.lock()
+    # li is gone, the old key file no longer opens the vault, the admin still does
+    with pytest.raises(WrongPassphrase):
+        vault.unlock(bureau.path, "li", OTHER_PASSPHRASE, clock=bureau.clock,
+                     state_dir=bureau.state_dir)
+    stale = bureau.path.parent / "stale"
+    stale.mkdir()
+    copy = stale / bureau.path.name
+    copy.write_bytes(bureau.path.read_bytes())
+    copy.with_name(copy.name + ".keys").write_bytes(old_keys)
+    bureau.clock.advance(seconds=30)  # past the failed-attempt delay
+    with pytest.raises(WrongPassphrase):
+        vault.unlock(copy, "li", OTHER_PASSPHRASE, clock=bureau.clock,
+                     state_dir=bureau.state_dir)
+    bureau.clock.advance(seconds=30)
+    admin = vault.unlock(bureau.path, "admin", PASSPHRASE, clock=bureau.clock,
+                         state_dir=bureau.state_dir)
+    try:
+        with admin.reading():
+            actions = [r[0] for r in admin.execute(
+                "SELECT action FROM audit_event ORDER BY seq DESC LIMIT 6")]
+        assert "rekey" in actions and "disable" in actions
+    finally:
+        admin.close()
+
+
+async def test_admin_resets_and_changes_passphrases(bureau: Bureau) -> None:
+    backend = backend_for(bureau, "admin")
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await users_screen(pilot, app)
+        assert screen.data is not None
+        table = screen.query_one("#us-accounts", DataTable)
+        table.focus()
+        table.move_cursor(row=[u.username for u in screen.data.users].index("li"))
+        await pilot.press("p")
+        await settle(pilot, lambda: isinstance(app.screen, PassphraseDialog))
+        reset = app.screen
+        assert isinstance(reset, PassphraseDialog) and not reset.own
+        pair = reset.query_one(PassphrasePair)
+        pair.first.value = pair.second.value = NEW_PASSPHRASE
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen)
+        await pilot.press("m")  # my own: the current passphrase first
+        await settle(pilot, lambda: isinstance(app.screen, PassphraseDialog))
+        own = app.screen
+        assert isinstance(own, PassphraseDialog) and own.own
+        own.query_one("#pw-old", Input).value = "not my passphrase"
+        pair = own.query_one(PassphrasePair)
+        pair.first.value = pair.second.value = OTHER_PASSPHRASE + " again"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "wrong passphrase" in str(own.query_one("#pw-error")
+                                                             .render()))
+        own.query_one("#pw-old", Input).value = PASSPHRASE
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen)
+    backend.lock()
+    for user, secret in (("li", NEW_PASSPHRASE), ("admin", OTHER_PASSPHRASE + " again")):
+        vs = vault.unlock(bureau.path, user, secret, clock=bureau.clock,
+                          state_dir=bureau.state_dir)
+        vs.close()
+
+
+# -- settings and vault -------------------------------------------------------------------
+
+
+async def test_settings_refuse_idle_zero_accept_ten_and_the_idle_lock_follows(
+        bureau: Bureau) -> None:
+    backend = backend_for(bureau, "admin")
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await users_screen(pilot, app)
+        await pilot.press("2")
+        idle = screen.query_one("#set-idle_lock_minutes", Input)
+        await settle(pilot, lambda: idle.value == "5")
+        idle.value = "0"
+        await settle(pilot, lambda: "1 to 60" in screen_text(app))  # as typed
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "correct the marked" in screen_text(app))
+        assert vault.get_setting(backend.vs, "idle_lock_minutes") == 5
+        screen.query_one("#set-suppression_k", Input).value = "2"
+        await settle(pilot, lambda: "k = 2 is weak" in screen_text(app))
+        screen.query_one("#set-suppression_k", Input).value = "3"
+        idle.value = "10"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "Settings saved (1 changed)" in screen_text(app))
+        assert vault.get_setting(backend.vs, "idle_lock_minutes") == 10
+        assert app.idle_minutes == 10
+        bureau.clock.advance(minutes=9)
+        checks = app.idle_checks
+        await settle(pilot, lambda: app.idle_checks > checks + 2)
+        assert backend.unlocked  # 9 minutes: still open
+        bureau.clock.advance(minutes=2)
+        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        assert not backend.unlocked
+
+
+async def test_backup_now_and_check_the_vault(bureau: Bureau) -> None:
+    backend = backend_for(bureau, "admin")
+    app = app_for(backend)
+    target = bureau.path.parent / "elsewhere"
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await users_screen(pilot, app)
+        await pilot.press("3")
+        folder = screen.query_one("#us-backup-dir", Input)
+        assert folder.value == str(bureau.path.parent / "backups")
+        folder.value = str(target)
+        await pilot.click("#us-backup")
+        await settle(pilot, lambda: "Backup written" in screen_text(app))
+        assert [p.suffix for p in target.iterdir() if p.name.startswith("counselor-")] \
+            and any(p.name.endswith(".db") for p in target.iterdir())
+        await pilot.click("#us-check")
+        await settle(pilot, lambda: screen.last_check is not None)
+        assert screen.last_check is not None and screen.last_check.ok
+        text = screen_text(app)
+        assert "passed every check" in text and "Audit chain" in text
+
+
+async def test_the_palette_lists_users_and_settings(bureau: Bureau) -> None:
+    from counselor_tui.ui.palette import commands
+
+    backend = backend_for(bureau, "admin")
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        command = next(c for c in commands(app) if c.label == "Users & settings")
+        command.run()
+        await settle(pilot, lambda: isinstance(app.screen, UsersSettingsScreen))
+
+
+def test_accounts_service_is_what_the_screen_lists(session: VaultSession) -> None:
+    """The screen's table rows come from accounts.list_users (admin first, active first)."""
+    accounts.add_user(session, "zz", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
+    names = [u.username for u in accounts.list_users(session)]
+    assert names == sorted(names) and "zz" in names

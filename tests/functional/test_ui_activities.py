@@ -1,0 +1,232 @@
+"""Pilot tests of the activities 活动培训 and team 辅导员队伍 screens through the real app:
+record an activity run by two counselors with a Chinese title and see it listed; record a
+training and see its hours on the team screen; the roles' views."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Select, SelectionList
+
+from counselor_tui.domain.periods import parse_period
+from counselor_tui.services import accounts, activities, team
+from counselor_tui.services.activities import ActivityDraft, ActivityQuery
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.ui.screens.activities import ActivitiesScreen
+from counselor_tui.ui.screens.activity_form import ActivityFormDialog
+from counselor_tui.ui.screens.team import TeamScreen
+from counselor_tui.ui.screens.training_form import TrainingFormDialog
+from counselor_tui.ui.widgets.form_field import FormField
+from counselor_tui.ui.widgets.virtual_table import VirtualTable
+from tests.conftest import OTHER_PASSPHRASE
+from tests.functional.ui_support import (
+    Bureau,
+    app_for,
+    backend_for,
+    build_bureau,
+    screen_text,
+    settle,
+)
+
+
+@pytest.fixture
+def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
+    bureau = build_bureau(session, clock, state_dir)
+    accounts.add_user(session, "wang", "counselor", OTHER_PASSPHRASE, unit_code="U002",
+                      display_name="王辅导", kdf_seconds=0)
+    accounts.add_user(session, "zhou", "coordinator", OTHER_PASSPHRASE,
+                      display_name="周主任", kdf_seconds=0)
+    accounts.add_user(session, "shen", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
+    return bureau
+
+
+def user_id(session: VaultSession, username: str) -> int:
+    return next(r.user_id for r in team.list_counselors(session) if r.username == username)
+
+
+async def test_a_counselor_records_an_activity_with_two_counselors(
+        bureau: Bureau, session: VaultSession) -> None:
+    backend = backend_for(bureau, "li")
+    app = app_for(backend)
+    async with app.run_test(size=(120, 44)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("activities")
+        await settle(pilot, lambda: isinstance(app.screen, ActivitiesScreen)
+                     and app.screen.settled)
+        screen = app.screen
+        assert isinstance(screen, ActivitiesScreen)
+        assert screen.total == 0
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, ActivityFormDialog)
+                     and app.screen.ready and app.screen._initial is not None)
+        form = app.screen
+        assert isinstance(form, ActivityFormDialog)
+        assert isinstance(app.focused, Input) and app.focused.id == "af-title"
+        await pilot.press(*"心理健康知识讲座")
+        listing = form.query_one("#af-counselors", SelectionList)
+        assert listing.selected == [backend.vs.actor.id]  # li ticked already
+        form.query_one("#af-participants", Input).value = "45"
+        form.query_one("#af-hours", Input).value = "2"
+        form.query_one("#af-unit", Select).value = bureau.unit1
+        listing.focus()
+        await pilot.pause()
+        wang = user_id(session, "wang")
+        while listing.get_option_at_index(listing.highlighted or 0).value != wang:
+            await pilot.press("down")
+        await pilot.press("space")
+        assert sorted(listing.selected) == sorted([backend.vs.actor.id, wang])
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen and screen.total == 1)
+        table = screen.query_one("#act-table", VirtualTable)
+        row = table.row_at(0)
+        assert row is not None
+        assert (row.title, row.kind, row.date, row.participants, row.hours, row.unit_name) == (
+            "心理健康知识讲座", "lecture", "2026-11-29", 45, 2.0, "城关派出所")
+        assert set(row.counselors) == {"李辅导", "王辅导"}
+        await settle(pilot, lambda: "心理健康知识讲座" in screen_text(app))
+        assert "1 activities, 45 participants, 2 hours" in screen_text(app)
+    stored = activities.list_activities(backend.vs, ActivityQuery())
+    assert [(r.title, set(r.counselor_ids)) for r in stored] == [
+        ("心理健康知识讲座", {backend.vs.actor.id, wang})]
+
+
+async def test_the_form_shows_what_is_wrong_under_the_fields(bureau: Bureau) -> None:
+    backend = backend_for(bureau, "li")
+    app = app_for(backend)
+    async with app.run_test(size=(120, 44)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("activities")
+        await settle(pilot, lambda: isinstance(app.screen, ActivitiesScreen)
+                     and app.screen.settled)
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, ActivityFormDialog)
+                     and app.screen.ready)
+        form = app.screen
+        assert isinstance(form, ActivityFormDialog)
+        form.query_one("#af-hours", Input).value = "30"
+        form.query_one("#af-counselors", SelectionList).deselect_all()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: bool(form.query_one("#field-hours", FormField).error))
+        errors = {f.name: f.error for f in form.query(FormField) if f.error}
+        assert set(errors) == {"title", "hours"}
+        assert app.screen is form  # nothing saved
+        # the service's own check: a counselor must be among the counselors
+        await pilot.press(*"讲座")
+        form.query_one("#af-hours", Input).value = "2"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: bool(
+            form.query_one("#field-counselor_ids", FormField).error))
+        assert app.screen is form
+        await pilot.press("escape")  # asks: something was typed
+        await settle(pilot, lambda: app.screen is not form
+                     and not isinstance(app.screen, ActivitiesScreen))
+        await pilot.press("enter")  # default: no, keep the form
+        await settle(pilot, lambda: app.screen is form)
+    assert activities.list_activities(backend.vs) == []
+
+
+async def test_a_training_record_shows_on_the_team_screen(bureau: Bureau) -> None:
+    backend = backend_for(bureau, "li")
+    app = app_for(backend)
+    async with app.run_test(size=(130, 44)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("team")
+        await settle(pilot, lambda: isinstance(app.screen, TeamScreen)
+                     and app.screen.loaded > 0)
+        screen = app.screen
+        assert isinstance(screen, TeamScreen)
+        await pilot.press("t")
+        await settle(pilot, lambda: isinstance(app.screen, TrainingFormDialog)
+                     and app.screen.ready)
+        form = app.screen
+        assert isinstance(form, TrainingFormDialog)
+        user = form.query_one("#tf-user", Select)
+        assert (user.value, user.disabled) == (backend.vs.actor.id, True)
+        await pilot.press(*"危机干预技能培训")
+        form.query_one("#tf-hours", Input).value = "7.5"
+        form.query_one("#tf-provider", Input).value = "市局政治部"
+        loaded = screen.loaded
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen and screen.loaded > loaded
+                     and bool(screen.trainings))
+        table = screen.query_one("#team-table", DataTable)
+        li_row = table.get_row(str(backend.vs.actor.id))
+        assert (li_row[0], li_row[3], li_row[4], li_row[5]) == ("李辅导", "7.5", "7.5", "1")
+        assert [(t.title, t.hours, t.provider) for t in screen.trainings] == [
+            ("危机干预技能培训", 7.5, "市局政治部")]
+        wang_row = table.get_row(str(user_id(backend.vs, "wang")))
+        assert wang_row[6] == "—"  # a counselor sees only their own session counts
+        await settle(pilot, lambda: "危机干预技能培训" in screen_text(app))
+    summary = team.team_summary(backend.vs, parse_period("2026-11"))
+    assert {m.username: m.training_hours for m in summary.members}["li"] == 7.5
+
+
+async def test_a_coordinator_corrects_a_training_and_moves_between_months(
+        bureau: Bureau, session: VaultSession) -> None:
+    backend = backend_for(bureau, "zhou")
+    li = user_id(session, "li")
+    tid = team.add_training(backend.vs, team.TrainingDraft(li, date(2026, 10, 8), "沙盘培训",
+                                                            8.0, "省厅"))
+    app = app_for(backend)
+    async with app.run_test(size=(130, 44)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("team")
+        await settle(pilot, lambda: isinstance(app.screen, TeamScreen)
+                     and app.screen.loaded > 0)
+        screen = app.screen
+        assert isinstance(screen, TeamScreen)
+        table = screen.query_one("#team-table", DataTable)
+        table.move_cursor(row=table.get_row_index(str(li)))
+        await settle(pilot, lambda: screen.trainings_of == li and bool(screen.trainings))
+        assert table.get_row(str(li))[3:5] == ["0", "8"]  # not this month, but this year
+        await pilot.press("p")
+        await settle(pilot, lambda: screen.period.label == "2026-10"
+                     and screen.answer is not None and screen.answer.period == screen.period)
+        assert table.get_row(str(li))[3] == "8"
+        screen.query_one("#team-trainings", DataTable).focus()
+        await pilot.press("e")
+        await settle(pilot, lambda: isinstance(app.screen, TrainingFormDialog)
+                     and app.screen.ready)
+        form = app.screen
+        assert isinstance(form, TrainingFormDialog)
+        form.query_one("#tf-hours", Input).value = "6"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen
+                     and table.get_row(str(li))[3] == "6")
+    (row,) = team.list_trainings(backend.vs, li)
+    assert (row.id, row.hours) == (tid, 6.0)
+
+
+async def test_auditors_see_figures_only_and_admins_the_roster(bureau: Bureau) -> None:
+    writer = backend_for(bureau, "zhou")
+    activities.add_activity(writer.vs, ActivityDraft("drill", "应急演练", date(2026, 11, 3),
+                                                     participants=30, hours=3.0))
+    auditor = backend_for(bureau, "shen")
+    app = app_for(auditor)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("activities")
+        await settle(pilot, lambda: isinstance(app.screen, ActivitiesScreen)
+                     and app.screen.settled)
+        screen = app.screen
+        assert isinstance(screen, ActivitiesScreen)
+        assert screen.summary is not None and screen.summary.count == 1
+        assert screen.query_one("#act-table", VirtualTable).total == 0
+        assert "应急演练" not in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen
+    admin = backend_for(bureau, "admin")
+    app = app_for(admin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("team")
+        await settle(pilot, lambda: isinstance(app.screen, TeamScreen)
+                     and app.screen.loaded > 0)
+        screen = app.screen
+        assert isinstance(screen, TeamScreen)
+        assert screen.answer is not None and screen.answer.summary is None
+        assert {c.username for c in screen.answer.roster} == {"li", "wang", "zhou"}
+        assert not screen.query_one("#team-trainings", DataTable).display

@@ -9,16 +9,20 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Select
 
-from counselor_tui.services import accounts, vault
+from counselor_tui.services import accounts, audit, vault
+from counselor_tui.services.audit import AuditFilter
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import WrongPassphrase
+from counselor_tui.ui.screens.audit_log import AuditScreen
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.passphrase_dialog import PassphraseDialog
 from counselor_tui.ui.screens.unlock import UnlockScreen
 from counselor_tui.ui.screens.user_add import AddUserDialog
 from counselor_tui.ui.screens.users_settings import UsersSettingsScreen
+from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.passphrase_pair import PassphrasePair
+from counselor_tui.ui.widgets.virtual_table import VirtualTable
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE
 from tests.functional.ui_support import (
     Bureau,
@@ -267,3 +271,88 @@ def test_accounts_service_is_what_the_screen_lists(session: VaultSession) -> Non
     accounts.add_user(session, "zz", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
     names = [u.username for u in accounts.list_users(session)]
     assert names == sorted(names) and "zz" in names
+
+
+# -- audit log ----------------------------------------------------------------------------
+
+
+async def audit_screen(pilot: object, app: object) -> AuditScreen:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await settle(pilot, lambda: isinstance(pilot.app.screen, DashboardScreen))
+    pilot.app.open_area("audit")  # type: ignore[attr-defined]
+    await settle(pilot, lambda: isinstance(pilot.app.screen, AuditScreen)
+                 and pilot.app.screen.settled)
+    screen = pilot.app.screen
+    assert isinstance(screen, AuditScreen)
+    return screen
+
+
+@pytest.fixture
+def auditor_bureau(bureau: Bureau, session: VaultSession) -> Bureau:
+    """The bureau plus an auditor ``shen`` (OTHER_PASSPHRASE) and one settings change."""
+    accounts.add_user(session, "shen", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
+    vault.set_setting(session, "backup_keep", 12)
+    return bureau
+
+
+async def test_audit_screen_lists_filters_and_verifies(auditor_bureau: Bureau,
+                                                       session: VaultSession) -> None:
+    bureau = auditor_bureau
+    backend = backend_for(bureau, "shen")
+    app = app_for(backend)
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = await audit_screen(pilot, app)
+        total = audit.count_events(backend.vs)
+        assert screen.total == total
+        rows = screen.visible_rows()
+        assert rows and [r.seq for r in rows] == sorted((r.seq for r in rows), reverse=True)
+        newest = rows[0]  # this very opening, audited once
+        assert (newest.user, newest.action, newest.entity) == ("shen", "view", "audit_log")
+        assert audit.count_events(backend.vs, AuditFilter(action="view",
+                                                          entity="audit_log")) == 1
+        assert "Events: " in screen_text(app)
+
+        screen.query_one("#audit-action", Select).value = "settings_change"
+        await settle(pilot, lambda: screen.settled and screen.total == 1)
+        assert [r.entity_id for r in screen.visible_rows()] == ["backup_keep"]
+        assert "backup_keep" in screen_text(app)
+        screen.query_one("#audit-action", Select).clear()
+        screen.query_one("#audit-user", Select).value = "shen"
+        await settle(pilot, lambda: screen.settled and screen.total < total)
+        assert {r.user for r in screen.visible_rows()} == {"shen"}
+        screen.query_one("#audit-user", Select).clear()
+        since = screen.query_one("#audit-since", DateInput)
+        since.text = "明天"  # nothing happened tomorrow
+        await settle(pilot, lambda: screen.settled and screen.total == 0)
+        since.text = "今天"
+        await settle(pilot, lambda: screen.settled and screen.total == total)
+
+        await pilot.press("v")
+        await settle(pilot, lambda: screen.report is not None)
+        assert screen.report is not None and screen.report.ok
+        await settle(pilot, lambda: f"Chain OK: {screen.report.count} events"  # type: ignore[union-attr]
+                     in screen_text(app))
+        with session.transaction():  # tamper with one row behind the chain's back
+            session.execute("UPDATE audit_event SET entity_id = '999' WHERE seq = 4")
+        await pilot.click("#audit-verify")
+        await settle(pilot, lambda: screen.report is not None and not screen.report.ok)
+        assert screen.report.first_bad_seq == 4
+        await settle(pilot, lambda: "BROKEN at sequence number 4" in screen_text(app))
+
+
+async def test_audit_screen_refuses_counselors(bureau: Bureau) -> None:
+    backend = backend_for(bureau, "li")
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        app.open_area("audit")
+        await settle(pilot, lambda: "auditors and admins only" in screen_text(app))
+        assert not app.screen.query(VirtualTable)
+    admin = vault.unlock(bureau.path, "admin", PASSPHRASE, clock=bureau.clock,
+                         state_dir=bureau.state_dir)
+    try:
+        assert audit.count_events(admin, AuditFilter(entity="audit_log")) == 0
+    finally:
+        admin.close()

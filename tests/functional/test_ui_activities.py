@@ -153,11 +153,12 @@ async def test_a_training_record_shows_on_the_team_screen(bureau: Bureau) -> Non
                      and bool(screen.trainings))
         table = screen.query_one("#team-table", DataTable)
         li_row = table.get_row(str(backend.vs.actor.id))
-        assert (li_row[0], li_row[3], li_row[4], li_row[5]) == ("李辅导", "7.5", "7.5", "1")
+        assert (li_row[0], li_row[2], li_row[3], li_row[4], li_row[8]) == (
+            "李辅导", "7.5", "7.5", "1", "counselor")
         assert [(t.title, t.hours, t.provider) for t in screen.trainings] == [
             ("危机干预技能培训", 7.5, "市局政治部")]
         wang_row = table.get_row(str(user_id(backend.vs, "wang")))
-        assert wang_row[6] == "—"  # a counselor sees only their own session counts
+        assert wang_row[5] == "—"  # a counselor sees only their own session counts
         await settle(pilot, lambda: "危机干预技能培训" in screen_text(app))
     summary = team.team_summary(backend.vs, parse_period("2026-11"))
     assert {m.username: m.training_hours for m in summary.members}["li"] == 7.5
@@ -180,11 +181,11 @@ async def test_a_coordinator_corrects_a_training_and_moves_between_months(
         table = screen.query_one("#team-table", DataTable)
         table.move_cursor(row=table.get_row_index(str(li)))
         await settle(pilot, lambda: screen.trainings_of == li and bool(screen.trainings))
-        assert table.get_row(str(li))[3:5] == ["0", "8"]  # not this month, but this year
+        assert table.get_row(str(li))[2:4] == ["0", "8"]  # not this month, but this year
         await pilot.press("p")
         await settle(pilot, lambda: screen.period.label == "2026-10"
                      and screen.answer is not None and screen.answer.period == screen.period)
-        assert table.get_row(str(li))[3] == "8"
+        assert table.get_row(str(li))[2] == "8"
         screen.query_one("#team-trainings", DataTable).focus()
         await pilot.press("e")
         await settle(pilot, lambda: isinstance(app.screen, TrainingFormDialog)
@@ -194,7 +195,7 @@ async def test_a_coordinator_corrects_a_training_and_moves_between_months(
         form.query_one("#tf-hours", Input).value = "6"
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: app.screen is screen
-                     and table.get_row(str(li))[3] == "6")
+                     and table.get_row(str(li))[2] == "6")
     (row,) = team.list_trainings(backend.vs, li)
     assert (row.id, row.hours) == (tid, 6.0)
 

@@ -69,8 +69,8 @@ SUMMARY_ROLES = frozenset({Role.COUNSELOR, Role.COORDINATOR, Role.AUDITOR})
 def columns() -> list[Column]:
     """The activity list's columns (translated titles)."""
     return [
-        Column(_("Date"), 10), Column(_("Kind"), 8), Column(_("Title"), 16, flex=True),
-        Column(_("Unit / group"), 14), Column(_("Participants"), 6), Column(_("Hours"), 5),
+        Column(_("Date"), 10), Column(_("Kind"), 10), Column(_("Title"), 11, flex=True),
+        Column(_("Unit / group"), 12), Column(_("Participants"), 8), Column(_("Hours"), 4),
         Column(_("Counselors"), 14),
     ]
 
@@ -169,11 +169,13 @@ class ActivitiesScreen(BaseScreen):
                 yield VirtualTable(columns(), row_cells, page_size=PAGE_SIZE, id="act-table")
             with TabPane(_("Interest groups"), id="act-tab-groups"):
                 yield DataTable(id="act-groups", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="act-groups-hint", classes="field-hint", markup=False)
         yield Static("", id="act-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         translate_bindings(self)
+        translate_bindings(self.query_one("#act-table", VirtualTable))
         groups = self.query_one("#act-groups", DataTable)
         for key, title in (("name", _("Group name")), ("lead", _("Lead")),
                            ("members", _("Members")), ("active", _("Status")),
@@ -181,6 +183,9 @@ class ActivitiesScreen(BaseScreen):
             groups.add_column(title, key=key)
         self._ready = True
         role = self._role()
+        self.query_one("#act-groups-hint", Static).update(
+            _("g new group · c change · t pause / resume") if role is Role.COORDINATOR
+            else _("Interest groups are managed by a coordinator."))
         if role not in SUMMARY_ROLES:
             self._status(_("Your role ({role}) does not see activities.").format(
                 role=role.label if role else ""))
@@ -366,6 +371,7 @@ class ActivitiesScreen(BaseScreen):
     def _show_groups(self, groups: list[GroupRow]) -> None:
         if not self.is_attached:
             return
+        kept = self.selected_group()
         self.groups = groups
         table = self.query_one("#act-groups", DataTable)
         table.clear()
@@ -373,6 +379,8 @@ class ActivitiesScreen(BaseScreen):
             table.add_row(g.name, g.lead, str(g.members),
                           _("running") if g.active else _("paused"), str(g.meetings),
                           g.last_meeting or "", key=str(g.id))
+        if kept is not None and any(g.id == kept.id for g in groups):
+            table.move_cursor(row=table.get_row_index(str(kept.id)))  # stay on the group
 
     def selected_group(self) -> GroupRow | None:
         """The highlighted interest group, if any."""

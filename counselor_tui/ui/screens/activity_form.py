@@ -146,6 +146,8 @@ class ActivityFormDialog(BaseModal[int | None]):
         listing.add_options([
             (self._counselor_label(c), c.user_id, c.user_id in chosen)
             for c in choices.counselors if c.active or c.user_id in chosen])
+        if listing.option_count:
+            listing.highlighted = 0  # Space ticks at once when Tab reaches the list
         self._kind_changed(self._select("#af-kind"))
         self.ready = True
         self.call_after_refresh(self._remember)

@@ -119,11 +119,11 @@ class TeamScreen(BaseScreen):
         table = self.query_one("#team-table", DataTable)
         if role in FIGURE_ROLES:
             for key, title in (
-                ("name", _("Name")), ("role", _("Role")), ("unit", _("Unit")),
+                ("name", _("Name")), ("unit", _("Unit")),
                 ("hours", _("Training h (month)")), ("hours_year", _("Training h (year)")),
                 ("trainings_year", _("Trainings (year)")),
                 ("sessions", _("Sessions (month)")), ("sessions_year", _("Sessions (year)")),
-                ("activities_year", _("Activities (year)")),
+                ("activities_year", _("Activities (year)")), ("role", _("Role")),
             ):
                 table.add_column(title, key=key)
         else:
@@ -190,11 +190,11 @@ class TeamScreen(BaseScreen):
                 name = m.display_name if m.active else _("{name} (disabled)").format(
                     name=m.display_name)
                 table.add_row(
-                    name, role_label(m.role), m.unit_name or "", hours(m.training_hours),
+                    name, m.unit_name or "", hours(m.training_hours),
                     hours(m.training_hours_year), str(m.trainings_year),
                     "—" if m.sessions is None else str(m.sessions),
                     "—" if m.sessions_year is None else str(m.sessions_year),
-                    str(m.activities_year), key=str(m.user_id))
+                    str(m.activities_year), role_label(m.role), key=str(m.user_id))
             line.update(_(
                 "Month {month}: {hours} training hours, {trained} counselors trained · "
                 "Year {year}: {hours_year} training hours · {members} active members").format(

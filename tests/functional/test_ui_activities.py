@@ -231,3 +231,54 @@ async def test_auditors_see_figures_only_and_admins_the_roster(bureau: Bureau) -
         assert screen.answer is not None and screen.answer.summary is None
         assert {c.username for c in screen.answer.roster} == {"li", "wang", "zhou"}
         assert not screen.query_one("#team-trainings", DataTable).display
+
+
+async def test_a_coordinator_manages_groups_and_voids_an_activity(bureau: Bureau) -> None:
+    from counselor_tui.ui.screens.group_form import GroupFormDialog
+    from counselor_tui.ui.screens.reason_dialog import ReasonDialog
+
+    backend = backend_for(bureau, "zhou")
+    aid = activities.add_activity(backend.vs, ActivityDraft(
+        "lecture", "睡眠健康讲座", date(2026, 11, 20), participants=50, hours=1.5))
+    app = app_for(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("activities")
+        await settle(pilot, lambda: isinstance(app.screen, ActivitiesScreen)
+                     and app.screen.settled and app.screen.total == 1)
+        screen = app.screen
+        assert isinstance(screen, ActivitiesScreen)
+        # void the only activity, with a reason
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await pilot.press(*"重复录入", "enter")
+        await settle(pilot, lambda: app.screen is screen and screen.total == 0)
+        assert screen.summary is not None and screen.summary.count == 0
+        await pilot.press("v")
+        await settle(pilot, lambda: screen.total == 1)
+        row = screen.selected()
+        assert row is not None and (row.id, row.voided, row.void_reason) == (aid, True, "重复录入")
+        # two groups; change the second one; the cursor stays on it; pause it
+        for name in ("书法兴趣小组", "摄影兴趣小组"):
+            await pilot.press("g")
+            await settle(pilot, lambda: isinstance(app.screen, GroupFormDialog))
+            await pilot.press(*name, "tab", *"老刘", "tab", *"20", "ctrl+s")
+            await settle(pilot, lambda: app.screen is screen)
+        await settle(pilot, lambda: len(screen.groups) == 2)
+        table = screen.query_one("#act-groups", DataTable)
+        table.move_cursor(row=1)
+        group = screen.selected_group()
+        assert group is not None and group.name == "摄影兴趣小组"
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, GroupFormDialog))
+        members = app.screen.query_one("#gf-members", Input)
+        members.value = "26"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen
+                     and any(g.members == 26 for g in screen.groups))
+        kept = screen.selected_group()
+        assert kept is not None and kept.name == "摄影兴趣小组"
+        await pilot.press("t")
+        await settle(pilot, lambda: any(not g.active for g in screen.groups))
+    assert [(g.name, g.members, g.active) for g in activities.list_groups(backend.vs)] == [
+        ("书法兴趣小组", 20, True), ("摄影兴趣小组", 26, False)]

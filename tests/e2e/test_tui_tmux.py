@@ -1,10 +1,11 @@
 """End to end: the real program in tmux (DESIGN §13, issue 3 acceptance).
 
-First-run wizard → quit; an account and a roster through the CLI; then, in the TUI, log a
-session with a Chinese multi-line note (pasted), find the person again by pinyin initials,
-see the note in the record, wait for the idle lock (``COUNSELOR_TUI_IDLE_SECONDS``), check
-nothing of the record is left on screen, unlock, and quit. Every step waits for what the
-screen shows (``capture-pane`` polled), never a fixed sleep.
+First-run wizard (admin plus the working account ``li``, same passphrase) → quit; a roster
+through the CLI; then, in the TUI, log a session with a Chinese multi-line note (pasted),
+find the person again by pinyin initials, see the note in the record, wait for the idle
+lock (``COUNSELOR_TUI_IDLE_SECONDS``), check nothing of the record is left on screen,
+unlock, and quit. Every step waits for what the screen shows (``capture-pane`` polled),
+never a fixed sleep.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, REPO
+from tests.conftest import PASSPHRASE, REPO
 
 pytestmark = [
     pytest.mark.e2e,
@@ -129,8 +130,6 @@ def test_wizard_session_search_idle_lock_unlock(tmux: Tmux, tmp_path: Path) -> N
     db = tmp_path / "vault" / "vault.db"
     admin_pw = tmp_path / "admin.pw"
     admin_pw.write_text(PASSPHRASE + "\n", encoding="utf-8")
-    li_pw = tmp_path / "li.pw"
-    li_pw.write_text(OTHER_PASSPHRASE + "\n", encoding="utf-8")
 
     # 1. first-run wizard, in Chinese
     tmux.start("--vault", str(db))
@@ -144,6 +143,14 @@ def test_wizard_session_search_idle_lock_unlock(tmux: Tmux, tmp_path: Path) -> N
     tmux.settle()
     tmux.text("管理员")
     tmux.wait_for("管理员")
+    tmux.keys("Enter")  # → the working account's user name
+    tmux.settle()
+    tmux.text("li")
+    tmux.settle()
+    tmux.keys("Enter")  # → its display name (role: coordinator by default)
+    tmux.settle()
+    tmux.text("李主任")
+    tmux.wait_for("李主任")
     tmux.keys("Enter")  # → step 2
     tmux.wait_for("第 2 步")
     tmux.settle()
@@ -164,16 +171,13 @@ def test_wizard_session_search_idle_lock_unlock(tmux: Tmux, tmp_path: Path) -> N
     tmux.wait_for("第 4 步")
     tmux.settle()
     tmux.keys("Enter")  # "go to the dashboard" has the focus
-    tmux.wait_for("工作台 · 测试县公安局")
+    shown = tmux.wait_for("工作台 · 测试县公安局")
+    assert "李主任" in shown  # signed in as the working account, not the admin
     tmux.keys("C-q")
     tmux.wait_for("PROGRAM-EXITED-0")
     tmux.kill()
 
-    # 2. an account and the roster, through the command line
-    made = cli(tmp_path, "--vault", str(db), "--user", "admin", "--passphrase-file",
-               str(admin_pw), "users", "add", "li", "--role", "coordinator",
-               "--display-name", "李主任", "--new-passphrase-file", str(li_pw))
-    assert made.returncode == 0, made.stderr
+    # 2. the roster, through the command line
     roster = tmp_path / "roster.csv"
     roster.write_text("警号,姓名,性别,单位,警种\n010001,张三丰,男,城关派出所,派出所\n"
                       "010002,李四,男,城关派出所,派出所\n", encoding="utf-8")
@@ -186,12 +190,12 @@ def test_wizard_session_search_idle_lock_unlock(tmux: Tmux, tmp_path: Path) -> N
     tmux.start("--vault", str(db), "--user", "li")
     tmux.wait_for("解锁", timeout=90)
     tmux.settle()
-    tmux.text(OTHER_PASSPHRASE)
+    tmux.text(PASSPHRASE)
     tmux.settle()
     tmux.keys("Enter")
     tmux.wait_for("工作台 · 测试县公安局")
     tmux.keys("F2")
-    tmux.wait_for("记录咨询")
+    tmux.wait_for("服务对象")  # a label of the form ("记录咨询" is in the footer too)
     tmux.settle()
     tmux.text("zsf")
     tmux.wait_for("张三丰 · 警号 010001")
@@ -228,7 +232,7 @@ def test_wizard_session_search_idle_lock_unlock(tmux: Tmux, tmp_path: Path) -> N
 
     # 6. unlock: back to the dashboard, the record is gone
     tmux.settle()
-    tmux.text(OTHER_PASSPHRASE)
+    tmux.text(PASSPHRASE)
     tmux.settle()
     tmux.keys("Enter")
     dashboard = tmux.wait_for("工作台 · 测试县公安局")

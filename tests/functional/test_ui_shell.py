@@ -11,7 +11,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input, TextArea
 
 from counselor_tui.i18n import set_language
-from counselor_tui.services import persons, vault
+from counselor_tui.services import accounts, persons, vault
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import InvalidInput
@@ -57,7 +57,15 @@ async def test_first_run_wizard_creates_and_opens_the_vault(
         assert "bureau" in screen_text(app).lower()
         wizard.query_one("#bureau", Input).value = "测试县公安局"
         await pilot.pause()
+        await pilot.press("ctrl+s")  # no working account yet
+        assert wizard.step == "step-bureau"
+        assert "working account" in str(wizard.query_one("#bureau-error").render())
+        assert app.focused is wizard.query_one("#work-user", Input)
+        await pilot.press(*"admin")  # not the administrator's name again
         await pilot.press("ctrl+s")
+        assert "its own user name" in str(wizard.query_one("#bureau-error").render())
+        wizard.query_one("#work-user", Input).value = "li"
+        await pilot.press("tab", *"李主任", "enter")  # Enter in the last field goes on
         assert wizard.step == "step-passphrase"
 
         await pilot.press(*"password1")  # live strength feedback, refused
@@ -89,17 +97,34 @@ async def test_first_run_wizard_creates_and_opens_the_vault(
         await pilot.press("enter")
         assert wizard.step == "step-roster"
         assert code not in screen_text(app)
+        assert "signed in as your working account li" in screen_text(app)
+        assert wizard.query_one("#roster-yes").display  # a coordinator imports the roster
 
         await pilot.click("#roster-no")
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen)
                      and app.screen.loaded > 0)
-        assert backend.vs.actor.username == "admin"
+        # the app goes on as the working account, which may log sessions
+        assert backend.vs.actor.username == "li"
+        assert backend.vs.actor.role.value == "coordinator"
+        assert backend.vs.actor.display_name == "李主任"
+        assert "李主任" in screen_text(app)
+        await pilot.press("f2")
+        await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen))
     backend.lock()
     reopened = vault.unlock(vault_path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         assert vault.get_setting(reopened, "bureau_name") == "测试县公安局"
+        users = {u.username: u for u in accounts.list_users(reopened)}
+        assert users["admin"].role == "admin" and users["li"].role == "coordinator"
+        with reopened.reading():
+            events = [tuple(r) for r in reopened.execute(
+                "SELECT user, action FROM audit_event WHERE action IN ('login', 'lock') "
+                "ORDER BY seq")]
+        assert events[:3] == [("admin", "login"), ("admin", "lock"), ("li", "login")]
     finally:
         reopened.close()
+    working = vault.unlock(vault_path, "li", PASSPHRASE, clock=clock, state_dir=state_dir)
+    working.close()  # the same passphrase opens the working account
 
 
 async def test_idle_lock_waits_until_the_wizard_is_finished(
@@ -112,6 +137,7 @@ async def test_idle_lock_waits_until_the_wizard_is_finished(
         wizard = app.screen
         assert isinstance(wizard, FirstRunScreen)
         wizard.query_one("#bureau", Input).value = "测试县公安局"
+        wizard.query_one("#work-user", Input).value = "li"
         await pilot.pause()
         await pilot.press("ctrl+s")
         wizard.query_one("#passphrase", Input).value = PASSPHRASE
@@ -137,6 +163,7 @@ async def test_first_run_can_go_on_to_the_roster_import(
         wizard = app.screen
         assert isinstance(wizard, FirstRunScreen)
         wizard.query_one("#bureau", Input).value = "测试县公安局"
+        wizard.query_one("#work-user", Input).value = "li"
         await pilot.pause()
         await pilot.press("ctrl+s")
         wizard.query_one("#passphrase", Input).value = PASSPHRASE
@@ -385,3 +412,37 @@ async def test_chinese_is_the_default_and_english_is_complete(bureau: Bureau) ->
         english = screen_text(app)
         assert "Badge" in english and f"Persons: {n}" in english
         assert "警号" not in english
+
+
+async def test_a_counselor_working_account_is_not_offered_the_roster(
+        vault_path: Path, clock: FixedClock, state_dir: Path) -> None:
+    """The working account may be a counselor; counselors do not import the roster."""
+    from textual.widgets import Select
+
+    backend = Backend(vault_path, clock=clock, state_dir=state_dir, kdf_seconds=0)
+    app = app_for(backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, FirstRunScreen))
+        wizard = app.screen
+        assert isinstance(wizard, FirstRunScreen)
+        assert "accounts, keys and settings only" in screen_text(app)
+        wizard.query_one("#bureau", Input).value = "测试县公安局"
+        wizard.query_one("#work-user", Input).value = "wang"
+        wizard.query_one("#work-role", Select).value = "counselor"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        wizard.query_one("#passphrase", Input).value = PASSPHRASE
+        wizard.query_one("#passphrase2", Input).value = PASSPHRASE
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: wizard.step == "step-recovery")
+        wizard.query_one("#recovery-confirm", Input).value = wizard.recovery_code
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        assert wizard.step == "step-roster"
+        assert not wizard.query_one("#roster-yes").display
+        assert "counselor" in screen_text(app)
+        await pilot.press("enter")  # "go to the dashboard" has the focus
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        assert backend.vs.actor.username == "wang"
+        assert backend.vs.actor.role.value == "counselor"

@@ -1,13 +1,21 @@
-"""First-run wizard: bureau, admin account, passphrase, recovery code, roster (DESIGN §5, §6).
+"""First-run wizard: bureau, admin and working accounts, passphrase, recovery code, roster
+(DESIGN §5, §6).
 
 Steps (one panel each, Enter or ctrl+s goes on, Esc goes back):
 
-1. bureau name and the administrator's user name (and display name);
+1. bureau name, the administrator's user name (and display name), and the user's own
+   *working account* (user name, display name, role coordinator or counselor). Roles are
+   separate (DESIGN §5): the admin account manages accounts, keys and settings only and may
+   not log sessions, so a bureau set up here needs a working account from the start;
 2. the passphrase, typed twice, with live strength feedback from
-   :func:`counselor_tui.domain.passphrase.strength` (zxcvbn); the vault is created and
-   unlocked in a worker once both entries match and the passphrase is strong enough;
+   :func:`counselor_tui.domain.passphrase.strength` (zxcvbn); once both entries match and
+   the passphrase is strong enough, a worker creates the vault, unlocks it as the admin,
+   adds the working account with the SAME passphrase
+   (:func:`counselor_tui.services.accounts.add_user`), locks the admin session and
+   unlocks as the working account — the app goes on as the working account;
 3. the recovery code, shown once: the user copies it and confirms it by typing it again;
-4. optionally import the roster now (opens the roster import screen) or go to the dashboard.
+4. optionally import the roster now (opens the roster import screen; coordinators only) or
+   go to the dashboard.
 
 | key | action |
 |---|---|
@@ -23,7 +31,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Center, Horizontal, Vertical
+from textual.containers import Center, Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import (
     Button,
@@ -33,17 +41,22 @@ from textual.widgets import (
     Label,
     LoadingIndicator,
     ProgressBar,
+    Select,
     Static,
 )
 
 from counselor_tui.domain.passphrase import Strength, strength
+from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import vault
+from counselor_tui.services import accounts, vault
+from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 
 STEPS = ("step-bureau", "step-passphrase", "step-recovery", "step-roster")
+#: Roles a working account may have (the ones that log sessions), the default first.
+WORK_ROLES = (Role.COORDINATOR, Role.COUNSELOR)
 
 
 def normalize_code(text: str) -> str:
@@ -55,6 +68,31 @@ def normalize_code(text: str) -> str:
 
 def _measure(passphrase: str, context: tuple[str, ...]) -> tuple[str, Strength]:
     return passphrase, strength(passphrase, context)
+
+
+def create_with_working_account(backend: Backend, *, bureau: str, admin: str,
+                                 admin_display: str | None, work: str,
+                                 work_display: str | None, work_role: str,
+                                 passphrase: str) -> tuple[str, str]:
+    """Create the vault, add the working account with the same passphrase while unlocked
+    as the admin, lock the admin session and unlock ``backend`` as the working account
+    (runs in a worker). Returns ``(recovery code, problem)``: ``problem`` is "" normally;
+    if the working account could not be added (the vault exists anyway, and its recovery
+    code must still be shown) it is the reason, and ``backend`` is unlocked as the admin."""
+    created = backend.create(bureau=bureau, admin_username=admin, passphrase=passphrase,
+                             admin_display_name=admin_display)
+    admin_vs = vault.unlock(backend.vault_path, admin, passphrase, clock=backend.clock,
+                            state_dir=backend.state_dir, action="login")
+    problem = ""
+    try:
+        accounts.add_user(admin_vs, work, work_role, passphrase, display_name=work_display,
+                          kdf_seconds=backend.kdf_seconds)
+    except ServiceError as exc:
+        problem = str(exc)
+    finally:
+        vault.lock(admin_vs, "first_run")
+    backend.unlock(admin if problem else work, passphrase)
+    return created.recovery_code, problem
 
 
 class FirstRunScreen(BaseScreen):
@@ -76,6 +114,7 @@ class FirstRunScreen(BaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self.recovery_code = ""
+        self.account_problem = ""
         self._busy = False
 
     def compose(self) -> ComposeResult:
@@ -84,13 +123,29 @@ class FirstRunScreen(BaseScreen):
             yield Static("", id="wizard-step", markup=False)
             with ContentSwitcher(initial=STEPS[0], id="steps"):
                 with Vertical(id="step-bureau"):
-                    yield Label(_("Bureau name"), classes="field-label")
-                    yield Input(id="bureau", placeholder=_("e.g. 某某县公安局"), compact=True)
-                    yield Label(_("Administrator user name"), classes="field-label")
-                    yield Input("admin", id="admin", compact=True)
-                    yield Label(_("Administrator display name (optional)"),
-                                classes="field-label")
-                    yield Input(id="display", compact=True)
+                    with Grid(classes="wizard-grid"):
+                        yield Label(_("Bureau name"), classes="grid-label")
+                        yield Input(id="bureau", placeholder=_("e.g. 某某县公安局"),
+                                    compact=True)
+                        yield Label(_("Administrator user name"), classes="grid-label")
+                        yield Input("admin", id="admin", compact=True)
+                        yield Label(_("Administrator display name (optional)"),
+                                    classes="grid-label")
+                        yield Input(id="display", compact=True)
+                    yield Static(_("The admin account is for accounts, keys and settings "
+                                   "only; your own working account logs sessions."),
+                                 classes="wizard-help", id="work-help", markup=False)
+                    with Grid(classes="wizard-grid"):
+                        yield Label(_("Your working account: user name"),
+                                    classes="grid-label")
+                        yield Input(id="work-user", compact=True,
+                                    placeholder=_("e.g. your name in pinyin"))
+                        yield Label(_("Its display name (optional)"), classes="grid-label")
+                        yield Input(id="work-display", compact=True)
+                        yield Label(_("Its role"), classes="grid-label")
+                        yield Select[str]([(r.label, r.value) for r in WORK_ROLES],
+                                          value=Role.COORDINATOR.value, allow_blank=False,
+                                          id="work-role", compact=True)
                     yield Static("", id="bureau-error", classes="field-error", markup=False)
                 with Vertical(id="step-passphrase"):
                     yield Static(_("Choose a passphrase: four or more unrelated words, or a "
@@ -116,9 +171,10 @@ class FirstRunScreen(BaseScreen):
                     yield Input(id="recovery-confirm", compact=True)
                     yield Static("", id="recovery-error", classes="field-error", markup=False)
                 with Vertical(id="step-roster"):
+                    yield Static("", id="signed-in", classes="wizard-help", markup=False)
                     yield Static(_("The vault is ready. Import the roster of officers now? "
                                    "(You can also do it later from the command palette.)"),
-                                 classes="wizard-help", markup=False)
+                                 classes="wizard-help", id="roster-help", markup=False)
                     with Horizontal(classes="wizard-buttons"):
                         yield Button(_("Import roster"), id="roster-yes", variant="primary",
                                      compact=True)
@@ -175,9 +231,10 @@ class FirstRunScreen(BaseScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        order = ["bureau", "admin", "display", "passphrase", "passphrase2", "recovery-confirm"]
+        order = ["bureau", "admin", "display", "work-user", "work-display", "passphrase",
+                 "passphrase2", "recovery-confirm"]
         ident = event.input.id or ""
-        ends = {"display", "passphrase2", "recovery-confirm"}
+        ends = {"work-display", "passphrase2", "recovery-confirm"}
         if ident in ends:
             self.action_next()
         elif ident in order:
@@ -201,10 +258,27 @@ class FirstRunScreen(BaseScreen):
             self.query_one("#bureau", Input).focus()
             return
         try:
-            vault.validate_username(self.query_one("#admin", Input).value)
+            admin = vault.validate_username(self.query_one("#admin", Input).value)
         except ServiceError as exc:
             error.update(str(exc))
             self.query_one("#admin", Input).focus()
+            return
+        work_input = self.query_one("#work-user", Input)
+        if not work_input.value.strip():
+            error.update(_("Type a user name for your working account (you log sessions "
+                           "with it)."))
+            work_input.focus()
+            return
+        try:
+            work = vault.validate_username(work_input.value)
+        except ServiceError as exc:
+            error.update(str(exc))
+            work_input.focus()
+            return
+        if work.casefold() == admin.casefold():
+            error.update(_("The working account needs its own user name, not the "
+                           "administrator's."))
+            work_input.focus()
             return
         error.update("")
         self._show_step("step-passphrase")
@@ -212,7 +286,8 @@ class FirstRunScreen(BaseScreen):
     # -- step 2 ------------------------------------------------------------------------------
     def _guessable_words(self) -> tuple[str, ...]:
         return (self.query_one("#admin", Input).value.strip(),
-                self.query_one("#bureau", Input).value.strip())
+                self.query_one("#bureau", Input).value.strip(),
+                self.query_one("#work-user", Input).value.strip())
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "passphrase":
@@ -251,21 +326,18 @@ class FirstRunScreen(BaseScreen):
         self._busy = True
         self.query_one("#create-busy").display = True
         self.query_one("#next", Button).disabled = True
-        bureau = self.query_one("#bureau", Input).value.strip()
-        admin = self.query_one("#admin", Input).value.strip()
-        display = self.query_one("#display", Input).value.strip() or None
-        backend = self.backend
-
-        def create_and_unlock() -> str:
-            created = backend.create(bureau=bureau, admin_username=admin, passphrase=first,
-                                     admin_display_name=display)
-            backend.unlock(admin, first)
-            return created.recovery_code
-
-        self.call(create_and_unlock, done=self._created, failed=self._create_failed,
+        self.call(create_with_working_account, self.backend,
+                  bureau=self.query_one("#bureau", Input).value.strip(),
+                  admin=self.query_one("#admin", Input).value.strip(),
+                  admin_display=self.query_one("#display", Input).value.strip() or None,
+                  work=self.query_one("#work-user", Input).value.strip(),
+                  work_display=self.query_one("#work-display", Input).value.strip() or None,
+                  work_role=str(self.query_one("#work-role", Select).value),
+                  passphrase=first, done=self._created, failed=self._create_failed,
                   group="create")
 
-    def _created(self, code: str) -> None:
+    def _created(self, outcome: tuple[str, str]) -> None:
+        code, self.account_problem = outcome
         self._busy = False
         self.recovery_code = code
         for ident in ("#passphrase", "#passphrase2"):
@@ -297,4 +369,31 @@ class FirstRunScreen(BaseScreen):
         self.query_one("#recovery-code", Static).update("")
         self.query_one("#recovery-confirm", Input).value = ""
         self.recovery_code = ""
+        self._show_signed_in()
         self._show_step("step-roster")
+
+    # -- step 4 ------------------------------------------------------------------------------
+    def _show_signed_in(self) -> None:
+        """Say which account the app goes on with, and offer the roster only to roles that
+        may import it (coordinators; the admin when the working account failed)."""
+        vs = self.backend.session
+        if vs is None:
+            return
+        admin = self.query_one("#admin", Input).value.strip()
+        if self.account_problem:
+            text = _("Your working account could not be added ({problem}). You are signed in "
+                     "as the administrator: add it under Users & settings.").format(
+                problem=self.account_problem)
+        else:
+            text = _("You are signed in as your working account {user} ({role}). Sign in as "
+                     "{admin} only for accounts, keys and settings.").format(
+                user=vs.actor.username, role=vs.actor.role.label, admin=admin)
+        line = self.query_one("#signed-in", Static)
+        line.update(text)
+        line.set_class(bool(self.account_problem), "field-error")
+        may_import = vs.actor.role in (Role.COORDINATOR, Role.ADMIN)
+        self.query_one("#roster-yes", Button).display = may_import
+        if not may_import:
+            self.query_one("#roster-help", Static).update(
+                _("A coordinator or the administrator imports the roster of officers "
+                  "(command palette → Import roster)."))

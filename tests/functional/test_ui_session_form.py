@@ -301,3 +301,87 @@ async def test_a_recent_session_is_corrected_and_a_locked_one_gets_an_addendum(
         await settle(pilot, lambda: app.screen is person and person.record is not None
                      and any(s.id == old and s.addenda for s in person.record.sessions))
         assert "补充电话随访正常" in screen_text(app)
+
+
+async def test_an_anonymous_caller_gets_a_caller_label(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        form = await form_of(pilot, app)
+        label_field = form.query_one("#field-caller_label", FormField)
+        assert not label_field.display  # only for the anonymous caller
+        await pilot.press(*"nimi")  # no match: the anonymous caller is highlighted
+        await settle(pilot, lambda: not form.query_one("#person", PersonPicker).searching)
+        await pilot.press("enter")
+        await settle(pilot, lambda: label_field.display)
+        assert app.focused is form.query_one("#caller-label", Input)
+        await pilot.press(*"热线来电A", "enter")  # Enter goes on to the topics
+        await pilot.press("space")
+        form.query_one("#channel", Select).value = "hotline"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        vs = backend.vs
+        with vs.reading():
+            rows = list(vs.execute("SELECT person_id, caller_label, channel FROM "
+                                   "counseling_session"))
+        assert [tuple(r) for r in rows] == [(None, "热线来电A", "hotline")]
+
+
+async def test_imminent_risk_asks_for_an_emergency_then_offers_a_firearm_recommendation(
+        bureau: Bureau) -> None:
+    from counselor_tui.services import firearms
+    from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
+
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        form = await form_of(pilot, app)
+        await pilot.press(*"zhangsan")
+        await settle(pilot, lambda: not form.query_one("#person", PersonPicker).searching)
+        await pilot.press("enter", "space")
+        form.query_one("#risk", Select).value = "imminent"
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "Flag an emergency" in screen_text(app)
+        await pilot.press("right", "enter")  # "Not now": the form stays
+        await settle(pilot, lambda: app.screen is form)
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmRecommendModal))
+        modal = app.screen
+        assert isinstance(modal, FirearmRecommendModal)
+        assert modal.person_id == bureau.ids["zhang"]
+        text = screen_text(app)
+        assert "imminent risk" in text and "张三" in text
+        assert any("Suggested tier: red (confirm it on the record)" in n.message
+                   for n in app._notifications)
+        assert firearms.active_status(backend.vs, bureau.ids["zhang"]) is None  # nothing yet
+        await pilot.press("escape")  # not now: nothing is recorded
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        assert firearms.register(backend.vs) == []
+        saved = sessions_of(backend, bureau.ids["zhang"])
+        assert [s.risk for s in saved] == ["imminent"]
+
+
+async def test_no_firearm_prompt_for_a_family_member(bureau: Bureau) -> None:
+    """The firearm prompt is for officers only: a family member's imminent risk asks about
+    the emergency, and the save goes straight back."""
+    backend = backend_for(bureau)
+    app = app_for(backend)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        form = await form_of(pilot, app)
+        await pilot.press(*"liufang")
+        await settle(pilot, lambda: not form.query_one("#person", PersonPicker).searching)
+        await pilot.press("enter", "space")
+        form.query_one("#risk", Select).value = "imminent"
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("right", "enter")  # not now
+        await settle(pilot, lambda: app.screen is form)
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        assert [s.risk for s in sessions_of(backend, bureau.ids["spouse"])] == ["imminent"]

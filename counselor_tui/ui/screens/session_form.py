@@ -6,11 +6,22 @@ multi-line text keeps every line). Right: date and time (default now; ``今天 1
 follow-up (``+7d``, ``3天后``, ``下周一``, ``1个月后``), sealed. Defaults make the shortest
 entry F2, the person's initials, Enter, Space (first topic), Tab, the note, ctrl+s.
 
+Choosing the anonymous caller shows an optional caller label (``热线来电A``: how the
+counselor recognises a repeat caller; never a real name), stored as
+``SessionDraft.caller_label``.
+
 Each field is checked when it loses focus and every field on save, with
 :func:`counselor_tui.services.sessions.validate`; messages appear under the field. Choosing
 risk high or imminent asks at once whether to flag an emergency (the F9 screen). Saving
-notifies, refreshes the dashboard and goes back. Opened with ``session=`` it corrects a
-session during its edit window (:func:`~counselor_tui.services.sessions.update_session`).
+notifies (with the tier the policy now suggests, to confirm on the record), refreshes the
+dashboard and goes back. After a save with risk ``imminent`` or a suggested red tier — once
+the emergency question is answered (asked then if it was not asked before) — an officer
+without an active restriction is offered a firearm-suspension recommendation
+(:func:`counselor_tui.services.firearms.should_prompt_recommendation`, then the
+:class:`~counselor_tui.ui.screens.firearm_recommend.FirearmRecommendModal`; DESIGN §7.3). The
+prompt never changes a status: only a recorded recommendation does, and the decision stays
+with the personnel department. Opened with ``session=`` it corrects a session during its
+edit window (:func:`~counselor_tui.services.sessions.update_session`).
 
 | key | action |
 |---|---|
@@ -37,7 +48,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 from counselor_tui.domain import dates, vocab
 from counselor_tui.domain.roles import WRITES_RECORDS
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import sessions
+from counselor_tui.services import firearms, sessions
 from counselor_tui.services.errors import ServiceError
 from counselor_tui.services.persons import PersonRow
 from counselor_tui.services.sessions import (
@@ -57,6 +68,16 @@ from counselor_tui.ui.widgets.topic_select import TopicSelect
 
 DEFAULT_DURATION = 50
 PROMPT_RISKS = frozenset({"high", "imminent"})
+
+
+def firearm_trigger(risk: str, suggested_tier: str | None) -> str | None:
+    """What prompts a firearm-suspension recommendation after a save (DESIGN §7.3): an
+    ``imminent`` risk or a suggested red tier, as the words shown in the prompt; else None."""
+    if risk == "imminent":
+        return _("imminent risk")
+    if suggested_tier == "red":
+        return _("red tier suggested")
+    return None
 
 
 def choices(vocabulary: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -83,6 +104,8 @@ class SessionFormScreen(BaseScreen):
         self._initial: tuple[Any, ...] | None = None
         self._risk_asked = False
         self._saving = False
+        self._draft: SessionDraft | None = None
+        self._wants_emergency = False
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -96,6 +119,9 @@ class SessionFormScreen(BaseScreen):
         with Horizontal(id="session-columns"):
             with VerticalScroll(id="session-left"):
                 yield FormField(_("Person"), PersonPicker(id="person"), name="person_id")
+                yield FormField(_("Caller label (optional)"), Input(
+                    s.caller_label or "" if s else "", id="caller-label", compact=True,
+                    placeholder=_("e.g. 热线来电A — never a real name")), name="caller_label")
                 yield FormField(_("Topics"), TopicSelect(s.topics if s else (), id="topics"),
                                 name="topics")
                 note = TextArea(s.note if s else "", id="note", soft_wrap=True,
@@ -154,7 +180,13 @@ class SessionFormScreen(BaseScreen):
             self.query_one("#topics", TopicSelect).focus()
         else:
             picker.focus()
+        self._show_caller_label()
         self.call_after_refresh(self._remember_initial)
+
+    def _show_caller_label(self) -> None:
+        """The caller label is shown only while the anonymous caller is picked."""
+        anonymous = self.query_one("#person", PersonPicker).anonymous
+        self.query_one("#field-caller_label", FormField).display = anonymous
 
     def _remember_initial(self) -> None:
         self._initial = self.snapshot()
@@ -171,6 +203,7 @@ class SessionFormScreen(BaseScreen):
             self.query_one("#intervention", Input).value, self._select("#referral"),
             self.query_one("#follow-up", DateInput).text,
             self.query_one("#sealed", Checkbox).value,
+            self.query_one("#caller-label", Input).value,
         )
 
     def has_unsaved_changes(self) -> bool:
@@ -213,6 +246,8 @@ class SessionFormScreen(BaseScreen):
             follow_up_on=follow_day if isinstance(follow_day, date) else None,
             sealed=self.query_one("#sealed", Checkbox).value,
             incident_id=self.editing.incident_id if self.editing else None,
+            caller_label=(self.query_one("#caller-label", Input).value.strip() or None
+                          if picker.anonymous else None),
         )
         return draft, errors
 
@@ -242,7 +277,16 @@ class SessionFormScreen(BaseScreen):
         event.stop()
         self.touched.add("person_id")
         self.check(self.touched)
-        self.set_focus(self.query_one("#topics", TopicSelect))
+        self._show_caller_label()
+        if event.row is None:  # anonymous: the caller label first
+            self.set_focus(self.query_one("#caller-label", Input))
+        else:
+            self.set_focus(self.query_one("#topics", TopicSelect))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "caller-label":
+            event.stop()
+            self.set_focus(self.query_one("#topics", TopicSelect))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "risk" and event.value in PROMPT_RISKS and not self._risk_asked:
@@ -268,7 +312,7 @@ class SessionFormScreen(BaseScreen):
     # -- saving ------------------------------------------------------------------------------
     def action_save(self) -> None:
         """ctrl+s: check every field, then save (in a worker)."""
-        if self._saving:
+        if self._saving or self.saved is not None:
             return
         errors = self.check()
         status = self.query_one("#session-error", Static)
@@ -282,6 +326,7 @@ class SessionFormScreen(BaseScreen):
         assert draft is not None
         status.update(_("Saving…"))
         self._saving = True
+        self._draft = draft
         if self.editing is not None:
             self.call(sessions.update_session, self.backend.vs, self.editing.id, draft,
                       done=lambda _r: self._saved(None), failed=self._failed, group="session")
@@ -299,9 +344,70 @@ class SessionFormScreen(BaseScreen):
         text = _("Session saved.") if self.editing is None else _("Session corrected.")
         if result is not None and result.closed_follow_ups:
             text += " " + _("{n} follow-up(s) closed.").format(n=result.closed_follow_ups)
-        self.app.notify(text, markup=False)
+        suggested = result.suggested_tier if result is not None else None
+        if suggested:
+            text += " " + _("Suggested tier: {tier} (confirm it on the record).").format(
+                tier=vocab.label(vocab.TIERS, suggested))
+        self.app.notify(text, markup=False, timeout=10 if suggested else 5)
         self.app.post_message(DataChanged("session"))
+        self._after_save(suggested)
+
+    # -- after saving: the emergency question, then the firearm prompt ---------------------------
+    def _after_save(self, suggested_tier: str | None) -> None:
+        """Ask the emergency question if it was not asked yet (risk high/imminent), then
+        offer the firearm recommendation when it applies, then close the form."""
+        draft = self._draft
+        if draft is None:
+            self.dismiss_form()
+            return
+        if draft.risk in PROMPT_RISKS and not self._risk_asked:
+            self._risk_asked = True
+            from counselor_tui.ui.screens.confirm import ConfirmDialog
+
+            def answer(yes: bool | None) -> None:
+                self._wants_emergency = bool(yes)
+                self._offer_firearm(draft, suggested_tier)
+
+            self.app.push_screen(ConfirmDialog(
+                _("The risk is high. Flag an emergency now?"), title=_("Emergency"),
+                yes=_("Flag an emergency (F9)"), no=_("Not now")), answer)
+            return
+        self._offer_firearm(draft, suggested_tier)
+
+    def _offer_firearm(self, draft: SessionDraft, suggested_tier: str | None) -> None:
+        was = self.editing.risk if self.editing is not None else None
+        trigger = firearm_trigger(draft.risk if draft.risk != was else "", suggested_tier)
+        if draft.person_id is None or trigger is None:
+            self._finish()
+            return
+        person_id = draft.person_id
+        self.call(firearms.should_prompt_recommendation, self.backend.vs, person_id,
+                  tier=suggested_tier, risk=draft.risk,
+                  done=lambda ask: self._firearm_prompt(ask, person_id, trigger),
+                  failed=self._prompt_failed, group="firearm-prompt")
+
+    def _firearm_prompt(self, ask: bool, person_id: int, trigger: str) -> None:
+        from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
+
+        if not ask:
+            self._finish()
+            return
+        picker = self.query_one("#person", PersonPicker)
+        name = picker.picked.name if picker.picked is not None else (
+            self.editing.person_name or "" if self.editing else "")
+        self.app.push_screen(FirearmRecommendModal(person_id, name, trigger=trigger),
+                             lambda _restriction: self._finish())
+
+    def _prompt_failed(self, error: BaseException) -> bool:
+        self._finish()
+        return False  # the session is saved; the error dialog says why no prompt came
+
+    def _finish(self) -> None:
+        """Close the form; open the emergency screen when it was asked for after the save."""
+        wants_emergency, self._wants_emergency = self._wants_emergency, False
         self.dismiss_form()
+        if wants_emergency:
+            self.app.post_message(OpenArea("emergency"))
 
     def _failed(self, error: BaseException) -> bool:
         self._saving = False

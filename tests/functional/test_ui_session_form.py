@@ -26,6 +26,7 @@ from counselor_tui.ui.screens.session_form import SessionFormScreen
 from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.form_field import FormField
 from counselor_tui.ui.widgets.person_picker import PersonPicker
+from counselor_tui.ui.widgets.topic_select import TopicSelect
 from tests.conftest import TZ
 from tests.functional.ui_support import (
     Bureau,
@@ -200,7 +201,7 @@ async def test_fields_are_checked_on_blur_and_on_save_with_messages_in_the_field
         await pilot.pause()
         assert "anonymous" in form.query_one("#field-person_id", FormField).error
         form.query_one("#channel", Select).value = "hotline"
-        form.query_one("#topics").select("emotional")
+        form.query_one("#topics", TopicSelect).select("emotional")
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))

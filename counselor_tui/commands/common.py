@@ -53,17 +53,18 @@ def read_secret_file(path: str) -> str:
     return line.rstrip("\r\n")
 
 
-def read_secret(file: str | None, prompt: str, *, confirm: bool = False) -> str:
+def read_secret(file: str | None, prompt: str, *, confirm: bool = False,
+                option: str = "--passphrase-file") -> str:
     """A secret from ``file`` (first line) or typed at the terminal (twice if ``confirm``).
 
-    Raises :class:`CommandError` when no file is given and there is no terminal, or the two
-    typed values differ.
+    Raises :class:`CommandError` when no file is given and there is no terminal (naming
+    ``option``, the command's option for the file), or the two typed values differ.
     """
     if file:
         return read_secret_file(file)
     if not sys.stdin.isatty():
         raise CommandError(
-            _("No terminal to type the passphrase: give it with --passphrase-file FILE."))
+            _("No terminal to type it: give it with {option} FILE.").format(option=option))
     first = getpass.getpass(prompt)
     if confirm:
         second = getpass.getpass(_("Again: "))

@@ -233,7 +233,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.package_passphrase_file:
         password = _password_lines(args.package_passphrase_file)[0]
     else:
-        password = common.read_secret(None, _("Package password: "))
+        password = common.read_secret(None, _("Package password: "),
+                                      option="--package-passphrase-file")
     result = submissions.verify_package(Path(args.package), password, args.expect_fingerprint)
     manifest = result.manifest
     print(_("signer fingerprint: {fingerprint}").format(fingerprint=result.fingerprint))
@@ -260,7 +261,9 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
                 "The passphrase file has {lines} lines for {n} packages: give one line for "
                 "all, or one per package in order.").format(lines=len(lines), n=len(packages)))
     else:
-        passwords = [common.read_secret(None, _("Password of {package}: ").format(package=p))
+        passwords = [common.read_secret(
+            None, _("Password of {package}: ").format(package=p),
+            option="--package-passphrase-file")
                      for p in packages]
     vs = common.unlock(args)
     try:

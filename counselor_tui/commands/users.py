@@ -43,7 +43,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     vs = common.unlock(args)
     try:
         new = common.read_secret(args.new_passphrase_file,
-                                 _("Passphrase for the new account: "), confirm=True)
+                                 _("Passphrase for the new account: "), confirm=True,
+                                 option="--new-passphrase-file")
         info = accounts.add_user(vs, args.name, args.role, new, display_name=args.display_name,
                                  unit_code=args.unit, kdf_seconds=common.kdf_seconds())
     finally:
@@ -68,7 +69,8 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     try:
         own = args.name == vs.actor.username
         old = common.read_secret(args.passphrase_file, _("Passphrase: ")) if own else None
-        new = common.read_secret(args.new_passphrase_file, _("New passphrase: "), confirm=True)
+        new = common.read_secret(args.new_passphrase_file, _("New passphrase: "), confirm=True,
+                                 option="--new-passphrase-file")
         accounts.change_passphrase(vs, args.name, new, old_passphrase=old,
                                    kdf_seconds=common.kdf_seconds())
     finally:

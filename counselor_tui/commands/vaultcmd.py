@@ -143,8 +143,10 @@ def cmd_recover(args: argparse.Namespace) -> int:
     if out is not None and out.exists():
         raise common.CommandError(
             _("{path} exists: the recovery code is never written over a file.").format(path=out))
-    code = common.read_secret(args.recovery_code_file, _("Recovery code: "))
-    new = common.read_secret(args.new_passphrase_file, _("New passphrase: "), confirm=True)
+    code = common.read_secret(args.recovery_code_file, _("Recovery code: "),
+                              option="--recovery-code-file")
+    new = common.read_secret(args.new_passphrase_file, _("New passphrase: "), confirm=True,
+                             option="--new-passphrase-file")
     vs, new_code = vault.recover(path, code, user, new, clock=SystemClock(),
                                  state_dir=paths.state_dir(), kdf_seconds=common.kdf_seconds())
     vault.lock(vs, "quit")

@@ -280,7 +280,17 @@ def _open_key(path: Path, username: str | None, secret: str) -> tuple[slots.KeyS
     try:
         keys = slots.resolve_key_set(path, opens)
         return keys, slots.open_slot(keys, slot_of(keys), secret)
+    except slots.NoSuchSlotError as exc:
+        # user names are not secret (the key-slot file lists them), so say which it was
+        raise WrongPassphrase(
+            _("No account named {user} in this vault (or it was disabled): check the user "
+              "name.").format(user=username) if username else
+            _("This vault has no recovery code.")) from exc
     except slots.KeySlotError as exc:
+        if username is None:
+            raise WrongPassphrase(_(
+                "The recovery code is not valid. A code stops working once it has been "
+                "used: type the newest one.")) from exc
         raise WrongPassphrase(wrong_passphrase_message()) from exc
 
 
@@ -629,7 +639,7 @@ def restore(
                 if src.exists():
                     os.replace(src, Path(str(src).replace(str(path), str(kept), 1)))
             if slots.keys_path(path).exists():
-                shutil.copyfile(slots.keys_path(path), slots.keys_path(kept))
+                slots.write_atomic(slots.keys_path(kept), slots.keys_path(path).read_bytes())
         os.replace(tmp, path)
         os.replace(slots.next_keys_path(path), slots.keys_path(path))
         fsync_path(path.parent)

@@ -293,3 +293,21 @@ def test_non_ui_packages_do_not_load_textual(package: str) -> None:
 def test_peewee_is_bound_through_the_proxy() -> None:
     assert isinstance(models.database_proxy, pw.DatabaseProxy)
     assert all(m._meta.database is models.database_proxy for m in models.ALL_MODELS)
+
+
+def test_unknown_user_and_used_recovery_code_say_what_is_wrong(
+    created: vault.CreatedVault, clock: FixedClock, state_dir: Path
+) -> None:
+    """A missing account and a spent recovery code get their own message, not the
+    "wrong passphrase or damaged file" one that sends people to restore a backup."""
+    with pytest.raises(WrongPassphrase) as info:
+        vault.unlock(created.path, "nobody", PASSPHRASE, clock=clock, state_dir=state_dir)
+    assert "No account named nobody" in str(info.value)
+    clock.advance(seconds=10)
+    vs, _new = vault.recover(created.path, created.recovery_code, "admin", OTHER_PASSPHRASE,
+                             clock=clock, state_dir=state_dir, kdf_seconds=0)
+    vs.close()
+    with pytest.raises(WrongPassphrase) as info:
+        vault.recover(created.path, created.recovery_code, "admin", OTHER_PASSPHRASE,
+                      clock=clock, state_dir=state_dir, kdf_seconds=0)
+    assert "recovery code is not valid" in str(info.value)

@@ -458,6 +458,7 @@ def test_14_restore_oldest_and_newest_generation(
         kept = vault.restore(session.path, backup_file, "admin", PASSPHRASE, clock=clock,
                              state_dir=state_dir)
         assert kept.exists()
+        assert oct(slots.keys_path(kept).stat().st_mode & 0o777) == "0o600"
         vs = vault.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
         try:
             assert table_dump(vs, "counseling_session") == expected

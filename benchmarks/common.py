@@ -51,13 +51,18 @@ def ensure_vault(preset: str, seed: int = 1) -> Path:
     path = folder / "vault.db"
     if path.exists():
         return path
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    CACHE.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.environ.setdefault("COUNSELOR_TUI_STATE_DIR", str(CACHE / "state"))
     started = time.perf_counter()
     print(f"building {preset} vault (cached for later runs) …", file=sys.stderr, flush=True)
-    demo.build_demo(path, PRESETS[preset], seed, PASSPHRASE, clock(), kdf_seconds=0.5,
-                    state_dir=CACHE / "state",
+    # built in a scratch folder and renamed when complete: an interrupted build leaves no
+    # half-built vault that a later run would take for a cached one
+    building = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=CACHE))
+    demo.build_demo(building / "vault.db", PRESETS[preset], seed, PASSPHRASE, clock(),
+                    kdf_seconds=0.5, state_dir=CACHE / "state",
                     progress=lambda line: print("  " + line, file=sys.stderr, flush=True))
+    shutil.rmtree(folder, ignore_errors=True)
+    building.rename(folder)
     print(f"built in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     return path
 

@@ -63,7 +63,7 @@ async def test_admin_adds_a_counselor_who_can_then_unlock(bureau: Bureau) -> Non
     async with app.run_test(size=(100, 36)) as pilot:
         screen = await users_screen(pilot, app)
         assert {"admin", "li"} <= {u.username for u in screen.data.users}  # type: ignore[union-attr]
-        assert "李辅导" in screen_text(app)
+        await settle(pilot, lambda: "李辅导" in screen_text(app))
         await pilot.press("a")
         await settle(pilot, lambda: isinstance(app.screen, AddUserDialog))
         dialog = app.screen
@@ -86,7 +86,8 @@ async def test_admin_adds_a_counselor_who_can_then_unlock(bureau: Bureau) -> Non
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: app.screen is screen and screen.data is not None
                      and any(u.username == "wu" for u in screen.data.users))
-        assert "吴辅导" in screen_text(app) and "交警大队" in screen_text(app)
+        await settle(pilot, lambda: "吴辅导" in screen_text(app)
+                     and "交警大队" in screen_text(app))
     backend.lock()
     wu = vault.unlock(bureau.path, "wu", NEW_PASSPHRASE, clock=bureau.clock,
                       state_dir=bureau.state_dir)
@@ -127,7 +128,7 @@ async def test_disabling_offers_a_key_rotation_that_works(bureau: Bureau,
         table.move_cursor(row=[u.username for u in screen.data.users].index("li"))
         await pilot.press("d")
         await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        assert "li" in screen_text(app)
+        await settle(pilot, lambda: "Disable the account li?" in screen_text(app))
         await pilot.press("left", "enter")  # "Disable" (No has the focus first)
         await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog)
                      and "Rotate the data key now" in screen_text(app))
@@ -250,8 +251,8 @@ async def test_backup_now_and_check_the_vault(bureau: Bureau) -> None:
         await pilot.click("#us-check")
         await settle(pilot, lambda: screen.last_check is not None)
         assert screen.last_check is not None and screen.last_check.ok
-        text = screen_text(app)
-        assert "passed every check" in text and "Audit chain" in text
+        await settle(pilot, lambda: "passed every check" in screen_text(app)
+                     and "Audit chain" in screen_text(app))
 
 
 async def test_the_palette_lists_users_and_settings(bureau: Bureau) -> None:
@@ -312,12 +313,12 @@ async def test_audit_screen_lists_filters_and_verifies(auditor_bureau: Bureau,
         assert (newest.user, newest.action, newest.entity) == ("shen", "view", "audit_log")
         assert audit.count_events(backend.vs, AuditFilter(action="view",
                                                           entity="audit_log")) == 1
-        assert "Events: " in screen_text(app)
+        await settle(pilot, lambda: f"Events: {total}" in screen_text(app))
 
         screen.query_one("#audit-action", Select).value = "settings_change"
         await settle(pilot, lambda: screen.settled and screen.total == 1)
         assert [r.entity_id for r in screen.visible_rows()] == ["backup_keep"]
-        assert "backup_keep" in screen_text(app)
+        await settle(pilot, lambda: "backup_keep" in screen_text(app))
         screen.query_one("#audit-action", Select).clear()
         screen.query_one("#audit-user", Select).value = "shen"
         await settle(pilot, lambda: screen.settled and screen.total < total)
@@ -356,3 +357,26 @@ async def test_audit_screen_refuses_counselors(bureau: Bureau) -> None:
         assert audit.count_events(admin, AuditFilter(entity="audit_log")) == 0
     finally:
         admin.close()
+
+
+async def test_leaving_with_unsaved_settings_asks_first(bureau: Bureau) -> None:
+    backend = backend_for(bureau, "admin")
+    app = app_for(backend)
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await users_screen(pilot, app)
+        await pilot.press("2")
+        bureau_name = screen.query_one("#set-bureau_name", Input)
+        await settle(pilot, lambda: app.focused is bureau_name)
+        assert not screen.has_unsaved_changes()
+        await pilot.press("end", *"分局")
+        assert screen.has_unsaved_changes()
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("escape")  # no: stay
+        await settle(pilot, lambda: app.screen is screen)
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: not screen.has_unsaved_changes())
+        assert vault.get_setting(backend.vs, "bureau_name") == "测试县公安局分局"
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await settle(pilot, lambda: "测试县公安局分局" in screen_text(app))

@@ -355,8 +355,8 @@ async def test_imminent_risk_asks_for_an_emergency_then_offers_a_firearm_recomme
         modal = app.screen
         assert isinstance(modal, FirearmRecommendModal)
         assert modal.person_id == bureau.ids["zhang"]
-        text = screen_text(app)
-        assert "imminent risk" in text and "张三" in text
+        await settle(pilot, lambda: "imminent risk" in screen_text(app)
+                     and "张三" in screen_text(app))
         assert any("Suggested tier: red (confirm it on the record)" in n.message
                    for n in app._notifications)
         assert firearms.active_status(backend.vs, bureau.ids["zhang"]) is None  # nothing yet

@@ -97,7 +97,7 @@ async def test_first_run_wizard_creates_and_opens_the_vault(
         await pilot.press("enter")
         assert wizard.step == "step-roster"
         assert code not in screen_text(app)
-        assert "signed in as your working account li" in screen_text(app)
+        await settle(pilot, lambda: "signed in as your working account li" in screen_text(app))
         assert wizard.query_one("#roster-yes").display  # a coordinator imports the roster
 
         await pilot.click("#roster-no")
@@ -425,7 +425,7 @@ async def test_a_counselor_working_account_is_not_offered_the_roster(
         await settle(pilot, lambda: isinstance(app.screen, FirstRunScreen))
         wizard = app.screen
         assert isinstance(wizard, FirstRunScreen)
-        assert "accounts, keys and settings only" in screen_text(app)
+        await settle(pilot, lambda: "accounts, keys and settings only" in screen_text(app))
         wizard.query_one("#bureau", Input).value = "测试县公安局"
         wizard.query_one("#work-user", Input).value = "wang"
         wizard.query_one("#work-role", Select).value = "counselor"
@@ -441,7 +441,7 @@ async def test_a_counselor_working_account_is_not_offered_the_roster(
         await pilot.press("ctrl+s")
         assert wizard.step == "step-roster"
         assert not wizard.query_one("#roster-yes").display
-        assert "counselor" in screen_text(app)
+        await settle(pilot, lambda: "counselor" in screen_text(app))
         await pilot.press("enter")  # "go to the dashboard" has the focus
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
         assert backend.vs.actor.username == "wang"

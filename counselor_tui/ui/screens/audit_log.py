@@ -87,9 +87,9 @@ def entity_label(code: str) -> str:
 def columns() -> list[Column]:
     """The audit table's columns (translated titles)."""
     return [
-        Column(_("No."), 6), Column(_("Time"), 16), Column(_("User"), 10),
-        Column(_("Action"), 10), Column(_("Entity"), 12), Column(_("Id"), 6, flex=True),
-        Column(_("Detail"), 10, flex=True),
+        Column(_("No."), 5), Column(_("Time"), 16), Column(_("User"), 8),
+        Column(_("Action"), 10), Column(_("Entity"), 10), Column(_("Id"), 6, flex=True),
+        Column(_("Detail"), 6, flex=True),
     ]
 
 
@@ -195,6 +195,7 @@ class AuditScreen(BaseScreen):
         translate_bindings(self)
         if not self.allowed:
             return
+        translate_bindings(self.query_one("#audit-table", VirtualTable))
         self.call(open_log, self.backend, done=self._opened, group="audit-open")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

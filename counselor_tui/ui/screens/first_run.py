@@ -202,8 +202,9 @@ class FirstRunScreen(BaseScreen):
             _("Step {n} of {total}").format(n=index + 1, total=len(STEPS)))
         self.query_one("#back", Button).display = index in (1,)
         self.query_one("#nav-buttons").display = index < 3
-        self.query_one("#next", Button).label = (
-            _("Create the vault") if step == "step-passphrase" else _("Next"))
+        next_button = self.query_one("#next", Button)
+        next_button.label = _("Create the vault") if step == "step-passphrase" else _("Next")
+        next_button.refresh(layout=True)  # an auto width follows the new label
         first = {"step-bureau": "#bureau", "step-passphrase": "#passphrase",
                  "step-recovery": "#recovery-confirm", "step-roster": "#roster-no"}[step]
         self.set_focus(self.query_one(first))

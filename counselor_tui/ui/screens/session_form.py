@@ -349,6 +349,7 @@ class SessionFormScreen(BaseScreen):
             text += " " + _("Suggested tier: {tier} (confirm it on the record).").format(
                 tier=vocab.label(vocab.TIERS, suggested))
         self.app.notify(text, markup=False, timeout=10 if suggested else 5)
+        self.query_one("#session-error", Static).update(text)  # under a prompt, if any
         self.app.post_message(DataChanged("session"))
         self._after_save(suggested)
 

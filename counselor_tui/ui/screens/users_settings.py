@@ -102,8 +102,9 @@ def check_lines(result: CheckResult) -> list[str]:
                       if chain.ok else
                       _("first bad sequence number {seq}").format(seq=chain.first_bad_seq))
         else:
-            detail = _("OK") if line.ok and line.detail in ("", "ok") else line.detail
-        lines.append(f"{'✔' if line.ok else '✘'} {label}: {detail}")
+            detail = _("passed") if line.ok and line.detail in ("", "ok") else line.detail
+        lines.append(("✔ " if line.ok else "✘ ") + _("{label}: {detail}").format(
+            label=label, detail=detail))
     verdict = _("The vault passed every check.") if result.ok else _(
         "The vault FAILED a check: restore the latest backup, or ask for help.")
     return [verdict, *lines]
@@ -211,8 +212,12 @@ class UsersSettingsScreen(BaseScreen):
         self.reload()
 
     def action_tab(self, tab: str) -> None:
-        """1/2/3: show a tab."""
+        """1/2/3: show a tab and put the cursor in its first field."""
         self.query_one("#us-tabs", TabbedContent).active = tab
+        first = {"accounts": "#us-accounts", "settings": "#set-bureau_name",
+                 "vault": "#us-backup-dir"}.get(tab)
+        if first is not None:
+            self.call_after_refresh(self.query_one(first).focus)
 
     def _show(self, data: AdminData) -> None:
         if not self.is_attached:
@@ -340,6 +345,14 @@ class UsersSettingsScreen(BaseScreen):
             self.app.push_screen(PassphraseDialog(vs.actor.username, own=True))
 
     # -- settings ----------------------------------------------------------------------------
+    def has_unsaved_changes(self) -> bool:
+        """True when a setting was typed and not saved (leaving asks first)."""
+        if not self.is_admin or self.data is None or not self.is_mounted:
+            return False
+        saved = {item.key: str(item.value) for item in self.data.settings}
+        return any(saved.get(key, "") != text.strip()
+                   for key, text in self.setting_texts().items())
+
     def setting_texts(self) -> dict[str, str]:
         """``{key: typed text}`` of every settings field."""
         return {r.key: self.query_one(f"#set-{r.key}", Input).value
@@ -387,6 +400,12 @@ class UsersSettingsScreen(BaseScreen):
         if not changed:
             status.update(_("Nothing changed."))
             return
+        if self.data is not None:
+            stored = {item.key: item.value for item in self.data.settings} | changed
+            self.data = AdminData(self.data.users, self.data.units,
+                                  [SettingValue(k, v) for k, v in stored.items()])
+        for key, value in changed.items():  # as stored (full-width digits read, spaces cut)
+            self.query_one(f"#set-{key}", Input).value = str(value)
         app = cast(Any, self.app)
         if "idle_lock_minutes" in changed and getattr(app, "idle_override", 1) is None:
             app.idle_minutes = float(changed["idle_lock_minutes"])  # the idle timer uses it

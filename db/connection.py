@@ -325,6 +325,54 @@ def side_files(path: Path) -> list[Path]:
     return [path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")]
 
 
+class VaultInUseError(VaultError):
+    """Another process (or session) has the vault open; the operation needs it alone."""
+
+
+class InUseLock:
+    """An advisory lock (``flock``) on ``<vault>.lock``: every unlocked session holds it
+    shared; restoring or re-keying the vault takes it exclusive, so neither can pull the
+    file from under a running app (whose writes would otherwise go to the old file).
+
+    The lock file is empty and 0600; it carries no data. POSIX only.
+    """
+
+    def __init__(self, vault: Path) -> None:
+        self.path = Path(f"{vault}.lock")
+        self._fd: int | None = None
+
+    def _lock(self, mode: int) -> None:
+        import fcntl
+
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._fd, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise VaultInUseError(str(self.path)) from None
+
+    def shared(self) -> None:
+        """Hold the lock shared (an open session); raises :class:`VaultInUseError` while
+        another process holds it exclusive."""
+        import fcntl
+
+        self._lock(fcntl.LOCK_SH)
+
+    def exclusive(self) -> None:
+        """Hold the lock alone (converting a shared hold); raises :class:`VaultInUseError`
+        when any other session has the vault open."""
+        import fcntl
+
+        self._lock(fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        """Give the lock up (idempotent)."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None
+
+
 class _CipherSqliteDatabase(peewee.SqliteDatabase):
     """peewee's SQLite database whose raw connections come from :func:`open_connection`."""
 
@@ -359,6 +407,7 @@ class VaultDatabase(_PooledSqliteDatabase, _CipherSqliteDatabase):  # type: igno
     def __init__(self, path: Path, key: bytes, *, create: bool = False) -> None:
         self._anchor: Any = None
         self._anchor_lock = threading.Lock()
+        self.in_use = InUseLock(Path(path))
         super().__init__(path, max_connections=POOL_SIZE, timeout=BUSY_TIMEOUT_MS / 1000,
                          key=key, create=create, lock_type="IMMEDIATE")
 
@@ -387,6 +436,7 @@ class VaultDatabase(_PooledSqliteDatabase, _CipherSqliteDatabase):  # type: igno
         """
         with self._anchor_lock:
             if self._anchor is None:
+                self.in_use.shared()
                 self._anchor = open_connection(self.path, self.key)
 
     def release(self) -> None:
@@ -400,11 +450,12 @@ class VaultDatabase(_PooledSqliteDatabase, _CipherSqliteDatabase):  # type: igno
         self.close_idle()
 
     def drop_key(self) -> None:
-        """Close every connection (pooled, in use, anchor), then overwrite and forget the
-        data key."""
+        """Close every connection (pooled, in use, anchor), give up the in-use lock, then
+        overwrite and forget the data key."""
         self.release()
         with contextlib.suppress(Exception):
             self.close_all()
+        self.in_use.release()
         if self._key is not None:
             for i in range(len(self._key)):
                 self._key[i] = 0

@@ -30,6 +30,7 @@ from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.context import Actor, Clock, VaultSession, iso
 from counselor_tui.services.errors import (
+    Conflict,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -41,8 +42,10 @@ from counselor_tui.services.errors import (
 from db import vault as slots
 from db.connection import (
     CheckLine,
+    InUseLock,
     VaultDatabase,
     VaultError,
+    VaultInUseError,
     WrongKeyOrDamagedError,
     backup_to,
     checkpoint,
@@ -525,7 +528,8 @@ def backup(vs: VaultSession, out_dir: Path, keep: int | None = None) -> Path:
     database goes through SQLite's backup API into a temporary file in ``out_dir`` (WAL
     content included), is verified (cipher and SQLite integrity, row count of every table),
     fsynced and renamed into place; then generations beyond ``keep`` (setting
-    ``backup_keep``, default 10) are deleted, oldest first. On any error the temporary file
+    ``backup_keep``, default 10) of THIS vault are deleted, oldest first (other files and
+    other vaults' backups in the folder are never touched). On any error the temporary file
     is removed, no target is left half-written and older backups are untouched
     (:class:`ServiceError`). Writes a ``backup`` audit event.
     """
@@ -536,6 +540,9 @@ def backup(vs: VaultSession, out_dir: Path, keep: int | None = None) -> Path:
         raise InvalidInput(_("Keep at least one backup generation."))
     stamp = vs.now().strftime("%Y%m%d-%H%M%S")
     tmp: Path | None = None
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidInput(_("{path} is not a folder: give a folder for the backups.").format(
+            path=out_dir))
     try:
         out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         name = f"counselor-{stamp}.db"
@@ -569,7 +576,7 @@ def backup(vs: VaultSession, out_dir: Path, keep: int | None = None) -> Path:
             for leftover in side_files(tmp):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
-    _prune(out_dir, keep)
+    _prune(out_dir, keep, vs.keys.vault_id, vs.path)
     with vs.transaction():
         audit.record(vs, "backup", "vault", "", {"file": final.name, "rows": sum(counts.values())})
     return final
@@ -589,8 +596,24 @@ def list_backups(out_dir: Path) -> list[Path]:
     return sorted(found, key=order)
 
 
-def _prune(out_dir: Path, keep: int) -> None:
-    for old in list_backups(out_dir)[:-keep]:
+def own_backups(out_dir: Path, vault_id: str, live: Path) -> list[Path]:
+    """The backups in ``out_dir`` that belong to the vault ``vault_id``, oldest first: named
+    like a backup, with a readable key-slot file of the same vault id, and never the live
+    vault itself (a folder may hold other vaults' backups, or other files)."""
+    found = []
+    for candidate in list_backups(out_dir):
+        if candidate.resolve() == live.resolve():
+            continue
+        try:
+            if slots.load(slots.keys_path(candidate)).vault_id == vault_id:
+                found.append(candidate)
+        except slots.KeyFileError:
+            continue
+    return found
+
+
+def _prune(out_dir: Path, keep: int, vault_id: str, live: Path) -> None:
+    for old in own_backups(out_dir, vault_id, live)[:-keep]:
         for f in (old, slots.keys_path(old)):
             with contextlib.suppress(FileNotFoundError):
                 f.unlink()
@@ -620,10 +643,42 @@ def restore(
                        .format(path=backup_file))
     try:
         keys = slots.load(slots.keys_path(backup_file))
-        key = slots.open_slot(keys, keys.user_slot(username), passphrase)
+        slot = keys.user_slot(username)
+        key = slots.open_slot(keys, slot, passphrase)
     except slots.KeySlotError as exc:
         raise WrongPassphrase(wrong_passphrase_message()) from exc
+    if slot.role != Role.ADMIN.value:
+        raise PermissionDenied(_("Only an admin may restore a backup."))
+    try:
+        current_id = slots.load(slots.keys_path(path)).vault_id
+    except slots.KeyFileError:
+        current_id = None  # no vault, or its key file is lost: nothing to mix up
+    if current_id is not None and current_id != keys.vault_id:
+        raise InvalidInput(_("This backup belongs to another vault: restore it to its own "
+                             "path, or choose a backup of this vault."))
     _verify_copy(backup_file, key, None)
+    lock = InUseLock(path)
+    try:
+        lock.exclusive()
+    except VaultInUseError:
+        raise Conflict(_("The vault is open (in the interface or another command): close it, "
+                         "then restore.")) from None
+    try:
+        kept = _install_backup(path, backup_file, keys, key, clock)
+    finally:
+        lock.release()
+    vs = unlock(path, username, passphrase, clock=clock, state_dir=state_dir, action="login")
+    try:
+        with vs.transaction():
+            audit.record(vs, "restore", "vault", "", {"from": backup_file.name})
+    finally:
+        vs.close()
+    return kept
+
+
+def _install_backup(path: Path, backup_file: Path, keys: slots.KeySet, key: bytes,
+                    clock: Clock) -> Path:
+    """Copy, verify and rename the backup into place (the caller holds the vault alone)."""
     stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.parent / f".{path.name}.restore-{secrets.token_hex(4)}"
@@ -650,12 +705,6 @@ def restore(
             _("The restore could not be written ({error}).").format(
                 error=exc.strerror or type(exc).__name__)
         ) from exc
-    vs = unlock(path, username, passphrase, clock=clock, state_dir=state_dir, action="login")
-    try:
-        with vs.transaction():
-            audit.record(vs, "restore", "vault", "", {"from": backup_file.name})
-    finally:
-        vs.close()
     return kept
 
 
@@ -682,6 +731,11 @@ def rekey(vs: VaultSession) -> None:
     new_keys = slots.reseal_all(vs.keys, new_key, kept)
     pending = slots.next_keys_path(vs.path)
     try:
+        vs.db.in_use.exclusive()
+    except VaultInUseError:
+        raise Conflict(_("The vault is open in another window or command: close it, then "
+                         "rotate the key.")) from None
+    try:
         with vs.transaction():
             audit.record(vs, "rekey", "vault", "", {"slots": len(kept)})
         slots.save(pending, new_keys)
@@ -704,6 +758,8 @@ def rekey(vs: VaultSession) -> None:
                 vs.db.close()
         if _key_opens(vs.path, old_key):
             pending.unlink(missing_ok=True)
+            with contextlib.suppress(VaultInUseError):
+                vs.db.in_use.shared()  # back from exclusive: others may open it again
             vs.db.hold()
         elif pending.exists() and _key_opens(vs.path, new_key):
             os.replace(pending, slots.keys_path(vs.path))

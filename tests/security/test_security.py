@@ -608,3 +608,63 @@ def test_20_recovery_code_opens_when_every_user_slot_lost(
     with pytest.raises(WrongPassphrase):
         vault.recover(created.path, created.recovery_code, "admin", OTHER_PASSPHRASE,
                       clock=clock, state_dir=state_dir, kdf_seconds=0)
+
+
+def test_backup_pruning_touches_only_this_vaults_backups(
+    session: VaultSession, clock: FixedClock, tmp_path: Path, state_dir: Path
+) -> None:
+    """A shared backup folder may hold other vaults' backups, look-alike files, even a live
+    vault: pruning removes only this vault's own older generations."""
+    out = tmp_path / "shared"
+    out.mkdir()
+    stranger = out / "counselor-20200101-000000.db"
+    stranger.write_bytes(b"my precious")
+    other = vault.create_vault(out / "counselor-20200102-000000.db", bureau="别的局",
+                               admin_username="admin", passphrase=PASSPHRASE, clock=clock,
+                               kdf_seconds=0)
+    mine = []
+    for _ in range(3):
+        mine.append(vault.backup(session, out, keep=1))
+        clock.advance(seconds=1)
+    assert stranger.read_bytes() == b"my precious"
+    assert other.path.exists() and other.keys_path.exists()
+    assert [p for p in mine if p.exists()] == [mine[-1]]
+    assert vault.own_backups(out, session.keys.vault_id, session.path) == [mine[-1]]
+    with pytest.raises(ServiceError):
+        vault.backup(session, stranger)  # a file is not a folder
+
+
+def test_restore_refused_while_open_for_non_admins_and_for_another_vault(
+    session: VaultSession, clock: FixedClock, state_dir: Path, tmp_path: Path
+) -> None:
+    """A running session keeps the vault: restoring under it would divert its writes to the
+    renamed old file. Only admins restore, and only a backup of the same vault."""
+    from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied
+
+    accounts.add_user(session, "li", "counselor", OTHER_PASSPHRASE, kdf_seconds=0)
+    backup_file = vault.backup(session, tmp_path / "b")
+    with pytest.raises(Conflict):
+        vault.restore(session.path, backup_file, "admin", PASSPHRASE, clock=clock,
+                      state_dir=state_dir)
+    with pytest.raises(Conflict):  # rekey also needs the vault alone
+        other = vault.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock,
+                             state_dir=state_dir)
+        try:
+            vault.rekey(session)
+        finally:
+            other.close()
+    session.close()
+    with pytest.raises(PermissionDenied):
+        vault.restore(session.path, backup_file, "li", OTHER_PASSPHRASE, clock=clock,
+                      state_dir=state_dir)
+    stranger = vault.create_vault(tmp_path / "s" / "vault.db", bureau="别的局",
+                                  admin_username="admin", passphrase=PASSPHRASE, clock=clock,
+                                  kdf_seconds=0)
+    vs = vault.unlock(stranger.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    foreign = vault.backup(vs, tmp_path / "sb")
+    vs.close()
+    with pytest.raises(InvalidInput):
+        vault.restore(session.path, foreign, "admin", PASSPHRASE, clock=clock,
+                      state_dir=state_dir)
+    vault.restore(session.path, backup_file, "admin", PASSPHRASE, clock=clock,
+                  state_dir=state_dir)  # closed, admin, same vault: fine

@@ -72,6 +72,12 @@ class PragmaCheckError(VaultError):
     """A required pragma did not take effect (e.g. SQLCipher missing, temp_store not MEMORY)."""
 
 
+class StorageError(VaultError):
+    """The file could not be read or written for a reason of the disk, not of the data: full,
+    read-only, no permission, I/O error, or busy in another process. ``str()`` is SQLite's
+    reason (no data in it)."""
+
+
 class DamagedError(VaultError):
     """SQLCipher or SQLite reported a damaged page while reading or writing."""
 
@@ -115,6 +121,17 @@ def is_corruption(exc: BaseException) -> bool:
     )
 
 
+_STORAGE_WORDS = ("disk is full", "readonly", "read-only", "disk i/o", "unable to open",
+                  "permission", "database is locked", "no space")
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """True when ``exc`` is SQLite's report of a disk-level problem (see :class:`StorageError`)."""
+    text = str(exc).lower()
+    return isinstance(exc, dbapi2.DatabaseError | peewee.DatabaseError | OSError) and any(
+        word in text for word in _STORAGE_WORDS)
+
+
 def open_connection(
     path: Path, key: bytes, *, create: bool = False, readonly: bool = False
 ) -> Any:
@@ -125,12 +142,15 @@ def open_connection(
     ``readonly`` opens with ``mode=ro`` (no journal-mode change, nothing written).
 
     Raises :class:`WrongKeyOrDamagedError` when the key does not open the file (or its header
-    is damaged, or the file is truncated), :class:`PragmaCheckError` when a pragma check
-    fails. The connection is closed on every error.
+    is damaged, or the file is empty or truncated), :class:`StorageError` when the disk is
+    full, read-only or failing, :class:`PragmaCheckError` when a pragma check fails. The
+    connection is closed on every error.
     """
     path = Path(path)
-    if not create and not path.exists():
+    if not create and not path.is_file():
         raise VaultMissingError(str(path))
+    if not create and path.stat().st_size == 0:
+        raise WrongKeyOrDamagedError(str(path))  # never let SQLite start a fresh database
     mode = "ro" if readonly else ("rwc" if create else "rw")
     if create and not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -143,8 +163,13 @@ def open_connection(
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except dbapi2.DatabaseError as exc:
+            if is_storage_error(exc):
+                raise StorageError(str(exc)) from exc
             raise WrongKeyOrDamagedError(str(path)) from exc
-        _apply_pragmas(conn, readonly=readonly)
+        try:
+            _apply_pragmas(conn, readonly=readonly)
+        except dbapi2.DatabaseError as exc:
+            raise StorageError(str(exc)) from exc
     except BaseException:
         conn.close()
         raise

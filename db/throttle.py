@@ -70,8 +70,8 @@ class AttemptLedger:
             last = datetime.fromisoformat(attempts.times[-1])
         except ValueError:
             return 0.0
-        elapsed = (now - last).total_seconds()
-        return max(0.0, delay_for(attempts.count) - elapsed)
+        elapsed = max(0.0, (now - last).total_seconds())  # a clock moved back waits no more
+        return min(MAX_DELAY_SECONDS, max(0.0, delay_for(attempts.count) - elapsed))
 
     def record_failure(self, now: datetime, user: str = "?") -> Attempts:
         """Add one failure at ``now`` for the user name ``user``; returns the new totals."""

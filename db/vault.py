@@ -34,6 +34,7 @@ import json
 import os
 import secrets
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -110,17 +111,26 @@ class KdfParams:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> KdfParams:
-        if data.get("alg") != "argon2id":
+        """Parse and bound-check (an edited file must not make a derivation run for hours or
+        take all memory): passes 2–64, memory 64 MiB–4 GiB, lanes 1–16, salt 16–64 bytes."""
+        if not isinstance(data, dict) or data.get("alg") != "argon2id":
             raise KeyFileError("unknown key derivation")
-        return cls(int(data["t"]), int(data["m"]), int(data["p"]), _unb64(data["salt"]))
+        params = cls(int(data["t"]), int(data["m"]), int(data["p"]), _unb64(data["salt"]))
+        if not (MIN_TIME_COST <= params.time_cost <= 64
+                and MIN_MEMORY_KIB <= params.memory_kib <= 4 * 1024 * 1024
+                and 1 <= params.parallelism <= 16 and 16 <= len(params.salt) <= 64):
+            raise KeyFileError("key-derivation parameters out of range")
+        return params
 
 
 def derive(passphrase: str, params: KdfParams) -> bytes:
-    """Argon2id (RFC 9106) of the UTF-8 passphrase: 32 bytes. Refuses parameters below the floor."""
+    """Argon2id (RFC 9106) of the passphrase in Unicode NFC, UTF-8: 32 bytes (so the same
+    characters typed by different input methods give the same key). Refuses parameters
+    below the floor."""
     if params.memory_kib < MIN_MEMORY_KIB or params.time_cost < MIN_TIME_COST:
         raise KeyFileError("key-derivation parameters below the floor")
     return hash_secret_raw(
-        passphrase.encode("utf-8"),
+        unicodedata.normalize("NFC", passphrase).encode("utf-8"),
         params.salt,
         time_cost=params.time_cost,
         memory_cost=params.memory_kib,
@@ -194,7 +204,8 @@ class Slot:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Slot:
-        return cls(
+        """Parse one slot; raises ``ValueError`` when a field has the wrong size."""
+        slot = cls(
             slot_id=str(data["id"]),
             kind=str(data["kind"]),
             username=str(data["username"]),
@@ -206,6 +217,11 @@ class Slot:
             sealed_key=_unb64(data["sealed_key"]),
             created_at=str(data["created_at"]),
         )
+        if (len(slot.public_key) != 32 or len(slot.private_nonce) != 12
+                or len(slot.private_wrapped) != 48 or not slot.sealed_key
+                or slot.kind not in (USER, RECOVERY)):
+            raise ValueError("malformed slot")
+        return slot
 
 
 @dataclass(frozen=True)
@@ -227,7 +243,7 @@ class KeySet:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> KeySet:
-        if data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise KeyFileError("not a counselor-tui key-slot file")
         if int(data.get("version", 0)) > FORMAT_VERSION:
             raise KeyFileError("key-slot file written by a newer version")
@@ -424,7 +440,7 @@ def load(path: Path) -> KeySet:
         raise KeyFileError("key-slot file unreadable") from exc
     try:
         return KeySet.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise KeyFileError("key-slot file damaged") from exc
 
 

@@ -13,6 +13,9 @@ from counselor_tui import paths
 from counselor_tui.i18n import _
 from counselor_tui.services.context import SystemClock, VaultSession
 
+#: Longest secret read from a file (a passphrase file is one short line).
+MAX_SECRET_CHARS = 1024
+
 
 class CommandError(Exception):
     """A refusal by the command line itself (bad options); exit code 2 unless given."""
@@ -41,7 +44,7 @@ def read_secret_file(path: str) -> str:
     """The first line of ``path`` without its line ending; :class:`CommandError` if unreadable."""
     try:
         with open(path, encoding="utf-8-sig") as fh:
-            line = fh.readline()
+            line = fh.readline(MAX_SECRET_CHARS + 1)
     except OSError as exc:
         raise CommandError(
             _("Cannot read the passphrase file {path} ({error}).").format(
@@ -50,7 +53,14 @@ def read_secret_file(path: str) -> str:
     except UnicodeDecodeError:
         raise CommandError(_("The passphrase file {path} is not UTF-8 text.").format(
             path=path)) from None
-    return line.rstrip("\r\n")
+    secret = line.rstrip("\r\n")
+    if len(secret) > MAX_SECRET_CHARS:
+        raise CommandError(_("The first line of {path} is longer than {n} characters: it is "
+                             "not a passphrase file.").format(path=path, n=MAX_SECRET_CHARS))
+    if not secret:
+        raise CommandError(_("The first line of {path} is empty: write the passphrase on it."
+                             ).format(path=path))
+    return secret
 
 
 def read_secret(file: str | None, prompt: str, *, confirm: bool = False,
@@ -96,15 +106,22 @@ def unlock(args: argparse.Namespace, *, action: str = "login") -> VaultSession:
     user = username(args)
     secret = read_secret(args.passphrase_file, _("Passphrase: "))
     clock = SystemClock()
+    vs = None
     for _attempt in range(2):
         try:
-            return vault.unlock(path, user, secret, clock=clock, state_dir=paths.state_dir(),
-                                action=action)
+            vs = vault.unlock(path, user, secret, clock=clock, state_dir=paths.state_dir(),
+                              action=action)
+            break
         except Throttled as exc:
             info(str(exc))
             time.sleep(exc.wait_seconds)
-    return vault.unlock(path, user, secret, clock=clock, state_dir=paths.state_dir(),
-                        action=action)
+    if vs is None:
+        vs = vault.unlock(path, user, secret, clock=clock, state_dir=paths.state_dir(),
+                          action=action)
+    if vs.failed_attempts:
+        info(_("{n} failed attempts to unlock since your last login.").format(
+            n=vs.failed_attempts))
+    return vs
 
 
 def write_private_file(path: Path, text: str) -> None:

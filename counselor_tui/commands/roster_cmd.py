@@ -2,7 +2,9 @@
 
 Output (the automation contract, the same words in every language): the first stdout line
 is ``added N, updated N, unchanged N, rejected N``, then one ``row R: reason`` line per
-rejected row (reasons translated). Warnings (values left out) and notes go to stderr.
+rejected row (reasons translated). On stderr: one ``row R (update): unit, post`` line per
+updated officer (the fields that change — names of fields only, never values), warnings
+(values left out) and notes.
 Without ``--apply`` nothing is written (dry run). Exit code 0 whenever the file was read
 (also with rejected rows), 2 when it cannot be read or the account may not import.
 """
@@ -42,6 +44,9 @@ def cmd_roster(args: argparse.Namespace) -> int:
     print(plan.summary())
     for item in plan.rejected:
         print(f"row {item.row}: {item.reason}")
+    for row in plan.updated:
+        common.info(_("row {row} (update): {fields}").format(row=row.row,
+                                                            fields=row.change_labels()))
     for item in plan.warnings:
         common.info(_("row {row} (warning): {reason}").format(row=item.row, reason=item.reason))
     if plan.new_units:

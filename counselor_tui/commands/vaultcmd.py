@@ -115,7 +115,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             pages = ", ".join(str(p) for p in line.pages)
             print(f"{line.name}: FAILED " + _("damaged page(s): {pages}").format(pages=pages))
         else:
-            print(f"{line.name}: FAILED {line.detail}")
+            findings = [f for f in line.detail.replace("; ", "\n").splitlines() if f.strip()]
+            more = len(findings) - 3
+            detail = "; ".join(findings[:3]) + (
+                _(" (and {n} more)").format(n=more) if more > 0 else "")
+            print(f"{line.name}: FAILED {detail}")
     if not result.ok:
         common.error(_("The vault failed its checks: restore the latest good backup "
                        "('counselor-tui restore FILE')."))

@@ -7,6 +7,7 @@ Estimation", USENIX Security 2016; Python port ``zxcvbn``); a score below
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from zxcvbn import zxcvbn
@@ -49,9 +50,17 @@ def strength(passphrase: str, user_inputs: tuple[str, ...] = ()) -> Strength:
 
 
 def check_new_passphrase(passphrase: str, user_inputs: tuple[str, ...] = ()) -> None:
-    """Raise :class:`PassphraseRejected` unless ``passphrase`` may protect a vault."""
+    """Raise :class:`PassphraseRejected` unless ``passphrase`` may protect a vault: not
+    empty, no spaces at either end (easily lost when typed again), no control characters
+    (cannot be typed in the interface), and strong enough."""
     if not passphrase or not passphrase.strip():
         raise PassphraseRejected(_("The passphrase is empty or only spaces: choose another."))
+    if passphrase != passphrase.strip():
+        raise PassphraseRejected(_("The passphrase begins or ends with a space, which is easy "
+                                   "to lose when typing it again: remove it."))
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in passphrase):
+        raise PassphraseRejected(_("The passphrase contains control characters that cannot "
+                                   "be typed at the unlock screen: choose another."))
     verdict = strength(passphrase, user_inputs)
     if not verdict.acceptable:
         raise PassphraseRejected(_("The passphrase is too weak. {hint}").format(hint=verdict.hint))

@@ -13,7 +13,11 @@ The header row is found by name within the first 30 rows (title rows above it ar
 * administration date — the submission time (``提交答卷时间``, ``提交时间``, ``完成时间``,
   ``填写时间``, ``答题时间``, ``日期``, ``date``, ``submitted``), never a duration column
   (``所用时间``);
-* the platform's own total (``总分``, ``得分``, ``total``, ``score``) is ignored;
+* the platform's own total (``总分``, ``得分``, ``total``, ``score``) is never used for
+  scoring: it is read (``Respondent.platform_total``) only so that the import can warn when
+  it differs from the total computed from the items. When several columns look like a
+  total, the one naming this instrument (``PHQ9总分``) is taken, columns naming another
+  instrument are skipped, and with no single candidate no total is read;
 * item columns by header: the platform's running question number is dropped (``4、``), then
   the instrument code (``PHQ9``), then an item number is read (``第1题``, ``Q1``, ``1``,
   ``item 1``, ``_1``) — or the header holds the item's text (zh or en). A column naming
@@ -30,6 +34,11 @@ Chinese or English, compared without case, spaces (also full-width), a leading o
 (``A.``, ``B、``) or a trailing score (``(0分)``). Empty cells and ``(跳过)``/``-`` are
 missing items (the engine's missing rule then applies). Anything else makes the row a
 problem naming the item; a value out of range is never shifted or clipped.
+
+A :class:`RowProblem` says whether the row cannot be *identified* (no badge number and no
+name: ``identity=True``, an unmatched respondent) or cannot be *read* (an unreadable date, an
+answer out of range or unknown, no item answered: the import reports it with that reason as
+rejected, not as unmatched).
 """
 
 from __future__ import annotations
@@ -56,6 +65,7 @@ __all__ = [
     "normalize_badge",
     "normalize_name",
     "parse_table",
+    "total_value",
 ]
 
 _HEADER_SCAN_ROWS: Final = 30
@@ -97,7 +107,8 @@ class AnswerError(ValueError):
 class ColumnMap:
     """Where things are: ``header_row`` (1-based row number), 0-based column indexes of the
     identity and date columns (``None`` when absent), ``items`` (column of item 1, 2, …),
-    ``by`` ``"header"`` or ``"position"``, and the item columns' header texts."""
+    ``by`` ``"header"`` or ``"position"``, the item columns' header texts, and ``total``:
+    the column of the platform's own total (``None`` when absent or ambiguous)."""
 
     header_row: int
     badge: int | None
@@ -107,12 +118,15 @@ class ColumnMap:
     items: tuple[int, ...]
     by: str
     item_headers: tuple[str, ...]
+    total: int | None = None
 
 
 @dataclass(frozen=True)
 class Respondent:
     """One readable row: 1-based ``row`` number, normalized identity fields (``None`` when
-    empty), the administration day and the answers (``None`` = missing item)."""
+    empty), the administration day, the answers (``None`` = missing item) and the
+    platform's own total as written (``None`` when there is no total column or the cell is
+    not a number) — never used for scoring."""
 
     row: int
     badge_no: str | None
@@ -120,14 +134,18 @@ class Respondent:
     unit: str | None
     administered_on: date
     responses: tuple[int | None, ...]
+    platform_total: float | None = None
 
 
 @dataclass(frozen=True)
 class RowProblem:
-    """A row that cannot be imported, with its 1-based number and a translated reason."""
+    """A row that cannot be imported, with its 1-based number and a translated reason;
+    ``identity`` when the row names nobody (no badge number and no name), else the row's
+    content cannot be read (date, answers)."""
 
     row: int
     reason: str
+    identity: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +209,20 @@ def cell_date(cell: Cell) -> date | None:
         return None
     try:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def total_value(cell: Cell) -> float | None:
+    """The number in a platform's total cell (``12``, ``12.0``, ``１２``, ``12分``), or
+    ``None`` when the cell is empty or holds anything else."""
+    if cell is None or isinstance(cell, bool | date | datetime):
+        return None
+    if isinstance(cell, int | float):
+        return float(cell)
+    text = _squash(cell).removesuffix("分")
+    try:
+        return float(text)
     except ValueError:
         return None
 
@@ -372,7 +404,28 @@ def _columns(defn: InstrumentDefinition, header: Sequence[Cell],
         items = tuple(rest)
         by = "position"
     return ColumnMap(header_row, badge, name, unit, when, items, by,
-                     tuple(_cell_text(header[i]) for i in items))
+                     tuple(_cell_text(header[i]) for i in items),
+                     _total_column(defn, stripped, set(items) | taken))
+
+
+def _total_column(defn: InstrumentDefinition, keys: Sequence[str],
+                  used: set[int]) -> int | None:
+    """The column of the platform's total for ``defn`` (module docstring), or None."""
+    candidates: list[tuple[int, bool]] = []
+    for i, key in enumerate(keys):
+        if i in used or not key or not _has(key, _TOTAL_WORDS):
+            continue
+        own = any(v in key for v in _code_variants(defn.code))
+        other = not own and any(any(v in key for v in _code_variants(code))
+                                for code in builtin_codes() if code != defn.code)
+        if not other:
+            candidates.append((i, own))
+    named = [i for i, own in candidates if own]
+    if len(named) == 1:
+        return named[0]
+    if len(candidates) == 1:
+        return candidates[0][0]
+    return None
 
 
 # -- rows -----------------------------------------------------------------------------------------
@@ -432,7 +485,7 @@ def _read_row(defn: InstrumentDefinition, columns: ColumnMap, row: Sequence[Cell
     name = normalize_name(_at(row, columns.name))
     unit = normalize_name(_at(row, columns.unit))
     if badge is None and name is None:
-        return RowProblem(number, _("no badge number and no name"))
+        return RowProblem(number, _("no badge number and no name"), identity=True)
     when = default_date
     if when is None:
         when = cell_date(_at(row, columns.date))
@@ -448,4 +501,5 @@ def _read_row(defn: InstrumentDefinition, columns: ColumnMap, row: Sequence[Cell
                 item=item, problem=str(exc)))
     if all(v is None for v in responses):
         return RowProblem(number, _("no item is answered"))
-    return Respondent(number, badge, name, unit, when, tuple(responses))
+    platform = total_value(_at(row, columns.total)) if columns.total is not None else None
+    return Respondent(number, badge, name, unit, when, tuple(responses), platform)

@@ -38,7 +38,13 @@ Rules (each one tested in ``tests/unit/test_roster_parse.py``):
   :func:`counselor_tui.domain.vocab.canonical_police_type` (aliases such as ``刑警`` →
   ``刑侦``); unknown values reject the row rather than being guessed.
 * **Badge numbers repeated in the file**: the first row keeps it, every later row is
-  rejected naming the first row.
+  rejected naming the first row (never an update of the first row's officer).
+* **Two columns for one field** (two ``警号`` columns, or ``单位`` and ``部门``): the file is
+  refused, naming the header (:func:`find_header`); which column is meant is never guessed.
+* **Control characters** (Unicode categories Cc and Cf — ESC, NUL, zero-width and
+  direction marks …) in a cell that is read rejects the row: such text would reach the
+  terminal and the vault. Tab and line breaks count as ordinary spaces (a line break typed
+  with Alt+Enter in Excel is collapsed like any run of spaces).
 """
 
 from __future__ import annotations
@@ -53,10 +59,11 @@ from dateutil.relativedelta import relativedelta
 
 from counselor_tui.domain.dates import DateParseError, normalize_digits, parse_date
 from counselor_tui.domain.vocab import POLICE_TYPES, canonical_police_type
-from counselor_tui.i18n import _
+from counselor_tui.i18n import N_, _
 
 __all__ = [
     "FIELDS",
+    "FIELD_LABELS",
     "HEADER_ALIASES",
     "HEADER_SCAN_ROWS",
     "REQUIRED_FIELDS",
@@ -68,8 +75,10 @@ __all__ = [
     "check_hire",
     "decode_csv",
     "excel_serial_to_date",
+    "field_label",
     "find_header",
     "fold_unit_name",
+    "has_control_chars",
     "header_field",
     "normalize_badge",
     "normalize_gender",
@@ -80,6 +89,7 @@ __all__ = [
     "parse_roster_date",
     "parse_row",
     "parse_rows",
+    "strip_control_chars",
 ]
 
 #: The roster fields, in the order of a Person's profile.
@@ -87,6 +97,15 @@ FIELDS: tuple[str, ...] = (
     "badge_no", "name", "gender", "birth_date", "unit", "police_type", "post", "hire_date",
     "phone",
 )
+#: A field's name for people (msgid, translate with :func:`field_label`): the words of the
+#: dry run's ``row R (update): unit, post`` and of the control-character reason. ``unit_id``
+#: (the stored form of the unit) reads as the unit.
+FIELD_LABELS: Mapping[str, str] = {
+    "badge_no": N_("badge number"), "name": N_("name"), "gender": N_("gender"),
+    "birth_date": N_("birth date"), "unit": N_("unit"), "unit_id": N_("unit"),
+    "police_type": N_("police type"), "post": N_("post"), "hire_date": N_("hire date"),
+    "phone": N_("phone"),
+}
 #: Columns a roster must have.
 REQUIRED_FIELDS: tuple[str, ...] = ("badge_no", "name", "unit")
 #: How many rows from the top are searched for the header row.
@@ -156,6 +175,35 @@ def decode_csv(data: bytes) -> str:
 
 
 # --------------------------------------------------------------------------- cells
+
+#: Control characters that are ordinary spaces in a cell (collapsed by normalize_text).
+_SPACE_CONTROLS = frozenset("\t\n\r")
+
+
+def field_label(field: str) -> str:
+    """The translated name of roster field ``field`` (``unit_id`` → the unit's word)."""
+    msgid = FIELD_LABELS.get(field)
+    return _(msgid) if msgid else field
+
+
+def has_control_chars(value: object) -> bool:
+    """True when ``value`` is text holding a control character: Unicode category Cc or Cf
+    (ESC, NUL, DEL, C1 controls, zero-width spaces and joiners, direction marks and
+    overrides, a BOM inside the text), except tab, CR and LF, which read as spaces.
+    Source: Unicode general categories (UAX #44); the terminal reads ESC sequences."""
+    if not isinstance(value, str):
+        return False
+    return any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in _SPACE_CONTROLS
+               for ch in value)
+
+
+def strip_control_chars(value: object) -> object:
+    """``value`` without its control characters (see :func:`has_control_chars`); other
+    values unchanged. Used to show a rejected row's badge number and name safely."""
+    if not isinstance(value, str):
+        return value
+    return "".join(ch for ch in value
+                   if ch in _SPACE_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cf"))
 
 
 def normalize_text(value: object) -> str:
@@ -405,15 +453,35 @@ def find_header(rows: Sequence[Sequence[object]]) -> HeaderMap:
     """Find the header row among the first :data:`HEADER_SCAN_ROWS` rows.
 
     The header is the first row naming both the badge number and the name column. Raises
-    :class:`RosterFormatError` when there is none, or when it lacks the unit column.
+    :class:`RosterFormatError` when there is none, when it lacks the unit column, or when
+    two of its columns name the same field (two ``警号`` columns, or ``单位`` beside
+    ``部门``): the message names the header(s), and which column is meant is not guessed.
     """
     for index, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
         columns: dict[str, int] = {}
+        repeated: list[tuple[int, int]] = []
         for col, cell in enumerate(cells):
             found = header_field(cell)
-            if found is not None and found not in columns:
+            if found is None:
+                continue
+            if found in columns:
+                repeated.append((columns[found], col))
+            else:
                 columns[found] = col
         if "badge_no" in columns and "name" in columns:
+            if repeated:
+                first, again = repeated[0]
+                names = [normalize_text(strip_control_chars(cells[c]))[:30]
+                         for c in (first, again)]
+                if names[0] == names[1]:
+                    raise RosterFormatError(
+                        _("The header row (row {row}) has two columns named “{header}”: "
+                          "delete or rename one of them, then import again.").format(
+                            row=index + 1, header=names[0]))
+                raise RosterFormatError(
+                    _("The header row (row {row}) has two columns for the same field: "
+                      "“{first}” and “{second}”. Delete or rename one of them, then import "
+                      "again.").format(row=index + 1, first=names[0], second=names[1]))
             missing = [f for f in REQUIRED_FIELDS if f not in columns]
             if missing:
                 raise RosterFormatError(
@@ -439,8 +507,22 @@ def parse_row(row: int, cells: Sequence[object], header: HeaderMap, today: date,
     """Normalise one data row; None when it is not a person row (badge number, name and
     unit all empty: blank lines, footers such as ``填表人：…`` in the first column).
 
-    Every problem of the row is collected (not just the first), in column order.
+    Every problem of the row is collected (not just the first), in column order. A row with
+    a control character in a cell that is read is rejected for that alone (its other cells
+    are not read, so no message quotes the character); its badge number and name are kept
+    without the control characters, for display.
     """
+    dirty = [f for f in FIELDS if has_control_chars(_cell(cells, header, f))]
+    if dirty:
+        badge_text = normalize_text(strip_control_chars(_cell(cells, header, "badge_no")))
+        name_text = normalize_name(strip_control_chars(_cell(cells, header, "name")))
+        unit_text = normalize_text(strip_control_chars(_cell(cells, header, "unit")))
+        reason = _("contains control characters ({columns})").format(
+            columns=", ".join(field_label(f) for f in dirty))
+        return ParsedRow(
+            row=row, badge_no=badge_text.replace(" ", "").upper(), name=name_text,
+            gender=None, birth_date=None, unit=unit_text, police_type=None, post="",
+            hire_date=None, phone=None, problems=(reason,))
     problems: list[str] = []
     warnings: list[str] = []
     badge = ""

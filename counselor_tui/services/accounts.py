@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from counselor_tui.domain.roles import Role, parse_role
+from counselor_tui.domain.text import clean_display_name
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
@@ -34,6 +35,13 @@ class UserInfo:
     unit_code: str | None
     active: bool
     created_at: str
+
+
+def _display_name(text: str) -> str:
+    try:
+        return clean_display_name(text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def list_users(vs: VaultSession) -> list[UserInfo]:
@@ -67,6 +75,7 @@ def add_user(
     """
     vs.require(Role.ADMIN)
     username = validate_username(username)
+    display_name = _display_name(display_name or username)
     try:
         role_code = parse_role(role)
     except ValueError as exc:
@@ -83,7 +92,7 @@ def add_user(
                 raise InvalidInput(_("Unknown unit code {code}.").format(code=unit_code))
             unit_id = unit.id
         now = vs.now_iso()
-        user = User.create(username=username, display_name=(display_name or username).strip(),
+        user = User.create(username=username, display_name=display_name,
                            role=role_code.value, unit=unit_id, active=True, created_at=now,
                            created_by=vs.actor.id, updated_at=now, updated_by=vs.actor.id)
         audit.record(vs, "create", "user", user.id, {"role": role_code.value})

@@ -20,8 +20,20 @@ from zoneinfo import ZoneInfo
 
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
-from counselor_tui.services.errors import PermissionDenied, VaultDamaged, VaultLocked
-from db.connection import DamagedError, VaultDatabase, VaultError, is_corruption
+from counselor_tui.services.errors import (
+    PermissionDenied,
+    ServiceError,
+    VaultDamaged,
+    VaultLocked,
+)
+from db.connection import (
+    DamagedError,
+    StorageError,
+    VaultDatabase,
+    VaultError,
+    is_corruption,
+    is_storage_error,
+)
 from db.models import database_proxy
 from db.vault import KeySet
 
@@ -166,6 +178,8 @@ class VaultSession:
         if isinstance(exc, DamagedError) or is_corruption(exc):
             self.damaged = True
             raise VaultDamaged(_damaged_message()) from exc
+        if isinstance(exc, StorageError) or is_storage_error(exc):
+            raise ServiceError(storage_message(str(exc))) from exc
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         """Run raw SQL on this thread's connection (inside :meth:`reading` or a transaction)."""
@@ -175,6 +189,21 @@ class VaultSession:
         """Drop the data key and close this thread's connection (idempotent)."""
         with self._lock, contextlib.suppress(VaultError):
             self.db.drop_key()
+
+
+def storage_message(reason: str) -> str:
+    """What to tell the user when the disk, not the data, failed (full, read-only, busy)."""
+    text = reason.lower()
+    if "locked" in text:
+        return _("The vault is busy in another window or command: try again in a moment; "
+                 "nothing was changed.")
+    if "full" in text or "space" in text:
+        return _("The disk is full: free some space, then try again; nothing was changed.")
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        return _("The vault's folder or file is read-only for you: check its permissions or "
+                 "the medium; nothing was changed.")
+    return _("The vault could not be read or written (a disk problem): check the disk, then "
+             "run 'counselor-tui check'; nothing was changed.")
 
 
 def _damaged_message() -> str:

@@ -19,6 +19,21 @@ Idempotent: a row whose person, instrument, administration day and responses equ
 (non-voided) assessment — or an earlier row of the same file — is a *duplicate* and adds
 nothing, so re-importing a file adds nothing.
 
+Rows not imported are either *unmatched* (nobody, or not one certain officer, fits the
+identity) or *rejected* — the row's content cannot be taken as it is, reported with that
+reason: an unreadable or future date, an answer out of range or unknown, no item answered,
+or a **respondent repeated in the file**: one officer with two or more rows that differ
+(other answers or another day). All rows of such an officer are rejected ("appears more
+than once in the file (rows a, b)") until the file is corrected — which row is right is never
+guessed. Rows identical to each other stay one assessment plus duplicates.
+
+Warnings (the row is imported): the platform's own total, when the export has one and it
+differs from the total computed from the items (the platform's is never used), and — when a
+census is chosen — an administration day outside the census window (the assessment is
+stored and linked, but does not count toward the census's completion, which only counts
+assessments inside the window: :mod:`counselor_tui.services.census`). Messages hold row
+numbers and dates, never names or scores (CLI lines may be logged).
+
 Coordinators only (a bulk write of clinical data for the whole bureau).
 """
 
@@ -59,12 +74,16 @@ class ImportRow:
     band: str | None
     positive: bool | None
     critical_items: tuple[int, ...]
+    platform_total: float | None = None
+    critical_unanswered: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class Unmatched:
-    """A row that will not be imported: 1-based row number, translated reason, and the
-    identity as written in the file (for the screen; the CLI prints row and reason only)."""
+    """A row that will not be imported (in ``ResponsesPlan.unmatched`` / ``.rejected``) or
+    a row imported with a warning (``.warnings``): 1-based row number, translated reason,
+    and the identity as written in the file (for the screen; the CLI prints row and reason
+    only)."""
 
     row: int
     reason: str
@@ -76,7 +95,10 @@ class Unmatched:
 @dataclass(frozen=True)
 class ResponsesPlan:
     """The dry run: what :func:`apply_import` would add, what is already stored, what is
-    unmatched; the column mapping used (``columns.by == "position"`` deserves a look)."""
+    unmatched, what is rejected (readable identity, unusable content: module docstring) and
+    the warnings of rows to add; the column mapping used (``columns.by == "position"``
+    deserves a look); the census window (``starts_on``, ``ends_on``) when a census is
+    chosen, and ``outside_window`` — the rows to add dated outside it."""
 
     file_name: str
     instrument: str
@@ -85,11 +107,20 @@ class ResponsesPlan:
     added: tuple[ImportRow, ...]
     duplicate: tuple[ImportRow, ...]
     unmatched: tuple[Unmatched, ...]
+    rejected: tuple[Unmatched, ...] = ()
+    warnings: tuple[Unmatched, ...] = ()
+    census_window: tuple[str, str] | None = None
+    outside_window: tuple[int, ...] = ()
 
     def summary(self) -> str:
-        """``added N, duplicate N, unmatched N`` (the CLI's first line, DESIGN §9 style)."""
+        """``added N, duplicate N, unmatched N, rejected N`` (the CLI's first line, DESIGN
+        §9 style, the same words in every language)."""
         return f"added {len(self.added)}, duplicate {len(self.duplicate)}, " \
-               f"unmatched {len(self.unmatched)}"
+               f"unmatched {len(self.unmatched)}, rejected {len(self.rejected)}"
+
+    def not_imported(self) -> tuple[Unmatched, ...]:
+        """Unmatched and rejected rows together, by row number."""
+        return tuple(sorted((*self.unmatched, *self.rejected), key=lambda u: u.row))
 
 
 @dataclass(frozen=True)
@@ -276,6 +307,7 @@ def plan_import(vs: VaultSession, path: Path, instrument: str, *,
         raise InvalidInput(str(exc)) from None
     settings = assessments.instrument_settings(vs)
     today = vs.today()
+    window: tuple[str, str] | None = None
     with vs.reading():
         if census_id is not None:
             census = Census.get_or_none(Census.id == census_id)
@@ -284,38 +316,83 @@ def plan_import(vs: VaultSession, path: Path, instrument: str, *,
             if defn.code not in (census.instruments or []):
                 raise InvalidInput(_("This census does not use the instrument {code}.").format(
                     code=defn.code))
+            window = (str(census.starts_on), str(census.ends_on))
         directory = _Directory(vs)
-        unmatched = [Unmatched(p.row, p.reason) for p in parsed.problems]
+        unmatched = [Unmatched(p.row, p.reason) for p in parsed.problems if p.identity]
+        rejected = [Unmatched(p.row, p.reason) for p in parsed.problems if not p.identity]
         matched: list[tuple[parsing.Respondent, _Person]] = []
         for respondent in parsed.respondents:
             outcome = directory.match(respondent)
             if isinstance(outcome, str):
-                unmatched.append(Unmatched(respondent.row, outcome, respondent.badge_no,
-                                           respondent.name, respondent.unit))
+                unmatched.append(_note(respondent, outcome))
             elif respondent.administered_on > today:
-                unmatched.append(Unmatched(respondent.row, _("the date is in the future"),
-                                           respondent.badge_no, respondent.name,
-                                           respondent.unit))
+                rejected.append(_note(respondent, _("the date is in the future")))
             else:
                 matched.append((respondent, outcome))
+        matched, repeated = _repeated(matched)
+        rejected.extend(repeated)
         stored = _stored_keys(vs, defn.code, {p.id for _r, p in matched})
     added: list[ImportRow] = []
     duplicate: list[ImportRow] = []
+    warnings: list[Unmatched] = []
+    outside: list[int] = []
     for respondent, person in matched:
         result = engine.score(defn, list(respondent.responses), settings)
         row = ImportRow(respondent.row, person.id, respondent.badge_no, person.name,
                         person.unit_name, respondent.administered_on.isoformat(),
                         respondent.responses, result.total, result.band,
-                        result.screen_positive, result.critical_items)
+                        result.screen_positive, result.critical_items,
+                        respondent.platform_total, result.critical_items_unanswered)
         key = (person.id, row.administered_on, respondent.responses)
         if key in stored:
             duplicate.append(row)
-        else:
-            stored.add(key)
-            added.append(row)
+            continue
+        stored.add(key)
+        added.append(row)
+        if (respondent.platform_total is not None and result.total is not None
+                and abs(respondent.platform_total - result.total) > 1e-6):
+            warnings.append(_note(respondent, _(
+                "the platform's own total differs from the total computed from the items "
+                "(the computed total is used)")))
+        if window is not None:
+            day = respondent.administered_on.isoformat()
+            if day < window[0] or day > window[1]:
+                outside.append(respondent.row)
+                warnings.append(_note(respondent, _(
+                    "dated before the census window: it will not count toward its "
+                    "completion") if day < window[0] else _(
+                    "dated after the census window: it will not count toward its "
+                    "completion")))
     unmatched.sort(key=lambda u: u.row)
+    rejected.sort(key=lambda u: u.row)
+    warnings.sort(key=lambda u: u.row)
     return ResponsesPlan(path.name, defn.code, census_id, parsed.columns, tuple(added),
-                         tuple(duplicate), tuple(unmatched))
+                         tuple(duplicate), tuple(unmatched), tuple(rejected), tuple(warnings),
+                         window, tuple(outside))
+
+
+def _note(r: parsing.Respondent, reason: str) -> Unmatched:
+    return Unmatched(r.row, reason, r.badge_no, r.name, r.unit)
+
+
+def _repeated(matched: list[tuple[parsing.Respondent, _Person]]) -> tuple[
+        list[tuple[parsing.Respondent, _Person]], list[Unmatched]]:
+    """Split off every officer with two or more rows that differ (day or answers): all of
+    their rows are rejected, naming the rows (module docstring). Identical rows stay."""
+    rows_of: dict[int, list[parsing.Respondent]] = defaultdict(list)
+    for respondent, person in matched:
+        rows_of[person.id].append(respondent)
+    repeated = {pid for pid, rows in rows_of.items()
+                if len({(r.administered_on, r.responses) for r in rows}) > 1}
+    kept = [(r, p) for r, p in matched if p.id not in repeated]
+    notes = []
+    for respondent, person in matched:
+        if person.id in repeated:
+            rows = ", ".join(str(r.row) for r in rows_of[person.id])
+            notes.append(_note(respondent, _(
+                "appears more than once in the file (rows {rows}): none of these rows is "
+                "imported until the file keeps one").format(rows=rows)))
+    return kept, notes
 
 
 def apply_import(vs: VaultSession, plan: ResponsesPlan) -> ResponsesApplied:
@@ -357,7 +434,8 @@ def apply_import(vs: VaultSession, plan: ResponsesPlan) -> ResponsesApplied:
         audit.record(vs, "import", "assessment", "", {
             "instrument": defn.code, "added": len(ids),
             "duplicate": len(plan.duplicate) + len(skipped),
-            "unmatched": len(plan.unmatched), "census_id": plan.census_id})
+            "unmatched": len(plan.unmatched), "rejected": len(plan.rejected),
+            "census_id": plan.census_id})
     return ResponsesApplied(plan, tuple(ids), tuple(skipped), suggestions, red, tuple(alerts))
 
 

@@ -11,6 +11,15 @@ The file is read here (XLSX through openpyxl in read-only, values-only mode; CSV
   profile differs is *updated* (only the differing fields; an empty roster cell never
   erases a stored value); one whose profile is the same is *unchanged*. Officers missing
   from the roster are left alone (nobody is archived by an import).
+* **Identity**: a badge number stored for an officer of a *different name* is rejected, never
+  updated — rewriting the name would hand that officer's counseling history to another
+  person. The reason names neither person (CLI lines may be logged): the roster or the
+  archive must be corrected first. Names are compared as normalised
+  (:func:`counselor_tui.domain.roster.normalize_name`: spaces and full-width forms do not
+  count). A new unit or post with the same name stays an update.
+* **A badge number repeated in the file** is rejected in every later row
+  (:func:`counselor_tui.domain.roster.parse_rows`), so one file never updates one officer
+  twice.
 * **Units come from the vault**. A row naming a unit that is not in the vault (matched by
   name without spaces, or by unit code) is rejected, and the unit's name is listed in
   ``RosterPlan.new_units``, so that a clerk's typo never creates a unit silently. With
@@ -19,7 +28,9 @@ The file is read here (XLSX through openpyxl in read-only, values-only mode; CSV
   police type most of their rows give (else 其他). The sample roster's last row is
   therefore rejected for its impossible date *and* its unknown unit without the option,
   and for its date alone with it.
-* **Police type** empty → the unit's default police type (for new officers).
+* **Police type** empty → the unit's default police type for new officers; for an officer
+  already stored, an empty cell keeps the stored police type (a unit's default never
+  overwrites it).
 * **Rejected** rows carry their spreadsheet row number and every translated reason,
   joined by ``; ``. **Warnings** (implausible dates left out) do not reject the row.
 * **Apply** runs in one transaction: units created (``create unit``), one ``create
@@ -47,10 +58,12 @@ from counselor_tui.domain.roster import (
     ParsedRow,
     RosterFormatError,
     decode_csv,
+    field_label,
     fold_unit_name,
+    normalize_name,
     parse_rows,
 )
-from counselor_tui.i18n import _
+from counselor_tui.i18n import _, language
 from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
@@ -89,15 +102,30 @@ class RosterRow:
     unit_id: int | None = None
     person_id: int | None = None
     changes: tuple[str, ...] = ()
+    unit_police_type: str | None = None
+
+    def change_labels(self) -> str:
+        """The fields an update changes, translated and comma-separated (``unit, post``):
+        field names only, never values."""
+        labels: list[str] = []
+        for change in self.changes:
+            text = field_label(change)
+            if text not in labels:
+                labels.append(text)
+        return ("、" if language() == "zh" else ", ").join(labels)
 
 
 @dataclass(frozen=True)
 class Rejected:
     """A rejected row (or, in ``RosterPlan.warnings``, a row with a warning): the
-    spreadsheet row number and the translated reason(s)."""
+    spreadsheet row number and the translated reason(s); ``badge_no``, ``name`` and
+    ``unit`` as the row had them (for the screen only — the CLI prints row and reason)."""
 
     row: int
     reason: str
+    badge_no: str = ""
+    name: str = ""
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,6 +240,15 @@ def _require_importer(vs: VaultSession) -> None:
     vs.require(Role.COORDINATOR, Role.ADMIN)
 
 
+def unit_count(vs: VaultSession) -> int:
+    """How many units the vault holds (active or not). The import screen turns "create
+    missing units" on by default when there are none yet: the first import of a new bureau
+    (DESIGN §10). Coordinators and admins (the importers)."""
+    _require_importer(vs)
+    with vs.reading():
+        return int(Unit.select().count())
+
+
 @dataclass(frozen=True)
 class _UnitInfo:
     id: int
@@ -250,7 +287,7 @@ def _merge(row: RosterRow, person: Person) -> tuple[RosterRow, dict[str, Any]]:
         row,
         gender=row.gender or person.gender,
         birth_date=row.birth_date or person.birth_date,
-        police_type=row.police_type or person.police_type,
+        police_type=row.police_type or person.police_type or row.unit_police_type,
         post=row.post or person.post or "",
         hire_date=row.hire_date or person.hire_date,
         phone=row.phone or person.phone,
@@ -272,11 +309,16 @@ def _classify(vs: VaultSession, rows: Sequence[RosterRow]) -> tuple[
     for row in rows:
         person = existing.get(row.badge_no)
         if person is None:
-            added.append(row)
+            added.append(replace(row, police_type=row.police_type or row.unit_police_type))
         elif person.voided_at is not None or person.kind != "officer":
             rejected.append(Rejected(row.row, _(
                 "badge number {badge} belongs to a voided record or to a person who is not "
-                "an officer").format(badge=row.badge_no)))
+                "an officer").format(badge=row.badge_no), row.badge_no, row.name, row.unit))
+        elif normalize_name(row.name) != normalize_name(str(person.name)):
+            rejected.append(Rejected(row.row, _(
+                "badge number {badge} already belongs to another person in the vault (the "
+                "names differ): correct the roster or the archive").format(badge=row.badge_no),
+                row.badge_no, row.name, row.unit))
         else:
             merged, _profile = _merge(row, person)
             (updated if merged.changes else unchanged).append(merged)
@@ -318,13 +360,16 @@ def _plan(vs: VaultSession, parsed: Sequence[ParsedRow], units: dict[str, _UnitI
         row = RosterRow(
             row=p.row, badge_no=p.badge_no, name=p.name, gender=p.gender,
             birth_date=p.birth_date, unit=info.name if info else p.unit,
-            police_type=p.police_type or (info.police_type if info else None), post=p.post,
-            hire_date=p.hire_date, phone=p.phone, unit_id=info.id if info else None)
+            police_type=p.police_type, post=p.post, hire_date=p.hire_date, phone=p.phone,
+            unit_id=info.id if info else None,
+            unit_police_type=info.police_type if info else None)
         if not problems:
-            check = validate_person(replace(_draft(row), unit_id=row.unit_id or 0), today)
+            check = validate_person(replace(_draft(row), unit_id=row.unit_id or 0,
+                                            police_type=row.police_type
+                                            or row.unit_police_type), today)
             problems.extend(check.values())
         if problems:
-            rejected.append(Rejected(p.row, "; ".join(problems)))
+            rejected.append(Rejected(p.row, "; ".join(problems), p.badge_no, p.name, p.unit))
             continue
         if info is None:
             to_create.setdefault(p.unit, None)
@@ -332,8 +377,8 @@ def _plan(vs: VaultSession, parsed: Sequence[ParsedRow], units: dict[str, _UnitI
     added, updated, unchanged, late = _classify(vs, resolved)
     rejected = sorted([*rejected, *late], key=lambda r: r.row)
     warn_rows = {r.row for r in rejected}
-    warnings = tuple(Rejected(p.row, "; ".join(p.warnings)) for p in parsed
-                     if p.warnings and p.row not in warn_rows)
+    warnings = tuple(Rejected(p.row, "; ".join(p.warnings), p.badge_no, p.name, p.unit)
+                     for p in parsed if p.warnings and p.row not in warn_rows)
     return RosterPlan(
         added=tuple(added), updated=tuple(updated), unchanged=tuple(unchanged),
         rejected=tuple(rejected),
@@ -372,8 +417,8 @@ def apply_roster_import(vs: VaultSession, plan: RosterPlan) -> RosterPlan:
             if info is None:  # a unit removed since the plan was made
                 continue
             rows.append(replace(r, unit_id=info.id, unit=info.name,
-                                police_type=r.police_type or info.police_type,
-                                person_id=None, changes=()))
+                                unit_police_type=info.police_type, person_id=None,
+                                changes=()))
         added, updated, unchanged, late = _classify(vs, rows)
         added = [replace(r, person_id=create_person_in_transaction(vs, _draft(r)))
                  for r in added]

@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import shutil
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +27,10 @@ from counselor_tui import __version__
 from counselor_tui.domain.audit_chain import ChainReport, verify
 from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passphrase
 from counselor_tui.domain.roles import Role
+from counselor_tui.domain.text import clean_display_name, has_control_chars
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
-from counselor_tui.services.context import Actor, Clock, VaultSession, iso
+from counselor_tui.services.context import Actor, Clock, VaultSession, iso, storage_message
 from counselor_tui.services.errors import (
     Conflict,
     InvalidInput,
@@ -43,6 +45,7 @@ from db import vault as slots
 from db.connection import (
     CheckLine,
     InUseLock,
+    StorageError,
     VaultDatabase,
     VaultError,
     VaultInUseError,
@@ -90,9 +93,10 @@ crash_point: Callable[[str], None] = lambda step: None  # noqa: E731
 
 
 def validate_username(username: str) -> str:
-    """Return ``username`` stripped, or raise :class:`InvalidInput` (2–32 letters, digits,
-    ``_ . -``)."""
-    name = username.strip()
+    """Return ``username`` in canonical form — NFKC (full-width folded), lower case,
+    stripped — or raise :class:`InvalidInput` (2–32 letters, digits, ``_ . -``). ``Admin``
+    and ``ａｄｍｉｎ`` are therefore the same name as ``admin``."""
+    name = unicodedata.normalize("NFKC", username).strip().lower()
     if not USERNAME_RE.match(name):
         raise InvalidInput(
             _("User name must be 2 to 32 letters, digits, '_', '.' or '-'.")
@@ -148,6 +152,12 @@ def create_vault(
     if not bureau:
         raise InvalidInput(_("The bureau name is empty."))
     admin_username = validate_username(admin_username)
+    try:
+        display = clean_display_name(admin_display_name or admin_username)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if has_control_chars(bureau):
+        raise InvalidInput(_("The bureau name contains control characters: type it again."))
     require_strong_passphrase(passphrase, admin_username, bureau)
     path = Path(path)
     if vault_exists(path):
@@ -184,7 +194,7 @@ def create_vault(
                 database_proxy.initialize(db)
                 with db.atomic():
                     _seed(db, bureau=bureau, admin=admin_username,
-                          display=admin_display_name or admin_username, now=now, tz=timezone,
+                          display=display, now=now, tz=timezone,
                           vault_id=keys.vault_id)
                 checkpoint(db.raw())
                 db.execute_sql("PRAGMA journal_mode = DELETE")
@@ -238,6 +248,16 @@ def _ledger(path: Path, state_dir: Path) -> AttemptLedger:
     return AttemptLedger(state_dir, vault_id)
 
 
+def _known_user(path: Path, username: str) -> str:
+    """``username`` when it names an account of the vault, else ``"?"``: what was typed in
+    the user-name box may be a passphrase typed in the wrong place, and must not be kept."""
+    try:
+        known = slots.load(slots.keys_path(path)).usernames()
+    except slots.KeyFileError:
+        return "?"
+    return username if username in known else "?"
+
+
 def _throttle(path: Path, state_dir: Path, clock: Clock) -> AttemptLedger:
     """The vault's failed-attempt ledger; raises :class:`Throttled` while its delay runs."""
     ledger = _ledger(path, state_dir)
@@ -252,6 +272,9 @@ def _throttle(path: Path, state_dir: Path, clock: Clock) -> AttemptLedger:
 
 
 def _require_files(path: Path) -> None:
+    if path.is_dir():
+        raise InvalidInput(_("{path} is a folder: --vault takes the vault's database file.")
+                           .format(path=path))
     if not path.exists() and not slots.keys_path(path).exists():
         raise NotFound(
             _("No vault at {path}: create one with 'counselor-tui init'.").format(path=path)
@@ -283,6 +306,11 @@ def _open_key(path: Path, username: str | None, secret: str) -> tuple[slots.KeyS
     try:
         keys = slots.resolve_key_set(path, opens)
         return keys, slots.open_slot(keys, slot_of(keys), secret)
+    except slots.KeyFileError as exc:
+        raise VaultDamaged(_(
+            "The key-slot file {path} is missing or damaged: copy the .keys file of the "
+            "latest backup beside the vault, or restore that backup.").format(
+                path=slots.keys_path(path))) from exc
     except slots.NoSuchSlotError as exc:
         # user names are not secret (the key-slot file lists them), so say which it was
         raise WrongPassphrase(
@@ -323,7 +351,7 @@ def unlock(
     try:
         keys, key = _open_key(path, username, passphrase)
     except WrongPassphrase:
-        ledger.record_failure(clock.now(), username)
+        ledger.record_failure(clock.now(), _known_user(path, username))
         raise
     return _start_session(path, keys, key, username, clock, state_dir, ledger, action)
 
@@ -345,6 +373,8 @@ def _start_session(
         with db.session():
             try:
                 conn = db.raw()
+                if schema_version(conn) == 0:  # an emptied file: never build a new vault in it
+                    raise WrongKeyOrDamagedError(str(path))
                 migrate(conn, iso(clock.now()))
             except SchemaTooNewError as exc:
                 raise InvalidInput(
@@ -364,10 +394,21 @@ def _start_session(
     except WrongKeyOrDamagedError as exc:
         db.drop_key()
         raise WrongPassphrase(wrong_passphrase_message()) from exc
+    except StorageError as exc:
+        db.drop_key()
+        raise ServiceError(storage_message(str(exc))) from exc
     except BaseException:
         db.drop_key()
         raise
-    db.hold()
+    try:
+        db.hold()
+    except StorageError as exc:
+        db.drop_key()
+        raise ServiceError(storage_message(str(exc))) from exc
+    except VaultInUseError as exc:
+        db.drop_key()
+        raise Conflict(_("The vault is being restored or re-keyed right now: try again in a "
+                         "moment.")) from exc
     vs = VaultSession(path=path, db=db, keys=keys, actor=actor, clock=clock,
                       state_dir=state_dir, via_recovery=via_recovery)
     failures = ledger.clear()
@@ -439,7 +480,7 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
     try:
         _keys, key = _open_key(path, username, passphrase)
     except WrongPassphrase:
-        ledger.record_failure(clock.now(), username)
+        ledger.record_failure(clock.now(), _known_user(path, username))
         raise
     try:
         conn = open_connection(path, key)

@@ -12,7 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from db.migrations import m0001_initial, m0002_search, m0003_archive_speed
+from db.migrations import (
+    m0001_initial,
+    m0002_search,
+    m0003_archive_speed,
+    m0004_screening_index,
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, m0001_initial.NAME, m0001_initial.up),
     Migration(2, m0002_search.NAME, m0002_search.up),
     Migration(3, m0003_archive_speed.NAME, m0003_archive_speed.up),
+    Migration(4, m0004_screening_index.NAME, m0004_screening_index.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

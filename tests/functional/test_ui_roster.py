@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import Checkbox, DataTable
 
 from counselor_tui.services import persons
 from counselor_tui.services.context import FixedClock, VaultSession
@@ -53,8 +53,10 @@ async def test_dry_run_table_then_apply(bureau: Bureau) -> None:
         assert len(plan.added) == 40 and len(plan.rejected) == 3
         table = screen.query_one("#roster-table", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
-        rejected = [r for r in rows if r[0] == "rejected"]
+        rejected = [r for r in rows if str(r[0]) == "rejected"]
         assert len(rejected) == 3 and all(r[1].isdigit() and r[5] for r in rejected)
+        assert [r[2] for r in rejected] == ["330703", "", "330743"]  # as the rows had them
+        assert [r[3] for r in rejected] == ["重复警号", "缺警号", "未知单位"]
         assert "added 40" in screen_text(app) and "rejected 3" in screen_text(app)
         assert persons.count_persons(backend.vs, persons.ArchiveQuery()) == before
 
@@ -65,3 +67,56 @@ async def test_dry_run_table_then_apply(bureau: Bureau) -> None:
         assert persons.count_persons(backend.vs, persons.ArchiveQuery()) == before + 40
         await settle(pilot, lambda: any("Roster imported" in n.message
                                         for n in app._notifications))
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="shared roster sample not present")
+async def test_first_import_of_a_new_bureau_creates_units_and_shows_warnings(
+        session: VaultSession, clock: FixedClock, state_dir: Path, tmp_path: Path) -> None:
+    """A vault without any unit: "create units" starts ticked, so the sample imports 40
+    (not "rejected 43"); the CLI's warnings (future hire dates) are in the table and the
+    summary; an update shows the fields it changes."""
+    from counselor_tui.services import roster
+    from counselor_tui.services.api import Backend
+    from tests.conftest import PASSPHRASE
+
+    backend = Backend(session.path, clock=clock, state_dir=state_dir, kdf_seconds=0)
+    backend.unlock("admin", PASSPHRASE)
+    app = app_for(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        app.open_area("roster_import")
+        await settle(pilot, lambda: isinstance(app.screen, RosterImportScreen))
+        screen = app.screen
+        assert isinstance(screen, RosterImportScreen)
+        box = screen.query_one("#create-units", Checkbox)
+        await settle(pilot, lambda: box.value)
+        await pilot.press(*str(SAMPLE), "enter")
+        await settle(pilot, lambda: screen.plan is not None)
+        plan = screen.plan
+        assert plan is not None and plan.create_units
+        assert plan.summary() == "added 40, updated 0, unchanged 0, rejected 3"
+        table = screen.query_one("#roster-table", DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        warnings = [r for r in rows if str(r[0]) == "warning"]
+        assert [w[1] for w in warnings] == ["5", "26"]
+        assert warnings[0][2] == "330701" and "in the future" in warnings[0][5]
+        text = screen_text(app)
+        assert "2 rows imported with a value left out (rows 5, 26)" in text
+        assert "in the future" in text  # on the first screen, above the added rows
+
+    roster.apply_roster_import(backend.vs, plan)
+    moved = tmp_path / "moved.csv"
+    moved.write_text("警号,姓名,单位,职务\n330701,刘鹏凯,城西派出所,所长\n", encoding="utf-8")
+    app = app_for(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        app.open_area("roster_import")
+        await settle(pilot, lambda: isinstance(app.screen, RosterImportScreen))
+        screen = app.screen
+        assert isinstance(screen, RosterImportScreen)
+        await pilot.press(*str(moved), "enter")
+        await settle(pilot, lambda: screen.plan is not None)
+        assert not screen.query_one("#create-units", Checkbox).value  # units exist now
+        table = screen.query_one("#roster-table", DataTable)
+        assert [str(c) for c in table.get_row_at(0)] == [
+            "updated", "2", "330701", "刘鹏凯", "城西派出所", "unit, post"]

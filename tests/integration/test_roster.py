@@ -227,3 +227,101 @@ def test_dates_in_the_future_are_judged_by_the_vault_clock(session: VaultSession
     plan = roster.plan_roster_import(session, SAMPLE)
     assert [w.row for w in plan.warnings] == []
     assert session.today() == date(2027, 6, 1)
+
+
+# --------------------------------------------------------------------------- tester findings
+
+
+def write_csv(folder: Path, name: str, rows: list[list[object]]) -> Path:
+    return as_csv([["警号", "姓名", "性别", "出生日期", "单位", "警种", "职务"], *rows],
+                  folder, "utf-8", name)
+
+
+def test_a_badge_of_another_name_is_rejected_not_rewritten(session: VaultSession,
+                                                           tmp_path: Path) -> None:
+    add_sample_units(session)
+    roster.apply_roster_import(session, roster.plan_roster_import(session, SAMPLE))
+    with session.reading():
+        before = Person.get(Person.badge_no == "330700")
+    swap = write_csv(tmp_path, "swap.csv", [
+        ["330700", "完全不同的人", "男", "1980-01-01", "城东派出所", "派出所", "所长"]])
+    plan = roster.plan_roster_import(session, swap)
+    assert plan.summary() == "added 0, updated 0, unchanged 0, rejected 1"
+    reason = plan.rejected[0].reason
+    assert "already belongs to another person" in reason and "correct the roster" in reason
+    assert before.name not in reason and "完全不同的人" not in reason
+    assert (plan.rejected[0].badge_no, plan.rejected[0].name) == ("330700", "完全不同的人")
+    roster.apply_roster_import(session, plan)
+    with session.reading():
+        after = Person.get(Person.badge_no == "330700")
+    assert (after.name, after.unit_id, after.birth_date) == (
+        before.name, before.unit_id, before.birth_date)
+
+    moved = write_csv(tmp_path, "moved.csv", [
+        ["330700", f" {before.name} ", "", "", "城东派出所", "", "所长"]])
+    plan = roster.plan_roster_import(session, moved)
+    assert plan.summary() == "added 0, updated 1, unchanged 0, rejected 0"
+    assert plan.updated[0].changes == ("unit_id", "post")
+    assert plan.updated[0].change_labels() == "unit, post"
+
+
+def test_cli_shows_what_an_update_changes_and_never_a_name(session: VaultSession,
+                                                           vault_path: Path,
+                                                           tmp_path: Path) -> None:
+    add_sample_units(session)
+    roster.apply_roster_import(session, roster.plan_roster_import(session, SAMPLE))
+    with session.reading():
+        gao = str(Person.get(Person.badge_no == "330700").name)
+    session.close()
+    secret = write_secret(tmp_path, "pw.txt", PASSPHRASE)
+    base = ("--vault", str(vault_path), "--user", "admin", "--passphrase-file", str(secret))
+    path = write_csv(tmp_path, "r.csv", [
+        ["330700", gao, "", "", "城东派出所", "", "所长"],
+        ["330701", "完全不同的人", "", "", "城东派出所", "", ""]])
+    run = run_cli(*base, "--lang", "en", "import", "roster", str(path))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == "added 0, updated 1, unchanged 0, rejected 1"
+    assert "row 2 (update): unit, post" in run.stderr.splitlines()
+    assert run.stdout.splitlines()[1].startswith("row 3: badge number 330701 already belongs")
+    for name in (gao, "完全不同的人"):
+        assert name not in run.stdout and name not in run.stderr
+    zh = run_cli(*base, "--lang", "zh", "import", "roster", str(path))
+    assert "第2行（更新）：单位、职务" in zh.stderr.splitlines()
+
+
+def test_duplicate_header_and_control_characters(session: VaultSession,
+                                                 tmp_path: Path) -> None:
+    add_sample_units(session)
+    dup = as_csv([["警号", "姓名", "警号", "单位"], ["330700", "张三", "1", "城西派出所"]],
+                 tmp_path, "utf-8", "dup.csv")
+    with pytest.raises(roster.RosterUnreadable, match="“警号”"):
+        roster.plan_roster_import(session, dup)
+    esc = write_csv(tmp_path, "esc.csv", [
+        ["330790", "张三", "男", "", "城西派出所", "", "\x1b[2J所长"],
+        ["330791", "李四", "男", "", "城西派出所", "", "所长"]])
+    plan = roster.plan_roster_import(session, esc)
+    assert plan.summary() == "added 1, updated 0, unchanged 0, rejected 1"
+    assert plan.rejected[0].reason == "contains control characters (post)"
+    assert "\x1b" not in repr(plan)
+
+
+def test_ten_thousand_rows_never_update_an_officer_by_accident(session: VaultSession,
+                                                                tmp_path: Path) -> None:
+    """The tester's 10,000-row file gave "updated 1": a generated badge number that an
+    officer already in the vault holds (under another name) used to rewrite that officer.
+    Now such a row is rejected, and so is every repeat of a badge inside the file."""
+    add_sample_units(session)
+    roster.apply_roster_import(session, roster.plan_roster_import(session, SAMPLE))
+    rows: list[list[object]] = [
+        [f"{400000 + i}", f"民警{i}", "男", "1980-01-01", SAMPLE_UNITS[i % 12], "", "科员"]
+        for i in range(10_000)]
+    rows[5000][0] = "330700"               # collides with a sample officer, another name
+    rows[7000][0] = "４００００１"            # repeats row 3 (badge 400001) in full width
+    rows[8000][1] = "民警1"                 # and the same person once more
+    rows[8000][0] = "400001"
+    path = write_csv(tmp_path, "big.csv", rows)
+    plan = roster.plan_roster_import(session, path)
+    assert plan.summary() == "added 9997, updated 0, unchanged 0, rejected 3"
+    rejected = reasons(plan)
+    assert "already belongs to another person" in rejected[5002]
+    assert "repeats row 3" in rejected[7002] and "repeats row 3" in rejected[8002]

@@ -311,3 +311,123 @@ def test_unknown_user_and_used_recovery_code_say_what_is_wrong(
         vault.recover(created.path, created.recovery_code, "admin", OTHER_PASSPHRASE,
                       clock=clock, state_dir=state_dir, kdf_seconds=0)
     assert "recovery code is not valid" in str(info.value)
+
+
+def test_emptied_vault_file_is_never_rebuilt(created: vault.CreatedVault, clock: FixedClock,
+                                            state_dir: Path) -> None:
+    """A zero-byte database is damage, not an invitation to create a fresh schema in it."""
+    created.path.write_bytes(b"")
+    with pytest.raises(WrongPassphrase):
+        vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    assert created.path.stat().st_size == 0
+
+
+def test_missing_or_garbage_key_file_is_named_not_counted(
+    created: vault.CreatedVault, clock: FixedClock, state_dir: Path, tmp_path: Path
+) -> None:
+    from counselor_tui.services.errors import VaultDamaged
+    from db.throttle import AttemptLedger
+
+    vault_id = slots.load(created.keys_path).vault_id
+    for content in ("[]", '{"format": "counselor-tui-keys", "slots": [{}]}', "not json"):
+        created.keys_path.write_text(content)
+        with pytest.raises(VaultDamaged) as info:
+            vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+        assert ".keys" in str(info.value)
+    assert AttemptLedger(state_dir, vault_id).read().count == 0
+    with pytest.raises(InvalidInput):
+        vault.unlock(tmp_path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+
+
+def test_kdf_parameters_in_the_key_file_are_bounded(created: vault.CreatedVault) -> None:
+    """An edited slot must not make one derivation run for hours."""
+    text = created.keys_path.read_text()
+    created.keys_path.write_text(text.replace('"t": 2', '"t": 100000', 1))
+    with pytest.raises(slots.KeyFileError):
+        slots.load(created.keys_path)
+
+
+def test_passphrase_typed_as_user_name_is_not_kept(created: vault.CreatedVault,
+                                                   clock: FixedClock, state_dir: Path) -> None:
+    for user in ("Correct-Horse-Battery-Staple-42", "admin"):
+        with pytest.raises(WrongPassphrase):
+            vault.unlock(created.path, user, "wrong guess here", clock=clock,
+                         state_dir=state_dir)
+        clock.advance(minutes=10)
+    stored = "".join(p.read_text() for p in state_dir.rglob("*.json"))
+    assert "Correct-Horse" not in stored
+    assert '"user": "admin"' in stored
+
+
+def test_user_names_fold_case_and_width_display_names_refuse_control_chars(
+        session: VaultSession) -> None:
+    for alias in ("ADMIN", "Admin", "ａｄｍｉｎ"):
+        with pytest.raises(Conflict):
+            accounts.add_user(session, alias, "counselor", OTHER_PASSPHRASE, kdf_seconds=0)
+    with pytest.raises(InvalidInput):
+        accounts.add_user(session, "esc1", "counselor", OTHER_PASSPHRASE,
+                          display_name="\x1b[2J\x1b[31mEVIL", kdf_seconds=0)
+    with pytest.raises(InvalidInput):
+        accounts.add_user(session, "long1", "counselor", OTHER_PASSPHRASE,
+                          display_name="名" * 41, kdf_seconds=0)
+
+
+@pytest.mark.parametrize("secret", [" leading space horse battery", "trailing horse battery ",
+                                    "horse battery\x1bstaple correct"])
+def test_passphrases_that_lock_people_out_are_refused(tmp_path: Path, clock: FixedClock,
+                                                      secret: str) -> None:
+    with pytest.raises(InvalidInput):
+        vault.create_vault(tmp_path / "v" / "vault.db", bureau="局", admin_username="admin",
+                           passphrase=secret, clock=clock, kdf_seconds=0)
+
+
+def test_passphrase_is_compared_in_nfc(tmp_path: Path, clock: FixedClock,
+                                       state_dir: Path) -> None:
+    import unicodedata
+
+    nfc = "café horse battery staple é"
+    made = vault.create_vault(tmp_path / "v" / "vault.db", bureau="局", admin_username="admin",
+                              passphrase=nfc, clock=clock, kdf_seconds=0)
+    vs = vault.unlock(made.path, "admin", unicodedata.normalize("NFD", nfc), clock=clock,
+                      state_dir=state_dir)
+    vs.close()
+
+
+def test_cli_passphrase_file_limits_and_failed_attempt_notice(
+        created: vault.CreatedVault, tmp_path: Path) -> None:
+    env = _cli_env(tmp_path)
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 5000)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n")
+    for file, words in ((big, "longer than"), (empty, "is empty")):
+        r = run_cli("--vault", str(created.path), "--user", "admin", "--passphrase-file",
+                    str(file), "users", "list", env_extra=env)
+        assert r.returncode == 2
+        assert words in r.stderr
+    bad = write_secret(tmp_path, "bad", "not the right one at all")
+    good = write_secret(tmp_path, "good", PASSPHRASE)
+    r = run_cli("--vault", str(created.path), "--user", "admin", "--passphrase-file",
+                str(bad), "users", "list", env_extra=env)
+    assert r.returncode == 2
+    r = run_cli("--vault", str(created.path), "--user", "admin", "--passphrase-file",
+                str(good), "users", "list", env_extra=env)
+    assert r.returncode == 0
+    assert "1 failed attempts to unlock since your last login" in r.stderr
+
+
+def test_full_disk_is_not_reported_as_a_wrong_passphrase(
+        session: VaultSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk-level failure gets its own message (and is not a damaged vault)."""
+    import peewee
+
+    from counselor_tui.services.errors import ServiceError
+
+    def full(*_args: object, **_kw: object) -> None:
+        raise peewee.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(audit, "append", full)
+    with pytest.raises(ServiceError) as info:
+        vault.set_setting(session, "idle_lock_minutes", 7)
+    assert "disk is full" in str(info.value)
+    assert not session.damaged

@@ -228,3 +228,59 @@ def test_decode_csv_encodings() -> None:
     assert r.decode_csv(text.encode("gb18030")) == text
     with pytest.raises(r.RosterFormatError, match="encoding"):
         r.decode_csv(text.encode("utf-16"))
+
+
+# --------------------------------------------------------------------------- tester findings
+
+
+def test_two_columns_of_the_same_header_refuse_the_file() -> None:
+    with pytest.raises(r.RosterFormatError, match="two columns named “警号”"):
+        r.find_header([["title"], ["序号", "警号", "姓名", "警号", "单位"]])
+    with pytest.raises(r.RosterFormatError, match="“单位” and “部门”"):
+        r.find_header([["警号", "姓名", "单位", "部门"]])
+    # two unrelated columns nobody reads stay allowed
+    header = r.find_header([["警号", "姓名", "单位", "备注", "备注"]])
+    assert header.columns == {"badge_no": 0, "name": 1, "unit": 2}
+
+
+@pytest.mark.parametrize("bad", ["\x1b[31m所长", "所\x00长", "所长\u200b", "\u202e所长",
+                                 "所长\x7f", "所\x9b长", "\ufeff所长"])
+def test_control_characters_reject_the_row_without_echoing_them(bad: str) -> None:
+    header = r.find_header([HEADER])
+    row = [1, "330700", "张三", "男", "1985.03.12", "城关派出所", "派出所", bad, "", ""]
+    parsed = r.parse_row(5, row, header, TODAY)
+    assert parsed is not None
+    assert parsed.problems == ("contains control characters (post)",)
+    assert (parsed.badge_no, parsed.name) == ("330700", "张三")
+    name_row = [1, "3307\x1b00", "张\u200d三", "男", "", "城关派出所", "", "", "", ""]
+    parsed = r.parse_row(6, name_row, header, TODAY)
+    assert parsed is not None
+    assert parsed.problems == ("contains control characters (badge number, name)",)
+    assert (parsed.badge_no, parsed.name) == ("330700", "张三")  # shown without them
+    assert not any(r.has_control_chars(p) for p in parsed.problems)
+
+
+@pytest.mark.parametrize("fine", ["所长", "所 长", "所\t长", "副所长\n(主持工作)", "所长\r\n",
+                                  "王\u3000伟", "A\u00a0B"])
+def test_tabs_line_breaks_and_wide_spaces_are_ordinary_spaces(fine: str) -> None:
+    assert not r.has_control_chars(fine)
+    header = r.find_header([HEADER])
+    row = [1, "330700", "张三", "男", "1985.03.12", "城关派出所", "派出所", fine, "", ""]
+    parsed = r.parse_row(5, row, header, TODAY)
+    assert parsed is not None and parsed.problems == ()
+
+
+@given(st.text(min_size=1, max_size=20))
+def test_stripping_control_characters_leaves_none(text: str) -> None:
+    cleaned = r.strip_control_chars(text)
+    assert isinstance(cleaned, str) and not r.has_control_chars(cleaned)
+
+
+def test_a_badge_repeated_in_any_written_form_rejects_every_later_row() -> None:
+    rows = [HEADER,
+            [1, "330700", "张三", "男", "", "城关派出所", "", "", "", ""],
+            [2, "３３０７００", "张三", "男", "", "城关派出所", "", "所长", "", ""],
+            [3, 330700.0, "李四", "男", "", "城关派出所", "", "", "", ""]]
+    _header, parsed = r.parse_rows(rows, TODAY)
+    assert [p.problems for p in parsed] == [
+        (), ("badge number 330700 repeats row 2",), ("badge number 330700 repeats row 2",)]

@@ -40,7 +40,9 @@ the total, band, screen and diagnosis at ``None``; with ``prorate`` and at most
 ``max_missing`` missing items the total is ``round(mean of answered items x item_count)``,
 rounded half up by default (2.5 -> 3, unlike Python's ``round`` which gives 2), and the
 result is marked ``prorated``. Critical items fire from the answered items whatever is
-missing, so a risk answer is never hidden by an incomplete form.
+missing, so a risk answer is never hidden by an incomplete form; a critical item left
+*unanswered* is listed in ``critical_items_unanswered`` (a PHQ-9 without item 9 may be
+prorated, but nobody knows whether item 9 would have fired: the form must say so).
 
 File reading: built-in definitions are the package's own data; :func:`load_definition` also
 reads a bureau's file when given a path (the one file read outside the package data).
@@ -447,7 +449,9 @@ class ScoreResult:
     ``band``, ``screen_positive``, ``provisional_diagnosis`` and the derived values are
     ``None`` too. ``complete`` is true when a total exists (all items answered, or prorated
     within the rule: then ``prorated`` is true and ``missing_items`` names the missing ones).
-    ``critical_items`` lists the items that fired, in item order, complete or not.
+    ``critical_items`` lists the items that fired, in item order, complete or not;
+    ``critical_items_unanswered`` the critical items left unanswered (they cannot fire, so
+    the risk they ask about is unknown — whatever the total, prorated or not).
     ``provisional_diagnosis`` is ``None`` where the definition has no diagnosis rule.
     ``settings`` holds the effective settings used (e.g. ``{"cutoff": 33.0}``).
     """
@@ -468,6 +472,7 @@ class ScoreResult:
     positive_count: int | None = None
     negative_count: int | None = None
     derived: Mapping[str, float | None] = field(default_factory=dict)
+    critical_items_unanswered: tuple[int, ...] = ()
     norms: tuple[NormComparison, ...] = ()
     settings: Mapping[str, float] = field(default_factory=dict)
 
@@ -497,7 +502,9 @@ class ScoreResult:
         Contract keys, exactly: ``instrument``, ``total``, ``band``, ``subscales``,
         ``critical_items``, ``screen_positive``, ``provisional_diagnosis``, ``complete``.
         Extra keys after them: ``version``, ``prorated``, ``missing_items``,
-        ``band_label_zh``, ``band_label_en`` and :attr:`extras`.
+        ``critical_items_unanswered`` (critical items left unanswered; ``[]`` when none or
+        when the instrument has no critical item), ``band_label_zh``, ``band_label_en`` and
+        :attr:`extras`.
         """
         out: dict[str, Any] = {
             "instrument": self.instrument,
@@ -511,6 +518,7 @@ class ScoreResult:
             "version": self.version,
             "prorated": self.prorated,
             "missing_items": list(self.missing_items),
+            "critical_items_unanswered": list(self.critical_items_unanswered),
             "band_label_zh": self.band_label_zh,
             "band_label_en": self.band_label_en,
         }
@@ -1411,6 +1419,9 @@ def score(
         for c in defn.critical_items
         if (value := values[c.item - 1]) is not None and value >= c.threshold
     )
+    critical_unanswered = tuple(
+        sorted({c.item for c in defn.critical_items if values[c.item - 1] is None})
+    )
     subscales = {sub.name: _aggregate(sub, scored) for sub in defn.subscales}
 
     positive_count = negative_count = None
@@ -1463,6 +1474,7 @@ def score(
         positive_count=positive_count,
         negative_count=negative_count,
         derived=derived,
+        critical_items_unanswered=critical_unanswered,
         norms=norms,
         settings=effective,
     )

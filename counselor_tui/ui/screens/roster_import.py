@@ -2,8 +2,11 @@
 
 Type the path of an XLSX or CSV file; the dry run
 (:func:`counselor_tui.services.roster.plan_roster_import`) lists every row that would be
-added, updated (with the fields that change), left unchanged, or rejected (with its row
-number and reason). Nothing is written until "Apply" (or ctrl+s) is confirmed.
+rejected (with its row number, badge number, name and reason), imported with a warning (a
+value left out, as the CLI's ``row R (warning): …`` lines), updated (with the fields that
+change), added or left unchanged. Nothing is written until "Apply" (or ctrl+s) is confirmed.
+"Create units that are not in the vault yet" starts ticked when the vault has no unit at
+all (the first import of a new bureau), unticked otherwise.
 
 | key | action |
 |---|---|
@@ -18,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
@@ -77,6 +81,18 @@ class RosterImportScreen(BaseScreen):
         table = self.query_one("#roster-table", DataTable)
         table.add_columns(_("Result"), _("Row"), _("Badge"), _("Name"), _("Unit"),
                           _("Details"))
+        self.call(roster.unit_count, self.backend.vs, done=self._units_counted,
+                  failed=self._count_failed, group="roster-units")
+
+    def _units_counted(self, count: int) -> None:
+        """No unit yet (a new bureau): create the roster's units by default."""
+        if count == 0 and self.is_attached:
+            box = self.query_one("#create-units", Checkbox)
+            with box.prevent(Checkbox.Changed):
+                box.value = True
+
+    def _count_failed(self, error: BaseException) -> bool:
+        return isinstance(error, ServiceError)  # the dry run reports the refusal itself
 
     # -- dry run -----------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -134,6 +150,10 @@ class RosterImportScreen(BaseScreen):
 
     def _show(self, plan: RosterPlan) -> None:
         summary = summary_text(plan)
+        if plan.warnings:
+            summary += "\n" + _("{n} rows imported with a value left out (rows {rows}): see "
+                                 "the warnings in the table.").format(
+                n=len(plan.warnings), rows=", ".join(str(w.row) for w in plan.warnings))
         if plan.new_units:
             summary += "\n" + (_("Units to be created: {units}") if plan.create_units
                                else _("Units not in the vault: {units}")).format(
@@ -147,15 +167,17 @@ class RosterImportScreen(BaseScreen):
 
         rejected = sorted(plan.rejected, key=lambda r: r.row)
         for item in rejected[:MAX_SHOWN]:
-            table.add_row(_("rejected"), str(item.row), "", "", "", item.reason)
+            table.add_row(Text(_("rejected"), style="bold red"), str(item.row), item.badge_no,
+                          item.name, item.unit, item.reason)
+        for warning in plan.warnings[:MAX_SHOWN]:
+            table.add_row(Text(_("warning"), style="bold yellow"), str(warning.row),
+                          warning.badge_no, warning.name, warning.unit, warning.reason)
+        for row in plan.updated[:MAX_SHOWN]:
+            add(_("updated"), row, row.change_labels())
         for row in plan.added[:MAX_SHOWN]:
             add(_("added"), row, "")
-        for row in plan.updated[:MAX_SHOWN]:
-            add(_("updated"), row, ", ".join(row.changes))
         for row in plan.unchanged[:MAX_SHOWN]:
             add(_("unchanged"), row, "")
-        for warning in plan.warnings[:MAX_SHOWN]:
-            table.add_row(_("warning"), str(warning.row), "", "", "", warning.reason)
 
     # -- apply -------------------------------------------------------------------------------
     def action_save(self) -> None:

@@ -646,13 +646,13 @@ def test_restore_refused_while_open_for_non_admins_and_for_another_vault(
     with pytest.raises(Conflict):
         vault.restore(session.path, backup_file, "admin", PASSPHRASE, clock=clock,
                       state_dir=state_dir)
-    with pytest.raises(Conflict):  # rekey also needs the vault alone
-        other = vault.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock,
-                             state_dir=state_dir)
-        try:
+    other = vault.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock,
+                         state_dir=state_dir)
+    try:
+        with pytest.raises(Conflict):  # rekey also needs the vault alone
             vault.rekey(session)
-        finally:
-            other.close()
+    finally:
+        other.close()
     session.close()
     with pytest.raises(PermissionDenied):
         vault.restore(session.path, backup_file, "li", OTHER_PASSPHRASE, clock=clock,

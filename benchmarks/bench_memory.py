@@ -14,9 +14,19 @@ import textwrap
 
 from benchmarks.common import PASSPHRASE, Result, ensure_vault
 
-CHILD_APP = textwrap.dedent(
+#: Peak RSS of this process from /proc (getrusage's ru_maxrss is inherited across fork and
+#: exec on Linux, so a child of a big parent would report the parent's peak).
+PEAK = """
+def peak_kib():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM")
+"""
+
+CHILD_APP = PEAK + textwrap.dedent(
     """
-    import asyncio, json, resource, sys
+    import asyncio, json, sys
     from pathlib import Path
     from benchmarks.common import clock
     from counselor_tui.services.api import Backend
@@ -41,15 +51,15 @@ CHILD_APP = textwrap.dedent(
             for _ in range(50):
                 await app.workers.wait_for_complete()
                 await pilot.pause()
-        print(json.dumps({"rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+        print(json.dumps({"rss_kib": peak_kib()}))
 
     asyncio.run(main())
     """
 )
 
-CHILD_BARE = textwrap.dedent(
+CHILD_BARE = PEAK + textwrap.dedent(
     """
-    import asyncio, json, resource
+    import asyncio, json
     from textual.app import App
     from textual.widgets import Footer, Static
 
@@ -61,7 +71,7 @@ CHILD_BARE = textwrap.dedent(
     async def main():
         async with Bare().run_test(size=(120, 40)) as pilot:
             await pilot.pause()
-        print(json.dumps({"rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+        print(json.dumps({"rss_kib": peak_kib()}))
 
     asyncio.run(main())
     """

@@ -10,8 +10,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from zxcvbn import zxcvbn
-
 from counselor_tui.i18n import _
 
 MIN_SCORE = 3
@@ -38,6 +36,8 @@ def strength(passphrase: str, user_inputs: tuple[str, ...] = ()) -> Strength:
         return Strength(0, False, _("The passphrase is empty."))
     if len(passphrase) < MIN_LENGTH:
         return Strength(0, False, _("Use at least {n} characters.").format(n=MIN_LENGTH))
+    from zxcvbn import zxcvbn  # 13 MB of dictionaries, only when a passphrase is chosen
+
     result = zxcvbn(passphrase[:100], user_inputs=[u for u in user_inputs if u])
     score = int(result["score"])
     if score >= MIN_SCORE:

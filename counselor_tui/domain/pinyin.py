@@ -8,8 +8,13 @@ Latin letters and digits pass through lower-cased; other characters are dropped.
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from dataclasses import dataclass
+
+# Names are converted one character at a time, so pypinyin's phrase dictionaries (about
+# 45 MB of memory) are never needed; this must be set before pypinyin is first imported.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 
 from pypinyin import Style, lazy_pinyin
 

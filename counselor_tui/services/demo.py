@@ -54,7 +54,7 @@ from counselor_tui.services.assessments import flags_of
 from counselor_tui.services.context import Clock, VaultSession, iso
 from counselor_tui.services.errors import InvalidInput
 from counselor_tui.services.incidents import FORM_CHANNELS
-from db.connection import side_files
+from db.connection import InUseLock, side_files
 from db.models import (
     ALL_MODELS,
     Activity,
@@ -202,7 +202,7 @@ def build_demo(
     except BaseException:
         # a half-built demo is worth nothing and would block the next attempt: remove the
         # files this call created (never a vault that existed before: refused above)
-        for leftover in (*side_files(path), created.keys_path):
+        for leftover in (*side_files(path), created.keys_path, InUseLock(path).path):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
         raise

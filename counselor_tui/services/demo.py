@@ -108,6 +108,9 @@ SIZES: Mapping[str, DemoSize] = {
     "province": DemoSize("province", 40, 100_000, 2_000_000, 6, 2_000, 200),
 }
 
+#: Bump when the generated data changes (benchmarks cache their vaults by it).
+DATA_VERSION = 2
+
 DEMO_USER = "demo"
 ADMIN_USER = "admin"
 AUDITOR_USER = "auditor"

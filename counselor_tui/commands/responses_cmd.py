@@ -2,9 +2,13 @@
 (DESIGN §9, §10; issue 4 §4).
 
 Output (automation contract, the same words in every language): the first stdout line is
-``added N, duplicate N, unmatched N``, then one ``row R: reason`` line per unmatched row
-(reasons translated). Notes go to stderr: the item columns used when they were taken by
-position, critical items of imported rows (row numbers only), the dry-run reminder.
+``added N, duplicate N, unmatched N, rejected N``, then one ``row R: reason`` line per row
+not imported — unmatched (nobody certain to fit) or rejected (unreadable date or answers,
+a respondent repeated in the file) — in row order (reasons translated). Notes go to stderr:
+one ``row R (warning): reason`` line per imported row with a warning (the platform's own
+total differs from the computed one; dated outside the chosen census window, with a
+count), the item columns used when they were taken by position, critical items of
+imported rows (row numbers only), the dry-run reminder. No name or score is printed.
 Without ``--apply`` nothing is written. Exit code 0 whenever the file was read (also with
 unmatched rows), 2 when it cannot be read, names no items, or the account may not import.
 """
@@ -64,11 +68,18 @@ def cmd_responses(args: argparse.Namespace) -> int:
     if applied is not None:
         moved = len(applied.duplicate_rows)
         print(f"added {len(applied.assessment_ids)}, duplicate {len(plan.duplicate) + moved}, "
-              f"unmatched {len(plan.unmatched)}")
+              f"unmatched {len(plan.unmatched)}, rejected {len(plan.rejected)}")
     else:
         print(plan.summary())
-    for item in plan.unmatched:
+    for item in plan.not_imported():
         print(f"row {item.row}: {item.reason}")
+    for item in plan.warnings:
+        common.info(_("row {row} (warning): {reason}").format(row=item.row, reason=item.reason))
+    if plan.outside_window and plan.census_window is not None:
+        common.info(_("{n} rows are dated outside the census window ({start} – {end}): they "
+                      "are imported but do not count toward its completion.").format(
+                          n=len(plan.outside_window), start=plan.census_window[0],
+                          end=plan.census_window[1]))
     if plan.columns.by == "position":
         common.info(_("No header names the items: columns {columns} were taken as items 1–"
                       "{count} in order. Check them before --apply.").format(

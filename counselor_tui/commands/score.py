@@ -4,10 +4,12 @@ Output: one line of JSON on stdout (UTF-8, ``ensure_ascii=False``), the object o
 :meth:`counselor_tui.domain.instruments.ScoreResult.to_json_dict`: first the contract keys
 ``instrument``, ``total``, ``band``, ``subscales``, ``critical_items``, ``screen_positive``,
 ``provisional_diagnosis`` (``null`` where undefined), ``complete``, then extra keys
-(``version``, ``prorated``, ``missing_items``, band labels, derived values, norms,
-settings). ``--indent N`` pretty-prints instead. Responses: ``0,1,2`` (full-width digits and
-``，``/``、`` accepted; an empty field or ``-`` is a missing item). ``--set NAME=VALUE``
-overrides a scoring setting (``--set cutoff=31`` for the PCL-5).
+(``version``, ``prorated``, ``missing_items``, ``critical_items_unanswered`` — critical
+items left unanswered, e.g. ``[9]`` for a PHQ-9 prorated without item 9 — band labels,
+derived values, norms, settings). ``--indent N`` pretty-prints instead. Responses:
+``0,1,2`` (full-width digits and ``，``/``、`` accepted; an empty field or ``-`` is a
+missing item). ``--set NAME=VALUE`` overrides a scoring setting (``--set cutoff=31`` for
+the PCL-5).
 
 Exit codes: 0 scored; 2 unknown instrument, unreadable or out-of-range responses, bad
 setting — with a one-line message on stderr naming the item at fault.

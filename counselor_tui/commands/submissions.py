@@ -6,7 +6,11 @@ Automation contract:
 * ``submission compile --period YYYY-MM|YYYY-Qn|YYYY [--scope bureau|UNITCODE] [--json]
   [--preview]`` compiles the period into the current draft (``--preview``: store nothing;
   what an auditor may run) and prints the document — exact counts, no names — as JSON on
-  stdout with ``--json``, else the suppressed tables as text.
+  stdout with ``--json``, else the suppressed tables as text. Periods before 2000 or not
+  started yet are refused; the current month compiles as a *running month* (said in the
+  document's title). An empty ``--scope ""`` is refused (exit 2), never read as the bureau.
+* ``finalize`` and ``export`` refuse a period that has not ended yet (exit 2); ``export``
+  refuses to replace a package file already in DIR (exit 2, naming the file).
 * ``submission narrative --period … [--scope …] [--highlights-file F] [--problems-file F]
   [--plan-file F]`` stores the narrative of the draft (UTF-8 text files).
 * ``submission finalize --period … [--scope …]`` freezes the latest draft; prints its SHA-256.
@@ -48,14 +52,15 @@ def register(sub: Any) -> None:
     p = sub.add_parser("submission", help=_("periodic submissions to the higher bureau"))
     actions = p.add_subparsers(dest="submission_command", metavar="ACTION", required=True)
 
-    def period_scope(parser: argparse.ArgumentParser) -> None:
+    def period_scope(parser: argparse.ArgumentParser, *, consolidated: bool = True) -> None:
         parser.add_argument("--period", required=True, metavar="PERIOD",
                             help=_("YYYY-MM, YYYY-Qn or YYYY"))
-        parser.add_argument("--scope", default="bureau", metavar="SCOPE",
-                            help=_("'bureau' (default), a unit code, or 'consolidated'"))
+        parser.add_argument("--scope", default="bureau", metavar="SCOPE", type=_scope,
+                            help=_("'bureau' (default), a unit code, or 'consolidated'")
+                            if consolidated else _("'bureau' (default) or a unit code"))
 
     c = actions.add_parser("compile", help=_("compile a period into its draft"))
-    period_scope(c)
+    period_scope(c, consolidated=False)
     c.add_argument("--json", action="store_true", help=_("print the document as JSON"))
     c.add_argument("--preview", action="store_true", help=_("compile without storing a draft"))
     c.set_defaults(handler=cmd_compile)
@@ -104,6 +109,14 @@ def register(sub: Any) -> None:
 
     g = actions.add_parser("fingerprint", help=_("print this vault's signing fingerprint"))
     g.set_defaults(handler=cmd_fingerprint)
+
+
+def _scope(text: str) -> str:
+    """``--scope``: refuse an empty value (it is never read as the bureau)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            _("the scope is empty: give 'bureau' or the code of a unit"))
+    return text.strip()
 
 
 def _print_json(document: dict[str, Any]) -> None:

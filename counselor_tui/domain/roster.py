@@ -59,7 +59,7 @@ from dateutil.relativedelta import relativedelta
 
 from counselor_tui.domain.dates import DateParseError, normalize_digits, parse_date
 from counselor_tui.domain.vocab import POLICE_TYPES, canonical_police_type
-from counselor_tui.i18n import N_, _
+from counselor_tui.i18n import N_, _, language
 
 __all__ = [
     "FIELDS",
@@ -518,7 +518,7 @@ def parse_row(row: int, cells: Sequence[object], header: HeaderMap, today: date,
         name_text = normalize_name(strip_control_chars(_cell(cells, header, "name")))
         unit_text = normalize_text(strip_control_chars(_cell(cells, header, "unit")))
         reason = _("contains control characters ({columns})").format(
-            columns=", ".join(field_label(f) for f in dirty))
+            columns=("、" if language() == "zh" else ", ").join(field_label(f) for f in dirty))
         return ParsedRow(
             row=row, badge_no=badge_text.replace(" ", "").upper(), name=name_text,
             gender=None, birth_date=None, unit=unit_text, police_type=None, post="",

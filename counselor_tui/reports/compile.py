@@ -96,10 +96,13 @@ class _Bounds:
 def resolve_scope(vs: VaultSession, scope: str) -> Scope:
     """The :class:`Scope` for ``"bureau"`` or a unit code (inside ``vs.reading()``).
 
-    Raises :class:`InvalidInput` for an unknown unit code.
+    Raises :class:`InvalidInput` for an empty scope (never read as the bureau: an empty
+    ``--scope ""`` is a mistake, not a choice) and for an unknown unit code.
     """
     code = scope.strip()
-    if code in ("", BUREAU):
+    if not code:
+        raise InvalidInput(_("The scope is empty: give 'bureau' or the code of a unit."))
+    if code == BUREAU:
         return Scope(BUREAU, None, None)
     row = vs.execute("SELECT id, name FROM unit WHERE code = ?", (code,)).fetchone()
     if row is None:

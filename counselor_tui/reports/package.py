@@ -179,11 +179,17 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def write_atomic(target: Path, data: bytes) -> Path:
+def write_atomic(target: Path, data: bytes, *, overwrite: bool = True) -> Path:
     """Write ``data`` to ``target`` through a temporary file in the same folder (mode 0600,
     fsynced, renamed into place). On an ``OSError`` the temporary file is removed, any earlier
-    ``target`` is untouched and :class:`ServiceError` names the error (not the content)."""
+    ``target`` is untouched and :class:`ServiceError` names the error (not the content).
+
+    ``overwrite=False``: an existing ``target`` is never replaced — :class:`FileExistsError`
+    is raised (checked before writing, and again at the rename: a hard link where the file
+    system has them, so a file appearing meanwhile is not replaced either)."""
     target = Path(target)
+    if not overwrite and target.exists():
+        raise FileExistsError(str(target))
     tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -192,8 +198,15 @@ def write_atomic(target: Path, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        if overwrite:
+            os.replace(tmp, target)
+        else:
+            _place_new(tmp, target)
         _fsync_dir(target.parent)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -224,9 +237,24 @@ def make_package(
     return archive_bytes(everything, password)
 
 
-def write_package(target: Path, data: bytes) -> Path:
-    """Write package bytes to ``target`` atomically (see :func:`write_atomic`)."""
-    return write_atomic(target, data)
+def _place_new(tmp: Path, target: Path) -> None:
+    """Move ``tmp`` to ``target`` unless ``target`` exists (:class:`FileExistsError`)."""
+    try:
+        os.link(tmp, target)  # fails with EEXIST instead of replacing
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (FAT/exFAT USB sticks): check, then rename
+        if target.exists():
+            raise FileExistsError(str(target)) from None
+        os.replace(tmp, target)
+        return
+    tmp.unlink()
+
+
+def write_package(target: Path, data: bytes, *, overwrite: bool = True) -> Path:
+    """Write package bytes to ``target`` atomically (see :func:`write_atomic`); with
+    ``overwrite=False`` an existing file is never replaced (:class:`FileExistsError`)."""
+    return write_atomic(target, data, overwrite=overwrite)
 
 
 def _wrong_password() -> PackagePasswordError:

@@ -86,6 +86,7 @@ class DocumentView:
     sections: tuple[SectionView, ...]
     footnote: str
     exact: bool
+    running: bool = False
 
 
 def fmt_number(value: float | int | None, hours: bool = False) -> str:
@@ -236,6 +237,25 @@ def _scope_text(content: Mapping[str, Any]) -> str:
     return _("Scope: whole bureau")
 
 
+_RUNNING = {
+    "month": N_("running month: figures up to {date}"),
+    "quarter": N_("running quarter: figures up to {date}"),
+    "year": N_("running year: figures up to {date}"),
+}
+
+
+def running_note(document: Mapping[str, Any]) -> str:
+    """``running month: figures up to 2026-11-29`` when the document was compiled before its
+    period ended (a draft of the current month: a preview of figures so far), else ``""``.
+    Read from the document itself (``integrity.compiled_at`` against the period's end), so
+    a final document — compiled after the period ended — never carries it."""
+    compiled = str(document.get("integrity", {}).get("compiled_at", ""))[:10]
+    period = period_of_document(document)
+    if not compiled or compiled >= period.end.isoformat():
+        return ""
+    return _(_RUNNING[period.kind]).format(date=compiled)
+
+
 def period_of_document(document: Mapping[str, Any]) -> Period:
     """The :class:`Period` of a document."""
     return period_from_json(document["period"])
@@ -289,6 +309,7 @@ def build(document: Mapping[str, Any], *, exact: bool = False) -> DocumentView:
             (_("Disclosure threshold"), _("k = {k}").format(k=k)),
         )))
     period = period_of_document(document)
+    running = running_note(document)
     issuer = str(document.get("issuer", {}).get("bureau", ""))
     unit_name = document.get("issuer", {}).get("unit_name")
     if unit_name:
@@ -300,7 +321,7 @@ def build(document: Mapping[str, Any], *, exact: bool = False) -> DocumentView:
         version_line += _(" (replaces version {version})").format(version=replaces)
     return DocumentView(
         title=_("Report on the officers' mental-health programme, {period}").format(
-            period=period.display()),
+            period=period.display()) + (f" ({running})" if running else ""),
         issuer=issuer,
         period=period.display(),
         scope=_scope_text(document),
@@ -314,4 +335,5 @@ def build(document: Mapping[str, Any], *, exact: bool = False) -> DocumentView:
                                            k_minus=k - 1,
                                            other=marker(CellStatus.COMPLEMENTARY, k))),
         exact=exact,
+        running=bool(running),
     )

@@ -50,7 +50,7 @@ from pathlib import Path
 from counselor_tui.domain import instruments as engine
 from counselor_tui.domain import responses as parsing
 from counselor_tui.domain.roles import Role
-from counselor_tui.i18n import _
+from counselor_tui.i18n import _, language
 from counselor_tui.services import assessments, audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput, NotFound
@@ -388,7 +388,8 @@ def _repeated(matched: list[tuple[parsing.Respondent, _Person]]) -> tuple[
     notes = []
     for respondent, person in matched:
         if person.id in repeated:
-            rows = ", ".join(str(r.row) for r in rows_of[person.id])
+            rows = ("、" if language() == "zh" else ", ").join(
+                str(r.row) for r in rows_of[person.id])
             notes.append(_note(respondent, _(
                 "appears more than once in the file (rows {rows}): none of these rows is "
                 "imported until the file keeps one").format(rows=rows)))

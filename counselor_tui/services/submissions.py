@@ -13,6 +13,19 @@ Life cycle of a :class:`db.models.Submission` row, one per (period, scope, versi
   compiling the period again starts a new version that ``replaces`` it (a correction).
 * ``exported`` — :func:`export` wrote at least one signed, encrypted package.
 
+Dates (checked against ``vs.today()``, the bureau's time zone):
+
+* a period is compiled (draft or preview) only from the year 2000 on and only once it has
+  started — the current month may be compiled: its document is marked as a *running*
+  period (:mod:`counselor_tui.reports.view`), a preview of figures so far;
+* a period is finalized (and exported) only once it has ended (today after its last day):
+  a report of a month still running would be final with figures that still change;
+* ``export`` never replaces a file: a package of that name already in the folder refuses
+  the export, naming the file (a generated password would otherwise orphan the old one);
+* the dashboard does not ask for months that ended before the vault was created (the
+  earlier of its ``vault_create`` audit event and its first account): nobody could have
+  reported them from this vault.
+
 Roles (DESIGN §5): coordinators — and admins, who run small offices alone — compile,
 write, finalize, export and consolidate; auditors may read submissions and preview
 aggregates; counselors may not. Every step is an audit event (``compile``, ``update``,
@@ -24,7 +37,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -128,6 +141,16 @@ class ExportResult:
     package_sha256: str
 
 
+class PackageExists(Conflict):
+    """The export folder already holds a package of that name: nothing is replaced."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(_("{file} already exists in {folder}: nothing was replaced. Move or "
+                           "rename that file (its password opens only it), or export into "
+                           "another folder.").format(file=path.name, folder=path.parent))
+        self.path = path
+
+
 @dataclass(frozen=True)
 class DueInfo:
     """The monthly submissions as the dashboard shows them.
@@ -136,7 +159,10 @@ class DueInfo:
     due date (day ``submission_due_day`` of this month), ``last_finalized`` whether its
     bureau-scope (or consolidated) submission is final, ``overdue`` when it is not and the
     due date has passed; ``next_period``/``next_due``: the submission to work on next — the
-    month just ended until it is finalized, then the current month.
+    month just ended until it is finalized, then the current month. ``last_expected`` is
+    False when the month just ended had ended before the vault was created (see
+    :func:`vault_started`): then nothing is asked for it (not overdue, next = the current
+    month).
     """
 
     last_period: str
@@ -145,6 +171,7 @@ class DueInfo:
     overdue: bool
     next_period: str
     next_due: date
+    last_expected: bool = True
 
 
 # --------------------------------------------------------------------------- helpers
@@ -158,6 +185,35 @@ def to_period(period: Period | str) -> Period:
         return parse_period(period)
     except PeriodParseError as exc:
         raise InvalidInput(str(exc)) from None
+
+
+#: No period before this year is compiled (a typo such as 1026-11 is refused).
+EARLIEST_YEAR = 2000
+
+
+def check_compilable(vs: VaultSession, period: Period) -> None:
+    """Refuse (:class:`InvalidInput`) a period before :data:`EARLIEST_YEAR` or one that
+    starts after today (bureau time zone). A running period (started, not ended) is
+    allowed: its document is a preview of figures so far."""
+    if period.start.year < EARLIEST_YEAR:
+        raise InvalidInput(_("The period {period} is before {year}: check the year.").format(
+            period=period.label, year=EARLIEST_YEAR))
+    if period.start > vs.today():
+        raise InvalidInput(_("The period {period} has not started yet (it starts on {start}): "
+                             "nothing to compile.").format(period=period.label,
+                                                            start=period.start.isoformat()))
+
+
+def check_ended(vs: VaultSession, period: Period) -> None:
+    """Refuse (:class:`Conflict`) to finalize or export a period that has not ended yet
+    (its last day is today or later, bureau time zone)."""
+    if period.end > vs.today():
+        raise Conflict(_("The period {period} has not ended yet (its last day is {last}): it "
+                         "can be finalized and exported from {end} on. Until then, compile "
+                         "drafts to follow the running figures.").format(
+                             period=period.label,
+                             last=(period.end - timedelta(days=1)).isoformat(),
+                             end=period.end.isoformat()))
 
 
 def _k(vs: VaultSession) -> int:
@@ -264,6 +320,7 @@ def preview(vs: VaultSession, period: Period | str, scope: str = BUREAU, *,
     (coordinators, admins, auditors: aggregates only). Raises :class:`InvalidInput`."""
     vs.require(*VIEWERS)
     p = to_period(period)
+    check_compilable(vs, p)
     content = attach(compile_content(vs, p, scope, progress=progress), _k(vs))
     return build_document(content, {}, version=None)
 
@@ -273,10 +330,12 @@ def compile_draft(vs: VaultSession, period: Period | str, scope: str = BUREAU, *
     """Compile ``period``/``scope`` into the current draft (or a new version after a final
     one, carrying its narrative over and recording ``replaces``). Audited ``compile``.
 
-    Raises :class:`PermissionDenied` (role), :class:`InvalidInput` (period, unit code).
+    Raises :class:`PermissionDenied` (role), :class:`InvalidInput` (period — also before
+    2000 or not started yet: :func:`check_compilable` —, empty or unknown scope).
     """
     vs.require(*COMPILERS)
     p = to_period(period)
+    check_compilable(vs, p)
     k = _k(vs)
     content = attach(compile_content(vs, p, scope, progress=progress), k)
     with vs.transaction():
@@ -315,7 +374,8 @@ def finalize(vs: VaultSession, submission_id: int) -> SubmissionInfo:
 
     A compiled draft is compiled again first: when its figures changed since the draft was
     made, the draft is refreshed and :class:`Conflict` asks to review it (nothing frozen).
-    Audited ``finalize`` with the SHA-256. Raises :class:`Conflict` for a final submission.
+    Audited ``finalize`` with the SHA-256. Raises :class:`Conflict` for a final submission
+    and for a period that has not ended yet (:func:`check_ended`).
     """
     vs.require(*COMPILERS)
     changed = False
@@ -325,6 +385,7 @@ def finalize(vs: VaultSession, submission_id: int) -> SubmissionInfo:
             raise Conflict(_("Version {version} is already final.").format(version=row.version))
         content = dict(row.content or {})
         period = period_from_json(content["period"])
+        check_ended(vs, period)
         if content.get("source", {}).get("kind") == CONSOLIDATED:
             fresh = dict(content)
             fresh["integrity"] = {**content["integrity"], "compiled_at": vs.now_iso(),
@@ -420,15 +481,15 @@ def export(vs: VaultSession, submission_id: int, out_dir: Path,
     (:func:`counselor_tui.reports.package.write_package`). Marks the row ``exported``;
     audited ``export`` with the file name and the package's SHA-256.
 
-    Raises :class:`Conflict` for a draft, :class:`InvalidInput` for a weak password,
+    Raises :class:`Conflict` for a draft, for a period that has not ended yet and when
+    ``out_dir`` already holds a file of the package's name (nothing is replaced: move or
+    rename that file first), :class:`InvalidInput` for a weak password,
     :class:`ServiceError` when the file cannot be written (nothing replaced) or the frozen
     document no longer matches its SHA-256.
     """
     vs.require(*COMPILERS)
     generated = password is None
-    if password is None:
-        password = generate_password()
-    else:
+    if password is not None:
         check_password(password)
     with vs.reading():
         row = _row(submission_id)
@@ -436,14 +497,23 @@ def export(vs: VaultSession, submission_id: int, out_dir: Path,
             raise Conflict(_("Finalize the submission before exporting it."))
         info = _load(row)
         document = _document(row, info)
+    check_ended(vs, period_from_json(document["period"]))
+    target = Path(out_dir) / package_name(document)
+    if target.exists():
+        raise PackageExists(target)
+    if password is None:
+        password = generate_password()
     files = render_files(document)
     if sha256_hex(files[JSON_NAME]) != info.content_sha256:
         raise ServiceError(_("The stored submission no longer matches its frozen SHA-256: run "
                              "'counselor-tui check'."))
     key = signer(vs)
     data = make_package(files, document, key, password, created_at=vs.now_iso())
-    name = package_name(document)
-    path = write_package(Path(out_dir) / name, data)
+    name = target.name
+    try:
+        path = write_package(target, data, overwrite=False)
+    except FileExistsError:
+        raise PackageExists(target) from None
     digest = hashlib.sha256(data).hexdigest()
     with vs.transaction():
         row = _row(submission_id)
@@ -514,10 +584,30 @@ def next_due(vs: VaultSession) -> DueInfo:
     last = previous(current)
     with vs.reading():
         done = _is_final(last)
+        started = vault_started(vs)
     last_due = due_date(last, day)
-    nxt = current if done else last
-    return DueInfo(last.label, last_due, done, not done and today > last_due, nxt.label,
-                   due_date(nxt, day))
+    expected = started is None or last.end > started
+    nxt = current if done or not expected else last
+    return DueInfo(last.label, last_due, done, expected and not done and today > last_due,
+                   nxt.label, due_date(nxt, day), expected)
+
+
+def vault_started(vs: VaultSession) -> date | None:
+    """The day the vault's records begin: the earlier of its ``vault_create`` audit event
+    and its first account's ``created_at`` (a vault holding older history, such as the demo,
+    dates its accounts back). ``None`` when neither is known. Call inside ``vs.reading()``."""
+    days: list[str] = []
+    row = vs.execute("SELECT at FROM audit_event WHERE action = 'vault_create' "
+                     "ORDER BY seq LIMIT 1").fetchone()
+    if row and row[0]:
+        days.append(str(row[0])[:10])
+    row = vs.execute("SELECT MIN(created_at) FROM \"user\"").fetchone()
+    if row and row[0]:
+        days.append(str(row[0])[:10])
+    try:
+        return min(date.fromisoformat(d) for d in days) if days else None
+    except ValueError:
+        return None
 
 
 def _is_final(period: Period) -> bool:
@@ -536,7 +626,13 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
         return None
     due = next_due(vs)
     items = []
-    if due.last_finalized:
+    if not due.last_expected:
+        level = "info"
+        items.append(DashboardItem(
+            _("Submission {period}: due {due}.").format(
+                period=due.next_period, due=due.next_due.isoformat()),
+            due=due.next_due.isoformat(), level=level, ref="submissions"))
+    elif due.last_finalized:
         items.append(DashboardItem(
             _("Submission {period}: finalized.").format(period=due.last_period),
             due=due.last_due.isoformat(), level="info", ref="submissions"))
@@ -553,7 +649,7 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
             _("Submission {period}: due {due}, not finalized yet.").format(
                 period=due.last_period, due=due.last_due.isoformat()),
             due=due.last_due.isoformat(), level=level, ref="submissions"))
-    if due.next_period != due.last_period:
+    if due.last_expected and due.next_period != due.last_period:
         items.append(DashboardItem(
             _("Next: submission {period}, due {due}.").format(
                 period=due.next_period, due=due.next_due.isoformat()),

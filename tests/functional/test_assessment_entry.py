@@ -4,6 +4,7 @@ red suggestion, confirming writes a TierChange with the assessment as evidence."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,100 @@ async def test_scl90_by_item_number_back_key_and_factor_table(world: World) -> N
         text = screen.result_text()
         assert "Against the norms" in text and "GSI" in text
         assert "1.37" in text                            # somatization norm beside its 2.0
+
+
+async def test_unanswered_critical_item_and_incomplete_pcl5_say_so(world: World) -> None:
+    """PHQ-9 without item 9 is prorated but warns that the critical item is unanswered;
+    a PCL-5 with 19 of 20 items (above the cut-off) is incomplete with no score — said
+    plainly, not as "no tier suggestion"."""
+    backend = backend_for(world, "coord")
+    app = create_app(backend, idle_minutes=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.push_screen(AssessmentEntryScreen(person_id=world.badges["330712"],
+                                              instrument="phq9"))
+        await settle(pilot, lambda: isinstance(app.screen, AssessmentEntryScreen)
+                     and app.screen.phase == "entry")
+        screen = app.screen
+        assert isinstance(screen, AssessmentEntryScreen)
+        await pilot.press(*"11111111", "minus")
+        await settle(pilot, lambda: screen.saved is not None)
+        saved = screen.saved
+        assert saved is not None and saved.result.prorated
+        assert saved.result.critical_items_unanswered == (9,)
+        text = " ".join(screen.result_text().split())
+        assert "critical item 9 was not answered" in text
+        assert any("critical item 9 was not answered" in n.message
+                   for n in app._notifications)
+
+        app.push_screen(AssessmentEntryScreen(person_id=world.badges["330713"],
+                                              instrument="pcl5"))
+        await settle(pilot, lambda: isinstance(app.screen, AssessmentEntryScreen)
+                     and app.screen is not screen and app.screen.phase == "entry")
+        pcl = app.screen
+        assert isinstance(pcl, AssessmentEntryScreen)
+        await pilot.press(*"2" * 19, "minus")
+        await settle(pilot, lambda: pcl.saved is not None)
+        assert pcl.saved is not None and pcl.saved.result.total is None
+        text = " ".join(pcl.result_text().split())
+        assert "incomplete: 1 item missing (item 20), no score" in text
+        assert "never prorated" in text
+        assert "No tier suggestion" not in text
+
+
+async def test_census_for_a_counselor_offers_only_what_the_role_may_do(world: World) -> None:
+    """Tester findings: a counselor is not offered the survey import (i), new or close
+    campaign (n, k); the not-yet-screened list and the person picker say they hold only the
+    officers in the counselor's care, and a search finding nobody says so; the campaign's
+    status reads 进行中 and the new-campaign dialog asks for its 名称."""
+    from counselor_tui.i18n import set_language
+    from counselor_tui.services import census
+    from counselor_tui.ui.screens.help import key_rows
+    from tests.functional.ui_support import screen_text
+
+    coord = world.login("coord")
+    census.create_census(coord, census.CensusDraft(
+        "冬季普查", date(2026, 11, 1), date(2026, 11, 30), ("phq9",),
+        tuple(world.units.values())))
+    set_language("zh")
+    app = create_app(backend_for(world, "li"), idle_minutes=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.working)
+        await pilot.press("f4")
+        await settle(pilot, lambda: isinstance(app.screen, CensusScreen))
+        screen = app.screen
+        assert isinstance(screen, CensusScreen)
+        await settle(pilot, lambda: screen.figures is not None)
+        footer = screen_text(app).splitlines()[-1]
+        assert "i 导入" not in footer and "n 新建普查" not in footer and "a 测评" in footer
+        assert {"I", "N", "K"}.isdisjoint({k for k, _d in key_rows(screen)})
+        assert screen.check_action("import_responses", ()) is False
+        assert "进行中" in screen_text(app) and "待办" not in screen_text(app)
+        await pilot.press("2")
+        await settle(pilot, lambda: "仅显示您负责范围内的民警" in screen_text(app))
+        assert screen.pending and {p.unit_name for p in screen.pending} == {"城东派出所"}
+        await pilot.press("1", "a")                         # no officer chosen: the picker
+        await settle(pilot, lambda: isinstance(app.screen, AssessmentEntryScreen))
+        entry = app.screen
+        assert isinstance(entry, AssessmentEntryScreen)
+        await settle(pilot, lambda: "仅显示您负责范围内的民警" in screen_text(app))
+        await pilot.press(*"330700")                        # 城西派出所: not in li's care
+        await settle(pilot, lambda: "没有匹配" in screen_text(app))
+        assert entry.query_one("#picker-results").display is False
+    set_language("zh")
+    app = create_app(backend_for(world, "coord"), idle_minutes=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.working)
+        await pilot.press("f4")
+        await settle(pilot, lambda: isinstance(app.screen, CensusScreen))
+        screen = app.screen
+        assert isinstance(screen, CensusScreen)
+        await settle(pilot, lambda: screen.loaded >= 1)
+        assert "i 导入" in screen_text(app).splitlines()[-1]
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, CensusFormDialog))
+        text = screen_text(app)
+        assert "名称" in text and "姓名" not in text
+        form = app.screen
+        assert form.query_one("#create").region.bottom <= 40  # buttons on screen
+        assert form.query_one("#census-units").region.height >= 5

@@ -40,7 +40,7 @@ async def test_import_screen_dry_run_then_apply_then_nothing_new(world: World) -
         await settle(pilot, lambda: screen.plan is not None)
         assert screen.plan is not None
         assert (len(screen.plan.added), len(screen.plan.unmatched)) == (25, 1)
-        assert "25 to add, 0 already stored, 1 unmatched" in screen.summary
+        assert "25 to add, 0 already stored, 1 unmatched, 0 rejected" in screen.summary
         assert responses_import.existing_count(world.login("coord"), "phq9") == 0
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
@@ -51,7 +51,7 @@ async def test_import_screen_dry_run_then_apply_then_nothing_new(world: World) -
         screen.query_one("#import-path", Input).focus()
         await pilot.press("enter")
         await settle(pilot, lambda: screen.plan is not None)
-        assert "0 to add, 25 already stored, 1 unmatched" in screen.summary
+        assert "0 to add, 25 already stored, 1 unmatched, 0 rejected" in screen.summary
 
 
 async def test_analysis_screen_tiers_rates_warnings_trend(world: World,
@@ -100,3 +100,55 @@ async def test_auditor_sees_aggregates_only(world: World) -> None:
         assert isinstance(screen, AnalysisScreen)
         await settle(pilot, lambda: screen.warnings is None and bool(screen.tiers))
         assert sum(t[1] for t in screen.snapshot()["tiers"]) == 40
+
+
+async def test_import_preview_band_names_warnings_and_rows_not_imported(
+        world: World, tmp_path: Path) -> None:
+    import csv
+
+    from textual.widgets import DataTable, Select
+
+    from counselor_tui.i18n import set_language
+    from counselor_tui.services import census
+
+    coord = world.login("coord")
+    cid = census.create_census(coord, census.CensusDraft(
+        "PHQ-9 普查", date(2026, 11, 1), date(2026, 11, 30), ("phq9",),
+        tuple(world.units.values())))
+    path = tmp_path / "export.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["提交时间", "警号", "姓名", *[f"第{i}题" for i in range(1, 10)], "总分"])
+        writer.writerow(["2026-11-05", "330700", "高帆鑫", *[1] * 9, 9])    # mild
+        writer.writerow(["2026-10-20", "330701", "刘鹏凯", *[0] * 9, 5])    # before, total
+        writer.writerow(["2026-11-05", "330702", "刘芳", *[1] * 9, 9])
+        writer.writerow(["2026-11-06", "330702", "刘芳", *[2] * 9, 18])    # repeated
+        writer.writerow(["2026-11-05", "330703", "熊英", 9, *[0] * 8, 9])   # out of range
+    set_language("zh")
+    app = create_app(backend_for(world, "coord"), idle_minutes=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("responses_import")
+        await settle(pilot, lambda: isinstance(app.screen, ResponsesImportScreen))
+        screen = app.screen
+        assert isinstance(screen, ResponsesImportScreen)
+        select = screen.query_one("#import-census", Select)
+        await settle(pilot, lambda: len(select._options) > 1)
+        select.value = cid
+        screen.query_one("#import-path", Input).value = str(path)
+        screen.query_one("#import-path", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.plan is not None)
+        plan = screen.plan
+        assert plan is not None
+        assert plan.summary() == "added 2, duplicate 0, unmatched 0, rejected 3"
+        added = screen.query_one("#import-added", DataTable)
+        first, second = (added.get_row_at(i) for i in range(2))
+        assert first[5] == "轻度" and second[5] == "无或极轻微"
+        assert "普查时间窗之前" in second[7] and "平台" in second[7]
+        assert "1 行的日期在普查时间窗" in screen.summary
+        skipped = screen.query_one("#import-unmatched", DataTable)
+        rows = [skipped.get_row_at(i) for i in range(skipped.row_count)]
+        assert [(r[0], r[1]) for r in rows] == [("4", "拒绝"), ("5", "拒绝"), ("6", "拒绝")]
+        assert "在文件中出现多次（第4、5行）" in rows[0][2]
+        assert "第 1 题：答案 9 超出 0–3" in rows[2][2]

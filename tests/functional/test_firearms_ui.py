@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input, Select, TextArea
 from counselor_tui.services import firearms, vault
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.errors import PermissionDenied
 from counselor_tui.ui.app import create_app
 from counselor_tui.ui.screens.firearm_decision import FirearmDecisionModal
 from counselor_tui.ui.screens.firearm_notice import FirearmNoticeModal
@@ -113,3 +114,36 @@ async def test_coordinator_decides_and_writes_the_notice(
     assert sorted(p.suffix for p in out.iterdir()) == [".docx", ".txt"]
     text = next(out.glob("*.txt")).read_text(encoding="utf-8-sig")
     assert "张三" in text and "王主任" in text and f"FR-{rid:05d}" in text
+
+
+async def test_coordinator_keys_are_not_offered_to_a_counselor(
+        people: dict[str, Any], clock: FixedClock, state_dir: Path) -> None:
+    """d / v / x are hidden from a counselor's footer and F1 help (and refused by the
+    service); a coordinator sees them."""
+    from counselor_tui.ui.screens.help import key_rows
+    from tests.functional.ui_support import screen_text
+
+    async def check(who: str, offered: bool) -> None:
+        app = create_app(_backend(people[who], people["created"], clock, state_dir),
+                         idle_minutes=60)
+        async with app.run_test(size=(130, 50)) as pilot:
+            await settle(pilot, lambda: app.working)
+            app.open_area("firearms")
+            await settle(pilot, lambda: isinstance(app.screen, FirearmsScreen))
+            screen = app.screen
+            assert isinstance(screen, FirearmsScreen)
+            await pilot.pause()
+            footer = screen_text(app).splitlines()[-1]
+            help_keys = {keys for keys, _desc in key_rows(screen)}
+            for key, action, label in (("d", "decide", "Decision"),
+                                       ("v", "review", "Review restriction"),
+                                       ("x", "notice", "Notice")):
+                assert (f"{key} {label}" in footer) is offered, (who, key, footer)
+                assert (key.upper() in help_keys) is offered, (who, key, help_keys)
+                assert screen.check_action(action, ()) is offered
+            assert "n Recommend" in footer  # both roles may recommend
+
+    await check("couns", False)
+    await check("coord", True)
+    with pytest.raises(PermissionDenied):  # the service refuses whatever the screen offers
+        firearms.notice(people["couns"], 1)

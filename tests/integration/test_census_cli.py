@@ -27,6 +27,14 @@ def test_score_prints_the_contract_json() -> None:
     assert done.stdout.count("\n") == 1
 
 
+def test_score_flags_a_missing_critical_item() -> None:
+    done = run_cli("score", "phq9", "1,1,1,1,1,1,1,1,")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["total"], data["prorated"], data["critical_items"]) == (9, True, [])
+    assert data["critical_items_unanswered"] == [9]
+
+
 def test_score_pcl5_and_scl90_sanity_values() -> None:
     pcl = json.loads(run_cli("score", "pcl5", ",".join(["2"] * 20)).stdout)
     assert (pcl["total"], pcl["subscales"], pcl["provisional_diagnosis"]) == (
@@ -62,17 +70,17 @@ def test_import_responses_dry_run_apply_and_again(world: World, tmp_path: Path) 
             "--lang", "en", "import", "responses", str(SURVEY), "--instrument", "phq9")
     dry = run_cli(*base)
     assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.splitlines() == ["added 25, duplicate 0, unmatched 1",
+    assert dry.stdout.splitlines() == ["added 25, duplicate 0, unmatched 1, rejected 0",
                                        "row 27: badge number not in the archive"]
     assert "Dry run" in dry.stderr
     assert responses_import.existing_count(world.login("coord"), "phq9") == 0
     applied = run_cli(*base, "--apply")
     assert applied.returncode == 0, applied.stderr
-    assert applied.stdout.splitlines()[0] == "added 25, duplicate 0, unmatched 1"
+    assert applied.stdout.splitlines()[0] == "added 25, duplicate 0, unmatched 1, rejected 0"
     assert "Critical items answered in rows" in applied.stderr
     assert responses_import.existing_count(world.login("coord"), "phq9") == 25
     again = run_cli(*base, "--apply")
-    assert again.stdout.splitlines()[0] == "added 0, duplicate 25, unmatched 1"
+    assert again.stdout.splitlines()[0] == "added 0, duplicate 25, unmatched 1, rejected 0"
     assert responses_import.existing_count(world.login("coord"), "phq9") == 25
     bad = run_cli(*base[:-2], "--instrument", "gad7")
     assert bad.returncode == 2

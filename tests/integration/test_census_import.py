@@ -142,7 +142,7 @@ def test_census_roles_validation_and_dashboard(world: World, coord: VaultSession
 def test_the_sample_export_imports_25_and_lists_1_unmatched(world: World,
                                                             coord: VaultSession) -> None:
     plan = responses_import.plan_import(coord, SURVEY, "phq9")
-    assert plan.summary() == "added 25, duplicate 0, unmatched 1"
+    assert plan.summary() == "added 25, duplicate 0, unmatched 1, rejected 0"
     assert [(u.row, u.reason) for u in plan.unmatched] == [
         (27, "badge number not in the archive")]
     assert plan.unmatched[0].badge_no == "999999"
@@ -166,7 +166,7 @@ def test_the_sample_export_imports_25_and_lists_1_unmatched(world: World,
         assert stored.total == 4
 
     again = responses_import.plan_import(coord, SURVEY, "phq9")
-    assert again.summary() == "added 0, duplicate 25, unmatched 1"
+    assert again.summary() == "added 0, duplicate 25, unmatched 1, rejected 0"
     assert responses_import.apply_import(coord, again).assessment_ids == ()
     assert responses_import.existing_count(coord, "phq9") == 25
     assert audit.verify_chain(coord).ok
@@ -197,14 +197,14 @@ def test_gbk_csv_with_labels_and_name_unit_matching(world: World, coord: VaultSe
         ["刘芳", "城东派出所", "2026-11-05", "有时", *[labels[0]] * 6],  # bad answer
     ])
     plan = responses_import.plan_import(coord, path, "gad7")
-    assert plan.summary() == "added 1, duplicate 1, unmatched 3"
+    assert plan.summary() == "added 1, duplicate 1, unmatched 2, rejected 1"
     assert plan.added[0].person_id == world.badges["330702"]
     assert plan.added[0].total == 7
     assert [(u.row, u.reason) for u in plan.unmatched] == [
         (4, "no officer of this name in this unit"),
         (5, "no badge number and no unit: a name alone is not matched"),
-        (6, "item 1: unknown answer '有时'"),
     ]
+    assert [(u.row, u.reason) for u in plan.rejected] == [(6, "item 1: unknown answer '有时'")]
 
 
 def test_badge_and_name_must_agree_and_date_option(world: World, coord: VaultSession,
@@ -218,7 +218,7 @@ def test_badge_and_name_must_agree_and_date_option(world: World, coord: VaultSes
     with pytest.raises(InvalidInput, match="--date"):
         responses_import.plan_import(coord, path, "phq9")
     plan = responses_import.plan_import(coord, path, "phq9", administered_on=date(2026, 11, 2))
-    assert plan.summary() == "added 1, duplicate 0, unmatched 1"
+    assert plan.summary() == "added 1, duplicate 0, unmatched 1, rejected 0"
     assert plan.added[0].administered_on == "2026-11-02"
     assert plan.unmatched[0].reason == "badge number and name do not agree"
 
@@ -284,3 +284,76 @@ def test_analysis_aggregates_trend_and_early_warnings(world: World, coord: Vault
     with pytest.raises(PermissionDenied):
         analysis.early_warnings(world.login("audit"))
     assert analysis.tier_distribution(world.login("audit"))  # aggregates are allowed
+
+
+# --------------------------------------------------------------------------- tester findings
+
+
+def phq_rows(rows: list[list[object]], total: bool = True) -> list[list[object]]:
+    header = ["提交答卷时间", "警号", "姓名", *[f"PHQ9第{i}题" for i in range(1, 10)]]
+    return [header + (["总分"] if total else []), *rows]
+
+
+def test_a_respondent_repeated_in_the_file_is_never_guessed(world: World, coord: VaultSession,
+                                                             tmp_path: Path) -> None:
+    path = write_gbk_csv(tmp_path / "rep.csv", phq_rows([
+        ["2026-11-05", "330700", "高帆鑫", *[1] * 9, 9],
+        ["2026-11-05", "330701", "刘鹏凯", *[0] * 9, 0],
+        ["2026-11-06", "330700", "高帆鑫", *[2] * 9, 18],
+        ["2026-11-05", "330700", "高帆鑫", *[1] * 8, 0, 8],
+        ["2026-11-05", "330701", "刘鹏凯", *[0] * 9, 0],   # identical: a plain duplicate
+    ]))
+    plan = responses_import.plan_import(coord, path, "phq9")
+    assert plan.summary() == "added 1, duplicate 1, unmatched 0, rejected 3"
+    assert [r.row for r in plan.rejected] == [2, 4, 5]
+    assert all("appears more than once in the file (rows 2, 4, 5)" in r.reason
+               for r in plan.rejected)
+    assert plan.added[0].person_id == world.badges["330701"]
+    applied = responses_import.apply_import(coord, plan)
+    assert len(applied.assessment_ids) == 1
+    with coord.reading():
+        assert Assessment.select().where(
+            Assessment.person == world.badges["330700"]).count() == 0
+
+
+def test_unreadable_rows_are_rejected_with_their_reason_not_unmatched(
+        world: World, coord: VaultSession, tmp_path: Path) -> None:
+    path = write_gbk_csv(tmp_path / "bad.csv", phq_rows([
+        ["2026-11-05", "330700", "高帆鑫", 1, 4, *[1] * 7, 11],
+        ["昨天下午", "330701", "刘鹏凯", *[0] * 9, 0],
+        ["2026-11-05", "330702", "刘芳", *[0] * 9, 0],
+        ["2026-11-05", "999999", "无此人", *[0] * 9, 0],
+    ]))
+    plan = responses_import.plan_import(coord, path, "phq9")
+    assert plan.summary() == "added 1, duplicate 0, unmatched 1, rejected 2"
+    assert [(u.row, u.reason) for u in plan.rejected] == [
+        (2, "item 2: answer 4 is outside 0–3"),
+        (3, "unreadable submission date '昨天下午'")]
+    assert [(u.row, u.reason) for u in plan.unmatched] == [
+        (5, "badge number not in the archive")]
+    assert [u.row for u in plan.not_imported()] == [2, 3, 5]
+
+
+def test_platform_total_and_census_window_warnings(world: World, coord: VaultSession,
+                                                   tmp_path: Path) -> None:
+    cid = census.create_census(coord, census.CensusDraft(
+        "PHQ-9 普查", NOV1, NOV30, ("phq9",), tuple(world.units.values())))
+    path = write_gbk_csv(tmp_path / "warn.csv", phq_rows([
+        ["2026-11-05", "330700", "高帆鑫", *[1] * 9, 9],      # agrees
+        ["2026-11-05", "330701", "刘鹏凯", *[1] * 9, 12],     # the platform says 12
+        ["2026-10-28", "330702", "刘芳", *[0] * 9, 0],        # before the window
+        ["2026-11-05", "330703", "熊英", *[1] * 8, None, ""],  # prorated, no platform total
+    ]))
+    plan = responses_import.plan_import(coord, path, "phq9", census_id=cid)
+    assert plan.summary() == "added 4, duplicate 0, unmatched 0, rejected 0"
+    assert plan.added[1].total == 9 and plan.added[1].platform_total == 12
+    assert [(w.row, w.reason) for w in plan.warnings] == [
+        (3, "the platform's own total differs from the total computed from the items "
+            "(the computed total is used)"),
+        (4, "dated before the census window: it will not count toward its completion")]
+    assert plan.outside_window == (4,) and plan.census_window == ("2026-11-01", "2026-11-30")
+    assert plan.added[3].critical_unanswered == (9,)
+    no_census = responses_import.plan_import(coord, path, "phq9")
+    assert [w.row for w in no_census.warnings] == [3]  # no window without a census
+    responses_import.apply_import(coord, plan)
+    assert census.figures(coord, cid).completed == 3  # the October row does not count

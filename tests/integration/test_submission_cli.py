@@ -120,3 +120,35 @@ def test_consolidate_three_unit_packages(populated: list[str], tmp_path: Path) -
     run = run_cli(*populated, "submission", "consolidate", *packages,
                   "--package-passphrase-file", str(mismatched))
     assert run.returncode == 2 and "2 lines for 3 packages" in run.stderr
+
+
+def test_cli_refuses_running_periods_empty_scope_and_overwriting(populated: list[str],
+                                                                 tmp_path: Path) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    this_month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    running = run_cli(*populated, "submission", "compile", "--period", this_month)
+    assert running.returncode == 0, running.stderr
+    assert "running month: figures up to" in running.stdout.splitlines()[0]
+    fin = run_cli(*populated, "submission", "finalize", "--period", this_month)
+    assert fin.returncode == 2 and "has not ended yet" in fin.stderr
+    for period in ("1999-12", "2999-01"):
+        early = run_cli(*populated, "submission", "compile", "--period", period)
+        assert early.returncode == 2 and early.stdout == "", early.stderr
+    empty = run_cli(*populated, "submission", "compile", "--period", PERIOD, "--scope", "")
+    assert empty.returncode == 2 and "scope is empty" in empty.stderr
+    helptext = run_cli(*populated, "submission", "compile", "--help").stdout
+    assert "consolidated" not in helptext
+    assert "consolidated" in run_cli(*populated, "submission", "export", "--help").stdout
+    for action in ("compile", "finalize"):
+        assert run_cli(*populated, "submission", action, "--period", PERIOD).returncode == 0
+    out = tmp_path / "out"
+    first = run_cli(*populated, "submission", "export", "--period", PERIOD, "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    package = out / f"submission-{PERIOD}-bureau-v1.7z"
+    before = package.read_bytes()
+    again = run_cli(*populated, "submission", "export", "--period", PERIOD, "--out", str(out))
+    assert again.returncode == 2 and package.name in again.stderr
+    assert "password:" not in again.stdout  # no new password for a package never written
+    assert package.read_bytes() == before

@@ -318,8 +318,9 @@ def test_security_19_write_failure_leaves_previous_package_intact(
     out = tmp_path / "out"
     first = final_package(bureau, out)
     previous = first.path.read_bytes()
-    info = submissions.latest(bureau, "2026-11")
-    assert info is not None
+    correction = submissions.compile_draft(bureau, "2026-11")  # version 2, same folder
+    info = submissions.finalize(bureau, correction.info.id)
+    assert info.version == 2
     real_fdopen = os.fdopen
 
     class Full(io.RawIOBase):
@@ -382,3 +383,75 @@ def test_three_unit_packages_consolidate_to_the_bureau_figures(
     exported = submissions.export(bureau, final.id, tmp_path / "up", "silver river calmly 44")
     assert exported.path.name == "submission-2026-11-consolidated-v1.7z"
     assert submissions.next_due(bureau).last_finalized
+
+
+def test_export_never_replaces_an_existing_package(bureau: VaultSession,
+                                                  tmp_path: Path) -> None:
+    """Exporting the same version into the same folder again is refused, naming the file:
+    a generated password would otherwise leave the old package's password useless."""
+    out = tmp_path / "out"
+    first = final_package(bureau, out, password=None)
+    before = first.path.read_bytes()
+    info = submissions.latest(bureau, "2026-11")
+    assert info is not None
+    with pytest.raises(submissions.PackageExists, match=r"submission-2026-11-bureau-v1\.7z"):
+        submissions.export(bureau, info.id, out, None)
+    assert first.path.read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == [first.path.name]
+    again = submissions.export(bureau, info.id, tmp_path / "elsewhere", PASSWORD)
+    assert again.path.name == first.path.name and again.path.parent.name == "elsewhere"
+    with pytest.raises(FileExistsError):  # the writer itself never replaces either
+        pkg.write_package(first.path, b"x", overwrite=False)
+    assert first.path.read_bytes() == before
+
+
+def test_periods_that_have_not_ended_are_not_finalized(bureau: VaultSession,
+                                                       clock: FixedClock) -> None:
+    """On 2026-12-02 December is running: a draft is a preview (titled as such), but it is
+    not finalized; periods before 2000 or not started are not compiled at all."""
+    from counselor_tui.reports.view import build
+
+    draft = submissions.compile_draft(bureau, "2026-12")
+    title = build(draft.document).title
+    assert "running month: figures up to 2026-12-02" in title
+    with pytest.raises(Conflict, match="has not ended yet"):
+        submissions.finalize(bureau, draft.info.id)
+    for period in ("2027-01", "2027", "2027-Q1", "1999-12"):
+        with pytest.raises(InvalidInput):
+            submissions.compile_draft(bureau, period)
+        with pytest.raises(InvalidInput):
+            submissions.preview(bureau, period)
+    year = submissions.compile_draft(bureau, "2026")  # running year: a draft, not final
+    assert "running year" in build(year.document).title
+    with pytest.raises(Conflict):
+        submissions.finalize(bureau, year.info.id)
+    assert "running" not in build(submissions.compile_draft(bureau, "2026-11").document).title
+    clock.advance(days=30)  # 2027-01-01: December has ended
+    final = submissions.finalize(bureau, draft.info.id)
+    assert final.status == "final"
+    with pytest.raises(InvalidInput, match="scope is empty"):
+        submissions.compile_draft(bureau, "2026-11", "")
+
+
+def test_dashboard_does_not_ask_for_months_before_the_vault_existed(
+        created: vault.CreatedVault, state_dir: Path) -> None:
+    """A vault created on 2026-11-20 with no older history: October is not asked for."""
+    clock = FixedClock(datetime(2026, 11, 29, 9, 0, tzinfo=TZ))
+    fresh_path = created.path.parent / "fresh.db"
+    vault.create_vault(fresh_path, bureau="新局", admin_username="admin",
+                       passphrase=PASSPHRASE,
+                       clock=FixedClock(datetime(2026, 11, 20, 9, 0, tzinfo=TZ)),
+                       kdf_seconds=0)
+    vs = vault.unlock(fresh_path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    try:
+        due = submissions.next_due(vs)
+        assert (due.last_expected, due.overdue, due.next_period, due.next_due.isoformat()) == (
+            False, False, "2026-11", "2026-12-05")
+        section = submissions.dashboard_section(vs)
+        assert section is not None and section.level == "info"
+        assert [i.text for i in section.items] == ["Submission 2026-11: due 2026-12-05."]
+        clock.advance(days=10)  # 2026-12-09: November is now the vault's own, and overdue
+        due = submissions.next_due(vs)
+        assert (due.last_expected, due.last_period, due.overdue) == (True, "2026-11", True)
+    finally:
+        vs.close()

@@ -547,3 +547,27 @@ def test_every_builtin_cites_source_and_licence() -> None:
         assert source.citation, code
         assert source.licence, code
         assert source.year, code
+
+
+# -- critical items left unanswered (tester finding) ------------------------------------------
+
+
+def test_a_missing_critical_item_is_flagged_even_when_prorated() -> None:
+    result = score(builtin("phq9"), [1] * 8 + [None])
+    assert (result.total, result.prorated, result.complete) == (9, True, True)
+    assert result.critical_items == ()  # unchanged meaning: items that fired
+    assert result.critical_items_unanswered == (9,)
+    data = result.to_json_dict()
+    assert list(data)[: len(CONTRACT_KEYS)] == CONTRACT_KEYS
+    assert data["critical_items_unanswered"] == [9]
+
+
+def test_critical_items_unanswered_lists_only_critical_items() -> None:
+    assert score(builtin("phq9"), [None] + [1] * 8).critical_items_unanswered == ()
+    assert score(builtin("phq9"), [1] * 9).critical_items_unanswered == ()
+    assert score(builtin("gad7"), [None] + [1] * 6).to_json_dict()[
+        "critical_items_unanswered"] == []
+    answers: list[int | None] = [1] * 90
+    answers[14] = answers[62] = None
+    scl = score(builtin("scl90"), answers)
+    assert scl.critical_items_unanswered == (15, 63) and not scl.complete

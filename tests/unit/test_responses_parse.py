@@ -217,3 +217,33 @@ def test_one_export_with_two_instruments_imports_each_by_its_columns() -> None:
     assert phq.respondents[0].responses == (1,) * 9
     assert gad.respondents[0].responses == (2,) * 7
     assert gad.columns.items == tuple(range(11, 18))
+
+
+def test_the_platform_total_is_read_but_never_scored() -> None:
+    items = [f"PHQ9第{i}题" for i in range(1, 10)]
+    parsed = parse_table([["警号", "日期", *items, "总分"],
+                          ["1", "2026-11-05", *[1] * 9, "１２分"]], PHQ9)
+    assert parsed.columns.total == 11
+    assert parsed.respondents[0].platform_total == 12.0
+    assert parsed.respondents[0].responses == (1,) * 9
+    # two instruments in one export: the total naming this instrument is taken
+    both = parse_table([["警号", "日期", *items, "GAD7总分", "PHQ9总分"],
+                        ["1", "2026-11-05", *[1] * 9, 3, 9]], PHQ9)
+    assert both.columns.total == 12 and both.respondents[0].platform_total == 9
+    # only another instrument's total, or two anonymous totals: none is read
+    other = parse_table([["警号", "日期", *items, "GAD7总分"], ["1", "2026-11-05", *[0] * 9, 3]],
+                        PHQ9)
+    assert other.columns.total is None and other.respondents[0].platform_total is None
+    two = parse_table([["警号", "日期", *items, "总分", "得分"],
+                       ["1", "2026-11-05", *[0] * 9, 3, 4]], PHQ9)
+    assert two.columns.total is None
+
+
+def test_identity_problems_differ_from_unreadable_rows() -> None:
+    items = [f"Q{i}" for i in range(1, 10)]
+    parsed = parse_table([["警号", "姓名", "日期", *items],
+                          ["", "", "2026-11-05", *[0] * 9],
+                          ["1", "张三", "2026-11-05", 0, 9, *[0] * 7],
+                          ["2", "李四", "某天", *[0] * 9]], PHQ9)
+    assert [(p.row, p.identity) for p in parsed.problems] == [(2, True), (3, False),
+                                                              (4, False)]

@@ -6,7 +6,11 @@ is saved and the total, band, subscales, flags (critical items, screen result, p
 diagnosis, prorating) and the tier suggestion appear at once; SCL-90 shows its factor table
 against the 1986 Chinese norms. A critical item (PHQ-9 item 9 ≥ 1, SCL-90 items 15/59/63 ≥
 3) opens the alert at once, offering to flag an emergency and to recommend a firearm
-suspension. Confirming the suggestion writes a tier change with the assessment as evidence.
+suspension; a critical item left *unanswered* (a PHQ-9 prorated without item 9) is shown as
+a warning — the risk it asks about is unknown. An incomplete result says so plainly
+("incomplete: 1 item missing (item 20), no score" — the PCL-5 is never prorated) instead of
+a bare "no tier suggestion". Confirming the suggestion writes a tier change with the
+assessment as evidence.
 
 | key | action |
 |---|---|
@@ -120,6 +124,34 @@ def tier_text(tier: str | None) -> Text:
     return Text(f" {vocab.label(vocab.TIERS, tier)} ", style=TIER_STYLES.get(tier, ""))
 
 
+def incomplete_text(result: engine.ScoreResult) -> str:
+    """``incomplete: 1 item missing (item 20), no score`` for a result without a total."""
+    items = ", ".join(map(str, result.missing_items))
+    if len(result.missing_items) == 1:
+        return _("incomplete: 1 item missing (item {items}), no score").format(items=items)
+    return _("incomplete: {n} items missing (items {items}), no score").format(
+        n=len(result.missing_items), items=items)
+
+
+def incomplete_hint(defn: engine.InstrumentDefinition) -> str:
+    """Why an incomplete form has no score, from the definition's missing-item rule."""
+    if defn.missing.rule == "prorate":
+        return _("{instrument} is prorated with at most {n} missing items: enter the missing "
+                 "answers (n: new entry) for a score and a tier suggestion.").format(
+                     instrument=defn.code, n=defn.missing.max_missing)
+    return _("{instrument} is never prorated: enter every answer (n: new entry) for a score "
+             "and a tier suggestion.").format(instrument=defn.code)
+
+
+def unanswered_critical_text(result: engine.ScoreResult) -> str:
+    """The warning for critical items left unanswered (``""`` when none)."""
+    if not result.critical_items_unanswered:
+        return ""
+    return _("critical item {items} was not answered: the risk it asks about is unknown — ask "
+             "it before relying on this result").format(
+                 items=", ".join(map(str, result.critical_items_unanswered)))
+
+
 def result_renderable(defn: engine.InstrumentDefinition,
                       result: engine.ScoreResult) -> RenderableType:
     """Total, band, flags, subscales and (SCL-90) the factor table against the norms."""
@@ -127,14 +159,11 @@ def result_renderable(defn: engine.InstrumentDefinition,
     head = Table.grid(padding=(0, 2))
     head.add_column(style="dim")
     head.add_column()
-    total = _number(result.total) if result.complete else _("incomplete")
+    total = _number(result.total) if result.complete else incomplete_text(result)
     if result.prorated:
         total += "  " + _("(prorated: items {items} missing)").format(
             items=", ".join(map(str, result.missing_items)))
-    elif result.missing_items:
-        total += "  " + _("(missing items: {items})").format(
-            items=", ".join(map(str, result.missing_items)))
-    head.add_row(_("Total"), Text(total, style="bold"))
+    head.add_row(_("Total"), Text(total, style="bold" if result.complete else "bold yellow"))
     band = (result.band_label_zh if zh else result.band_label_en) or "–"
     head.add_row(_("Band"), band)
     head.add_row(_("Screen-positive"), _yes_no(result.screen_positive))
@@ -143,6 +172,9 @@ def result_renderable(defn: engine.InstrumentDefinition,
     critical = ", ".join(map(str, result.critical_items)) or _("none")
     head.add_row(_("Critical items"), Text(critical, style="bold red" if
                                            result.critical_items else ""))
+    if result.critical_items_unanswered:
+        head.add_row(_("Warning"), Text(unanswered_critical_text(result),
+                                        style="bold black on yellow"))
     if result.positive_count is not None:
         head.add_row(_("Positive / negative items"),
                      f"{result.positive_count} / {result.negative_count}")
@@ -398,6 +430,9 @@ class AssessmentEntryScreen(BaseScreen):
         self.refresh_bindings()
         self.post_message(DataChanged("assessment"))
         self.query_one("#entry-result-box").focus()
+        if saved.result.critical_items_unanswered:
+            self.notify(unanswered_critical_text(saved.result), severity="warning",
+                        timeout=15, markup=False)
         if saved.alerts:
             self._alert(saved)
 
@@ -466,6 +501,9 @@ class AssessmentEntryScreen(BaseScreen):
             out.append_text(tier_text(saved.current_tier))
             out.append("\n")
             out.append(_("c confirm · o other tier (with a reason)"), style="dim")
+        elif not saved.result.complete and self.defn is not None:
+            out.append(incomplete_text(saved.result), style="bold yellow")
+            out.append("\n" + incomplete_hint(self.defn), style="dim")
         else:
             out.append(_("No tier suggestion: "), style="bold")
             alone = saved.match.tier if saved.match is not None else None

@@ -21,6 +21,11 @@ Three tabs:
 | i | import survey responses |
 | y | analysis |
 | r | reload |
+
+Keys an account's role can never use are not offered (hidden from the footer and from F1
+help): ``n``, ``k`` and ``i`` for everyone but coordinators, ``a`` for auditors and
+admins. The services refuse those actions as well. A counselor's list of officers not yet
+screened holds only the officers in their care, and the screen says so.
 """
 
 from __future__ import annotations
@@ -31,9 +36,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
 
 from counselor_tui.domain import vocab
+from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import census, tier_policy
 from counselor_tui.services.api import Backend
@@ -95,6 +102,22 @@ def _override(backend: Backend, suggestion_id: int, tier: str,
     return tier_policy.override(backend.vs, suggestion_id, tier, reason)
 
 
+#: Actions only a coordinator may take (the services refuse everyone else too).
+COORDINATOR_ACTIONS = frozenset({"new_campaign", "close_campaign", "import_responses"})
+
+
+def drop_bindings(node: DOMNode, actions: frozenset[str]) -> None:
+    """Remove ``node``'s bindings of ``actions`` (this instance only), so that neither the
+    footer nor the F1 help (which lists the node's bindings) offers them."""
+    keymap = node._bindings.key_to_bindings
+    for key, bindings in list(keymap.items()):
+        kept = [b for b in bindings if b.action not in actions]
+        if kept:
+            keymap[key] = kept
+        else:
+            del keymap[key]
+
+
 def percent(value: float | None) -> str:
     """``0.456`` → ``46%``; ``None`` → ``–``."""
     return "–" if value is None else f"{value * 100:.0f}%"
@@ -148,8 +171,24 @@ class CensusScreen(BaseScreen):
                                 zebra_stripes=True)
         yield Footer()
 
+    def role(self) -> Role | None:
+        """The role of the unlocked account (``None`` while locked)."""
+        vs = self.backend.session
+        return None if vs is None else vs.actor.role
+
+    def role_forbids(self, action: str) -> bool:
+        """True for an action this account's role can never use on this screen."""
+        role = self.role()
+        if action in COORDINATOR_ACTIONS:
+            return role is not Role.COORDINATOR
+        if action == "assess":
+            return role not in WRITES_RECORDS
+        return False
+
     def on_mount(self) -> None:
         translate_bindings(self)
+        drop_bindings(self, frozenset(a for a in (*COORDINATOR_ACTIONS, "assess")
+                                      if self.role_forbids(a)))
         self.query_one("#census-list", DataTable).add_columns(
             _("Campaign"), _("Window"), _("Instruments"), _("Status"), _("Screened"), "%")
         self.query_one("#census-pending", DataTable).add_columns(
@@ -181,7 +220,7 @@ class CensusScreen(BaseScreen):
         table = self.query_one("#census-list", DataTable)
         table.clear()
         for row in self.campaigns:
-            status = _("open") if row.status == "open" else _("closed (frozen)")
+            status = _("in progress") if row.status == "open" else _("closed (frozen)")
             table.add_row(row.name, f"{row.starts_on} – {row.ends_on}",
                           ", ".join(row.instruments), status,
                           f"{row.completed}/{row.target}", percent(row.rate), key=str(row.id))
@@ -239,8 +278,10 @@ class CensusScreen(BaseScreen):
         if self.pending is None:
             summary.update(_("Your role sees the figures only, not the officers."))
             return
-        summary.update(_("{n} officers not yet screened (Enter: assess)").format(
-            n=len(self.pending)))
+        text = _("{n} officers not yet screened (Enter: assess)").format(n=len(self.pending))
+        if self.role() is Role.COUNSELOR:
+            text += "  " + _("Only officers in your care are shown.")
+        summary.update(text)
         for p in self.pending:
             table.add_row(p.unit_name, p.badge_no or "", p.name, ", ".join(p.missing),
                           key=str(p.person_id))
@@ -295,6 +336,8 @@ class CensusScreen(BaseScreen):
         self.query_one(target, DataTable).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.role_forbids(action):
+            return False
         if action in ("confirm_suggestion", "override_suggestion"):
             return self.tab == "suggestions" and bool(self.suggestions)
         if action == "close_campaign":

@@ -4,6 +4,9 @@ Dates accept every form of :func:`counselor_tui.domain.dates.parse_date` (``2026
 ``11月1日``, ``下周一`` …). Checked with :func:`counselor_tui.services.census.validate`;
 dismisses with a :class:`counselor_tui.services.census.CensusDraft` or ``None``.
 
+Layout: the title, the error line and the buttons stay in place; the fields scroll between
+them, so the dialog works from 80x24 up (the lists keep a fixed height inside the scroll).
+
 | key | action |
 |---|---|
 | Tab / shift+Tab | next / previous field |
@@ -20,7 +23,7 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, SelectionList, Static
 
 from counselor_tui.domain.dates import DateParseError, parse_date
@@ -51,22 +54,23 @@ class CensusFormDialog(BaseModal[census.CensusDraft | None]):
         self.today = today
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog census-form"):
+        with Vertical(classes="dialog census-form"):
             yield Label(_("New census campaign"), classes="dialog-title")
-            yield Label(_("Name"), classes="field-label")
-            yield Input(id="census-name", placeholder=_("e.g. 2026年冬季心理健康普查"))
-            yield Label(_("From"), classes="field-label")
-            yield Input(id="census-starts", value=self.today.isoformat())
-            yield Label(_("To"), classes="field-label")
-            yield Input(id="census-ends", placeholder=_("e.g. 2026-12-31, 下月底"))
-            yield Label(_("Instruments"), classes="field-label")
-            yield SelectionList[str](
-                *[(f"{i.code}  {i.name}", i.code) for i in assessments.instruments()],
-                id="census-instruments", classes="census-form-list")
-            yield Label(_("Target units (a: all)"), classes="field-label")
-            yield SelectionList[int](id="census-units", classes="census-form-list")
+            with VerticalScroll(id="census-form-body"):
+                yield Label(_("Campaign name"), classes="field-label")
+                yield Input(id="census-name", placeholder=_("e.g. 2026年冬季心理健康普查"))
+                yield Label(_("From"), classes="field-label")
+                yield Input(id="census-starts", value=self.today.isoformat())
+                yield Label(_("To"), classes="field-label")
+                yield Input(id="census-ends", placeholder=_("e.g. 2026-12-31, 下月底"))
+                yield Label(_("Instruments"), classes="field-label")
+                yield SelectionList[str](
+                    *[(f"{i.code}  {i.name}", i.code) for i in assessments.instruments()],
+                    id="census-instruments", classes="census-form-list")
+                yield Label(_("Target units (a: all)"), classes="field-label")
+                yield SelectionList[int](id="census-units", classes="census-form-list")
             yield Static("", id="census-error", classes="field-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
+            with Horizontal(classes="dialog-buttons census-form-buttons"):
                 yield Button(_("Create"), variant="primary", id="create")
                 yield Button(_("Cancel"), id="cancel")
 
@@ -98,7 +102,9 @@ class CensusFormDialog(BaseModal[census.CensusDraft | None]):
             return None
 
     def _error(self, text: str) -> None:
-        self.query_one("#census-error", Static).update(text)
+        error = self.query_one("#census-error", Static)
+        error.update(text)
+        error.display = bool(text)
 
     def draft(self) -> census.CensusDraft | None:
         """The draft typed so far, or ``None`` after showing the first problem."""

@@ -15,6 +15,10 @@ everyone else as well).
 | e | show / hide ended restrictions |
 | r | reload |
 | Tab | between the register and the armory list |
+
+``d``, ``v`` and ``x`` are offered to coordinators only: for other roles they are hidden from
+the footer and from the F1 help (``check_action`` and this screen's bindings), and the
+service refuses those actions anyway.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
 
 if TYPE_CHECKING:
     from counselor_tui.services.context import VaultSession
+
+#: Actions only a coordinator may take on this screen.
+COORDINATOR_ACTIONS = frozenset({"decide", "review", "notice"})
 
 STATUS_STYLES = {"recommended": "yellow", "suspended": "bold red", "revoked": "bold red",
                  "declined": "dim", "reinstated": "green"}
@@ -84,6 +91,14 @@ class FirearmsScreen(BaseScreen):
 
     def on_mount(self) -> None:
         translate_bindings(self)
+        if not self._is_coordinator():  # keys this role can never use: not offered at all
+            keymap = self._bindings.key_to_bindings
+            for key, bindings in list(keymap.items()):
+                kept = [b for b in bindings if b.action not in COORDINATOR_ACTIONS]
+                if kept:
+                    keymap[key] = kept
+                else:
+                    del keymap[key]
         register = self.query_one("#fa-register", DataTable)
         for key, title in (("name", _("Name")), ("badge", _("Badge number")),
                            ("unit", _("Unit")), ("status", _("Status")),
@@ -109,6 +124,10 @@ class FirearmsScreen(BaseScreen):
     def _is_coordinator(self) -> bool:
         vs = self.backend.session
         return vs is not None and vs.actor.role is Role.COORDINATOR
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the coordinator's keys (decision, review, notice) from other roles."""
+        return action not in COORDINATOR_ACTIONS or self._is_coordinator()
 
     def reload(self) -> None:
         """Fetch the register and the armory list in a worker."""

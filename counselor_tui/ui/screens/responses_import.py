@@ -2,9 +2,12 @@
 
 Give the export file (.xlsx or .csv, UTF-8 or GBK), its instrument, optionally the census
 campaign and the administration date (else each row's submission date). The dry run lists
-what would be added, what is already stored (duplicates: re-importing adds nothing) and the
-unmatched rows with their reasons — respondents are never guessed. ctrl+s applies the
-plan in one transaction; critical items among the imported rows are reported at once.
+what would be added (with the band's name and each row's warnings: the platform's own total
+differs, dated outside the campaign's window), what is already stored (duplicates:
+re-importing adds nothing), and the rows not imported with their reasons — unmatched
+respondents (never guessed), rows that cannot be read (date, answers) and respondents
+repeated in the file. ctrl+s applies the plan in one transaction; critical items among the
+imported rows are reported at once.
 
 | key | action |
 |---|---|
@@ -27,7 +30,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
 
 from counselor_tui.domain.dates import DateParseError, parse_date
-from counselor_tui.i18n import _
+from counselor_tui.domain.instruments import InstrumentDefinition
+from counselor_tui.i18n import _, language
 from counselor_tui.services import assessments, census, responses_import
 from counselor_tui.services.api import Backend
 from counselor_tui.ui.base import BaseScreen
@@ -35,6 +39,16 @@ from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.widgets.banner import Banner
+
+
+def band_label(defn: InstrumentDefinition, code: str | None) -> str:
+    """The translated name of band ``code`` of ``defn`` (轻度, Mild …); ``–`` without one."""
+    if code is None:
+        return "–"
+    band = next((b for b in defn.bands if b.code == code), None)
+    if band is None:
+        return code
+    return band.label_en if language() == "en" else band.label_zh
 
 
 def _campaigns(backend: Backend) -> list[census.CensusRow]:
@@ -92,7 +106,7 @@ class ResponsesImportScreen(BaseScreen):
                 yield Button(_("Apply (ctrl+s)"), variant="warning", id="import-apply",
                              disabled=True)
         yield Static("", id="import-summary", markup=False)
-        yield Label(_("Unmatched rows"), classes="field-label")
+        yield Label(_("Rows not imported"), classes="field-label")
         yield DataTable(id="import-unmatched", cursor_type="row", zebra_stripes=True)
         yield Label(_("Rows to add"), classes="field-label")
         yield DataTable(id="import-added", cursor_type="row", zebra_stripes=True)
@@ -101,10 +115,10 @@ class ResponsesImportScreen(BaseScreen):
     def on_mount(self) -> None:
         translate_bindings(self)
         self.query_one("#import-unmatched", DataTable).add_columns(
-            _("Row"), _("Reason"), _("Badge no."), _("Name"), _("Unit"))
+            _("Row"), _("Result"), _("Reason"), _("Badge no."), _("Name"), _("Unit"))
         self.query_one("#import-added", DataTable).add_columns(
             _("Row"), _("Badge no."), _("Name"), _("Date"), _("Total"), _("Band"),
-            _("Critical items"))
+            _("Critical items"), _("Warnings"))
         self.query_one("#import-path", Input).focus()
         self.call(_campaigns, self.backend, done=self._campaigns_loaded, group="import-census")
 
@@ -164,7 +178,17 @@ class ResponsesImportScreen(BaseScreen):
         self.plan = plan
         lines = [_("Dry run of {file}: {summary}. Nothing was written yet.").format(
             file=plan.file_name, summary=self._summary(len(plan.added), len(plan.duplicate),
-                                                       len(plan.unmatched)))]
+                                                       len(plan.unmatched),
+                                                       len(plan.rejected)))]
+        if plan.outside_window and plan.census_window is not None:
+            lines.append(_("{n} rows are dated outside the census window ({start} – {end}): "
+                           "they are imported but do not count toward its completion.").format(
+                               n=len(plan.outside_window), start=plan.census_window[0],
+                               end=plan.census_window[1]))
+        others = len({w.row for w in plan.warnings} - set(plan.outside_window))
+        if others:
+            lines.append(_("{n} rows with another warning: see the Warnings column.").format(
+                n=others))
         if plan.columns.by == "position":
             lines.append(_("No header names the items: columns {columns} were taken as "
                            "items 1–{count} in order. Check them before applying.").format(
@@ -174,24 +198,36 @@ class ResponsesImportScreen(BaseScreen):
         if critical:
             lines.append(_("Critical items answered in rows {rows}.").format(
                 rows=", ".join(critical)))
+        unanswered = [str(r.row) for r in plan.added if r.critical_unanswered]
+        if unanswered:
+            lines.append(_("A critical item is unanswered in rows {rows}: ask it before "
+                           "relying on the score.").format(rows=", ".join(unanswered)))
         self._say("\n".join(lines))
         unmatched = self.query_one("#import-unmatched", DataTable)
         unmatched.clear()
-        for u in plan.unmatched:
-            unmatched.add_row(str(u.row), u.reason, u.badge_no or "", u.name or "",
+        rejected = {id(u) for u in plan.rejected}
+        for u in plan.not_imported():
+            unmatched.add_row(str(u.row), _("rejected") if id(u) in rejected else
+                              _("unmatched"), u.reason, u.badge_no or "", u.name or "",
                               u.unit or "")
+        defn = assessments.definition(plan.instrument)
+        warnings: dict[int, list[str]] = {}
+        for w in plan.warnings:
+            warnings.setdefault(w.row, []).append(w.reason)
         added = self.query_one("#import-added", DataTable)
         added.clear()
         for r in plan.added:
             added.add_row(str(r.row), r.badge_no or "", r.name, r.administered_on,
-                          "–" if r.total is None else str(r.total), r.band or "–",
-                          ", ".join(map(str, r.critical_items)))
+                          "–" if r.total is None else str(r.total), band_label(defn, r.band),
+                          ", ".join(map(str, r.critical_items)),
+                          "; ".join(warnings.get(r.row, [])))
         self.query_one("#import-apply", Button).disabled = not plan.added
 
     @staticmethod
-    def _summary(added: int, duplicate: int, unmatched: int) -> str:
-        return _("{added} to add, {duplicate} already stored, {unmatched} unmatched").format(
-            added=added, duplicate=duplicate, unmatched=unmatched)
+    def _summary(added: int, duplicate: int, unmatched: int, rejected: int) -> str:
+        return _("{added} to add, {duplicate} already stored, {unmatched} unmatched, "
+                 "{rejected} rejected").format(added=added, duplicate=duplicate,
+                                               unmatched=unmatched, rejected=rejected)
 
     # -- apply ---------------------------------------------------------------------------
     def action_save(self) -> None:
@@ -221,7 +257,7 @@ class ResponsesImportScreen(BaseScreen):
         text = _("Imported: {summary}.").format(summary=self._summary(
             len(applied.assessment_ids),
             len(applied.plan.duplicate) + len(applied.duplicate_rows),
-            len(applied.plan.unmatched)))
+            len(applied.plan.unmatched), len(applied.plan.rejected)))
         if applied.suggestions:
             text += "\n" + _("Tier suggestions made: {n} ({red} red) — decide them in the "
                              "census screen (F4, tab 3).").format(

@@ -1,8 +1,10 @@
 """Pick the person to assess: search as you type (name, pinyin, initials, badge number).
 
 Results come from :func:`counselor_tui.services.persons.find_persons` in a worker; only
-persons the account may record assessments for are offered (``visible`` rows). Choosing a
-line posts :class:`AssessmentPersonPicker.Picked`.
+persons the account may record assessments for are offered (``visible`` rows) — for a
+counselor, the persons in their care, which the picker says under the search box. A search
+that finds nobody says "no match" instead of showing an empty list. Choosing a line posts
+:class:`AssessmentPersonPicker.Picked`.
 
 | key | action |
 |---|---|
@@ -21,10 +23,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counselor_tui.domain import vocab
+from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import N_, _
 from counselor_tui.ui.base import BackendMixin
 
@@ -42,6 +45,7 @@ class AssessmentPersonPicker(BackendMixin, Vertical):
     DEFAULT_CSS = """
     AssessmentPersonPicker { height: auto; max-height: 16; }
     AssessmentPersonPicker > OptionList { height: auto; max-height: 12; }
+    AssessmentPersonPicker > #picker-note { height: auto; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "results", N_("Results"), id="picker_results", show=False),
@@ -62,7 +66,25 @@ class AssessmentPersonPicker(BackendMixin, Vertical):
     def compose(self) -> ComposeResult:
         yield Input(placeholder=_("Name, pinyin, initials or badge number"),
                     id="picker-input")
+        yield Static("", id="picker-note", markup=False)
         yield OptionList(id="picker-results")
+
+    def on_mount(self) -> None:
+        self._note(searched=False)
+
+    def _caseload_only(self) -> bool:
+        vs = self.backend.session
+        return vs is not None and vs.actor.role is Role.COUNSELOR
+
+    def _note(self, *, searched: bool) -> None:
+        parts = []
+        if searched and not self.rows:
+            parts.append(_("No match."))
+        if self._caseload_only():
+            parts.append(_("Only officers in your care are shown."))
+        note = self.query_one("#picker-note", Static)
+        note.update("  ".join(parts))
+        note.display = bool(parts)
 
     def focus_input(self) -> None:
         """Put the cursor in the search box."""
@@ -72,14 +94,15 @@ class AssessmentPersonPicker(BackendMixin, Vertical):
     def _search(self, event: Input.Changed) -> None:
         text = event.value.strip()
         if not text:
-            self._show([])
+            self._show([], searched=False)
             return
         self.call(find, self.backend, text, done=self._show, group="assessment-picker")
 
-    def _show(self, rows: list[Any]) -> None:
+    def _show(self, rows: list[Any], *, searched: bool = True) -> None:
         if not self.is_attached:
             return
         self.rows = rows
+        self._note(searched=searched)
         options = []
         for row in rows:
             line = Text(row.name, style="bold")
@@ -89,6 +112,7 @@ class AssessmentPersonPicker(BackendMixin, Vertical):
             options.append(Option(line, id=str(row.id)))
         results = self.query_one("#picker-results", OptionList)
         results.set_options(options)
+        results.display = bool(options)
         if options:
             results.highlighted = 0
 

@@ -29,6 +29,7 @@ from textual.widget import Widget
 
 from counselor_tui.domain.instruments import InstrumentDefinition, response_for_key
 from counselor_tui.i18n import N_, _, language
+from counselor_tui.ui.keys import translate_bindings
 
 
 class ResponseEntry(Widget, can_focus=True):
@@ -70,6 +71,9 @@ class ResponseEntry(Widget, can_focus=True):
         self.refused = ""
 
     # -- keys ------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        translate_bindings(self)  # the footer shows these keys while the entry has focus
+
     def on_key(self, event: events.Key) -> None:
         if self.done or event.character is None or len(event.character) != 1:
             return

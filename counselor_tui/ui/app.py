@@ -7,23 +7,37 @@ logoff, §6 screens and keys), and the routing itself lives in
 screen and removes the old mode with every screen in it, so no record text stays on screen.
 
 Keys: see :mod:`counselor_tui.ui.keys` (F1–F9, ctrl+s, escape, ctrl+l, ctrl+p, ctrl+q; all
-priority bindings except escape, so they work while an Input or TextArea has focus).
+priority bindings except escape, so they work while an Input or TextArea has focus). Tab and
+Shift+Tab are priority bindings too: the app moves the focus before it hands on the next key
+of a burst (auto-type, ``tmux send-keys``). ctrl+q asks first when a form holds unsaved text.
+
+Below :data:`MIN_WIDTH` × :data:`MIN_HEIGHT` cells the app shows only "window too small" (a
+mode of its own, so no screen is laid out at a size it cannot take) and comes back as it was
+once the window is big enough again.
+
+An unexpected error never prints a traceback with local variables (they may hold names,
+badge numbers or notes): the app says which kind of error it was and, only with
+``COUNSELOR_TUI_DEBUG=1``, prints a plain traceback without locals.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, cast
 
+from rich.text import Text
 from textual import events, on
+from textual.actions import SkipAction
 from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widgets import Input, TextArea
 
 from counselor_tui import paths
 from counselor_tui.i18n import _, set_language
@@ -31,19 +45,47 @@ from counselor_tui.services import dashboard, vault
 from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError, VaultLocked
 from counselor_tui.ui.base import ServiceFailed
-from counselor_tui.ui.keys import GLOBAL_BINDINGS, translate_bindings
+from counselor_tui.ui.keys import (
+    ENTER_MOVES_ON,
+    GLOBAL_BINDINGS,
+    set_binding_shown,
+    translate_bindings,
+    translate_class_bindings,
+)
 from counselor_tui.ui.messages import DataChanged
-from counselor_tui.ui.navigation import NavigatingApp, has_unsaved
+from counselor_tui.ui.navigation import (
+    AREA_BINDINGS,
+    NavigatingApp,
+    area_allowed,
+    has_unsaved,
+)
 from counselor_tui.ui.palette import CounselorCommands
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.error_dialog import ErrorDialog
 from counselor_tui.ui.screens.first_run import FirstRunScreen
+from counselor_tui.ui.screens.too_small import TooSmallScreen
 from counselor_tui.ui.screens.unlock import UnlockScreen
 
 #: Actions that need an unlocked vault and the working screens.
 WORK_ACTIONS = frozenset({"open_area", "search", "lock"})
 #: Seconds after which text copied from the app is wiped from the clipboard (DESIGN §5).
 CLIPBOARD_SECONDS = 30.0
+#: Below this size only "window too small" is shown (the screens need about 50 × 12 cells).
+MIN_WIDTH = 50
+MIN_HEIGHT = 12
+TOO_SMALL_MODE = "too-small"
+#: Environment switch for a plain traceback (never with local variables) after a crash.
+DEBUG_ENV = "COUNSELOR_TUI_DEBUG"
+
+
+def discarded_text() -> str:
+    """The warning that an open form's unsaved text was dropped by a lock (DESIGN §5)."""
+    return _("The vault was locked while a form was open: its unsaved text was discarded.")
+
+
+def _original_shown() -> dict[str, bool]:
+    return {b.id: b.show for b in GLOBAL_BINDINGS
+            if not isinstance(b, tuple) and b.id is not None}
 
 
 class CounselorApp(NavigatingApp):
@@ -71,9 +113,13 @@ class CounselorApp(NavigatingApp):
         self.clipboard_seconds = CLIPBOARD_SECONDS
         self._clipboard_timer: Timer | None = None
         self._mode_serial = 0
+        self._work_mode: str | None = None
+        self._too_small_added = False
+        self._quit_asked = False
 
     # -- start, modes ------------------------------------------------------------------------
     def on_mount(self) -> None:
+        translate_class_bindings()
         translate_bindings(self)
         self.set_interval(self.idle_check_seconds, self.check_idle_lock, name="idle")
         self.set_interval(self.banner_seconds, self.refresh_banner, name="banner")
@@ -85,17 +131,27 @@ class CounselorApp(NavigatingApp):
             self._enter(FirstRunScreen)
 
     def _enter(self, base: Callable[[], Screen[Any]]) -> None:
-        """Switch to a new mode whose base screen is ``base()``; drop the old mode."""
-        old = self.current_mode
+        """Switch to a new mode whose base screen is ``base()``; drop the old mode. While
+        the window is too small the new mode waits behind the "too small" notice."""
+        old = self._work_mode
         self._mode_serial += 1
         new = f"m{self._mode_serial}"
         self.add_mode(new, base)
-        self.switch_mode(new)
-        if old != "_default":
+        self._work_mode = new
+        if self.current_mode != TOO_SMALL_MODE:
+            self.switch_mode(new)
+        if old is not None:
             self.remove_mode(old)
+
+    @property
+    def work_screen(self) -> Screen[Any] | None:
+        """The top screen of the working mode (also while "too small" is shown)."""
+        stack = self._screen_stacks.get(self._work_mode or "", [])
+        return stack[-1] if stack else None
 
     def _start_work(self) -> None:
         self.last_input = self.backend.clock.now()
+        self._offer_keys_of_role()
         self._enter(DashboardScreen)
         self.refresh_banner()
         if self.idle_override is None:
@@ -117,8 +173,17 @@ class CounselorApp(NavigatingApp):
                 n=failed), severity="warning", timeout=15, markup=False)
         if self.discarded_on_lock:
             self.discarded_on_lock = False
-            self.notify(_("The vault was locked while a form was open: its unsaved text was "
-                          "discarded."), severity="warning", timeout=15, markup=False)
+            self.notify(discarded_text(), severity="warning", timeout=30, markup=False)
+
+    def _offer_keys_of_role(self) -> None:
+        """Show in the footer only the area keys the unlocked role may use (the keys still
+        answer, with "not available for your role")."""
+        shown = _original_shown()
+        role = self.role
+        for area_id, binding_ids in AREA_BINDINGS.items():
+            allowed = area_allowed(area_id, role)
+            for binding_id in binding_ids:
+                set_binding_shown(self, binding_id, shown.get(binding_id, True) and allowed)
 
     @on(FirstRunScreen.Finished)
     def _first_run_done(self, message: FirstRunScreen.Finished) -> None:
@@ -131,15 +196,17 @@ class CounselorApp(NavigatingApp):
         """Clear every screen, drop the data key (audited) and show the unlock screen."""
         if not self.backend.unlocked:
             return
-        stacks = list(self._screen_stacks.values())
-        self.discarded_on_lock = any(has_unsaved(s) for stack in stacks for s in stack)
+        self.discarded_on_lock = self.any_unsaved()
         self.clear_notifications()
         if self.clipboard:
             self.clear_clipboard()
         self.workers.cancel_all()
         self.banner_text = ""
         user = self.backend.session.actor.username if self.backend.session else None
-        self._enter(lambda: UnlockScreen(user, _("Locked.") if reason == "idle" else ""))
+        notice = _("Locked.") if reason == "idle" else ""
+        if self.discarded_on_lock:
+            notice = (notice + " " + discarded_text()).strip()
+        self._enter(lambda: UnlockScreen(user, notice))
         try:
             self.backend.lock(reason)
         finally:
@@ -151,7 +218,7 @@ class CounselorApp(NavigatingApp):
         """Lock when no input came for ``idle_minutes`` (by the backend's clock); never
         during the first-run wizard, whose recovery code is shown only once."""
         self.idle_checks += 1
-        if not self.backend.unlocked or isinstance(self.screen, FirstRunScreen):
+        if not self.backend.unlocked or isinstance(self.work_screen, FirstRunScreen):
             # the wizard's recovery code must be confirmed before anything may clear it
             return
         if self.backend.clock.now() - self.last_input >= timedelta(minutes=self.idle_minutes):
@@ -199,20 +266,116 @@ class CounselorApp(NavigatingApp):
         self.notify(_("Press Ctrl+Q to quit (the vault is locked first)."), markup=False)
 
     def action_quit_app(self) -> None:
-        """ctrl+q: lock, then quit."""
+        """ctrl+q: lock, then quit (asking first when a form holds unsaved text)."""
         self.quit_app()
 
+    def any_unsaved(self) -> bool:
+        """True when a screen of any mode holds typed text that was not saved."""
+        return any(has_unsaved(s) for stack in list(self._screen_stacks.values())
+                   for s in stack)
+
     def quit_app(self) -> None:
-        """Lock the vault (audited as ``quit``) and leave."""
+        """Lock the vault (audited as ``quit``) and leave; when a form holds unsaved text,
+        ask first ("discard?", No by default) like Esc does."""
+        from counselor_tui.ui.screens.confirm import ConfirmDialog
+
+        if self._quit_asked:
+            return  # the question is on screen already
+        if not self.backend.unlocked or not self.any_unsaved():
+            self._quit_now()
+            return
+
+        def answer(yes: bool | None) -> None:
+            self._quit_asked = False
+            if yes:
+                self._quit_now()
+
+        self._quit_asked = True
+        self.push_screen(ConfirmDialog(
+            _("A form holds unsaved text. Quit and discard it?"), title=_("Quit"),
+            yes=_("Quit, discard the text"), no=_("Back to the form"), default_yes=False),
+            answer)
+
+    def _quit_now(self) -> None:
         if self.backend.unlocked:
             self.backend.lock("quit")
         self.exit(0)
+
+    # -- focus moves in the app's own loop (keys of a burst land in the right field) ----------
+    def action_next_field(self) -> None:
+        """Tab: focus the next field at once (a TextArea that indents keeps its Tab)."""
+        self._focus_step(forward=True)
+
+    def action_previous_field(self) -> None:
+        """Shift+Tab: focus the previous field at once."""
+        self._focus_step(forward=False)
+
+    def _focus_step(self, *, forward: bool) -> None:
+        focused = self.focused
+        if isinstance(focused, TextArea) and focused.tab_behavior == "indent" \
+                and not focused.read_only and forward:
+            raise SkipAction()
+        if forward:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
+    def action_enter_next(self) -> None:
+        """Enter in an Input marked :data:`ENTER_MOVES_ON` (the unlock screen's user name):
+        move on at once, like Tab; any other Enter goes to the focused widget."""
+        focused = self.focused
+        if not isinstance(focused, Input) or not focused.has_class(ENTER_MOVES_ON):
+            raise SkipAction()
+        self.screen.focus_next()
+
+    # -- window size --------------------------------------------------------------------------
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_window(event.size.width, event.size.height)
+
+    def fit_window(self, width: int, height: int) -> None:
+        """Show "window too small" below :data:`MIN_WIDTH` × :data:`MIN_HEIGHT`, and the
+        working screens again (as they were) once the window is big enough."""
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        if small and self.current_mode != TOO_SMALL_MODE:
+            if not self._too_small_added:
+                self.add_mode(TOO_SMALL_MODE, TooSmallScreen)
+                self._too_small_added = True
+            self.switch_mode(TOO_SMALL_MODE)
+        elif not small and self.current_mode == TOO_SMALL_MODE and self._work_mode:
+            # after Textual has handed the new size on (its resize timer), not before: a
+            # mode switched to inside the resize handler is laid out at the old size first
+            self.set_timer(0.05, self._back_to_work)
+
+    def _back_to_work(self) -> None:
+        width, height = self.size
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        if not small and self.current_mode == TOO_SMALL_MODE and self._work_mode:
+            self.switch_mode(self._work_mode)
+
+    # -- unexpected errors ----------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        """An unhandled error closes the app (Textual's rule) with our message naming only
+        the error's kind; Textual's own report, a traceback *with local variables* (names,
+        badge numbers, notes), is never printed. ``COUNSELOR_TUI_DEBUG=1`` adds a plain
+        traceback without locals."""
+        self._return_code = 1
+        if self._exception is None:  # run_test re-raises it for test frameworks
+            self._exception = error
+            self._exception_event.set()
+        self._exit_renderables.clear()
+        self._exit_renderables.append(Text(crash_message(error)))
+        if os.environ.get(DEBUG_ENV) == "1":
+            self._exit_renderables.append(Text("".join(traceback.format_exception(error))))
+        self.bell()
+        self._close_messages_no_wait()
 
     def switch_language(self, lang: str) -> None:
         """Show the interface in ``lang`` (``zh``/``en``): the screens are built again."""
         def apply() -> None:
             set_language(lang)
+            translate_class_bindings()
             translate_bindings(self)
+            self._offer_keys_of_role()
             if self.working:
                 self._enter(DashboardScreen)
             elif self.backend.exists():
@@ -266,6 +429,14 @@ class CounselorApp(NavigatingApp):
             text = _("Unexpected error ({kind}); the operation was not completed.").format(
                 kind=type(error).__name__)
         self.push_screen(ErrorDialog(text))
+
+
+def crash_message(error: BaseException) -> str:
+    """What is printed after an unexpected error: its kind only (never its text, which
+    may quote data), and that the vault was locked."""
+    return _("counselor-tui stopped after an unexpected error ({kind}). The vault was "
+             "locked; nothing unsaved was kept. Run with {env}=1 for a technical trace."
+             ).format(kind=type(error).__name__, env=DEBUG_ENV)
 
 
 def create_app(backend: Backend, *, idle_minutes: float | None = None,

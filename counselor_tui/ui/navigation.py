@@ -8,6 +8,11 @@ screens that lack one, and routes the app-wide messages of :mod:`counselor_tui.u
 Screens signal unsaved text with ``has_unsaved_changes() -> bool``, offer the person a form
 is for with ``person_for_forms``, their search box with ``focus_search()``, and hear about
 saves with ``data_changed(what)``.
+
+Areas a role may not use (:data:`AREA_ROLES`: sessions, emergencies and incidents for those
+who write records; the archive not for auditors) are not offered in the footer and say
+"not available for your role" when asked for (key, palette or a message), instead of
+opening a screen whose service calls would fail with an error dialog.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from textual import on
 from textual.app import App
 from textual.screen import ModalScreen, Screen
 
+from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.i18n import _
 from counselor_tui.ui import areas
+from counselor_tui.ui.keys import translate_class_bindings
 from counselor_tui.ui.messages import DataChanged, OpenArea, OpenPerson
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.help import HelpScreen
@@ -30,10 +37,40 @@ if TYPE_CHECKING:
     from counselor_tui.services.api import Backend
 
 
+#: Roles that may open an area (areas not listed: every role; their screens say more).
+#: Sources: DESIGN §5 "Roles" and the services' own checks (sessions, incidents and
+#: emergencies are written by counselors and coordinators; auditors read no person record).
+AREA_ROLES: dict[str, frozenset[Role]] = {
+    "log_session": WRITES_RECORDS,
+    "emergency": WRITES_RECORDS,
+    "incidents": WRITES_RECORDS,
+    "archive": frozenset({Role.COUNSELOR, Role.COORDINATOR, Role.ADMIN}),
+}
+#: The global key bindings (ids of :data:`counselor_tui.ui.keys.GLOBAL_BINDINGS`) of each
+#: role-limited area; ``search`` (F8) is the archive's search box.
+AREA_BINDINGS: dict[str, tuple[str, ...]] = {
+    "log_session": ("log_session",), "emergency": ("emergency",),
+    "incidents": ("incidents",), "archive": ("archive", "search"),
+}
+
+
 def has_unsaved(screen: Screen[Any]) -> bool:
-    """True when ``screen`` reports typed text that was not saved."""
+    """True when ``screen`` reports typed text that was not saved. A screen that cannot
+    tell (its check fails, e.g. while it is being taken down) counts as unsaved: better a
+    needless warning than text lost without one."""
     check: Callable[[], bool] | None = getattr(screen, "has_unsaved_changes", None)
-    return bool(check and check())
+    if check is None:
+        return False
+    try:
+        return bool(check())
+    except Exception:
+        return True
+
+
+def area_allowed(area_id: str, role: Role | None) -> bool:
+    """True when ``role`` may open area ``area_id`` (:data:`AREA_ROLES`)."""
+    allowed = AREA_ROLES.get(area_id)
+    return allowed is None or (role is not None and role in allowed)
 
 
 class NavigatingApp(App[int]):
@@ -46,6 +83,22 @@ class NavigatingApp(App[int]):
         """True while the vault is open and the dashboard mode is shown."""
         return self.backend.unlocked and isinstance(self.screen_stack[0], DashboardScreen)
 
+    @property
+    def role(self) -> Role | None:
+        """The role of the unlocked account (None while locked)."""
+        vs = self.backend.session
+        return vs.actor.role if vs is not None and not vs.locked else None
+
+    def refuse_area(self, area_id: str) -> bool:
+        """Say so and return True when the current role may not open ``area_id``."""
+        role = self.role
+        if area_allowed(area_id, role):
+            return False
+        entry = areas.area(area_id)
+        label = _(entry.label) if entry else area_id
+        self.notify(_("{area} is not available for your role ({role}).").format(
+            area=label, role=role.label if role else "—"), severity="warning", markup=False)
+        return True
 
     def _pop_to_base(self) -> None:
         while len(self.screen_stack) > 1:
@@ -68,7 +121,7 @@ class NavigatingApp(App[int]):
 
     def open_area(self, area_id: str, **options: Any) -> None:
         """Open the screen of registry area ``area_id`` (a notice if it does not exist yet)."""
-        if not self.working:
+        if not self.working or self.refuse_area(area_id):
             return
         while isinstance(self.screen, ModalScreen) and not has_unsaved(self.screen):
             self.pop_screen()
@@ -77,6 +130,7 @@ class NavigatingApp(App[int]):
             return
         entry = areas.area(area_id)
         cls = areas.screen_class(entry) if entry else None
+        translate_class_bindings()  # the area's module may have brought new widget classes
         if entry is None or cls is None:
             label = _(entry.label) if entry else area_id
             self.notify(_("{area} is not available yet.").format(area=label),
@@ -95,6 +149,7 @@ class NavigatingApp(App[int]):
         self._guarded(replace)
 
     def _push(self, screen: Screen[Any]) -> None:
+        translate_class_bindings()
         self.push_screen(screen)
         if not isinstance(screen, ModalScreen):
             self.call_after_refresh(self._ensure_banner, screen)
@@ -111,7 +166,7 @@ class NavigatingApp(App[int]):
     def _open_person(self, message: OpenPerson) -> None:
         from counselor_tui.ui.screens.person import PersonScreen
 
-        if self.working:
+        if self.working and not self.refuse_area("archive"):
             self._push(PersonScreen(message.person_id))
 
     @on(DataChanged)
@@ -133,6 +188,8 @@ class NavigatingApp(App[int]):
 
     def action_search(self) -> None:
         """F8: the archive, search box focused."""
+        if self.refuse_area("archive"):
+            return
         self.open_area("archive")
         self.call_after_refresh(self._focus_search)
 

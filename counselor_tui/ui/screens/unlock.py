@@ -31,6 +31,7 @@ from counselor_tui.i18n import _
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import ServiceError, Throttled
 from counselor_tui.ui.base import BaseScreen
+from counselor_tui.ui.keys import ENTER_MOVES_ON
 from counselor_tui.ui.widgets.banner import Banner
 
 
@@ -68,7 +69,7 @@ class UnlockScreen(BaseScreen):
                 yield Static(self.notice, id="unlock-notice", markup=False)
             yield Label(_("User name"), classes="field-label")
             yield Input(self.initial_user or (users[0] if len(users) == 1 else ""),
-                        id="username", placeholder=_("user name"),
+                        id="username", placeholder=_("user name"), classes=ENTER_MOVES_ON,
                         suggester=SuggestFromList(users, case_sensitive=False))
             yield Label(_("Passphrase"), classes="field-label")
             yield Input(id="passphrase", password=True, placeholder=_("passphrase"))

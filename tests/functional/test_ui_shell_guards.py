@@ -1,0 +1,153 @@
+"""Guards of the app shell (issue 3 item 1, DESIGN §5–§6) found by the new-user and
+adversarial testers: a window too small to lay out, ctrl+q over unsaved text, a lock that
+drops a form's text, areas a role may not use, keys of a burst landing in the right field,
+Textual's own key descriptions in Chinese, and no traceback with local variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from counselor_tui.i18n import set_language
+from counselor_tui.services import accounts
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.ui.app import crash_message
+from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.screens.dashboard import DashboardScreen
+from counselor_tui.ui.screens.session_form import SessionFormScreen
+from counselor_tui.ui.screens.too_small import TooSmallScreen
+from counselor_tui.ui.screens.unlock import UnlockScreen
+from tests.conftest import OTHER_PASSPHRASE
+from tests.functional.ui_support import (
+    Bureau,
+    app_for,
+    backend_for,
+    build_bureau,
+    screen_text,
+    settle,
+)
+
+NOTE = "夜班后失眠两周"
+
+
+@pytest.fixture
+def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
+    set_language("zh")  # the interface as counselors use it (conftest resets to English)
+    accounts.add_user(session, "shen", "auditor", OTHER_PASSPHRASE, display_name="沈审计",
+                      kdf_seconds=0)
+    return build_bureau(session, clock, state_dir)
+
+
+async def _form_with_note(pilot: object, app: object) -> TextArea:
+    from textual.pilot import Pilot
+
+    from counselor_tui.ui.app import CounselorApp
+
+    assert isinstance(pilot, Pilot) and isinstance(app, CounselorApp)
+    await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+    await pilot.press("f2")
+    await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)
+                 and bool(app.screen.query("#note")))
+    note = app.screen.query_one("#note", TextArea)
+    note.text = NOTE
+    return note
+
+
+async def test_too_small_window_shows_a_notice_and_comes_back_as_it_was(
+        bureau: Bureau) -> None:
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(100, 36)) as pilot:
+        await _form_with_note(pilot, app)
+        for width, height in ((40, 10), (20, 5), (1, 1)):
+            await pilot.resize_terminal(width, height)
+            await settle(pilot, lambda: isinstance(app.screen, TooSmallScreen))
+        await pilot.resize_terminal(30, 8)
+        await settle(pilot, lambda: isinstance(app.screen, TooSmallScreen))
+        assert "窗口太小" in screen_text(app)
+        await pilot.resize_terminal(100, 36)
+        await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen))
+        assert app.screen.query_one("#note", TextArea).text == NOTE
+
+
+async def test_ctrl_q_over_unsaved_text_asks_and_no_keeps_the_form(bureau: Bureau) -> None:
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _form_with_note(pilot, app)
+        await pilot.press("ctrl+q")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "未保存" in screen_text(app)
+        await pilot.press("escape")  # No is the default answer
+        await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen))
+        assert app.backend.unlocked
+        assert app.screen.query_one("#note", TextArea).text == NOTE
+        await pilot.press("ctrl+q")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.click("#yes")
+        await settle(pilot, lambda: app.return_code == 0)
+        assert not app.backend.unlocked
+
+
+async def test_ctrl_q_without_unsaved_text_quits_at_once(bureau: Bureau) -> None:
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("ctrl+q")
+        await settle(pilot, lambda: app.return_code == 0)
+        assert not app.backend.unlocked
+
+
+async def test_lock_over_a_form_says_on_the_unlock_screen_that_text_was_dropped(
+        bureau: Bureau) -> None:
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _form_with_note(pilot, app)
+        await pilot.press("ctrl+l")
+        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        text = screen_text(app)
+        assert NOTE not in text
+        assert "未保存的内容已丢弃" in text.replace("\n", "")
+
+
+async def test_auditor_is_told_the_archive_and_session_form_are_not_for_the_role(
+        bureau: Bureau) -> None:
+    app = app_for(backend_for(bureau, "shen"))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        for key in ("f2", "f3", "f8"):
+            await pilot.press(key)
+            await settle(pilot, lambda: any("不能使用" in n.message for n in app._notifications))
+            assert isinstance(app.screen, DashboardScreen)
+            app.clear_notifications()
+        footer = screen_text(app).splitlines()[-1]
+        assert "记录咨询" not in footer
+
+
+async def test_keys_of_a_burst_after_enter_land_in_the_passphrase(bureau: Bureau) -> None:
+    app = app_for(backend_for(bureau, None))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        user = app.screen.query_one("#username", Input)
+        user.value = ""
+        user.focus()
+        await pilot.press(*"li", "enter", *"abc")
+        await settle(pilot, lambda: app.screen.query_one("#passphrase", Input).value == "abc")
+        assert user.value == "li"
+
+
+async def test_footer_of_textual_widgets_is_in_chinese(bureau: Bureau) -> None:
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f3")
+        await settle(pilot, lambda: type(app.screen).__name__ == "ArchiveScreen"
+                     and "张三" in screen_text(app))
+        footer = screen_text(app).rstrip("\n").splitlines()[-1]
+        assert not any(word in footer for word in ("Select", "Cursor", "Page", "Top"))
+
+
+def test_crash_message_names_only_the_kind_of_error() -> None:
+    message = crash_message(ValueError("张三 010001 " + NOTE))
+    assert "ValueError" in message
+    assert "张三" not in message and NOTE not in message

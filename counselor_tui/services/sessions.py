@@ -152,6 +152,19 @@ class FollowUpRow:
     person_name: str
     due: str
     counselor: str
+    badge_no: str | None = None
+    kind: str = "officer"
+
+    @property
+    def who(self) -> str:
+        """The person as the dashboard names them: name and badge number for an officer,
+        name and kind otherwise, so that namesakes (an officer and a family member both
+        called 李晨东) are told apart."""
+        if self.badge_no:
+            return _("{name} (badge {badge})").format(name=self.person_name,
+                                                      badge=self.badge_no)
+        return _("{name} ({kind})").format(name=self.person_name,
+                                           kind=vocab.label(vocab.PERSON_KINDS, self.kind))
 
 
 @dataclass(frozen=True)
@@ -585,8 +598,8 @@ def follow_ups(vs: VaultSession) -> FollowUps:
         return FollowUps((), (), ())
     with vs.reading():
         rows = list(vs.execute(
-            "SELECT s.id, s.person_id, p.name, s.follow_up_on, u.display_name "
-            "FROM counseling_session s JOIN person p ON p.id = s.person_id "
+            "SELECT s.id, s.person_id, p.name, s.follow_up_on, u.display_name, "
+            "p.badge_no, p.kind FROM counseling_session s JOIN person p ON p.id = s.person_id "
             "JOIN user u ON u.id = s.counselor_id "
             "WHERE s.follow_up_on <= ? AND s.follow_up_closed_at IS NULL "
             f"AND s.voided_at IS NULL AND p.voided_at IS NULL AND {cond} "
@@ -596,7 +609,7 @@ def follow_ups(vs: VaultSession) -> FollowUps:
     due_today: list[FollowUpRow] = []
     week: list[FollowUpRow] = []
     for r in rows:
-        item = FollowUpRow(int(r[0]), int(r[1]), r[2], r[3], r[4])
+        item = FollowUpRow(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5], r[6])
         due = date.fromisoformat(r[3])
         (overdue if due < today else due_today if due == today else week).append(item)
     return FollowUps(tuple(overdue), tuple(due_today), tuple(week))
@@ -615,7 +628,7 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
             hint = relative_hint(date.fromisoformat(f.due), today)
             items.append(DashboardItem(
                 text=_("{name} · follow-up {hint} ({counselor})").format(
-                    name=f.person_name, hint=hint, counselor=f.counselor),
+                    name=f.who, hint=hint, counselor=f.counselor),
                 person_id=f.person_id, due=f.due, level=level, ref=f"session:{f.session_id}"))
     summary = _("{overdue} overdue, {today} today, {week} this week").format(
         overdue=len(due.overdue), today=len(due.today), week=len(due.this_week))

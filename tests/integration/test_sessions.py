@@ -227,3 +227,20 @@ def test_session_risk_produces_tier_suggestion(world: World) -> None:
     assert risky.risk_prompt
     pending = [s for s in tier_policy.pending(coord) if s.person_id == pid]
     assert [(s.tier, s.evidence.get("session")) for s in pending] == [("red", risky.id)]
+
+
+def test_dashboard_tells_namesakes_apart(world: World) -> None:
+    """An officer and another officer's family member both called 李晨东: the dashboard's
+    follow-up line names the officer with the badge number and the other as family."""
+    officer_id = officer(world, "李晨东", "330010")
+    spouse_of = officer(world, "王五", "330011")
+    li = world.login("li")
+    family_id = persons.add_family_member(
+        li, spouse_of, persons.PersonDraft(kind="family", name="李晨东"), "spouse")
+    sessions.log_session(li, draft(officer_id, at(16), follow_up_on=date(2026, 11, 24)))
+    sessions.log_session(li, draft(family_id, at(17), follow_up_on=date(2026, 11, 24)))
+    section = sessions.dashboard_section(li)
+    assert section is not None
+    texts = {item.person_id: item.text for item in section.items}
+    assert texts[officer_id].startswith("李晨东 (badge 330010) · ")
+    assert texts[family_id].startswith("李晨东 (family member) · ")

@@ -304,6 +304,31 @@ async def test_a_recent_session_is_corrected_and_a_locked_one_gets_an_addendum(
         assert "补充电话随访正常" in screen_text(app)
 
 
+async def test_the_addendum_dialog_shows_the_whole_long_note(bureau: Bureau) -> None:
+    """The record shows the first lines of a note; the addendum dialog shows all of it
+    (read-only) with the earlier addenda, so a counselor can read before adding."""
+    backend = backend_for(bureau)
+    lines = [f"第{i}行：情况记录" for i in range(1, 13)]
+    old = log(backend, bureau.ids["zhang"], "\n".join(lines),
+              at=bureau.clock.now() - timedelta(hours=1))
+    bureau.clock.advance(days=8)
+    from counselor_tui.services import sessions as session_service
+    session_service.add_addendum(backend.vs, old, "第一次补充")
+    app = app_for(backend)
+    async with app.run_test(size=(110, 50)) as pilot:
+        app.post_message(OpenPerson(bureau.ids["zhang"]))
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
+                     and app.screen.record is not None)
+        assert "第12行" not in screen_text(app)  # the record shows the first lines only
+        app.screen.query_one("#sessions").focus()
+        await pilot.press("home", "enter")
+        await settle(pilot, lambda: isinstance(app.screen, AddendumDialog))
+        shown = app.screen.query_one("#addendum-note", TextArea)
+        assert shown.read_only
+        assert shown.text == "\n".join(lines) + "\n\n+ 第一次补充"
+        assert app.focused is app.screen.query_one("#addendum-text", TextArea)
+
+
 async def test_an_anonymous_caller_gets_a_caller_label(bureau: Bureau) -> None:
     backend = backend_for(bureau)
     app = app_for(backend)

@@ -1,4 +1,7 @@
-"""Addendum to a locked session (DESIGN §4: corrections after the edit window).
+"""Addendum to a session (DESIGN §4: corrections after the edit window).
+
+Above the addendum the dialog shows the session's whole note and its earlier addenda,
+read-only and scrollable (the person record shows only the first lines of each note).
 
 | key | action |
 |---|---|
@@ -18,27 +21,37 @@ from textual.widgets import Button, Label, Static, TextArea
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import sessions
 from counselor_tui.services.errors import ServiceError
+from counselor_tui.services.sessions import SessionSummary
 from counselor_tui.ui.base import BaseModal
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
 
 
 class AddendumDialog(BaseModal[bool]):
-    """Types and saves an addendum to session ``session_id``; dismisses True once saved."""
+    """Types and saves an addendum to session ``session_id``; dismisses True once saved.
+    With ``session`` (its summary) the whole note and earlier addenda are shown above."""
 
     CSS_PATH = "../styles/dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
 
-    def __init__(self, session_id: int) -> None:
+    def __init__(self, session_id: int, session: SessionSummary | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.session_id = session_id
+        self.session = session
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(_("Addendum"), classes="dialog-title")
-            yield Static(_("The session can no longer be changed; an addendum is kept with "
+            if self.session is not None:
+                yield TextArea(self._record_text(self.session), id="addendum-note",
+                               read_only=True, soft_wrap=True)
+            editable = self.session is not None and self.session.editable
+            yield Static(_("The session can still be edited (Enter on it in the record); an "
+                           "addendum is kept with it, with your name and the time.")
+                         if editable else
+                         _("The session can no longer be changed; an addendum is kept with "
                            "it, with your name and the time."), classes="dialog-hint",
                          markup=False)
             yield TextArea(id="addendum-text", soft_wrap=True)
@@ -46,6 +59,16 @@ class AddendumDialog(BaseModal[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save (ctrl+s)"), variant="primary", id="save")
                 yield Button(_("Cancel"), id="cancel")
+
+    @staticmethod
+    def _record_text(session: SessionSummary) -> str:
+        """The whole note, then each earlier addendum under a rule."""
+        if session.note_hidden:
+            parts = [_("(the note is not visible to your account)")]
+        else:
+            parts = [session.note]
+        parts.extend("+ " + addendum for addendum in session.addenda)
+        return "\n\n".join(parts)
 
     def on_mount(self) -> None:
         translate_bindings(self)

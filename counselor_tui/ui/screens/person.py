@@ -302,7 +302,7 @@ class PersonScreen(BaseScreen):
     def _addendum(self, session: SessionSummary) -> None:
         from counselor_tui.ui.screens.addendum import AddendumDialog
 
-        self.app.push_screen(AddendumDialog(session.id))
+        self.app.push_screen(AddendumDialog(session.id, session))
 
     def action_add_family(self) -> None:
         """Add a family member of this officer (their own person record)."""

@@ -12,3 +12,21 @@ def join_list(items: Iterable[str]) -> str:
     in Chinese (the enumeration comma, GB/T 15834), "work stress, emotional distress" in
     English."""
     return ("、" if language() == "zh" else ", ").join(items)
+
+
+def band_name(instrument_code: str, band_code: str | None) -> str:
+    """The name of band ``band_code`` of a built-in instrument in the interface language
+    (``mild`` of ``phq9`` → 轻度 / Mild, from the definition file); ``""`` without a band,
+    the code itself for an instrument or band the program does not know."""
+    from counselor_tui.domain.instruments import engine
+
+    if not band_code:
+        return ""
+    try:
+        bands = engine.builtin(instrument_code).bands
+    except engine.UnknownInstrumentError:
+        return band_code
+    band = next((b for b in bands if b.code == band_code), None)
+    if band is None:
+        return band_code
+    return band.label_en if language() == "en" else band.label_zh

@@ -11,11 +11,13 @@ import pytest
 from textual.widgets import Input, TextArea
 
 from counselor_tui.i18n import set_language
-from counselor_tui.services import accounts
+from counselor_tui.services import accounts, assessments
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.app import crash_message
+from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.dashboard import DashboardScreen
+from counselor_tui.ui.screens.person import PersonScreen
 from counselor_tui.ui.screens.session_form import SessionFormScreen
 from counselor_tui.ui.screens.too_small import TooSmallScreen
 from counselor_tui.ui.screens.unlock import UnlockScreen
@@ -145,6 +147,19 @@ async def test_footer_of_textual_widgets_is_in_chinese(bureau: Bureau) -> None:
                      and "张三" in screen_text(app))
         footer = screen_text(app).rstrip("\n").splitlines()[-1]
         assert not any(word in footer for word in ("Select", "Cursor", "Page", "Top"))
+
+
+async def test_person_record_names_assessment_bands_in_chinese(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    assessments.record_assessment(backend.vs, assessments.AssessmentDraft(
+        bureau.ids["zhang"], "phq9", (1, 1, 1, 1, 1, 1, 0, 0, 0), backend.vs.today()))
+    app = app_for(backend)
+    async with app.run_test(size=(110, 50)) as pilot:
+        app.post_message(OpenPerson(bureau.ids["zhang"]))
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
+                     and app.screen.record is not None and "PHQ9" in screen_text(app))
+        line = next(x for x in screen_text(app).splitlines() if "PHQ9" in x)
+        assert "轻度" in line and "mild" not in line
 
 
 def test_crash_message_names_only_the_kind_of_error() -> None:

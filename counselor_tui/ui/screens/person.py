@@ -38,7 +38,7 @@ from counselor_tui.services.sessions import SessionSummary
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import OpenArea, OpenPerson
-from counselor_tui.ui.text import join_list
+from counselor_tui.ui.text import band_name, join_list
 from counselor_tui.ui.widgets.banner import Banner
 
 NOTE_LINES = 3
@@ -257,7 +257,8 @@ class PersonScreen(BaseScreen):
         for a in record.assessments:
             total = "" if a.total is None else f"{a.total:g}"
             positive = _("positive") if a.positive else ""
-            table.add_row(a.administered_on, a.instrument_code.upper(), total, a.band or "",
+            table.add_row(a.administered_on, a.instrument_code.upper(), total,
+                          band_name(a.instrument_code, a.band),
                           Text(positive, style="red"))
         widget.update(table)
 

@@ -162,6 +162,29 @@ async def test_person_record_names_assessment_bands_in_chinese(bureau: Bureau) -
         assert "轻度" in line and "mild" not in line
 
 
+async def test_incident_countdowns_stay_visible_at_80_by_24(bureau: Bureau) -> None:
+    from datetime import timedelta
+
+    from counselor_tui.services import incidents
+    from counselor_tui.services.incidents import ExposureDraft, IncidentDraft
+    from counselor_tui.ui.screens.incidents import IncidentsScreen
+
+    backend = backend_for(bureau)
+    now = bureau.clock.now()
+    incidents.flag_emergency(backend.vs, IncidentDraft(
+        kind="attack_on_officers", occurred_at=now - timedelta(hours=1), reported_at=now,
+        persons=(ExposureDraft("involved", bureau.ids["zhang"]),)))
+    app = app_for(backend, idle_minutes=10_000)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f6")
+        await settle(pilot, lambda: isinstance(app.screen, IncidentsScreen)
+                     and app.screen.current is not None)
+        await settle(pilot, lambda: "张三" in screen_text(app))
+        row = next(x for x in screen_text(app).splitlines() if "首次接触" in x and "张三" in x)
+        assert "剩余12小时" in row  # the countdown, not cut off behind the due date
+
+
 def test_crash_message_names_only_the_kind_of_error() -> None:
     message = crash_message(ValueError("张三 010001 " + NOTE))
     assert "ValueError" in message

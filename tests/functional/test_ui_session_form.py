@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from textual import events
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from counselor_tui.services import sessions
 from counselor_tui.services.api import Backend
@@ -139,6 +139,10 @@ async def test_the_date_field_reads_what_a_clerk_types(bureau: Bureau, typed: st
         assert started.value == expected
         hint = f"→ {expected:%Y-%m-%d %H:%M}"
         await settle(pilot, lambda: hint in screen_text(app))
+        # a bare date is read as midnight, and the hint says so
+        date_only = typed in ("昨天", "2026-11-03", "２０２６－１１－０３")
+        shown = str(started.query_one(".date-hint", Static).render())
+        assert ("no time typed: recorded as 00:00" in shown) == date_only
 
 
 @pytest.mark.parametrize(("typed", "expected"), [

@@ -106,7 +106,19 @@ class DateInput(BackendMixin, Widget):
             shown, day = dates.format_datetime(value), value.date()
         else:
             shown, day = dates.format_date(value), value
-        return f"→ {shown} · {dates.relative_hint(day, today, due=self.due)}"
+        hint = f"→ {shown} · {dates.relative_hint(day, today, due=self.due)}"
+        if isinstance(value, datetime) and self._date_only():
+            # DESIGN §7.4 reads a bare date as midnight: say so, never let it pass unseen
+            hint += " · " + _("no time typed: recorded as 00:00")
+        return hint
+
+    def _date_only(self) -> bool:
+        """True when the text is a date without a time of day (``昨天``, ``11月3日``)."""
+        try:
+            dates.parse_relative(self.text.strip(), self.backend.clock.now().date())
+        except dates.DateParseError:
+            return False
+        return True
 
     def _show(self, *, final: bool) -> None:
         _value, error = self.parse()

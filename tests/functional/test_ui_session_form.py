@@ -333,6 +333,23 @@ async def test_the_addendum_dialog_shows_the_whole_long_note(bureau: Bureau) -> 
         assert app.focused is app.screen.query_one("#addendum-text", TextArea)
 
 
+async def test_every_tab_stop_of_the_form_is_a_field(bureau: Bureau) -> None:
+    """No invisible focus stop (a scroll container) where typed text would be lost."""
+    from textual.containers import VerticalScroll
+
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        await form_of(pilot, app)
+        stops = []
+        for _ in range(20):
+            await pilot.press("tab")
+            stops.append(app.focused)
+        assert stops and all(w is not None for w in stops)
+        assert not [w for w in stops if isinstance(w, VerticalScroll)]
+
+
 async def test_an_anonymous_caller_gets_a_caller_label(bureau: Bureau) -> None:
     backend = backend_for(bureau)
     app = app_for(backend)

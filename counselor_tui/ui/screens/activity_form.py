@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static, TextArea
 
 from counselor_tui.domain import vocab
@@ -43,6 +43,7 @@ from counselor_tui.ui.base import BaseModal
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.form_field import FormField
+from counselor_tui.ui.widgets.form_scroll import FormScroll
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class ActivityFormDialog(BaseModal[int | None]):
     def compose(self) -> ComposeResult:
         a = self.editing
         today = self.backend.clock.now().date()
-        with VerticalScroll(classes="dialog act-form"):
+        with FormScroll(classes="dialog act-form"):
             yield Label(_("Correct an activity") if a else _("New activity"),
                         classes="dialog-title")
             yield FormField(_("Kind"), Select(

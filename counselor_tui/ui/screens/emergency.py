@@ -24,7 +24,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
@@ -36,6 +36,7 @@ from counselor_tui.services.incidents import IncidentDraft
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.widgets.form_scroll import FormScroll
 from counselor_tui.ui.widgets.incident_person_picker import IncidentPersonPicker
 
 
@@ -75,7 +76,7 @@ class EmergencyScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         now = format_datetime(self.backend.clock.now())
         yield Static(_("Flag an emergency (F9)"), classes="screen-title")
-        with VerticalScroll(id="em-form"):
+        with FormScroll(id="em-form"):
             with Horizontal(classes="em-row"):
                 with Vertical(classes="em-cell-wide"):
                     yield Label(_("Kind"), classes="field-label")

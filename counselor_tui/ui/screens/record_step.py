@@ -18,7 +18,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from counselor_tui.domain import incidents as rules
@@ -29,6 +29,7 @@ from counselor_tui.services import incidents
 from counselor_tui.services.incidents import IncidentRow, Responder, StepRecord, StepRow
 from counselor_tui.ui.base import BaseModal
 from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.widgets.form_scroll import FormScroll
 
 #: The form a step is usually done in (the counselor changes it when it differs).
 DEFAULT_FORMS: dict[str, str] = {
@@ -59,7 +60,7 @@ class RecordStepModal(BaseModal[StepRecord | None]):
         with Vertical(classes="dialog step-dialog"):
             yield Label(_("Record step: {step}{who}").format(step=self.step.label, who=who),
                         classes="dialog-title")
-            with VerticalScroll(classes="step-form"):
+            with FormScroll(classes="step-form"):
                 yield Label(_("Done by"), classes="field-label")
                 yield Select[int]([], prompt=_("Counselor"), id="rs-who")
                 yield Label(_("When"), classes="field-label")

@@ -41,7 +41,7 @@ from typing import Any, ClassVar
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
 
@@ -63,6 +63,7 @@ from counselor_tui.ui.messages import DataChanged, OpenArea
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.form_field import FormField
+from counselor_tui.ui.widgets.form_scroll import FormScroll
 from counselor_tui.ui.widgets.person_picker import PersonPicker
 from counselor_tui.ui.widgets.topic_select import TopicSelect
 
@@ -117,7 +118,7 @@ class SessionFormScreen(BaseScreen):
         yield Banner()
         yield Label(title, classes="screen-title")
         with Horizontal(id="session-columns"):
-            with VerticalScroll(id="session-left"):
+            with FormScroll(id="session-left"):
                 yield FormField(_("Person"), PersonPicker(id="person"), name="person_id")
                 yield FormField(_("Caller label (optional)"), Input(
                     s.caller_label or "" if s else "", id="caller-label", compact=True,
@@ -127,7 +128,7 @@ class SessionFormScreen(BaseScreen):
                 note = TextArea(s.note if s else "", id="note", soft_wrap=True,
                                 tab_behavior="focus")
                 yield FormField(_("Note"), note, name="note")
-            with VerticalScroll(id="session-right"):
+            with FormScroll(id="session-right"):
                 yield FormField(_("Date and time"),
                                 DateInput(started, mode="datetime", id="started", compact=True),
                                 name="started_at")

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
 from counselor_tui.domain.roles import Role
@@ -29,6 +29,7 @@ from counselor_tui.services.errors import ServiceError
 from counselor_tui.services.persons import UnitRow
 from counselor_tui.ui.base import BaseModal
 from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.widgets.form_scroll import FormScroll
 from counselor_tui.ui.widgets.passphrase_pair import PassphrasePair
 
 #: Roles offered, the everyday ones first.
@@ -52,7 +53,7 @@ class AddUserDialog(BaseModal[UserInfo | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog us-dialog"):
             yield Label(_("Add an account"), classes="dialog-title")
-            with VerticalScroll(classes="us-dialog-body"):
+            with FormScroll(classes="us-dialog-body"):
                 yield Label(_("User name"), classes="field-label")
                 yield Input(id="au-username", compact=True,
                             placeholder=_("2–32 letters, digits, _ . -"))

@@ -5,24 +5,52 @@ Layout: the title, issuing body, scope and marking lines; then per section a hea
 (``一、心理咨询辅导情况``), and per table a caption line (``表1. …``), the header row, the
 rows, the total row, the note line and an empty line. Narrative and integrity sections are
 ``label,text`` rows. Cells hold the same text as the documents (``<3``, ``x`` for hidden
-counts).
+counts), except that a text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return gets a leading ``'`` (:func:`neutralise`): a unit name or a narrative line
+typed as ``=HYPERLINK(…)`` must never become a live formula when the office opens the file
+in Excel or LibreOffice (OWASP, "CSV Injection").
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 
 from counselor_tui.reports.docx_out import cn_number
 from counselor_tui.reports.view import DocumentView
 
 BOM = "\ufeff"
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: object) -> object:
+    """``cell`` itself, or for text that a spreadsheet would run as a formula the same
+    text after a ``'`` (shown as text by Excel and LibreOffice). Numbers are kept."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+class _SafeWriter:
+    """A :func:`csv.writer` whose every cell passes through :func:`neutralise`."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\r\n")
+
+    def writerow(self, row: Sequence[object]) -> None:
+        self._writer.writerow([neutralise(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Sequence[object]]) -> None:
+        for row in rows:
+            self.writerow(row)
 
 
 def render_csv(view: DocumentView) -> bytes:
     """The CSV bytes of ``view`` (UTF-8 with BOM, CRLF)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = _SafeWriter(out)
     writer.writerow([view.title])
     writer.writerow([view.issuer])
     writer.writerow([view.scope])

@@ -45,6 +45,14 @@ def cell_value(text: str) -> int | float | str:
     return text
 
 
+def as_text(cell: Any) -> None:
+    """Store a text cell as text: openpyxl makes any string starting with ``=`` a formula,
+    and a unit name or narrative line must never run as one in the receiving office's
+    spreadsheet (OWASP, "CSV Injection"). Numbers keep their type."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+
+
 def sheet_title(section: SectionView) -> str:
     """``1 心理咨询辅导情况`` cut to Excel's 31 characters, without ``[]:*?/\\``."""
     return _BAD_TITLE.sub(" ", f"{section.number} {section.title}")[:31]
@@ -56,6 +64,7 @@ def _write_section(ws: Any, view: DocumentView, section: SectionView) -> None:
     def put(row: int, col: int, text: str, *, bold: bool = False, box: bool = False,
             right: bool = False) -> None:
         cell = ws.cell(row=row, column=col, value=cell_value(text) if box else text)
+        as_text(cell)
         cell.font = Font(name=FONT_HEADING if bold else FONT_BODY, bold=bold, size=11)
         if box:
             cell.border = BOX
@@ -76,7 +85,7 @@ def _write_section(ws: Any, view: DocumentView, section: SectionView) -> None:
     for label, text in section.paragraphs:
         put(row, 1, label, bold=True)
         for line in [x for x in text.splitlines() if x.strip()] or [text]:
-            ws.cell(row=row, column=2, value=line)
+            as_text(ws.cell(row=row, column=2, value=line))
             row += 1
     for table in section.tables:
         row += 1

@@ -455,3 +455,25 @@ def test_dashboard_does_not_ask_for_months_before_the_vault_existed(
         assert (due.last_expected, due.last_period, due.overdue) == (True, "2026-11", True)
     finally:
         vs.close()
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_csv_and_xlsx(
+        bureau: VaultSession, tmp_path: Path) -> None:
+    """OWASP CSV injection: a narrative line ``=cmd|…`` or ``=HYPERLINK(…)`` must reach the
+    office as text, never as a formula that Excel or LibreOffice would run."""
+    evil = '=HYPERLINK("http://example.invalid","x")'
+    detail = submissions.compile_draft(bureau, "2026-11", "bureau")
+    submissions.save_narrative(bureau, detail.info.id, {"highlights": evil,
+                                                        "plan": "@SUM(A1)"})
+    submissions.finalize(bureau, detail.info.id)
+    result = submissions.export(bureau, detail.info.id, tmp_path, PASSWORD)
+    files = pkg.verify(result.path, PASSWORD).files
+    csv_text = files[pkg.CSV_NAME].decode("utf-8-sig")
+    assert "'" + evil.replace('"', '""') in csv_text and "'@SUM(A1)" in csv_text
+    assert "," + evil not in csv_text and ',"' + evil.replace('"', '""') not in csv_text
+    book = openpyxl.load_workbook(io.BytesIO(files[pkg.XLSX_NAME]))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and (evil in c.value or "@SUM" in c.value)]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert not [c for ws in book.worksheets for row in ws.iter_rows() for c in row
+                if c.data_type == "f"]

@@ -26,9 +26,10 @@ Rules decided here (tested in ``tests/integration/test_sessions.py``):
   follow-up planned for a later week stays open. Closing sets ``follow_up_closed_at`` and
   ``follow_up_closed_by`` (the new session) and is named in the new session's audit event.
 * **Follow-up lists** (:func:`follow_ups`, dashboard): open follow-ups of non-voided sessions
-  with a person, overdue (before today), due today, due later this week (weeks start on
-  Monday, bureau time zone). A counselor gets those of their own sessions and of persons of
-  their unit; a coordinator all; admins and auditors none.
+  with a person, overdue (before today), due today, due in the next 7 days (bureau time
+  zone; a window, not the calendar week, so that on a Sunday the coming days still show).
+  A counselor gets those of their own sessions and of persons of their unit; a coordinator
+  all; admins and auditors none.
 """
 
 from __future__ import annotations
@@ -169,7 +170,8 @@ class FollowUpRow:
 
 @dataclass(frozen=True)
 class FollowUps:
-    """Open follow-ups: overdue (before today), today, later this week (to Sunday)."""
+    """Open follow-ups: overdue (before today), today, in the next 7 days
+    (``this_week``: tomorrow to today + 7)."""
 
     overdue: tuple[FollowUpRow, ...]
     today: tuple[FollowUpRow, ...]
@@ -262,6 +264,10 @@ def _reads_text(vs: VaultSession, counselor_id: int, sealed: bool) -> bool:
     if vs.actor.role == Role.COUNSELOR:
         return counselor_id == vs.actor.id or not sealed
     return False
+
+
+#: Days ahead that the dashboard lists upcoming follow-ups for.
+UPCOMING_DAYS = 7
 
 
 def _week_end(day: date) -> date:
@@ -586,7 +592,7 @@ def search_notes(vs: VaultSession, text: str, limit: int = 50) -> list[SessionSu
 
 
 def follow_ups(vs: VaultSession) -> FollowUps:
-    """Open follow-ups due by the end of this week, split overdue / today / this week,
+    """Open follow-ups due within the next 7 days, split overdue / today / next 7 days,
     each by due date then person (see the module doc for whose)."""
     today = vs.today()
     if vs.actor.role == Role.COORDINATOR:
@@ -604,7 +610,7 @@ def follow_ups(vs: VaultSession) -> FollowUps:
             "WHERE s.follow_up_on <= ? AND s.follow_up_closed_at IS NULL "
             f"AND s.voided_at IS NULL AND p.voided_at IS NULL AND {cond} "
             "ORDER BY s.follow_up_on, p.name_pinyin, s.id",
-            (_week_end(today).isoformat(), *params)))
+            ((today + timedelta(days=UPCOMING_DAYS)).isoformat(), *params)))
     overdue: list[FollowUpRow] = []
     due_today: list[FollowUpRow] = []
     week: list[FollowUpRow] = []
@@ -630,7 +636,7 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
                 text=_("{name} · follow-up {hint} ({counselor})").format(
                     name=f.who, hint=hint, counselor=f.counselor),
                 person_id=f.person_id, due=f.due, level=level, ref=f"session:{f.session_id}"))
-    summary = _("{overdue} overdue, {today} today, {week} this week").format(
+    summary = _("{overdue} overdue, {today} today, {week} in the next 7 days").format(
         overdue=len(due.overdue), today=len(due.today), week=len(due.this_week))
     return DashboardSection(
         id="follow_ups", title=_("Follow-ups"), items=tuple(items), summary=summary,

@@ -244,3 +244,16 @@ def test_dashboard_tells_namesakes_apart(world: World) -> None:
     texts = {item.person_id: item.text for item in section.items}
     assert texts[officer_id].startswith("李晨东 (badge 330010) · ")
     assert texts[family_id].startswith("李晨东 (family member) · ")
+
+
+def test_dashboard_lists_follow_ups_of_the_next_seven_days_also_on_a_sunday(
+        world: World, clock: FixedClock) -> None:
+    zs = officer(world, "张三", "330001")
+    li = world.login("li")
+    sessions.log_session(li, draft(zs, at(24), follow_up_on=date(2026, 12, 2)))
+    sessions.log_session(li, draft(zs, at(24, 11), follow_up_on=date(2026, 12, 7)))
+    clock.advance(days=4)  # Sunday 29th: Wednesday 2 Dec is 3 days ahead, 7 Dec 8 days
+    due = sessions.follow_ups(li)
+    assert [f.due for f in due.this_week] == ["2026-12-02"]
+    section = sessions.dashboard_section(li)
+    assert section is not None and section.summary == "0 overdue, 0 today, 1 in the next 7 days"

@@ -162,7 +162,8 @@ class DueInfo:
     month just ended until it is finalized, then the current month. ``last_expected`` is
     False when the month just ended had ended before the vault was created (see
     :func:`vault_started`): then nothing is asked for it (not overdue, next = the current
-    month).
+    month). ``current_period``/``current_due``: the month running now and its due date (next
+    month), shown as well while the month just ended is overdue.
     """
 
     last_period: str
@@ -172,6 +173,8 @@ class DueInfo:
     next_period: str
     next_due: date
     last_expected: bool = True
+    current_period: str = ""
+    current_due: date | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -589,7 +592,8 @@ def next_due(vs: VaultSession) -> DueInfo:
     expected = started is None or last.end > started
     nxt = current if done or not expected else last
     return DueInfo(last.label, last_due, done, expected and not done and today > last_due,
-                   nxt.label, due_date(nxt, day), expected)
+                   nxt.label, due_date(nxt, day), expected, current.label,
+                   due_date(current, day))
 
 
 def vault_started(vs: VaultSession) -> date | None:
@@ -643,6 +647,11 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
             _("Submission {period}: not finalized, was due {due}.").format(
                 period=due.last_period, due=due.last_due.isoformat()),
             due=due.last_due.isoformat(), level=level, ref="submissions"))
+        if due.current_due is not None:
+            items.append(DashboardItem(
+                _("Next: submission {period}, due {due}.").format(
+                    period=due.current_period, due=due.current_due.isoformat()),
+                due=due.current_due.isoformat(), level="info", ref="submissions"))
     else:
         level = "warning" if (due.last_due - vs.today()).days <= 3 else "info"
         items.append(DashboardItem(
@@ -656,6 +665,8 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
             due=due.next_due.isoformat(), level="info", ref="submissions"))
     return DashboardSection(
         id="submissions", title=_("Submissions"), items=tuple(items),
-        summary=_("next due {due}").format(due=due.next_due.isoformat()), level=level,
+        summary=(_("{period} overdue (was due {due})").format(
+            period=due.last_period, due=due.last_due.isoformat()) if due.overdue
+            else _("next due {due}").format(due=due.next_due.isoformat())), level=level,
         extra={"period": due.last_period, "finalized": due.last_finalized,
                "next_period": due.next_period, "next_due": due.next_due.isoformat()})

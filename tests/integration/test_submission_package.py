@@ -138,7 +138,13 @@ def test_dashboard_shows_due_date_and_finalized_state(bureau: VaultSession,
     assert section is not None and section.level == "warning"
     assert section.items[0].text == "Submission 2026-11: due 2026-12-05, not finalized yet."
     clock.advance(days=4)
-    assert submissions.dashboard_section(bureau).level == "urgent"  # type: ignore[union-attr]
+    overdue = submissions.dashboard_section(bureau)
+    assert overdue is not None and overdue.level == "urgent"
+    # the summary never shows a passed date as "next due"; the running month is named too
+    assert overdue.summary == "2026-11 overdue (was due 2026-12-05)"
+    assert [i.text for i in overdue.items] == [
+        "Submission 2026-11: not finalized, was due 2026-12-05.",
+        "Next: submission 2026-12, due 2027-01-05."]
     draft = submissions.compile_draft(bureau, "2026-11")
     submissions.finalize(bureau, draft.info.id)
     due = submissions.next_due(bureau)

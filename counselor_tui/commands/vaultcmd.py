@@ -57,9 +57,9 @@ def cmd_init(args: argparse.Namespace) -> int:
             _("A vault already exists at {path}: open it, or choose another path.").format(
                 path=path))
     out = Path(args.recovery_code_out) if args.recovery_code_out else None
-    if out is not None and out.exists():
-        raise common.CommandError(
-            _("{path} exists: the recovery code is never written over a file.").format(path=out))
+    if out is not None:
+        common.check_new_file(out)
+    check_timezone(args.timezone)
     secret = common.read_secret(args.passphrase_file, _("New passphrase: "), confirm=True)
     created = vault.create_vault(
         path, bureau=args.bureau, admin_username=args.admin, passphrase=secret,
@@ -67,7 +67,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         kdf_seconds=common.kdf_seconds(), timezone=args.timezone,
     )
     if out is not None:
-        common.write_private_file(out, created.recovery_code + "\n")
+        if not _write_code(out, created.recovery_code):
+            print(_("Vault created at {path}.").format(path=created.path))
+            return 1
         print(_("Vault created at {path}; recovery code written to {out}.").format(
             path=created.path, out=out))
     else:
@@ -75,6 +77,31 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(_("Recovery code (write it down and keep it sealed; it is shown only once):"))
         print(created.recovery_code)
     return 0
+
+
+def check_timezone(name: str) -> None:
+    """Refuse (exit 2) a time zone that is not in the IANA database (``Asia/Shanghai``)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise common.CommandError(_("Unknown time zone '{name}': give an IANA name such as "
+                                    "Asia/Shanghai.").format(name=name)) from None
+
+
+def _write_code(out: Path, code: str) -> bool:
+    """Write a recovery code to ``out``; when that fails after all (disk full …), show the
+    code on the screen instead, once, so that it is never lost. Returns False then."""
+    try:
+        common.write_private_file(out, code + "\n")
+    except OSError as exc:
+        common.error(_("The recovery code could not be written to {out} ({reason}); it is "
+                       "shown here instead, only once:").format(
+                           out=out, reason=exc.strerror or type(exc).__name__))
+        print(code)
+        return False
+    return True
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -144,9 +171,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     path = common.vault_path(args)
     user = common.username(args)
     out = Path(args.recovery_code_out) if args.recovery_code_out else None
-    if out is not None and out.exists():
-        raise common.CommandError(
-            _("{path} exists: the recovery code is never written over a file.").format(path=out))
+    if out is not None:
+        common.check_new_file(out)
     code = common.read_secret(args.recovery_code_file, _("Recovery code: "),
                               option="--recovery-code-file")
     new = common.read_secret(args.new_passphrase_file, _("New passphrase: "), confirm=True,
@@ -155,7 +181,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
                                  state_dir=paths.state_dir(), kdf_seconds=common.kdf_seconds())
     vault.lock(vs, "quit")
     if out is not None:
-        common.write_private_file(out, new_code + "\n")
+        if not _write_code(out, new_code):
+            return 1
         print(_("Passphrase of {user} reset; new recovery code written to {out}.").format(
             user=user, out=out))
     else:

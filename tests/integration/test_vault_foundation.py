@@ -431,3 +431,32 @@ def test_full_disk_is_not_reported_as_a_wrong_passphrase(
         vault.set_setting(session, "idle_lock_minutes", 7)
     assert "disk is full" in str(info.value)
     assert not session.damaged
+
+
+@pytest.mark.parametrize("where", ["file-as-folder", "missing-folder"])
+def test_cli_init_refuses_a_recovery_code_file_it_cannot_write_before_creating(
+        tmp_path: Path, where: str) -> None:
+    """The recovery code is never lost: an unwritable --recovery-code-out is refused before
+    any vault file exists (exit 2), and the folder is not created on the quiet."""
+    env = _cli_env(tmp_path)
+    db = tmp_path / "v.db"
+    secret = write_secret(tmp_path, "admin.txt", PASSPHRASE)
+    out = secret / "rc" if where == "file-as-folder" else tmp_path / "no" / "such" / "rc"
+    r = run_cli("--vault", str(db), "--passphrase-file", str(secret), "init", "--bureau", "X",
+                "--admin", "admin", "--recovery-code-out", str(out), env_extra=env)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert ("is not a folder" if where == "file-as-folder" else "does not exist") in r.stderr
+    assert not db.exists() and not Path(str(db) + ".keys").exists()
+    assert not (tmp_path / "no").exists()
+
+
+def test_cli_init_refuses_an_unknown_time_zone(tmp_path: Path) -> None:
+    env = _cli_env(tmp_path)
+    db = tmp_path / "v.db"
+    secret = write_secret(tmp_path, "admin.txt", PASSPHRASE)
+    for zone in ("Mars/Olympus", "../../etc/passwd", ""):
+        r = run_cli("--vault", str(db), "--passphrase-file", str(secret), "init", "--bureau",
+                    "X", "--admin", "admin", "--timezone", zone, env_extra=env)
+        assert r.returncode == 2, (zone, r.stdout, r.stderr)
+        assert "Unknown time zone" in r.stderr
+        assert not db.exists()

@@ -350,6 +350,24 @@ async def test_every_tab_stop_of_the_form_is_a_field(bureau: Bureau) -> None:
         assert not [w for w in stops if isinstance(w, VerticalScroll)]
 
 
+async def test_a_typed_non_integer_duration_is_kept_and_refused(bureau: Bureau) -> None:
+    """"1.5" (hours?) must not silently become 15 minutes."""
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        form = await form_of(pilot, app)
+        duration = form.query_one("#duration", Input)
+        duration.focus()
+        duration.value = ""
+        await pilot.press(*"1.5")
+        assert duration.value == "1.5"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: bool(form.query_one("#field-duration_min",
+                                                        FormField).error))
+        assert "whole minutes" in form.query_one("#field-duration_min", FormField).error
+
+
 async def test_an_anonymous_caller_gets_a_caller_label(bureau: Bureau) -> None:
     backend = backend_for(bureau)
     app = app_for(backend)

@@ -139,8 +139,10 @@ class SessionFormScreen(BaseScreen):
                     choices(vocab.SESSION_KINDS), value=s.kind if s else "routine",
                     allow_blank=False, id="kind", compact=True), name="kind")
                 yield FormField(_("Duration (minutes)"), Input(
+                    # text, not type="integer": that drops a typed "." or "e" on the quiet
+                    # (1.5 became 15); a non-integer is refused with a message instead
                     str(s.duration_min if s else DEFAULT_DURATION), id="duration",
-                    type="integer", compact=True), name="duration_min")
+                    compact=True), name="duration_min")
                 yield FormField(_("Risk"), Select(
                     choices(vocab.RISKS), value=s.risk if s else "none", allow_blank=False,
                     id="risk", compact=True), name="risk")

@@ -682,6 +682,9 @@ def restore(
     if not backup_file.is_file() or not slots.keys_path(backup_file).is_file():
         raise NotFound(_("No backup at {path} (the .db file and its .keys file are needed).")
                        .format(path=backup_file))
+    if path.exists() and backup_file.resolve() == path.resolve():
+        raise InvalidInput(_("{path} is the vault itself, not a backup: choose a backup file "
+                             "(see 'counselor-tui backup').").format(path=backup_file))
     try:
         keys = slots.load(slots.keys_path(backup_file))
         slot = keys.user_slot(username)

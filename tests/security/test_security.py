@@ -666,5 +666,10 @@ def test_restore_refused_while_open_for_non_admins_and_for_another_vault(
     with pytest.raises(InvalidInput):
         vault.restore(session.path, foreign, "admin", PASSPHRASE, clock=clock,
                       state_dir=state_dir)
+    before = sorted(p.name for p in session.path.parent.iterdir())
+    with pytest.raises(InvalidInput, match="the vault itself"):
+        vault.restore(session.path, session.path, "admin", PASSPHRASE, clock=clock,
+                      state_dir=state_dir)
+    assert sorted(p.name for p in session.path.parent.iterdir()) == before  # no stray files
     vault.restore(session.path, backup_file, "admin", PASSPHRASE, clock=clock,
                   state_dir=state_dir)  # closed, admin, same vault: fine

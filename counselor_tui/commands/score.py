@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from typing import Any
 
 from counselor_tui.commands import common
 from counselor_tui.domain import instruments as engine
 from counselor_tui.i18n import _
+
+#: Largest ``--indent`` (more only blows up the output).
+MAX_INDENT = 16
 
 
 def register(sub: Any) -> None:
@@ -40,9 +44,21 @@ def register(sub: Any) -> None:
                    help=_("one response per item, separated by commas; empty or - = missing"))
     p.add_argument("--set", dest="settings", action="append", default=[],
                    metavar="NAME=VALUE", help=_("override a scoring setting (e.g. cutoff=31)"))
-    p.add_argument("--indent", type=int, default=None, metavar="N",
+    p.add_argument("--indent", type=_indent, default=None, metavar="N",
                    help=_("pretty-print the JSON with N spaces (default: one line)"))
     p.set_defaults(handler=cmd_score)
+
+
+def _indent(text: str) -> int:
+    """``--indent``: 0 to 16 spaces (more would only blow up the output)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("not a whole number: {text}").format(
+            text=text[:40])) from None
+    if not 0 <= value <= MAX_INDENT:
+        raise argparse.ArgumentTypeError(_("give 0 to {max} spaces").format(max=MAX_INDENT))
+    return value
 
 
 def _settings(pairs: list[str]) -> dict[str, float]:
@@ -52,7 +68,10 @@ def _settings(pairs: list[str]) -> dict[str, float]:
         try:
             if not sep or not name.strip():
                 raise ValueError(pair)
-            out[name.strip()] = float(value)
+            number = float(value)
+            if not math.isfinite(number):  # nan, inf, 1e999
+                raise ValueError(pair)
+            out[name.strip()] = number
         except ValueError:
             raise common.CommandError(
                 _("Write a setting as NAME=NUMBER, not '{text}'.").format(text=pair)) from None

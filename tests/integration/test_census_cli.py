@@ -87,3 +87,14 @@ def test_import_responses_dry_run_apply_and_again(world: World, tmp_path: Path) 
     assert "gad7" in bad.stderr
     bad_date = run_cli(*base, "--date", "2026/11/02")
     assert bad_date.returncode == 2
+
+
+@pytest.mark.parametrize("args", [
+    ("--set", "cutoff=nan"), ("--set", "cutoff=inf"), ("--set", "cutoff=1e999"),
+    ("--indent", "99999999999999999999"), ("--indent", "-3"), ("--indent", "1000000"),
+])
+def test_score_refuses_numbers_it_cannot_use_with_exit_2(args: tuple[str, str]) -> None:
+    done = run_cli("score", *args, "pcl5", ",".join(["1"] * 20))
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == "" and "Traceback" not in done.stderr
+    assert "unexpected" not in done.stderr

@@ -502,6 +502,11 @@ def _cell(cells: Sequence[object], header: HeaderMap, field: str) -> object:
     return cells[col]
 
 
+#: First characters of a spreadsheet formula (OWASP CSV injection): no name or unit starts
+#: with one, and one that did would run as a formula in a spreadsheet export.
+FORMULA_STARTS = ("=", "+", "@")
+
+
 def parse_row(row: int, cells: Sequence[object], header: HeaderMap, today: date, *,
               epoch_1904: bool = False) -> ParsedRow | None:
     """Normalise one data row; None when it is not a person row (badge number, name and
@@ -539,6 +544,12 @@ def parse_row(row: int, cells: Sequence[object], header: HeaderMap, today: date,
         problems.append(_("missing badge number"))
     if not name:
         problems.append(_("missing name"))
+    formulas = [f for f, text in (("name", name), ("unit", unit))
+                if text.startswith(FORMULA_STARTS)]
+    if formulas:  # a spreadsheet formula, not a name: it would run in exported reports
+        problems.append(_("looks like a spreadsheet formula ({columns}): type the text "
+                          "itself").format(columns=("、" if language() == "zh" else ", ").join(
+                              field_label(f) for f in formulas)))
     gender: str | None = None
     try:
         gender = normalize_gender(_cell(cells, header, "gender"))

@@ -284,3 +284,15 @@ def test_a_badge_repeated_in_any_written_form_rejects_every_later_row() -> None:
     _header, parsed = r.parse_rows(rows, TODAY)
     assert [p.problems for p in parsed] == [
         (), ("badge number 330700 repeats row 2",), ("badge number 330700 repeats row 2",)]
+
+
+@pytest.mark.parametrize(("name", "unit", "columns"), [
+    ("=1+1", "城关派出所", "name"), ("张三", '=HYPERLINK("http://x","y")', "unit"),
+    ("@SUM(A1)", "+城关", "name, unit"),
+])
+def test_names_and_units_that_are_formulas_reject_the_row(name: str, unit: str,
+                                                          columns: str) -> None:
+    header = r.find_header([HEADER])
+    parsed = r.parse_row(5, [1, "330700", name, "男", "", unit, "", "", "", ""], header, TODAY)
+    assert parsed is not None
+    assert f"looks like a spreadsheet formula ({columns})" in "; ".join(parsed.problems)

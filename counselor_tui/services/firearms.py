@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from counselor_tui.domain import firearms as rules
-from counselor_tui.domain.dates import to_storage
+from counselor_tui.domain.dates import relative_hint, to_storage
 from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.domain.vocab import FIREARM_STATUSES
 from counselor_tui.i18n import _
@@ -442,9 +442,11 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
     items: list[DashboardItem] = []
     for r in due:
         overdue = (r.review_on or "") < today
+        hint = relative_hint(date.fromisoformat(r.review_on), vs.today()) if r.review_on else ""
         items.append(DashboardItem(
-            text=_("Firearm review · {name} · {status} · review {date}").format(
-                name=r.person_name, status=_status_label(r.status), date=r.review_on),
+            text=_("Firearm review · {name} · {status} · review {date} ({hint})").format(
+                name=r.person_name, status=_status_label(r.status), date=r.review_on,
+                hint=hint),
             person_id=r.person_id, due=r.review_on, level="urgent" if overdue else "warning",
             ref=f"firearms:{r.id}"))
     for r in pending:

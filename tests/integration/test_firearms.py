@@ -177,10 +177,12 @@ def test_dashboard_lists_pending_decisions_and_due_reviews(w: World) -> None:
     assert section is not None
     assert [i.level for i in section.items] == ["warning", "warning"]
     assert "张三" in section.items[0].text and "2026-12-02" in section.items[0].text
+    assert section.items[0].text.endswith("(in 3 days)")
     assert section.summary == "1 awaiting decision · 1 review due"
     w.clock.advance(days=4)
     overdue = firearms.dashboard_section(w.coord)
     assert overdue is not None and overdue.items[0].level == "urgent"
+    assert overdue.items[0].text.endswith("(1 day overdue)")  # said in words, not colour only
 
 
 def test_prompt_never_changes_status(w: World) -> None:

@@ -6,8 +6,8 @@ pushes forms (F2, F9) on top of the current screen and area screens on top of th
 dashboard, asks before a move would drop a form's unsaved text, puts the urgent banner on
 screens that lack one, and routes the app-wide messages of :mod:`counselor_tui.ui.messages`.
 Screens signal unsaved text with ``has_unsaved_changes() -> bool``, offer the person a form
-is for with ``person_for_forms``, their search box with ``focus_search()``, and hear about
-saves with ``data_changed(what)``.
+is for with ``person_for_forms`` (F9 also reads ``person_id_for_emergency``), their search
+box with ``focus_search()``, and hear about saves with ``data_changed(what)``.
 
 Areas a role may not use (:data:`AREA_ROLES`: sessions, emergencies and incidents for those
 who write records; the archive not for auditors) are not offered in the footer and say
@@ -184,6 +184,13 @@ class NavigatingApp(App[int]):
         person = getattr(self.screen, "person_for_forms", None)
         if area_id == "log_session" and person is not None:
             options["person"] = person
+        if area_id == "emergency":
+            # F9 from a record or from a session form: that person, prefilled as involved
+            person_id = getattr(self.screen, "person_id_for_emergency", None)
+            if person_id is None and person is not None:
+                person_id = person.id
+            if person_id is not None:
+                options["person_id"] = person_id
         self.open_area(area_id, **options)
 
     def action_search(self) -> None:

@@ -147,6 +147,31 @@ def _banner(app: Any) -> Banner:
     return app.screen.query_one(Banner)  # type: ignore[no-any-return]
 
 
+async def test_f9_from_a_session_form_prefills_its_person(
+        counselor: tuple[Backend, dict[str, int]], clock: FixedClock) -> None:
+    backend, ids = counselor
+    app = create_app(backend, idle_minutes=60)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("log_session")
+        await settle(pilot, lambda: bool(app.screen.query(TextArea)))
+        from counselor_tui.ui.widgets.person_picker import PersonPicker
+
+        picker = app.screen.query_one("#person", PersonPicker)
+        picker.focus()
+        await pilot.press(*"010001")
+        await settle(pilot, lambda: not picker.searching)
+        await pilot.press("enter")
+        await settle(pilot, lambda: picker.person_id == ids["zhang"])
+        _note_area(app).focus()
+        await pilot.press("f9")
+        await settle(pilot, lambda: isinstance(app.screen, EmergencyScreen))
+        screen = app.screen
+        await settle(pilot, lambda: len(screen.query_one(IncidentPersonPicker).picked) == 1)
+        assert [p.person_id for p in screen.query_one(IncidentPersonPicker).picked] == [
+            ids["zhang"]]
+
+
 async def test_overdue_step_shows_the_banner_on_other_screens_until_recorded(
         counselor: tuple[Backend, dict[str, int]], clock: FixedClock) -> None:
     backend, ids = counselor

@@ -109,6 +109,16 @@ class SessionFormScreen(BaseScreen):
         self._wants_emergency = False
 
     # -- layout ------------------------------------------------------------------------------
+    @property
+    def person_id_for_emergency(self) -> int | None:
+        """The person chosen in the form: F9 prefills them in the emergency form."""
+        from textual.css.query import NoMatches
+
+        try:
+            return self.query_one("#person", PersonPicker).person_id
+        except NoMatches:  # not composed yet: nobody
+            return None
+
     def compose(self) -> ComposeResult:
         s = self.editing
         now = self.backend.clock.now()

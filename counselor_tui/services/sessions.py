@@ -193,8 +193,9 @@ class SessionInvalid(InvalidInput):
 def validate(draft: SessionDraft, today: date, *, now: datetime | None = None) -> dict[str, str]:
     """Field name → translated message for each problem of ``draft``; ``{}`` when valid.
 
-    Used on blur and on save. Rules: ``started_at`` aware and not more than 5 minutes
-    ahead of ``now`` (without ``now``: not after ``today``); ``duration_min`` 1–600;
+    Used on blur and on save. Rules: ``started_at`` aware, not more than 5 minutes
+    ahead of ``now`` (without ``now``: not after ``today``) and not before
+    :data:`EARLIEST_YEAR`; ``duration_min`` 1–600;
     ``channel``, ``kind``, ``risk``, ``referral`` and every topic from ``domain.vocab``;
     at least one topic; ``follow_up_on`` not before the session's date; an anonymous
     caller only by hotline, online or e-mail; the note may be anything (any length, any
@@ -206,6 +207,9 @@ def validate(draft: SessionDraft, today: date, *, now: datetime | None = None) -
         errors["started_at"] = _("The date and time have no time zone.")
     elif (start > now + FUTURE_TOLERANCE) if now is not None else (start.date() > today):
         errors["started_at"] = _("The session cannot start in the future.")
+    elif start.year < EARLIEST_YEAR:
+        errors["started_at"] = _("A session before {year} is surely a typing slip: check the "
+                                 "year.").format(year=EARLIEST_YEAR)
     if not isinstance(draft.duration_min, int) or not (
             1 <= draft.duration_min <= MAX_DURATION_MIN):
         errors["duration_min"] = _("The duration must be 1 to {max} minutes.").format(
@@ -266,6 +270,8 @@ def _reads_text(vs: VaultSession, counselor_id: int, sealed: bool) -> bool:
     return False
 
 
+#: Sessions dated before this year are refused as typing slips (1900-01-01, 0026 …).
+EARLIEST_YEAR = 2000
 #: Days ahead that the dashboard lists upcoming follow-ups for.
 UPCOMING_DAYS = 7
 

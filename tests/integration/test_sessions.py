@@ -257,3 +257,12 @@ def test_dashboard_lists_follow_ups_of_the_next_seven_days_also_on_a_sunday(
     assert [f.due for f in due.this_week] == ["2026-12-02"]
     section = sessions.dashboard_section(li)
     assert section is not None and section.summary == "0 overdue, 0 today, 1 in the next 7 days"
+
+
+def test_a_session_dated_before_2000_is_refused_as_a_slip(world: World) -> None:
+    zs = officer(world, "张三", "330001")
+    start = datetime(1900, 1, 1, 10, 0, tzinfo=TZ)
+    errors = sessions.validate(draft(zs, start), date(2026, 11, 25))
+    assert "check the year" in errors["started_at"]
+    assert "started_at" not in sessions.validate(
+        draft(zs, datetime(2000, 1, 3, 10, 0, tzinfo=TZ)), date(2026, 11, 25))

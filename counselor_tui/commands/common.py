@@ -125,27 +125,28 @@ def unlock(args: argparse.Namespace, *, action: str = "login") -> VaultSession:
 
 
 def write_private_file(path: Path, text: str) -> None:
-    """Write ``text`` to a new file readable by the owner only (mode 0600), atomically, in
-    an existing folder (:func:`check_new_file` says why it cannot be). Raises OSError."""
+    """Write ``text`` to a new file readable by the owner only (mode 0600), atomically; a
+    missing folder is created (as for the vault itself). Raises OSError."""
     from db.vault import write_atomic
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, text.encode("utf-8"), mode=0o600)
 
 
 def check_new_file(path: Path) -> None:
-    """Refuse (:class:`CommandError`, exit 2) an output file that exists or whose folder is
-    missing, not a folder or not writable, *before* anything is created: a recovery code
-    must never be lost because its file could not be written."""
+    """Refuse (:class:`CommandError`, exit 2), *before* anything is created, an output file
+    that exists, whose path runs through a file, or whose nearest existing folder cannot be
+    written: a recovery code must never be lost because its file could not be written.
+    Folders still missing are fine (they are created with the file)."""
     if path.exists() or path.is_symlink():
         raise CommandError(
             _("{path} exists: the recovery code is never written over a file.").format(path=path))
     folder = path.parent
-    if folder.exists() and not folder.is_dir():
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
         raise CommandError(_("{folder} is not a folder: choose another file.").format(
             folder=folder))
-    if not folder.is_dir():
-        raise CommandError(_("The folder {folder} does not exist: create it first, or choose "
-                             "another file.").format(folder=folder))
     if not os.access(folder, os.W_OK | os.X_OK):
         raise CommandError(_("The folder {folder} cannot be written: choose another "
                              "file.").format(folder=folder))

@@ -433,21 +433,25 @@ def test_full_disk_is_not_reported_as_a_wrong_passphrase(
     assert not session.damaged
 
 
-@pytest.mark.parametrize("where", ["file-as-folder", "missing-folder"])
 def test_cli_init_refuses_a_recovery_code_file_it_cannot_write_before_creating(
-        tmp_path: Path, where: str) -> None:
-    """The recovery code is never lost: an unwritable --recovery-code-out is refused before
-    any vault file exists (exit 2), and the folder is not created on the quiet."""
+        tmp_path: Path) -> None:
+    """The recovery code is never lost: a --recovery-code-out whose path runs through a
+    file, or an existing one, is refused before any vault file exists (exit 2); a folder
+    that does not exist yet is created, as for the vault."""
     env = _cli_env(tmp_path)
     db = tmp_path / "v.db"
     secret = write_secret(tmp_path, "admin.txt", PASSPHRASE)
-    out = secret / "rc" if where == "file-as-folder" else tmp_path / "no" / "such" / "rc"
-    r = run_cli("--vault", str(db), "--passphrase-file", str(secret), "init", "--bureau", "X",
-                "--admin", "admin", "--recovery-code-out", str(out), env_extra=env)
-    assert r.returncode == 2, r.stdout + r.stderr
-    assert ("is not a folder" if where == "file-as-folder" else "does not exist") in r.stderr
-    assert not db.exists() and not Path(str(db) + ".keys").exists()
-    assert not (tmp_path / "no").exists()
+    base = ["--vault", str(db), "--passphrase-file", str(secret), "init", "--bureau", "X",
+            "--admin", "admin", "--recovery-code-out"]
+    for out, says in ((secret / "rc", "is not a folder"), (secret, "exists")):
+        r = run_cli(*base, str(out), env_extra=env)
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert says in r.stderr
+        assert not db.exists() and not Path(str(db) + ".keys").exists()
+    out = tmp_path / "new" / "folder" / "rc.txt"
+    r = run_cli(*base, str(out), env_extra=env)
+    assert r.returncode == 0, r.stderr
+    assert len(out.read_text().strip().replace("-", "")) == 30
 
 
 def test_cli_init_refuses_an_unknown_time_zone(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, SelectionList, Static
 
 from counselor_tui.domain.dates import DateParseError, parse_date
@@ -32,7 +32,6 @@ from counselor_tui.services import assessments, census
 from counselor_tui.services.api import Backend
 from counselor_tui.ui.base import BaseModal
 from counselor_tui.ui.keys import translate_bindings
-from counselor_tui.ui.widgets.form_scroll import FormScroll
 
 
 def _units(backend: Backend) -> list[Any]:
@@ -57,7 +56,7 @@ class CensusFormDialog(BaseModal[census.CensusDraft | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog census-form"):
             yield Label(_("New census campaign"), classes="dialog-title")
-            with FormScroll(id="census-form-body"):
+            with VerticalScroll(id="census-form-body"):
                 yield Label(_("Campaign name"), classes="field-label")
                 yield Input(id="census-name", placeholder=_("e.g. 2026年冬季心理健康普查"))
                 yield Label(_("From"), classes="field-label")

@@ -368,6 +368,23 @@ async def test_a_typed_non_integer_duration_is_kept_and_refused(bureau: Bureau) 
         assert "whole minutes" in form.query_one("#field-duration_min", FormField).error
 
 
+async def test_a_date_message_goes_as_soon_as_the_text_reads(bureau: Bureau) -> None:
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f2")
+        form = await form_of(pilot, app)
+        started = form.query_one("#started", DateInput)
+        field = form.query_one("#field-started_at", FormField)
+        started.focus()
+        await pilot.pause()
+        started.text = "2026-13-45"
+        await pilot.press("tab")  # blur: the message shows
+        await settle(pilot, lambda: "13" in field.error)
+        started.text = "今天 8:00"
+        await settle(pilot, lambda: field.error == "")
+
+
 async def test_an_anonymous_caller_gets_a_caller_label(bureau: Bureau) -> None:
     backend = backend_for(bureau)
     app = app_for(backend)

@@ -277,6 +277,14 @@ class SessionFormScreen(BaseScreen):
                 field.set_error(errors.get(name))
         return errors
 
+    def on_date_input_changed(self, event: DateInput.Changed) -> None:
+        """A date field with a message shown is checked again as it is typed, so a stale
+        message ("没有13月") goes as soon as the text reads."""
+        field = next((a for a in event.date_input.ancestors_with_self
+                      if isinstance(a, FormField)), None)
+        if field is not None and field.name and field.error:
+            self.check({field.name})
+
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         field = next((a for a in event.widget.ancestors_with_self if isinstance(a, FormField)),
                      None)

@@ -56,6 +56,8 @@ from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput, NotFound
 from db.models import Assessment, Census, Person
 
+#: Screenings dated before this year are refused as slips (1900-01-01 from an empty cell).
+EARLIEST_YEAR = 2000
 MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -327,6 +329,9 @@ def plan_import(vs: VaultSession, path: Path, instrument: str, *,
                 unmatched.append(_note(respondent, outcome))
             elif respondent.administered_on > today:
                 rejected.append(_note(respondent, _("the date is in the future")))
+            elif respondent.administered_on.year < EARLIEST_YEAR:
+                rejected.append(_note(respondent, _("the date is before {year}: check it")
+                                      .format(year=EARLIEST_YEAR)))
             else:
                 matched.append((respondent, outcome))
         matched, repeated = _repeated(matched)

@@ -357,3 +357,10 @@ def test_platform_total_and_census_window_warnings(world: World, coord: VaultSes
     assert [w.row for w in no_census.warnings] == [3]  # no window without a census
     responses_import.apply_import(coord, plan)
     assert census.figures(coord, cid).completed == 3  # the October row does not count
+
+
+def test_a_date_before_2000_rejects_the_rows(world: World, coord: VaultSession) -> None:
+    plan = responses_import.plan_import(coord, SURVEY, "phq9",
+                                        administered_on=date(1900, 1, 1))
+    assert plan.summary() == "added 0, duplicate 0, unmatched 1, rejected 25"
+    assert {r.reason for r in plan.rejected} == {"the date is before 2000: check it"}

@@ -486,7 +486,8 @@ def export(vs: VaultSession, submission_id: int, out_dir: Path,
 
     Raises :class:`Conflict` for a draft, for a period that has not ended yet and when
     ``out_dir`` already holds a file of the package's name (nothing is replaced: move or
-    rename that file first), :class:`InvalidInput` for a weak password,
+    rename that file first), :class:`InvalidInput` for a weak password or the user's own
+    vault passphrase,
     :class:`ServiceError` when the file cannot be written (nothing replaced) or the frozen
     document no longer matches its SHA-256.
     """
@@ -494,6 +495,12 @@ def export(vs: VaultSession, submission_id: int, out_dir: Path,
     generated = password is None
     if password is not None:
         check_password(password)
+        from counselor_tui.services.vault import is_own_passphrase
+
+        if is_own_passphrase(vs, password):
+            raise InvalidInput(_("That is your vault passphrase: the package password goes to "
+                                 "another office, so choose a different one (or let the "
+                                 "program generate one)."))
     with vs.reading():
         row = _row(submission_id)
         if row.status not in (FINAL, EXPORTED):

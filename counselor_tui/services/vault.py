@@ -562,6 +562,18 @@ def _verify_copy(path: Path, key: bytes, expected: dict[str, int] | None) -> Non
         conn.close()
 
 
+def is_own_passphrase(vs: VaultSession, text: str) -> bool:
+    """True when ``text`` opens the unlocked user's own key slot, i.e. it is their vault
+    passphrase (one Argon2id run). A package password must never be that: the receiving
+    office would hold the key to the user's account."""
+    try:
+        slot = vs.keys.user_slot(vs.actor.username)
+        slots.open_slot(vs.keys, slot, unicodedata.normalize("NFC", text))
+    except slots.KeySlotError:
+        return False
+    return True
+
+
 def backup(vs: VaultSession, out_dir: Path, keep: int | None = None) -> Path:
     """Back up the vault into ``out_dir`` and return the new database file's path.
 

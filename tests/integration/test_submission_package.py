@@ -483,3 +483,15 @@ def test_text_that_looks_like_a_formula_stays_text_in_csv_and_xlsx(
     assert cells and all(c.data_type == "s" for c in cells)
     assert not [c for ws in book.worksheets for row in ws.iter_rows() for c in row
                 if c.data_type == "f"]
+
+
+def test_the_users_own_vault_passphrase_is_refused_as_package_password(
+        bureau: VaultSession, tmp_path: Path) -> None:
+    detail = submissions.compile_draft(bureau, "2026-11", "bureau")
+    submissions.finalize(bureau, detail.info.id)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(InvalidInput, match="vault passphrase"):
+        submissions.export(bureau, detail.info.id, out, PASSPHRASE)
+    assert list(out.iterdir()) == []  # nothing written
+    assert submissions.export(bureau, detail.info.id, out, PASSWORD).path.exists()

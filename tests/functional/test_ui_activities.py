@@ -159,6 +159,7 @@ async def test_a_training_record_shows_on_the_team_screen(bureau: Bureau) -> Non
             ("危机干预技能培训", 7.5, "市局政治部")]
         wang_row = table.get_row(str(user_id(backend.vs, "wang")))
         assert wang_row[5] == "—"  # a counselor sees only their own session counts
+        app.clear_notifications()  # the "saved" toast may cover the training list
         await settle(pilot, lambda: "危机干预技能培训" in screen_text(app))
     summary = team.team_summary(backend.vs, parse_period("2026-11"))
     assert {m.username: m.training_hours for m in summary.members}["li"] == 7.5

@@ -654,22 +654,21 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
             _("Submission {period}: not finalized, was due {due}.").format(
                 period=due.last_period, due=due.last_due.isoformat()),
             due=due.last_due.isoformat(), level=level, ref="submissions"))
-        if due.current_due is not None:
-            items.append(DashboardItem(
-                _("Next: submission {period}, due {due}.").format(
-                    period=due.current_period, due=due.current_due.isoformat()),
-                due=due.current_due.isoformat(), level="info", ref="submissions"))
     else:
         level = "warning" if (due.last_due - vs.today()).days <= 3 else "info"
         items.append(DashboardItem(
             _("Submission {period}: due {due}, not finalized yet.").format(
                 period=due.last_period, due=due.last_due.isoformat()),
             due=due.last_due.isoformat(), level=level, ref="submissions"))
-    if due.last_expected and due.next_period != due.last_period:
+    # the month to work on after the one just ended: while that one is overdue it is still
+    # "next" (DueInfo), so the running month is named here
+    upcoming, upcoming_due = ((due.current_period, due.current_due) if due.overdue
+                              else (due.next_period, due.next_due))
+    if due.last_expected and upcoming != due.last_period and upcoming_due is not None:
         items.append(DashboardItem(
             _("Next: submission {period}, due {due}.").format(
-                period=due.next_period, due=due.next_due.isoformat()),
-            due=due.next_due.isoformat(), level="info", ref="submissions"))
+                period=upcoming, due=upcoming_due.isoformat()),
+            due=upcoming_due.isoformat(), level="info", ref="submissions"))
     return DashboardSection(
         id="submissions", title=_("Submissions"), items=tuple(items),
         summary=(_("{period} overdue (was due {due})").format(

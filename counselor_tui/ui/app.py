@@ -78,6 +78,11 @@ TOO_SMALL_MODE = "too-small"
 DEBUG_ENV = "COUNSELOR_TUI_DEBUG"
 
 
+def too_small(width: int, height: int) -> bool:
+    """True below :data:`MIN_WIDTH` × :data:`MIN_HEIGHT` cells."""
+    return width < MIN_WIDTH or height < MIN_HEIGHT
+
+
 def discarded_text() -> str:
     """The warning that an open form's unsaved text was dropped by a lock (DESIGN §5)."""
     return _("The vault was locked while a form was open: its unsaved text was discarded.")
@@ -335,7 +340,7 @@ class CounselorApp(NavigatingApp):
     def fit_window(self, width: int, height: int) -> None:
         """Show "window too small" below :data:`MIN_WIDTH` × :data:`MIN_HEIGHT`, and the
         working screens again (as they were) once the window is big enough."""
-        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        small = too_small(width, height)
         if small and self.current_mode != TOO_SMALL_MODE:
             if not self._too_small_added:
                 self.add_mode(TOO_SMALL_MODE, TooSmallScreen)
@@ -347,9 +352,8 @@ class CounselorApp(NavigatingApp):
             self.set_timer(0.05, self._back_to_work)
 
     def _back_to_work(self) -> None:
-        width, height = self.size
-        small = width < MIN_WIDTH or height < MIN_HEIGHT
-        if not small and self.current_mode == TOO_SMALL_MODE and self._work_mode:
+        if not too_small(*self.size) and self.current_mode == TOO_SMALL_MODE \
+                and self._work_mode:
             self.switch_mode(self._work_mode)
 
     # -- unexpected errors ----------------------------------------------------------------------

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from counselor_tui.i18n import language
+
+if TYPE_CHECKING:
+    from counselor_tui.domain.instruments.engine import InstrumentDefinition
 
 
 def join_list(items: Iterable[str]) -> str:
@@ -23,10 +27,18 @@ def band_name(instrument_code: str, band_code: str | None) -> str:
     if not band_code:
         return ""
     try:
-        bands = engine.builtin(instrument_code).bands
+        defn = engine.builtin(instrument_code)
     except engine.UnknownInstrumentError:
         return band_code
-    band = next((b for b in bands if b.code == band_code), None)
+    return band_of(defn, band_code)
+
+
+def band_of(defn: InstrumentDefinition, band_code: str | None) -> str:
+    """The name of band ``band_code`` of ``defn`` in the interface language; ``""`` without
+    a band, the code itself for a band ``defn`` does not have."""
+    if not band_code:
+        return ""
+    band = next((b for b in defn.bands if b.code == band_code), None)
     if band is None:
         return band_code
     return band.label_en if language() == "en" else band.label_zh

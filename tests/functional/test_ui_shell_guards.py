@@ -6,14 +6,16 @@ Textual's own key descriptions in Chinese, and no traceback with local variables
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from counselor_tui.i18n import set_language
 from counselor_tui.services import accounts, assessments
 from counselor_tui.services.context import FixedClock, VaultSession
-from counselor_tui.ui.app import crash_message
+from counselor_tui.ui.app import CounselorApp, crash_message
 from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.dashboard import DashboardScreen
@@ -42,12 +44,7 @@ def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
     return build_bureau(session, clock, state_dir)
 
 
-async def _form_with_note(pilot: object, app: object) -> TextArea:
-    from textual.pilot import Pilot
-
-    from counselor_tui.ui.app import CounselorApp
-
-    assert isinstance(pilot, Pilot) and isinstance(app, CounselorApp)
+async def _form_with_note(pilot: Pilot[Any], app: CounselorApp) -> TextArea:
     await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
     await pilot.press("f2")
     await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)

@@ -31,24 +31,20 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Sta
 
 from counselor_tui.domain.dates import DateParseError, parse_date
 from counselor_tui.domain.instruments import InstrumentDefinition
-from counselor_tui.i18n import _, language
+from counselor_tui.i18n import _
 from counselor_tui.services import assessments, census, responses_import
 from counselor_tui.services.api import Backend
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.text import band_of
 from counselor_tui.ui.widgets.banner import Banner
 
 
 def band_label(defn: InstrumentDefinition, code: str | None) -> str:
     """The translated name of band ``code`` of ``defn`` (轻度, Mild …); ``–`` without one."""
-    if code is None:
-        return "–"
-    band = next((b for b in defn.bands if b.code == code), None)
-    if band is None:
-        return code
-    return band.label_en if language() == "en" else band.label_zh
+    return band_of(defn, code) or "–"
 
 
 def _campaigns(backend: Backend) -> list[census.CensusRow]:

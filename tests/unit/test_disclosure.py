@@ -27,12 +27,12 @@ from counselor_tui.domain.disclosure import (
     InvalidTableError,
     SuppressedTable,
     TableMismatchError,
-    _linearly_determined,
     audit,
     render,
     suppress,
     suppress_series,
 )
+from counselor_tui.domain.disclosure.exact import _linearly_determined
 
 P, PRI, COMP = CellStatus.PUBLISHED, CellStatus.PRIMARY, CellStatus.COMPLEMENTARY
 

@@ -61,6 +61,12 @@ USER = "user"
 RECOVERY_USERNAME = "*recovery*"
 _RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 _HPKE = Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.AES_256_GCM)
+#: A key-slot file holds a few slots of ~1 KiB each: anything far larger is not one.
+MAX_KEY_FILE_BYTES = 4 * 1024 * 1024
+#: Notice of :func:`resolve_key_set`: a damaged next key set was set aside.
+NEXT_SET_ASIDE = "next_set_aside"
+#: Notice of :func:`resolve_key_set`: a damaged current key set was replaced by the next one.
+CURRENT_REPLACED = "current_replaced"
 
 
 class KeySlotError(Exception):
@@ -76,7 +82,12 @@ class NoSuchSlotError(KeySlotError):
 
 
 class KeyFileError(KeySlotError):
-    """The key-slot file is missing, unreadable or not in our format."""
+    """The key-slot file is missing, unreadable or not in our format; ``path`` names the
+    file at fault when known."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 def _b64(data: bytes) -> str:
@@ -433,15 +444,19 @@ def next_keys_path(vault: Path) -> Path:
 def load(path: Path) -> KeySet:
     """Read a key-slot file; raises :class:`KeyFileError` when missing or not ours."""
     try:
+        if path.is_file() and path.stat().st_size > MAX_KEY_FILE_BYTES:
+            raise KeyFileError("key-slot file too large", path)
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise KeyFileError("key-slot file missing") from exc
+        raise KeyFileError("key-slot file missing", path) from exc
     except (OSError, ValueError) as exc:
-        raise KeyFileError("key-slot file unreadable") from exc
+        raise KeyFileError("key-slot file unreadable", path) from exc
     try:
         return KeySet.from_json(data)
+    except KeyFileError as exc:
+        raise KeyFileError(str(exc), path) from exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise KeyFileError("key-slot file damaged") from exc
+        raise KeyFileError("key-slot file damaged", path) from exc
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
@@ -472,31 +487,54 @@ def save(path: Path, keys: KeySet) -> None:
     write_atomic(path, text.encode("utf-8"))
 
 
+def _load_if_present(path: Path) -> tuple[KeySet | None, KeyFileError | None]:
+    """``(key set, None)``, ``(None, error)`` when present but unreadable, ``(None, None)``
+    when absent."""
+    if not path.exists() and not path.is_symlink():
+        return None, None
+    try:
+        return load(path), None
+    except KeyFileError as exc:
+        return None, exc
+
+
 def resolve_key_set(
-    vault: Path, opens: Callable[[KeySet], bool]
+    vault: Path, opens: Callable[[KeySet], bool],
+    notices: list[tuple[str, Path]] | None = None,
 ) -> KeySet:
     """Settle an interrupted rotation or restore and return the one working key set.
 
     ``opens(keys)`` tells whether a key set opens the database (the caller tries a slot with
     the user's passphrase). When ``<vault>.keys.next`` exists: if the current set opens the
-    database the next one is stale and removed; otherwise, if the next set opens it, it is
-    promoted to ``<vault>.keys``. Raises :class:`KeyFileError` when no set is readable.
+    database the next one is stale and removed (a damaged one is kept aside as
+    ``<vault>.keys.next.damaged-<hex>`` and reported as :data:`NEXT_SET_ASIDE`); otherwise,
+    if the next set opens it, it is promoted to ``<vault>.keys`` (a damaged current set is
+    then reported as :data:`CURRENT_REPLACED`). ``notices`` collects ``(notice, path)``.
+    Raises :class:`KeyFileError` naming the file at fault when no set is readable.
     """
     current_path, pending_path = keys_path(vault), next_keys_path(vault)
-    current = load(current_path) if current_path.exists() else None
-    pending = load(pending_path) if pending_path.exists() else None
-    if pending is None:
+    current, current_err = _load_if_present(current_path)
+    pending, pending_err = _load_if_present(pending_path)
+    if pending is None and pending_err is None:
         if current is None:
-            raise KeyFileError("key-slot file missing")
+            raise current_err or KeyFileError("key-slot file missing", current_path)
         return current
     if current is not None and opens(current):
-        pending_path.unlink()
+        if pending_err is not None:
+            aside = Path(f"{pending_path}.damaged-{secrets.token_hex(4)}")
+            os.replace(pending_path, aside)
+            if notices is not None:
+                notices.append((NEXT_SET_ASIDE, aside))
+        else:
+            pending_path.unlink()
         fsync_path(vault.parent)
         return current
-    if opens(pending):
+    if pending is not None and opens(pending):
         os.replace(pending_path, current_path)
         fsync_path(vault.parent)
+        if current_err is not None and notices is not None:
+            notices.append((CURRENT_REPLACED, current_path))
         return pending
     if current is None:
-        raise KeyFileError("key-slot file missing")
+        raise current_err or pending_err or KeyFileError("key-slot file missing", current_path)
     return current

@@ -118,6 +118,8 @@ def unlock(args: argparse.Namespace, *, action: str = "login") -> VaultSession:
     if vs is None:
         vs = vault.unlock(path, user, secret, clock=clock, state_dir=paths.state_dir(),
                           action=action)
+    for notice in vs.notices:
+        info(notice)
     if vs.failed_attempts:
         info(_("{n} failed attempts to unlock since your last login.").format(
             n=vs.failed_attempts))

@@ -109,6 +109,8 @@ class VaultSession:
     failed_attempts: int = 0
     damaged: bool = False
     via_recovery: bool = False
+    #: What unlocking repaired or found on the way (translated lines, shown once).
+    notices: list[str] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- time ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passph
 from counselor_tui.domain.roles import Role
 from counselor_tui.domain.text import clean_display_name, has_control_chars
 from counselor_tui.i18n import _
-from counselor_tui.services import audit
+from counselor_tui.services import audit, failsafe
 from counselor_tui.services.context import Actor, Clock, VaultSession, iso, storage_message
 from counselor_tui.services.errors import (
     Conflict,
@@ -290,9 +290,11 @@ def _key_opens(path: Path, key: bytes) -> bool:
     return True
 
 
-def _open_key(path: Path, username: str | None, secret: str) -> tuple[slots.KeySet, bytes]:
+def _open_key(path: Path, username: str | None, secret: str,
+              notices: list[str] | None = None) -> tuple[slots.KeySet, bytes]:
     """Resolve the key set and open the slot (user, or the recovery slot when ``username``
-    is None). Raises :class:`WrongPassphrase`."""
+    is None). Raises :class:`WrongPassphrase`; :class:`VaultDamaged` naming the key-slot
+    file at fault. What was repaired on the way is added to ``notices`` (translated)."""
 
     def slot_of(keys: slots.KeySet) -> slots.Slot:
         return keys.user_slot(username) if username else keys.recovery_slot()
@@ -303,14 +305,15 @@ def _open_key(path: Path, username: str | None, secret: str) -> tuple[slots.KeyS
         except slots.KeySlotError:
             return False
 
+    found: list[tuple[str, Path]] = []
     try:
-        keys = slots.resolve_key_set(path, opens)
-        return keys, slots.open_slot(keys, slot_of(keys), secret)
+        keys = slots.resolve_key_set(path, opens, found)
+        opened = keys, slots.open_slot(keys, slot_of(keys), secret)
     except slots.KeyFileError as exc:
         raise VaultDamaged(_(
             "The key-slot file {path} is missing or damaged: copy the .keys file of the "
             "latest backup beside the vault, or restore that backup.").format(
-                path=slots.keys_path(path))) from exc
+                path=exc.path or slots.keys_path(path))) from exc
     except slots.NoSuchSlotError as exc:
         # user names are not secret (the key-slot file lists them), so say which it was
         raise WrongPassphrase(
@@ -323,6 +326,9 @@ def _open_key(path: Path, username: str | None, secret: str) -> tuple[slots.KeyS
                 "The recovery code is not valid. A code stops working once it has been "
                 "used: type the newest one.")) from exc
         raise WrongPassphrase(wrong_passphrase_message()) from exc
+    if notices is not None:
+        notices.extend(failsafe.key_set_notice(what, where) for what, where in found)
+    return opened
 
 
 def unlock(
@@ -345,15 +351,25 @@ def unlock(
     recorded since the last login and ``action`` (``login`` or ``unlock``) to the audit
     chain. ``VaultSession.failed_attempts`` tells how many attempts failed since.
     """
-    path = Path(path)
+    path = failsafe.real_vault_path(Path(path))
     _require_files(path)
     ledger = _throttle(path, state_dir, clock)
+    notices: list[str] = []
     try:
-        keys, key = _open_key(path, username, passphrase)
+        keys, key = _open_key(path, username, passphrase, notices)
     except WrongPassphrase:
         ledger.record_failure(clock.now(), _known_user(path, username))
         raise
-    return _start_session(path, keys, key, username, clock, state_dir, ledger, action)
+    vs = _start_session(path, keys, key, username, clock, state_dir, ledger, action)
+    if notices:
+        vs.notices.extend(notices)
+        try:
+            with vs.transaction():
+                audit.record(vs, "key_set_repaired", "vault", "", {"notices": len(notices)})
+        except ServiceError:
+            vs.close()
+            raise
+    return vs
 
 
 def _start_session(
@@ -393,7 +409,7 @@ def _start_session(
                           user.unit_id)
     except WrongKeyOrDamagedError as exc:
         db.drop_key()
-        raise WrongPassphrase(wrong_passphrase_message()) from exc
+        raise VaultDamaged(failsafe.damaged_message(path)) from exc
     except StorageError as exc:
         db.drop_key()
         raise ServiceError(storage_message(str(exc))) from exc
@@ -474,7 +490,7 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
     vault (naming damaged pages). Raises :class:`WrongPassphrase` / :class:`Throttled` like
     :func:`unlock`.
     """
-    path = Path(path)
+    path = failsafe.real_vault_path(Path(path))
     _require_files(path)
     ledger = _throttle(path, state_dir, clock)
     try:
@@ -485,7 +501,7 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
     try:
         conn = open_connection(path, key)
     except WrongKeyOrDamagedError as exc:
-        raise WrongPassphrase(wrong_passphrase_message()) from exc
+        raise VaultDamaged(failsafe.damaged_message(path)) from exc
     try:
         lines = integrity_checks(conn)
         chain: ChainReport | None = None
@@ -592,19 +608,31 @@ def backup(vs: VaultSession, out_dir: Path, keep: int | None = None) -> Path:
     if keep < 1:
         raise InvalidInput(_("Keep at least one backup generation."))
     stamp = vs.now().strftime("%Y%m%d-%H%M%S")
-    tmp: Path | None = None
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidInput(_("{path} is not a folder: give a folder for the backups.").format(
             path=out_dir))
     try:
         out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        name = f"counselor-{stamp}.db"
-        n = 1
-        while (out_dir / name).exists():
-            n += 1
-            name = f"counselor-{stamp}-{n}.db"
-        final = out_dir / name
-        tmp = out_dir / f".{name}.{secrets.token_hex(4)}.tmp"
+        with failsafe.BackupFolderLock(out_dir):
+            failsafe.remove_leftovers(out_dir)
+            final, counts = _write_backup(vs, out_dir, stamp)
+    except OSError as exc:
+        raise ServiceError(
+            _("The backup could not be written ({error}); nothing was replaced.").format(
+                error=exc.strerror or type(exc).__name__)
+        ) from exc
+    _prune(out_dir, keep, vs.keys.vault_id, vs.path)
+    with vs.transaction():
+        audit.record(vs, "backup", "vault", "", {"file": final.name, "rows": sum(counts.values())})
+    return final
+
+
+def _write_backup(vs: VaultSession, out_dir: Path, stamp: str) -> tuple[Path, dict[str, int]]:
+    """Copy, verify and rename the backup to a name not taken yet. The caller holds the
+    folder's backup lock, so two backups of the same second get ``….db`` and ``…-2.db``
+    rather than one overwriting the other."""
+    tmp = out_dir / f".counselor-{stamp}.db.{secrets.token_hex(4)}.tmp"
+    try:
         with vs.reading():
             conn = vs.db.raw()
             conn.execute("BEGIN")
@@ -615,24 +643,19 @@ def backup(vs: VaultSession, out_dir: Path, keep: int | None = None) -> Path:
                 conn.execute("COMMIT")
         _verify_copy(tmp, vs.db.key, counts)
         fsync_path(tmp)
+        n = 1
+        final = out_dir / f"counselor-{stamp}.db"
+        while final.exists() or slots.keys_path(final).exists():
+            n += 1
+            final = out_dir / f"counselor-{stamp}-{n}.db"
         slots.save(slots.keys_path(final), vs.keys)
         os.replace(tmp, final)
-        tmp = None
         fsync_path(out_dir)
-    except OSError as exc:
-        raise ServiceError(
-            _("The backup could not be written ({error}); nothing was replaced.").format(
-                error=exc.strerror or type(exc).__name__)
-        ) from exc
     finally:
-        if tmp is not None:
-            for leftover in side_files(tmp):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
-    _prune(out_dir, keep, vs.keys.vault_id, vs.path)
-    with vs.transaction():
-        audit.record(vs, "backup", "vault", "", {"file": final.name, "rows": sum(counts.values())})
-    return final
+        for leftover in side_files(tmp):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+    return final, counts
 
 
 def list_backups(out_dir: Path) -> list[Path]:
@@ -690,7 +713,7 @@ def restore(
     Returns the path of the kept pre-restore copy. Writes a ``restore`` audit event into the
     restored vault.
     """
-    path, backup_file = Path(path), Path(backup_file)
+    path, backup_file = failsafe.real_vault_path(Path(path)), Path(backup_file)
     if not backup_file.is_file() or not slots.keys_path(backup_file).is_file():
         raise NotFound(_("No backup at {path} (the .db file and its .keys file are needed).")
                        .format(path=backup_file))
@@ -858,7 +881,7 @@ def recover(
     like a failed login), :class:`InvalidInput` for a weak passphrase, :class:`NotFound` for an
     unknown account.
     """
-    path = Path(path)
+    path = failsafe.real_vault_path(Path(path))
     _require_files(path)
     require_strong_passphrase(new_passphrase, username)
     ledger = _throttle(path, state_dir, clock)
@@ -878,7 +901,7 @@ def recover(
             role = user.role
     except WrongKeyOrDamagedError as exc:
         db.drop_key()
-        raise WrongPassphrase(wrong_passphrase_message()) from exc
+        raise VaultDamaged(failsafe.damaged_message(path)) from exc
     except BaseException:
         db.drop_key()
         raise

@@ -17,6 +17,7 @@ from counselor_tui.services.errors import (
     Conflict,
     InvalidInput,
     PermissionDenied,
+    VaultDamaged,
     WrongPassphrase,
 )
 from db import models
@@ -319,7 +320,7 @@ def test_emptied_vault_file_is_never_rebuilt(created: vault.CreatedVault, clock:
                                             state_dir: Path) -> None:
     """A zero-byte database is damage, not an invitation to create a fresh schema in it."""
     created.path.write_bytes(b"")
-    with pytest.raises(WrongPassphrase):
+    with pytest.raises(VaultDamaged):
         vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     assert created.path.stat().st_size == 0
 
@@ -327,7 +328,7 @@ def test_emptied_vault_file_is_never_rebuilt(created: vault.CreatedVault, clock:
 def test_missing_or_garbage_key_file_is_named_not_counted(
     created: vault.CreatedVault, clock: FixedClock, state_dir: Path, tmp_path: Path
 ) -> None:
-    from counselor_tui.services.errors import VaultDamaged
+
     from db.throttle import AttemptLedger
 
     vault_id = slots.load(created.keys_path).vault_id

@@ -4,9 +4,11 @@
 Automation contract:
 
 * ``submission compile --period YYYY-MM|YYYY-Qn|YYYY [--scope bureau|UNITCODE] [--json]
-  [--preview]`` compiles the period into the current draft (``--preview``: store nothing;
-  what an auditor may run) and prints the document — exact counts, no names — as JSON on
-  stdout with ``--json``, else the suppressed tables as text. Periods before 2000 or not
+  [--plaintext] [--preview]`` compiles the period into the current draft (``--preview``:
+  store nothing; what an auditor may run) and prints the suppressed tables (small counts
+  as markers, no names) — as JSON with ``--json``, else as text. ``--plaintext`` prints the
+  exact counts instead (the document as JSON with ``--json``), warns on stderr, is audited
+  and is refused for auditors and counselors (exit 2). Periods before 2000 or not
   started yet are refused; the current month compiles as a *running month* (said in the
   document's title). An empty ``--scope ""`` is refused (exit 2), never read as the bureau.
 * ``finalize`` and ``export`` refuse a period that has not ended yet (exit 2); ``export``
@@ -42,7 +44,7 @@ from counselor_tui.commands import common
 from counselor_tui.i18n import _
 from counselor_tui.reports.document import canonical_bytes
 from counselor_tui.reports.view import DocumentView, build
-from counselor_tui.services import submissions, vault
+from counselor_tui.services import plain_output, submissions, vault
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import NotFound
 
@@ -61,7 +63,11 @@ def register(sub: Any) -> None:
 
     c = actions.add_parser("compile", help=_("compile a period into its draft"))
     period_scope(c, consolidated=False)
-    c.add_argument("--json", action="store_true", help=_("print the document as JSON"))
+    c.add_argument("--json", action="store_true",
+                   help=_("print the suppressed tables as JSON"))
+    c.add_argument("--plaintext", action="store_true",
+                   help=_("print exact, unsuppressed counts (coordinators and admins; "
+                          "warns on stderr)"))
     c.add_argument("--preview", action="store_true", help=_("compile without storing a draft"))
     c.set_defaults(handler=cmd_compile)
 
@@ -153,6 +159,8 @@ def _latest(vs: VaultSession, args: argparse.Namespace) -> submissions.Submissio
 def cmd_compile(args: argparse.Namespace) -> int:
     vs = common.unlock(args)
     try:
+        if args.plaintext:
+            plain_output.allow_exact_output(vs, args.period, args.scope)
         if args.preview:
             document = submissions.preview(vs, args.period, args.scope)
         else:
@@ -163,8 +171,15 @@ def cmd_compile(args: argparse.Namespace) -> int:
                 scope=detail.info.scope))
     finally:
         vault.lock(vs, "quit")
-    if args.json:
-        _print_json(document)
+    if args.plaintext:
+        common.error(plain_output.plaintext_warning())
+        if args.json:
+            _print_json(document)
+        else:
+            print_view(build(document, exact=True))
+    elif args.json:
+        sys.stdout.write(plain_output.suppressed_json(document).decode("utf-8"))
+        sys.stdout.flush()
     else:
         print_view(build(document))
     return 0

@@ -31,7 +31,8 @@ def populated(created: vault.CreatedVault, clock: FixedClock, state_dir: Path,
 
 
 def test_compile_json_has_counts_and_no_names(populated: list[str]) -> None:
-    run = run_cli(*populated, "submission", "compile", "--period", PERIOD, "--json")
+    run = run_cli(*populated, "submission", "compile", "--period", PERIOD, "--json",
+                  "--plaintext")
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     assert doc["schema"] == "counselor-tui/submission" and doc["schema_version"] == 1
@@ -112,7 +113,7 @@ def test_consolidate_three_unit_packages(populated: list[str], tmp_path: Path) -
     assert run.returncode == 0, run.stderr
     consolidated = json.loads(run.stdout.split("\n", 2)[2])
     direct = json.loads(run_cli(*populated, "submission", "compile", "--period", PERIOD,
-                                "--preview", "--json").stdout)
+                                "--preview", "--json", "--plaintext").stdout)
     assert consolidated["sections"] == direct["sections"]
     assert (tmp_path / "up" / f"submission-{PERIOD}-consolidated-v1.7z").is_file()
     mismatched = tmp_path / "two.txt"

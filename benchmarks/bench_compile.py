@@ -1,7 +1,8 @@
 """Compile a monthly submission (DESIGN §11).
 
-* compile (``reports.compile.compile_content``, last month, bureau scope) against the very
-  SQL aggregates it runs, replayed as hand-written statements on a bare DB-API connection
+* compile (``services.submission_compile.compile_content``, last month, bureau scope) against
+  the very SQL aggregates it runs, replayed as hand-written statements on a bare DB-API
+  connection
   (the framework's overhead; target ≤ 1.5×, and ≤ 2 s at province);
 * the same replayed SQL on an encrypted copy against a plain SQLite copy, both written by
   ``sqlcipher_export`` so their page layouts are identical (the SQLCipher overhead alone;
@@ -19,9 +20,9 @@ from typing import Any
 
 from benchmarks.common import CACHE, PASSPHRASE, Result, clock, ensure_vault, median, timed
 from counselor_tui.domain.periods import period_of, previous
-from counselor_tui.reports.compile import compile_content
 from counselor_tui.services import vault
 from counselor_tui.services.context import VaultSession
+from counselor_tui.services.submission_compile import compile_content
 from db.connection import CACHE_KIB, attach, open_connection
 
 

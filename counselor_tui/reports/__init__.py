@@ -1,6 +1,8 @@
-"""Periodic submissions (情况报送, DESIGN §8): compile, protect, render, package, consolidate.
+"""Periodic submissions (情况报送, DESIGN §8): protect, render, package, consolidate.
 
-* :mod:`.compile` — the exact content of a period and scope, by SQL aggregates;
+* :mod:`.content` — the shape of the content (codes, series, tables, the period); the
+  content itself is compiled from the vault by
+  :mod:`counselor_tui.services.submission_compile` (``services → reports``, never back);
 * :mod:`.spec` — the sections, figures and tables every format shows;
 * :mod:`.protect` — disclosure control (threshold ``<k`` and complementary suppression);
 * :mod:`.view` — the printable tables; :mod:`.docx_out`, :mod:`.xlsx_out`, :mod:`.csv_out`,

@@ -3,7 +3,8 @@
 Consolidation is additive over the exact counts of each package's ``submission.json``, so it
 is linear in the number of packages and works at every level (unit → county → city →
 province). Every figure of the schema is additive because every counted row belongs to at
-most one unit (:mod:`.compile`): sessions, minutes, distinct persons served and new persons
+most one unit (:mod:`counselor_tui.services.submission_compile`): sessions, minutes, distinct
+persons served and new persons
 (a person counts under one unit), officers, tier counts and changes, assessments, incidents
 and steps, restrictions, counselors and coordinators (by their account's unit), trainings,
 training hours, activities, participants and hours; census campaigns add up by
@@ -25,7 +26,7 @@ from typing import Any
 
 from counselor_tui import __version__
 from counselor_tui.i18n import _
-from counselor_tui.reports.compile import SCHEMA_ID, SCHEMA_VERSION, UNASSIGNED
+from counselor_tui.reports.content import SCHEMA_ID, SCHEMA_VERSION, UNASSIGNED
 from counselor_tui.services.errors import Conflict, InvalidInput
 
 CONSOLIDATED = "consolidated"

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from counselor_tui.i18n import _
-from counselor_tui.reports.compile import SCHEMA_ID, SCHEMA_VERSION
+from counselor_tui.reports.content import SCHEMA_ID, SCHEMA_VERSION
 
 NARRATIVE_KEYS: tuple[str, ...] = ("highlights", "problems", "plan")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from counselor_tui.reports.compile import compiled_now
+from counselor_tui.reports.content import compiled_now
 from counselor_tui.reports.csv_out import render_csv
 from counselor_tui.reports.document import canonical_bytes
 from counselor_tui.reports.docx_out import render_docx

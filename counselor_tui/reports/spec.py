@@ -20,12 +20,13 @@ from typing import Any, Literal
 
 from counselor_tui.domain import vocab
 from counselor_tui.domain.incidents import kind_label, step_label
-from counselor_tui.i18n import N_, _
+from counselor_tui.domain.instruments import builtin
+from counselor_tui.i18n import N_, _, language
 
 Labeler = Callable[[str, Mapping[str, Any]], str]
 FigureUnit = Literal["count", "hours_from_minutes", "hours"]
 
-#: Labels of the special codes of :mod:`.compile`.
+#: Labels of the special codes of :mod:`.content`.
 SPECIAL: Mapping[str, str] = {
     "unknown": N_("not recorded"),
     "_unassigned": N_("no unit"),
@@ -75,22 +76,16 @@ def plain_label(code: str, content: Mapping[str, Any]) -> str:
 
 def instrument_label(code: str, content: Mapping[str, Any]) -> str:
     """An instrument's short name (``PHQ-9``) from its built-in definition, else the code."""
-    from counselor_tui.domain.instruments import builtin
-
     try:
         defn = builtin(code)
     except LookupError:
         return code
-    from counselor_tui.i18n import language
-
     return defn.name_zh if language() == "zh" else defn.name_en
 
 
 def instrument_short_label(code: str, content: Mapping[str, Any]) -> str:
     """An instrument's abbreviation (``PHQ-9``): the last parenthesised part of its English
     name, else the code in capitals."""
-    from counselor_tui.domain.instruments import builtin
-
     try:
         name = builtin(code).name_en
     except LookupError:

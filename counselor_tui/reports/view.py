@@ -20,7 +20,7 @@ from counselor_tui.domain.disclosure import (
 )
 from counselor_tui.domain.periods import Period
 from counselor_tui.i18n import N_, _
-from counselor_tui.reports.compile import period_from_json
+from counselor_tui.reports.content import period_from_json
 from counselor_tui.reports.protect import Protection, Shown, marker, protect
 from counselor_tui.reports.spec import (
     CAMPAIGN_COLUMNS,

@@ -25,6 +25,7 @@ from counselor_tui.domain import analysis as rules
 from counselor_tui.domain import instruments as engine
 from counselor_tui.i18n import _
 from counselor_tui.services import assessments, tier_policy
+from counselor_tui.services.access import visibility_sql
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
 
@@ -175,8 +176,6 @@ def _bands(code: str) -> list[str]:
 def early_warnings(vs: VaultSession) -> list[EarlyWarning]:
     """The early-warning list (module docstring) of persons the actor sees: score warnings
     first (one line per person and instrument), then overdue reviews; red before yellow."""
-    from counselor_tui.services.persons import visibility_sql
-
     pol = tier_policy.policy(vs)
     ew = pol.early_warning
     today = vs.today()

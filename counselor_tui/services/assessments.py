@@ -33,6 +33,7 @@ from counselor_tui.i18n import _, language
 from counselor_tui.services import audit, tier_policy
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
+from counselor_tui.services.settings import get_setting
 from db.models import Assessment, Census, Person
 
 SOURCES = ("manual", "import")
@@ -143,8 +144,6 @@ def person_brief(vs: VaultSession, person_id: int) -> PersonBrief:
 def instrument_settings(vs: VaultSession) -> dict[str, float]:
     """The scoring settings of the vault for every instrument (``pcl5.cutoff`` from the
     ``pcl5_cutoff`` setting, default 33)."""
-    from counselor_tui.services.vault import get_setting
-
     cutoff = get_setting(vs, "pcl5_cutoff", 33)
     return {"pcl5.cutoff": float(cutoff)}
 

@@ -30,6 +30,7 @@ from counselor_tui.domain.dates import relative_hint
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
+from counselor_tui.services.access import visibility_sql
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
@@ -354,8 +355,6 @@ def not_screened(vs: VaultSession, census_id: int, unit_id: int | None = None,
     """Officers of the target units (optionally one unit) not yet screened with every
     instrument in the window, by unit then pinyin, with the instruments they miss.
     Counselors see persons they may see; auditors are refused (person data)."""
-    from counselor_tui.services.persons import visibility_sql
-
     cond, vparams = visibility_sql(vs)
     with vs.reading():
         census = _census(census_id)

@@ -46,6 +46,7 @@ from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from counselor_tui.services.settings import get_setting
 from db.models import (
     CounselingSession,
     Incident,
@@ -327,8 +328,6 @@ def _hook(module: str, attr: str) -> Callable[..., Any] | None:
 def policy(vs: VaultSession) -> rules.IncidentPolicy:
     """The incident policy in force: packaged defaults plus the vault setting
     ``incident_policy``. Raises :class:`InvalidInput` when the setting is malformed."""
-    from counselor_tui.services.vault import get_setting
-
     override = get_setting(vs, "incident_policy", None)
     try:
         return rules.load_policy(override if isinstance(override, dict) else None)
@@ -1055,8 +1054,6 @@ def timeliness(vs: VaultSession, period: Period) -> IncidentTimeliness:
     period; cut-off ``min(now, period end)``; a step done after the cut-off counts as open
     overdue). Counts only; any role. Bounds are midnight to midnight in the bureau zone
     (vault setting ``timezone``)."""
-    from counselor_tui.services.vault import get_setting
-
     tz = bureau_tz(str(get_setting(vs, "timezone", "Asia/Shanghai")))
     start, end = datetime_bounds(period, tz)
     now = vs.now()

@@ -59,6 +59,7 @@ from counselor_tui.domain.roster import (
     RosterFormatError,
     decode_csv,
     field_label,
+    find_header,
     fold_unit_name,
     normalize_name,
     parse_rows,
@@ -210,8 +211,6 @@ def _read_xlsx(data: bytes, name: str) -> tuple[list[list[object]], bool]:
 
 
 def _has_header(rows: Sequence[Sequence[object]]) -> bool:
-    from counselor_tui.domain.roster import find_header
-
     try:
         find_header(rows)
     except RosterFormatError:

@@ -16,8 +16,9 @@ Rules decided here (tested in ``tests/integration/test_sessions.py``):
   entered late is still correctable for a week. After that :func:`update_session` raises
   :class:`Conflict` and sets ``locked_at``; corrections are addenda (:func:`add_addendum`,
   author or coordinator, allowed at any time).
-* **Reading** (see :mod:`counselor_tui.services.persons` for persons): a counselor sees their
-  own sessions and every session of persons they see; the free text (note, intervention,
+* **Reading** (see :mod:`counselor_tui.services.access` for persons; the reading functions
+  live in :mod:`counselor_tui.services.session_reads`, re-exported here): a counselor sees
+  their own sessions and every session of persons they see; the free text (note, intervention,
   addenda) of a *sealed* session only when they wrote it. Coordinators read everything.
   Admins see the session list without any free text (``note_hidden``). Auditors: refused.
 * **Follow-ups**: a session's ``follow_up_on`` is open until closed. Logging a session for a
@@ -34,35 +35,71 @@ Rules decided here (tested in ``tests/integration/test_sessions.py``):
 
 from __future__ import annotations
 
-import unicodedata
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from counselor_tui.domain import vocab
-from counselor_tui.domain.dates import from_storage, relative_hint
+from counselor_tui.domain.dates import from_storage
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
-from counselor_tui.services import audit
+from counselor_tui.services import audit, tier_policy
+from counselor_tui.services.access import can_see_person
 from counselor_tui.services.context import VaultSession, iso
-from counselor_tui.services.dashboard import DashboardItem, DashboardSection
 from counselor_tui.services.errors import (
     Conflict,
     InvalidInput,
     NotFound,
     PermissionDenied,
 )
-from counselor_tui.services.persons import can_see_person, visibility_sql
+from counselor_tui.services.session_reads import (
+    DEFAULT_LOCK_DAYS,
+    UPCOMING_DAYS,
+    FollowUpRow,
+    FollowUps,
+    SessionSummary,
+    dashboard_section,
+    follow_ups,
+    get_session,
+    is_locked,
+    lock_days,
+    may_edit,
+    may_see_session,
+    search_notes,
+    sessions_of_person,
+)
 from db.models import (
     CounselingSession,
     Incident,
     Person,
     SessionAddendum,
     SessionTopic,
-    Setting,
 )
+
+__all__ = [
+    "ANONYMOUS_CHANNELS",
+    "DEFAULT_LOCK_DAYS",
+    "EARLIEST_YEAR",
+    "FUTURE_TOLERANCE",
+    "MAX_DURATION_MIN",
+    "PROMPT_RISKS",
+    "UPCOMING_DAYS",
+    "FollowUpRow",
+    "FollowUps",
+    "SessionDraft",
+    "SessionInvalid",
+    "SessionSaved",
+    "SessionSummary",
+    "add_addendum",
+    "dashboard_section",
+    "follow_ups",
+    "get_session",
+    "log_session",
+    "search_notes",
+    "sessions_of_person",
+    "update_session",
+    "validate",
+]
 
 #: Risks that offer to flag an emergency at once (DESIGN §6, issue 3 item 5).
 PROMPT_RISKS = frozenset({"high", "imminent"})
@@ -70,7 +107,6 @@ PROMPT_RISKS = frozenset({"high", "imminent"})
 ANONYMOUS_CHANNELS = frozenset({"hotline", "online", "email"})
 MAX_DURATION_MIN = 600
 FUTURE_TOLERANCE = timedelta(minutes=5)
-DEFAULT_LOCK_DAYS = 7
 
 
 # --------------------------------------------------------------------------- dataclasses
@@ -109,73 +145,6 @@ class SessionSaved:
     closed_follow_ups: int
     risk_prompt: bool
     suggested_tier: str | None = None
-
-
-@dataclass(frozen=True)
-class SessionSummary:
-    """A session as listed and shown. ``started_at`` in storage form (ISO with offset);
-    ``counselor`` is the author's display name; ``note``/``intervention``/``addenda`` are
-    empty and ``note_hidden`` True when the actor may not read them; ``locked`` once the
-    edit window is over; ``editable`` when this actor may still change it."""
-
-    id: int
-    person_id: int | None
-    person_name: str | None
-    started_at: str
-    channel: str
-    kind: str
-    topics: tuple[str, ...]
-    duration_min: int
-    risk: str
-    follow_up_on: str | None
-    sealed: bool
-    locked: bool
-    counselor: str
-    note: str
-    addenda: tuple[str, ...]
-    note_hidden: bool = False
-    intervention: str = ""
-    referral: str = "none"
-    incident_id: int | None = None
-    caller_label: str | None = None
-    counselor_id: int = 0
-    follow_up_closed_at: str | None = None
-    editable: bool = False
-
-
-@dataclass(frozen=True)
-class FollowUpRow:
-    """An open follow-up: the session that planned it, the person, the due date
-    (``YYYY-MM-DD``) and the author's display name."""
-
-    session_id: int
-    person_id: int
-    person_name: str
-    due: str
-    counselor: str
-    badge_no: str | None = None
-    kind: str = "officer"
-
-    @property
-    def who(self) -> str:
-        """The person as the dashboard names them: name and badge number for an officer,
-        name and kind otherwise, so that namesakes (an officer and a family member both
-        called 李晨东) are told apart."""
-        if self.badge_no:
-            return _("{name} (badge {badge})").format(name=self.person_name,
-                                                      badge=self.badge_no)
-        return _("{name} ({kind})").format(name=self.person_name,
-                                           kind=vocab.label(vocab.PERSON_KINDS, self.kind))
-
-
-@dataclass(frozen=True)
-class FollowUps:
-    """Open follow-ups: overdue (before today), today, in the next 7 days
-    (``this_week``: tomorrow to today + 7)."""
-
-    overdue: tuple[FollowUpRow, ...]
-    today: tuple[FollowUpRow, ...]
-    this_week: tuple[FollowUpRow, ...]
 
 
 class SessionInvalid(InvalidInput):
@@ -241,39 +210,12 @@ def validate(draft: SessionDraft, today: date, *, now: datetime | None = None) -
 # --------------------------------------------------------------------------- helpers
 
 
-def _lock_days(vs: VaultSession) -> int:
-    row = Setting.get_or_none(Setting.key == "session_lock_days")
-    try:
-        return int(row.value) if row is not None else DEFAULT_LOCK_DAYS
-    except (TypeError, ValueError):
-        return DEFAULT_LOCK_DAYS
-
-
-def _is_locked(vs: VaultSession, created_at: str, locked_at: str | None, days: int) -> bool:
-    return locked_at is not None or from_storage(created_at) + timedelta(days=days) <= vs.now()
-
-
 def _require_logger(vs: VaultSession) -> None:
     vs.require(Role.COUNSELOR, Role.COORDINATOR)
 
 
-def _may_edit(vs: VaultSession, counselor_id: int) -> bool:
-    return vs.actor.role == Role.COORDINATOR or (
-        vs.actor.role == Role.COUNSELOR and counselor_id == vs.actor.id)
-
-
-def _reads_text(vs: VaultSession, counselor_id: int, sealed: bool) -> bool:
-    if vs.actor.role == Role.COORDINATOR:
-        return True
-    if vs.actor.role == Role.COUNSELOR:
-        return counselor_id == vs.actor.id or not sealed
-    return False
-
-
 #: Sessions dated before this year are refused as typing slips (1900-01-01, 0026 …).
 EARLIEST_YEAR = 2000
-#: Days ahead that the dashboard lists upcoming follow-ups for.
-UPCOMING_DAYS = 7
 
 
 def _week_end(day: date) -> date:
@@ -358,8 +300,6 @@ def log_session(vs: VaultSession, draft: SessionDraft) -> SessionSaved:
         suggested = None
         if draft.person_id is not None and draft.risk != "none":
             # policy.md: a session risk moderate → yellow, high/imminent → red (suggested)
-            from counselor_tui.services import tier_policy
-
             row = tier_policy.suggest_for_session_risk(vs, draft.person_id, int(session.id),
                                                        draft.risk)
             suggested = row.tier if row is not None else None
@@ -370,9 +310,9 @@ def _editable_session(vs: VaultSession, session_id: int) -> CounselingSession:
     """The session row if this actor may still change it; else raise (after recording
     ``locked_at`` when the window is over)."""
     row = CounselingSession.get_or_none(CounselingSession.id == session_id)
-    if row is None or row.voided_at is not None or not _may_see_session(vs, row):
+    if row is None or row.voided_at is not None or not may_see_session(vs, row):
         raise NotFound(_("No such session, or not visible to your account."))
-    if not _may_edit(vs, row.counselor_id):
+    if not may_edit(vs, row.counselor_id):
         raise PermissionDenied(_("Only the author or a coordinator may change a session."))
     return row
 
@@ -401,15 +341,15 @@ def update_session(vs: VaultSession, session_id: int, draft: SessionDraft) -> No
     fields = _fields(vs, draft)
     with vs.reading():
         row = _editable_session(vs, session_id)
-        days = _lock_days(vs)
-    if _is_locked(vs, row.created_at, row.locked_at, days):
+        days = lock_days(vs)
+    if is_locked(vs, row.created_at, row.locked_at, days):
         _lock_now(vs, row, days)
         raise Conflict(
             _("This session is locked ({days} days after it was recorded): add an addendum "
               "instead.").format(days=days))
     with vs.transaction():
         row = _editable_session(vs, session_id)
-        if _is_locked(vs, row.created_at, row.locked_at, _lock_days(vs)):
+        if is_locked(vs, row.created_at, row.locked_at, lock_days(vs)):
             raise Conflict(_("This session is locked: add an addendum instead."))
         _check_person(vs, draft.person_id)
         _check_incident(draft.incident_id)
@@ -443,8 +383,8 @@ def add_addendum(vs: VaultSession, session_id: int, text: str) -> None:
         raise InvalidInput(_("The addendum is empty."))
     with vs.transaction():
         row = _editable_session(vs, session_id)
-        days = _lock_days(vs)
-        if row.locked_at is None and _is_locked(vs, row.created_at, None, days):
+        days = lock_days(vs)
+        if row.locked_at is None and is_locked(vs, row.created_at, None, days):
             CounselingSession.update(
                 locked_at=iso(from_storage(row.created_at) + timedelta(days=days))).where(
                 CounselingSession.id == session_id).execute()
@@ -456,196 +396,6 @@ def add_addendum(vs: VaultSession, session_id: int, text: str) -> None:
 # --------------------------------------------------------------------------- reads
 
 
-def _may_see_session(vs: VaultSession, row: CounselingSession) -> bool:
-    role = vs.actor.role
-    if role == Role.AUDITOR:
-        return False
-    if role in (Role.COORDINATOR, Role.ADMIN):
-        return True
-    if row.counselor_id == vs.actor.id:
-        return True
-    return row.person_id is not None and can_see_person(vs, row.person_id)
-
-
-_SUMMARY_SQL = (
-    "SELECT s.id, s.person_id, p.name, s.started_at, s.channel, s.kind, s.duration_min, "
-    "s.risk, s.follow_up_on, s.sealed, s.locked_at, s.created_at, u.display_name, s.note, "
-    "s.intervention, s.referral, s.incident_id, s.caller_label, s.counselor_id, "
-    "s.follow_up_closed_at FROM counseling_session s "
-    "LEFT JOIN person p ON p.id = s.person_id JOIN user u ON u.id = s.counselor_id "
-)
-
-
-def _summaries(vs: VaultSession, rows: Sequence[Sequence[Any]]) -> list[SessionSummary]:
-    """Build summaries (inside ``reading``/``transaction``) applying the text rules."""
-    if not rows:
-        return []
-    ids = [int(r[0]) for r in rows]
-    marks = ",".join("?" * len(ids))
-    topics: dict[int, list[str]] = defaultdict(list)
-    for sid, topic in vs.execute(
-            f"SELECT session_id, topic FROM session_topic WHERE session_id IN ({marks})",
-            tuple(ids)):
-        topics[int(sid)].append(topic)
-    addenda: dict[int, list[str]] = defaultdict(list)
-    for sid, text in vs.execute(
-            f"SELECT session_id, text FROM session_addendum WHERE session_id IN ({marks}) "
-            "ORDER BY at, id", tuple(ids)):
-        addenda[int(sid)].append(text)
-    days = _lock_days(vs)
-    order = list(vocab.TOPICS)
-    out = []
-    for r in rows:
-        sid, counselor_id, sealed = int(r[0]), int(r[18]), bool(r[9])
-        readable = _reads_text(vs, counselor_id, sealed)
-        locked = _is_locked(vs, r[11], r[10], days)
-        out.append(SessionSummary(
-            id=sid, person_id=r[1], person_name=r[2], started_at=r[3], channel=r[4],
-            kind=r[5], topics=tuple(sorted(topics[sid], key=lambda t: (
-                order.index(t) if t in order else len(order), t))),
-            duration_min=int(r[6]), risk=r[7], follow_up_on=r[8], sealed=sealed,
-            locked=locked, counselor=r[12], note=r[13] if readable else "",
-            addenda=tuple(addenda[sid]) if readable else (), note_hidden=not readable,
-            intervention=r[14] if readable else "", referral=r[15], incident_id=r[16],
-            caller_label=r[17], counselor_id=counselor_id, follow_up_closed_at=r[19],
-            editable=not locked and _may_edit(vs, counselor_id),
-        ))
-    return out
-
-
-def sessions_of_person(vs: VaultSession, person_id: int) -> list[SessionSummary]:
-    """Every non-voided session of a person, newest first (inside ``reading`` or a
-    transaction; the caller checked that the person is visible)."""
-    rows = list(vs.execute(
-        _SUMMARY_SQL + "WHERE s.person_id = ? AND s.voided_at IS NULL "
-        "ORDER BY s.started_at DESC, s.id DESC", (person_id,)))
-    return _summaries(vs, rows)
-
-
-def get_session(vs: VaultSession, session_id: int) -> SessionSummary:
-    """One session as this actor may see it; writes a ``view counseling_session`` audit
-    event. Raises :class:`PermissionDenied` (auditor), :class:`NotFound`."""
-    if vs.actor.role == Role.AUDITOR:
-        raise PermissionDenied(_("Auditors do not read counseling sessions."))
-    with vs.transaction():
-        row = CounselingSession.get_or_none(CounselingSession.id == session_id)
-        if row is None or row.voided_at is not None or not _may_see_session(vs, row):
-            raise NotFound(_("No such session, or not visible to your account."))
-        summary = _summaries(vs, list(vs.execute(_SUMMARY_SQL + "WHERE s.id = ?",
-                                                 (session_id,))))[0]
-        audit.record(vs, "view", "counseling_session", session_id, {})
-    return summary
-
-
-def _note_visibility(vs: VaultSession) -> tuple[str, list[Any]]:
-    """SQL condition (alias ``s``) for sessions whose note this actor may read."""
-    if vs.actor.role == Role.COORDINATOR:
-        return "1", []
-    if vs.actor.role != Role.COUNSELOR:
-        raise PermissionDenied(_("Your role may not read session notes."))
-    cond, params = visibility_sql(vs)
-    return (f"(s.counselor_id = ? OR (s.sealed = 0 AND s.person_id IN "
-            f"(SELECT p.id FROM person p WHERE p.voided_at IS NULL AND {cond})))",
-            [vs.actor.id, *params])
-
-
-def _fts_rows(vs: VaultSession, needle: str, cond: str, params: list[Any],
-              limit: int) -> list[Sequence[Any]]:
-    """Matches of the trigram index newest-entered first (FTS5 walks rowids backwards and
-    stops early), filtered by ``cond`` in batches, at most ``limit``."""
-    phrase = '"' + needle.replace('"', '""') + '"'
-    cursor = vs.db.cursor()
-    cursor.execute("SELECT rowid FROM session_note_fts WHERE session_note_fts MATCH ? "
-                   "ORDER BY rowid DESC", (phrase,))
-    found: list[Sequence[Any]] = []
-    try:
-        while len(found) < limit:
-            batch = [int(r[0]) for r in cursor.fetchmany(200)]
-            if not batch:
-                break
-            marks = ",".join("?" * len(batch))
-            found.extend(vs.execute(
-                _SUMMARY_SQL + f"WHERE s.id IN ({marks}) AND s.voided_at IS NULL AND {cond} "
-                "ORDER BY s.id DESC", (*batch, *params)))
-    finally:
-        cursor.close()
-    return found[:limit]
-
-
-def search_notes(vs: VaultSession, text: str, limit: int = 50) -> list[SessionSummary]:
-    """Sessions whose note contains ``text`` (most recently entered first, at most
-    ``limit``), among the notes this actor may read. Three or more characters use the
-    trigram index (``session_note_fts``); shorter text a scan by session start, newest
-    first. Matching ignores Latin case. Raises
-    :class:`PermissionDenied` for admins and auditors."""
-    cond, params = _note_visibility(vs)
-    needle = unicodedata.normalize("NFC", text).strip()
-    if not needle:
-        return []
-    limit = max(1, min(int(limit), 500))
-    with vs.reading():
-        if len(needle) >= 3:
-            rows = _fts_rows(vs, needle, cond, params, limit)
-        else:
-            rows = list(vs.execute(
-                _SUMMARY_SQL + f"WHERE instr(lower(s.note), lower(?)) > 0 "
-                f"AND s.voided_at IS NULL AND {cond} "
-                "ORDER BY s.started_at DESC, s.id DESC LIMIT ?", (needle, *params, limit)))
-        return _summaries(vs, rows)
-
-
 # --------------------------------------------------------------------------- follow-ups
 
 
-def follow_ups(vs: VaultSession) -> FollowUps:
-    """Open follow-ups due within the next 7 days, split overdue / today / next 7 days,
-    each by due date then person (see the module doc for whose)."""
-    today = vs.today()
-    if vs.actor.role == Role.COORDINATOR:
-        cond, params = "1", []
-    elif vs.actor.role == Role.COUNSELOR:
-        cond = "(s.counselor_id = ?" + (" OR p.unit_id = ?)" if vs.actor.unit_id else ")")
-        params = [vs.actor.id] + ([vs.actor.unit_id] if vs.actor.unit_id else [])
-    else:
-        return FollowUps((), (), ())
-    with vs.reading():
-        rows = list(vs.execute(
-            "SELECT s.id, s.person_id, p.name, s.follow_up_on, u.display_name, "
-            "p.badge_no, p.kind FROM counseling_session s JOIN person p ON p.id = s.person_id "
-            "JOIN user u ON u.id = s.counselor_id "
-            "WHERE s.follow_up_on <= ? AND s.follow_up_closed_at IS NULL "
-            f"AND s.voided_at IS NULL AND p.voided_at IS NULL AND {cond} "
-            "ORDER BY s.follow_up_on, p.name_pinyin, s.id",
-            ((today + timedelta(days=UPCOMING_DAYS)).isoformat(), *params)))
-    overdue: list[FollowUpRow] = []
-    due_today: list[FollowUpRow] = []
-    week: list[FollowUpRow] = []
-    for r in rows:
-        item = FollowUpRow(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5], r[6])
-        due = date.fromisoformat(r[3])
-        (overdue if due < today else due_today if due == today else week).append(item)
-    return FollowUps(tuple(overdue), tuple(due_today), tuple(week))
-
-
-def dashboard_section(vs: VaultSession) -> DashboardSection | None:
-    """The dashboard's follow-up block (overdue first); None for admins and auditors."""
-    if vs.actor.role not in (Role.COUNSELOR, Role.COORDINATOR):
-        return None
-    due = follow_ups(vs)
-    today = vs.today()
-    items = []
-    for rows, level in ((due.overdue, "warning"), (due.today, "warning"),
-                        (due.this_week, "info")):
-        for f in rows:
-            hint = relative_hint(date.fromisoformat(f.due), today)
-            items.append(DashboardItem(
-                text=_("{name} · follow-up {hint} ({counselor})").format(
-                    name=f.who, hint=hint, counselor=f.counselor),
-                person_id=f.person_id, due=f.due, level=level, ref=f"session:{f.session_id}"))
-    summary = _("{overdue} overdue, {today} today, {week} in the next 7 days").format(
-        overdue=len(due.overdue), today=len(due.today), week=len(due.this_week))
-    return DashboardSection(
-        id="follow_ups", title=_("Follow-ups"), items=tuple(items), summary=summary,
-        level="warning" if due.overdue else "info",
-        extra={"overdue": len(due.overdue), "today": len(due.today),
-               "this_week": len(due.this_week)})

@@ -1,5 +1,8 @@
-"""Editing the vault settings of the Users & settings screen (DESIGN §5 "admin — users,
-settings, keys").
+"""The vault settings (DESIGN §4 ``Setting``): reading and storing them, and editing them on
+the Users & settings screen (DESIGN §5 "admin — users, settings, keys").
+
+A leaf of the service layer: every area reads its settings here, never through the vault
+life cycle.
 
 The allowed values come from :mod:`counselor_tui.domain.settings_rules`; every change is
 one ``settings_change`` audit event (the key and that it changed, never the old or new
@@ -18,8 +21,37 @@ from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
-from counselor_tui.services.vault import DEFAULT_SETTINGS
 from db.models import Setting
+
+#: The settings every new vault starts with (the bureau name, time zone and vault id are
+#: added when the vault is created).
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "timezone": "Asia/Shanghai",
+    "idle_lock_minutes": 5,
+    "session_lock_days": 7,
+    "backup_keep": 10,
+    "suppression_k": 3,
+    "submission_due_day": 5,
+    "pcl5_cutoff": 33,
+}
+
+
+def get_setting(vs: VaultSession, key: str, default: Any = None) -> Any:
+    """The stored value of setting ``key`` (JSON-decoded), else ``default``."""
+    with vs.reading():
+        row = Setting.get_or_none(Setting.key == key)
+    return default if row is None else row.value
+
+
+def set_setting(vs: VaultSession, key: str, value: Any) -> None:
+    """Store a setting (admin or coordinator) and audit it as ``settings_change``."""
+    vs.require(Role.ADMIN, Role.COORDINATOR)
+    with vs.transaction():
+        old = Setting.get_or_none(Setting.key == key)
+        Setting.insert(key=key, value=value, updated_at=vs.now_iso(),
+                       updated_by=vs.actor.id).on_conflict_replace().execute()
+        audit.record(vs, "settings_change", "setting", key,
+                     {"changed": old is None or old.value != value})
 
 
 class SettingsInvalid(InvalidInput):

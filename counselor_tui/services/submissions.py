@@ -53,7 +53,7 @@ from counselor_tui.domain.periods import (
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.reports import consolidate as consolidation
-from counselor_tui.reports.compile import BUREAU, Progress, compile_content, period_from_json
+from counselor_tui.reports.content import BUREAU, period_from_json
 from counselor_tui.reports.document import (
     build_document,
     canonical_bytes,
@@ -78,7 +78,9 @@ from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, ServiceError
-from counselor_tui.services.vault import get_setting
+from counselor_tui.services.settings import get_setting
+from counselor_tui.services.submission_compile import Progress, compile_content
+from counselor_tui.services.vault import is_own_passphrase
 from db.models import SigningKey, Submission, User
 
 COMPILERS: tuple[Role, ...] = (Role.COORDINATOR, Role.ADMIN)
@@ -495,8 +497,6 @@ def export(vs: VaultSession, submission_id: int, out_dir: Path,
     generated = password is None
     if password is not None:
         check_password(password)
-        from counselor_tui.services.vault import is_own_passphrase
-
         if is_own_passphrase(vs, password):
             raise InvalidInput(_("That is your vault passphrase: the package password goes to "
                                  "another office, so choose a different one (or let the "

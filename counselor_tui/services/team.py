@@ -16,7 +16,7 @@ counselors add their own training and read the team summary (other counselors' s
 counts are hidden: ``None``); auditors read the team summary (aggregates) but not the
 training records themselves; admins read the roster (:func:`list_counselors`) only.
 
-Figures agree with the submission's team section (``reports.compile._team``): training
+Figures agree with the submission's team section (``services.submission_compile._team``): training
 records count by ``date`` in the period; sessions count non-voided sessions (of non-voided
 persons, or anonymous) by ``started_at`` in the period's bureau-local bounds; activities
 count non-voided activities the counselor ran (``ActivityCounselor``) by ``date``.
@@ -37,6 +37,7 @@ from counselor_tui.services import audit
 from counselor_tui.services.activities import MAX_HOURS, TEAM_ROLES
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput, NotFound, PermissionDenied
+from counselor_tui.services.settings import get_setting
 from db.models import TrainingRecord
 
 MAX_TITLE = 100
@@ -318,8 +319,6 @@ def team_summary(vs: VaultSession, period: Period | None = None) -> TeamSummary:
     if role not in (Role.COUNSELOR, Role.COORDINATOR, Role.AUDITOR):
         raise PermissionDenied(_("Your role ({role}) does not see the team's figures.").format(
             role=role.label))
-    from counselor_tui.services.vault import get_setting
-
     period = period or period_of("month", vs.today())
     year = period_of("year", period.start)
     tz = bureau_tz(str(get_setting(vs, "timezone", "Asia/Shanghai")))

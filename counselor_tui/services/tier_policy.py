@@ -39,9 +39,11 @@ from counselor_tui.domain.dates import from_storage
 from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
+from counselor_tui.services.access import can_see_person, visibility_sql
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
+from counselor_tui.services.settings import get_setting, set_setting
 from db.models import Incident, Person, TierChange, TierState, TierSuggestion
 
 POLICY_SETTING = "tier_policy"
@@ -113,8 +115,6 @@ class Decision:
 def policy(vs: VaultSession) -> rules.TierPolicy:
     """The policy in force: the vault setting ``tier_policy`` (TOML text) or the packaged
     default. Raises :class:`InvalidInput` when the stored text no longer validates."""
-    from counselor_tui.services.vault import get_setting
-
     text = get_setting(vs, POLICY_SETTING, None)
     if not isinstance(text, str) or not text.strip():
         return rules.default_policy()
@@ -129,8 +129,6 @@ def set_policy(vs: VaultSession, text: str | None) -> rules.TierPolicy:
     """Store a bureau's policy (TOML text; ``None`` or blank restores the default) after
     validating it; admin or coordinator; audited ``settings_change``. Raises
     :class:`InvalidInput` naming the line of a fault, :class:`PermissionDenied`."""
-    from counselor_tui.services.vault import set_setting
-
     vs.require(Role.ADMIN, Role.COORDINATOR)
     if text is None or not text.strip():
         set_setting(vs, POLICY_SETTING, None)
@@ -158,8 +156,6 @@ def _require_decider(vs: VaultSession) -> None:
 
 
 def _visible(vs: VaultSession, person_id: int) -> bool:
-    from counselor_tui.services.persons import can_see_person
-
     return can_see_person(vs, person_id)
 
 
@@ -195,8 +191,6 @@ def _state_row(state: TierState) -> TierStateRow:
 
 
 def _suggestion_rows(vs: VaultSession, where: str, params: tuple[Any, ...]) -> list[SuggestionRow]:
-    from counselor_tui.services.persons import visibility_sql
-
     cond, vparams = visibility_sql(vs)
     pol = policy(vs)
     cursor = vs.execute(

@@ -29,7 +29,7 @@ from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passph
 from counselor_tui.domain.roles import Role
 from counselor_tui.domain.text import clean_display_name, has_control_chars
 from counselor_tui.i18n import _
-from counselor_tui.services import audit, failsafe
+from counselor_tui.services import audit, failsafe, settings
 from counselor_tui.services.context import Actor, Clock, VaultSession, iso, storage_message
 from counselor_tui.services.errors import (
     Conflict,
@@ -41,6 +41,7 @@ from counselor_tui.services.errors import (
     VaultDamaged,
     WrongPassphrase,
 )
+from counselor_tui.services.settings import DEFAULT_SETTINGS
 from db import vault as slots
 from db.connection import (
     CheckLine,
@@ -64,17 +65,12 @@ from db.throttle import AttemptLedger
 
 REKEY_BUSY_MS = 1500
 USERNAME_RE = re.compile(r"^[\w.-]{2,32}$")
+#: Settings are stored by :mod:`counselor_tui.services.settings`; these names stay reachable
+#: here for the callers that still read them through this module.
+get_setting = settings.get_setting
+set_setting = settings.set_setting
 BACKUP_RE = re.compile(r"^counselor-(\d{8}-\d{6})(?:-(\d+))?\.db$")
 
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "timezone": "Asia/Shanghai",
-    "idle_lock_minutes": 5,
-    "session_lock_days": 7,
-    "backup_keep": 10,
-    "suppression_k": 3,
-    "submission_due_day": 5,
-    "pcl5_cutoff": 33,
-}
 
 
 def wrong_passphrase_message() -> str:
@@ -923,24 +919,3 @@ def recover(
     with vs.transaction():
         audit.record(vs, "recovery_used", "user", vs.actor.id, {"recovery_code_replaced": True})
     return vs, code
-
-
-# -- settings --------------------------------------------------------------------------------
-
-
-def get_setting(vs: VaultSession, key: str, default: Any = None) -> Any:
-    """The stored value of setting ``key`` (JSON-decoded), else ``default``."""
-    with vs.reading():
-        row = Setting.get_or_none(Setting.key == key)
-    return default if row is None else row.value
-
-
-def set_setting(vs: VaultSession, key: str, value: Any) -> None:
-    """Store a setting (admin or coordinator) and audit it as ``settings_change``."""
-    vs.require(Role.ADMIN, Role.COORDINATOR)
-    with vs.transaction():
-        old = Setting.get_or_none(Setting.key == key)
-        Setting.insert(key=key, value=value, updated_at=vs.now_iso(),
-                       updated_by=vs.actor.id).on_conflict_replace().execute()
-        audit.record(vs, "settings_change", "setting", key,
-                     {"changed": old is None or old.value != value})

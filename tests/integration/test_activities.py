@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.reports.compile import compile_content
 from counselor_tui.services import activities, audit, vault
 from counselor_tui.services.activities import (
     ActivityDraft,
@@ -24,6 +23,7 @@ from counselor_tui.services.activities import (
 )
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from counselor_tui.services.submission_compile import compile_content
 from db.models import AuditEvent
 from tests.integration.incident_fixtures import add_unit, login
 

@@ -13,12 +13,12 @@ from counselor_tui.domain import vocab
 from counselor_tui.domain.dates import from_storage
 from counselor_tui.domain.incidents import StepFact, default_policy, timeliness
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.reports.compile import compile_content
 from counselor_tui.reports.document import build_document, canonical_bytes
 from counselor_tui.reports.protect import attach
 from counselor_tui.reports.render import render_files
 from counselor_tui.services import vault
 from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.submission_compile import compile_content
 from tests.conftest import PASSPHRASE, TZ
 from tests.integration.submission_fixtures import populate
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from counselor_tui.domain import vocab
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.reports.compile import compile_content
 from counselor_tui.services import demo, vault
 from counselor_tui.services.context import FixedClock
+from counselor_tui.services.submission_compile import compile_content
 from tests.conftest import PASSPHRASE
 
 START, END = "2026-10-01T00:00:00+08:00", "2026-11-01T00:00:00+08:00"

@@ -21,11 +21,11 @@ import pytest
 
 from counselor_tui.domain.periods import parse_period
 from counselor_tui.reports import package as pkg
-from counselor_tui.reports.compile import compile_content
 from counselor_tui.reports.xlsx_out import display_width
 from counselor_tui.services import accounts, submissions, vault
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
+from counselor_tui.services.submission_compile import compile_content
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, TZ
 from tests.integration.submission_fixtures import populate
 

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.reports.compile import compile_content
 from counselor_tui.services import accounts, activities, audit, sessions, team, vault
 from counselor_tui.services.activities import ActivityDraft
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import NotFound, PermissionDenied
+from counselor_tui.services.submission_compile import compile_content
 from counselor_tui.services.team import TrainingDraft, TrainingInvalid
 from db.models import AuditEvent
 from tests.conftest import TZ

@@ -27,7 +27,7 @@ from counselor_tui.domain.disclosure import (
     SuppressedTable,
     audit,
 )
-from counselor_tui.reports.compile import CLIENT_KINDS, TIER_COLUMNS
+from counselor_tui.reports.content import CLIENT_KINDS, TIER_COLUMNS
 from counselor_tui.reports.protect import protect
 from counselor_tui.reports.view import TableView, build
 

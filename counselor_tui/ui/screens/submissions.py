@@ -46,10 +46,10 @@ from textual.widgets import (
 
 from counselor_tui.domain.periods import period_of, previous
 from counselor_tui.i18n import N_, _
-from counselor_tui.reports.compile import STEPS
 from counselor_tui.reports.spec import NARRATIVE_FIELDS
 from counselor_tui.reports.view import DocumentView, TableView, build
 from counselor_tui.services import submissions
+from counselor_tui.services.submission_compile import STEPS
 from counselor_tui.services.submissions import ExportResult, SubmissionDetail, SubmissionInfo
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings

@@ -6,8 +6,9 @@ counts and no names of persons. Every figure is a ``COUNT``/``SUM``/``GROUP BY``
 Python only arranges the grouped rows (a handful per query) into the fixed category order of
 the vocabularies (:mod:`counselor_tui.domain.vocab`), with a zero for every code that has no
 row, so the same data always gives the same content. The shape is documented in
-``docs/submission-json.md``; the disclosure record is added by
-:func:`counselor_tui.reports.protect.protect`.
+``docs/submission-json.md`` and its codes in :mod:`counselor_tui.reports.content`; the
+disclosure record is added by :func:`counselor_tui.reports.protect.protect`. The data-reading
+half of a submission lives here, in the service layer; ``reports`` only renders plain data.
 
 Rules (decisions recorded in ``docs/submission-json.md`` § "Counting rules"):
 
@@ -28,9 +29,8 @@ Rules (decisions recorded in ``docs/submission-json.md`` § "Counting rules"):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from counselor_tui import __version__
@@ -41,26 +41,28 @@ from counselor_tui.domain.incidents import INCIDENT_KINDS, default_policy
 from counselor_tui.domain.instruments import builtin_codes
 from counselor_tui.domain.periods import Period, datetime_bounds
 from counselor_tui.i18n import _
+from counselor_tui.reports.content import (
+    ACTIVITY_COLUMNS,
+    BUREAU,
+    CLIENT_KINDS,
+    FIREARM_FIGURES,
+    SCHEMA_ID,
+    SCHEMA_VERSION,
+    SCREEN_COLUMNS,
+    STEP_COLUMNS,
+    TIER_CODES,
+    TIER_COLUMNS,
+    UNASSIGNED,
+    UNKNOWN,
+    ordered_codes,
+    period_json,
+    series,
+    table,
+)
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
+from counselor_tui.services.settings import get_setting
 
-SCHEMA_ID = "counselor-tui/submission"
-SCHEMA_VERSION = 1
-BUREAU = "bureau"
-#: Row code of per-unit tables for rows attributed to no unit (bureau scope only).
-UNASSIGNED = "_unassigned"
-#: Code of a missing value (police type not recorded, …).
-UNKNOWN = "unknown"
-CLIENT_KINDS: tuple[str, ...] = ("officer", "family", "other", "anonymous")
-TIER_CODES: tuple[str, ...] = tuple(vocab.TIERS)
-#: Tier columns of the archive table: the three tiers and "no archive yet".
-TIER_COLUMNS: tuple[str, ...] = (*TIER_CODES, "none")
-SCREEN_COLUMNS: tuple[str, ...] = ("positive", "negative")
-STEP_COLUMNS: tuple[str, ...] = ("on_time", "late", "open_overdue", "waived", "pending")
-ACTIVITY_COLUMNS: tuple[str, ...] = ("activities", "participants", "hours")
-FIREARM_FIGURES: tuple[str, ...] = (
-    "recommended", "restricted", "declined", "reinstated", "in_force_at_end", "pending_at_end",
-)
 #: Number of compile steps reported to the progress callback.
 STEPS = 7
 
@@ -112,8 +114,6 @@ def resolve_scope(vs: VaultSession, scope: str) -> Scope:
 
 
 def _bounds(vs: VaultSession, period: Period) -> _Bounds:
-    from counselor_tui.services.vault import get_setting
-
     tz = bureau_tz(str(get_setting(vs, "timezone", "Asia/Shanghai")))
     start, end = datetime_bounds(period, tz)
     now = vs.now().astimezone(tz)
@@ -195,51 +195,6 @@ class _Query:
 
 
 # --------------------------------------------------------------------------- arranging
-
-
-def _ordered(known: Sequence[str], found: Iterable[str | None]) -> list[str]:
-    """``known`` codes in their order, then other codes found (sorted), then ``unknown``."""
-    extra = sorted({c for c in found if c is not None and c not in known and c != UNKNOWN})
-    codes = [*known, *extra]
-    if any(c is None or c == UNKNOWN for c in found) and UNKNOWN not in codes:
-        codes.append(UNKNOWN)
-    return codes
-
-
-def series(rows: Iterable[tuple[str | None, int]], known: Sequence[str]) -> dict[str, Any]:
-    """``{"type": "series", "rows": [...], "counts": [...]}`` from grouped ``(code, n)``.
-
-    Every ``known`` code appears (0 when absent); other codes follow sorted; a NULL code
-    counts as ``unknown``.
-    """
-    counts: dict[str, int] = {}
-    for code, n in rows:
-        key = UNKNOWN if code is None else str(code)
-        counts[key] = counts.get(key, 0) + int(n or 0)
-    codes = _ordered(known, list(counts))
-    return {"type": "series", "rows": codes, "counts": [counts.get(c, 0) for c in codes]}
-
-
-def table(
-    rows: Iterable[tuple[str | None, str | None, int]],
-    row_codes: Sequence[str],
-    col_codes: Sequence[str],
-) -> dict[str, Any]:
-    """``{"type": "table", "rows", "cols", "counts"}`` from grouped ``(row, col, n)``.
-
-    Rows and columns are the given codes in order plus any other codes found (sorted);
-    a NULL code counts as ``unknown``. Cells with no row are 0.
-    """
-    cells: dict[tuple[str, str], int] = {}
-    for r, c, n in rows:
-        key = (UNKNOWN if r is None else str(r), UNKNOWN if c is None else str(c))
-        cells[key] = cells.get(key, 0) + int(n or 0)
-    r_codes = _ordered(row_codes, [k[0] for k in cells])
-    c_codes = _ordered(col_codes, [k[1] for k in cells])
-    return {
-        "type": "table", "rows": r_codes, "cols": c_codes,
-        "counts": [[cells.get((r, c), 0) for c in c_codes] for r in r_codes],
-    }
 
 
 def _unit_rows(
@@ -485,7 +440,7 @@ def _team(q: _Query) -> dict[str, Any]:
         "FROM activity a WHERE a.voided_at IS NULL AND a.date >= :start_date "
         f"AND a.date < :end_date{q.where_unit('a.unit_id')} GROUP BY a.kind")
     found = {str(k): (int(n), int(p), _hours(h)) for k, n, p, h in activity}
-    kinds = _ordered(tuple(vocab.ACTIVITY_KINDS), list(found))
+    kinds = ordered_codes(tuple(vocab.ACTIVITY_KINDS), list(found))
     return {
         "figures": {
             "counselors": int(roles.get("counselor", 0)),
@@ -526,8 +481,6 @@ def compile_content(
 
     Raises :class:`InvalidInput` for an unknown unit code.
     """
-    from counselor_tui.services.vault import get_setting
-
     def tick(step: int) -> None:
         if progress is not None:
             progress(step, STEPS)
@@ -576,20 +529,3 @@ def compile_content(
     }
     tick(STEPS)
     return content
-
-
-def period_json(period: Period) -> dict[str, str]:
-    """``{"kind", "label", "start", "end"}`` of a period (end exclusive, ISO dates)."""
-    return {"kind": period.kind, "label": period.label, "start": period.start.isoformat(),
-            "end": period.end.isoformat()}
-
-
-def period_from_json(data: dict[str, Any]) -> Period:
-    """The :class:`Period` of a ``period`` object; ``ValueError`` when inconsistent."""
-    return Period(data["kind"], date.fromisoformat(data["start"]),
-                  date.fromisoformat(data["end"]))
-
-
-def compiled_now(content: Mapping[str, Any]) -> datetime:
-    """The compile time of ``content`` as an aware datetime."""
-    return datetime.fromisoformat(content["integrity"]["compiled_at"])

@@ -216,8 +216,8 @@ def _seed(db: VaultDatabase, *, bureau: str, admin: str, display: str, now: str,
     user.created_by = user.id
     user.updated_by = user.id
     user.save()
-    settings = {**DEFAULT_SETTINGS, "bureau_name": bureau, "timezone": tz, "vault_id": vault_id}
-    for key, value in sorted(settings.items()):
+    initial = {**DEFAULT_SETTINGS, "bureau_name": bureau, "timezone": tz, "vault_id": vault_id}
+    for key, value in sorted(initial.items()):
         Setting.create(key=key, value=value, updated_at=now, updated_by=user.id)
     private = Ed25519PrivateKey.generate()
     public = private.public_key().public_bytes_raw()

@@ -46,6 +46,7 @@ def record(
     """
     if not vs.db.in_transaction():
         raise RuntimeError("audit.record must run inside a transaction")
+    vs.audit_appended = True  # the witness is rewritten after the commit
     return append(
         vs.db.execute_sql,
         at=at or vs.now_iso(),

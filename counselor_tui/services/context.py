@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -31,6 +31,7 @@ from db.connection import (
     StorageError,
     VaultDatabase,
     VaultError,
+    checkpoint,
     is_corruption,
     is_storage_error,
 )
@@ -111,6 +112,14 @@ class VaultSession:
     via_recovery: bool = False
     #: What unlocking repaired or found on the way (translated lines, shown once).
     notices: list[str] = field(default_factory=list)
+    #: When set, the vault is read-only for this session and every write is refused with
+    #: this message (lost changes found at unlock, damage found by the health check).
+    read_only: str = ""
+    #: Called after the outermost commit of a transaction that appended audit events
+    #: (the witness, :mod:`counselor_tui.services.witness`).
+    after_audit_commit: Callable[[VaultSession], None] | None = field(default=None,
+                                                                         repr=False)
+    audit_appended: bool = field(default=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- time ---------------------------------------------------------------------------
@@ -162,15 +171,22 @@ class VaultSession:
         """
         if self.damaged:
             raise VaultDamaged(_damaged_message())
+        if self.read_only:
+            raise VaultDamaged(self.read_only)
         if self.db.locked:
             raise VaultLocked(_("The vault is locked."))
         self._bind()
+        outermost = not self.db.in_transaction()
         try:
             with self.db.session(), self.db.atomic():
                 yield self.db
         except Exception as exc:
             self._raise_if_damaged(exc)
             raise
+        if outermost and self.audit_appended:
+            self.audit_appended = False
+            if self.after_audit_commit is not None:
+                self.after_audit_commit(self)
 
     def _bind(self) -> None:
         if database_proxy.obj is not self.db:
@@ -182,6 +198,13 @@ class VaultSession:
             raise VaultDamaged(_damaged_message()) from exc
         if isinstance(exc, StorageError) or is_storage_error(exc):
             raise ServiceError(storage_message(str(exc))) from exc
+
+    def checkpoint(self) -> None:
+        """Move the WAL into the database file (at lock, quit and after bulk writes), so
+        less ever sits in the ``-wal`` file. Skipped quietly when another connection holds
+        it up or the vault is locked or damaged: nothing is lost by skipping it."""
+        with contextlib.suppress(Exception), self.reading():
+            checkpoint(self.db.raw())
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         """Run raw SQL on this thread's connection (inside :meth:`reading` or a transaction)."""

@@ -80,6 +80,9 @@ def gather(vs: VaultSession) -> list[DashboardSection]:
 
 
 def banner(vs: VaultSession) -> str | None:
-    """The urgent banner text, or None when nothing is overdue or due within the hour."""
+    """The urgent banner text, or None when nothing is overdue or due within the hour.
+    A read-only vault (lost changes, damage: issue 12) comes first, with its restore path."""
+    if vs.read_only:
+        return vs.read_only
     fn = _resolve(BANNER_PROVIDER)
     return None if fn is None else fn(vs)

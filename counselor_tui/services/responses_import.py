@@ -442,6 +442,7 @@ def apply_import(vs: VaultSession, plan: ResponsesPlan) -> ResponsesApplied:
             "duplicate": len(plan.duplicate) + len(skipped),
             "unmatched": len(plan.unmatched), "rejected": len(plan.rejected),
             "census_id": plan.census_id})
+    vs.checkpoint()  # a bulk write: leave less in the -wal file
     return ResponsesApplied(plan, tuple(ids), tuple(skipped), suggestions, red, tuple(alerts))
 
 

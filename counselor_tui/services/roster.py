@@ -431,5 +431,6 @@ def apply_roster_import(vs: VaultSession, plan: RosterPlan) -> RosterPlan:
             "added": len(added), "updated": len(updated), "unchanged": len(unchanged),
             "rejected": len(rejected), "units_created": created_units,
             "file_sha256": plan.file_sha256})
+    vs.checkpoint()  # a bulk write: leave less in the -wal file
     return replace(plan, added=tuple(added), updated=tuple(updated),
                    unchanged=tuple(unchanged), rejected=rejected, applied=True)

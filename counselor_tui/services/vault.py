@@ -29,7 +29,7 @@ from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passph
 from counselor_tui.domain.roles import Role
 from counselor_tui.domain.text import clean_display_name, has_control_chars
 from counselor_tui.i18n import _
-from counselor_tui.services import audit, failsafe, settings
+from counselor_tui.services import audit, failsafe, settings, witness
 from counselor_tui.services.context import Actor, Clock, VaultSession, iso, storage_message
 from counselor_tui.services.errors import (
     Conflict,
@@ -43,8 +43,10 @@ from counselor_tui.services.errors import (
 )
 from counselor_tui.services.settings import DEFAULT_SETTINGS
 from db import vault as slots
+from db import witness as witness_files
 from db.connection import (
     CheckLine,
+    DatabaseError,
     InUseLock,
     StorageError,
     VaultDatabase,
@@ -55,6 +57,7 @@ from db.connection import (
     checkpoint,
     fsync_path,
     integrity_checks,
+    is_corruption,
     open_connection,
     rekey_connection,
     side_files,
@@ -192,6 +195,7 @@ def create_vault(
                     _seed(db, bureau=bureau, admin=admin_username,
                           display=display, now=now, tz=timezone,
                           vault_id=keys.vault_id)
+                last = witness.tail(db.raw().execute)
                 checkpoint(db.raw())
                 db.execute_sql("PRAGMA journal_mode = DELETE")
         finally:
@@ -199,6 +203,8 @@ def create_vault(
         fsync_path(tmp)
         slots.save(slots.keys_path(path), keys)
         os.replace(tmp, path)
+        if last is not None:
+            witness_files.write(path, data_key, witness_files.Witness(keys.vault_id, *last))
         fsync_path(path.parent)
     except BaseException:
         for leftover in side_files(tmp):
@@ -403,6 +409,12 @@ def _start_session(
                 raise WrongPassphrase(wrong_passphrase_message())
             actor = Actor(user.id, user.username, user.display_name, Role(user.role),
                           user.unit_id)
+            try:
+                seen = witness.compare(path, key, keys.vault_id, db.raw().execute)
+            except DatabaseError as exc:  # the audit log's pages are damaged
+                if is_corruption(exc):
+                    raise VaultDamaged(failsafe.damaged_message(path)) from exc
+                raise
     except WrongKeyOrDamagedError as exc:
         db.drop_key()
         raise VaultDamaged(failsafe.damaged_message(path)) from exc
@@ -423,6 +435,16 @@ def _start_session(
                          "moment.")) from exc
     vs = VaultSession(path=path, db=db, keys=keys, actor=actor, clock=clock,
                       state_dir=state_dir, via_recovery=via_recovery)
+    if not seen.ok:
+        # nothing is written (the witness keeps the evidence): the session is read-only
+        vs.read_only = seen.message
+        vs.notices.append(seen.message)
+        vs.failed_attempts = ledger.read().count
+        return vs
+    vs.after_audit_commit = witness.record_commit
+    if seen.started:
+        vs.notices.append(_("No witness file was found beside the vault; a new one has been "
+                            "started (changes lost before now cannot be detected)."))
     failures = ledger.clear()
     vs.failed_attempts = failures.count
     try:
@@ -447,7 +469,15 @@ def lock(vs: VaultSession, reason: str = "manual") -> None:
     except Exception:  # noqa: S110 - the key must go even when the event cannot be written
         pass
     finally:
+        checkpoint_quietly(vs)
         vs.close()
+
+
+def checkpoint_quietly(vs: VaultSession) -> None:
+    """Move the WAL into the database file (at lock, quit and after bulk writes), so that
+    less ever sits in the ``-wal`` file. A checkpoint held up by another connection (or a
+    damaged file) is left for later: nothing is lost by skipping it."""
+    vs.checkpoint()
 
 
 def wait_seconds(path: Path, *, clock: Clock, state_dir: Path) -> float:
@@ -490,7 +520,7 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
     _require_files(path)
     ledger = _throttle(path, state_dir, clock)
     try:
-        _keys, key = _open_key(path, username, passphrase)
+        keys, key = _open_key(path, username, passphrase)
     except WrongPassphrase:
         ledger.record_failure(clock.now(), _known_user(path, username))
         raise
@@ -506,6 +536,8 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
             detail = (f"({chain.count} events, head {chain.head[:16]})" if chain.ok else
                       f"first bad sequence number {chain.first_bad_seq} ({chain.reason})")
             lines.append(CheckLine("audit_chain", chain.ok, detail))
+            lines.append(witness.check_line(witness.compare(path, key, keys.vault_id,
+                                                            conn.execute)))
         except Exception as exc:  # a damaged audit table cannot be read at all
             lines.append(CheckLine("audit_chain", False, type(exc).__name__))
     finally:
@@ -532,6 +564,8 @@ def check_open(vs: VaultSession) -> CheckResult:
             detail = (f"({chain.count} events, head {chain.head[:16]})" if chain.ok else
                       f"first bad sequence number {chain.first_bad_seq} ({chain.reason})")
             lines.append(CheckLine("audit_chain", chain.ok, detail))
+            lines.append(witness.check_line(witness.compare(vs.path, vs.db.key,
+                                                            vs.keys.vault_id, conn.execute)))
         except Exception as exc:  # a damaged audit table cannot be read at all
             lines.append(CheckLine("audit_chain", False, type(exc).__name__))
     return CheckResult(tuple(lines), chain)
@@ -765,7 +799,8 @@ def _install_backup(path: Path, backup_file: Path, keys: slots.KeySet, key: byte
         _verify_copy(tmp, key, None)
         slots.save(slots.next_keys_path(path), keys)
         if path.exists():
-            for src in side_files(path):
+            for src in (*side_files(path), witness_files.witness_path(path),
+                        witness_files.next_witness_path(path)):
                 if src.exists():
                     os.replace(src, Path(str(src).replace(str(path), str(kept), 1)))
             if slots.keys_path(path).exists():
@@ -813,6 +848,7 @@ def rekey(vs: VaultSession) -> None:
     try:
         with vs.transaction():
             audit.record(vs, "rekey", "vault", "", {"slots": len(kept)})
+        witness.write_pending(vs, new_key)
         slots.save(pending, new_keys)
         crash_point("pending_written")
         vs.db.release()
@@ -833,12 +869,14 @@ def rekey(vs: VaultSession) -> None:
                 vs.db.close()
         if _key_opens(vs.path, old_key):
             pending.unlink(missing_ok=True)
+            witness_files.next_witness_path(vs.path).unlink(missing_ok=True)
             with contextlib.suppress(VaultInUseError):
                 vs.db.in_use.shared()  # back from exclusive: others may open it again
             vs.db.hold()
         elif pending.exists() and _key_opens(vs.path, new_key):
             os.replace(pending, slots.keys_path(vs.path))
             _switch_key(vs, new_key, new_keys)
+            witness.promote_pending(vs)
         if isinstance(exc, (ServiceError, KeyboardInterrupt, SystemExit)):
             raise
         raise ServiceError(
@@ -846,6 +884,7 @@ def rekey(vs: VaultSession) -> None:
                 error=type(exc).__name__)
         ) from exc
     _switch_key(vs, new_key, new_keys)
+    witness.promote_pending(vs)
 
 
 def _switch_key(vs: VaultSession, key: bytes, keys: slots.KeySet) -> None:

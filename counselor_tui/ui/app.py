@@ -172,6 +172,8 @@ class CounselorApp(NavigatingApp):
     @on(UnlockScreen.Unlocked)
     def _unlocked(self, message: UnlockScreen.Unlocked) -> None:
         self._start_work()
+        for notice in message.session.notices:
+            self.notify(notice, severity="warning", timeout=30, markup=False)
         failed = message.session.failed_attempts
         if failed:
             self.notify(_("{n} failed attempts to unlock since your last login.").format(

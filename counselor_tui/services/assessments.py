@@ -19,7 +19,6 @@ Roles: counselors (persons they see) and coordinators record; the same plus admi
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from counselor_tui.domain import instruments as engine
 from counselor_tui.domain import policy as rules
 from counselor_tui.domain.roles import WRITES_RECORDS
 from counselor_tui.i18n import _, language
-from counselor_tui.services import audit, tier_policy
+from counselor_tui.services import audit, firearms, tier_policy
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
 from counselor_tui.services.settings import get_setting
@@ -260,14 +259,8 @@ def insert_assessment(vs: VaultSession, person: Person, defn: engine.InstrumentD
 
 def _firearm_prompt(vs: VaultSession, person_id: int, tier: str | None,
                     critical: bool) -> bool:
-    try:
-        firearms = importlib.import_module("counselor_tui.services.firearms")
-    except ModuleNotFoundError:
-        return False
-    fn = getattr(firearms, "should_prompt_recommendation", None)
-    if not callable(fn):
-        return False
-    return bool(fn(vs, person_id, tier=tier, critical_item=critical))
+    return firearms.should_prompt_recommendation(vs, person_id, tier=tier,
+                                                  critical_item=critical)
 
 
 def record_assessment(vs: VaultSession, draft: AssessmentDraft,

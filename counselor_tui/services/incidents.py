@@ -15,45 +15,39 @@ without a unit sees all). Auditors and admins get :class:`PermissionDenied` for 
 and ``None`` for the dashboard section and the banner; :func:`timeliness` returns counts
 only and is open to every role.
 
-Links to other areas, each looked up at call time so this module works before they exist:
+Links to other areas (plain imports; each keeps its own validation and audit):
 
-* new persons go through ``counselor_tui.services.persons.create_person`` when present,
-  else they are created here (with pinyin search keys) and audited;
+* new persons go through :func:`counselor_tui.services.persons.create_person`;
 * a step recorded with ``log_session=True`` logs a ``post_incident`` session through
-  ``counselor_tui.services.sessions.log_session`` when present, else directly;
-* every exposure calls ``counselor_tui.services.tier_policy.suggest_for_exposure(vs,
-  person_id, incident_id, role)`` when that function exists, inside the same transaction
-  (the tier policy decides which roles suggest red: policy.md, involved or injured).
+  :func:`counselor_tui.services.sessions.log_session`;
+* every exposure calls :func:`counselor_tui.services.tier_policy.suggest_for_exposure`
+  inside the same transaction (the tier policy decides which roles suggest red: policy.md,
+  involved or injured).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 from counselor_tui.domain import incidents as rules
 from counselor_tui.domain.dates import bureau_tz, from_storage, to_storage
 from counselor_tui.domain.periods import Period, datetime_bounds
-from counselor_tui.domain.pinyin import name_keys
 from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.domain.vocab import CHANNELS, EXPOSURE_ROLES, RISKS, TOPICS
 from counselor_tui.i18n import _
-from counselor_tui.services import audit
+from counselor_tui.services import audit, persons, sessions, tier_policy
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from counselor_tui.services.settings import get_setting
 from db.models import (
-    CounselingSession,
     Incident,
     IncidentExposure,
     IncidentStep,
     Person,
-    SessionTopic,
     Unit,
     User,
 )
@@ -310,21 +304,6 @@ class IncidentTimeliness:
 # --------------------------------------------------------------------------- helpers
 
 
-def _optional(module: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-
-
-def _hook(module: str, attr: str) -> Callable[..., Any] | None:
-    mod = _optional(module)
-    fn = getattr(mod, attr, None) if mod is not None else None
-    return fn if callable(fn) else None
-
-
 def policy(vs: VaultSession) -> rules.IncidentPolicy:
     """The incident policy in force: packaged defaults plus the vault setting
     ``incident_policy``. Raises :class:`InvalidInput` when the setting is malformed."""
@@ -445,29 +424,14 @@ def _create_person(vs: VaultSession, person: ExposureDraft) -> int:
         if unit is None:
             raise InvalidInput(_("Unknown unit."))
     badge = (person.badge_no or "").strip() or None
-    persons = _optional("counselor_tui.services.persons")
-    create = getattr(persons, "create_person", None) if persons is not None else None
-    draft_type = getattr(persons, "PersonDraft", None) if persons is not None else None
-    if callable(create) and draft_type is not None:
-        return int(create(vs, draft_type(
-            kind=person.kind, name=name, badge_no=badge, unit_id=person.unit_id,
-            police_type=unit.police_type if unit is not None and person.kind == "officer"
-            else None)))
-    if badge is not None and Person.get_or_none(Person.badge_no == badge) is not None:
-        raise Conflict(_("Badge number {badge} belongs to another person.").format(badge=badge))
-    keys = name_keys(name)
-    row = Person.create(kind=person.kind, name=name, name_pinyin=keys.full,
-                        name_initials=keys.initials, badge_no=badge, unit=person.unit_id,
-                        police_type=unit.police_type if unit is not None
-                        and person.kind == "officer" else None, post="", **_tracked(vs))
-    audit.record(vs, "create", "person", row.id, {"kind": person.kind, "via": "incident"})
-    return int(row.id)
+    return persons.create_person(vs, persons.PersonDraft(
+        kind=person.kind, name=name, badge_no=badge, unit_id=person.unit_id,
+        police_type=unit.police_type if unit is not None and person.kind == "officer"
+        else None))
 
 
 def _suggest_tier(vs: VaultSession, person_id: int, incident_id: int, role: str) -> None:
-    fn = _hook("counselor_tui.services.tier_policy", "suggest_for_exposure")
-    if fn is not None:
-        fn(vs, person_id, incident_id, role)
+    tier_policy.suggest_for_exposure(vs, person_id, incident_id, role)
 
 
 def _add_exposure_rows(vs: VaultSession, incident: Incident, person_id: int, role: str,
@@ -615,26 +579,12 @@ def _session_person(step: IncidentStep, incident: Incident, wanted: int | None) 
 
 def _log_session(vs: VaultSession, incident: Incident, person_id: int, when: datetime,
                  rec: StepRecord, channel: str) -> tuple[int, bool]:
-    sessions = _optional("counselor_tui.services.sessions")
-    log = getattr(sessions, "log_session", None) if sessions is not None else None
-    draft_type = getattr(sessions, "SessionDraft", None) if sessions is not None else None
-    if callable(log) and draft_type is not None:
-        saved = log(vs, draft_type(
-            person_id=person_id, started_at=when, channel=channel, kind="post_incident",
-            topics=tuple(rec.topics), duration_min=rec.duration_min, note=rec.note,
-            risk=rec.risk, follow_up_on=rec.follow_up_on, sealed=rec.sealed,
-            incident_id=int(incident.id)))
-        return int(saved.id), bool(getattr(saved, "risk_prompt", False))
-    row = CounselingSession.create(
-        person=person_id, counselor=vs.actor.id, started_at=_store(vs, when),
-        duration_min=rec.duration_min, channel=channel, kind="post_incident", note=rec.note,
-        risk=rec.risk, follow_up_on=rec.follow_up_on.isoformat() if rec.follow_up_on else None,
-        incident=incident.id, sealed=rec.sealed, **_tracked(vs))
-    for topic in dict.fromkeys(rec.topics):
-        SessionTopic.create(session=row.id, topic=topic)
-    audit.record(vs, "create", "counseling_session", row.id,
-                 {"kind": "post_incident", "incident_id": int(incident.id)})
-    return int(row.id), rec.risk in ("high", "imminent")
+    saved = sessions.log_session(vs, sessions.SessionDraft(
+        person_id=person_id, started_at=when, channel=channel, kind="post_incident",
+        topics=tuple(rec.topics), duration_min=rec.duration_min, note=rec.note,
+        risk=rec.risk, follow_up_on=rec.follow_up_on, sealed=rec.sealed,
+        incident_id=int(incident.id)))
+    return int(saved.id), saved.risk_prompt
 
 
 def _check_record(rec: StepRecord) -> str:
@@ -908,27 +858,15 @@ def person_choice(vs: VaultSession, person_id: int) -> PersonChoice:
 def search_persons(vs: VaultSession, text: str, limit: int = 20) -> list[PersonChoice]:
     """Persons matching ``text`` (name, pinyin, initials, badge number) for the picker.
 
-    Uses ``counselor_tui.services.persons.find_persons`` when present (the archive's search
-    and visibility), else a prefix search here.
+    Uses :func:`counselor_tui.services.persons.find_persons` (the archive's search and
+    visibility).
     """
     _require_writer(vs)
     text = text.strip()
     if not text:
         return []
-    find = _hook("counselor_tui.services.persons", "find_persons")
-    if find is not None:
-        return [PersonChoice(int(p.id), p.kind, p.name, p.badge_no, p.unit_name)
-                for p in find(vs, text, limit)]
-    like = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    with vs.reading():
-        cursor = vs.execute(
-            "SELECT p.id, p.kind, p.name, p.badge_no, u.name FROM person p"
-            " LEFT JOIN unit u ON u.id = p.unit_id"
-            " WHERE p.voided_at IS NULL AND p.archived_at IS NULL AND (p.name LIKE ? ESCAPE '\\'"
-            " OR p.name_pinyin LIKE ? ESCAPE '\\' OR p.name_initials LIKE ? ESCAPE '\\'"
-            " OR p.badge_no LIKE ? ESCAPE '\\') ORDER BY p.name LIMIT ?",
-            (like, like, like, like, limit))
-        return [PersonChoice(int(r[0]), r[1], r[2], r[3], r[4]) for r in cursor]
+    return [PersonChoice(int(p.id), p.kind, p.name, p.badge_no, p.unit_name)
+            for p in persons.find_persons(vs, text, limit)]
 
 
 # --------------------------------------------------------------------------- urgency

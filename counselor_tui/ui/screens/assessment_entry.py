@@ -25,7 +25,6 @@ assessment as evidence.
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import io
 from datetime import date
@@ -45,7 +44,7 @@ from counselor_tui.domain import instruments as engine
 from counselor_tui.domain import vocab
 from counselor_tui.domain.dates import DateParseError, parse_date
 from counselor_tui.i18n import N_, _, language
-from counselor_tui.services import assessments, tier_policy
+from counselor_tui.services import assessments, firearms, tier_policy
 from counselor_tui.services.api import Backend
 from counselor_tui.ui import areas
 from counselor_tui.ui.base import BaseScreen
@@ -95,13 +94,7 @@ def _void(backend: Backend, assessment_id: int, reason: str) -> int:
 
 
 def _recommend(backend: Backend, person_id: int) -> int:
-    firearms = importlib.import_module("counselor_tui.services.firearms")
     return int(firearms.recommend(backend.vs, person_id, FIREARM_REASON))
-
-
-def firearms_available() -> bool:
-    """True when the firearms service (another area) is installed."""
-    return importlib.util.find_spec("counselor_tui.services.firearms") is not None
 
 
 # --------------------------------------------------------------------------- rendering
@@ -439,17 +432,13 @@ class AssessmentEntryScreen(BaseScreen):
     def _alert(self, saved: assessments.AssessmentSaved) -> None:
         assert self.defn is not None
         self.alert_shown += 1
-        available = firearms_available()
         note = ""
-        if not available:
-            note = _("Firearm restrictions are not available in this version: tell the "
-                     "coordinator to recommend a suspension.")
-        elif not saved.firearm_prompt:
+        if not saved.firearm_prompt:
             note = _("No firearm recommendation offered: not an officer, a restriction is "
                      "already active, or your role may not recommend one.")
         name = self.defn.name_en if language() == "en" else self.defn.name_zh
         self.app.push_screen(
-            CriticalAlertDialog(name, saved.alerts, firearm=available and saved.firearm_prompt,
+            CriticalAlertDialog(name, saved.alerts, firearm=saved.firearm_prompt,
                                 firearm_note=note),
             self._alert_choice)
 

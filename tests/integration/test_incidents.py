@@ -3,8 +3,6 @@ visibility, the banner, the dashboard and timeliness (issue 5)."""
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -14,11 +12,18 @@ import pytest
 
 from counselor_tui.domain.dates import from_storage
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.services import audit, dashboard, incidents, vault
+from counselor_tui.services import audit, dashboard, incidents, persons, tier_policy, vault
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from counselor_tui.services.incidents import ExposureDraft, IncidentDraft, StepRecord
-from db.models import AuditEvent, CounselingSession, IncidentStep, Person, SessionTopic
+from db.models import (
+    AuditEvent,
+    CounselingSession,
+    IncidentStep,
+    Person,
+    SessionTopic,
+    TierSuggestion,
+)
 from tests.conftest import OTHER_PASSPHRASE
 from tests.integration.incident_fixtures import add_officer, add_unit, login
 
@@ -318,34 +323,26 @@ def test_person_record_lists_the_incident(w: World) -> None:
     rows = incidents.incidents_for_person(w.couns, w.li)
     assert [(r.id, r.title, r.role, r.status) for r in rows] == [(iid, "城关枪击", "injured",
                                                                    "open")]
-    persons = pytest.importorskip("counselor_tui.services.persons")
     record = persons.get_person(w.couns, w.li)
     assert [(r.id, r.role) for r in record.incidents] == [(iid, "injured")]
 
 
-def test_every_exposure_goes_to_the_tier_suggestion_hook(
+def test_every_exposure_goes_to_the_tier_suggestion(
         w: World, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[int, int, str]] = []
-    fake = types.ModuleType("counselor_tui.services.tier_policy")
 
     def suggest_for_exposure(vs: VaultSession, person_id: int, incident_id: int,
                              role: str) -> None:
         assert vs.db.in_transaction()  # inside the flagging transaction
         calls.append((person_id, incident_id, role))
 
-    fake.suggest_for_exposure = suggest_for_exposure  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "counselor_tui.services.tier_policy", fake)
+    monkeypatch.setattr(tier_policy, "suggest_for_exposure", suggest_for_exposure)
     iid = incidents.flag_emergency(w.couns, _critical(w))
     assert calls == [(w.zhang, iid, "involved"), (w.li, iid, "injured"),
                      (w.wang, iid, "witness")]
 
 
 def test_involved_exposure_suggests_red_tier(w: World) -> None:
-    tier_policy = pytest.importorskip("counselor_tui.services.tier_policy")
-    if not hasattr(tier_policy, "suggest_for_exposure"):
-        pytest.skip("tier_policy.suggest_for_exposure not written yet")
-    from db.models import TierSuggestion
-
     incidents.flag_emergency(w.couns, _critical(w))
     with w.couns.reading():
         tiers = {s.person_id: s.tier for s in TierSuggestion.select()}

@@ -79,6 +79,8 @@ def register(sub: Any) -> None:
 
     f = actions.add_parser("finalize", help=_("freeze the latest draft"))
     period_scope(f)
+    f.add_argument("--classification", metavar="LEVEL",
+                   help=_("秘密, 机密, 绝密 or \"\" (not classified); default: the setting"))
     f.set_defaults(handler=cmd_finalize)
 
     e = actions.add_parser("export", help=_("write the signed, encrypted package"))
@@ -213,7 +215,8 @@ def cmd_narrative(args: argparse.Namespace) -> int:
 def cmd_finalize(args: argparse.Namespace) -> int:
     vs = common.unlock(args)
     try:
-        info = submissions.finalize(vs, _latest(vs, args).id)
+        info = submissions.finalize(vs, _latest(vs, args).id,
+                                    classification=args.classification)
     finally:
         vault.lock(vs, "quit")
     print(_("Version {version} of {period} ({scope}) is final.").format(

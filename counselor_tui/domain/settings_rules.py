@@ -7,6 +7,12 @@ session edit window 1–30 days (DESIGN §4, default 7); backup generations 1–
 default 3; k = 2 only hides cells of 1 and is weak); submission due day 1–28 (DESIGN §7.4,
 default 5; at most 28 so every month has that day); bureau name non-empty, at most
 :data:`MAX_NAME` characters.
+
+The official-document settings (GB/T 9704-2012, :mod:`counselor_tui.domain.filing`): the
+主送机关, 签发人, 抄送机关, 印发机关 and 附注 are free text of at most :data:`MAX_TEXT`
+characters and may be empty; the 发文字号 pattern must hold ``{号}`` (:func:`filing.check_pattern`);
+the default classification is empty, 秘密, 机密 or 绝密 (chosen again at finalize); its term
+0–30 years (0 = the statutory term, not printed); the 份号 1–999999.
 """
 
 from __future__ import annotations
@@ -15,9 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from counselor_tui.domain import filing
 from counselor_tui.i18n import N_, _
 
 MAX_NAME = 60
+MAX_TEXT = 120
 
 
 class SettingInvalid(ValueError):
@@ -33,6 +41,7 @@ class SettingRule:
     label: str
     low: int | None = None
     high: int | None = None
+    optional: bool = False
 
     @property
     def numeric(self) -> bool:
@@ -47,23 +56,44 @@ RULES: tuple[SettingRule, ...] = (
     SettingRule("backup_keep", N_("Backup generations kept"), 1, 100),
     SettingRule("suppression_k", N_("Disclosure threshold k"), 2, 10),
     SettingRule("submission_due_day", N_("Submission due day of the month"), 1, 28),
+    SettingRule("doc_recipient", N_("Report addressed to (主送机关)"), optional=True),
+    SettingRule("doc_number_pattern", N_("Document number pattern (发文字号)")),
+    SettingRule("doc_signer", N_("Signed off by (签发人)"), optional=True),
+    SettingRule("doc_classification", N_("Default classification (密级)"), optional=True),
+    SettingRule("doc_classification_years", N_("Classification term in years (0 = statutory)"),
+                0, 30),
+    SettingRule("doc_copy_no", N_("Copy number (份号)"), 1, 999999),
+    SettingRule("doc_note", N_("Note on the document (附注), e.g. contact"), optional=True),
+    SettingRule("doc_cc", N_("Copies to (抄送)"), optional=True),
+    SettingRule("doc_printer", N_("Printed by (印发机关; empty = the bureau)"), optional=True),
 )
 BY_KEY: Mapping[str, SettingRule] = {r.key: r for r in RULES}
 
 
 def parse_setting(key: str, text: str) -> Any:
     """The value to store for ``key`` typed as ``text`` (whole numbers as ``int``, the
-    bureau name stripped). Full-width digits are read (NFKC). Raises :class:`SettingInvalid`
-    with a translated message, or ``KeyError`` for a key that is not editable."""
+    bureau name stripped). Full-width digits are read (NFKC); document texts keep their
+    full-width punctuation. Raises :class:`SettingInvalid` with a translated message, or
+    ``KeyError`` for a key that is not editable."""
     import unicodedata
 
     rule = BY_KEY[key]
     cleaned = unicodedata.normalize("NFKC", text).strip()
+    if rule.optional or key == "doc_number_pattern":
+        cleaned = text.strip()  # full-width ：，〔〕 stay as typed in document text
     if rule.low is None or rule.high is None:
-        if not cleaned:
+        try:
+            if key == "doc_number_pattern":
+                return filing.check_pattern(cleaned)
+            if key == "doc_classification":
+                return filing.check_classification(cleaned)
+        except filing.FilingInvalid as exc:
+            raise SettingInvalid(str(exc)) from None
+        if not cleaned and not rule.optional:
             raise SettingInvalid(_("Type the bureau's name."))
-        if len(cleaned) > MAX_NAME:
-            raise SettingInvalid(_("At most {n} characters.").format(n=MAX_NAME))
+        limit = MAX_TEXT if rule.optional else MAX_NAME
+        if len(cleaned) > limit:
+            raise SettingInvalid(_("At most {n} characters.").format(n=limit))
         return cleaned
     try:
         value = int(cleaned)

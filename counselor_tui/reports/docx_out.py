@@ -1,54 +1,75 @@
-"""The submission as a Word document in the layout of official documents (DESIGN §8).
+"""The submission as a Word document in the layout of an upward report (上行文) after
+GB/T 9704-2012 《党政机关公文格式》 (DESIGN §8; page measures in :mod:`docx_parts`).
 
-Layout after GB/T 9704-2012 《党政机关公文格式》: A4 with margins 37/35/28/26 mm (top, bottom,
-left, right); a confidentiality marking at the top left in 黑体; the issuing body in red
-方正小标宋简体 over a red rule; the title in 方正小标宋简体 二号 (22 pt); body text in
-仿宋_GB2312 三号 (16 pt) on a fixed 28 pt line with a two-character first-line indent;
-section headings numbered 一、二、… in 黑体 三号 and sub-headings （一）… in 楷体_GB2312;
-tables in 仿宋_GB2312 小四/五号 with a 黑体 caption ``表1 …``; page numbers ``— 1 —`` in
-宋体 四号 at the foot; the issuing body and date at the end.
+Order of the elements (§7; ``docs/receiving-checklist.md`` shows each as produced):
+
+* 版头: 份号 (first line, flush left, only when classified) and 密级★保密期限 (second line,
+  黑体); the 发文机关标志 in red 小标宋, centred, its top 35 mm below the top of the text
+  block; two lines below it the 发文字号 (one character in from the left) and 签发人 (one
+  character in from the right) on one line, and 4 mm under them the red rule as wide as the
+  text block;
+* 主体: the title in 2号 小标宋 two empty lines below the rule's line (a long title in two
+  lines, the first the shorter); one line below it the 主送机关 flush left with a
+  full-width colon; the body (3号 仿宋, two characters indented; headings 一、 in 黑体)
+  ending with the legend of the markers of hidden counts — so it comes before the tables
+  use them — and 特此报告;
+  one line below, the 附件说明 (``附件：1. …``, continuation lines aligned on the names);
+  the 发文机关署名 centred over the 成文日期, which stands four characters in from the
+  right (the layout for a sealed document: the 印章 is pressed over both, its top within a
+  line of the text above, so two lines are left free); the 附注 in brackets below;
+* 附件: each table on its own pages, ``附件N`` in 黑体 on the first line, its title centred
+  on the third, the header row repeated on each page the table runs onto; the last
+  attachment is the integrity record (compile time, audit-chain head, version) in 五号;
+* 版记 on the last page, its last line on the last line of the text block: a thick rule,
+  抄送 (4号 仿宋, one character in), a thin rule, 印发机关 and 印发日期, a thick rule.
 
 Fonts are *named* in each run's ``w:rFonts`` (``w:eastAsia`` for Chinese, Times New Roman for
-Latin text), and the font table lists each Chinese font with ``w:altName`` = the Windows
-font that ships everywhere (仿宋, 楷体, 宋体) so that Word falls back sensibly when the
-GB2312 fonts are not installed.
+Latin text), and the font table lists each Chinese font with ``w:altName`` = the Windows font
+that ships everywhere (仿宋, 楷体, 宋体) so that Word falls back sensibly.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.shared import Mm, Pt
 
 from counselor_tui.i18n import _
+from counselor_tui.reports import docx_parts as dp
+from counselor_tui.reports.docx_parts import (
+    BODY,
+    FONT_BODY,
+    FONT_HEADING,
+    FONT_LATIN,
+    FONT_SUBHEADING,
+    FONT_TITLE,
+    LINE,
+    RED,
+    TEXT_W,
+)
 from counselor_tui.reports.view import DocumentView, SectionView, TableView
 from counselor_tui.reports.zipnorm import normalize_zip
 
-FONT_TITLE = "方正小标宋简体"
-FONT_BODY = "仿宋_GB2312"
-FONT_HEADING = "黑体"
-FONT_SUBHEADING = "楷体_GB2312"
-FONT_PAGE = "宋体"
-FONT_LATIN = "Times New Roman"
-#: Fallbacks written to the font table (w:altName): fonts every Chinese Windows has.
-FONT_FALLBACKS: dict[str, str] = {
-    FONT_TITLE: "宋体",
-    FONT_BODY: "仿宋",
-    FONT_SUBHEADING: "楷体",
-    FONT_HEADING: "SimHei",
-    FONT_PAGE: "SimSun",
-}
-RED = RGBColor(0xC0, 0x00, 0x00)
 CN_NUMERALS = "一二三四五六七八九十"
+TITLE = 22.0  # 2号
+SMALL = 10.5  # 五号
+MARK_MAX = 42.0  # pt, largest 发文机关标志
+MARK_TOP_MM = 35.0  # its top below the top of the text block (§7.2.4)
+TEXT_W_PT = TEXT_W / 25.4 * 72
+#: Points between the 发文字号 line and the red rule: with the glyphs' foot 1.7 mm above the
+#: bottom of their 28.95 pt line, 5 pt puts the rule 4 mm under the characters (§7.2.5).
+RULE_SPACE = 5
+RULE_WIDTH = 1.5  # pt (w:sz 12 eighths)
+#: A title line holds fewer characters than the text width: LibreOffice and Word put a
+#: quarter space between Chinese and Latin text (the year, the month).
+TITLE_FILL = 0.88
 
 
 def cn_number(n: int) -> str:
@@ -64,140 +85,247 @@ def cn_number(n: int) -> str:
     return text
 
 
-def _fonts(run: Any, east_asian: str, size: float, *, bold: bool = False,
-           color: RGBColor | None = None) -> None:
-    run.font.name = FONT_LATIN
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    if color is not None:
-        run.font.color.rgb = color
-    rpr = run._element.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    rfonts.set(qn("w:ascii"), FONT_LATIN)
-    rfonts.set(qn("w:hAnsi"), FONT_LATIN)
-    rfonts.set(qn("w:eastAsia"), east_asian)
-    rfonts.set(qn("w:cs"), FONT_LATIN)
+def char_width(text: str) -> float:
+    """Width of ``text`` in characters of its size: 1 per full-width character, ½ else."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.5 for ch in text)
 
 
-def _paragraph(doc: Any, text: str, font: str, size: float, *, align: Any = None,
-               bold: bool = False, indent: bool = False, color: RGBColor | None = None,
-               line: float | None = 28, space_after: float = 0) -> Any:
-    p = doc.add_paragraph()
-    fmt = p.paragraph_format
-    if align is not None:
-        p.alignment = align
-    if line is not None:
-        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = Pt(line)
-    fmt.space_before = Pt(0)
-    fmt.space_after = Pt(space_after)
-    if indent:
-        fmt.first_line_indent = Pt(size * 2)
-    if text:
-        _fonts(p.add_run(text), font, size, bold=bold, color=color)
-    return p
+#: Characters after which a title may break (words stay whole, §7.3.1): 关于…年…月 | 的 …
+BREAK_AFTER = "于年月度的、和）"
 
 
-def _bottom_rule(paragraph: Any, color: str = "C00000", size: int = 18) -> None:
-    ppr = paragraph._element.get_or_add_pPr()
-    borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    bottom.set(qn("w:val"), "single")
-    bottom.set(qn("w:sz"), str(size))
-    bottom.set(qn("w:space"), "4")
-    bottom.set(qn("w:color"), color)
-    borders.append(bottom)
-    ppr.append(borders)
+def title_lines(title: str, per_line: float) -> list[str]:
+    """``title`` as one line, or two when wider than ``per_line`` characters: broken after
+    a word (:data:`BREAK_AFTER`, or at a space) nearest the middle with the first line not
+    the longer — the 梯形 of §7.3.1 — else at the middle."""
+    if char_width(title) <= per_line:
+        return [title]
+    best: tuple[float, int] | None = None
+    for i in range(1, len(title)):
+        if title[i - 1] not in BREAK_AFTER and title[i] != " ":
+            continue
+        first, second = char_width(title[:i]), char_width(title[i:].strip())
+        if first > second or second > per_line:
+            continue
+        if best is None or second - first < best[0]:
+            best = (second - first, i)
+    cut = best[1] if best else len(title) // 2
+    return [title[:cut].strip(), title[cut:].strip()]
 
 
-def _page_number_footer(section: Any) -> None:
-    p = section.footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _fonts(p.add_run("— "), FONT_PAGE, 14)
-    run = p.add_run()
-    _fonts(run, FONT_PAGE, 14)
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        if kind is not None:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
+# --------------------------------------------------------------------------- 版头
+
+
+def _head(doc: Any, view: DocumentView) -> None:
+    f = view.filing
+    dp.paragraph(doc, f.copy_no, FONT_BODY, BODY)
+    dp.paragraph(doc, f.classification, FONT_HEADING, BODY)
+    size = min(MARK_MAX, TEXT_W_PT * 0.92 / max(1.0, char_width(view.issuer)))
+    # two grid lines above; the mark's line starts where its glyphs' top is 35 mm down
+    # (LibreOffice sets the glyphs' top 2.5 % of the size under the top of an exact line)
+    before = MARK_TOP_MM / 25.4 * 72 - 2 * LINE.pt - size * 0.025
+    height = size * 1.25
+    dp.paragraph(doc, view.issuer, FONT_TITLE, size, align=WD_ALIGN_PARAGRAPH.CENTER,
+                 color=RED, line=Pt(height), before=before)
+    # the first blank line below ends on the grid again, so the lines below stay on it
+    lines = 3 if 3 * LINE.pt - before - height >= 0 else 4
+    dp.paragraph(doc, line=Pt(LINE.pt + lines * LINE.pt - before - height))
+    dp.paragraph(doc)
+    p = dp.paragraph(doc, "\u3000" + (f.number or "\u3000" * 6), FONT_BODY, BODY)
+    dp.right_tab(p, TEXT_W_PT - BODY)
+    dp.add_text(p, "\t" + _("Signed off by: "), FONT_BODY, BODY)
+    dp.add_text(p, f.signer or "\u3000" * 3, FONT_SUBHEADING, BODY)
+    # the red rule 4 mm under the line of the 发文字号
+    dp.border(p._element.get_or_add_pPr(), "bottom", size_eighths=12, color="C00000",
+              space=RULE_SPACE)
+    # the rule adds its spacing and width to that line: the next line, which holds the
+    # rule, gives them back; the title comes two empty lines below (§7.3.1)
+    dp.paragraph(doc, line=Pt(LINE.pt - RULE_SPACE - RULE_WIDTH))
+    dp.paragraph(doc)
+
+
+# --------------------------------------------------------------------------- 主体
+
+
+def _body_paragraph(doc: Any, text: str, *, font: str = FONT_BODY, keep_next: bool = False,
+                    ) -> Any:
+    return dp.paragraph(doc, text, font, BODY, first_indent=2, spacing=dp.CHAR_SPACING,
+                        align=WD_ALIGN_PARAGRAPH.JUSTIFY, keep_next=keep_next)
+
+
+def _attachment_title(section: SectionView, table: TableView) -> str:
+    if table.id.endswith(".figures"):
+        return _("{section}: key figures").format(section=section.title)
+    return table.title
+
+
+def _attachments(view: DocumentView) -> list[tuple[str, TableView | None, SectionView]]:
+    out: list[tuple[str, TableView | None, SectionView]] = []
+    for section in view.sections:
+        for table in section.tables:
+            out.append((_attachment_title(section, table), table, section))
+        if section.key == "integrity":
+            out.append((section.title, None, section))
+    return out
+
+
+def _main(doc: Any, view: DocumentView, attachments: list[Any]) -> None:
+    f = view.filing
+    dp.paragraph(doc)
+    lines = title_lines(view.title, TEXT_W_PT / TITLE * TITLE_FILL)
+    p = dp.paragraph(doc, lines[0], FONT_TITLE, TITLE, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for rest in lines[1:]:
+        p.runs[-1].add_break(WD_BREAK.LINE)
+        dp.add_text(p, rest, FONT_TITLE, TITLE)
+    dp.paragraph(doc)
+    if f.recipient:
+        dp.paragraph(doc, f.recipient + "：", FONT_BODY, BODY)
+    _body_paragraph(doc, _("Herewith the report on the officers' mental-health work in "
+                           "{period} ({scope}).").format(period=view.period, scope=view.scope))
+    narrative = next((s for s in view.sections if s.key == "narrative"), None)
+    for i, (label, text) in enumerate(narrative.paragraphs if narrative else (), start=1):
+        _body_paragraph(doc, f"{cn_number(i)}、{label}", font=FONT_HEADING, keep_next=True)
+        for line in [x for x in re.split(r"\r?\n", text) if x.strip()] or [text]:
+            _body_paragraph(doc, line.strip())
+    figures = _("The figures of the period are in attachments 1 to {n}.").format(
+        n=len(attachments) - 1)
+    sep = "" if figures.endswith("。") or not view.footnote else " "
+    _body_paragraph(doc, figures + sep + view.footnote)
+    _body_paragraph(doc, _("This report is submitted for your review."))
+    dp.paragraph(doc)
+    label = _("Attachments: ")
+    indent = 2 + char_width(label)
+    for i, (title, _table, _section) in enumerate(attachments, start=1):
+        text = f"{i}. {title}"
+        if i == 1:
+            dp.paragraph(doc, label + text, FONT_BODY, BODY, first_indent=2 - indent,
+                         left_indent=indent)
         else:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        run._element.append(el)
-    _fonts(p.add_run(" —"), FONT_PAGE, 14)
+            dp.paragraph(doc, text, FONT_BODY, BODY, left_indent=indent)
+    _signature(doc, view)
 
 
-def _set_cell(cell: Any, text: str, *, header: bool, numeric: bool, size: float) -> None:
+def _signature(doc: Any, view: DocumentView) -> None:
+    f = view.filing
+    dp.paragraph(doc)
+    dp.paragraph(doc)
+    offset = 4 + (char_width(f.date) - char_width(view.issuer)) / 2
+    dp.paragraph(doc, view.issuer, FONT_BODY, BODY, align=WD_ALIGN_PARAGRAPH.RIGHT,
+                 right_indent=max(0.0, offset), keep_next=True)
+    dp.paragraph(doc, f.date, FONT_BODY, BODY, align=WD_ALIGN_PARAGRAPH.RIGHT,
+                 right_indent=4)
+    for note in f.notes:
+        dp.paragraph(doc, f"（{note.strip('（）()')}）", FONT_BODY, BODY, first_indent=2)
+
+
+# --------------------------------------------------------------------------- 附件
+
+
+def _widths(table: TableView, size: float) -> list[float]:
+    """Column widths in mm: each column at least its longest unbreakable word, the rest of
+    the text width shared in proportion to each column's longest cell."""
+    rows = table.all_rows()
+    n = len(table.header)
+    mm_per_char = size / 72 * 25.4
+    pad = 2.6
+    longest = [max(char_width(r[j]) for r in rows) * mm_per_char + pad for j in range(n)]
+    word = [max(char_width(w) for r in rows for w in (r[j].split() or [""])) * mm_per_char
+            + pad for j in range(n)]
+    if sum(longest) <= TEXT_W:
+        extra = (TEXT_W - sum(longest)) / n
+        return [w + extra for w in longest]
+    need = sum(word)
+    spare = max(0.0, TEXT_W - need)
+    grow = [max(0.0, longest[j] - word[j]) for j in range(n)]
+    total = sum(grow) or 1.0
+    return [word[j] + spare * grow[j] / total for j in range(n)]
+
+
+def _cell(cell: Any, text: str, *, header: bool, numeric: bool, size: float) -> None:
     cell.text = ""
     p = cell.paragraphs[0]
+    dp.no_snap(p)
     p.alignment = (WD_ALIGN_PARAGRAPH.CENTER if header else
                    WD_ALIGN_PARAGRAPH.RIGHT if numeric else WD_ALIGN_PARAGRAPH.LEFT)
     fmt = p.paragraph_format
-    fmt.space_before = Pt(1)
-    fmt.space_after = Pt(1)
-    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    _fonts(p.add_run(text), FONT_HEADING if header else FONT_BODY, size)
+    fmt.space_before = fmt.space_after = Pt(1.5)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(size * 1.35)
+    dp.add_text(p, text, FONT_HEADING if header else FONT_BODY, size)
 
 
-def _table(doc: Any, view: TableView, width_mm: float) -> None:
-    caption = _paragraph(doc, view.caption, FONT_HEADING, 12, align=WD_ALIGN_PARAGRAPH.CENTER,
-                         line=22, space_after=2)
-    caption.paragraph_format.keep_with_next = True
+def _table(doc: Any, view: TableView) -> None:
     rows = view.all_rows()
     n_cols = len(view.header)
-    size = 12 if n_cols <= 4 else 10.5
+    size = 12.0 if n_cols <= 5 else SMALL
+    widths = _widths(view, size)
     table = doc.add_table(rows=len(rows), cols=n_cols)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    first = (width_mm * 0.6 if n_cols == 2 else width_mm * 0.45 if n_cols <= 4
-             else min(50.0, width_mm * 0.3))
-    other = (width_mm - first) / max(1, n_cols - 1)
+    table.autofit = False
     for j, column in enumerate(table.columns):
-        column.width = Mm(first if j == 0 else other)
+        column.width = Mm(widths[j])
     for i, row in enumerate(rows):
-        is_header = i == 0
         is_total = view.total is not None and i == len(rows) - 1
+        dp.cant_split(table.rows[i])
+        if i == 0:
+            dp.repeat_header(table.rows[i])
         for j, text in enumerate(row):
             cell = table.cell(i, j)
-            cell.width = Mm(first if j == 0 else other)
-            _set_cell(cell, text, header=is_header or (is_total and j == 0),
-                      numeric=j > 0 and not is_header, size=size)
+            cell.width = Mm(widths[j])
+            _cell(cell, text, header=i == 0 or (is_total and j == 0),
+                  numeric=j > 0 and i > 0, size=size)
     if view.note:
-        _paragraph(doc, view.note, FONT_BODY, 10.5, line=18, space_after=0)
-    _paragraph(doc, "", FONT_BODY, 10.5, line=12)
+        dp.paragraph(doc, view.note, FONT_BODY, 12, line=Pt(18), first_indent=2,
+                     before=4)
 
 
-def _section(doc: Any, section: SectionView, width_mm: float) -> None:
-    heading = _paragraph(doc, f"{cn_number(section.number)}、{section.title}", FONT_HEADING, 16,
-                         indent=True)
-    heading.paragraph_format.keep_with_next = True
-    for i, (label, text) in enumerate(section.paragraphs, start=1):
-        if section.key == "narrative":
-            sub = _paragraph(doc, f"（{cn_number(i)}）{label}", FONT_SUBHEADING, 16, indent=True)
-            sub.paragraph_format.keep_with_next = True
-            for line in [x for x in re.split(r"\r?\n", text) if x.strip()] or [text]:
-                _paragraph(doc, line.strip(), FONT_BODY, 16, indent=True)
+def _attachment(doc: Any, n: int, title: str, table: TableView | None,
+                section: SectionView) -> None:
+    dp.paragraph(doc, _("Attachment {n}").format(n=n), FONT_HEADING, BODY, page_break=True)
+    dp.paragraph(doc)
+    lines = title_lines(title, TEXT_W_PT / TITLE * TITLE_FILL)
+    p = dp.paragraph(doc, lines[0], FONT_TITLE, TITLE, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for rest in lines[1:]:
+        p.runs[-1].add_break(WD_BREAK.LINE)
+        dp.add_text(p, rest, FONT_TITLE, TITLE)
+    dp.paragraph(doc)
+    if table is not None:
+        _table(doc, table)
+        return
+    for label, text in section.paragraphs:  # the integrity record, in small type
+        dp.paragraph(doc, f"{label}：{text}", FONT_BODY, SMALL, line=Pt(SMALL * 1.6),
+                     latin=FONT_LATIN)
+
+
+# --------------------------------------------------------------------------- 版记
+
+
+def _imprint(doc: Any, view: DocumentView) -> None:
+    """The 版记 alone on the last page, its last line on the last line of the text block:
+    empty grid lines above it; each rule is a paragraph border (thick 0.35 mm above the
+    抄送 and below the 印发 line, thin 0.25 mm between, §7.4.1), whose width the line it
+    borders gives back so that the lines stay on the grid."""
+    f = view.filing
+    thick, thin = 8, 6  # eighths of a point: 1 pt ≈ 0.35 mm, 0.75 pt ≈ 0.26 mm
+    rows = ([("cc", f.cc)] if f.cc else []) + [("printer", f.printer)]
+    for i in range(dp.LINES - len(rows)):
+        dp.paragraph(doc, page_break=i == 0, line=Pt(LINE.pt - 0.1))
+    for i, (kind, text) in enumerate(rows):
+        top = thick if i == 0 else 0
+        bottom = thin if kind == "cc" else thick
+        p = dp.paragraph(doc, line=Pt(LINE.pt - (top + bottom) / 8))
+        ppr = p._element.get_or_add_pPr()
+        if top:
+            dp.border(ppr, "top", size_eighths=top)
+        dp.border(ppr, "bottom", size_eighths=bottom)
+        if kind == "cc":
+            dp.add_text(p, "\u3000" + _("Copies to: ") + text.rstrip("。.") + _("."),
+                        FONT_BODY, dp.PAGE_NO)
         else:
-            _paragraph(doc, f"{label}：{text}", FONT_BODY, 14, indent=True)
-    for view in section.tables:
-        _table(doc, view, width_mm)
-
-
-def _font_table(doc: Any) -> None:
-    """Declare the Chinese fonts with their fallbacks in ``word/fontTable.xml``."""
-    for part in doc.part.package.iter_parts():
-        if str(part.partname) != "/word/fontTable.xml":
-            continue
-        xml = part.blob.decode("utf-8")
-        entries = "".join(
-            f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="86"/>'
-            '<w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>'
-            for name, alt in FONT_FALLBACKS.items() if f'w:name="{name}"' not in xml)
-        part._blob = xml.replace("</w:fonts>", entries + "</w:fonts>").encode("utf-8")
+            dp.right_tab(p, TEXT_W_PT - dp.PAGE_NO)
+            dp.add_text(p, "\u3000" + text + "\t" + _("printed {date}").format(date=f.date),
+                        FONT_BODY, dp.PAGE_NO)
 
 
 def render_docx(view: DocumentView, when: datetime) -> bytes:
@@ -205,16 +333,12 @@ def render_docx(view: DocumentView, when: datetime) -> bytes:
     members so the same submission always gives the same bytes."""
     doc = Document()
     sec = doc.sections[0]
-    sec.orientation = WD_ORIENT.PORTRAIT
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
-    sec.top_margin, sec.bottom_margin = Mm(37), Mm(35)
-    sec.left_margin, sec.right_margin = Mm(28), Mm(26)
-    sec.footer_distance = Mm(20)
-    width_mm = 210 - 28 - 26
+    dp.page_setup(sec)
     normal = doc.styles["Normal"]
     normal.font.name = FONT_LATIN
-    normal.font.size = Pt(16)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT_BODY)
+    normal.font.size = Pt(BODY)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", FONT_BODY)
     props = doc.core_properties
     props.title = view.title
     props.author = view.issuer
@@ -222,28 +346,14 @@ def render_docx(view: DocumentView, when: datetime) -> bytes:
     props.modified = when.astimezone(UTC).replace(tzinfo=None)
     props.last_modified_by = view.issuer
     props.revision = 1
-    _paragraph(doc, view.marking, FONT_HEADING, 16, line=28)
-    issuer = _paragraph(doc, view.issuer, FONT_TITLE, 26, align=WD_ALIGN_PARAGRAPH.CENTER,
-                        color=RED, line=40, space_after=6)
-    _bottom_rule(issuer)
-    _paragraph(doc, "", FONT_BODY, 16)
-    _paragraph(doc, view.title, FONT_TITLE, 22, align=WD_ALIGN_PARAGRAPH.CENTER, line=36)
-    for line in (view.scope, view.version_line):
-        if line:
-            _paragraph(doc, f"（{line}）", FONT_SUBHEADING, 16, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _paragraph(doc, "", FONT_BODY, 16)
-    for section in view.sections:
-        _section(doc, section, width_mm)
-    if view.footnote:
-        _paragraph(doc, _("Note: {text}").format(text=view.footnote), FONT_BODY, 12, line=20,
-                   indent=True)
-    _paragraph(doc, "", FONT_BODY, 16)
-    _paragraph(doc, view.issuer, FONT_BODY, 16, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _paragraph(doc, _("Dated {year}-{month:02d}-{day:02d}").format(
-        year=when.year, month=when.month, day=when.day), FONT_BODY, 16,
-        align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _page_number_footer(sec)
-    _font_table(doc)
+    attachments = _attachments(view)
+    _head(doc, view)
+    _main(doc, view, attachments)
+    for n, (title, table, section) in enumerate(attachments, start=1):
+        _attachment(doc, n, title, table, section)
+    _imprint(doc, view)
+    dp.page_numbers(doc, sec)
+    dp.font_table(doc)
     buf = io.BytesIO()
     doc.save(buf)
     return normalize_zip(buf.getvalue(), when)

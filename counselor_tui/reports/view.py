@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from counselor_tui.domain import filing as gbt
 from counselor_tui.domain.disclosure import (
     DEFAULT_K,
     CellStatus,
@@ -74,6 +76,24 @@ class SectionView:
 
 
 @dataclass(frozen=True)
+class FilingView:
+    """The GB/T 9704-2012 elements of the document as printed (all text, ``""`` = not
+    printed): 份号 ``000001`` (only when classified), 密级·保密期限 ``秘密★1年``, 发文字号
+    (empty on a draft), 签发人, 主送机关, 抄送, 印发机关, 附注 lines, 成文日期
+    ``2026年12月7日`` (also the 印发日期)."""
+
+    copy_no: str = ""
+    classification: str = ""
+    number: str = ""
+    signer: str = ""
+    recipient: str = ""
+    cc: str = ""
+    printer: str = ""
+    notes: tuple[str, ...] = ()
+    date: str = ""
+
+
+@dataclass(frozen=True)
 class DocumentView:
     """The whole submission as printed: title lines, sections, and the footnote on markers."""
 
@@ -87,6 +107,7 @@ class DocumentView:
     footnote: str
     exact: bool
     running: bool = False
+    filing: FilingView = FilingView()
 
 
 def fmt_number(value: float | int | None, hours: bool = False) -> str:
@@ -256,6 +277,38 @@ def running_note(document: Mapping[str, Any]) -> str:
     return _(_RUNNING[period.kind]).format(date=compiled)
 
 
+def date_text(day: date) -> str:
+    """A date as documents print it: ``2026年12月7日`` in Chinese (GB/T 9704 §7.3.5)."""
+    return _("{year}-{month:02d}-{day:02d}").format(year=day.year, month=day.month,
+                                                   day=day.day)
+
+
+def filing_view(document: Mapping[str, Any], issuer: str, version_line: str) -> FilingView:
+    """The :class:`FilingView` of ``document``'s ``filing`` record (set at compile and frozen
+    at finalize, :mod:`counselor_tui.services.filing`); a document without one (older
+    versions) gets the compile date and no filing elements. The version line goes into the
+    附注, as does the configured note."""
+    record = document.get("filing") or {}
+    compiled = str(document.get("integrity", {}).get("compiled_at", ""))[:10]
+    day = date.fromisoformat(str(record.get("date") or compiled))
+    level = str(record.get("classification") or "")
+    years = int(record.get("classification_years") or 0) or None
+    notes = tuple(x for x in (str(record.get("note") or "").strip(),
+                              version_line and _("This is {version}.").format(
+                                  version=version_line)) if x)
+    return FilingView(
+        copy_no=gbt.copy_number(int(record.get("copy_no") or 1)) if level else "",
+        classification=gbt.classification_mark(level, years),
+        number=str(record.get("number") or ""),
+        signer=str(record.get("signer") or ""),
+        recipient=str(record.get("recipient") or ""),
+        cc=str(record.get("cc") or ""),
+        printer=str(record.get("printer") or "") or issuer,
+        notes=notes,
+        date=date_text(day),
+    )
+
+
 def period_of_document(document: Mapping[str, Any]) -> Period:
     """The :class:`Period` of a document."""
     return period_from_json(document["period"])
@@ -318,14 +371,16 @@ def build(document: Mapping[str, Any], *, exact: bool = False) -> DocumentView:
     replaces = document.get("submission", {}).get("replaces_version")
     version_line = "" if version is None else _("Version {version}").format(version=version)
     if replaces is not None:
-        version_line += _(" (replaces version {version})").format(version=replaces)
+        version_line = _("version {version}, replacing version {old}").format(
+            version=version, old=replaces)
+    filing = filing_view(document, issuer, version_line if replaces is not None else "")
     return DocumentView(
-        title=_("Report on the officers' mental-health programme, {period}").format(
+        title=_("Report on the officers' mental-health work in {period}").format(
             period=period.display()) + (f" ({running})" if running else ""),
         issuer=issuer,
         period=period.display(),
         scope=_scope_text(document),
-        marking=_("Internal · confidential"),
+        marking=filing.classification,
         version_line=version_line,
         sections=tuple(views),
         footnote=("" if exact else _(
@@ -336,4 +391,5 @@ def build(document: Mapping[str, Any], *, exact: bool = False) -> DocumentView:
                                            other=marker(CellStatus.COMPLEMENTARY, k))),
         exact=exact,
         running=bool(running),
+        filing=filing,
     )

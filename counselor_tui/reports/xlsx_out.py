@@ -18,7 +18,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from counselor_tui.reports.docx_out import FONT_BODY, FONT_HEADING, cn_number
+from counselor_tui.reports.docx_out import cn_number
+from counselor_tui.reports.docx_parts import FONT_BODY, FONT_HEADING
 from counselor_tui.reports.view import DocumentView, SectionView
 from counselor_tui.reports.zipnorm import normalize_zip
 

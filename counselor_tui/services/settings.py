@@ -33,6 +33,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "suppression_k": 3,
     "submission_due_day": 5,
     "pcl5_cutoff": 33,
+    "doc_number_pattern": "公政〔{年}〕{号}号",
+    "doc_classification": "秘密",
+    "doc_classification_years": 0,
+    "doc_copy_no": 1,
 }
 
 
@@ -94,7 +98,8 @@ def save_settings(vs: VaultSession, texts: Mapping[str, str]) -> dict[str, Any]:
     with vs.transaction():
         for key, value in values.items():
             old = Setting.get_or_none(Setting.key == key)
-            if old is not None and old.value == value:
+            current = DEFAULT_SETTINGS.get(key, "") if old is None else old.value
+            if current == value:  # an unset setting shown with its default is unchanged
                 continue
             Setting.insert(key=key, value=value, updated_at=vs.now_iso(),
                            updated_by=vs.actor.id).on_conflict_replace().execute()

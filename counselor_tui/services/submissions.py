@@ -78,6 +78,7 @@ from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from counselor_tui.services.filing import filing_record
 from counselor_tui.services.settings import get_setting
 from counselor_tui.services.submission_compile import Progress, compile_content
 from counselor_tui.services.vault import is_own_passphrase
@@ -327,6 +328,7 @@ def preview(vs: VaultSession, period: Period | str, scope: str = BUREAU, *,
     p = to_period(period)
     check_compilable(vs, p)
     content = attach(compile_content(vs, p, scope, progress=progress), _k(vs))
+    content["filing"] = filing_record(vs, vs.today())
     return build_document(content, {}, version=None)
 
 
@@ -343,6 +345,7 @@ def compile_draft(vs: VaultSession, period: Period | str, scope: str = BUREAU, *
     check_compilable(vs, p)
     k = _k(vs)
     content = attach(compile_content(vs, p, scope, progress=progress), k)
+    content["filing"] = filing_record(vs, vs.today())
     with vs.transaction():
         row = _store_draft(vs, p, content["scope"]["code"], content, k, "compile", {})
         info = _load(row)
@@ -374,8 +377,13 @@ def save_narrative(vs: VaultSession, submission_id: int,
         return _load(row)
 
 
-def finalize(vs: VaultSession, submission_id: int) -> SubmissionInfo:
+def finalize(vs: VaultSession, submission_id: int, *,
+             classification: str | None = None) -> SubmissionInfo:
     """Freeze a draft: content, narrative, audit-chain head and the document's SHA-256.
+
+    The document gets its filing record (:mod:`counselor_tui.services.filing`): the next
+    发文字号 of the year, today as 成文日期 and ``classification`` (None: the setting
+    ``doc_classification``; :class:`InvalidInput` for anything but 秘密/机密/绝密/empty).
 
     A compiled draft is compiled again first: when its figures changed since the draft was
     made, the draft is refreshed and :class:`Conflict` asks to review it (nothing frozen).
@@ -384,6 +392,7 @@ def finalize(vs: VaultSession, submission_id: int) -> SubmissionInfo:
     """
     vs.require(*COMPILERS)
     changed = False
+    filing_record(vs, vs.today(), classification=classification)  # refuse a bad one first
     with vs.transaction():
         row = _row(submission_id)
         if row.status != DRAFT:
@@ -398,6 +407,8 @@ def finalize(vs: VaultSession, submission_id: int) -> SubmissionInfo:
         else:
             fresh = attach(compile_content(vs, period, row.scope), int(row.suppression_k))
             changed = not _sections_equal(fresh, content)
+        fresh["filing"] = filing_record(vs, vs.today(), classification=classification,
+                                        numbered=not changed)
         row.content = fresh
         row.updated_at, row.updated_by_id = vs.now_iso(), vs.actor.id
         if changed:

@@ -217,11 +217,13 @@ def test_docx_and_xlsx_reopen_with_expected_content(bureau: VaultSession,
     files = pkg.verify(result.path, PASSWORD).files
     document = docx.Document(io.BytesIO(files[pkg.DOCX_NAME]))
     texts = [p.text for p in document.paragraphs]
-    assert texts[0] == "Internal · confidential"
-    assert texts[1] == "测试县公安局"
-    assert "Report on the officers' mental-health programme, 2026-11" in texts
-    assert "一、Counseling" in texts and "六、Team and activities" in texts
-    assert "七、Summary" in texts and "（一）Highlights" in texts and "完成普查" in texts
+    # GB/T 9704 版头: 份号 and 密级 (the default classification), then the issuing body
+    assert texts[:3] == ["000001", "秘密", "测试县公安局"]
+    assert "Report on the officers' mental-health work in 2026-11" in [
+        t.replace("\n", " ") for t in texts]
+    assert "一、Highlights" in texts and "完成普查" in texts
+    assert "Attachment 1" in texts and "Counseling: key figures" in texts
+    assert "Team and activities: key figures" in texts
     first_table = document.tables[0]
     assert [c.text for c in first_table.rows[0].cells] == ["Item", "Figure"]
     sessions = compile_content(bureau, parse_period("2026-11"))["sections"]["counseling"]

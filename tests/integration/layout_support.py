@@ -1,0 +1,131 @@
+"""A finalized demo month rendered and printed through LibreOffice once per test session,
+as the receiving office prints it (issue 17): the DOCX and the XLSX to PDF, read back with
+pdfplumber. Skipped, with the reason shown, where LibreOffice (``.ci/system-deps``) is
+missing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pytest
+
+from counselor_tui.i18n import set_language
+from counselor_tui.reports.docx_out import render_docx
+from counselor_tui.reports.render import render_files
+from counselor_tui.reports.view import build
+from counselor_tui.services import demo, settings, submissions, vault
+from counselor_tui.services.context import FixedClock
+from tests.conftest import PASSPHRASE, TZ
+
+MM = 25.4 / 72
+SETTINGS = {
+    "doc_recipient": "市公安局政治部",
+    "doc_signer": "王建国",
+    "doc_cc": "市公安局警务保障部，市公安局督察支队",
+    "doc_note": "联系人：李明，电话：12345678",
+    "doc_number_pattern": "东公政〔{年}〕{号}号",
+    "doc_classification_years": "1",
+}
+NARRATIVE = {
+    "highlights": "本月组织心理健康讲座两场，覆盖民警一百二十人次；完成年度心理普查的数据汇总"
+                  "和重点人员的回访工作，各单位兼职心理辅导员均按时报送了辅导记录，资料齐全。",
+    "problems": "部分单位辅导场所不足。",
+    "plan": "下月开展新警心理调适培训。",
+}
+
+
+@dataclass(frozen=True)
+class Printed:
+    """The rendered files (name → bytes), the document, and the PDFs LibreOffice made."""
+
+    files: dict[str, bytes]
+    document: dict[str, Any]
+    docx_pdf: Path
+    xlsx_pdf: Path
+    long_table_pdf: Path
+
+
+def soffice() -> str:
+    """The LibreOffice binary, or skip with the reason."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        pytest.skip("LibreOffice is not installed (.ci/system-deps installs "
+                    "libreoffice-writer-nogui and libreoffice-calc-nogui): the printed layout "
+                    "is not checked here")
+    return found
+
+
+def print_month(root: Path) -> Printed:
+    """Build the tiny demo, finalize 2026-11 as 秘密 with the document settings, render its
+    files in Chinese, and print the DOCX, the XLSX and a DOCX whose table runs over pages."""
+    binary = soffice()
+    clock = FixedClock(datetime(2026, 12, 7, 9, 0, tzinfo=TZ))
+    path = root / "demo" / "demo.db"
+    demo.build_demo(path, "tiny", 1, PASSPHRASE, clock, kdf_seconds=0, state_dir=root / "s")
+    vs = vault.unlock(path, demo.ADMIN_USER, PASSPHRASE, clock=clock, state_dir=root / "s")
+    try:
+        settings.save_settings(vs, SETTINGS)
+        draft = submissions.compile_draft(vs, "2026-11")
+        submissions.save_narrative(vs, draft.info.id, NARRATIVE)
+        submissions.finalize(vs, draft.info.id, classification="秘密")
+        document = submissions.get(vs, draft.info.id).document
+    finally:
+        vs.close()
+    set_language("zh")
+    try:
+        files = render_files(document)
+        view = build(document)
+        long_rows = tuple((f"单位{i:02d}", *("1" for _ in view.sections[0].tables[1].header[1:]))
+                          for i in range(70))
+        sections = list(view.sections)
+        first = sections[0]
+        tables = list(first.tables)
+        tables[1] = replace(tables[1], rows=long_rows)
+        sections[0] = replace(first, tables=tuple(tables))
+        long_docx = render_docx(replace(view, sections=tuple(sections)),
+                                datetime(2026, 12, 7, 9, 0, tzinfo=TZ))
+    finally:
+        set_language("en")
+    out = root / "printed"
+    out.mkdir()
+    (out / "submission.docx").write_bytes(files["submission.docx"])
+    (out / "workbook.xlsx").write_bytes(files["submission.xlsx"])
+    (out / "long.docx").write_bytes(long_docx)
+    # one LibreOffice run prints all three
+    subprocess.run([binary, "--headless", f"-env:UserInstallation=file://{root / 'lo'}",
+                    "--convert-to", "pdf", "--outdir", str(out), str(out / "submission.docx"),
+                    str(out / "workbook.xlsx"), str(out / "long.docx")],
+                   check=True, capture_output=True, timeout=600)
+    return Printed(files, document, out / "submission.pdf", out / "workbook.pdf",
+                   out / "long.pdf")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One printed line: text, box in mm from the page's top left, size, characters."""
+
+    text: str
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    size: float
+    chars: tuple[dict[str, Any], ...]
+
+
+def page_lines(page: Any) -> list[Line]:
+    """The text lines of a pdfplumber page, top to bottom, in mm."""
+    return [Line(ln["text"], ln["top"] * MM, ln["bottom"] * MM, ln["x0"] * MM, ln["x1"] * MM,
+                 round(ln["chars"][0]["size"], 1), tuple(ln["chars"]))
+            for ln in page.extract_text_lines()]
+
+
+def open_pdf(path: Path) -> Any:
+    """The PDF opened with pdfplumber (a context manager)."""
+    return pdfplumber.open(str(path))

@@ -36,7 +36,8 @@ def bureau(created: vault.CreatedVault, state_dir: Path,
 def test_document_number_pattern_and_marks() -> None:
     assert filing.document_number("X公政〔{年}〕{号}号", 2026, 3) == "X公政〔2026〕3号"
     assert filing.document_number("公政〔{year}〕{n}号", 2027, 12) == "公政〔2027〕12号"
-    for bad in ("公政〔2026〕号", "公政{号}{号}", "公政{年}{年}{号}", "公政{x}{号}", "x" * 41 + "{号}"):
+    for bad in ("公政〔2026〕号", "公政{号}{号}", "公政{年}{年}{号}", "公政{x}{号}",
+                "x" * 41 + "{号}"):
         with pytest.raises(filing.FilingInvalid):
             filing.check_pattern(bad)
     assert filing.classification_mark("秘密", 1) == "秘密★1年"

@@ -114,8 +114,10 @@ class Unit(Tracked):
     active = pw.BooleanField(default=True)
 
 
-class TrainingRecord(Tracked):
-    """A counselor's training: date, title, hours, provider."""
+class TrainingRecord(Voidable):
+    """A counselor's training: date, title, hours, provider; ``version`` (1, then one more
+    per correction, the replaced versions kept in :class:`TrainingRecordVersion`); voided
+    with a reason, never deleted (the void columns and versions: migration 6)."""
 
     user = pw.ForeignKeyField(User, backref="trainings")
     user_id: int
@@ -123,6 +125,28 @@ class TrainingRecord(Tracked):
     title = pw.TextField()
     hours = pw.FloatField()
     provider = pw.TextField(default="")
+    version = pw.IntegerField(default=1)
+
+
+class TrainingRecordVersion(BaseModel):
+    """A replaced version of a training record, kept when it was corrected (never changed:
+    triggers refuse UPDATE and DELETE): the fields as they were, ``replaced_by``/``at``."""
+
+    record = pw.ForeignKeyField(TrainingRecord, backref="versions")
+    record_id: int
+    version = pw.IntegerField()
+    user = pw.ForeignKeyField(User, backref="+")
+    user_id: int
+    date = pw.TextField()
+    title = pw.TextField()
+    hours = pw.FloatField()
+    provider = pw.TextField()
+    replaced_at = pw.TextField()
+    replaced_by = pw.ForeignKeyField(User, backref="+")
+    replaced_by_id: int
+
+    class Meta:
+        indexes = ((("record", "version"), True),)
 
 
 class Person(Voidable):
@@ -379,8 +403,12 @@ class IncidentStep(Tracked):
 class FirearmRestriction(Tracked):
     """A firearm restriction (配枪限制): recommended → suspended/revoked/declined → reinstated.
 
-    ``decided_by_name`` is the named personnel-department decision-maker; ``recorded_by`` the
-    coordinator who entered the decision.
+    The register's history is the sequence of its :class:`FirearmEvent` rows; this row keeps
+    the recommendation (``reason_code``, ``recommended_by``, ``recommended_at``, ``note``)
+    and, as a summary of the events, the current ``status`` and the next ``review_on``.
+    ``decided_by_name``, ``decided_at``, ``recorded_by`` and ``ended_at`` are the old
+    single-decision form (schema 1–4): migration 5 copied them into events and left them as
+    they were; nothing writes them any more (NULL on newer rows).
     """
 
     person = pw.ForeignKeyField(Person, backref="firearm_restrictions")
@@ -397,6 +425,31 @@ class FirearmRestriction(Tracked):
     review_on = pw.TextField(null=True)
     ended_at = pw.TextField(null=True)
     note = pw.TextField(default="")
+
+
+class FirearmEvent(BaseModel):
+    """One event of a firearm restriction, appended and never changed (triggers refuse
+    UPDATE and DELETE): ``kind`` recommended / decided / reviewed / reinstated; ``outcome``
+    (decided: suspended / revoked / declined; reviewed: no_change / revoked; reinstated:
+    reinstated; recommended: NULL); ``on_date`` the date of the event (``YYYY-MM-DD``);
+    ``decided_by_name`` the named decision-maker; ``reason_code`` (recommended);
+    ``next_review_on`` the review date it set; ``by``/``at`` who recorded it and when;
+    ``not_kept`` (JSON list of field names) what the old single-decision form could not
+    keep when migration 5 moved an old restriction (those fields are NULL).
+    """
+
+    restriction = pw.ForeignKeyField(FirearmRestriction, backref="events")
+    restriction_id: int
+    kind = pw.TextField()
+    outcome = pw.TextField(null=True)
+    on_date = pw.TextField(null=True)
+    decided_by_name = pw.TextField(null=True)
+    reason_code = pw.TextField(null=True)
+    next_review_on = pw.TextField(null=True)
+    by = pw.ForeignKeyField(User, backref="+")
+    by_id: int
+    at = pw.TextField()
+    not_kept = JSONField(default=list)
 
 
 class InterestGroup(Tracked):
@@ -421,6 +474,34 @@ class Activity(Voidable):
     participants = pw.IntegerField(default=0)
     hours = pw.FloatField(default=0)
     note = pw.TextField(default="")
+    version = pw.IntegerField(default=1)
+
+
+class ActivityVersion(BaseModel):
+    """A replaced version of an activity, kept when it was corrected (never changed:
+    triggers refuse UPDATE and DELETE): the fields as they were, ``counselor_ids`` (JSON
+    list of account ids), ``replaced_by``/``at``."""
+
+    activity = pw.ForeignKeyField(Activity, backref="versions")
+    activity_id: int
+    version = pw.IntegerField()
+    kind = pw.TextField()
+    title = pw.TextField()
+    date = pw.TextField()
+    unit = pw.ForeignKeyField(Unit, null=True, backref="+")
+    unit_id: int | None
+    group = pw.ForeignKeyField(InterestGroup, null=True, backref="+")
+    group_id: int | None
+    participants = pw.IntegerField()
+    hours = pw.FloatField()
+    note = pw.TextField()
+    counselor_ids = JSONField(default=list)
+    replaced_at = pw.TextField()
+    replaced_by = pw.ForeignKeyField(User, backref="+")
+    replaced_by_id: int
+
+    class Meta:
+        indexes = ((("activity", "version"), True),)
 
 
 class ActivityCounselor(BaseModel):
@@ -489,6 +570,7 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     Setting,
     Unit,
     TrainingRecord,
+    TrainingRecordVersion,
     Person,
     FamilyLink,
     Incident,
@@ -504,8 +586,10 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     IncidentExposure,
     IncidentStep,
     FirearmRestriction,
+    FirearmEvent,
     InterestGroup,
     Activity,
+    ActivityVersion,
     ActivityCounselor,
     Submission,
     AuditEvent,

@@ -5,8 +5,11 @@ Pure rules (DESIGN §7.3; shared/domain/policy.md "Firearm restriction"):
 * Lifecycle: ``recommended`` (by a counselor, with a non-clinical reason code) →
   ``suspended`` / ``revoked`` (decision by the named personnel-department decision-maker, on
   a date) or ``declined``; a suspension or revocation is reviewed on a date (default 90 days
-  after the decision) → ``reinstated`` (decision, date), or continued (new review date), or a
-  suspension is turned into a revocation. ``declined`` and ``reinstated`` are final.
+  after the decision) → ``reinstated`` (decision, date), or no change (new review date), or
+  a suspension is turned into a revocation. ``declined`` and ``reinstated`` are final.
+* History (issue 19): every step is an event of its own (:data:`EVENT_KINDS`: recommended,
+  decided, reviewed, reinstated), never overwritten; each decision event has its own
+  decision-maker and date, and a notice states exactly one of them.
 * Reason codes (non-clinical): ``mh_assessment_pending``, ``mh_treatment``,
   ``post_incident``, ``other`` (labels in :data:`counselor_tui.domain.vocab.FIREARM_REASONS`).
 * The notice for the personnel department (:class:`Notice`) can only carry the person's
@@ -30,6 +33,7 @@ __all__ = [
     "ACTIVE",
     "DECISIONS",
     "DEFAULT_REVIEW_DAYS",
+    "EVENT_KINDS",
     "NOTICE_FIELDS",
     "REASON_CODES",
     "RESTRICTED",
@@ -38,7 +42,9 @@ __all__ = [
     "FirearmRuleError",
     "Notice",
     "default_review_on",
+    "event_label",
     "next_status",
+    "notice_decision",
     "notice_lines",
     "notice_title",
     "should_prompt_recommendation",
@@ -54,9 +60,10 @@ ACTIVE: frozenset[str] = frozenset({"recommended", "suspended", "revoked"})
 RESTRICTED: frozenset[str] = frozenset({"suspended", "revoked"})
 #: The decisions on a recommendation.
 DECISIONS: tuple[str, ...] = ("suspended", "revoked", "declined")
-#: Review outcomes: keep the restriction (new review date), revoke a suspension, reinstate.
+#: Review outcomes: no change (the restriction continues to a new review date), revoke a
+#: suspension, reinstate (recorded as a ``reinstated`` event, not a review).
 REVIEW_OUTCOMES: Mapping[str, str] = {
-    "continue": N_("continue the restriction"),
+    "no_change": N_("no change (the restriction continues)"),
     "revoked": N_("revoke"),
     "reinstated": N_("reinstate"),
 }
@@ -68,6 +75,50 @@ TRANSITIONS: Mapping[str, frozenset[str]] = {
     "declined": frozenset(),
     "reinstated": frozenset(),
 }
+
+
+#: The events of a restriction's history, in the order they can happen.
+EVENT_KINDS: Mapping[str, str] = {
+    "recommended": N_("recommended"),
+    "decided": N_("decision"),
+    "reviewed": N_("review"),
+    "reinstated": N_("reinstatement"),
+}
+_OUTCOMES: Mapping[str, str] = {
+    "suspended": N_("suspended"),
+    "revoked": N_("revoked"),
+    "declined": N_("declined"),
+    "no_change": N_("no change"),
+    "reinstated": N_("reinstated"),
+}
+
+
+def event_label(kind: str, outcome: str | None) -> str:
+    """The translated label of an event, e.g. ``决定：暂停`` / ``复核：无变化`` / ``恢复``;
+    an outcome the old form did not keep reads "not kept by the old register"."""
+    what = _(EVENT_KINDS[kind]) if kind in EVENT_KINDS else kind
+    if kind in ("recommended", "reinstated"):
+        return what
+    if outcome is None:
+        return _("{event}: {outcome}").format(event=what,
+                                               outcome=_("not kept by the old register"))
+    msgid = _OUTCOMES.get(outcome)
+    return _("{event}: {outcome}").format(event=what, outcome=_(msgid) if msgid else outcome)
+
+
+def notice_decision(kind: str, outcome: str | None) -> str | None:
+    """The decision a notice of this event states (a :class:`Notice` ``decision`` code:
+    suspended / revoked / declined / continued / reinstated), or None for an event that is
+    no decision (a recommendation) or whose outcome the old register did not keep."""
+    if kind == "decided" and outcome in DECISIONS:
+        return outcome
+    if kind == "reviewed" and outcome == "no_change":
+        return "continued"
+    if kind == "reviewed" and outcome == "revoked":
+        return "revoked"
+    if kind == "reinstated":
+        return "reinstated"
+    return None
 
 
 class FirearmRuleError(ValueError):
@@ -120,12 +171,13 @@ def should_prompt_recommendation(
 class Notice:
     """The content of a notice to the personnel department — the allowed fields only.
 
-    ``decision`` is a status code (suspended / revoked / declined / reinstated);
-    ``decided_on`` the date of that decision and ``decided_by_name`` its named
-    decision-maker; ``restricted_since`` (reinstatement only) the date of the decision that
-    restricted the firearm; ``review_on`` the review date (suspension / revocation); dates
-    ``YYYY-MM-DD``, "" when not applicable. ``bureau`` is the issuing body, ``issued_on``
-    the notice date and ``reference`` the register number.
+    A notice states exactly one decision of the restriction's history (issue 19): never
+    another decision's maker or date. ``decision`` is a decision code (suspended / revoked /
+    declined / continued — a review without change — / reinstated); ``decided_on`` the date
+    of that decision and ``decided_by_name`` its named decision-maker; ``review_on`` the
+    review date that decision set (suspension, revocation, review); dates ``YYYY-MM-DD``,
+    "" when not applicable. ``bureau`` is the issuing body, ``issued_on`` the notice date
+    and ``reference`` the register number of the decision (restriction/decision).
     """
 
     reference: str
@@ -138,7 +190,6 @@ class Notice:
     decided_on: str
     decided_by_name: str
     review_on: str = ""
-    restricted_since: str = ""
 
 
 #: The names of the only fields a notice may carry (policy.md; tests pin this list).
@@ -148,12 +199,14 @@ _TITLES: Mapping[str, str] = {
     "suspended": N_("Notice of suspension of firearm qualification"),
     "revoked": N_("Notice of revocation of firearm qualification"),
     "declined": N_("Notice on a firearm restriction recommendation"),
+    "continued": N_("Notice of review of firearm restriction"),
     "reinstated": N_("Notice of reinstatement of firearm qualification"),
 }
 _DECISIONS: Mapping[str, str] = {
     "suspended": N_("firearm qualification suspended"),
     "revoked": N_("firearm qualification revoked"),
     "declined": N_("no restriction (recommendation declined)"),
+    "continued": N_("restriction continues unchanged after review"),
     "reinstated": N_("firearm qualification reinstated"),
 }
 
@@ -177,8 +230,6 @@ def notice_lines(notice: Notice) -> list[tuple[str, str]]:
         (_("Decision"), _(msgid) if msgid else notice.decision),
         (_("Decision date"), notice.decided_on),
     ]
-    if notice.restricted_since:
-        lines.append((_("Restricted since"), notice.restricted_since))
     if notice.review_on:
         lines.append((_("Review date"), notice.review_on))
     lines.append((_("Decision-maker"), notice.decided_by_name))

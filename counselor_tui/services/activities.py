@@ -1,4 +1,5 @@
-"""Activities 活动培训 and interest groups 兴趣小组 (DESIGN §1, §2 ``Activity``, §4, §6, §8.6).
+"""Activities 活动培训 (DESIGN §1, §2 ``Activity``, §4, §6, §8.6); interest groups 兴趣小组 are
+:mod:`counselor_tui.services.interest_groups`.
 
 An :class:`~db.models.Activity` is a training 培训, drill 演练, lecture 讲座/宣传,
 interest-group meeting 兴趣小组 or group session 团体辅导 (codes of
@@ -7,7 +8,10 @@ participants, its length in hours, the unit it was held for (optional), the inte
 (meetings only) and the counselors who ran it (several accounts, ``ActivityCounselor``).
 A wrongly entered activity is voided with a reason, never deleted (DESIGN §4); voided rows are
 left out of every figure here and in the submission's team section
-(:func:`counselor_tui.reports.compile._team` counts ``voided_at IS NULL`` rows by ``date``).
+(:func:`counselor_tui.services.submission_compile._team` counts ``voided_at IS NULL`` rows
+by ``date``).
+A correction keeps the replaced version (issue 19; :mod:`counselor_tui.services.
+record_versions`).
 
 Roles (DESIGN §5): coordinators manage everything; counselors record the activities they ran
 (they must be among its counselors) and correct or void what they recorded; counselors and
@@ -32,17 +36,14 @@ from counselor_tui.domain import vocab
 from counselor_tui.domain.periods import Period
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
-from counselor_tui.services import audit
+from counselor_tui.services import audit, record_versions
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from db.models import Activity, ActivityCounselor, InterestGroup
+from db.models import Activity, ActivityCounselor
 
 MAX_TITLE = 100
 MAX_NOTE = 2000
-MAX_GROUP_NAME = 50
-MAX_LEAD = 50
 MAX_PARTICIPANTS = 10_000
-MAX_MEMBERS = 10_000
 #: Hours of one activity or training: at most one day (the brief's "hours 0–24 per day").
 MAX_HOURS = 24.0
 #: Account roles that run activities and keep training records (DESIGN §2 ``Counselor``).
@@ -137,30 +138,6 @@ class ActivitySummary:
     hours: float
 
 
-@dataclass(frozen=True)
-class GroupDraft:
-    """An interest group as typed: ``name`` (unique), ``lead`` (who leads it, free text),
-    ``members`` (head count 0–10,000)."""
-
-    name: str
-    lead: str = ""
-    members: int = 0
-
-
-@dataclass(frozen=True)
-class GroupRow:
-    """An interest group as listed, with its non-voided ``meetings`` (all time) and the date
-    of the ``last_meeting`` (ISO, or None)."""
-
-    id: int
-    name: str
-    lead: str
-    members: int
-    active: bool
-    meetings: int
-    last_meeting: str | None
-
-
 class ActivityInvalid(InvalidInput):
     """An :class:`ActivityDraft` failed :func:`validate`; ``errors`` maps field → message
     (the exception's message is the first one)."""
@@ -170,18 +147,12 @@ class ActivityInvalid(InvalidInput):
         self.errors = errors
 
 
-class GroupInvalid(InvalidInput):
-    """A :class:`GroupDraft` failed :func:`validate_group`; ``errors`` maps field → message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(next(iter(errors.values())))
-        self.errors = errors
-
-
 # --------------------------------------------------------------------------- roles
 
 
-def _require_reader(vs: VaultSession) -> None:
+def require_reader(vs: VaultSession) -> None:
+    """Raise :class:`PermissionDenied` unless a counselor or coordinator (who list
+    activities and interest groups)."""
     if vs.actor.role not in (Role.COUNSELOR, Role.COORDINATOR):
         raise PermissionDenied(_("Your role ({role}) does not see the list of activities.")
                                .format(role=vs.actor.role.label))
@@ -242,23 +213,6 @@ def validate(draft: ActivityDraft, today: date) -> dict[str, str]:
     return errors
 
 
-def validate_group(draft: GroupDraft) -> dict[str, str]:
-    """Field name → translated message for each problem of an interest group draft."""
-    errors: dict[str, str] = {}
-    name = draft.name.strip()
-    if not name:
-        errors["name"] = _("Give the group a name.")
-    elif len(name) > MAX_GROUP_NAME:
-        errors["name"] = _("The name is too long (at most {n} characters).").format(
-            n=MAX_GROUP_NAME)
-    if len(draft.lead.strip()) > MAX_LEAD:
-        errors["lead"] = _("The lead is too long (at most {n} characters).").format(n=MAX_LEAD)
-    if (not isinstance(draft.members, int) or isinstance(draft.members, bool)
-            or not 0 <= draft.members <= MAX_MEMBERS):
-        errors["members"] = _("Members: a whole number from 0 to {n}.").format(n=MAX_MEMBERS)
-    return errors
-
-
 def _check_refs(vs: VaultSession, draft: ActivityDraft, *, old_group: int | None,
                 old_counselors: Sequence[int] = ()) -> None:
     """Check unit, group and counselors against the vault (inside the transaction);
@@ -299,7 +253,8 @@ def _check_refs(vs: VaultSession, draft: ActivityDraft, *, old_group: int | None
 # --------------------------------------------------------------------------- activities
 
 
-def _tracked(vs: VaultSession) -> dict[str, Any]:
+def tracked(vs: VaultSession) -> dict[str, Any]:
+    """The created/updated columns of a new row written now by the acting account."""
     now = vs.now_iso()
     return {"created_at": now, "created_by": vs.actor.id, "updated_at": now,
             "updated_by": vs.actor.id}
@@ -324,7 +279,7 @@ def add_activity(vs: VaultSession, draft: ActivityDraft) -> int:
         raise ActivityInvalid(errors)
     with vs.transaction():
         _check_refs(vs, draft, old_group=None)
-        row = Activity.create(**_fields(draft), **_tracked(vs))
+        row = Activity.create(**_fields(draft), **tracked(vs))
         for uid in draft.counselor_ids:
             ActivityCounselor.insert(activity=row.id, user=uid).execute()
         audit.record(vs, "create", "activity", row.id,
@@ -349,8 +304,10 @@ def _may_change(vs: VaultSession, row: Activity, counselors: Sequence[int]) -> b
 
 
 def update_activity(vs: VaultSession, activity_id: int, draft: ActivityDraft) -> list[str]:
-    """Correct an activity; returns the changed field names (``[]``: nothing written).
-    Audited ``update activity`` with those names. Coordinators correct any activity,
+    """Correct an activity: the replaced version is kept
+    (:func:`counselor_tui.services.record_versions.keep_activity`) and its ``version`` goes
+    up by one; returns the changed field names (``[]``: nothing written). Audited ``update
+    activity`` with those names and the new version. Coordinators correct any activity,
     counselors those they recorded or ran (and stay among its counselors).
 
     Raises :class:`NotFound`, :class:`PermissionDenied`, :class:`Conflict` (voided),
@@ -377,14 +334,17 @@ def update_activity(vs: VaultSession, activity_id: int, draft: ActivityDraft) ->
                    for k in new if new[k] != current[k]]
         if sorted(set(draft.counselor_ids)) != sorted(counselors):
             changed.append("counselor_ids")
+        if not changed:
+            return []
+        version = record_versions.keep_activity(vs, row, counselors)
+        if "counselor_ids" in changed:
             ActivityCounselor.delete().where(ActivityCounselor.activity == activity_id).execute()
             for uid in draft.counselor_ids:
                 ActivityCounselor.insert(activity=activity_id, user=uid).execute()
-        if not changed:
-            return []
-        Activity.update(**new, updated_at=vs.now_iso(), updated_by=vs.actor.id).where(
-            Activity.id == activity_id).execute()
-        audit.record(vs, "update", "activity", activity_id, {"fields": changed})
+        Activity.update(**new, version=version, updated_at=vs.now_iso(),
+                        updated_by=vs.actor.id).where(Activity.id == activity_id).execute()
+        audit.record(vs, "update", "activity", activity_id,
+                     {"fields": changed, "version": version})
     return changed
 
 
@@ -443,7 +403,7 @@ def _where(q: ActivityQuery) -> tuple[str, list[Any]]:
 
 def count_activities(vs: VaultSession, query: ActivityQuery) -> int:
     """How many activities match ``query`` (counselors and coordinators)."""
-    _require_reader(vs)
+    require_reader(vs)
     where, params = _where(query)
     with vs.reading():
         return int(vs.execute(f"SELECT COUNT(*) FROM activity a WHERE {where}",
@@ -455,7 +415,7 @@ def list_activities(vs: VaultSession, query: ActivityQuery | None = None, offset
     """Activities matching ``query``, newest date first (then newest entry), rows
     ``offset`` … ``offset+limit-1``. Counselors and coordinators; raises
     :class:`PermissionDenied` for auditors and admins (they see :func:`activity_summary`)."""
-    _require_reader(vs)
+    require_reader(vs)
     where, params = _where(query or ActivityQuery())
     with vs.reading():
         rows = list(vs.execute(
@@ -470,7 +430,7 @@ def list_activities(vs: VaultSession, query: ActivityQuery | None = None, offset
 
 def get_activity(vs: VaultSession, activity_id: int) -> ActivityRow:
     """One activity (voided ones too); raises :class:`NotFound`, :class:`PermissionDenied`."""
-    _require_reader(vs)
+    require_reader(vs)
     with vs.reading():
         rows = list(vs.execute(
             "SELECT a.id, a.kind, a.title, a.date, a.unit_id, un.name, a.group_id, g.name, "
@@ -512,7 +472,8 @@ def activity_summary(vs: VaultSession, period: Period,
 
     With ``unit_id`` only the activities held for that unit (the submission's unit scope).
     The same figures as the ``activities`` table of the submission's team section
-    (DESIGN §8 item 6; ``reports.compile._team``). Counselors, coordinators and auditors.
+    (DESIGN §8 item 6; ``services.submission_compile._team``). Counselors, coordinators
+    and auditors.
     """
     _require_summary_reader(vs)
     sql = ("SELECT a.kind, COUNT(*), COALESCE(SUM(a.participants), 0), "
@@ -531,85 +492,3 @@ def activity_summary(vs: VaultSession, period: Period,
     return ActivitySummary(period, rows, sum(r.count for r in rows),
                            sum(r.participants for r in rows),
                            round(sum(v[2] for v in found.values()), 2))
-
-
-# --------------------------------------------------------------------------- interest groups
-
-
-def list_groups(vs: VaultSession, *, include_inactive: bool = True) -> list[GroupRow]:
-    """Interest groups (active first, then by name), with meetings held and the last
-    meeting's date. Counselors and coordinators."""
-    _require_reader(vs)
-    where = "" if include_inactive else "WHERE g.active = 1 "
-    with vs.reading():
-        return [GroupRow(int(i), str(n), str(lead or ""), int(m), bool(a), int(c), last)
-                for i, n, lead, m, a, c, last in vs.execute(
-                    "SELECT g.id, g.name, g.lead, g.members, g.active, COUNT(a.id), "
-                    "MAX(a.date) FROM interest_group g LEFT JOIN activity a "
-                    "ON a.group_id = g.id AND a.voided_at IS NULL "
-                    f"{where}GROUP BY g.id ORDER BY g.active DESC, g.name")]
-
-
-def _group_conflict(vs: VaultSession, name: str, group_id: int | None) -> None:
-    row = vs.execute("SELECT id FROM interest_group WHERE name = ?", (name,)).fetchone()
-    if row is not None and int(row[0]) != group_id:
-        raise GroupInvalid({"name": _("An interest group of this name exists.")})
-
-
-def add_group(vs: VaultSession, draft: GroupDraft) -> int:
-    """Create an active interest group; returns its id. Coordinators only; audited
-    ``create interest_group``. Raises :class:`GroupInvalid` (also for a taken name),
-    :class:`PermissionDenied`."""
-    vs.require(Role.COORDINATOR)
-    errors = validate_group(draft)
-    if errors:
-        raise GroupInvalid(errors)
-    name = draft.name.strip()
-    with vs.transaction():
-        _group_conflict(vs, name, None)
-        row = InterestGroup.create(name=name, lead=draft.lead.strip(), members=draft.members,
-                                   active=True, **_tracked(vs))
-        audit.record(vs, "create", "interest_group", row.id, {"members": draft.members})
-    return int(row.id)
-
-
-def update_group(vs: VaultSession, group_id: int, draft: GroupDraft) -> list[str]:
-    """Change a group's name, lead or head count; returns the changed field names.
-    Coordinators only; audited ``update interest_group``. Raises :class:`NotFound`,
-    :class:`GroupInvalid`, :class:`PermissionDenied`."""
-    vs.require(Role.COORDINATOR)
-    errors = validate_group(draft)
-    if errors:
-        raise GroupInvalid(errors)
-    name = draft.name.strip()
-    new: dict[str, Any] = {"name": name, "lead": draft.lead.strip(), "members": draft.members}
-    with vs.transaction():
-        row = InterestGroup.get_or_none(InterestGroup.id == group_id)
-        if row is None:
-            raise NotFound(_("No such interest group."))
-        _group_conflict(vs, name, group_id)
-        changed = [k for k, v in new.items() if getattr(row, k) != v]
-        if changed:
-            InterestGroup.update(**new, updated_at=vs.now_iso(), updated_by=vs.actor.id).where(
-                InterestGroup.id == group_id).execute()
-            audit.record(vs, "update", "interest_group", group_id, {"fields": changed})
-    return changed
-
-
-def set_group_active(vs: VaultSession, group_id: int, active: bool) -> bool:
-    """Pause (``active=False``) or resume a group; returns whether anything changed. A paused
-    group keeps its past meetings but takes no new ones. Coordinators only; audited
-    ``update interest_group`` (``fields: ["active"]``). Raises :class:`NotFound`."""
-    vs.require(Role.COORDINATOR)
-    with vs.transaction():
-        row = InterestGroup.get_or_none(InterestGroup.id == group_id)
-        if row is None:
-            raise NotFound(_("No such interest group."))
-        if bool(row.active) == active:
-            return False
-        InterestGroup.update(active=active, updated_at=vs.now_iso(),
-                             updated_by=vs.actor.id).where(
-            InterestGroup.id == group_id).execute()
-        audit.record(vs, "update", "interest_group", group_id,
-                     {"fields": ["active"], "active": active})
-    return True

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import json
 import random
 import secrets
 import time
@@ -59,12 +60,14 @@ from db.models import (
     ALL_MODELS,
     Activity,
     ActivityCounselor,
+    ActivityVersion,
     Assessment,
     BaseModel,
     Census,
     CensusUnit,
     CounselingSession,
     FamilyLink,
+    FirearmEvent,
     FirearmRestriction,
     Incident,
     IncidentExposure,
@@ -78,6 +81,7 @@ from db.models import (
     TierState,
     TierSuggestion,
     TrainingRecord,
+    TrainingRecordVersion,
     Unit,
     User,
 )
@@ -467,7 +471,7 @@ class _Builder:
         with self.vs.reading():
             for table in ("person", "counseling_session", "incident", "assessment",
                           "tier_change", "tier_suggestion", "activity", "census",
-                          "interest_group"):
+                          "interest_group", "firearm_restriction", "training_record"):
                 row = self.vs.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"').fetchone()
                 self.next_id[table] = int(row[0])
         self.units()
@@ -1256,9 +1260,10 @@ class _Builder:
             raise RuntimeError("no officer left for a firearm restriction")
 
         review_days = self.incident_policy.firearm_review_days
-        fields = ("person", "status", "reason_code", "recommended_by", "recommended_at",
-                  "decided_by_name", "decided_at", "recorded_by", "review_on", "ended_at",
-                  "note", *_TRACKED)
+        fields = ("id", "person", "status", "reason_code", "recommended_by", "recommended_at",
+                  "review_on", "note", *_TRACKED)
+        event_fields = ("restriction", "kind", "outcome", "on_date", "decided_by_name",
+                        "reason_code", "next_review_on", "by", "at", "not_kept")
         post_incident = [p for p, _at in self.exposed]
         for status in ("recommended", "suspended", "revoked", "reinstated", "declined"):
             for _i in range(n):
@@ -1271,31 +1276,49 @@ class _Builder:
                 recommended = self.now - timedelta(days=rng.randint(*age), hours=rng.randint(0, 8))
                 reason = rng.choices(("mh_assessment_pending", "mh_treatment", "post_incident",
                                       "other"), weights=(40, 30, 20, 10))[0]
-                # as services.firearms stores them: decision and end as bureau-midnight
-                # timestamps, a review date while restricted, none once ended
+                rid = self._id("firearm_restriction")
+                # as services.firearms stores them: one event per step, each with its own
+                # decision-maker and date; the restriction keeps the status and next review
+                events: list[Row] = [[rid, "recommended", None, recommended.date().isoformat(),
+                                      None, reason, None, by, iso(recommended), "[]"]]
                 decided = None if status == "recommended" else (
                     recommended + timedelta(days=rng.randint(1, 5))).date()
-                review = ended = None
-                if decided is not None and status in ("suspended", "revoked"):
-                    # each review held so far continued the restriction to a new date
+                review = None
+                last_at = recommended
+                if decided is not None:
+                    outcome = status if status in ("suspended", "revoked", "declined") else \
+                        rng.choice(("suspended", "revoked"))
                     due = decided + timedelta(days=review_days)
-                    while due < self.today - timedelta(days=rng.randint(0, 10)):
-                        due += timedelta(days=review_days)
-                    review = due.isoformat()
-                elif decided is not None and status == "declined":
-                    ended = decided
-                elif decided is not None:  # reinstated after the review
-                    ended = min(self.today, decided + timedelta(days=rng.randint(60, 120)))
+                    last_at = self._at(decided, 10 * 3600)
+                    events.append([rid, "decided", outcome, decided.isoformat(),
+                                   rng.choice(self.decision_makers), None,
+                                   None if outcome == "declined" else due.isoformat(),
+                                   self.coordinator, iso(last_at), "[]"])
+                    if status in ("suspended", "revoked"):
+                        # each review held so far changed nothing: a new review date
+                        while due < self.today - timedelta(days=rng.randint(0, 10)):
+                            held, due = due, due + timedelta(days=review_days)
+                            last_at = self._at(held, 11 * 3600)
+                            events.append([rid, "reviewed", "no_change", held.isoformat(),
+                                           rng.choice(self.decision_makers), None,
+                                           due.isoformat(), self.coordinator, iso(last_at),
+                                           "[]"])
+                        review = due.isoformat()
+                    elif status == "reinstated":  # reinstated after the review
+                        ended = min(self.today, decided + timedelta(days=rng.randint(60, 120)))
+                        last_at = self._at(ended, 11 * 3600)
+                        events.append([rid, "reinstated", "reinstated", ended.isoformat(),
+                                       rng.choice(self.decision_makers), None, None,
+                                       self.coordinator, iso(last_at), "[]"])
                 note = {"recommended": "待政治处决定", "suspended": "暂停配枪资格，到期复核",
                         "revoked": "取消配枪资格", "reinstated": "复核通过，恢复配枪资格",
                         "declined": "经研究不予暂停，加强关注"}[status]
-                decided_at, ended_at = self._midnight(decided), self._midnight(ended)
                 self.w.add(FirearmRestriction, fields, [
-                    person, status, reason, by, iso(recommended),
-                    rng.choice(self.decision_makers) if decided else None, decided_at,
-                    self.coordinator if decided else None, review, ended_at, note,
-                    iso(recommended), by, ended_at or decided_at or iso(recommended),
+                    rid, person, status, reason, by, iso(recommended), review, note,
+                    iso(recommended), by, iso(last_at),
                     self.coordinator if decided else by])
+                for event in events:
+                    self.w.add(FirearmEvent, event_fields, event)
         self._commit()
         self._done("firearm_restriction", 5 * n)
 
@@ -1319,7 +1342,10 @@ class _Builder:
                 groups.append((gid, title))
         scale = max(1, len(self.plan) // 20)
         fields = ("id", *_TRACKED, "kind", "title", "date", "unit", "group", "participants",
-                  "hours", "note")
+                  "hours", "note", "version")
+        version_fields = ("activity", "version", "kind", "title", "date", "unit", "group",
+                          "participants", "hours", "note", "counselor_ids", "replaced_at",
+                          "replaced_by")
         count = 0
         months = [periods.period_of("month", self.today)]
         while len(months) < 25:
@@ -1351,22 +1377,50 @@ class _Builder:
                          "group_session": rng.choice((2.0, 2.5, 3.0))}[what]
                 aid = self._id("activity")
                 made = iso(self._at(day, 18 * 3600))
+                unit = self.unit_ids[u] if what in ("lecture", "group_session", "drill") \
+                    else None
+                # one in twenty was corrected the next day: version 2, version 1 kept
+                corrected = rng.random() < 0.05 or count == 0
                 self.w.add(Activity, fields, [
-                    aid, *self._who(made, coord), what, title, day.isoformat(),
-                    self.unit_ids[u] if what in ("lecture", "group_session", "drill") else None,
-                    group[0] if group else None, participants, hours, ""])
+                    aid, *self._who(made, coord), what, title, day.isoformat(), unit,
+                    group[0] if group else None, participants, hours, "",
+                    2 if corrected else 1])
+                ran: list[int] = []
                 if what != "interest_group" or rng.random() < 0.4:
-                    for user in rng.sample(self.counselors, rng.randint(1, 2)):
+                    ran = rng.sample(self.counselors, rng.randint(1, 2))
+                    for user in ran:
                         self.w.add(ActivityCounselor, ("activity", "user"), [aid, user])
+                if corrected:
+                    self.w.add(ActivityVersion, version_fields, [
+                        aid, 1, what, title, day.isoformat(), unit,
+                        group[0] if group else None, participants + rng.randint(1, 9), hours,
+                        "", json.dumps(sorted(ran)), iso(self._at(day, 30 * 3600)), coord])
                 count += 1
+        training_fields = ("id", "user", "date", "title", "hours", "provider", *_TRACKED,
+                           "version", "voided_at", "voided_by", "void_reason")
+        kept_fields = ("record", "version", "user", "date", "title", "hours", "provider",
+                       "replaced_at", "replaced_by")
+        first_training = self.next_id.get("training_record", 0) + 1
         for user in [*self.counselors, coord]:
             for title, provider in rng.sample(_TRAININGS, rng.randint(4, len(_TRAININGS))):
                 day = self.start + timedelta(days=rng.randint(0, DAYS - 1))
                 made = iso(self._at(day, 18 * 3600))
-                self.w.add(TrainingRecord, ("user", "date", "title", "hours", "provider",
-                                            *_TRACKED),
-                           [user, day.isoformat(), title, rng.choice((4.0, 8.0, 16.0, 24.0)),
-                            provider, *self._who(made, coord)])
+                later = iso(self._at(day, 42 * 3600))
+                tid = self._id("training_record")
+                hours = rng.choice((4.0, 8.0, 16.0, 24.0))
+                # some were corrected (hours mistyped, version 1 kept), a few voided
+                fate = rng.choices(("kept", "corrected", "voided"), weights=(85, 10, 5))[0]
+                if tid == first_training:
+                    fate = "corrected"
+                self.w.add(TrainingRecord, training_fields, [
+                    tid, user, day.isoformat(), title, hours, provider, *self._who(made, coord),
+                    2 if fate == "corrected" else 1, later if fate == "voided" else None,
+                    coord if fate == "voided" else None,
+                    "重复录入" if fate == "voided" else None])
+                if fate == "corrected":
+                    self.w.add(TrainingRecordVersion, kept_fields, [
+                        tid, 1, user, day.isoformat(), title, hours / 2, provider, later,
+                        coord])
         self._commit()
         self._done("activity", count)
 

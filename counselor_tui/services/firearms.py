@@ -1,22 +1,19 @@
-"""Firearm restriction register 配枪管理 (DESIGN §6, §7.3; shared/domain/policy.md).
+"""Firearm restriction register 配枪管理 (DESIGN §6, §7.3; shared/domain/policy.md; issue 19).
 
 Lifecycle (rules in :mod:`counselor_tui.domain.firearms`): a counselor or coordinator
 *recommends* a restriction with a non-clinical reason code; only a **coordinator** records
 the decision of the named personnel-department decision-maker (suspended / revoked /
-declined), the review (continue, revoke, reinstate) and the reinstatement — every other role
-gets :class:`PermissionDenied` from the service itself.
+declined), each review (no change, revoke) and the reinstatement — every other role gets
+:class:`PermissionDenied` from the service itself.
 
-Storage of :class:`db.models.FirearmRestriction`: ``decided_at`` is the date of the
-restricting (or declining) decision and ``ended_at`` the date of the reinstatement, both as
-bureau-midnight timestamps (``2026-11-30T00:00:00+08:00``; the date is the first ten
-characters); ``review_on`` a date; ``decided_by_name`` the named decision-maker of the
-*latest* decision; ``recorded_by`` the coordinator who entered it.
+Storage: every step is an event of its own (:mod:`counselor_tui.services.firearm_events`,
+never overwritten), with its own decision-maker, date and next review; the
+:class:`db.models.FirearmRestriction` row holds the recommendation and, as a summary of the
+events, the current ``status`` and next ``review_on`` (a date). Dates of events are
+``YYYY-MM-DD``; no event may be dated in the future or before the decision it follows.
 
-The notice for the personnel department (:func:`notice`, :func:`notice_text`,
-:func:`write_notice_docx`, :func:`export_notice`) carries only the fields of
-:class:`counselor_tui.domain.firearms.Notice`: name, badge number, unit, decision, dates,
-decision-maker — never a diagnosis, score, note or incident summary. Files are written to a
-temporary file in the target folder and renamed into place; the export is audited.
+The notice of one decision for the personnel department is
+:mod:`counselor_tui.services.firearm_notice`.
 
 Visibility: coordinators see the whole register; a counselor sees restrictions of persons of
 their unit and those they recommended (all, without a unit). Auditors and admins see none.
@@ -24,48 +21,40 @@ their unit and those they recommended (all, without a unit). Auditors and admins
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from datetime import date, timedelta
 from typing import Any
 
 from counselor_tui.domain import firearms as rules
-from counselor_tui.domain.dates import relative_hint, to_storage
+from counselor_tui.domain.dates import relative_hint
 from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.domain.vocab import FIREARM_STATUSES
 from counselor_tui.i18n import _
-from counselor_tui.services import audit
+from counselor_tui.services import audit, firearm_events
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from db.models import FirearmRestriction, Person, Unit
+from counselor_tui.services.firearm_events import FirearmEventRow
+from counselor_tui.services.incidents import policy
+from db.models import FirearmRestriction, Person
 
 __all__ = [
-    "NOTICE_FORMATS",
     "ArmoryRow",
     "RestrictionRow",
     "active_status",
     "current_restrictions",
     "dashboard_section",
-    "export_notice",
-    "notice",
-    "notice_text",
+    "get",
     "recommend",
     "record_decision",
     "register",
     "reinstate",
+    "require_coordinator",
     "review",
     "review_due",
     "should_prompt_recommendation",
-    "write_notice_docx",
-    "write_notice_text",
 ]
 
-NOTICE_FORMATS: tuple[str, ...] = ("docx", "txt")
 MAX_NOTE = 2000
 #: Reviews due within this many days are listed on the dashboard.
 REVIEW_SOON_DAYS = 7
@@ -73,8 +62,14 @@ REVIEW_SOON_DAYS = 7
 
 @dataclass(frozen=True)
 class RestrictionRow:
-    """One restriction of the register. Dates ``YYYY-MM-DD`` ("" / None when not yet);
-    ``note`` is the recommendation note (never printed on a notice)."""
+    """One restriction of the register with its history. Dates ``YYYY-MM-DD`` (None when
+    not yet); ``note`` is the recommendation note (never printed on a notice).
+
+    ``events`` is the full sequence (recommended, decided, each review, reinstated) in the
+    order recorded; ``decided_on`` / ``decided_by_name`` are those of the *latest* decision
+    event (None before a decision), ``restricted_on`` the date of the decision that
+    restricted the firearm, ``ended_on`` the date of the declining or reinstating decision.
+    """
 
     id: int
     person_id: int
@@ -85,16 +80,52 @@ class RestrictionRow:
     reason_code: str
     recommended_by: str
     recommended_at: str
-    decided_by_name: str | None
-    decided_on: str | None
     review_on: str | None
-    ended_on: str | None
     note: str
+    events: tuple[FirearmEventRow, ...] = ()
+
+    @property
+    def decisions(self) -> tuple[FirearmEventRow, ...]:
+        """The decision events (decided, reviewed, reinstated), in order."""
+        return tuple(e for e in self.events if e.kind != "recommended")
+
+    @property
+    def latest_decision(self) -> FirearmEventRow | None:
+        """The latest decision event, or None while only recommended."""
+        decisions = self.decisions
+        return decisions[-1] if decisions else None
+
+    @property
+    def decided_on(self) -> str | None:
+        """The date of the latest decision (None before one, or when not kept)."""
+        last = self.latest_decision
+        return last.on_date if last is not None else None
+
+    @property
+    def decided_by_name(self) -> str | None:
+        """The decision-maker of the latest decision."""
+        last = self.latest_decision
+        return last.decided_by_name if last is not None else None
+
+    @property
+    def restricted_on(self) -> str | None:
+        """The date of the decision that restricted the firearm (the first restricting
+        decision or review with a known date)."""
+        return _restricted_on(self.events)
+
+    @property
+    def ended_on(self) -> str | None:
+        """The date of the declining or reinstating decision, if the restriction ended."""
+        for e in reversed(self.events):
+            if e.kind == "reinstated" or (e.kind == "decided" and e.outcome == "declined"):
+                return e.on_date
+        return None
 
 
 @dataclass(frozen=True)
 class ArmoryRow:
-    """An officer who may not draw a firearm now (for the armory): no reason, no note."""
+    """An officer who may not draw a firearm now (for the armory): no reason, no note;
+    ``decided_on`` the date the firearm was restricted."""
 
     restriction_id: int
     person_id: int
@@ -109,24 +140,21 @@ class ArmoryRow:
 # --------------------------------------------------------------------------- helpers
 
 
+def _restricted_on(events: tuple[FirearmEventRow, ...]) -> str | None:
+    dates = [e.on_date for e in events if e.on_date and (
+        (e.kind == "decided" and (e.outcome in rules.RESTRICTED or e.outcome is None))
+        or (e.kind == "reviewed" and e.outcome == "revoked"))]
+    return min(dates) if dates else None
+
+
 def _tracked(vs: VaultSession) -> dict[str, Any]:
     now = vs.now_iso()
     return {"created_at": now, "created_by": vs.actor.id, "updated_at": now,
             "updated_by": vs.actor.id}
 
 
-def _midnight(vs: VaultSession, day: date) -> str:
-    return to_storage(datetime.combine(day, time(), tzinfo=vs.now().tzinfo))
-
-
-def _day(stamp: str | None) -> str | None:
-    return stamp[:10] if stamp else None
-
-
 def _review_days(vs: VaultSession) -> int:
     try:
-        from counselor_tui.services.incidents import policy
-
         return policy(vs).firearm_review_days
     except InvalidInput:
         return rules.DEFAULT_REVIEW_DAYS
@@ -138,7 +166,9 @@ def _require_reader(vs: VaultSession) -> None:
             _("Your role ({role}) may not do this.").format(role=vs.actor.role.label))
 
 
-def _require_coordinator(vs: VaultSession) -> None:
+def require_coordinator(vs: VaultSession) -> None:
+    """Raise :class:`PermissionDenied` unless the acting account is a coordinator (only
+    coordinators record firearm decisions and write notices)."""
     if vs.actor.role is not Role.COORDINATOR:
         raise PermissionDenied(_(
             "Only a coordinator records firearm decisions (your role: {role})."
@@ -164,6 +194,16 @@ def _check_date(day: date, today: date, what: str) -> None:
         raise InvalidInput(_("The {what} cannot lie in the future.").format(what=what))
 
 
+def _after_last_decision(vs: VaultSession, restriction_id: int, day: date) -> None:
+    """Refuse a decision dated before the latest decision of the restriction."""
+    last = vs.execute(
+        "SELECT max(on_date) FROM firearm_event WHERE restriction_id = ? "
+        "AND kind != 'recommended'", (restriction_id,)).fetchone()[0]
+    if last and day.isoformat() < str(last):
+        raise InvalidInput(_("This decision cannot come before the previous one ({date}).")
+                           .format(date=last))
+
+
 def _decision_maker(name: str) -> str:
     text = " ".join(name.split())
     if not text:
@@ -185,26 +225,36 @@ def _transition(current: str, target: str) -> None:
         raise Conflict(str(exc)) from None
 
 
+def _set_head(vs: VaultSession, row: FirearmRestriction, status: str,
+              review_on: date | None) -> None:
+    """Update the restriction's summary of its events: current status and next review."""
+    row.status = status
+    row.review_on = review_on.isoformat() if review_on else None
+    row.updated_at, row.updated_by_id = vs.now_iso(), vs.actor.id
+    row.save()
+
+
 def _rows(vs: VaultSession, where: str, params: tuple[Any, ...]) -> list[RestrictionRow]:
     cursor = vs.execute(
         "SELECT f.id, p.id, p.name, p.badge_no, un.name, f.status, f.reason_code,"
-        " us.display_name, f.recommended_at, f.decided_by_name, f.decided_at, f.review_on,"
-        " f.ended_at, f.note, p.unit_id, f.recommended_by_id"
+        " us.display_name, f.recommended_at, f.review_on, f.note, p.unit_id,"
+        " f.recommended_by_id"
         " FROM firearm_restriction f JOIN person p ON p.id = f.person_id"
         " LEFT JOIN unit un ON un.id = p.unit_id JOIN user us ON us.id = f.recommended_by_id"
         f" WHERE {where} ORDER BY f.review_on IS NULL, f.review_on, f.recommended_at, f.id",
         params)
-    rows = []
+    found = []
     scoped = vs.actor.role is not Role.COORDINATOR and vs.actor.unit_id is not None
     for r in cursor:
-        if scoped and r[14] != vs.actor.unit_id and r[15] != vs.actor.id:
+        if scoped and r[11] != vs.actor.unit_id and r[12] != vs.actor.id:
             continue
-        rows.append(RestrictionRow(
-            id=int(r[0]), person_id=int(r[1]), person_name=r[2], badge_no=r[3],
-            unit_name=r[4], status=r[5], reason_code=r[6], recommended_by=r[7],
-            recommended_at=r[8], decided_by_name=r[9], decided_on=_day(r[10]),
-            review_on=r[11], ended_on=_day(r[12]), note=r[13] or ""))
-    return rows
+        found.append(r)
+    events = firearm_events.events_of(vs, [int(r[0]) for r in found])
+    return [RestrictionRow(
+        id=int(r[0]), person_id=int(r[1]), person_name=r[2], badge_no=r[3],
+        unit_name=r[4], status=r[5], reason_code=r[6], recommended_by=r[7],
+        recommended_at=r[8], review_on=r[9], note=r[10] or "", events=events[int(r[0])])
+        for r in found]
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -214,9 +264,10 @@ def recommend(vs: VaultSession, person_id: int, reason_code: str, note: str = ""
     """Recommend a firearm restriction for an officer (counselor or coordinator).
 
     ``reason_code`` one of :data:`counselor_tui.domain.firearms.REASON_CODES` (non-clinical);
-    ``note`` free text kept in the register, never on a notice. Returns the restriction id.
-    Raises :class:`InvalidInput` (unknown reason, not an officer), :class:`NotFound`,
-    :class:`Conflict` (an active restriction exists), :class:`PermissionDenied`.
+    ``note`` free text kept in the register, never on a notice. Appends the ``recommended``
+    event. Returns the restriction id. Raises :class:`InvalidInput` (unknown reason, not an
+    officer), :class:`NotFound`, :class:`Conflict` (an active restriction exists),
+    :class:`PermissionDenied`.
     """
     vs.require(Role.COUNSELOR, Role.COORDINATOR)
     if reason_code not in rules.REASON_CODES:
@@ -240,9 +291,11 @@ def recommend(vs: VaultSession, person_id: int, reason_code: str, note: str = ""
             person=person_id, status="recommended", reason_code=reason_code,
             recommended_by=vs.actor.id, recommended_at=vs.now_iso(), note=text,
             **_tracked(vs))
+        event = firearm_events.append(vs, row.id, "recommended",
+                                      on_date=vs.today().isoformat(), reason_code=reason_code)
         audit.record(vs, "create", "firearm_restriction", row.id,
                      {"status": "recommended", "reason_code": reason_code,
-                      "person_id": person_id})
+                      "person_id": person_id, "event_id": event})
     return int(row.id)
 
 
@@ -253,8 +306,9 @@ def record_decision(
     decided_by_name: str,
     decided_on: date,
     review_on: date | None = None,
-) -> None:
-    """Record the personnel department's decision on a recommendation (coordinator only).
+) -> int:
+    """Record the personnel department's decision on a recommendation (coordinator only);
+    appends a ``decided`` event and returns its id.
 
     ``decision`` suspended / revoked / declined; ``decided_by_name`` the named
     decision-maker; ``decided_on`` not in the future; ``review_on`` (suspended / revoked)
@@ -263,7 +317,7 @@ def record_decision(
     :class:`PermissionDenied` for every role but coordinator, :class:`InvalidInput`,
     :class:`NotFound`, :class:`Conflict` (not a pending recommendation).
     """
-    _require_coordinator(vs)
+    require_coordinator(vs)
     if decision not in rules.DECISIONS:
         raise InvalidInput(_("Choose the decision: suspended, revoked or declined."))
     name = _decision_maker(decided_by_name)
@@ -278,16 +332,14 @@ def record_decision(
         row, _person = _get(vs, restriction_id)
         _transition(row.status, decision)
         before = row.status
-        row.status = decision
-        row.decided_by_name = name
-        row.decided_at = _midnight(vs, decided_on)
-        row.recorded_by_id = vs.actor.id
-        row.review_on = review.isoformat() if review else None
-        row.ended_at = _midnight(vs, decided_on) if decision == "declined" else None
-        row.updated_at, row.updated_by_id = vs.now_iso(), vs.actor.id
-        row.save()
+        event = firearm_events.append(
+            vs, row.id, "decided", outcome=decision, on_date=decided_on.isoformat(),
+            decided_by_name=name, next_review_on=review.isoformat() if review else None)
+        _set_head(vs, row, decision, review)
         audit.record(vs, "update", "firearm_restriction", row.id,
-                     {"change": "decision", "from": before, "to": decision})
+                     {"change": "decision", "from": before, "to": decision,
+                      "event_id": event})
+    return event
 
 
 def review(
@@ -297,20 +349,21 @@ def review(
     decided_by_name: str,
     decided_on: date,
     next_review_on: date | None = None,
-) -> None:
-    """Record the review of a suspension or revocation (coordinator only).
+) -> int:
+    """Record the review of a suspension or revocation (coordinator only); appends a
+    ``reviewed`` event and returns its id.
 
-    ``outcome``: ``continue`` (same status, next review on ``next_review_on``, default
+    ``outcome``: ``no_change`` (same status, next review on ``next_review_on``, default
     ``decided_on`` + 90 days), ``revoked`` (a suspension becomes a revocation, next review
-    likewise) or ``reinstated`` (see :func:`reinstate`). Raises as
-    :func:`record_decision`; :class:`Conflict` when the restriction is not in force.
+    likewise) or ``reinstated`` (recorded as the ``reinstated`` event of :func:`reinstate`).
+    Raises as :func:`record_decision`; :class:`Conflict` when the restriction is not in
+    force; :class:`InvalidInput` for a review dated before the previous decision.
     """
-    _require_coordinator(vs)
+    require_coordinator(vs)
     if outcome not in rules.REVIEW_OUTCOMES:
         raise InvalidInput(_("Choose the outcome of the review."))
     if outcome == "reinstated":
-        reinstate(vs, restriction_id, decided_by_name, decided_on)
-        return
+        return reinstate(vs, restriction_id, decided_by_name, decided_on)
     name = _decision_maker(decided_by_name)
     _check_date(decided_on, vs.today(), _("review date"))
     following = next_review_on or rules.default_review_on(decided_on, _review_days(vs))
@@ -319,46 +372,42 @@ def review(
     with vs.transaction():
         row, _person = _get(vs, restriction_id)
         before = row.status
-        target = before if outcome == "continue" else outcome
+        target = before if outcome == "no_change" else outcome
         if before not in rules.RESTRICTED:
             raise Conflict(_("Only a suspension or revocation in force can be reviewed."))
         _transition(before, target)
-        row.status = target
-        row.decided_by_name = name
-        if target != before:
-            row.decided_at = _midnight(vs, decided_on)
-        row.recorded_by_id = vs.actor.id
-        row.review_on = following.isoformat()
-        row.updated_at, row.updated_by_id = vs.now_iso(), vs.actor.id
-        row.save()
+        _after_last_decision(vs, row.id, decided_on)
+        event = firearm_events.append(
+            vs, row.id, "reviewed", outcome=outcome, on_date=decided_on.isoformat(),
+            decided_by_name=name, next_review_on=following.isoformat())
+        _set_head(vs, row, target, following)
         audit.record(vs, "update", "firearm_restriction", row.id,
-                     {"change": "review", "from": before, "to": target})
+                     {"change": "review", "from": before, "to": target, "event_id": event})
+    return event
 
 
 def reinstate(vs: VaultSession, restriction_id: int, decided_by_name: str,
-              decided_on: date) -> None:
-    """Reinstate the firearm qualification (coordinator only): status ``reinstated``,
-    ended on ``decided_on``, ``decided_by_name`` the reinstating decision-maker (the
-    restricting decision's date stays in ``decided_at``). Raises as :func:`record_decision`.
+              decided_on: date) -> int:
+    """Reinstate the firearm qualification (coordinator only): appends a ``reinstated``
+    event with its own decision-maker and date (the earlier decisions keep theirs); status
+    ``reinstated``, no further review. Returns the event id. Raises as
+    :func:`record_decision`; :class:`InvalidInput` before the previous decision.
     """
-    _require_coordinator(vs)
+    require_coordinator(vs)
     name = _decision_maker(decided_by_name)
     _check_date(decided_on, vs.today(), _("decision date"))
     with vs.transaction():
         row, _person = _get(vs, restriction_id)
         before = row.status
         _transition(before, "reinstated")
-        if row.decided_at and decided_on.isoformat() < row.decided_at[:10]:
-            raise InvalidInput(_("Reinstatement cannot come before the restriction."))
-        row.status = "reinstated"
-        row.decided_by_name = name
-        row.ended_at = _midnight(vs, decided_on)
-        row.review_on = None
-        row.recorded_by_id = vs.actor.id
-        row.updated_at, row.updated_by_id = vs.now_iso(), vs.actor.id
-        row.save()
+        _after_last_decision(vs, row.id, decided_on)
+        event = firearm_events.append(vs, row.id, "reinstated", outcome="reinstated",
+                                      on_date=decided_on.isoformat(), decided_by_name=name)
+        _set_head(vs, row, "reinstated", None)
         audit.record(vs, "update", "firearm_restriction", row.id,
-                     {"change": "reinstated", "from": before, "to": "reinstated"})
+                     {"change": "reinstated", "from": before, "to": "reinstated",
+                      "event_id": event})
+    return event
 
 
 # --------------------------------------------------------------------------- reading
@@ -382,7 +431,18 @@ def current_restrictions(vs: VaultSession) -> list[ArmoryRow]:
         rows = _rows(vs, "f.status IN ('revoked', 'suspended')", ())
     rows.sort(key=lambda r: (r.unit_name or "", r.person_name, r.id))
     return [ArmoryRow(r.id, r.person_id, r.person_name, r.badge_no, r.unit_name, r.status,
-                      r.decided_on, r.review_on) for r in rows]
+                      r.restricted_on, r.review_on) for r in rows]
+
+
+def get(vs: VaultSession, restriction_id: int) -> RestrictionRow:
+    """One restriction with its events (any status). Raises :class:`NotFound` (also for a
+    restriction this account may not see), :class:`PermissionDenied`."""
+    _require_reader(vs)
+    with vs.reading():
+        rows = _rows(vs, "f.id = ?", (restriction_id,))
+    if not rows:
+        raise NotFound(_("Firearm restriction {id} was not found.").format(id=restriction_id))
+    return rows[0]
 
 
 def review_due(vs: VaultSession, within_days: int = REVIEW_SOON_DAYS) -> list[RestrictionRow]:
@@ -462,135 +522,3 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
     level = "urgent" if any(i.level == "urgent" for i in items) else "warning"
     return DashboardSection(id="firearms", title=_("Firearms"), items=tuple(items),
                             summary=summary, level=level)
-
-
-# --------------------------------------------------------------------------- notice
-
-
-def notice(vs: VaultSession, restriction_id: int) -> rules.Notice:
-    """The notice of the latest decision on a restriction (coordinator only), built from
-    the allowed fields only; audited ``view`` of ``firearm_notice``. Raises
-    :class:`Conflict` while no decision is recorded."""
-    _require_coordinator(vs)
-    from counselor_tui.services.vault import get_setting
-
-    bureau = str(get_setting(vs, "bureau_name", "") or "")
-    with vs.transaction():
-        row, person = _get(vs, restriction_id)
-        if row.status == "recommended" or not row.decided_by_name:
-            raise Conflict(_("No decision is recorded yet: a notice states a decision."))
-        unit = Unit.get_or_none(Unit.id == person.unit_id) if person.unit_id else None
-        reinstated = row.status == "reinstated"
-        result = rules.Notice(
-            reference=f"FR-{int(row.id):05d}",
-            bureau=bureau,
-            issued_on=vs.today().isoformat(),
-            person_name=person.name,
-            badge_no=person.badge_no or "",
-            unit_name=unit.name if unit is not None else "",
-            decision=row.status,
-            decided_on=_day(row.ended_at if reinstated else row.decided_at) or "",
-            decided_by_name=row.decided_by_name or "",
-            review_on=(row.review_on or "") if row.status in rules.RESTRICTED else "",
-            restricted_since=(_day(row.decided_at) or "") if reinstated else "",
-        )
-        audit.record(vs, "view", "firearm_notice", row.id, {"decision": row.status})
-    return result
-
-
-def notice_text(n: rules.Notice) -> str:
-    """The notice as plain text (UTF-8 when written): title, addressee, the allowed fields,
-    issuing body and date."""
-    lines = [rules.notice_title(n), "", _("To: the personnel department"), ""]
-    lines += [f"{label}: {value}" for label, value in rules.notice_lines(n)]
-    lines += ["", n.bureau, _("Date: {date}").format(date=n.issued_on)]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Write through a temporary file in ``path``'s folder, fsync, then rename into place."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise InvalidInput(_("The folder does not exist."))
-    fd, tmp_name = tempfile.mkstemp(prefix=".notice-", suffix=".part", dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        with tmp.open("rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return path
-
-
-def write_notice_text(n: rules.Notice, path: Path) -> Path:
-    """Write :func:`notice_text` to ``path`` (UTF-8 with BOM for Windows editors) atomically."""
-    data = notice_text(n).encode("utf-8-sig")
-
-    def write(tmp: Path) -> None:
-        tmp.write_bytes(data)
-
-    return _atomic_write(Path(path), write)
-
-
-def write_notice_docx(n: rules.Notice, path: Path) -> Path:
-    """Write the notice as a DOCX (python-docx) to ``path`` atomically: title, addressee,
-    a two-column table of the allowed fields, issuing body and date; Chinese text in SimSun.
-    Document properties hold only the title and the issuing body."""
-    from docx import Document
-    from docx.oxml.ns import qn
-
-    def build(tmp: Path) -> None:
-        doc = Document()
-        normal = doc.styles["Normal"]
-        normal.font.name = "SimSun"
-        r_pr = normal.element.get_or_add_rPr()
-        r_pr.get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
-        doc.add_heading(rules.notice_title(n), level=1)
-        doc.add_paragraph(_("To: the personnel department"))
-        body = rules.notice_lines(n)
-        table = doc.add_table(rows=len(body), cols=2)
-        table.style = "Table Grid"
-        for i, (label, value) in enumerate(body):
-            table.cell(i, 0).text = label
-            table.cell(i, 1).text = value
-        doc.add_paragraph("")
-        doc.add_paragraph(n.bureau)
-        doc.add_paragraph(_("Date: {date}").format(date=n.issued_on))
-        props = doc.core_properties
-        props.title = rules.notice_title(n)
-        props.author = n.bureau
-        props.last_modified_by = n.bureau
-        props.comments = ""
-        props.subject = ""
-        props.keywords = ""
-        doc.save(str(tmp))
-
-    return _atomic_write(Path(path), build)
-
-
-def export_notice(vs: VaultSession, restriction_id: int, folder: Path,
-                  formats: tuple[str, ...] = NOTICE_FORMATS) -> list[Path]:
-    """Build the notice and write it to ``folder`` in ``formats`` (``docx``, ``txt``);
-    file names hold the register number, decision and date — never a name. Audited as
-    ``export`` of ``firearm_notice`` (formats, file count). Coordinator only."""
-    if not formats or any(f not in NOTICE_FORMATS for f in formats):
-        raise InvalidInput(_("Choose DOCX or text."))
-    n = notice(vs, restriction_id)
-    stem = f"firearm-notice-{n.reference}-{n.decision}-{n.issued_on}"
-    written: list[Path] = []
-    with vs.transaction():
-        for fmt in dict.fromkeys(formats):
-            target = Path(folder) / f"{stem}.{fmt}"
-            if fmt == "docx":
-                written.append(write_notice_docx(n, target))
-            else:
-                written.append(write_notice_text(n, target))
-        audit.record(vs, "export", "firearm_notice", restriction_id,
-                     {"formats": list(dict.fromkeys(formats)), "files": len(written),
-                      "decision": n.decision})
-    return written

@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from counselor_tui.domain.roles import Role
-from counselor_tui.services import audit
+from counselor_tui.services import audit, firearm_events
 from counselor_tui.services.access import require_archive_reader, require_visible
 from counselor_tui.services.context import VaultSession
+from counselor_tui.services.firearm_events import PersonRestriction
 from counselor_tui.services.person_search import PersonRow, person_rows
 from counselor_tui.services.session_reads import SessionSummary, sessions_of_person
 from db.models import Person
@@ -75,7 +76,9 @@ class IncidentRow:
 @dataclass(frozen=True)
 class PersonRecord:
     """The person record screen: profile (``person`` plus the fields below), family links,
-    tier and history, sessions (newest first), assessments, incidents, firearm status.
+    tier and history, sessions (newest first), assessments, incidents, firearm status and
+    ``firearm_history`` (the person's restrictions, newest first, each with its events in
+    order — for counselors and coordinators only, empty for other roles).
     ``notes_hidden`` is True when the actor may read no session text at all (admin)."""
 
     person: PersonRow
@@ -92,6 +95,7 @@ class PersonRecord:
     incidents: tuple[IncidentRow, ...]
     firearm_status: str | None
     notes_hidden: bool = False
+    firearm_history: tuple[PersonRestriction, ...] = ()
 
 
 
@@ -134,6 +138,8 @@ def get_person(vs: VaultSession, person_id: int) -> PersonRecord:
         firearm = vs.execute(
             "SELECT status FROM firearm_restriction WHERE person_id = ? "
             "ORDER BY recommended_at DESC, id DESC LIMIT 1", (person_id,)).fetchone()
+        firearm_history = (firearm_events.person_history(vs, person_id)
+                           if vs.actor.role in (Role.COUNSELOR, Role.COORDINATOR) else ())
         audit.record(vs, "view", "person", person_id, {})
     return PersonRecord(
         person=row, birth_date=person.birth_date, hire_date=person.hire_date,
@@ -142,6 +148,7 @@ def get_person(vs: VaultSession, person_id: int) -> PersonRecord:
         assessments=assessments, incidents=incidents,
         firearm_status=firearm[0] if firearm else None,
         notes_hidden=vs.actor.role not in (Role.COUNSELOR, Role.COORDINATOR),
+        firearm_history=firearm_history,
     )
 
 

@@ -404,23 +404,34 @@ def _incidents(q: _Query) -> dict[str, Any]:
 
 
 def _firearms(q: _Query) -> dict[str, Any]:
-    def day(col: str) -> str:
-        return f"substr(f.{col}, 1, 10)"
-
-    in_period = "{d} >= :start_date AND {d} < :end_date"
-    restricted = "f.status IN ('suspended', 'revoked', 'reinstated')"
+    """Firearm figures read from the restrictions' events (issue 19): recommendations,
+    restricting decisions, declined recommendations and reinstatements dated in the period;
+    restrictions in force and recommendations still undecided at its end. A restriction is
+    restricted from its first restricting decision or review with a known date (a migrated
+    decision whose outcome the old register lost was restricting: it was reinstated later);
+    an event whose date the old register did not keep counts in no period."""
+    restricting = ("(e.kind = 'decided' AND (e.outcome IN ('suspended', 'revoked') "
+                   "OR e.outcome IS NULL)) OR (e.kind = 'reviewed' AND e.outcome = 'revoked')")
     row = q.one(
-        f"WITH {_PU} SELECT "
-        f"COALESCE(SUM({in_period.format(d=day('recommended_at'))}), 0), "
-        f"COALESCE(SUM({restricted} AND {in_period.format(d=day('decided_at'))}), 0), "
-        f"COALESCE(SUM(f.status = 'declined' AND {in_period.format(d=day('decided_at'))}), 0), "
-        f"COALESCE(SUM(f.status = 'reinstated' AND {in_period.format(d=day('ended_at'))}), 0), "
-        f"COALESCE(SUM({restricted} AND {day('decided_at')} < :end_date "
-        f"AND (f.ended_at IS NULL OR {day('ended_at')} >= :end_date)), 0), "
-        f"COALESCE(SUM({day('recommended_at')} < :end_date AND (f.status = 'recommended' "
-        f"OR (f.decided_at IS NOT NULL AND {day('decided_at')} >= :end_date))), 0) "
+        f"WITH {_PU}, ev AS (SELECT f.id AS rid, "
+        "MIN(CASE WHEN e.kind = 'recommended' THEN e.on_date END) AS recommended_on, "
+        f"MIN(CASE WHEN {restricting} THEN e.on_date END) AS restricted_on, "
+        "MIN(CASE WHEN e.kind = 'decided' AND e.outcome = 'declined' THEN e.on_date END) "
+        "AS declined_on, "
+        "MIN(CASE WHEN e.kind = 'reinstated' THEN e.on_date END) AS reinstated_on, "
+        "MAX(e.kind != 'recommended') AS decided, "
+        "MIN(CASE WHEN e.kind != 'recommended' THEN e.on_date END) AS first_decision_on "
         "FROM firearm_restriction f JOIN pu ON pu.pid = f.person_id "
-        f"WHERE 1{q.where_unit('pu.unit_id')}")
+        "JOIN firearm_event e ON e.restriction_id = f.id "
+        f"WHERE 1{q.where_unit('pu.unit_id')} GROUP BY f.id) SELECT "
+        "COALESCE(SUM(recommended_on >= :start_date AND recommended_on < :end_date), 0), "
+        "COALESCE(SUM(restricted_on >= :start_date AND restricted_on < :end_date), 0), "
+        "COALESCE(SUM(declined_on >= :start_date AND declined_on < :end_date), 0), "
+        "COALESCE(SUM(reinstated_on >= :start_date AND reinstated_on < :end_date), 0), "
+        "COALESCE(SUM(restricted_on < :end_date "
+        "AND (reinstated_on IS NULL OR reinstated_on >= :end_date)), 0), "
+        "COALESCE(SUM(recommended_on < :end_date AND (NOT decided "
+        "OR first_decision_on >= :end_date)), 0) FROM ev")
     return {"figures": {name: int(v) for name, v in zip(FIREARM_FIGURES, row, strict=True)},
             "tables": {}}
 
@@ -434,7 +445,7 @@ def _team(q: _Query) -> dict[str, Any]:
     trainings, hours, trained = q.one(
         "SELECT COUNT(*), COALESCE(SUM(t.hours), 0), COUNT(DISTINCT t.user_id) "
         "FROM training_record t JOIN \"user\" u ON u.id = t.user_id "
-        f"WHERE t.date >= :start_date AND t.date < :end_date{w}")
+        f"WHERE t.voided_at IS NULL AND t.date >= :start_date AND t.date < :end_date{w}")
     activity = q.rows(
         "SELECT a.kind, COUNT(*), COALESCE(SUM(a.participants), 0), COALESCE(SUM(a.hours), 0) "
         "FROM activity a WHERE a.voided_at IS NULL AND a.date >= :start_date "

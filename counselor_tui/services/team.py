@@ -6,19 +6,22 @@ members counsel too). A :class:`~db.models.TrainingRecord` is one training a cou
 attended: date, title, hours (more than 0, at most 24 — one day; a counselor's records of one
 date add up to 24 hours at most), provider.
 
-Training records have no void columns (schema m0001). Decision: a record is never deleted;
-a coordinator may **correct** one (:func:`correct_training`, audited ``update
-training_record`` naming the changed fields). A record that should not exist at all cannot
-be taken out of the figures without a schema change (see the module's report).
+A record is never deleted (issue 19): a coordinator may **correct** one
+(:func:`correct_training`: the replaced version is kept, see
+:mod:`counselor_tui.services.record_versions`; audited ``update training_record`` naming the
+changed fields) or **void** one that should not exist (:func:`void_training`, with a reason;
+audited ``void training_record``) — a voided record stays stored and listed (marked) but
+leaves every total: the team's hours here and the submission's section 6.
 
 Roles (DESIGN §5): coordinators add and correct anyone's training and read everything;
 counselors add their own training and read the team summary (other counselors' session
 counts are hidden: ``None``); auditors read the team summary (aggregates) but not the
 training records themselves; admins read the roster (:func:`list_counselors`) only.
 
-Figures agree with the submission's team section (``services.submission_compile._team``): training
-records count by ``date`` in the period; sessions count non-voided sessions (of non-voided
-persons, or anonymous) by ``started_at`` in the period's bureau-local bounds; activities
+Figures agree with the submission's team section (``services.submission_compile._team``):
+non-voided training records count by ``date`` in the period; sessions count non-voided
+sessions (of non-voided persons, or anonymous) by ``started_at`` in the period's
+bureau-local bounds; activities
 count non-voided activities the counselor ran (``ActivityCounselor``) by ``date``.
 """
 
@@ -33,15 +36,16 @@ from counselor_tui.domain.dates import bureau_tz, to_storage
 from counselor_tui.domain.periods import Period, datetime_bounds, period_of
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
-from counselor_tui.services import audit
+from counselor_tui.services import audit, record_versions
 from counselor_tui.services.activities import MAX_HOURS, TEAM_ROLES
 from counselor_tui.services.context import VaultSession
-from counselor_tui.services.errors import InvalidInput, NotFound, PermissionDenied
+from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from counselor_tui.services.settings import get_setting
 from db.models import TrainingRecord
 
 MAX_TITLE = 100
 MAX_PROVIDER = 100
+MAX_REASON = 2000
 
 
 # --------------------------------------------------------------------------- shapes
@@ -75,7 +79,8 @@ class TrainingDraft:
 
 @dataclass(frozen=True)
 class TrainingRow:
-    """A stored training record with the counselor's names; ``date`` ISO ``YYYY-MM-DD``."""
+    """A stored training record with the counselor's names; ``date`` ISO ``YYYY-MM-DD``;
+    ``version`` (1 + corrections); ``voided`` with ``void_reason`` for a voided record."""
 
     id: int
     user_id: int
@@ -86,6 +91,9 @@ class TrainingRow:
     hours: float
     provider: str
     created_by_id: int
+    version: int = 1
+    voided: bool = False
+    void_reason: str | None = None
 
     def draft(self) -> TrainingDraft:
         """The record as a draft (to correct it)."""
@@ -197,7 +205,8 @@ def _check_member(vs: VaultSession, user_id: int, *, allow_inactive: bool) -> No
 def _check_day_total(vs: VaultSession, draft: TrainingDraft, exclude: int | None) -> None:
     (already,) = vs.execute(
         "SELECT COALESCE(SUM(hours), 0) FROM training_record WHERE user_id = ? AND date = ? "
-        "AND id IS NOT ?", (draft.user_id, draft.date.isoformat(), exclude)).fetchone()
+        "AND id IS NOT ? AND voided_at IS NULL",
+        (draft.user_id, draft.date.isoformat(), exclude)).fetchone()
     if float(already) + float(draft.hours) > MAX_HOURS + 1e-9:
         raise TrainingInvalid({"hours": _(
             "This counselor already has {n} hours of training on {date}: at most 24 hours "
@@ -239,10 +248,13 @@ def add_training(vs: VaultSession, draft: TrainingDraft) -> int:
 
 
 def correct_training(vs: VaultSession, training_id: int, draft: TrainingDraft) -> list[str]:
-    """Correct a training record (coordinators only); returns the changed field names
-    (``[]``: nothing written). Audited ``update training_record`` with those names.
+    """Correct a training record (coordinators only): the replaced version is kept
+    (:func:`counselor_tui.services.record_versions.keep_training`) and the record's
+    ``version`` goes up by one. Returns the changed field names (``[]``: nothing written).
+    Audited ``update training_record`` with those names and the new version.
 
-    Raises :class:`PermissionDenied`, :class:`NotFound`, :class:`TrainingInvalid`.
+    Raises :class:`PermissionDenied`, :class:`NotFound`, :class:`Conflict` (voided),
+    :class:`TrainingInvalid`.
     """
     vs.require(Role.COORDINATOR)
     errors = validate_training(draft, vs.today())
@@ -255,23 +267,66 @@ def correct_training(vs: VaultSession, training_id: int, draft: TrainingDraft) -
         row = TrainingRecord.get_or_none(TrainingRecord.id == training_id)
         if row is None:
             raise NotFound(_("No such training record."))
+        if row.voided_at is not None:
+            raise Conflict(_("This training record was voided; it cannot be corrected."))
         _check_member(vs, draft.user_id, allow_inactive=draft.user_id == row.user_id)
         _check_day_total(vs, draft, training_id)
         current = {"user": row.user_id, "date": row.date, "title": row.title,
                    "hours": float(row.hours), "provider": row.provider}
         changed = [("user_id" if k == "user" else k) for k in new if new[k] != current[k]]
         if changed:
-            TrainingRecord.update(**new, updated_at=vs.now_iso(), updated_by=vs.actor.id).where(
+            version = record_versions.keep_training(vs, row)
+            TrainingRecord.update(**new, version=version, updated_at=vs.now_iso(),
+                                  updated_by=vs.actor.id).where(
                 TrainingRecord.id == training_id).execute()
-            audit.record(vs, "update", "training_record", training_id, {"fields": changed})
+            audit.record(vs, "update", "training_record", training_id,
+                         {"fields": changed, "version": version})
     return changed
 
 
+def void_training(vs: VaultSession, training_id: int, reason: str) -> None:
+    """Void a training record that should not exist, with a reason: it stays stored and
+    listed (marked) but leaves every total (team hours, submission section 6).
+    Coordinators void any record, counselors their own records they entered themselves.
+    Audited ``void training_record`` (the counselor's id; never the reason).
+
+    Raises :class:`InvalidInput` (no reason, or longer than 2,000 characters),
+    :class:`NotFound`, :class:`PermissionDenied`, :class:`Conflict` (already voided).
+    """
+    role = vs.actor.role
+    if role not in (Role.COUNSELOR, Role.COORDINATOR):
+        raise PermissionDenied(_("Your role ({role}) does not record training.").format(
+            role=role.label))
+    text = reason.strip()
+    if not text:
+        raise InvalidInput(_("Give the reason for voiding."))
+    if len(text) > MAX_REASON:
+        raise InvalidInput(_("The reason is too long (at most {n} characters).").format(
+            n=MAX_REASON))
+    with vs.transaction():
+        row = TrainingRecord.get_or_none(TrainingRecord.id == training_id)
+        if row is None:
+            raise NotFound(_("No such training record."))
+        if role is Role.COUNSELOR and (row.user_id != vs.actor.id
+                                       or row.created_by_id != vs.actor.id):
+            raise PermissionDenied(_("Only a coordinator or the counselor who entered it may "
+                                     "void this training record."))
+        if row.voided_at is not None:
+            raise Conflict(_("This training record is already voided."))
+        now = vs.now_iso()
+        TrainingRecord.update(voided_at=now, voided_by=vs.actor.id, void_reason=text,
+                              updated_at=now, updated_by=vs.actor.id).where(
+            TrainingRecord.id == training_id).execute()
+        audit.record(vs, "void", "training_record", training_id, {"user_id": row.user_id})
+
+
 def list_trainings(vs: VaultSession, user_id: int | None = None,
-                   period: Period | None = None) -> list[TrainingRow]:
+                   period: Period | None = None, *,
+                   include_voided: bool = True) -> list[TrainingRow]:
     """Training records, newest first: of ``user_id`` (None: coordinators everyone's,
-    counselors their own), dated in ``period`` when given. Counselors read their own only;
-    auditors and admins are refused (they read :func:`team_summary`)."""
+    counselors their own), dated in ``period`` when given; voided ones (marked) unless
+    ``include_voided`` is False. Counselors read their own only; auditors and admins are
+    refused (they read :func:`team_summary`)."""
     role = vs.actor.role
     if role is Role.COUNSELOR:
         if user_id not in (None, vs.actor.id):
@@ -288,13 +343,16 @@ def list_trainings(vs: VaultSession, user_id: int | None = None,
     if period is not None:
         conds.append("t.date >= ? AND t.date < ?")
         params += [period.start.isoformat(), period.end.isoformat()]
+    if not include_voided:
+        conds.append("t.voided_at IS NULL")
     where = " AND ".join(conds) or "1"
     with vs.reading():
         return [TrainingRow(int(i), int(u), str(n), str(d), str(day), str(t), float(h),
-                            str(p or ""), int(c))
-                for i, u, n, d, day, t, h, p, c in vs.execute(
+                            str(p or ""), int(c), int(ver), va is not None, vr)
+                for i, u, n, d, day, t, h, p, c, ver, va, vr in vs.execute(
                     "SELECT t.id, t.user_id, u.username, u.display_name, t.date, t.title, "
-                    't.hours, t.provider, t.created_by_id FROM training_record t JOIN "user" u '
+                    "t.hours, t.provider, t.created_by_id, t.version, t.voided_at, "
+                    't.void_reason FROM training_record t JOIN "user" u '
                     f"ON u.id = t.user_id WHERE {where} ORDER BY t.date DESC, t.id DESC",
                     tuple(params))]
 
@@ -331,7 +389,7 @@ def team_summary(vs: VaultSession, period: Period | None = None) -> TeamSummary:
         return p.start.isoformat(), p.end.isoformat()
 
     training_sql = ("SELECT user_id, COALESCE(SUM(hours), 0), COUNT(*) FROM training_record "
-                    "WHERE date >= ? AND date < ? GROUP BY user_id")
+                    "WHERE voided_at IS NULL AND date >= ? AND date < ? GROUP BY user_id")
     session_sql = ("SELECT s.counselor_id, COUNT(*) FROM counseling_session s "
                    "LEFT JOIN person p ON p.id = s.person_id WHERE s.voided_at IS NULL "
                    "AND (s.person_id IS NULL OR p.voided_at IS NULL) "

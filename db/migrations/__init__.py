@@ -17,6 +17,8 @@ from db.migrations import (
     m0002_search,
     m0003_archive_speed,
     m0004_screening_index,
+    m0005_firearm_events,
+    m0006_record_versions,
 )
 
 
@@ -34,6 +36,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, m0002_search.NAME, m0002_search.up),
     Migration(3, m0003_archive_speed.NAME, m0003_archive_speed.up),
     Migration(4, m0004_screening_index.NAME, m0004_screening_index.up),
+    Migration(5, m0005_firearm_events.NAME, m0005_firearm_events.up),
+    Migration(6, m0006_record_versions.NAME, m0006_record_versions.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -4,6 +4,7 @@ coordinator decides and writes the notice; the armory list shows the restriction
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, TextArea
 
-from counselor_tui.services import firearms, vault
+from counselor_tui.services import firearm_notice, firearms, vault
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import PermissionDenied
@@ -146,4 +147,58 @@ async def test_coordinator_keys_are_not_offered_to_a_counselor(
     await check("couns", False)
     await check("coord", True)
     with pytest.raises(PermissionDenied):  # the service refuses whatever the screen offers
-        firearms.notice(people["couns"], 1)
+        firearm_notice.notice(people["couns"], 1)
+
+
+async def test_suspend_review_reinstate_shows_three_decisions_in_order(
+        people: dict[str, Any], clock: FixedClock, state_dir: Path) -> None:
+    """Issue 19 in the register: each decision keeps its own decision-maker and date, the
+    history lists them in order, and the notice of a chosen decision states only it."""
+    rid = firearms.recommend(people["couns"], people["zhang"], "mh_treatment")
+    app = create_app(_backend(people["coord"], people["created"], clock, state_dir),
+                     idle_minutes=60)
+    today = clock.now().date()
+    steps = [("d", "suspended", "王主任", today - timedelta(days=60)),
+             ("v", "no_change", "李处长", today - timedelta(days=30)),
+             ("v", "reinstated", "赵局长", today)]
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("firearms")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmsScreen)
+                     and len(app.screen.rows) == 1)
+        screen = app.screen
+        assert isinstance(screen, FirearmsScreen)
+        await pilot.press("e")  # ended restrictions too: the reinstated one stays listed
+        for n, (key, choice, maker, day) in enumerate(steps, start=2):
+            await pilot.press(key)
+            await settle(pilot, lambda: isinstance(app.screen, FirearmDecisionModal))
+            modal = app.screen
+            modal.query_one("#fd-choice", Select).value = choice
+            modal.query_one("#fd-maker", Input).value = maker
+            modal.query_one("#fd-date", Input).value = day.isoformat()
+            await pilot.press("ctrl+s")
+            await settle(pilot, lambda n=n: app.screen is screen and len(screen.rows) == 1
+                         and len(screen.rows[0].events) == n)
+        history = screen.query_one("#fa-history", DataTable)
+        await settle(pilot, lambda: history.row_count == 4)
+        shown = [[str(c) for c in history.get_row_at(i)] for i in range(history.row_count)]
+        assert [(r[1], r[2], r[3]) for r in shown[1:]] == [
+            ("decision: suspended", (today - timedelta(days=60)).isoformat(), "王主任"),
+            ("review: no change", (today - timedelta(days=30)).isoformat(), "李处长"),
+            ("reinstatement", today.isoformat(), "赵局长")]
+        # the notice of the highlighted decision (the review) states only that decision
+        history.focus()
+        history.move_cursor(row=2)
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmNoticeModal)
+                     and app.screen.preview is not None)
+        notice = app.screen
+        assert isinstance(notice, FirearmNoticeModal) and notice.preview is not None
+        assert (notice.preview.decision, notice.preview.decided_by_name) == (
+            "continued", "李处长")
+        text = firearm_notice.notice_text(notice.preview)
+        assert "王主任" not in text and "赵局长" not in text
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen)
+    assert [e.decided_by_name for e in firearms.get(people["coord"], rid).decisions] == [
+        "王主任", "李处长", "赵局长"]

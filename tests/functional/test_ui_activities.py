@@ -11,13 +11,16 @@ import pytest
 from textual.widgets import DataTable, Input, Select, SelectionList
 
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.services import accounts, activities, team
+from counselor_tui.services import accounts, activities, interest_groups, team
 from counselor_tui.services.activities import ActivityDraft, ActivityQuery
 from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.submission_compile import compile_content
 from counselor_tui.ui.screens.activities import ActivitiesScreen
 from counselor_tui.ui.screens.activity_form import ActivityFormDialog
+from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.screens.team import TeamScreen
 from counselor_tui.ui.screens.training_form import TrainingFormDialog
+from counselor_tui.ui.screens.versions_dialog import VersionsDialog
 from counselor_tui.ui.widgets.form_field import FormField
 from counselor_tui.ui.widgets.virtual_table import VirtualTable
 from tests.conftest import OTHER_PASSPHRASE
@@ -201,6 +204,52 @@ async def test_a_coordinator_corrects_a_training_and_moves_between_months(
     assert (row.id, row.hours) == (tid, 6.0)
 
 
+async def test_a_voided_training_leaves_the_team_screen_hours(
+        bureau: Bureau, session: VaultSession) -> None:
+    """Issue 19: x voids the highlighted training record with a reason; the team screen's
+    hours drop, the record stays listed, marked; h shows the kept versions."""
+    backend = backend_for(bureau, "zhou")
+    li = user_id(session, "li")
+    team.add_training(backend.vs, team.TrainingDraft(li, date(2026, 11, 3), "沙盘培训", 8.0))
+    wrong = team.add_training(backend.vs, team.TrainingDraft(li, date(2026, 11, 4),
+                                                              "误录的课程", 6.0))
+    team.correct_training(backend.vs, wrong, team.TrainingDraft(li, date(2026, 11, 4),
+                                                                 "误录的课程", 5.0))
+    app = app_for(backend)
+    async with app.run_test(size=(130, 44)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("team")
+        await settle(pilot, lambda: isinstance(app.screen, TeamScreen)
+                     and app.screen.loaded > 0)
+        screen = app.screen
+        assert isinstance(screen, TeamScreen)
+        table = screen.query_one("#team-table", DataTable)
+        table.move_cursor(row=table.get_row_index(str(li)))
+        await settle(pilot, lambda: screen.trainings_of == li and len(screen.trainings) == 2)
+        assert table.get_row(str(li))[2:5] == ["13", "13", "2"]
+        records = screen.query_one("#team-trainings", DataTable)
+        records.focus()
+        records.move_cursor(row=records.get_row_index(str(wrong)))
+        await pilot.press("h")
+        await settle(pilot, lambda: isinstance(app.screen, VersionsDialog))
+        versions = app.screen.query_one("#versions-table", DataTable)
+        assert [str(versions.get_row_at(i)[3]) for i in range(versions.row_count)] == ["6", "5"]
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen)
+        records.focus()
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        app.screen.query_one("#reason-input", Input).value = "误录，实际未参加"
+        await pilot.press("enter")
+        await settle(pilot, lambda: app.screen is screen
+                     and table.get_row(str(li))[2:5] == ["8", "8", "1"]
+                     and any(t.voided for t in screen.trainings))
+        marked = records.get_row(str(wrong))
+        assert str(marked[5]) == "voided: 误录，实际未参加"
+    section = compile_content(backend.vs, parse_period("2026-11"))["sections"]["team"]
+    assert section["figures"]["training_hours"] == 8.0
+
+
 async def test_auditors_see_figures_only_and_admins_the_roster(bureau: Bureau) -> None:
     writer = backend_for(bureau, "zhou")
     activities.add_activity(writer.vs, ActivityDraft("drill", "应急演练", date(2026, 11, 3),
@@ -281,5 +330,5 @@ async def test_a_coordinator_manages_groups_and_voids_an_activity(bureau: Bureau
         assert kept is not None and kept.name == "摄影兴趣小组"
         await pilot.press("t")
         await settle(pilot, lambda: any(not g.active for g in screen.groups))
-    assert [(g.name, g.members, g.active) for g in activities.list_groups(backend.vs)] == [
+    assert [(g.name, g.members, g.active) for g in interest_groups.list_groups(backend.vs)] == [
         ("书法兴趣小组", 20, True), ("摄影兴趣小组", 26, False)]

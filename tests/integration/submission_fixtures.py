@@ -24,6 +24,7 @@ from db.models import (
     CensusUnit,
     CounselingSession,
     FamilyLink,
+    FirearmEvent,
     FirearmRestriction,
     Incident,
     IncidentStep,
@@ -190,13 +191,19 @@ def populate(vs: VaultSession, seed: int = 1, officers_per_unit: int = 12,
             ("recommended", "2026-11-20", None, None),
         ]
         for i, (status, rec, dec, ended) in enumerate(fr):
-            FirearmRestriction.create(person=officers[i * 5].id, status=status,
-                                      reason_code="post_incident", recommended_by=vs.actor.id,
-                                      recommended_at=f"{rec}T10:00:00+08:00",
-                                      decided_by_name="人事处长" if dec else None,
-                                      decided_at=f"{dec}T10:00:00+08:00" if dec else None,
-                                      ended_at=f"{ended}T10:00:00+08:00" if ended else None,
-                                      **who)
+            head = FirearmRestriction.create(
+                person=officers[i * 5].id, status=status, reason_code="post_incident",
+                recommended_by=vs.actor.id, recommended_at=f"{rec}T10:00:00+08:00", **who)
+            steps = [("recommended", None, rec)]
+            if dec:
+                steps.append(("decided", "suspended" if status == "reinstated" else status,
+                              dec))
+            if ended:
+                steps.append(("reinstated", "reinstated", ended))
+            for kind, outcome, day in steps:
+                FirearmEvent.create(restriction=head.id, kind=kind, outcome=outcome,
+                                    on_date=day, by=vs.actor.id, at=f"{day}T10:00:00+08:00",
+                                    decided_by_name=None if kind == "recommended" else "人事处长")
         # team
         for i, c in enumerate([*counselors, coord, gone]):
             TrainingRecord.create(user=c.id, date=f"2026-11-{(i % 27) + 1:02d}",

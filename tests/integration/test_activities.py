@@ -13,16 +13,15 @@ from typing import Any
 import pytest
 
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.services import activities, audit, vault
+from counselor_tui.services import activities, audit, interest_groups, record_versions, vault
 from counselor_tui.services.activities import (
     ActivityDraft,
     ActivityInvalid,
     ActivityQuery,
-    GroupDraft,
-    GroupInvalid,
 )
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from counselor_tui.services.interest_groups import GroupDraft, GroupInvalid
 from counselor_tui.services.submission_compile import compile_content
 from db.models import AuditEvent
 from tests.integration.incident_fixtures import add_unit, login
@@ -189,7 +188,7 @@ def test_auditors_and_admins_do_not_record_or_list(w: World) -> None:
         with pytest.raises(PermissionDenied):
             activities.list_activities(vs)
         with pytest.raises(PermissionDenied):
-            activities.list_groups(vs)
+            interest_groups.list_groups(vs)
     activities.activity_summary(w.auditor, parse_period("2026-11"))
     with pytest.raises(PermissionDenied):
         activities.activity_summary(w.admin, parse_period("2026-11"))
@@ -209,7 +208,14 @@ def test_corrections_name_the_changed_fields(w: World) -> None:
     assert activities.update_activity(w.li, aid, row.draft()) == []
     assert [(e.action, e.detail) for e in events(w.li, "activity")] == [
         ("create", {"kind": "lecture", "counselors": 1}),
-        ("update", {"fields": ["title", "participants", "counselor_ids"]})]
+        ("update", {"fields": ["title", "participants", "counselor_ids"], "version": 2})]
+    # the corrected version is kept, with who replaced it
+    versions = record_versions.activity_versions(w.li, aid)
+    assert [(v.version, v.title, v.participants, len(v.counselor_ids), v.replaced_by is None)
+            for v in versions] == [(1, "心理健康知识讲座", 60, 1, False),
+                                   (2, "减压讲座", 75, 2, True)]
+    with pytest.raises(Exception, match="never changed"), w.li.transaction():
+        w.li.execute("UPDATE activity_version SET title = 'x'")
     # wang ran it now, so he may correct it; a third counselor may not
     activities.update_activity(w.wang, aid, replace(row.draft(), hours=3.0))
     third = w._login("zhao", "counselor", "U01")
@@ -262,7 +268,7 @@ def test_void_keeps_the_row_and_takes_it_out_of_lists_and_figures(w: World) -> N
 
 
 def test_summary_matches_plain_sql_and_the_submission(w: World) -> None:
-    g = activities.add_group(w.coord, GroupDraft("书法", "老刘", 20))
+    g = interest_groups.add_group(w.coord, GroupDraft("书法", "老刘", 20))
     drafts = [
         lecture(w, w.li),
         lecture(w, w.li, date=date(2026, 11, 1), participants=33, hours=1.5),
@@ -312,14 +318,14 @@ def test_summary_matches_plain_sql_and_the_submission(w: World) -> None:
 
 def test_interest_groups(w: World) -> None:
     with pytest.raises(PermissionDenied):
-        activities.add_group(w.li, GroupDraft("摄影"))
-    photo = activities.add_group(w.coord, GroupDraft(" 摄影 ", "王队", 18))
-    run = activities.add_group(w.coord, GroupDraft("跑步", "", 30))
+        interest_groups.add_group(w.li, GroupDraft("摄影"))
+    photo = interest_groups.add_group(w.coord, GroupDraft(" 摄影 ", "王队", 18))
+    run = interest_groups.add_group(w.coord, GroupDraft("跑步", "", 30))
     with pytest.raises(GroupInvalid) as caught:
-        activities.add_group(w.coord, GroupDraft("摄影"))
+        interest_groups.add_group(w.coord, GroupDraft("摄影"))
     assert set(caught.value.errors) == {"name"}
     with pytest.raises(GroupInvalid) as caught:
-        activities.add_group(w.coord, GroupDraft("", members=-3))
+        interest_groups.add_group(w.coord, GroupDraft("", members=-3))
     assert set(caught.value.errors) == {"name", "members"}
     meeting = lecture(w, w.li, kind="interest_group", group_id=photo, unit_id=None)
     activities.add_activity(w.li, meeting)
@@ -327,22 +333,22 @@ def test_interest_groups(w: World) -> None:
     with pytest.raises(ActivityInvalid) as refused:
         activities.add_activity(w.li, replace(meeting, kind="lecture"))
     assert set(refused.value.errors) == {"group_id"}
-    assert activities.set_group_active(w.coord, run, False) is True
-    assert activities.set_group_active(w.coord, run, False) is False
+    assert interest_groups.set_group_active(w.coord, run, False) is True
+    assert interest_groups.set_group_active(w.coord, run, False) is False
     with pytest.raises(ActivityInvalid) as paused:
         activities.add_activity(w.li, replace(meeting, group_id=run))
     assert set(paused.value.errors) == {"group_id"}
     with pytest.raises(PermissionDenied):
-        activities.set_group_active(w.li, run, True)
-    groups = activities.list_groups(w.li)
+        interest_groups.set_group_active(w.li, run, True)
+    groups = interest_groups.list_groups(w.li)
     assert [(g.name, g.lead, g.members, g.active, g.meetings, g.last_meeting)
             for g in groups] == [("摄影", "王队", 18, True, 2, "2026-11-25"),
                                  ("跑步", "", 30, False, 0, None)]
-    assert [g.name for g in activities.list_groups(w.li, include_inactive=False)] == ["摄影"]
-    assert activities.update_group(w.coord, photo, GroupDraft("摄影", "李队", 22)) == [
+    assert [g.name for g in interest_groups.list_groups(w.li, include_inactive=False)] == ["摄影"]
+    assert interest_groups.update_group(w.coord, photo, GroupDraft("摄影", "李队", 22)) == [
         "lead", "members"]
     with pytest.raises(GroupInvalid):
-        activities.update_group(w.coord, run, GroupDraft("摄影"))
+        interest_groups.update_group(w.coord, run, GroupDraft("摄影"))
     assert [(e.action, e.detail) for e in events(w.coord, "interest_group")] == [
         ("create", {"members": 18}), ("create", {"members": 30}),
         ("update", {"fields": ["active"], "active": False}),

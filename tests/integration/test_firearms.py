@@ -12,11 +12,11 @@ from pathlib import Path
 import docx
 import pytest
 
-from counselor_tui.services import audit, firearms, incidents, vault
+from counselor_tui.services import audit, firearm_notice, firearms, incidents, persons, vault
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from counselor_tui.services.incidents import ExposureDraft, IncidentDraft
-from db.models import Assessment, AuditEvent, CounselingSession, FirearmRestriction
+from db.models import Assessment, AuditEvent, CounselingSession, FirearmEvent
 from tests.integration.incident_fixtures import add_officer, add_unit, login
 
 
@@ -73,9 +73,11 @@ def test_counselor_recommends_coordinator_decides(w: World) -> None:
     assert (row.status, row.decided_by_name, row.decided_on, row.review_on, row.recommended_by) \
         == ("suspended", "王主任", "2026-11-29", "2027-02-27", "li")
     with w.coord.reading():
-        stored = FirearmRestriction.get_by_id(rid)
-    assert stored.recorded_by_id == w.coord.actor.id
-    assert stored.decided_at == "2026-11-29T00:00:00+08:00"
+        stored = list(FirearmEvent.select().where(FirearmEvent.restriction == rid)
+                      .order_by(FirearmEvent.id))
+    assert [(e.kind, e.outcome, e.on_date, e.decided_by_name, e.by_id) for e in stored] == [
+        ("recommended", None, "2026-11-29", None, w.couns.actor.id),
+        ("decided", "suspended", "2026-11-29", "王主任", w.coord.actor.id)]
     armory = firearms.current_restrictions(w.couns)
     assert [(a.name, a.badge_no, a.unit_name, a.status, a.review_on) for a in armory] == [
         ("张三", "010001", "城关派出所", "suspended", "2027-02-27")]
@@ -90,9 +92,9 @@ def test_a_counselor_cannot_record_a_decision(w: World) -> None:
     with pytest.raises(PermissionDenied):
         firearms.reinstate(w.couns, rid, "王主任", TODAY)
     with pytest.raises(PermissionDenied):
-        firearms.review(w.couns, rid, "continue", "王主任", TODAY)
+        firearms.review(w.couns, rid, "no_change", "王主任", TODAY)
     with pytest.raises(PermissionDenied):
-        firearms.notice(w.couns, rid)
+        firearm_notice.notice(w.couns, rid)
     assert firearms.active_status(w.couns, w.zhang) == "recommended"
 
 
@@ -126,7 +128,7 @@ def test_lifecycle_review_revoke_reinstate(w: World) -> None:
     w.clock.advance(days=30)
     later = TODAY + timedelta(days=30)
     assert [r.id for r in firearms.review_due(w.coord)] == [rid]
-    firearms.review(w.coord, rid, "continue", "王主任", later)
+    firearms.review(w.coord, rid, "no_change", "王主任", later)
     assert firearms.register(w.coord)[0].review_on == (later + timedelta(days=90)).isoformat()
     firearms.review(w.coord, rid, "revoked", "李处长", later, later + timedelta(days=60))
     row = firearms.register(w.coord)[0]
@@ -158,7 +160,7 @@ def test_declined_recommendation_ends(w: World) -> None:
     firearms.record_decision(w.coord, rid, "declined", "王主任", TODAY)
     assert firearms.active_status(w.couns, w.zhang) is None
     assert firearms.register(w.coord) == []
-    assert firearms.notice(w.coord, rid).decision == "declined"
+    assert firearm_notice.notice(w.coord, rid).decision == "declined"
 
 
 def test_counselor_sees_only_their_unit_in_the_register(w: World) -> None:
@@ -245,7 +247,7 @@ def test_notice_carries_no_note_score_diagnosis_or_incident_summary(
     firearms.record_decision(w.coord, rid, "suspended", "王主任", TODAY)
     out = tmp_path / "out"
     out.mkdir()
-    paths = firearms.export_notice(w.coord, rid, out)
+    paths = firearm_notice.export_notice(w.coord, rid, out)
     assert sorted(p.suffix for p in paths) == [".docx", ".txt"]
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)  # no temp
     assert all("张三" not in p.name for p in paths)
@@ -267,21 +269,92 @@ def test_notice_carries_no_note_score_diagnosis_or_incident_summary(
             assert value in content, value
     with w.coord.reading():
         exports = [e.detail for e in AuditEvent.select().where(AuditEvent.action == "export")]
-    assert exports == [{"decision": "suspended", "files": 2, "formats": ["docx", "txt"]}]
+    assert exports == [{"decision": "suspended", "event_id": 2, "files": 2,
+                        "formats": ["docx", "txt"]}]
     assert audit.verify_chain(w.admin).ok
 
 
 def test_notice_of_reinstatement_and_before_decision(w: World, tmp_path: Path) -> None:
     rid = firearms.recommend(w.couns, w.zhang, "mh_treatment")
     with pytest.raises(Conflict):
-        firearms.notice(w.coord, rid)
+        firearm_notice.notice(w.coord, rid)
     firearms.record_decision(w.coord, rid, "revoked", "王主任", TODAY - timedelta(days=100))
     firearms.reinstate(w.coord, rid, "赵局长", TODAY)
-    n = firearms.notice(w.coord, rid)
-    assert (n.decision, n.decided_on, n.decided_by_name, n.restricted_since, n.review_on) == (
-        "reinstated", "2026-11-29", "赵局长", "2026-08-21", "")
-    text = firearms.notice_text(n)
+    n = firearm_notice.notice(w.coord, rid)
+    assert (n.decision, n.decided_on, n.decided_by_name, n.review_on, n.reference) == (
+        "reinstated", "2026-11-29", "赵局长", "", f"FR-{rid:05d}-3")
+    text = firearm_notice.notice_text(n)
     assert text.startswith("Notice of reinstatement of firearm qualification\n")
-    assert "Restricted since: 2026-08-21" in text and "Decision-maker: 赵局长" in text
+    assert "Decision-maker: 赵局长" in text
+    assert "王主任" not in text and "2026-08-21" not in text  # not the revoking decision's
     with pytest.raises(InvalidInput):
-        firearms.export_notice(w.coord, rid, tmp_path / "missing")
+        firearm_notice.export_notice(w.coord, rid, tmp_path / "missing")
+
+
+def test_suspend_review_no_change_reinstate_keeps_three_decisions(
+        w: World, tmp_path: Path) -> None:
+    """Issue 19: each decision keeps its own decision-maker and date, in order, and the
+    notice of each decision states only that decision."""
+    rid = firearms.recommend(w.couns, w.zhang, "mh_treatment", "CANARY-NOTE 服药")
+    suspended_on = TODAY - timedelta(days=120)
+    reviewed_on = TODAY - timedelta(days=31)
+    firearms.record_decision(w.coord, rid, "suspended", "王主任", suspended_on)
+    firearms.review(w.coord, rid, "no_change", "李处长", reviewed_on, TODAY + timedelta(days=10))
+    firearms.reinstate(w.coord, rid, "赵局长", TODAY)
+    row = firearms.register(w.coord, include_ended=True)[0]
+    assert [(e.kind, e.outcome, e.on_date, e.decided_by_name, e.next_review_on)
+            for e in row.decisions] == [
+        ("decided", "suspended", suspended_on.isoformat(), "王主任", "2026-10-30"),
+        ("reviewed", "no_change", reviewed_on.isoformat(), "李处长", "2026-12-09"),
+        ("reinstated", "reinstated", TODAY.isoformat(), "赵局长", None)]
+    assert [e.seq for e in row.events] == [1, 2, 3, 4]
+    assert (row.status, row.restricted_on, row.ended_on, row.review_on) == (
+        "reinstated", suspended_on.isoformat(), TODAY.isoformat(), None)
+    # the person record shows the same sequence
+    record = persons.get_person(w.coord, w.zhang)
+    assert [e.decided_by_name for e in record.firearm_history[0].events] == [
+        None, "王主任", "李处长", "赵局长"]
+    # each decision's notice: its own decision, maker and date only
+    out = tmp_path / "out"
+    out.mkdir()
+    makers = {"王主任", "李处长", "赵局长"}
+    expected = {"王主任": ("suspended", suspended_on, "2026-10-30"),
+                "李处长": ("continued", reviewed_on, "2026-12-09"),
+                "赵局长": ("reinstated", TODAY, "")}
+    for event in row.decisions:
+        n = firearm_notice.notice(w.coord, rid, event.id)
+        maker = event.decided_by_name or ""
+        decision, day, review = expected[maker]
+        assert (n.decision, n.decided_on, n.decided_by_name, n.review_on) == (
+            decision, day.isoformat(), maker, review)
+        paths = firearm_notice.export_notice(w.coord, rid, out, event_id=event.id)
+        for path in paths:
+            content = (_docx_text(path) if path.suffix == ".docx"
+                       else path.read_text(encoding="utf-8-sig"))
+            assert maker in content and day.isoformat() in content
+            for other in makers - {maker}:
+                assert other not in content, (maker, other)
+            for other_day in {suspended_on, reviewed_on, TODAY} - {day}:
+                assert other_day.isoformat() not in content.replace(
+                    f"Date: {TODAY.isoformat()}", ""), (maker, other_day)
+            assert "CANARY" not in content
+    assert len(list(out.iterdir())) == 6  # three decisions, two files each, no clash
+    with pytest.raises(Conflict):  # a recommendation is no decision
+        firearm_notice.notice(w.coord, rid, row.events[0].id)
+    # the events are never overwritten: the database itself refuses
+    with pytest.raises(Exception, match="never changed"), w.coord.transaction():
+        w.coord.execute("UPDATE firearm_event SET decided_by_name = 'x' WHERE id = ?",
+                        (row.decisions[0].id,))
+    with pytest.raises(Exception, match="never deleted"), w.coord.transaction():
+        w.coord.execute("DELETE FROM firearm_event WHERE restriction_id = ?", (rid,))
+    assert audit.verify_chain(w.admin).ok
+
+
+def test_a_decision_before_the_previous_one_is_refused(w: World) -> None:
+    rid = firearms.recommend(w.couns, w.zhang, "other")
+    firearms.record_decision(w.coord, rid, "suspended", "王主任", TODAY - timedelta(days=10))
+    with pytest.raises(InvalidInput):
+        firearms.review(w.coord, rid, "no_change", "李处长", TODAY - timedelta(days=11))
+    with pytest.raises(InvalidInput):
+        firearms.reinstate(w.coord, rid, "赵局长", TODAY - timedelta(days=11))
+    assert len(firearms.get(w.coord, rid).events) == 2

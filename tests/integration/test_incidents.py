@@ -12,7 +12,15 @@ import pytest
 
 from counselor_tui.domain.dates import from_storage
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.services import audit, dashboard, incidents, persons, tier_policy, vault
+from counselor_tui.services import (
+    audit,
+    dashboard,
+    firearm_notice,
+    incidents,
+    persons,
+    tier_policy,
+    vault,
+)
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from counselor_tui.services.incidents import ExposureDraft, IncidentDraft, StepRecord
@@ -448,11 +456,11 @@ def test_every_incident_and_firearm_action_is_audited_and_the_chain_verifies(
     assert added(lambda: firearms.record_decision(w.coord, rid, "suspended", "王主任",
                                                   now.date())) == [
         ("update", "firearm_restriction")]
-    assert added(lambda: firearms.review(w.coord, rid, "continue", "王主任", now.date())) == [
+    assert added(lambda: firearms.review(w.coord, rid, "no_change", "王主任", now.date())) == [
         ("update", "firearm_restriction")]
     out = tmp_path / "notice"
     out.mkdir()
-    assert added(lambda: firearms.export_notice(w.coord, rid, out)) == [
+    assert added(lambda: firearm_notice.export_notice(w.coord, rid, out)) == [
         ("view", "firearm_notice"), ("export", "firearm_notice")]
     assert added(lambda: firearms.reinstate(w.coord, rid, "王主任", now.date())) == [
         ("update", "firearm_restriction")]

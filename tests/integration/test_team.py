@@ -14,10 +14,18 @@ from typing import Any
 import pytest
 
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.services import accounts, activities, audit, sessions, team, vault
+from counselor_tui.services import (
+    accounts,
+    activities,
+    audit,
+    record_versions,
+    sessions,
+    team,
+    vault,
+)
 from counselor_tui.services.activities import ActivityDraft
 from counselor_tui.services.context import FixedClock, VaultSession
-from counselor_tui.services.errors import NotFound, PermissionDenied
+from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from counselor_tui.services.submission_compile import compile_content
 from counselor_tui.services.team import TrainingDraft, TrainingInvalid
 from db.models import AuditEvent
@@ -186,8 +194,56 @@ def test_a_coordinator_corrects_a_training_record_audited(w: World) -> None:
     assert team.correct_training(w.coord, tid, row.draft()) == []
     # the day's limit leaves out the record being corrected
     assert team.correct_training(w.coord, tid, replace(row.draft(), hours=24.0)) == ["hours"]
-    assert events(w.coord)[1:] == [("update", "zhou", {"fields": ["hours", "provider"]}),
-                                   ("update", "zhou", {"fields": ["hours"]})]
+    assert events(w.coord)[1:] == [
+        ("update", "zhou", {"fields": ["hours", "provider"], "version": 2}),
+        ("update", "zhou", {"fields": ["hours"], "version": 3})]
+    # every replaced version is kept, oldest first
+    versions = record_versions.training_versions(w.li, tid)
+    assert [(v.version, v.hours, v.provider, v.replaced_by) for v in versions] == [
+        (1, 8.0, "省厅政治部", "zhou"), (2, 6.0, "市局", "zhou"), (3, 24.0, "市局", None)]
+    with pytest.raises(PermissionDenied):
+        record_versions.training_versions(w.wang, tid)
+    with pytest.raises(Exception, match="never deleted"), w.coord.transaction():
+        w.coord.execute("DELETE FROM training_record_version")
+    assert audit.verify_chain(w.coord).ok
+
+
+def test_a_voided_training_record_leaves_every_total(w: World) -> None:
+    """Issue 19: a mistyped six-hour course is voided with a reason; it stays listed
+    (marked) but leaves the team's hours and the submission's section 6."""
+    kept = team.add_training(w.li, training(w.li, date=date(2026, 11, 3), hours=8.0))
+    wrong = team.add_training(w.li, training(w.li, date=date(2026, 11, 4), hours=6.0,
+                                             title="误录的六小时课程"))
+    november = parse_period("2026-11")
+
+    def figures() -> tuple[float, float, int, float, int]:
+        summary = team.team_summary(w.coord, november)
+        li = next(m for m in summary.members if m.username == "li")
+        section = compile_content(w.coord, november)["sections"]["team"]["figures"]
+        return (li.training_hours, li.training_hours_year, li.trainings_year,
+                section["training_hours"], section["trainings"])
+
+    assert figures() == (14.0, 14.0, 2, 14.0, 2)
+    with pytest.raises(InvalidInput):
+        team.void_training(w.coord, wrong, "  ")
+    with pytest.raises(PermissionDenied):  # not li's record to void
+        team.void_training(w.wang, wrong, "误录")
+    with pytest.raises(PermissionDenied):
+        team.void_training(w.auditor, wrong, "误录")
+    team.void_training(w.li, wrong, "误录，实际未参加")
+    assert figures() == (8.0, 8.0, 1, 8.0, 1)
+    rows = team.list_trainings(w.li)
+    assert [(r.id, r.voided, r.void_reason) for r in rows] == [
+        (wrong, True, "误录，实际未参加"), (kept, False, None)]
+    assert [r.id for r in team.list_trainings(w.li, include_voided=False)] == [kept]
+    with pytest.raises(Conflict):
+        team.void_training(w.coord, wrong, "again")
+    with pytest.raises(Conflict):
+        team.correct_training(w.coord, wrong, training(w.li, hours=2.0))
+    # the day's 24-hour limit no longer counts the voided record
+    team.add_training(w.li, training(w.li, date=date(2026, 11, 4), hours=24.0))
+    assert events(w.coord)[-2][:2] == ("void", "li")
+    assert "误录" not in str(events(w.coord))  # the reason stays out of the audit detail
     assert audit.verify_chain(w.coord).ok
 
 

@@ -41,7 +41,7 @@ def test_default_review_is_90_days() -> None:
 def test_notice_fields_are_only_the_allowed_ones() -> None:
     assert set(rules.NOTICE_FIELDS) == {
         "reference", "bureau", "issued_on", "person_name", "badge_no", "unit_name",
-        "decision", "decided_on", "decided_by_name", "review_on", "restricted_since"}
+        "decision", "decided_on", "decided_by_name", "review_on"}
 
 
 def test_notice_lines_show_the_values_and_nothing_else() -> None:

@@ -14,6 +14,7 @@ admins nothing here (the services refuse the same).
 | n | record a new activity |
 | e / Enter | correct the highlighted activity |
 | x | void the highlighted activity (asks for the reason) |
+| h | versions of the highlighted activity (a correction keeps the old one) |
 | v | show / hide voided activities |
 | g | new interest group (coordinator) |
 | c | change the highlighted interest group (coordinator) |
@@ -44,19 +45,20 @@ from counselor_tui.domain import vocab
 from counselor_tui.domain.periods import Period, PeriodParseError, parse_period, period_of
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import activities
+from counselor_tui.services import activities, interest_groups, record_versions
 from counselor_tui.services.activities import (
     ActivityQuery,
     ActivityRow,
     ActivitySummary,
-    GroupRow,
 )
 from counselor_tui.services.api import Backend
+from counselor_tui.services.interest_groups import GroupRow
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.activity_form import ActivityFormDialog, hours_text
 from counselor_tui.ui.screens.group_form import GroupFormDialog
+from counselor_tui.ui.screens.versions_dialog import VersionsDialog
 from counselor_tui.ui.text import join_list
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.virtual_table import Column, VirtualTable
@@ -131,6 +133,7 @@ class ActivitiesScreen(BaseScreen):
         Binding("e", "edit_activity", N_("Correct"), id="edit_activity"),
         Binding("x", "void_activity", N_("Void"), id="void_activity"),
         Binding("v", "toggle_voided", N_("Voided too"), id="toggle_voided"),
+        Binding("h", "activity_versions", N_("Versions"), id="activity_versions"),
         Binding("g", "new_group", N_("New group"), id="new_group"),
         Binding("c", "edit_group", N_("Change group"), id="edit_group", show=False),
         Binding("t", "toggle_group", N_("Pause / resume group"), id="toggle_group",
@@ -361,11 +364,32 @@ class ActivitiesScreen(BaseScreen):
         self.app.notify(_("Activity voided."), markup=False)
         self._after(0)
 
+    def action_activity_versions(self) -> None:
+        """h: the versions of the highlighted activity, oldest first."""
+        row = self.selected()
+        if row is None or self._role() not in LIST_ROLES:
+            return
+        self.call(record_versions.activity_versions, self.backend.vs, row.id,
+                  done=lambda versions: self._show_versions(row, versions),
+                  group="activity-versions")
+
+    def _show_versions(self, row: ActivityRow,
+                       versions: list[record_versions.ActivityVersionRow]) -> None:
+        current = _("current")
+        self.app.push_screen(VersionsDialog(
+            _("Versions of “{title}”").format(title=row.title),
+            [_("Version"), _("Kind"), _("Date"), _("Title"), _("Participants"), _("Hours"),
+             _("Replaced at"), _("Replaced by")],
+            [[str(v.version), vocab.label(vocab.ACTIVITY_KINDS, v.kind), v.date, v.title,
+              str(v.participants), f"{v.hours:g}",
+              (v.replaced_at or "")[:16].replace("T", " ") or current, v.replaced_by or ""]
+             for v in versions]))
+
     # -- interest groups ---------------------------------------------------------------------
     def load_groups(self) -> None:
         """Fetch the interest groups (in a worker) for roles that may list them."""
         if self._role() in LIST_ROLES:
-            self.call(activities.list_groups, self.backend.vs, done=self._show_groups,
+            self.call(interest_groups.list_groups, self.backend.vs, done=self._show_groups,
                       group="activities-groups")
 
     def _show_groups(self, groups: list[GroupRow]) -> None:
@@ -419,7 +443,7 @@ class ActivitiesScreen(BaseScreen):
         group = self.selected_group()
         if group is None or not self._coordinator():
             return
-        self.call(activities.set_group_active, self.backend.vs, group.id, not group.active,
+        self.call(interest_groups.set_group_active, self.backend.vs, group.id, not group.active,
                   done=lambda _changed: self._after_group(group.id), group="group-toggle")
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:

@@ -28,7 +28,7 @@ from textual.widgets import Button, Input, Label, Select, SelectionList, Static,
 from counselor_tui.domain import vocab
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import activities, persons, team
+from counselor_tui.services import activities, interest_groups, persons, team
 from counselor_tui.services.activities import (
     GROUP_KIND,
     ActivityDraft,
@@ -51,14 +51,14 @@ class Choices:
     """What the form's lists offer: units, interest groups, team accounts."""
 
     units: list[UnitRow]
-    groups: list[activities.GroupRow]
+    groups: list[interest_groups.GroupRow]
     counselors: list[CounselorRow]
 
 
 def load_choices(backend: Backend) -> Choices:
     """Units, interest groups and team accounts (runs in a worker)."""
     vs = backend.vs
-    return Choices(persons.units(vs), activities.list_groups(vs),
+    return Choices(persons.units(vs), interest_groups.list_groups(vs),
                    team.list_counselors(vs, include_inactive=True))
 
 

@@ -1,8 +1,10 @@
 """The notice to the personnel department: preview, then write DOCX and plain text.
 
-The notice carries only name, badge number, unit, decision, dates and decision-maker
-(policy.md) — never a diagnosis, score, note or incident summary. The files are written
-*unencrypted* into the folder typed here (a warning says so); the export is audited.
+A notice states one decision of the restriction's history (the one chosen in the register's
+history, else the latest) with its own decision-maker and date. It carries only name, badge
+number, unit, decision, dates and decision-maker (policy.md) — never a diagnosis, score,
+note or incident summary. The files are written *unencrypted* into the folder typed here
+(a warning says so); the export is audited.
 
 | key | action |
 |---|---|
@@ -23,7 +25,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from counselor_tui.domain.firearms import Notice
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import firearms
+from counselor_tui.services import firearm_notice
 from counselor_tui.ui.base import BaseModal
 from counselor_tui.ui.keys import translate_bindings
 
@@ -37,9 +39,11 @@ class FirearmNoticeModal(BaseModal[list[Path] | None]):
         Binding("escape", "cancel", N_("Close"), id="close"),
     ]
 
-    def __init__(self, restriction_id: int, folder: Path | None = None) -> None:
+    def __init__(self, restriction_id: int, folder: Path | None = None,
+                 event_id: int | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.restriction_id = restriction_id
+        self.event_id = event_id
         self.folder = folder or Path.home()
         self.preview: Notice | None = None
 
@@ -60,19 +64,19 @@ class FirearmNoticeModal(BaseModal[list[Path] | None]):
 
     def on_mount(self) -> None:
         translate_bindings(self)
-        self.call(firearms.notice, self.backend.vs, self.restriction_id, done=self._show,
-                  group="fn-load")
+        self.call(firearm_notice.notice, self.backend.vs, self.restriction_id, self.event_id,
+                  done=self._show, group="fn-load")
 
     def _show(self, notice: Notice) -> None:
         self.preview = notice
-        self.query_one("#fn-preview", Static).update(firearms.notice_text(notice))
+        self.query_one("#fn-preview", Static).update(firearm_notice.notice_text(notice))
         self.query_one("#fn-folder", Input).focus()
 
     def action_save(self) -> None:
         """Write both files (in a worker)."""
         folder = Path(self.query_one("#fn-folder", Input).value.strip()).expanduser()
-        self.call(firearms.export_notice, self.backend.vs, self.restriction_id, folder,
-                  done=self._written, group="fn-save")
+        self.call(firearm_notice.export_notice, self.backend.vs, self.restriction_id, folder,
+                  event_id=self.event_id, done=self._written, group="fn-save")
 
     def _written(self, paths: list[Path]) -> None:
         self.query_one("#fn-result", Static).update("\n".join(str(p) for p in paths))

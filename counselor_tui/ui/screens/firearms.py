@@ -1,7 +1,9 @@
 """Firearms 配枪管理: the restriction register and the armory list (DESIGN §6, §7.3).
 
-The register lists restrictions in force or pending (with ended ones on ``e``); the armory
-list shows only officers who may not draw a firearm now (name, badge number, unit, since,
+The register lists restrictions in force or pending (with ended ones on ``e``); below it,
+the history of the highlighted restriction shows every event in order — recommended,
+decision, each review, reinstatement — each with its own date and decision-maker (issue 19).
+The armory list shows only officers who may not draw a firearm now (name, badge number, unit, since,
 review) — no reason, no note. A counselor may recommend; only a coordinator records the
 decision, the review and the reinstatement, and writes the notice (the service refuses
 everyone else as well).
@@ -11,10 +13,11 @@ everyone else as well).
 | n | recommend a restriction (search an officer) |
 | d | record the decision on the highlighted recommendation (coordinator) |
 | v | review / reinstate the highlighted restriction (coordinator) |
-| x | notice for the personnel department: DOCX + text (coordinator) |
+| x | notice of one decision for the personnel department: DOCX + text (coordinator); the
+  decision highlighted in the history, else the latest |
 | e | show / hide ended restrictions |
 | r | reload |
-| Tab | between the register and the armory list |
+| Tab | between the register, the history and the armory list |
 
 ``d``, ``v`` and ``x`` are offered to coordinators only: for other roles they are hidden from
 the footer and from the F1 help (``check_action`` and this screen's bindings), and the
@@ -35,6 +38,7 @@ from counselor_tui.domain.roles import Role
 from counselor_tui.domain.vocab import FIREARM_REASONS, FIREARM_STATUSES, label
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import firearms
+from counselor_tui.services.firearm_events import FirearmEventRow
 from counselor_tui.services.firearms import ArmoryRow, RestrictionRow
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
@@ -84,6 +88,9 @@ class FirearmsScreen(BaseScreen):
         with Vertical(id="fa-body"):
             yield Label(_("Register"), classes="section-title")
             yield DataTable(id="fa-register", cursor_type="row", zebra_stripes=True)
+            yield Label(_("History of the highlighted restriction"), classes="section-title",
+                        id="fa-history-title")
+            yield DataTable(id="fa-history", cursor_type="row", zebra_stripes=True)
             yield Label(_("Armory list: may not draw a firearm"), classes="section-title")
             yield DataTable(id="fa-armory", cursor_type="row", zebra_stripes=True)
             yield Static("", id="fa-hint", classes="field-hint", markup=False)
@@ -102,10 +109,15 @@ class FirearmsScreen(BaseScreen):
         register = self.query_one("#fa-register", DataTable)
         for key, title in (("name", _("Name")), ("badge", _("Badge number")),
                            ("unit", _("Unit")), ("status", _("Status")),
-                           ("reason", _("Reason")), ("decided", _("Decided")),
-                           ("maker", _("Decision-maker")), ("review", _("Review on")),
-                           ("by", _("Recommended by"))):
+                           ("reason", _("Reason")), ("latest", _("Latest decision")),
+                           ("decided", _("Decided")), ("maker", _("Decision-maker")),
+                           ("review", _("Review on")), ("by", _("Recommended by"))):
             register.add_column(title, key=key)
+        history = self.query_one("#fa-history", DataTable)
+        for key, title in (("seq", "#"), ("event", _("Event")), ("date", _("Date")),
+                           ("maker", _("Decision-maker")), ("next", _("Next review")),
+                           ("by", _("Recorded by"))):
+            history.add_column(title, key=key)
         armory = self.query_one("#fa-armory", DataTable)
         for key, title in (("name", _("Name")), ("badge", _("Badge number")),
                            ("unit", _("Unit")), ("status", _("Status")),
@@ -148,21 +160,61 @@ class FirearmsScreen(BaseScreen):
         if not self.is_attached:
             return
         self.loaded += 1
+        before = self.selected()
         self.rows, self.armory = loaded
         register = self.query_one("#fa-register", DataTable)
         register.clear()
         for r in self.rows:
+            latest = r.latest_decision
             register.add_row(
                 r.person_name, r.badge_no or "", r.unit_name or "",
                 Text(label(FIREARM_STATUSES, r.status), style=STATUS_STYLES.get(r.status, "")),
-                label(FIREARM_REASONS, r.reason_code), r.decided_on or "",
-                r.decided_by_name or "", r.review_on or "", r.recommended_by, key=str(r.id))
+                label(FIREARM_REASONS, r.reason_code), latest.label if latest else "",
+                r.decided_on or "", r.decided_by_name or "", r.review_on or "",
+                r.recommended_by, key=str(r.id))
+        kept = [i for i, r in enumerate(self.rows) if before is not None and r.id == before.id]
+        if kept:  # stay on the restriction just decided or reviewed
+            register.move_cursor(row=kept[0])
         armory = self.query_one("#fa-armory", DataTable)
         armory.clear()
         for a in self.armory:
             armory.add_row(a.name, a.badge_no or "", a.unit_name or "",
                            label(FIREARM_STATUSES, a.status), a.decided_on or "",
                            a.review_on or "", key=str(a.restriction_id))
+        self._show_history()
+
+    def _show_history(self) -> None:
+        """Fill the history table with the highlighted restriction's events, in order."""
+        history = self.query_one("#fa-history", DataTable)
+        history.clear()
+        row = self.selected()
+        if row is None:
+            return
+        not_kept = _("(not kept)")
+        for e in row.events:
+            maker = e.decided_by_name or (not_kept if "decided_by_name" in e.not_kept else "")
+            what = e.label
+            if e.kind == "recommended":
+                what += " · " + label(FIREARM_REASONS, e.reason_code)
+            history.add_row(
+                str(e.seq), what, e.on_date or (not_kept if "on_date" in e.not_kept else ""),
+                maker, e.next_review_on
+                or (not_kept if "next_review_on" in e.not_kept else ""),
+                e.recorded_by, key=str(e.id))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """A new register row: show its history."""
+        if event.data_table.id == "fa-register":
+            self._show_history()
+
+    def selected_event(self) -> FirearmEventRow | None:
+        """The event highlighted in the history table while it has the focus, else None."""
+        history = self.query_one("#fa-history", DataTable)
+        row = self.selected()
+        if row is None or not history.has_focus or history.row_count == 0:
+            return None
+        key = history.coordinate_to_cell_key(history.cursor_coordinate).row_key.value
+        return next((e for e in row.events if str(e.id) == key), None)
 
     def selected(self) -> RestrictionRow | None:
         """The highlighted register row, if any."""
@@ -204,7 +256,14 @@ class FirearmsScreen(BaseScreen):
 
     def action_notice(self) -> None:
         """Coordinator: write the notice of the highlighted restriction's decision."""
+        chosen = self.selected_event()
         row = self._coordinator_row(frozenset({"suspended", "revoked", "declined",
                                                "reinstated"}))
-        if row is not None:
-            self.app.push_screen(FirearmNoticeModal(row.id), self._after)
+        if row is None:
+            return
+        if chosen is not None and chosen.decision is None:
+            self.app.notify(_("Choose a decision, review or reinstatement in the history."),
+                            markup=False)
+            return
+        self.app.push_screen(FirearmNoticeModal(
+            row.id, event_id=chosen.id if chosen is not None else None), self._after)

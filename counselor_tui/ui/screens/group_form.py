@@ -1,8 +1,8 @@
 """Create or change an interest group 兴趣小组 (coordinators; DESIGN §4 ``InterestGroup``).
 
 Fields: name (unique), lead (who leads it), members (head count). Saved with
-:func:`counselor_tui.services.activities.add_group` or
-:func:`~counselor_tui.services.activities.update_group`; dismisses with the group's id or
+:func:`counselor_tui.services.interest_groups.add_group` or
+:func:`~counselor_tui.services.interest_groups.update_group`; dismisses with the group's id or
 ``None``.
 
 | key | action |
@@ -22,9 +22,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import activities
-from counselor_tui.services.activities import GroupDraft, GroupInvalid, GroupRow
+from counselor_tui.services import interest_groups
 from counselor_tui.services.errors import ServiceError
+from counselor_tui.services.interest_groups import GroupDraft, GroupInvalid, GroupRow
 from counselor_tui.ui.base import BaseModal
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.widgets.form_field import FormField
@@ -77,7 +77,7 @@ class GroupFormDialog(BaseModal[int | None]):
                 errors["members"] = _("Type the number of members.")
         draft = GroupDraft(self.query_one("#gf-name", Input).value,
                            self.query_one("#gf-lead", Input).value, members)
-        for name, message in activities.validate_group(draft).items():
+        for name, message in interest_groups.validate_group(draft).items():
             errors.setdefault(name, message)
         self.show_errors(errors)
         return None if errors else draft
@@ -98,11 +98,11 @@ class GroupFormDialog(BaseModal[int | None]):
         vs = self.backend.vs
         if self.group is not None:
             gid = self.group.id
-            self.call(activities.update_group, vs, gid, draft,
+            self.call(interest_groups.update_group, vs, gid, draft,
                       done=lambda _changed: self._saved(gid), failed=self._failed,
                       group="group-save")
         else:
-            self.call(activities.add_group, vs, draft, done=self._saved,
+            self.call(interest_groups.add_group, vs, draft, done=self._saved,
                       failed=self._failed, group="group-save")
 
     def _saved(self, group_id: int) -> None:

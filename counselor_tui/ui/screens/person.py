@@ -195,9 +195,29 @@ class PersonScreen(BaseScreen):
         self._show_sessions(record)
         self._show_assessments(record)
         self._show_incidents(record)
+        self._show_firearm(record)
+
+    def _show_firearm(self, record: PersonRecord) -> None:
+        """The firearm status, then each restriction's events in order (issue 19)."""
         status = record.firearm_status
-        self.query_one("#firearm", Static).update(
-            Text(vocab.label(vocab.FIREARM_STATUSES, status)) if status else none_text())
+        if not status:
+            self.query_one("#firearm", Static).update(none_text())
+            return
+        text = Text(vocab.label(vocab.FIREARM_STATUSES, status), style="bold")
+        not_kept = _("(not kept)")
+        for restriction in record.firearm_history:
+            text.append("\n" + _("Restriction {id}").format(id=restriction.restriction_id)
+                        + " · " + vocab.label(vocab.FIREARM_STATUSES, restriction.status))
+            for e in restriction.events:
+                parts = [f"{e.seq}. {e.label}", e.on_date or not_kept]
+                if e.kind == "recommended":
+                    parts.append(vocab.label(vocab.FIREARM_REASONS, e.reason_code))
+                else:
+                    parts.append(e.decided_by_name or not_kept)
+                if e.next_review_on:
+                    parts.append(_("next review {date}").format(date=e.next_review_on))
+                text.append("\n  " + " · ".join(parts))
+        self.query_one("#firearm", Static).update(text)
 
     def _show_tier(self, record: PersonRecord) -> None:
         widget = self.query_one("#tier", Static)

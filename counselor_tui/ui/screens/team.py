@@ -5,13 +5,17 @@ training records in the year, sessions logged in the month and the year (a couns
 only their own counts), activities run in the year. Below, the training records of the
 highlighted counselor in that year (a counselor: their own). ``p`` / ``n`` move the month.
 
-Coordinators record and correct anyone's training; counselors record their own; auditors
-see the figures only; admins see the roster (name, role, unit, active) only.
+Coordinators record, correct and void anyone's training; counselors record their own and
+void what they entered; auditors see the figures only; admins see the roster (name, role,
+unit, active) only. A correction keeps the old version (``h`` lists them); a voided record
+stays listed, marked, and leaves every total (issue 19).
 
 | key | action |
 |---|---|
 | t | record a training (a counselor: their own) |
 | e | correct the highlighted training record (coordinator) |
+| x | void the highlighted training record, with a reason |
+| h | versions of the highlighted training record |
 | p / n | previous / next month |
 | r | reload |
 | Tab | between the team and the training records |
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -31,13 +36,15 @@ from textual.widgets import DataTable, Footer, Label, Static
 from counselor_tui.domain.periods import Period, following, period_of, previous
 from counselor_tui.domain.roles import Role, parse_role
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import team
+from counselor_tui.services import record_versions, team
 from counselor_tui.services.api import Backend
 from counselor_tui.services.team import CounselorRow, TeamSummary, TrainingRow
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.screens.training_form import TrainingFormDialog
+from counselor_tui.ui.screens.versions_dialog import VersionsDialog
 from counselor_tui.ui.widgets.banner import Banner
 
 FIGURE_ROLES = frozenset({Role.COUNSELOR, Role.COORDINATOR, Role.AUDITOR})
@@ -86,6 +93,8 @@ class TeamScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "add_training", N_("Record training"), id="add_training"),
         Binding("e", "correct_training", N_("Correct training"), id="correct_training"),
+        Binding("x", "void_training", N_("Void training"), id="void_training"),
+        Binding("h", "training_versions", N_("Versions"), id="training_versions"),
         Binding("p", "month(-1)", N_("Previous month"), id="previous_month"),
         Binding("n", "month(1)", N_("Next month"), id="next_month"),
         Binding("r", "reload", N_("Reload"), id="reload"),
@@ -133,14 +142,17 @@ class TeamScreen(BaseScreen):
                 table.add_column(title, key=key)
         records = self.query_one("#team-trainings", DataTable)
         for key, title in (("date", _("Date")), ("title", _("Title")), ("hours", _("Hours")),
-                           ("provider", _("Provider"))):
+                           ("provider", _("Provider")), ("version", _("Version")),
+                           ("status", _("Status"))):
             records.add_column(title, key=key)
         shows_records = role in (Role.COORDINATOR, Role.COUNSELOR)
         self.query_one("#team-trainings-title", Label).display = shows_records
         records.display = shows_records
         self.query_one("#team-hint", Static).update(
-            _("t record training · e correct · p / n month") if role is Role.COORDINATOR
-            else _("t record your training · p / n month") if role is Role.COUNSELOR
+            _("t record training · e correct · x void · h versions · p / n month")
+            if role is Role.COORDINATOR
+            else _("t record your training · x void · h versions · p / n month")
+            if role is Role.COUNSELOR
             else _("p / n month"))
         self.reload()
 
@@ -249,7 +261,12 @@ class TeamScreen(BaseScreen):
         table = self.query_one("#team-trainings", DataTable)
         table.clear()
         for t in rows:
-            table.add_row(t.date, t.title, hours(t.hours), t.provider, key=str(t.id))
+            style = "dim strike" if t.voided else ""
+            status = _("voided: {reason}").format(reason=t.void_reason or "") if t.voided \
+                else ""
+            table.add_row(Text(t.date, style=style), Text(t.title, style=style),
+                          Text(hours(t.hours), style=style), Text(t.provider, style=style),
+                          str(t.version), Text(status, style="dim"), key=str(t.id))
 
     def _name_of(self, user: int) -> str:
         if self.answer is not None and self.answer.summary is not None:
@@ -294,3 +311,57 @@ class TeamScreen(BaseScreen):
                             markup=False)
             return
         self.app.push_screen(TrainingFormDialog(training=row), self._after)
+
+    def action_void_training(self) -> None:
+        """x: void the highlighted training record, with a reason (it leaves every total)."""
+        role = self._role()
+        if role not in (Role.COORDINATOR, Role.COUNSELOR):
+            self.app.notify(_("Your role does not record training."), severity="warning",
+                            markup=False)
+            return
+        row = self.selected_training()
+        if row is None:
+            self.app.notify(_("Highlight a training record first (Tab to the list)."),
+                            markup=False)
+            return
+        if row.voided:
+            self.app.notify(_("This training record is already voided."), markup=False)
+            return
+
+        def answer(reason: str | None) -> None:
+            if reason:
+                self.call(team.void_training, self.backend.vs, row.id, reason,
+                          done=lambda _r: self._voided(), group="training-void")
+
+        self.app.push_screen(ReasonDialog(
+            _("Void the training record"),
+            _("“{title}” ({date}, {hours} h) leaves every total but stays stored. Why is it "
+              "void?").format(title=row.title, date=row.date, hours=hours(row.hours))),
+            answer)
+
+    def _voided(self) -> None:
+        self.app.notify(_("Training record voided."), markup=False)
+        self.app.post_message(DataChanged("training"))
+        self.reload()
+
+    def action_training_versions(self) -> None:
+        """h: the versions of the highlighted training record (oldest first)."""
+        row = self.selected_training()
+        if row is None:
+            self.app.notify(_("Highlight a training record first (Tab to the list)."),
+                            markup=False)
+            return
+        self.call(record_versions.training_versions, self.backend.vs, row.id,
+                  done=lambda versions: self._show_versions(row, versions),
+                  group="training-versions")
+
+    def _show_versions(self, row: TrainingRow,
+                       versions: list[record_versions.TrainingVersionRow]) -> None:
+        current = _("current")
+        self.app.push_screen(VersionsDialog(
+            _("Versions of “{title}”").format(title=row.title),
+            [_("Version"), _("Date"), _("Title"), _("Hours"), _("Provider"),
+             _("Replaced at"), _("Replaced by")],
+            [[str(v.version), v.date, v.title, hours(v.hours), v.provider,
+              (v.replaced_at or "")[:16].replace("T", " ") or current, v.replaced_by or ""]
+             for v in versions]))

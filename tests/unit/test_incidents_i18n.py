@@ -15,7 +15,8 @@ from counselor_tui.i18n_tools import load_fragments
 ROOT = Path(__file__).resolve().parents[2] / "counselor_tui"
 MODULES = [
     "domain/incidents.py", "domain/firearms.py", "services/incidents.py",
-    "services/firearms.py", "ui/screens/emergency.py", "ui/screens/incidents.py",
+    "services/firearms.py", "services/firearm_events.py", "services/firearm_notice.py",
+    "ui/screens/emergency.py", "ui/screens/incidents.py",
     "ui/screens/record_step.py", "ui/screens/waive_step.py", "ui/screens/add_exposure.py",
     "ui/screens/firearms.py", "ui/screens/firearm_notice.py",
     "ui/screens/firearm_decision.py", "ui/screens/firearm_recommend.py",

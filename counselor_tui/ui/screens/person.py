@@ -206,7 +206,8 @@ class PersonScreen(BaseScreen):
         text = Text(vocab.label(vocab.FIREARM_STATUSES, status), style="bold")
         not_kept = _("(not kept)")
         for restriction in record.firearm_history:
-            text.append("\n" + _("Restriction {id}").format(id=restriction.restriction_id)
+            reference = f"FR-{restriction.restriction_id:05d}"
+            text.append("\n" + _("Restriction {id}").format(id=reference)
                         + " · " + vocab.label(vocab.FIREARM_STATUSES, restriction.status))
             for e in restriction.events:
                 parts = [f"{e.seq}. {e.label}", e.on_date or not_kept]

@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import DataTable, Input, Select, SelectionList
 
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.services import accounts, activities, interest_groups, team
+from counselor_tui.services import accounts, activities, interest_groups, record_versions, team
 from counselor_tui.services.activities import ActivityDraft, ActivityQuery
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.submission_compile import compile_content
@@ -332,3 +332,35 @@ async def test_a_coordinator_manages_groups_and_voids_an_activity(bureau: Bureau
         await settle(pilot, lambda: any(not g.active for g in screen.groups))
     assert [(g.name, g.members, g.active) for g in interest_groups.list_groups(backend.vs)] == [
         ("书法兴趣小组", 20, True), ("摄影兴趣小组", 26, False)]
+
+
+async def test_a_corrected_activity_shows_its_kept_versions(bureau: Bureau) -> None:
+    """Issue 19: e corrects an activity as a new version; h lists the old one (kept, with
+    who replaced it) and the current one."""
+    backend = backend_for(bureau, "zhou")
+    aid = activities.add_activity(backend.vs, ActivityDraft(
+        "lecture", "睡眠健康讲座", date(2026, 11, 20), participants=50, hours=1.5))
+    app = app_for(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("activities")
+        await settle(pilot, lambda: isinstance(app.screen, ActivitiesScreen)
+                     and app.screen.settled and app.screen.total == 1)
+        screen = app.screen
+        assert isinstance(screen, ActivitiesScreen)
+        await pilot.press("e")
+        await settle(pilot, lambda: isinstance(app.screen, ActivityFormDialog)
+                     and app.screen.ready)
+        app.screen.query_one("#af-participants", Input).value = "65"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen and screen.settled
+                     and (row := screen.selected()) is not None and row.participants == 65)
+        await pilot.press("h")
+        await settle(pilot, lambda: isinstance(app.screen, VersionsDialog))
+        table = app.screen.query_one("#versions-table", DataTable)
+        shown = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [(r[0], r[4], r[7]) for r in shown] == [("1", "50", "周主任"), ("2", "65", "")]
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen)
+    assert [v.participants for v in record_versions.activity_versions(backend.vs, aid)] == [
+        50, 65]

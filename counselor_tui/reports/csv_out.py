@@ -1,5 +1,11 @@
-"""The submission as one CSV file: UTF-8 *with* BOM (so Excel on Chinese Windows reads it),
-CRLF line ends, every section's tables stacked (DESIGN §8).
+"""The submission as CSV: UTF-8 *with* BOM (so Excel on Chinese Windows reads it), CRLF line
+ends (DESIGN §8) — one readable file with every section's tables stacked, and one file per
+table for loading (issue 17).
+
+Per table (:func:`render_table_csvs`, ``tables/NN-<table id>.csv`` in the package, NN the
+table's number in the documents): the header row, then one row per record — each row of the
+table as printed, the total row last, labelled as in the documents — nothing else (no
+caption, note or blank line), so a receiving office can sort, filter, pivot or load it.
 
 Layout: the title, issuing body, scope and marking lines; then per section a heading line
 (``一、心理咨询辅导情况``), and per table a caption line (``表1. …``), the header row, the
@@ -18,7 +24,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from counselor_tui.reports.docx_out import cn_number
-from counselor_tui.reports.view import DocumentView
+from counselor_tui.reports.view import DocumentView, TableView
 
 BOM = "\ufeff"
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection).
@@ -45,6 +51,29 @@ class _SafeWriter:
     def writerows(self, rows: Iterable[Sequence[object]]) -> None:
         for row in rows:
             self.writerow(row)
+
+
+TABLES_DIR = "tables"
+
+
+def table_csv_name(table: TableView) -> str:
+    """``tables/02-counseling.by_channel.csv`` (ASCII: the number and the table id)."""
+    return f"{TABLES_DIR}/{table.number:02d}-{table.id}.csv"
+
+
+def render_table_csv(table: TableView) -> bytes:
+    """One table as CSV (UTF-8 with BOM, CRLF): header row, one row per table row, the
+    total row last; cells as in the documents (``<3``, ``x`` for hidden counts)."""
+    out = io.StringIO()
+    writer = _SafeWriter(out)
+    writer.writerows(table.all_rows())
+    return (BOM + out.getvalue()).encode("utf-8")
+
+
+def render_table_csvs(view: DocumentView) -> dict[str, bytes]:
+    """``{tables/NN-<id>.csv: bytes}`` for every table of ``view``."""
+    return {table_csv_name(t): render_table_csv(t)
+            for section in view.sections for t in section.tables}
 
 
 def render_csv(view: DocumentView) -> bytes:

@@ -54,7 +54,7 @@ from counselor_tui.reports.docx_parts import (
     RED,
     TEXT_W,
 )
-from counselor_tui.reports.view import DocumentView, SectionView, TableView
+from counselor_tui.reports.view import DocumentView, SectionView, TableView, table_heading
 from counselor_tui.reports.zipnorm import normalize_zip
 
 CN_NUMERALS = "一二三四五六七八九十"
@@ -153,17 +153,11 @@ def _body_paragraph(doc: Any, text: str, *, font: str = FONT_BODY, keep_next: bo
                         align=WD_ALIGN_PARAGRAPH.JUSTIFY, keep_next=keep_next)
 
 
-def _attachment_title(section: SectionView, table: TableView) -> str:
-    if table.id.endswith(".figures"):
-        return _("{section}: key figures").format(section=section.title)
-    return table.title
-
-
 def _attachments(view: DocumentView) -> list[tuple[str, TableView | None, SectionView]]:
     out: list[tuple[str, TableView | None, SectionView]] = []
     for section in view.sections:
         for table in section.tables:
-            out.append((_attachment_title(section, table), table, section))
+            out.append((table_heading(section, table), table, section))
         if section.key == "integrity":
             out.append((section.title, None, section))
     return out

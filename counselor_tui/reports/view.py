@@ -110,6 +110,14 @@ class DocumentView:
     filing: FilingView = FilingView()
 
 
+def table_heading(section: SectionView, table: TableView) -> str:
+    """The heading a table is printed under on its own page or sheet: its title, or for a
+    section's key figures ``心理咨询辅导情况主要数据`` (the title alone would repeat)."""
+    if table.id.endswith(".figures"):
+        return _("{section}: key figures").format(section=section.title)
+    return table.title
+
+
 def fmt_number(value: float | int | None, hours: bool = False) -> str:
     """Integers as they are; hours with one decimal."""
     if value is None:

@@ -181,7 +181,9 @@ def test_package_opens_with_7z_hides_names_and_matches_its_manifest(
     run = extract_with_7z(result.path, PASSWORD, dest)
     assert run.returncode == 0, run.stdout + run.stderr
     names = sorted(p.name for p in dest.iterdir())
-    assert names == sorted([*pkg.CONTENT_FILES, pkg.MANIFEST_NAME, pkg.SIGNATURE_NAME])
+    assert names == sorted([*pkg.CONTENT_FILES, pkg.MANIFEST_NAME, pkg.SIGNATURE_NAME,
+                            "tables"])
+    assert len(list((dest / "tables").glob("*.csv"))) >= 10
     manifest = json.loads((dest / pkg.MANIFEST_NAME).read_text("utf-8"))
     for name, entry in manifest["files"].items():
         blob = (dest / name).read_bytes()
@@ -241,17 +243,18 @@ def test_docx_and_xlsx_reopen_with_expected_content(bureau: VaultSession,
     assert round(section.top_margin.mm) == 37 and round(section.left_margin.mm) == 28
 
     book = openpyxl.load_workbook(io.BytesIO(files[pkg.XLSX_NAME]))
-    assert len(book.sheetnames) == 8
-    assert book.sheetnames[0] == "1 Counseling" and book.sheetnames[6] == "7 Summary"
-    sheet = book["1 Counseling"]
+    # the report sheet, then one sheet per table
+    assert book.sheetnames[0] == "Report" and len(book.sheetnames) == 1 + len(document.tables)
+    by_heading = {str(book[name]["A1"].value): book[name] for name in book.sheetnames[1:]}
+    sheet = by_heading["Table 1. Counseling: key figures"]
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert ["Counseling sessions", sessions["figures"]["sessions"]] in [v[:2] for v in values]
-    widest = max(display_width(str(v[0])) for v in values[5:]
-                 if v[0] is not None and v[1] is not None)  # table rows
+    widest = max(display_width(str(v[0])) for v in values[2:] if v[0] is not None)
     assert sheet.column_dimensions["A"].width >= widest
-    archive = book["2 Tiered archive"]
+    archive = next(ws for heading, ws in by_heading.items()
+                   if heading.endswith("Serving officers by tier at period end"))
     unit_row = next(row for row in archive.iter_rows(values_only=True) if row[0] == "城关派出所")
-    assert sheet.column_dimensions["A"].width >= display_width("城关派出所")
+    assert archive.column_dimensions["A"].width >= display_width("城关派出所")
     assert "<3" in unit_row or "x" in unit_row
 
 

@@ -43,13 +43,38 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, time, timedelta
 
-from dateutil.relativedelta import relativedelta
-
+from counselor_tui.domain.date_input import (
+    MAX_INPUT,
+    NUM,
+    DateParseError,
+    NaiveDatetimeError,
+    TimeZoneError,
+    as_date,
+    chinese_number,
+    clean,
+    cn_year,
+    err_ambiguous,
+    err_date,
+    err_datetime,
+    err_empty_date,
+    err_relative,
+    make_date,
+    normalize_digits,
+    shift,
+    shown,
+)
+from counselor_tui.domain.date_storage import (
+    bureau_tz,
+    format_date,
+    format_datetime,
+    from_storage,
+    monthly_repeat,
+    relative_hint,
+    to_storage,
+)
 from counselor_tui.i18n import _
 
 __all__ = [
@@ -72,223 +97,6 @@ __all__ = [
     "relative_hint",
     "to_storage",
 ]
-
-DEFAULT_TZ = "Asia/Shanghai"
-_MAX_INPUT = 64  # longer input is not a date; refuse before any regex work
-
-
-class DateParseError(ValueError):
-    """A typed date or time could not be read.
-
-    ``str(error)`` is a translated sentence quoting what was typed (shortened to 30 characters)
-    and showing an accepted form; ``error.text`` is the raw input.
-    """
-
-    def __init__(self, message: str, text: str = "") -> None:
-        super().__init__(message)
-        self.text = text
-
-
-class NaiveDatetimeError(ValueError):
-    """A datetime without a UTC offset reached storage (a programming error)."""
-
-
-class TimeZoneError(ValueError):
-    """An unknown IANA time-zone name was configured (message translated)."""
-
-
-# --------------------------------------------------------------------------- normalization
-
-_EXTRA_FOLD = str.maketrans(
-    {
-        "。": ".",  # Chinese IME full stop typed for "."
-        "∶": ":",  # U+2236 RATIO, common in Chinese documents for times
-        "‐": "-",
-        "‑": "-",
-        "‒": "-",
-        "–": "-",
-        "—": "-",
-        "―": "-",
-        "−": "-",
-    }
-)
-
-
-def normalize_digits(text: str) -> str:
-    """Fold full-width digits and punctuation to ASCII.
-
-    Unicode NFKC (``２０２６－１１－０３`` -> ``2026-11-03``, ``１４：３０`` -> ``14:30``,
-    ideographic space -> space) plus the IME full stop ``。`` -> ``.``, ``∶`` -> ``:`` and the
-    dash family (``–—―−``) -> ``-``. Chinese characters are left alone.
-    """
-    return unicodedata.normalize("NFKC", text).translate(_EXTRA_FOLD)
-
-
-def _clean(text: str) -> str:
-    """Normalize digits, trim, and collapse runs of whitespace to one space."""
-    return " ".join(normalize_digits(text).split())
-
-
-def _shown(text: str) -> str:
-    """What the user typed, trimmed and shortened for quoting in a message."""
-    s = " ".join(text.split())
-    return s if len(s) <= 30 else s[:29] + "…"
-
-
-# --------------------------------------------------------------------------- Chinese numerals
-
-_CN_DIGIT = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_CHARS = "零〇一二两三四五六七八九十百"
-_NUM = rf"(?:\d{{1,5}}|[{_CN_CHARS}]{{1,6}})"
-
-_CN_NUMBER_RE = re.compile(
-    r"""
-    (?:(?P<h>[一二两三四五六七八九])百)?
-    (?:
-        (?P<z>[零〇])(?P<zu>[一二三四五六七八九])          # 零五, 一百零五
-      | (?P<t>[一二三四五六七八九])?十(?P<tu>[一二三四五六七八九])?   # 十 十一 二十 二十一
-      | (?P<u>[零〇一二两三四五六七八九])                  # a single digit
-    )?
-    """,
-    re.VERBOSE,
-)
-
-
-def chinese_number(text: str) -> int | None:
-    """Read a small whole number written in ASCII digits or Chinese numerals, else ``None``.
-
-    Chinese numerals: ``十``=10, ``十一``=11, ``二十``=20, ``九十九``=99, ``两``=2, ``一百``=100,
-    ``一百零五``=105, ``一百一十``/``一百十``=110, ``两百``=200, ``零五``=5 (minutes); range
-    0-999. ``两`` is accepted alone or before ``百`` only. The colloquial ``一百五`` (=150) is
-    refused as it reads as 105 to some. Digit-by-digit years (``二〇二六``) are not numbers here.
-    """
-    if not text:
-        return None
-    if text.isascii() and text.isdigit():
-        return int(text)
-    m = _CN_NUMBER_RE.fullmatch(text)
-    if m is None:
-        return None
-    h, zu, t, tu, u = m.group("h", "zu", "t", "tu", "u")
-    total = _CN_DIGIT[h] * 100 if h else 0
-    if zu:
-        return total + _CN_DIGIT[zu]
-    if "十" in text:
-        return total + (_CN_DIGIT[t] if t else 1) * 10 + (_CN_DIGIT[tu] if tu else 0)
-    if u:
-        if h or (u == "两" and len(text) != 1):
-            return None
-        return _CN_DIGIT[u]
-    return total if h else None
-
-
-def _cn_year(text: str) -> int | None:
-    """``2026`` or digit-by-digit ``二〇二六``/``二零二六`` -> 2026."""
-    if text.isascii() and text.isdigit():
-        return int(text)
-    if len(text) == 4 and all(c in _CN_DIGIT and c != "两" for c in text):
-        return int("".join(str(_CN_DIGIT[c]) for c in text))
-    return None
-
-
-# --------------------------------------------------------------------------- messages
-
-
-def _err_empty_date(text: str) -> DateParseError:
-    return DateParseError(_("Please type a date, like 2026-11-03 or today."), text)
-
-
-def _err_date(text: str) -> DateParseError:
-    return DateParseError(
-        _(
-            "Cannot read “{text}” as a date. Type it like 2026-11-03, 2026/11/3, 11/3 or today."
-        ).format(text=_shown(text)),
-        text,
-    )
-
-
-def _err_relative(text: str) -> DateParseError:
-    return DateParseError(
-        _(
-            "Cannot read “{text}” as a date. Type it like 2026-11-03, 11/3, today, "
-            "+7d (in 7 days), +2w, +1m or 下周一."
-        ).format(text=_shown(text)),
-        text,
-    )
-
-
-def _err_datetime(text: str) -> DateParseError:
-    return DateParseError(
-        _(
-            "Cannot read “{text}” as a date and time. Type it like 2026-11-03 14:30, "
-            "today 9:05, or just 14:30 for today."
-        ).format(text=_shown(text)),
-        text,
-    )
-
-
-def _err_ambiguous(text: str) -> DateParseError:
-    return DateParseError(
-        _(
-            "“{text}” is ambiguous: it does not say which number is the year, the month "
-            "and the day. Type the four-digit year first, like 2026-11-03."
-        ).format(text=_shown(text)),
-        text,
-    )
-
-
-def _err_out_of_range(text: str) -> DateParseError:
-    return DateParseError(
-        _("“{text}” is outside the range of dates this program can handle.").format(
-            text=_shown(text)
-        ),
-        text,
-    )
-
-
-def _make_date(year: int, month: int, day: int, text: str) -> date:
-    """Build a date, refusing impossible ones with a message that says why."""
-    if not 1 <= year <= 9999:
-        raise _err_out_of_range(text)
-    if not 1 <= month <= 12:
-        raise DateParseError(
-            _("There is no month {month} (“{text}”): months run from 1 to 12.").format(
-                month=month, text=_shown(text)
-            ),
-            text,
-        )
-    days = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= days:
-        raise DateParseError(
-            _(
-                "There is no day {day} in {year}-{month:02d}, which has {days} days (“{text}”)."
-            ).format(day=day, year=year, month=month, days=days, text=_shown(text)),
-            text,
-        )
-    return date(year, month, day)
-
-
-def _shift(
-    today: date, text: str, *, years: int = 0, months: int = 0, weeks: int = 0, days: int = 0
-) -> date:
-    """``today`` moved by a relativedelta, refusing results outside year 1-9999."""
-    try:
-        return today + relativedelta(years=years, months=months, weeks=weeks, days=days)
-    except (OverflowError, ValueError):
-        raise _err_out_of_range(text) from None
 
 
 # --------------------------------------------------------------------------- absolute dates
@@ -317,15 +125,15 @@ _DIGITS_RE = re.compile(r"\d+")
 _DAY_END = r" ?[日号]"
 _CN_YMD_RE = re.compile(
     rf"(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}}) ?年"
-    rf" ?(?P<m>{_NUM}) ?月 ?(?P<d>{_NUM})(?:{_DAY_END})?"
+    rf" ?(?P<m>{NUM}) ?月 ?(?P<d>{NUM})(?:{_DAY_END})?"
 )
-_CN_MD_RE = re.compile(rf"(?P<m>{_NUM}) ?月 ?(?P<d>{_NUM})(?:{_DAY_END})?")
+_CN_MD_RE = re.compile(rf"(?P<m>{NUM}) ?月 ?(?P<d>{NUM})(?:{_DAY_END})?")
 _REL_YEAR_RE = re.compile(
-    rf"(?P<w>今年|明年|去年|前年|后年) ?(?P<m>{_NUM}) ?月 ?(?P<d>{_NUM})(?:{_DAY_END})?"
+    rf"(?P<w>今年|明年|去年|前年|后年) ?(?P<m>{NUM}) ?月 ?(?P<d>{NUM})(?:{_DAY_END})?"
 )
 _REL_MONTH_RE = re.compile(
     r"(?P<w>本月|这个月|这月|下个月|下月|上个月|上月)?"
-    rf" ?(?:(?P<d>{_NUM}){_DAY_END}|(?P<end>月?[底末]))"
+    rf" ?(?:(?P<d>{NUM}){_DAY_END}|(?P<end>月?[底末]))"
 )
 _YEAR_WORDS = {"今年": 0, "明年": 1, "去年": -1, "前年": -2, "后年": 2}
 _MONTH_WORDS = {
@@ -348,60 +156,56 @@ def _absolute(s: str, today: date, text: str) -> date | None:
     s = _MIDNIGHT_RE.sub("", s)
     word = _DAY_WORDS.get(s.lower())
     if word is not None:
-        return _shift(today, text, days=word)
+        return shift(today, text, days=word)
 
     if m := _SEP3_RE.fullmatch(s):
         a, _sep, b, c = m.groups()
         if len(a) == 4 and len(b) <= 2 and len(c) <= 2:
-            return _make_date(int(a), int(b), int(c), text)
+            return make_date(int(a), int(b), int(c), text)
         if len(c) == 4 or (len(a) <= 2 and len(c) <= 2):
-            raise _err_ambiguous(text)
+            raise err_ambiguous(text)
         return None
 
     if m := _SEP2_RE.fullmatch(s):
-        return _make_date(today.year, int(m.group(1)), int(m.group(2)), text)
+        return make_date(today.year, int(m.group(1)), int(m.group(2)), text)
 
     if _DIGITS_RE.fullmatch(s):
         if len(s) == 8:
-            return _make_date(int(s[:4]), int(s[4:6]), int(s[6:]), text)
+            return make_date(int(s[:4]), int(s[4:6]), int(s[6:]), text)
         if len(s) == 6:
-            raise _err_ambiguous(text)  # YYMMDD or YYYYMM?
+            raise err_ambiguous(text)  # YYMMDD or YYYYMM?
         return None
 
     if m := _CN_YMD_RE.fullmatch(s):
-        y, mo, d = _cn_year(m["y"]), chinese_number(m["m"]), chinese_number(m["d"])
+        y, mo, d = cn_year(m["y"]), chinese_number(m["m"]), chinese_number(m["d"])
         if y is None or mo is None or d is None:
             return None
-        return _make_date(y, mo, d, text)
+        return make_date(y, mo, d, text)
 
     if m := _REL_YEAR_RE.fullmatch(s):
         mo, d = chinese_number(m["m"]), chinese_number(m["d"])
         if mo is None or d is None:
             return None
-        return _make_date(today.year + _YEAR_WORDS[m["w"]], mo, d, text)
+        return make_date(today.year + _YEAR_WORDS[m["w"]], mo, d, text)
 
     if m := _CN_MD_RE.fullmatch(s):
         mo, d = chinese_number(m["m"]), chinese_number(m["d"])
         if mo is None or d is None:
             return None
-        return _make_date(today.year, mo, d, text)
+        return make_date(today.year, mo, d, text)
 
     if m := _REL_MONTH_RE.fullmatch(s):
         if m["w"] is None and m["end"] in ("底", "末"):  # a bare 底/末 is not 月底
             return None
-        first = _shift(today.replace(day=1), text, months=_MONTH_WORDS[m["w"]])
+        first = shift(today.replace(day=1), text, months=_MONTH_WORDS[m["w"]])
         if m["end"]:
             return first.replace(day=calendar.monthrange(first.year, first.month)[1])
         d = chinese_number(m["d"])
         if d is None:
             return None
-        return _make_date(first.year, first.month, d, text)
+        return make_date(first.year, first.month, d, text)
 
     return None
-
-
-def _as_date(today: date) -> date:
-    return today.date() if isinstance(today, datetime) else today
 
 
 def parse_date(text: str, today: date) -> date:
@@ -427,15 +231,15 @@ def parse_date(text: str, today: date) -> date:
     for year-last or two-digit-year forms (ambiguous), and for impossible dates.
     Source: DESIGN §7.4, §10 (roster dates).
     """
-    today = _as_date(today)
-    s = _clean(text)
+    today = as_date(today)
+    s = clean(text)
     if not s:
-        raise _err_empty_date(text)
-    if len(s) > _MAX_INPUT:
-        raise _err_date(text)
+        raise err_empty_date(text)
+    if len(s) > MAX_INPUT:
+        raise err_date(text)
     result = _absolute(s, today, text)
     if result is None:
-        raise _err_date(text)
+        raise err_date(text)
     return result
 
 
@@ -467,12 +271,12 @@ _UNIT_ALIASES: dict[str, str] = {
     "年": "years",
 }
 _SIGNED_RE = re.compile(
-    rf"(?P<sign>[+-]) ?(?P<n>{_NUM}) ?"
+    rf"(?P<sign>[+-]) ?(?P<n>{NUM}) ?"
     r"(?P<unit>days?|weeks?|months?|years?|[dwmy]|天|日|个?周|个?星期|个?礼拜|个?月|年)",
     re.IGNORECASE,
 )
 _CN_OFFSET_RE = re.compile(
-    rf"(?P<n>{_NUM}|半) ?(?P<unit>天|日|个?周|个?星期|个?礼拜|个月|年)"
+    rf"(?P<n>{NUM}|半) ?(?P<unit>天|日|个?周|个?星期|个?礼拜|个月|年)"
     r" ?(?P<dir>以后|之后|后|以前|之前|前)"
 )
 _WEEKDAY_CHARS = "一二三四五六日天七1234567"
@@ -520,12 +324,12 @@ def _offset(s: str, today: date, text: str) -> date | None:
 
 def _shift_unit(today: date, text: str, unit: str, n: int) -> date:
     if unit == "years":
-        return _shift(today, text, years=n)
+        return shift(today, text, years=n)
     if unit == "months":
-        return _shift(today, text, months=n)
+        return shift(today, text, months=n)
     if unit == "weeks":
-        return _shift(today, text, weeks=n)
-    return _shift(today, text, days=n)
+        return shift(today, text, weeks=n)
+    return shift(today, text, days=n)
 
 
 def _week(s: str, today: date, text: str) -> date | None:
@@ -533,7 +337,7 @@ def _week(s: str, today: date, text: str) -> date | None:
     if m := _WEEK_RE.fullmatch(s):
         monday = today - timedelta(days=today.weekday())
         weeks = _WEEK_OFFSETS[m["which"]]
-        return _shift(monday, text, weeks=weeks, days=_weekday_index(m["wd"]))
+        return shift(monday, text, weeks=weeks, days=_weekday_index(m["wd"]))
     return None
 
 
@@ -552,7 +356,7 @@ def _refuse_vague(s: str, text: str) -> None:
             _(
                 "“{text}” is ambiguous: type 本{text} for this week's day or 下{text} "
                 "for next week's."
-            ).format(text=_shown(text)),
+            ).format(text=shown(text)),
             text,
         )
     if _VAGUE_RE.fullmatch(s.lower()):
@@ -560,7 +364,7 @@ def _refuse_vague(s: str, text: str) -> None:
             _(
                 "“{text}” is not a single day. Type e.g. +1m (one month from today), "
                 "下周一 or 下个月5日."
-            ).format(text=_shown(text)),
+            ).format(text=shown(text)),
             text,
         )
 
@@ -582,16 +386,16 @@ def parse_relative(text: str, today: date) -> date:
     weekday (``周五``: this week or next?) and for forms naming no single day (``下个月``,
     ``下周``, ``明年``). Source: DESIGN §7.4.
     """
-    today = _as_date(today)
-    s = _clean(text)
+    today = as_date(today)
+    s = clean(text)
     if not s:
-        raise _err_empty_date(text)
-    if len(s) > _MAX_INPUT:
-        raise _err_relative(text)
+        raise err_empty_date(text)
+    if len(s) > MAX_INPUT:
+        raise err_relative(text)
     result = _relative(s, today, text)
     if result is None:
         _refuse_vague(s, text)
-        raise _err_relative(text)
+        raise err_relative(text)
     return result
 
 
@@ -610,12 +414,12 @@ _TIME_RE = re.compile(
     (?:(?P<marker>{_MARKERS})\ ?)?
     (?:
         (?P<h1>\d{{1,2}}):(?P<m1>\d{{2}})(?::(?P<s1>\d{{2}}))?(?:\ ?(?P<ampm1>am|pm))?
-      | (?P<h2>{_NUM})\ ?[点时]
+      | (?P<h2>{NUM})\ ?[点时]
         (?:\ ?(?:
             (?P<half>半)
           | (?P<quarter>一刻|三刻)
           | 整 | 钟
-          | (?P<m2>{_NUM})(?:\ ?分(?:\ ?(?P<s2>{_NUM})\ ?秒)?)?
+          | (?P<m2>{NUM})(?:\ ?分(?:\ ?(?P<s2>{NUM})\ ?秒)?)?
         ))?
       | (?P<h3>\d{{1,2}})\ ?(?P<ampm3>am|pm)
     )
@@ -649,7 +453,7 @@ def _err_time(text: str) -> DateParseError:
         _(
             "“{text}” is not a valid time of day: hours run from 0 to 23 and minutes "
             "from 0 to 59, like 14:30."
-        ).format(text=_shown(text)),
+        ).format(text=shown(text)),
         text,
     )
 
@@ -694,7 +498,7 @@ def _read_time(m: re.Match[str], text: str) -> time | None:
                 _(
                     "In “{text}”, {hour} o'clock does not fit “{word}”. Type the time on the "
                     "24-hour clock, like 14:30."
-                ).format(text=_shown(text), hour=hour, word=word),
+                ).format(text=shown(text), hour=hour, word=word),
                 text,
             )
         hour = fitted
@@ -705,7 +509,7 @@ def _date_part(prefix: str, marker: str | None, today: date, text: str) -> date 
     if not prefix:
         return today
     if marker in ("早", "晚") and prefix in _SHORT_DAYS:
-        return _shift(today, text, days=_SHORT_DAYS[prefix])
+        return shift(today, text, days=_SHORT_DAYS[prefix])
     if len(prefix) >= 2 and prefix[-1] in "Tt" and prefix[-2].isdigit():
         prefix = prefix[:-1]
     result = _relative(prefix, today, text)
@@ -734,11 +538,11 @@ def parse_datetime(text: str, now: datetime) -> datetime:
     date refused by :func:`parse_relative`. Source: DESIGN §7.4.
     """
     today = now.date()
-    s = _clean(text)
+    s = clean(text)
     if not s:
         raise DateParseError(_("Please type a date and time, like 2026-11-03 14:30."), text)
-    if len(s) > _MAX_INPUT:
-        raise _err_datetime(text)
+    if len(s) > MAX_INPUT:
+        raise err_datetime(text)
 
     found: list[datetime] = []
     first_error: DateParseError | None = None
@@ -758,7 +562,7 @@ def parse_datetime(text: str, now: datetime) -> datetime:
             found.append(datetime.combine(d, t, tzinfo=now.tzinfo))
     if found:
         if any(candidate != found[0] for candidate in found):
-            raise _err_datetime(text)
+            raise err_datetime(text)
         return found[0]
     if first_error is not None:
         raise first_error
@@ -766,7 +570,7 @@ def parse_datetime(text: str, now: datetime) -> datetime:
     d = _relative(s, today, text)
     if d is None:
         _refuse_vague(s, text)
-        raise _err_datetime(text)
+        raise err_datetime(text)
     return datetime.combine(d, time(), tzinfo=now.tzinfo)
 
 
@@ -774,97 +578,6 @@ def parse_datetime(text: str, now: datetime) -> datetime:
 parse_datetime_input: Callable[[str, datetime], datetime] = parse_datetime
 
 
-# --------------------------------------------------------------------------- formatting
-
-
-def format_date(d: date) -> str:
-    """``YYYY-MM-DD`` (ISO 8601 calendar date); a datetime is shown by its own wall date."""
-    return (d.date() if isinstance(d, datetime) else d).isoformat()
-
-
-def format_datetime(dt: datetime) -> str:
-    """``YYYY-MM-DD HH:MM`` in ``dt``'s own wall-clock time (convert to the bureau zone first)."""
-    return f"{format_date(dt)} {dt.hour:02d}:{dt.minute:02d}"
-
-
-def relative_hint(d: date, today: date, *, due: bool = True) -> str:
-    """A short translated hint of how far ``d`` is from ``today``.
-
-    With ``due=True`` (a due date): ``今天``/today, ``明天``/tomorrow, ``3天后到期``/in 3 days,
-    ``已逾期1天``/1 day overdue, ``已逾期2天``/2 days overdue. With ``due=False`` (any date):
-    the same for today and the future, and ``昨天``/yesterday, ``3天前``/3 days ago for the past.
-    """
-    days = (_as_date(d) - _as_date(today)).days
-    if days == 0:
-        return _("today")
-    if days == 1:
-        return _("tomorrow")
-    if days > 1:
-        return _("in {n} days").format(n=days) if due else _("{n} days from now").format(n=days)
-    if not due:
-        if days == -1:
-            return _("yesterday")
-        return _("{n} days ago").format(n=-days)
-    if days == -1:
-        return _("1 day overdue")
-    return _("{n} days overdue").format(n=-days)
-
-
-# --------------------------------------------------------------------------- calendar arithmetic
-
-
-def monthly_repeat(start: date, n: int) -> date:
-    """The ``n``-th monthly repeat of ``start`` (``n=0`` is ``start``; negative goes back).
-
-    Computed from ``start`` each time with :class:`~dateutil.relativedelta.relativedelta`,
-    so a start on the 29th-31st lands on the last day of shorter months and does not drift:
-    2026-01-31 -> 02-28 -> 03-31 -> 04-30. Raises ``ValueError``/``OverflowError`` outside
-    years 1-9999. Source: DESIGN §7.4.
-    """
-    return start + relativedelta(months=n)
-
-
 # --------------------------------------------------------------------------- storage and zones
 
 
-def to_storage(dt: datetime) -> str:
-    """ISO 8601 with an explicit offset and whole seconds: ``2026-11-03T14:30:00+08:00``.
-
-    The offset is ``dt``'s own (store bureau-local times so strings sort chronologically);
-    microseconds are dropped (truncated). Raises :class:`NaiveDatetimeError` for a naive
-    datetime. Source: ISO 8601 / RFC 3339.
-    """
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise NaiveDatetimeError("to_storage needs an aware datetime (with a UTC offset)")
-    return dt.replace(microsecond=0).isoformat(timespec="seconds")
-
-
-def from_storage(s: str) -> datetime:
-    """Read a :func:`to_storage` string back (any ISO 8601 timestamp with an offset or ``Z``).
-
-    Returns an aware datetime with a fixed-offset tzinfo; use ``.astimezone(bureau_tz())``
-    to show it. Raises ``ValueError`` for malformed text and :class:`NaiveDatetimeError`
-    when the offset is missing.
-    """
-    try:
-        dt = datetime.fromisoformat(s)
-    except ValueError:
-        raise ValueError(f"not an ISO 8601 timestamp: {s[:40]!r}") from None
-    if dt.tzinfo is None:
-        raise NaiveDatetimeError(f"stored timestamp has no UTC offset: {s[:40]!r}")
-    return dt
-
-
-def bureau_tz(name: str = DEFAULT_TZ) -> tzinfo:
-    """The bureau's time zone from an IANA name (default ``Asia/Shanghai``), via ``zoneinfo``.
-
-    Raises :class:`TimeZoneError` (translated) for an unknown or malformed name.
-    """
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise TimeZoneError(
-            _("Unknown time zone “{name}”: use an IANA name such as Asia/Shanghai.").format(
-                name=str(name)[:40]
-            )
-        ) from None

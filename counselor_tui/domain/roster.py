@@ -57,9 +57,26 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from counselor_tui.domain.dates import DateParseError, normalize_digits, parse_date
-from counselor_tui.domain.vocab import POLICE_TYPES, canonical_police_type
-from counselor_tui.i18n import N_, _, language
+from counselor_tui.domain.dates import DateParseError, parse_date
+from counselor_tui.domain.roster_cells import (
+    ALIASES,
+    FIELD_LABELS,
+    HEADER_ALIASES,
+    RosterFormatError,
+    RosterValueError,
+    decode_csv,
+    field_label,
+    has_control_chars,
+    header_field,
+    normalize_badge,
+    normalize_gender,
+    normalize_name,
+    normalize_phone,
+    normalize_police_type,
+    normalize_text,
+    strip_control_chars,
+)
+from counselor_tui.i18n import _, language
 
 __all__ = [
     "FIELDS",
@@ -97,41 +114,12 @@ FIELDS: tuple[str, ...] = (
     "badge_no", "name", "gender", "birth_date", "unit", "police_type", "post", "hire_date",
     "phone",
 )
-#: A field's name for people (msgid, translate with :func:`field_label`): the words of the
-#: dry run's ``row R (update): unit, post`` and of the control-character reason. ``unit_id``
-#: (the stored form of the unit) reads as the unit.
-FIELD_LABELS: Mapping[str, str] = {
-    "badge_no": N_("badge number"), "name": N_("name"), "gender": N_("gender"),
-    "birth_date": N_("birth date"), "unit": N_("unit"), "unit_id": N_("unit"),
-    "police_type": N_("police type"), "post": N_("post"), "hire_date": N_("hire date"),
-    "phone": N_("phone"),
-}
 #: Columns a roster must have.
 REQUIRED_FIELDS: tuple[str, ...] = ("badge_no", "name", "unit")
 #: How many rows from the top are searched for the header row.
 HEADER_SCAN_ROWS = 30
 
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "badge_no": ("警号", "警员编号", "警员号", "民警警号", "民警编号", "警察编号", "警号编号"),
-    "name": ("姓名", "民警姓名", "警员姓名", "人员姓名", "名字"),
-    "gender": ("性别",),
-    "birth_date": ("出生日期", "出生年月", "出生年月日", "出生时间", "生日"),
-    "unit": ("单位", "所在单位", "部门", "工作单位", "所属单位", "单位名称", "所在部门",
-             "所属部门", "工作部门", "单位部门", "单位(部门)"),
-    "police_type": ("警种", "所属警种", "警种类别", "警种类型"),
-    "post": ("职务", "岗位", "职务/岗位", "职务岗位", "职位", "现任职务", "职务职级", "岗位职务"),
-    "hire_date": ("入警时间", "入警日期", "入警年月", "参加公安工作时间", "参加公安工作日期",
-                  "参加公安工作年月", "参加工作时间", "参加工作日期", "从警时间"),
-    "phone": ("联系电话", "手机号码", "手机号", "手机", "电话", "电话号码", "联系方式"),
-}
-#: Normalised header wording → field (see :func:`header_field`).
-HEADER_ALIASES: Mapping[str, str] = {
-    alias: field for field, aliases in _ALIASES.items() for alias in aliases
-}
 
-_BRACKETS_RE = re.compile(r"[(\[【<《].*?[)\]】>》]")
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff·]+")
-_BADGE_RE = re.compile(r"[0-9A-Z][0-9A-Z-]{0,23}")
 _YEAR_MONTH_RE = re.compile(r"(\d{4}) ?(?:年 ?(\d{1,2}) ?月?|[-/.] ?(\d{1,2}))")
 _HAS_YEAR_RE = re.compile(r"(?<!\d)\d{4}(?!\d)|\A\d{8}\Z|[〇零一二三四五六七八九]{4} ?年")
 _SERIAL_TEXT_RE = re.compile(r"\d{5}(?:\.0+)?")
@@ -140,177 +128,6 @@ _EXCEL_EPOCH_1904 = date(1904, 1, 1)
 _MAX_SERIAL = 2_958_465  # 9999-12-31
 BIRTH_EARLIEST = date(1940, 1, 1)
 MIN_WORKING_AGE_YEARS = 16
-
-
-class RosterFormatError(ValueError):
-    """The file as a whole cannot be read as a roster (encoding, no header row, missing
-    required columns). ``str(error)`` is a translated sentence saying what to fix."""
-
-
-class RosterValueError(ValueError):
-    """One cell cannot be read; ``str(error)`` is the translated reason (no personal data
-    beyond what the user typed into that cell)."""
-
-
-# --------------------------------------------------------------------------- encoding
-
-
-def decode_csv(data: bytes) -> str:
-    """Decode a CSV file's bytes: UTF-8 (a BOM is dropped), else GB18030 (GBK, GB2312).
-
-    Raises :class:`RosterFormatError` when neither decodes the whole file, or when the text
-    holds NUL characters (UTF-16 files, binary files). Source: DESIGN §10.
-    """
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        return text
-    raise RosterFormatError(
-        _("Cannot read the encoding of the file: save it as UTF-8 or GBK CSV, or as XLSX.")
-    )
-
-
-# --------------------------------------------------------------------------- cells
-
-#: Control characters that are ordinary spaces in a cell (collapsed by normalize_text).
-_SPACE_CONTROLS = frozenset("\t\n\r")
-
-
-def field_label(field: str) -> str:
-    """The translated name of roster field ``field`` (``unit_id`` → the unit's word)."""
-    msgid = FIELD_LABELS.get(field)
-    return _(msgid) if msgid else field
-
-
-def has_control_chars(value: object) -> bool:
-    """True when ``value`` is text holding a control character: Unicode category Cc or Cf
-    (ESC, NUL, DEL, C1 controls, zero-width spaces and joiners, direction marks and
-    overrides, a BOM inside the text), except tab, CR and LF, which read as spaces.
-    Source: Unicode general categories (UAX #44); the terminal reads ESC sequences."""
-    if not isinstance(value, str):
-        return False
-    return any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in _SPACE_CONTROLS
-               for ch in value)
-
-
-def strip_control_chars(value: object) -> object:
-    """``value`` without its control characters (see :func:`has_control_chars`); other
-    values unchanged. Used to show a rejected row's badge number and name safely."""
-    if not isinstance(value, str):
-        return value
-    return "".join(ch for ch in value
-                   if ch in _SPACE_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cf"))
-
-
-def normalize_text(value: object) -> str:
-    """A cell as clean text: NFKC, trimmed, inner whitespace collapsed; ``None`` → ``""``.
-
-    Number cells lose a ``.0`` (``330700.0`` → ``330700``); dates become ``YYYY-MM-DD``.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    text = normalize_digits(str(value))
-    return " ".join(text.split())
-
-
-def header_field(value: object) -> str | None:
-    """The roster field a header cell names, or None.
-
-    The cell is normalised (:func:`normalize_text`), spaces, ``*``, ``:`` and bracketed
-    hints are removed before looking it up in :data:`HEADER_ALIASES`.
-    """
-    text = normalize_text(value)
-    if not text:
-        return None
-    key = text.replace(" ", "").replace("*", "").rstrip(":")
-    if key in HEADER_ALIASES:
-        return HEADER_ALIASES[key]
-    key = _BRACKETS_RE.sub("", key)
-    return HEADER_ALIASES.get(key)
-
-
-def normalize_badge(value: object) -> str:
-    """A badge number (警号) as stored: NFKC, no spaces, letters upper-cased.
-
-    Returns ``""`` for an empty cell. Raises :class:`RosterValueError` when it holds
-    anything but letters, digits and ``-`` (or is longer than 24 characters).
-    """
-    text = normalize_text(value).replace(" ", "").upper()
-    if not text:
-        return ""
-    if not _BADGE_RE.fullmatch(text):
-        raise RosterValueError(
-            _("The badge number “{badge}” may hold only letters, digits and '-'.").format(
-                badge=text[:30])
-        )
-    return text
-
-
-def normalize_name(value: object) -> str:
-    """A person's name: trimmed; a purely Chinese name loses inner spaces (``王　伟``)."""
-    text = normalize_text(value)
-    if text and _CJK_RE.fullmatch(text.replace(" ", "")):
-        return text.replace(" ", "")
-    return text
-
-
-_GENDERS = {
-    "男": "male", "男性": "male", "m": "male", "male": "male",
-    "女": "female", "女性": "female", "f": "female", "female": "female",
-}
-
-
-def normalize_gender(value: object) -> str | None:
-    """``male`` / ``female`` from ``男``/``女`` (``男性``, ``M``, ``male`` …); None if empty.
-
-    Raises :class:`RosterValueError` for anything else.
-    """
-    text = normalize_text(value).lower()
-    if not text:
-        return None
-    if text in _GENDERS:
-        return _GENDERS[text]
-    raise RosterValueError(
-        _("Unknown gender “{text}”: write 男 or 女.").format(text=text[:20])
-    )
-
-
-def normalize_police_type(value: object) -> str | None:
-    """The canonical police type (警种) of a cell, None if empty.
-
-    Raises :class:`RosterValueError` for a wording that is neither a police type of
-    DESIGN §2 nor one of its aliases.
-    """
-    text = normalize_text(value).replace(" ", "")
-    if not text:
-        return None
-    found = canonical_police_type(text)
-    if found is None:
-        raise RosterValueError(
-            _("Unknown police type “{text}”: use one of {types}.").format(
-                text=text[:20], types="、".join(POLICE_TYPES))
-        )
-    return found
-
-
-def normalize_phone(value: object) -> str | None:
-    """A phone number: NFKC, spaces removed; None when empty."""
-    text = normalize_text(value).replace(" ", "")
-    return text or None
 
 
 # --------------------------------------------------------------------------- dates
@@ -486,7 +303,7 @@ def find_header(rows: Sequence[Sequence[object]]) -> HeaderMap:
             if missing:
                 raise RosterFormatError(
                     _("The header row (row {row}) has no {column} column.").format(
-                        row=index + 1, column=_ALIASES[missing[0]][0])
+                        row=index + 1, column=ALIASES[missing[0]][0])
                 )
             return HeaderMap(index + 1, columns)
     raise RosterFormatError(

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from counselor_tui import __version__
+from counselor_tui.errors import Conflict, InvalidInput
 from counselor_tui.i18n import _
 from counselor_tui.reports.content import SCHEMA_ID, SCHEMA_VERSION, UNASSIGNED
-from counselor_tui.services.errors import Conflict, InvalidInput
 
 CONSOLIDATED = "consolidated"
 #: Tables whose rows are unit codes (a unit may appear in one input only).

@@ -45,9 +45,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from py7zr.io import BytesIOFactory
 
 from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passphrase
+from counselor_tui.errors import InvalidInput, ServiceError
 from counselor_tui.i18n import _
 from counselor_tui.reports.document import canonical_bytes, sha256_hex
-from counselor_tui.services.errors import InvalidInput, ServiceError
 
 FORMAT_ID = "counselor-tui/package"
 FORMAT_VERSION = 1

@@ -811,7 +811,8 @@ def test_property_any_text_parses_or_is_refused_cleanly(text: str, today: date) 
 # --------------------------------------------------------------------------- translations
 
 LOCALE = Path(dates.__file__).parents[1] / "locale"
-SOURCES = [Path(dates.__file__), Path(dates.__file__).with_name("periods.py")]
+SOURCES = [Path(dates.__file__), *(Path(dates.__file__).with_name(f"{name}.py")
+                                   for name in ("date_input", "date_storage", "periods"))]
 
 
 def source_msgids() -> set[str]:

@@ -26,10 +26,8 @@ MAX_LINES = 600
 #: :func:`test_the_temporary_lists_hold_only_modules_that_still_need_them`, so the list only
 #: shrinks.
 OVERSIZE_PENDING: dict[str, str] = {
-    "counselor_tui/services/activities.py": "i19 splits it (issue 19)",
     "counselor_tui/ui/screens/assessment_entry.py": "i10-forms moves it onto FormScreen",
-    "counselor_tui/services/demo.py": "i10-imports moves it to counselor_tui/demo/ once i19's "
-                                      "demo changes are on main",
+    "counselor_tui/services/demo.py": "i10-imports moves it to counselor_tui/demo/",
     "counselor_tui/services/vault.py": "i10-imports renames and splits it once i12's fail-safe "
                                        "work is on main",
 }
@@ -38,7 +36,6 @@ FORMS = "i10-forms (FormScreen base; run_app into commands; ui and commands one 
 
 #: TEMPORARY: modules whose function-level project imports another helper removes (owner named).
 FUNCTION_IMPORT_PENDING: dict[str, str] = {
-    "counselor_tui/services/firearms.py": "i19 rewrites the firearm register (issue 19)",
     "counselor_tui/cli.py": FORMS,
     "counselor_tui/commands/common.py": FORMS,
     "counselor_tui/commands/responses_cmd.py": FORMS,

@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +49,9 @@ from sqlcipher3 import dbapi2
 
 KEY_BYTES = 32
 BUSY_TIMEOUT_MS = 10_000
+#: How long a write waits in all for the other writers of the file (``BEGIN IMMEDIATE``
+#: retried while SQLite reports it busy) before giving up with :class:`StorageError`.
+WRITE_WAIT_SECONDS = 60.0
 #: Page cache per connection in KiB (negative = KiB for SQLite): decrypted pages stay in
 #: memory, so repeated archive searches do not decrypt the same pages again.
 CACHE_KIB = 32 * 1024
@@ -107,6 +112,41 @@ def _key_pragma(key: bytes) -> str:
     if len(key) != KEY_BYTES:
         raise ValueError("the data key must be 32 bytes")
     return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True when ``exc`` is SQLite's ``SQLITE_BUSY`` / ``SQLITE_LOCKED`` ("database is
+    locked", "database table is locked", "database is busy")."""
+    text = str(exc).lower()
+    return isinstance(exc, dbapi2.OperationalError | peewee.OperationalError) and (
+        "locked" in text or "busy" in text)
+
+
+def begin_write(execute: Any, *, wait: float = WRITE_WAIT_SECONDS,
+                statement: str = "BEGIN IMMEDIATE") -> int:
+    """Start a write transaction through ``execute(sql)``, waiting out other writers.
+
+    SQLite's busy handler (``busy_timeout``) already waits inside each attempt; when an
+    attempt still reports the file busy (another process held the write lock longer, or
+    SQLite returned busy without waiting, e.g. during WAL recovery) it is retried after a
+    short random pause until ``wait`` seconds have passed in all. Returns the number of
+    attempts. Raises :class:`StorageError` ("the vault is busy") once the bound is over, and
+    any other error of ``execute`` at once. DESIGN §12: every write path waits out
+    ``SQLITE_BUSY`` within a bound.
+    """
+    deadline = time.monotonic() + wait
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            execute(statement)
+            return attempts
+        except (dbapi2.OperationalError, peewee.OperationalError) as exc:
+            if not is_busy(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise StorageError("database is locked") from exc
+            time.sleep(random.uniform(0.001, 0.02))  # jitter, not security
 
 
 def _uri(path: Path, mode: str) -> str:
@@ -406,6 +446,13 @@ class _CipherSqliteDatabase(peewee.SqliteDatabase):
         self._key: bytearray | None = bytearray(key)
         self._create = create
         super().__init__(str(self.path), **kwargs)
+
+    def begin(self, lock_type: str | None = None) -> None:
+        """``BEGIN IMMEDIATE`` (or ``lock_type``), retried while another process writes
+        (:func:`begin_write`): every write of every service and command starts here."""
+        chosen = lock_type or getattr(self, "_lock_type", None) or ""
+        statement = f"BEGIN {chosen}".strip()
+        begin_write(lambda sql: self.cursor().execute(sql), statement=statement)
 
     def _connect(self) -> Any:
         if self._key is None:

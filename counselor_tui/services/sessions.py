@@ -46,6 +46,7 @@ from counselor_tui.i18n import _
 from counselor_tui.services import audit, tier_policy
 from counselor_tui.services.access import can_see_person
 from counselor_tui.services.context import VaultSession, iso
+from counselor_tui.services.edit_conflicts import check_unchanged
 from counselor_tui.services.errors import (
     Conflict,
     InvalidInput,
@@ -327,12 +328,16 @@ def _lock_now(vs: VaultSession, row: CounselingSession, days: int) -> None:
             audit.record(vs, "lock", "counseling_session", row.id, {"days": days})
 
 
-def update_session(vs: VaultSession, session_id: int, draft: SessionDraft) -> None:
+def update_session(vs: VaultSession, session_id: int, draft: SessionDraft,
+                   expected_updated_at: str | None = None) -> None:
     """Change a session during its edit window (author or coordinator); audited
     ``update counseling_session`` with the changed field names.
 
-    Raises :class:`Conflict` once the window (``session_lock_days``) is over — add an
-    addendum instead — plus the errors of :func:`log_session`.
+    ``expected_updated_at`` is the ``updated_at`` of the version the form started from
+    (:attr:`SessionSummary.updated_at`): when the session changed since, nothing is written
+    and :class:`~counselor_tui.services.edit_conflicts.EditedMeanwhile` says who changed
+    what (issue 14). Raises :class:`Conflict` once the window (``session_lock_days``) is
+    over — add an addendum instead — plus the errors of :func:`log_session`.
     """
     _require_logger(vs)
     errors = validate(draft, vs.today(), now=vs.now())
@@ -351,6 +356,8 @@ def update_session(vs: VaultSession, session_id: int, draft: SessionDraft) -> No
         row = _editable_session(vs, session_id)
         if is_locked(vs, row.created_at, row.locked_at, lock_days(vs)):
             raise Conflict(_("This session is locked: add an addendum instead."))
+        check_unchanged(vs, "counseling_session", session_id, expected_updated_at,
+                        str(row.updated_at))
         _check_person(vs, draft.person_id)
         _check_incident(draft.incident_id)
         changed = [name for name, value in fields.items()

@@ -49,6 +49,7 @@ from counselor_tui.domain import dates, vocab
 from counselor_tui.domain.roles import WRITES_RECORDS
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import firearms, sessions
+from counselor_tui.services.edit_conflicts import EditedMeanwhile
 from counselor_tui.services.errors import ServiceError
 from counselor_tui.services.persons import PersonRow
 from counselor_tui.services.sessions import (
@@ -100,6 +101,9 @@ class SessionFormScreen(BaseScreen):
         super().__init__()
         self.person = person
         self.editing = session
+        #: The stored version this edit started from (optimistic check, issue 14); after
+        #: a conflict it is the version the user was told about, so ctrl+s saves over it.
+        self._version: str | None = session.updated_at if session is not None else None
         self.touched: set[str] = set()
         self.saved: SessionSaved | None = None
         self._initial: tuple[Any, ...] | None = None
@@ -350,7 +354,8 @@ class SessionFormScreen(BaseScreen):
         self._draft = draft
         if self.editing is not None:
             self.call(sessions.update_session, self.backend.vs, self.editing.id, draft,
-                      done=lambda _r: self._saved(None), failed=self._failed, group="session")
+                      self._version or None, done=lambda _r: self._saved(None),
+                      failed=self._failed, group="session")
         else:
             self.call(sessions.log_session, self.backend.vs, draft, done=self._saved,
                       failed=self._failed, group="session")
@@ -438,6 +443,11 @@ class SessionFormScreen(BaseScreen):
             for field in self.query(FormField):
                 field.set_error(error.errors.get(field.name or ""))
             status.update(_("Please correct the marked fields."))
+            return True
+        if isinstance(error, EditedMeanwhile):
+            self._version = error.current_updated_at  # the user now knows; ctrl+s saves over
+            status.update(str(error))
+            self.app.notify(str(error), severity="warning", markup=False, timeout=15)
             return True
         if isinstance(error, ServiceError):
             status.update(str(error))

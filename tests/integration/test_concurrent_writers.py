@@ -1,0 +1,180 @@
+"""Many writers, one file (issue 14 item 2): real processes append to one real vault at
+once and the audit chain stays one chain; two counselors editing the same session — the
+second save is told what changed meanwhile and nothing is silently overwritten."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from counselor_tui.services import audit, persons, sessions, vault
+from counselor_tui.services.context import FixedClock, SystemClock, VaultSession
+from counselor_tui.services.edit_conflicts import EditedMeanwhile
+from counselor_tui.services.sessions import SessionDraft
+from db.connection import StorageError, begin_write, is_busy, open_connection
+from tests.conftest import PASSPHRASE, REPO, TZ
+from tests.integration.archive_world import World, make_world, officer
+
+WRITERS = 4
+EACH = 15
+
+#: One writer process: unlock as admin, wait for "go" on stdin (all start together), then
+#: create persons (each one a transaction with its audit event) as fast as it can.
+WRITER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from counselor_tui.services import persons, vault
+    from counselor_tui.services.context import SystemClock
+    from counselor_tui.services.persons import PersonDraft
+    vs = vault.unlock(Path(sys.argv[1]), "admin", sys.argv[2], clock=SystemClock(),
+                      state_dir=Path(sys.argv[3]))
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for i in range(int(sys.argv[5])):
+        persons.create_person(vs, PersonDraft(kind="officer", name=f"测试{sys.argv[4]}-{i}",
+                                              badge_no=f"9{sys.argv[4]}{i:04d}",
+                                              unit_id=int(sys.argv[6])))
+    vs.close()
+    print("done", flush=True)
+""")
+
+
+def test_processes_appending_at_once_keep_one_chain(session: VaultSession,
+                                                    state_dir: Path) -> None:
+    unit = persons.create_unit(session, "城关派出所", "派出所", code="U001")
+    before = audit.verify_chain(session)
+    session.close()  # the writers are other processes; this one holds nothing open
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    procs = [subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(session.path), PASSPHRASE, str(state_dir), str(n),
+         str(EACH), str(unit)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=env, cwd=REPO) for n in range(WRITERS)]
+    try:
+        for p in procs:
+            assert p.stdout is not None and p.stderr is not None
+            if p.stdout.readline().strip() != "ready":
+                pytest.fail("a writer did not start: " + p.stderr.read()[-2000:])
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        results = [p.communicate(timeout=300) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    for (out, err), p in zip(results, procs, strict=True):
+        assert p.returncode == 0, err[-2000:]
+        assert "locked" not in err and "done" in out
+    vs = vault.unlock(session.path, "admin", PASSPHRASE, clock=SystemClock(), state_dir=state_dir)
+    try:
+        report = audit.verify_chain(vs)
+        assert report.ok, report
+        with vs.reading():
+            created = vs.execute("SELECT count(*) FROM audit_event WHERE action = 'create' "
+                                 "AND entity = 'person'").fetchone()[0]
+            stored = vs.execute("SELECT count(*) FROM person").fetchone()[0]
+            seqs = [r[0] for r in vs.execute("SELECT seq FROM audit_event ORDER BY seq")]
+        assert created == stored == WRITERS * EACH
+        assert seqs == list(range(1, len(seqs) + 1))  # one chain, no gap, no fork
+        assert report.count > before.count + WRITERS * EACH  # + logins, unlocks
+    finally:
+        vs.close()
+
+
+def test_busy_is_recognised() -> None:
+    import sqlcipher3
+
+    assert is_busy(sqlcipher3.dbapi2.OperationalError("database is locked"))
+    assert not is_busy(sqlcipher3.dbapi2.OperationalError("no such table: x"))
+
+
+# -- two counselors editing the same session -------------------------------------------------
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=TZ))
+
+
+@pytest.fixture
+def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
+    with make_world(session, clock, state_dir) as w:
+        yield w
+
+
+def _draft(person_id: int, note: str, **kw: object) -> SessionDraft:
+    base: dict[str, object] = {"channel": "face_to_face", "kind": "routine",
+                               "topics": ("work_stress",), "duration_min": 50}
+    base.update(kw)
+    return SessionDraft(person_id=person_id, started_at=datetime(2026, 11, 25, 8, tzinfo=TZ),
+                        note=note, **base)  # type: ignore[arg-type]
+
+
+def test_second_save_is_told_what_changed_and_nothing_is_overwritten(world: World) -> None:
+    zs = officer(world, "张三", "330001")
+    li, coord = world.login("li"), world.login("coord")
+    sid = sessions.log_session(li, _draft(zs, "原记录")).id
+    world.clock.advance(minutes=5)
+    # both open the edit form on the same version
+    li_form, coord_form = sessions.get_session(li, sid), sessions.get_session(coord, sid)
+    assert li_form.updated_at == coord_form.updated_at != ""
+    world.clock.advance(minutes=3)
+    sessions.update_session(coord, sid, _draft(zs, "协调员补充的记录", risk="moderate"),
+                            coord_form.updated_at)
+    world.clock.advance(minutes=2)
+    with pytest.raises(EditedMeanwhile) as told:
+        sessions.update_session(li, sid, _draft(zs, "李的修改"), li_form.updated_at)
+    error = told.value
+    assert [(c.by, c.at[11:16]) for c in error.changes] == [("COORD", "09:08")]
+    assert set(error.changes[0].fields) >= {"note", "risk"}
+    assert "COORD" in str(error) and "note" in str(error) and "Nothing was saved" in str(error)
+    kept = sessions.get_session(coord, sid)
+    assert kept.note == "协调员补充的记录" and kept.risk == "moderate"  # not overwritten
+    # told, li saves deliberately over the version she was shown
+    sessions.update_session(li, sid, _draft(zs, "李的修改"), error.current_updated_at)
+    assert sessions.get_session(li, sid).note == "李的修改"
+    # a third save from a stale form is refused again, naming li
+    with pytest.raises(EditedMeanwhile, match="LI"):
+        sessions.update_session(coord, sid, _draft(zs, "再改"), coord_form.updated_at)
+    assert audit.verify_chain(world.admin).ok
+
+
+def test_a_write_waits_out_another_writer_then_gives_up_only_after_the_bound(
+        session: VaultSession) -> None:
+    """A second connection finds the file busy (the first holds ``BEGIN IMMEDIATE``, and the
+    second's own busy wait is 0): the write is retried and goes through once the first
+    commits; with the first never committing it ends as the busy StorageError, not as
+    SQLite's 'database is locked'."""
+    holder = open_connection(session.path, session.db.key)
+    other = open_connection(session.path, session.db.key)
+    try:
+        other.execute("PRAGMA busy_timeout = 0")
+        holder.execute("BEGIN IMMEDIATE")
+        seen: list[str] = []
+
+        def attempt(sql: str) -> None:
+            try:
+                other.execute(sql)
+            except Exception as exc:
+                seen.append(str(exc))
+                holder.execute("COMMIT")  # the other writer finishes meanwhile
+                raise
+
+        assert begin_write(attempt, wait=30) == 2
+        assert seen == ["database is locked"]
+        other.execute("ROLLBACK")
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StorageError):
+            begin_write(other.execute, wait=0.05)
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+        other.close()

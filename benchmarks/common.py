@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from counselor_tui.services import demo
+from counselor_tui import demo
 from counselor_tui.services.context import FixedClock
 
 CACHE = Path(__file__).parent / ".cache"

@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from counselor_tui import paths
+from counselor_tui import demo, paths
 from counselor_tui.commands import common
 from counselor_tui.i18n import _
-from counselor_tui.services import demo, vault
+from counselor_tui.services import vault
 from counselor_tui.services.context import SystemClock
 
 

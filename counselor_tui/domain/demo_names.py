@@ -2,7 +2,7 @@
 posts, note texts and the printed demo passphrase (DESIGN §9 ``demo``).
 
 Everything is drawn from a ``random.Random`` passed in, so one seed gives the same bureau
-(:mod:`counselor_tui.services.demo` uses a single ``random.Random(seed)``; the passphrase
+(:mod:`counselor_tui.demo` uses a single ``random.Random(seed)``; the passphrase
 alone uses ``secrets.SystemRandom``, which is a ``random.Random`` too). Nothing here reads the
 clock or touches a file.
 

@@ -15,11 +15,12 @@ from typing import Any
 import pdfplumber
 import pytest
 
+from counselor_tui import demo
 from counselor_tui.i18n import set_language
 from counselor_tui.reports.docx_out import render_docx
 from counselor_tui.reports.render import render_files
 from counselor_tui.reports.view import build
-from counselor_tui.services import demo, settings, submissions, vault
+from counselor_tui.services import settings, submissions, vault
 from counselor_tui.services.context import FixedClock
 from tests.conftest import PASSPHRASE, TZ
 

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
+from counselor_tui import demo
+from counselor_tui.demo.builder import DemoBuilder
 from counselor_tui.domain.instruments import builtin, score
 from counselor_tui.services import (
     audit,
     census,
     dashboard,
-    demo,
     firearms,
     incidents,
     persons,
@@ -127,7 +128,7 @@ def test_failed_build_leaves_no_half_vault(tmp_path: Path, clock: FixedClock,
     def broken(self: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(demo._Builder, "census", broken)
+    monkeypatch.setattr(DemoBuilder, "census", broken)
     with pytest.raises(RuntimeError):
         build(tmp_path, clock)
     assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == []

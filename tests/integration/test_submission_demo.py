@@ -1,13 +1,14 @@
-"""A compiled month of the tiny demo bureau (services.demo) against plain-SQL counts."""
+"""A compiled month of the tiny demo bureau (counselor_tui.demo) against plain-SQL counts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from counselor_tui import demo
 from counselor_tui.domain import vocab
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.services import demo, vault
+from counselor_tui.services import vault
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.submission_compile import compile_content
 from tests.conftest import PASSPHRASE

@@ -1,0 +1,368 @@
+"""The demo builder's shared state and helpers: the row writer, weighted choices, the
+vocabularies and the helpers more than one phase uses (ids, times, assessments, sessions)."""
+
+from __future__ import annotations
+
+import random
+import time
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from itertools import accumulate
+from typing import Any, Generic, TypeVar
+
+from counselor_tui.demo.sizes import CHUNK, CURRENT_DAYS, DAYS, DemoSize
+from counselor_tui.domain import demo_names as names
+from counselor_tui.domain import incidents as incident_rules
+from counselor_tui.domain import policy as policy_rules
+from counselor_tui.domain.instruments import InstrumentDefinition, ScoreResult, builtin, score
+from counselor_tui.domain.pinyin import NameKeys, name_keys
+from counselor_tui.i18n import _
+from counselor_tui.services import audit
+from counselor_tui.services.assessments import flags_of
+from counselor_tui.services.context import VaultSession, iso
+from db.models import (
+    Assessment,
+    BaseModel,
+    CounselingSession,
+    JSONField,
+    SessionAddendum,
+    SessionTopic,
+)
+
+Row = list[Any]
+
+
+T = TypeVar("T")
+
+
+_JSON_FIELD = JSONField()
+
+
+def stored_json(value: Any) -> str:
+    """JSON text exactly as :class:`db.models.JSONField` stores it."""
+    return str(_JSON_FIELD.db_value(value))
+
+
+class Choice(Generic[T]):
+    """A weighted choice with its cumulative weights computed once (the hot loops draw
+    millions of times; ``random.choices`` would rebuild them on every call)."""
+
+    def __init__(self, items: Sequence[T], weights: Sequence[float]) -> None:
+        self.items = tuple(items)
+        self.cum = tuple(accumulate(weights))
+        self.total = self.cum[-1]
+
+    def draw(self, rng: random.Random) -> T:
+        return self.items[bisect_right(self.cum, rng.random() * self.total)]
+
+
+DURATION = {"face_to_face": (40, 90), "hotline": (10, 45), "online": (30, 60),
+             "visit": (20, 60), "email": (15, 30), "group": (60, 120), "on_scene": (15, 60)}
+
+
+TOPICS = ("work_stress", "interpersonal", "emotional", "children_education", "marriage_family",
+           "health_sleep", "finance", "trauma", "substance", "other")
+
+
+RISKS = ("none", "low", "moderate", "high", "imminent")
+
+
+RISK_CRISIS = Choice(RISKS, (0, 10, 50, 32, 8))
+
+
+#: Response distributions by distress level for 4- and 5-point scales, as running sums of
+#: the probabilities of answering min, min+1, ….
+_RESP_4 = tuple(tuple(accumulate(p)) for p in (
+    (0.80, 0.17, 0.025, 0.005), (0.50, 0.35, 0.12, 0.03), (0.22, 0.38, 0.28, 0.12),
+    (0.08, 0.22, 0.35, 0.35)))
+
+
+_RESP_5 = tuple(tuple(accumulate(p)) for p in (
+    (0.78, 0.17, 0.04, 0.008, 0.002), (0.45, 0.35, 0.15, 0.04, 0.01),
+    (0.20, 0.33, 0.28, 0.14, 0.05), (0.07, 0.18, 0.30, 0.27, 0.18)))
+
+
+_SESSION_FIELDS = (
+    "id", "created_at", "created_by", "updated_at", "updated_by", "person", "counselor",
+    "started_at", "duration_min", "channel", "kind", "note", "risk", "intervention", "referral",
+    "follow_up_on", "follow_up_closed_at", "follow_up_closed_by", "incident", "sealed",
+    "locked_at", "caller_label",
+)
+
+
+S_CLOSED_AT = _SESSION_FIELDS.index("follow_up_closed_at")
+
+
+_ASSESSMENT_FIELDS = (
+    "id", "created_at", "created_by", "updated_at", "updated_by", "person", "instrument_code",
+    "instrument_version", "administered_on", "responses", "total", "subscales", "band",
+    "flags", "positive", "complete", "census", "source",
+)
+
+
+TRACKED = ("created_at", "created_by", "updated_at", "updated_by")
+
+
+@dataclass
+class Evidence:
+    """One piece of tier evidence (policy.md): level 1 yellow / 2 red, rule, ids, moment."""
+
+    at: datetime
+    level: int
+    rule: str
+    evidence: Mapping[str, Any]
+
+
+class _Writer:
+    """Buffers rows per table and commits them in one transaction per chunk."""
+
+    def __init__(self, vs: VaultSession) -> None:
+        self.vs = vs
+        self.rows: dict[type[BaseModel], tuple[Sequence[str], list[Row]]] = {}
+        self.updates: dict[str, list[tuple[Any, ...]]] = {}
+
+    def add(self, model: type[BaseModel], fields: Sequence[str], row: Row) -> None:
+        entry = self.rows.get(model)
+        if entry is None:
+            entry = self.rows[model] = (fields, [])
+        entry[1].append(row)
+
+    def update(self, sql: str, params: tuple[Any, ...]) -> None:
+        """Queue an UPDATE to run after this chunk's inserts."""
+        self.updates.setdefault(sql, []).append(params)
+
+    def pending(self, model: type[BaseModel]) -> int:
+        entry = self.rows.get(model)
+        return len(entry[1]) if entry else 0
+
+    def commit(self) -> None:
+        """Write every buffered row and update, one audit event per table."""
+        if not self.rows and not self.updates:
+            return
+        with self.vs.transaction() as db:
+            conn = db.raw()
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            for model, (fields, rows) in self.rows.items():
+                if not rows:
+                    continue
+                meta = model._meta
+                columns = ", ".join(f'"{meta.fields[f].column_name}"' for f in fields)
+                marks = ", ".join("?" * len(fields))
+                conn.executemany(
+                    f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks})', rows)
+                audit.record(self.vs, "demo_generate", meta.table_name, "",
+                             {"rows": len(rows)})
+            for sql, params in self.updates.items():
+                conn.executemany(sql, params)
+        self.rows = {}
+        self.updates = {}
+
+
+class BuilderBase:
+    """The generator's state while it fills one vault (ids, officers, evidence) and the
+    helpers every phase uses; each phase is a mixin in its own module (:mod:`.builder`
+    puts them together in build order)."""
+
+    # set by the phases, in build order (units, users, persons, incidents, sessions, census)
+    plan: list[names.UnitSpec]
+    unit_ids: list[int]
+    coordinator: int
+    counselors: list[int]
+    unit_counselor: list[int]
+    decision_makers: list[str]
+    first_officer: int
+    off_unit: list[int]
+    off_gender: list[str]
+    off_birth: list[int]
+    off_surname: list[str]
+    off_since: list[date]
+    off_archived: list[bool]
+    off_level: list[int]
+    off_level_past: list[int]
+    unit_range: list[tuple[int, int]]
+    officer_set: range
+    families: list[tuple[int, int]]
+    family_of: dict[int, list[int]]
+    others: list[int]
+    incident_sessions: int
+    exposed: list[tuple[int, datetime]]
+    seen: bytearray
+    pending: dict[int, list[tuple[int, date]]]
+    census_windows: list[tuple[date, date]]
+
+    def __init__(self, vs: VaultSession, spec: DemoSize, rng: random.Random,
+                 progress: Callable[[str], None]) -> None:
+        self.vs = vs
+        self.spec = spec
+        self.rng = rng
+        self.progress = progress
+        self.now = vs.now()
+        self.tz = self.now.tzinfo
+        self.today = self.now.date()
+        self.start = self.today - timedelta(days=DAYS)
+        self.roster_at = self._at(self.start - timedelta(days=30), 10 * 3600)
+        self.w = _Writer(vs)
+        self.next_id: dict[str, int] = {}
+        self.keys_cache: dict[str, NameKeys] = {}
+        self.defs: dict[str, InstrumentDefinition] = {}
+        self.score_cache: dict[tuple[str, tuple[int | None, ...]], ScoreResult] = {}
+        self.evidence: dict[int, list[Evidence]] = {}
+        self.buffered: dict[int, Row] = {}  # session rows not yet written, by id
+        self.tier_policy = policy_rules.default_policy()
+        self.incident_policy = incident_rules.default_policy()
+        self.risky = frozenset(r for r in RISKS if policy_rules.evaluate(
+            self.tier_policy, policy_rules.SessionRiskFacts(r), self.today) is not None)
+        self.phase_started = time.perf_counter()
+
+    def _id(self, table: str) -> int:
+        value = self.next_id.get(table, 0) + 1
+        self.next_id[table] = value
+        return value
+
+    def _at(self, day: date, seconds: float) -> datetime:
+        return datetime.combine(day, dtime(), tzinfo=self.tz) + timedelta(seconds=int(seconds))
+
+    def _midnight(self, day: date | None) -> str | None:
+        return iso(self._at(day, 0)) if day is not None else None
+
+    def _who(self, at: str, user: int) -> Row:
+        return [at, user, at, user]
+
+    def _keys(self, name: str) -> NameKeys:
+        keys = self.keys_cache.get(name)
+        if keys is None:
+            keys = self.keys_cache[name] = name_keys(name)
+        return keys
+
+    def _done(self, phase: str, rows: int) -> None:
+        elapsed = time.perf_counter() - self.phase_started
+        self.progress(_("demo: {phase} done, {rows} rows, {seconds} s").format(
+            phase=phase, rows=rows, seconds=f"{elapsed:.1f}"))
+        self.phase_started = time.perf_counter()
+
+    def _commit(self) -> None:
+        self.w.commit()
+        self.buffered.clear()
+
+    def _flush_if(self, model: type[BaseModel], limit: int = CHUNK) -> None:
+        if self.w.pending(model) >= limit:
+            self._commit()
+
+    def _evidence(self, person: int, at: datetime, event: policy_rules.Event) -> None:
+        """Keep what the tier policy makes of ``event`` (yellow or red) for the tiers phase."""
+        if person not in self.officer_set:
+            return
+        match = policy_rules.evaluate(self.tier_policy, event, at.date())
+        if match is not None and match.tier != "green":
+            self.evidence.setdefault(person, []).append(
+                Evidence(at, policy_rules.rank(match.tier), match.rule, match.evidence))
+
+    def _definition(self, code: str) -> InstrumentDefinition:
+        defn = self.defs.get(code)
+        if defn is None:
+            defn = self.defs[code] = builtin(code)
+        return defn
+
+    def _responses(self, code: str, level: int) -> list[int | None]:
+        """Answers of a person at distress ``level`` (0–3), per item, as printed on the form."""
+        rng, defn = self.rng, self._definition(code)
+        if code == "pss10":  # everyday stress is common: shift healthy answers up a little
+            level = min(3, level + 1)
+        span = defn.response_max - defn.response_min + 1
+        table = _RESP_4 if span == 4 else _RESP_5
+        offsets = rng.choices(range(span), cum_weights=table[level], k=defn.item_count)
+        values: list[int | None] = []
+        for item, off in enumerate(offsets, start=1):
+            if code == "phq9" and item == 9:  # thoughts of self-harm only when distressed
+                off = 0 if level < 2 else rng.choices(range(4), weights=(
+                    (85, 15, 0, 0) if level == 2 else (50, 30, 15, 5)))[0]
+            elif code == "scl90" and item in (15, 59, 63) and level < 3:
+                off = min(off, 1)
+            value = defn.response_min + off
+            if item in defn.reversed_items:
+                value = defn.response_min + defn.response_max - value
+            values.append(value)
+        roll = rng.random()
+        if code in ("phq9", "gad7") and roll < 0.003:
+            values[rng.randrange(len(values))] = None  # one missing item: prorated
+        elif code == "scl90" and roll < 0.002:
+            for item in rng.sample(range(len(values)), 2):
+                values[item] = None  # incomplete form
+        return values
+
+    def _score(self, code: str, responses: list[int | None]) -> ScoreResult:
+        key = (code, tuple(responses))
+        result = self.score_cache.get(key)
+        if result is None:
+            if len(self.score_cache) > 200_000:
+                self.score_cache.clear()
+            result = self.score_cache[key] = score(self._definition(code), responses)
+        return result
+
+    def _assessment(self, person: int, code: str, level: int, on: date, by: int,
+                    census: int | None, source: str) -> tuple[int, ScoreResult]:
+        """Buffer one scored assessment; record its tier evidence; return id and result."""
+        responses = self._responses(code, level)
+        result = self._score(code, responses)
+        aid = self._id("assessment")
+        moment = min(self.now - timedelta(minutes=1),
+                     self._at(on, self.rng.randint(9 * 3600, 17 * 3600)))
+        at = iso(moment)
+        self.w.add(Assessment, _ASSESSMENT_FIELDS, [
+            aid, *self._who(at, by), person, code, result.version, on.isoformat(),
+            stored_json(responses), result.total, stored_json(dict(result.subscales)), result.band,
+            stored_json(flags_of(result)), result.screen_positive, result.complete, census, source])
+        self._evidence(person, moment,
+                       policy_rules.AssessmentFacts(result, tuple(responses), aid))
+        return aid, result
+
+    def _session_row(self, person: int | None, counselor: int, started: datetime,
+                     duration: int, channel: str, kind: str, topics: Sequence[str], risk: str,
+                     follow_up: date | None, incident: int | None,
+                     caller: str | None) -> int:
+        """Buffer one session (and its topics, maybe an addendum); returns its id."""
+        rng = self.rng
+        sid = self._id("counseling_session")
+        created_dt = min(self.now, started + timedelta(minutes=duration + rng.randint(5, 90)))
+        created = iso(created_dt)
+        locked_dt = started + timedelta(days=7)
+        locked = iso(locked_dt) if locked_dt <= self.now else None
+        if risk == "high":
+            referral = rng.choices(("none", "psychiatry", "hospital"), weights=(30, 50, 20))[0]
+        elif risk == "imminent":
+            referral = rng.choices(("hospital", "psychiatry"), weights=(70, 30))[0]
+        elif risk == "moderate" and rng.random() < 0.1:
+            referral = "external_counselor"
+        else:
+            referral = "none" if rng.random() < 0.995 else "other"
+        sensitive = any(t in ("marriage_family", "substance") for t in topics)
+        sealed = rng.random() < (0.08 if sensitive else 0.015)
+        note = names.session_note(rng, channel, topics, risk, follow_up is not None)
+        row: Row = [sid, *self._who(created, counselor), person, counselor, iso(started),
+                    duration, channel, kind, note, risk, names.intervention(rng, risk),
+                    referral, follow_up.isoformat() if follow_up else None, None, None,
+                    incident, sealed, locked, caller]
+        self.w.add(CounselingSession, _SESSION_FIELDS, row)
+        self.buffered[sid] = row
+        for topic in topics:
+            self.w.add(SessionTopic, ("session", "topic"), [sid, topic])
+        if locked and rng.random() < 0.004:
+            at = min(self.now, locked_dt + timedelta(days=rng.uniform(1, 30)))
+            self.w.add(SessionAddendum, ("session", "text", "by", "at"),
+                       [sid, rng.choice(names.ADDENDA), counselor, iso(at)])
+        # policy.md: risk high/imminent suggests red, moderate yellow; old yellow evidence
+        # is left out so that years of moderate sessions do not flood the tier history
+        if person is not None and risk in self.risky and (
+                risk in ("high", "imminent") or self.now - started <= timedelta(
+                    days=CURRENT_DAYS)):
+            self._evidence(person, started, policy_rules.SessionRiskFacts(risk, sid))
+        return sid
+
+    def _officer_index(self, person: int) -> int | None:
+        o = person - self.first_officer
+        if 0 <= o < self.spec.officers:
+            return o
+        return None

@@ -1,0 +1,235 @@
+"""Demo phase: two years of counseling sessions, with follow-ups and the assessments they prompt."""
+
+from __future__ import annotations
+
+import heapq
+from datetime import date, timedelta
+from itertools import accumulate
+
+from counselor_tui.demo.base import (
+    DURATION,
+    RISK_CRISIS,
+    RISKS,
+    S_CLOSED_AT,
+    TOPICS,
+    BuilderBase,
+    Choice,
+)
+from counselor_tui.demo.sizes import CHUNK, DAYS
+from counselor_tui.domain import demo_names as names
+from db.models import (
+    CounselingSession,
+)
+
+_CHANNEL = Choice(("face_to_face", "hotline", "online", "visit", "email", "group", "on_scene"),
+                   (40, 18, 14, 10, 5, 8, 5))
+
+
+_TOPIC_OFFICER = Choice(TOPICS, (30, 14, 14, 8, 10, 14, 4, 3, 1, 2))
+
+
+_TOPIC_FAMILY = Choice(TOPICS, (6, 8, 18, 24, 24, 10, 5, 1, 1, 3))
+
+
+_TOPIC_COUNT = Choice((1, 2, 3), (50, 35, 15))
+
+
+_RISK_BASE = Choice(RISKS, (74, 22.7, 3, 0.25, 0.05))
+
+
+_RISK_DISTRESSED = Choice(RISKS, (40, 39.5, 17, 3, 0.5))
+
+
+_RETURN_KIND = Choice(("routine", "follow_up", "crisis"), (81.5, 17, 1.5))
+
+
+_S_CLOSED_BY = S_CLOSED_AT + 1
+
+
+class SessionsPhase(BuilderBase):
+    """Two years of counseling sessions, with follow-ups and the assessments they prompt."""
+
+    def sessions(self) -> None:
+        """Two years of sessions, day by day, in the order they happened.
+
+        Each day gets its share of the total (weekdays more, a slow upward trend, today
+        only up to now); follow-ups planned by earlier sessions come back on their date and
+        close what they follow up; three reserved officers carry follow-ups due today, due
+        this week and overdue, so those dashboard lists are never empty.
+        """
+        rng, spec = self.rng, self.spec
+        active = [o for o in range(spec.officers) if not self.off_archived[o]]
+        reserved = sorted(rng.sample(active, min(3, len(active))))
+        pool = [o for o in active if o not in reserved]
+        frequent = [o for o in pool if self.off_level[o] >= 2 or rng.random() < 0.25] or pool
+        # (day index) -> (reserved officer, follow-up offset from today in days); "later
+        # this week" lies before Sunday (on a Sunday there is no later day this week)
+        later = max(1, min(3, 6 - self.today.weekday()))
+        showcase = {d: plan for d, plan in ((DAYS - 12, (0, -3)), (DAYS - 5, (1, 0)),
+                                            (DAYS - 2, (2, later))) if plan[0] < len(reserved)}
+        quota = spec.sessions - self.incident_sessions - len(showcase)
+        now_seconds = (self.now - self._at(self.today, 0)).total_seconds()
+        today_share = max(0.0, min(1.0, (now_seconds - 8.5 * 3600) / (10 * 3600)))
+        weights = []
+        for d in range(DAYS + 1):
+            day = self.start + timedelta(days=d)
+            w = (1.0 if day.weekday() < 5 else 0.35) * (0.85 + 0.3 * d / DAYS)
+            weights.append(w * today_share if d == DAYS else w)
+        targets = list(accumulate(names.share_out(quota, weights)))  # running totals
+        self.seen = bytearray(self.next_id["person"] + 1)
+        self.pending: dict[int, list[tuple[int, date]]] = {}
+        heap: list[tuple[int, int, int, int]] = []  # (day index, seq, person, origin session)
+        seq = 0
+        emitted = 0
+        for d in range(DAYS + 1):
+            day = self.start + timedelta(days=d)
+            remaining = quota - emitted
+            fixed: list[tuple[int, date]] = []
+            if d in showcase:
+                who, offset = showcase[d]
+                fixed.append((reserved[who], self.today + timedelta(days=offset)))
+            due: list[tuple[int, int]] = []
+            while heap and heap[0][0] <= d:
+                _when, _seq, returning, origin = heapq.heappop(heap)
+                due.append((returning, origin))
+            due = due[:remaining]
+            # returning follow-ups come first; fresh sessions fill up to the running target
+            fresh = max(0, targets[d] - emitted - len(due))
+            for index, promised in fixed:
+                self._fresh(day, self.first_officer + index, index, "intake", promised)
+            made: list[tuple[int | None, int, date | None]] = []
+            for returning, origin in due:
+                made.append((returning, *self._fresh(
+                    day, returning, self._officer_index(returning), "follow_up", None, origin)))
+            for _i in range(fresh):
+                person, o = self._pick(day, pool, frequent)
+                kind = "intake"
+                if person is not None and self.seen[person]:
+                    kind = _RETURN_KIND.draw(rng)
+                    if kind == "crisis" and (o is None or self.off_level[o] < 2):
+                        kind = "routine"  # crises come from officers in distress
+                made.append((person, *self._fresh(day, person, o, kind,
+                                                  self._draw_follow_up(day, person, kind))))
+            for client, sid, follow_up in made:
+                # planned follow-ups happen (a few days late at most); about a third of those
+                # due in the last three weeks are still open: the overdue list
+                if client is None or follow_up is None or follow_up > self.today:
+                    continue
+                if (self.today - follow_up).days > 21 or rng.random() >= 0.35:
+                    when = (follow_up + timedelta(days=rng.randint(0, 2)) - self.start).days
+                    if when <= DAYS:
+                        seq += 1
+                        heapq.heappush(heap, (when, seq, client, sid))
+            emitted += len(due) + fresh
+            if self.w.pending(CounselingSession) >= CHUNK:
+                self._commit()
+        self._commit()
+        self._done("counseling_session", spec.sessions)
+
+    def _draw_follow_up(self, day: date, person: int | None, kind: str) -> date | None:
+        """The planned follow-up date of a fresh session (None for none)."""
+        rng = self.rng
+        if person is None:
+            return None
+        if kind == "crisis":
+            return day + timedelta(days=rng.randint(1, 3))
+        if rng.random() < 0.25:
+            return day + timedelta(days=rng.choice((7, 7, 14, 14, 21, 30)))
+        return None
+
+    def _pick(self, day: date, pool: list[int], frequent: list[int]) -> tuple[int | None,
+                                                                               int | None]:
+        """Who comes to a fresh session: (person id or None for anonymous, officer index)."""
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.06:
+            return None, None
+        if roll < 0.14 and self.families:
+            pid, o = rng.choice(self.families)
+            return pid, o
+        if roll < 0.15 and self.others:
+            return rng.choice(self.others), None
+        for _try in range(6):
+            o = rng.choice(frequent) if rng.random() < 0.5 else rng.choice(pool)
+            if self.off_since[o] <= day:
+                break
+        return self.first_officer + o, o
+
+    def _fresh(self, day: date, person: int | None, o: int | None, kind: str,
+               follow_up: date | None, origin: int | None = None
+               ) -> tuple[int, date | None]:
+        """Generate one session on ``day`` for ``person`` (None: anonymous caller) and close
+        the person's follow-ups that are due (and ``origin``, the one it follows up);
+        returns its id and the follow-up date it plans."""
+        rng = self.rng
+        family = person is not None and o is not None and person != self.first_officer + o
+        if person is None:
+            channel = "hotline"
+            caller = rng.choice(("匿名来电", "匿名来电（自称民警）", "匿名来电（自称家属）",
+                                 "匿名来电（男）", "匿名来电（女）"))
+        else:
+            channel = _CHANNEL.draw(rng)
+            caller = None
+        if kind == "follow_up" and channel in ("group", "on_scene"):
+            channel = "face_to_face"
+        lo, hi = (7 * 3600, 23 * 3600) if channel == "hotline" else (8 * 3600 + 1800, 20 * 3600)
+        if day == self.today:
+            hi = min(hi, int((self.now - self._at(day, 0)).total_seconds()) - 900)
+            lo = min(lo, max(0, hi - 3600))
+        started = self._at(day, rng.randint(lo, max(lo, hi)))
+        duration = rng.randint(*DURATION[channel])
+        topic_choice = _TOPIC_FAMILY if family else _TOPIC_OFFICER
+        topics: list[str] = []
+        for _n in range(_TOPIC_COUNT.draw(rng)):
+            topic = topic_choice.draw(rng)
+            if topic not in topics:
+                topics.append(topic)
+        if kind == "crisis":
+            risk = RISK_CRISIS.draw(rng)
+        elif o is not None and not family and self.off_level[o] >= 2:
+            risk = _RISK_DISTRESSED.draw(rng)
+        else:
+            risk = _RISK_BASE.draw(rng)
+        if person is not None and follow_up is None and risk in ("moderate", "high",
+                                                                 "imminent") and (
+                rng.random() < 0.9):
+            follow_up = day + timedelta(days=7 if risk == "moderate" else rng.randint(1, 3))
+        if person is None:
+            counselor = rng.choice(self.counselors)
+        else:
+            unit = self.off_unit[o] if o is not None else None
+            counselor = (self.unit_counselor[unit] if unit is not None and rng.random() < 0.75
+                         else rng.choice(self.counselors))
+        sid = self._session_row(person, counselor, started, duration, channel, kind, topics,
+                                risk, follow_up, None, caller)
+        if person is None:
+            return sid, None
+        self.seen[person] = 1
+        waiting = self.pending.pop(person, None)
+        if waiting:
+            # as sessions.log_session: close the person's follow-ups due up to the end
+            # (Sunday) of this session's week, at the moment the session was entered
+            at = self.buffered[sid][1]
+            week_end = day + timedelta(days=6 - day.weekday())
+            keep = []
+            for pending_id, due in waiting:
+                if due <= week_end or pending_id == origin:
+                    self._close(pending_id, at, sid)
+                else:
+                    keep.append((pending_id, due))
+            if keep:
+                self.pending[person] = keep
+        if follow_up is not None:
+            self.pending.setdefault(person, []).append((sid, follow_up))
+        if o is not None and not family and kind in ("intake", "routine") and (
+                rng.random() < 0.006):
+            self._assessment(person, "k10", self.off_level[o], day, counselor, None, "manual")
+        return sid, follow_up
+
+    def _close(self, origin: int, at: str, by: int) -> None:
+        row = self.buffered.get(origin)
+        if row is not None:
+            row[S_CLOSED_AT], row[_S_CLOSED_BY] = at, by
+            return
+        self.w.update('UPDATE "counseling_session" SET "follow_up_closed_at" = ?, '
+                      '"follow_up_closed_by_id" = ? WHERE "id" = ?', (at, by, origin))

@@ -22,6 +22,7 @@ from db.connection import InUseLock, side_files
 from db.models import (
     ALL_MODELS,
 )
+from db.witness import next_witness_path, witness_path
 
 
 def generate_passphrase() -> str:
@@ -86,7 +87,8 @@ def build_demo(
     except BaseException:
         # a half-built demo is worth nothing and would block the next attempt: remove the
         # files this call created (never a vault that existed before: refused above)
-        for leftover in (*side_files(path), created.keys_path, InUseLock(path).path):
+        for leftover in (*side_files(path), created.keys_path, InUseLock(path).path,
+                         witness_path(path), next_witness_path(path)):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
         raise

@@ -1,8 +1,12 @@
-"""Shared fixtures: every storage test uses a real SQLCipher vault in ``tmp_path``."""
+"""Shared fixtures: every storage test uses a real SQLCipher vault in ``tmp_path``.
+
+``created`` / ``session`` / ``world`` are a byte copy of a template built once per test session
+(see :mod:`tests.worlds`); a module picks its world by overriding ``world_kind``."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import subprocess
 import sys
@@ -16,11 +20,20 @@ import pytest
 from counselor_tui.i18n import set_language
 from counselor_tui.services import vault
 from counselor_tui.services.context import FixedClock, VaultSession
+from db import vault as key_slots
+from tests import worlds
+from tests.worlds import OTHER_PASSPHRASE, PASSPHRASE, REPO, SAMPLES, World
 
-PASSPHRASE = "correct horse battery staple"
-OTHER_PASSPHRASE = "purple elephant typing quietly"
+__all__ = ["OTHER_PASSPHRASE", "PASSPHRASE", "REPO", "SAMPLES", "TZ", "World"]
+
 TZ = ZoneInfo("Asia/Shanghai")
-REPO = Path(__file__).resolve().parents[1]
+
+key_slots.derive = worlds.derive_once  # each Argon2id result derived once per process
+
+# the modules that register world kinds (tests.worlds.KINDS), so any module may name them
+importlib.import_module("tests.integration.archive_world")
+importlib.import_module("tests.integration.census_world")
+importlib.import_module("tests.functional.ui_support")
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +45,29 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     set_language("en")
     yield
     set_language("en")
+
+
+@pytest.fixture(autouse=True)
+def _real_derivation_for_attacks(request: pytest.FixtureRequest,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The security tests derive every key for real (no remembered results)."""
+    if request.path.parent.name == "security":
+        monkeypatch.setattr(key_slots, "derive", worlds._real_derive)
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> worlds.Templates:
+    """The world templates of this test session (this xdist worker)."""
+    return worlds.Templates(tmp_path_factory.mktemp("templates"))
+
+
+@pytest.fixture
+def world_kind(request: pytest.FixtureRequest) -> str:
+    """Which world ``created`` / ``session`` / ``world`` copy (see :data:`worlds.KINDS`): the
+    closest ``@pytest.mark.world("kind")`` (a test's, else its module's ``pytestmark``), else
+    ``"empty"`` (the vault and its admin)."""
+    marker = request.node.get_closest_marker("world")
+    return str(marker.args[0]) if marker else "empty"
 
 
 @pytest.fixture
@@ -52,9 +88,11 @@ def vault_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def created(vault_path: Path, clock: FixedClock) -> vault.CreatedVault:
-    return vault.create_vault(vault_path, bureau="测试县公安局", admin_username="admin",
-                              passphrase=PASSPHRASE, clock=clock, kdf_seconds=0)
+def created(vault_path: Path, clock: FixedClock, templates: worlds.Templates,
+            world_kind: str) -> vault.CreatedVault:
+    """A copy of the ``world_kind`` template at ``vault_path`` (bureau 测试县公安局, admin
+    ``admin`` / :data:`PASSPHRASE`, created at the ``clock``'s instant)."""
+    return templates.copy(world_kind, clock.now(), vault_path)
 
 
 @pytest.fixture
@@ -63,6 +101,15 @@ def session(created: vault.CreatedVault, clock: FixedClock,
     vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     yield vs
     vs.close()
+
+
+@pytest.fixture
+def world(templates: worlds.Templates, world_kind: str, session: VaultSession,
+          created: vault.CreatedVault, clock: FixedClock, state_dir: Path) -> Iterator[World]:
+    """The ``world_kind`` world on this test's copy; ``world.admin`` is ``session``."""
+    w = templates.world(world_kind, session, created, clock, state_dir)
+    yield w
+    w.close()
 
 
 def file_hashes(folder: Path) -> dict[str, str]:

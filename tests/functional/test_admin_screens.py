@@ -4,14 +4,12 @@ settings validated and applied, the audit log listed, filtered and verified."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.widgets import DataTable, Input, Select
 
 from counselor_tui.services import accounts, audit, vault
 from counselor_tui.services.audit import AuditFilter
-from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import WrongPassphrase
 from counselor_tui.ui.screens.audit_log import AuditScreen
 from counselor_tui.ui.screens.confirm import ConfirmDialog
@@ -28,7 +26,6 @@ from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
-    build_bureau,
     screen_text,
     settle,
 )
@@ -36,9 +33,7 @@ from tests.functional.ui_support import (
 NEW_PASSPHRASE = "seven quiet harbours under moonlight"
 
 
-@pytest.fixture
-def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
-    return build_bureau(session, clock, state_dir)
+pytestmark = pytest.mark.world("bureau")
 
 
 async def users_screen(pilot: object, app: object) -> UsersSettingsScreen:

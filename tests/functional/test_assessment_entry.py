@@ -3,16 +3,14 @@ red suggestion, confirming writes a TierChange with the assessment as evidence."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList
 
 from counselor_tui.services.api import Backend
-from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.app import create_app
 from counselor_tui.ui.screens.assessment_entry import AssessmentEntryScreen
 from counselor_tui.ui.screens.census import CensusScreen
@@ -21,13 +19,9 @@ from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.critical_alert import CriticalAlertDialog
 from counselor_tui.ui.widgets.response_entry import ResponseEntry
 from db.models import Assessment, TierChange, TierState
-from tests.integration.census_world import World, make_world
+from tests.integration.census_world import World
 
-
-@pytest.fixture
-def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
-    with make_world(session, clock, state_dir) as w:
-        yield w
+pytestmark = pytest.mark.world("census")
 
 
 def backend_for(world: World, username: str) -> Backend:

@@ -3,7 +3,6 @@ analysis screen (tier chart, rates, early warning, trend)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -11,19 +10,15 @@ import pytest
 from textual.widgets import Input
 
 from counselor_tui.services import assessments, responses_import, tier_policy
-from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.context import FixedClock
 from counselor_tui.ui.app import create_app
 from counselor_tui.ui.screens.analysis import AnalysisScreen
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.responses_import import ResponsesImportScreen
 from tests.functional.test_assessment_entry import backend_for, settle
-from tests.integration.census_world import SURVEY, World, make_world
+from tests.integration.census_world import SURVEY, World
 
-
-@pytest.fixture
-def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
-    with make_world(session, clock, state_dir) as w:
-        yield w
+pytestmark = pytest.mark.world("census")
 
 
 async def test_import_screen_dry_run_then_apply_then_nothing_new(world: World) -> None:

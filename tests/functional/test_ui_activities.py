@@ -5,15 +5,14 @@ training and see its hours on the team screen; the roles' views."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Select, SelectionList
 
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.services import accounts, activities, interest_groups, record_versions, team
+from counselor_tui.services import activities, interest_groups, record_versions, team
 from counselor_tui.services.activities import ActivityDraft, ActivityQuery
-from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.context import VaultSession
 from counselor_tui.services.submission_compile import compile_content
 from counselor_tui.ui.screens.activities import ActivitiesScreen
 from counselor_tui.ui.screens.activity_form import ActivityFormDialog
@@ -23,26 +22,15 @@ from counselor_tui.ui.screens.training_form import TrainingFormDialog
 from counselor_tui.ui.screens.versions_dialog import VersionsDialog
 from counselor_tui.ui.widgets.form_field import FormField
 from counselor_tui.ui.widgets.virtual_table import VirtualTable
-from tests.conftest import OTHER_PASSPHRASE
 from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
-    build_bureau,
     screen_text,
     settle,
 )
 
-
-@pytest.fixture
-def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
-    bureau = build_bureau(session, clock, state_dir)
-    accounts.add_user(session, "wang", "counselor", OTHER_PASSPHRASE, unit_code="U002",
-                      display_name="王辅导", kdf_seconds=0)
-    accounts.add_user(session, "zhou", "coordinator", OTHER_PASSPHRASE,
-                      display_name="周主任", kdf_seconds=0)
-    accounts.add_user(session, "shen", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
-    return bureau
+pytestmark = pytest.mark.world("bureau+team")
 
 
 def user_id(session: VaultSession, username: str) -> int:

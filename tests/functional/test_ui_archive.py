@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.widgets import Checkbox, Input, OptionList, Select
 
 from counselor_tui.domain.pinyin import name_keys
-from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.context import VaultSession
 from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.archive import ArchiveScreen, FirstAnswer
 from counselor_tui.ui.screens.dashboard import DashboardScreen
@@ -21,16 +19,12 @@ from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
-    build_bureau,
     log,
     screen_text,
     settle,
 )
 
-
-@pytest.fixture
-def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
-    return build_bureau(session, clock, state_dir)
+pytestmark = pytest.mark.world("bureau")
 
 
 def bulk_officers(session: VaultSession, unit_id: int, count: int) -> None:

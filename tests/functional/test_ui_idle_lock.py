@@ -5,14 +5,13 @@ and says an open form's text was discarded."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Input, TextArea
 
 from counselor_tui.services import vault
-from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.context import VaultSession
 from counselor_tui.ui.app import CounselorApp
 from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.dashboard import DashboardScreen
@@ -25,7 +24,6 @@ from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
-    build_bureau,
     log,
     screen_text,
     settle,
@@ -41,9 +39,7 @@ async def idle_checked(pilot: Any, app: CounselorApp) -> None:
     await settle(pilot, lambda: app.idle_checks >= seen + 2)
 
 
-@pytest.fixture
-def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
-    return build_bureau(session, clock, state_dir)
+pytestmark = pytest.mark.world("bureau")
 
 
 async def test_idle_timeout_drops_the_key_and_clears_every_screen(bureau: Bureau) -> None:

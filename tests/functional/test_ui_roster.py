@@ -13,21 +13,19 @@ from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.roster_import import RosterImportScreen
+from tests.conftest import SAMPLES
 from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
-    build_bureau,
     screen_text,
     settle,
 )
 
-SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "roster_sample.xlsx"
+SAMPLE = SAMPLES / "roster_sample.xlsx"
 
 
-@pytest.fixture
-def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
-    return build_bureau(session, clock, state_dir)
+pytestmark = pytest.mark.world("bureau")
 
 
 @pytest.mark.skipif(not SAMPLE.exists(), reason="shared roster sample not present")
@@ -70,6 +68,7 @@ async def test_dry_run_table_then_apply(bureau: Bureau) -> None:
 
 
 @pytest.mark.skipif(not SAMPLE.exists(), reason="shared roster sample not present")
+@pytest.mark.world("empty")
 async def test_first_import_of_a_new_bureau_creates_units_and_shows_warnings(
         session: VaultSession, clock: FixedClock, state_dir: Path, tmp_path: Path) -> None:
     """A vault without any unit: "create units" starts ticked, so the sample imports 40

@@ -5,7 +5,6 @@ closing on the dashboard, corrections and addenda."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from textual.widgets import Input, Select, Static, TextArea
 
 from counselor_tui.services import sessions
 from counselor_tui.services.api import Backend
-from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.context import VaultSession
 from counselor_tui.ui.app import CounselorApp
 from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.addendum import AddendumDialog
@@ -32,16 +31,12 @@ from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
-    build_bureau,
     log,
     screen_text,
     settle,
 )
 
-
-@pytest.fixture
-def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
-    return build_bureau(session, clock, state_dir)
+pytestmark = pytest.mark.world("bureau")
 
 
 def sessions_of(backend: Backend, person_id: int) -> list[sessions.SessionSummary]:

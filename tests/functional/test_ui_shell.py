@@ -13,7 +13,7 @@ from textual.widgets import Input, TextArea
 from counselor_tui.i18n import set_language
 from counselor_tui.services import accounts, persons, vault
 from counselor_tui.services.api import Backend
-from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import InvalidInput
 from counselor_tui.ui import areas
 from counselor_tui.ui.base import ServiceFailed
@@ -30,15 +30,11 @@ from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
-    build_bureau,
     screen_text,
     settle,
 )
 
-
-@pytest.fixture
-def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
-    return build_bureau(session, clock, state_dir)
+pytestmark = pytest.mark.world("bureau")
 
 
 # -- first run ----------------------------------------------------------------------------

@@ -5,7 +5,6 @@ Textual's own key descriptions in Chinese, and no traceback with local variables
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from counselor_tui.i18n import set_language
-from counselor_tui.services import accounts, assessments
-from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services import assessments
 from counselor_tui.ui.app import CounselorApp, crash_message
 from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.confirm import ConfirmDialog
@@ -23,12 +21,10 @@ from counselor_tui.ui.screens.person import PersonScreen
 from counselor_tui.ui.screens.session_form import SessionFormScreen
 from counselor_tui.ui.screens.too_small import TooSmallScreen
 from counselor_tui.ui.screens.unlock import UnlockScreen
-from tests.conftest import OTHER_PASSPHRASE
 from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
-    build_bureau,
     screen_text,
     settle,
 )
@@ -36,12 +32,13 @@ from tests.functional.ui_support import (
 NOTE = "夜班后失眠两周"
 
 
+pytestmark = pytest.mark.world("bureau+auditor")
+
+
 @pytest.fixture
-def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
+def bureau(world: Bureau) -> Bureau:
     set_language("zh")  # the interface as counselors use it (conftest resets to English)
-    accounts.add_user(session, "shen", "auditor", OTHER_PASSPHRASE, display_name="沈审计",
-                      kdf_seconds=0)
-    return build_bureau(session, clock, state_dir)
+    return world
 
 
 async def _form_with_note(pilot: Pilot[Any], app: CounselorApp) -> TextArea:

@@ -4,7 +4,6 @@ SQLCipher vault, a Backend on the test's FixedClock, and waiting on state."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from counselor_tui.services import accounts, persons, sessions
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.app import CounselorApp, create_app
-from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE
+from tests.worlds import OTHER_PASSPHRASE, PASSPHRASE, World, register
 
 
 async def settle(pilot: Pilot[Any], until: Callable[[], bool], rounds: int = 400) -> None:
@@ -30,38 +29,59 @@ async def settle(pilot: Pilot[Any], until: Callable[[], bool], rounds: int = 400
     raise AssertionError("the expected state was not reached")
 
 
-@dataclass
-class Bureau:
-    """Two units, a counselor ``li`` of unit 1, officers and one family member."""
+#: The functional tests' world (kind ``"bureau"``, see :mod:`tests.worlds`): ``path``,
+#: ``clock``, ``state_dir``, ``unit1``, ``unit2`` and ``ids`` as :func:`build` fills them.
+Bureau = World
 
-    path: Path
-    clock: FixedClock
-    state_dir: Path
-    unit1: int
-    unit2: int
-    ids: dict[str, int] = field(default_factory=dict)
+
+def build(world: World) -> None:
+    """Fill the admin's vault: units U001 城关派出所 / U002 交警大队, counselor ``li`` (U001,
+    display name 李辅导), officers 张三 (010001, ``ids["zhang"]``), 张思 (010002, ``zhangsi``),
+    李四 (010003, ``li4``), 王五 (020001, U002, ``wang``), and 张三's spouse 刘芳 (``spouse``)."""
+    session = world.admin
+    world.unit1 = persons.create_unit(session, "城关派出所", "派出所", code="U001")
+    world.unit2 = persons.create_unit(session, "交警大队", "交警", code="U002")
+    accounts.add_user(session, "li", "counselor", OTHER_PASSPHRASE, unit_code="U001",
+                      display_name="李辅导", kdf_seconds=0)
+    for key, name, badge, unit, police in (
+        ("zhang", "张三", "010001", world.unit1, "派出所"),
+        ("zhangsi", "张思", "010002", world.unit1, "派出所"),
+        ("li4", "李四", "010003", world.unit1, "派出所"),
+        ("wang", "王五", "020001", world.unit2, "交警"),
+    ):
+        world.ids[key] = persons.create_person(session, persons.PersonDraft(
+            kind="officer", name=name, badge_no=badge, unit_id=unit, police_type=police,
+            gender="male", birth_date="1985-03-12"))
+    world.ids["spouse"] = persons.add_family_member(
+        session, world.ids["zhang"], persons.PersonDraft(kind="family", name="刘芳"), "spouse")
+
+
+def add_auditor(world: World) -> None:
+    """One more account: ``shen`` (auditor, 沈审计)."""
+    accounts.add_user(world.admin, "shen", "auditor", OTHER_PASSPHRASE, display_name="沈审计",
+                      kdf_seconds=0)
+
+
+def add_team(world: World) -> None:
+    """Three more accounts: ``wang`` (counselor of U002, 王辅导), ``zhou`` (coordinator,
+    周主任) and ``shen`` (:func:`add_auditor`)."""
+    accounts.add_user(world.admin, "wang", "counselor", OTHER_PASSPHRASE, unit_code="U002",
+                      display_name="王辅导", kdf_seconds=0)
+    accounts.add_user(world.admin, "zhou", "coordinator", OTHER_PASSPHRASE,
+                      display_name="周主任", kdf_seconds=0)
+    add_auditor(world)
+
+
+register("bureau", build)
+register("bureau+auditor", build, add_auditor)
+register("bureau+team", build, add_team)
 
 
 def build_bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
-    """Fill the admin ``session``'s vault: units U001 城关派出所 / U002 交警大队, counselor
-    ``li`` (U001, display name 李辅导), officers 张三 (010001), 张思 (010002), 李四 (010003),
-    王五 (020001, U002), and 张三's spouse 刘芳."""
-    unit1 = persons.create_unit(session, "城关派出所", "派出所", code="U001")
-    unit2 = persons.create_unit(session, "交警大队", "交警", code="U002")
-    accounts.add_user(session, "li", "counselor", OTHER_PASSPHRASE, unit_code="U001",
-                      display_name="李辅导", kdf_seconds=0)
-    bureau = Bureau(session.path, clock, state_dir, unit1, unit2)
-    for key, name, badge, unit, police in (
-        ("zhang", "张三", "010001", unit1, "派出所"),
-        ("zhangsi", "张思", "010002", unit1, "派出所"),
-        ("li4", "李四", "010003", unit1, "派出所"),
-        ("wang", "王五", "020001", unit2, "交警"),
-    ):
-        bureau.ids[key] = persons.create_person(session, persons.PersonDraft(
-            kind="officer", name=name, badge_no=badge, unit_id=unit, police_type=police,
-            gender="male", birth_date="1985-03-12"))
-    bureau.ids["spouse"] = persons.add_family_member(
-        session, bureau.ids["zhang"], persons.PersonDraft(kind="family", name="刘芳"), "spouse")
+    """:func:`build` inside the open admin ``session`` (slower than the ``bureau`` fixture,
+    which copies a template)."""
+    bureau = World(session, session.path, clock, state_dir)
+    build(bureau)
     return bureau
 
 

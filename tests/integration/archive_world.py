@@ -2,58 +2,43 @@
 
 Units U001 城关派出所 (派出所) and U002 交警大队 (交警); accounts ``coord`` (coordinator),
 ``li`` and ``zhao`` (counselors of U001), ``wang`` (counselor of U002), ``audit`` (auditor).
+World kind ``"archive"`` (see :mod:`tests.worlds`): a module sets ``world_kind`` to it and
+takes the ``world`` fixture; :func:`make_world` builds the same into an open session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from counselor_tui.services import accounts, persons, vault
+from counselor_tui.services import accounts, persons
 from counselor_tui.services.context import FixedClock, VaultSession
-from tests.conftest import OTHER_PASSPHRASE
+from tests.worlds import OTHER_PASSPHRASE, World, register
+
+__all__ = ["World", "build", "make_world", "officer"]
 
 
-@dataclass
-class World:
-    """The admin session plus a way to act as any other account."""
+def build(world: World) -> None:
+    """The units and accounts above, made by the admin of ``world``."""
+    world.unit1 = persons.create_unit(world.admin, "城关派出所", "派出所", code="U001")
+    world.unit2 = persons.create_unit(world.admin, "交警大队", "交警", code="U002")
+    for name, role, unit in (("coord", "coordinator", None), ("li", "counselor", "U001"),
+                             ("zhao", "counselor", "U001"), ("wang", "counselor", "U002"),
+                             ("audit", "auditor", None)):
+        accounts.add_user(world.admin, name, role, OTHER_PASSPHRASE, unit_code=unit,
+                          display_name=name.upper(), kdf_seconds=0)
 
-    admin: VaultSession
-    path: Path
-    clock: FixedClock
-    state_dir: Path
-    unit1: int = 0
-    unit2: int = 0
-    _open: dict[str, VaultSession] = field(default_factory=dict)
 
-    def login(self, username: str) -> VaultSession:
-        """An unlocked session as ``username`` (kept open until :meth:`close`)."""
-        if username == "admin":
-            return self.admin
-        if username not in self._open:
-            self._open[username] = vault.unlock(self.path, username, OTHER_PASSPHRASE,
-                                                clock=self.clock, state_dir=self.state_dir)
-        return self._open[username]
-
-    def close(self) -> None:
-        for vs in self._open.values():
-            vs.close()
-        self._open.clear()
+register("archive", build)
 
 
 @contextmanager
 def make_world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
-    """Build the world inside the admin ``session``; closes the other sessions after."""
-    unit1 = persons.create_unit(session, "城关派出所", "派出所", code="U001")
-    unit2 = persons.create_unit(session, "交警大队", "交警", code="U002")
-    for name, role, unit in (("coord", "coordinator", None), ("li", "counselor", "U001"),
-                             ("zhao", "counselor", "U001"), ("wang", "counselor", "U002"),
-                             ("audit", "auditor", None)):
-        accounts.add_user(session, name, role, OTHER_PASSPHRASE, unit_code=unit,
-                          display_name=name.upper(), kdf_seconds=0)
-    world = World(session, session.path, clock, state_dir, unit1, unit2)
+    """Build the world inside the admin ``session``; closes the other sessions after.
+    (Slower than the ``world`` fixture with ``world_kind`` ``"archive"``, which copies it.)"""
+    world = World(session, session.path, clock, state_dir)
+    build(world)
     try:
         yield world
     finally:

@@ -3,26 +3,28 @@
 Units and the 40 valid officers of ``shared/samples/roster_sample.xlsx`` (names and badge
 numbers normalized as the roster importer stores them), inserted directly so these tests do
 not depend on the roster importer. Accounts: ``coord`` (coordinator), ``li`` (counselor of
-城东派出所), ``wang`` (counselor of 交警大队), ``audit`` (auditor).
+城东派出所), ``wang`` (counselor of 交警大队), ``audit`` (auditor). World kind ``"census"``
+(see :mod:`tests.worlds`); :func:`make_world` builds the same into an open session.
 """
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
 
 from counselor_tui.domain.pinyin import name_keys
-from counselor_tui.services import accounts, audit, vault
+from counselor_tui.services import accounts, audit
 from counselor_tui.services.context import FixedClock, VaultSession
 from db.models import Person, Unit
-from tests.conftest import OTHER_PASSPHRASE
+from tests.worlds import OTHER_PASSPHRASE, SAMPLES, World, register
 
-SAMPLES = Path("/work/shared/samples")
+__all__ = ["ROSTER", "SAMPLES", "SURVEY", "World", "build", "make_world", "roster_rows"]
+
 ROSTER = SAMPLES / "roster_sample.xlsx"
 SURVEY = SAMPLES / "phq9_survey_export_sample.xlsx"
 
@@ -31,32 +33,9 @@ def _clean(value: object) -> str:
     return "".join(unicodedata.normalize("NFKC", str(value)).split())
 
 
-@dataclass
-class World:
-    admin: VaultSession
-    path: Path
-    clock: FixedClock
-    state_dir: Path
-    units: dict[str, int] = field(default_factory=dict)   # unit name -> id
-    badges: dict[str, int] = field(default_factory=dict)  # badge -> person id
-    _open: dict[str, VaultSession] = field(default_factory=dict)
-
-    def login(self, username: str) -> VaultSession:
-        if username == "admin":
-            return self.admin
-        if username not in self._open:
-            self._open[username] = vault.unlock(self.path, username, OTHER_PASSPHRASE,
-                                                clock=self.clock, state_dir=self.state_dir)
-        return self._open[username]
-
-    def close(self) -> None:
-        for vs in self._open.values():
-            vs.close()
-        self._open.clear()
-
-
+@functools.cache
 def roster_rows() -> list[tuple[str, str, str, str]]:
-    """``(badge, name, unit, police type)`` of the 40 valid roster rows."""
+    """``(badge, name, unit, police type)`` of the 40 valid roster rows (read once)."""
     sheet = openpyxl.load_workbook(ROSTER, read_only=True).worksheets[0]
     rows = []
     for row in list(sheet.iter_rows(values_only=True))[3:43]:
@@ -64,9 +43,9 @@ def roster_rows() -> list[tuple[str, str, str, str]]:
     return rows
 
 
-@contextmanager
-def make_world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
-    world = World(session, session.path, clock, state_dir)
+def build(world: World) -> None:
+    """The units, officers and accounts above, made by the admin of ``world``."""
+    session = world.admin
     now = session.now_iso()
     who = {"created_at": now, "created_by": session.actor.id, "updated_at": now,
            "updated_by": session.actor.id}
@@ -91,6 +70,17 @@ def make_world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Ite
                                  ("audit", "auditor", None)):
         accounts.add_user(session, username, role, OTHER_PASSPHRASE, unit_code=unit,
                           display_name=username.upper(), kdf_seconds=0)
+
+
+register("census", build)
+
+
+@contextmanager
+def make_world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
+    """Build the world inside the admin ``session``; closes the other sessions after.
+    (Slower than the ``world`` fixture with ``world_kind`` ``"census"``, which copies it.)"""
+    world = World(session, session.path, clock, state_dir)
+    build(world)
     try:
         yield world
     finally:

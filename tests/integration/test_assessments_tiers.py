@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -19,15 +17,12 @@ from counselor_tui.services.errors import (
     PermissionDenied,
 )
 from db.models import Assessment, TierChange, TierState, TierSuggestion
-from tests.integration.census_world import World, make_world
+from tests.integration.census_world import World
 
 TODAY = date(2026, 11, 29)
 
 
-@pytest.fixture
-def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
-    with make_world(session, clock, state_dir) as w:
-        yield w
+pytestmark = pytest.mark.world("census")
 
 
 @pytest.fixture

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from counselor_tui.services import responses_import
-from counselor_tui.services.context import FixedClock, VaultSession
 from tests.conftest import OTHER_PASSPHRASE, run_cli, write_secret
-from tests.integration.census_world import SURVEY, World, make_world
+from tests.integration.census_world import SURVEY, World
 
 
 def test_score_prints_the_contract_json() -> None:
@@ -58,10 +56,7 @@ def test_score_refuses_bad_input_with_exit_2(args: tuple[str, ...], message: str
     assert "Traceback" not in done.stderr
 
 
-@pytest.fixture
-def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
-    with make_world(session, clock, state_dir) as w:
-        yield w
+pytestmark = pytest.mark.world("census")
 
 
 def test_import_responses_dry_run_apply_and_again(world: World, tmp_path: Path) -> None:

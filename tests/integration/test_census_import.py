@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -16,15 +15,12 @@ from counselor_tui.services.assessments import AssessmentDraft
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied
 from db.models import Assessment
-from tests.integration.census_world import SURVEY, World, make_world
+from tests.integration.census_world import SURVEY, World
 
 NOV1, NOV30 = date(2026, 11, 1), date(2026, 11, 30)
 
 
-@pytest.fixture
-def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
-    with make_world(session, clock, state_dir) as w:
-        yield w
+pytestmark = pytest.mark.world("census")
 
 
 @pytest.fixture

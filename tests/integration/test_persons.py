@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from counselor_tui.services import audit, persons, sessions
-from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, NotFound, PermissionDenied
 from counselor_tui.services.persons import ArchiveQuery, PersonDraft
 from db.models import AuditEvent, TierState
-from tests.integration.archive_world import World, make_world, officer
+from tests.integration.archive_world import World, officer
 
-
-@pytest.fixture
-def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
-    with make_world(session, clock, state_dir) as w:
-        yield w
+pytestmark = pytest.mark.world("archive")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,12 +14,10 @@ from counselor_tui.services import audit, persons, roster
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import PermissionDenied
 from db.models import AuditEvent, Person, Unit
-from tests.conftest import PASSPHRASE, REPO, run_cli, write_secret
-from tests.integration.archive_world import World, make_world
+from tests.conftest import PASSPHRASE, SAMPLES, run_cli, write_secret
+from tests.integration.archive_world import World
 
-SAMPLE = REPO.parent / "shared" / "samples" / "roster_sample.xlsx"
-if not SAMPLE.exists():  # CI lays shared/ beside the clone
-    SAMPLE = REPO.parent.parent / "shared" / "samples" / "roster_sample.xlsx"
+SAMPLE = SAMPLES / "roster_sample.xlsx"
 SAMPLE_UNITS = ("城西派出所", "城东派出所", "古镇派出所", "刑事侦查大队", "治安管理大队",
                 "江南派出所", "交警大队", "政治处", "指挥中心", "巡特警大队", "看守所",
                 "经济犯罪侦查大队")
@@ -181,12 +178,9 @@ def test_unreadable_files_are_refused(session: VaultSession, tmp_path: Path) -> 
         roster.plan_roster_import(session, broken)
 
 
-@pytest.fixture
-def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
-    with make_world(session, clock, state_dir) as w:
-        yield w
 
 
+@pytest.mark.world("archive")
 def test_only_coordinators_and_admins_import(world: World) -> None:
     for name in ("li", "audit"):
         with pytest.raises(PermissionDenied):

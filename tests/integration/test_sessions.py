@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from counselor_tui.services import audit, persons, sessions, vault
-from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import Conflict, NotFound, PermissionDenied
 from counselor_tui.services.sessions import SessionDraft
 from db.models import AuditEvent, CounselingSession
 from tests.conftest import TZ
-from tests.integration.archive_world import World, make_world, officer
+from tests.integration.archive_world import World, officer
 
 NOTE = "第一行：工作压力大\n\n  第三行有前导空格  \n最后一行没有换行"
 
@@ -26,10 +24,7 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=TZ))
 
 
-@pytest.fixture
-def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
-    with make_world(session, clock, state_dir) as w:
-        yield w
+pytestmark = pytest.mark.world("archive")
 
 
 def at(day: int, hour: int = 10) -> datetime:

@@ -24,14 +24,15 @@ from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.session_form import SessionFormScreen
 from counselor_tui.ui.screens.unlock import UnlockScreen
 from tests.conftest import PASSPHRASE
-from tests.functional.ui_support import Bureau, app_for, backend_for, build_bureau, log, settle
+from tests.functional.ui_support import Bureau, app_for, backend_for, log, settle
+from tests.worlds import Templates
 
 SIZE = (100, 32)
 
 
 @pytest.fixture
 def bureau(tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
-           state_dir: Path) -> Bureau:
+           state_dir: Path, templates: Templates) -> Bureau:
     """The functional tests' bureau in ``tmp_path/vault/vault.db`` opened by a *relative*
     path (the unlock screen shows it), Chinese, and a dashboard of this issue's sections
     only (others' sections would change these pictures)."""
@@ -43,12 +44,11 @@ def bureau(tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
     ))
     monkeypatch.setattr(dashboard, "BANNER_PROVIDER", "counselor_tui.services.none:none")
     relative = Path("vault") / "vault.db"
-    vault.create_vault(relative, bureau="测试县公安局", admin_username="admin",
-                       passphrase=PASSPHRASE, clock=clock, kdf_seconds=0)
+    created = templates.copy("bureau", clock.now(), relative)
     admin: VaultSession = vault.unlock(relative, "admin", PASSPHRASE, clock=clock,
                                        state_dir=state_dir)
     try:
-        world = build_bureau(admin, clock, state_dir)
+        world = templates.world("bureau", admin, created, clock, state_dir)
     finally:
         admin.close()
     backend = backend_for(world)

@@ -3,11 +3,9 @@ red suggestion, confirming writes a TierChange with the assessment as evidence."
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList
 
 from counselor_tui.services.api import Backend
@@ -19,6 +17,7 @@ from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.critical_alert import CriticalAlertDialog
 from counselor_tui.ui.widgets.response_entry import ResponseEntry
 from db.models import Assessment, TierChange, TierState
+from tests.functional.ui_support import notices, record_notices, settle
 from tests.integration.census_world import World
 
 pytestmark = pytest.mark.world("census")
@@ -30,19 +29,9 @@ def backend_for(world: World, username: str) -> Backend:
     return backend
 
 
-async def settle(pilot: Pilot[int], until: Callable[[], bool], rounds: int = 200) -> None:
-    """Let workers finish and the screen update until ``until()`` holds."""
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if until():
-            return
-    raise AssertionError("the expected state was not reached")
-
-
 async def test_phq9_item9_alerts_suggests_red_and_confirm_writes_evidence(world: World) -> None:
     backend = backend_for(world, "coord")
-    app = create_app(backend, idle_minutes=60)
+    app = record_notices(create_app(backend, idle_minutes=60))
     person = world.badges["330701"]
     async with app.run_test(size=(120, 45)) as pilot:
         await settle(pilot, lambda: app.working)
@@ -86,7 +75,7 @@ async def test_phq9_item9_alerts_suggests_red_and_confirm_writes_evidence(world:
 
 async def test_census_screen_campaign_pending_entry_close_and_suggestions(world: World) -> None:
     backend = backend_for(world, "coord")
-    app = create_app(backend, idle_minutes=60)
+    app = record_notices(create_app(backend, idle_minutes=60))
     east = world.units["城东派出所"]
     async with app.run_test(size=(140, 50)) as pilot:
         await settle(pilot, lambda: app.working)
@@ -142,7 +131,7 @@ async def test_census_screen_campaign_pending_entry_close_and_suggestions(world:
 
 async def test_scl90_by_item_number_back_key_and_factor_table(world: World) -> None:
     backend = backend_for(world, "coord")
-    app = create_app(backend, idle_minutes=60)
+    app = record_notices(create_app(backend, idle_minutes=60))
     person = world.badges["330712"]
     async with app.run_test(size=(140, 60)) as pilot:
         await settle(pilot, lambda: app.working)
@@ -174,7 +163,7 @@ async def test_unanswered_critical_item_and_incomplete_pcl5_say_so(world: World)
     a PCL-5 with 19 of 20 items (above the cut-off) is incomplete with no score — said
     plainly, not as "no tier suggestion"."""
     backend = backend_for(world, "coord")
-    app = create_app(backend, idle_minutes=60)
+    app = record_notices(create_app(backend, idle_minutes=60))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: app.working)
         app.push_screen(AssessmentEntryScreen(person_id=world.badges["330712"],
@@ -190,8 +179,7 @@ async def test_unanswered_critical_item_and_incomplete_pcl5_say_so(world: World)
         assert saved.result.critical_items_unanswered == (9,)
         text = " ".join(screen.result_text().split())
         assert "critical item 9 was not answered" in text
-        assert any("critical item 9 was not answered" in n.message
-                   for n in app._notifications)
+        assert any("critical item 9 was not answered" in n for n in notices(app))
 
         app.push_screen(AssessmentEntryScreen(person_id=world.badges["330713"],
                                               instrument="pcl5"))

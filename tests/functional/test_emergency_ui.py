@@ -3,14 +3,12 @@ policy's plan; an overdue step raises the banner on other screens until it is re
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.app import ComposeResult
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, TextArea
 
 from counselor_tui.domain.dates import from_storage
@@ -28,22 +26,11 @@ from counselor_tui.ui.screens.record_step import RecordStepModal
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.incident_person_picker import IncidentPersonPicker
 from db.models import Incident, IncidentExposure, IncidentStep
+from tests.functional.ui_support import settle
 from tests.integration.incident_fixtures import add_officer, add_unit, login
 
 H = timedelta(hours=1)
 D = timedelta(days=1)
-
-
-async def settle(pilot: Pilot[Any], until: Callable[[], bool], rounds: int = 300,
-                 delay: float | None = None) -> None:
-    """Let workers finish and the screen update until ``until()`` holds (``delay``: real
-    seconds per round, for app timers)."""
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause(delay)
-        if until():
-            return
-    raise AssertionError("the expected state was not reached")
 
 
 class NoteScreen(BaseScreen):

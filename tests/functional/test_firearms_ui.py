@@ -3,13 +3,11 @@ coordinator decides and writes the notice; the armory list shows the restriction
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, TextArea
 
 from counselor_tui.services import firearm_notice, firearms, vault
@@ -21,17 +19,8 @@ from counselor_tui.ui.screens.firearm_decision import FirearmDecisionModal
 from counselor_tui.ui.screens.firearm_notice import FirearmNoticeModal
 from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
 from counselor_tui.ui.screens.firearms import FirearmsScreen
+from tests.functional.ui_support import settle
 from tests.integration.incident_fixtures import add_officer, add_unit, login
-
-
-async def settle(pilot: Pilot[Any], until: Callable[[], bool], rounds: int = 300) -> None:
-    """Let workers finish and the screen update until ``until()`` holds."""
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if until():
-            return
-    raise AssertionError("the expected state was not reached")
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ narrative, finalize, export with a generated password shown once; versions list.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,17 +21,8 @@ from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.submission_export import SubmissionExportModal
 from counselor_tui.ui.screens.submissions import SubmissionsScreen
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, TZ
+from tests.functional.ui_support import settle
 from tests.integration.submission_fixtures import populate
-
-
-async def settle(pilot: Pilot[Any], until: Callable[[], bool], rounds: int = 400) -> None:
-    """Let workers finish and the screen update until ``until()`` holds."""
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if until():
-            return
-    raise AssertionError("the expected state was not reached")
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from tests.functional.ui_support import (
     app_for,
     backend_for,
     log,
+    notices,
     screen_text,
     settle,
     widget_texts,
@@ -85,8 +86,7 @@ async def test_idle_timeout_drops_the_key_and_clears_every_screen(bureau: Bureau
         await pilot.press("enter")
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
         assert len(app.screen_stack) == 1
-        await settle(pilot, lambda: any("unsaved text was discarded" in n.message
-                                        for n in app._notifications))
+        await settle(pilot, lambda: any("unsaved text was discarded" in n for n in notices(app)))
     with AuditActions(bureau) as actions:
         assert any(a == "lock" and '"idle"' in d for a, d in actions)
         assert any(a == "unlock" for a, _d in actions)

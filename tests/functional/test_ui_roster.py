@@ -18,6 +18,7 @@ from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
+    notices,
     screen_text,
     settle,
 )
@@ -63,8 +64,7 @@ async def test_dry_run_table_then_apply(bureau: Bureau) -> None:
         await pilot.press("enter")
         await settle(pilot, lambda: screen.plan is not None and screen.plan.applied)
         assert persons.count_persons(backend.vs, persons.ArchiveQuery()) == before + 40
-        await settle(pilot, lambda: any("Roster imported" in n.message
-                                        for n in app._notifications))
+        await settle(pilot, lambda: any("Roster imported" in n for n in notices(app)))
 
 
 @pytest.mark.skipif(not SAMPLE.exists(), reason="shared roster sample not present")

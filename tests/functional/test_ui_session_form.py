@@ -33,6 +33,7 @@ from tests.functional.ui_support import (
     app_for,
     backend_for,
     log,
+    notices,
     screen_text,
     settle,
 )
@@ -91,7 +92,7 @@ async def test_logging_a_session_takes_at_most_ten_keys_beyond_the_text(bureau: 
         assert saved[0].topics == ("work_stress",)
         assert saved[0].started_at.startswith("2026-11-29T09:00")
         assert isinstance(app.screen, DashboardScreen)
-        await settle(pilot, lambda: any("Session saved" in n.message for n in app._notifications))
+        await settle(pilot, lambda: any("Session saved" in n for n in notices(app)))
 
 
 async def test_a_pasted_multi_line_note_keeps_every_line(bureau: Bureau) -> None:
@@ -433,8 +434,7 @@ async def test_imminent_risk_asks_for_an_emergency_then_offers_a_firearm_recomme
         assert modal.person_id == bureau.ids["zhang"]
         await settle(pilot, lambda: "imminent risk" in screen_text(app)
                      and "张三" in screen_text(app))
-        assert any("Suggested tier: red (confirm it on the record)" in n.message
-                   for n in app._notifications)
+        assert any("Suggested tier: red (confirm it on the record)" in n for n in notices(app))
         assert firearms.active_status(backend.vs, bureau.ids["zhang"]) is None  # nothing yet
         await pilot.press("escape")  # not now: nothing is recorded
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))

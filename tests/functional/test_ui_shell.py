@@ -30,6 +30,7 @@ from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
+    notices,
     screen_text,
     settle,
 )
@@ -201,8 +202,7 @@ async def test_unlock_wrong_then_throttled_then_right(bureau: Bureau) -> None:
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
         assert backend.unlocked and backend.vs.actor.username == "li"
         assert backend.vs.failed_attempts == 1
-        await settle(pilot, lambda: any("1 failed attempts" in n.message
-                                        for n in app._notifications))
+        await settle(pilot, lambda: any("1 failed attempts" in n for n in notices(app)))
 
 
 async def test_unlock_screen_shows_a_pending_delay_at_once(bureau: Bureau) -> None:
@@ -343,8 +343,7 @@ async def test_an_area_not_built_yet_shows_a_notice(bureau: Bureau,
     async with app.run_test(size=(100, 36)) as pilot:
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await pilot.press("f4")
-        await settle(pilot, lambda: any("not available yet" in n.message
-                                        for n in app._notifications))
+        await settle(pilot, lambda: any("not available yet" in n for n in notices(app)))
         assert isinstance(app.screen, DashboardScreen)
 
 

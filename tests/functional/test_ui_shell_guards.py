@@ -25,6 +25,7 @@ from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
+    notices,
     screen_text,
     settle,
 )
@@ -113,7 +114,7 @@ async def test_auditor_is_told_the_archive_and_session_form_are_not_for_the_role
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
         for key in ("f2", "f3", "f8"):
             await pilot.press(key)
-            await settle(pilot, lambda: any("不能使用" in n.message for n in app._notifications))
+            await settle(pilot, lambda: any("不能使用" in n for n in notices(app)))
             assert isinstance(app.screen, DashboardScreen)
             app.clear_notifications()
         footer = screen_text(app).splitlines()[-1]

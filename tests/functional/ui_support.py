@@ -3,11 +3,17 @@ SQLCipher vault, a Backend on the test's FixedClock, and waiting on state."""
 
 from __future__ import annotations
 
+import html
+import re
+import time
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
 
@@ -17,16 +23,25 @@ from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.app import CounselorApp, create_app
 from tests.worlds import OTHER_PASSPHRASE, PASSPHRASE, World, register
 
+#: How long :func:`settle` waits for a state before failing (seconds of wall time: a loaded
+#: machine makes every round slower, so the bound is time, not a number of rounds).
+SETTLE_TIMEOUT = 120.0
 
-async def settle(pilot: Pilot[Any], until: Callable[[], bool], rounds: int = 400) -> None:
-    """Let workers finish and the screen update until ``until()`` holds (no fixed sleeps:
-    each round waits for the workers, then for the message queues to empty)."""
-    for _ in range(rounds):
+
+async def settle(pilot: Pilot[Any], until: Callable[[], bool], rounds: int | None = None,
+                 delay: float | None = None, timeout: float = SETTLE_TIMEOUT) -> None:
+    """Let workers finish and the screen update until ``until()`` holds and the screen on top
+    has been drawn (no fixed sleeps: each round waits for the workers, then for the message
+    queues to empty; ``delay``: real seconds per round instead, for states an app timer
+    brings). ``rounds`` is accepted and ignored (the bound is ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while True:
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if until():
+        await pilot.pause(delay)
+        if until() and drawn(pilot.app):
             return
-    raise AssertionError("the expected state was not reached")
+        if time.monotonic() > deadline:
+            raise AssertionError("the expected state was not reached")
 
 
 #: The functional tests' world (kind ``"bureau"``, see :mod:`tests.worlds`): ``path``,
@@ -95,9 +110,40 @@ def backend_for(bureau: Bureau, username: str | None = "li") -> Backend:
 
 
 def app_for(backend: Backend, **options: Any) -> CounselorApp:
-    """The real app over ``backend``; idle checked every 50 ms (by the backend's clock)."""
+    """The real app over ``backend``; idle checked every 50 ms (by the backend's clock);
+    its notifications recorded (:func:`notices`)."""
     options.setdefault("idle_check_seconds", 0.05)
-    return create_app(backend, **options)
+    return record_notices(create_app(backend, **options))
+
+
+_NOTICES: weakref.WeakKeyDictionary[App[Any], list[str]] = weakref.WeakKeyDictionary()
+
+
+def record_notices(app: CounselorApp) -> CounselorApp:
+    """Keep the message of every notification ``app`` shows from now on, for :func:`notices`
+    (a toast disappears after its timeout, which a loaded machine can pass before a test
+    looks); :meth:`App.clear_notifications` empties the record too. Returns ``app``."""
+    shown: list[str] = []
+    notify, clear = app.notify, app.clear_notifications
+
+    def recording_notify(message: str, **options: Any) -> None:
+        shown.append(str(message))
+        notify(message, **options)
+
+    def recording_clear() -> None:
+        shown.clear()
+        clear()
+
+    app.notify = recording_notify  # type: ignore[method-assign]
+    app.clear_notifications = recording_clear  # type: ignore[method-assign]
+    _NOTICES[app] = shown
+    return app
+
+
+def notices(app: App[Any]) -> list[str]:
+    """The messages of the notifications shown since :func:`record_notices` (or the last
+    :meth:`App.clear_notifications`), oldest first."""
+    return _NOTICES[app]
 
 
 def log(backend: Backend, person_id: int | None, note: str, *, at: datetime | None = None,
@@ -113,19 +159,37 @@ def log(backend: Backend, person_id: int | None, note: str, *, at: datetime | No
     return sessions.log_session(vs, draft).id
 
 
-def screen_text(app: CounselorApp) -> str:
+_SVG_TEXT = re.compile(r'<text [^>]*?x="([^"]+)" y="[^"]+" textLength="[^"]+" '
+                       r'clip-path="url\(#[^)]*-line-(\d+)\)">(.*?)</text>')
+_SVG_LINE = re.compile(r'-line-0">\s*<rect [^>]*?width="([^"]+)"')
+
+
+def drawn(app: App[Any]) -> bool:
+    """Whether the screen on top has been laid out and drawn (a screen just pushed has not:
+    its screenshot has no rows yet; a one-row terminal has no row marks at all)."""
+    return app.size.height <= 1 or _SVG_LINE.search(app.export_screenshot()) is not None
+
+
+def screen_text(app: App[Any]) -> str:
     """Every character on the terminal now, as the user sees it (modal dialogs over the
-    screens below them), like :meth:`App.export_screenshot` but as plain text."""
-    import io
-
-    from rich.console import Console
-
+    screens below them): the text of :meth:`App.export_screenshot`, one line per row,
+    trailing blanks dropped."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system="truecolor", record=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens))
-    return console.export_text()
+    svg = app.export_screenshot()
+    line = _SVG_LINE.search(svg)
+    if line is None:
+        return ""
+    cell = float(line.group(1)) / width  # the SVG width of one terminal cell
+    rows = [[" "] * width for _ in range(height)]
+    for x, y, text in _SVG_TEXT.findall(svg):
+        row, column = rows[int(y)], round(float(x) / cell)
+        for char in html.unescape(text).replace("\xa0", " "):
+            if column < width:
+                row[column] = char
+            if cell_len(char) == 2 and column + 1 < width:
+                row[column + 1] = ""  # the right half of a wide character
+            column += cell_len(char)
+    return "\n".join("".join(row).rstrip() for row in rows)
 
 
 def widget_texts(app: CounselorApp) -> str:

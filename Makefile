@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := .demo
 
-.PHONY: demo test lint typecheck contracts unit venv i18n bench clean
+.PHONY: demo test test-stress lint typecheck contracts unit venv i18n bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+## Flakiness check: the functional and end-to-end tests 3 times in a row with a busy loop on
+## every core (.ci/cpu-hog); fails on any failure. ROUNDS=n changes the count.
+test-stress: $(STAMP)
+	./.ci/system-deps
+	./.ci/stress-tests
 
 contracts: $(STAMP)
 	$(BIN)/lint-imports

@@ -47,7 +47,8 @@ async def test_phq9_item9_alerts_suggests_red_and_confirm_writes_evidence(world:
         await settle(pilot, lambda: screen.phase == "instrument")
         assert screen.person_id == person
         await pilot.press("down", "down", "down", "enter")   # gad7 k10 pcl5 [phq9]
-        await settle(pilot, lambda: screen.phase == "entry")
+        await settle(pilot, lambda: screen.phase == "entry"
+                     and isinstance(app.focused, ResponseEntry))
         assert screen.defn is not None and screen.defn.code == "phq9"
         await pilot.press("0", "0", "0", "1", "0", "2", "0", "0", "1")
         await settle(pilot, lambda: isinstance(app.screen, CriticalAlertDialog))
@@ -103,7 +104,8 @@ async def test_census_screen_campaign_pending_entry_close_and_suggestions(world:
         await pilot.press("2")                                    # not yet screened
         await pilot.press("enter")                                # assess the first one
         await settle(pilot, lambda: isinstance(app.screen, AssessmentEntryScreen)
-                     and app.screen.phase == "entry")
+                     and app.screen.phase == "entry"
+                     and isinstance(app.focused, ResponseEntry))
         entry = app.screen
         assert isinstance(entry, AssessmentEntryScreen)
         assert entry.census_id == screen.selected
@@ -137,7 +139,8 @@ async def test_scl90_by_item_number_back_key_and_factor_table(world: World) -> N
         await settle(pilot, lambda: app.working)
         app.push_screen(AssessmentEntryScreen(person_id=person, instrument="scl90"))
         await settle(pilot, lambda: isinstance(app.screen, AssessmentEntryScreen)
-                     and app.screen.phase == "entry")
+                     and app.screen.phase == "entry"
+                     and isinstance(app.focused, ResponseEntry))
         screen = app.screen
         assert isinstance(screen, AssessmentEntryScreen)
         entry = screen.query_one(ResponseEntry)
@@ -169,7 +172,8 @@ async def test_unanswered_critical_item_and_incomplete_pcl5_say_so(world: World)
         app.push_screen(AssessmentEntryScreen(person_id=world.badges["330712"],
                                               instrument="phq9"))
         await settle(pilot, lambda: isinstance(app.screen, AssessmentEntryScreen)
-                     and app.screen.phase == "entry")
+                     and app.screen.phase == "entry"
+                     and isinstance(app.focused, ResponseEntry))
         screen = app.screen
         assert isinstance(screen, AssessmentEntryScreen)
         await pilot.press(*"11111111", "minus")
@@ -184,7 +188,8 @@ async def test_unanswered_critical_item_and_incomplete_pcl5_say_so(world: World)
         app.push_screen(AssessmentEntryScreen(person_id=world.badges["330713"],
                                               instrument="pcl5"))
         await settle(pilot, lambda: isinstance(app.screen, AssessmentEntryScreen)
-                     and app.screen is not screen and app.screen.phase == "entry")
+                     and app.screen is not screen and app.screen.phase == "entry"
+                     and isinstance(app.focused, ResponseEntry))
         pcl = app.screen
         assert isinstance(pcl, AssessmentEntryScreen)
         await pilot.press(*"2" * 19, "minus")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 from counselor_tui.demo.base import TRACKED, BuilderBase
 from counselor_tui.demo.sizes import DAYS
@@ -66,6 +66,9 @@ class ActivitiesPhase(BuilderBase):
                           "participants", "hours", "note", "counselor_ids", "replaced_at",
                           "replaced_by")
         count = 0
+        # the bureau's own counselor trainings: every counselor and the coordinator attend,
+        # so each also gets a training record of that day (the submission counts both)
+        bureau_trainings: list[tuple[date, str, float]] = []
         months = [periods.period_of("month", self.today)]
         while len(months) < 25:
             months.append(periods.previous(months[-1]))
@@ -94,6 +97,9 @@ class ActivitiesPhase(BuilderBase):
                 hours = {"training": rng.choice((4.0, 8.0, 16.0)), "drill": 3.0,
                          "lecture": rng.choice((1.5, 2.0)), "interest_group": 2.0,
                          "group_session": rng.choice((2.0, 2.5, 3.0))}[what]
+                if what == "training" and "辅导员" in title:
+                    participants = len(self.counselors) + 1
+                    bureau_trainings.append((day, title, hours))
                 aid = self._id("activity")
                 made = iso(self._at(day, 18 * 3600))
                 unit = self.unit_ids[u] if what in ("lecture", "group_session", "drill") \
@@ -140,5 +146,11 @@ class ActivitiesPhase(BuilderBase):
                     self.w.add(TrainingRecordVersion, kept_fields, [
                         tid, 1, user, day.isoformat(), title, hours / 2, provider, later,
                         coord])
+        for user in [*self.counselors, coord]:
+            for when, title, hours in bureau_trainings:
+                made = iso(self._at(when, 18 * 3600))
+                self.w.add(TrainingRecord, training_fields, [
+                    self._id("training_record"), user, when.isoformat(), title, hours,
+                    "市公安局政治部", *self._who(made, coord), 1, None, None, None])
         self._commit()
         self._done("activity", count)

@@ -287,30 +287,50 @@ def _counseling(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> 
     }
 
 
+#: 建档 without a change row: a tier state whose person has no change *from* no tier (the
+#: first decision of :mod:`counselor_tui.services.tier_policy` writes one; imports and the
+#: demo set the first tier with the tier state alone). Entered on the state's ``since`` when
+#: the tier never changed, else on the day the state was created, with the first change's
+#: ``from_tier``, or the state's tier when it never changed.
+_ENTERED = """
+entered AS (
+  SELECT ts.person_id AS pid,
+         CASE WHEN EXISTS (SELECT 1 FROM tier_change c WHERE c.person_id = ts.person_id)
+              THEN substr(ts.created_at, 1, 10) ELSE substr(ts.since, 1, 10) END AS day,
+         COALESCE((SELECT tc.from_tier FROM tier_change tc WHERE tc.person_id = ts.person_id
+                   ORDER BY tc.at, tc.id LIMIT 1), ts.tier) AS tier
+  FROM tier_state ts
+  WHERE NOT EXISTS (SELECT 1 FROM tier_change n
+                    WHERE n.person_id = ts.person_id AND n.from_tier IS NULL)
+)"""
+
+
 def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dict[str, Any]:
     w = q.where_unit("sv.unit_id")
-    # Tier at the end: the last change before it (ties: the later id); a person without any
-    # change history falls back to their tier state; else "none".
+    # Tier at the end: the last change before it (ties: the later id); else the tier the
+    # person entered with when that was before the end (_ENTERED); else "none".
     tiers = q.rows(
-        f"WITH {_SV}, "
+        f"WITH {_SV}, {_ENTERED}, "
         "last AS (SELECT person_id, to_tier, MAX(at || '#' || printf('%012d', id)) "
-        "FROM tier_change WHERE at < :end GROUP BY person_id), "
-        "has AS (SELECT DISTINCT person_id FROM tier_change) "
-        "SELECT sv.unit_id, COALESCE(last.to_tier, CASE WHEN has.person_id IS NULL "
-        "AND substr(ts.since, 1, 10) < :end_date THEN ts.tier END, 'none'), COUNT(*) "
+        "FROM tier_change WHERE at < :end GROUP BY person_id) "
+        "SELECT sv.unit_id, COALESCE(last.to_tier, CASE WHEN entered.day < :end_date "
+        "THEN entered.tier END, 'none'), COUNT(*) "
         "FROM sv LEFT JOIN last ON last.person_id = sv.pid "
-        "LEFT JOIN has ON has.person_id = sv.pid "
-        "LEFT JOIN tier_state ts ON ts.person_id = sv.pid "
+        "LEFT JOIN entered ON entered.pid = sv.pid "
         f"WHERE 1{w} GROUP BY 1, 2")
     (archived,) = q.one(
         "SELECT COUNT(*) FROM person p WHERE p.kind = 'officer' AND p.voided_at IS NULL "
         "AND substr(p.archived_at, 1, 10) >= :start_date "
         f"AND substr(p.archived_at, 1, 10) < :end_date{q.where_unit('p.unit_id')}")
+    # changes in the period, and the entries (新建档: none → first tier) of _ENTERED
     transitions = q.rows(
-        f"WITH {_PU} SELECT COALESCE(tc.from_tier, 'none'), tc.to_tier, COUNT(*) "
-        "FROM tier_change tc JOIN pu ON pu.pid = tc.person_id "
-        f"WHERE tc.at >= :start AND tc.at < :end{q.where_unit('pu.unit_id')} "
-        "GROUP BY 1, 2")
+        f"WITH {_PU}, {_ENTERED}, moves AS ("
+        "SELECT tc.person_id AS pid, COALESCE(tc.from_tier, 'none') AS f, tc.to_tier AS t "
+        "FROM tier_change tc WHERE tc.at >= :start AND tc.at < :end "
+        "UNION ALL SELECT pid, 'none', tier FROM entered "
+        "WHERE day >= :start_date AND day < :end_date) "
+        "SELECT moves.f, moves.t, COUNT(*) FROM moves JOIN pu ON pu.pid = moves.pid "
+        f"WHERE 1{q.where_unit('pu.unit_id')} GROUP BY 1, 2")
     by_unit = _drop_empty_row(
         table(_unit_rows(tiers, unit_codes), unit_rows, TIER_COLUMNS), UNASSIGNED)
     serving = sum(sum(row) for row in by_unit["counts"])

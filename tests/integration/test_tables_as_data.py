@@ -46,7 +46,7 @@ def test_every_table_sheet_freezes_repeats_and_fits_one_page_wide(printed: Print
     rate = campaigns.cell(row=4, column=header.index("完成率") + 1)
     assert isinstance(rate.value, float) and 0 < rate.value <= 1 and rate.number_format == "0.0%"
     team = next(book[n] for n in tables if "队伍建设" in n)
-    hours = next(row[1] for row in team.iter_rows(min_row=4) if row[0].value == "培训学时")
+    hours = next(row[1] for row in team.iter_rows(min_row=4) if row[0].value == "辅导员参训学时")
     assert isinstance(hours.value, int | float) and hours.number_format == "0.0"
     notes = [c for n in tables for row in book[n].iter_rows() for c in row
              if isinstance(c.value, str) and len(c.value) > 30]

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := .demo
 
-.PHONY: demo test test-stress lint typecheck contracts unit venv i18n bench load clean
+.PHONY: demo test test-stress lint typecheck contracts unit venv i18n bench load deploy-server clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench: $(STAMP)
 ## 30 processes on one vault for 60 s (24 log sessions, 4 read, 1 compiles, 1 backs up), then check.
 load: $(STAMP)
 	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
+
+## Set up a Debian bureau server (as root): service account, sshd Match block, backup timer.
+deploy-server:
+	./deploy/setup-bureau-server.sh install
 
 clean:
 	rm -rf $(VENV) $(DEMO) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

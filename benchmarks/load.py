@@ -3,11 +3,13 @@
 ``python -m benchmarks.load`` (``make load``): 30 processes for 60 s on a copy of the county
 demo vault — 24 log counseling sessions with notes, 4 read the archive (search, person
 record) and search notes, 1 compiles the month's submission, 1 takes backups — then
-``check``. Before the load, one logger saves alone for a few seconds in the same run: the
-baseline of the save latency. Printed: writes attempted, writes stored (must be equal),
-errors (must be 0), save latency p50/p95/p99 under load and alone, and their ratio; the
-check and every backup opened with the account's passphrase. Exit status 1 when stored ≠
-attempted, an error occurred, the check failed or a backup did not open.
+``check``. Loggers pause ``--think`` seconds on average between saves (default 2 s, about a
+hundred times a real counselor's pace; ``--think 0`` saturates the write lock). Before the
+load, one logger saves alone for a few seconds in the same run: the baseline of the save
+latency. Printed: writes attempted, writes stored (must be equal), errors (must be 0), save
+latency p50/p95/p99 under load and alone, and their ratio; the check and every backup
+opened with the account's passphrase. Exit status 1 when stored ≠ attempted, an error
+occurred, the check failed or a backup did not open.
 
 ``--fresh`` builds a small vault instead of the demo one (the short version in the test
 suite: ``tests/integration/test_load.py``). Every process is a real OS process with its own
@@ -54,6 +56,9 @@ class Plan:
     backups: int = 1
     seconds: float = 60.0
     alone_seconds: float = 5.0
+    #: Mean pause of a logger between two saves (exponential; 0 = save back to back). A
+    #: counselor saves a session every few minutes; 2 s per logger is still ~100× that.
+    think: float = 2.0
 
 
 @dataclass
@@ -76,7 +81,7 @@ def _session_draft(person_id: int, marker: str, n: int) -> SessionDraft:
 
 
 def _work(kind: str, vs: VaultSession, deadline: float, ids: list[int], marker: str,
-          out_dir: Path, out: Outcome) -> None:
+          out_dir: Path, out: Outcome, think: float) -> None:
     rng = random.Random(os.getpid())
     n = 0
     while time.monotonic() < deadline:
@@ -89,6 +94,9 @@ def _work(kind: str, vs: VaultSession, deadline: float, ids: list[int], marker: 
                 sessions.log_session(vs, draft)
                 out.latencies.append(time.perf_counter() - start)
                 out.stored += 1
+                if think > 0:
+                    time.sleep(min(rng.expovariate(1 / think),
+                                   max(0.0, deadline - time.monotonic())))
             elif kind == "reader":
                 find_persons(vs, rng.choice(SURNAMES))
                 sessions.search_notes(vs, rng.choice(WORDS))
@@ -103,8 +111,8 @@ def _work(kind: str, vs: VaultSession, deadline: float, ids: list[int], marker: 
 
 
 def worker(kind: str, path: str, user: str, state_dir: str, ids: list[int], marker: str,
-           out_dir: str, seconds: float, unlock_slots: Any, ready: Any, go: Any,
-           results: Any) -> None:
+           out_dir: str, seconds: float, think: float, unlock_slots: Any, ready: Any,
+           go: Any, results: Any) -> None:
     """One process: unlock (a few at a time, as people arrive), say ready, wait for the
     start, work for ``seconds``, report an :class:`Outcome` (as a dict) on ``results``."""
     out = Outcome(kind)
@@ -119,7 +127,8 @@ def worker(kind: str, path: str, user: str, state_dir: str, ids: list[int], mark
     go.wait()
     try:
         if vs is not None:
-            _work(kind, vs, time.monotonic() + seconds, ids, marker, Path(out_dir), out)
+            _work(kind, vs, time.monotonic() + seconds, ids, marker, Path(out_dir), out,
+                  think)
     except BaseException:
         out.errors.append(traceback.format_exc()[-300:])
     finally:
@@ -174,7 +183,7 @@ def _stored(path: Path, user: str, folder: Path, marker: str) -> int:
 
 
 def _run_phase(plan: list[tuple[str, int]], path: Path, user: str, folder: Path,
-               ids: list[int], marker: str, seconds: float) -> list[Outcome]:
+               ids: list[int], marker: str, seconds: float, think: float) -> list[Outcome]:
     ctx = mp.get_context("spawn")
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     slots = ctx.Semaphore(4)
@@ -183,7 +192,7 @@ def _run_phase(plan: list[tuple[str, int]], path: Path, user: str, folder: Path,
         for _ in range(count):
             proc = ctx.Process(target=worker, args=(
                 kind, str(path), user, str(_state(folder)), ids, marker,
-                str(folder / "backups"), seconds, slots, ready, go, results))
+                str(folder / "backups"), seconds, think, slots, ready, go, results))
             proc.start()
             procs.append(proc)
     for _ in procs:
@@ -267,10 +276,11 @@ def run(plan: Plan, folder: Path, *, fresh: bool, preset: str = "county") -> Loa
         shutil.copyfile(f"{cached}.keys", f"{path}.keys")
     ids = _person_ids(path, user, folder)
     marker = f"LOAD{os.getpid()}{int(time.time())}"
-    alone = _run_phase([("logger", 1)], path, user, folder, ids, marker, plan.alone_seconds)
+    alone = _run_phase([("logger", 1)], path, user, folder, ids, marker, plan.alone_seconds,
+                       plan.think)
     loaded = _run_phase([("logger", plan.loggers), ("reader", plan.readers),
                          ("compiler", plan.compilers), ("backup", plan.backups)],
-                        path, user, folder, ids, marker, plan.seconds)
+                        path, user, folder, ids, marker, plan.seconds, plan.think)
     everything = alone + loaded
     operations: dict[str, int] = {}
     for o in loaded:
@@ -299,15 +309,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compilers", type=int, default=1)
     parser.add_argument("--backups", type=int, default=1)
     parser.add_argument("--alone-seconds", type=float, default=5.0)
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="mean seconds a logger pauses between saves (0: back to back)")
     parser.add_argument("--fresh", action="store_true",
                         help="a small new vault instead of the county demo vault")
     args = parser.parse_args(argv)
     plan = Plan(args.loggers, args.readers, args.compilers, args.backups, args.seconds,
-                args.alone_seconds)
+                args.alone_seconds, args.think)
     with tempfile.TemporaryDirectory(prefix="counselor-load-") as tmp:
         print(f"load: {plan.loggers} loggers, {plan.readers} readers, {plan.compilers} "
               f"compiler, {plan.backups} backup process(es) for {plan.seconds:.0f} s "
-              f"on {os.cpu_count()} cores", flush=True)
+              f"on {os.cpu_count()} cores; loggers pause {plan.think:g} s on average "
+              "between saves", flush=True)
         report = run(plan, Path(tmp), fresh=args.fresh)
     for line in report.lines():
         print(line)

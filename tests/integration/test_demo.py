@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -53,9 +55,24 @@ def tables() -> list[str]:
     return [m._meta.table_name for m in ALL_MODELS]
 
 
+@pytest.fixture(scope="session")
+def tiny_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[datetime, demo.DemoResult]:
+    """Tiny demos built once per test session (per clock instant), copied by ``tiny``."""
+    return {}
+
+
 @pytest.fixture
-def tiny(tmp_path: Path, clock: FixedClock) -> demo.DemoResult:
-    return build(tmp_path, clock)
+def tiny(tmp_path: Path, clock: FixedClock, tmp_path_factory: pytest.TempPathFactory,
+         tiny_templates: dict[datetime, demo.DemoResult]) -> demo.DemoResult:
+    """A byte copy of the tiny demo (seed 7) built at the clock's instant, in
+    ``tmp_path/demo`` (the database and every file beside it)."""
+    now = clock.now()
+    if now not in tiny_templates:
+        tiny_templates[now] = build(tmp_path_factory.mktemp("tiny"), FixedClock(now))
+    template = tiny_templates[now]
+    folder = tmp_path / "demo"
+    shutil.copytree(template.path.parent, folder)
+    return replace(template, path=folder / template.path.name)
 
 
 def test_tiny_fills_every_table_and_passes_check(

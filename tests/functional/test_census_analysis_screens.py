@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from counselor_tui.services import assessments, responses_import, tier_policy
 from counselor_tui.services.context import FixedClock
@@ -128,7 +128,9 @@ async def test_import_preview_band_names_warnings_and_rows_not_imported(
         screen = app.screen
         assert isinstance(screen, ResponsesImportScreen)
         select = screen.query_one("#import-census", Select)
-        await settle(pilot, lambda: len(select._options) > 1)
+        # the census list arrives from a worker: wait until it offers one (its drop-down list
+        # holds the blank choice and the censuses)
+        await settle(pilot, lambda: select.query_one(OptionList).option_count > 1)
         select.value = cid
         screen.query_one("#import-path", Input).value = str(path)
         screen.query_one("#import-path", Input).focus()

@@ -14,7 +14,7 @@ def main() -> None:
                                                                "province"),
                         help="demo size for unlock/save/compile (archive always uses 100k)")
     parser.add_argument("--only", action="append",
-                        choices=("archive", "vault", "compile", "memory"))
+                        choices=("archive", "vault", "compile", "memory", "disclosure"))
     args = parser.parse_args()
     chosen = args.only or ["vault", "archive", "compile", "memory"]
     results = []

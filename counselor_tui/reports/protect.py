@@ -40,6 +40,7 @@ from typing import Any
 
 from counselor_tui.domain.disclosure import (
     COMPLEMENTARY_MARKER,
+    WITHHELD_MARKER,
     Cell,
     CellRef,
     CellStatus,
@@ -78,7 +79,9 @@ class Protection:
     * ``demoted``: ids of demoted tables; ``withheld``: ids of withheld tables (not in
       ``tables``);
     * ``figures``: ``{"section": {figure: Shown}}`` for every figure of :data:`SECTIONS`;
-    * ``campaigns``: one ``{"target": Shown, "completed": Shown}`` per census campaign.
+    * ``campaigns``: one ``{"target": Shown, "completed": Shown}`` per census campaign;
+    * ``withheld_totals``: the total of a withheld table that linked suppression hid as well
+      (``x`` or ``…``; otherwise a withheld table prints its total, ``<k`` when small).
     """
 
     k: int
@@ -87,6 +90,7 @@ class Protection:
     withheld: set[str] = field(default_factory=set)
     figures: dict[str, dict[str, Shown]] = field(default_factory=dict)
     campaigns: list[dict[str, Shown]] = field(default_factory=list)
+    withheld_totals: dict[str, CellStatus] = field(default_factory=dict)
 
 
 def count_table(data: Mapping[str, Any]) -> CountTable | CountSeries:
@@ -165,7 +169,10 @@ def _total_of(result: SuppressedTable | SuppressedSeries) -> Cell:
 
 
 def marker(status: CellStatus, k: int) -> str:
-    """The printed text of a hidden cell: ``<k`` (primary) or ``x`` (complementary)."""
+    """The printed text of a hidden cell: ``<k`` (primary), ``…`` (withheld by linked
+    suppression) or ``x`` (complementary)."""
+    if status is CellStatus.WITHHELD:
+        return WITHHELD_MARKER
     return primary_marker(k) if status is CellStatus.PRIMARY else COMPLEMENTARY_MARKER
 
 
@@ -185,6 +192,8 @@ def record(protection: Protection) -> dict[str, Any]:
         cells = [_ref_json(ref, st.at(ref).status) for ref in st.suppressed_refs()]
         if cells:
             hidden[tid] = cells
+    for tid in sorted(protection.withheld_totals):
+        hidden[tid] = [_ref_json(CellRef(None, None), protection.withheld_totals[tid])]
     for section in sorted(protection.figures):
         cells = [{"row": key, "col": None, "status": shown.status.value}
                  for key, shown in protection.figures[section].items() if shown.hidden]

@@ -23,7 +23,8 @@ from counselor_tui.domain.disclosure import (
 from counselor_tui.domain.periods import Period
 from counselor_tui.i18n import N_, _
 from counselor_tui.reports.content import period_from_json
-from counselor_tui.reports.protect import Protection, Shown, marker, protect
+from counselor_tui.reports.linking import protection_of
+from counselor_tui.reports.protect import Protection, Shown, marker
 from counselor_tui.reports.spec import (
     CAMPAIGN_COLUMNS,
     INTEGRITY_TITLE,
@@ -178,6 +179,8 @@ def _count_view(tspec: TableSpec, tid: str, data: Mapping[str, Any], content: Ma
         grand = (sum(data["counts"]) if data["type"] == "series"
                  else sum(sum(r) for r in data["counts"]))
         shown = marker(CellStatus.PRIMARY, k) if 1 <= grand < k else str(grand)
+        if tid in protection.withheld_totals:  # hidden too by linked suppression
+            shown = marker(protection.withheld_totals[tid], k)
         note = " ".join(x for x in (note, _(
             "Breakdown withheld: the counts are too small to show without revealing "
             "individual cases.")) if x)
@@ -329,7 +332,7 @@ def build(document: Mapping[str, Any], *, exact: bool = False) -> DocumentView:
     ``exact=True`` (the coordinator's preview only): every count as compiled.
     """
     k = int(document.get("disclosure", {}).get("k", DEFAULT_K))
-    protection = None if exact else protect(document, k)
+    protection = None if exact else protection_of(document, k)
     sections_data = document["sections"]
     views: list[SectionView] = []
     number = 0

@@ -70,7 +70,6 @@ from counselor_tui.reports.package import (
     verify,
     write_package,
 )
-from counselor_tui.reports.protect import attach
 from counselor_tui.reports.render import render_files
 from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
@@ -78,6 +77,8 @@ from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, Serv
 from counselor_tui.services.filing import filing_record
 from counselor_tui.services.settings import get_setting
 from counselor_tui.services.submission_compile import Progress, compile_content
+from counselor_tui.services.submission_disclosure import audit_summary as _audit_summary
+from counselor_tui.services.submission_disclosure import protected as _protected
 from counselor_tui.services.submission_due import CONSOLIDATED as CONSOLIDATED
 from counselor_tui.services.submission_due import DRAFT as DRAFT
 from counselor_tui.services.submission_due import EXPORTED as EXPORTED
@@ -304,8 +305,12 @@ def preview(vs: VaultSession, period: Period | str, scope: str = BUREAU, *,
     vs.require(*VIEWERS)
     p = to_period(period)
     check_compilable(vs, p)
-    content = attach(compile_content(vs, p, scope, progress=progress), _k(vs))
+    content = _protected(vs, compile_content(vs, p, scope, progress=progress), _k(vs))
     content["filing"] = filing_record(vs, vs.today())
+    with vs.transaction():
+        audit.record(vs, "disclosure_audit", "submission", None, {
+            "period": p.label, "scope": content["scope"]["code"], "stage": "preview",
+            **_audit_summary(content)})
     return build_document(content, {}, version=None)
 
 
@@ -321,10 +326,11 @@ def compile_draft(vs: VaultSession, period: Period | str, scope: str = BUREAU, *
     p = to_period(period)
     check_compilable(vs, p)
     k = _k(vs)
-    content = attach(compile_content(vs, p, scope, progress=progress), k)
+    content = _protected(vs, compile_content(vs, p, scope, progress=progress), k)
     content["filing"] = filing_record(vs, vs.today())
     with vs.transaction():
-        row = _store_draft(vs, p, content["scope"]["code"], content, k, "compile", {})
+        row = _store_draft(vs, p, content["scope"]["code"], content, k, "compile",
+                           {"disclosure_audit": _audit_summary(content)})
         info = _load(row)
         return SubmissionDetail(info, _document(row, info))
 
@@ -382,13 +388,20 @@ def finalize(vs: VaultSession, submission_id: int, *,
             fresh["integrity"] = {**content["integrity"], "compiled_at": vs.now_iso(),
                                   "audit_head": audit.head(vs)}
         else:
-            fresh = attach(compile_content(vs, period, row.scope), int(row.suppression_k))
+            fresh = compile_content(vs, period, row.scope)
             changed = not _sections_equal(fresh, content)
+        fresh = _protected(vs, fresh, int(row.suppression_k), exclude=int(row.id))
+        failing = int(fresh["disclosure"]["audit"]["failing"])
         fresh["filing"] = filing_record(vs, vs.today(), classification=classification,
                                         numbered=not changed)
         row.content = fresh
         row.updated_at, row.updated_by_id = vs.now_iso(), vs.actor.id
-        if changed:
+        if failing and not changed:
+            row.save()  # the draft shows the audit that refused it
+            audit.record(vs, "disclosure_audit", "submission", row.id, {
+                "period": period.label, "scope": row.scope, "version": int(row.version),
+                "stage": "finalize", **_audit_summary(fresh)})
+        elif changed:
             row.save()
             audit.record(vs, "compile", "submission", row.id, {
                 "period": period.label, "scope": row.scope, "version": int(row.version),
@@ -404,8 +417,14 @@ def finalize(vs: VaultSession, submission_id: int, *,
             row.save()
             audit.record(vs, "finalize", "submission", row.id, {
                 "period": period.label, "scope": row.scope, "version": int(row.version),
-                "sha256": digest, "audit_head": row.audit_head})
+                "sha256": digest, "audit_head": row.audit_head,
+                "disclosure_audit": _audit_summary(fresh)})
         result = _load(row)
+    if failing and not changed:
+        raise Conflict(_("The disclosure audit found {n} hidden figures that the documents "
+                         "exported so far would let a reader work out: nothing was "
+                         "finalized. See the draft's disclosure audit and "
+                         "docs/disclosure.md.").format(n=failing))
     if changed:
         raise Conflict(_("The figures changed since the draft was compiled: the draft now shows "
                          "the current figures. Review it, then finalize again."))
@@ -551,7 +570,7 @@ def consolidate(
     bureau = str(get_setting(vs, "bureau_name", "") or "")
     content = consolidation.combine(inputs, bureau_name=bureau, compiled_at=vs.now_iso(),
                                     audit_head=audit.head(vs))
-    attach(content, k)
+    _protected(vs, content, k)
     period = period_from_json(content["period"])
     with vs.transaction():
         row = _store_draft(vs, period, CONSOLIDATED, content, k, "consolidate", {

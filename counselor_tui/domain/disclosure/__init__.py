@@ -98,6 +98,7 @@ intervals have integer end points, so a single point is exactly "one integer com
 from counselor_tui.domain.disclosure.cells import (
     COMPLEMENTARY_MARKER,
     DEFAULT_K,
+    WITHHELD_MARKER,
     Cell,
     CellRef,
     CellStatus,
@@ -118,6 +119,7 @@ from counselor_tui.domain.disclosure.suppression import suppress, suppress_serie
 __all__ = [
     "COMPLEMENTARY_MARKER",
     "DEFAULT_K",
+    "WITHHELD_MARKER",
     "Cell",
     "CellRef",
     "CellStatus",

@@ -16,6 +16,9 @@ DEFAULT_K: Final = 3
 COMPLEMENTARY_MARKER: Final = "x"
 """Text shown for a complementary suppression (its value is k or more)."""
 
+WITHHELD_MARKER: Final = "…"
+"""Text shown for a figure withheld by linked suppression (any value, zero included)."""
+
 
 class DisclosureError(ValueError):
     """Base class of the errors raised by this module."""
@@ -35,6 +38,7 @@ class CellStatus(Enum):
     PUBLISHED = "published"
     PRIMARY = "primary"
     COMPLEMENTARY = "complementary"
+    WITHHELD = "withheld"
 
 
 class Intruder(Enum):
@@ -97,6 +101,8 @@ class Cell:
             return primary_marker(self.k)
         if self.status is CellStatus.COMPLEMENTARY:
             return COMPLEMENTARY_MARKER
+        if self.status is CellStatus.WITHHELD:
+            return WITHHELD_MARKER
         return str(self.value)
 
 

@@ -1,0 +1,229 @@
+"""The attacker: feasible ranges of hidden cells by integer linear programming.
+
+Source of the method: the audit of secondary cell suppression by feasibility intervals
+(Hundepool et al., *Statistical Disclosure Control*, Wiley 2012, §4.3) as implemented by
+sdcTable's ``attack()`` (Meindl, R package sdcTable): for every hidden cell, minimise and
+maximise its value subject to every published value and every linear relation the reader
+knows, over the integers. The solver is HiGHS through :func:`scipy.optimize.milp` — no
+home-made solver.
+
+Shapes
+------
+* a *problem* is a set of unknowns ``0..n-1`` with inclusive integer bounds ``lo[u]`` and
+  ``hi[u]`` (``None``: no upper bound) and equations ``sum(coef * x[u]) == rhs``;
+* :func:`feasible_ranges` returns ``{u: (min, max, exact)}`` for the unknowns asked, ``max``
+  ``None`` when the cell is unbounded above (no total caps it).
+
+Unknowns that share no equation are independent: the problem is split into connected
+components (union–find) and each is solved on its own, which keeps the integer programs
+small (a county month has a few hundred hidden cells, in components of a few dozen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+__all__ = ["SOLVER", "AttackError", "Certified", "Equation", "Ranges", "components",
+           "feasible_ranges"]
+
+#: The solver named in the audit record.
+SOLVER = "HiGHS (scipy.optimize.milp)"
+
+Equation = tuple[tuple[tuple[int, int], ...], int]
+"""``(((unknown, coef), ...), rhs)``: ``sum(coef * x[unknown]) == rhs``."""
+
+
+class AttackError(RuntimeError):
+    """The solver failed on a problem that has a feasible point (the true values)."""
+
+
+def components(n: int, equations: Sequence[Equation]) -> list[tuple[list[int], list[int]]]:
+    """Split unknowns ``0..n-1`` into groups linked by shared equations.
+
+    Returns ``[(unknowns, equation indexes), ...]`` in order of each group's first unknown.
+    """
+    parent = list(range(n))
+
+    def find(u: int) -> int:
+        while parent[u] != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+    for terms, _rhs in equations:
+        if len(terms) > 1:
+            first = find(terms[0][0])
+            for u, _c in terms[1:]:
+                root = find(u)
+                if root != first:
+                    parent[root] = first
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    for u in range(n):
+        groups.setdefault(find(u), ([], []))[0].append(u)
+    for i, (terms, _rhs) in enumerate(equations):
+        if terms:
+            groups[find(terms[0][0])][1].append(i)
+    return sorted(groups.values(), key=lambda g: g[0][0])
+
+
+Certified = Callable[[int, int, int | None], bool]
+"""``certified(unknown, low, high)``: True when values ``low..high`` being feasible is enough
+(the audit's rule holds whatever the true end points are)."""
+Ranges = dict[int, tuple[int, int | None, bool]]
+"""``{unknown: (low, high, exact)}``; ``exact`` False: ``low..high`` are values shown
+feasible (a witness solution reaches each), the true range may be wider."""
+
+
+def feasible_ranges(
+    lo: Sequence[int],
+    hi: Sequence[int | None],
+    equations: Sequence[Equation],
+    ask: Iterable[int],
+    truth: Sequence[int],
+    certified: Certified | None = None,
+    cache: dict[Hashable, Mapping[int, tuple[int, int | None, bool]]] | None = None,
+    names: Sequence[Hashable] | None = None,
+    prove: bool = True,
+) -> Ranges:
+    """The integer range of every unknown in ``ask`` (:data:`Ranges`).
+
+    ``truth`` is a feasible point (the true values). Without ``certified`` every end point is
+    its own integer program (exact). With it, each component is first searched for witness
+    solutions (minimise, then maximise, the sum of the unknowns not yet certified; each
+    solution shows one feasible value of every unknown); an unknown whose shown values
+    satisfy ``certified`` is not solved further, every other one exactly. ``cache`` (keyed by
+    ``names`` of the unknowns and the component's bounds and equations) skips components
+    solved before. ``prove`` False leaves an unknown that the witnesses do not certify with
+    its shown values (judged failing) instead of solving it exactly — for the intermediate
+    rounds of a suppression, whose last audit proves. Raises :class:`AttackError` when
+    HiGHS reports a status other than optimal (it cannot be infeasible: ``truth`` satisfies
+    every equation).
+    """
+    wanted = set(ask)
+    out: Ranges = {}
+    for unknowns, rows in components(len(lo), equations):
+        asked = [u for u in unknowns if u in wanted]
+        if not asked:
+            continue
+        local = {u: p for p, u in enumerate(unknowns)}
+        eqs = [equations[i] for i in rows]
+        signature: Hashable = None
+        if cache is not None and names is not None:
+            signature = (
+                tuple(names[u] for u in unknowns), tuple(lo[u] for u in unknowns),
+                tuple(hi[u] for u in unknowns), tuple(local[u] for u in asked),
+                tuple(sorted((tuple(sorted((local[u], c) for u, c in t)), b) for t, b in eqs)))
+            found = cache.get(signature)
+            if found is not None and prove and certified is not None and not all(
+                    exact or certified(unknowns[p], low, high)
+                    for p, (low, high, exact) in found.items()):
+                found = None
+            if found is not None:
+                out.update({unknowns[p]: r for p, r in found.items()})
+                continue
+        solved = _solve_component(lo, hi, eqs, unknowns, asked, truth, certified, prove)
+        if cache is not None and signature is not None:
+            cache[signature] = {local[u]: r for u, r in solved.items()}
+        out.update(solved)
+    return out
+
+
+class _Program:
+    """One component as a HiGHS integer program (local indexes)."""
+
+    def __init__(self, lo: Sequence[int], hi: Sequence[int | None],
+                 equations: Sequence[Equation], unknowns: Sequence[int],
+                 truth: Sequence[int]) -> None:
+        self.local = {u: p for p, u in enumerate(unknowns)}
+        self.n = n = len(unknowns)
+        # A cell without an upper bound is capped far above anything the tables allow;
+        # reaching the cap means "unbounded" (None).
+        self.cap = 4 * (sum(abs(rhs) for _t, rhs in equations)
+                        + sum(truth[u] for u in unknowns)) + 16
+        lower = np.array([lo[u] for u in unknowns], dtype=float)
+        upper = np.array([self.cap if hi[u] is None else hi[u] for u in unknowns], dtype=float)
+        matrix = np.zeros((len(equations), n))
+        rhs = np.zeros(len(equations))
+        for i, (terms, b) in enumerate(equations):
+            for u, coef in terms:
+                matrix[i, self.local[u]] += coef
+            rhs[i] = b
+        self.constraint = LinearConstraint(matrix, rhs, rhs) if len(equations) else None
+        self.bounds = Bounds(lower, upper)
+        self.integrality = np.ones(n)
+
+    def solve(self, cost: Mapping[int, float]) -> list[int]:
+        """A solution minimising ``sum(cost[u] * x[u])`` (global indexes), as integers."""
+        c = np.zeros(self.n)
+        for u, w in cost.items():
+            c[self.local[u]] = w
+        # The relaxation first: count tables are (nearly) network matrices, so its optimal
+        # vertex is usually integral — then it is also optimal over the integers.
+        relaxed = milp(c, bounds=self.bounds, constraints=self.constraint)
+        if relaxed.status == 0 and relaxed.x is not None:
+            x = relaxed.x
+            rounded = np.round(x)
+            if np.all(np.abs(x - rounded) < 1e-7):
+                return [int(v) for v in rounded]
+        result = milp(c, integrality=self.integrality, bounds=self.bounds,
+                      constraints=self.constraint)
+        if result.status != 0 or result.x is None:
+            raise AttackError(f"the solver stopped with status {result.status}")
+        return [round(float(v)) for v in result.x]
+
+
+def _solve_component(
+    lo: Sequence[int],
+    hi: Sequence[int | None],
+    equations: Sequence[Equation],
+    unknowns: Sequence[int],
+    asked: Sequence[int],
+    truth: Sequence[int],
+    certified: Certified | None,
+    prove: bool = True,
+) -> Ranges:
+    if not equations:  # nothing links them: each ranges over its own bounds
+        return {u: (lo[u], hi[u], True) for u in asked}
+    program = _Program(lo, hi, equations, unknowns, truth)
+    local, cap = program.local, program.cap
+
+    def top(u: int, value: int) -> int | None:
+        return None if hi[u] is None and value >= cap else value
+
+    seen = {u: [truth[u], truth[u]] for u in asked}
+    out: Ranges = {}
+
+    def observe(x: list[int]) -> None:
+        for u in asked:
+            v = x[local[u]]
+            low_high = seen[u]
+            low_high[0] = min(low_high[0], v)
+            low_high[1] = max(low_high[1], v)
+
+    if certified is not None:
+        for _pass in range(3):
+            open_ = [u for u in asked
+                     if not certified(u, seen[u][0], top(u, seen[u][1]))]
+            if not open_:
+                break
+            before = len(open_)
+            observe(program.solve(dict.fromkeys(open_, 1.0)))
+            observe(program.solve(dict.fromkeys(open_, -1.0)))
+            if sum(1 for u in open_ if not certified(u, seen[u][0], top(u, seen[u][1]))) \
+                    == before:
+                break
+        for u in asked:
+            if not prove or certified(u, seen[u][0], top(u, seen[u][1])):
+                out[u] = (seen[u][0], top(u, seen[u][1]), False)
+    for u in asked:
+        if u in out:
+            continue
+        low = program.solve({u: 1.0})
+        high = program.solve({u: -1.0})
+        out[u] = (low[local[u]], top(u, high[local[u]]), True)
+        observe(low)
+        observe(high)
+    return out

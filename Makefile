@@ -27,7 +27,7 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist worksteal
 
 ## Flakiness check: the functional and end-to-end tests 3 times in a row with a busy loop on
 ## every core (.ci/cpu-hog); fails on any failure. ROUNDS=n changes the count.

@@ -552,6 +552,10 @@ class AuditEvent(BaseModel):
     detail = JSONField(default=dict)
     prev_hash = pw.TextField()
     hash = pw.TextField()
+    #: The account that wrote the event and its Ed25519 signature of ``seq`` and ``hash``
+    #: (issue 11; None for events written before signed grants).
+    signer = pw.TextField(null=True)
+    sig = pw.BlobField(null=True)
 
 
 class SigningKey(BaseModel):

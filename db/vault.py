@@ -182,11 +182,14 @@ class Slot:
     private_wrapped: bytes
     sealed_key: bytes
     created_at: str
+    root: str = ""
 
     def private_aad(self, vault_id: str) -> bytes:
-        return _canonical(
-            {"v": vault_id, "slot": self.slot_id, "kind": self.kind, "user": self.username}
-        )
+        """Associated data of the wrapped private key: the slot's identity and, once bound,
+        the fingerprint of the vault's trust root (``db.grants``), so that neither can be
+        edited in the file without breaking the slot."""
+        ident = {"v": vault_id, "slot": self.slot_id, "kind": self.kind, "user": self.username}
+        return _canonical({**ident, "root": self.root} if self.root else ident)
 
     def seal_info(self, vault_id: str, key_id: str) -> bytes:
         return _canonical(
@@ -211,6 +214,7 @@ class Slot:
             "private": {"nonce": _b64(self.private_nonce), "ct": _b64(self.private_wrapped)},
             "sealed_key": _b64(self.sealed_key),
             "created_at": self.created_at,
+            **({"root": self.root} if self.root else {}),
         }
 
     @classmethod
@@ -227,6 +231,7 @@ class Slot:
             private_wrapped=_unb64(data["private"]["ct"]),
             sealed_key=_unb64(data["sealed_key"]),
             created_at=str(data["created_at"]),
+            root=str(data.get("root", "")),
         )
         if (len(slot.public_key) != 32 or len(slot.private_nonce) != 12
                 or len(slot.private_wrapped) != 48 or not slot.sealed_key
@@ -314,14 +319,18 @@ def make_slot(
     data_key: bytes,
     kdf_cost: tuple[int, int],
     created_at: str,
+    private: X25519PrivateKey | None = None,
+    root: str = "",
 ) -> Slot:
     """Create a slot that opens ``data_key`` with ``passphrase`` (see the module docstring).
 
-    ``kdf_cost`` is ``(time_cost, memory_kib)`` from :func:`calibrate`.
+    ``kdf_cost`` is ``(time_cost, memory_kib)`` from :func:`calibrate`; ``private`` the
+    slot's X25519 key pair when the caller needs it at once (sealed notes wrapped to the
+    new slot), else a fresh one.
     """
     if len(data_key) != KEY_BYTES:
         raise ValueError("the data key must be 32 bytes")
-    private = X25519PrivateKey.generate()
+    private = private or X25519PrivateKey.generate()
     public = private.public_key().public_bytes_raw()
     kdf = KdfParams(kdf_cost[0], kdf_cost[1], PARALLELISM, secrets.token_bytes(16))
     slot = Slot(
@@ -335,6 +344,7 @@ def make_slot(
         private_wrapped=b"",
         sealed_key=b"",
         created_at=created_at,
+        root=root,
     )
     kek = derive(passphrase, kdf)
     wrapped = AESGCM(kek).encrypt(
@@ -367,7 +377,18 @@ def open_slot(keys: KeySet, slot: Slot, passphrase: str) -> bytes:
 
     An edited slot (username, role, kind, ids) fails the same way as a wrong passphrase.
     """
+    return open_slot_secret(keys, slot, passphrase)[0]
+
+
+def open_slot_secret(keys: KeySet, slot: Slot, passphrase: str) -> tuple[bytes, bytes]:
+    """``(data key, slot's raw X25519 private key)`` from one Argon2id derivation; the
+    private key opens what is sealed to this account (``db.sealing``). Raises
+    :class:`WrongPassphraseError` like :func:`open_slot`."""
     private = _private_key(keys, slot, passphrase)
+    return _open_sealed(keys, slot, private), private.private_bytes_raw()
+
+
+def _open_sealed(keys: KeySet, slot: Slot, private: X25519PrivateKey) -> bytes:
     try:
         data_key = _HPKE.decrypt(
             slot.sealed_key, private, info=slot.seal_info(keys.vault_id, keys.key_id)
@@ -380,16 +401,20 @@ def open_slot(keys: KeySet, slot: Slot, passphrase: str) -> bytes:
 
 
 def rewrap(
-    keys: KeySet, slot: Slot, old_passphrase: str, new_passphrase: str, kdf_cost: tuple[int, int]
+    keys: KeySet, slot: Slot, old_passphrase: str, new_passphrase: str, kdf_cost: tuple[int, int],
+    root: str | None = None,
 ) -> Slot:
-    """Password change: the same slot (same key pair, same sealed key) under a new passphrase.
+    """Password change: the same slot (same key pair, same sealed key) under a new passphrase
+    (which may be the same one); ``root`` binds the slot to a trust-root fingerprint
+    (default: keep its binding).
 
     Raises :class:`WrongPassphraseError` when ``old_passphrase`` does not open it.
     """
     private = _private_key(keys, slot, old_passphrase)
     kdf = KdfParams(kdf_cost[0], kdf_cost[1], PARALLELISM, secrets.token_bytes(16))
     nonce = secrets.token_bytes(12)
-    moved = replace(slot, kdf=kdf, private_nonce=nonce)
+    moved = replace(slot, kdf=kdf, private_nonce=nonce,
+                    root=slot.root if root is None else root)
     wrapped = AESGCM(derive(new_passphrase, kdf)).encrypt(
         nonce, private.private_bytes_raw(), moved.private_aad(keys.vault_id)
     )

@@ -15,8 +15,12 @@ Format (JSON, written atomically, mode 0600)::
 ``mac`` authenticates every other field except ``signature`` with a key derived from the
 vault's data key by HKDF-SHA256 (RFC 5869, ``cryptography``; info
 ``counselor-tui witness v1``, salt the vault id), so the file cannot be edited without the
-data key. ``signature`` is room for the Ed25519 signature of the account that wrote it
-(a later version); readers of version 1 ignore it. Nothing here holds names or notes.
+data key. ``signature`` (issue 11) is ``{"signer": <account>, "key": <hex Ed25519 public
+key>, "value": <hex signature>}``: the account that wrote it signs the same canonical body
+with its account key (:mod:`db.grants`), so a witness — also one kept with a backup, after
+the data key was rotated — says who saw that head; ``check`` verifies the key against the
+role grants. A witness written without an account key keeps ``null``. Nothing here holds
+names of persons or notes.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from db.vault import write_atomic
@@ -38,6 +44,7 @@ FORMAT = "counselor-tui-witness"
 VERSION = 1
 MAX_BYTES = 64 * 1024
 _INFO = b"counselor-tui witness v1"
+_SIGN_TAG = b"counselor-tui witness signature v1\x00"
 
 
 class WitnessError(Exception):
@@ -53,6 +60,26 @@ class Witness:
     seq: int
     head: str
     at: str
+    signer: str = ""
+    signer_key: str = ""
+    signature: str = ""
+
+    def signed_body(self) -> bytes:
+        """What the account signature covers (the MAC's body, tagged)."""
+        return _SIGN_TAG + json.dumps(_body(self), sort_keys=True,
+                                      separators=(",", ":")).encode("utf-8")
+
+    def signature_verifies(self) -> bool:
+        """True when the account signature verifies under ``signer_key`` (whose key that
+        is must be checked against the role grants)."""
+        if not self.signature:
+            return False
+        try:
+            Ed25519PublicKey.from_public_bytes(bytes.fromhex(self.signer_key)).verify(
+                bytes.fromhex(self.signature), self.signed_body())
+        except (InvalidSignature, ValueError):
+            return False
+        return True
 
 
 def witness_path(vault: Path) -> Path:
@@ -84,16 +111,44 @@ def _mac(data_key: bytes, w: Witness) -> bytes:
     return mac.finalize()
 
 
-def write(vault: Path, data_key: bytes, witness: Witness, *, pending: bool = False) -> None:
+def write(vault: Path, data_key: bytes, witness: Witness, *, pending: bool = False,
+          signer: tuple[str, Ed25519PrivateKey] | None = None) -> None:
     """Write ``witness`` for the vault at ``vault`` atomically (temp file, fsync, rename);
-    to :func:`next_witness_path` when ``pending``."""
+    to :func:`next_witness_path` when ``pending``; signed by ``signer`` (account name and
+    account key) when given."""
+    signature: dict[str, str] | None = None
+    if signer is not None:
+        signature = {"signer": signer[0],
+                     "key": signer[1].public_key().public_bytes_raw().hex(),
+                     "value": signer[1].sign(witness.signed_body()).hex()}
     data = {**_body(witness),
             "mac": {"alg": "HMAC-SHA256",
                     "value": base64.b64encode(_mac(data_key, witness)).decode("ascii")},
-            "signature": None}
+            "signature": signature}
     target = next_witness_path(vault) if pending else witness_path(vault)
     write_atomic(target, (json.dumps(data, sort_keys=True, indent=1) + "\n")
                  .encode("utf-8"))
+
+
+def parse(path: Path) -> Witness:
+    """A witness file's content without checking its MAC (a backup's witness may be under
+    an older data key): the caller verifies the account signature. Raises
+    :class:`WitnessError` (``FileNotFoundError`` when absent)."""
+    if path.stat().st_size > MAX_BYTES:
+        raise WitnessError("witness file too large")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise WitnessError("witness file unreadable") from exc
+    try:
+        if data.get("format") != FORMAT:
+            raise WitnessError("not a witness file")
+        sig = data.get("signature") or {}
+        return Witness(str(data["vault_id"]), int(data["seq"]), str(data["head"]),
+                       str(data["at"]), str(sig.get("signer", "")), str(sig.get("key", "")),
+                       str(sig.get("value", "")))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise WitnessError("witness file damaged") from exc
 
 
 def read(vault: Path, data_key: bytes, vault_id: str, *,
@@ -118,8 +173,10 @@ def read(vault: Path, data_key: bytes, vault_id: str, *,
             raise WitnessError("not a witness file")
         if int(data.get("version", 0)) > VERSION:
             raise WitnessError("witness written by a newer version")
+        sig = data.get("signature") or {}
         found = Witness(str(data["vault_id"]), int(data["seq"]), str(data["head"]),
-                        str(data["at"]))
+                        str(data["at"]), str(sig.get("signer", "")), str(sig.get("key", "")),
+                        str(sig.get("value", "")))
         given = base64.b64decode(str(data["mac"]["value"]), validate=True)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise WitnessError("witness file damaged") from exc

@@ -1,4 +1,4 @@
-"""``users add|disable|passwd|list`` (DESIGN §9)."""
+"""``users add|disable|passwd|list|grant-sealed`` (DESIGN §9, issue 11)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from counselor_tui.commands import common
 from counselor_tui.i18n import _
-from counselor_tui.services import accounts, vault
+from counselor_tui.services import accounts, sealed, vault
 
 
 def register(sub: Any) -> None:
@@ -37,6 +37,11 @@ def register(sub: Any) -> None:
 
     s = users.add_parser("list", help=_("list accounts"))
     s.set_defaults(handler=cmd_list)
+
+    g = users.add_parser("grant-sealed", help=_(
+        "give an account the keys of the sealed notes its role may read (coordinator only)"))
+    g.add_argument("name")
+    g.set_defaults(handler=cmd_grant_sealed)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -88,4 +93,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     for row in rows:
         state = _("active") if row.active else _("disabled")
         print(f"{row.username}\t{row.role}\t{state}\t{row.unit_code or '-'}\t{row.display_name}")
+    return 0
+
+
+def cmd_grant_sealed(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        done = sealed.grant(vs, args.name)
+    finally:
+        vault.lock(vs, "quit")
+    print(_("{user} can now open {notes} more sealed notes and {keys} more signing keys.")
+          .format(user=args.name, notes=done.notes, keys=done.signing_keys))
     return 0

@@ -11,6 +11,7 @@ from counselor_tui.commands import common
 from counselor_tui.i18n import _
 from counselor_tui.services import vault
 from counselor_tui.services.context import SystemClock
+from counselor_tui.services.role_grants import show_fingerprint
 
 
 def register(sub: Any) -> None:
@@ -34,6 +35,11 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_restore)
 
     p = sub.add_parser("check", help=_("verify encryption, integrity and the audit chain"))
+    p.add_argument("--anchor", metavar="FILE", help=_(
+        "also compare the audit chain with FILE: a backup's .witness file or a submission "
+        "package"))
+    p.add_argument("--anchor-password-file", metavar="FILE",
+                   help=_("read the password of the package given as --anchor from FILE"))
     p.set_defaults(handler=cmd_check)
 
     p = sub.add_parser("rekey", help=_("rotate the data key and reseal every slot"))
@@ -76,6 +82,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(_("Vault created at {path}.").format(path=created.path))
         print(_("Recovery code (write it down and keep it sealed; it is shown only once):"))
         print(created.recovery_code)
+    print(_("Root key fingerprint of the role grants (keep it with the recovery code; "
+            "'counselor-tui check' shows it):"))
+    print(show_fingerprint(created.root_fingerprint))
     return 0
 
 
@@ -133,8 +142,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     path = common.vault_path(args)
     user = common.username(args)
     secret = common.read_secret(args.passphrase_file, _("Passphrase: "))
+    anchor = Path(args.anchor) if args.anchor else None
+    anchor_password = (common.read_secret(args.anchor_password_file, _("Package password: "),
+                                          option="--anchor-password-file")
+                       if args.anchor_password_file else None)
     result = vault.check_vault(path, user, secret, state_dir=paths.state_dir(),
-                               clock=SystemClock())
+                               clock=SystemClock(), anchor=anchor,
+                               anchor_password=anchor_password)
     for line in result.lines:
         if line.ok:
             print(f"{line.name}: ok" + (f" {line.detail}" if line.detail not in ("", "ok") else ""))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from counselor_tui.domain.roles import Role, parse_role
 from counselor_tui.domain.text import clean_display_name
 from counselor_tui.i18n import _
-from counselor_tui.services import audit
+from counselor_tui.services import audit, role_grants, sealed
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, WrongPassphrase
 from counselor_tui.services.vault import (
@@ -21,6 +21,7 @@ from counselor_tui.services.vault import (
     validate_username,
     wrong_passphrase_message,
 )
+from db import sealing
 from db import vault as slots
 from db.models import Unit, User
 
@@ -67,7 +68,10 @@ def add_user(
     unit_code: str | None = None,
     kdf_seconds: float = 0.5,
 ) -> UserInfo:
-    """Create an account with its own key slot (admin only).
+    """Create an account with its own key slot and a grant of its role signed by the acting
+    admin (``db.grants``; admin only). A coordinator or admin also
+    gets the signing key wrapped to its slot (the acting admin holds it); sealed notes
+    written before reach a new coordinator by a coordinator's :func:`sealed.grant`.
 
     Raises :class:`InvalidInput` for a bad user name, role, unit or weak passphrase, and
     :class:`Conflict` when the user name is taken (also by a disabled account: names are
@@ -98,7 +102,12 @@ def add_user(
         audit.record(vs, "create", "user", user.id, {"role": role_code.value})
         slot = slots.make_slot(vs.keys, kind=slots.USER, username=username,
                                role=role_code.value, passphrase=passphrase,
-                               data_key=vs.db.key, kdf_cost=cost, created_at=now)
+                               data_key=vs.db.key, kdf_cost=cost, created_at=now,
+                               root=role_grants.current_root(vs.execute, vs.keys.vault_id))
+        role_grants.grant_slot(vs.execute, vs.keys.vault_id, vs.actor.username, vs.secret,
+                               username, role_code.value, slot.public_key, now)
+        if role_code.value in sealing.SIGNING_HOLDER_ROLES:
+            sealed.share_signing_key(vs, username, slot.public_key)
         new_keys = vs.keys.with_slot(slot)
         slots.save(slots.keys_path(vs.path), new_keys)
         vs.keys = new_keys
@@ -174,7 +183,15 @@ def change_passphrase(
         else:
             slot = slots.make_slot(vs.keys, kind=slots.USER, username=username, role=user.role,
                                    passphrase=new_passphrase, data_key=vs.db.key,
-                                   kdf_cost=cost, created_at=vs.now_iso())
+                                   kdf_cost=cost, created_at=vs.now_iso(),
+                                   root=role_grants.current_root(vs.execute, vs.keys.vault_id))
+            role_grants.grant_slot(vs.execute, vs.keys.vault_id, vs.actor.username,
+                                   vs.secret, username, user.role, slot.public_key,
+                                   vs.now_iso())
+            # a new key pair: the signing key follows (the admin holds it); sealed notes
+            # need a coordinator's grant ('users grant-sealed')
+            if user.role in sealing.SIGNING_HOLDER_ROLES:
+                sealed.share_signing_key(vs, username, slot.public_key)
         audit.record(vs, "passphrase_change", "user", user.id, {"reset_by_admin": not own})
         new_keys = vs.keys.with_slot(slot)
         slots.save(slots.keys_path(vs.path), new_keys)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from counselor_tui.domain.audit_chain import (
     GENESIS,
     ChainEvent,
@@ -25,6 +27,7 @@ from counselor_tui.domain.audit_chain import (
 )
 from counselor_tui.domain.roles import READS_AUDIT
 from counselor_tui.services.context import VaultSession
+from db import audit_sign
 from db.models import AuditEvent
 
 
@@ -47,7 +50,8 @@ def record(
     if not vs.db.in_transaction():
         raise RuntimeError("audit.record must run inside a transaction")
     vs.audit_appended = True  # the witness is rewritten after the commit
-    return append(
+    signer = (vs.actor.username, vs.account_key) if vs.account_key is not None else None
+    seq = append(
         vs.db.execute_sql,
         at=at or vs.now_iso(),
         user=user or vs.actor.username,
@@ -55,7 +59,9 @@ def record(
         entity=entity,
         entity_id=str(entity_id if entity_id is not None else ""),
         detail=dict(detail or {}),
+        signer=signer,
     )
+    return seq
 
 
 def append(
@@ -67,15 +73,19 @@ def append(
     entity: str,
     entity_id: str,
     detail: dict[str, Any],
+    signer: tuple[str, Ed25519PrivateKey] | None = None,
 ) -> int:
     """Low-level append through ``execute(sql, params)`` (used by :func:`record` and by
-    vault creation before a session exists)."""
+    vault creation before a session exists). ``signer`` is the acting account's name and
+    Ed25519 account key: the event is signed by it (``db.witness``; issue 11)."""
     row = execute('SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1').fetchone()
     seq, prev = (int(row[0]) + 1, str(row[1])) if row else (1, GENESIS)
     digest = event_hash(prev, seq, at, user, action, entity, entity_id, detail)
+    name, sig = (signer[0], audit_sign.sign_event(signer[1], seq, digest, signer[0])) \
+        if signer is not None else (None, None)
     AuditEvent.insert(
         seq=seq, at=at, user=user, action=action, entity=entity, entity_id=entity_id,
-        detail=detail, prev_hash=prev, hash=digest,
+        detail=detail, prev_hash=prev, hash=digest, signer=name, sig=sig,
     ).execute()
     return seq
 

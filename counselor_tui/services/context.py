@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services.errors import (
@@ -97,8 +99,11 @@ class VaultSession:
     the current :class:`KeySet`, the acting :class:`Actor` and a :class:`Clock`.
 
     ``failed_attempts`` is the number of failed unlocks since the previous login (shown to
-    the user after this one). ``damaged`` turns true when SQLCipher reported damage: every
-    later write is refused with :class:`VaultDamaged`.
+    the user after this one). ``secret`` is the raw X25519 private key of the account's
+    key slot (it opens what is sealed to this account: sealed notes, the signing key —
+    ``db.sealing``); empty when the session was not opened through a slot. ``damaged``
+    turns true when SQLCipher reported damage: every later write is refused with
+    :class:`VaultDamaged`.
     """
 
     path: Path
@@ -120,6 +125,9 @@ class VaultSession:
     after_audit_commit: Callable[[VaultSession], None] | None = field(default=None,
                                                                          repr=False)
     audit_appended: bool = field(default=False, repr=False)
+    secret: bytes = field(default=b"", repr=False)
+    #: The account's Ed25519 key (``db.grants``): signs its audit events and the witness.
+    account_key: Ed25519PrivateKey | None = field(default=None, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- time ---------------------------------------------------------------------------
@@ -213,6 +221,7 @@ class VaultSession:
     def close(self) -> None:
         """Drop the data key and close this thread's connection (idempotent)."""
         with self._lock, contextlib.suppress(VaultError):
+            self.secret = b""
             self.db.drop_key()
 
 

@@ -18,6 +18,7 @@ from counselor_tui.domain.dates import from_storage, relative_hint
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
+from counselor_tui.services import sealed as sealed_notes
 from counselor_tui.services.access import can_see_person, visibility_sql
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
@@ -167,26 +168,33 @@ def _summaries(vs: VaultSession, rows: Sequence[Sequence[Any]]) -> list[SessionS
             f"SELECT session_id, topic FROM session_topic WHERE session_id IN ({marks})",
             tuple(ids)):
         topics[int(sid)].append(topic)
+    opened = sealed_notes.opened(vs, [int(r[0]) for r in rows if r[9]])
     addenda: dict[int, list[str]] = defaultdict(list)
-    for sid, text in vs.execute(
-            f"SELECT session_id, text FROM session_addendum WHERE session_id IN ({marks}) "
+    for sid, add_id, text in vs.execute(
+            f"SELECT session_id, id, text FROM session_addendum WHERE session_id IN ({marks}) "
             "ORDER BY at, id", tuple(ids)):
-        addenda[int(sid)].append(text)
+        sealed_text = opened.get(int(sid))
+        addenda[int(sid)].append(sealed_text.addenda.get(int(add_id), text)
+                                 if sealed_text is not None else text)
     days = lock_days(vs)
     order = list(vocab.TOPICS)
     out = []
     for r in rows:
         sid, counselor_id, sealed = int(r[0]), int(r[18]), bool(r[9])
-        readable = reads_text(vs, counselor_id, sealed)
+        readable = reads_text(vs, counselor_id, sealed) and (not sealed or sid in opened)
+        note, intervention = r[13], r[14]
+        if sealed and sid in opened:
+            note, intervention = opened[sid].note, opened[sid].intervention
         locked = is_locked(vs, r[11], r[10], days)
         out.append(SessionSummary(
             id=sid, person_id=r[1], person_name=r[2], started_at=r[3], channel=r[4],
             kind=r[5], topics=tuple(sorted(topics[sid], key=lambda t: (
                 order.index(t) if t in order else len(order), t))),
             duration_min=int(r[6]), risk=r[7], follow_up_on=r[8], sealed=sealed,
-            locked=locked, counselor=r[12], note=r[13] if readable else "",
+            locked=locked, counselor=r[12], note=note if readable else "",
             addenda=tuple(addenda[sid]) if readable else (), note_hidden=not readable,
-            intervention=r[14] if readable else "", referral=r[15], incident_id=r[16],
+            intervention=intervention if readable else "", referral=r[15],
+            incident_id=r[16],
             caller_label=r[17], counselor_id=counselor_id, follow_up_closed_at=r[19],
             editable=not locked and may_edit(vs, counselor_id), updated_at=r[20],
         ))
@@ -271,6 +279,15 @@ def search_notes(vs: VaultSession, text: str, limit: int = 50) -> list[SessionSu
                 _SUMMARY_SQL + f"WHERE instr(lower(s.note), lower(?)) > 0 "
                 f"AND s.voided_at IS NULL AND {cond} "
                 "ORDER BY s.started_at DESC, s.id DESC LIMIT ?", (needle, *params, limit)))
+        hits = sealed_notes.search(vs, needle)  # sealed notes are not in the shared index
+        if hits:
+            marks = ",".join("?" * len(hits))
+            rows = [*rows, *vs.execute(
+                _SUMMARY_SQL + f"WHERE s.id IN ({marks}) AND s.voided_at IS NULL AND {cond}",
+                (*hits, *params))]
+            rows.sort(key=(lambda r: -int(r[0])) if len(needle) >= 3 else
+                      (lambda r: (str(r[3]), int(r[0]))), reverse=len(needle) < 3)
+            rows = rows[:limit]
         return _summaries(vs, rows)
 
 

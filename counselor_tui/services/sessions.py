@@ -44,6 +44,7 @@ from counselor_tui.domain.dates import from_storage
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services import audit, tier_policy
+from counselor_tui.services import sealed as sealed_notes
 from counselor_tui.services.access import can_see_person
 from counselor_tui.services.context import VaultSession, iso
 from counselor_tui.services.edit_conflicts import check_unchanged
@@ -246,7 +247,8 @@ def _fields(vs: VaultSession, draft: SessionDraft) -> dict[str, Any]:
     return {
         "person": draft.person_id, "started_at": _local(vs, draft.started_at),
         "duration_min": draft.duration_min, "channel": draft.channel, "kind": draft.kind,
-        "note": draft.note, "risk": draft.risk, "intervention": draft.intervention,
+        "note": "" if draft.sealed else draft.note, "risk": draft.risk,
+        "intervention": "" if draft.sealed else draft.intervention,
         "referral": draft.referral,
         "follow_up_on": draft.follow_up_on.isoformat() if draft.follow_up_on else None,
         "incident": draft.incident_id, "sealed": bool(draft.sealed),
@@ -282,6 +284,8 @@ def log_session(vs: VaultSession, draft: SessionDraft) -> SessionSaved:
             updated_at=now, updated_by=vs.actor.id)
         SessionTopic.insert_many(
             [{"session": session.id, "topic": t} for t in _topics(draft)]).execute()
+        if draft.sealed:  # the text only ever stored encrypted to its readers
+            sealed_notes.store(vs, int(session.id), draft.note, draft.intervention)
         closed: list[int] = []
         if draft.person_id is not None:
             week_end = _week_end(from_storage(fields["started_at"]).date()).isoformat()
@@ -360,9 +364,13 @@ def update_session(vs: VaultSession, session_id: int, draft: SessionDraft,
                         str(row.updated_at))
         _check_person(vs, draft.person_id)
         _check_incident(draft.incident_id)
-        changed = [name for name, value in fields.items()
-                   if getattr(row, f"{name}_id" if name in ("person", "incident") else name)
-                   != value]
+        old = {name: getattr(row, f"{name}_id" if name in ("person", "incident") else name)
+               for name in fields}
+        if row.sealed:
+            text = sealed_notes.current_text(vs, session_id)
+            old["note"], old["intervention"] = text.note, text.intervention
+        new = {**fields, "note": draft.note, "intervention": draft.intervention}
+        changed = [name for name, value in new.items() if old[name] != value]
         old_topics = sorted(t.topic for t in SessionTopic.select().where(
             SessionTopic.session == session_id))
         new_topics = _topics(draft)
@@ -373,9 +381,13 @@ def update_session(vs: VaultSession, session_id: int, draft: SessionDraft,
                 [{"session": session_id, "topic": t} for t in new_topics]).execute()
         if not changed:
             return
+        if row.sealed and not draft.sealed:
+            sealed_notes.unseal(vs, session_id)
         CounselingSession.update(**fields, updated_at=vs.now_iso(),
                                  updated_by=vs.actor.id).where(
             CounselingSession.id == session_id).execute()
+        if draft.sealed:
+            sealed_notes.store(vs, session_id, draft.note, draft.intervention)
         audit.record(vs, "update", "counseling_session", session_id,
                      {"fields": ["person_id" if c == "person" else
                                  "incident_id" if c == "incident" else c for c in changed]})
@@ -395,8 +407,10 @@ def add_addendum(vs: VaultSession, session_id: int, text: str) -> None:
             CounselingSession.update(
                 locked_at=iso(from_storage(row.created_at) + timedelta(days=days))).where(
                 CounselingSession.id == session_id).execute()
-        add = SessionAddendum.create(session=session_id, text=text, by=vs.actor.id,
-                                     at=vs.now_iso())
+        add = SessionAddendum.create(session=session_id, text="" if row.sealed else text,
+                                     by=vs.actor.id, at=vs.now_iso())
+        if row.sealed:
+            sealed_notes.add_addendum_text(vs, session_id, int(add.id), text)
         audit.record(vs, "create", "session_addendum", add.id, {"session_id": session_id})
 
 

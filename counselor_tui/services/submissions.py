@@ -71,7 +71,7 @@ from counselor_tui.reports.package import (
     write_package,
 )
 from counselor_tui.reports.render import render_files
-from counselor_tui.services import audit
+from counselor_tui.services import audit, sealed
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from counselor_tui.services.filing import filing_record
@@ -466,21 +466,30 @@ def list_versions(vs: VaultSession, period: Period | str | None = None,
         return [_load(r) for r in rows]
 
 
-def signer(vs: VaultSession) -> Signer:
-    """The vault's active signing key (created at ``init``). Raises :class:`ServiceError`
-    when there is none."""
+def _active_key(vs: VaultSession) -> SigningKey:
     with vs.reading():
         key = (SigningKey.select().where(SigningKey.active == True)  # noqa: E712
                .order_by(SigningKey.created_at.desc()).first())
     if key is None:
         raise ServiceError(_("This vault has no signing key."))
-    return Signer(bytes(key.private_key), bytes(key.public_key), str(key.fingerprint))
+    return key  # type: ignore[no-any-return]
+
+
+def signer(vs: VaultSession) -> Signer:
+    """The vault's active signing key (created at ``init``), its private key opened with
+    the account's slot key (it is sealed to coordinators: :mod:`db.sealing`). Raises
+    :class:`ServiceError` when there is none, :class:`PermissionDenied` when this account
+    does not hold it."""
+    key = _active_key(vs)
+    with vs.reading():
+        private = sealed.signing_private_key(vs, int(key.id))
+    return Signer(private, bytes(key.public_key), str(key.fingerprint))
 
 
 def fingerprint(vs: VaultSession) -> str:
     """The fingerprint of this vault's signing key (the receiving office checks it)."""
     vs.require(*VIEWERS)
-    return signer(vs).fingerprint
+    return str(_active_key(vs).fingerprint)
 
 
 def export(vs: VaultSession, submission_id: int, out_dir: Path,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from counselor_tui import __version__
 from counselor_tui.domain.audit_chain import ChainReport, verify
@@ -29,7 +30,7 @@ from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passph
 from counselor_tui.domain.roles import Role
 from counselor_tui.domain.text import clean_display_name, has_control_chars
 from counselor_tui.i18n import _
-from counselor_tui.services import audit, failsafe, settings, witness
+from counselor_tui.services import anchors, audit, failsafe, role_grants, settings, witness
 from counselor_tui.services.context import Actor, Clock, VaultSession, iso, storage_message
 from counselor_tui.services.errors import (
     Conflict,
@@ -42,6 +43,7 @@ from counselor_tui.services.errors import (
     WrongPassphrase,
 )
 from counselor_tui.services.settings import DEFAULT_SETTINGS
+from db import sealing
 from db import vault as slots
 from db import witness as witness_files
 from db.connection import (
@@ -124,6 +126,7 @@ class CreatedVault:
     keys_path: Path
     recovery_code: str
     vault_id: str
+    root_fingerprint: str = ""
 
 
 def create_vault(
@@ -143,7 +146,9 @@ def create_vault(
     (:func:`validate_username`), passphrase not empty/blank/weak. Refuses an existing vault.
     The database is built under a temporary name in the same folder and renamed into place
     last. Creates the admin account, the recovery slot, the Ed25519 signing key for
-    submission packages, default settings and the first audit events.
+    submission packages (sealed to its holders), the root of the signed role grants (its
+    fingerprint is returned, to be shown with the recovery code), default settings and the
+    first audit events.
 
     Raises :class:`InvalidInput` for bad input or an existing vault.
     """
@@ -170,15 +175,18 @@ def create_vault(
     data_key = slots.new_data_key()
     keys = slots.new_key_set()
     cost = slots.calibrate(kdf_seconds)
+    admin_key = Ed25519PrivateKey.generate()  # the trust root of the role grants
+    root = role_grants.root_for(admin_key)
     keys = keys.with_slot(
         slots.make_slot(keys, kind=slots.USER, username=admin_username, role=Role.ADMIN.value,
-                        passphrase=passphrase, data_key=data_key, kdf_cost=cost, created_at=now)
+                        passphrase=passphrase, data_key=data_key, kdf_cost=cost, created_at=now,
+                        root=root)
     )
     code = slots.new_recovery_code()
     keys = keys.with_slot(
         slots.make_slot(keys, kind=slots.RECOVERY, username=slots.RECOVERY_USERNAME,
                         role=Role.ADMIN.value, passphrase=slots.normalize_recovery_code(code),
-                        data_key=data_key, kdf_cost=cost, created_at=now)
+                        data_key=data_key, kdf_cost=cost, created_at=now, root=root)
     )
     tmp = path.parent / f".{path.name}.creating-{secrets.token_hex(4)}"
     try:
@@ -193,8 +201,9 @@ def create_vault(
                 database_proxy.initialize(db)
                 with db.atomic():
                     _seed(db, bureau=bureau, admin=admin_username,
-                          display=display, now=now, tz=timezone,
-                          vault_id=keys.vault_id)
+                          display=display, now=now, tz=timezone, keys=keys, signer=admin_key)
+                    role_grants.start_chain(db.execute_sql, keys, admin_username, admin_key,
+                                            now)
                 last = witness.tail(db.raw().execute)
                 checkpoint(db.raw())
                 db.execute_sql("PRAGMA journal_mode = DELETE")
@@ -204,39 +213,44 @@ def create_vault(
         slots.save(slots.keys_path(path), keys)
         os.replace(tmp, path)
         if last is not None:
-            witness_files.write(path, data_key, witness_files.Witness(keys.vault_id, *last))
+            witness_files.write(path, data_key, witness_files.Witness(keys.vault_id, *last),
+                                signer=(admin_username, admin_key))
         fsync_path(path.parent)
     except BaseException:
         for leftover in side_files(tmp):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
         raise
-    return CreatedVault(path, slots.keys_path(path), code, keys.vault_id)
+    return CreatedVault(path, slots.keys_path(path), code, keys.vault_id, root)
 
 
 def _seed(db: VaultDatabase, *, bureau: str, admin: str, display: str, now: str, tz: str,
-          vault_id: str) -> None:
+          keys: slots.KeySet, signer: Ed25519PrivateKey) -> None:
     """First rows of a new vault: the admin, default settings, the signing key, audit events."""
     user = User.create(username=admin, display_name=display, role=Role.ADMIN.value, active=True,
                        created_at=now, updated_at=now)
     user.created_by = user.id
     user.updated_by = user.id
     user.save()
+    vault_id = keys.vault_id
     initial = {**DEFAULT_SETTINGS, "bureau_name": bureau, "timezone": tz, "vault_id": vault_id}
     for key, value in sorted(initial.items()):
         Setting.create(key=key, value=value, updated_at=now, updated_by=user.id)
     private = Ed25519PrivateKey.generate()
     public = private.public_key().public_bytes_raw()
     fingerprint = hashlib.sha256(public).hexdigest()
-    SigningKey.create(private_key=private.private_bytes_raw(), public_key=public,
-                      fingerprint=fingerprint, created_at=now, active=True)
+    row = SigningKey.create(private_key=b"", public_key=public, fingerprint=fingerprint,
+                            created_at=now, active=True)
+    # the private key is kept only sealed to its holders' slot keys (db.sealing)
+    sealing.put_wraps(db.execute_sql, keys.vault_id, sealing.SIGNING_KEY, int(row.id),
+                      private.private_bytes_raw(), sealing.signing_holders(keys))
     for action, entity, entity_id, detail in (
         ("vault_create", "vault", vault_id, {"version": __version__, "schema": CURRENT_VERSION}),
         ("create", "user", str(user.id), {"role": Role.ADMIN.value}),
         ("create", "signing_key", fingerprint[:16], {}),
     ):
         audit.append(db.execute_sql, at=now, user=admin, action=action, entity=entity,
-                     entity_id=entity_id, detail=detail)
+                     entity_id=entity_id, detail=detail, signer=(admin, signer))
 
 
 # -- unlock ----------------------------------------------------------------------------------
@@ -293,9 +307,10 @@ def _key_opens(path: Path, key: bytes) -> bool:
 
 
 def _open_key(path: Path, username: str | None, secret: str,
-              notices: list[str] | None = None) -> tuple[slots.KeySet, bytes]:
+              notices: list[str] | None = None) -> tuple[slots.KeySet, bytes, bytes]:
     """Resolve the key set and open the slot (user, or the recovery slot when ``username``
-    is None). Raises :class:`WrongPassphrase`; :class:`VaultDamaged` naming the key-slot
+    is None): ``(key set, data key, the slot's raw X25519 private key)``. Raises
+    :class:`WrongPassphrase`; :class:`VaultDamaged` naming the key-slot
     file at fault. What was repaired on the way is added to ``notices`` (translated)."""
 
     def slot_of(keys: slots.KeySet) -> slots.Slot:
@@ -310,7 +325,7 @@ def _open_key(path: Path, username: str | None, secret: str,
     found: list[tuple[str, Path]] = []
     try:
         keys = slots.resolve_key_set(path, opens, found)
-        opened = keys, slots.open_slot(keys, slot_of(keys), secret)
+        opened = (keys, *slots.open_slot_secret(keys, slot_of(keys), secret))
     except slots.KeyFileError as exc:
         raise VaultDamaged(_(
             "The key-slot file {path} is missing or damaged: copy the .keys file of the "
@@ -358,11 +373,12 @@ def unlock(
     ledger = _throttle(path, state_dir, clock)
     notices: list[str] = []
     try:
-        keys, key = _open_key(path, username, passphrase, notices)
+        keys, key, secret = _open_key(path, username, passphrase, notices)
     except WrongPassphrase:
         ledger.record_failure(clock.now(), _known_user(path, username))
         raise
-    vs = _start_session(path, keys, key, username, clock, state_dir, ledger, action)
+    vs = _start_session(path, keys, key, username, clock, state_dir, ledger, action,
+                        secret=secret)
     if notices:
         vs.notices.extend(notices)
         try:
@@ -371,7 +387,29 @@ def unlock(
         except ServiceError:
             vs.close()
             raise
+    if not keys.user_slot(username).root:
+        _bind_root(vs, passphrase)
     return vs
+
+
+def _bind_root(vs: VaultSession, passphrase: str) -> None:
+    """Bind a slot made before signed grants to the chain's root (once, at its first unlock
+    after the upgrade; one more Argon2id derivation): from then on a replaced chain makes
+    this slot refuse to unlock."""
+    with vs.reading():
+        root = role_grants.current_root(vs.execute, vs.keys.vault_id)
+    if not root:
+        return
+    try:
+        keys = slots.load(slots.keys_path(vs.path))
+        slot = keys.user_slot(vs.actor.username)
+        bound = slots.rewrap(keys, slot, passphrase, passphrase,
+                             (slot.kdf.time_cost, slot.kdf.memory_kib), root=root)
+        keys = keys.with_slot(bound)
+        slots.save(slots.keys_path(vs.path), keys)
+    except (slots.KeySlotError, OSError):
+        return  # tried again at the next unlock
+    vs.keys = keys
 
 
 def _start_session(
@@ -385,6 +423,7 @@ def _start_session(
     action: str,
     *,
     via_recovery: bool = False,
+    secret: bytes = b"",
 ) -> VaultSession:
     db = VaultDatabase(path, key)
     try:
@@ -393,7 +432,8 @@ def _start_session(
                 conn = db.raw()
                 if schema_version(conn) == 0:  # an emptied file: never build a new vault in it
                     raise WrongKeyOrDamagedError(str(path))
-                migrate(conn, iso(clock.now()))
+                migrate(conn, iso(clock.now()),
+                        then=lambda c: sealing.seal_pending(c.execute, keys))
             except SchemaTooNewError as exc:
                 raise InvalidInput(
                     _("This vault was written by a newer version of counselor-tui (schema "
@@ -407,6 +447,12 @@ def _start_session(
             slot_role = keys.user_slot(username).role if not via_recovery else user.role
             if slot_role != user.role:
                 raise WrongPassphrase(wrong_passphrase_message())
+            with db.atomic():  # the role must be what a signed grant gives this slot
+                active = {u.username: u.role for u in
+                          User.select(User.username, User.role).where(User.active == True)}  # noqa: E712
+                role_grants.verify_unlock(db.execute_sql, keys, username, user.role, secret,
+                                          iso(clock.now()), active=active)
+                account_key = role_grants.account_key_of(db.execute_sql, keys, secret)
             actor = Actor(user.id, user.username, user.display_name, Role(user.role),
                           user.unit_id)
             try:
@@ -434,7 +480,8 @@ def _start_session(
         raise Conflict(_("The vault is being restored or re-keyed right now: try again in a "
                          "moment.")) from exc
     vs = VaultSession(path=path, db=db, keys=keys, actor=actor, clock=clock,
-                      state_dir=state_dir, via_recovery=via_recovery)
+                      state_dir=state_dir, via_recovery=via_recovery, secret=secret,
+                      account_key=account_key)
     if not seen.ok:
         # nothing is written (the witness keeps the evidence): the session is read-only
         vs.read_only = seen.message
@@ -508,7 +555,8 @@ class CheckResult:
 
 
 def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
-                clock: Clock) -> CheckResult:
+                clock: Clock, anchor: Path | None = None,
+                anchor_password: str | None = None) -> CheckResult:
     """Run ``check`` (DESIGN §5): cipher integrity, SQLite integrity, foreign keys and the
     audit chain, after a WAL checkpoint.
 
@@ -520,7 +568,7 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
     _require_files(path)
     ledger = _throttle(path, state_dir, clock)
     try:
-        keys, key = _open_key(path, username, passphrase)
+        keys, key, _secret = _open_key(path, username, passphrase)
     except WrongPassphrase:
         ledger.record_failure(clock.now(), _known_user(path, username))
         raise
@@ -540,9 +588,39 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
                                                             conn.execute)))
         except Exception as exc:  # a damaged audit table cannot be read at all
             lines.append(CheckLine("audit_chain", False, type(exc).__name__))
+        lines.append(_grants_line(conn, keys))
+        lines.extend(_anchor_lines(conn, keys, path, key, anchor, anchor_password))
     finally:
         conn.close()
     return CheckResult(tuple(lines), chain)
+
+
+def _anchor_lines(conn: Any, keys: slots.KeySet, path: Path, key: bytes, anchor: Path | None,
+                  password: str | None) -> list[CheckLine]:
+    """Issue 11: the events' signatures, the witness beside the vault and ``anchor``."""
+    found: list[CheckLine] = []
+    try:
+        found.append(anchors.signatures_line(conn.execute, keys))
+        signed = anchors.witness_signature_line(conn.execute, keys, path, key)
+        if signed is not None:
+            found.append(signed)
+        if anchor is not None:
+            found.append(anchors.anchor_line(conn.execute, keys, anchor, password))
+    except Exception as exc:  # a damaged table cannot be read at all
+        found.append(CheckLine("audit_signatures", False, type(exc).__name__))
+    return found
+
+
+def _grants_line(conn: Any, keys: slots.KeySet) -> CheckLine:
+    """``role_grants``: the root fingerprint, and any grant or account role that does not
+    verify (issue 11)."""
+    try:
+        active = {str(r[0]): str(r[1]) for r in conn.execute(
+            'SELECT username, role FROM "user" WHERE active = 1')}
+        ok, detail = role_grants.chain_report(conn.execute, keys, active)
+    except Exception as exc:  # a damaged table cannot be read at all
+        return CheckLine("role_grants", False, type(exc).__name__)
+    return CheckLine("role_grants", ok, detail)
 
 
 def check_open(vs: VaultSession) -> CheckResult:
@@ -568,6 +646,8 @@ def check_open(vs: VaultSession) -> CheckResult:
                                                             vs.keys.vault_id, conn.execute)))
         except Exception as exc:  # a damaged audit table cannot be read at all
             lines.append(CheckLine("audit_chain", False, type(exc).__name__))
+        lines.append(_grants_line(conn, vs.keys))
+        lines.extend(_anchor_lines(conn, vs.keys, vs.path, vs.db.key, None, None))
     return CheckResult(tuple(lines), chain)
 
 
@@ -646,6 +726,7 @@ def backup(vs: VaultSession, out_dir: Path, keep: int | None = None) -> Path:
         with failsafe.BackupFolderLock(out_dir):
             failsafe.remove_leftovers(out_dir)
             final, counts = _write_backup(vs, out_dir, stamp)
+            _witness_backup(vs, final)
     except OSError as exc:
         raise ServiceError(
             _("The backup could not be written ({error}); nothing was replaced.").format(
@@ -718,9 +799,23 @@ def own_backups(out_dir: Path, vault_id: str, live: Path) -> list[Path]:
     return found
 
 
+def _witness_backup(vs: VaultSession, final: Path) -> None:
+    """``<backup>.witness``: the backup's last audit sequence number and head, signed by
+    this account — an anchor kept outside the vault (``check --anchor``; issue 11), and the
+    witness the vault gets back when the backup is restored."""
+    conn = open_connection(final, vs.db.key, readonly=True)
+    try:
+        last = witness.tail(conn.execute)
+    finally:
+        conn.close()
+    if last is not None:
+        witness_files.write(final, vs.db.key, witness_files.Witness(vs.keys.vault_id, *last),
+                            signer=witness.signer_of(vs))
+
+
 def _prune(out_dir: Path, keep: int, vault_id: str, live: Path) -> None:
     for old in own_backups(out_dir, vault_id, live)[:-keep]:
-        for f in (old, slots.keys_path(old)):
+        for f in (old, slots.keys_path(old), witness_files.witness_path(old)):
             with contextlib.suppress(FileNotFoundError):
                 f.unlink()
 
@@ -805,6 +900,9 @@ def _install_backup(path: Path, backup_file: Path, keys: slots.KeySet, key: byte
                     os.replace(src, Path(str(src).replace(str(path), str(kept), 1)))
             if slots.keys_path(path).exists():
                 slots.write_atomic(slots.keys_path(kept), slots.keys_path(path).read_bytes())
+        if witness_files.witness_path(backup_file).exists():  # the backup's own witness
+            slots.write_atomic(witness_files.witness_path(path),
+                               witness_files.witness_path(backup_file).read_bytes())
         os.replace(tmp, path)
         os.replace(slots.next_keys_path(path), slots.keys_path(path))
         fsync_path(path.parent)
@@ -847,7 +945,9 @@ def rekey(vs: VaultSession) -> None:
                          "rotate the key.")) from None
     try:
         with vs.transaction():
-            audit.record(vs, "rekey", "vault", "", {"slots": len(kept)})
+            dropped = sealing.drop_wraps_except(vs.execute, [s.public_key for s in kept])
+            audit.record(vs, "rekey", "vault", "", {"slots": len(kept),
+                                                    "sealed_wraps_removed": dropped})
         witness.write_pending(vs, new_key)
         slots.save(pending, new_keys)
         crash_point("pending_written")
@@ -921,19 +1021,33 @@ def recover(
     require_strong_passphrase(new_passphrase, username)
     ledger = _throttle(path, state_dir, clock)
     try:
-        keys, key = _open_key(path, None, slots.normalize_recovery_code(recovery_code))
+        keys, key, old_secret = _open_key(path, None,
+                                          slots.normalize_recovery_code(recovery_code))
     except WrongPassphrase:
         ledger.record_failure(clock.now(), slots.RECOVERY_USERNAME)
         raise
+    user_private, code_private = X25519PrivateKey.generate(), X25519PrivateKey.generate()
     db = VaultDatabase(path, key)
     try:
         with db.session():
-            migrate(db.raw(), iso(clock.now()))
+            migrate(db.raw(), iso(clock.now()),
+                    then=lambda c: sealing.seal_pending(c.execute, keys))
             database_proxy.initialize(db)
             user = User.get_or_none(User.username == username)
             if user is None or not user.active:
                 raise NotFound(_("No active account named {user}.").format(user=username))
             role = user.role
+            with db.atomic():
+                _reseal_for_recovery(db, keys.vault_id, old_secret, user, user_private,
+                                     code_private)
+                at = iso(clock.now())
+                for name, granted, private in ((username, role, user_private),
+                                               (slots.RECOVERY_USERNAME, Role.ADMIN.value,
+                                                code_private)):
+                    role_grants.grant_slot(db.execute_sql, keys.vault_id,
+                                           slots.RECOVERY_USERNAME, old_secret, name, granted,
+                                           private.public_key().public_bytes_raw(), at)
+                root = role_grants.current_root(db.execute_sql, keys.vault_id)
     except WrongKeyOrDamagedError as exc:
         db.drop_key()
         raise VaultDamaged(failsafe.damaged_message(path)) from exc
@@ -945,16 +1059,46 @@ def recover(
     cost = slots.calibrate(kdf_seconds)
     keys = keys.with_slot(slots.make_slot(keys, kind=slots.USER, username=username, role=role,
                                           passphrase=new_passphrase, data_key=key,
-                                          kdf_cost=cost, created_at=now))
+                                          kdf_cost=cost, created_at=now, private=user_private,
+                                          root=root))
     code = slots.new_recovery_code()
     keys = keys.with_slot(slots.make_slot(keys, kind=slots.RECOVERY,
                                           username=slots.RECOVERY_USERNAME,
                                           role=Role.ADMIN.value,
                                           passphrase=slots.normalize_recovery_code(code),
-                                          data_key=key, kdf_cost=cost, created_at=now))
+                                          data_key=key, kdf_cost=cost, created_at=now,
+                                          private=code_private, root=root))
     slots.save(slots.keys_path(path), keys)
     vs = _start_session(path, keys, key, username, clock, state_dir, ledger, "login",
-                        via_recovery=True)
+                        via_recovery=True, secret=user_private.private_bytes_raw())
     with vs.transaction():
         audit.record(vs, "recovery_used", "user", vs.actor.id, {"recovery_code_replaced": True})
     return vs, code
+
+
+def _reseal_for_recovery(db: VaultDatabase, vault_id: str, old_secret: bytes, user: User,
+                         user_private: X25519PrivateKey,
+                         code_private: X25519PrivateKey) -> None:
+    """Before the recovery replaces two slots (the account's and the recovery code's, both
+    with new key pairs), wrap what the old recovery slot holds for the new recovery slot,
+    and for the account what its role may read: every sealed note and the signing key
+    for a coordinator, the signing key for an admin, its own sealed notes for a counselor.
+    The old wraps stay until the next ``rekey`` (they open nothing without the old keys)."""
+    execute = db.execute_sql
+    sealing.copy_wraps(execute, vault_id, old_secret,
+                       sealing.Recipient(slots.RECOVERY_USERNAME,
+                                         code_private.public_key().public_bytes_raw()),
+                       lambda _kind, _ref: True)
+    own = {int(r[0]) for r in execute(
+        "SELECT id FROM counseling_session WHERE counselor_id = ? AND sealed = 1", (user.id,))}
+
+    def wanted(kind: str, ref_id: int) -> bool:
+        if user.role == Role.COORDINATOR.value:
+            return True
+        if kind == sealing.SIGNING_KEY:
+            return bool(user.role == Role.ADMIN.value)
+        return ref_id in own
+
+    sealing.copy_wraps(execute, vault_id, old_secret,
+                       sealing.Recipient(user.username,
+                                         user_private.public_key().public_bytes_raw()), wanted)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from counselor_tui.i18n import _
 from counselor_tui.services.context import VaultSession
 from db import witness as files
@@ -124,13 +126,19 @@ def write_tail(path: Path, key: bytes, vault_id: str, execute: Any) -> None:
     files.write(path, key, files.Witness(vault_id, last[0], last[1], last[2]))
 
 
+def signer_of(vs: VaultSession) -> tuple[str, Ed25519PrivateKey] | None:
+    """The account that signs the witness it writes (issue 11), when it has a key."""
+    return (vs.actor.username, vs.account_key) if vs.account_key is not None else None
+
+
 def write_pending(vs: VaultSession, new_key: bytes) -> None:
     """Before a key rotation re-encrypts the database: the witness of the current tail
     under ``new_key``, as ``<vault>.witness.next``."""
     with vs.reading():
         last = tail(vs.execute)
     if last is not None:
-        files.write(vs.path, new_key, files.Witness(vs.keys.vault_id, *last), pending=True)
+        files.write(vs.path, new_key, files.Witness(vs.keys.vault_id, *last), pending=True,
+                    signer=signer_of(vs))
 
 
 def promote_pending(vs: VaultSession) -> None:
@@ -150,5 +158,6 @@ def record_commit(vs: VaultSession) -> None:
             return
         if _last_written.get(vs.db, 0) > last[0]:
             return  # another thread already wrote a later event
-        files.write(vs.path, vs.db.key, files.Witness(vs.keys.vault_id, *last))
+        files.write(vs.path, vs.db.key, files.Witness(vs.keys.vault_id, *last),
+                    signer=signer_of(vs))
         _last_written[vs.db] = last[0]

@@ -19,6 +19,7 @@ from db.migrations import (
     m0004_screening_index,
     m0005_firearm_events,
     m0006_record_versions,
+    m0007_sealed,
 )
 
 
@@ -38,6 +39,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, m0004_screening_index.NAME, m0004_screening_index.up),
     Migration(5, m0005_firearm_events.NAME, m0005_firearm_events.up),
     Migration(6, m0006_record_versions.NAME, m0006_record_versions.up),
+    Migration(7, m0007_sealed.NAME, m0007_sealed.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 
@@ -62,12 +64,15 @@ def schema_version(conn: Any) -> int:
     return int(value or 0)
 
 
-def migrate(conn: Any, applied_at: str, target: int | None = None) -> list[int]:
+def migrate(conn: Any, applied_at: str, target: int | None = None,
+            then: Callable[[Any], object] | None = None) -> list[int]:
     """Apply every missing migration up to ``target`` (default: all) in one transaction.
 
     ``conn`` is a DB-API connection in autocommit mode; ``applied_at`` the ISO timestamp
-    recorded per migration. Returns the versions applied (empty when up to date). Raises
-    :class:`SchemaTooNewError` for a newer vault; any error rolls the whole upgrade back.
+    recorded per migration; ``then(conn)``, when given, runs last in the same transaction
+    (data moves that need more than SQL, e.g. sealing to the slots' keys). Returns the
+    versions applied (empty when up to date). Raises :class:`SchemaTooNewError` for a
+    newer vault; any error rolls the whole upgrade back.
     """
     goal = CURRENT_VERSION if target is None else target
     conn.execute("BEGIN IMMEDIATE")
@@ -84,6 +89,8 @@ def migrate(conn: Any, applied_at: str, target: int | None = None) -> list[int]:
                     (migration.version, migration.name, applied_at),
                 )
                 applied.append(migration.version)
+        if then is not None and goal == CURRENT_VERSION:
+            then(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

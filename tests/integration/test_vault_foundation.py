@@ -49,8 +49,10 @@ def test_oldest_migration_vault_upgrades_and_passes_check(
     conn = open_connection(old, key, create=True)
     assert migrate(conn, "2025-01-01T00:00:00+08:00", target=1) == [1]
     attach(conn, created.path, key, "src")
-    for table in ("user", "setting", "signing_key", "audit_event"):
+    for table in ("user", "setting", "signing_key"):
         conn.execute(f'INSERT INTO main."{table}" SELECT * FROM src."{table}"')
+    columns = "seq, at, user, action, entity, entity_id, detail, prev_hash, hash"  # as in v1
+    conn.execute(f"INSERT INTO main.audit_event({columns}) SELECT {columns} FROM src.audit_event")
     conn.execute(
         "INSERT INTO unit(id, created_at, created_by_id, updated_at, updated_by_id, code, name,"
         " police_type, active) VALUES (1, 'x', 1, 'x', 1, 'U1', '城关派出所', '派出所', 1)")
@@ -66,7 +68,10 @@ def test_oldest_migration_vault_upgrades_and_passes_check(
     conn.execute("DETACH DATABASE src")
     assert schema_version(conn) == 1
     conn.close()
-    shutil.copyfile(created.keys_path, slots.keys_path(old))
+    # a v1 key-slot file: slots not bound to a trust root of role grants (issue 11)
+    slot = keys.user_slot("admin")
+    slots.save(slots.keys_path(old), keys.with_slot(slots.rewrap(
+        keys, slot, PASSPHRASE, PASSPHRASE, (slot.kdf.time_cost, slot.kdf.memory_kib), root="")))
     vs = vault.unlock(old, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         with vs.reading():
@@ -238,7 +243,7 @@ def test_cli_init_users_backup_restore_round_trip(tmp_path: Path) -> None:
     assert r.stdout.splitlines()[0] == "cipher_integrity_check: ok"
     assert [ln.split(":")[0] for ln in r.stdout.splitlines()] == [
         "cipher_integrity_check", "integrity_check", "foreign_key_check", "audit_chain",
-        "witness"]
+        "witness", "role_grants", "audit_signatures", "witness_signature"]
 
 
 def test_cli_recover_and_init_refusals(tmp_path: Path) -> None:

@@ -422,7 +422,8 @@ def test_12_backup_temp_verify_rename_source_untouched(
     assert Path(tmp_name).parent == out and Path(tmp_name).name.startswith(".")
     assert verified[0][1] == tmp_name
     assert events.index(verified[0]) < events.index(renamed[0])
-    assert sorted(p.name for p in out.iterdir()) == [target.name, f"{target.name}.keys"]
+    assert sorted(p.name for p in out.iterdir()) == [target.name, f"{target.name}.keys",
+                                                     f"{target.name}.witness"]
     assert table_dump(session, "person", "counseling_session", "user", "setting") == before
 
 

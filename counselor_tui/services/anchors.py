@@ -1,0 +1,133 @@
+"""``check``'s verdict on who wrote the audit chain and whether it matches its anchors.
+
+Issue 11 item 4 (DESIGN §5 "Audit", "Witness"): every event from the root grant's
+``audit_from`` on must be signed by the account that wrote it (``db.witness``); the witness
+beside the vault (issue 12's file, signed since issue 11 by the account that wrote it) and
+the anchors kept elsewhere — a backup's witness, a submission package's signed manifest —
+must still find their head in the chain. Each function returns one
+:class:`~db.connection.CheckLine`; ``detail`` names sequence numbers and account names only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from counselor_tui.reports import package as packages
+from counselor_tui.services.errors import ServiceError
+from db import audit_sign, grants, witness
+from db.connection import CheckLine
+from db.vault import KeySet
+
+Execute = Callable[..., Any]
+#: Events whose ``user`` is not the account that wrote them (a failed attempt is written
+#: by the next successful login).
+FOREIGN_USER_ACTIONS = frozenset({"login_failed"})
+
+
+def signatures_line(execute: Execute, keys: KeySet) -> CheckLine:
+    """``audit_signatures``: every event from ``audit_from`` on is signed by its actor's
+    account key; names the first event that is not (and how many are not)."""
+    state = grants.verify_chain(grants.load(execute), keys.vault_id)
+    if not state.root or not state.audit_from:
+        return CheckLine("audit_signatures", True, "no signed events yet")
+    bad: list[str] = []
+    checked = 0
+    known: dict[str, set[str]] = {}
+    for seq, user, action, digest, signer, sig in execute(
+            "SELECT seq, user, action, hash, signer, sig FROM audit_event WHERE seq >= ? "
+            "ORDER BY seq", (state.audit_from,)):
+        checked += 1
+        reason = ""
+        if not signer or sig is None:
+            reason = "not signed"
+        elif signer != user and action not in FOREIGN_USER_ACTIONS:
+            reason = f"signed by {signer}"
+        else:
+            keys_of = known.setdefault(signer, state.keys_of(signer))
+            try:
+                message = audit_sign.event_message(int(seq), str(digest), str(signer))
+            except ValueError:
+                message = b""
+            if not any(audit_sign.verifies(k, bytes(sig), message) for k in keys_of):
+                reason = "signature does not verify"
+        if reason:
+            bad.append(f"event {seq} ({user}): {reason}")
+    if bad:
+        return CheckLine("audit_signatures", False,
+                         f"{len(bad)} of {checked} events: " + "; ".join(bad[:3]))
+    return CheckLine("audit_signatures", True, f"({checked} signed events)")
+
+
+def _signer_ok(state: grants.ChainState, seen: witness.Witness) -> bool:
+    return seen.signature_verifies() and seen.signer_key in state.keys_of(seen.signer)
+
+
+def witness_signature_line(execute: Execute, keys: KeySet, vault: Path,
+                           data_key: bytes) -> CheckLine | None:
+    """``witness_signature``: who signed the witness beside the vault, and whether that
+    account key is one the role grants gave them (None without a readable witness; the
+    ``witness`` line reports on its content)."""
+    try:
+        seen = witness.read(vault, data_key, keys.vault_id)
+    except witness.WitnessError:
+        return None
+    if seen is None:
+        return None
+    if not seen.signature:
+        return CheckLine("witness_signature", True, "not signed (written before issue 11)")
+    state = grants.verify_chain(grants.load(execute), keys.vault_id)
+    if not _signer_ok(state, seen):
+        return CheckLine("witness_signature", False,
+                         f"the signature of {seen.signer} does not verify")
+    return CheckLine("witness_signature", True, f"(by {seen.signer})")
+
+
+def _against(execute: Execute, seen: witness.Witness) -> CheckLine:
+    """Compare the chain with an anchored ``(seq, head)``."""
+    row = execute("SELECT hash FROM audit_event WHERE seq = ?", (seen.seq,)).fetchone()
+    last = execute("SELECT COALESCE(MAX(seq), 0) FROM audit_event").fetchone()[0]
+    if row is None:
+        return CheckLine("anchor", False, f"the chain ends at {last}, the anchor saw "
+                                          f"{seen.seq} (events removed or commits lost)")
+    if str(row[0]) != seen.head:
+        return CheckLine("anchor", False, f"event {seen.seq} differs from the anchored head "
+                                          "(history rewritten)")
+    return CheckLine("anchor", True, f"(seq {seen.seq}, signed by {seen.signer})")
+
+
+def anchor_line(execute: Execute, keys: KeySet, anchor: Path,
+                password: str | None) -> CheckLine:
+    """``anchor``: the chain against a witness file kept elsewhere (a backup's
+    ``.witness``: its account signature must verify against the role grants) or a
+    submission package (opened with ``password``; its manifest is signed by the vault's
+    signing key and carries the head at export)."""
+    try:
+        seen = witness.parse(anchor)
+    except FileNotFoundError:
+        return CheckLine("anchor", False, f"{anchor} not found")
+    except witness.WitnessError:
+        seen = None  # not a witness: a package?
+    if seen is not None:
+        if seen.vault_id != keys.vault_id:
+            return CheckLine("anchor", False, "witness of another vault")
+        state = grants.verify_chain(grants.load(execute), keys.vault_id)
+        if not _signer_ok(state, seen):
+            return CheckLine("anchor", False, "the anchor's signature does not verify")
+        return _against(execute, seen)
+    if password is None:
+        return CheckLine("anchor", False, "a package needs --anchor-password-file")
+    try:
+        opened = packages.verify(anchor, password)
+    except ServiceError as exc:
+        return CheckLine("anchor", False, str(exc))
+    ours = {str(r[0]) for r in execute("SELECT fingerprint FROM signing_key")}
+    if opened.fingerprint not in ours:
+        return CheckLine("anchor", False, "package signed by another key")
+    head = str(opened.manifest.get("audit_head", ""))
+    row = execute("SELECT seq FROM audit_event WHERE hash = ?", (head,)).fetchone()
+    if row is None:
+        return CheckLine("anchor", False, "the chain no longer holds the package's head "
+                                          "(events up to it edited or removed)")
+    return CheckLine("anchor", True, f"(package head at seq {row[0]})")

@@ -21,7 +21,7 @@ from counselor_tui.services.sessions import SessionDraft
 from db import vault as slots
 from db import witness
 from db.connection import CheckLine, open_connection
-from tests.conftest import OTHER_PASSPHRASE, TZ
+from tests.conftest import OTHER_PASSPHRASE, TZ, run_cli, write_secret
 from tests.integration.archive_world import World, make_world, officer
 from tests.integration.submission_fixtures import populate
 
@@ -147,3 +147,30 @@ def test_23_a_package_is_an_anchor(created: vault.CreatedVault, clock: FixedCloc
     lines = {x.name: x for x in bad.lines}
     assert lines["audit_chain"].ok and not lines["anchor"].ok
     assert "no longer holds the package's head" in lines["anchor"].detail
+
+
+def test_cli_check_with_an_anchor_and_a_grant(world: World, tmp_path: Path) -> None:
+    """``check --anchor FILE`` and ``users grant-sealed`` through the command line."""
+    seq = _wang_writes(world)
+    backup = vault.backup(world.admin, tmp_path / "backups")
+    world.close()
+    world.admin.close()
+    pw = write_secret(tmp_path, "pw.txt", OTHER_PASSPHRASE)
+    env = {"COUNSELOR_TUI_STATE_DIR": str(tmp_path / "cli-state"), "COUNSELOR_TUI_LANG": "en"}
+    base = ("--vault", str(world.path), "--passphrase-file", str(pw))
+    ok = run_cli(*base, "--user", "coord", "check", "--anchor",
+                 str(witness.witness_path(backup)), env_extra=env)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "anchor: ok" in ok.stdout and "role_grants: ok root " in ok.stdout
+    granted = run_cli(*base, "--user", "coord", "users", "grant-sealed", "li", env_extra=env)
+    assert granted.returncode == 0, granted.stderr
+    refused = run_cli(*base, "--user", "li", "users", "grant-sealed", "zhao", env_extra=env)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    conn = _li_opens(world)
+    try:
+        conn.execute("DELETE FROM audit_event WHERE seq >= ?", (seq,))
+    finally:
+        conn.close()
+    bad = run_cli(*base, "--user", "coord", "check", "--anchor",
+                  str(witness.witness_path(backup)), env_extra=env)
+    assert bad.returncode == 1 and "anchor: FAILED" in bad.stdout

@@ -86,6 +86,7 @@ from db.models import (
     Unit,
     User,
 )
+from db.witness import witness_path
 
 # -- sizes -------------------------------------------------------------------------------------
 
@@ -210,7 +211,8 @@ def build_demo(
     except BaseException:
         # a half-built demo is worth nothing and would block the next attempt: remove the
         # files this call created (never a vault that existed before: refused above)
-        for leftover in (*side_files(path), created.keys_path, InUseLock(path).path):
+        for leftover in (*side_files(path), created.keys_path, InUseLock(path).path,
+                         witness_path(path)):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
         raise

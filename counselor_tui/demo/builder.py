@@ -11,6 +11,7 @@ from counselor_tui.demo.sessions import SessionsPhase
 from counselor_tui.demo.sizes import DemoUser
 from counselor_tui.demo.tiers import TiersPhase
 from counselor_tui.demo.units import UnitsPhase
+from counselor_tui.services import sealed
 
 
 class DemoBuilder(
@@ -36,4 +37,5 @@ class DemoBuilder(
         self.tiers()
         self.firearms()
         self.activities()
+        sealed.seal_pending(self.vs)  # the bulk rows of sealed sessions: encrypt to readers
         return users

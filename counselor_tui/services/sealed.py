@@ -136,6 +136,14 @@ def search(vs: VaultSession, needle: str) -> list[int]:
     return hits
 
 
+def seal_pending(vs: VaultSession) -> tuple[int, int]:
+    """Encrypt to their readers the sealed sessions a bulk writer (the demo) stored plain,
+    in one transaction; returns ``(sessions, signing keys)`` sealed
+    (:func:`db.sealing.seal_pending`)."""
+    with vs.transaction():
+        return sealing.seal_pending(vs.execute, current_keys(vs))
+
+
 # -- the signing key ---------------------------------------------------------------------
 
 

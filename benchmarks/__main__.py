@@ -14,11 +14,8 @@ def main() -> None:
                                                                "province"),
                         help="demo size for unlock/save/compile (archive always uses 100k)")
     parser.add_argument("--only", action="append",
-<<<<<<< HEAD
-                        choices=("archive", "vault", "compile", "memory", "disclosure"))
-=======
-                        choices=("archive", "vault", "compile", "memory", "sealed"))
->>>>>>> 2b26e7f (Issue 11: what a passphrase opens is what its role may read (sealed notes and the signing key encrypted to their readers; signed role grants chaining to the creator's key; audit events signed by their actor; check against the witness and anchors))
+                        choices=("archive", "vault", "compile", "memory", "disclosure",
+                                 "sealed"))
     args = parser.parse_args()
     chosen = args.only or ["vault", "sealed", "archive", "compile", "memory"]
     results = []

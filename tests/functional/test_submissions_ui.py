@@ -17,7 +17,7 @@ from counselor_tui.services import accounts, submissions, vault
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.app import create_app
-from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.screens.finalize_dialog import FinalizeDialog
 from counselor_tui.ui.screens.submission_export import SubmissionExportModal
 from counselor_tui.ui.screens.submissions import SubmissionsScreen
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, TZ
@@ -92,10 +92,15 @@ async def test_compile_preview_narrative_finalize_export(
         # finalize after confirming
         screen.query_one("#sb-versions", DataTable).focus()
         await pilot.press("f")
-        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, FinalizeDialog))
+        dialog = app.screen
+        assert isinstance(dialog, FinalizeDialog) and dialog.chosen == "秘密"  # the default
+        await pilot.click("#fz-level-2")  # 机密
+        await settle(pilot, lambda: dialog.chosen == "机密")
+        await pilot.click("#yes")
         await settle(pilot, lambda: screen.detail is not None
                      and screen.detail.info.status == "final")
+        assert screen.detail.document["filing"]["classification"] == "机密"
         assert screen.query_one("#sb-highlights", TextArea).read_only
         # export with a generated password, shown once
         await pilot.press("x")

@@ -54,7 +54,7 @@ from counselor_tui.services.submissions import ExportResult, SubmissionDetail, S
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
-from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.screens.finalize_dialog import FinalizeDialog
 from counselor_tui.ui.screens.submission_export import SubmissionExportModal
 
 STATUS_LABELS = {"draft": N_("draft"), "final": N_("final"), "exported": N_("exported"),
@@ -373,15 +373,17 @@ class SubmissionsScreen(BaseScreen):
             return
         info = self.detail.info
 
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.call(submissions.finalize, self.backend.vs, info.id, done=self._finalized,
+        def answer(classification: str | None) -> None:
+            if classification is not None:
+                self.call(submissions.finalize, self.backend.vs, info.id,
+                          classification=classification, done=self._finalized,
                           failed=self._finalize_failed, group="submission-finalize")
 
-        self.app.push_screen(ConfirmDialog(
+        default = str((self.detail.document.get("filing") or {}).get("classification", "秘密"))
+        self.app.push_screen(FinalizeDialog(
             _("Finalize version {version} of {period}? Its figures, narrative and the audit-chain "
               "head are then frozen; a correction is a new version.").format(
-                version=info.version, period=info.period_label)), answer)
+                version=info.version, period=info.period_label), default), answer)
 
     def _finalize_failed(self, error: BaseException) -> bool:
         if self.detail is not None:  # a stale draft was refreshed: show it again

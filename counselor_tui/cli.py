@@ -74,6 +74,14 @@ def _language_from_argv(argv: Sequence[str]) -> str | None:
     return None
 
 
+def open_tui(args: argparse.Namespace) -> int:
+    """Open the Textual interface (:func:`counselor_tui.commands.tui.run_app`)."""
+    # imported here: the headless commands never load textual (lazy import, allow-listed)
+    from counselor_tui.commands import tui
+
+    return tui.run_app(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (also used by ``python -m``)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -88,8 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
-            return common.open_tui(args)
+            return open_tui(args)
         code: int = handler(args)
+        if code == 0 and getattr(args, "open_tui", False):  # demo: build, then open
+            return open_tui(args)
         return code
     except common.CommandError as exc:
         common.error(str(exc))

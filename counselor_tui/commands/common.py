@@ -11,7 +11,10 @@ from pathlib import Path
 
 from counselor_tui import paths
 from counselor_tui.i18n import _
+from counselor_tui.services import vault
 from counselor_tui.services.context import SystemClock, VaultSession
+from counselor_tui.services.errors import Throttled
+from db.vault import write_atomic
 
 #: Longest secret read from a file (a passphrase file is one short line).
 MAX_SECRET_CHARS = 1024
@@ -99,9 +102,6 @@ def kdf_seconds() -> float:
 
 def unlock(args: argparse.Namespace, *, action: str = "login") -> VaultSession:
     """Unlock the vault of ``args`` as ``--user``; waits out a failed-attempt delay first."""
-    from counselor_tui.services import vault
-    from counselor_tui.services.errors import Throttled
-
     path = vault_path(args)
     user = username(args)
     secret = read_secret(args.passphrase_file, _("Passphrase: "))
@@ -129,8 +129,6 @@ def unlock(args: argparse.Namespace, *, action: str = "login") -> VaultSession:
 def write_private_file(path: Path, text: str) -> None:
     """Write ``text`` to a new file readable by the owner only (mode 0600), atomically; a
     missing folder is created (as for the vault itself). Raises OSError."""
-    from db.vault import write_atomic
-
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, text.encode("utf-8"), mode=0o600)
 
@@ -152,17 +150,6 @@ def check_new_file(path: Path) -> None:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise CommandError(_("The folder {folder} cannot be written: choose another "
                              "file.").format(folder=folder))
-
-
-def open_tui(args: argparse.Namespace) -> int:
-    """Open the Textual interface (imported lazily: headless commands never load textual)."""
-    try:
-        from counselor_tui.ui.app import run_app  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        error(_("The interface is not available yet: create a vault with "
-                "'counselor-tui init --bureau NAME --admin USER'."))
-        return 1
-    return int(run_app(args))
 
 
 def env_flag(name: str) -> bool:

@@ -4,7 +4,9 @@
 --seed N [--no-open]``. The passphrase comes from ``--passphrase-file`` or is generated; the
 vault path, the user and a generated passphrase are printed to stdout before the interface
 opens, already unlocked as ``demo`` (the unlocked session travels to the interface as
-``args.demo_session``). An existing vault is refused (exit 2). Progress lines go to stderr.
+``args.demo_session``; ``args.open_tui`` asks :func:`counselor_tui.cli.main` to open it, so
+that this module never loads textual). An existing vault is refused (exit 2). Progress lines
+go to stderr.
 """
 
 from __future__ import annotations
@@ -54,11 +56,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(_("Built in {seconds} s.").format(seconds=f"{result.seconds:.1f}"), flush=True)
     if args.no_open:
         return 0
-    vs = vault.unlock(path, demo.DEMO_USER, secret, clock=clock, state_dir=paths.state_dir())
-    try:
-        args.vault = str(path)
-        args.user = demo.DEMO_USER
-        args.demo_session = vs
-        return common.open_tui(args)
-    finally:
-        vault.lock(vs, "quit")
+    args.vault = str(path)
+    args.user = demo.DEMO_USER
+    args.demo_session = vault.unlock(path, demo.DEMO_USER, secret, clock=clock,
+                                     state_dir=paths.state_dir())
+    args.open_tui = True  # the command line opens it (and locks the session afterwards)
+    return 0

@@ -22,6 +22,7 @@ from typing import Any
 
 from counselor_tui.commands import common
 from counselor_tui.i18n import _
+from counselor_tui.services import responses_import, vault
 
 
 def register_import(group: Any) -> None:
@@ -53,8 +54,6 @@ def _date(text: str | None) -> date | None:
 
 def cmd_responses(args: argparse.Namespace) -> int:
     """Plan (and with ``--apply`` write) a responses import; print the contract lines."""
-    from counselor_tui.services import responses_import, vault
-
     day = _date(args.date)
     vs = common.unlock(args)
     applied = None

@@ -17,6 +17,7 @@ from typing import Any
 
 from counselor_tui.commands import common
 from counselor_tui.i18n import _
+from counselor_tui.services import roster, vault
 
 
 def register_import(group: Any) -> None:
@@ -32,8 +33,6 @@ def register_import(group: Any) -> None:
 
 def cmd_roster(args: argparse.Namespace) -> int:
     """Plan (and with ``--apply`` write) a roster import; print the contract lines."""
-    from counselor_tui.services import roster, vault
-
     vs = common.unlock(args)
     try:
         plan = roster.plan_roster_import(vs, Path(args.file), create_units=args.create_units)

@@ -11,7 +11,8 @@ priority bindings except escape, so they work while an Input or TextArea has foc
 Shift+Tab are priority bindings too: the app moves the focus before it hands on the next key
 of a burst (auto-type, ``tmux send-keys``). ctrl+q asks first when a form holds unsaved text.
 
-Below :data:`MIN_WIDTH` × :data:`MIN_HEIGHT` cells the app shows only "window too small" (a
+Below :data:`~counselor_tui.ui.sizes.MIN_WIDTH` × :data:`~counselor_tui.ui.sizes.MIN_HEIGHT`
+cells the app shows only "window too small" (a
 mode of its own, so no screen is laid out at a size it cannot take) and comes back as it was
 once the window is big enough again.
 
@@ -22,7 +23,6 @@ badge numbers or notes): the app says which kind of error it was and, only with
 
 from __future__ import annotations
 
-import argparse
 import os
 import traceback
 from collections.abc import Callable
@@ -60,27 +60,23 @@ from counselor_tui.ui.navigation import (
     has_unsaved,
 )
 from counselor_tui.ui.palette import CounselorCommands
+from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.error_dialog import ErrorDialog
 from counselor_tui.ui.screens.first_run import FirstRunScreen
 from counselor_tui.ui.screens.too_small import TooSmallScreen
 from counselor_tui.ui.screens.unlock import UnlockScreen
+from counselor_tui.ui.sizes import MIN_HEIGHT as MIN_HEIGHT  # importable here as before
+from counselor_tui.ui.sizes import MIN_WIDTH as MIN_WIDTH
+from counselor_tui.ui.sizes import too_small
 
 #: Actions that need an unlocked vault and the working screens.
 WORK_ACTIONS = frozenset({"open_area", "search", "lock"})
 #: Seconds after which text copied from the app is wiped from the clipboard (DESIGN §5).
 CLIPBOARD_SECONDS = 30.0
-#: Below this size only "window too small" is shown (the screens need about 50 × 12 cells).
-MIN_WIDTH = 50
-MIN_HEIGHT = 12
 TOO_SMALL_MODE = "too-small"
 #: Environment switch for a plain traceback (never with local variables) after a crash.
 DEBUG_ENV = "COUNSELOR_TUI_DEBUG"
-
-
-def too_small(width: int, height: int) -> bool:
-    """True below :data:`MIN_WIDTH` × :data:`MIN_HEIGHT` cells."""
-    return width < MIN_WIDTH or height < MIN_HEIGHT
 
 
 def discarded_text() -> str:
@@ -284,8 +280,6 @@ class CounselorApp(NavigatingApp):
     def quit_app(self) -> None:
         """Lock the vault (audited as ``quit``) and leave; when a form holds unsaved text,
         ask first ("discard?", No by default) like Esc does."""
-        from counselor_tui.ui.screens.confirm import ConfirmDialog
-
         if self._quit_asked:
             return  # the question is on screen already
         if not self.backend.unlocked or not self.any_unsaved():
@@ -462,26 +456,3 @@ def idle_minutes_from_env() -> float | None:
         return max(1.0, float(text)) / 60 if text else None
     except ValueError:
         return None
-
-
-def run_app(args: argparse.Namespace) -> int:
-    """Open the TUI for ``args`` (``vault``, ``user``, ``passphrase_file``, ``lang``; an
-    unlocked ``demo_session`` is adopted). With ``--user`` and ``--passphrase-file`` the
-    vault is unlocked before the interface opens. Returns the exit code."""
-    from counselor_tui.commands import common
-
-    backend = Backend(common.vault_path(args))
-    demo = getattr(args, "demo_session", None)
-    if demo is not None:
-        backend.adopt(demo)
-    elif args.user and args.passphrase_file:
-        backend.adopt(common.unlock(args))
-    idle = idle_minutes_from_env()
-    app = create_app(backend, idle_minutes=idle, username=args.user,
-                     idle_check_seconds=1.0 if idle is None else 0.5)
-    try:
-        app.run()
-    finally:
-        if backend.unlocked:
-            backend.lock("quit")
-    return int(app.return_code or 0)

@@ -29,8 +29,10 @@ from counselor_tui.i18n import _
 from counselor_tui.ui import areas
 from counselor_tui.ui.keys import translate_class_bindings
 from counselor_tui.ui.messages import DataChanged, OpenArea, OpenPerson
+from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.help import HelpScreen
+from counselor_tui.ui.screens.person import PersonScreen
 from counselor_tui.ui.widgets.banner import Banner
 
 if TYPE_CHECKING:
@@ -106,8 +108,6 @@ class NavigatingApp(App[int]):
 
     def _guarded(self, proceed: Callable[[], None], *, above: int = 1) -> None:
         """Run ``proceed`` now, or after a confirmation when it would drop unsaved text."""
-        from counselor_tui.ui.screens.confirm import ConfirmDialog
-
         if not any(has_unsaved(s) for s in self.screen_stack[above:]):
             proceed()
             return
@@ -164,8 +164,6 @@ class NavigatingApp(App[int]):
 
     @on(OpenPerson)
     def _open_person(self, message: OpenPerson) -> None:
-        from counselor_tui.ui.screens.person import PersonScreen
-
         if self.working and not self.refuse_area("archive"):
             self._push(PersonScreen(message.person_id))
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from counselor_tui.domain.pinyin import name_keys
 from counselor_tui.i18n import N_, _
 from counselor_tui.ui.keys import key_label
 from counselor_tui.ui.registry import AREAS
@@ -43,8 +44,6 @@ class Command:
 
 
 def _keys(label: str, msgid: str, key: str) -> tuple[str, ...]:
-    from counselor_tui.domain.pinyin import name_keys  # pypinyin loads in about a second
-
     pinyin = name_keys(label)
     return tuple(k for k in (label, pinyin.full, pinyin.initials, msgid, key) if k)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from counselor_tui.domain.instruments import engine
 from counselor_tui.i18n import language
 
 if TYPE_CHECKING:
@@ -22,8 +23,6 @@ def band_name(instrument_code: str, band_code: str | None) -> str:
     """The name of band ``band_code`` of a built-in instrument in the interface language
     (``mild`` of ``phq9`` → 轻度 / Mild, from the definition file); ``""`` without a band,
     the code itself for an instrument or band the program does not know."""
-    from counselor_tui.domain.instruments import engine
-
     if not band_code:
         return ""
     try:

@@ -51,7 +51,7 @@ async def test_a_counselor_records_an_activity_with_two_counselors(
         assert screen.total == 0
         await pilot.press("n")
         await settle(pilot, lambda: isinstance(app.screen, ActivityFormDialog)
-                     and app.screen.ready and app.screen._initial is not None)
+                     and app.screen.ready and app.screen.tracking)
         form = app.screen
         assert isinstance(form, ActivityFormDialog)
         assert isinstance(app.focused, Input) and app.focused.id == "af-title"

@@ -55,7 +55,7 @@ async def test_idle_timeout_drops_the_key_and_clears_every_screen(bureau: Bureau
         assert SECRET_NOTE in screen_text(app)
         await pilot.press("f2")  # a form with unsaved text on top of the record
         await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)
-                     and app.screen._initial is not None)
+                     and app.screen.tracking)
         app.screen.query_one("#note", TextArea).focus()
         await pilot.press(*"未保存的内容")
         assert app.idle_minutes == 5  # the vault's idle_lock_minutes setting

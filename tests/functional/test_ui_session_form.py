@@ -64,7 +64,7 @@ class KeyCounter:
 
 async def form_of(pilot: Any, app: CounselorApp) -> SessionFormScreen:
     await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)
-                 and app.screen._initial is not None)
+                 and app.screen.tracking)
     assert isinstance(app.screen, SessionFormScreen)
     return app.screen
 

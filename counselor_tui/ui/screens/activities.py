@@ -58,6 +58,7 @@ from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.activity_form import ActivityFormDialog, hours_text
 from counselor_tui.ui.screens.group_form import GroupFormDialog
+from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.screens.versions_dialog import VersionsDialog
 from counselor_tui.ui.text import join_list
 from counselor_tui.ui.widgets.banner import Banner
@@ -344,8 +345,6 @@ class ActivitiesScreen(BaseScreen):
 
     def action_void_activity(self) -> None:
         """x: void the highlighted activity, with a reason."""
-        from counselor_tui.ui.screens.reason_dialog import ReasonDialog
-
         row = self.selected()
         if row is None or not self._may_write() or row.voided:
             return

@@ -32,15 +32,12 @@ from counselor_tui.services import activities, interest_groups, persons, team
 from counselor_tui.services.activities import (
     GROUP_KIND,
     ActivityDraft,
-    ActivityInvalid,
     ActivityRow,
 )
 from counselor_tui.services.api import Backend
-from counselor_tui.services.errors import ServiceError
 from counselor_tui.services.persons import UnitRow
 from counselor_tui.services.team import CounselorRow
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.screens.form import FormModal
 from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.form_field import FormField
 from counselor_tui.ui.widgets.form_scroll import FormScroll
@@ -67,21 +64,23 @@ def hours_text(value: float) -> str:
     return f"{value:g}"
 
 
-class ActivityFormDialog(BaseModal[int | None]):
+class ActivityFormDialog(FormModal[int | None]):
     """A new activity, or a correction of ``activity``."""
 
     CSS_PATH = "../styles/activities.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    ERROR_LINE = "#af-error"
+    SAVE_BUTTON = "af-save"
+    CANCEL_BUTTON = "af-cancel"
+    DISCARD_QUESTION = N_("Discard this activity? What you typed is lost.")
 
     def __init__(self, activity: ActivityRow | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.editing = activity
         self.ready = False
         self.saved_id: int | None = None
-        self._initial: tuple[Any, ...] | None = None
-        self._saving = False
 
     def compose(self) -> ComposeResult:
         a = self.editing
@@ -120,7 +119,6 @@ class ActivityFormDialog(BaseModal[int | None]):
                 yield Button(_("Cancel"), id="af-cancel", compact=True)
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self._kind_changed(self._select("#af-kind"))
         self.query_one("#af-title", Input).focus()
         self.call(load_choices, self.backend, done=self._fill, group="activity-form")
@@ -150,16 +148,12 @@ class ActivityFormDialog(BaseModal[int | None]):
         if listing.option_count:
             listing.highlighted = 0  # Space ticks at once when Tab reaches the list
         self._kind_changed(self._select("#af-kind"))
-        self.ready = True
-        self.call_after_refresh(self._remember)
+        self.form_loaded()
 
     @staticmethod
     def _counselor_label(c: CounselorRow) -> str:
         unit = f"  {c.unit_name}" if c.unit_name else ""
         return f"{c.display_name}{unit}"
-
-    def _remember(self) -> None:
-        self._initial = self.snapshot()
 
     # -- reading the form --------------------------------------------------------------------
     def _select(self, ident: str) -> Any:
@@ -174,11 +168,6 @@ class ActivityFormDialog(BaseModal[int | None]):
                 self.query_one("#af-hours", Input).value,
                 tuple(self.query_one("#af-counselors", SelectionList).selected),
                 self.query_one("#af-note", TextArea).text)
-
-    def has_unsaved_changes(self) -> bool:
-        """True when something differs from the form as opened (and was not saved)."""
-        return (self.saved_id is None and self._initial is not None
-                and self.snapshot() != self._initial)
 
     def build(self) -> tuple[ActivityDraft, dict[str, str]]:
         """The draft the form describes, and messages for fields that do not read."""
@@ -222,13 +211,6 @@ class ActivityFormDialog(BaseModal[int | None]):
         self.show_errors(errors)
         return errors
 
-    def show_errors(self, errors: dict[str, str]) -> None:
-        """Put ``errors`` (field → message) under their fields; clear the others."""
-        for field in self.query(FormField):
-            field.set_error(errors.get(field.name or ""))
-        self.query_one("#af-error", Static).update(
-            _("Please correct the marked fields.") if errors else "")
-
     # -- events ------------------------------------------------------------------------------
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "af-kind":
@@ -241,66 +223,26 @@ class ActivityFormDialog(BaseModal[int | None]):
         if not meeting:
             group.clear()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "af-save":
-            self.action_save()
-        else:
-            self.action_cancel()
-
     # -- saving ------------------------------------------------------------------------------
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """ctrl+s: check every field, then save (in a worker)."""
-        if self._saving or not self.ready:
-            return
         errors = self.check()
         if errors:
-            first = next((f for f in self.query(FormField) if f.name in errors), None)
-            if first is not None:
-                first.control.focus()
+            self.focus_first_error(errors)
             return
         draft, _errors = self.build()
-        self._saving = True
-        self.query_one("#af-error", Static).update(_("Saving…"))
         vs = self.backend.vs
         if self.editing is not None:
             editing = self.editing.id
-            self.call(activities.update_activity, vs, editing, draft,
-                      done=lambda _changed: self._saved(editing), failed=self._failed,
-                      group="activity-save")
+            self.save_with(activities.update_activity, vs, editing, draft,
+                           done=lambda _changed: self._saved(editing), saying=_("Saving…"),
+                           group="activity-save")
         else:
-            self.call(activities.add_activity, vs, draft, done=self._saved,
-                      failed=self._failed, group="activity-save")
+            self.save_with(activities.add_activity, vs, draft, done=self._saved,
+                           saying=_("Saving…"), group="activity-save")
 
     def _saved(self, activity_id: int) -> None:
-        self._saving = False
         self.saved_id = activity_id
         self.app.notify(_("Activity saved.") if self.editing is None
                         else _("Activity corrected."), markup=False)
         self.dismiss(activity_id)
-
-    def _failed(self, error: BaseException) -> bool:
-        self._saving = False
-        if isinstance(error, ActivityInvalid):
-            self.show_errors(error.errors)
-            return True
-        self.query_one("#af-error", Static).update(
-            str(error) if isinstance(error, ServiceError) else "")
-        return False
-
-    # -- leaving -----------------------------------------------------------------------------
-    def action_cancel(self) -> None:
-        """Esc: close, asking first when something was typed."""
-        from counselor_tui.ui.screens.confirm import ConfirmDialog
-
-        if not self.has_unsaved_changes():
-            self.dismiss(None)
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self._initial = None
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmDialog(_("Discard this activity? What you typed is lost."),
-                                           default_yes=False), answer)

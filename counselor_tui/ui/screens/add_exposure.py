@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -19,12 +18,11 @@ from textual.widgets import Button, Label
 
 from counselor_tui.i18n import N_, _
 from counselor_tui.services.incidents import ExposureDraft
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.screens.form import FormModal
 from counselor_tui.ui.widgets.incident_person_picker import IncidentPersonPicker
 
 
-class AddExposureModal(BaseModal[tuple[ExposureDraft, ...] | None]):
+class AddExposureModal(FormModal[tuple[ExposureDraft, ...] | None]):
     """Dismisses with the picked persons (with roles), or None."""
 
     CSS_PATH: ClassVar[list[str | PurePath]] = ["../styles/dialogs.tcss",
@@ -33,6 +31,8 @@ class AddExposureModal(BaseModal[tuple[ExposureDraft, ...] | None]):
         Binding("ctrl+s", "save", N_("Add the persons"), id="add_persons", priority=True),
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    SAVE_BUTTON = "ae-ok"
+    CANCEL_BUTTON = "ae-cancel"
 
     def __init__(self, title: str) -> None:
         super().__init__(classes="dialog-screen")
@@ -48,22 +48,9 @@ class AddExposureModal(BaseModal[tuple[ExposureDraft, ...] | None]):
                 yield Button(_("Cancel"), id="ae-cancel")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self.query_one("#ipp-search").focus()
 
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """Close with the picked persons (nothing picked: like cancel)."""
         drafts = self.query_one(IncidentPersonPicker).drafts()
         self.dismiss(drafts or None)
-
-    def action_cancel(self) -> None:
-        """Close without adding."""
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#ae-ok, #ae-cancel")
-    def _button(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ae-ok":
-            self.action_save()
-        else:
-            self.action_cancel()

@@ -6,12 +6,12 @@ read-only and scrollable (the person record shows only the first lines of each n
 | key | action |
 |---|---|
 | ctrl+s | save the addendum |
-| Esc | cancel |
+| Esc | cancel (asks when something was typed) |
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,14 +20,12 @@ from textual.widgets import Button, Label, Static, TextArea
 
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import sessions
-from counselor_tui.services.errors import ServiceError
 from counselor_tui.services.sessions import SessionSummary
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.screens.form import FormModal
 
 
-class AddendumDialog(BaseModal[bool]):
+class AddendumDialog(FormModal[bool]):
     """Types and saves an addendum to session ``session_id``; dismisses True once saved.
     With ``session`` (its summary) the whole note and earlier addenda are shown above."""
 
@@ -35,6 +33,9 @@ class AddendumDialog(BaseModal[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    ERROR_LINE = "#addendum-error"
+    CANCEL_RESULT = False
+    DISCARD_QUESTION = N_("Discard this addendum? What you typed is lost.")
 
     def __init__(self, session_id: int, session: SessionSummary | None = None) -> None:
         super().__init__(classes="dialog-screen")
@@ -71,40 +72,22 @@ class AddendumDialog(BaseModal[bool]):
         return "\n\n".join(parts)
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self.query_one("#addendum-text", TextArea).focus()
 
-    def has_unsaved_changes(self) -> bool:
-        """True while text is typed."""
-        return bool(self.query_one("#addendum-text", TextArea).text.strip())
+    def snapshot(self) -> tuple[Any, ...]:
+        """The typed text (blank counts as nothing)."""
+        return (self.query_one("#addendum-text", TextArea).text.strip(),)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
-
-    def action_cancel(self) -> None:
-        """Close without saving."""
-        self.dismiss(False)
-
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """Save the addendum (in a worker)."""
         text = self.query_one("#addendum-text", TextArea).text
         if not text.strip():
-            self.query_one("#addendum-error", Static).update(_("The addendum is empty."))
+            self.say(_("The addendum is empty."))
             return
-        self.call(sessions.add_addendum, self.backend.vs, self.session_id, text,
-                  done=self._saved, failed=self._failed, group="addendum")
+        self.save_with(sessions.add_addendum, self.backend.vs, self.session_id, text,
+                       done=self._saved, group="addendum")
 
     def _saved(self, _result: None) -> None:
         self.app.notify(_("Addendum saved."), markup=False)
         self.app.post_message(DataChanged("session"))
         self.dismiss(True)
-
-    def _failed(self, error: BaseException) -> bool:
-        if isinstance(error, ServiceError):
-            self.query_one("#addendum-error", Static).update(str(error))
-            return True
-        return False

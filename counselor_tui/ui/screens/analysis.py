@@ -46,10 +46,10 @@ from counselor_tui.i18n import N_, _
 from counselor_tui.services import analysis, assessments
 from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import PermissionDenied
+from counselor_tui.ui.assessment_view import tier_text
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import OpenPerson
-from counselor_tui.ui.screens.assessment_entry import tier_text
 from counselor_tui.ui.screens.census import percent
 from counselor_tui.ui.widgets.assessment_person_picker import AssessmentPersonPicker
 from counselor_tui.ui.widgets.banner import Banner

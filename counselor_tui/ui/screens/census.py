@@ -45,10 +45,11 @@ from counselor_tui.i18n import N_, _
 from counselor_tui.services import census, tier_policy
 from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import PermissionDenied
+from counselor_tui.ui.assessment_view import tier_text
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged, OpenArea, OpenPerson
-from counselor_tui.ui.screens.assessment_entry import AssessmentEntryScreen, tier_text
+from counselor_tui.ui.screens.assessment_entry import AssessmentEntryScreen
 from counselor_tui.ui.screens.census_form import CensusFormDialog
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.tier_override import TierOverrideDialog

@@ -28,19 +28,16 @@ from textual.widgets import Button, Input, Label, SelectionList, Static
 
 from counselor_tui.domain.dates import DateParseError, parse_date
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import assessments, census
+from counselor_tui.services import assessments, census, persons
 from counselor_tui.services.api import Backend
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.screens.form import FormModal
 
 
 def _units(backend: Backend) -> list[Any]:
-    from counselor_tui.services import persons
-
     return list(persons.units(backend.vs))
 
 
-class CensusFormDialog(BaseModal[census.CensusDraft | None]):
+class CensusFormDialog(FormModal[census.CensusDraft | None]):
     """The form of a new campaign."""
 
     CSS_PATH = "../styles/census_dialogs.tcss"
@@ -48,6 +45,8 @@ class CensusFormDialog(BaseModal[census.CensusDraft | None]):
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
         Binding("a", "all_units", N_("All units"), id="all_units", show=False),
     ]
+    SAVE_BUTTON = "create"
+    CANCEL_BUTTON = "cancel"
 
     def __init__(self, today: date) -> None:
         super().__init__(classes="dialog-screen")
@@ -75,7 +74,6 @@ class CensusFormDialog(BaseModal[census.CensusDraft | None]):
                 yield Button(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self.query_one("#census-name", Input).focus()
         self.call(_units, self.backend, done=self._units_loaded, group="census-form")
 
@@ -85,13 +83,6 @@ class CensusFormDialog(BaseModal[census.CensusDraft | None]):
         selection = self.query_one("#census-units", SelectionList)
         selection.clear_options()
         selection.add_options([(f"{u.name}  ({u.police_type})", int(u.id)) for u in units])
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "create":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
     def _date(self, ident: str, label: str) -> date | None:
         text = self.query_one(ident, Input).value.strip()
@@ -125,7 +116,7 @@ class CensusFormDialog(BaseModal[census.CensusDraft | None]):
             return None
         return draft
 
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """ctrl+s (the app's save key): close with the draft when it is valid."""
         draft = self.draft()
         if draft is not None:
@@ -136,7 +127,3 @@ class CensusFormDialog(BaseModal[census.CensusDraft | None]):
         units = self.query_one("#census-units", SelectionList)
         if units.has_focus:
             units.select_all()
-
-    def action_cancel(self) -> None:
-        """Close without creating."""
-        self.dismiss(None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import PurePath
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -32,10 +32,9 @@ from counselor_tui.domain import incidents as rules
 from counselor_tui.domain.dates import DateParseError, format_datetime, parse_datetime
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import incidents
-from counselor_tui.services.incidents import IncidentDraft
-from counselor_tui.ui.base import BaseScreen
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.services.incidents import IncidentDraft, PersonChoice
 from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.screens.form import FormScreen
 from counselor_tui.ui.widgets.form_scroll import FormScroll
 from counselor_tui.ui.widgets.incident_person_picker import IncidentPersonPicker
 
@@ -46,7 +45,7 @@ def kind_options() -> list[tuple[str, str]]:
             for k in rules.INCIDENT_KINDS.values()]
 
 
-class EmergencyScreen(BaseScreen):
+class EmergencyScreen(FormScreen):
     """The emergency form; constructed with no arguments (registry area ``emergency``)."""
 
     CSS_PATH: ClassVar[list[str | PurePath]] = ["../styles/emergency.tcss",
@@ -54,6 +53,8 @@ class EmergencyScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", N_("Save the emergency"), id="save_emergency"),
     ]
+    #: Esc asks what the app asked before this screen had its own Esc (same words).
+    DISCARD_QUESTION = N_("The open form has unsaved text. Discard it?")
     AUTO_FOCUS = "#em-kind"
 
     class Flagged(Message):
@@ -70,8 +71,9 @@ class EmergencyScreen(BaseScreen):
         super().__init__()
         self.person_id = person_id
         self.kind = kind if kind in rules.INCIDENT_KINDS else None
-        self.saving = False
         self.saved_id: int | None = None
+        # the prefilled person (a worker) is part of the form as opened
+        self.ready = person_id is None
 
     def compose(self) -> ComposeResult:
         now = format_datetime(self.backend.clock.now())
@@ -108,12 +110,21 @@ class EmergencyScreen(BaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self._hint("em-occurred")
         self._hint("em-reported")
         if self.person_id is not None and self.backend.unlocked:
             self.call(incidents.person_choice, self.backend.vs, self.person_id,
-                      done=self.query_one(IncidentPersonPicker).add_person, group="em-person")
+                      done=self._prefill, failed=self._prefill_failed, group="em-person")
+        elif not self.ready:
+            self.form_loaded()
+
+    def _prefill(self, choice: PersonChoice) -> None:
+        self.query_one(IncidentPersonPicker).add_person(choice)
+        self.form_loaded()
+
+    def _prefill_failed(self, _error: BaseException) -> bool:
+        self.form_loaded()
+        return False  # the app's error dialog says why the person is missing
 
     # -- fields -------------------------------------------------------------------------
     def _parse(self, field_id: str) -> datetime:
@@ -134,15 +145,13 @@ class EmergencyScreen(BaseScreen):
         if event.input.id:
             self._hint(event.input.id)
 
-    def has_unsaved_changes(self) -> bool:
-        """True when a summary, a title or a person was entered and not saved."""
-        if self.saved_id is not None:
-            return False
+    def snapshot(self) -> tuple[Any, ...]:
+        """What was typed or picked: summary, title, persons (times and kind aside, as
+        they come prefilled)."""
         picker = self.query_one(IncidentPersonPicker)
-        prefilled = [p.person_id for p in picker.picked] == [self.person_id]
-        return bool(self.query_one("#em-summary", TextArea).text.strip()
-                    or self.query_one("#em-title", Input).value.strip()
-                    or (picker.picked and not prefilled))
+        return (self.query_one("#em-summary", TextArea).text.strip(),
+                self.query_one("#em-title", Input).value.strip(),
+                tuple(p.person_id for p in picker.picked))
 
     def draft(self) -> IncidentDraft | None:
         """The form as a draft, or None (with the message shown) when a time is unreadable."""
@@ -164,10 +173,8 @@ class EmergencyScreen(BaseScreen):
             persons=self.query_one(IncidentPersonPicker).drafts())
 
     # -- saving -------------------------------------------------------------------------
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """Ctrl+S: validate, then create the incident in a worker."""
-        if self.saving:
-            return
         draft = self.draft()
         if draft is None:
             return
@@ -184,16 +191,10 @@ class EmergencyScreen(BaseScreen):
                 self.query_one(target).focus()
             return
         error.update("")
-        self.saving = True
-        self.call(incidents.flag_emergency, self.backend.vs, draft, done=self._saved,
-                  failed=self._failed, group="emergency-save")
-
-    def _failed(self, exc: BaseException) -> bool:
-        self.saving = False
-        return False  # the app's error dialog shows it
+        self.save_with(incidents.flag_emergency, self.backend.vs, draft, done=self._saved,
+                       group="emergency-save")
 
     def _saved(self, incident_id: int) -> None:
-        self.saving = False
         self.saved_id = incident_id
         self.app.notify(_("Emergency flagged: incident {id}; its response steps are planned "
                           "(F6).").format(id=incident_id), severity="warning", markup=False)

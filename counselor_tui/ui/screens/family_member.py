@@ -3,7 +3,7 @@
 | key | action |
 |---|---|
 | ctrl+s | save |
-| Esc | cancel |
+| Esc | cancel (asks when something was typed) |
 | Tab / Shift+Tab | move between fields |
 """
 
@@ -19,16 +19,14 @@ from textual.widgets import Button, Input, Label, Select, Static
 from counselor_tui.domain import dates, vocab
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import persons
-from counselor_tui.services.errors import ServiceError
-from counselor_tui.services.persons import PersonDraft, PersonInvalid
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.services.persons import PersonDraft
 from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.screens.form import FormModal
 from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.form_field import FormField
 
 
-class FamilyMemberDialog(BaseModal[int | None]):
+class FamilyMemberDialog(FormModal[int | None]):
     """Creates a family member linked to officer ``officer_id``; dismisses with the new
     person's id (None when cancelled)."""
 
@@ -36,6 +34,8 @@ class FamilyMemberDialog(BaseModal[int | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    ERROR_LINE = "#family-error"
+    DISCARD_QUESTION = N_("Discard this family member? What you typed is lost.")
 
     def __init__(self, officer_id: int) -> None:
         super().__init__(classes="dialog-screen")
@@ -61,32 +61,19 @@ class FamilyMemberDialog(BaseModal[int | None]):
                 yield Button(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self.query_one("#family-name", Input).focus()
 
-    def has_unsaved_changes(self) -> bool:
-        """True while a name is typed."""
-        return bool(self.query_one("#family-name", Input).value.strip())
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
-
-    def action_cancel(self) -> None:
-        """Close without saving."""
-        self.dismiss(None)
+    def snapshot(self) -> tuple[Any, ...]:
+        """The typed name (a family member is kept only with a name)."""
+        return (self.query_one("#family-name", Input).value.strip(),)
 
     def _value(self, ident: str) -> Any:
         value = self.query_one(ident, Select).value
         return None if value is Select.NULL else value
 
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """Check and save (in a worker)."""
-        for field in self.query(FormField):
-            field.set_error(None)
+        self.show_errors({})
         birth, error = self.query_one("#family-birth", DateInput).parse()
         if error:
             self.query_one("#field-birth_date", FormField).set_error(error)
@@ -96,25 +83,10 @@ class FamilyMemberDialog(BaseModal[int | None]):
             gender=self._value("#family-gender"),
             birth_date=dates.format_date(birth) if birth is not None else None,
             phone=self.query_one("#family-phone", Input).value.strip() or None)
-        self.call(persons.add_family_member, self.backend.vs, self.officer_id, draft,
-                  self._value("#family-relation"), done=self._saved, failed=self._failed,
-                  group="family")
+        self.save_with(persons.add_family_member, self.backend.vs, self.officer_id, draft,
+                       self._value("#family-relation"), done=self._saved, group="family")
 
     def _saved(self, person_id: int) -> None:
         self.app.notify(_("Family member added."), markup=False)
         self.app.post_message(DataChanged("person"))
         self.dismiss(person_id)
-
-    def _failed(self, error: BaseException) -> bool:
-        if isinstance(error, PersonInvalid):
-            for name, message in error.errors.items():
-                fields = self.query(f"#field-{name}")
-                if fields:
-                    fields.first(FormField).set_error(message)
-                else:
-                    self.query_one("#family-error", Static).update(message)
-            return True
-        if isinstance(error, ServiceError):
-            self.query_one("#family-error", Static).update(str(error))
-            return True
-        return False

@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -29,12 +28,11 @@ from counselor_tui.domain.vocab import FIREARM_STATUSES, label
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import firearms
 from counselor_tui.services.firearms import RestrictionRow
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.screens.form import FormModal
 
 
-class FirearmDecisionModal(BaseModal[bool]):
+class FirearmDecisionModal(FormModal[bool]):
     """Dismisses with True once recorded, False when cancelled."""
 
     CSS_PATH = "../styles/firearms.tcss"
@@ -43,6 +41,10 @@ class FirearmDecisionModal(BaseModal[bool]):
                 priority=True),
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    SAVE_BUTTON = "fd-ok"
+    CANCEL_BUTTON = "fd-cancel"
+    CANCEL_RESULT = False
+    ERROR_LINE = "#fd-error"
 
     def __init__(self, row: RestrictionRow, mode: str = "decision") -> None:
         super().__init__(classes="dialog-screen")
@@ -84,13 +86,12 @@ class FirearmDecisionModal(BaseModal[bool]):
                 yield Button(_("Cancel"), id="fd-cancel")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self.query_one("#fd-choice", Select).focus()
 
     def _today(self) -> date:
         return self.backend.clock.now().date()
 
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """Validate the dates and record (in a worker)."""
         error = self.query_one("#fd-error", Static)
         choice = self.query_one("#fd-choice", Select).value
@@ -107,25 +108,13 @@ class FirearmDecisionModal(BaseModal[bool]):
             return
         vs = self.backend.vs
         if self.mode == "decision":
-            self.call(firearms.record_decision, vs, self.row.id, choice, maker, decided, review,
-                      done=self._done, group="fd-save")
+            self.save_with(firearms.record_decision, vs, self.row.id, choice, maker, decided,
+                           review, done=self._done, group="fd-save")
         else:
-            self.call(firearms.review, vs, self.row.id, choice, maker, decided, review,
-                      done=self._done, group="fd-save")
+            self.save_with(firearms.review, vs, self.row.id, choice, maker, decided, review,
+                           done=self._done, group="fd-save")
 
     def _done(self, _result: object) -> None:
         self.app.notify(_("Decision recorded."), markup=False)
         self.app.post_message(DataChanged("firearm"))
         self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        """Close without recording."""
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#fd-ok, #fd-cancel")
-    def _button(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "fd-ok":
-            self.action_save()
-        else:
-            self.action_cancel()

@@ -17,7 +17,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -26,11 +25,10 @@ from textual.widgets import Button, Input, Label, Static
 from counselor_tui.domain.firearms import Notice
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import firearm_notice
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.screens.form import FormModal
 
 
-class FirearmNoticeModal(BaseModal[list[Path] | None]):
+class FirearmNoticeModal(FormModal[list[Path] | None]):
     """Dismisses with the written paths, or None."""
 
     CSS_PATH = "../styles/firearms.tcss"
@@ -38,6 +36,8 @@ class FirearmNoticeModal(BaseModal[list[Path] | None]):
         Binding("ctrl+s", "save", N_("Write the notice"), id="write_notice", priority=True),
         Binding("escape", "cancel", N_("Close"), id="close"),
     ]
+    SAVE_BUTTON = "fn-ok"
+    CANCEL_BUTTON = "fn-cancel"
 
     def __init__(self, restriction_id: int, folder: Path | None = None,
                  event_id: int | None = None) -> None:
@@ -63,7 +63,6 @@ class FirearmNoticeModal(BaseModal[list[Path] | None]):
                 yield Button(_("Close"), id="fn-cancel")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self.call(firearm_notice.notice, self.backend.vs, self.restriction_id, self.event_id,
                   done=self._show, group="fn-load")
 
@@ -72,26 +71,14 @@ class FirearmNoticeModal(BaseModal[list[Path] | None]):
         self.query_one("#fn-preview", Static).update(firearm_notice.notice_text(notice))
         self.query_one("#fn-folder", Input).focus()
 
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """Write both files (in a worker)."""
         folder = Path(self.query_one("#fn-folder", Input).value.strip()).expanduser()
-        self.call(firearm_notice.export_notice, self.backend.vs, self.restriction_id, folder,
-                  event_id=self.event_id, done=self._written, group="fn-save")
+        self.save_with(firearm_notice.export_notice, self.backend.vs, self.restriction_id,
+                       folder, event_id=self.event_id, done=self._written, group="fn-save")
 
     def _written(self, paths: list[Path]) -> None:
         self.query_one("#fn-result", Static).update("\n".join(str(p) for p in paths))
         self.app.notify(_("Notice written: {files}").format(
             files=", ".join(p.name for p in paths)), markup=False)
         self.dismiss(paths)
-
-    def action_cancel(self) -> None:
-        """Close without writing."""
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#fn-ok, #fn-cancel")
-    def _button(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "fn-ok":
-            self.action_save()
-        else:
-            self.action_cancel()

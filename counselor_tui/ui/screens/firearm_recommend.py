@@ -32,12 +32,11 @@ from counselor_tui.domain.vocab import FIREARM_REASONS, label
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import firearms, incidents
 from counselor_tui.services.incidents import PersonChoice
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.screens.form import FormModal
 
 
-class FirearmRecommendModal(BaseModal[int | None]):
+class FirearmRecommendModal(FormModal[int | None]):
     """Dismisses with the new restriction id, or None ("not now")."""
 
     CSS_PATH = "../styles/firearms.tcss"
@@ -45,6 +44,9 @@ class FirearmRecommendModal(BaseModal[int | None]):
         Binding("ctrl+s", "save", N_("Recommend"), id="recommend", priority=True),
         Binding("escape", "cancel", N_("Not now"), id="not_now"),
     ]
+    SAVE_BUTTON = "fr-ok"
+    CANCEL_BUTTON = "fr-cancel"
+    ERROR_LINE = "#fr-error"
 
     def __init__(self, person_id: int | None = None, person_name: str = "", *,
                  trigger: str = "") -> None:
@@ -80,7 +82,6 @@ class FirearmRecommendModal(BaseModal[int | None]):
                 yield Button(_("Not now"), id="fr-cancel")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         if self.person_id is None:
             self.query_one("#fr-hits", OptionList).display = False
             self.query_one("#fr-search", Input).focus()
@@ -131,7 +132,7 @@ class FirearmRecommendModal(BaseModal[int | None]):
         self.query_one("#fr-hits", OptionList).display = False
         self.query_one("#fr-reason", Select).focus()
 
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """Record the recommendation (in a worker)."""
         error = self.query_one("#fr-error", Static)
         reason = self.query_one("#fr-reason", Select).value
@@ -141,24 +142,12 @@ class FirearmRecommendModal(BaseModal[int | None]):
         if not isinstance(reason, str):
             error.update(_("Choose a reason code."))
             return
-        self.call(firearms.recommend, self.backend.vs, self.person_id, reason,
-                  self.query_one("#fr-note", TextArea).text, done=self._done,
-                  group="fr-save")
+        self.save_with(firearms.recommend, self.backend.vs, self.person_id, reason,
+                       self.query_one("#fr-note", TextArea).text, done=self._done,
+                       group="fr-save")
 
     def _done(self, restriction_id: int) -> None:
         self.app.notify(_("Firearm restriction recommended; a coordinator records the "
                           "decision."), markup=False)
         self.app.post_message(DataChanged("firearm"))
         self.dismiss(restriction_id)
-
-    def action_cancel(self) -> None:
-        """Not now: close without recording anything."""
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#fr-ok, #fr-cancel")
-    def _button(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "fr-ok":
-            self.action_save()
-        else:
-            self.action_cancel()

@@ -8,13 +8,13 @@ Fields: name (unique), lead (who leads it), members (head count). Saved with
 | key | action |
 |---|---|
 | ctrl+s | save |
-| Esc | cancel |
+| Esc | cancel (asks when something was typed) |
 | Tab / Shift+Tab | next / previous field |
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,25 +23,26 @@ from textual.widgets import Button, Input, Label, Static
 
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import interest_groups
-from counselor_tui.services.errors import ServiceError
-from counselor_tui.services.interest_groups import GroupDraft, GroupInvalid, GroupRow
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.services.interest_groups import GroupDraft, GroupRow
+from counselor_tui.ui.screens.form import FormModal
 from counselor_tui.ui.widgets.form_field import FormField
 
 
-class GroupFormDialog(BaseModal[int | None]):
+class GroupFormDialog(FormModal[int | None]):
     """A new interest group, or a change of ``group``."""
 
     CSS_PATH = "../styles/activities.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    ERROR_LINE = "#gf-error"
+    SAVE_BUTTON = "gf-save"
+    CANCEL_BUTTON = "gf-cancel"
+    DISCARD_QUESTION = N_("Discard this interest group? What you typed is lost.")
 
     def __init__(self, group: GroupRow | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.group = group
-        self._saving = False
 
     def compose(self) -> ComposeResult:
         g = self.group
@@ -62,8 +63,12 @@ class GroupFormDialog(BaseModal[int | None]):
                 yield Button(_("Cancel"), id="gf-cancel", compact=True)
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self.query_one("#gf-name", Input).focus()
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """The raw content of every field."""
+        return tuple(self.query_one(f"#gf-{name}", Input).value
+                     for name in ("name", "lead", "members"))
 
     def draft(self) -> GroupDraft | None:
         """The typed group, or ``None`` after showing the problems under the fields."""
@@ -82,50 +87,19 @@ class GroupFormDialog(BaseModal[int | None]):
         self.show_errors(errors)
         return None if errors else draft
 
-    def show_errors(self, errors: dict[str, str]) -> None:
-        """Messages under their fields (others cleared)."""
-        for field in self.query(FormField):
-            field.set_error(errors.get(field.name or ""))
-
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """ctrl+s: save in a worker when the fields are valid."""
-        if self._saving:
-            return
         draft = self.draft()
         if draft is None:
             return
-        self._saving = True
-        vs = self.backend.vs
         if self.group is not None:
             gid = self.group.id
-            self.call(interest_groups.update_group, vs, gid, draft,
-                      done=lambda _changed: self._saved(gid), failed=self._failed,
-                      group="group-save")
+            self.save_with(interest_groups.update_group, self.backend.vs, gid, draft,
+                           done=lambda _changed: self._saved(gid), group="group-save")
         else:
-            self.call(interest_groups.add_group, vs, draft, done=self._saved,
-                      failed=self._failed, group="group-save")
+            self.save_with(interest_groups.add_group, self.backend.vs, draft, done=self._saved,
+                           group="group-save")
 
     def _saved(self, group_id: int) -> None:
-        self._saving = False
         self.app.notify(_("Interest group saved."), markup=False)
         self.dismiss(group_id)
-
-    def _failed(self, error: BaseException) -> bool:
-        self._saving = False
-        if isinstance(error, GroupInvalid):
-            self.show_errors(error.errors)
-            return True
-        if isinstance(error, ServiceError):
-            self.query_one("#gf-error", Static).update(str(error))
-        return False
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "gf-save":
-            self.action_save()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        """Close without saving."""
-        self.dismiss(None)

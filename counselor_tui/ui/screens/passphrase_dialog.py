@@ -25,12 +25,11 @@ from textual.widgets import Button, Input, Label, Static
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import accounts
 from counselor_tui.services.errors import ServiceError
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.screens.form import FormModal
 from counselor_tui.ui.widgets.passphrase_pair import PassphrasePair
 
 
-class PassphraseDialog(BaseModal[bool]):
+class PassphraseDialog(FormModal[bool]):
     """Reset ``username``'s passphrase, or change one's own when ``own`` (asks for the
     current one). Dismisses with True once set, False when cancelled."""
 
@@ -40,12 +39,15 @@ class PassphraseDialog(BaseModal[bool]):
                 priority=True),
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    ERROR_LINE = "#pw-error"
+    SAVE_BUTTON = "pw-ok"
+    CANCEL_BUTTON = "pw-cancel"
+    CANCEL_RESULT = False
 
     def __init__(self, username: str, *, own: bool) -> None:
         super().__init__(classes="dialog-screen")
         self.username = username
         self.own = own
-        self._busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog us-dialog"):
@@ -66,7 +68,6 @@ class PassphraseDialog(BaseModal[bool]):
                 yield Button(_("Cancel"), id="pw-cancel", compact=True)
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         if self.own:
             self.query_one("#pw-old", Input).focus()
         else:
@@ -80,10 +81,8 @@ class PassphraseDialog(BaseModal[bool]):
         else:
             self.focus_next()
 
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """Check the entries, then set the passphrase (in a worker)."""
-        if self._busy:
-            return
         error = self.query_one("#pw-error", Static)
         old: str | None = None
         if self.own:
@@ -98,36 +97,17 @@ class PassphraseDialog(BaseModal[bool]):
             error.update(problem)
             pair.focus()
             return
-        error.update(_("Setting the passphrase…"))
-        self._busy = True
-        self.call(accounts.change_passphrase, self.backend.vs, self.username, pair.value,
-                  old_passphrase=old, kdf_seconds=self.backend.kdf_seconds,
-                  done=self._set, failed=self._failed, group="passphrase")
+        self.save_with(accounts.change_passphrase, self.backend.vs, self.username, pair.value,
+                       old_passphrase=old, kdf_seconds=self.backend.kdf_seconds,
+                       done=self._set, saying=_("Setting the passphrase…"), group="passphrase")
 
     def _set(self, _result: None) -> None:
-        self._busy = False
         self.app.notify(_("The passphrase of {user} was changed.").format(user=self.username),
                         markup=False)
         self.dismiss(True)
 
-    def _failed(self, error: BaseException) -> bool:
-        self._busy = False
-        if isinstance(error, ServiceError):
-            self.query_one("#pw-error", Static).update(str(error))
-            if self.own:
-                self.query_one("#pw-old", Input).value = ""
-            return True
-        self.query_one("#pw-error", Static).update("")
-        return False
-
-    def action_cancel(self) -> None:
-        """Close without changing anything."""
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#pw-ok, #pw-cancel")
-    def _button(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "pw-ok":
-            self.action_save()
-        else:
-            self.action_cancel()
+    def form_failed(self, error: BaseException) -> bool:
+        """A refusal under the form; the current passphrase typed again."""
+        if self.own and isinstance(error, ServiceError):
+            self.query_one("#pw-old", Input).value = ""
+        return super().form_failed(error)

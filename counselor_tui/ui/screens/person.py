@@ -38,6 +38,8 @@ from counselor_tui.services.sessions import SessionSummary
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import OpenArea, OpenPerson
+from counselor_tui.ui.screens.addendum import AddendumDialog
+from counselor_tui.ui.screens.family_member import FamilyMemberDialog
 from counselor_tui.ui.text import band_name, join_list
 from counselor_tui.ui.widgets.banner import Banner
 
@@ -322,14 +324,10 @@ class PersonScreen(BaseScreen):
             self._addendum(session)
 
     def _addendum(self, session: SessionSummary) -> None:
-        from counselor_tui.ui.screens.addendum import AddendumDialog
-
         self.app.push_screen(AddendumDialog(session.id, session))
 
     def action_add_family(self) -> None:
         """Add a family member of this officer (their own person record)."""
-        from counselor_tui.ui.screens.family_member import FamilyMemberDialog
-
         if self.record is None:
             return
         if self.record.person.kind != "officer":

@@ -19,17 +19,19 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from counselor_tui.i18n import N_, _
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.screens.form import FormModal
 
 
-class ReasonDialog(BaseModal[str | None]):
+class ReasonDialog(FormModal[str | None]):
     """``question`` with a reason box."""
 
     CSS_PATH = "../styles/census_dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    SAVE_BUTTON = "ok"
+    CANCEL_BUTTON = "cancel"
+    ERROR_LINE = "#reason-error"
 
     def __init__(self, title: str, question: str) -> None:
         super().__init__(classes="dialog-screen")
@@ -47,28 +49,17 @@ class ReasonDialog(BaseModal[str | None]):
                 yield Button(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self.query_one("#reason-input", Input).focus()
 
     @on(Input.Submitted, "#reason-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._finish()
+        self.action_save()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ok":
-            self._finish()
-        else:
-            self.dismiss(None)
-
-    def _finish(self) -> None:
+    def submit(self) -> None:
+        """Close with the reason, or say that one is needed."""
         text = self.query_one("#reason-input", Input).value.strip()
         if not text:
             self.query_one("#reason-error", Static).update(_("Write a reason."))
             return
         self.dismiss(text)
-
-    def action_cancel(self) -> None:
-        """Close without a reason."""
-        self.dismiss(None)

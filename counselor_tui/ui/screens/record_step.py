@@ -27,8 +27,7 @@ from counselor_tui.domain.vocab import RISKS, label
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import incidents
 from counselor_tui.services.incidents import IncidentRow, Responder, StepRecord, StepRow
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.screens.form import FormModal
 from counselor_tui.ui.widgets.form_scroll import FormScroll
 
 #: The form a step is usually done in (the counselor changes it when it differs).
@@ -40,7 +39,7 @@ DEFAULT_FORMS: dict[str, str] = {
 SESSION_STEPS = frozenset({"first_contact", "session", "safety_contact"})
 
 
-class RecordStepModal(BaseModal[StepRecord | None]):
+class RecordStepModal(FormModal[StepRecord | None]):
     """Dismisses with the :class:`StepRecord` to save, or None when cancelled."""
 
     CSS_PATH = "../styles/incidents.tcss"
@@ -48,6 +47,8 @@ class RecordStepModal(BaseModal[StepRecord | None]):
         Binding("ctrl+s", "save", N_("Record the step"), id="record_step", priority=True),
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    SAVE_BUTTON = "rs-save"
+    CANCEL_BUTTON = "rs-cancel"
 
     def __init__(self, step: StepRow, incident: IncidentRow) -> None:
         super().__init__(classes="dialog-screen")
@@ -95,7 +96,6 @@ class RecordStepModal(BaseModal[StepRecord | None]):
                 yield Button(_("Cancel"), id="rs-cancel")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self._when_hint()
         self._toggle_session(self.query_one("#rs-log", Checkbox).value)
         self.call(incidents.responders, self.backend.vs, done=self._set_responders,
@@ -166,20 +166,8 @@ class RecordStepModal(BaseModal[StepRecord | None]):
             note=self.query_one("#rs-note", TextArea).text, log_session=log,
             person_id=person, duration_min=duration, risk=risk)
 
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """Ctrl+S: close with the record (the incidents screen saves it)."""
         rec = self.record()
         if rec is not None:
             self.dismiss(rec)
-
-    def action_cancel(self) -> None:
-        """Esc: close without recording."""
-        self.dismiss(None)
-
-    @on(Button.Pressed)
-    def _button(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "rs-save":
-            self.action_save()
-        else:
-            self.action_cancel()

@@ -19,11 +19,9 @@ all (the first import of a new bureau), unticked otherwise.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Static
 
@@ -31,8 +29,9 @@ from counselor_tui.i18n import _
 from counselor_tui.services import roster
 from counselor_tui.services.errors import ServiceError
 from counselor_tui.services.roster import RosterPlan, RosterRow
-from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.screens.form import FormScreen
 from counselor_tui.ui.text import join_list
 from counselor_tui.ui.widgets.banner import Banner
 
@@ -47,17 +46,17 @@ def summary_text(plan: RosterPlan) -> str:
                       unchanged=len(plan.unchanged), rejected=len(plan.rejected))
 
 
-class RosterImportScreen(BaseScreen):
+class RosterImportScreen(FormScreen):
     """Pick a roster file, see the dry run, apply it."""
 
     CSS_PATH = "../styles/roster_import.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = []
     AUTO_FOCUS = "#roster-path"
+    ERROR_LINE = "#roster-status"
+    SAVE_BUTTON = "apply"
 
     def __init__(self) -> None:
         super().__init__()
         self.plan: RosterPlan | None = None
-        self._busy = False
 
     def compose(self) -> ComposeResult:
         yield Banner()
@@ -103,8 +102,6 @@ class RosterImportScreen(BaseScreen):
         event.stop()
         if event.button.id == "dry-run":
             self.dry_run()
-        elif event.button.id == "apply":
-            self.action_save()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
@@ -114,38 +111,28 @@ class RosterImportScreen(BaseScreen):
     def dry_run(self) -> None:
         """Read the file and show what an import would do (in a worker)."""
         text = self.query_one("#roster-path", Input).value.strip()
-        if not text or self._busy:
-            self._status(_("Type the path of the roster file."))
+        if not text or self.saving:
+            self.say(_("Type the path of the roster file."))
             return
         path = Path(text).expanduser()
-        self._busy = True
+        self.saving = True
         self.plan = None
         self.query_one("#apply", Button).disabled = True
-        self._status(_("Reading the roster…"))
+        self.say(_("Reading the roster…"))
         create = self.query_one("#create-units", Checkbox).value
         self.call(roster.plan_roster_import, self.backend.vs, path, create_units=create,
-                  done=self._planned, failed=self._failed, group="roster")
-
-    def _status(self, text: str) -> None:
-        self.query_one("#roster-status", Static).update(text)
-
-    def _failed(self, error: BaseException) -> bool:
-        self._busy = False
-        if isinstance(error, ServiceError):
-            self._status(str(error))
-            return True
-        self._status("")
-        return False
+                  done=self._planned, failed=self.form_failed, group="roster")
 
     def _planned(self, plan: RosterPlan) -> None:
-        self._busy = False
+        self.saving = False
+        self.form_saved = False  # a new dry run can be applied
         if not self.is_attached:
             return
         self.plan = plan
         self._show(plan)
         can_apply = bool(plan.added or plan.updated) and not plan.applied
         self.query_one("#apply", Button).disabled = not can_apply
-        self._status(_("Dry run: nothing written yet.") if can_apply
+        self.say(_("Dry run: nothing written yet.") if can_apply
                      else _("Nothing to import."))
 
     def _show(self, plan: RosterPlan) -> None:
@@ -180,13 +167,11 @@ class RosterImportScreen(BaseScreen):
             add(_("unchanged"), row, "")
 
     # -- apply -------------------------------------------------------------------------------
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """ctrl+s: apply the dry run shown, after a confirmation."""
-        from counselor_tui.ui.screens.confirm import ConfirmDialog
-
         plan = self.plan
-        if plan is None or self._busy or not (plan.added or plan.updated) or plan.applied:
-            self._status(_("Run a dry run first (Enter in the path)."))
+        if plan is None or not (plan.added or plan.updated) or plan.applied:
+            self.say(_("Run a dry run first (Enter in the path)."))
             return
 
         def answer(yes: bool | None) -> None:
@@ -197,18 +182,15 @@ class RosterImportScreen(BaseScreen):
             _("Import now? {summary}").format(summary=summary_text(plan))), answer)
 
     def _apply(self, plan: RosterPlan) -> None:
-        self._busy = True
-        self._status(_("Importing…"))
-        self.call(roster.apply_roster_import, self.backend.vs, plan, done=self._applied,
-                  failed=self._failed, group="roster")
+        self.save_with(roster.apply_roster_import, self.backend.vs, plan, done=self._applied,
+                       saying=_("Importing…"), group="roster")
 
     def _applied(self, plan: RosterPlan) -> None:
-        self._busy = False
         self.plan = plan
         if self.is_attached:
             self._show(plan)
             self.query_one("#apply", Button).disabled = True
-            self._status(_("Imported."))
+            self.say(_("Imported."))
         self.app.notify(_("Roster imported: {summary}").format(summary=summary_text(plan)),
                         markup=False)
         self.app.post_message(DataChanged("roster"))

@@ -42,7 +42,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widget import Widget
+from textual.css.query import NoMatches
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
 
 from counselor_tui.domain import dates, vocab
@@ -50,17 +50,17 @@ from counselor_tui.domain.roles import WRITES_RECORDS
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import firearms, sessions
 from counselor_tui.services.edit_conflicts import EditedMeanwhile
-from counselor_tui.services.errors import ServiceError
 from counselor_tui.services.persons import PersonRow
 from counselor_tui.services.sessions import (
+    PROMPT_RISKS,
     SessionDraft,
-    SessionInvalid,
     SessionSaved,
     SessionSummary,
 )
-from counselor_tui.ui.base import BaseScreen
-from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged, OpenArea
+from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
+from counselor_tui.ui.screens.form import CORRECT_FIELDS, FormScreen
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.form_field import FormField
@@ -69,7 +69,6 @@ from counselor_tui.ui.widgets.person_picker import PersonPicker
 from counselor_tui.ui.widgets.topic_select import TopicSelect
 
 DEFAULT_DURATION = 50
-PROMPT_RISKS = frozenset({"high", "imminent"})
 
 
 def firearm_trigger(risk: str, suggested_tier: str | None) -> str | None:
@@ -87,7 +86,7 @@ def choices(vocabulary: Mapping[str, str]) -> list[tuple[str, str]]:
     return [(vocab.label(vocabulary, code), code) for code in vocabulary]
 
 
-class SessionFormScreen(BaseScreen):
+class SessionFormScreen(FormScreen):
     """A new session (for ``person`` when given) or a correction of ``session``."""
 
     CSS_PATH = "../styles/session_form.tcss"
@@ -95,6 +94,8 @@ class SessionFormScreen(BaseScreen):
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
     AUTO_FOCUS = None
+    ERROR_LINE = "#session-error"
+    DISCARD_QUESTION = N_("Discard this session? What you typed is lost.")
 
     def __init__(self, person: PersonRow | None = None,
                  session: SessionSummary | None = None) -> None:
@@ -106,9 +107,7 @@ class SessionFormScreen(BaseScreen):
         self._version: str | None = session.updated_at if session is not None else None
         self.touched: set[str] = set()
         self.saved: SessionSaved | None = None
-        self._initial: tuple[Any, ...] | None = None
         self._risk_asked = False
-        self._saving = False
         self._draft: SessionDraft | None = None
         self._wants_emergency = False
 
@@ -116,8 +115,6 @@ class SessionFormScreen(BaseScreen):
     @property
     def person_id_for_emergency(self) -> int | None:
         """The person chosen in the form: F9 prefills them in the emergency form."""
-        from textual.css.query import NoMatches
-
         try:
             return self.query_one("#person", PersonPicker).person_id
         except NoMatches:  # not composed yet: nobody
@@ -178,12 +175,11 @@ class SessionFormScreen(BaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         vs = self.backend.session
         if vs is not None and vs.actor.role not in WRITES_RECORDS:
             self.notify(_("Your role ({role}) does not log sessions.").format(
                 role=vs.actor.role.label), severity="warning", markup=False)
-            self.call_after_refresh(self.dismiss_form)
+            self.call_after_refresh(self.close_form)
             return
         picker = self.query_one("#person", PersonPicker)
         if self.editing is not None:
@@ -198,15 +194,11 @@ class SessionFormScreen(BaseScreen):
         else:
             picker.focus()
         self._show_caller_label()
-        self.call_after_refresh(self._remember_initial)
 
     def _show_caller_label(self) -> None:
         """The caller label is shown only while the anonymous caller is picked."""
         anonymous = self.query_one("#person", PersonPicker).anonymous
         self.query_one("#field-caller_label", FormField).display = anonymous
-
-    def _remember_initial(self) -> None:
-        self._initial = self.snapshot()
 
     # -- reading the form --------------------------------------------------------------------
     def snapshot(self) -> tuple[Any, ...]:
@@ -222,11 +214,6 @@ class SessionFormScreen(BaseScreen):
             self.query_one("#sealed", Checkbox).value,
             self.query_one("#caller-label", Input).value,
         )
-
-    def has_unsaved_changes(self) -> bool:
-        """True when something differs from the form as opened (and was not saved)."""
-        return (self.saved is None and self._initial is not None
-                and self.snapshot() != self._initial)
 
     def _select(self, ident: str) -> str:
         value = self.query_one(ident, Select).value
@@ -319,8 +306,6 @@ class SessionFormScreen(BaseScreen):
             self._ask_emergency()
 
     def _ask_emergency(self) -> None:
-        from counselor_tui.ui.screens.confirm import ConfirmDialog
-
         def answer(yes: bool | None) -> None:
             if yes:
                 self.post_message(OpenArea("emergency"))
@@ -329,43 +314,26 @@ class SessionFormScreen(BaseScreen):
             _("The risk is high. Flag an emergency now? (This form stays open.)"),
             title=_("Emergency"), yes=_("Flag an emergency (F9)"), no=_("Not now")), answer)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save":
-            self.action_save()
-
     # -- saving ------------------------------------------------------------------------------
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """ctrl+s: check every field, then save (in a worker)."""
-        if self._saving or self.saved is not None:
-            return
         errors = self.check()
-        status = self.query_one("#session-error", Static)
         if errors:
-            status.update(_("Please correct the marked fields."))
-            first = next((f for f in self.query(FormField) if f.name in errors), None)
-            if first is not None:
-                self._focus_field(first)
+            self.say(_(CORRECT_FIELDS))
+            self.focus_first_error(errors)
             return
         draft, _errors = self.build()
         assert draft is not None
-        status.update(_("Saving…"))
-        self._saving = True
         self._draft = draft
         if self.editing is not None:
-            self.call(sessions.update_session, self.backend.vs, self.editing.id, draft,
-                      self._version or None, done=lambda _r: self._saved(None),
-                      failed=self._failed, group="session")
+            self.save_with(sessions.update_session, self.backend.vs, self.editing.id, draft,
+                           self._version or None, done=lambda _r: self._saved(None),
+                           saying=_("Saving…"), group="session")
         else:
-            self.call(sessions.log_session, self.backend.vs, draft, done=self._saved,
-                      failed=self._failed, group="session")
-
-    def _focus_field(self, field: FormField) -> None:
-        control: Widget = field.control
-        control.focus()
+            self.save_with(sessions.log_session, self.backend.vs, draft, done=self._saved,
+                           saying=_("Saving…"), group="session")
 
     def _saved(self, result: SessionSaved | None) -> None:
-        self._saving = False
         self.saved = result or SessionSaved(self.editing.id if self.editing else 0, 0, False)
         text = _("Session saved.") if self.editing is None else _("Session corrected.")
         if result is not None and result.closed_follow_ups:
@@ -385,11 +353,10 @@ class SessionFormScreen(BaseScreen):
         offer the firearm recommendation when it applies, then close the form."""
         draft = self._draft
         if draft is None:
-            self.dismiss_form()
+            self.close_form()
             return
         if draft.risk in PROMPT_RISKS and not self._risk_asked:
             self._risk_asked = True
-            from counselor_tui.ui.screens.confirm import ConfirmDialog
 
             def answer(yes: bool | None) -> None:
                 self._wants_emergency = bool(yes)
@@ -414,8 +381,6 @@ class SessionFormScreen(BaseScreen):
                   failed=self._prompt_failed, group="firearm-prompt")
 
     def _firearm_prompt(self, ask: bool, person_id: int, trigger: str) -> None:
-        from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
-
         if not ask:
             self._finish()
             return
@@ -432,47 +397,18 @@ class SessionFormScreen(BaseScreen):
     def _finish(self) -> None:
         """Close the form; open the emergency screen when it was asked for after the save."""
         wants_emergency, self._wants_emergency = self._wants_emergency, False
-        self.dismiss_form()
+        self.close_form()
         if wants_emergency:
             self.app.post_message(OpenArea("emergency"))
 
-    def _failed(self, error: BaseException) -> bool:
-        self._saving = False
-        status = self.query_one("#session-error", Static)
-        if isinstance(error, SessionInvalid):
-            for field in self.query(FormField):
-                field.set_error(error.errors.get(field.name or ""))
-            status.update(_("Please correct the marked fields."))
-            return True
+    def form_failed(self, error: BaseException) -> bool:
+        """As every form; a session changed meanwhile by someone else (issue 14) is told
+        here and in a notice, and the version shown becomes the one a second ctrl+s saves
+        over."""
         if isinstance(error, EditedMeanwhile):
+            self.saving = False
             self._version = error.current_updated_at  # the user now knows; ctrl+s saves over
-            status.update(str(error))
+            self.say(str(error))
             self.app.notify(str(error), severity="warning", markup=False, timeout=15)
             return True
-        if isinstance(error, ServiceError):
-            status.update(str(error))
-            return False
-        status.update("")
-        return False
-
-    # -- leaving -----------------------------------------------------------------------------
-    def dismiss_form(self) -> None:
-        """Close the form (back to where F2 was pressed)."""
-        if self.is_current and len(self.app.screen_stack) > 1:
-            self.app.pop_screen()
-
-    def action_cancel(self) -> None:
-        """Esc: leave, asking first when something was typed."""
-        from counselor_tui.ui.screens.confirm import ConfirmDialog
-
-        if not self.has_unsaved_changes():
-            self.dismiss_form()
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.saved = SessionSaved(0, 0, False)
-                self.dismiss_form()
-
-        self.app.push_screen(ConfirmDialog(_("Discard this session? What you typed is lost."),
-                                           default_yes=False), answer)
+        return super().form_failed(error)

@@ -25,19 +25,21 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import submissions
 from counselor_tui.services.submissions import ExportResult
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.screens.form import FormModal
 
 
-class SubmissionExportModal(BaseModal[ExportResult | None]):
+class SubmissionExportModal(FormModal[ExportResult | None]):
     """Dismisses with the :class:`ExportResult` once written (after the generated password
     was shown), or None when cancelled."""
 
     CSS_PATH = "../styles/submissions.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", N_("Export"), id="export", priority=True),
-        Binding("escape", "close", N_("Close"), id="close"),
+        Binding("escape", "cancel", N_("Close"), id="close"),
     ]
+    ERROR_LINE = "#sx-message"
+    SAVE_BUTTON = "sx-go"
+    CANCEL_BUTTON = "sx-close"
 
     def __init__(self, submission_id: int, label: str, folder: Path) -> None:
         super().__init__(classes="dialog-screen")
@@ -45,7 +47,6 @@ class SubmissionExportModal(BaseModal[ExportResult | None]):
         self.label = label
         self.folder = folder
         self.result: ExportResult | None = None
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog sb-dialog"):
@@ -65,7 +66,6 @@ class SubmissionExportModal(BaseModal[ExportResult | None]):
                 yield Button(_("Close"), id="sx-close")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self._toggle_typed(True)
         self.query_one("#sx-folder", Input).focus()
 
@@ -77,47 +77,30 @@ class SubmissionExportModal(BaseModal[ExportResult | None]):
     def _generate_changed(self, event: Checkbox.Changed) -> None:
         self._toggle_typed(event.value)
 
-    def _say(self, text: str) -> None:
-        self.query_one("#sx-message", Static).update(text)
-
-    def action_save(self) -> None:
-        """Ctrl+S (the app's save key): export."""
-        self.action_export()
-
-    def action_export(self) -> None:
-        """Check the inputs and write the package in a worker."""
-        if self.busy or self.result is not None:
-            return
+    def submit(self) -> None:
+        """Ctrl+S: check the inputs and write the package in a worker."""
         folder = self.query_one("#sx-folder", Input).value.strip()
         if not folder:
-            self._say(_("Give the folder for the package."))
+            self.say(_("Give the folder for the package."))
             return
         password: str | None = None
         if not self.query_one("#sx-generate", Checkbox).value:
             password = self.query_one("#sx-password", Input).value
             if password != self.query_one("#sx-password2", Input).value:
-                self._say(_("The two passwords differ."))
+                self.say(_("The two passwords differ."))
                 return
             if not password.strip():
-                self._say(_("Type the password twice, or let one be generated."))
+                self.say(_("Type the password twice, or let one be generated."))
                 return
-        self.busy = True
-        self._say(_("Writing the package…"))
-        self.call(submissions.export, self.backend.vs, self.submission_id,
-                  Path(folder).expanduser(), password, done=self._done, failed=self._failed,
-                  group="submission-export")
-
-    def _failed(self, error: BaseException) -> bool:
-        self.busy = False
-        self._say(str(error))
-        return True
+        self.save_with(submissions.export, self.backend.vs, self.submission_id,
+                       Path(folder).expanduser(), password, done=self._done,
+                       saying=_("Writing the package…"), group="submission-export")
 
     def _done(self, result: ExportResult) -> None:
-        self.busy = False
         self.result = result
         self.query_one("#sx-password", Input).value = ""
         self.query_one("#sx-password2", Input).value = ""
-        self._say(_("Package written: {path}\nSigner fingerprint: {fingerprint}").format(
+        self.say(_("Package written: {path}\nSigner fingerprint: {fingerprint}").format(
             path=result.path, fingerprint=result.fingerprint))
         if result.password is not None:
             self.query_one("#sx-secret", Static).update(
@@ -126,14 +109,8 @@ class SubmissionExportModal(BaseModal[ExportResult | None]):
         self.query_one("#sx-go", Button).disabled = True
         self.query_one("#sx-close", Button).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "sx-go":
-            self.action_export()
-        else:
-            self.action_close()
-
-    def action_close(self) -> None:
-        """Close; the generated password disappears with the dialog."""
-        if not self.busy:
+    def close_form(self) -> None:
+        """Esc / Close: close (not while writing); the generated password disappears with
+        the dialog."""
+        if not self.saving:
             self.dismiss(self.result)

@@ -24,17 +24,19 @@ from textual.widgets.option_list import Option
 
 from counselor_tui.domain import vocab
 from counselor_tui.i18n import N_, _
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.screens.form import FormModal
 
 
-class TierOverrideDialog(BaseModal[tuple[str, str] | None]):
+class TierOverrideDialog(FormModal[tuple[str, str] | None]):
     """Choose a tier (``initial`` highlighted) and write the reason."""
 
     CSS_PATH = "../styles/census_dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    SAVE_BUTTON = "decide"
+    CANCEL_BUTTON = "cancel"
+    ERROR_LINE = "#override-error"
 
     def __init__(self, title: str, initial: str | None = None) -> None:
         super().__init__(classes="dialog-screen")
@@ -54,7 +56,6 @@ class TierOverrideDialog(BaseModal[tuple[str, str] | None]):
                 yield Button(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         tiers = self.query_one("#override-tier", OptionList)
         order = ["red", "yellow", "green"]
         tiers.highlighted = order.index(self.initial) if self.initial in order else 0
@@ -70,13 +71,6 @@ class TierOverrideDialog(BaseModal[tuple[str, str] | None]):
         event.stop()
         self.action_decide()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "decide":
-            self.action_decide()
-        else:
-            self.dismiss(None)
-
     def action_decide(self) -> None:
         """Close with the tier and reason, unless the reason is empty."""
         reason = self.query_one("#override-reason", Input).value.strip()
@@ -90,10 +84,6 @@ class TierOverrideDialog(BaseModal[tuple[str, str] | None]):
         option = tiers.get_option_at_index(index)
         self.dismiss((str(option.id), reason))
 
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """ctrl+s (the app's save key): decide."""
         self.action_decide()
-
-    def action_cancel(self) -> None:
-        """Close without deciding."""
-        self.dismiss(None)

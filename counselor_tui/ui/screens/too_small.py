@@ -1,7 +1,7 @@
 """Shown instead of every screen while the terminal is smaller than the app can lay out.
 
 The app switches to a mode holding only this screen below its minimum size
-(:data:`counselor_tui.ui.app.MIN_WIDTH` × :data:`~counselor_tui.ui.app.MIN_HEIGHT`) and back
+(:data:`counselor_tui.ui.sizes.MIN_WIDTH` × :data:`~counselor_tui.ui.sizes.MIN_HEIGHT`) and back
 to the working screens, as they were, once the window is big enough again; no other screen
 is laid out at a size it cannot take. It is a modal screen so that the screens it hides
 treat it like a dialog on top (the person record does not reload, and audit another view,
@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from counselor_tui.i18n import _
 from counselor_tui.ui.base import BaseScreen
+from counselor_tui.ui.sizes import MIN_HEIGHT, MIN_WIDTH
 
 
 class TooSmallScreen(BaseScreen):
@@ -38,7 +39,5 @@ class TooSmallScreen(BaseScreen):
     """
 
     def compose(self) -> ComposeResult:
-        from counselor_tui.ui.app import MIN_HEIGHT, MIN_WIDTH
-
         yield Static(_("Window too small: make it at least {width}×{height}.").format(
             width=MIN_WIDTH, height=MIN_HEIGHT), id="too-small", markup=False)

@@ -26,21 +26,23 @@ from textual.widgets import Button, Input, Label, Select, Static
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import team
-from counselor_tui.services.errors import ServiceError
-from counselor_tui.services.team import CounselorRow, TrainingDraft, TrainingInvalid, TrainingRow
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.services.team import CounselorRow, TrainingDraft, TrainingRow
+from counselor_tui.ui.screens.form import FormModal
 from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.form_field import FormField
 
 
-class TrainingFormDialog(BaseModal[int | None]):
+class TrainingFormDialog(FormModal[int | None]):
     """A new training record (for ``user_id`` when given), or a correction of ``training``."""
 
     CSS_PATH = "../styles/team.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    ERROR_LINE = "#tf-error"
+    SAVE_BUTTON = "tf-save"
+    CANCEL_BUTTON = "tf-cancel"
+    DISCARD_QUESTION = N_("Discard this training record? What you typed is lost.")
 
     def __init__(self, user_id: int | None = None,
                  training: TrainingRow | None = None) -> None:
@@ -49,8 +51,6 @@ class TrainingFormDialog(BaseModal[int | None]):
         self.user_id = training.user_id if training else user_id
         self.ready = False
         self.saved_id: int | None = None
-        self._initial: tuple[Any, ...] | None = None
-        self._saving = False
 
     def compose(self) -> ComposeResult:
         t = self.editing
@@ -81,7 +81,6 @@ class TrainingFormDialog(BaseModal[int | None]):
                 yield Button(_("Cancel"), id="tf-cancel", compact=True)
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self.query_one("#tf-title", Input).focus()
         self.call(team.list_counselors, self.backend.vs, include_inactive=True,
                   done=self._fill, group="training-form")
@@ -100,11 +99,7 @@ class TrainingFormDialog(BaseModal[int | None]):
         if wanted is not None and any(m.user_id == wanted for m in shown):
             select.value = wanted
         select.disabled = own
-        self.ready = True
-        self.call_after_refresh(self._remember)
-
-    def _remember(self) -> None:
-        self._initial = self.snapshot()
+        self.form_loaded()
 
     def snapshot(self) -> tuple[Any, ...]:
         """The raw content of every field."""
@@ -113,11 +108,6 @@ class TrainingFormDialog(BaseModal[int | None]):
                 self.query_one("#tf-title", Input).value,
                 self.query_one("#tf-hours", Input).value,
                 self.query_one("#tf-provider", Input).value)
-
-    def has_unsaved_changes(self) -> bool:
-        """True when something differs from the form as opened (and was not saved)."""
-        return (self.saved_id is None and self._initial is not None
-                and self.snapshot() != self._initial)
 
     def build(self) -> tuple[TrainingDraft | None, dict[str, str]]:
         """The draft the form describes (None without a counselor) and the messages."""
@@ -145,17 +135,8 @@ class TrainingFormDialog(BaseModal[int | None]):
             provider=self.query_one("#tf-provider", Input).value)
         return draft, errors
 
-    def show_errors(self, errors: dict[str, str]) -> None:
-        """Messages under their fields (others cleared)."""
-        for field in self.query(FormField):
-            field.set_error(errors.get(field.name or ""))
-        self.query_one("#tf-error", Static).update(
-            _("Please correct the marked fields.") if errors else "")
-
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """ctrl+s: check every field, then save (in a worker)."""
-        if self._saving or not self.ready:
-            return
         draft, errors = self.build()
         if draft is not None:
             for name, message in team.validate_training(
@@ -163,56 +144,18 @@ class TrainingFormDialog(BaseModal[int | None]):
                 errors.setdefault(name, message)
         self.show_errors(errors)
         if errors or draft is None:
-            first = next((f for f in self.query(FormField) if f.name in errors), None)
-            if first is not None:
-                first.control.focus()
+            self.focus_first_error(errors)
             return
-        self._saving = True
         vs = self.backend.vs
         if self.editing is not None:
             tid = self.editing.id
-            self.call(team.correct_training, vs, tid, draft,
-                      done=lambda _changed: self._saved(tid), failed=self._failed,
-                      group="training-save")
+            self.save_with(team.correct_training, vs, tid, draft,
+                           done=lambda _changed: self._saved(tid), group="training-save")
         else:
-            self.call(team.add_training, vs, draft, done=self._saved, failed=self._failed,
-                      group="training-save")
+            self.save_with(team.add_training, vs, draft, done=self._saved,
+                           group="training-save")
 
     def _saved(self, training_id: int) -> None:
-        self._saving = False
         self.saved_id = training_id
         self.app.notify(_("Training record saved."), markup=False)
         self.dismiss(training_id)
-
-    def _failed(self, error: BaseException) -> bool:
-        self._saving = False
-        if isinstance(error, TrainingInvalid):
-            self.show_errors(error.errors)
-            return True
-        if isinstance(error, ServiceError):
-            self.query_one("#tf-error", Static).update(str(error))
-        return False
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "tf-save":
-            self.action_save()
-        else:
-            self.action_cancel()
-
-    def action_cancel(self) -> None:
-        """Esc: close, asking first when something was typed."""
-        from counselor_tui.ui.screens.confirm import ConfirmDialog
-
-        if not self.has_unsaved_changes():
-            self.dismiss(None)
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self._initial = None
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmDialog(
-            _("Discard this training record? What you typed is lost."), default_yes=False),
-            answer)

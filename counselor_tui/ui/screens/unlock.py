@@ -120,8 +120,8 @@ class UnlockScreen(BaseScreen):
             return
         self._set_busy(True)
         self._status(_("Checking the passphrase…"), "info")
-        self.call(self.backend.unlock, user, secret, done=self._unlocked, failed=self._failed,
-                  group="unlock")
+        self.call(self.backend.unlock, user, secret, done=self._unlocked,
+                  failed=self._unlock_failed, group="unlock")
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -133,7 +133,10 @@ class UnlockScreen(BaseScreen):
         self.query_one("#passphrase", Input).value = ""
         self.post_message(self.Unlocked(vs))
 
-    def _failed(self, error: BaseException) -> bool:
+    def _unlock_failed(self, error: BaseException) -> bool:
+        """Every failure is shown here, never in the error dialog (nothing behind this
+        screen to go back to): a throttle starts the countdown, anything else empties the
+        passphrase and says why (only the kind of an unexpected error)."""
         self._set_busy(False)
         if isinstance(error, Throttled):
             self._start_countdown(error.wait_seconds)

@@ -27,8 +27,7 @@ from counselor_tui.services import accounts, vault
 from counselor_tui.services.accounts import UserInfo
 from counselor_tui.services.errors import ServiceError
 from counselor_tui.services.persons import UnitRow
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.screens.form import FormModal
 from counselor_tui.ui.widgets.form_scroll import FormScroll
 from counselor_tui.ui.widgets.passphrase_pair import PassphrasePair
 
@@ -36,7 +35,7 @@ from counselor_tui.ui.widgets.passphrase_pair import PassphrasePair
 ROLE_ORDER = (Role.COUNSELOR, Role.COORDINATOR, Role.AUDITOR, Role.ADMIN)
 
 
-class AddUserDialog(BaseModal[UserInfo | None]):
+class AddUserDialog(FormModal[UserInfo | None]):
     """Dismisses with the new account, or None (cancelled). ``units`` fill the unit list."""
 
     CSS_PATH: ClassVar[Any] = ["../styles/dialogs.tcss", "../styles/users_settings.tcss"]
@@ -44,11 +43,13 @@ class AddUserDialog(BaseModal[UserInfo | None]):
         Binding("ctrl+s", "save", N_("Add the account"), id="add_account", priority=True),
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    ERROR_LINE = "#au-error"
+    SAVE_BUTTON = "au-ok"
+    CANCEL_BUTTON = "au-cancel"
 
     def __init__(self, units: list[UnitRow]) -> None:
         super().__init__(classes="dialog-screen")
         self.units = units
-        self._busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog us-dialog"):
@@ -74,7 +75,6 @@ class AddUserDialog(BaseModal[UserInfo | None]):
                 yield Button(_("Cancel"), id="au-cancel", compact=True)
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self.query_one("#au-username", Input).focus()
 
     @on(Input.Changed, "#au-username, #au-display")
@@ -93,10 +93,8 @@ class AddUserDialog(BaseModal[UserInfo | None]):
         else:
             self.focus_next()
 
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """Check the form, then add the account (in a worker)."""
-        if self._busy:
-            return
         error = self.query_one("#au-error", Static)
         try:
             username = vault.validate_username(self.query_one("#au-username", Input).value)
@@ -113,35 +111,13 @@ class AddUserDialog(BaseModal[UserInfo | None]):
         role = str(self.query_one("#au-role", Select).value)
         unit = self.query_one("#au-unit", Select).value
         display = self.query_one("#au-display", Input).value.strip() or None
-        error.update(_("Adding the account…"))
-        self._busy = True
-        self.call(accounts.add_user, self.backend.vs, username, role, pair.value,
-                  display_name=display, unit_code=None if unit is Select.NULL else str(unit),
-                  kdf_seconds=self.backend.kdf_seconds, done=self._added, failed=self._failed,
-                  group="add-user")
+        self.save_with(accounts.add_user, self.backend.vs, username, role, pair.value,
+                       display_name=display,
+                       unit_code=None if unit is Select.NULL else str(unit),
+                       kdf_seconds=self.backend.kdf_seconds, done=self._added,
+                       saying=_("Adding the account…"), group="add-user")
 
     def _added(self, info: UserInfo) -> None:
-        self._busy = False
         self.query_one(PassphrasePair).clear()
         self.app.notify(_("Account {user} added.").format(user=info.username), markup=False)
         self.dismiss(info)
-
-    def _failed(self, error: BaseException) -> bool:
-        self._busy = False
-        if isinstance(error, ServiceError):
-            self.query_one("#au-error", Static).update(str(error))
-            return True
-        self.query_one("#au-error", Static).update("")
-        return False
-
-    def action_cancel(self) -> None:
-        """Close without adding anything."""
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#au-ok, #au-cancel")
-    def _button(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "au-ok":
-            self.action_save()
-        else:
-            self.action_cancel()

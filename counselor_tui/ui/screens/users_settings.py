@@ -63,6 +63,9 @@ from counselor_tui.services.vault import CheckResult
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.screens.passphrase_dialog import PassphraseDialog
+from counselor_tui.ui.screens.user_add import AddUserDialog
 from counselor_tui.ui.widgets.banner import Banner
 
 #: Names of the lines of a vault check, as shown.
@@ -252,8 +255,6 @@ class UsersSettingsScreen(BaseScreen):
 
     def action_add_user(self) -> None:
         """a: add an account."""
-        from counselor_tui.ui.screens.user_add import AddUserDialog
-
         units = [u for u in self.data.units if u.active] if self.data else []
 
         def added(info: UserInfo | None) -> None:
@@ -264,8 +265,6 @@ class UsersSettingsScreen(BaseScreen):
 
     def action_disable_user(self) -> None:
         """d: disable the highlighted account (asks first; then offers a key rotation)."""
-        from counselor_tui.ui.screens.confirm import ConfirmDialog
-
         user = self.selected_user()
         if user is None:
             return
@@ -292,8 +291,6 @@ class UsersSettingsScreen(BaseScreen):
 
     def offer_rekey(self, *, after_disable: bool = False) -> None:
         """Ask whether to rotate the data key now, saying why, and do it on yes."""
-        from counselor_tui.ui.screens.confirm import ConfirmDialog
-
         why = _("The key file no longer holds a slot for the disabled account, but an older "
                 "copy of that file (kept by the person, or next to an old backup) still opens "
                 "this vault with the old passphrase. Rotating the data key re-encrypts the "
@@ -324,8 +321,6 @@ class UsersSettingsScreen(BaseScreen):
 
     def action_reset_passphrase(self) -> None:
         """p: give the highlighted account a new passphrase."""
-        from counselor_tui.ui.screens.passphrase_dialog import PassphraseDialog
-
         user = self.selected_user()
         if user is None:
             return
@@ -338,8 +333,6 @@ class UsersSettingsScreen(BaseScreen):
 
     def action_own_passphrase(self) -> None:
         """m: change my own passphrase."""
-        from counselor_tui.ui.screens.passphrase_dialog import PassphraseDialog
-
         vs = self.backend.session
         if vs is not None:
             self.app.push_screen(PassphraseDialog(vs.actor.username, own=True))

@@ -17,11 +17,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from counselor_tui.i18n import N_, _
-from counselor_tui.ui.base import BaseModal
-from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.screens.form import FormModal
 
 
-class WaiveStepModal(BaseModal[str | None]):
+class WaiveStepModal(FormModal[str | None]):
     """Asks for the reason; dismisses with it (stripped, non-empty) or None."""
 
     CSS_PATH = "../styles/dialogs.tcss"
@@ -29,6 +28,9 @@ class WaiveStepModal(BaseModal[str | None]):
         Binding("ctrl+s", "save", N_("Waive the step"), id="waive", priority=True),
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
+    SAVE_BUTTON = "waive-ok"
+    CANCEL_BUTTON = "waive-cancel"
+    ERROR_LINE = "#waive-error"
 
     def __init__(self, step_label: str) -> None:
         super().__init__(classes="dialog-screen")
@@ -46,10 +48,9 @@ class WaiveStepModal(BaseModal[str | None]):
                 yield Button(_("Cancel"), id="waive-cancel")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self.query_one("#waive-reason", Input).focus()
 
-    def action_save(self) -> None:
+    def submit(self) -> None:
         """Close with the reason, or say that one is needed."""
         reason = self.query_one("#waive-reason", Input).value.strip()
         if not reason:
@@ -58,19 +59,7 @@ class WaiveStepModal(BaseModal[str | None]):
             return
         self.dismiss(reason)
 
-    def action_cancel(self) -> None:
-        """Close without waiving."""
-        self.dismiss(None)
-
     @on(Input.Submitted, "#waive-reason")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_save()
-
-    @on(Button.Pressed)
-    def _button(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "waive-ok":
-            self.action_save()
-        else:
-            self.action_cancel()

@@ -29,13 +29,12 @@ from textual.widgets.option_list import Option
 from counselor_tui.domain import vocab
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import N_, _
+from counselor_tui.services import persons
 from counselor_tui.ui.base import BackendMixin
 
 
 def find(backend: Any, text: str) -> list[Any]:
     """Visible persons matching ``text`` (runs in a worker)."""
-    from counselor_tui.services import persons
-
     return [p for p in persons.find_persons(backend.vs, text, limit=30) if p.visible]
 
 

@@ -13,23 +13,29 @@ Each command's handler lives in :mod:`counselor_tui.commands` (one module per ar
 from __future__ import annotations
 
 import argparse
+import gettext
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 
-from counselor_tui import __version__
-from counselor_tui.commands import common
+from counselor_tui import __version__, i18n
+from counselor_tui.commands import (
+    common,
+    data_imports,
+    demo,
+    score,
+    submissions,
+    users,
+    vaultcmd,
+)
+from counselor_tui.errors import ServiceError
 from counselor_tui.i18n import _, set_language
 
 
 def _translate_argparse() -> None:
     """Let argparse's own words ("usage:", "options", its error messages) come from our
     catalogs too (argparse looks its ``_`` up at call time; fragment ``argparse.po``)."""
-    import gettext
-
-    from counselor_tui import i18n
-
     def translate(message: str) -> str:
         text = i18n._(message)
         return text if text != message else gettext.gettext(message)
@@ -39,15 +45,6 @@ def _translate_argparse() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command of DESIGN §9."""
-    from counselor_tui.commands import (
-        data_imports,
-        demo,
-        score,
-        submissions,
-        users,
-        vaultcmd,
-    )
-
     parser = argparse.ArgumentParser(
         prog="counselor-tui",
         description=_("Encrypted tool for the bureau's psychological counselors."),
@@ -108,8 +105,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         common.error(_("Interrupted; nothing more was written."))
         return 1
     except Exception as exc:
-        from counselor_tui.services.errors import ServiceError
-
         if isinstance(exc, ServiceError):
             common.error(str(exc))
             return exc.exit_code

@@ -6,15 +6,13 @@ and the form stays open with what was typed."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from counselor_tui.services import accounts, interest_groups
-from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services import interest_groups
 from counselor_tui.services.interest_groups import GroupDraft
 from counselor_tui.ui.app import CounselorApp
 from counselor_tui.ui.screens.activities import ActivitiesScreen
@@ -22,21 +20,20 @@ from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.error_dialog import ErrorDialog
 from counselor_tui.ui.screens.group_form import GroupFormDialog
 from counselor_tui.ui.widgets.form_field import FormField
-from tests.conftest import OTHER_PASSPHRASE
-from tests.functional.ui_support import Bureau, app_for, backend_for, build_bureau, settle
+from tests.functional.ui_support import Bureau, app_for, backend_for, settle
+
+pytestmark = pytest.mark.world("bureau+team")
 
 
 @pytest.fixture
-def bureau(session: VaultSession, clock: FixedClock, state_dir: Path) -> Bureau:
-    bureau = build_bureau(session, clock, state_dir)
-    accounts.add_user(session, "zhou", "coordinator", OTHER_PASSPHRASE,
-                      display_name="周主任", kdf_seconds=0)
+def group(bureau: Bureau) -> str:
+    """One interest group, 书法兴趣小组, created by the coordinator ``zhou``."""
     coordinator = backend_for(bureau, "zhou")
     try:
         interest_groups.add_group(coordinator.vs, GroupDraft("书法兴趣小组", "白彬", 12))
     finally:
         coordinator.lock()
-    return bureau
+    return "书法兴趣小组"
 
 
 async def open_group_form(pilot: Pilot[Any], app: CounselorApp) -> GroupFormDialog:
@@ -61,7 +58,8 @@ def group_names(bureau: Bureau) -> list[str]:
         backend.lock()
 
 
-async def test_escape_with_typed_text_asks_and_no_keeps_the_text(bureau: Bureau) -> None:
+async def test_escape_with_typed_text_asks_and_no_keeps_the_text(
+        bureau: Bureau, group: str) -> None:
     app = app_for(backend_for(bureau, "zhou"))
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_group_form(pilot, app)
@@ -82,7 +80,7 @@ async def test_escape_with_typed_text_asks_and_no_keeps_the_text(bureau: Bureau)
     assert group_names(bureau) == ["书法兴趣小组"]
 
 
-async def test_escape_on_an_untouched_form_closes_at_once(bureau: Bureau) -> None:
+async def test_escape_on_an_untouched_form_closes_at_once(bureau: Bureau, group: str) -> None:
     app = app_for(backend_for(bureau, "zhou"))
     async with app.run_test(size=(120, 40)) as pilot:
         await open_group_form(pilot, app)
@@ -91,7 +89,7 @@ async def test_escape_on_an_untouched_form_closes_at_once(bureau: Bureau) -> Non
 
 
 async def test_a_refusal_shows_under_its_field_without_an_error_dialog(
-        bureau: Bureau) -> None:
+        bureau: Bureau, group: str) -> None:
     app = app_for(backend_for(bureau, "zhou"))
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_group_form(pilot, app)
@@ -108,7 +106,7 @@ async def test_a_refusal_shows_under_its_field_without_an_error_dialog(
 
 
 async def test_an_unexpected_failure_names_only_its_kind_and_keeps_the_form(
-        bureau: Bureau, monkeypatch: pytest.MonkeyPatch) -> None:
+        bureau: Bureau, group: str, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_args: object, **_kwargs: object) -> int:
         raise RuntimeError("张三 secret detail")
 

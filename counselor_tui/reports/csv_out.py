@@ -85,7 +85,8 @@ def render_csv(view: DocumentView) -> bytes:
     writer.writerow([view.scope])
     if view.version_line:
         writer.writerow([view.version_line])
-    writer.writerow([view.marking])
+    if view.marking:  # the classification, when the document is classified
+        writer.writerow([view.marking])
     writer.writerow([])
     for section in view.sections:
         writer.writerow([f"{cn_number(section.number)}、{section.title}"])

@@ -13,8 +13,10 @@ Rows attributed to no unit exist only in a bureau-scope package.
 
 The inputs must share one period; a unit appearing (with counts) in two inputs, or two
 inputs of the same scope and signer, are refused, since they would be counted twice.
-Disclosure control is applied again to the result by the caller
-(:func:`counselor_tui.reports.protect.attach`).
+When every input is a unit package, figures attributed to no unit (bureau-level trainings,
+activities and interest groups, sessions and officers of no unit) are not covered:
+``source.not_covered`` lists ``"no_unit"`` and the documents say so. Disclosure control is
+applied again to the result by the caller (:mod:`counselor_tui.reports.linking`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from counselor_tui.i18n import _
 from counselor_tui.reports.content import SCHEMA_ID, SCHEMA_VERSION, UNASSIGNED
 
 CONSOLIDATED = "consolidated"
+#: ``source.not_covered`` code: figures attributed to no unit (only a bureau package has them).
+NO_UNIT = "no_unit"
 #: Tables whose rows are unit codes (a unit may appear in one input only).
 UNIT_TABLES: tuple[tuple[str, str], ...] = (("counseling", "by_unit"),
                                             ("archive", "tiers_by_unit"))
@@ -150,6 +154,10 @@ def combine(
         if any("campaigns" in p for p in parts):
             merged["campaigns"] = _campaigns([p.get("campaigns", []) for p in parts])
         sections[key] = merged
+    # Figures that belong to no unit (sessions, officers, activities, interest groups and
+    # trainings attributed to no unit) exist only in a bureau-scope package: without one the
+    # result does not cover them, and says so (issue 13 point 6).
+    covered = any(d["scope"].get("kind") != "unit" for d in docs)
     units: dict[str, str] = {}
     for d in docs:
         for code, name in d.get("units", {}).items():
@@ -171,6 +179,7 @@ def combine(
                 "content_sha256": item.content_sha256,
                 "audit_head": item.document["integrity"].get("audit_head"),
             } for item in ordered],
+            "not_covered": [] if covered else [NO_UNIT],
         },
         "sections": sections,
         "integrity": {"audit_head": audit_head, "compiled_at": compiled_at,

@@ -264,8 +264,13 @@ def _scope_text(content: Mapping[str, Any]) -> str:
         name = content.get("issuer", {}).get("unit_name") or scope.get("code", "")
         return _("Scope: {unit}").format(unit=name)
     if content.get("source", {}).get("kind") == "consolidated":
-        return _("Scope: consolidated from {n} packages").format(
+        text = _("Scope: consolidated from {n} packages").format(
             n=len(content["source"].get("inputs", [])))
+        if content["source"].get("not_covered"):
+            text += _(" (unit packages only: figures that belong to no unit — bureau-level "
+                      "trainings, activities and interest groups, sessions and officers of no "
+                      "unit — are not covered)")
+        return text
     return _("Scope: whole bureau")
 
 

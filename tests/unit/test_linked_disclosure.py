@@ -18,8 +18,12 @@ from hypothesis import strategies as st
 
 from counselor_tui.domain.disclosure import CountSeries
 from counselor_tui.domain.disclosure.linked import Mark, audit
+from counselor_tui.i18n import language, set_language
+from counselor_tui.reports import consolidate as consolidation
+from counselor_tui.reports.content import SCHEMA_ID, SCHEMA_VERSION
 from counselor_tui.reports.linking import Doc, link, protection_of, secure_document
 from counselor_tui.reports.protect import Protection, count_table, marker, protect, record
+from counselor_tui.reports.view import _scope_text
 
 K = 3
 TOP = 17  # enumeration domain of an "x" or "…" cell: 0..TOP (above every true count here)
@@ -209,17 +213,21 @@ def leak2_truth() -> dict[str, int]:
     return truth
 
 
+def sums_to(parts: Sequence[str], total: str) -> Rule:
+    """The rule ``sum(parts) == total``."""
+    def check(v: Mapping[str, int]) -> bool:
+        return sum(v[n] for n in parts) == v[total]
+    return ((*parts, total), check)
+
+
 def leak2_rules() -> list[Rule]:
     rules: list[Rule] = []
     for r in ("U01", "U02"):
-        rules.append(((f"B{r}officer", f"B{r}family", f"B{r}None"),
-                      lambda v, r=r: v[f"B{r}officer"] + v[f"B{r}family"] == v[f"B{r}None"]))
+        rules.append(sums_to((f"B{r}officer", f"B{r}family"), f"B{r}None"))
         for c in (*COLS, None):  # a unit's row is the same row in its own document
-            rules.append(((f"B{r}{c}", f"{r}{c}"),
-                          lambda v, r=r, c=c: v[f"B{r}{c}"] == v[f"{r}{c}"]))
+            rules.append(sums_to((f"B{r}{c}",), f"{r}{c}"))
     for c in (*COLS, None):
-        rules.append(((f"BU01{c}", f"BU02{c}", f"BNone{c}"),
-                      lambda v, c=c: v[f"BU01{c}"] + v[f"BU02{c}"] == v[f"BNone{c}"]))
+        rules.append(sums_to((f"BU01{c}", f"BU02{c}"), f"BNone{c}"))
     return rules
 
 
@@ -332,14 +340,9 @@ def test_group_disclosure_unit_row_all_in_one_sensitive_tier_before_and_after() 
             out["NoneNone"] = view[(tid, None, None)]
         return out
 
-    rules: list[Rule] = []
-    for r in ("U01", "U02", None):
-        names = [f"{r}{c}" for c in TIERS]
-        rules.append(((*names, f"{r}None"),
-                      lambda v, names=names, r=r: sum(v[n] for n in names) == v[f"{r}None"]))
-    for c in (*TIERS, None):
-        rules.append(((f"U01{c}", f"U02{c}", f"None{c}"),
-                      lambda v, c=c: v[f"U01{c}"] + v[f"U02{c}"] == v[f"None{c}"]))
+    rules: list[Rule] = [sums_to([f"{r}{c}" for c in TIERS], f"{r}None")
+                         for r in ("U01", "U02", None)]
+    rules += [sums_to((f"U01{c}", f"U02{c}"), f"None{c}") for c in (*TIERS, None)]
 
     def others_of_u01(view: Mapping[tuple[str, Any, Any], str]) -> set[int]:
         seen = enumerate_ranges(cells(view), rules, top=12)
@@ -365,3 +368,35 @@ def test_group_disclosure_unit_row_all_in_one_sensitive_tier_before_and_after() 
              "U02": {"green": 2, "yellow": 5, "red": 0, "none": 0}}
     assert consistent(ARCHIVE, after) and consistent(other, after)
     assert not consistent(other, before)
+
+
+# ------------------------------------------------ consolidation says what it does not cover
+
+
+def _input(scope: str, sessions: int) -> Any:
+    doc = content(scope, counseling={"figures": {"sessions": sessions}, "tables": {}})
+    doc.update(schema=SCHEMA_ID, schema_version=SCHEMA_VERSION,
+               integrity={"audit_head": "0" * 64})
+    return consolidation.Input(doc, f"{scope}-signer", "0" * 64)
+
+
+def test_consolidating_unit_packages_names_the_figures_of_no_unit() -> None:
+    units_only = consolidation.combine([_input("U01", 4), _input("U02", 5)],
+                                       bureau_name="局", compiled_at="2026-12-01T09:00:00+08:00",
+                                       audit_head="0" * 64)
+    assert units_only["sections"]["counseling"]["figures"]["sessions"] == 9
+    assert units_only["source"]["not_covered"] == [consolidation.NO_UNIT]
+    assert [i["scope"]["code"] for i in units_only["source"]["inputs"]] == ["U01", "U02"]
+    assert all(i["signer_fingerprint"] and i["content_sha256"]
+               for i in units_only["source"]["inputs"])
+    with_bureau = consolidation.combine([_input("bureau", 3)], bureau_name="局",
+                                        compiled_at="2026-12-01T09:00:00+08:00",
+                                        audit_head="0" * 64)
+    assert with_bureau["source"]["not_covered"] == []
+    before = language()
+    set_language("en")
+    try:
+        assert "not covered" in _scope_text(units_only)
+        assert "not covered" not in _scope_text(with_bureau)
+    finally:
+        set_language(before)

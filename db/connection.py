@@ -511,6 +511,15 @@ class VaultDatabase(_PooledSqliteDatabase, _CipherSqliteDatabase):  # type: igno
                 self.in_use.shared()
                 self._anchor = open_connection(self.path, self.key)
 
+    def data_version(self) -> int | None:
+        """``PRAGMA data_version`` on the anchor connection of :meth:`hold` (None when not
+        held): it changes whenever another connection — another process, or this one's
+        pooled workers — committed a change. Costs no read of the database."""
+        with self._anchor_lock:
+            if self._anchor is None:
+                return None
+            return int(self._anchor.execute("PRAGMA data_version").fetchone()[0])
+
     def release(self) -> None:
         """Close the anchor connection of :meth:`hold` and every idle pooled connection
         (before a rekey, which needs the only connection)."""

@@ -61,7 +61,14 @@ def record(
         detail=dict(detail or {}),
         signer=signer,
     )
+    if action not in READ_ACTIONS:
+        vs.own_last_change = seq
     return seq
+
+
+#: Audit actions that change nothing a screen shows (live screens ignore them).
+READ_ACTIONS = ("view", "login", "login_failed", "unlock", "lock", "backup", "export",
+                "check", "recovery_used")
 
 
 def append(

@@ -41,7 +41,7 @@ from textual.widgets import Input, TextArea
 
 from counselor_tui import paths
 from counselor_tui.i18n import _, set_language
-from counselor_tui.services import dashboard, vault
+from counselor_tui.services import dashboard, live, vault
 from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError, VaultLocked
 from counselor_tui.ui.base import ServiceFailed
@@ -89,6 +89,11 @@ def _original_shown() -> dict[str, bool]:
             if not isinstance(b, tuple) and b.id is not None}
 
 
+#: Seconds between two looks for changes made by other sessions (issue 14: "within a few
+#: seconds").
+LIVE_SECONDS = 2.0
+
+
 class CounselorApp(NavigatingApp):
     """The counselor workbench over one vault (``backend``)."""
 
@@ -107,6 +112,9 @@ class CounselorApp(NavigatingApp):
         self.idle_minutes = idle_minutes if idle_minutes is not None else 5.0
         self.idle_check_seconds = idle_check_seconds
         self.banner_seconds = banner_seconds
+        #: Seconds between two looks for changes made by other sessions (live screens).
+        self.live_seconds = LIVE_SECONDS
+        self._live: live.LiveStamp | None = None
         self.username = username
         self.last_input: datetime = backend.clock.now()
         self.discarded_on_lock = False
@@ -124,6 +132,7 @@ class CounselorApp(NavigatingApp):
         translate_bindings(self)
         self.set_interval(self.idle_check_seconds, self.check_idle_lock, name="idle")
         self.set_interval(self.banner_seconds, self.refresh_banner, name="banner")
+        self.set_interval(self.live_seconds, self.poll_live, name="live")
         if self.backend.unlocked:
             self._start_work()
         elif self.backend.exists():
@@ -399,6 +408,29 @@ class CounselorApp(NavigatingApp):
         """Fetch the urgent banner text (in a worker)."""
         if self.backend.unlocked:
             self._in_thread(dashboard.banner, self._set_banner, group="banner")
+
+    def poll_live(self) -> None:
+        """Every few seconds: when another session changed the vault, the open screens
+        refresh (:mod:`counselor_tui.services.live`; a failed look is skipped quietly, the
+        next one comes soon)."""
+        if not self.backend.unlocked:
+            self._live = None
+            return
+        backend, before = self.backend, self._live
+
+        def job() -> None:
+            try:
+                changed, now = live.poll(backend.vs, before)
+            except Exception:  # locked meanwhile, busy: nothing to show, look again later
+                return
+            self.call_from_thread(self._live_seen, changed, now)
+
+        self.run_worker(job, thread=True, exit_on_error=False, group="live", exclusive=True)
+
+    def _live_seen(self, changed: bool, now: live.LiveStamp) -> None:
+        self._live = now
+        if changed and self.backend.unlocked:
+            self.post_message(DataChanged("elsewhere"))
 
     def _set_banner(self, text: str | None) -> None:
         self.banner_text = (text or "") if self.backend.unlocked else ""

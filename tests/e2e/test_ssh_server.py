@@ -3,10 +3,11 @@
 OpenSSH's server runs on 127.0.0.1 on a free port with a throwaway host key; a test service
 account, its folders, the ForceCommand wrapper and the sshd ``Match`` block are made by
 ``deploy/setup-bureau-server.sh`` (as root). A counselor logs in with a key through ``ssh -t``
-in tmux (own ``-L`` socket), unlocks and logs a session; shell access, a command on the ssh
-line and port forwarding through that account are refused. Skips, saying why, when sshd
-cannot run here (not root, sshd or tmux missing). sshd, the sessions and the account are
-removed even when the test fails.
+in tmux (own ``-L`` socket), unlocks and logs a session, which a second SSH session sees on
+its open archive without a restart (live screens, ``PRAGMA data_version``); shell access,
+a command on the ssh line and port forwarding through that account are refused. Skips,
+saying why, when sshd cannot run here (not root, sshd or tmux missing). sshd, the sessions
+and the account are removed even when the test fails.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -285,18 +288,27 @@ def test_shell_commands_and_forwarding_are_refused(server: Server) -> None:
     assert sftp.returncode != 0 and "etc" not in sftp.stdout
 
 
-def test_a_counselor_logs_a_session_over_ssh(server: Server, tmux: Tmux) -> None:
+def _login(tmux: Tmux, win: str, server: Server) -> None:
     ssh = " ".join(["ssh", "-t", *server.options(), "-o", "RequestTTY=force", "127.0.0.1"])
     command = f"env TERM=xterm-256color LANG=C.UTF-8 {ssh}; echo SSH-EXITED-$?; sleep 600"
-    tmux.start("a", command)
-    tmux.wait_for("a", "解锁")
-    shown = tmux.screen("a")
-    assert "li" in shown  # the key named the vault account
-    tmux.settle("a")
-    tmux.text("a", OTHER_PASSPHRASE)
-    tmux.settle("a")
-    tmux.keys("a", "Enter")
-    tmux.wait_for("a", "工作台 · 测试县公安局")
+    tmux.start(win, command)
+    tmux.wait_for(win, "解锁")
+    tmux.settle(win)
+    assert "li" in tmux.screen(win)  # the key named the vault account
+    tmux.text(win, OTHER_PASSPHRASE)
+    tmux.settle(win)
+    tmux.keys(win, "Enter")
+    tmux.wait_for(win, "工作台 · 测试县公安局")
+
+
+def test_a_counselor_logs_a_session_over_ssh(server: Server, tmux: Tmux) -> None:
+    _login(tmux, "a", server)
+    # a second SSH session, its archive open on the officer (no session yet)
+    _login(tmux, "b", server)
+    tmux.keys("b", "F3")
+    before = tmux.wait_for("b", "张三丰")
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    assert today not in before
     tmux.keys("a", "F2")
     tmux.wait_for("a", "服务对象")
     tmux.settle("a")
@@ -313,6 +325,9 @@ def test_a_counselor_logs_a_session_over_ssh(server: Server, tmux: Tmux) -> None
     tmux.wait_for("a", "通过SSH记录的咨询")
     tmux.keys("a", "C-s")
     tmux.wait_for("a", "咨询记录已保存")
+    # the other session's open archive shows the new session without a key pressed
+    tmux.wait_for("b", today, timeout=60)
+    tmux.keys("b", "C-q")
     tmux.keys("a", "C-q")
     tmux.wait_for("a", "SSH-EXITED-0")
     # stored in the server's vault, by li, through the ForceCommand

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import audit, persons, sessions, vault
+from counselor_tui.services import audit, live, persons, sessions, vault
 from counselor_tui.services.context import FixedClock, SystemClock, VaultSession
 from counselor_tui.services.edit_conflicts import EditedMeanwhile
+from counselor_tui.services.person_record import get_person
 from counselor_tui.services.sessions import SessionDraft
 from db.connection import StorageError, begin_write, is_busy, open_connection
 from tests.conftest import PASSPHRASE, REPO, TZ
@@ -178,3 +179,24 @@ def test_a_write_waits_out_another_writer_then_gives_up_only_after_the_bound(
     finally:
         holder.close()
         other.close()
+
+
+def test_live_poll_sees_other_sessions_changes_not_views_nor_its_own(world: World) -> None:
+    zs = officer(world, "张三", "330001")
+    li, coord = world.login("li"), world.login("coord")
+    changed, li_seen = live.poll(li, None)
+    assert not changed
+    changed, coord_seen = live.poll(coord, None)
+    assert not changed and live.poll(li, li_seen) == (False, li_seen)  # nothing happened
+    sessions.log_session(coord, _draft(zs, "协调员记录"))
+    changed, li_seen = live.poll(li, li_seen)
+    assert changed  # another session saved
+    assert live.poll(li, li_seen)[0] is False  # seen once
+    get_person(li, zs)  # a view is written, but nothing on a screen changed
+    changed, coord_seen = live.poll(coord, coord_seen)
+    assert not changed
+    sessions.log_session(li, _draft(zs, "李的记录"))
+    changed, li_seen = live.poll(li, li_seen)
+    assert not changed  # her own save: her screens refreshed when she saved
+    changed, coord_seen = live.poll(coord, coord_seen)
+    assert changed

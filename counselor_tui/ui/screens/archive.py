@@ -135,6 +135,12 @@ class ArchiveScreen(BaseScreen):
         if self.answered:
             self.query_one("#archive-table", VirtualTable).invalidate()
 
+    def data_changed(self, what: str) -> None:
+        """Something was saved (here or in another session): the loaded pages are asked for
+        again, the cursor and scroll position stay."""
+        if self.answered and self.is_attached:
+            self.query_one("#archive-table", VirtualTable).invalidate()
+
     def _units(self, units: list[UnitRow]) -> None:
         if self.is_attached:
             self.query_one("#filter-unit", Select).set_options(

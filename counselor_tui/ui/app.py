@@ -115,6 +115,7 @@ class CounselorApp(NavigatingApp):
         #: Seconds between two looks for changes made by other sessions (live screens).
         self.live_seconds = LIVE_SECONDS
         self._live: live.LiveStamp | None = None
+        self._live_busy = False
         self.username = username
         self.last_input: datetime = backend.clock.now()
         self.discarded_on_lock = False
@@ -416,18 +417,23 @@ class CounselorApp(NavigatingApp):
         if not self.backend.unlocked:
             self._live = None
             return
+        if self._live_busy:  # the previous look is still running (a loaded machine)
+            return
         backend, before = self.backend, self._live
+        self._live_busy = True
 
         def job() -> None:
             try:
                 changed, now = live.poll(backend.vs, before)
             except Exception:  # locked meanwhile, busy: nothing to show, look again later
+                self.call_from_thread(self._live_seen, False, before)
                 return
             self.call_from_thread(self._live_seen, changed, now)
 
-        self.run_worker(job, thread=True, exit_on_error=False, group="live", exclusive=True)
+        self.run_worker(job, thread=True, exit_on_error=False, group="live")
 
-    def _live_seen(self, changed: bool, now: live.LiveStamp) -> None:
+    def _live_seen(self, changed: bool, now: live.LiveStamp | None) -> None:
+        self._live_busy = False
         self._live = now
         if changed and self.backend.unlocked:
             self.post_message(DataChanged("elsewhere"))

@@ -11,7 +11,7 @@ import functools
 import time
 
 from benchmarks.common import PASSPHRASE, Result, clock, ensure_vault, median, p95, timed
-from counselor_tui.services import persons, vault
+from counselor_tui.services import lifecycle, persons
 from counselor_tui.services.context import VaultSession
 
 PAGE = 50
@@ -57,7 +57,7 @@ def datatable_fill_seconds(vs: VaultSession) -> tuple[float, int]:
 
 def run(rounds: int = 20) -> list[Result]:
     path = ensure_vault("archive100k")
-    vs = vault.unlock(path, "demo", PASSPHRASE, clock=clock(), state_dir=path.parent / "st")
+    vs = lifecycle.unlock(path, "demo", PASSPHRASE, clock=clock(), state_dir=path.parent / "st")
     try:
         fill, count = datatable_fill_seconds(vs)
         results = []

@@ -20,7 +20,7 @@ from typing import Any
 
 from benchmarks.common import CACHE, PASSPHRASE, Result, clock, ensure_vault, median, timed
 from counselor_tui.domain.periods import period_of, previous
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.submission_compile import compile_content
 from db.connection import CACHE_KIB, attach, open_connection
@@ -73,7 +73,7 @@ def _replay_seconds(conn: Any, statements: list[str], rounds: int) -> float:
 
 def run(preset: str = "county", rounds: int = 5) -> list[Result]:
     path = ensure_vault(preset)
-    vs = vault.unlock(path, "demo", PASSPHRASE, clock=clock(), state_dir=path.parent / "st")
+    vs = lifecycle.unlock(path, "demo", PASSPHRASE, clock=clock(), state_dir=path.parent / "st")
     try:
         period = previous(period_of("month", vs.today()))
         statements = _record(vs, period)

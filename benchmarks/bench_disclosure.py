@@ -20,7 +20,7 @@ from benchmarks.common import PASSPHRASE, Result, clock, ensure_vault
 from counselor_tui.domain.periods import period_of, previous
 from counselor_tui.reports.linking import Doc, secure_document
 from counselor_tui.reports.protect import protect, record
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.submission_compile import compile_content
 
 K = 3
@@ -33,7 +33,7 @@ def _fixed(content: dict[str, Any]) -> Doc:
 
 def run(preset: str = "county") -> list[Result]:
     path = ensure_vault(preset)
-    vs = vault.unlock(path, "demo", PASSPHRASE, clock=clock(), state_dir=path.parent / "st")
+    vs = lifecycle.unlock(path, "demo", PASSPHRASE, clock=clock(), state_dir=path.parent / "st")
     try:
         month = previous(period_of("month", vs.today()))
         with vs.reading():

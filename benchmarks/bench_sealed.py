@@ -19,7 +19,7 @@ from benchmarks.common import (
     scratch_copy,
     timed,
 )
-from counselor_tui.services import dashboard, persons, role_grants, sealed, vault
+from counselor_tui.services import dashboard, lifecycle, persons, role_grants, sealed
 from db import sealing
 
 
@@ -28,13 +28,13 @@ def run(preset: str = "county", rounds: int = 15) -> list[Result]:
         state = path.parent / "st"
 
         def unlock() -> None:
-            vs = vault.unlock(path, "demo", PASSPHRASE, clock=clock(), state_dir=state)
+            vs = lifecycle.unlock(path, "demo", PASSPHRASE, clock=clock(), state_dir=state)
             dashboard.gather(vs)
             vs.close()
 
         unlock()  # the first unlock binds the slot and seals anything plain: not measured
         unlocked = median(timed(unlock, 3))
-        vs = vault.unlock(path, "demo", PASSPHRASE, clock=clock(), state_dir=state)
+        vs = lifecycle.unlock(path, "demo", PASSPHRASE, clock=clock(), state_dir=state)
         try:
             def added_steps() -> None:
                 with vs.reading():

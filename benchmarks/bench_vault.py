@@ -17,7 +17,7 @@ from benchmarks.common import (
     scratch_copy,
     timed,
 )
-from counselor_tui.services import dashboard, sessions, vault
+from counselor_tui.services import dashboard, lifecycle, sessions
 from counselor_tui.services.context import VaultSession
 from db import vault as slots
 
@@ -30,7 +30,7 @@ def unlock_once(preset: str) -> float:
     times = []
     for _ in range(3):
         def op() -> None:
-            vs = vault.unlock(path, "demo", PASSPHRASE, clock=clock(),
+            vs = lifecycle.unlock(path, "demo", PASSPHRASE, clock=clock(),
                               state_dir=path.parent / "st")
             dashboard.gather(vs)
             vs.close()
@@ -77,7 +77,7 @@ def run(preset: str = "county", rounds: int = 30) -> list[Result]:
     kdf = kdf_once(preset)
     unlock = unlock_once(preset)
     with scratch_copy(ensure_vault(preset)) as path:  # writes never touch the cached vault
-        vs = vault.unlock(path, "demo", PASSPHRASE, clock=clock(),
+        vs = lifecycle.unlock(path, "demo", PASSPHRASE, clock=clock(),
                           state_dir=path.parent / "st")
         try:
             save, bare = session_save(vs, rounds)

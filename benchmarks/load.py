@@ -33,7 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import PASSPHRASE, ensure_vault
-from counselor_tui.services import accounts, persons, sessions, submissions, vault
+from counselor_tui.services import (
+    accounts,
+    backup_restore,
+    integrity,
+    lifecycle,
+    persons,
+    sessions,
+    submissions,
+)
 from counselor_tui.services.context import SystemClock, VaultSession
 from counselor_tui.services.person_record import get_person
 from counselor_tui.services.person_search import find_persons
@@ -104,7 +112,7 @@ def _work(kind: str, vs: VaultSession, deadline: float, ids: list[int], marker: 
             elif kind == "compiler":
                 submissions.compile_draft(vs, "2026-11")
             elif kind == "backup":
-                vault.backup(vs, out_dir, keep=3)
+                backup_restore.backup(vs, out_dir, keep=3)
             out.operations += 1
         except Exception as exc:  # every failure is counted and reported, never hidden
             out.errors.append(f"{kind}: {type(exc).__name__}: {exc}"[:300])
@@ -119,7 +127,7 @@ def worker(kind: str, path: str, user: str, state_dir: str, ids: list[int], mark
     vs: VaultSession | None = None
     try:
         with unlock_slots:
-            vs = vault.unlock(Path(path), user, PASSPHRASE, clock=SystemClock(),
+            vs = lifecycle.unlock(Path(path), user, PASSPHRASE, clock=SystemClock(),
                               state_dir=Path(state_dir))
     except Exception as exc:
         out.errors.append(f"unlock: {type(exc).__name__}: {exc}"[:300])
@@ -142,9 +150,9 @@ def prepare_fresh(folder: Path, persons_count: int = 60) -> tuple[Path, str]:
     returns (database path, username)."""
     path = folder / "vault.db"
     clock = SystemClock()
-    vault.create_vault(path, bureau="负载测试局", admin_username="admin",
+    lifecycle.create_vault(path, bureau="负载测试局", admin_username="admin",
                        passphrase=PASSPHRASE, clock=clock, kdf_seconds=0)
-    admin = vault.unlock(path, "admin", PASSPHRASE, clock=clock, state_dir=_state(folder))
+    admin = lifecycle.unlock(path, "admin", PASSPHRASE, clock=clock, state_dir=_state(folder))
     try:
         unit = persons.create_unit(admin, "城关派出所", "派出所", code="U001")
         accounts.add_user(admin, FRESH_USER, "coordinator", PASSPHRASE, kdf_seconds=0)
@@ -162,7 +170,7 @@ def _state(folder: Path) -> Path:
 
 
 def _person_ids(path: Path, user: str, folder: Path) -> list[int]:
-    vs = vault.unlock(path, user, PASSPHRASE, clock=SystemClock(), state_dir=_state(folder))
+    vs = lifecycle.unlock(path, user, PASSPHRASE, clock=SystemClock(), state_dir=_state(folder))
     try:
         with vs.reading():
             return [int(r[0]) for r in vs.execute(
@@ -172,7 +180,7 @@ def _person_ids(path: Path, user: str, folder: Path) -> list[int]:
 
 
 def _stored(path: Path, user: str, folder: Path, marker: str) -> int:
-    vs = vault.unlock(path, user, PASSPHRASE, clock=SystemClock(), state_dir=_state(folder))
+    vs = lifecycle.unlock(path, user, PASSPHRASE, clock=SystemClock(), state_dir=_state(folder))
     try:
         with vs.reading():
             row = vs.execute("SELECT count(*) FROM counseling_session WHERE note LIKE ?",
@@ -257,7 +265,7 @@ def _open_backups(folder: Path, user: str) -> tuple[int, int]:
     found = sorted((folder / "backups").glob("*.db"))
     opened = 0
     for backup_file in found:
-        result = vault.check_vault(backup_file, user, PASSPHRASE, state_dir=_state(folder),
+        result = integrity.check_vault(backup_file, user, PASSPHRASE, state_dir=_state(folder),
                                    clock=SystemClock())
         opened += int(result.ok)
     return len(found), opened
@@ -287,7 +295,7 @@ def run(plan: Plan, folder: Path, *, fresh: bool, preset: str = "county") -> Loa
         operations[o.kind] = operations.get(o.kind, 0) + o.operations
     load_lat = [v for o in loaded for v in o.latencies]
     alone_lat = [v for o in alone for v in o.latencies]
-    result = vault.check_vault(path, user, PASSPHRASE, state_dir=_state(folder),
+    result = integrity.check_vault(path, user, PASSPHRASE, state_dir=_state(folder),
                                clock=SystemClock())
     backups, opened = _open_backups(folder, user)
     return LoadReport(

@@ -27,7 +27,7 @@ from counselor_tui.commands import (
     score,
     submissions,
     users,
-    vaultcmd,
+    lifecycle,
 )
 from counselor_tui.errors import ServiceError
 from counselor_tui.i18n import _, set_language
@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=_("read the passphrase from the first line of FILE"))
     parser.add_argument("--lang", choices=("zh", "en"), help=_("interface language"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (vaultcmd, users, demo, score, data_imports, submissions):
+    for module in (lifecycle, users, demo, score, data_imports, submissions):
         module.register(sub)
     return parser
 

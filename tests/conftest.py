@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from counselor_tui.i18n import set_language
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from db import vault as key_slots
 from tests import worlds
@@ -89,23 +89,23 @@ def vault_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def created(vault_path: Path, clock: FixedClock, templates: worlds.Templates,
-            world_kind: str) -> vault.CreatedVault:
+            world_kind: str) -> lifecycle.CreatedVault:
     """A copy of the ``world_kind`` template at ``vault_path`` (bureau 测试县公安局, admin
     ``admin`` / :data:`PASSPHRASE`, created at the ``clock``'s instant)."""
     return templates.copy(world_kind, clock.now(), vault_path)
 
 
 @pytest.fixture
-def session(created: vault.CreatedVault, clock: FixedClock,
+def session(created: lifecycle.CreatedVault, clock: FixedClock,
             state_dir: Path) -> Iterator[VaultSession]:
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     yield vs
     vs.close()
 
 
 @pytest.fixture
 def world(templates: worlds.Templates, world_kind: str, session: VaultSession,
-          created: vault.CreatedVault, clock: FixedClock, state_dir: Path) -> Iterator[World]:
+          created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path) -> Iterator[World]:
     """The ``world_kind`` world on this test's copy; ``world.admin`` is ``session``."""
     w = templates.world(world_kind, session, created, clock, state_dir)
     yield w

@@ -2,7 +2,7 @@
 
 A *kind* of world names a list of build steps (:data:`KINDS`). The first test of a session
 (of each pytest-xdist worker) that asks for a kind at a given clock instant builds it — a
-vault through :func:`vault.create_vault`, then the steps through the services as the admin —
+vault through :func:`lifecycle.create_vault`, then the steps through the services as the admin —
 into a template folder; every test then gets a byte copy of that folder (the database, its
 ``.keys`` slot file and the lock file beside them) and unlocks its copy. Nothing is derived
 again: the copy has the same key slots, and :func:`derive_once` remembers each Argon2id
@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from db import vault as key_slots
 
@@ -72,7 +72,7 @@ class World:
 
     ``unit1`` / ``unit2`` and ``ids`` (short name → person id) are filled by the steps that
     make them; ``units`` maps unit name → id and ``badges`` badge → person id (census);
-    ``created`` is the vault's :class:`vault.CreatedVault` when it came from a template."""
+    ``created`` is the vault's :class:`lifecycle.CreatedVault` when it came from a template."""
 
     admin: VaultSession
     path: Path
@@ -83,7 +83,7 @@ class World:
     units: dict[str, int] = field(default_factory=dict)
     badges: dict[str, int] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
-    created: vault.CreatedVault | None = None
+    created: lifecycle.CreatedVault | None = None
     _open: dict[str, VaultSession] = field(default_factory=dict)
 
     def login(self, username: str, passphrase: str = OTHER_PASSPHRASE) -> VaultSession:
@@ -92,7 +92,7 @@ class World:
         if username == self.admin.actor.username:
             return self.admin
         if username not in self._open:
-            self._open[username] = vault.unlock(self.path, username, passphrase,
+            self._open[username] = lifecycle.unlock(self.path, username, passphrase,
                                                 clock=self.clock, state_dir=self.state_dir)
         return self._open[username]
 
@@ -121,7 +121,7 @@ class Template:
     """A built world at rest: its folder and what the steps recorded."""
 
     folder: Path
-    created: vault.CreatedVault
+    created: lifecycle.CreatedVault
     facts: dict[str, Any]
 
 
@@ -142,10 +142,10 @@ class Templates:
     def _build(kind: str, now: datetime, folder: Path) -> Template:
         steps = KINDS[kind]
         clock = FixedClock(now)
-        created = vault.create_vault(folder / "vault" / "vault.db", bureau=BUREAU,
+        created = lifecycle.create_vault(folder / "vault" / "vault.db", bureau=BUREAU,
                                      admin_username="admin", passphrase=PASSPHRASE,
                                      clock=clock, kdf_seconds=0)
-        admin = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock,
+        admin = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock,
                              state_dir=folder / "state")
         world = World(admin, created.path, clock, folder / "state", created=created)
         try:
@@ -158,7 +158,7 @@ class Templates:
                  "badges": world.badges, "ids": world.ids}
         return Template(folder / "vault", created, facts)
 
-    def copy(self, kind: str, now: datetime, vault_path: Path) -> vault.CreatedVault:
+    def copy(self, kind: str, now: datetime, vault_path: Path) -> lifecycle.CreatedVault:
         """Copy the ``kind`` template's files into ``vault_path``'s folder (made 0700)."""
         template = self.get(kind, now)
         vault_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -169,7 +169,7 @@ class Templates:
         return replace(template.created, path=vault_path,
                        keys_path=key_slots.keys_path(vault_path))
 
-    def world(self, kind: str, admin: VaultSession, created: vault.CreatedVault,
+    def world(self, kind: str, admin: VaultSession, created: lifecycle.CreatedVault,
               clock: FixedClock, state_dir: Path) -> World:
         """The :class:`World` of an unlocked copy of the ``kind`` template."""
         facts = self.get(kind, clock.now()).facts

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from counselor_tui import paths
 from counselor_tui.i18n import _
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.context import SystemClock, VaultSession
 from counselor_tui.services.errors import Throttled
 from db.vault import write_atomic
@@ -109,14 +109,14 @@ def unlock(args: argparse.Namespace, *, action: str = "login") -> VaultSession:
     vs = None
     for _attempt in range(2):
         try:
-            vs = vault.unlock(path, user, secret, clock=clock, state_dir=paths.state_dir(),
+            vs = lifecycle.unlock(path, user, secret, clock=clock, state_dir=paths.state_dir(),
                               action=action)
             break
         except Throttled as exc:
             info(str(exc))
             time.sleep(exc.wait_seconds)
     if vs is None:
-        vs = vault.unlock(path, user, secret, clock=clock, state_dir=paths.state_dir(),
+        vs = lifecycle.unlock(path, user, secret, clock=clock, state_dir=paths.state_dir(),
                           action=action)
     for notice in vs.notices:
         info(notice)

@@ -17,7 +17,7 @@ from typing import Any
 from counselor_tui import demo, paths
 from counselor_tui.commands import common
 from counselor_tui.i18n import _
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.context import SystemClock
 
 
@@ -37,7 +37,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Build the demo vault, print how to open it, then open the interface unless
     ``--no-open``. Exit 2 when the vault exists or the passphrase is weak."""
     path = common.vault_path(args)
-    if vault.vault_exists(path):
+    if lifecycle.vault_exists(path):
         raise common.CommandError(
             _("A vault already exists at {path}: the demo needs a new path.").format(path=path))
     generated = not args.passphrase_file
@@ -58,7 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     args.vault = str(path)
     args.user = demo.DEMO_USER
-    args.demo_session = vault.unlock(path, demo.DEMO_USER, secret, clock=clock,
+    args.demo_session = lifecycle.unlock(path, demo.DEMO_USER, secret, clock=clock,
                                      state_dir=paths.state_dir())
     args.open_tui = True  # the command line opens it (and locks the session afterwards)
     return 0

@@ -22,7 +22,7 @@ from typing import Any
 
 from counselor_tui.commands import common
 from counselor_tui.i18n import _
-from counselor_tui.services import responses_import, vault
+from counselor_tui.services import lifecycle, responses_import
 
 
 def register_import(group: Any) -> None:
@@ -63,7 +63,7 @@ def cmd_responses(args: argparse.Namespace) -> int:
         if args.apply:
             applied = responses_import.apply_import(vs, plan)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     if applied is not None:
         moved = len(applied.duplicate_rows)
         print(f"added {len(applied.assessment_ids)}, duplicate {len(plan.duplicate) + moved}, "

@@ -17,7 +17,7 @@ from typing import Any
 
 from counselor_tui.commands import common
 from counselor_tui.i18n import _
-from counselor_tui.services import roster, vault
+from counselor_tui.services import lifecycle, roster
 
 
 def register_import(group: Any) -> None:
@@ -39,7 +39,7 @@ def cmd_roster(args: argparse.Namespace) -> int:
         if args.apply:
             plan = roster.apply_roster_import(vs, plan)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     print(plan.summary())
     for item in plan.rejected:
         print(f"row {item.row}: {item.reason}")

@@ -44,7 +44,7 @@ from counselor_tui.commands import common
 from counselor_tui.i18n import _
 from counselor_tui.reports.document import canonical_bytes
 from counselor_tui.reports.view import DocumentView, build
-from counselor_tui.services import plain_output, submissions, vault
+from counselor_tui.services import lifecycle, plain_output, submissions
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import NotFound
 
@@ -172,7 +172,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
                 version=detail.info.version, period=detail.info.period_label,
                 scope=detail.info.scope))
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     if args.plaintext:
         common.error(plain_output.plaintext_warning())
         if args.json:
@@ -207,7 +207,7 @@ def cmd_narrative(args: argparse.Namespace) -> int:
         merged = {k: (v if v is not None else current.get(k, "")) for k, v in texts.items()}
         submissions.save_narrative(vs, info.id, merged)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     print(_("Narrative of version {version} saved.").format(version=info.version))
     return 0
 
@@ -218,7 +218,7 @@ def cmd_finalize(args: argparse.Namespace) -> int:
         info = submissions.finalize(vs, _latest(vs, args).id,
                                     classification=args.classification)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     print(_("Version {version} of {period} ({scope}) is final.").format(
         version=info.version, period=info.period_label, scope=info.scope))
     print(f"sha256: {info.content_sha256}")
@@ -256,7 +256,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         _export_and_report(vs, _latest(vs, args).id, args.out, args.package_passphrase_file)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     return 0
 
 
@@ -309,7 +309,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
             _export_and_report(vs, detail.info.id, args.out, args.out_passphrase_file)
         document = submissions.get(vs, detail.info.id).document
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     if args.json:
         _print_json(document)
     return 0
@@ -320,7 +320,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     try:
         rows = submissions.list_versions(vs, args.period, args.scope)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     for r in rows:
         print(json.dumps({
             "id": r.id, "period": r.period_label, "scope": r.scope, "version": r.version,
@@ -335,5 +335,5 @@ def cmd_fingerprint(args: argparse.Namespace) -> int:
     try:
         print(submissions.fingerprint(vs))
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     return 0

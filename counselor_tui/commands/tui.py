@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from counselor_tui.commands import common
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.api import Backend
 from counselor_tui.ui.app import create_app, idle_minutes_from_env
 
@@ -35,5 +35,5 @@ def run_app(args: argparse.Namespace) -> int:
         if backend.unlocked:
             backend.lock("quit")
         if demo is not None:
-            vault.lock(demo, "quit")
+            lifecycle.lock(demo, "quit")
     return int(app.return_code or 0)

@@ -7,7 +7,7 @@ from typing import Any
 
 from counselor_tui.commands import common
 from counselor_tui.i18n import _
-from counselor_tui.services import accounts, sealed, vault
+from counselor_tui.services import accounts, lifecycle, sealed
 
 
 def register(sub: Any) -> None:
@@ -53,7 +53,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         info = accounts.add_user(vs, args.name, args.role, new, display_name=args.display_name,
                                  unit_code=args.unit, kdf_seconds=common.kdf_seconds())
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     print(_("Account {user} created ({role}).").format(user=info.username, role=info.role))
     return 0
 
@@ -63,7 +63,7 @@ def cmd_disable(args: argparse.Namespace) -> int:
     try:
         accounts.disable_user(vs, args.name)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     print(_("Account {user} disabled; run 'counselor-tui rekey' so that old copies of the key "
             "file stop working too.").format(user=args.name))
     return 0
@@ -79,7 +79,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
         accounts.change_passphrase(vs, args.name, new, old_passphrase=old,
                                    kdf_seconds=common.kdf_seconds())
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     print(_("Passphrase of {user} changed.").format(user=args.name))
     return 0
 
@@ -89,7 +89,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     try:
         rows = accounts.list_users(vs)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     for row in rows:
         state = _("active") if row.active else _("disabled")
         print(f"{row.username}\t{row.role}\t{state}\t{row.unit_code or '-'}\t{row.display_name}")
@@ -101,7 +101,7 @@ def cmd_grant_sealed(args: argparse.Namespace) -> int:
     try:
         done = sealed.grant(vs, args.name)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     print(_("{user} can now open {notes} more sealed notes and {keys} more signing keys.")
           .format(user=args.name, notes=done.notes, keys=done.signing_keys))
     return 0

@@ -15,7 +15,7 @@ from counselor_tui.demo.sizes import ADMIN_USER, BUREAU, DEMO_USER, SIZES, DemoR
 from counselor_tui.domain import demo_names as names
 from counselor_tui.domain.passphrase import check_new_passphrase
 from counselor_tui.i18n import _
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.context import Clock, VaultSession
 from counselor_tui.services.errors import InvalidInput
 from db.connection import InUseLock, side_files
@@ -67,15 +67,15 @@ def build_demo(
         raise InvalidInput(_("Unknown demo size {size}: use one of {sizes}.").format(
             size=size, sizes=", ".join(SIZES)))
     path = Path(path)
-    if vault.vault_exists(path):
+    if lifecycle.vault_exists(path):
         raise InvalidInput(
             _("A vault already exists at {path}: the demo needs a new path.").format(path=path))
     started = time.perf_counter()
-    created = vault.create_vault(path, bureau=BUREAU, admin_username=ADMIN_USER,
+    created = lifecycle.create_vault(path, bureau=BUREAU, admin_username=ADMIN_USER,
                                  passphrase=passphrase, clock=clock,
                                  admin_display_name="系统管理员", kdf_seconds=kdf_seconds)
     try:
-        vs = vault.unlock(path, ADMIN_USER, passphrase, clock=clock,
+        vs = lifecycle.unlock(path, ADMIN_USER, passphrase, clock=clock,
                           state_dir=state_dir or paths.state_dir())
         try:
             builder = DemoBuilder(vs, preset, random.Random(seed),
@@ -83,7 +83,7 @@ def build_demo(
             users = builder.build(passphrase, kdf_seconds)
             counts = _counts(vs)
         finally:
-            vault.lock(vs, "quit")
+            lifecycle.lock(vs, "quit")
     except BaseException:
         # a half-built demo is worth nothing and would block the next attempt: remove the
         # files this call created (never a vault that existed before: refused above)

@@ -99,7 +99,8 @@ class VerifyResult:
 
 
 def fingerprint_of(public_key: bytes) -> str:
-    """SHA-256 of a raw public key, lower-case hex (as :func:`vault.create_vault` stores it)."""
+    """SHA-256 of a raw public key, lower-case hex (as
+    :func:`counselor_tui.services.lifecycle.create_vault` stores it)."""
     return hashlib.sha256(public_key).hexdigest()
 
 

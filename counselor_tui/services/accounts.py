@@ -16,7 +16,7 @@ from counselor_tui.i18n import _
 from counselor_tui.services import audit, role_grants, sealed
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, WrongPassphrase
-from counselor_tui.services.vault import (
+from counselor_tui.services.lifecycle import (
     require_strong_passphrase,
     validate_username,
     wrong_passphrase_message,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from counselor_tui import paths
 from counselor_tui.i18n import _
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.context import Clock, SystemClock, VaultSession
 from counselor_tui.services.errors import VaultLocked
 from db import vault as slots
@@ -38,7 +38,7 @@ class Backend:
 
     def exists(self) -> bool:
         """True when a vault (database or key-slot file) is at :attr:`vault_path`."""
-        return vault.vault_exists(self.vault_path)
+        return lifecycle.vault_exists(self.vault_path)
 
     def usernames(self) -> list[str]:
         """User names that have a slot (the key-slot file lists them in clear anyway)."""
@@ -49,21 +49,21 @@ class Backend:
 
     def wait_seconds(self) -> float:
         """Seconds of failed-attempt delay still to wait before the next unlock attempt."""
-        return vault.wait_seconds(self.vault_path, clock=self.clock, state_dir=self.state_dir)
+        return lifecycle.wait_seconds(self.vault_path, clock=self.clock, state_dir=self.state_dir)
 
     def create(self, *, bureau: str, admin_username: str, passphrase: str,
-               admin_display_name: str | None = None) -> vault.CreatedVault:
-        """Create the vault (see :func:`counselor_tui.services.vault.create_vault`)."""
-        return vault.create_vault(self.vault_path, bureau=bureau, admin_username=admin_username,
+               admin_display_name: str | None = None) -> lifecycle.CreatedVault:
+        """Create the vault (see :func:`counselor_tui.services.lifecycle.create_vault`)."""
+        return lifecycle.create_vault(self.vault_path, bureau=bureau, admin_username=admin_username,
                                   passphrase=passphrase, clock=self.clock,
                                   admin_display_name=admin_display_name,
                                   kdf_seconds=self.kdf_seconds)
 
     def unlock(self, username: str, passphrase: str) -> VaultSession:
         """Unlock as ``username`` (``login`` first time, ``unlock`` after a lock); raises the
-        errors of :func:`counselor_tui.services.vault.unlock`."""
+        errors of :func:`counselor_tui.services.lifecycle.unlock`."""
         action = "unlock" if self.session is not None else "login"
-        vs = vault.unlock(self.vault_path, username, passphrase, clock=self.clock,
+        vs = lifecycle.unlock(self.vault_path, username, passphrase, clock=self.clock,
                           state_dir=self.state_dir, action=action)
         with self._lock:
             self.session = vs
@@ -92,4 +92,4 @@ class Backend:
         with self._lock:
             vs = self.session
         if vs is not None:
-            vault.lock(vs, reason)
+            lifecycle.lock(vs, reason)

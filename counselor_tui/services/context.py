@@ -1,6 +1,6 @@
 """The unlocked vault as the service layer sees it: database, key set, actor, clock.
 
-A :class:`VaultSession` is created by :func:`counselor_tui.services.vault.unlock` and passed
+A :class:`VaultSession` is created by :func:`counselor_tui.services.lifecycle.unlock` and passed
 to every service function (the UI holds it through :class:`counselor_tui.services.api.Backend`
 and never touches the database itself). Service functions run their work inside
 :meth:`VaultSession.transaction` (writes) or :meth:`VaultSession.reading` (reads); both use

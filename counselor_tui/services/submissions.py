@@ -75,6 +75,7 @@ from counselor_tui.services import audit, sealed
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from counselor_tui.services.filing import filing_record
+from counselor_tui.services.lifecycle import is_own_passphrase
 from counselor_tui.services.settings import get_setting
 from counselor_tui.services.submission_compile import Progress, compile_content
 from counselor_tui.services.submission_disclosure import audit_summary as _audit_summary
@@ -88,7 +89,6 @@ from counselor_tui.services.submission_due import DueInfo as DueInfo
 from counselor_tui.services.submission_due import dashboard_section as dashboard_section
 from counselor_tui.services.submission_due import next_due as next_due
 from counselor_tui.services.submission_due import vault_started as vault_started
-from counselor_tui.services.vault import is_own_passphrase
 from db.models import SigningKey, Submission, User
 
 COMPILERS: tuple[Role, ...] = (Role.COORDINATOR, Role.ADMIN)

@@ -41,7 +41,7 @@ from textual.widgets import Input, TextArea
 
 from counselor_tui import paths
 from counselor_tui.i18n import _, set_language
-from counselor_tui.services import dashboard, live, vault
+from counselor_tui.services import backup_restore, dashboard, live, settings
 from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError, VaultLocked
 from counselor_tui.ui.base import ServiceFailed
@@ -166,7 +166,7 @@ class CounselorApp(NavigatingApp):
         self._enter(DashboardScreen)
         self.refresh_banner()
         if self.idle_override is None:
-            self._in_thread(lambda vs: vault.get_setting(vs, "idle_lock_minutes", 5),
+            self._in_thread(lambda vs: settings.get_setting(vs, "idle_lock_minutes", 5),
                             self._set_idle)
 
     def _set_idle(self, minutes: Any) -> None:
@@ -398,7 +398,7 @@ class CounselorApp(NavigatingApp):
     def backup(self) -> None:
         """Write a verified backup into the vault's backup folder (in a worker)."""
         folder = paths.default_backup_dir(self.backend.vault_path)
-        self._in_thread(lambda vs: vault.backup(vs, folder), self._backed_up)
+        self._in_thread(lambda vs: backup_restore.backup(vs, folder), self._backed_up)
 
     def _backed_up(self, path: Any) -> None:
         self.notify(_("Backup written: {path}").format(path=path), markup=False)

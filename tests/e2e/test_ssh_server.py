@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from counselor_tui.services import accounts, persons, vault
+from counselor_tui.services import accounts, lifecycle, persons
 from counselor_tui.services.context import SystemClock
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, REPO
 
@@ -129,9 +129,9 @@ def _script(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 def _make_vault(path: Path, state: Path) -> None:
     clock = SystemClock()
-    vault.create_vault(path, bureau="测试县公安局", admin_username="admin",
+    lifecycle.create_vault(path, bureau="测试县公安局", admin_username="admin",
                        passphrase=PASSPHRASE, clock=clock, kdf_seconds=0)
-    admin = vault.unlock(path, "admin", PASSPHRASE, clock=clock, state_dir=state)
+    admin = lifecycle.unlock(path, "admin", PASSPHRASE, clock=clock, state_dir=state)
     try:
         unit = persons.create_unit(admin, "城关派出所", "派出所", code="U001")
         accounts.add_user(admin, "li", "counselor", OTHER_PASSPHRASE, unit_code="U001",
@@ -331,7 +331,7 @@ def test_a_counselor_logs_a_session_over_ssh(server: Server, tmux: Tmux) -> None
     tmux.keys("a", "C-q")
     tmux.wait_for("a", "SSH-EXITED-0")
     # stored in the server's vault, by li, through the ForceCommand
-    vs = vault.unlock(server.vault, "li", OTHER_PASSPHRASE, clock=SystemClock(),
+    vs = lifecycle.unlock(server.vault, "li", OTHER_PASSPHRASE, clock=SystemClock(),
                       state_dir=server.root / "data" / "state")
     try:
         with vs.reading():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, Select
 
-from counselor_tui.services import accounts, audit, vault
+from counselor_tui.services import accounts, audit, lifecycle, settings
 from counselor_tui.services.audit import AuditFilter
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import VaultDamaged, WrongPassphrase
@@ -84,7 +84,7 @@ async def test_admin_adds_a_counselor_who_can_then_unlock(bureau: Bureau) -> Non
         await settle(pilot, lambda: "吴辅导" in screen_text(app)
                      and "交警大队" in screen_text(app))
     backend.lock()
-    wu = vault.unlock(bureau.path, "wu", NEW_PASSPHRASE, clock=bureau.clock,
+    wu = lifecycle.unlock(bureau.path, "wu", NEW_PASSPHRASE, clock=bureau.clock,
                       state_dir=bureau.state_dir)
     try:
         assert wu.actor.role.value == "counselor"
@@ -135,7 +135,7 @@ async def test_disabling_offers_a_key_rotation_that_works(bureau: Bureau,
     backend.lock()
     # li is gone, the old key file no longer opens the vault, the admin still does
     with pytest.raises(WrongPassphrase):
-        vault.unlock(bureau.path, "li", OTHER_PASSPHRASE, clock=bureau.clock,
+        lifecycle.unlock(bureau.path, "li", OTHER_PASSPHRASE, clock=bureau.clock,
                      state_dir=bureau.state_dir)
     stale = bureau.path.parent / "stale"
     stale.mkdir()
@@ -147,10 +147,10 @@ async def test_disabling_offers_a_key_rotation_that_works(bureau: Bureau,
     # the fail-safe work (issue 12a) that is reported as a damaged vault, not a wrong
     # passphrase; either way the old key file does not open the vault
     with pytest.raises((WrongPassphrase, VaultDamaged)):
-        vault.unlock(copy, "li", OTHER_PASSPHRASE, clock=bureau.clock,
+        lifecycle.unlock(copy, "li", OTHER_PASSPHRASE, clock=bureau.clock,
                      state_dir=bureau.state_dir)
     bureau.clock.advance(seconds=30)
-    admin = vault.unlock(bureau.path, "admin", PASSPHRASE, clock=bureau.clock,
+    admin = lifecycle.unlock(bureau.path, "admin", PASSPHRASE, clock=bureau.clock,
                          state_dir=bureau.state_dir)
     try:
         with admin.reading():
@@ -193,7 +193,7 @@ async def test_admin_resets_and_changes_passphrases(bureau: Bureau) -> None:
         await settle(pilot, lambda: app.screen is screen)
     backend.lock()
     for user, secret in (("li", NEW_PASSPHRASE), ("admin", OTHER_PASSPHRASE + " again")):
-        vs = vault.unlock(bureau.path, user, secret, clock=bureau.clock,
+        vs = lifecycle.unlock(bureau.path, user, secret, clock=bureau.clock,
                           state_dir=bureau.state_dir)
         vs.close()
 
@@ -214,14 +214,14 @@ async def test_settings_refuse_idle_zero_accept_ten_and_the_idle_lock_follows(
         await settle(pilot, lambda: "1 to 60" in screen_text(app))  # as typed
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: "correct the marked" in screen_text(app))
-        assert vault.get_setting(backend.vs, "idle_lock_minutes") == 5
+        assert settings.get_setting(backend.vs, "idle_lock_minutes") == 5
         screen.query_one("#set-suppression_k", Input).value = "2"
         await settle(pilot, lambda: "k = 2 is weak" in screen_text(app))
         screen.query_one("#set-suppression_k", Input).value = "3"
         idle.value = "10"
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: "Settings saved (1 changed)" in screen_text(app))
-        assert vault.get_setting(backend.vs, "idle_lock_minutes") == 10
+        assert settings.get_setting(backend.vs, "idle_lock_minutes") == 10
         assert app.idle_minutes == 10
         bureau.clock.advance(minutes=9)
         checks = app.idle_checks
@@ -292,7 +292,7 @@ async def audit_screen(pilot: object, app: object) -> AuditScreen:
 def auditor_bureau(bureau: Bureau, session: VaultSession) -> Bureau:
     """The bureau plus an auditor ``shen`` (OTHER_PASSPHRASE) and one settings change."""
     accounts.add_user(session, "shen", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
-    vault.set_setting(session, "backup_keep", 12)
+    settings.set_setting(session, "backup_keep", 12)
     return bureau
 
 
@@ -349,7 +349,7 @@ async def test_audit_screen_refuses_counselors(bureau: Bureau) -> None:
         app.open_area("audit")
         await settle(pilot, lambda: "auditors and admins only" in screen_text(app))
         assert not app.screen.query(VirtualTable)
-    admin = vault.unlock(bureau.path, "admin", PASSPHRASE, clock=bureau.clock,
+    admin = lifecycle.unlock(bureau.path, "admin", PASSPHRASE, clock=bureau.clock,
                          state_dir=bureau.state_dir)
     try:
         assert audit.count_events(admin, AuditFilter(entity="audit_log")) == 0
@@ -374,7 +374,7 @@ async def test_leaving_with_unsaved_settings_asks_first(bureau: Bureau) -> None:
         await settle(pilot, lambda: app.screen is screen)
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: not screen.has_unsaved_changes())
-        assert vault.get_setting(backend.vs, "bureau_name") == "测试县公安局分局"
+        assert settings.get_setting(backend.vs, "bureau_name") == "测试县公安局分局"
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await settle(pilot, lambda: "测试县公安局分局" in screen_text(app))

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Select, TextArea
 
 from counselor_tui.domain.dates import from_storage
-from counselor_tui.services import incidents, vault
+from counselor_tui.services import incidents, lifecycle
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.incidents import ExposureDraft, IncidentDraft
@@ -42,7 +42,7 @@ class NoteScreen(BaseScreen):
 
 
 @pytest.fixture
-def counselor(session: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+def counselor(session: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
               state_dir: Path) -> tuple[Backend, dict[str, int]]:
     u1 = add_unit(session, "U01", "城关派出所")
     ids = {"u1": u1, "zhang": add_officer(session, "张三", "010001", u1),

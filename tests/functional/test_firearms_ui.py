@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Input, Select, TextArea
 
-from counselor_tui.services import firearm_notice, firearms, vault
+from counselor_tui.services import firearm_notice, firearms, lifecycle
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import PermissionDenied
@@ -24,7 +24,7 @@ from tests.integration.incident_fixtures import add_officer, add_unit, login
 
 
 @pytest.fixture
-def people(session: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+def people(session: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
            state_dir: Path) -> dict[str, Any]:
     u1 = add_unit(session, "U01", "城关派出所")
     zhang = add_officer(session, "张三", "010001", u1)
@@ -33,7 +33,7 @@ def people(session: VaultSession, created: vault.CreatedVault, clock: FixedClock
             "coord": login(session, created, clock, state_dir, "zhou", "coordinator")}
 
 
-def _backend(vs: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+def _backend(vs: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
              state_dir: Path) -> Backend:
     backend = Backend(created.path, clock=clock, state_dir=state_dir, kdf_seconds=0)
     backend.adopt(vs)

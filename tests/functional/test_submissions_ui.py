@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Static, TextArea
 
 from counselor_tui.reports import package as pkg
-from counselor_tui.services import accounts, submissions, vault
+from counselor_tui.services import accounts, lifecycle, submissions
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.app import create_app
@@ -31,15 +31,15 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def admin(created: vault.CreatedVault, clock: FixedClock,
+def admin(created: lifecycle.CreatedVault, clock: FixedClock,
           state_dir: Path) -> Iterator[VaultSession]:
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     populate(vs)
     yield vs
     vs.close()
 
 
-def backend_for(vs: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+def backend_for(vs: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
                 state_dir: Path) -> Backend:
     backend = Backend(created.path, clock=clock, state_dir=state_dir, kdf_seconds=0)
     backend.adopt(vs)
@@ -58,7 +58,7 @@ async def open_screen(pilot: Pilot[Any]) -> SubmissionsScreen:
 
 
 async def test_compile_preview_narrative_finalize_export(
-        admin: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+        admin: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
         state_dir: Path, tmp_path: Path) -> None:
     app = create_app(backend_for(admin, created, clock, state_dir), idle_minutes=60)
     async with app.run_test(size=(140, 50)) as pilot:
@@ -126,7 +126,7 @@ async def test_compile_preview_narrative_finalize_export(
 
 
 async def test_typed_password_must_match_and_auditor_gets_a_preview_only(
-        admin: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+        admin: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
         state_dir: Path, tmp_path: Path) -> None:
     draft = submissions.compile_draft(admin, "2026-11")
     submissions.finalize(admin, draft.info.id)
@@ -155,7 +155,7 @@ async def test_typed_password_must_match_and_auditor_gets_a_preview_only(
         assert modal.result is not None and modal.result.password is None
         assert str(modal.query_one("#sx-secret", Static).render()) == ""
         assert pkg.verify(modal.result.path, "quiet amber orchard 77").fingerprint
-    auditor = vault.unlock(created.path, "audit", OTHER_PASSPHRASE, clock=clock,
+    auditor = lifecycle.unlock(created.path, "audit", OTHER_PASSPHRASE, clock=clock,
                            state_dir=state_dir)
     app = create_app(backend_for(auditor, created, clock, state_dir), idle_minutes=60)
     async with app.run_test(size=(140, 50)) as pilot:

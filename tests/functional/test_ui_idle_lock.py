@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input, TextArea
 
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.context import VaultSession
 from counselor_tui.ui.app import CounselorApp
 from counselor_tui.ui.messages import OpenPerson
@@ -134,7 +134,7 @@ class AuditActions:
     def __enter__(self) -> list[tuple[str, str]]:
         from tests.conftest import PASSPHRASE
 
-        self.vs = vault.unlock(self.bureau.path, "admin", PASSPHRASE, clock=self.bureau.clock,
+        self.vs = lifecycle.unlock(self.bureau.path, "admin", PASSPHRASE, clock=self.bureau.clock,
                                state_dir=self.bureau.state_dir)
         with self.vs.reading():
             return [(r[0], r[1]) for r in self.vs.execute(

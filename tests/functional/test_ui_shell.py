@@ -11,7 +11,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input, TextArea
 
 from counselor_tui.i18n import set_language
-from counselor_tui.services import accounts, persons, vault
+from counselor_tui.services import accounts, lifecycle, persons, settings
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import InvalidInput
@@ -108,9 +108,9 @@ async def test_first_run_wizard_creates_and_opens_the_vault(
         await pilot.press("f2")
         await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen))
     backend.lock()
-    reopened = vault.unlock(vault_path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    reopened = lifecycle.unlock(vault_path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
-        assert vault.get_setting(reopened, "bureau_name") == "测试县公安局"
+        assert settings.get_setting(reopened, "bureau_name") == "测试县公安局"
         users = {u.username: u for u in accounts.list_users(reopened)}
         assert users["admin"].role == "admin" and users["li"].role == "coordinator"
         with reopened.reading():
@@ -120,7 +120,7 @@ async def test_first_run_wizard_creates_and_opens_the_vault(
         assert events[:3] == [("admin", "login"), ("admin", "lock"), ("li", "login")]
     finally:
         reopened.close()
-    working = vault.unlock(vault_path, "li", PASSPHRASE, clock=clock, state_dir=state_dir)
+    working = lifecycle.unlock(vault_path, "li", PASSPHRASE, clock=clock, state_dir=state_dir)
     working.close()  # the same passphrase opens the working account
 
 
@@ -370,7 +370,7 @@ async def test_quit_locks_first(bureau: Bureau) -> None:
         await pilot.pause()
     assert not backend.unlocked
     assert app.return_code == 0
-    admin = vault.unlock(bureau.path, "admin", PASSPHRASE, clock=bureau.clock,
+    admin = lifecycle.unlock(bureau.path, "admin", PASSPHRASE, clock=bureau.clock,
                          state_dir=bureau.state_dir)
     try:
         with admin.reading():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from counselor_tui.domain.pinyin import name_keys
-from counselor_tui.services import accounts, audit, vault
+from counselor_tui.services import accounts, audit, lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from db.models import Person, Unit
 from tests.conftest import OTHER_PASSPHRASE
@@ -36,9 +36,9 @@ def add_officer(vs: VaultSession, name: str, badge: str | None, unit_id: int | N
     return int(person.id)
 
 
-def login(admin: VaultSession, created: vault.CreatedVault, clock: FixedClock, state_dir: Path,
+def login(admin: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path,
           username: str, role: str, unit_code: str | None = None,
           passphrase: str = OTHER_PASSPHRASE) -> VaultSession:
     """Add an account (as the admin ``admin``) and unlock a session for it."""
     accounts.add_user(admin, username, role, passphrase, kdf_seconds=0, unit_code=unit_code)
-    return vault.unlock(created.path, username, passphrase, clock=clock, state_dir=state_dir)
+    return lifecycle.unlock(created.path, username, passphrase, clock=clock, state_dir=state_dir)

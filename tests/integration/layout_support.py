@@ -20,7 +20,7 @@ from counselor_tui.i18n import set_language
 from counselor_tui.reports.docx_out import render_docx
 from counselor_tui.reports.render import render_files
 from counselor_tui.reports.view import build
-from counselor_tui.services import settings, submissions, vault
+from counselor_tui.services import lifecycle, settings, submissions
 from counselor_tui.services.context import FixedClock
 from tests.conftest import PASSPHRASE, TZ
 
@@ -69,7 +69,7 @@ def print_month(root: Path) -> Printed:
     clock = FixedClock(datetime(2026, 12, 7, 9, 0, tzinfo=TZ))
     path = root / "demo" / "demo.db"
     demo.build_demo(path, "tiny", 1, PASSPHRASE, clock, kdf_seconds=0, state_dir=root / "s")
-    vs = vault.unlock(path, demo.ADMIN_USER, PASSPHRASE, clock=clock, state_dir=root / "s")
+    vs = lifecycle.unlock(path, demo.ADMIN_USER, PASSPHRASE, clock=clock, state_dir=root / "s")
     try:
         settings.save_settings(vs, SETTINGS)
         draft = submissions.compile_draft(vs, "2026-11")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.services import activities, audit, interest_groups, record_versions, vault
+from counselor_tui.services import activities, audit, interest_groups, lifecycle, record_versions
 from counselor_tui.services.activities import (
     ActivityDraft,
     ActivityInvalid,
@@ -33,7 +33,7 @@ class World:
     """Units U01 城关派出所 / U02 交警大队; accounts on first use: ``li`` (counselor, U01),
     ``wang`` (counselor, U02), ``zhou`` (coordinator), ``shen`` (auditor)."""
 
-    def __init__(self, admin: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+    def __init__(self, admin: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
                  state_dir: Path) -> None:
         self.admin, self.created, self.clock, self.state_dir = admin, created, clock, state_dir
         self.u1 = add_unit(admin, "U01", "城关派出所")
@@ -67,7 +67,7 @@ class World:
 
 
 @pytest.fixture
-def w(session: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+def w(session: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
       state_dir: Path) -> Iterator[World]:
     world = World(session, created, clock, state_dir)
     yield world

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from counselor_tui.domain import settings_rules
-from counselor_tui.services import accounts, audit, settings, vault
+from counselor_tui.services import accounts, audit, integrity, lifecycle, settings
 from counselor_tui.services.audit import AuditFilter
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import PermissionDenied
@@ -21,7 +21,7 @@ from tests.conftest import OTHER_PASSPHRASE
 @pytest.fixture
 def auditor(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[VaultSession]:
     accounts.add_user(session, "shen", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
-    vs = vault.unlock(session.path, "shen", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(session.path, "shen", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
     yield vs
     vs.close()
 
@@ -30,7 +30,7 @@ def auditor(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterat
 def counselor(session: VaultSession, clock: FixedClock,
               state_dir: Path) -> Iterator[VaultSession]:
     accounts.add_user(session, "li", "counselor", OTHER_PASSPHRASE, kdf_seconds=0)
-    vs = vault.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
     yield vs
     vs.close()
 
@@ -39,7 +39,7 @@ def test_events_are_listed_newest_first_and_filtered(session: VaultSession,
                                                       clock: FixedClock,
                                                       auditor: VaultSession) -> None:
     clock.advance(days=2)
-    vault.set_setting(session, "backup_keep", 12)
+    settings.set_setting(session, "backup_keep", 12)
     total = audit.count_events(auditor)
     page = audit.list_events(auditor, None, 0, 5)
     assert [r.seq for r in page] == list(range(total, total - 5, -1))
@@ -95,7 +95,7 @@ def test_verify_names_the_first_tampered_sequence(session: VaultSession,
 
 def test_check_open_runs_every_check_on_the_open_vault(session: VaultSession,
                                                        counselor: VaultSession) -> None:
-    result = vault.check_open(session)
+    result = integrity.check_open(session)
     assert result.ok
     assert [line.name for line in result.lines] == [
         "cipher_integrity_check", "integrity_check", "foreign_key_check", "audit_chain",
@@ -103,10 +103,10 @@ def test_check_open_runs_every_check_on_the_open_vault(session: VaultSession,
     assert result.chain is not None and result.chain.count == audit.count_events(session)
     with session.transaction():
         session.execute("UPDATE audit_event SET action = 'view' WHERE seq = 2")
-    bad = vault.check_open(session)
+    bad = integrity.check_open(session)
     assert not bad.ok and bad.chain is not None and bad.chain.first_bad_seq == 2
     with pytest.raises(PermissionDenied):
-        vault.check_open(counselor)
+        integrity.check_open(counselor)
 
 
 def test_settings_are_validated_and_only_changes_are_stored(session: VaultSession,
@@ -116,14 +116,14 @@ def test_settings_are_validated_and_only_changes_are_stored(session: VaultSessio
                                          "bureau_name": "  "})
     assert set(refused.value.errors) == {"idle_lock_minutes", "suppression_k", "bureau_name"}
     assert "1 to 60" in refused.value.errors["idle_lock_minutes"]
-    assert vault.get_setting(session, "idle_lock_minutes") == 5  # nothing written
+    assert settings.get_setting(session, "idle_lock_minutes") == 5  # nothing written
 
     before = audit.count_events(session, AuditFilter(action="settings_change"))
     changed = settings.save_settings(session, {"idle_lock_minutes": "１０",
                                                "session_lock_days": "7",
                                                "bureau_name": "新县公安局"})
     assert changed == {"idle_lock_minutes": 10, "bureau_name": "新县公安局"}
-    assert vault.get_setting(session, "idle_lock_minutes") == 10
+    assert settings.get_setting(session, "idle_lock_minutes") == 10
     after = audit.count_events(session, AuditFilter(action="settings_change"))
     assert after - before == 2
     shown = {s.key: s.value for s in settings.editable_settings(session)}

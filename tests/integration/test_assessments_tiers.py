@@ -215,7 +215,7 @@ def test_a_bureau_policy_is_validated_and_used(world: World, coord: VaultSession
 
 def test_pcl5_cutoff_setting_moves_band_and_suggestion(world: World,
                                                        coord: VaultSession) -> None:
-    from counselor_tui.services import vault
+    from counselor_tui.services import settings
 
     answers: list[int | None] = [4, 4, 4, 4, 4, 4, 4, 4, 0] + [0] * 11  # 32
     pid = world.badges["330707"]
@@ -223,7 +223,7 @@ def test_pcl5_cutoff_setting_moves_band_and_suggestion(world: World,
                                                                TODAY))
     assert low.result.band == "below_threshold"
     assert low.suggestion is not None and low.suggestion.tier == "green"
-    vault.set_setting(coord, "pcl5_cutoff", 31)
+    settings.set_setting(coord, "pcl5_cutoff", 31)
     high = assessments.record_assessment(coord, AssessmentDraft(pid, "pcl5", tuple(answers),
                                                                 TODAY))
     assert high.result.band == "probable_ptsd"

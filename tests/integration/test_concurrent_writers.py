@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import audit, live, persons, sessions, vault
+from counselor_tui.services import audit, lifecycle, live, persons, sessions
 from counselor_tui.services.context import FixedClock, SystemClock, VaultSession
 from counselor_tui.services.edit_conflicts import EditedMeanwhile
 from counselor_tui.services.person_record import get_person
@@ -31,10 +31,10 @@ EACH = 15
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from counselor_tui.services import persons, vault
+    from counselor_tui.services import lifecycle, persons
     from counselor_tui.services.context import SystemClock
     from counselor_tui.services.persons import PersonDraft
-    vs = vault.unlock(Path(sys.argv[1]), "admin", sys.argv[2], clock=SystemClock(),
+    vs = lifecycle.unlock(Path(sys.argv[1]), "admin", sys.argv[2], clock=SystemClock(),
                       state_dir=Path(sys.argv[3]))
     print("ready", flush=True)
     sys.stdin.readline()
@@ -74,7 +74,7 @@ def test_processes_appending_at_once_keep_one_chain(session: VaultSession,
     for (out, err), p in zip(results, procs, strict=True):
         assert p.returncode == 0, err[-2000:]
         assert "locked" not in err and "done" in out
-    vs = vault.unlock(session.path, "admin", PASSPHRASE, clock=SystemClock(), state_dir=state_dir)
+    vs = lifecycle.unlock(session.path, "admin", PASSPHRASE, clock=SystemClock(), state_dir=state_dir)
     try:
         report = audit.verify_chain(vs)
         assert report.ok, report

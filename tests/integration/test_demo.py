@@ -20,10 +20,11 @@ from counselor_tui.services import (
     dashboard,
     firearms,
     incidents,
+    integrity,
+    lifecycle,
     persons,
     sessions,
     tier_policy,
-    vault,
 )
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import InvalidInput
@@ -47,7 +48,7 @@ def build(tmp_path: Path, clock: FixedClock, name: str = "demo", size: str = "ti
 
 def open_as(result: demo.DemoResult, clock: FixedClock, tmp_path: Path,
             user: str = demo.DEMO_USER) -> VaultSession:
-    return vault.unlock(result.path, user, PASSPHRASE, clock=clock,
+    return lifecycle.unlock(result.path, user, PASSPHRASE, clock=clock,
                         state_dir=tmp_path / "state")
 
 
@@ -81,7 +82,7 @@ def test_tiny_fills_every_table_and_passes_check(
     size = demo.SIZES["tiny"]
     empty = sorted(t for t, n in tiny.counts.items() if n == 0)
     assert empty == sorted(EMPTY)
-    result = vault.check_vault(tiny.path, demo.DEMO_USER, PASSPHRASE, clock=clock,
+    result = integrity.check_vault(tiny.path, demo.DEMO_USER, PASSPHRASE, clock=clock,
                                state_dir=tmp_path / "state")
     assert result.ok, result.lines
     assert {line.name for line in result.lines} >= {"foreign_key_check", "audit_chain"}
@@ -169,7 +170,7 @@ def test_cli_prints_user_and_generated_passphrase_that_opens_the_vault(
     found = re.search(r"^Passphrase \(every demo account\): (\S+)$", proc.stdout, re.M)
     assert found is not None
     assert "counseling_session done" in proc.stderr  # progress goes to stderr
-    vs = vault.unlock(path, "demo", found.group(1), clock=clock, state_dir=tmp_path / "state")
+    vs = lifecycle.unlock(path, "demo", found.group(1), clock=clock, state_dir=tmp_path / "state")
     try:
         assert vs.actor.role.value == "coordinator"
     finally:
@@ -185,7 +186,7 @@ def test_cli_uses_the_passphrase_file_and_does_not_print_it(tmp_path: Path,
     assert proc.returncode == 0, proc.stderr
     assert PASSPHRASE not in proc.stdout
     assert "Passphrase" not in proc.stdout
-    vs = vault.unlock(path, "counselor2", PASSPHRASE, clock=clock,
+    vs = lifecycle.unlock(path, "counselor2", PASSPHRASE, clock=clock,
                       state_dir=tmp_path / "state")
     try:
         assert vs.actor.role.value == "counselor"
@@ -205,7 +206,7 @@ def test_weak_passphrase_file_is_refused(tmp_path: Path) -> None:
 def test_generated_passphrase_is_strong_and_random() -> None:
     first, second = demo.generate_passphrase(), demo.generate_passphrase()
     assert first != second
-    vault.require_strong_passphrase(first, demo.DEMO_USER)
+    lifecycle.require_strong_passphrase(first, demo.DEMO_USER)
     assert len(first.split("-")) == 4
 
 

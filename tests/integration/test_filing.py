@@ -12,7 +12,7 @@ import pytest
 from counselor_tui.domain import filing
 from counselor_tui.domain.settings_rules import SettingInvalid, parse_setting
 from counselor_tui.reports.view import build
-from counselor_tui.services import settings, submissions, vault
+from counselor_tui.services import lifecycle, settings, submissions
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import InvalidInput
 from tests.conftest import PASSPHRASE, TZ
@@ -25,9 +25,9 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def bureau(created: vault.CreatedVault, state_dir: Path,
+def bureau(created: lifecycle.CreatedVault, state_dir: Path,
            clock: FixedClock) -> Iterator[VaultSession]:
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     populate(vs)
     yield vs
     vs.close()

@@ -15,7 +15,7 @@ import pytest
 
 from counselor_tui.domain.audit_chain import event_hash
 from counselor_tui.domain.periods import Period
-from counselor_tui.services import audit, firearm_notice, firearms, vault
+from counselor_tui.services import audit, firearm_notice, firearms, integrity, lifecycle
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import Conflict
 from counselor_tui.services.submission_compile import compile_content
@@ -65,7 +65,7 @@ def _old_restriction(conn: Any, rid: int, person: int, status: str, *, maker: st
 
 
 @pytest.fixture
-def old_vault(tmp_path: Path, created: vault.CreatedVault) -> Path:
+def old_vault(tmp_path: Path, created: lifecycle.CreatedVault) -> Path:
     """A vault exactly as schema 4 left it, holding six restrictions of the old form."""
     keys = slots.load(created.keys_path)
     key = slots.open_slot(keys, keys.user_slot("admin"), PASSPHRASE)
@@ -124,7 +124,7 @@ def old_vault(tmp_path: Path, created: vault.CreatedVault) -> Path:
 
 def test_old_restrictions_move_into_events_and_pass_check(
         old_vault: Path, clock: FixedClock, state_dir: Path, tmp_path: Path) -> None:
-    vs = vault.unlock(old_vault, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(old_vault, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         with vs.reading():
             assert schema_version(vs.db.raw()) == CURRENT_VERSION
@@ -163,13 +163,13 @@ def test_old_restrictions_move_into_events_and_pass_check(
     assert events[6] == [rec, ("decided", "declined", "2026-05-05", "王主任", None, [])]
     assert old_columns == ("赵局长", "2026-06-01T00:00:00+08:00")  # the old form, untouched
 
-    result = vault.check_vault(old_vault, "admin", PASSPHRASE, state_dir=state_dir,
+    result = integrity.check_vault(old_vault, "admin", PASSPHRASE, state_dir=state_dir,
                                clock=clock)
     assert result.ok, result.lines
 
     # the migrated history is usable: register, notices, submission figures
-    admin = vault.unlock(old_vault, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
-    created = vault.CreatedVault(old_vault, slots.keys_path(old_vault), "", "")
+    admin = lifecycle.unlock(old_vault, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    created = lifecycle.CreatedVault(old_vault, slots.keys_path(old_vault), "", "")
     coord = login(admin, created, clock, state_dir, "zhou", "coordinator")
     try:
         row = firearms.get(coord, 3)

@@ -12,7 +12,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from counselor_tui.services import audit, firearm_notice, firearms, incidents, persons, vault
+from counselor_tui.services import audit, firearm_notice, firearms, incidents, lifecycle, persons
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from counselor_tui.services.incidents import ExposureDraft, IncidentDraft
@@ -24,7 +24,7 @@ class World:
     """Units U01/U02; officers 张三 (U01, badge 010001), 王五 (U02); a family member; accounts
     on first use: ``coord`` (coordinator ``zhou``), ``couns`` (counselor ``li`` of U01)."""
 
-    def __init__(self, admin: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+    def __init__(self, admin: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
                  state_dir: Path) -> None:
         self.admin, self.created, self.clock, self.state_dir = admin, created, clock, state_dir
         self.u1 = add_unit(admin, "U01", "城关派出所")
@@ -53,7 +53,7 @@ class World:
 
 
 @pytest.fixture
-def w(session: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+def w(session: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
       state_dir: Path) -> Iterator[World]:
     world = World(session, created, clock, state_dir)
     yield world

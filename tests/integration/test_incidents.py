@@ -17,9 +17,10 @@ from counselor_tui.services import (
     dashboard,
     firearm_notice,
     incidents,
+    lifecycle,
     persons,
+    settings,
     tier_policy,
-    vault,
 )
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -43,7 +44,7 @@ class World:
     """Units U01/U02, officers 张三 and 李四 (U01) and 王五 (U02); accounts made on first use:
     ``coord`` (coordinator), ``couns`` (counselor of U01), ``other`` (counselor of U02)."""
 
-    def __init__(self, admin: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+    def __init__(self, admin: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
                  state_dir: Path) -> None:
         self.admin, self.created, self.clock, self.state_dir = admin, created, clock, state_dir
         self.u1 = add_unit(admin, "U01", "城关派出所")
@@ -76,7 +77,7 @@ class World:
 
 
 @pytest.fixture
-def w(session: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+def w(session: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
       state_dir: Path) -> Iterator[World]:
     world = World(session, created, clock, state_dir)
     yield world
@@ -163,7 +164,7 @@ def test_invalid_drafts_are_refused_with_the_field(w: World, change: dict[str, o
         incidents.flag_emergency(w.couns, draft)
 
 
-def test_auditor_and_admin_cannot_flag(w: World, created: vault.CreatedVault,
+def test_auditor_and_admin_cannot_flag(w: World, created: lifecycle.CreatedVault,
                                        state_dir: Path) -> None:
     with pytest.raises(PermissionDenied):
         incidents.flag_emergency(w.admin, _critical(w))
@@ -178,7 +179,7 @@ def test_auditor_and_admin_cannot_flag(w: World, created: vault.CreatedVault,
 
 
 def test_banner_follows_the_clock_and_survives_a_restart(
-        w: World, created: vault.CreatedVault, state_dir: Path) -> None:
+        w: World, created: lifecycle.CreatedVault, state_dir: Path) -> None:
     iid = incidents.flag_emergency(w.couns, _critical(w, reported_at=w.clock.now()))
     assert incidents.urgent_banner(w.couns) is None  # acknowledge due in 2 h
     w.clock.advance(minutes=61)
@@ -190,7 +191,7 @@ def test_banner_follows_the_clock_and_survives_a_restart(
     assert text is not None and "1 overdue" in text and "overdue by 1 min 0 s" in text
     assert dashboard.banner(w.couns) == text  # the app's entry point
     # a restart: a fresh unlock of the same vault computes the same banner from stored data
-    again = vault.unlock(created.path, "li", OTHER_PASSPHRASE, clock=w.clock,
+    again = lifecycle.unlock(created.path, "li", OTHER_PASSPHRASE, clock=w.clock,
                          state_dir=state_dir)
     try:
         assert incidents.urgent_banner(again) == text
@@ -395,7 +396,7 @@ def test_timeliness_of_a_month(w: World) -> None:
 
 
 def test_policy_setting_changes_new_plans(w: World) -> None:
-    vault.set_setting(w.coord, "incident_policy", {
+    settings.set_setting(w.coord, "incident_policy", {
         "plans": {"crisis": [{"step": "acknowledge", "due": "30m"},
                              {"step": "session", "due": "12h"}]}})
     now = w.clock.now()

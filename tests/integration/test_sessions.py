@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from counselor_tui.services import audit, persons, sessions, vault
+from counselor_tui.services import audit, persons, sessions, settings
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import Conflict, NotFound, PermissionDenied
 from counselor_tui.services.sessions import SessionDraft
@@ -163,7 +163,7 @@ def test_edit_window_then_lock_and_addendum(world: World) -> None:
 
 def test_lock_days_setting_is_respected(world: World) -> None:
     zs = officer(world, "张三", "330001")
-    vault.set_setting(world.admin, "session_lock_days", 2)
+    settings.set_setting(world.admin, "session_lock_days", 2)
     li = world.login("li")
     sid = sessions.log_session(li, draft(zs, at(25, 8))).id
     world.clock.advance(days=2)

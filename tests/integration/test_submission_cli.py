@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock
 from tests.conftest import PASSPHRASE, run_cli, write_secret
 from tests.integration.submission_fixtures import populate
@@ -18,9 +18,9 @@ NAMES = ("民警1", "家属0", "其他人", "作废", "新警", "辅导员")
 
 
 @pytest.fixture
-def populated(created: vault.CreatedVault, clock: FixedClock, state_dir: Path,
+def populated(created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path,
               tmp_path: Path) -> list[str]:
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         populate(vs)
     finally:

@@ -16,7 +16,7 @@ from counselor_tui.domain.periods import parse_period
 from counselor_tui.reports.document import build_document, canonical_bytes
 from counselor_tui.reports.protect import attach
 from counselor_tui.reports.render import render_files
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.submission_compile import compile_content
 from tests.conftest import PASSPHRASE, TZ
@@ -30,10 +30,10 @@ IN_NOV = f"s.started_at >= '{START}' AND s.started_at < '{END}'"
 
 
 @pytest.fixture
-def bureau(created: vault.CreatedVault, state_dir: Path) -> Iterator[VaultSession]:
+def bureau(created: lifecycle.CreatedVault, state_dir: Path) -> Iterator[VaultSession]:
     """The demo-like bureau, with the clock two days after November ended."""
     clock = FixedClock(datetime(2026, 12, 2, 9, 0, tzinfo=TZ))
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     populate(vs)
     yield vs
     vs.close()

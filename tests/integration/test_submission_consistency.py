@@ -20,7 +20,7 @@ import pytest
 
 from counselor_tui import demo
 from counselor_tui.domain.periods import Period, parse_period, previous
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.submission_compile import compile_content
 from tests.conftest import PASSPHRASE, TZ
@@ -32,7 +32,7 @@ def demo_vault(tmp_path_factory: pytest.TempPathFactory) -> Any:
     clock = FixedClock(datetime(2026, 12, 7, 9, 0, tzinfo=TZ))
     path = root / "demo.db"
     demo.build_demo(path, "tiny", 1, PASSPHRASE, clock, kdf_seconds=0, state_dir=root / "s")
-    vs = vault.unlock(path, demo.ADMIN_USER, PASSPHRASE, clock=clock, state_dir=root / "s")
+    vs = lifecycle.unlock(path, demo.ADMIN_USER, PASSPHRASE, clock=clock, state_dir=root / "s")
     yield vs
     vs.close()
 

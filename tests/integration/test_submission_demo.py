@@ -8,7 +8,7 @@ from typing import Any
 from counselor_tui import demo
 from counselor_tui.domain import vocab
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.services import vault
+from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.submission_compile import compile_content
 from tests.conftest import PASSPHRASE
@@ -23,7 +23,7 @@ def test_tiny_demo_month_matches_plain_sql(tmp_path: Path, clock: FixedClock,
                                            state_dir: Path) -> None:
     path = tmp_path / "demo" / "demo.db"
     demo.build_demo(path, "tiny", 1, PASSPHRASE, clock, kdf_seconds=0, state_dir=state_dir)
-    vs = vault.unlock(path, demo.ADMIN_USER, PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(path, demo.ADMIN_USER, PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         content = compile_content(vs, parse_period("2026-10"))
         with vs.reading():

@@ -22,7 +22,7 @@ import pytest
 from counselor_tui.domain.periods import parse_period
 from counselor_tui.reports import package as pkg
 from counselor_tui.reports.xlsx_out import display_width
-from counselor_tui.services import accounts, submissions, vault
+from counselor_tui.services import accounts, lifecycle, settings, submissions
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
 from counselor_tui.services.submission_compile import compile_content
@@ -38,9 +38,9 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def bureau(created: vault.CreatedVault, state_dir: Path,
+def bureau(created: lifecycle.CreatedVault, state_dir: Path,
            clock: FixedClock) -> Iterator[VaultSession]:
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     populate(vs)
     yield vs
     vs.close()
@@ -107,13 +107,13 @@ def test_finalize_refreshes_a_stale_draft_instead_of_freezing_it(bureau: VaultSe
     assert submissions.finalize(bureau, draft.info.id).status == "final"
 
 
-def test_roles(bureau: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+def test_roles(bureau: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
                state_dir: Path) -> None:
     accounts.add_user(bureau, "li", "counselor", OTHER_PASSPHRASE, kdf_seconds=0)
     accounts.add_user(bureau, "audit", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
-    counselor = vault.unlock(created.path, "li", OTHER_PASSPHRASE, clock=clock,
+    counselor = lifecycle.unlock(created.path, "li", OTHER_PASSPHRASE, clock=clock,
                              state_dir=state_dir)
-    auditor = vault.unlock(created.path, "audit", OTHER_PASSPHRASE, clock=clock,
+    auditor = lifecycle.unlock(created.path, "audit", OTHER_PASSPHRASE, clock=clock,
                            state_dir=state_dir)
     try:
         with pytest.raises(PermissionDenied):
@@ -152,7 +152,7 @@ def test_dashboard_shows_due_date_and_finalized_state(bureau: VaultSession,
         True, "2026-12", "2027-01-05")
     texts = [i.text for i in submissions.dashboard_section(bureau).items]  # type: ignore[union-attr]
     assert texts == ["Submission 2026-11: finalized.", "Next: submission 2026-12, due 2027-01-05."]
-    vault.set_setting(bureau, "submission_due_day", 31)
+    settings.set_setting(bureau, "submission_due_day", 31)
     assert submissions.next_due(bureau).next_due.isoformat() == "2027-01-31"
 
 
@@ -269,9 +269,9 @@ def test_verify_rejects_a_changed_byte_a_wrong_password_and_another_vault(
             pkg.verify(bytes(changed), PASSWORD)
     # another vault signs its own package: fine on its own, refused when A is expected
     other_path = tmp_path / "other" / "vault.db"
-    vault.create_vault(other_path, bureau="另一个公安局", admin_username="admin",
+    lifecycle.create_vault(other_path, bureau="另一个公安局", admin_username="admin",
                        passphrase=PASSPHRASE, clock=clock, kdf_seconds=0)
-    other = vault.unlock(other_path, "admin", PASSPHRASE, clock=clock,
+    other = lifecycle.unlock(other_path, "admin", PASSPHRASE, clock=clock,
                          state_dir=state_dir / "o")
     try:
         other_result = final_package(other, tmp_path / "b")
@@ -445,15 +445,15 @@ def test_periods_that_have_not_ended_are_not_finalized(bureau: VaultSession,
 
 
 def test_dashboard_does_not_ask_for_months_before_the_vault_existed(
-        created: vault.CreatedVault, state_dir: Path) -> None:
+        created: lifecycle.CreatedVault, state_dir: Path) -> None:
     """A vault created on 2026-11-20 with no older history: October is not asked for."""
     clock = FixedClock(datetime(2026, 11, 29, 9, 0, tzinfo=TZ))
     fresh_path = created.path.parent / "fresh.db"
-    vault.create_vault(fresh_path, bureau="新局", admin_username="admin",
+    lifecycle.create_vault(fresh_path, bureau="新局", admin_username="admin",
                        passphrase=PASSPHRASE,
                        clock=FixedClock(datetime(2026, 11, 20, 9, 0, tzinfo=TZ)),
                        kdf_seconds=0)
-    vs = vault.unlock(fresh_path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(fresh_path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         due = submissions.next_due(vs)
         assert (due.last_expected, due.overdue, due.next_period, due.next_due.isoformat()) == (

@@ -13,7 +13,7 @@ import pytest
 
 from counselor_tui.i18n import set_language
 from counselor_tui.reports.view import build
-from counselor_tui.services import accounts, audit, vault
+from counselor_tui.services import accounts, audit, lifecycle
 from counselor_tui.services.context import FixedClock
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, run_cli, write_secret
 from tests.integration.submission_fixtures import populate
@@ -22,9 +22,9 @@ PERIOD = "2026-10"
 
 
 @pytest.fixture
-def cli(created: vault.CreatedVault, clock: FixedClock, state_dir: Path,
+def cli(created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path,
         tmp_path: Path) -> dict[str, list[str]]:
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         populate(vs)
         accounts.add_user(vs, "shen", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
@@ -63,7 +63,7 @@ def test_compile_json_prints_the_suppressed_view_by_default(
 
 
 def test_plaintext_prints_exact_counts_with_a_warning_and_is_audited(
-        cli: dict[str, list[str]], created: vault.CreatedVault, clock: FixedClock,
+        cli: dict[str, list[str]], created: lifecycle.CreatedVault, clock: FixedClock,
         state_dir: Path) -> None:
     run = run_cli(*cli["admin"], "submission", "compile", "--period", PERIOD, "--json",
                   "--plaintext", "--preview")
@@ -71,7 +71,7 @@ def test_plaintext_prints_exact_counts_with_a_warning_and_is_audited(
     doc = json.loads(run.stdout)
     assert doc["sections"]["counseling"]["figures"]["sessions"] > 10
     assert "Warning: these are exact, unsuppressed counts" in run.stderr
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         with vs.reading():
             events = [e for e in audit.iter_events(vs) if e.entity == "submission_plaintext"]

@@ -18,10 +18,10 @@ from counselor_tui.services import (
     accounts,
     activities,
     audit,
+    lifecycle,
     record_versions,
     sessions,
     team,
-    vault,
 )
 from counselor_tui.services.activities import ActivityDraft
 from counselor_tui.services.context import FixedClock, VaultSession
@@ -39,7 +39,7 @@ class World:
     """Unit U01 with officer 张三; accounts on first use: ``li``, ``wang`` (counselors),
     ``zhou`` (coordinator), ``shen`` (auditor)."""
 
-    def __init__(self, admin: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+    def __init__(self, admin: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
                  state_dir: Path) -> None:
         self.admin, self.created, self.clock, self.state_dir = admin, created, clock, state_dir
         self.u1 = add_unit(admin, "U01", "城关派出所")
@@ -73,7 +73,7 @@ class World:
 
 
 @pytest.fixture
-def w(session: VaultSession, created: vault.CreatedVault, clock: FixedClock,
+def w(session: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
       state_dir: Path) -> Iterator[World]:
     world = World(session, created, clock, state_dir)
     yield world

@@ -11,7 +11,7 @@ from pathlib import Path
 import peewee as pw
 import pytest
 
-from counselor_tui.services import accounts, audit, vault
+from counselor_tui.services import accounts, audit, integrity, key_rotation, lifecycle, settings
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import (
     Conflict,
@@ -35,7 +35,7 @@ def _cli_env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_oldest_migration_vault_upgrades_and_passes_check(
-    tmp_path: Path, clock: FixedClock, state_dir: Path, created: vault.CreatedVault
+    tmp_path: Path, clock: FixedClock, state_dir: Path, created: lifecycle.CreatedVault
 ) -> None:
     """Build a vault exactly as migration 1 left it, with a note, and open it today."""
     keys = slots.load(created.keys_path)
@@ -72,7 +72,7 @@ def test_oldest_migration_vault_upgrades_and_passes_check(
     slot = keys.user_slot("admin")
     slots.save(slots.keys_path(old), keys.with_slot(slots.rewrap(
         keys, slot, PASSPHRASE, PASSPHRASE, (slot.kdf.time_cost, slot.kdf.memory_kib), root="")))
-    vs = vault.unlock(old, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(old, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         with vs.reading():
             assert schema_version(vs.db.raw()) == CURRENT_VERSION
@@ -82,7 +82,7 @@ def test_oldest_migration_vault_upgrades_and_passes_check(
         assert audit.verify_chain(vs).ok
     finally:
         vs.close()
-    result = vault.check_vault(old, "admin", PASSPHRASE, state_dir=state_dir, clock=clock)
+    result = integrity.check_vault(old, "admin", PASSPHRASE, state_dir=state_dir, clock=clock)
     assert result.ok, result.lines
 
 
@@ -93,7 +93,7 @@ def test_newer_vault_is_refused(session: VaultSession, clock: FixedClock,
                         (CURRENT_VERSION + 1,))
     session.close()
     with pytest.raises(InvalidInput) as info:
-        vault.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+        lifecycle.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     assert "newer version" in str(info.value)
 
 
@@ -117,7 +117,7 @@ def test_two_users_same_data_disable_and_rekey_locks_one_out(
     li_old_keys = tmp_path / "li-copy.keys"
     shutil.copyfile(slots.keys_path(session.path), li_old_keys)  # li walks off with a copy
     for user, secret in (("li", OTHER_PASSPHRASE), ("wang", THIRD)):
-        vs = vault.unlock(session.path, user, secret, clock=clock, state_dir=state_dir)
+        vs = lifecycle.unlock(session.path, user, secret, clock=clock, state_dir=state_dir)
         try:
             assert table_dump(vs, "counseling_session", "person") == expected
             assert vs.actor.role.value == {"li": "counselor", "wang": "coordinator"}[user]
@@ -125,31 +125,31 @@ def test_two_users_same_data_disable_and_rekey_locks_one_out(
             vs.close()
     accounts.disable_user(session, "li")
     with pytest.raises(WrongPassphrase):
-        vault.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
-    vault.rekey(session)
+        lifecycle.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
+    key_rotation.rekey(session)
     # the old copy of the key file still yields li's old data key, which no longer opens it
     old = slots.load(li_old_keys)
     stale_key = slots.open_slot(old, old.user_slot("li"), OTHER_PASSPHRASE)
     with pytest.raises(Exception, match=r"vault\.db"):
         open_connection(session.path, stale_key)
     clock.advance(seconds=30)
-    vs = vault.unlock(session.path, "wang", THIRD, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(session.path, "wang", THIRD, clock=clock, state_dir=state_dir)
     try:
         assert table_dump(vs, "counseling_session", "person") == expected
     finally:
         vs.close()
 
 
-def test_slot_metadata_is_authenticated(created: vault.CreatedVault, clock: FixedClock,
+def test_slot_metadata_is_authenticated(created: lifecycle.CreatedVault, clock: FixedClock,
                                         state_dir: Path) -> None:
     """Editing the role (or user name) of a slot in the file breaks the slot."""
     text = created.keys_path.read_text()
     created.keys_path.write_text(text.replace('"role": "admin"', '"role": "auditor"', 1))
     with pytest.raises(WrongPassphrase):
-        vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+        lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
 
 
-def test_key_file_mode_0600_and_no_plaintext_key(created: vault.CreatedVault) -> None:
+def test_key_file_mode_0600_and_no_plaintext_key(created: lifecycle.CreatedVault) -> None:
     assert stat.S_IMODE(created.keys_path.stat().st_mode) == 0o600
     assert stat.S_IMODE(created.path.stat().st_mode) == 0o600
     keys = slots.load(created.keys_path)
@@ -167,12 +167,12 @@ def test_account_rules(session: VaultSession, clock: FixedClock, state_dir: Path
         accounts.add_user(session, "zhao", "boss", THIRD, kdf_seconds=0)
     with pytest.raises(Conflict):
         accounts.disable_user(session, "admin")
-    li = vault.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
+    li = lifecycle.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         with pytest.raises(PermissionDenied):
             accounts.add_user(li, "zhao", "counselor", THIRD, kdf_seconds=0)
         with pytest.raises(PermissionDenied):
-            vault.rekey(li)
+            key_rotation.rekey(li)
     finally:
         li.close()
     names = [(u.username, u.role, u.active) for u in accounts.list_users(session)]
@@ -185,7 +185,7 @@ def test_every_write_is_audited_with_user_identity(session: VaultSession) -> Non
     accounts.add_user(session, "li", "counselor", OTHER_PASSPHRASE, kdf_seconds=0)
     accounts.change_passphrase(session, "li", THIRD, kdf_seconds=0)
     accounts.disable_user(session, "li")
-    vault.set_setting(session, "idle_lock_minutes", 10)
+    settings.set_setting(session, "idle_lock_minutes", 10)
     with session.reading():
         rows = list(models.AuditEvent.select().where(models.AuditEvent.seq > before)
                     .order_by(models.AuditEvent.seq))
@@ -305,34 +305,34 @@ def test_peewee_is_bound_through_the_proxy() -> None:
 
 
 def test_unknown_user_and_used_recovery_code_say_what_is_wrong(
-    created: vault.CreatedVault, clock: FixedClock, state_dir: Path
+    created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path
 ) -> None:
     """A missing account and a spent recovery code get their own message, not the
     "wrong passphrase or damaged file" one that sends people to restore a backup."""
     with pytest.raises(WrongPassphrase) as info:
-        vault.unlock(created.path, "nobody", PASSPHRASE, clock=clock, state_dir=state_dir)
+        lifecycle.unlock(created.path, "nobody", PASSPHRASE, clock=clock, state_dir=state_dir)
     assert "No account named nobody" in str(info.value)
     clock.advance(seconds=10)
-    vs, _new = vault.recover(created.path, created.recovery_code, "admin", OTHER_PASSPHRASE,
+    vs, _new = key_rotation.recover(created.path, created.recovery_code, "admin", OTHER_PASSPHRASE,
                              clock=clock, state_dir=state_dir, kdf_seconds=0)
     vs.close()
     with pytest.raises(WrongPassphrase) as info:
-        vault.recover(created.path, created.recovery_code, "admin", OTHER_PASSPHRASE,
+        key_rotation.recover(created.path, created.recovery_code, "admin", OTHER_PASSPHRASE,
                       clock=clock, state_dir=state_dir, kdf_seconds=0)
     assert "recovery code is not valid" in str(info.value)
 
 
-def test_emptied_vault_file_is_never_rebuilt(created: vault.CreatedVault, clock: FixedClock,
+def test_emptied_vault_file_is_never_rebuilt(created: lifecycle.CreatedVault, clock: FixedClock,
                                             state_dir: Path) -> None:
     """A zero-byte database is damage, not an invitation to create a fresh schema in it."""
     created.path.write_bytes(b"")
     with pytest.raises(VaultDamaged):
-        vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+        lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     assert created.path.stat().st_size == 0
 
 
 def test_missing_or_garbage_key_file_is_named_not_counted(
-    created: vault.CreatedVault, clock: FixedClock, state_dir: Path, tmp_path: Path
+    created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path, tmp_path: Path
 ) -> None:
 
     from db.throttle import AttemptLedger
@@ -341,14 +341,14 @@ def test_missing_or_garbage_key_file_is_named_not_counted(
     for content in ("[]", '{"format": "counselor-tui-keys", "slots": [{}]}', "not json"):
         created.keys_path.write_text(content)
         with pytest.raises(VaultDamaged) as info:
-            vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+            lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
         assert ".keys" in str(info.value)
     assert AttemptLedger(state_dir, vault_id).read().count == 0
     with pytest.raises(InvalidInput):
-        vault.unlock(tmp_path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+        lifecycle.unlock(tmp_path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
 
 
-def test_kdf_parameters_in_the_key_file_are_bounded(created: vault.CreatedVault) -> None:
+def test_kdf_parameters_in_the_key_file_are_bounded(created: lifecycle.CreatedVault) -> None:
     """An edited slot must not make one derivation run for hours."""
     text = created.keys_path.read_text()
     created.keys_path.write_text(text.replace('"t": 2', '"t": 100000', 1))
@@ -356,11 +356,11 @@ def test_kdf_parameters_in_the_key_file_are_bounded(created: vault.CreatedVault)
         slots.load(created.keys_path)
 
 
-def test_passphrase_typed_as_user_name_is_not_kept(created: vault.CreatedVault,
+def test_passphrase_typed_as_user_name_is_not_kept(created: lifecycle.CreatedVault,
                                                    clock: FixedClock, state_dir: Path) -> None:
     for user in ("Correct-Horse-Battery-Staple-42", "admin"):
         with pytest.raises(WrongPassphrase):
-            vault.unlock(created.path, user, "wrong guess here", clock=clock,
+            lifecycle.unlock(created.path, user, "wrong guess here", clock=clock,
                          state_dir=state_dir)
         clock.advance(minutes=10)
     stored = "".join(p.read_text() for p in state_dir.rglob("*.json"))
@@ -386,7 +386,7 @@ def test_user_names_fold_case_and_width_display_names_refuse_control_chars(
 def test_passphrases_that_lock_people_out_are_refused(tmp_path: Path, clock: FixedClock,
                                                       secret: str) -> None:
     with pytest.raises(InvalidInput):
-        vault.create_vault(tmp_path / "v" / "vault.db", bureau="局", admin_username="admin",
+        lifecycle.create_vault(tmp_path / "v" / "vault.db", bureau="局", admin_username="admin",
                            passphrase=secret, clock=clock, kdf_seconds=0)
 
 
@@ -395,15 +395,15 @@ def test_passphrase_is_compared_in_nfc(tmp_path: Path, clock: FixedClock,
     import unicodedata
 
     nfc = "café horse battery staple é"
-    made = vault.create_vault(tmp_path / "v" / "vault.db", bureau="局", admin_username="admin",
+    made = lifecycle.create_vault(tmp_path / "v" / "vault.db", bureau="局", admin_username="admin",
                               passphrase=nfc, clock=clock, kdf_seconds=0)
-    vs = vault.unlock(made.path, "admin", unicodedata.normalize("NFD", nfc), clock=clock,
+    vs = lifecycle.unlock(made.path, "admin", unicodedata.normalize("NFD", nfc), clock=clock,
                       state_dir=state_dir)
     vs.close()
 
 
 def test_cli_passphrase_file_limits_and_failed_attempt_notice(
-        created: vault.CreatedVault, tmp_path: Path) -> None:
+        created: lifecycle.CreatedVault, tmp_path: Path) -> None:
     env = _cli_env(tmp_path)
     big = tmp_path / "big.txt"
     big.write_text("x" * 5000)
@@ -437,7 +437,7 @@ def test_full_disk_is_not_reported_as_a_wrong_passphrase(
 
     monkeypatch.setattr(audit, "append", full)
     with pytest.raises(ServiceError) as info:
-        vault.set_setting(session, "idle_lock_minutes", 7)
+        settings.set_setting(session, "idle_lock_minutes", 7)
     assert "disk is full" in str(info.value)
     assert not session.damaged
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from counselor_tui.domain.audit_chain import event_hash
-from counselor_tui.services import sessions, submissions, vault
+from counselor_tui.services import backup_restore, integrity, lifecycle, sessions, submissions
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.sessions import SessionDraft
 from db import vault as slots
@@ -77,7 +77,7 @@ def _rechain(conn: Any, start: int) -> None:
 
 
 def _check(world: World, **kw: Any) -> dict[str, CheckLine]:
-    result = vault.check_vault(world.path, "coord", OTHER_PASSPHRASE, state_dir=world.state_dir,
+    result = integrity.check_vault(world.path, "coord", OTHER_PASSPHRASE, state_dir=world.state_dir,
                                clock=world.clock, **kw)
     return {line.name: line for line in result.lines}
 
@@ -101,7 +101,7 @@ def test_23_an_edited_and_rechained_event_of_another_account_is_reported(world: 
 def test_23_a_removed_event_is_reported_against_the_witness_and_a_backup(
         world: World, tmp_path: Path) -> None:
     seq = _wang_writes(world)
-    backup = vault.backup(world.admin, tmp_path / "backups")
+    backup = backup_restore.backup(world.admin, tmp_path / "backups")
     assert witness.witness_path(backup).exists()
     conn = _li_opens(world)
     try:
@@ -118,9 +118,9 @@ def test_23_a_removed_event_is_reported_against_the_witness_and_a_backup(
     assert lines["witness"].ok and not lines["anchor"].ok
 
 
-def test_23_a_package_is_an_anchor(created: vault.CreatedVault, clock: FixedClock,
+def test_23_a_package_is_an_anchor(created: lifecycle.CreatedVault, clock: FixedClock,
                                    state_dir: Path, tmp_path: Path) -> None:
-    vs = vault.unlock(created.path, "admin", "correct horse battery staple", clock=clock,
+    vs = lifecycle.unlock(created.path, "admin", "correct horse battery staple", clock=clock,
                       state_dir=state_dir)
     populate(vs)
     detail = submissions.compile_draft(vs, "2026-11", "bureau")
@@ -129,7 +129,7 @@ def test_23_a_package_is_an_anchor(created: vault.CreatedVault, clock: FixedCloc
     exported = submissions.export(vs, detail.info.id, tmp_path / "out", PACKAGE_PASSWORD)
     vs.close()
     password = PACKAGE_PASSWORD
-    ok = vault.check_vault(created.path, "admin", "correct horse battery staple",
+    ok = integrity.check_vault(created.path, "admin", "correct horse battery staple",
                            state_dir=state_dir, clock=clock, anchor=exported.path,
                            anchor_password=password)
     assert {x.name: x for x in ok.lines}["anchor"].ok
@@ -141,7 +141,7 @@ def test_23_a_package_is_an_anchor(created: vault.CreatedVault, clock: FixedCloc
         _rechain(conn, 2)
     finally:
         conn.close()
-    bad = vault.check_vault(created.path, "admin", "correct horse battery staple",
+    bad = integrity.check_vault(created.path, "admin", "correct horse battery staple",
                             state_dir=state_dir, clock=clock, anchor=exported.path,
                             anchor_password=password)
     lines = {x.name: x for x in bad.lines}
@@ -152,7 +152,7 @@ def test_23_a_package_is_an_anchor(created: vault.CreatedVault, clock: FixedCloc
 def test_cli_check_with_an_anchor_and_a_grant(world: World, tmp_path: Path) -> None:
     """``check --anchor FILE`` and ``users grant-sealed`` through the command line."""
     seq = _wang_writes(world)
-    backup = vault.backup(world.admin, tmp_path / "backups")
+    backup = backup_restore.backup(world.admin, tmp_path / "backups")
     world.close()
     world.admin.close()
     pw = write_secret(tmp_path, "pw.txt", OTHER_PASSPHRASE)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import vault
+from counselor_tui.services import backup_restore, key_rotation, lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import VaultDamaged
 from db import vault as slots
@@ -47,8 +47,8 @@ def test_26_right_passphrase_damaged_file_says_damaged_names_backups_exit_1(
     session: VaultSession, tmp_path: Path, damage: str, command: list[str]
 ) -> None:
     add_note(session, "备份前的记录")
-    backup = vault.backup(session, session.path.parent / "backups")
-    vault.lock(session, "quit")
+    backup = backup_restore.backup(session, session.path.parent / "backups")
+    lifecycle.lock(session, "quit")
     if damage == "first_page":
         _flip(session.path, 100)
     else:
@@ -65,19 +65,19 @@ def test_26_right_passphrase_damaged_file_says_damaged_names_backups_exit_1(
 
 
 def test_26_wrong_passphrase_on_a_damaged_file_is_still_wrong_passphrase(
-    created: vault.CreatedVault, tmp_path: Path
+    created: lifecycle.CreatedVault, tmp_path: Path
 ) -> None:
     _flip(created.path, 100)
     result = _cli(tmp_path, created.path, "check", secret="not the right passphrase at all")
     assert result.returncode == 2
-    assert result.stderr.strip() == vault.wrong_passphrase_message()
+    assert result.stderr.strip() == lifecycle.wrong_passphrase_message()
 
 
-def test_26_no_backup_says_so(created: vault.CreatedVault, clock: FixedClock,
+def test_26_no_backup_says_so(created: lifecycle.CreatedVault, clock: FixedClock,
                               state_dir: Path) -> None:
     _flip(created.path, 100)
     with pytest.raises(VaultDamaged) as info:
-        vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+        lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     assert "no backup was found" in str(info.value)
     assert info.value.exit_code == 1
 
@@ -88,7 +88,7 @@ def test_27_damaged_next_key_set_reported_by_name_and_set_aside(
     session: VaultSession, tmp_path: Path, content: bytes
 ) -> None:
     add_note(session, "密钥文件测试")
-    vault.lock(session, "quit")
+    lifecycle.lock(session, "quit")
     pending = slots.next_keys_path(session.path)
     pending.write_bytes(content)
     result = _cli(tmp_path, session.path, "users", "list")
@@ -102,13 +102,13 @@ def test_27_damaged_next_key_set_reported_by_name_and_set_aside(
 
 
 def test_27_damaged_next_key_set_and_wrong_passphrase_stays_wrong_passphrase(
-    created: vault.CreatedVault, tmp_path: Path
+    created: lifecycle.CreatedVault, tmp_path: Path
 ) -> None:
     slots.next_keys_path(created.path).write_bytes(b"")
     before = file_hashes(created.path.parent)
     result = _cli(tmp_path, created.path, "users", "list", secret="not the right passphrase")
     assert result.returncode == 2
-    assert result.stderr.strip() == vault.wrong_passphrase_message()
+    assert result.stderr.strip() == lifecycle.wrong_passphrase_message()
     assert file_hashes(created.path.parent) == before
 
 
@@ -117,23 +117,23 @@ def test_27_damaged_current_key_set_with_good_next_completes_the_rotation(
 ) -> None:
     add_note(session, "中断的轮换")
     before = table_dump(session, "counseling_session")
-    vault.rekey(session)  # the vault now opens with the current key set only
-    vault.lock(session, "quit")
+    key_rotation.rekey(session)  # the vault now opens with the current key set only
+    lifecycle.lock(session, "quit")
     keys_file = slots.keys_path(session.path)
     good = keys_file.read_bytes()
     slots.next_keys_path(session.path).write_bytes(good)
     keys_file.write_bytes(b"\x00" * 10)  # a rotation killed as .keys was being written
-    vs = vault.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         assert table_dump(vs, "counseling_session") == before
         assert any(".keys" in n and "completed" in n for n in vs.notices)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     assert keys_file.read_bytes() == good
     assert not slots.next_keys_path(session.path).exists()
 
 
-def test_27_damaged_key_file_is_named(created: vault.CreatedVault, tmp_path: Path) -> None:
+def test_27_damaged_key_file_is_named(created: lifecycle.CreatedVault, tmp_path: Path) -> None:
     created.keys_path.write_bytes(b"{}")
     result = _cli(tmp_path, created.path, "users", "list")
     assert result.returncode == 1
@@ -146,7 +146,7 @@ def test_27_rekey_and_backup_through_symlinks_act_on_the_real_files(
 ) -> None:
     add_note(session, "符号链接测试")
     before = table_dump(session, "counseling_session")
-    vault.lock(session, "quit")
+    lifecycle.lock(session, "quit")
     links = tmp_path / "links"
     links.mkdir()
     link = links / "vault.db"
@@ -175,7 +175,7 @@ def test_27_rekey_and_backup_through_symlinks_act_on_the_real_files(
 
 
 def test_27_link_whose_key_file_leads_elsewhere_is_refused(
-    created: vault.CreatedVault, tmp_path: Path
+    created: lifecycle.CreatedVault, tmp_path: Path
 ) -> None:
     links = tmp_path / "links"
     links.mkdir()
@@ -195,15 +195,15 @@ KILLED_BACKUP = textwrap.dedent(
     from datetime import datetime
     from pathlib import Path
     from zoneinfo import ZoneInfo
-    from counselor_tui.services import vault
+    from counselor_tui.services import backup_restore, key_rotation, lifecycle
     from counselor_tui.services.context import FixedClock
     def die(path, key, expected):
         os._exit(9)  # killed after the copy was written, before it was renamed
-    vault._verify_copy = die
+    backup_restore._verify_copy = die
     clock = FixedClock(datetime(2026, 11, 29, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
-    vs = vault.unlock(Path(sys.argv[1]), "admin", sys.argv[2], clock=clock,
+    vs = lifecycle.unlock(Path(sys.argv[1]), "admin", sys.argv[2], clock=clock,
                       state_dir=Path(sys.argv[3]))
-    vault.backup(vs, Path(sys.argv[4]))
+    backup_restore.backup(vs, Path(sys.argv[4]))
     """
 )
 
@@ -213,7 +213,7 @@ def test_backup_killed_midway_leftovers_removed_by_the_next_one(
 ) -> None:
     add_note(session, "中断的备份")
     out = tmp_path / "backups"
-    vault.lock(session, "quit")
+    lifecycle.lock(session, "quit")
     proc = subprocess.run([sys.executable, "-c", KILLED_BACKUP, str(session.path), PASSPHRASE,
                            str(state_dir), str(out)], capture_output=True, text=True,
                           check=False, env=dict(os.environ))
@@ -233,7 +233,7 @@ def test_two_backups_in_the_same_second_never_share_a_name(
     add_note(session, "同一秒的两份备份")
     out = tmp_path / "backups"
     out.mkdir()
-    real_verify = vault._verify_copy
+    real_verify = backup_restore._verify_copy
     meet = threading.Barrier(2, timeout=1.0)
 
     def verify_together(path: Path, key: bytes, expected: object) -> None:
@@ -242,13 +242,13 @@ def test_two_backups_in_the_same_second_never_share_a_name(
             meet.wait()
         real_verify(path, key, expected)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(vault, "_verify_copy", verify_together)
+    monkeypatch.setattr(backup_restore, "_verify_copy", verify_together)
     made: list[Path] = []
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            made.append(vault.backup(session, out))
+            made.append(backup_restore.backup(session, out))
         except BaseException as exc:  # reported below
             errors.append(exc)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from counselor_tui.services import accounts, vault
+from counselor_tui.services import accounts, integrity, key_rotation, lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import PermissionDenied
 from db import grants
@@ -40,7 +40,7 @@ def _as_li(world: World) -> tuple[slots.KeySet, bytes, bytes]:
 
 
 def _unlock_li(world: World) -> VaultSession:
-    return vault.unlock(world.path, "li", OTHER_PASSPHRASE, clock=world.clock,
+    return lifecycle.unlock(world.path, "li", OTHER_PASSPHRASE, clock=world.clock,
                         state_dir=world.state_dir)
 
 
@@ -74,7 +74,7 @@ def test_22_a_grant_signed_by_a_non_admin_key_is_refused(world: World) -> None:
     slots.save(slots.keys_path(world.path), slots.with_role(keys, data_key, "li", "admin"))
     with pytest.raises(PermissionDenied, match="no valid grant"):
         _unlock_li(world)
-    result = vault.check_vault(world.path, "coord", OTHER_PASSPHRASE, state_dir=world.state_dir,
+    result = integrity.check_vault(world.path, "coord", OTHER_PASSPHRASE, state_dir=world.state_dir,
                                clock=world.clock)
     line = next(x for x in result.lines if x.name == "role_grants")
     assert not line.ok and "not counted" in line.detail and "li: role_mismatch" in line.detail
@@ -97,26 +97,27 @@ def test_22_a_whole_new_chain_is_refused_to_everyone_who_saw_the_real_root(
         conn.close()
     for user, secret_ in (("admin", PASSPHRASE), ("coord", OTHER_PASSPHRASE)):
         with pytest.raises(PermissionDenied, match="no longer starts at the key"):
-            vault.unlock(world.path, user, secret_, clock=world.clock, state_dir=world.state_dir)
-    result = vault.check_vault(world.path, "coord", OTHER_PASSPHRASE, state_dir=world.state_dir,
+            lifecycle.unlock(world.path, user, secret_, clock=world.clock,
+                             state_dir=world.state_dir)
+    result = integrity.check_vault(world.path, "coord", OTHER_PASSPHRASE, state_dir=world.state_dir,
                                clock=world.clock)
     assert not result.ok
 
 
 def test_the_root_fingerprint_is_shown_at_init_and_by_check(
-        world: World, created: vault.CreatedVault) -> None:
+        world: World, created: lifecycle.CreatedVault) -> None:
     assert len(created.root_fingerprint) == 64
     accounts.add_user(world.admin, "coord2", "coordinator", OTHER_PASSPHRASE, kdf_seconds=0)
     world.login("coord2")
     world.close()
-    result = vault.check_vault(world.path, "li", OTHER_PASSPHRASE, state_dir=world.state_dir,
+    result = integrity.check_vault(world.path, "li", OTHER_PASSPHRASE, state_dir=world.state_dir,
                                clock=world.clock)
     line = next(x for x in result.lines if x.name == "role_grants")
     assert line.ok and grants.show_fingerprint(created.root_fingerprint) in line.detail
 
 
 def test_an_old_vault_gets_its_grants_at_the_first_admin_unlock(
-        world: World, created: vault.CreatedVault, clock: FixedClock, state_dir: Path) -> None:
+        world: World, created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path) -> None:
     keys, data_key, _secret = _as_li(world)
     world.admin.close()
     conn = open_connection(world.path, data_key)
@@ -134,30 +135,30 @@ def test_an_old_vault_gets_its_grants_at_the_first_admin_unlock(
     slots.save(slots.keys_path(world.path), keys)
     li = _unlock_li(world)  # before an admin came: the old rules
     li.close()
-    admin = vault.unlock(world.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    admin = lifecycle.unlock(world.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     admin.close()
     for user in ("li", "coord", "wang"):
-        vault.unlock(world.path, user, OTHER_PASSPHRASE, clock=clock,
+        lifecycle.unlock(world.path, user, OTHER_PASSPHRASE, clock=clock,
                      state_dir=state_dir).close()
-    result = vault.check_vault(world.path, "admin", PASSPHRASE, state_dir=state_dir,
+    result = integrity.check_vault(world.path, "admin", PASSPHRASE, state_dir=state_dir,
                                clock=clock)
     assert result.ok, result.lines
 
 
 def test_recovery_and_a_reset_sign_new_grants(
-        world: World, created: vault.CreatedVault, clock: FixedClock, state_dir: Path) -> None:
+        world: World, created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path) -> None:
     accounts.change_passphrase(world.admin, "li", "fresh violet harbor evening",
                                kdf_seconds=0)
-    vault.unlock(world.path, "li", "fresh violet harbor evening", clock=clock,
+    lifecycle.unlock(world.path, "li", "fresh violet harbor evening", clock=clock,
                  state_dir=state_dir).close()
     world.close()
     world.admin.close()
-    vs, _code = vault.recover(world.path, created.recovery_code, "coord",
+    vs, _code = key_rotation.recover(world.path, created.recovery_code, "coord",
                               "brand new quiet lantern morning", clock=clock,
                               state_dir=state_dir, kdf_seconds=0)
     vs.close()
-    vault.unlock(world.path, "coord", "brand new quiet lantern morning", clock=clock,
+    lifecycle.unlock(world.path, "coord", "brand new quiet lantern morning", clock=clock,
                  state_dir=state_dir).close()
-    result = vault.check_vault(world.path, "coord", "brand new quiet lantern morning",
+    result = integrity.check_vault(world.path, "coord", "brand new quiet lantern morning",
                                state_dir=state_dir, clock=clock)
     assert result.ok, result.lines

@@ -17,7 +17,15 @@ from typing import Any
 
 import pytest
 
-from counselor_tui.services import accounts, sealed, sessions, submissions, vault
+from counselor_tui.services import (
+    accounts,
+    integrity,
+    key_rotation,
+    lifecycle,
+    sealed,
+    sessions,
+    submissions,
+)
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import PermissionDenied
 from counselor_tui.services.sessions import SessionDraft
@@ -202,7 +210,7 @@ def test_a_new_coordinator_reads_after_a_grant_and_a_disabled_one_not_after_reke
                                                  OTHER_PASSPHRASE)
     world.close()  # a rekey needs the vault alone
     accounts.disable_user(world.admin, "coord2")
-    vault.rekey(world.admin)
+    key_rotation.rekey(world.admin)
     with world.admin.reading():
         execute = world.admin.execute
         held = sealing.readable(execute, sealing.NOTE, coord2_secret)
@@ -212,10 +220,10 @@ def test_a_new_coordinator_reads_after_a_grant_and_a_disabled_one_not_after_reke
 
 
 def test_recovery_gives_the_recovered_coordinator_its_notes_back(
-        world: World, created: vault.CreatedVault, clock: FixedClock, state_dir: Path) -> None:
+        world: World, created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path) -> None:
     sid = _wang_seals(world)
     world.close()
-    vs, _code = vault.recover(world.path, created.recovery_code, "coord",
+    vs, _code = key_rotation.recover(world.path, created.recovery_code, "coord",
                               "brand new quiet lantern morning", clock=clock,
                               state_dir=state_dir, kdf_seconds=0)
     try:
@@ -252,7 +260,7 @@ def test_migration_seals_an_old_vaults_notes_and_signing_key_in_one_go(
     finally:
         conn.close()
     witness.witness_path(path).unlink(missing_ok=True)  # (the copy has none either)
-    coord = vault.unlock(path, "coord", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
+    coord = lifecycle.unlock(path, "coord", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         got = sessions.get_session(coord, plain_id)
         assert CANARY in got.note and got.addenda == (ADDENDUM,)
@@ -262,5 +270,6 @@ def test_migration_seals_an_old_vaults_notes_and_signing_key_in_one_go(
         assert CANARY not in dump and ADDENDUM not in dump
     finally:
         coord.close()
-    result = vault.check_vault(path, "coord", OTHER_PASSPHRASE, state_dir=state_dir, clock=clock)
+    result = integrity.check_vault(path, "coord", OTHER_PASSPHRASE, state_dir=state_dir,
+                                   clock=clock)
     assert result.ok, result.lines

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import accounts, audit, vault
+from counselor_tui.services import accounts, audit, backup_restore, key_rotation, lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import (
     ServiceError,
@@ -36,7 +36,7 @@ from db.models import Submission
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, file_hashes, run_cli, write_secret
 from tests.helpers import add_note, table_dump
 
-WRONG_MESSAGE = vault.wrong_passphrase_message
+WRONG_MESSAGE = lifecycle.wrong_passphrase_message
 
 
 def _cli_env(tmp_path: Path) -> dict[str, str]:
@@ -81,14 +81,14 @@ def test_02_empty_blank_weak_passphrase_refused_no_file(tmp_path: Path, secret: 
 def test_02_service_refuses_before_creating(tmp_path: Path, clock: FixedClock) -> None:
     path = tmp_path / "x" / "vault.db"
     with pytest.raises(ServiceError):
-        vault.create_vault(path, bureau="局", admin_username="admin", passphrase="  ",
+        lifecycle.create_vault(path, bureau="局", admin_username="admin", passphrase="  ",
                            clock=clock, kdf_seconds=0)
     assert not path.parent.exists()
 
 
 # 3 ---------------------------------------------------------------------------------------------
 def test_03_encrypted_header_and_canary_absent_everywhere(
-    created: vault.CreatedVault, clock: FixedClock, state_dir: Path, tmp_path: Path,
+    created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     temp = tmp_path / "tmpdir"
@@ -96,7 +96,7 @@ def test_03_encrypted_header_and_canary_absent_everywhere(
     monkeypatch.setenv("TMPDIR", str(temp))
     monkeypatch.setenv("SQLITE_TMPDIR", str(temp))
     canary = "CANARY-金丝雀-7f3a9c"
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     add_note(vs, f"面谈内容 {canary} 结束")
     wal = Path(f"{created.path}-wal")
     assert wal.exists() and wal.stat().st_size > 0  # the note sits in the WAL right now
@@ -123,7 +123,7 @@ def test_03_encrypted_header_and_canary_absent_everywhere(
     assert canary in row[0]  # the canary really was stored
 
 
-def _key_of(created: vault.CreatedVault) -> bytes:
+def _key_of(created: lifecycle.CreatedVault) -> bytes:
     keys = slots.load(created.keys_path)
     return slots.open_slot(keys, keys.user_slot("admin"), PASSPHRASE)
 
@@ -142,7 +142,7 @@ def test_04_pragmas_after_unlock(session: VaultSession) -> None:
 
 
 # 5 ---------------------------------------------------------------------------------------------
-def _page_size(created: vault.CreatedVault) -> int:
+def _page_size(created: lifecycle.CreatedVault) -> int:
     conn = open_connection(created.path, _key_of(created))
     try:
         return int(conn.execute("PRAGMA page_size").fetchone()[0])
@@ -150,7 +150,7 @@ def _page_size(created: vault.CreatedVault) -> int:
         conn.close()
 
 
-def _root_page(created: vault.CreatedVault, table: str) -> int:
+def _root_page(created: lifecycle.CreatedVault, table: str) -> int:
     conn = open_connection(created.path, _key_of(created))
     try:
         return int(conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
@@ -166,7 +166,7 @@ def _flip(path: Path, offset: int) -> None:
 
 
 def test_05_flipped_byte_after_first_page_named_by_check_and_writes_refused(
-    created: vault.CreatedVault, clock: FixedClock, state_dir: Path, tmp_path: Path
+    created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path, tmp_path: Path
 ) -> None:
     page = _root_page(created, "audit_event")
     assert page > 1
@@ -179,14 +179,14 @@ def test_05_flipped_byte_after_first_page_named_by_check_and_writes_refused(
     assert f"cipher_integrity_check: FAILED damaged page(s): {page}" in result.stdout
     assert "restore" in result.stderr
     with pytest.raises(VaultDamaged) as info:
-        vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+        lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     assert "restore" in str(info.value)
 
 
 # 6 ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("damage", ["first_page", "truncated"])
 def test_06_damaged_first_page_or_truncated_with_right_passphrase_is_damage(
-    created: vault.CreatedVault, tmp_path: Path, damage: str
+    created: lifecycle.CreatedVault, tmp_path: Path, damage: str
 ) -> None:
     if damage == "first_page":
         _flip(created.path, 100)
@@ -229,7 +229,7 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_07_sigkill_mid_transaction_five_times(created: vault.CreatedVault) -> None:
+def test_07_sigkill_mid_transaction_five_times(created: lifecycle.CreatedVault) -> None:
     key = _key_of(created)
     env = dict(os.environ)
     for _round in range(5):
@@ -261,12 +261,12 @@ def test_08_password_change_and_rotation(
     before = table_dump(session, "person", "counseling_session", "unit", "user")
     accounts.change_passphrase(session, "admin", OTHER_PASSPHRASE, old_passphrase=PASSPHRASE,
                                kdf_seconds=0)
-    vault.rekey(session)
+    key_rotation.rekey(session)
     session.close()
     with pytest.raises(WrongPassphrase):
-        vault.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+        lifecycle.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     clock.advance(seconds=10)
-    vs = vault.unlock(session.path, "admin", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(session.path, "admin", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         assert table_dump(vs, "person", "counseling_session", "unit", "user") == before
     finally:
@@ -281,7 +281,7 @@ def test_09_rotation_in_wal_mode_file_alone_opens_only_with_new_key(
     add_note(session, "轮换前写入的记录")
     wal = Path(f"{session.path}-wal")
     assert wal.stat().st_size > 0
-    vault.rekey(session)
+    key_rotation.rekey(session)
     new_key = session.db.key
     assert new_key != old_key
     add_note(session, "轮换后写入的记录", name="王五")
@@ -310,13 +310,13 @@ def test_10_rotation_on_locked_file_fails_old_key_works(
     blocker.execute("SELECT count(*) FROM counseling_session").fetchone()  # holds a read lock
     try:
         with pytest.raises(ServiceError):
-            vault.rekey(session)
+            key_rotation.rekey(session)
     finally:
         blocker.execute("COMMIT")
         blocker.close()
     assert not slots.next_keys_path(session.path).exists()
     session.close()
-    vs = vault.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         assert len(table_dump(vs, "counseling_session")["counseling_session"]) == 1
     finally:
@@ -330,10 +330,10 @@ def test_10_rotation_on_read_only_file_fails_old_key_works(
     with session.reading():
         session.execute("PRAGMA query_only = ON")  # the file behaves as read-only media
         with pytest.raises(ServiceError):
-            vault.rekey(session)
+            key_rotation.rekey(session)
     assert not slots.next_keys_path(session.path).exists()
     session.close()
-    vs = vault.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     vs.close()
 
 
@@ -344,17 +344,17 @@ CRASHER = textwrap.dedent(
     from datetime import datetime
     from pathlib import Path
     from zoneinfo import ZoneInfo
-    from counselor_tui.services import vault
+    from counselor_tui.services import backup_restore, key_rotation, lifecycle
     from counselor_tui.services.context import FixedClock
     step = sys.argv[3]
     def crash(name):
         if name == step:
             os.kill(os.getpid(), signal.SIGKILL)
-    vault.crash_point = crash
+    key_rotation.crash_point = crash
     clock = FixedClock(datetime(2026, 11, 29, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
-    vs = vault.unlock(Path(sys.argv[1]), "admin", sys.argv[2], clock=clock,
+    vs = lifecycle.unlock(Path(sys.argv[1]), "admin", sys.argv[2], clock=clock,
                       state_dir=Path(sys.argv[4]))
-    vault.rekey(vs)
+    key_rotation.rekey(vs)
     print("finished", flush=True)
     """
 )
@@ -375,7 +375,7 @@ def test_11_killed_during_rotation_exactly_one_key_set_works(
     pending_copy = tmp_path / "pending.keys"
     if slots.next_keys_path(session.path).exists():
         shutil.copyfile(slots.next_keys_path(session.path), pending_copy)
-    vs = vault.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         assert table_dump(vs, "person", "counseling_session") == before
         working_key = vs.db.key
@@ -402,7 +402,7 @@ def test_12_backup_temp_verify_rename_source_untouched(
     before = table_dump(session, "person", "counseling_session", "user", "setting")
     out = tmp_path / "backups"
     events: list[tuple[str, str]] = []
-    real_replace, real_verify = os.replace, vault._verify_copy
+    real_replace, real_verify = os.replace, backup_restore._verify_copy
 
     def spy_replace(src: object, dst: object) -> None:
         events.append(("replace", f"{src} -> {dst}"))
@@ -412,9 +412,9 @@ def test_12_backup_temp_verify_rename_source_untouched(
         events.append(("verify", str(path)))
         real_verify(path, key, expected)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(vault.os, "replace", spy_replace)
-    monkeypatch.setattr(vault, "_verify_copy", spy_verify)
-    target = vault.backup(session, out)
+    monkeypatch.setattr(backup_restore.os, "replace", spy_replace)
+    monkeypatch.setattr(backup_restore, "_verify_copy", spy_verify)
+    target = backup_restore.backup(session, out)
     verified = [e for e in events if e[0] == "verify"]
     renamed = [e for e in events if e[0] == "replace" and e[1].endswith(f"-> {target}")]
     assert verified and renamed
@@ -431,7 +431,7 @@ def test_12_backup_temp_verify_rename_source_untouched(
 def test_13_backup_includes_uncheckpointed_wal(session: VaultSession, tmp_path: Path) -> None:
     add_note(session, "最新的记录")
     assert Path(f"{session.path}-wal").stat().st_size > 0
-    target = vault.backup(session, tmp_path / "b")
+    target = backup_restore.backup(session, tmp_path / "b")
     conn = open_connection(target, session.db.key, readonly=True)
     try:
         assert conn.execute("SELECT note FROM counseling_session").fetchone()[0] == "最新的记录"
@@ -446,20 +446,20 @@ def test_14_restore_oldest_and_newest_generation(
     out = tmp_path / "b"
     add_note(session, "第一代")
     first_content = table_dump(session, "counseling_session")
-    oldest = vault.backup(session, out)
+    oldest = backup_restore.backup(session, out)
     clock.advance(minutes=5)
     add_note(session, "第二代", name="李四")
     newest_content = table_dump(session, "counseling_session")
-    newest = vault.backup(session, out)
-    assert vault.list_backups(out) == [oldest, newest]
+    newest = backup_restore.backup(session, out)
+    assert backup_restore.list_backups(out) == [oldest, newest]
     session.close()
     for backup_file, expected in ((oldest, first_content), (newest, newest_content)):
         clock.advance(minutes=1)
-        kept = vault.restore(session.path, backup_file, "admin", PASSPHRASE, clock=clock,
+        kept = backup_restore.restore(session.path, backup_file, "admin", PASSPHRASE, clock=clock,
                              state_dir=state_dir)
         assert kept.exists()
         assert oct(slots.keys_path(kept).stat().st_mode & 0o777) == "0o600"
-        vs = vault.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+        vs = lifecycle.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
         try:
             assert table_dump(vs, "counseling_session") == expected
             assert any(e.action == "restore" for e in _events(vs))
@@ -472,28 +472,28 @@ def test_backup_keeps_n_generations(session: VaultSession, clock: FixedClock,
     out = tmp_path / "b"
     made = []
     for _ in range(4):
-        made.append(vault.backup(session, out, keep=2))
+        made.append(backup_restore.backup(session, out, keep=2))
         clock.advance(seconds=1)
-    assert vault.list_backups(out) == made[-2:]
+    assert backup_restore.list_backups(out) == made[-2:]
     assert not slots.keys_path(made[0]).exists()
 
 
 # 16 --------------------------------------------------------------------------------------------
 def test_16_growing_delay_counted_shown_never_logged(
-    created: vault.CreatedVault, clock: FixedClock, state_dir: Path
+    created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path
 ) -> None:
     wrong = "a wrong guess 12345"
     waits = []
     for _ in range(4):
         with pytest.raises(WrongPassphrase):
-            vault.unlock(created.path, "admin", wrong, clock=clock, state_dir=state_dir)
+            lifecycle.unlock(created.path, "admin", wrong, clock=clock, state_dir=state_dir)
         with pytest.raises(Throttled) as info:
-            vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+            lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
         waits.append(info.value.wait_seconds)
         clock.advance(seconds=info.value.wait_seconds)
     assert waits == sorted(waits) and waits[-1] > waits[0]
     assert waits == [1.0, 2.0, 4.0, 8.0]
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         assert vs.failed_attempts == 4
         events = _events(vs)
@@ -509,7 +509,7 @@ def test_16_growing_delay_counted_shown_never_logged(
             if p.is_file():
                 assert wrong.encode() not in p.read_bytes()
                 assert PASSPHRASE.encode() not in p.read_bytes()
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     assert vs.failed_attempts == 0
     vs.close()
 
@@ -567,7 +567,7 @@ def test_19_write_failure_during_backup_leaves_nothing_half_written(
 ) -> None:
     out = tmp_path / "b"
     add_note(session, "第一份")
-    previous = vault.backup(session, out)
+    previous = backup_restore.backup(session, out)
     previous_hashes = file_hashes(out)
     clock.advance(minutes=1)
     add_note(session, "第二份", name="李四")
@@ -576,26 +576,27 @@ def test_19_write_failure_during_backup_leaves_nothing_half_written(
     def full_disk(path: Path) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(vault, "fsync_path", full_disk)
+    monkeypatch.setattr(backup_restore, "fsync_path", full_disk)
     with pytest.raises(ServiceError) as info:
-        vault.backup(session, out)
+        backup_restore.backup(session, out)
     assert "No space left on device" in str(info.value)
     assert file_hashes(out) == previous_hashes
-    assert vault.list_backups(out) == [previous]
+    assert backup_restore.list_backups(out) == [previous]
     assert connection.fsync_path is not full_disk
 
 
 # 20 --------------------------------------------------------------------------------------------
 def test_20_recovery_code_opens_when_every_user_slot_lost(
-    created: vault.CreatedVault, clock: FixedClock, state_dir: Path
+    created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path
 ) -> None:
     keys = slots.load(created.keys_path)
     slots.save(created.keys_path, keys.without("admin"))
     with pytest.raises(WrongPassphrase):
-        vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+        lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     clock.advance(seconds=5)
-    vs, new_code = vault.recover(created.path, created.recovery_code, "admin", OTHER_PASSPHRASE,
-                                 clock=clock, state_dir=state_dir, kdf_seconds=0)
+    vs, new_code = key_rotation.recover(created.path, created.recovery_code, "admin",
+                                        OTHER_PASSPHRASE, clock=clock, state_dir=state_dir,
+                                        kdf_seconds=0)
     try:
         assert new_code != created.recovery_code
         assert vs.via_recovery
@@ -603,10 +604,10 @@ def test_20_recovery_code_opens_when_every_user_slot_lost(
         assert actions[-1] == "recovery_used"
     finally:
         vs.close()
-    vs = vault.unlock(created.path, "admin", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
     vs.close()
     with pytest.raises(WrongPassphrase):
-        vault.recover(created.path, created.recovery_code, "admin", OTHER_PASSPHRASE,
+        key_rotation.recover(created.path, created.recovery_code, "admin", OTHER_PASSPHRASE,
                       clock=clock, state_dir=state_dir, kdf_seconds=0)
 
 
@@ -619,19 +620,19 @@ def test_backup_pruning_touches_only_this_vaults_backups(
     out.mkdir()
     stranger = out / "counselor-20200101-000000.db"
     stranger.write_bytes(b"my precious")
-    other = vault.create_vault(out / "counselor-20200102-000000.db", bureau="别的局",
+    other = lifecycle.create_vault(out / "counselor-20200102-000000.db", bureau="别的局",
                                admin_username="admin", passphrase=PASSPHRASE, clock=clock,
                                kdf_seconds=0)
     mine = []
     for _ in range(3):
-        mine.append(vault.backup(session, out, keep=1))
+        mine.append(backup_restore.backup(session, out, keep=1))
         clock.advance(seconds=1)
     assert stranger.read_bytes() == b"my precious"
     assert other.path.exists() and other.keys_path.exists()
     assert [p for p in mine if p.exists()] == [mine[-1]]
-    assert vault.own_backups(out, session.keys.vault_id, session.path) == [mine[-1]]
+    assert backup_restore.own_backups(out, session.keys.vault_id, session.path) == [mine[-1]]
     with pytest.raises(ServiceError):
-        vault.backup(session, stranger)  # a file is not a folder
+        backup_restore.backup(session, stranger)  # a file is not a folder
 
 
 def test_restore_refused_while_open_for_non_admins_and_for_another_vault(
@@ -642,34 +643,34 @@ def test_restore_refused_while_open_for_non_admins_and_for_another_vault(
     from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied
 
     accounts.add_user(session, "li", "counselor", OTHER_PASSPHRASE, kdf_seconds=0)
-    backup_file = vault.backup(session, tmp_path / "b")
+    backup_file = backup_restore.backup(session, tmp_path / "b")
     with pytest.raises(Conflict):
-        vault.restore(session.path, backup_file, "admin", PASSPHRASE, clock=clock,
+        backup_restore.restore(session.path, backup_file, "admin", PASSPHRASE, clock=clock,
                       state_dir=state_dir)
-    other = vault.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock,
+    other = lifecycle.unlock(session.path, "li", OTHER_PASSPHRASE, clock=clock,
                          state_dir=state_dir)
     try:
         with pytest.raises(Conflict):  # rekey also needs the vault alone
-            vault.rekey(session)
+            key_rotation.rekey(session)
     finally:
         other.close()
     session.close()
     with pytest.raises(PermissionDenied):
-        vault.restore(session.path, backup_file, "li", OTHER_PASSPHRASE, clock=clock,
+        backup_restore.restore(session.path, backup_file, "li", OTHER_PASSPHRASE, clock=clock,
                       state_dir=state_dir)
-    stranger = vault.create_vault(tmp_path / "s" / "vault.db", bureau="别的局",
+    stranger = lifecycle.create_vault(tmp_path / "s" / "vault.db", bureau="别的局",
                                   admin_username="admin", passphrase=PASSPHRASE, clock=clock,
                                   kdf_seconds=0)
-    vs = vault.unlock(stranger.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
-    foreign = vault.backup(vs, tmp_path / "sb")
+    vs = lifecycle.unlock(stranger.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    foreign = backup_restore.backup(vs, tmp_path / "sb")
     vs.close()
     with pytest.raises(InvalidInput):
-        vault.restore(session.path, foreign, "admin", PASSPHRASE, clock=clock,
+        backup_restore.restore(session.path, foreign, "admin", PASSPHRASE, clock=clock,
                       state_dir=state_dir)
     before = sorted(p.name for p in session.path.parent.iterdir())
     with pytest.raises(InvalidInput, match="the vault itself"):
-        vault.restore(session.path, session.path, "admin", PASSPHRASE, clock=clock,
+        backup_restore.restore(session.path, session.path, "admin", PASSPHRASE, clock=clock,
                       state_dir=state_dir)
     assert sorted(p.name for p in session.path.parent.iterdir()) == before  # no stray files
-    vault.restore(session.path, backup_file, "admin", PASSPHRASE, clock=clock,
+    backup_restore.restore(session.path, backup_file, "admin", PASSPHRASE, clock=clock,
                   state_dir=state_dir)  # closed, admin, same vault: fine

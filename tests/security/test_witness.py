@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import vault
+from counselor_tui.services import key_rotation, lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import VaultDamaged
 from db import witness as witness_files
@@ -53,19 +53,19 @@ def test_24_lost_wal_reported_at_unlock_and_by_check(
     session: VaultSession, clock: FixedClock, tmp_path: Path, wal: str
 ) -> None:
     add_note(session, "已提交的第一条记录")
-    vault.checkpoint_quietly(session)
+    lifecycle.checkpoint_quietly(session)
     for i in range(3):
         add_note(session, f"只在WAL里的记录{i}", name=f"王{i}")
     copy = _crash_copy(session, tmp_path / "crashed", wal)
     session.close()
     before = file_hashes(copy.parent)
-    vs = vault.unlock(copy, "admin", PASSPHRASE, clock=clock, state_dir=tmp_path / "s")
+    vs = lifecycle.unlock(copy, "admin", PASSPHRASE, clock=clock, state_dir=tmp_path / "s")
     try:
         assert vs.read_only and any("lost changes" in n for n in vs.notices)
         with pytest.raises(VaultDamaged) as refused, vs.transaction():
             pass
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     assert "lost changes made after" in str(refused.value)
     assert "restore from a backup" in str(refused.value)
     # the witness keeps its evidence: the read-only session wrote no event over it
@@ -88,12 +88,12 @@ def test_24_intact_wal_is_whole_and_the_witness_follows_every_commit(
     assert seen["seq"] == last and seen["version"] == 1 and "signature" in seen
     copy = _crash_copy(session, tmp_path / "crashed", "kept")
     session.close()
-    vs = vault.unlock(copy, "admin", PASSPHRASE, clock=clock, state_dir=tmp_path / "s")
+    vs = lifecycle.unlock(copy, "admin", PASSPHRASE, clock=clock, state_dir=tmp_path / "s")
     try:
         assert not vs.read_only and vs.notices == []
         add_note(vs, "之后的记录", name="赵六")
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     pw = write_secret(tmp_path, "pw.txt", PASSPHRASE)
     result = run_cli("--vault", str(copy), "--user", "admin", "--passphrase-file", str(pw),
                      "check", env_extra=_env(tmp_path))
@@ -101,29 +101,29 @@ def test_24_intact_wal_is_whole_and_the_witness_follows_every_commit(
     assert "witness: ok" in result.stdout
 
 
-def test_edited_witness_is_reported(created: vault.CreatedVault, clock: FixedClock,
+def test_edited_witness_is_reported(created: lifecycle.CreatedVault, clock: FixedClock,
                                     state_dir: Path) -> None:
     path = witness_files.witness_path(created.path)
     data = json.loads(path.read_text())
     data["seq"] = 1  # pretend less had been committed, to hide a rewritten history
     path.write_text(json.dumps(data))
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         assert vs.read_only and "witness file" in vs.read_only and "edited" in vs.read_only
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
 
 
 def test_deleted_witness_leaves_a_notice_and_is_started_again(
-    created: vault.CreatedVault, clock: FixedClock, state_dir: Path
+    created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path
 ) -> None:
     witness_files.witness_path(created.path).unlink()
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         assert not vs.read_only
         assert any("No witness file was found" in n for n in vs.notices)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     assert witness_files.witness_path(created.path).is_file()
 
 
@@ -131,19 +131,19 @@ def test_rekey_rewrites_the_witness_under_the_new_key(
     session: VaultSession, clock: FixedClock, state_dir: Path
 ) -> None:
     add_note(session, "轮换")
-    vault.rekey(session)
-    vault.lock(session, "quit")
+    key_rotation.rekey(session)
+    lifecycle.lock(session, "quit")
     assert not witness_files.next_witness_path(session.path).exists()
-    vs = vault.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(session.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         assert not vs.read_only and vs.notices == []
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
 
 
 def test_lock_checkpoints_the_wal(session: VaultSession) -> None:
     add_note(session, "锁定时写入数据库文件")
     wal = Path(f"{session.path}-wal")
     assert wal.stat().st_size > 0
-    vault.lock(session, "manual")
+    lifecycle.lock(session, "manual")
     assert not wal.exists() or wal.stat().st_size == 0

@@ -16,7 +16,7 @@ import pytest
 from textual.pilot import Pilot
 
 from counselor_tui.i18n import set_language
-from counselor_tui.services import dashboard, vault
+from counselor_tui.services import dashboard, lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.app import CounselorApp
 from counselor_tui.ui.screens.archive import ArchiveScreen
@@ -45,7 +45,7 @@ def bureau(tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(dashboard, "BANNER_PROVIDER", "counselor_tui.services.none:none")
     relative = Path("vault") / "vault.db"
     created = templates.copy("bureau", clock.now(), relative)
-    admin: VaultSession = vault.unlock(relative, "admin", PASSPHRASE, clock=clock,
+    admin: VaultSession = lifecycle.unlock(relative, "admin", PASSPHRASE, clock=clock,
                                        state_dir=state_dir)
     try:
         world = templates.world("bureau", admin, created, clock, state_dir)

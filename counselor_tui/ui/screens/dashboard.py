@@ -23,7 +23,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import dashboard, vault
+from counselor_tui.services import dashboard, settings
 from counselor_tui.services.api import Backend
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
 from counselor_tui.ui import areas
@@ -38,7 +38,7 @@ LEVEL_STYLES = {"urgent": "bold red", "warning": "yellow", "info": ""}
 def load(backend: Backend) -> tuple[str, list[DashboardSection]]:
     """Bureau name and every dashboard section (runs in a worker)."""
     vs = backend.vs
-    bureau = str(vault.get_setting(vs, "bureau_name", "") or "")
+    bureau = str(settings.get_setting(vs, "bureau_name", "") or "")
     return bureau, dashboard.gather(vs)
 
 

@@ -48,7 +48,7 @@ from textual.widgets import (
 from counselor_tui.domain.passphrase import Strength, strength
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import accounts, vault
+from counselor_tui.services import accounts, lifecycle
 from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError
 from counselor_tui.ui.base import BaseScreen
@@ -81,7 +81,7 @@ def create_with_working_account(backend: Backend, *, bureau: str, admin: str,
     code must still be shown) it is the reason, and ``backend`` is unlocked as the admin."""
     created = backend.create(bureau=bureau, admin_username=admin, passphrase=passphrase,
                              admin_display_name=admin_display)
-    admin_vs = vault.unlock(backend.vault_path, admin, passphrase, clock=backend.clock,
+    admin_vs = lifecycle.unlock(backend.vault_path, admin, passphrase, clock=backend.clock,
                             state_dir=backend.state_dir, action="login")
     problem = ""
     try:
@@ -90,7 +90,7 @@ def create_with_working_account(backend: Backend, *, bureau: str, admin: str,
     except ServiceError as exc:
         problem = str(exc)
     finally:
-        vault.lock(admin_vs, "first_run")
+        lifecycle.lock(admin_vs, "first_run")
     backend.unlock(admin if problem else work, passphrase)
     return created.recovery_code, problem
 
@@ -259,7 +259,7 @@ class FirstRunScreen(BaseScreen):
             self.query_one("#bureau", Input).focus()
             return
         try:
-            admin = vault.validate_username(self.query_one("#admin", Input).value)
+            admin = lifecycle.validate_username(self.query_one("#admin", Input).value)
         except ServiceError as exc:
             error.update(str(exc))
             self.query_one("#admin", Input).focus()
@@ -271,7 +271,7 @@ class FirstRunScreen(BaseScreen):
             work_input.focus()
             return
         try:
-            work = vault.validate_username(work_input.value)
+            work = lifecycle.validate_username(work_input.value)
         except ServiceError as exc:
             error.update(str(exc))
             work_input.focus()

@@ -23,7 +23,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import accounts, vault
+from counselor_tui.services import accounts, lifecycle
 from counselor_tui.services.accounts import UserInfo
 from counselor_tui.services.errors import ServiceError
 from counselor_tui.services.persons import UnitRow
@@ -97,7 +97,7 @@ class AddUserDialog(FormModal[UserInfo | None]):
         """Check the form, then add the account (in a worker)."""
         error = self.query_one("#au-error", Static)
         try:
-            username = vault.validate_username(self.query_one("#au-username", Input).value)
+            username = lifecycle.validate_username(self.query_one("#au-username", Input).value)
         except ServiceError as exc:
             error.update(str(exc))
             self.query_one("#au-username", Input).focus()

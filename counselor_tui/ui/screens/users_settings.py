@@ -13,7 +13,7 @@ Three tabs:
   (:mod:`counselor_tui.domain.settings_rules`) and saved with ctrl+s
   (:func:`counselor_tui.services.settings.save_settings`). A new idle lock applies at once;
 * **Vault** — back up now into a folder (default: the vault's ``backups`` folder), check the
-  open vault (:func:`counselor_tui.services.vault.check_open`: cipher pages, SQLite
+  open vault (:func:`counselor_tui.services.lifecycle.check_open`: cipher pages, SQLite
   integrity, foreign keys, audit chain), rotate the data key.
 
 Other roles see a notice that the screen is for admins only (the services refuse them too).
@@ -54,12 +54,19 @@ from counselor_tui import paths
 from counselor_tui.domain import settings_rules
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import accounts, persons, settings, vault
+from counselor_tui.services import (
+    accounts,
+    backup_restore,
+    integrity,
+    key_rotation,
+    persons,
+    settings,
+)
 from counselor_tui.services.accounts import UserInfo
 from counselor_tui.services.api import Backend
+from counselor_tui.services.integrity import CheckResult
 from counselor_tui.services.persons import UnitRow
 from counselor_tui.services.settings import SettingsInvalid, SettingValue
-from counselor_tui.services.vault import CheckResult
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
@@ -310,7 +317,7 @@ class UsersSettingsScreen(BaseScreen):
         status = self.query_one("#us-vault-status", Static)
         status.update(_("Rotating the data key…"))
         self.notify(_("Rotating the data key…"), markup=False)
-        self.call(vault.rekey, self.backend.vs, done=self._rekeyed, group="us-rekey")
+        self.call(key_rotation.rekey, self.backend.vs, done=self._rekeyed, group="us-rekey")
 
     def _rekeyed(self, _result: None) -> None:
         self.rekeyed += 1
@@ -425,7 +432,7 @@ class UsersSettingsScreen(BaseScreen):
             status.update(_("Type the backup folder."))
             return
         status.update(_("Writing the backup…"))
-        self.call(vault.backup, self.backend.vs, Path(text).expanduser(),
+        self.call(backup_restore.backup, self.backend.vs, Path(text).expanduser(),
                   done=self._backed_up, failed=self._vault_failed, group="us-backup")
 
     def _backed_up(self, path: Path) -> None:
@@ -437,7 +444,7 @@ class UsersSettingsScreen(BaseScreen):
     def action_check(self) -> None:
         """Check the open vault (in a worker)."""
         self.query_one("#us-vault-status", Static).update(_("Checking the vault…"))
-        self.call(vault.check_open, self.backend.vs, done=self._checked,
+        self.call(integrity.check_open, self.backend.vs, done=self._checked,
                   failed=self._vault_failed, group="us-check")
 
     def _checked(self, result: CheckResult) -> None:

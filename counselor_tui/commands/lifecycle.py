@@ -9,7 +9,7 @@ from typing import Any
 from counselor_tui import paths
 from counselor_tui.commands import common
 from counselor_tui.i18n import _
-from counselor_tui.services import vault
+from counselor_tui.services import backup_restore, integrity, key_rotation, lifecycle
 from counselor_tui.services.context import SystemClock
 from counselor_tui.services.role_grants import show_fingerprint
 
@@ -58,7 +58,7 @@ def register(sub: Any) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     """Create a vault; the recovery code goes to ``--recovery-code-out`` or the screen."""
     path = common.vault_path(args)
-    if vault.vault_exists(path):
+    if lifecycle.vault_exists(path):
         raise common.CommandError(
             _("A vault already exists at {path}: open it, or choose another path.").format(
                 path=path))
@@ -67,7 +67,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         common.check_new_file(out)
     check_timezone(args.timezone)
     secret = common.read_secret(args.passphrase_file, _("New passphrase: "), confirm=True)
-    created = vault.create_vault(
+    created = lifecycle.create_vault(
         path, bureau=args.bureau, admin_username=args.admin, passphrase=secret,
         clock=SystemClock(), admin_display_name=args.admin_name,
         kdf_seconds=common.kdf_seconds(), timezone=args.timezone,
@@ -118,9 +118,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     vs = common.unlock(args)
     try:
         out = Path(args.out) if args.out else paths.default_backup_dir(vs.path)
-        target = vault.backup(vs, out, args.keep)
+        target = backup_restore.backup(vs, out, args.keep)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     print(_("Backup written: {path}").format(path=target))
     return 0
 
@@ -130,7 +130,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     path = common.vault_path(args)
     user = common.username(args)
     secret = common.read_secret(args.passphrase_file, _("Passphrase: "))
-    kept = vault.restore(path, Path(args.backup), user, secret, clock=SystemClock(),
+    kept = backup_restore.restore(path, Path(args.backup), user, secret, clock=SystemClock(),
                          state_dir=paths.state_dir())
     print(_("Restored {backup} into {path}; the previous vault is kept as {kept}.").format(
         backup=args.backup, path=path, kept=kept))
@@ -146,7 +146,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     anchor_password = (common.read_secret(args.anchor_password_file, _("Package password: "),
                                           option="--anchor-password-file")
                        if args.anchor_password_file else None)
-    result = vault.check_vault(path, user, secret, state_dir=paths.state_dir(),
+    result = integrity.check_vault(path, user, secret, state_dir=paths.state_dir(),
                                clock=SystemClock(), anchor=anchor,
                                anchor_password=anchor_password)
     for line in result.lines:
@@ -172,9 +172,9 @@ def cmd_rekey(args: argparse.Namespace) -> int:
     """Rotate the data key."""
     vs = common.unlock(args)
     try:
-        vault.rekey(vs)
+        key_rotation.rekey(vs)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     print(_("The data key was rotated; every active account and the recovery code still "
             "open the vault."))
     return 0
@@ -191,9 +191,9 @@ def cmd_recover(args: argparse.Namespace) -> int:
                               option="--recovery-code-file")
     new = common.read_secret(args.new_passphrase_file, _("New passphrase: "), confirm=True,
                              option="--new-passphrase-file")
-    vs, new_code = vault.recover(path, code, user, new, clock=SystemClock(),
+    vs, new_code = key_rotation.recover(path, code, user, new, clock=SystemClock(),
                                  state_dir=paths.state_dir(), kdf_seconds=common.kdf_seconds())
-    vault.lock(vs, "quit")
+    lifecycle.lock(vs, "quit")
     if out is not None:
         if not _write_code(out, new_code):
             return 1

@@ -24,10 +24,10 @@ from counselor_tui.commands import (
     common,
     data_imports,
     demo,
+    lifecycle,
     score,
     submissions,
     users,
-    lifecycle,
 )
 from counselor_tui.errors import ServiceError
 from counselor_tui.i18n import _, set_language

@@ -74,7 +74,8 @@ def test_processes_appending_at_once_keep_one_chain(session: VaultSession,
     for (out, err), p in zip(results, procs, strict=True):
         assert p.returncode == 0, err[-2000:]
         assert "locked" not in err and "done" in out
-    vs = lifecycle.unlock(session.path, "admin", PASSPHRASE, clock=SystemClock(), state_dir=state_dir)
+    vs = lifecycle.unlock(session.path, "admin", PASSPHRASE, clock=SystemClock(),
+                          state_dir=state_dir)
     try:
         report = audit.verify_chain(vs)
         assert report.ok, report

@@ -25,6 +25,7 @@ from counselor_tui.services.errors import (
     WrongPassphrase,
 )
 from counselor_tui.services.lifecycle import (
+    open_now,
     unlock,
     wrong_passphrase_message,
 )
@@ -242,7 +243,7 @@ def restore(
         lock.exclusive()
     except VaultInUseError:
         raise Conflict(_("The vault is open (in the interface or another command): close it, "
-                         "then restore.")) from None
+                         "then restore.") + open_now(path)) from None
     try:
         kept = _install_backup(path, backup_file, keys, key, clock)
     finally:

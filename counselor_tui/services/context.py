@@ -38,6 +38,7 @@ from db.connection import (
     is_storage_error,
 )
 from db.models import database_proxy
+from db.presence import Presence
 from db.vault import KeySet
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -131,6 +132,8 @@ class VaultSession:
     #: Sequence number of the last change this session itself appended (not a view, login
     #: …): live screens refresh for other sessions' changes only (services/live.py).
     own_last_change: int = field(default=0, repr=False)
+    #: This session's "who is on" record (db/presence.py), withdrawn at close.
+    presence: Presence | None = field(default=None, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- time ---------------------------------------------------------------------------
@@ -225,6 +228,8 @@ class VaultSession:
         """Drop the data key and close this thread's connection (idempotent)."""
         with self._lock, contextlib.suppress(VaultError):
             self.secret = b""
+            if self.presence is not None:
+                self.presence.withdraw()
             self.db.drop_key()
 
 

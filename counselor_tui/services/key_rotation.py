@@ -24,6 +24,7 @@ from counselor_tui.services.errors import (
 from counselor_tui.services.lifecycle import (
     key_opens,
     open_key,
+    open_now,
     require_files,
     require_strong_passphrase,
     start_session,
@@ -73,7 +74,7 @@ def rekey(vs: VaultSession) -> None:
         vs.db.in_use.exclusive()
     except VaultInUseError:
         raise Conflict(_("The vault is open in another window or command: close it, then "
-                         "rotate the key.")) from None
+                         "rotate the key.") + open_now(vs.path, vs)) from None
     try:
         with vs.transaction():
             dropped = sealing.drop_wraps_except(vs.execute, [s.public_key for s in kept])

@@ -58,6 +58,7 @@ from db.connection import (
 )
 from db.migrations import CURRENT_VERSION, SchemaTooNewError, migrate, schema_version
 from db.models import Setting, SigningKey, User, database_proxy
+from db.presence import Presence, holders
 from db.throttle import AttemptLedger
 
 USERNAME_RE = re.compile(r"^[\w.-]{2,32}$")
@@ -463,6 +464,8 @@ def start_session(
     vs = VaultSession(path=path, db=db, keys=keys, actor=actor, clock=clock,
                       state_dir=state_dir, via_recovery=via_recovery, secret=secret,
                       account_key=account_key)
+    vs.presence = Presence(path)
+    vs.presence.announce(actor.username, vs.now_iso())
     if not seen.ok:
         # nothing is written (the witness keeps the evidence): the session is read-only
         vs.read_only = seen.message
@@ -485,6 +488,19 @@ def start_session(
         vs.close()
         raise
     return vs
+
+
+def open_now(path: Path, own: VaultSession | None = None) -> str:
+    """" Open now: li (since 2026-12-07 20:03), …" — the sessions holding ``path`` open
+    (other than ``own``), for the messages of rekey and restore; "" when none is recorded
+    (e.g. a command that does not announce itself)."""
+    exclude = own.presence.path if own is not None and own.presence is not None else None
+    found = holders(path, exclude)
+    if not found:
+        return ""
+    return " " + _("Open now: {sessions}.").format(sessions=", ".join(
+        _("{user} (since {since})").format(user=h.user, since=h.since[:16].replace("T", " "))
+        for h in found))
 
 
 def lock(vs: VaultSession, reason: str = "manual") -> None:

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import audit, lifecycle, live, persons, sessions
+from counselor_tui.services import audit, key_rotation, lifecycle, live, persons, sessions
 from counselor_tui.services.context import FixedClock, SystemClock, VaultSession
 from counselor_tui.services.edit_conflicts import EditedMeanwhile
+from counselor_tui.services.errors import Conflict
 from counselor_tui.services.person_record import get_person
 from counselor_tui.services.sessions import SessionDraft
+from db import presence
 from db.connection import StorageError, begin_write, is_busy, open_connection
 from tests.conftest import PASSPHRASE, REPO, TZ
 from tests.integration.archive_world import World, make_world, officer
@@ -201,3 +203,33 @@ def test_live_poll_sees_other_sessions_changes_not_views_nor_its_own(world: Worl
     assert not changed  # her own save: her screens refreshed when she saved
     changed, coord_seen = live.poll(coord, coord_seen)
     assert changed
+
+
+def test_rekey_names_the_sessions_holding_the_vault_open(world: World) -> None:
+    world.clock.advance(minutes=3)
+    world.login("li")
+    world.clock.advance(minutes=4)
+    world.login("coord")
+    with pytest.raises(Conflict) as refused:
+        key_rotation.rekey(world.admin)
+    said = str(refused.value)
+    assert "rotate the key" in said
+    assert "li (since 2026-11-25 09:03)" in said and "coord (since 2026-11-25 09:07)" in said
+    assert "admin" not in said  # the admin's own session is not named
+    world.close()  # they quit: their records go, rekey goes through
+    assert presence.holders(world.path, world.admin.presence.path  # type: ignore[union-attr]
+                            ) == []
+    key_rotation.rekey(world.admin)
+
+
+def test_a_record_left_by_a_killed_session_is_not_named(tmp_path: Path) -> None:
+    db = tmp_path / "v.db"
+    folder = presence.folder_of(db)
+    folder.mkdir()
+    (folder / "999999-dead.json").write_text('{"user": "ghost", "since": "x"}')
+    alive = presence.Presence(db)
+    alive.announce("li", "2026-11-25T09:00:00+08:00")
+    assert presence.holders(db) == [presence.Holder("li", "2026-11-25T09:00:00+08:00")]
+    assert not (folder / "999999-dead.json").exists()
+    alive.withdraw()
+    assert presence.holders(db) == []

@@ -14,44 +14,12 @@ The schema itself is created by :mod:`db.migrations` (frozen SQL per version), n
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import peewee as pw
 
-database_proxy = pw.DatabaseProxy()
-
-
-class JSONField(pw.TextField):
-    """A column holding JSON text; Python values in, Python values out."""
-
-    def db_value(self, value: Any) -> str | None:
-        if value is None:
-            return None
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-    def python_value(self, value: Any) -> Any:
-        if value is None:
-            return None
-        return json.loads(value)
-
-
-class BaseModel(pw.Model):
-    """Base of every model: bound to :data:`database_proxy`, table names in snake case."""
-
-    id: int  # the implicit primary key (models with a composite key have none)
-
-    class Meta:
-        database = database_proxy
-        legacy_table_names = False
-
-
-class SchemaVersion(BaseModel):
-    """One row per applied migration."""
-
-    version = pw.IntegerField(primary_key=True)
-    name = pw.TextField()
-    applied_at = pw.TextField()
+from db.model_base import BaseModel as BaseModel
+from db.model_base import JSONField as JSONField
+from db.model_base import SchemaVersion as SchemaVersion
+from db.model_base import database_proxy as database_proxy
 
 
 class User(BaseModel):

@@ -60,4 +60,4 @@ deploy-server:
 	./deploy/setup-bureau-server.sh install
 
 clean:
-	rm -rf $(VENV) $(DEMO) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO) .stress build *.egg-info .pytest_cache .mypy_cache .ruff_cache

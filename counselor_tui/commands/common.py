@@ -11,6 +11,7 @@ from pathlib import Path
 
 from counselor_tui import paths
 from counselor_tui.i18n import _
+from counselor_tui.reports import input_limits as limits
 from counselor_tui.services import lifecycle
 from counselor_tui.services.context import SystemClock, VaultSession
 from counselor_tui.services.errors import Throttled
@@ -46,8 +47,10 @@ def vault_path(args: argparse.Namespace) -> Path:
 def read_secret_file(path: str) -> str:
     """The first line of ``path`` without its line ending; :class:`CommandError` if unreadable."""
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            line = fh.readline(MAX_SECRET_CHARS + 1)
+        raw = limits.read_regular_file(path, limits.SECRET_FILE_BYTES)
+        line = raw.decode("utf-8-sig").split("\n", 1)[0] + "\n"
+    except limits.InputRefused as exc:
+        raise CommandError(str(exc)) from None
     except OSError as exc:
         raise CommandError(
             _("Cannot read the passphrase file {path} ({error}).").format(

@@ -42,6 +42,7 @@ from typing import Any
 
 from counselor_tui.commands import common
 from counselor_tui.i18n import _
+from counselor_tui.reports import input_limits as limits
 from counselor_tui.reports.document import canonical_bytes
 from counselor_tui.reports.view import DocumentView, build
 from counselor_tui.services import lifecycle, plain_output, submissions
@@ -191,7 +192,9 @@ def _read_text(path: str | None) -> str | None:
     if path is None:
         return None
     try:
-        return Path(path).read_text(encoding="utf-8-sig")
+        return limits.read_regular_file(path, limits.NARRATIVE_FILE_BYTES).decode("utf-8-sig")
+    except limits.InputRefused as exc:
+        raise common.CommandError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise common.CommandError(_("Cannot read {path} ({error}).").format(
             path=path, error=getattr(exc, "strerror", None) or type(exc).__name__)) from None
@@ -228,8 +231,10 @@ def cmd_finalize(args: argparse.Namespace) -> int:
 
 def _password_lines(path: str) -> list[str]:
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            lines = [line.rstrip("\r\n") for line in fh]
+        text = limits.read_regular_file(path, limits.SECRET_FILE_BYTES).decode("utf-8-sig")
+        lines = [line.rstrip("\r") for line in text.split("\n")]
+    except limits.InputRefused as exc:
+        raise common.CommandError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise common.CommandError(_("Cannot read the passphrase file {path} ({error}).").format(
             path=path, error=getattr(exc, "strerror", None) or type(exc).__name__)) from None

@@ -47,6 +47,7 @@ from py7zr.io import BytesIOFactory
 from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passphrase
 from counselor_tui.errors import InvalidInput, ServiceError
 from counselor_tui.i18n import _
+from counselor_tui.reports import input_limits as limits
 from counselor_tui.reports.document import canonical_bytes, sha256_hex
 
 FORMAT_ID = "counselor-tui/package"
@@ -358,7 +359,9 @@ def verify(package: Path | bytes, password: str,
         data = package
     else:
         try:
-            data = Path(package).read_bytes()
+            data = limits.read_regular_file(package, limits.PACKAGE_BYTES)
+        except limits.InputRefused as exc:
+            raise PackagePasswordError(str(exc)) from None
         except OSError as exc:
             raise PackagePasswordError(_("Cannot read the package {path} ({error}).").format(
                 path=package, error=exc.strerror or type(exc).__name__)) from None

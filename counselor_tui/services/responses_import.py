@@ -43,6 +43,7 @@ import csv
 import io
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -51,6 +52,7 @@ from counselor_tui.domain import instruments as engine
 from counselor_tui.domain import responses as parsing
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _, language
+from counselor_tui.reports import input_limits as limits
 from counselor_tui.services import assessments, audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput, NotFound
@@ -58,7 +60,7 @@ from db.models import Assessment, Census, Person
 
 #: Screenings dated before this year are refused as slips (1900-01-01 from an empty cell).
 EARLIEST_YEAR = 2000
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = limits.RESPONSES.max_bytes
 
 
 @dataclass(frozen=True)
@@ -159,34 +161,40 @@ def read_table(path: Path) -> list[list[parsing.Cell]]:
     missing or unreadable file, an old ``.xls`` workbook, or an unknown type.
     """
     suffix = path.suffix.lower()
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise InvalidInput(_("Cannot read the file {name}.").format(name=path.name)) from None
-    if size > MAX_BYTES:
-        raise InvalidInput(_("The file {name} is too large.").format(name=path.name))
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if suffix in (".csv", ".txt"):
-        return _read_csv(path.read_bytes())
     if suffix == ".xls":
         raise InvalidInput(_("Old .xls workbooks cannot be read: save the file as .xlsx or "
                              ".csv and import that."))
-    raise InvalidInput(_("Unknown file type {suffix}: use .xlsx or .csv.").format(
-        suffix=suffix or "?"))
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
+        raise InvalidInput(_("Unknown file type {suffix}: use .xlsx or .csv.").format(
+            suffix=suffix or "?"))
+    try:
+        data = limits.read_regular_file(path, limits.RESPONSES.max_bytes)
+        if suffix in (".xlsx", ".xlsm"):
+            return _read_xlsx(data, path.name)
+        return limits.csv_rows(_read_csv_reader(data), path.name, limits.RESPONSES)
+    except limits.InputRefused as exc:
+        raise InvalidInput(str(exc)) from None
+    except OSError:
+        raise InvalidInput(_("Cannot read the file {name}.").format(name=path.name)) from None
 
 
-def _read_xlsx(path: Path) -> list[list[parsing.Cell]]:
+def _read_xlsx(data: bytes, name: str) -> list[list[parsing.Cell]]:
     import openpyxl
 
+    limits.check_xlsx(data, name, limits.RESPONSES)
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for damaged files
         raise InvalidInput(_("The file {name} is not a readable .xlsx workbook.").format(
-            name=path.name)) from None
+            name=name)) from None
     try:
         sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        return limits.bounded_rows(limits.open_sheet_rows(sheet), name, limits.RESPONSES)
+    except limits.InputRefused:
+        raise
+    except Exception:  # a damaged sheet inside a readable zip
+        raise InvalidInput(_("The file {name} is not a readable .xlsx workbook.").format(
+            name=name)) from None
     finally:
         workbook.close()
 
@@ -203,12 +211,11 @@ def decode_text(raw: bytes) -> str:
         raise InvalidInput(_("The CSV file is neither UTF-8 nor GBK text.")) from None
 
 
-def _read_csv(raw: bytes) -> list[list[parsing.Cell]]:
+def _read_csv_reader(raw: bytes) -> Iterator[list[str]]:
     text = decode_text(raw)
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [list(row) for row in reader]
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
 # --------------------------------------------------------------------------- matching

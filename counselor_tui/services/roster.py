@@ -45,7 +45,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -65,6 +64,7 @@ from counselor_tui.domain.roster import (
     parse_rows,
 )
 from counselor_tui.i18n import _, language
+from counselor_tui.reports import input_limits as limits
 from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
@@ -78,7 +78,6 @@ from counselor_tui.services.persons import (
 )
 from db.models import Person, Unit
 
-MAX_ROWS = 200_000
 _COMPARED = ("name", "gender", "birth_date", "unit_id", "police_type", "post", "hire_date",
              "phone")
 
@@ -171,7 +170,9 @@ def read_roster_file(path: Path) -> tuple[list[list[object]], bool, bytes]:
     Raises :class:`RosterUnreadable` with a translated reason.
     """
     try:
-        data = Path(path).read_bytes()
+        data = limits.read_regular_file(path, limits.ROSTER.max_bytes)
+    except limits.InputRefused as exc:
+        raise RosterUnreadable(str(exc)) from None
     except OSError as exc:
         raise RosterUnreadable(_("Cannot read the file {file} ({error}).").format(
             file=Path(path).name, error=exc.strerror or type(exc).__name__)) from None
@@ -184,23 +185,34 @@ def read_roster_file(path: Path) -> tuple[list[list[object]], bool, bytes]:
         text = decode_csv(data)
     except RosterFormatError as exc:
         raise RosterUnreadable(str(exc)) from None
-    return _read_csv(text), False, data
+    try:
+        return _read_csv(text, Path(path).name), False, data
+    except limits.InputRefused as exc:
+        raise RosterUnreadable(str(exc)) from None
 
 
 def _read_xlsx(data: bytes, name: str) -> tuple[list[list[object]], bool]:
     import openpyxl
 
     try:
+        limits.check_xlsx(data, name, limits.ROSTER)
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except limits.InputRefused as exc:
+        raise RosterUnreadable(str(exc)) from None
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise RosterUnreadable(_("Cannot read {file} as an XLSX workbook ({error}).").format(
             file=name, error=type(exc).__name__)) from None
     try:
         epoch_1904 = getattr(wb, "epoch", None) is not None and wb.epoch.year == 1904
         first: list[list[object]] | None = None
         for ws in wb.worksheets:
-            rows = [list(r) for _i, r in zip(range(MAX_ROWS), ws.iter_rows(values_only=True),
-                                              strict=False)]
+            try:
+                rows = limits.bounded_rows(limits.open_sheet_rows(ws), name, limits.ROSTER)
+            except limits.InputRefused as exc:
+                raise RosterUnreadable(str(exc)) from None
+            except Exception:  # openpyxl raises many types for a damaged sheet
+                raise RosterUnreadable(_("Cannot read {file} as an XLSX workbook ({error}).")
+                                       .format(file=name, error="sheet")) from None
             if first is None:
                 first = rows
             if _has_header(rows):
@@ -218,13 +230,11 @@ def _has_header(rows: Sequence[Sequence[object]]) -> bool:
     return True
 
 
-def _read_csv(text: str) -> list[list[object]]:
+def _read_csv(text: str, name: str) -> list[list[object]]:
     first: list[list[object]] | None = None
     for delimiter in (",", "\t", ";"):
-        rows: list[list[object]] = [
-            list(r) for _i, r in zip(range(MAX_ROWS),
-                                     csv.reader(io.StringIO(text), delimiter=delimiter),
-                                     strict=False)]
+        rows = limits.csv_rows(csv.reader(io.StringIO(text), delimiter=delimiter), name,
+                               limits.ROSTER)
         if first is None:
             first = rows
         if _has_header(rows):

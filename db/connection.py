@@ -302,18 +302,20 @@ class CheckLine:
     pages: tuple[int, ...] = ()
 
 
-def integrity_checks(conn: Any) -> list[CheckLine]:
+def integrity_checks(conn: Any, *, checkpoint_first: bool = True) -> list[CheckLine]:
     """Run ``cipher_integrity_check``, ``integrity_check`` and ``foreign_key_check``.
 
-    Checkpoints the WAL first so that every page is in the file being verified. Each result
+    Checkpoints the WAL first (unless ``checkpoint_first`` is False: the open-time health
+    check, which only reads) so that every page is in the file being verified. Each result
     is a :class:`CheckLine`; a damaged page is named by number (SQLCipher reports
     ``HMAC verification failed for page N``).
     """
     lines: list[CheckLine] = []
-    try:
-        checkpoint(conn)
-    except (VaultError, dbapi2.DatabaseError) as exc:
-        lines.append(CheckLine("checkpoint", False, type(exc).__name__))
+    if checkpoint_first:
+        try:
+            checkpoint(conn)
+        except (VaultError, dbapi2.DatabaseError) as exc:
+            lines.append(CheckLine("checkpoint", False, type(exc).__name__))
     try:
         rows = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
         pages = tuple(sorted({int(m.group(1)) for r in rows for m in _PAGE_RE.finditer(r)}))

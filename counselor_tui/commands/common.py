@@ -12,7 +12,7 @@ from pathlib import Path
 from counselor_tui import paths
 from counselor_tui.i18n import _
 from counselor_tui.reports import input_limits as limits
-from counselor_tui.services import lifecycle
+from counselor_tui.services import health, lifecycle
 from counselor_tui.services.context import SystemClock, VaultSession
 from counselor_tui.services.errors import Throttled
 from db.vault import write_atomic
@@ -123,6 +123,9 @@ def unlock(args: argparse.Namespace, *, action: str = "login") -> VaultSession:
                           action=action)
     for notice in vs.notices:
         info(notice)
+    report = health.check_health(vs, chain=False)
+    if not report.ok:
+        info(report.message)
     if vs.failed_attempts:
         info(_("{n} failed attempts to unlock since your last login.").format(
             n=vs.failed_attempts))

@@ -91,6 +91,21 @@ def damaged_message(path: Path) -> str:
              "FILE'.").format(path=path, folder=paths.default_backup_dir(path))
 
 
+def read_only_message(path: Path, checks: list[str], pages: tuple[int, ...]) -> str:
+    """The message of a vault found damaged after unlock (security test 25): which checks
+    failed (and pages), that it is read-only now, and the restore path."""
+    what = ", ".join(checks) + (
+        " (" + _("pages {pages}").format(pages=", ".join(map(str, pages))) + ")" if pages
+        else "")
+    found = backup_generations(path)
+    where = (_("backups in {folder}: {names}").format(
+        folder=found[-1].parent, names=", ".join(p.name for p in found[-5:])) if found
+        else _("no backup found in {folder}").format(folder=paths.default_backup_dir(path)))
+    return _("The vault is damaged ({what}) and is read-only now: nothing more is written. "
+             "Restore a backup with 'counselor-tui restore FILE'; {where}.").format(
+                 what=what, where=where)
+
+
 def remove_leftovers(folder: Path) -> list[str]:
     """Delete what an interrupted backup left in ``folder`` (its hidden temporary file and
     SQLite journal); returns the names removed. Call only while holding

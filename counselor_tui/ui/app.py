@@ -41,7 +41,7 @@ from textual.widgets import Input, TextArea
 
 from counselor_tui import paths
 from counselor_tui.i18n import _, set_language
-from counselor_tui.services import backup_restore, dashboard, live, settings
+from counselor_tui.services import backup_restore, dashboard, health, live, settings
 from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError, VaultLocked
 from counselor_tui.ui.base import ServiceFailed
@@ -165,9 +165,17 @@ class CounselorApp(NavigatingApp):
         self._offer_keys_of_role()
         self._enter(DashboardScreen)
         self.refresh_banner()
+        self._in_thread(health.check_health, self._health_checked, group="health")
         if self.idle_override is None:
             self._in_thread(lambda vs: settings.get_setting(vs, "idle_lock_minutes", 5),
                             self._set_idle)
+
+    def _health_checked(self, report: health.HealthReport) -> None:
+        """After the open-time health check: a damaged vault is read-only; its banner and a
+        warning say so and name the restore path (issue 12)."""
+        if not report.ok:
+            self.refresh_banner()
+            self.notify(report.message, severity="error", timeout=60, markup=False)
 
     def _set_idle(self, minutes: Any) -> None:
         try:

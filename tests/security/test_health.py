@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import accounts, health, vault
+from counselor_tui.services import accounts, backup_restore, health, lifecycle
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import VaultDamaged
@@ -29,10 +29,10 @@ def _damage_session_table(vs: VaultSession) -> tuple[Path, int]:
     counseling_session table's root page. Returns the vault path and the page number."""
     for i in range(3):
         add_note(vs, f"记录{i}" * 50, name=f"张{i}")
-    backup = vault.backup(vs, vs.path.parent / "backups")
+    backup = backup_restore.backup(vs, vs.path.parent / "backups")
     assert backup.is_file()
     path = vs.path
-    vault.lock(vs, "quit")
+    lifecycle.lock(vs, "quit")
     keys = slots.load(slots.keys_path(path))
     key = slots.open_slot(keys, keys.user_slot("admin"), PASSPHRASE)
     conn = open_connection(path, key)
@@ -52,7 +52,7 @@ def test_25_damaged_page_found_after_unlock_makes_the_vault_read_only(
     session: VaultSession, clock: FixedClock, state_dir: Path
 ) -> None:
     path, page = _damage_session_table(session)
-    vs = vault.unlock(path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         assert not vs.read_only  # unlocking never read the damaged page
         report = health.check_health(vs)
@@ -62,7 +62,7 @@ def test_25_damaged_page_found_after_unlock_makes_the_vault_read_only(
             accounts.add_user(vs, "wang", "counselor", OTHER_PASSPHRASE, kdf_seconds=0)
         assert "read-only" in str(refused.value) and "restore" in str(refused.value)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
 
 
 def test_25_cli_write_refused_read_still_works(

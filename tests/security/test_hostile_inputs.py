@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 
 from counselor_tui.reports import input_limits as limits
-from counselor_tui.services import accounts, vault
+from counselor_tui.services import accounts, lifecycle
 from counselor_tui.services.context import FixedClock
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, write_secret
 
@@ -132,21 +132,21 @@ def _assert_refused(result: subprocess.CompletedProcess[str], name: str, words: 
 
 
 @pytest.fixture
-def cli_vault(created: vault.CreatedVault, tmp_path: Path, clock: FixedClock,
+def cli_vault(created: lifecycle.CreatedVault, tmp_path: Path, clock: FixedClock,
               state_dir: Path) -> list[str]:
     """CLI options of a coordinator (who may import rosters and responses)."""
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         accounts.add_user(vs, "coord", "coordinator", OTHER_PASSPHRASE, kdf_seconds=0)
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     pw = write_secret(tmp_path, "pw.txt", OTHER_PASSPHRASE)
     return ["--vault", str(created.path), "--user", "coord", "--passphrase-file", str(pw)]
 
 
 @pytest.mark.parametrize("kind", ["roster", "responses"])
 def test_28_hostile_spreadsheets_refused_within_budget_nothing_written(
-    created: vault.CreatedVault, cli_vault: list[str], tmp_path: Path, kind: str,
+    created: lifecycle.CreatedVault, cli_vault: list[str], tmp_path: Path, kind: str,
     clock: FixedClock, state_dir: Path,
 ) -> None:
     for name, (path, words) in _hostile_files(tmp_path / "hostile").items():
@@ -155,18 +155,18 @@ def test_28_hostile_spreadsheets_refused_within_budget_nothing_written(
         _assert_refused(result, name, words)
         if words != "*":
             assert name in result.stderr
-    vs = vault.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         with vs.reading():
             stored = [vs.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                       for t in ("person", "assessment", "unit")]
     finally:
-        vault.lock(vs, "quit")
+        lifecycle.lock(vs, "quit")
     assert stored == [0, 0, 0]  # nothing was written
 
 
 def test_28_devices_pipes_and_huge_secret_files_refused(
-    created: vault.CreatedVault, cli_vault: list[str], tmp_path: Path
+    created: lifecycle.CreatedVault, cli_vault: list[str], tmp_path: Path
 ) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)

@@ -1,7 +1,8 @@
 """Where things live on disk by default (platformdirs), overridable by environment.
 
 * vault: ``<user data dir>/counselor-tui/vault.db`` (``--vault`` overrides);
-* state (failed-attempt counters): ``COUNSELOR_TUI_STATE_DIR`` or the user state dir;
+* state (failed-attempt counters): ``COUNSELOR_TUI_STATE_DIR`` or the user state dir, with
+  a mirror in ``COUNSELOR_TUI_ATTEMPTS_MIRROR`` or the user config dir;
 * backups: ``<vault folder>/backups`` unless ``backup --out`` names another folder.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_path, user_state_path
+from platformdirs import user_config_path, user_data_path, user_state_path
 
 APP = "counselor-tui"
 
@@ -24,6 +25,15 @@ def state_dir() -> Path:
     """The folder for per-machine state that must not sit beside the vault."""
     override = os.environ.get("COUNSELOR_TUI_STATE_DIR")
     return Path(override) if override else user_state_path(APP, appauthor=False)
+
+
+def attempts_mirror_dir() -> Path:
+    """The second copy of the failed-attempt counters (issue 12): deleting the state folder
+    neither lifts the delay nor erases the trace. ``COUNSELOR_TUI_ATTEMPTS_MIRROR`` or
+    ``<user config dir>/counselor-tui/attempts`` (a server deployment points it at a folder
+    the app's user may write but not delete)."""
+    override = os.environ.get("COUNSELOR_TUI_ATTEMPTS_MIRROR")
+    return Path(override) if override else user_config_path(APP, appauthor=False) / "attempts"
 
 
 def default_backup_dir(vault: Path) -> Path:

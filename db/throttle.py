@@ -1,21 +1,27 @@
-"""Failed-unlock counter with a growing delay (DESIGN §5, security test 16).
+"""Failed-unlock counter with a growing delay (DESIGN §5, security tests 16 and 29).
 
 The counter lives in a small JSON file per vault (named by the vault id) in the user's state
 folder, *not* beside the vault: a wrong passphrase must leave every vault file byte-identical
-(security test 1), so nothing in the vault folder may change on a failed attempt. The file
-holds counts and times only, never a passphrase or a username.
+(security test 1), so nothing in the vault folder may change on a failed attempt. A second
+copy sits in a mirror folder; the two are merged on every read, so deleting the state folder
+neither lifts the delay nor erases the failures, which the next successful unlock writes to
+the audit log (issue 12). The files hold times and tried user names only, never a
+passphrase.
 
-Delay after ``n`` consecutive failures: ``min(2 ** (n - 1), 300)`` seconds before the next
-attempt is checked (1, 2, 4, 8 … capped at five minutes).
+Delay after ``n`` consecutive failures *of one user name*: ``min(2 ** (n - 1), 300)``
+seconds before that name's next attempt is checked (1, 2, 4, 8 … capped at five minutes);
+one account's wrong guesses never delay another account.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from db.vault import write_atomic
 
@@ -40,55 +46,99 @@ class Attempts:
 
 
 class AttemptLedger:
-    """The failed-attempt record of one vault, kept in ``state_dir``.
+    """The failed-attempt record of one vault, kept in ``state_dir`` and mirrored in
+    ``mirror_dir`` (when given), so that deleting one folder neither lifts the delay nor
+    erases the trace: the two copies are merged on every read.
 
     ``vault_id`` is the UUID from the key-slot file. Times are aware datetimes supplied by
-    the caller (a controllable clock), stored as ISO-8601 text.
+    the caller (a controllable clock), stored as ISO-8601 text. The delay is counted per
+    user name (issue 12): one account's wrong guesses never delay another account.
+    Entries already written to the audit log are kept (marked) until their own user
+    unlocks, so their delay still runs.
     """
 
-    def __init__(self, state_dir: Path, vault_id: str) -> None:
+    def __init__(self, state_dir: Path, vault_id: str, mirror_dir: Path | None = None) -> None:
         safe = re.sub(r"[^A-Za-z0-9-]", "", vault_id) or "vault"
         self.path = Path(state_dir) / "attempts" / f"{safe}.json"
+        self.mirror = Path(mirror_dir) / f"{safe}.json" if mirror_dir is not None else None
 
-    def read(self) -> Attempts:
-        """The failures recorded so far (empty when the file is absent or unreadable)."""
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            entries = [e for e in data.get("failures", []) if isinstance(e, dict)]
-            times = tuple(str(e.get("at", "")) for e in entries)
-            users = tuple(str(e.get("user", "?")) for e in entries)
-        except (OSError, ValueError, AttributeError):
-            return Attempts(0, ())
-        return Attempts(len(times), times, users)
+    def _entries(self) -> list[dict[str, Any]]:
+        merged: dict[str, dict[str, Any]] = {}
+        for path in (self.path, self.mirror):
+            if path is None:
+                continue
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                found = [e for e in data.get("failures", []) if isinstance(e, dict)]
+            except (OSError, ValueError, AttributeError):
+                continue
+            for e in found:
+                key = str(e.get("id") or f"{e.get('at')}|{e.get('user')}")
+                entry = {"id": key, "at": str(e.get("at", "")), "user": str(e.get("user", "?")),
+                         "audited": bool(e.get("audited", False))}
+                if key in merged:
+                    entry["audited"] = entry["audited"] or merged[key]["audited"]
+                merged[key] = entry
+        return sorted(merged.values(), key=lambda e: (e["at"], e["id"]))
 
-    def wait_seconds(self, now: datetime) -> float:
-        """How long the caller must still wait before the next attempt may be checked."""
-        attempts = self.read()
-        if not attempts.count:
-            return 0.0
-        try:
-            last = datetime.fromisoformat(attempts.times[-1])
-        except ValueError:
-            return 0.0
-        elapsed = max(0.0, (now - last).total_seconds())  # a clock moved back waits no more
-        return min(MAX_DELAY_SECONDS, max(0.0, delay_for(attempts.count) - elapsed))
+    def _write(self, entries: list[dict[str, Any]]) -> None:
+        data = json.dumps({"failures": entries[-1000:]}, ensure_ascii=False).encode("utf-8")
+        for path in (self.path, self.mirror):
+            if path is None:
+                continue
+            if not entries:
+                path.unlink(missing_ok=True)
+                continue
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                write_atomic(path, data)
+            except OSError:
+                if path == self.path:
+                    raise
 
-    def record_failure(self, now: datetime, user: str = "?") -> Attempts:
-        """Add one failure at ``now`` for the user name ``user``; returns the new totals."""
-        attempts = self.read()
-        entries = [{"at": t, "user": u} for t, u in zip(attempts.times, attempts.users,
-                                                           strict=True)]
-        entries.append({"at": now.isoformat(timespec="seconds"), "user": user[:64]})
-        entries = entries[-1000:]
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomic(self.path, json.dumps({"failures": entries}, ensure_ascii=False)
-                     .encode("utf-8"))
+    def read(self, user: str | None = None) -> Attempts:
+        """The failures recorded so far (of ``user`` only, when given; empty when both
+        files are absent or unreadable)."""
+        entries = [e for e in self._entries() if user is None or e["user"] == user]
         return Attempts(len(entries), tuple(e["at"] for e in entries),
                         tuple(e["user"] for e in entries))
 
-    def clear(self) -> Attempts:
-        """Forget the failures after a successful unlock; returns what was recorded."""
-        attempts = self.read()
-        if attempts.count:
-            self.path.unlink(missing_ok=True)
-        return attempts
+    def wait_seconds(self, now: datetime, user: str | None = None) -> float:
+        """How long ``user`` must still wait before the next attempt may be checked (with
+        no user: the longest wait of any user name)."""
+        entries = self._entries()
+        names = {e["user"] for e in entries} if user is None else {user}
+        longest = 0.0
+        for name in names:
+            mine = [e for e in entries if e["user"] == name]
+            if not mine:
+                continue
+            try:
+                last = datetime.fromisoformat(mine[-1]["at"])
+            except ValueError:
+                continue
+            elapsed = max(0.0, (now - last).total_seconds())  # a clock moved back waits no more
+            longest = max(longest, min(MAX_DELAY_SECONDS,
+                                       max(0.0, delay_for(len(mine)) - elapsed)))
+        return longest
+
+    def record_failure(self, now: datetime, user: str = "?") -> Attempts:
+        """Add one failure at ``now`` for the user name ``user``; returns that user's totals."""
+        entries = self._entries()
+        entries.append({"id": secrets.token_hex(8), "at": now.isoformat(timespec="seconds"),
+                        "user": user[:64], "audited": False})
+        self._write(entries)
+        return self.read(user)
+
+    def clear(self, user: str | None = None) -> Attempts:
+        """After a successful unlock of ``user``: returns every failure not yet written to
+        the audit log (any user name, for the caller to record), forgets ``user``'s own and
+        marks the others as recorded (their delay keeps running). With no user: forget all."""
+        entries = self._entries()
+        fresh = [e for e in entries if not e["audited"]]
+        kept = [] if user is None else [
+            {**e, "audited": True} for e in entries if e["user"] != user]
+        if entries:
+            self._write(kept)
+        return Attempts(len(fresh), tuple(e["at"] for e in fresh),
+                        tuple(e["user"] for e in fresh))

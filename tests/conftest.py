@@ -41,6 +41,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     """Fast key derivation (the 64 MiB / 2-pass floor), a private state folder, English."""
     monkeypatch.setenv("COUNSELOR_TUI_KDF_SECONDS", "0")
     monkeypatch.setenv("COUNSELOR_TUI_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("COUNSELOR_TUI_ATTEMPTS_MIRROR", str(tmp_path / "attempts-mirror"))
     monkeypatch.delenv("COUNSELOR_TUI_LANG", raising=False)
     set_language("en")
     yield

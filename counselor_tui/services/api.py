@@ -47,9 +47,11 @@ class Backend:
         except slots.KeyFileError:
             return []
 
-    def wait_seconds(self) -> float:
-        """Seconds of failed-attempt delay still to wait before the next unlock attempt."""
-        return lifecycle.wait_seconds(self.vault_path, clock=self.clock, state_dir=self.state_dir)
+    def wait_seconds(self, username: str | None = None) -> float:
+        """Seconds of failed-attempt delay ``username`` still has to wait before the next
+        unlock attempt (0 without a user name: the delay is per user)."""
+        return lifecycle.wait_seconds(self.vault_path, clock=self.clock, state_dir=self.state_dir,
+                                  username=username)
 
     def create(self, *, bureau: str, admin_username: str, passphrase: str,
                admin_display_name: str | None = None) -> lifecycle.CreatedVault:

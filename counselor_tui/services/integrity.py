@@ -55,7 +55,7 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
     """
     path = failsafe.real_vault_path(Path(path))
     require_files(path)
-    ledger = throttle(path, state_dir, clock)
+    ledger = throttle(path, state_dir, clock, known_user(path, username))
     try:
         keys, key, _secret = open_key(path, username, passphrase)
     except WrongPassphrase:

@@ -148,7 +148,7 @@ def recover(
     path = failsafe.real_vault_path(Path(path))
     require_files(path)
     require_strong_passphrase(new_passphrase, username)
-    ledger = throttle(path, state_dir, clock)
+    ledger = throttle(path, state_dir, clock, slots.RECOVERY_USERNAME)
     try:
         keys, key, old_secret = open_key(path, None,
                                           slots.normalize_recovery_code(recovery_code))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from counselor_tui import __version__
+from counselor_tui import __version__, paths
 from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passphrase
 from counselor_tui.domain.roles import Role
 from counselor_tui.domain.text import clean_display_name, has_control_chars
@@ -243,7 +243,7 @@ def _ledger(path: Path, state_dir: Path) -> AttemptLedger:
         vault_id = slots.load(slots.keys_path(path)).vault_id
     except slots.KeyFileError:
         vault_id = hashlib.sha256(str(path.absolute()).encode()).hexdigest()[:32]
-    return AttemptLedger(state_dir, vault_id)
+    return AttemptLedger(state_dir, vault_id, paths.attempts_mirror_dir())
 
 
 def known_user(path: Path, username: str) -> str:
@@ -256,10 +256,11 @@ def known_user(path: Path, username: str) -> str:
     return username if username in known else "?"
 
 
-def throttle(path: Path, state_dir: Path, clock: Clock) -> AttemptLedger:
-    """The vault's failed-attempt ledger; raises :class:`Throttled` while its delay runs."""
+def throttle(path: Path, state_dir: Path, clock: Clock, user: str) -> AttemptLedger:
+    """The vault's failed-attempt ledger; raises :class:`Throttled` while the delay of the
+    user name ``user`` runs (``"?"`` for names that are not accounts; issue 12)."""
     ledger = _ledger(path, state_dir)
-    wait = ledger.wait_seconds(clock.now())
+    wait = ledger.wait_seconds(clock.now(), user)
     if wait > 0:
         raise Throttled(
             _("Too many failed attempts: wait {seconds} s before trying again.").format(
@@ -352,7 +353,7 @@ def unlock(
     """
     path = failsafe.real_vault_path(Path(path))
     require_files(path)
-    ledger = throttle(path, state_dir, clock)
+    ledger = throttle(path, state_dir, clock, known_user(path, username))
     notices: list[str] = []
     try:
         keys, key, secret = open_key(path, username, passphrase, notices)
@@ -470,14 +471,14 @@ def start_session(
         # nothing is written (the witness keeps the evidence): the session is read-only
         vs.read_only = seen.message
         vs.notices.append(seen.message)
-        vs.failed_attempts = ledger.read().count
+        vs.failed_attempts = ledger.read(username).count
         return vs
     vs.after_audit_commit = witness.record_commit
     if seen.started:
         vs.notices.append(_("No witness file was found beside the vault; a new one has been "
                             "started (changes lost before now cannot be detected)."))
-    failures = ledger.clear()
-    vs.failed_attempts = failures.count
+    vs.failed_attempts = ledger.read(username).count
+    failures = ledger.clear(username)
     try:
         with vs.transaction():
             for when, who in zip(failures.times, failures.users, strict=True):
@@ -524,10 +525,15 @@ def checkpoint_quietly(vs: VaultSession) -> None:
     vs.checkpoint()
 
 
-def wait_seconds(path: Path, *, clock: Clock, state_dir: Path) -> float:
-    """Seconds until the next unlock attempt of the vault at ``path`` will be checked
-    (0 when none is pending); lets the unlock screen show the delay before an attempt."""
-    return _ledger(Path(path), state_dir).wait_seconds(clock.now())
+def wait_seconds(path: Path, *, clock: Clock, state_dir: Path,
+                 username: str | None = None) -> float:
+    """Seconds until the next unlock attempt of ``username`` on the vault at ``path`` will be
+    checked (0 when none is pending, or no user name is given yet); lets the unlock screen
+    show the delay before an attempt."""
+    if not username:
+        return 0.0
+    return _ledger(Path(path), state_dir).wait_seconds(clock.now(),
+                                                       known_user(Path(path), username))
 
 
 def reunlock(vs: VaultSession, passphrase: str, *, clock: Clock) -> VaultSession:

@@ -62,6 +62,7 @@ def test_01_wrong_passphrase_exit_2_unchanged_only_our_message(
         assert file_hashes(folder) == before
         # the growing delay must not slow the suite: clear the counter between commands
         shutil.rmtree(tmp_path / "cli-state", ignore_errors=True)
+        shutil.rmtree(tmp_path / "attempts-mirror", ignore_errors=True)  # its second copy
 
 
 # 2 ---------------------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ class UnlockScreen(BaseScreen):
         self.query_one("#unlock-busy").display = False
         user = self.query_one("#username", Input)
         (self.query_one("#passphrase", Input) if user.value else user).focus()
-        wait = self.backend.wait_seconds()  # a delay left by earlier failed attempts
+        wait = self.backend.wait_seconds(user.value.strip() or None)  # left by failures
         if wait > 0:
             self._start_countdown(wait)
 

@@ -22,7 +22,7 @@ from counselor_tui.services.person_record import get_person
 from counselor_tui.services.sessions import SessionDraft
 from db import presence
 from db.connection import StorageError, begin_write, is_busy, open_connection
-from tests.conftest import PASSPHRASE, REPO, TZ
+from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, REPO, TZ
 from tests.integration.archive_world import World, make_world, officer
 
 WRITERS = 4
@@ -233,3 +233,49 @@ def test_a_record_left_by_a_killed_session_is_not_named(tmp_path: Path) -> None:
     assert not (folder / "999999-dead.json").exists()
     alive.withdraw()
     assert presence.holders(db) == []
+
+
+#: One SSH session's attempt to unlock as li, as its own process, at a given moment of a
+#: fixed clock; prints ok / wrong / throttled.
+ATTEMPT = textwrap.dedent("""
+    import sys
+    from datetime import datetime
+    from pathlib import Path
+    from counselor_tui.services import lifecycle
+    from counselor_tui.services.context import FixedClock
+    from counselor_tui.services.errors import Throttled, WrongPassphrase
+    clock = FixedClock(datetime.fromisoformat(sys.argv[4]))
+    try:
+        lifecycle.unlock(Path(sys.argv[1]), "li", sys.argv[2], clock=clock,
+                         state_dir=Path(sys.argv[3])).close()
+        print("ok")
+    except Throttled:
+        print("throttled")
+    except WrongPassphrase:
+        print("wrong")
+""")
+
+
+def test_a_wrong_passphrase_in_one_session_delays_the_next_attempt_in_another(
+        world: World) -> None:
+    """Two SSH sessions are two processes of the service account sharing its state folder:
+    the failed attempt of one delays the next attempt of the same user in the other, and
+    the vault's files do not change on the wrong passphrase."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    path, state = world.path, world.state_dir
+    moment = "2026-11-25T10:00:00+08:00"
+
+    def attempt(secret: str, at: str) -> str:
+        done = subprocess.run([sys.executable, "-c", ATTEMPT, str(path), secret, str(state),
+                               at], capture_output=True, text=True, env=env, cwd=REPO,
+                              timeout=120, check=False)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.strip()
+
+    world.admin.close()
+    before = {p.name: p.read_bytes() for p in path.parent.iterdir() if p.is_file()}
+    assert attempt("not the passphrase at all", moment) == "wrong"
+    after = {p.name: p.read_bytes() for p in path.parent.iterdir() if p.is_file()}
+    assert after == before
+    assert attempt(OTHER_PASSPHRASE, moment) == "throttled"  # the other session waits
+    assert attempt(OTHER_PASSPHRASE, "2026-11-25T10:00:02+08:00") == "ok"  # delay over

@@ -420,14 +420,33 @@ def _audit_block(release: Release, doc: Doc, result: AuditResult,
     }
 
 
-def secure_document(present: Doc, others: Sequence[Doc], k: int) -> dict[str, Any]:
+def linkable(present: Doc, others: Sequence[Doc]) -> list[Doc]:
+    """The documents of ``others`` a reader can combine with ``present`` (the reduced
+    linkage of ``docs/disclosure.md``): every scope and version of ``present``'s period, and
+    the documents of the period just before it of the same kind (whose ``end`` is
+    ``present``'s ``start``) — the stock-and-flow chain of firearm restrictions. Earlier
+    periods were audited against their own previous period when they were finalized, and a
+    stock printed in the previous period cuts the chain; order kept."""
+    kind, start = present.period
+    return [d for d in others
+            if d.period == (kind, start)
+            or (d.period[0] == kind and str(d.content["period"].get("end")) == start)]
+
+
+def secure_document(present: Doc, others: Sequence[Doc], k: int, *,
+                    linked: bool = True) -> dict[str, Any]:
     """The ``disclosure`` record of ``present`` protected together with ``others`` (fixed
     documents with their stored records; present ones get :func:`protect` first), with an
     ``audit`` block: ``solver``, ``seconds``, ``rounds``, ``documents``, ``hidden_cells``,
     ``failing``, ``inherited``, ``passed`` and ``cells`` (this document's hidden cells with
-    their ``min``/``max`` — ``max`` null when unbounded — and ``ok``)."""
+    their ``min``/``max`` — ``max`` null when unbounded — and ``ok``). Only
+    :func:`linkable` documents of ``others`` are linked; ``linked=False`` keeps the same
+    period's alone (no earlier period: the quick audit of a compile or preview)."""
+    kept = linkable(present, others)
+    if not linked:
+        kept = [d for d in kept if d.period == present.period]
     docs: list[Doc] = []
-    for doc in (*others, present):
+    for doc in (*kept, present):
         if not doc.fixed:
             doc.content["disclosure"] = record(protect(doc.content, k))
         docs.append(doc)

@@ -1,9 +1,9 @@
 """Disclosure control of a submission against everything already exported (issue 13).
 
 :func:`protected` gives a compiled content its ``disclosure`` record: linked suppression and
-the built-in attack (:mod:`counselor_tui.reports.linking`) against every finalized version of
-the same period kind up to its period, all scopes (the documents a reader may hold; see
-``docs/disclosure.md``). :func:`audit_summary` is the audit log's copy of the result.
+the built-in attack (:mod:`counselor_tui.reports.linking`) against the finalized versions a
+reader can combine with it (same period, all scopes; at finalize also the period before it;
+see ``docs/disclosure.md``). :func:`audit_summary` is the audit log's copy of the result.
 """
 
 from __future__ import annotations
@@ -32,14 +32,18 @@ def history_of(period: Period, exclude: int | None) -> list[Doc]:
 
 
 def protected(vs: VaultSession, content: dict[str, Any], k: int,
-               exclude: int | None = None) -> dict[str, Any]:
-    """``content`` with its ``disclosure`` record, protected together with every finalized
-    document of its period kind up to its period (linked suppression and the built-in
-    attack, :mod:`counselor_tui.reports.linking`); ``exclude``: the row being finalized."""
+              exclude: int | None = None, *, full: bool = False) -> dict[str, Any]:
+    """``content`` with its ``disclosure`` record, protected together with the finalized
+    documents a reader can combine with it (linked suppression and the built-in attack,
+    :mod:`counselor_tui.reports.linking`): ``full`` (finalize) links the other scopes and
+    versions of its period and the period before it (:func:`~counselor_tui.reports.linking.
+    linkable`); otherwise (compile, preview, consolidate: the quick audit) its own period's
+    only. ``exclude``: the row being finalized."""
     period = period_from_json(content["period"])
     with vs.reading():
         history = history_of(period, exclude)
-    content["disclosure"] = secure_document(Doc(content, False, "now"), history, k)
+    content["disclosure"] = secure_document(Doc(content, False, "now"), history, k,
+                                            linked=full)
     return content
 
 

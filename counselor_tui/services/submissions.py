@@ -390,7 +390,8 @@ def finalize(vs: VaultSession, submission_id: int, *,
         else:
             fresh = compile_content(vs, period, row.scope)
             changed = not _sections_equal(fresh, content)
-        fresh = _protected(vs, fresh, int(row.suppression_k), exclude=int(row.id))
+        fresh = _protected(vs, fresh, int(row.suppression_k), exclude=int(row.id),
+                           full=True)
         failing = int(fresh["disclosure"]["audit"]["failing"])
         fresh["filing"] = filing_record(vs, vs.today(), classification=classification,
                                         numbered=not changed)

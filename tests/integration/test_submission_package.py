@@ -19,7 +19,9 @@ import docx
 import openpyxl
 import pytest
 
+from counselor_tui.domain.disclosure import linked
 from counselor_tui.domain.periods import parse_period
+from counselor_tui.reports import linking
 from counselor_tui.reports import package as pkg
 from counselor_tui.reports.xlsx_out import display_width
 from counselor_tui.services import accounts, lifecycle, settings, submissions
@@ -500,3 +502,26 @@ def test_the_users_own_vault_passphrase_is_refused_as_package_password(
         submissions.export(bureau, detail.info.id, out, PASSPHRASE)
     assert list(out.iterdir()) == []  # nothing written
     assert submissions.export(bureau, detail.info.id, out, PASSWORD).path.exists()
+
+
+def test_finalize_refuses_a_document_the_disclosure_audit_fails(
+        bureau: VaultSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit is real; the suppression is stopped after its first audit (no complement
+    added), so the small cells of the month are left recoverable and finalize must refuse."""
+    draft = submissions.compile_draft(bureau, "2026-11")
+    real = linked.secure
+    monkeypatch.setattr(linking, "secure", lambda release: real(release, max_rounds=1))
+    with pytest.raises(Conflict, match="disclosure audit"):
+        submissions.finalize(bureau, draft.info.id)
+    refused = submissions.get(bureau, draft.info.id)
+    assert refused.info.status == "draft"
+    block = refused.document["disclosure"]["audit"]
+    assert block["failing"] > 0 and block["passed"] is False
+    with bureau.reading():
+        stages = [json.loads(d).get("stage") for (d,) in bureau.execute(
+            "SELECT detail FROM audit_event WHERE action = 'disclosure_audit'")]
+        finals = bureau.execute("SELECT COUNT(*) FROM audit_event WHERE action = 'finalize'"
+                                ).fetchone()[0]
+    assert "finalize" in stages and finals == 0
+    monkeypatch.setattr(linking, "secure", real)
+    assert submissions.finalize(bureau, draft.info.id).status == "final"

@@ -51,7 +51,8 @@ from enum import Enum
 from counselor_tui.domain.disclosure.attack import SOLVER, Equation, feasible_ranges
 from counselor_tui.domain.disclosure.cells import DEFAULT_K, InvalidTableError, _check_k
 
-__all__ = ["AuditResult", "Entry", "Finding", "Key", "Mark", "Release", "audit", "secure"]
+__all__ = ["AuditResult", "Entry", "Finding", "Key", "Mark", "Release", "Settled", "audit",
+           "secure"]
 
 Key = tuple[str | int | None, ...]
 """An entry's address, chosen by the caller (hashable, sortable by position)."""
@@ -255,15 +256,33 @@ def _touched(release: Release) -> set[Key]:
 Cache = dict[Hashable, Mapping[int, tuple[int, int | None, bool]]]
 
 
+@dataclass
+class Settled:
+    """What one :func:`audit` of a suppression tells the next rounds (:func:`secure`).
+
+    Between rounds entries only become hidden (a printed entry ≥ k becomes ``x``, a table is
+    withheld: ``0..``), so the reader's feasible set only grows: a finding that passed keeps
+    passing while its mark is unchanged (its range can only widen), and an inherited one
+    stays inherited (its range is squeezed between the previous one and the range without
+    the present documents). ``findings``: those entries, by key; ``before``: the ranges of
+    entries without the present documents (that problem never changes between rounds)."""
+
+    findings: dict[Key, Finding] = field(default_factory=dict)
+    before: dict[Key, tuple[int, int | None]] = field(default_factory=dict)
+
+
 def audit(release: Release, *, everything: bool = False, exact: bool = False,
-          cache: Cache | None = None, prove: bool = True) -> AuditResult:
+          cache: Cache | None = None, prove: bool = True,
+          settled: Settled | None = None) -> AuditResult:
     """Solve the feasible range of every hidden printed entry the present documents can
     affect (all of them when ``everything``) by integer programming (:mod:`.attack`).
 
     With ``exact`` every end point is solved; otherwise a range is solved only as far as
     needed to show the rule holds (witness solutions, :func:`.attack.feasible_ranges`), and
     exactly when it may fail (with ``prove`` False: judged failing unsolved). ``cache``
-    carries solved components from one audit to the next.
+    carries solved components from one audit to the next; ``settled`` (:class:`Settled`)
+    the findings a previous round of the same suppression settled: they are not solved again
+    (a passing one is reported ``exact`` False: its range may have widened since).
 
     A failing entry of a fixed document is ``inherited`` when it fails also without the
     relations that involve non-fixed entries. Raises
@@ -273,8 +292,14 @@ def audit(release: Release, *, everything: bool = False, exact: bool = False,
     entries = release.entries
     scope = set(entries) if everything else _touched(release)
     unknown, lo, hi, truth, equations = _problem(release)
-    ask = [u for u, key in enumerate(unknown)
-           if key in scope and entries[key].mark in _HIDDEN_PRINTED]
+    hidden = [u for u, key in enumerate(unknown)
+              if key in scope and entries[key].mark in _HIDDEN_PRINTED]
+    memo = settled if settled is not None else Settled()
+    known = {u: memo.findings[unknown[u]] for u in hidden
+             if unknown[u] in memo.findings
+             and memo.findings[unknown[u]].mark is entries[unknown[u]].mark}
+    ask = [u for u in hidden if u not in known]
+    known_keys = {unknown[u] for u in known}
 
     def certified(u: int, low: int, high: int | None) -> bool:
         return release.ok(entries[unknown[u]], low, high)
@@ -283,7 +308,10 @@ def audit(release: Release, *, everything: bool = False, exact: bool = False,
                              None if exact else certified, cache, unknown, prove)
     findings: list[Finding] = []
     stale: list[int] = []
-    for u in ask:
+    for u in hidden:
+        if u in known:
+            findings.append(known[u])
+            continue
         key = unknown[u]
         entry = entries[key]
         low, high, solved = ranges[u]
@@ -291,16 +319,24 @@ def audit(release: Release, *, everything: bool = False, exact: bool = False,
         findings.append(Finding(key, entry.mark, entry.value, low, high, ok, exact=solved))
         if not ok:
             stale.append(len(findings) - 1)
-    if stale:  # would the reader know it without anything the present documents print?
+    missing = [i for i in stale if findings[i].key not in memo.before]
+    if missing:  # would the reader know it without anything the present documents print?
         p_unknown, p_lo, p_hi, p_truth, p_eq = _problem(release, present_unknown=True)
         p_index = {key: u for u, key in enumerate(p_unknown)}
-        wanted = {p_index[findings[i].key]: i for i in stale}
+        wanted = {p_index[findings[i].key]: i for i in missing}
         before = feasible_ranges(p_lo, p_hi, p_eq, wanted, p_truth)
         for u, i in wanted.items():
-            f = findings[i]
-            if before[u][:2] == (f.low, f.high):  # the present documents narrow nothing
-                findings[i] = Finding(f.key, f.mark, f.value, f.low, f.high, False, True,
-                                      f.exact)
+            memo.before[findings[i].key] = before[u][:2]
+    for i in stale:
+        f = findings[i]
+        if memo.before[f.key] == (f.low, f.high):  # the present documents narrow nothing
+            findings[i] = Finding(f.key, f.mark, f.value, f.low, f.high, False, True,
+                                  f.exact)
+    for f in findings:
+        if f.key not in known_keys and (f.ok or f.inherited):
+            memo.findings[f.key] = (f if not f.ok or not f.exact else
+                                    Finding(f.key, f.mark, f.value, f.low, f.high, True,
+                                            False, False))
     return AuditResult(tuple(findings), SOLVER, time.perf_counter() - began)
 
 
@@ -395,8 +431,9 @@ def secure(release: Release, *, max_rounds: int = 200) -> AuditResult:
     began = time.perf_counter()
     rounds = 0
     cache: Cache = {}
+    settled = Settled()
     while True:
-        result = audit(release, cache=cache)
+        result = audit(release, cache=cache, settled=settled)
         rounds += 1
         failing = result.failing
         if not failing or rounds >= max_rounds:

@@ -218,12 +218,14 @@ def _solve_component(
         for u in asked:
             if not prove or certified(u, seen[u][0], top(u, seen[u][1])):
                 out[u] = (seen[u][0], top(u, seen[u][1]), False)
-    for u in asked:
+    for u in asked:  # an end a witness already put on the unknown's own bound is exact
         if u in out:
             continue
-        low = program.solve({u: 1.0})
-        high = program.solve({u: -1.0})
-        out[u] = (low[local[u]], top(u, high[local[u]]), True)
-        observe(low)
-        observe(high)
+        if seen[u][0] > lo[u]:
+            observe(program.solve({u: 1.0}))
+        if hi[u] is None or seen[u][1] < hi[u]:
+            x = program.solve({u: -1.0})
+            observe(x)
+            seen[u][1] = x[local[u]]
+        out[u] = (seen[u][0], top(u, seen[u][1]), True)
     return out

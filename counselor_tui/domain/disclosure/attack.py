@@ -223,7 +223,8 @@ def _solve_component(
             continue
         if seen[u][0] > lo[u]:
             observe(program.solve({u: 1.0}))
-        if hi[u] is None or seen[u][1] < hi[u]:
+        upper = hi[u]
+        if upper is None or seen[u][1] < upper:
             x = program.solve({u: -1.0})
             observe(x)
             seen[u][1] = x[local[u]]

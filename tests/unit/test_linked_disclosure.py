@@ -21,7 +21,13 @@ from counselor_tui.domain.disclosure.linked import Mark, audit
 from counselor_tui.i18n import language, set_language
 from counselor_tui.reports import consolidate as consolidation
 from counselor_tui.reports.content import SCHEMA_ID, SCHEMA_VERSION
-from counselor_tui.reports.linking import Doc, link, protection_of, secure_document
+from counselor_tui.reports.linking import (
+    Doc,
+    link,
+    linkable,
+    protection_of,
+    secure_document,
+)
 from counselor_tui.reports.protect import Protection, count_table, marker, protect, record
 from counselor_tui.reports.view import _scope_text
 
@@ -279,6 +285,31 @@ def test_leak3_firearm_stock_and_flows_of_two_months_before_and_after() -> None:
                                                                          fixed(october))))
     assert after["nov_stock"] in ("x", "…")
     assert disclosed(after, LEAK3_TRUTH, LEAK3_RULES) == []
+
+
+SEP = {"kind": "month", "label": "2026-09", "start": "2026-09-01", "end": "2026-10-01"}
+Q4 = {"kind": "quarter", "label": "2026-Q4", "start": "2026-10-01", "end": "2027-01-01"}
+
+
+def test_reduced_linkage_keeps_the_period_and_the_one_before_it_only() -> None:
+    """docs/disclosure.md §3: a November document is linked to November's other scopes and
+    versions and to October (the stock/flow chain); September and other period kinds are
+    not linked (September was audited against August when it was finalized)."""
+    docs = {name: fixed(content(scope, period)) for name, scope, period in (
+        ("sep", "bureau", SEP), ("oct_b", "bureau", OCT), ("oct_u", "U01", OCT),
+        ("nov_u", "U01", NOV), ("q4", "bureau", Q4))}
+    present = Doc(content("bureau", NOV), False, "now")
+    kept = linkable(present, list(docs.values()))
+    assert kept == [docs["oct_b"], docs["oct_u"], docs["nov_u"]]
+    with_stocks = firearms(OCT, restricted=3, reinstated=0, in_force_at_end=2)
+    older = firearms(SEP, restricted=1, reinstated=0, in_force_at_end=0)
+    november = firearms(NOV, restricted=2, reinstated=0, in_force_at_end=4)
+    secured(with_stocks)
+    quick = secure_document(Doc(november, False, "now"),
+                            [fixed(older), fixed(with_stocks)], K, linked=False)
+    assert quick["audit"]["documents"] == 1  # the quick audit of a compile: its period only
+    full = secure_document(Doc(november, False, "now"), [fixed(older), fixed(with_stocks)], K)
+    assert full["audit"]["documents"] == 2 and full["audit"]["passed"]
 
 
 # ----------------------------------------------------- property: random tables and history

@@ -224,16 +224,25 @@ def _problem(release: Release, *, present_unknown: bool = False
     return unknown, lo, hi, truth, equations
 
 
-def _touched(release: Release) -> set[Key]:
-    """Hidden entries whose range the present (non-fixed) entries can affect: those linked
-    through hidden entries to a relation with a non-fixed entry."""
-    entries = release.entries
+def _by_key(release: Release) -> dict[Key, list[int]]:
+    """``{key: indexes of the relations it appears in}``."""
     by_key: dict[Key, list[int]] = {}
     for r, terms in enumerate(release.relations):
         for key, _c in terms:
             by_key.setdefault(key, []).append(r)
-    start = [r for r, terms in enumerate(release.relations)
-             if any(not entries[key].fixed for key, _c in terms)]
+    return by_key
+
+
+def _touched(release: Release, memo: Settled) -> set[Key]:
+    """Hidden entries whose range the present (non-fixed) entries can affect: those linked
+    through hidden entries to a relation with a non-fixed entry (relations never change
+    between rounds: their index and the ones with a non-fixed entry are kept in ``memo``)."""
+    entries = release.entries
+    if memo.by_key is None or memo.start is None:
+        memo.by_key = _by_key(release)
+        memo.start = [r for r, terms in enumerate(release.relations)
+                      if any(not entries[key].fixed for key, _c in terms)]
+    by_key, start = memo.by_key, memo.start
     seen_rel = set(start)
     seen: set[Key] = {key for key, e in entries.items()
                       if not e.fixed and e.mark is not Mark.PUBLISHED}
@@ -265,10 +274,13 @@ class Settled:
     passing while its mark is unchanged (its range can only widen), and an inherited one
     stays inherited (its range is squeezed between the previous one and the range without
     the present documents). ``findings``: those entries, by key; ``before``: the ranges of
-    entries without the present documents (that problem never changes between rounds)."""
+    entries without the present documents (that problem never changes between rounds);
+    ``by_key``/``start``: the relations of each key and those with a non-fixed entry."""
 
     findings: dict[Key, Finding] = field(default_factory=dict)
     before: dict[Key, tuple[int, int | None]] = field(default_factory=dict)
+    by_key: dict[Key, list[int]] | None = None
+    start: list[int] | None = None
 
 
 def audit(release: Release, *, everything: bool = False, exact: bool = False,
@@ -290,11 +302,11 @@ def audit(release: Release, *, everything: bool = False, exact: bool = False,
     """
     began = time.perf_counter()
     entries = release.entries
-    scope = set(entries) if everything else _touched(release)
+    memo = settled if settled is not None else Settled()
+    scope = set(entries) if everything else _touched(release, memo)
     unknown, lo, hi, truth, equations = _problem(release)
     hidden = [u for u, key in enumerate(unknown)
               if key in scope and entries[key].mark in _HIDDEN_PRINTED]
-    memo = settled if settled is not None else Settled()
     known = {u: memo.findings[unknown[u]] for u in hidden
              if unknown[u] in memo.findings
              and memo.findings[unknown[u]].mark is entries[unknown[u]].mark}
@@ -424,14 +436,11 @@ def secure(release: Release, *, max_rounds: int = 200) -> AuditResult:
     Each round fixes every failing entry it can: one complement per failing entry whose
     relations no earlier fix of the round touched, or its table withheld (module doc).
     """
-    by_key: dict[Key, list[int]] = {}
-    for r, terms in enumerate(release.relations):
-        for key, _c in terms:
-            by_key.setdefault(key, []).append(r)
+    by_key = _by_key(release)
     began = time.perf_counter()
     rounds = 0
     cache: Cache = {}
-    settled = Settled()
+    settled = Settled(by_key=by_key)
     while True:
         result = audit(release, cache=cache, settled=settled)
         rounds += 1

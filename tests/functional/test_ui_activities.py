@@ -352,3 +352,100 @@ async def test_a_corrected_activity_shows_its_kept_versions(bureau: Bureau) -> N
         await settle(pilot, lambda: app.screen is screen)
     assert [v.participants for v in record_versions.activity_versions(backend.vs, aid)] == [
         50, 65]
+
+
+async def test_the_highlighted_activity_stays_highlighted_after_a_reload(
+        bureau: Bureau) -> None:
+    """The cursor stays on the same activity (by its id) after h / Esc, a correction that
+    moves it in the list, and a void shown with v; so the next x acts on the right one."""
+    backend = backend_for(bureau, "zhou")
+    ids = [activities.add_activity(backend.vs, ActivityDraft(
+        "lecture", f"讲座{n}", date(2026, 11, 10 + n), participants=10 + n, hours=1.0))
+        for n in range(3)]
+    app = app_for(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("activities")
+        await settle(pilot, lambda: isinstance(app.screen, ActivitiesScreen)
+                     and app.screen.settled and app.screen.total == 3)
+        screen = app.screen
+        assert isinstance(screen, ActivitiesScreen)
+        table = screen.query_one("#act-table", VirtualTable)
+        await pilot.press("v")  # voided ones too: a voided activity stays in the list
+        await settle(pilot, lambda: screen.settled and screen.include_voided)
+        table.cursor = 1
+        middle = screen.selected()
+        assert middle is not None and middle.id == ids[1]
+
+        def on(aid: int) -> bool:
+            row = screen.selected()
+            return screen.settled and row is not None and row.id == aid
+
+        await pilot.press("h")
+        await settle(pilot, lambda: isinstance(app.screen, VersionsDialog))
+        serial = screen.query_serial
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen and screen.query_serial > serial
+                     and screen.settled)
+        assert on(ids[1])
+        # a correction
+        await pilot.press("e")
+        await settle(pilot, lambda: isinstance(app.screen, ActivityFormDialog)
+                     and app.screen.ready)
+        app.screen.query_one("#af-participants", Input).value = "65"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen and on(ids[1])
+                     and (row := screen.selected()) is not None and row.participants == 65)
+        assert table.cursor == 1
+        table.cursor = 2
+        assert on(ids[0])
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await pilot.press(*"重复录入", "enter")
+        await settle(pilot, lambda: app.screen is screen and on(ids[0])
+                     and (row := screen.selected()) is not None and row.voided)
+        assert table.cursor == 2
+
+
+async def test_the_highlighted_training_record_stays_highlighted_after_a_reload(
+        bureau: Bureau, session: VaultSession) -> None:
+    """The training record under the cursor stays under it (by its id) after h / Esc and a
+    correction, so the next x voids that one."""
+    backend = backend_for(bureau, "zhou")
+    li = user_id(session, "li")
+    ids = [team.add_training(backend.vs, team.TrainingDraft(
+        li, date(2026, 11, 3 + n), f"课程{n}", 2.0 + n)) for n in range(3)]
+    app = app_for(backend)
+    async with app.run_test(size=(130, 44)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("team")
+        await settle(pilot, lambda: isinstance(app.screen, TeamScreen)
+                     and app.screen.loaded > 0)
+        screen = app.screen
+        assert isinstance(screen, TeamScreen)
+        table = screen.query_one("#team-table", DataTable)
+        table.move_cursor(row=table.get_row_index(str(li)))
+        await settle(pilot, lambda: screen.trainings_of == li and len(screen.trainings) == 3)
+        records = screen.query_one("#team-trainings", DataTable)
+        records.focus()
+        target = ids[1] if records.get_row_index(str(ids[1])) else ids[2]
+        records.move_cursor(row=records.get_row_index(str(target)))
+        assert records.cursor_row > 0
+        loaded = screen.loaded
+        await pilot.press("h")
+        await settle(pilot, lambda: isinstance(app.screen, VersionsDialog))
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen and screen.loaded > loaded)
+        await settle(pilot, lambda: len(screen.trainings) == 3 and records.row_count == 3)
+        await pilot.pause()
+        row = screen.selected_training()
+        assert row is not None and row.id == target
+        assert table.get_row_index(str(li)) == table.cursor_row
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await pilot.press(*"误录", "enter")
+        await settle(pilot, lambda: app.screen is screen
+                     and any(t.voided for t in screen.trainings))
+        assert [t.id for t in screen.trainings if t.voided] == [target]
+        row = screen.selected_training()
+        assert row is not None and row.id == target

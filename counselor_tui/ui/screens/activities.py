@@ -24,7 +24,7 @@ admins nothing here (the services refuse the same).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -98,26 +98,59 @@ def summary_text(summary: ActivitySummary) -> str:
 
 @dataclass(frozen=True)
 class FirstAnswer:
-    """Answer to a query: serial, total, first page (None: not allowed), summary."""
+    """Answer to a query: serial, total, first page (None: not allowed), summary; on a
+    reload also the pages read to find the kept activity (page number -> rows) and the
+    cursor position to restore (None: the top)."""
 
     serial: int
     total: int
     rows: list[ActivityRow] | None
     summary: ActivitySummary | None
+    pages: dict[int, list[ActivityRow]] = field(default_factory=dict)
+    cursor: int | None = None
 
 
-def first_page(backend: Backend, query: ActivityQuery, serial: int) -> FirstAnswer:
-    """Count, first page and the period's figures, as far as the role allows (worker)."""
+@dataclass(frozen=True)
+class Keep:
+    """The highlighted activity before a reload: its id and its line number."""
+
+    activity_id: int
+    index: int
+
+
+def first_page(backend: Backend, query: ActivityQuery, serial: int,
+               keep: Keep | None = None) -> FirstAnswer:
+    """Count, first page and the period's figures, as far as the role allows (worker).
+
+    With ``keep`` (a reload), the pages around the kept line are read too and the answer's
+    ``cursor`` is the kept activity's new line (found by its id), or its old line number
+    when it left the list (voided and hidden), clamped to the list.
+    """
     vs = backend.vs
     role = vs.actor.role
     total, rows = 0, None
+    pages: dict[int, list[ActivityRow]] = {}
+    cursor: int | None = None
     if role in LIST_ROLES:
         total = activities.count_activities(vs, query)
         rows = activities.list_activities(vs, query, 0, PAGE_SIZE)
+        if keep is not None and total:
+            pages[0] = rows
+            near = keep.index // PAGE_SIZE
+            for page in (near, near - 1, near + 1):
+                if 0 <= page * PAGE_SIZE < total and page not in pages:
+                    pages[page] = activities.list_activities(vs, query, page * PAGE_SIZE,
+                                                             PAGE_SIZE)
+            cursor = min(keep.index, total - 1)
+            for page, page_rows in pages.items():
+                for offset, row in enumerate(page_rows):
+                    if row.id == keep.activity_id:
+                        cursor = page * PAGE_SIZE + offset
+            del pages[0]
     summary = None
     if role in SUMMARY_ROLES and query.period is not None:
         summary = activities.activity_summary(vs, query.period)
-    return FirstAnswer(serial, total, rows, summary)
+    return FirstAnswer(serial, total, rows, summary, pages, cursor)
 
 
 def page_of(backend: Backend, query: ActivityQuery, page: int) -> list[ActivityRow]:
@@ -229,15 +262,16 @@ class ActivitiesScreen(BaseScreen):
         return ActivityQuery(period=period, kind=None if kind is Select.NULL else str(kind),
                              include_voided=self.include_voided)
 
-    def run_query(self) -> None:
-        """Count, first page and figures of the current filters (in a worker)."""
+    def run_query(self, keep: Keep | None = None) -> None:
+        """Count, first page and figures of the current filters (in a worker); with
+        ``keep`` the cursor goes back to that activity afterwards."""
         query = self.build_query()
         if query is None:
             return
         self.current = query
         self.query_serial += 1
-        self.call(first_page, self.backend, query, self.query_serial, done=self._answer,
-                  group="activities-query")
+        self.call(first_page, self.backend, query, self.query_serial, keep,
+                  done=self._answer, group="activities-query")
 
     @property
     def settled(self) -> bool:
@@ -255,7 +289,11 @@ class ActivitiesScreen(BaseScreen):
             table.reset(0, [])
             self._status(_("Auditors see the figures only."))
         else:
-            table.reset(answer.total, answer.rows)
+            generation = table.reset(answer.total, answer.rows)
+            for page, rows in answer.pages.items():
+                table.set_page(page, rows, generation)
+            if answer.cursor:
+                table.cursor = answer.cursor  # stay on the same activity (by its id)
             self._status(_("Activities: {n}").format(n=answer.total))
         self.query_one("#act-summary", Static).update(
             summary_text(answer.summary) if answer.summary else "")
@@ -297,9 +335,12 @@ class ActivitiesScreen(BaseScreen):
         return row if isinstance(row, ActivityRow) else None
 
     def reload(self) -> None:
-        """Load the list, the figures and the groups again."""
+        """Load the list, the figures and the groups again; the highlighted activity stays
+        highlighted (found again by its id)."""
         if self._role() in SUMMARY_ROLES:
-            self.run_query()
+            table = self.query_one("#act-table", VirtualTable)
+            row = self.selected()
+            self.run_query(None if row is None else Keep(row.id, table.cursor))
             self.load_groups()
 
     def action_reload(self) -> None:

@@ -32,6 +32,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets.data_table import RowDoesNotExist
 
 from counselor_tui.domain.periods import Period, following, period_of, previous
 from counselor_tui.domain.roles import Role, parse_role
@@ -193,7 +194,7 @@ class TeamScreen(BaseScreen):
         self.answer = answer
         self.loaded += 1
         table = self.query_one("#team-table", DataTable)
-        keep = table.cursor_row
+        keep, kept_user = table.cursor_row, self.selected_user()
         table.clear()
         line = self.query_one("#team-period", Static)
         s = answer.summary
@@ -220,7 +221,11 @@ class TeamScreen(BaseScreen):
                               key=str(c.user_id))
             line.update(_("Accounts of the team: {n}").format(n=len(answer.roster)))
         if table.row_count:
-            table.move_cursor(row=min(keep, table.row_count - 1))
+            try:  # stay on the same person (by id), else on the same line
+                row = table.get_row_index(str(kept_user))
+            except RowDoesNotExist:
+                row = min(keep, table.row_count - 1)
+            table.move_cursor(row=row)
         self._load_trainings()
 
     def selected_user(self) -> int | None:
@@ -253,12 +258,14 @@ class TeamScreen(BaseScreen):
         if not self.is_attached:
             return
         user, rows = answer
-        self.trainings_of, self.trainings = user, rows
         name = rows[0].display_name if rows else self._name_of(user)
         self.query_one("#team-trainings-title", Label).update(
             _("Training records of {name}, {year}").format(
                 name=name, year=period_of("year", self.period.start).display()))
         table = self.query_one("#team-trainings", DataTable)
+        kept = self.selected_training() if self.trainings_of == user else None
+        keep = table.cursor_row
+        self.trainings_of, self.trainings = user, rows
         table.clear()
         for t in rows:
             style = "dim strike" if t.voided else ""
@@ -267,6 +274,11 @@ class TeamScreen(BaseScreen):
             table.add_row(Text(t.date, style=style), Text(t.title, style=style),
                           Text(hours(t.hours), style=style), Text(t.provider, style=style),
                           str(t.version), Text(status, style="dim"), key=str(t.id))
+        if kept is not None and table.row_count:
+            try:  # stay on the same training record (by id) after a reload
+                table.move_cursor(row=table.get_row_index(str(kept.id)))
+            except RowDoesNotExist:
+                table.move_cursor(row=min(keep, table.row_count - 1))
 
     def _name_of(self, user: int) -> str:
         if self.answer is not None and self.answer.summary is not None:

@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from db import sealing
+from db.vault import RECOVERY, RECOVERY_USERNAME, Slot
 
 Execute = Callable[..., Any]
 ADMIN = "admin"
@@ -203,3 +204,19 @@ def check_account(state: ChainState, username: str, role: str, slot_public: byte
         raise GrantError("role_mismatch")
     if account_public is not None and grant.account_key != account_public:
         raise GrantError("key_mismatch")
+
+
+def slot_backed(state: ChainState, slot: Slot) -> bool:
+    """True when ``slot`` may receive sealed secrets (note keys, the signing key) or be
+    kept by ``rekey``: once the chain has a root, the slot's ``(username, public key)`` must
+    have a counted grant of the very role the slot names (the recovery slot: the grant made
+    at ``init``, by a recovery or by the upgrade, and only under the name ``*recovery*``).
+    Without a root (an old vault before its first admin unlock) every user slot and the
+    ``*recovery*`` slot count, as before issue 11. Roles written in the key-slot file are
+    never trusted alone: anyone with the data key can add a slot there."""
+    if slot.kind == RECOVERY and slot.username != RECOVERY_USERNAME:
+        return False
+    if not state.root:
+        return True
+    grant = state.current.get((slot.username, slot.public_key.hex()))
+    return grant is not None and grant.role == slot.role

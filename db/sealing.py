@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 
-from db.vault import RECOVERY, KeySet
+from db.vault import RECOVERY, RECOVERY_USERNAME, KeySet, Slot
 
 Execute = Callable[..., Any]
 
@@ -83,32 +83,38 @@ def public_of(private_raw: bytes) -> bytes:
 
 
 def recipients(keys: KeySet, roles: Iterable[str], users: Iterable[str] = (),
-               allowed: Callable[[str, str], bool] | None = None) -> list[Recipient]:
+               allowed: Callable[[Slot], bool] | None = None) -> list[Recipient]:
     """The slots of ``keys`` that are the recovery slot, a user slot whose role is in
-    ``roles``, or a user slot of one of ``users`` — each once, in slot order. ``allowed
-    (username, role)`` may refuse a user slot (e.g. one whose role has no valid grant)."""
+    ``roles``, or a user slot of one of ``users`` — each once, in slot order.
+
+    Only one recovery slot counts: the first named ``*recovery*`` (an extra recovery slot
+    added to the file by someone holding the data key is never a reader). ``allowed(slot)``
+    may refuse any slot (the services pass :func:`db.grants.slot_backed`: a slot whose role
+    has no valid grant is never a reader, whatever the file says)."""
     wanted_roles, wanted_users = set(roles), set(users)
     found: list[Recipient] = []
+    recovery_seen = False
     for slot in keys.slots:
         if slot.kind == RECOVERY:
-            found.append(Recipient(slot.username, slot.public_key))
+            if recovery_seen or slot.username != RECOVERY_USERNAME:
+                continue
+            recovery_seen = True
+        elif slot.role not in wanted_roles and slot.username not in wanted_users:
             continue
-        if slot.role not in wanted_roles and slot.username not in wanted_users:
-            continue
-        if allowed is not None and not allowed(slot.username, slot.role):
+        if allowed is not None and not allowed(slot):
             continue
         found.append(Recipient(slot.username, slot.public_key))
     return found
 
 
 def note_readers(keys: KeySet, author: str,
-                 allowed: Callable[[str, str], bool] | None = None) -> list[Recipient]:
+                 allowed: Callable[[Slot], bool] | None = None) -> list[Recipient]:
     """Readers of a sealed note: its author, every coordinator, the recovery slot."""
     return recipients(keys, NOTE_READER_ROLES, (author,), allowed)
 
 
 def signing_holders(keys: KeySet,
-                    allowed: Callable[[str, str], bool] | None = None) -> list[Recipient]:
+                    allowed: Callable[[Slot], bool] | None = None) -> list[Recipient]:
     """Holders of the signing key: coordinators, admins, the recovery slot."""
     return recipients(keys, SIGNING_HOLDER_ROLES, (), allowed)
 
@@ -284,7 +290,7 @@ def unseal_session(execute: Execute, vault_id: str, session_id: int, note_key: b
 
 
 def seal_pending(execute: Execute, keys: KeySet,
-                 allowed: Callable[[str, str], bool] | None = None) -> tuple[int, int]:
+                 allowed: Callable[[Slot], bool] | None = None) -> tuple[int, int]:
     """Seal what is still plain: every sealed session without a sealed blob (its note,
     intervention and addenda; readers by :func:`note_readers`) and every signing key whose
     private key is still stored (wrapped to :func:`signing_holders`, then blanked).

@@ -67,7 +67,10 @@ def rekey(vs: VaultSession) -> None:
     new_key = slots.new_data_key()
     with vs.reading():
         active = {u.username for u in User.select(User.username).where(User.active == True)}  # noqa: E712
-    kept = [s for s in vs.keys.slots if s.kind == slots.RECOVERY or s.username in active]
+        backed = role_grants.slot_filter(vs.execute, vs.keys, active)
+    # only slots whose role a counted grant backs (one recovery slot): an extra slot added
+    # to the file by someone holding the old data key must not get the new one
+    kept = [s for s in vs.keys.slots if backed(s)]
     new_keys = slots.reseal_all(vs.keys, new_key, kept)
     pending = slots.next_keys_path(vs.path)
     try:

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -150,6 +151,21 @@ def bootstrap(execute: Execute, keys: slots.KeySet, admin: str, at: str,
     return grants.fingerprint(pub)
 
 
+def slot_filter(execute: Execute, keys: slots.KeySet,
+                active: set[str] | None = None) -> Callable[[slots.Slot], bool]:
+    """A test for :func:`db.sealing.recipients` and ``rekey``: a slot counts when its role
+    is backed by a counted grant (:func:`db.grants.slot_backed`) and, for a user slot, when
+    the account is in ``active`` (when given). Extra slots added to the key-slot file by
+    someone who holds the data key (a phantom coordinator, a second recovery slot) fail."""
+    state = grants.verify_chain(grants.load(execute), keys.vault_id)
+
+    def allowed(slot: slots.Slot) -> bool:
+        if slot.kind == slots.USER and active is not None and slot.username not in active:
+            return False
+        return grants.slot_backed(state, slot)
+    return allowed
+
+
 def chain_report(execute: Execute, keys: slots.KeySet,
                  active: dict[str, str]) -> tuple[bool, str]:
     """``(ok, detail)`` for ``check``: the root fingerprint, grants not counted, and
@@ -158,11 +174,14 @@ def chain_report(execute: Execute, keys: slots.KeySet,
     if not state.root:
         return True, "no grants yet (an admin's next unlock signs them)"
     bad = []
+    recoveries = 0
     for slot in keys.slots:
-        if slot.kind != slots.USER:
-            continue
-        role = active.get(slot.username)
-        if role is None:
+        if slot.kind == slots.RECOVERY:
+            recoveries += 1
+        role = active.get(slot.username) if slot.kind == slots.USER else None
+        if role is None:  # the recovery slot, a disabled account or a name the vault lacks
+            if not grants.slot_backed(state, slot) or recoveries > 1:
+                bad.append(f"{slot.username}: slot without a grant")
             continue
         try:
             grants.check_account(state, slot.username, role, slot.public_key, None, slot.root)

@@ -18,11 +18,12 @@ Every function runs inside the caller's ``reading``/``transaction`` unless it sa
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
-from counselor_tui.services import audit
+from counselor_tui.services import audit, role_grants
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import NotFound, PermissionDenied
 from db import sealing
@@ -55,6 +56,13 @@ def current_keys(vs: VaultSession) -> slots.KeySet:
     return keys if keys.vault_id == vs.keys.vault_id else vs.keys
 
 
+def _backed(vs: VaultSession, keys: slots.KeySet) -> Callable[[slots.Slot], bool]:
+    """Which slots may be readers: backed by a counted role grant and of an active account
+    (never merely named in the key-slot file, which the data key lets anyone edit)."""
+    active = {str(r[0]) for r in vs.execute('SELECT username FROM "user" WHERE active = 1')}
+    return role_grants.slot_filter(vs.execute, keys, active)
+
+
 def note_key(vs: VaultSession, session_id: int) -> bytes | None:
     """This account's opened note key of a sealed session, None when it holds none."""
     try:
@@ -72,7 +80,8 @@ def store(vs: VaultSession, session_id: int, note: str, intervention: str) -> No
     key = note_key(vs, session_id) if exists else secrets.token_bytes(32)
     if key is None:
         raise _not_a_reader()
-    readers = sealing.note_readers(current_keys(vs), _author(vs, session_id))
+    keys = current_keys(vs)
+    readers = sealing.note_readers(keys, _author(vs, session_id), _backed(vs, keys))
     sealing.seal_session(vs.execute, vs.keys.vault_id, session_id, key, note, intervention,
                          readers)
 
@@ -141,7 +150,8 @@ def seal_pending(vs: VaultSession) -> tuple[int, int]:
     in one transaction; returns ``(sessions, signing keys)`` sealed
     (:func:`db.sealing.seal_pending`)."""
     with vs.transaction():
-        return sealing.seal_pending(vs.execute, current_keys(vs))
+        keys = current_keys(vs)
+        return sealing.seal_pending(vs.execute, keys, _backed(vs, keys))
 
 
 # -- the signing key ---------------------------------------------------------------------

@@ -1,0 +1,103 @@
+"""Security tests (issue 11, second attack): the readers of a new sealed note, the holders
+of the signing key and the slots ``rekey`` keeps are chosen from slots whose role a counted
+grant backs, never from what the key-slot file says. With one counselor's passphrase and
+the product's own ``db`` modules, an extra slot (a phantom coordinator, a second recovery
+slot) added to ``<vault>.keys`` reads nothing written after it and does not survive
+``rekey``; ``check`` names it. Real SQLCipher vaults (the archive world).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from counselor_tui.services import integrity, key_rotation, lifecycle, sessions
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.sessions import SessionDraft
+from db import sealing
+from db import vault as slots
+from db.connection import open_connection
+from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, TZ
+from tests.integration.archive_world import World, make_world, officer
+
+
+@pytest.fixture
+def world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Iterator[World]:
+    with make_world(session, clock, state_dir) as w:
+        yield w
+        w.close()
+
+
+def _add_phantoms(world: World) -> tuple[bytes, bytes]:
+    """li (a counselor) adds a phantom coordinator slot and a second recovery slot (role
+    admin) to the key-slot file, keeping their private keys; returns those raw keys."""
+    world.close()
+    world.admin.close()
+    keys = slots.load(slots.keys_path(world.path))
+    data_key = slots.open_slot(keys, keys.user_slot("li"), OTHER_PASSPHRASE)
+    coord, rec = X25519PrivateKey.generate(), X25519PrivateKey.generate()
+    cost = (2, 65536)
+    phantom = slots.make_slot(keys, kind=slots.USER, username="zz-phantom", role="coordinator",
+                              passphrase="x", data_key=data_key, kdf_cost=cost,
+                              created_at="2026-01-01", private=coord)
+    extra = slots.make_slot(keys, kind=slots.RECOVERY, username="*recovery2*", role="admin",
+                            passphrase="x", data_key=data_key, kdf_cost=cost,
+                            created_at="2026-01-01", private=rec)
+    slots.save(slots.keys_path(world.path),
+               slots.KeySet(keys.vault_id, keys.key_id, (*keys.slots, phantom, extra)))
+    return coord.private_bytes_raw(), rec.private_bytes_raw()
+
+
+def _sealed_note(world: World, badge: str) -> int:
+    person = officer(world, "赵六", badge, unit=world.unit2, police_type="交警")
+    wang = world.login("wang")
+    draft = SessionDraft(person_id=person, started_at=datetime(2026, 11, 28, 10, tzinfo=TZ),
+                         channel="face_to_face", kind="routine", topics=("work_stress",),
+                         duration_min=50, note="封存-phantom", intervention="干预", sealed=True)
+    return sessions.log_session(wang, draft).id
+
+
+def _opens(world: World, data_key: bytes, private_raw: bytes, sid: int) -> bool:
+    keys = slots.load(slots.keys_path(world.path))
+    conn = open_connection(world.path, data_key)
+    try:
+        sealing.open_secret(conn.execute, keys.vault_id, sealing.NOTE, sid, private_raw)
+    except sealing.SealError:
+        return False
+    finally:
+        conn.close()
+    return True
+
+
+def test_extra_slots_read_no_new_sealed_note_and_rekey_drops_them(world: World) -> None:
+    coord_raw, rec_raw = _add_phantoms(world)
+    world.admin = lifecycle.unlock(world.path, "admin", PASSPHRASE, clock=world.clock,
+                                   state_dir=world.state_dir)
+    sid = _sealed_note(world, "440001")
+    keys = slots.load(slots.keys_path(world.path))
+    data_key = slots.open_slot(keys, keys.user_slot("li"), OTHER_PASSPHRASE)
+    assert not _opens(world, data_key, coord_raw, sid)
+    assert not _opens(world, data_key, rec_raw, sid)
+    # the real readers still open it: the coordinator and the recovery slot
+    conn = open_connection(world.path, data_key)
+    try:
+        holders = {str(r[0]) for r in conn.execute(
+            "SELECT username FROM sealed_wrap WHERE kind = 'note' AND ref_id = ?", (sid,))}
+    finally:
+        conn.close()
+    assert holders == {"wang", "coord", slots.RECOVERY_USERNAME}
+    result = integrity.check_vault(world.path, "coord", OTHER_PASSPHRASE,
+                                   state_dir=world.state_dir, clock=world.clock)
+    line = next(x for x in result.lines if x.name == "role_grants")
+    assert not line.ok
+    assert "zz-phantom: slot without a grant" in line.detail
+    assert "*recovery2*: slot without a grant" in line.detail
+    world.close()
+    key_rotation.rekey(world.admin)
+    after = slots.load(slots.keys_path(world.path))
+    assert {s.username for s in after.slots} == {"admin", "coord", "li", "zhao", "wang",
+                                                 "audit", slots.RECOVERY_USERNAME}

@@ -112,12 +112,28 @@ class Grant:
         return True
 
 
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) else -1
+
+
 def load(execute: Execute) -> list[Grant]:
-    """Every stored grant in ``seq`` order."""
-    return [Grant(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]),
-                  str(r[7]), bytes(r[8]), int(r[9])) for r in execute(
-        "SELECT seq, username, role, slot_public, account_key, granted_by, grantor_key, at, "
-        "signature, audit_from FROM role_grant ORDER BY seq")]
+    """Every stored grant in ``seq`` order. A row edited to the wrong types (a text
+    signature, a text number) is loaded with an empty signature (or ``seq`` -1), so
+    :func:`verify_chain` does not count it and ``check`` names it, instead of failing."""
+    found = []
+    for r in execute("SELECT seq, username, role, slot_public, account_key, granted_by, "
+                     "grantor_key, at, signature, audit_from FROM role_grant ORDER BY seq"):
+        signature = bytes(r[8]) if isinstance(r[8], (bytes, memoryview)) else b""
+        found.append(Grant(_int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]),
+                           str(r[6]), str(r[7]), signature, max(_int(r[9]), 0)))
+    return found
+
+
+def bound_root(slots: Iterable[Slot]) -> str:
+    """The trust-root fingerprint the key slots are bound to ("" when none is: an old
+    vault before its first admin unlock). Once one is, grants can no longer be missing:
+    an empty ``role_grant`` table is tampering, not an old vault."""
+    return next((s.root for s in slots if s.root), "")
 
 
 def issue(execute: Execute, vault_id: str, grantor: Ed25519PrivateKey, granted_by: str,

@@ -30,6 +30,10 @@ def signatures_line(execute: Execute, keys: KeySet) -> CheckLine:
     """``audit_signatures``: every event from ``audit_from`` on is signed by its actor's
     account key; names the first event that is not (and how many are not)."""
     state = grants.verify_chain(grants.load(execute), keys.vault_id)
+    if not state.root and grants.bound_root(keys.slots):
+        return CheckLine("audit_signatures", False, "the key slots are bound to a root but "
+                                                    "no valid grants remain to verify the "
+                                                    "events with (tampering)")
     if not state.root or not state.audit_from:
         return CheckLine("audit_signatures", True, "no signed events yet")
     bad: list[str] = []
@@ -76,6 +80,10 @@ def witness_signature_line(execute: Execute, keys: KeySet, vault: Path,
     if seen is None:
         return None
     if not seen.signature:
+        if grants.bound_root(keys.slots):
+            return CheckLine("witness_signature", False,
+                             "not signed, though the vault's key slots are bound to a root "
+                             "(a witness written outside the program)")
         return CheckLine("witness_signature", True, "not signed (written before issue 11)")
     state = grants.verify_chain(grants.load(execute), keys.vault_id)
     if not _signer_ok(state, seen):

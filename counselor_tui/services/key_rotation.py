@@ -30,7 +30,7 @@ from counselor_tui.services.lifecycle import (
     start_session,
     throttle,
 )
-from db import sealing
+from db import grants, sealing
 from db import vault as slots
 from db import witness as witness_files
 from db.connection import (
@@ -178,7 +178,8 @@ def recover(
                                                 code_private)):
                     role_grants.grant_slot(db.execute_sql, keys.vault_id,
                                            slots.RECOVERY_USERNAME, old_secret, name, granted,
-                                           private.public_key().public_bytes_raw(), at)
+                                           private.public_key().public_bytes_raw(), at,
+                                           bound_root=grants.bound_root(keys.slots))
                 root = role_grants.current_root(db.execute_sql, keys.vault_id)
     except WrongKeyOrDamagedError as exc:
         db.drop_key()

@@ -73,16 +73,19 @@ def current_root(execute: Execute, vault_id: str) -> str:
 
 
 def grant_slot(execute: Execute, vault_id: str, grantor: str, grantor_secret: bytes,
-               username: str, role: str, slot_public: bytes, at: str) -> None:
+               username: str, role: str, slot_public: bytes, at: str,
+               bound_root: str = "") -> None:
     """The grantor (an admin, or the recovery slot) signs a grant of ``role`` for the new
     slot (X25519 public key ``slot_public``) of ``username``, whose account key is made here
-    and sealed to that slot.
+    and sealed to that slot. ``bound_root`` is :func:`db.grants.bound_root` of the key set:
+    once slots are bound, a missing grant chain is refused, never skipped.
     Raises :class:`PermissionDenied` when the grantor holds no account key (an account of
     an old vault before its first admin unlock)."""
     try:
         signer = grants.open_account_key(execute, vault_id, grantor_secret)
     except GrantError:
-        if not grants.verify_chain(grants.load(execute), vault_id).root:
+        if (not grants.verify_chain(grants.load(execute), vault_id).root
+                and not bound_root):
             return  # an old vault without grants yet: the first admin unlock signs them
         raise refused("no_key") from None
     key = grants.new_account_key(execute, vault_id, username, slot_public)
@@ -107,6 +110,10 @@ def verify_unlock(execute: Execute, keys: slots.KeySet, username: str, role: str
     slot = keys.user_slot(username)
     state = grants.verify_chain(grants.load(execute), keys.vault_id)
     if not state.root:
+        if grants.bound_root(keys.slots):
+            # the slots were bound to a root, so the grants existed: they were removed or
+            # damaged (never re-signed silently: that would bless whatever the DB says now)
+            raise refused("root_changed")
         if role != ADMIN:
             return UnlockGrant("")
         return UnlockGrant(bootstrap(execute, keys, username, at, active), True)
@@ -172,6 +179,11 @@ def chain_report(execute: Execute, keys: slots.KeySet,
     active accounts whose role or slot has no counted grant."""
     state = grants.verify_chain(grants.load(execute), keys.vault_id)
     if not state.root:
+        pinned = grants.bound_root(keys.slots)
+        if pinned:
+            return False, (f"no valid grants, but the key slots are bound to root "
+                           f"{grants.show_fingerprint(pinned)}: the grants were removed or "
+                           "damaged (tampering)")
         return True, "no grants yet (an admin's next unlock signs them)"
     bad = []
     recoveries = 0

@@ -70,8 +70,12 @@ def test_oldest_migration_vault_upgrades_and_passes_check(
     conn.close()
     # a v1 key-slot file: slots not bound to a trust root of role grants (issue 11)
     slot = keys.user_slot("admin")
+    rec = keys.recovery_slot()
+    cost = (slot.kdf.time_cost, slot.kdf.memory_kib)
     slots.save(slots.keys_path(old), keys.with_slot(slots.rewrap(
-        keys, slot, PASSPHRASE, PASSPHRASE, (slot.kdf.time_cost, slot.kdf.memory_kib), root="")))
+        keys, slot, PASSPHRASE, PASSPHRASE, cost, root="")).with_slot(slots.make_slot(
+            keys, kind=slots.RECOVERY, username=rec.username, role=rec.role,
+            passphrase="OLD-CODE", data_key=key, kdf_cost=cost, created_at=rec.created_at)))
     vs = lifecycle.unlock(old, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         with vs.reading():

@@ -260,6 +260,19 @@ def test_migration_seals_an_old_vaults_notes_and_signing_key_in_one_go(
     finally:
         conn.close()
     witness.witness_path(path).unlink(missing_ok=True)  # (the copy has none either)
+    # a schema-6 key-slot file: no slot bound to a trust root (issue 11)
+    unbound = keys
+    for slot in keys.slots:
+        if slot.kind == slots.USER:
+            secret_ = PASSPHRASE if slot.username == "admin" else OTHER_PASSPHRASE
+            unbound = unbound.with_slot(slots.rewrap(
+                keys, slot, secret_, secret_, (slot.kdf.time_cost, slot.kdf.memory_kib), root=""))
+        else:
+            unbound = unbound.with_slot(slots.make_slot(
+                keys, kind=slots.RECOVERY, username=slot.username, role=slot.role,
+                passphrase="OLD-CODE", data_key=data_key,
+                kdf_cost=(slot.kdf.time_cost, slot.kdf.memory_kib), created_at=slot.created_at))
+    slots.save(slots.keys_path(path), unbound)
     coord = lifecycle.unlock(path, "coord", OTHER_PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         got = sessions.get_session(coord, plain_id)

@@ -8,6 +8,7 @@ slot) added to ``<vault>.keys`` reads nothing written after it and does not surv
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,12 +16,14 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from counselor_tui.domain.audit_chain import GENESIS, event_hash
 from counselor_tui.services import integrity, key_rotation, lifecycle, sessions
 from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.errors import PermissionDenied
 from counselor_tui.services.sessions import SessionDraft
-from db import sealing
+from db import sealing, witness
 from db import vault as slots
-from db.connection import open_connection
+from db.connection import CheckLine, open_connection
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, TZ
 from tests.integration.archive_world import World, make_world, officer
 
@@ -101,3 +104,83 @@ def test_extra_slots_read_no_new_sealed_note_and_rekey_drops_them(world: World) 
     after = slots.load(slots.keys_path(world.path))
     assert {s.username for s in after.slots} == {"admin", "coord", "li", "zhao", "wang",
                                                  "audit", slots.RECOVERY_USERNAME}
+
+
+def _li_tools(world: World) -> tuple[slots.KeySet, bytes]:
+    world.close()
+    world.admin.close()
+    keys = slots.load(slots.keys_path(world.path))
+    return keys, slots.open_slot(keys, keys.user_slot("li"), OTHER_PASSPHRASE)
+
+
+def _check(world: World) -> dict[str, CheckLine]:
+    result = integrity.check_vault(world.path, "coord", OTHER_PASSPHRASE,
+                                   state_dir=world.state_dir, clock=world.clock)
+    return {line.name: line for line in result.lines}
+
+
+def test_grants_deleted_and_audit_rechained_is_tampering_not_an_old_vault(
+        world: World) -> None:
+    keys, data_key = _li_tools(world)
+    conn = open_connection(world.path, data_key)
+    try:
+        conn.execute("DELETE FROM role_grant")
+        rows = conn.execute("SELECT seq, at, user, action, entity, entity_id, detail FROM "
+                            "audit_event ORDER BY seq").fetchall()
+        prev = GENESIS
+        for seq, at, user, action, entity, entity_id, detail in rows:
+            digest = event_hash(prev, seq, at, user, action, entity, entity_id,
+                                json.loads(detail) if detail else {})
+            conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ?, signer = NULL, "
+                         "sig = NULL WHERE seq = ?", (prev, digest, seq))
+            prev = digest
+        conn.commit()
+    finally:
+        conn.close()
+    witness.write(world.path, data_key, witness.Witness(keys.vault_id, rows[-1][0], prev,
+                                                        rows[-1][1]))  # unsigned
+    lines = _check(world)
+    assert lines["audit_chain"].ok  # the rewrite itself is consistent …
+    assert not lines["role_grants"].ok and "tampering" in lines["role_grants"].detail
+    assert not lines["audit_signatures"].ok
+    assert not lines["witness_signature"].ok
+    with pytest.raises(PermissionDenied, match="no longer starts at the key"):
+        lifecycle.unlock(world.path, "admin", PASSPHRASE, clock=world.clock,
+                         state_dir=world.state_dir)
+    conn = open_connection(world.path, data_key)
+    try:  # … and nobody silently signed a new grant set
+        assert conn.execute("SELECT COUNT(*) FROM role_grant").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+def test_a_counselor_cannot_become_coordinator_by_deleting_the_grants(world: World) -> None:
+    keys, data_key = _li_tools(world)
+    conn = open_connection(world.path, data_key)
+    try:
+        conn.execute("UPDATE user SET role = 'coordinator' WHERE username = 'li'")
+        conn.execute("DELETE FROM role_grant")
+        conn.commit()
+    finally:
+        conn.close()
+    slots.save(slots.keys_path(world.path), slots.with_role(keys, data_key, "li", "coordinator"))
+    with pytest.raises(PermissionDenied, match="no longer starts at the key"):
+        lifecycle.unlock(world.path, "li", OTHER_PASSPHRASE, clock=world.clock,
+                         state_dir=world.state_dir)
+
+
+def test_a_malformed_grant_is_refused_clearly_and_check_prints_every_line(
+        world: World) -> None:
+    _keys, data_key = _li_tools(world)
+    conn = open_connection(world.path, data_key)
+    try:
+        conn.execute("UPDATE role_grant SET signature = 'not a signature'")
+        conn.commit()
+    finally:
+        conn.close()
+    with pytest.raises(PermissionDenied):
+        lifecycle.unlock(world.path, "li", OTHER_PASSPHRASE, clock=world.clock,
+                         state_dir=world.state_dir)
+    lines = _check(world)
+    assert not lines["role_grants"].ok
+    assert "audit_signatures" in lines and "audit_chain" in lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -184,3 +185,23 @@ def test_a_malformed_grant_is_refused_clearly_and_check_prints_every_line(
     lines = _check(world)
     assert not lines["role_grants"].ok
     assert "audit_signatures" in lines and "audit_chain" in lines
+
+
+def test_a_note_sealed_after_saving_leaves_no_trigrams_in_the_search_index(
+        world: World) -> None:
+    canary = "齉齉齉-FTS-金丝雀"
+    person = officer(world, "钱七", "440002", unit=world.unit2, police_type="交警")
+    wang = world.login("wang")
+    draft = SessionDraft(person_id=person, started_at=datetime(2026, 11, 28, 10, tzinfo=TZ),
+                         channel="face_to_face", kind="routine", topics=("work_stress",),
+                         duration_min=50, note=f"谈话 {canary} 结束", intervention="干预",
+                         sealed=False)
+    sid = sessions.log_session(wang, draft).id
+    sessions.update_session(wang, sid, replace(draft, sealed=True))
+    _keys, data_key = _li_tools(world)
+    conn = open_connection(world.path, data_key)
+    try:
+        blocks = [bytes(r[0]) for r in conn.execute("SELECT block FROM session_note_fts_data")]
+    finally:
+        conn.close()
+    assert blocks and not any("齉".encode() in b for b in blocks)

@@ -315,7 +315,8 @@ def record_decision(
     defaults to ``decided_on`` + the policy's review days (90) and must follow
     ``decided_on``. A declined recommendation ends on ``decided_on``. Raises
     :class:`PermissionDenied` for every role but coordinator, :class:`InvalidInput`,
-    :class:`NotFound`, :class:`Conflict` (not a pending recommendation).
+    :class:`NotFound`, :class:`Conflict` (not a pending recommendation); a decision dated
+    before the recommendation is :class:`InvalidInput`.
     """
     require_coordinator(vs)
     if decision not in rules.DECISIONS:
@@ -331,6 +332,10 @@ def record_decision(
     with vs.transaction():
         row, _person = _get(vs, restriction_id)
         _transition(row.status, decision)
+        recommended_on = str(row.recommended_at)[:10]
+        if decided_on.isoformat() < recommended_on:
+            raise InvalidInput(_("The decision cannot come before the recommendation "
+                                 "({date}).").format(date=recommended_on))
         before = row.status
         event = firearm_events.append(
             vs, row.id, "decided", outcome=decision, on_date=decided_on.isoformat(),

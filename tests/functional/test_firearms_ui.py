@@ -143,7 +143,9 @@ async def test_suspend_review_reinstate_shows_three_decisions_in_order(
         people: dict[str, Any], clock: FixedClock, state_dir: Path) -> None:
     """Issue 19 in the register: each decision keeps its own decision-maker and date, the
     history lists them in order, and the notice of a chosen decision states only it."""
+    clock.advance(days=-100)  # recommended before the decisions below
     rid = firearms.recommend(people["couns"], people["zhang"], "mh_treatment")
+    clock.advance(days=100)
     app = create_app(_backend(people["coord"], people["created"], clock, state_dir),
                      idle_minutes=60)
     today = clock.now().date()

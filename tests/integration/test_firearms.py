@@ -275,7 +275,9 @@ def test_notice_carries_no_note_score_diagnosis_or_incident_summary(
 
 
 def test_notice_of_reinstatement_and_before_decision(w: World, tmp_path: Path) -> None:
+    w.clock.advance(days=-200)  # recommended before the decisions below
     rid = firearms.recommend(w.couns, w.zhang, "mh_treatment")
+    w.clock.advance(days=200)
     with pytest.raises(Conflict):
         firearm_notice.notice(w.coord, rid)
     firearms.record_decision(w.coord, rid, "revoked", "王主任", TODAY - timedelta(days=100))
@@ -295,7 +297,9 @@ def test_suspend_review_no_change_reinstate_keeps_three_decisions(
         w: World, tmp_path: Path) -> None:
     """Issue 19: each decision keeps its own decision-maker and date, in order, and the
     notice of each decision states only that decision."""
+    w.clock.advance(days=-200)  # recommended before the decisions below
     rid = firearms.recommend(w.couns, w.zhang, "mh_treatment", "CANARY-NOTE 服药")
+    w.clock.advance(days=200)
     suspended_on = TODAY - timedelta(days=120)
     reviewed_on = TODAY - timedelta(days=31)
     firearms.record_decision(w.coord, rid, "suspended", "王主任", suspended_on)
@@ -351,10 +355,25 @@ def test_suspend_review_no_change_reinstate_keeps_three_decisions(
 
 
 def test_a_decision_before_the_previous_one_is_refused(w: World) -> None:
+    w.clock.advance(days=-20)  # recommended before the decisions below
     rid = firearms.recommend(w.couns, w.zhang, "other")
+    w.clock.advance(days=20)
     firearms.record_decision(w.coord, rid, "suspended", "王主任", TODAY - timedelta(days=10))
     with pytest.raises(InvalidInput):
         firearms.review(w.coord, rid, "no_change", "李处长", TODAY - timedelta(days=11))
     with pytest.raises(InvalidInput):
         firearms.reinstate(w.coord, rid, "赵局长", TODAY - timedelta(days=11))
     assert len(firearms.get(w.coord, rid).events) == 2
+
+
+def test_a_decision_before_its_recommendation_is_refused(w: World) -> None:
+    """A decision dated before the recommendation it decides is refused (the history would
+    read out of order and the review fall due at once); on the day itself it is taken."""
+    rid = firearms.recommend(w.couns, w.zhang, "other")
+    recommended_on = firearms.get(w.coord, rid).recommended_at[:10]
+    with pytest.raises(InvalidInput, match=recommended_on):
+        firearms.record_decision(w.coord, rid, "suspended", "王主任", date(2026, 1, 1))
+    assert [e.kind for e in firearms.get(w.coord, rid).events] == ["recommended"]
+    firearms.record_decision(w.coord, rid, "suspended", "王主任",
+                             date.fromisoformat(recommended_on))
+    assert [e.kind for e in firearms.get(w.coord, rid).events] == ["recommended", "decided"]

@@ -68,6 +68,37 @@ def _signer_ok(state: grants.ChainState, seen: witness.Witness) -> bool:
     return seen.signature_verifies() and seen.signer_key in state.keys_of(seen.signer)
 
 
+#: Roles whose account may create the bureau's package signing key.
+SIGNING_KEY_MAKERS = frozenset({"admin", "coordinator"})
+
+
+def signing_keys_line(execute: Execute, keys: KeySet) -> CheckLine:
+    """``signing_keys``: every ``signing_key`` row was created by a program run of an admin
+    or coordinator: its ``create signing_key`` audit event exists and, once events are
+    signed, is signed by an account whose counted grant is admin or coordinator. A row
+    inserted with the data key alone (a key of the insider's, to sign packages) fails."""
+    state = grants.verify_chain(grants.load(execute), keys.vault_id)
+    bad: list[str] = []
+    for fpr, in execute("SELECT fingerprint FROM signing_key ORDER BY id"):
+        short = str(fpr)[:16]
+        row = execute("SELECT seq, user, signer FROM audit_event WHERE action = 'create' AND "
+                      "entity = 'signing_key' AND entity_id = ? ORDER BY seq LIMIT 1",
+                      (short,)).fetchone()
+        if row is None:
+            bad.append(f"{short}: no creation event")
+            continue
+        seq, user, signer = int(row[0]), str(row[1]), row[2]
+        if not state.root or not state.audit_from or seq < state.audit_from:
+            continue  # created before events were signed (an upgraded old vault)
+        holder = any(g.username == user and g.role in SIGNING_KEY_MAKERS
+                     for g in state.counted)
+        if signer != user or not holder:
+            bad.append(f"{short}: created by {user}, who holds no admin or coordinator grant")
+    if bad:
+        return CheckLine("signing_keys", False, "; ".join(bad))
+    return CheckLine("signing_keys", True, "")
+
+
 def witness_signature_line(execute: Execute, keys: KeySet, vault: Path,
                            data_key: bytes) -> CheckLine | None:
     """``witness_signature``: who signed the witness beside the vault, and whether that

@@ -90,6 +90,7 @@ def _anchor_lines(conn: Any, keys: slots.KeySet, path: Path, key: bytes, anchor:
     found: list[CheckLine] = []
     try:
         found.append(anchors.signatures_line(conn.execute, keys))
+        found.append(anchors.signing_keys_line(conn.execute, keys))
         signed = anchors.witness_signature_line(conn.execute, keys, path, key)
         if signed is not None:
             found.append(signed)

@@ -8,6 +8,7 @@ slot) added to ``<vault>.keys`` reads nothing written after it and does not surv
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -15,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from counselor_tui.domain.audit_chain import GENESIS, event_hash
@@ -205,3 +207,22 @@ def test_a_note_sealed_after_saving_leaves_no_trigrams_in_the_search_index(
     finally:
         conn.close()
     assert blocks and not any("齉".encode() in b for b in blocks)
+
+
+def test_a_signing_key_planted_by_a_counselor_is_flagged_by_check(world: World) -> None:
+    keys, data_key = _li_tools(world)
+    assert _check(world)["signing_keys"].ok
+    planted = Ed25519PrivateKey.generate()
+    public = planted.public_key().public_bytes_raw()
+    conn = open_connection(world.path, data_key)
+    try:
+        cur = conn.execute("INSERT INTO signing_key(private_key, public_key, fingerprint, "
+                           "created_at, active) VALUES (x'', ?, ?, '2099-01-01T00:00:00+08:00', "
+                           "1)", (public, hashlib.sha256(public).hexdigest()))
+        sealing.put_wraps(conn.execute, keys.vault_id, sealing.SIGNING_KEY, int(cur.lastrowid),
+                          planted.private_bytes_raw(), sealing.signing_holders(keys))
+        conn.commit()
+    finally:
+        conn.close()
+    line = _check(world)["signing_keys"]
+    assert not line.ok and "no creation event" in line.detail

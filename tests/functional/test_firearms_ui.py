@@ -193,3 +193,34 @@ async def test_suspend_review_reinstate_shows_three_decisions_in_order(
         await settle(pilot, lambda: app.screen is screen)
     assert [e.decided_by_name for e in firearms.get(people["coord"], rid).decisions] == [
         "王主任", "李处长", "赵局长"]
+
+
+async def test_esc_on_a_decision_with_typed_text_asks_first(
+        people: dict[str, Any], clock: FixedClock, state_dir: Path) -> None:
+    """Esc on the decision form with a typed decision-maker asks before throwing it away;
+    the default (no) keeps the form and what was typed; an untouched form closes at once."""
+    from counselor_tui.ui.screens.confirm import ConfirmDialog
+
+    firearms.recommend(people["couns"], people["zhang"], "mh_treatment")
+    app = create_app(_backend(people["coord"], people["created"], clock, state_dir),
+                     idle_minutes=60)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("firearms")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmsScreen)
+                     and len(app.screen.rows) == 1)
+        screen = app.screen
+        await pilot.press("d")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmDecisionModal))
+        modal = app.screen
+        await pilot.press("escape")  # nothing typed: closes
+        await settle(pilot, lambda: app.screen is screen)
+        await pilot.press("d")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmDecisionModal))
+        modal = app.screen
+        modal.query_one("#fd-maker", Input).value = "王主任"
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")  # the default: no
+        await settle(pilot, lambda: app.screen is modal)
+        assert modal.query_one("#fd-maker", Input).value == "王主任"

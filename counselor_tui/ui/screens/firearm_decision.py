@@ -36,6 +36,7 @@ class FirearmDecisionModal(FormModal[bool]):
     """Dismisses with True once recorded, False when cancelled."""
 
     CSS_PATH = "../styles/firearms.tcss"
+    DISCARD_QUESTION = N_("Discard this decision? What you typed is lost.")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", N_("Record the decision"), id="record_decision",
                 priority=True),
@@ -87,6 +88,12 @@ class FirearmDecisionModal(FormModal[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#fd-choice", Select).focus()
+
+    def snapshot(self) -> tuple[object, ...]:
+        """The raw content of the fields (Esc asks before throwing typed text away)."""
+        return (self.query_one("#fd-choice", Select).value,
+                *(self.query_one(f"#fd-{name}", Input).value
+                  for name in ("maker", "date", "review")))
 
     def _today(self) -> date:
         return self.backend.clock.now().date()

@@ -40,6 +40,7 @@ class FirearmRecommendModal(FormModal[int | None]):
     """Dismisses with the new restriction id, or None ("not now")."""
 
     CSS_PATH = "../styles/firearms.tcss"
+    DISCARD_QUESTION = N_("Discard this recommendation? What you typed is lost.")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", N_("Recommend"), id="recommend", priority=True),
         Binding("escape", "cancel", N_("Not now"), id="not_now"),
@@ -87,6 +88,11 @@ class FirearmRecommendModal(FormModal[int | None]):
             self.query_one("#fr-search", Input).focus()
         else:
             self.query_one("#fr-reason", Select).focus()
+
+    def snapshot(self) -> tuple[object, ...]:
+        """The raw content of the fields (Esc asks before throwing typed text away)."""
+        return (self.query_one("#fr-reason", Select).value,
+                self.query_one("#fr-note", TextArea).text)
 
     @on(Input.Changed, "#fr-search")
     def _search(self, event: Input.Changed) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import random
 import secrets
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from db.connection import InUseLock, side_files
 from db.models import (
     ALL_MODELS,
 )
+from db.presence import folder_of as presence_folder
 from db.witness import next_witness_path, witness_path
 
 
@@ -91,6 +93,7 @@ def build_demo(
                          witness_path(path), next_witness_path(path)):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
+        shutil.rmtree(presence_folder(path), ignore_errors=True)
         raise
     return DemoResult(path, BUREAU, users, counts, created.recovery_code,
                       time.perf_counter() - started)

@@ -50,8 +50,9 @@ async def test_idle_timeout_drops_the_key_and_clears_every_screen(bureau: Bureau
     app = app_for(backend)
     async with app.run_test(size=(110, 50)) as pilot:
         app.post_message(OpenPerson(bureau.ids["zhang"]))
+        # the record's sections are drawn after the record arrives: wait for the note itself
         await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
-                     and app.screen.record is not None)
+                     and app.screen.record is not None and SECRET_NOTE in screen_text(app))
         assert SECRET_NOTE in screen_text(app)
         await pilot.press("f2")  # a form with unsaved text on top of the record
         await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)

@@ -6,7 +6,6 @@ version 1 and not voided, and the vault passes ``check`` (issue 19)."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -78,7 +77,10 @@ def old_vault(tmp_path: Path, created: lifecycle.CreatedVault) -> Path:
     assert migrate(conn, "2026-01-01T00:00:00+08:00", target=FIREARMS - 1) == [1, 2, 3, 4]
     attach(conn, created.path, key, "src")
     for table in ("user", "setting", "signing_key", "audit_event"):
-        conn.execute(f'INSERT INTO main."{table}" SELECT * FROM src."{table}"')
+        # the columns schema 4 had (later migrations added columns to some of these tables)
+        cols = ", ".join(f'"{row[1]}"' for row in
+                         conn.execute(f'PRAGMA main.table_info("{table}")').fetchall())
+        conn.execute(f'INSERT INTO main."{table}" ({cols}) SELECT {cols} FROM src."{table}"')
     conn.execute("DETACH DATABASE src")
     conn.execute(
         "INSERT INTO unit(id, created_at, created_by_id, updated_at, updated_by_id, code, name,"
@@ -118,7 +120,14 @@ def old_vault(tmp_path: Path, created: lifecycle.CreatedVault) -> Path:
         " '旧培训', 6, '')")
     assert schema_version(conn) == FIREARMS - 1
     conn.close()
-    shutil.copyfile(created.keys_path, slots.keys_path(old))
+    # a schema-4 key-slot file: no slot bound to a trust root of role grants (issue 11)
+    slot = keys.user_slot("admin")
+    rec = keys.recovery_slot()
+    cost = (slot.kdf.time_cost, slot.kdf.memory_kib)
+    slots.save(slots.keys_path(old), keys.with_slot(slots.rewrap(
+        keys, slot, PASSPHRASE, PASSPHRASE, cost, root="")).with_slot(slots.make_slot(
+            keys, kind=slots.RECOVERY, username=rec.username, role=rec.role,
+            passphrase="OLD-CODE", data_key=key, kdf_cost=cost, created_at=rec.created_at)))
     return old
 
 

@@ -224,3 +224,26 @@ async def test_esc_on_a_decision_with_typed_text_asks_first(
         await pilot.press("enter")  # the default: no
         await settle(pilot, lambda: app.screen is modal)
         assert modal.query_one("#fd-maker", Input).value == "王主任"
+
+
+async def test_the_review_form_labels_its_date_as_the_review_date(
+        people: dict[str, Any], clock: FixedClock, state_dir: Path) -> None:
+    """The review form's date is the review's date (复查日期), not a decision date."""
+    from textual.widgets import Label
+
+    clock.advance(days=-10)
+    rid = firearms.recommend(people["couns"], people["zhang"], "mh_treatment")
+    clock.advance(days=10)
+    firearms.record_decision(people["coord"], rid, "suspended", "王主任",
+                             clock.now().date() - timedelta(days=5))
+    app = create_app(_backend(people["coord"], people["created"], clock, state_dir),
+                     idle_minutes=60)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("firearms")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmsScreen)
+                     and len(app.screen.rows) == 1)
+        await pilot.press("v")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmDecisionModal))
+        label = app.screen.query_one("#fd-date-label", Label)
+        assert str(label.render()) == "Review date"

@@ -76,7 +76,8 @@ class FirearmDecisionModal(FormModal[bool]):
             yield Label(_("Decision-maker (personnel department, by name)"),
                         classes="field-label")
             yield Input(id="fd-maker")
-            yield Label(_("Decision date"), classes="field-label")
+            yield Label(_("Decision date") if self.mode == "decision" else _("Review date"),
+                        id="fd-date-label", classes="field-label")
             yield Input(self._today().isoformat(), id="fd-date")
             yield Label(_("Review date (empty: {days} days after the decision)").format(
                 days=rules.DEFAULT_REVIEW_DAYS), classes="field-label")

@@ -449,3 +449,26 @@ async def test_the_highlighted_training_record_stays_highlighted_after_a_reload(
         assert [t.id for t in screen.trainings if t.voided] == [target]
         row = screen.selected_training()
         assert row is not None and row.id == target
+
+
+async def test_saving_an_unchanged_correction_says_nothing_changed(bureau: Bureau) -> None:
+    """e then Ctrl+S without a change makes no version and says so (not "corrected")."""
+    backend = backend_for(bureau, "zhou")
+    aid = activities.add_activity(backend.vs, ActivityDraft(
+        "lecture", "睡眠健康讲座", date(2026, 11, 20), participants=50, hours=1.5))
+    app = app_for(backend)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("activities")
+        await settle(pilot, lambda: isinstance(app.screen, ActivitiesScreen)
+                     and app.screen.settled and app.screen.total == 1)
+        screen = app.screen
+        await pilot.press("e")
+        await settle(pilot, lambda: isinstance(app.screen, ActivityFormDialog)
+                     and app.screen.ready)
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is screen)
+        said = [n.message for n in app._notifications]
+        assert "Nothing was changed; the activity stays as it was." in said
+        assert "Activity corrected." not in said
+    assert len(record_versions.activity_versions(backend.vs, aid)) == 1

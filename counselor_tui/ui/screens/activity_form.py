@@ -235,14 +235,17 @@ class ActivityFormDialog(FormModal[int | None]):
         if self.editing is not None:
             editing = self.editing.id
             self.save_with(activities.update_activity, vs, editing, draft,
-                           done=lambda _changed: self._saved(editing), saying=_("Saving…"),
+                           done=lambda changed: self._saved(editing, bool(changed)),
+                           saying=_("Saving…"),
                            group="activity-save")
         else:
             self.save_with(activities.add_activity, vs, draft, done=self._saved,
                            saying=_("Saving…"), group="activity-save")
 
-    def _saved(self, activity_id: int) -> None:
+    def _saved(self, activity_id: int, changed: bool = True) -> None:
         self.saved_id = activity_id
         self.app.notify(_("Activity saved.") if self.editing is None
-                        else _("Activity corrected."), markup=False)
+                        else _("Activity corrected.") if changed
+                        else _("Nothing was changed; the activity stays as it was."),
+                        markup=False)
         self.dismiss(activity_id)

@@ -247,3 +247,8 @@ async def test_the_review_form_labels_its_date_as_the_review_date(
         await settle(pilot, lambda: isinstance(app.screen, FirearmDecisionModal))
         label = app.screen.query_one("#fd-date-label", Label)
         assert str(label.render()) == "Review date"
+        # a reinstatement has no next review: its review-date field is hidden
+        review = app.screen.query_one("#fd-review", Input)
+        assert review.display
+        app.screen.query_one("#fd-choice", Select).value = "reinstated"
+        await settle(pilot, lambda: not review.display)

@@ -80,7 +80,7 @@ class FirearmDecisionModal(FormModal[bool]):
                         id="fd-date-label", classes="field-label")
             yield Input(self._today().isoformat(), id="fd-date")
             yield Label(_("Review date (empty: {days} days after the decision)").format(
-                days=rules.DEFAULT_REVIEW_DAYS), classes="field-label")
+                days=rules.DEFAULT_REVIEW_DAYS), id="fd-review-label", classes="field-label")
             yield Input(id="fd-review")
             yield Static("", id="fd-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
@@ -89,6 +89,13 @@ class FirearmDecisionModal(FormModal[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#fd-choice", Select).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """A reinstatement has no next review: its review-date field is hidden."""
+        if event.select.id == "fd-choice":
+            shown = event.value != "reinstated"
+            self.query_one("#fd-review-label", Label).display = shown
+            self.query_one("#fd-review", Input).display = shown
 
     def snapshot(self) -> tuple[object, ...]:
         """The raw content of the fields (Esc asks before throwing typed text away)."""

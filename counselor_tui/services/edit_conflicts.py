@@ -1,6 +1,8 @@
-"""Two counselors editing the same record: the optimistic check on ``updated_at``.
+"""Two counselors editing the same record: the optimistic check on the record's version.
 
-An edit form remembers the ``updated_at`` of the version it started from and passes it to
+An edit form remembers the ``version`` of the row it started from (a counter that every
+change through the form's service raises by one: ``updated_at`` alone has one-second
+resolution, so two saves in the same second would look like one version) and passes it to
 the service with the save. When the stored row changed meanwhile (another session saved
 first), the service writes nothing and raises :class:`EditedMeanwhile`, which says who
 changed which fields and when — read from the audit trail, whose ``update`` events name the
@@ -30,14 +32,14 @@ class ChangeMeanwhile:
 
 class EditedMeanwhile(Conflict):
     """The record changed after the form was opened. ``changes`` lists what changed
-    meanwhile (oldest first); ``current_updated_at`` is the stored version now (pass it
-    with the next save to save over it deliberately)."""
+    meanwhile (oldest first); ``current_version`` is the stored version now (pass it with
+    the next save to save over it deliberately)."""
 
     def __init__(self, message: str, changes: tuple[ChangeMeanwhile, ...],
-                 current_updated_at: str) -> None:
+                 current_version: int) -> None:
         super().__init__(message)
         self.changes = changes
-        self.current_updated_at = current_updated_at
+        self.current_version = current_version
 
 
 def _field_label(name: str) -> str:
@@ -52,16 +54,20 @@ def _field_label(name: str) -> str:
 
 
 def changes_since(vs: VaultSession, entity: str, entity_id: int,
-                  since: str) -> tuple[ChangeMeanwhile, ...]:
-    """The ``update`` events of ``entity`` ``entity_id`` committed after ``since`` (storage
-    form), oldest first (inside ``reading`` or a transaction)."""
+                  count: int) -> tuple[ChangeMeanwhile, ...]:
+    """The last ``count`` ``update`` events of ``entity`` ``entity_id`` (the changes made
+    since a version ``count`` behind the stored one), oldest first (inside ``reading`` or a
+    transaction). Ordered by the audit sequence, not by time: saves within one second are
+    told apart."""
+    if count <= 0:
+        return ()
     rows = vs.execute(
         "SELECT a.at, a.user, a.detail, u.display_name FROM audit_event a "
         "LEFT JOIN user u ON u.username = a.user "
-        "WHERE a.entity = ? AND a.entity_id = ? AND a.action = 'update' AND a.at > ? "
-        "ORDER BY a.seq", (entity, str(entity_id), since)).fetchall()
+        "WHERE a.entity = ? AND a.entity_id = ? AND a.action = 'update' "
+        "ORDER BY a.seq DESC LIMIT ?", (entity, str(entity_id), count)).fetchall()
     found = []
-    for at, user, detail, display in rows:
+    for at, user, detail, display in reversed(rows):
         try:
             parsed = json.loads(detail) if detail else {}
         except ValueError:
@@ -72,22 +78,23 @@ def changes_since(vs: VaultSession, entity: str, entity_id: int,
     return tuple(found)
 
 
-def check_unchanged(vs: VaultSession, entity: str, entity_id: int, expected: str | None,
-                    current: str) -> None:
-    """Raise :class:`EditedMeanwhile` when ``current`` (the stored ``updated_at``) is not
+def check_unchanged(vs: VaultSession, entity: str, entity_id: int, expected: int | None,
+                    current: int, current_updated_at: str) -> None:
+    """Raise :class:`EditedMeanwhile` when ``current`` (the stored version counter) is not
     the ``expected`` version the form started from; ``expected`` None skips the check
-    (callers without a form, e.g. imports). Must run inside the saving transaction, so the
-    check and the write are one."""
+    (callers without a form, e.g. imports). ``current_updated_at`` (storage form) names the
+    time when the audit trail has no event to tell. Must run inside the saving transaction,
+    so the check and the write are one."""
     if expected is None or expected == current:
         return
-    changes = changes_since(vs, entity, entity_id, expected)
+    changes = changes_since(vs, entity, entity_id, current - expected)
     if changes:
         parts = [_("{who} at {time} ({fields})").format(
             who=c.by, time=c.at[11:16] if len(c.at) >= 16 else c.at,
             fields=", ".join(_field_label(f) for f in c.fields) or "-") for c in changes]
         said = "; ".join(parts)
     else:
-        said = _("another session at {time}").format(time=current[11:16])
+        said = _("another session at {time}").format(time=current_updated_at[11:16])
     raise EditedMeanwhile(
         _("Changed meanwhile by {changes}. Nothing was saved; your text is still in the "
           "form. Compare it with the record, then ctrl+s saves your version over it, or "

@@ -413,8 +413,11 @@ def start_session(
         with db.session():
             try:
                 conn = db.raw()
-                if schema_version(conn) == 0:  # an emptied file: never build a new vault in it
+                found = schema_version(conn)
+                if found == 0:  # an emptied file: never build a new vault in it
                     raise WrongKeyOrDamagedError(str(path))
+                if found < CURRENT_VERSION:
+                    _alone_for_upgrade(db, path, found)
                 migrate(conn, iso(clock.now()),
                         then=lambda c: sealing.seal_pending(c.execute, keys))
             except SchemaTooNewError as exc:
@@ -491,9 +494,25 @@ def start_session(
     return vs
 
 
+def _alone_for_upgrade(db: VaultDatabase, path: Path, found: int) -> None:
+    """Hold the vault alone (the in-use lock exclusive) for a schema upgrade: sessions of
+    the older program still open on it would go on writing the old schema. Raises
+    :class:`Conflict` naming the sessions that hold it open (issue 14 "who is on"); the
+    hold turns shared again when the session starts (:meth:`VaultDatabase.hold`)."""
+    try:
+        db.in_use.exclusive()
+    except VaultInUseError:
+        raise Conflict(_(
+            "This vault must be upgraded to this version of counselor-tui (schema {found} to "
+            "{supported}), which needs it alone: the others close it (lock or quit), then "
+            "unlock again.").format(found=found, supported=CURRENT_VERSION)
+            + open_now(path)) from None
+
+
 def open_now(path: Path, own: VaultSession | None = None) -> str:
     """" Open now: li (since 2026-12-07 20:03), …" — the sessions holding ``path`` open
-    (other than ``own``), for the messages of rekey and restore; "" when none is recorded
+    (other than ``own``), for the messages of rekey, restore and a schema upgrade; "" when
+    none is recorded
     (e.g. a command that does not announce itself)."""
     exclude = own.presence.path if own is not None and own.presence is not None else None
     found = holders(path, exclude)

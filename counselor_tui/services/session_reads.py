@@ -92,8 +92,11 @@ class SessionSummary:
     counselor_id: int = 0
     follow_up_closed_at: str | None = None
     editable: bool = False
-    #: When the row was last changed (storage form): the version an edit form started from.
+    #: When the row was last changed (storage form).
     updated_at: str = ""
+    #: The row's edit version (1, one more per change): what an edit form started from
+    #: (the optimistic check of :func:`~counselor_tui.services.sessions.update_session`).
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ _SUMMARY_SQL = (
     "SELECT s.id, s.person_id, p.name, s.started_at, s.channel, s.kind, s.duration_min, "
     "s.risk, s.follow_up_on, s.sealed, s.locked_at, s.created_at, u.display_name, s.note, "
     "s.intervention, s.referral, s.incident_id, s.caller_label, s.counselor_id, "
-    "s.follow_up_closed_at, s.updated_at FROM counseling_session s "
+    "s.follow_up_closed_at, s.updated_at, s.version FROM counseling_session s "
     "LEFT JOIN person p ON p.id = s.person_id JOIN user u ON u.id = s.counselor_id "
 )
 
@@ -197,6 +200,7 @@ def _summaries(vs: VaultSession, rows: Sequence[Sequence[Any]]) -> list[SessionS
             incident_id=r[16],
             caller_label=r[17], counselor_id=counselor_id, follow_up_closed_at=r[19],
             editable=not locked and may_edit(vs, counselor_id), updated_at=r[20],
+            version=int(r[21]),
         ))
     return out
 

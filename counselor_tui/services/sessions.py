@@ -333,12 +333,13 @@ def _lock_now(vs: VaultSession, row: CounselingSession, days: int) -> None:
 
 
 def update_session(vs: VaultSession, session_id: int, draft: SessionDraft,
-                   expected_updated_at: str | None = None) -> None:
+                   expected_version: int | None = None) -> None:
     """Change a session during its edit window (author or coordinator); audited
-    ``update counseling_session`` with the changed field names.
+    ``update counseling_session`` with the changed field names; the row's ``version`` goes
+    up by one.
 
-    ``expected_updated_at`` is the ``updated_at`` of the version the form started from
-    (:attr:`SessionSummary.updated_at`): when the session changed since, nothing is written
+    ``expected_version`` is the version the form started from
+    (:attr:`SessionSummary.version`): when the session changed since, nothing is written
     and :class:`~counselor_tui.services.edit_conflicts.EditedMeanwhile` says who changed
     what (issue 14). Raises :class:`Conflict` once the window (``session_lock_days``) is
     over — add an addendum instead — plus the errors of :func:`log_session`.
@@ -360,8 +361,8 @@ def update_session(vs: VaultSession, session_id: int, draft: SessionDraft,
         row = _editable_session(vs, session_id)
         if is_locked(vs, row.created_at, row.locked_at, lock_days(vs)):
             raise Conflict(_("This session is locked: add an addendum instead."))
-        check_unchanged(vs, "counseling_session", session_id, expected_updated_at,
-                        str(row.updated_at))
+        check_unchanged(vs, "counseling_session", session_id, expected_version,
+                        int(row.version), str(row.updated_at))
         _check_person(vs, draft.person_id)
         _check_incident(draft.incident_id)
         old = {name: getattr(row, f"{name}_id" if name in ("person", "incident") else name)
@@ -383,8 +384,8 @@ def update_session(vs: VaultSession, session_id: int, draft: SessionDraft,
             return
         if row.sealed and not draft.sealed:
             sealed_notes.unseal(vs, session_id)
-        CounselingSession.update(**fields, updated_at=vs.now_iso(),
-                                 updated_by=vs.actor.id).where(
+        CounselingSession.update(**fields, updated_at=vs.now_iso(), updated_by=vs.actor.id,
+                                 version=CounselingSession.version + 1).where(
             CounselingSession.id == session_id).execute()
         if draft.sealed:
             sealed_notes.store(vs, session_id, draft.note, draft.intervention)

@@ -20,6 +20,7 @@ from db.migrations import (
     m0005_firearm_events,
     m0006_record_versions,
     m0007_sealed,
+    m0008_session_version,
 )
 
 
@@ -40,6 +41,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, m0005_firearm_events.NAME, m0005_firearm_events.up),
     Migration(6, m0006_record_versions.NAME, m0006_record_versions.up),
     Migration(7, m0007_sealed.NAME, m0007_sealed.up),
+    Migration(8, m0008_session_version.NAME, m0008_session_version.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

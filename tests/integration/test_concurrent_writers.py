@@ -22,6 +22,7 @@ from counselor_tui.services.person_record import get_person
 from counselor_tui.services.sessions import SessionDraft
 from db import presence
 from db.connection import StorageError, begin_write, is_busy, open_connection
+from db.migrations import CURRENT_VERSION, schema_version
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, REPO, TZ
 from tests.integration.archive_world import World, make_world, officer
 
@@ -129,13 +130,13 @@ def test_second_save_is_told_what_changed_and_nothing_is_overwritten(world: Worl
     world.clock.advance(minutes=5)
     # both open the edit form on the same version
     li_form, coord_form = sessions.get_session(li, sid), sessions.get_session(coord, sid)
-    assert li_form.updated_at == coord_form.updated_at != ""
+    assert li_form.version == coord_form.version == 1
     world.clock.advance(minutes=3)
     sessions.update_session(coord, sid, _draft(zs, "协调员补充的记录", risk="moderate"),
-                            coord_form.updated_at)
+                            coord_form.version)
     world.clock.advance(minutes=2)
     with pytest.raises(EditedMeanwhile) as told:
-        sessions.update_session(li, sid, _draft(zs, "李的修改"), li_form.updated_at)
+        sessions.update_session(li, sid, _draft(zs, "李的修改"), li_form.version)
     error = told.value
     assert [(c.by, c.at[11:16]) for c in error.changes] == [("COORD", "09:08")]
     assert set(error.changes[0].fields) >= {"note", "risk"}
@@ -143,12 +144,35 @@ def test_second_save_is_told_what_changed_and_nothing_is_overwritten(world: Worl
     kept = sessions.get_session(coord, sid)
     assert kept.note == "协调员补充的记录" and kept.risk == "moderate"  # not overwritten
     # told, li saves deliberately over the version she was shown
-    sessions.update_session(li, sid, _draft(zs, "李的修改"), error.current_updated_at)
+    sessions.update_session(li, sid, _draft(zs, "李的修改"), error.current_version)
     assert sessions.get_session(li, sid).note == "李的修改"
     # a third save from a stale form is refused again, naming li
     with pytest.raises(EditedMeanwhile, match="LI"):
-        sessions.update_session(coord, sid, _draft(zs, "再改"), coord_form.updated_at)
+        sessions.update_session(coord, sid, _draft(zs, "再改"), coord_form.version)
     assert audit.verify_chain(world.admin).ok
+
+
+def test_two_saves_in_the_same_second_are_told_apart(world: World) -> None:
+    """The clock does not move: the form opened, the other counselor's save and this save
+    all fall in one second, so ``updated_at`` is the same before and after the other save;
+    the version counter still tells the second save that the record changed."""
+    zs = officer(world, "张三", "330002")
+    li, coord = world.login("li"), world.login("coord")
+    sid = sessions.log_session(li, _draft(zs, "原记录")).id
+    li_form, coord_form = sessions.get_session(li, sid), sessions.get_session(coord, sid)
+    sessions.update_session(coord, sid, _draft(zs, "协调员的记录"), coord_form.version)
+    assert sessions.get_session(li, sid).updated_at == li_form.updated_at  # same second
+    with pytest.raises(EditedMeanwhile) as told:
+        sessions.update_session(li, sid, _draft(zs, "李的记录"), li_form.version)
+    assert [c.by for c in told.value.changes] == ["COORD"]
+    assert "note" in told.value.changes[0].fields
+    assert sessions.get_session(coord, sid).note == "协调员的记录"  # not overwritten
+    # still in the same second, two saves over the told version: the first wins, the
+    # second (from the same told version) is told again
+    sessions.update_session(li, sid, _draft(zs, "李的记录"), told.value.current_version)
+    with pytest.raises(EditedMeanwhile, match="LI"):
+        sessions.update_session(coord, sid, _draft(zs, "又改"), told.value.current_version)
+    assert sessions.get_session(li, sid).note == "李的记录"
 
 
 def test_a_write_waits_out_another_writer_then_gives_up_only_after_the_bound(
@@ -220,6 +244,43 @@ def test_rekey_names_the_sessions_holding_the_vault_open(world: World) -> None:
     assert presence.holders(world.path, world.admin.presence.path  # type: ignore[union-attr]
                             ) == []
     key_rotation.rekey(world.admin)
+
+
+def _as_schema_7(path: Path, key: bytes) -> None:
+    """Turn the vault back into schema 7 (before the sessions' edit version), as an older
+    program left it."""
+    conn = open_connection(path, key)
+    try:
+        conn.execute("DELETE FROM schema_version WHERE version >= 8")
+        conn.execute('ALTER TABLE "counseling_session" DROP COLUMN "version"')
+    finally:
+        conn.close()
+
+
+def test_a_schema_upgrade_names_the_sessions_holding_the_vault_open(world: World) -> None:
+    world.clock.advance(minutes=3)
+    world.login("li")  # li's session (of the older program) holds the vault open
+    _as_schema_7(world.path, world.admin.db.key)
+    world.clock.advance(minutes=4)
+    with pytest.raises(Conflict) as refused:
+        world.login("coord")  # the newer program opens the older vault: it must upgrade
+    said = str(refused.value)
+    assert "schema 7 to 8" in said and "needs it alone" in said
+    assert "li (since 2026-11-25 09:03)" in said and "admin (since 2026-11-25 09:00)" in said
+    assert "coord" not in said
+    probe = open_connection(world.path, world.admin.db.key)
+    try:  # nothing was upgraded under the open sessions
+        assert schema_version(probe) == 7
+    finally:
+        probe.close()
+    world.close()
+    world.admin.close()  # everyone quit: the upgrade goes through at the next unlock
+    coord = world.login("coord")
+    with coord.reading():
+        assert schema_version(coord.db.raw()) == CURRENT_VERSION
+        assert coord.execute("SELECT count(*) FROM counseling_session WHERE version != 1"
+                             ).fetchone()[0] == 0
+    assert presence.holders(world.path) == [presence.Holder("coord", coord.now_iso())]
 
 
 def test_a_record_left_by_a_killed_session_is_not_named(tmp_path: Path) -> None:

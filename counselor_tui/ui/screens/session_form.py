@@ -104,7 +104,7 @@ class SessionFormScreen(FormScreen):
         self.editing = session
         #: The stored version this edit started from (optimistic check, issue 14); after
         #: a conflict it is the version the user was told about, so ctrl+s saves over it.
-        self._version: str | None = session.updated_at if session is not None else None
+        self._version: int | None = session.version if session is not None else None
         self.touched: set[str] = set()
         self.saved: SessionSaved | None = None
         self._risk_asked = False
@@ -327,7 +327,7 @@ class SessionFormScreen(FormScreen):
         self._draft = draft
         if self.editing is not None:
             self.save_with(sessions.update_session, self.backend.vs, self.editing.id, draft,
-                           self._version or None, done=lambda _r: self._saved(None),
+                           self._version, done=lambda _r: self._saved(None),
                            saying=_("Saving…"), group="session")
         else:
             self.save_with(sessions.log_session, self.backend.vs, draft, done=self._saved,
@@ -407,7 +407,7 @@ class SessionFormScreen(FormScreen):
         over."""
         if isinstance(error, EditedMeanwhile):
             self.saving = False
-            self._version = error.current_updated_at  # the user now knows; ctrl+s saves over
+            self._version = error.current_version  # the user now knows; ctrl+s saves over
             self.say(str(error))
             self.app.notify(str(error), severity="warning", markup=False, timeout=15)
             return True

@@ -462,3 +462,46 @@ async def test_no_firearm_prompt_for_a_family_member(bureau: Bureau) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
         assert [s.risk for s in sessions_of(backend, bureau.ids["spouse"])] == ["imminent"]
+
+
+@pytest.mark.world("bureau+team")
+async def test_a_concurrent_edit_is_told_and_both_texts_are_kept(bureau: Bureau) -> None:
+    """Two counselors edit one session (issue 14): li has the correction form open in the
+    app while 周主任, in another session, saves the same session first — in the same second
+    (the clock does not move). li's ctrl+s writes nothing and says who changed what; her
+    text stays in the form and 周主任's stays in the record; a second ctrl+s then saves
+    li's version over it deliberately."""
+    backend = backend_for(bureau)
+    sid = log(backend, bureau.ids["zhang"], "原记录")
+    app = app_for(backend)
+    async with app.run_test(size=(110, 50)) as pilot:
+        app.post_message(OpenPerson(bureau.ids["zhang"]))
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
+                     and app.screen.record is not None)
+        person = app.screen
+        assert isinstance(person, PersonScreen)
+        person.query_one("#sessions").focus()
+        await pilot.press("home", "enter")
+        form = await form_of(pilot, app)
+        assert form.editing is not None and form.editing.id == sid
+        # meanwhile, in 周主任's own session (another connection), the same session is saved
+        other = backend_for(bureau, "zhou")
+        shown = sessions.get_session(other.vs, sid)
+        sessions.update_session(other.vs, sid, sessions.SessionDraft(
+            person_id=bureau.ids["zhang"], started_at=datetime.fromisoformat(shown.started_at),
+            channel=shown.channel, kind=shown.kind, topics=shown.topics,
+            duration_min=shown.duration_min, note="周主任补充的记录"), shown.version)
+        other.lock()
+        form.query_one("#note", TextArea).text = "李的更正"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: any("周主任" in n for n in notices(app)))
+        assert app.screen is form  # still open, nothing saved
+        told = "\n".join(notices(app))
+        assert "周主任 at 09:00 (note)" in told and "Nothing was saved" in told
+        assert form.query_one("#note", TextArea).text == "李的更正"  # her text is kept
+        assert sessions.get_session(backend.vs, sid).note == "周主任补充的记录"  # and his
+        await pilot.press("ctrl+s")  # told, she saves her version over it
+        await settle(pilot, lambda: app.screen is person and person.record is not None
+                     and person.record.sessions[0].note == "李的更正")
+    assert sessions.get_session(backend.vs, sid).note == "李的更正"

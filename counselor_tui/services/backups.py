@@ -6,7 +6,7 @@ from datetime import datetime
 
 from counselor_tui.i18n import _
 from counselor_tui.services.context import VaultSession
-from counselor_tui.services.dashboard import DashboardItem, DashboardSection
+from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
 from db.models import AuditEvent
 
 #: Days after which the last backup is shown as a warning.

@@ -32,7 +32,7 @@ from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.access import visibility_sql
 from counselor_tui.services.context import VaultSession
-from counselor_tui.services.dashboard import DashboardItem, DashboardSection
+from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
 from db.models import Census, CensusUnit
 

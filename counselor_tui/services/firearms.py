@@ -32,7 +32,7 @@ from counselor_tui.domain.vocab import FIREARM_STATUSES
 from counselor_tui.i18n import _
 from counselor_tui.services import audit, firearm_events
 from counselor_tui.services.context import VaultSession
-from counselor_tui.services.dashboard import DashboardItem, DashboardSection
+from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from counselor_tui.services.firearm_events import FirearmEventRow
 from counselor_tui.services.incidents import policy

@@ -18,7 +18,7 @@ from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.i18n import _
 from counselor_tui.services import audit, persons
 from counselor_tui.services.context import VaultSession
-from counselor_tui.services.dashboard import DashboardItem, DashboardSection
+from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
 from counselor_tui.services.errors import InvalidInput, NotFound, PermissionDenied
 from counselor_tui.services.settings import get_setting
 from db.models import (

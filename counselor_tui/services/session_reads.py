@@ -21,7 +21,7 @@ from counselor_tui.services import audit
 from counselor_tui.services import sealed as sealed_notes
 from counselor_tui.services.access import can_see_person, visibility_sql
 from counselor_tui.services.context import VaultSession
-from counselor_tui.services.dashboard import DashboardItem, DashboardSection
+from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
 from counselor_tui.services.errors import NotFound, PermissionDenied
 from db.models import CounselingSession, Setting
 

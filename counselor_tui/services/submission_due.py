@@ -19,7 +19,7 @@ from counselor_tui.i18n import _
 from counselor_tui.reports import consolidate as consolidation
 from counselor_tui.reports.content import BUREAU
 from counselor_tui.services.context import VaultSession
-from counselor_tui.services.dashboard import DashboardItem, DashboardSection
+from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
 from counselor_tui.services.settings import get_setting
 from db.models import Submission
 

@@ -41,7 +41,7 @@ from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.access import can_see_person, visibility_sql
 from counselor_tui.services.context import VaultSession
-from counselor_tui.services.dashboard import DashboardItem, DashboardSection
+from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
 from counselor_tui.services.settings import get_setting, set_setting
 from db.models import Incident, Person, TierChange, TierState, TierSuggestion

@@ -19,7 +19,7 @@ from counselor_tui.domain.dates import relative_hint
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services.context import VaultSession
-from counselor_tui.services.dashboard import DashboardItem, DashboardSection
+from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
 from counselor_tui.services.persons import PersonRow, person_rows, visibility_sql
 
 

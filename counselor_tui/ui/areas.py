@@ -1,40 +1,58 @@
-"""Open the screens of :data:`counselor_tui.ui.registry.AREAS` lazily, by name.
+"""The screen class of every area of :data:`counselor_tui.ui.registry.AREAS`.
 
-Areas are built by several people at different times: a screen module that is not there
-yet is reported as ``None`` (the shell shows "not available yet") instead of an error.
+Plain imports: the registry (ids, keys, labels) is a leaf that screens may read, and this
+module, which imports every area screen, is read only by the app shell's navigation — so the
+screens and the shell import one another one way only (the ``ui`` acyclic contract).
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from textual.screen import Screen
 
-from counselor_tui.ui.registry import AREAS, Area
+from counselor_tui.ui.registry import AREAS, Area, area
+from counselor_tui.ui.screens.activities import ActivitiesScreen
+from counselor_tui.ui.screens.analysis import AnalysisScreen
+from counselor_tui.ui.screens.archive import ArchiveScreen
+from counselor_tui.ui.screens.audit_log import AuditScreen
+from counselor_tui.ui.screens.census import CensusScreen
+from counselor_tui.ui.screens.dashboard import DashboardScreen
+from counselor_tui.ui.screens.emergency import EmergencyScreen
+from counselor_tui.ui.screens.firearms import FirearmsScreen
+from counselor_tui.ui.screens.incidents import IncidentsScreen
+from counselor_tui.ui.screens.responses_import import ResponsesImportScreen
+from counselor_tui.ui.screens.roster_import import RosterImportScreen
+from counselor_tui.ui.screens.session_form import SessionFormScreen
+from counselor_tui.ui.screens.submissions import SubmissionsScreen
+from counselor_tui.ui.screens.team import TeamScreen
+from counselor_tui.ui.screens.users_settings import UsersSettingsScreen
+
+__all__ = ["AREAS", "FORM_AREAS", "SCREENS", "Area", "area", "screen_class"]
 
 #: Areas opened on top of the current screen (a form you return from), not instead of it.
 FORM_AREAS = frozenset({"log_session", "emergency"})
 
-
-def area(area_id: str) -> Area | None:
-    """The registry entry ``area_id``, or None."""
-    return next((a for a in AREAS if a.id == area_id), None)
+#: The screen of each area id (every one is constructed with keyword options only).
+SCREENS: dict[str, type[Screen[Any]]] = {
+    "dashboard": DashboardScreen,
+    "log_session": SessionFormScreen,
+    "archive": ArchiveScreen,
+    "census": CensusScreen,
+    "incidents": IncidentsScreen,
+    "submissions": SubmissionsScreen,
+    "emergency": EmergencyScreen,
+    "firearms": FirearmsScreen,
+    "roster_import": RosterImportScreen,
+    "responses_import": ResponsesImportScreen,
+    "analysis": AnalysisScreen,
+    "audit": AuditScreen,
+    "activities": ActivitiesScreen,
+    "team": TeamScreen,
+    "users": UsersSettingsScreen,
+}
 
 
 def screen_class(entry: Area) -> type[Screen[Any]] | None:
-    """The screen class of ``entry``, or None while its module or class does not exist.
-
-    An import error *inside* an existing module is not hidden: it propagates.
-    """
-    module_name, _sep, class_name = entry.target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module_name.startswith(exc.name):
-            return None
-        raise
-    found = getattr(module, class_name, None)
-    if isinstance(found, type) and issubclass(found, Screen):
-        return found
-    return None
+    """The screen class of ``entry``, or None for an area that has no screen."""
+    return SCREENS.get(entry.id)

@@ -1,7 +1,7 @@
 """Moving between screens: the registry areas, the person record, back, help, save.
 
 :class:`NavigatingApp` is the base of :class:`counselor_tui.ui.app.CounselorApp`: it opens
-the screen of a registry area (lazily; "not available yet" while its module is missing),
+the screen of a registry area ("not available yet" for an area without a screen),
 pushes forms (F2, F9) on top of the current screen and area screens on top of the
 dashboard, asks before a move would drop a form's unsaved text, puts the urgent banner on
 screens that lack one, and routes the app-wide messages of :mod:`counselor_tui.ui.messages`.

@@ -17,7 +17,6 @@ from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import InvalidInput
 from counselor_tui.ui import areas
 from counselor_tui.ui.base import ServiceFailed
-from counselor_tui.ui.registry import Area
 from counselor_tui.ui.screens.archive import ArchiveScreen
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.error_dialog import ErrorDialog
@@ -335,9 +334,7 @@ async def test_a_failed_service_call_shows_the_error_dialog(bureau: Bureau) -> N
 
 async def test_an_area_not_built_yet_shows_a_notice(bureau: Bureau,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    missing = Area("census", "f4", "Census & assessments",
-                   "counselor_tui.ui.screens.not_there_yet:Nothing")
-    monkeypatch.setattr(areas, "area", lambda area_id: missing)
+    monkeypatch.delitem(areas.SCREENS, "census")
     backend = backend_for(bureau)
     app = app_for(backend)
     async with app.run_test(size=(100, 36)) as pilot:

@@ -16,7 +16,7 @@ import pytest
 from textual.pilot import Pilot
 
 from counselor_tui.i18n import set_language
-from counselor_tui.services import dashboard, lifecycle
+from counselor_tui.services import backups, dashboard, lifecycle, session_reads, tiers
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.app import CounselorApp
 from counselor_tui.ui.screens.archive import ArchiveScreen
@@ -38,11 +38,8 @@ def bureau(tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
     only (others' sections would change these pictures)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(dashboard, "PROVIDERS", (
-        "counselor_tui.services.sessions:dashboard_section",
-        "counselor_tui.services.tiers:dashboard_section",
-        "counselor_tui.services.backups:dashboard_section",
-    ))
-    monkeypatch.setattr(dashboard, "BANNER_PROVIDER", "counselor_tui.services.none:none")
+        session_reads.dashboard_section, tiers.dashboard_section, backups.dashboard_section))
+    monkeypatch.setattr(dashboard, "BANNER_PROVIDER", lambda vs: None)
     relative = Path("vault") / "vault.db"
     created = templates.copy("bureau", clock.now(), relative)
     admin: VaultSession = lifecycle.unlock(relative, "admin", PASSPHRASE, clock=clock,

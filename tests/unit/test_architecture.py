@@ -7,6 +7,10 @@
   are not checked here.
 * No module in ``counselor_tui/`` or ``db/`` over :data:`MAX_LINES` lines: a module that long
   holds several jobs.
+* No import by name at run time (``importlib.import_module``, ``__import__``): a module named
+  in a string is invisible to the import contracts and to the reader, and a fallback for a
+  failed import once wrote records past their validation (issue 10). Package data is read with
+  ``importlib.resources``, which is allowed.
 
 Both walk the source files themselves (``ast``), so a new module is covered without a list.
 """
@@ -73,6 +77,22 @@ def function_imports(tree: ast.AST) -> list[tuple[int, str]]:
     return sorted(set(found))
 
 
+def dynamic_imports(tree: ast.AST) -> list[int]:
+    """Lines that import a module by name at run time (``import_module``, ``__import__``)."""
+    found: list[int] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = (func.attr if isinstance(func, ast.Attribute)
+                    else func.id if isinstance(func, ast.Name) else "")
+            if name in ("import_module", "__import__"):
+                found.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "importlib" and any(
+                alias.name == "import_module" for alias in node.names):
+            found.append(node.lineno)
+    return sorted(found)
+
+
 def _line_count(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines())
 
@@ -87,6 +107,13 @@ def test_no_project_import_inside_a_function() -> None:
     assert not offenders, (
         "import project modules at the top of the module; a loop this hides is a sign the "
         "code belongs elsewhere (issue 10):\n" + "\n".join(offenders))
+
+
+def test_no_module_imported_by_name_at_run_time() -> None:
+    offenders = [f"{_rel(path)}:{line}" for path in _modules()
+                 for line in dynamic_imports(ast.parse(path.read_text(encoding="utf-8")))]
+    assert not offenders, ("import the module plainly at the top instead of by name "
+                           "(issue 10):\n" + "\n".join(offenders))
 
 
 def test_no_module_over_the_size_limit() -> None:
@@ -124,3 +151,15 @@ def test_the_checks_see_what_they_forbid() -> None:
     )
     assert function_imports(ast.parse(source)) == [
         (6, "counselor_tui.services"), (8, "."), (10, "db.vault")]
+
+
+def test_the_name_import_check_sees_every_form() -> None:
+    source = (
+        "import importlib\n"
+        "from importlib import resources\n"
+        "from importlib import import_module\n"
+        "m = importlib.import_module('counselor_tui.services.x')\n"
+        "n = __import__('db.models')\n"
+        "t = resources.files('counselor_tui')\n"
+    )
+    assert dynamic_imports(ast.parse(source)) == [3, 4, 5]

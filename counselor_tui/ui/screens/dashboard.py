@@ -26,7 +26,7 @@ from counselor_tui.i18n import N_, _
 from counselor_tui.services import dashboard, settings
 from counselor_tui.services.api import Backend
 from counselor_tui.services.dashboard import DashboardItem, DashboardSection
-from counselor_tui.ui import areas
+from counselor_tui.ui import registry
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import OpenArea, OpenPerson
@@ -127,7 +127,7 @@ class DashboardScreen(BaseScreen):
         if item is None:
             return
         area = item.ref.partition(":")[0]
-        if area and area not in ("person", "session") and areas.area(area) is not None:
+        if area and area not in ("person", "session") and registry.area(area) is not None:
             self.post_message(OpenArea(area))  # the item's own area (incident, census …)
         elif item.person_id is not None:
             self.post_message(OpenPerson(item.person_id))

@@ -25,8 +25,10 @@ Automation contract:
   ``signer fingerprint: HEX``. Exit 2: wrong password or damaged file; 1: altered or
   unexpected signer.
 * ``submission consolidate PKG… [--package-passphrase-file F] [--expect-fingerprint HEX …]
-  [--out DIR] [--out-passphrase-file F] [--json]`` verifies every package and stores one
-  consolidated draft of their period; with ``--out`` it is finalized and exported there.
+  [--out DIR] [--out-passphrase-file F] [--json] [--plaintext]`` verifies every package and
+  stores one consolidated draft of their period; with ``--out`` it is finalized and
+  exported there. ``--json`` prints the suppressed tables; ``--plaintext`` (with
+  ``--json``) the exact document, as for ``compile``: warned, audited, refused for auditors.
   The passphrase file holds either one line (the same password for every package) or one
   line per package, in the order the packages are given.
 * ``submission list [--period …] [--scope …]``, ``submission fingerprint``.
@@ -108,7 +110,11 @@ def register(sub: Any) -> None:
     k.add_argument("--out", metavar="DIR", help=_("finalize and export the result here"))
     k.add_argument("--out-passphrase-file", metavar="FILE",
                    help=_("password of the new package; generated when not given"))
-    k.add_argument("--json", action="store_true", help=_("print the document as JSON"))
+    k.add_argument("--json", action="store_true",
+                   help=_("print the suppressed tables as JSON"))
+    k.add_argument("--plaintext", action="store_true",
+                   help=_("print exact, unsuppressed counts (coordinators and admins; "
+                          "warns on stderr)"))
     k.set_defaults(handler=cmd_consolidate)
 
     s = actions.add_parser("list", help=_("list stored versions"))
@@ -174,18 +180,26 @@ def cmd_compile(args: argparse.Namespace) -> int:
                 scope=detail.info.scope))
     finally:
         lifecycle.lock(vs, "quit")
-    if args.plaintext:
+    _print_document(document, args.json, args.plaintext, text=True)
+    return 0
+
+
+def _print_document(document: dict[str, Any], as_json: bool, plaintext: bool, *,
+                    text: bool = False) -> None:
+    """Print a submission document: the suppressed view (JSON with ``as_json``, else the
+    tables as text when ``text``); with ``plaintext`` the exact counts instead, after the
+    stderr warning (DESIGN §5: never exact counts without --plaintext and a warning)."""
+    if plaintext:
         common.error(plain_output.plaintext_warning())
-        if args.json:
+        if as_json:
             _print_json(document)
-        else:
+        elif text:
             print_view(build(document, exact=True))
-    elif args.json:
+    elif as_json:
         sys.stdout.write(plain_output.suppressed_json(document).decode("utf-8"))
         sys.stdout.flush()
-    else:
+    elif text:
         print_view(build(document))
-    return 0
 
 
 def _read_text(path: str | None) -> str | None:
@@ -303,6 +317,8 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
                      for p in packages]
     vs = common.unlock(args)
     try:
+        if args.plaintext:
+            plain_output.require_exact_reader(vs)
         detail = submissions.consolidate(
             vs, [(Path(p), pw) for p, pw in zip(packages, passwords, strict=True)],
             trusted_fingerprints=args.expect_fingerprint)
@@ -313,10 +329,11 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
             submissions.finalize(vs, detail.info.id)
             _export_and_report(vs, detail.info.id, args.out, args.out_passphrase_file)
         document = submissions.get(vs, detail.info.id).document
+        if args.plaintext:
+            plain_output.allow_exact_output(vs, detail.info.period_label, detail.info.scope)
     finally:
         lifecycle.lock(vs, "quit")
-    if args.json:
-        _print_json(document)
+    _print_document(document, args.json, args.plaintext, text=args.plaintext)
     return 0
 
 

@@ -1,11 +1,11 @@
 """Exact (unsuppressed) submission counts printed in plain text (DESIGN §5 "No plaintext
 leaks": a plain export needs an explicit ``--plaintext`` flag and a warning; issue 12).
 
-By default ``submission compile --json`` prints the *suppressed* view — the cells as the
-documents print them, small counts replaced by markers (:func:`suppressed_json`). Exact
-counts leave the vault unencrypted only through :func:`allow_exact_output`, which refuses
-auditors (they read aggregates, never cells of one or two officers) and writes an
-``export`` audit event.
+By default ``submission compile --json`` and ``submission consolidate --json`` print the
+*suppressed* view — the cells as the documents print them, small counts replaced by
+markers (:func:`suppressed_json`). Exact counts leave the vault unencrypted only through
+:func:`allow_exact_output`, which refuses auditors (they read aggregates, never cells of
+one or two officers) and writes an ``export`` audit event.
 """
 
 from __future__ import annotations
@@ -26,14 +26,20 @@ from counselor_tui.services.errors import PermissionDenied
 EXACT_READERS: tuple[Role, ...] = (Role.COORDINATOR, Role.ADMIN)
 
 
-def allow_exact_output(vs: VaultSession, period: str, scope: str) -> None:
-    """Permit printing the exact counts of ``period``/``scope`` in plain text, and audit it
-    (``export``, entity ``submission_plaintext``). Raises :class:`PermissionDenied` for an
-    auditor or a counselor."""
+def require_exact_reader(vs: VaultSession) -> None:
+    """Raise :class:`PermissionDenied` unless the actor may print exact counts (coordinators
+    and admins, :data:`EXACT_READERS`); call it before any work a refusal would waste."""
     if vs.actor.role not in EXACT_READERS:
         raise PermissionDenied(_(
             "Exact counts in plain text are for coordinators and admins; your role ({role}) "
             "sees the suppressed view: leave out --plaintext.").format(role=vs.actor.role.label))
+
+
+def allow_exact_output(vs: VaultSession, period: str, scope: str) -> None:
+    """Permit printing the exact counts of ``period``/``scope`` in plain text, and audit it
+    (``export``, entity ``submission_plaintext``). Raises :class:`PermissionDenied` for an
+    auditor or a counselor (:func:`require_exact_reader`)."""
+    require_exact_reader(vs)
     with vs.transaction():
         audit.record(vs, "export", "submission_plaintext", f"{period}/{scope}",
                      {"format": "json", "plaintext": True})

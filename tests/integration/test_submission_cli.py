@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from counselor_tui.i18n import set_language
+from counselor_tui.reports.view import build
 from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock
 from tests.conftest import PASSPHRASE, run_cli, write_secret
@@ -111,11 +114,27 @@ def test_consolidate_three_unit_packages(populated: list[str], tmp_path: Path) -
                   str(lines), "--out", str(tmp_path / "up"), "--out-passphrase-file",
                   str(out_pw), "--json")
     assert run.returncode == 0, run.stderr
-    consolidated = json.loads(run.stdout.split("\n", 2)[2])
+    # --json alone prints the suppressed view, as compile --json does (issue 12)
+    shown = json.loads(run.stdout.split("\n", 2)[2])
+    assert shown["suppressed"] is True and '"figures"' not in run.stdout
+    assert "Warning" not in run.stderr
+    assert (tmp_path / "up" / f"submission-{PERIOD}-consolidated-v1.7z").is_file()
+    exact = run_cli(*populated, "submission", "consolidate", *packages,
+                    "--package-passphrase-file", str(lines), "--json", "--plaintext")
+    assert exact.returncode == 0, exact.stderr
+    assert "Warning: these are exact, unsuppressed counts" in exact.stderr
+    consolidated = json.loads(exact.stdout)
     direct = json.loads(run_cli(*populated, "submission", "compile", "--period", PERIOD,
                                 "--preview", "--json", "--plaintext").stdout)
     assert consolidated["sections"] == direct["sections"]
-    assert (tmp_path / "up" / f"submission-{PERIOD}-consolidated-v1.7z").is_file()
+    set_language("en")
+    exact_view = dataclasses.asdict(build(consolidated, exact=True))
+    table_ids = [[t["id"] for t in section["tables"]] for section in shown["sections"]]
+    assert table_ids == [[t["id"] for t in section["tables"]]
+                         for section in exact_view["sections"]]
+    cells = [c for section in shown["sections"] for table in section["tables"]
+             for row in table["rows"] for c in row]
+    assert "<3" in cells and "x" in cells  # small counts hidden, as the documents print them
     mismatched = tmp_path / "two.txt"
     mismatched.write_text("a\nb\n", encoding="utf-8")
     run = run_cli(*populated, "submission", "consolidate", *packages,

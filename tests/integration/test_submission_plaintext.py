@@ -88,3 +88,15 @@ def test_plaintext_is_refused_for_auditors(cli: dict[str, list[str]], extra: lis
     assert run.returncode == 2
     assert run.stdout == ""
     assert "suppressed view" in run.stderr and "Unexpected" not in run.stderr
+
+
+def test_consolidate_plaintext_is_refused_for_auditors_before_reading_packages(
+        cli: dict[str, list[str]], tmp_path: Path) -> None:
+    package = tmp_path / "any.7z"
+    package.write_bytes(b"not read")
+    pw = write_secret(tmp_path, "pkg.txt", "amber falcon quietly 11")
+    run = run_cli(*cli["auditor"], "submission", "consolidate", str(package),
+                  "--package-passphrase-file", str(pw), "--json", "--plaintext")
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert "suppressed view" in run.stderr and "Unexpected" not in run.stderr

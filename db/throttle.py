@@ -11,13 +11,21 @@ passphrase.
 Delay after ``n`` consecutive failures *of one user name*: ``min(2 ** (n - 1), 300)``
 seconds before that name's next attempt is checked (1, 2, 4, 8 … capped at five minutes);
 one account's wrong guesses never delay another account.
+
+Every change is a read-merge-write under an exclusive ``flock`` on ``<vault id>.lock`` in the
+state folder, so two processes (two SSH sessions of one account on the bureau server) never
+lose each other's failures.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +69,20 @@ class AttemptLedger:
         safe = re.sub(r"[^A-Za-z0-9-]", "", vault_id) or "vault"
         self.path = Path(state_dir) / "attempts" / f"{safe}.json"
         self.mirror = Path(mirror_dir) / f"{safe}.json" if mirror_dir is not None else None
+        self.lock_path = self.path.with_suffix(".lock")
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the ledger's exclusive ``flock`` (blocking) for one read-merge-write: the
+        lock file stays (it holds nothing); closing the descriptor releases the lock."""
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0),
+                     0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     def _entries(self) -> list[dict[str, Any]]:
         merged: dict[str, dict[str, Any]] = {}
@@ -124,21 +146,23 @@ class AttemptLedger:
 
     def record_failure(self, now: datetime, user: str = "?") -> Attempts:
         """Add one failure at ``now`` for the user name ``user``; returns that user's totals."""
-        entries = self._entries()
-        entries.append({"id": secrets.token_hex(8), "at": now.isoformat(timespec="seconds"),
-                        "user": user[:64], "audited": False})
-        self._write(entries)
-        return self.read(user)
+        with self._locked():
+            entries = self._entries()
+            entries.append({"id": secrets.token_hex(8), "at": now.isoformat(timespec="seconds"),
+                            "user": user[:64], "audited": False})
+            self._write(entries)
+            return self.read(user)
 
     def clear(self, user: str | None = None) -> Attempts:
         """After a successful unlock of ``user``: returns every failure not yet written to
         the audit log (any user name, for the caller to record), forgets ``user``'s own and
         marks the others as recorded (their delay keeps running). With no user: forget all."""
-        entries = self._entries()
-        fresh = [e for e in entries if not e["audited"]]
-        kept = [] if user is None else [
-            {**e, "audited": True} for e in entries if e["user"] != user]
-        if entries:
-            self._write(kept)
+        with self._locked():
+            entries = self._entries()
+            fresh = [e for e in entries if not e["audited"]]
+            kept = [] if user is None else [
+                {**e, "audited": True} for e in entries if e["user"] != user]
+            if entries:
+                self._write(kept)
         return Attempts(len(fresh), tuple(e["at"] for e in fresh),
                         tuple(e["user"] for e in fresh))

@@ -5,6 +5,8 @@ their count and times to the audit log."""
 from __future__ import annotations
 
 import shutil
+import threading
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,8 @@ import pytest
 from counselor_tui.services import accounts, audit, lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Throttled, WrongPassphrase
-from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE
+from db.throttle import AttemptLedger
+from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, TZ
 
 WRONG = "definitely not the passphrase"
 
@@ -74,3 +77,29 @@ def test_29_deleted_state_folder_keeps_the_delay_and_leaves_a_trace(
         assert len({at for _u, at in events}) == 3 and times
     finally:
         lifecycle.lock(vs, "quit")
+
+
+def test_two_sessions_failing_at_once_lose_no_failure(tmp_path: Path) -> None:
+    """Two SSH sessions of one account share the state folder: their failures are counted
+    under a file lock (each thread its own ledger object and descriptor, as two processes
+    would have), so none is lost to the other's read-merge-write."""
+    sessions, each = 4, 25
+    start = threading.Barrier(sessions)
+    base = datetime(2026, 11, 29, 9, 0, tzinfo=TZ)
+
+    def fail_often(k: int) -> None:
+        ledger = AttemptLedger(tmp_path / "state", "vault-1", tmp_path / "mirror")
+        start.wait()
+        for i in range(each):
+            ledger.record_failure(base + timedelta(seconds=i), f"user{k}")
+
+    threads = [threading.Thread(target=fail_often, args=(k,)) for k in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for state, mirror in ((tmp_path / "state", tmp_path / "mirror"),
+                          (tmp_path / "state", None), (tmp_path / "nowhere", tmp_path / "mirror")):
+        ledger = AttemptLedger(state, "vault-1", mirror)  # each copy holds every failure
+        assert ledger.read().count == sessions * each
+        assert ledger.read("user0").count == each

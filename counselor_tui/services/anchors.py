@@ -10,6 +10,7 @@ must still find their head in the chain. Each function returns one
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -72,28 +73,48 @@ def _signer_ok(state: grants.ChainState, seen: witness.Witness) -> bool:
 SIGNING_KEY_MAKERS = frozenset({"admin", "coordinator"})
 
 
+def signing_key_vouch(execute: Execute, state: grants.ChainState, fingerprint: str,
+                      public_key: bytes) -> str:
+    """Why the signing key ``fingerprint`` (with raw public key ``public_key``) is not
+    vouched for, or "" when it is. Vouched: the fingerprint is the SHA-256 of the public
+    key, and its ``create signing_key`` audit event exists and — once events are signed
+    (the root grant's ``audit_from``) — was written and signed (the signature verifying
+    under one of their counted account keys) by an account holding an admin or coordinator
+    grant (:data:`SIGNING_KEY_MAKERS`). A row inserted with the data key alone (a key of an
+    insider's, to get packages signed with it) fails. The reason names a fingerprint prefix
+    and an account name only."""
+    short = str(fingerprint)[:16]
+    raw = bytes(public_key) if isinstance(public_key, (bytes, memoryview)) else b""
+    if hashlib.sha256(raw).hexdigest() != str(fingerprint):
+        return f"{short}: fingerprint does not match its public key"
+    row = execute("SELECT seq, user, hash, signer, sig FROM audit_event WHERE action = "
+                  "'create' AND entity = 'signing_key' AND entity_id = ? ORDER BY seq LIMIT 1",
+                  (short,)).fetchone()
+    if row is None:
+        return f"{short}: no creation event"
+    seq, user, digest, signer, sig = int(row[0]), str(row[1]), str(row[2]), row[3], row[4]
+    if not state.root or not state.audit_from or seq < state.audit_from:
+        return ""  # created before events were signed (an upgraded old vault)
+    holder = any(g.username == user and g.role in SIGNING_KEY_MAKERS for g in state.counted)
+    if signer != user or not holder:
+        return f"{short}: created by {user}, who holds no admin or coordinator grant"
+    try:
+        message = audit_sign.event_message(seq, digest, user)
+    except ValueError:
+        message = b""
+    if sig is None or not any(audit_sign.verifies(k, bytes(sig), message)
+                              for k in state.keys_of(user)):
+        return f"{short}: its creation event's signature does not verify"
+    return ""
+
+
 def signing_keys_line(execute: Execute, keys: KeySet) -> CheckLine:
-    """``signing_keys``: every ``signing_key`` row was created by a program run of an admin
-    or coordinator: its ``create signing_key`` audit event exists and, once events are
-    signed, is signed by an account whose counted grant is admin or coordinator. A row
-    inserted with the data key alone (a key of the insider's, to sign packages) fails."""
+    """``signing_keys``: every ``signing_key`` row is vouched for
+    (:func:`signing_key_vouch`)."""
     state = grants.verify_chain(grants.load(execute), keys.vault_id)
-    bad: list[str] = []
-    for fpr, in execute("SELECT fingerprint FROM signing_key ORDER BY id"):
-        short = str(fpr)[:16]
-        row = execute("SELECT seq, user, signer FROM audit_event WHERE action = 'create' AND "
-                      "entity = 'signing_key' AND entity_id = ? ORDER BY seq LIMIT 1",
-                      (short,)).fetchone()
-        if row is None:
-            bad.append(f"{short}: no creation event")
-            continue
-        seq, user, signer = int(row[0]), str(row[1]), row[2]
-        if not state.root or not state.audit_from or seq < state.audit_from:
-            continue  # created before events were signed (an upgraded old vault)
-        holder = any(g.username == user and g.role in SIGNING_KEY_MAKERS
-                     for g in state.counted)
-        if signer != user or not holder:
-            bad.append(f"{short}: created by {user}, who holds no admin or coordinator grant")
+    bad = [reason for fpr, public in execute(
+               "SELECT fingerprint, public_key FROM signing_key ORDER BY id")
+           if (reason := signing_key_vouch(execute, state, str(fpr), public))]
     if bad:
         return CheckLine("signing_keys", False, "; ".join(bad))
     return CheckLine("signing_keys", True, "")

@@ -21,12 +21,14 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
-from counselor_tui.services import audit, role_grants
+from counselor_tui.services import anchors, audit, role_grants
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import NotFound, PermissionDenied
-from db import sealing
+from db import grants, sealing
 from db import vault as slots
 from db.sealing import NOTE, SIGNING_KEY, SealedNote, SealError
 
@@ -159,15 +161,55 @@ def seal_pending(vs: VaultSession) -> tuple[int, int]:
 
 def signing_private_key(vs: VaultSession, key_id: int) -> bytes:
     """The raw Ed25519 private key of signing key ``key_id``, opened with this account's
-    slot key. Raises :class:`PermissionDenied` when the account does not hold it."""
+    slot key, once the key is vouched for (:func:`anchors.signing_key_vouch`: created by
+    an admin or coordinator, per the signed audit log) and its private half matches the
+    stored public key. Raises :class:`PermissionDenied` when the account does not hold it
+    or the key is not vouched for (a key planted with the data key alone: nothing is
+    signed with it)."""
+    row = _vouched(vs, key_id)
     try:
-        return sealing.open_secret(vs.execute, vs.keys.vault_id, SIGNING_KEY, key_id,
-                                   vs.secret)
+        raw = sealing.open_secret(vs.execute, vs.keys.vault_id, SIGNING_KEY, key_id,
+                                  vs.secret)
     except SealError:
         raise PermissionDenied(_(
             "Your account does not hold the bureau's signing key: only coordinators sign "
             "packages. An admin gives it to a new coordinator when creating the account.")
         ) from None
+    try:
+        public = Ed25519PrivateKey.from_private_bytes(raw).public_key().public_bytes_raw()
+    except ValueError:
+        public = b""
+    if public != row[1]:
+        raise _unvouched(str(row[0]))
+    return raw
+
+
+def vouched_fingerprint(vs: VaultSession, key_id: int) -> str:
+    """The fingerprint of signing key ``key_id`` (what the receiving office is given),
+    once it is vouched for (see :func:`signing_private_key`); raises
+    :class:`PermissionDenied` otherwise. Opens its own read transaction."""
+    with vs.reading():
+        return str(_vouched(vs, key_id)[0])
+
+
+def _vouched(vs: VaultSession, key_id: int) -> tuple[str, bytes]:
+    row = vs.execute("SELECT fingerprint, public_key FROM signing_key WHERE id = ?",
+                     (key_id,)).fetchone()
+    if row is None:
+        raise NotFound(_("This vault has no signing key."))
+    state = grants.verify_chain(grants.load(vs.execute), vs.keys.vault_id)
+    if anchors.signing_key_vouch(vs.execute, state, str(row[0]), row[1]):
+        raise _unvouched(str(row[0]))
+    return str(row[0]), bytes(row[1])
+
+
+def _unvouched(fingerprint: str) -> PermissionDenied:
+    return PermissionDenied(_(
+        "The vault's active signing key ({fingerprint}) was not created by an admin or "
+        "coordinator of this vault (its creation is not in the signed audit log): it may "
+        "have been planted, so nothing was signed with it. Run 'counselor-tui check' and "
+        "have an admin restore the vault from a backup made before this key appeared."
+    ).format(fingerprint=fingerprint[:16]))
 
 
 def share_signing_key(vs: VaultSession, username: str, public_key: bytes) -> int:

@@ -478,19 +478,19 @@ def _active_key(vs: VaultSession) -> SigningKey:
 
 def signer(vs: VaultSession) -> Signer:
     """The vault's active signing key (created at ``init``), its private key opened with
-    the account's slot key (it is sealed to coordinators: :mod:`db.sealing`). Raises
+    the account's slot key (sealed to coordinators: :mod:`db.sealing`). Raises
     :class:`ServiceError` when there is none, :class:`PermissionDenied` when this account
-    does not hold it."""
+    does not hold it or it is not vouched for (:func:`sealed.signing_private_key`)."""
     key = _active_key(vs)
     with vs.reading():
-        private = sealed.signing_private_key(vs, int(key.id))
-    return Signer(private, bytes(key.public_key), str(key.fingerprint))
+        return Signer(sealed.signing_private_key(vs, int(key.id)), bytes(key.public_key),
+                      str(key.fingerprint))
 
 
 def fingerprint(vs: VaultSession) -> str:
-    """The fingerprint of this vault's signing key (the receiving office checks it)."""
+    """The vouched fingerprint of the signing key (the receiving office checks it)."""
     vs.require(*VIEWERS)
-    return str(_active_key(vs).fingerprint)
+    return sealed.vouched_fingerprint(vs, int(_active_key(vs).id))
 
 
 def export(vs: VaultSession, submission_id: int, out_dir: Path,

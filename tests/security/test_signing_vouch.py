@@ -1,0 +1,160 @@
+"""Security (issue 11, third attack round): a signing key planted with the data key alone is
+refused where packages are signed, not only flagged by ``check``.
+
+The curious colleague (``li``, a counselor of the archive world) copies nothing more than
+the vault and its key-slot file and uses the product's own ``db`` modules with their one
+passphrase: they insert a newer active signing key of their own, wrap it to every holder
+of the real one (so a coordinator's slot opens it), and — to look vouched for — append a
+``create signing_key`` audit event in the admin's name or their own, signed with the only
+account key they hold. The coordinator then exports a finalized submission: the program
+must refuse to sign with that key (exit 2, a message saying what to do), write no package,
+and refuse to print the planted fingerprint as the bureau's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from counselor_tui import cli
+from counselor_tui.domain.audit_chain import event_hash
+from counselor_tui.services import integrity, lifecycle, submissions
+from counselor_tui.services.context import FixedClock
+from counselor_tui.services.errors import PermissionDenied
+from db import audit_sign, grants, sealing
+from db import vault as slots
+from db.connection import open_connection
+from tests.conftest import OTHER_PASSPHRASE, TZ, write_secret
+from tests.worlds import World
+
+PACKAGE_PASSWORD = "amber lighthouse quietly folding maps"
+
+
+@pytest.fixture
+def world_kind() -> str:
+    return "archive"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 12, 2, 9, 0, tzinfo=TZ))
+
+
+def _finalized(world: World) -> None:
+    """The admin compiles and finalizes November 2026 (nothing is exported yet)."""
+    detail = submissions.compile_draft(world.admin, "2026-11", "bureau")
+    submissions.save_narrative(world.admin, detail.info.id, {"highlights": "完成", "plan": "继续"})
+    submissions.finalize(world.admin, detail.info.id)
+    world.close()
+    world.admin.close()
+
+
+def _plant(world: World, forged_event_user: str | None) -> str:
+    """li's attack; returns the planted key's fingerprint. ``forged_event_user``: append a
+    ``create signing_key`` event in that account's name, signed with li's account key."""
+    keys = slots.load(slots.keys_path(world.path))
+    data_key, li_secret = slots.open_slot_secret(keys, keys.user_slot("li"), OTHER_PASSPHRASE)
+    planted = Ed25519PrivateKey.generate()
+    public = planted.public_key().public_bytes_raw()
+    fpr = hashlib.sha256(public).hexdigest()
+    conn = open_connection(world.path, data_key)
+    try:
+        cur = conn.execute("INSERT INTO signing_key(private_key, public_key, fingerprint, "
+                           "created_at, active) VALUES (x'', ?, ?, '2099-01-01T00:00:00+08:00', "
+                           "1)", (public, fpr))
+        sealing.put_wraps(conn.execute, keys.vault_id, sealing.SIGNING_KEY, int(cur.lastrowid),
+                          planted.private_bytes_raw(), sealing.signing_holders(keys))
+        if forged_event_user is not None:
+            li_key = grants.open_account_key(conn.execute, keys.vault_id, li_secret)
+            seq, prev = conn.execute("SELECT seq, hash FROM audit_event ORDER BY seq DESC "
+                                     "LIMIT 1").fetchone()
+            seq, at = int(seq) + 1, "2026-12-02T09:00:00+08:00"
+            digest = event_hash(prev, seq, at, forged_event_user, "create", "signing_key",
+                                fpr[:16], {})
+            sig = audit_sign.sign_event(li_key, seq, digest, forged_event_user)
+            conn.execute("INSERT INTO audit_event(seq, at, user, action, entity, entity_id, "
+                         "detail, prev_hash, hash, signer, sig) VALUES (?, ?, ?, 'create', "
+                         "'signing_key', ?, ?, ?, ?, ?, ?)",
+                         (seq, at, forged_event_user, fpr[:16], json.dumps({}), prev, digest,
+                          forged_event_user, sig))
+        conn.commit()
+    finally:
+        conn.close()
+    return fpr
+
+
+def _cli(world: World, tmp_path: Path, *args: str) -> int:
+    pw = write_secret(tmp_path, "pw.txt", OTHER_PASSPHRASE)
+    return cli.main(["--lang", "en", "--vault", str(world.path), "--passphrase-file", str(pw),
+                     "--user", "coord", *args])
+
+
+@pytest.mark.parametrize("forged_event_user", [None, "admin", "li"])
+def test_export_refuses_a_signing_key_planted_by_a_counselor(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        forged_event_user: str | None) -> None:
+    _finalized(world)
+    coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
+                             state_dir=world.state_dir)
+    real = submissions.fingerprint(coord)
+    assert submissions.signer(coord).fingerprint == real  # positive control
+    coord.close()
+
+    planted = _plant(world, forged_event_user)
+
+    out = tmp_path / "out"
+    out.mkdir()
+    code = _cli(world, tmp_path, "submission", "export", "--period", "2026-11", "--out",
+                str(out))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "was not created by an admin or coordinator" in err and planted[:16] in err
+    assert "counselor-tui check" in err and "Traceback" not in err
+    assert list(out.iterdir()) == []  # nothing signed, nothing written
+    assert _cli(world, tmp_path, "submission", "fingerprint") == 2
+    assert planted not in capsys.readouterr().out
+    coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
+                             state_dir=world.state_dir)
+    try:
+        with pytest.raises(PermissionDenied, match="not created by an admin"):
+            submissions.signer(coord)
+    finally:
+        coord.close()
+    lines = {x.name: x for x in integrity.check_vault(
+        world.path, "coord", OTHER_PASSPHRASE, state_dir=world.state_dir,
+        clock=world.clock).lines}
+    assert not lines["signing_keys"].ok and planted[:16] in lines["signing_keys"].detail
+
+
+def test_the_real_key_with_a_swapped_private_half_is_refused(world: World) -> None:
+    """li keeps the real row's fingerprint and creation event but replaces its public key
+    and the coordinators' wraps with a key of their own."""
+    world.close()
+    world.admin.close()
+    keys = slots.load(slots.keys_path(world.path))
+    data_key = slots.open_slot(keys, keys.user_slot("li"), OTHER_PASSPHRASE)
+    planted = Ed25519PrivateKey.generate()
+    conn = open_connection(world.path, data_key)
+    try:
+        key_id = int(conn.execute("SELECT id FROM signing_key").fetchone()[0])
+        conn.execute("UPDATE signing_key SET public_key = ? WHERE id = ?",
+                     (planted.public_key().public_bytes_raw(), key_id))
+        conn.execute("DELETE FROM sealed_wrap WHERE kind = ? AND ref_id = ?",
+                     (sealing.SIGNING_KEY, key_id))
+        sealing.put_wraps(conn.execute, keys.vault_id, sealing.SIGNING_KEY, key_id,
+                          planted.private_bytes_raw(), sealing.signing_holders(keys))
+        conn.commit()
+    finally:
+        conn.close()
+    coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
+                             state_dir=world.state_dir)
+    try:
+        with pytest.raises(PermissionDenied, match="not created by an admin"):
+            submissions.signer(coord)
+    finally:
+        coord.close()

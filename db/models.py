@@ -539,6 +539,17 @@ class SigningKey(BaseModel):
     active = pw.BooleanField(default=True)
 
 
+class TrustedSigner(BaseModel):
+    """A known issuer of submission packages (issue 13): its signing-key ``fingerprint``
+    (64 lower-case hex digits), the bureau or unit ``name``, who added it and when."""
+
+    fingerprint = pw.TextField(unique=True)
+    name = pw.TextField()
+    added_at = pw.TextField()
+    added_by = pw.ForeignKeyField(User, backref="+")
+    added_by_id: int
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     SchemaVersion,
     User,
@@ -569,4 +580,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     Submission,
     AuditEvent,
     SigningKey,
+    TrustedSigner,
 )

@@ -20,15 +20,21 @@ Automation contract:
   the signed, encrypted package of the latest final version into DIR; without a passphrase
   file a password is generated and printed once on stdout (``password: …``).
 * ``submission verify PACKAGE [--package-passphrase-file F] [--expect-fingerprint HEX …]``
-  needs no vault; exits 0 only when the password opens the package and the signature and
-  every hash check (and, when given, the signer is one of the expected fingerprints); prints
-  ``signer fingerprint: HEX``. Exit 2: wrong password or damaged file; 1: altered or
-  unexpected signer.
+  needs no vault; exits 0 only when the password opens the package, the signature and
+  every hash check, and the signer is known: one of the ``--expect-fingerprint`` values
+  when given, else on the trust list of the vault opened with ``--user`` (or that vault's
+  own key); prints ``signer fingerprint: HEX``. Exit 2: wrong password or damaged file; 1:
+  altered, or a signer that is unknown (without ``--user`` and ``--expect-fingerprint``
+  every signer is unknown).
+* ``submission trust add HEX --name NAME | list | remove HEX``: the vault's trust list of
+  package signers (coordinators only; audited).
 * ``submission consolidate PKG… [--package-passphrase-file F] [--expect-fingerprint HEX …]
   [--out DIR] [--out-passphrase-file F] [--json] [--plaintext]`` verifies every package and
   stores one consolidated draft of their period; with ``--out`` it is finalized and
   exported there. ``--json`` prints the suppressed tables; ``--plaintext`` (with
   ``--json``) the exact document, as for ``compile``: warned, audited, refused for auditors.
+  Every signer must be on the trust list (or be this vault's key) and, when given, one of
+  the ``--expect-fingerprint`` values; otherwise exit 2 naming the package and signer.
   The passphrase file holds either one line (the same password for every package) or one
   line per package, in the order the packages are given.
 * ``submission list [--period …] [--scope …]``, ``submission fingerprint``.
@@ -47,7 +53,7 @@ from counselor_tui.i18n import _
 from counselor_tui.reports import input_limits as limits
 from counselor_tui.reports.document import canonical_bytes
 from counselor_tui.reports.view import DocumentView, build
-from counselor_tui.services import lifecycle, plain_output, submissions
+from counselor_tui.services import lifecycle, plain_output, submissions, trusted_signers
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import NotFound
 
@@ -100,6 +106,19 @@ def register(sub: Any) -> None:
     v.add_argument("--expect-fingerprint", action="append", metavar="HEX",
                    help=_("fingerprint of an expected signer (repeatable)"))
     v.set_defaults(handler=cmd_verify)
+
+    t = actions.add_parser("trust", help=_("the trust list of package signers"))
+    trust = t.add_subparsers(dest="trust_command", metavar="ACTION", required=True)
+    ta = trust.add_parser("add", help=_("trust a signer (compare its fingerprint first)"))
+    ta.add_argument("fingerprint", metavar="HEX")
+    ta.add_argument("--name", required=True, metavar="NAME",
+                    help=_("the bureau or unit the signer belongs to"))
+    ta.set_defaults(handler=cmd_trust_add)
+    tl = trust.add_parser("list", help=_("list the trusted signers"))
+    tl.set_defaults(handler=cmd_trust_list)
+    tr = trust.add_parser("remove", help=_("stop trusting a signer"))
+    tr.add_argument("fingerprint", metavar="HEX")
+    tr.set_defaults(handler=cmd_trust_remove)
 
     k = actions.add_parser("consolidate", help=_("one submission from several packages"))
     k.add_argument("packages", nargs="+", metavar="PKG")
@@ -285,7 +304,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         password = common.read_secret(None, _("Package password: "),
                                       option="--package-passphrase-file")
-    result = submissions.verify_package(Path(args.package), password, args.expect_fingerprint)
+    known: dict[str, str] | None = None
+    own: list[str] = []
+    if args.user:  # a vault was named: its trust list (and own key) are known signers
+        vs = common.unlock(args)
+        try:
+            known = trusted_signers.known_signers(vs)
+            own = trusted_signers.own_fingerprints(vs)
+        finally:
+            lifecycle.lock(vs, "quit")
+    checked = trusted_signers.verify_known(Path(args.package), password,
+                                           args.expect_fingerprint, known, own)
+    result = checked.result
     manifest = result.manifest
     print(_("signer fingerprint: {fingerprint}").format(fingerprint=result.fingerprint))
     print(_("period: {period}  scope: {scope}  version: {version}").format(
@@ -293,8 +323,47 @@ def cmd_verify(args: argparse.Namespace) -> int:
         version=manifest.get("version")))
     print(_("verified: password, signature and {n} file hashes").format(
         n=len(manifest["files"])))
-    if result.trusted:
+    if checked.basis == "expected":
         print(_("signer: expected"))
+    elif checked.basis == "own":
+        print(_("signer: this vault"))
+    else:
+        print(_("signer: trusted ({name})").format(name=checked.name))
+    return 0
+
+
+def cmd_trust_add(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        added = trusted_signers.add(vs, args.fingerprint, args.name)
+    finally:
+        lifecycle.lock(vs, "quit")
+    print(_("Trusted: {fingerprint} ({name}).").format(fingerprint=added.fingerprint,
+                                                       name=added.name))
+    return 0
+
+
+def cmd_trust_list(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        rows = trusted_signers.list_signers(vs)
+    finally:
+        lifecycle.lock(vs, "quit")
+    for row in rows:
+        added = _("this vault's own key") if row.own else _("added {at} by {user}").format(
+            at=row.added_at[:16].replace("T", " "), user=row.added_by)
+        print("\t".join((row.fingerprint, row.name, added)))
+    return 0
+
+
+def cmd_trust_remove(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        removed = trusted_signers.remove(vs, args.fingerprint)
+    finally:
+        lifecycle.lock(vs, "quit")
+    print(_("No longer trusted: {fingerprint} ({name}).").format(
+        fingerprint=removed.fingerprint, name=removed.name))
     return 0
 
 

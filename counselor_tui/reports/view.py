@@ -274,6 +274,27 @@ def _scope_text(content: Mapping[str, Any]) -> str:
     return _("Scope: whole bureau")
 
 
+def _inputs_paragraphs(document: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """One line per input package of a consolidated document: scope, version, signer
+    fingerprint and content SHA-256 (issue 13: the reader can check each one)."""
+    source = document.get("source") or {}
+    if source.get("kind") != "consolidated":
+        return ()
+    lines = []
+    for n, item in enumerate(source.get("inputs", []), start=1):
+        scope = item.get("scope") or {}
+        issuer = item.get("issuer") or {}
+        name = (issuer.get("unit_name") if scope.get("kind") == "unit" else None) \
+            or issuer.get("bureau") or ""
+        code = str(scope.get("code", ""))
+        lines.append((_("Input {n}").format(n=n), _(
+            "{name} ({scope}), version {version}; signer {fingerprint}; content SHA-256 "
+            "{sha256}").format(name=name or code, scope=code, version=item.get("version"),
+                               fingerprint=item.get("signer_fingerprint", ""),
+                               sha256=item.get("content_sha256", ""))))
+    return tuple(lines)
+
+
 _RUNNING = {
     "month": N_("running month: figures up to {date}"),
     "quarter": N_("running quarter: figures up to {date}"),
@@ -376,6 +397,7 @@ def build(document: Mapping[str, Any], *, exact: bool = False) -> DocumentView:
             (_("Compiled at"), str(integrity.get("compiled_at", ""))),
             (_("Software version"), str(integrity.get("software_version", ""))),
             (_("Disclosure threshold"), _("k = {k}").format(k=k)),
+            *_inputs_paragraphs(document),
         )))
     period = period_of_document(document)
     running = running_note(document)

@@ -56,22 +56,19 @@ from counselor_tui.reports.document import (
     build_document,
     canonical_bytes,
     clean_narrative,
-    parse_document,
     sha256_hex,
 )
 from counselor_tui.reports.package import (
     JSON_NAME,
     Signer,
-    VerifyResult,
     check_password,
     generate_password,
     make_package,
     package_name,
-    verify,
     write_package,
 )
 from counselor_tui.reports.render import render_files
-from counselor_tui.services import audit, sealed
+from counselor_tui.services import audit, sealed, trusted_signers
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from counselor_tui.services.filing import filing_record
@@ -563,19 +560,16 @@ def consolidate(
     """Verify each ``(package, password)`` and store one consolidated draft (scope
     ``consolidated``) of their period, with disclosure control applied again.
 
-    Each package must open, verify (signature and hashes) and — when
-    ``trusted_fingerprints`` is given — be signed by one of them. Audited ``consolidate``
-    with the number of packages and the signers' fingerprints. Raises the errors of
-    :func:`counselor_tui.reports.package.verify` and :func:`.consolidate.combine`.
+    Each package must open, verify (signature and hashes) and be signed by a signer of this
+    vault's trust list or its own key — and, when ``trusted_fingerprints`` is given, by one
+    of them (:func:`counselor_tui.services.trusted_signers.open_trusted`). The document lists
+    its inputs (scope, version, signer, content hash). Audited ``consolidate`` with the
+    number of packages and the signers' fingerprints. Raises
+    :class:`~counselor_tui.services.trusted_signers.UnknownSigner`, the errors of
+    :func:`counselor_tui.reports.package.verify` and of :func:`.consolidate.combine`.
     """
     vs.require(*COMPILERS)
-    trusted = list(trusted_fingerprints) if trusted_fingerprints is not None else None
-    inputs: list[consolidation.Input] = []
-    for package, password in packages:
-        result: VerifyResult = verify(package, password, trusted)
-        document = parse_document(result.files[JSON_NAME])
-        inputs.append(consolidation.Input(document, result.fingerprint,
-                                          sha256_hex(result.files[JSON_NAME])))
+    inputs = trusted_signers.open_trusted(vs, packages, trusted_fingerprints)
     k = _k(vs)
     bureau = str(get_setting(vs, "bureau_name", "") or "")
     content = consolidation.combine(inputs, bureau_name=bureau, compiled_at=vs.now_iso(),
@@ -588,12 +582,3 @@ def consolidate(
             "signers": sorted({i.fingerprint[:16] for i in inputs})})
         info = _load(row)
         return SubmissionDetail(info, _document(row, info))
-
-
-def verify_package(package: Path | bytes, password: str,
-                   trusted_fingerprints: Iterable[str] | None = None) -> VerifyResult:
-    """Verify a package without any vault (the receiving office): see
-    :func:`counselor_tui.reports.package.verify`."""
-    return verify(package, password, trusted_fingerprints)
-
-

@@ -21,6 +21,7 @@ from db.migrations import (
     m0006_record_versions,
     m0007_sealed,
     m0008_session_version,
+    m0009_trusted_signers,
 )
 
 
@@ -42,6 +43,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, m0006_record_versions.NAME, m0006_record_versions.up),
     Migration(7, m0007_sealed.NAME, m0007_sealed.up),
     Migration(8, m0008_session_version.NAME, m0008_session_version.up),
+    Migration(9, m0009_trusted_signers.NAME, m0009_trusted_signers.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -92,7 +92,10 @@ def test_finalize_export_verify_round_trip(populated: list[str], tmp_path: Path)
     assert generated.returncode == 0, generated.stderr
     password = generated.stdout.split("password: ", 1)[1].strip()
     again = write_secret(tmp_path, "gen.txt", password)
-    assert verify(str(tmp_path / "gen" / package.name), str(again)).returncode == 0
+    assert verify(str(tmp_path / "gen" / package.name), str(again), "--expect-fingerprint",
+                  fingerprint).returncode == 0
+    unknown = verify(str(tmp_path / "gen" / package.name), str(again))
+    assert unknown.returncode == 1 and "is unknown" in unknown.stderr
 
 
 def test_consolidate_three_unit_packages(populated: list[str], tmp_path: Path) -> None:

@@ -57,6 +57,7 @@ ACTION_LABELS: Mapping[str, str] = {
     "recovery_used": N_("recovery code used"), "export": N_("export"),
     "import": N_("import"), "compile": N_("compile"), "finalize": N_("finalize"),
     "vault_create": N_("vault created"), "demo_generate": N_("demo data"),
+    "trust_add": N_("signer trusted"), "trust_remove": N_("signer no longer trusted"),
 }
 #: Names of the entities (tables and objects) events are about.
 ENTITY_LABELS: Mapping[str, str] = {
@@ -70,7 +71,7 @@ ENTITY_LABELS: Mapping[str, str] = {
     "tier_suggestion": N_("tier suggestion"), "family_link": N_("family link"),
     "activity": N_("activity"), "interest_group": N_("interest group"),
     "training_record": N_("training record"), "roster": N_("roster"),
-    "signing_key": N_("signing key"),
+    "signing_key": N_("signing key"), "trusted_signer": N_("trusted signer"),
 }
 
 

@@ -1,0 +1,244 @@
+"""The trust list: which signers of submission packages this vault knows (issue 13, point 5).
+
+A package verifies (password, hashes, Ed25519 signature) whoever signed it; what makes it a
+submission of a *known* issuer is its signer fingerprint being on this vault's trust list,
+added on purpose by a coordinator after comparing the fingerprint with the issuer by another
+channel (telephone, a letter). The vault's own signing keys are trusted implicitly.
+
+* :func:`add`, :func:`list_signers`, :func:`remove` — coordinators only (refused here, not
+  only hidden in the interface); each change is an audit event (``trust_add`` /
+  ``trust_remove``, entity ``trusted_signer``, with the fingerprint and the issuer's name —
+  a bureau or unit name, never a person's).
+* :func:`known_signers` — the fingerprints this vault accepts (the list and its own keys);
+  :func:`verify_known` (``submission verify``) and :func:`open_trusted` (``submission
+  consolidate``) refuse a package from any other signer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from counselor_tui.domain.roles import Role
+from counselor_tui.domain.text import has_control_chars
+from counselor_tui.i18n import _
+from counselor_tui.reports import consolidate as consolidation
+from counselor_tui.reports.document import parse_document, sha256_hex
+from counselor_tui.reports.package import (
+    JSON_NAME,
+    UntrustedSigner,
+    VerifyResult,
+    normalize_fingerprint,
+    verify,
+)
+from counselor_tui.services import audit
+from counselor_tui.services.context import VaultSession
+from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
+from counselor_tui.services.settings import get_setting
+from db.models import SigningKey, TrustedSigner, User
+
+#: Roles that may read and change the trust list (DESIGN §5: the coordinator runs
+#: submissions; issue 13).
+MANAGERS: tuple[Role, ...] = (Role.COORDINATOR,)
+MAX_NAME = 100
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A trusted signer: ``fingerprint`` (64 lower-case hex digits), the bureau or unit
+    ``name``, ``added_at`` (ISO time) and ``added_by`` (user name); ``own`` is True for this
+    vault's own signing key (trusted implicitly, not removable)."""
+
+    fingerprint: str
+    name: str
+    added_at: str
+    added_by: str
+    own: bool = False
+
+
+def _clean_name(name: str) -> str:
+    text = " ".join(str(name).split())
+    if not text:
+        raise InvalidInput(_("Give the name of the bureau or unit this signer belongs to."))
+    if has_control_chars(text):
+        raise InvalidInput(_("The signer's name contains control characters: type it again."))
+    if len(text) > MAX_NAME:
+        raise InvalidInput(_("The signer's name is too long (at most {n} characters).").format(
+            n=MAX_NAME))
+    return text
+
+
+def _own(vs: VaultSession) -> list[Signer]:
+    bureau = str(get_setting(vs, "bureau_name", "") or "")
+    return [Signer(str(k.fingerprint), bureau, str(k.created_at), "", own=True)
+            for k in SigningKey.select().order_by(SigningKey.id)]
+
+
+def known_signers(vs: VaultSession) -> dict[str, str]:
+    """``{fingerprint: issuer name}`` of every signer this vault accepts: its trust list and
+    its own signing keys (any role that may run the caller; reads only)."""
+    with vs.reading():
+        known = {s.fingerprint: s.name for s in _own(vs)}
+        for row in TrustedSigner.select():
+            known.setdefault(str(row.fingerprint), str(row.name))
+    return known
+
+
+def list_signers(vs: VaultSession) -> list[Signer]:
+    """This vault's own key(s) first, then the trust list by name. Coordinators only
+    (:class:`PermissionDenied` otherwise)."""
+    vs.require(*MANAGERS)
+    with vs.reading():
+        users = {int(u.id): str(u.username) for u in User.select(User.id, User.username)}
+        rows = [Signer(str(r.fingerprint), str(r.name), str(r.added_at),
+                       users.get(int(r.added_by_id), ""))
+                for r in TrustedSigner.select().order_by(TrustedSigner.name,
+                                                         TrustedSigner.fingerprint)]
+        return [*_own(vs), *rows]
+
+
+def add(vs: VaultSession, fingerprint: str, name: str) -> Signer:
+    """Put ``fingerprint`` (64 hex digits; spaces and colons ignored) on the trust list as
+    the signer of the bureau or unit ``name``. Audited ``trust_add``.
+
+    Raises :class:`PermissionDenied` (not a coordinator), :class:`InvalidInput` (malformed
+    fingerprint, empty or too long name, the vault's own key) and :class:`Conflict` (already
+    on the list).
+    """
+    vs.require(*MANAGERS)
+    fpr = normalize_fingerprint(fingerprint)
+    label = _clean_name(name)
+    with vs.transaction():
+        if SigningKey.get_or_none(SigningKey.fingerprint == fpr) is not None:
+            raise InvalidInput(_("{fingerprint} is this vault's own signing key: it is trusted "
+                                 "already.").format(fingerprint=fpr))
+        existing = TrustedSigner.get_or_none(TrustedSigner.fingerprint == fpr)
+        if existing is not None:
+            raise Conflict(_("{fingerprint} is on the trust list already (as {name}).").format(
+                fingerprint=fpr, name=existing.name))
+        now = vs.now_iso()
+        TrustedSigner.create(fingerprint=fpr, name=label, added_at=now, added_by=vs.actor.id)
+        audit.record(vs, "trust_add", "trusted_signer", fpr[:16],
+                     {"fingerprint": fpr, "name": label})
+        return Signer(fpr, label, now, vs.actor.username)
+
+
+def remove(vs: VaultSession, fingerprint: str) -> Signer:
+    """Take ``fingerprint`` off the trust list; returns what was removed. Audited
+    ``trust_remove``. Raises :class:`PermissionDenied`, :class:`InvalidInput` (malformed, or
+    the vault's own key) and :class:`NotFound` (not on the list)."""
+    vs.require(*MANAGERS)
+    fpr = normalize_fingerprint(fingerprint)
+    with vs.transaction():
+        if SigningKey.get_or_none(SigningKey.fingerprint == fpr) is not None:
+            raise InvalidInput(_("{fingerprint} is this vault's own signing key: it cannot be "
+                                 "taken off the trust list.").format(fingerprint=fpr))
+        row = TrustedSigner.get_or_none(TrustedSigner.fingerprint == fpr)
+        if row is None:
+            raise NotFound(_("{fingerprint} is not on the trust list: 'submission trust list' "
+                             "shows it.").format(fingerprint=fpr))
+        user = User.get_or_none(User.id == row.added_by_id)
+        removed = Signer(fpr, str(row.name), str(row.added_at),
+                         str(user.username) if user is not None else "")
+        row.delete_instance()
+        audit.record(vs, "trust_remove", "trusted_signer", fpr[:16],
+                     {"fingerprint": fpr, "name": removed.name})
+        return removed
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A package that verifies and comes from a known signer: the :class:`VerifyResult`,
+    ``basis`` — ``"expected"`` (named by ``--expect-fingerprint``), ``"trusted"`` (on the
+    trust list) or ``"own"`` (this vault's key) — and the issuer ``name`` when known."""
+
+    result: VerifyResult
+    basis: str
+    name: str | None
+
+
+def verify_known(package: Path | bytes, password: str, expected: Iterable[str] | None,
+                 known: Mapping[str, str] | None, own: Iterable[str] = ()) -> Verified:
+    """Verify ``package`` (password, hashes, signature:
+    :func:`counselor_tui.reports.package.verify`) and its signer.
+
+    With ``expected`` fingerprints the signer must be one of them; without, it must be in
+    ``known`` (a vault's :func:`known_signers`, None when no vault was opened; ``own`` names
+    the vault's own fingerprints among them). Raises :class:`UntrustedSigner` (exit code 1)
+    naming the fingerprint, :class:`InvalidInput` for a malformed expected fingerprint and
+    the errors of ``verify``.
+    """
+    wanted = None if expected is None else {normalize_fingerprint(f) for f in expected}
+    result = verify(package, password)
+    fpr = result.fingerprint
+    name = (known or {}).get(fpr)
+    if wanted is not None:
+        if fpr in wanted:
+            return Verified(result, "expected", name)
+        raise UntrustedSigner(_(
+            "The package is signed by {fingerprint}, which is not an expected signer: it "
+            "comes from another vault.").format(fingerprint=fpr))
+    if known is not None and fpr in known:
+        return Verified(result, "own" if fpr in set(own) else "trusted", name)
+    if known is None:
+        raise UntrustedSigner(_(
+            "The package is intact, but its signer {fingerprint} is unknown: no "
+            "--expect-fingerprint names it and no vault was opened to read a trust list. "
+            "Compare the fingerprint with the issuer by telephone or letter, then give it "
+            "with --expect-fingerprint (or open a vault that trusts it with --user).").format(
+                fingerprint=fpr))
+    raise UntrustedSigner(_(
+        "The package is intact, but its signer {fingerprint} is unknown: it is not on this "
+        "vault's trust list. Compare the fingerprint with the issuer by telephone or letter, "
+        "then add it with 'submission trust add' (a coordinator).").format(fingerprint=fpr))
+
+
+def own_fingerprints(vs: VaultSession) -> list[str]:
+    """The fingerprints of this vault's own signing keys."""
+    with vs.reading():
+        return [str(k.fingerprint) for k in SigningKey.select().order_by(SigningKey.id)]
+
+
+class UnknownSigner(Conflict):
+    """``consolidate`` was given a package whose signer this vault does not trust (exit
+    code 2: nothing was consolidated)."""
+
+
+def _package_label(package: Path | bytes, index: int) -> str:
+    if isinstance(package, Path):
+        return package.name
+    return _("package {n}").format(n=index)
+
+
+def open_trusted(vs: VaultSession, packages: Sequence[tuple[Path | bytes, str]],
+                 expected: Iterable[str] | None = None) -> list[consolidation.Input]:
+    """Verify every ``(package, password)`` and return its document as a consolidation
+    input, in the order given.
+
+    Each signer must be on the trust list or be this vault's own key and, when ``expected``
+    is given, one of those fingerprints too. Raises :class:`UnknownSigner` naming the
+    package (file name, or ``package N`` counted from 1) and its signer, before anything is
+    stored, and the errors of :func:`counselor_tui.reports.package.verify`.
+    """
+    known = known_signers(vs)
+    wanted = None if expected is None else {normalize_fingerprint(f) for f in expected}
+    inputs: list[consolidation.Input] = []
+    for index, (package, password) in enumerate(packages, start=1):
+        result = verify(package, password)
+        fpr = result.fingerprint
+        if fpr not in known:
+            raise UnknownSigner(_(
+                "{package} is signed by {fingerprint}, which is not on this vault's trust "
+                "list: nothing was consolidated. Compare the fingerprint with the issuer by "
+                "telephone or letter, then add it with 'submission trust add' (a "
+                "coordinator).").format(package=_package_label(package, index),
+                                        fingerprint=fpr))
+        if wanted is not None and fpr not in wanted:
+            raise UnknownSigner(_(
+                "{package} is signed by {fingerprint}, which no --expect-fingerprint names: "
+                "nothing was consolidated.").format(package=_package_label(package, index),
+                                                   fingerprint=fpr))
+        document = parse_document(result.files[JSON_NAME])
+        inputs.append(consolidation.Input(document, fpr, sha256_hex(result.files[JSON_NAME])))
+    return inputs

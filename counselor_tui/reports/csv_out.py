@@ -7,7 +7,8 @@ table's number in the documents): the header row, then one row per record — ea
 table as printed, the total row last, labelled as in the documents — nothing else (no
 caption, note or blank line), so a receiving office can sort, filter, pivot or load it.
 
-Layout: the title, issuing body, scope and marking lines; then per section a heading line
+Layout: the title, issuing body, scope and marking lines and the legend of the markers
+(before any table uses one); then per section a heading line
 (``一、心理咨询辅导情况``), and per table a caption line (``表1. …``), the header row, the
 rows, the total row, the note line and an empty line. Narrative and integrity sections are
 ``label,text`` rows. Cells hold the same text as the documents (``<3``, ``x`` for hidden
@@ -87,6 +88,8 @@ def render_csv(view: DocumentView) -> bytes:
         writer.writerow([view.version_line])
     if view.marking:  # the classification, when the document is classified
         writer.writerow([view.marking])
+    if view.footnote:  # the legend of the markers, before the first table that uses one
+        writer.writerow([view.footnote])
     writer.writerow([])
     for section in view.sections:
         writer.writerow([f"{cn_number(section.number)}、{section.title}"])
@@ -100,6 +103,4 @@ def render_csv(view: DocumentView) -> bytes:
             writer.writerow([])
         if section.paragraphs:
             writer.writerow([])
-    if view.footnote:
-        writer.writerow([view.footnote])
     return (BOM + out.getvalue()).encode("utf-8")

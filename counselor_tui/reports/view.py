@@ -9,7 +9,7 @@ Labels are translated in the current language (:mod:`counselor_tui.i18n`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -258,6 +258,20 @@ def _campaigns_view(content: Mapping[str, Any], campaigns: Sequence[Mapping[str,
                        "those with a complete assessment of every instrument."))
 
 
+#: Sections whose tables count rows of the bureau level (no unit) in practice — the
+#: coordinators, trainings and activities not attributed to a unit: a document consolidated
+#: from unit packages only says so under each of their tables (issue 13 point 6).
+NOT_COVERED_SECTIONS = frozenset({"team"})
+NOT_COVERED_NOTE = N_("Consolidated from unit packages only: coordinators, trainings and "
+                      "activities of the bureau level (attributed to no unit) are not "
+                      "included.")
+
+
+def _unit_packages_only(content: Mapping[str, Any]) -> bool:
+    source = content.get("source") or {}
+    return source.get("kind") == "consolidated" and bool(source.get("not_covered"))
+
+
 def _scope_text(content: Mapping[str, Any]) -> str:
     scope = content.get("scope", {})
     if scope.get("kind") == "unit":
@@ -268,8 +282,8 @@ def _scope_text(content: Mapping[str, Any]) -> str:
             n=len(content["source"].get("inputs", [])))
         if content["source"].get("not_covered"):
             text += _(" (unit packages only: figures that belong to no unit — bureau-level "
-                      "trainings, activities and interest groups, sessions and officers of no "
-                      "unit — are not covered)")
+                      "coordinators, trainings, activities and interest groups, sessions and "
+                      "officers of no unit — are not covered)")
         return text
     return _("Scope: whole bureau")
 
@@ -351,6 +365,40 @@ def period_of_document(document: Mapping[str, Any]) -> Period:
     return period_from_json(document["period"])
 
 
+def _statuses(protection: Protection) -> set[CellStatus]:
+    """Every status of a hidden cell the documents print under ``protection``."""
+    used: set[CellStatus] = set(protection.withheld_totals.values())
+    for result in protection.tables.values():
+        cells = ((*result.cells, result.total) if isinstance(result, SuppressedSeries)
+                 else tuple(c for row in result.grid() for c in row))
+        used.update(c.status for c in cells)
+    for figures in protection.figures.values():
+        used.update(shown.status for shown in figures.values())
+    for campaign in protection.campaigns:
+        used.update(shown.status for shown in campaign.values())
+    if protection.withheld:
+        used.add(CellStatus.PRIMARY)  # a withheld table's small total prints as <k
+    return used
+
+
+def legend(protection: Protection) -> str:
+    """The legend of the markers the documents print (issue 13 point 4): ``<k`` and ``x``
+    always, ``…`` when any cell is withheld by linked suppression — printed before the
+    first table (DOCX body, XLSX first sheet, top of the CSV)."""
+    k = protection.k
+    text = _("In the tables, “{primary}” stands for a count from 1 to {k_minus}; “{other}” "
+             "marks a count hidden so that no small count can be worked out from the totals; "
+             "0 is shown as it is.").format(primary=marker(CellStatus.PRIMARY, k),
+                                            k_minus=k - 1,
+                                            other=marker(CellStatus.COMPLEMENTARY, k))
+    if CellStatus.WITHHELD in _statuses(protection):
+        text += " " + _("“{withheld}” marks a figure withheld because it could be worked out "
+                        "together with this bureau's other documents (other scopes, earlier "
+                        "periods); it may stand for any count, 0 included.").format(
+                            withheld=marker(CellStatus.WITHHELD, k))
+    return text
+
+
 def build(document: Mapping[str, Any], *, exact: bool = False) -> DocumentView:
     """The printable view of ``document`` (content + ``narrative`` + ``disclosure``).
 
@@ -383,6 +431,9 @@ def build(document: Mapping[str, Any], *, exact: bool = False) -> DocumentView:
             else:
                 tables.append(_count_view(tspec, tid, tdata, document,
                                           protection if tspec.protected else None, k, number))
+        if spec.key in NOT_COVERED_SECTIONS and _unit_packages_only(document):
+            tables = [replace(t, note=" ".join(x for x in (t.note, _(NOT_COVERED_NOTE)) if x))
+                      for t in tables]
         views.append(SectionView(index, spec.key, _(spec.title), tuple(tables)))
     narrative = document.get("narrative") or {}
     views.append(SectionView(
@@ -421,12 +472,7 @@ def build(document: Mapping[str, Any], *, exact: bool = False) -> DocumentView:
         marking=filing.classification,
         version_line=version_line,
         sections=tuple(views),
-        footnote=("" if exact else _(
-            "In the tables, “{primary}” stands for a count from 1 to {k_minus}; “{other}” "
-            "marks a count hidden so that no small count can be worked out from the totals; "
-            "0 is shown as it is.").format(primary=marker(CellStatus.PRIMARY, k),
-                                           k_minus=k - 1,
-                                           other=marker(CellStatus.COMPLEMENTARY, k))),
+        footnote="" if protection is None else legend(protection),
         exact=exact,
         running=bool(running),
         filing=filing,

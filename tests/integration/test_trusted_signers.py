@@ -1,4 +1,4 @@
-"""The trust list of package signers (issue 13, point 5): migration 8, ``submission trust``,
+"""The trust list of package signers (issue 13, point 5): migration 9, ``submission trust``,
 ``verify`` refusing an unknown signer, ``consolidate`` accepting trusted signers only and
 listing its inputs in every document."""
 

@@ -253,6 +253,7 @@ def _as_schema_7(path: Path, key: bytes) -> None:
     try:
         conn.execute("DELETE FROM schema_version WHERE version >= 8")
         conn.execute('ALTER TABLE "counseling_session" DROP COLUMN "version"')
+        conn.execute('DROP TABLE "trusted_signer"')  # schema 9
     finally:
         conn.close()
 

@@ -255,6 +255,7 @@ def test_migration_seals_an_old_vaults_notes_and_signing_key_in_one_go(
                     'ALTER TABLE "audit_event" DROP COLUMN "signer"',
                     'ALTER TABLE "audit_event" DROP COLUMN "sig"',
                     'ALTER TABLE "counseling_session" DROP COLUMN "version"',  # schema 8
+                    'DROP TABLE "trusted_signer"',  # schema 9
                     "DELETE FROM schema_version WHERE version >= 7"):
             conn.execute(sql)
         assert migrate(conn, "2026-11-28T12:00:00+08:00", target=6) == []

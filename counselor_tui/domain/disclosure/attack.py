@@ -4,8 +4,12 @@ Source of the method: the audit of secondary cell suppression by feasibility int
 (Hundepool et al., *Statistical Disclosure Control*, Wiley 2012, §4.3) as implemented by
 sdcTable's ``attack()`` (Meindl, R package sdcTable): for every hidden cell, minimise and
 maximise its value subject to every published value and every linear relation the reader
-knows, over the integers. The solver is HiGHS through :func:`scipy.optimize.milp` — no
-home-made solver.
+knows, over the integers. The solver is HiGHS — no home-made solver — through its own Python
+interface ``highspy``: one model per connected component, built once, whose objective alone
+changes between the minimisations and maximisations (the LP relaxation is re-solved from the
+previous basis, the integer program only when the relaxation's optimum is fractional). The
+same programs through :func:`scipy.optimize.milp` (one HiGHS model per solve) remain
+available for comparison (:func:`use_solver`, ``benchmarks/bench_disclosure.py``).
 
 Shapes
 ------
@@ -24,13 +28,32 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
+from highspy import HighsLp, HighsModelStatus, HighsVarType, MatrixFormat
+from highspy._core import _Highs  # the bindings without highspy.Highs's banner and threads
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 __all__ = ["SOLVER", "AttackError", "Certified", "Equation", "Ranges", "components",
-           "feasible_ranges"]
+           "feasible_ranges", "solver_name", "use_solver"]
 
-#: The solver named in the audit record.
-SOLVER = "HiGHS (scipy.optimize.milp)"
+#: The solver named in the audit record (the default, :data:`HIGHSPY`).
+SOLVER = "HiGHS (highspy)"
+HIGHSPY = "highspy"
+SCIPY = "scipy"
+_SOLVER_NAMES = {HIGHSPY: SOLVER, SCIPY: "HiGHS (scipy.optimize.milp)"}
+_current = [HIGHSPY]
+
+
+def use_solver(name: str) -> None:
+    """Solve through :data:`HIGHSPY` (default) or :data:`SCIPY` from now on (benchmarks
+    compare the two on the same data). Raises ``ValueError`` for another name."""
+    if name not in _SOLVER_NAMES:
+        raise ValueError(f"unknown solver {name!r}")
+    _current[0] = name
+
+
+def solver_name() -> str:
+    """The solver in use, as named in the audit record."""
+    return _SOLVER_NAMES[_current[0]]
 
 Equation = tuple[tuple[tuple[int, int], ...], int]
 """``(((unknown, coef), ...), rhs)``: ``sum(coef * x[unknown]) == rhs``."""
@@ -175,6 +198,79 @@ class _Program:
         return [round(float(v)) for v in result.x]
 
 
+class _HighsProgram:
+    """One component as one HiGHS model (local indexes), kept between solves: only the
+    objective (and, when the relaxation is fractional, the integrality) changes."""
+
+    def __init__(self, lo: Sequence[int], hi: Sequence[int | None],
+                 equations: Sequence[Equation], unknowns: Sequence[int],
+                 truth: Sequence[int]) -> None:
+        self.local = {u: p for p, u in enumerate(unknowns)}
+        self.n = n = len(unknowns)
+        self.cap = 4 * (sum(abs(rhs) for _t, rhs in equations)
+                        + sum(truth[u] for u in unknowns)) + 16
+        columns: list[dict[int, float]] = [{} for _ in range(n)]
+        for i, (terms, _b) in enumerate(equations):
+            for u, coef in terms:
+                col = columns[self.local[u]]
+                col[i] = col.get(i, 0.0) + coef
+        starts, index, value = [0], [], []
+        for col in columns:
+            for row in sorted(col):
+                if col[row]:
+                    index.append(row)
+                    value.append(col[row])
+            starts.append(len(index))
+        rhs = np.array([float(b) for _t, b in equations])
+        lp = HighsLp()
+        lp.num_col_, lp.num_row_ = n, len(equations)
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.array([float(lo[u]) for u in unknowns])
+        lp.col_upper_ = np.array([float(self.cap) if (top := hi[u]) is None else float(top)
+                                  for u in unknowns])
+        lp.row_lower_ = rhs
+        lp.row_upper_ = rhs
+        lp.a_matrix_.format_ = MatrixFormat.kColwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, len(equations)
+        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(value, dtype=float)
+        self.highs = _Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.passModel(lp)
+        self.cols = np.arange(n, dtype=np.int32)
+        self.integer = False
+
+    def _integrality(self, integer: bool) -> None:
+        if integer != self.integer:
+            kind = HighsVarType.kInteger if integer else HighsVarType.kContinuous
+            self.highs.changeColsIntegrality(
+                self.n, self.cols, np.full(self.n, int(kind), dtype=np.uint8))
+            self.integer = integer
+
+    def _run(self) -> np.ndarray:
+        self.highs.run()
+        if self.highs.getModelStatus() != HighsModelStatus.kOptimal:
+            raise AttackError(f"the solver stopped with status {self.highs.getModelStatus()}")
+        return np.array(self.highs.getSolution().col_value, dtype=float)
+
+    def solve(self, cost: Mapping[int, float]) -> list[int]:
+        """A solution minimising ``sum(cost[u] * x[u])`` (global indexes), as integers."""
+        c = np.zeros(self.n)
+        for u, w in cost.items():
+            c[self.local[u]] = w
+        self.highs.changeColsCost(self.n, self.cols, c)
+        # the relaxation first (from the last basis): count tables are (nearly) network
+        # matrices, so its optimal vertex is usually integral — then optimal over integers
+        self._integrality(False)
+        x = self._run()
+        rounded = np.round(x)
+        if np.all(np.abs(x - rounded) < 1e-7):
+            return [int(v) for v in rounded]
+        self._integrality(True)
+        return [round(float(v)) for v in self._run()]
+
+
 def _solve_component(
     lo: Sequence[int],
     hi: Sequence[int | None],
@@ -187,7 +283,9 @@ def _solve_component(
 ) -> Ranges:
     if not equations:  # nothing links them: each ranges over its own bounds
         return {u: (lo[u], hi[u], True) for u in asked}
-    program = _Program(lo, hi, equations, unknowns, truth)
+    program: _Program | _HighsProgram = (
+        _HighsProgram if _current[0] == HIGHSPY else _Program)(lo, hi, equations, unknowns,
+                                                               truth)
     local, cap = program.local, program.cap
 
     def top(u: int, value: int) -> int | None:

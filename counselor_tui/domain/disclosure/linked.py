@@ -48,7 +48,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from counselor_tui.domain.disclosure.attack import SOLVER, Equation, feasible_ranges
+from counselor_tui.domain.disclosure.attack import Equation, feasible_ranges, solver_name
 from counselor_tui.domain.disclosure.cells import DEFAULT_K, InvalidTableError, _check_k
 
 __all__ = ["AuditResult", "Entry", "Finding", "Key", "Mark", "Release", "Settled", "audit",
@@ -349,7 +349,7 @@ def audit(release: Release, *, everything: bool = False, exact: bool = False,
             memo.findings[f.key] = (f if not f.ok or not f.exact else
                                     Finding(f.key, f.mark, f.value, f.low, f.high, True,
                                             False, False))
-    return AuditResult(tuple(findings), SOLVER, time.perf_counter() - began)
+    return AuditResult(tuple(findings), solver_name(), time.perf_counter() - began)
 
 
 def _complement(release: Release, target: Key, by_key: dict[Key, list[int]]) -> Key | None:

@@ -28,9 +28,15 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
-from highspy import HighsLp, HighsModelStatus, HighsVarType, MatrixFormat
-from highspy._core import _Highs  # the bindings without highspy.Highs's banner and threads
 from scipy.optimize import Bounds, LinearConstraint, milp
+
+try:  # a dependency (pyproject); an environment installed before it falls back to scipy
+    from highspy import HighsLp, HighsModelStatus, HighsVarType, MatrixFormat
+    from highspy._core import _Highs  # the bindings without highspy.Highs's banner, threads
+except ImportError:  # pragma: no cover - only in an outdated environment
+    _HAVE_HIGHSPY = False
+else:
+    _HAVE_HIGHSPY = True
 
 __all__ = ["SOLVER", "AttackError", "Certified", "Equation", "Ranges", "components",
            "feasible_ranges", "solver_name", "use_solver"]
@@ -40,14 +46,14 @@ SOLVER = "HiGHS (highspy)"
 HIGHSPY = "highspy"
 SCIPY = "scipy"
 _SOLVER_NAMES = {HIGHSPY: SOLVER, SCIPY: "HiGHS (scipy.optimize.milp)"}
-_current = [HIGHSPY]
+_current = [HIGHSPY if _HAVE_HIGHSPY else SCIPY]
 
 
 def use_solver(name: str) -> None:
     """Solve through :data:`HIGHSPY` (default) or :data:`SCIPY` from now on (benchmarks
     compare the two on the same data). Raises ``ValueError`` for another name."""
-    if name not in _SOLVER_NAMES:
-        raise ValueError(f"unknown solver {name!r}")
+    if name not in _SOLVER_NAMES or (name == HIGHSPY and not _HAVE_HIGHSPY):
+        raise ValueError(f"unknown or missing solver {name!r}")
     _current[0] = name
 
 

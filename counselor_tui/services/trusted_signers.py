@@ -9,6 +9,11 @@ channel (telephone, a letter). The vault's own signing keys are trusted implicit
   only hidden in the interface); each change is an audit event (``trust_add`` /
   ``trust_remove``, entity ``trusted_signer``, with the fingerprint and the issuer's name —
   a bureau or unit name, never a person's).
+* a row counts only when it is *vouched for* (:func:`vouch`): the latest ``trust_add`` /
+  ``trust_remove`` event of its fingerprint is a ``trust_add`` naming it, intact in the hash
+  chain and — once events are signed (issue 11) — written and signed by an account holding a
+  coordinator grant. A row inserted with the data key alone (an insider's own key, to get
+  packages consolidated) is ignored, and ``check`` reports it (:func:`check_line`).
 * :func:`known_signers` — the fingerprints this vault accepts (the list and its own keys);
   :func:`verify_known` (``submission verify``) and :func:`open_trusted` (``submission
   consolidate``) refuse a package from any other signer.
@@ -16,10 +21,13 @@ channel (telephone, a letter). The vault's own signing keys are trusted implicit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from counselor_tui.domain.audit_chain import event_hash
 from counselor_tui.domain.roles import Role
 from counselor_tui.domain.text import has_control_chars
 from counselor_tui.i18n import _
@@ -36,7 +44,10 @@ from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
 from counselor_tui.services.settings import get_setting
+from db import audit_sign, grants
+from db.connection import CheckLine
 from db.models import SigningKey, TrustedSigner, User
+from db.vault import KeySet
 
 #: Roles that may read and change the trust list (DESIGN §5: the coordinator runs
 #: submissions; issue 13).
@@ -75,13 +86,67 @@ def _own(vs: VaultSession) -> list[Signer]:
             for k in SigningKey.select().order_by(SigningKey.id)]
 
 
+Execute = Callable[..., Any]
+
+
+def vouch(execute: Execute, state: grants.ChainState, fingerprint: str) -> str:
+    """Why the trust-list row of ``fingerprint`` is not vouched for, or "" when it is (see
+    the module docstring). The reason names a fingerprint prefix and an account only."""
+    short = fingerprint[:16]
+    row = execute(
+        "SELECT e.seq, e.at, e.user, e.action, e.entity_id, e.detail, e.hash, e.signer, e.sig,"
+        " COALESCE((SELECT p.hash FROM audit_event p WHERE p.seq = e.seq - 1), '') "
+        "FROM audit_event e WHERE e.entity = 'trusted_signer' AND e.entity_id = ? "
+        "AND e.action IN ('trust_add', 'trust_remove') ORDER BY e.seq DESC LIMIT 1",
+        (short,)).fetchone()
+    if row is None or row[3] != "trust_add":
+        return f"{short}: not added by a trust_add event"
+    seq, at, user, digest, signer, sig = int(row[0]), str(row[1]), str(row[2]), str(row[6]), \
+        row[7], row[8]
+    try:
+        detail = json.loads(row[5]) if row[5] else {}
+    except ValueError:
+        detail = {}
+    if not isinstance(detail, dict) or detail.get("fingerprint") != fingerprint:
+        return f"{short}: its trust_add event names another fingerprint"
+    if seq > 1 and event_hash(str(row[9]), seq, at, user, "trust_add", "trusted_signer",
+                              short, detail) != digest:
+        return f"{short}: its trust_add event was altered"
+    if not state.root or not state.audit_from or seq < state.audit_from:
+        return ""  # written before events were signed
+    if signer != user or not any(g.username == user and g.role == Role.COORDINATOR.value
+                                 for g in state.counted):
+        return f"{short}: added by {user}, who holds no coordinator grant"
+    try:
+        message = audit_sign.event_message(seq, digest, user)
+    except ValueError:
+        message = b""
+    if sig is None or not any(audit_sign.verifies(k, bytes(sig), message)
+                              for k in state.keys_of(user)):
+        return f"{short}: its trust_add event's signature does not verify"
+    return ""
+
+
+def check_line(execute: Execute, keys: KeySet) -> CheckLine:
+    """``trusted_signers`` for ``counselor-tui check``: every trust-list row is vouched for
+    (:func:`vouch`)."""
+    state = grants.verify_chain(grants.load(execute), keys.vault_id)
+    bad = [reason for (fpr,) in execute("SELECT fingerprint FROM trusted_signer ORDER BY id")
+           if (reason := vouch(execute, state, str(fpr)))]
+    return CheckLine("trusted_signers", not bad, "; ".join(bad))
+
+
 def known_signers(vs: VaultSession) -> dict[str, str]:
-    """``{fingerprint: issuer name}`` of every signer this vault accepts: its trust list and
-    its own signing keys (any role that may run the caller; reads only)."""
+    """``{fingerprint: issuer name}`` of every signer this vault accepts: its vouched trust
+    list rows (:func:`vouch`) and its own signing keys (any role that may run the caller;
+    reads only)."""
     with vs.reading():
         known = {s.fingerprint: s.name for s in _own(vs)}
+        state = grants.verify_chain(grants.load(vs.execute), vs.keys.vault_id)
         for row in TrustedSigner.select():
-            known.setdefault(str(row.fingerprint), str(row.name))
+            fpr = str(row.fingerprint)
+            if not vouch(vs.execute, state, fpr):
+                known.setdefault(fpr, str(row.name))
     return known
 
 

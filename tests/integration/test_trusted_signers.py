@@ -22,25 +22,19 @@ from cryptography.hazmat.primitives.serialization import (
 from counselor_tui import cli
 from counselor_tui.reports import package as pkg
 from counselor_tui.reports.render import render_files
-from counselor_tui.services import accounts, audit, lifecycle, submissions, trusted_signers
+from counselor_tui.services import audit, lifecycle, submissions, trusted_signers
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from db import vault as slots
 from db.connection import open_connection
 from db.migrations import CURRENT_VERSION, schema_version
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, World, write_secret
-from tests.worlds import register
+from tests.integration import trust_world  # noqa: F401  (registers the "trust" world)
 
 PASSWORD = "plum orchard lantern seventeen"
 PERIOD = "2026-10"  # ended on the test clock (2026-11-29)
 
 
-def _accounts(world: World) -> None:
-    for name, role in (("co", "coordinator"), ("li", "counselor"), ("au", "auditor")):
-        accounts.add_user(world.admin, name, role, OTHER_PASSPHRASE, kdf_seconds=0)
-
-
-register("trust", _accounts)
 pytestmark = pytest.mark.world("trust")
 
 

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
+from counselor_tui.services import failsafe
 from counselor_tui.services.errors import (
     PermissionDenied,
     ServiceError,
@@ -180,11 +181,12 @@ class VaultSession:
     def transaction(self) -> Iterator[VaultDatabase]:
         """One ``BEGIN IMMEDIATE`` transaction on this thread's connection.
 
-        Raises :class:`VaultDamaged` (and marks the session damaged) when the vault reports
-        damage, and refuses to start once it is marked damaged.
+        Raises :class:`VaultDamaged` (and marks the session damaged and read-only, with the
+        restore path) when the vault reports damage, and refuses to start once it is
+        marked damaged or read-only.
         """
         if self.damaged:
-            raise VaultDamaged(_damaged_message())
+            raise VaultDamaged(self.read_only or _damaged_message())
         if self.read_only:
             raise VaultDamaged(self.read_only)
         if self.db.locked:
@@ -207,9 +209,15 @@ class VaultSession:
             database_proxy.initialize(self.db)
 
     def _raise_if_damaged(self, exc: BaseException) -> None:
+        """Damage met by a read or a write (security tests 5 and 25): from now on the session
+        is read-only, and the message — of this error, of every later write and of the
+        interface's banner — names the restore command and the backups found."""
         if isinstance(exc, DamagedError) or is_corruption(exc):
             self.damaged = True
-            raise VaultDamaged(_damaged_message()) from exc
+            if not self.read_only:
+                self.read_only = failsafe.read_only_message(
+                    self.path, [_("a page failed its check")], ())
+            raise VaultDamaged(self.read_only) from exc
         if isinstance(exc, StorageError) or is_storage_error(exc):
             raise ServiceError(storage_message(str(exc))) from exc
 

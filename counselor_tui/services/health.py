@@ -57,7 +57,7 @@ def check_health(vs: VaultSession, *, chain: bool = True) -> HealthReport:
         return HealthReport(True)
     pages = tuple(sorted({p for line in bad for p in line.pages}))
     message = failsafe.read_only_message(vs.path, [line.name for line in bad], pages)
-    if not vs.read_only:
+    if not vs.read_only or vs.damaged:  # the check's message names the checks and pages
         vs.read_only = message
     return HealthReport(False, tuple(line.name for line in bad), pages, message)
 

@@ -43,7 +43,7 @@ from counselor_tui import paths
 from counselor_tui.i18n import _, set_language
 from counselor_tui.services import backup_restore, dashboard, health, live, settings
 from counselor_tui.services.api import Backend
-from counselor_tui.services.errors import ServiceError, VaultLocked
+from counselor_tui.services.errors import ServiceError, VaultDamaged, VaultLocked
 from counselor_tui.ui.base import ServiceFailed
 from counselor_tui.ui.keys import (
     ENTER_MOVES_ON,
@@ -447,7 +447,11 @@ class CounselorApp(NavigatingApp):
             self.post_message(DataChanged("elsewhere"))
 
     def _set_banner(self, text: str | None) -> None:
-        self.banner_text = (text or "") if self.backend.unlocked else ""
+        if not self.backend.unlocked:
+            self.banner_text = ""
+            return
+        # a read-only vault's banner stays, whatever an older banner worker found
+        self.banner_text = self.backend.vs.read_only or text or ""
 
     def _in_thread(self, fn: Callable[[Any], Any], done: Callable[[Any], None],
                    group: str = "app") -> None:
@@ -474,6 +478,10 @@ class CounselorApp(NavigatingApp):
         else:
             text = _("Unexpected error ({kind}); the operation was not completed.").format(
                 kind=type(error).__name__)
+        if isinstance(error, VaultDamaged):
+            self.refresh_banner()  # the vault is read-only now (issue 12)
+        if any(isinstance(s, ErrorDialog) and s.message == text for s in self.screen_stack):
+            return  # the same message is open already (several screens met the damage)
         self.push_screen(ErrorDialog(text))
 
 

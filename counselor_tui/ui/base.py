@@ -17,6 +17,8 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
 
+from counselor_tui.services.errors import VaultDamaged
+
 if TYPE_CHECKING:
     from counselor_tui.services.api import Backend
 
@@ -72,6 +74,10 @@ class BackendMixin:
                 error = exc
 
                 def report() -> None:
+                    if isinstance(error, VaultDamaged):  # read-only now: the banner says so
+                        refresh = getattr(node.app, "refresh_banner", None)
+                        if refresh is not None:
+                            refresh()
                     if failed is None or not failed(error):
                         node.post_message(ServiceFailed(error, getattr(fn, "__name__", "")))
 

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
+import io
 import os
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from counselor_tui import cli, i18n
 from counselor_tui.i18n import set_language
 from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
@@ -122,12 +125,45 @@ def file_hashes(folder: Path) -> dict[str, str]:
 
 
 def run_cli(*args: str, env_extra: dict[str, str] | None = None,
-            cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m counselor_tui ARGS`` with the test environment."""
-    env = dict(os.environ)
-    env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "counselor_tui", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=timeout, check=False)
+            cwd: Path | None = None, timeout: float = 120,
+            isolated: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the command line ``counselor-tui ARGS`` with the test environment and return its
+    exit code, stdout and stderr.
+
+    By default in this process (``cli.main`` with stdout/stderr captured, the environment,
+    working directory and interface language restored afterwards), which costs no interpreter
+    start and derives each Argon2id key once (:func:`tests.worlds.derive_once`). A test that
+    needs a process of its own — a fresh interpreter's imports, a signal, a resource limit, a
+    hang cut by ``timeout`` — passes ``isolated=True`` for ``python -m counselor_tui``."""
+    if isolated:
+        env = dict(os.environ)
+        env.update(env_extra or {})
+        return subprocess.run([sys.executable, "-m", "counselor_tui", *args],
+                              capture_output=True, text=True, env=env, cwd=cwd,
+                              timeout=timeout, check=False)
+    saved_env = dict(os.environ)
+    saved_cwd = os.getcwd()
+    saved_language = i18n.language()
+    out, err = io.StringIO(), io.StringIO()
+    saved_stdin = sys.stdin
+    try:
+        os.environ.update(env_extra or {})
+        if cwd is not None:
+            os.chdir(cwd)
+        sys.stdin = io.StringIO("")  # not a terminal, like a subprocess with no input
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(list(args))
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        sys.stdin = saved_stdin
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        set_language(saved_language)
+    return subprocess.CompletedProcess(["counselor-tui", *args], code, out.getvalue(),
+                                       err.getvalue())
 
 
 def write_secret(folder: Path, name: str, secret: str) -> Path:

@@ -157,8 +157,24 @@ class CounselorApp(NavigatingApp):
     @property
     def work_screen(self) -> Screen[Any] | None:
         """The top screen of the working mode (also while "too small" is shown)."""
-        stack = self._screen_stacks.get(self._work_mode or "", [])
+        stack = self._stack_of(self._work_mode)
         return stack[-1] if stack else None
+
+    def _stack_of(self, mode: str | None) -> list[Screen[Any]]:
+        """The screens of ``mode`` (a copy), or none for a mode not (or no longer) there."""
+        try:
+            return self.get_screen_stack(mode) if mode is not None else []
+        except KeyError:
+            return []
+
+    @property
+    def held_screens(self) -> list[Screen[Any]]:
+        """Every screen the app holds in any of its modes (the working one, the "too small"
+        notice and Textual's default), bottom first: after a lock only the unlock screen may
+        be among them (DESIGN §5: nothing typed survives a lock)."""
+        modes = dict.fromkeys((self.DEFAULT_MODE, TOO_SMALL_MODE, self._work_mode,
+                               self.current_mode))
+        return [screen for mode in modes for screen in self._stack_of(mode)]
 
     def _start_work(self) -> None:
         self.last_input = self.backend.clock.now()
@@ -292,8 +308,7 @@ class CounselorApp(NavigatingApp):
 
     def any_unsaved(self) -> bool:
         """True when a screen of any mode holds typed text that was not saved."""
-        return any(has_unsaved(s) for stack in list(self._screen_stacks.values())
-                   for s in stack)
+        return any(has_unsaved(s) for s in self.held_screens)
 
     def quit_app(self) -> None:
         """Lock the vault (audited as ``quit``) and leave; when a form holds unsaved text,

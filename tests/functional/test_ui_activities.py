@@ -26,6 +26,7 @@ from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
+    notices,
     screen_text,
     settle,
 )
@@ -468,7 +469,7 @@ async def test_saving_an_unchanged_correction_says_nothing_changed(bureau: Burea
                      and app.screen.ready)
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: app.screen is screen)
-        said = [n.message for n in app._notifications]
+        said = notices(app)
         assert "Nothing was changed; the activity stays as it was." in said
         assert "Activity corrected." not in said
     assert len(record_versions.activity_versions(backend.vs, aid)) == 1

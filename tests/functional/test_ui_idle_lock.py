@@ -78,7 +78,7 @@ async def test_idle_timeout_drops_the_key_and_clears_every_screen(bureau: Bureau
         everything = screen_text(app) + widget_texts(app)
         for secret in ("张三", SECRET_NOTE, "未保存的内容", "010001"):
             assert secret not in everything
-        remaining = [s for stack in app._screen_stacks.values() for s in stack]
+        remaining = app.held_screens
         assert {type(s).__name__ for s in remaining} <= {"Screen", "UnlockScreen"}
 
         unlock = app.screen

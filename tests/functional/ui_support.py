@@ -197,10 +197,9 @@ def widget_texts(app: CounselorApp) -> str:
     from textual.widgets import Input, Static, TextArea
 
     parts: list[str] = []
-    for stack in app._screen_stacks.values():
-        for screen in stack:
-            for widget in screen.query("*"):
-                parts.extend(_text_of(widget, Input, Static, TextArea))
+    for screen in app.held_screens:
+        for widget in screen.query("*"):
+            parts.extend(_text_of(widget, Input, Static, TextArea))
     return "\n".join(parts)
 
 

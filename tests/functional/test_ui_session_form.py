@@ -115,53 +115,64 @@ async def test_a_pasted_multi_line_note_keeps_every_line(bureau: Bureau) -> None
         await settle(pilot, lambda: "第二行：睡眠差" in screen_text(app))
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
+#: What a clerk types into the start field, and the moment it must mean.
+CLERK_DATES: list[tuple[str, datetime]] = [
     ("今天 14:30", datetime(2026, 11, 29, 14, 30, tzinfo=TZ)),
     ("昨天", datetime(2026, 11, 28, 0, 0, tzinfo=TZ)),
     ("2026-11-03", datetime(2026, 11, 3, 0, 0, tzinfo=TZ)),
     ("2026年11月3日 9点", datetime(2026, 11, 3, 9, 0, tzinfo=TZ)),
     ("11-03 下午2点", datetime(2026, 11, 3, 14, 0, tzinfo=TZ)),
     ("２０２６－１１－０３", datetime(2026, 11, 3, 0, 0, tzinfo=TZ)),
-])
-async def test_the_date_field_reads_what_a_clerk_types(bureau: Bureau, typed: str,
-                                                       expected: datetime) -> None:
+]
+
+
+async def test_the_date_field_reads_what_a_clerk_types(bureau: Bureau) -> None:
+    """Every form of :data:`CLERK_DATES`, typed in turn into one open form."""
     app = app_for(backend_for(bureau))
     async with app.run_test(size=(110, 40)) as pilot:
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await pilot.press("f2")
         form = await form_of(pilot, app)
         started = form.query_one("#started", DateInput)
-        started.text = typed
-        await pilot.pause()
-        assert started.value == expected
-        hint = f"→ {expected:%Y-%m-%d %H:%M}"
-        await settle(pilot, lambda: hint in screen_text(app))
-        # a bare date is read as midnight, and the hint says so
-        date_only = typed in ("昨天", "2026-11-03", "２０２６－１１－０３")
-        shown = str(started.query_one(".date-hint", Static).render())
-        assert ("no time typed: recorded as 00:00" in shown) == date_only
+        for typed, expected in CLERK_DATES:
+            started.text = typed
+            await pilot.pause()
+            assert started.value == expected, typed
+            hint = f"→ {expected:%Y-%m-%d %H:%M}"
+            await settle(pilot, lambda hint=hint: hint in screen_text(app))
+            # a bare date is read as midnight, and the hint says so
+            date_only = typed in ("昨天", "2026-11-03", "２０２６－１１－０３")
+            shown = str(started.query_one(".date-hint", Static).render())
+            assert ("no time typed: recorded as 00:00" in shown) == date_only, typed
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
+#: What a clerk types as the follow-up date, and the day stored (the clock says 2026-11-29).
+FOLLOW_UPS: list[tuple[str, date]] = [
     ("+7d", date(2026, 12, 6)), ("3天后", date(2026, 12, 2)), ("下周一", date(2026, 11, 30)),
     ("1个月后", date(2026, 12, 29)), ("2026-12-31", date(2026, 12, 31)),
-])
-async def test_follow_up_dates_are_read_and_stored(bureau: Bureau, typed: str,
-                                                   expected: date) -> None:
+]
+
+
+async def test_follow_up_dates_are_read_and_stored(bureau: Bureau) -> None:
+    """Each of :data:`FOLLOW_UPS` in a session logged from the record, one after another."""
     backend = backend_for(bureau)
     app = app_for(backend)
     async with app.run_test(size=(110, 40)) as pilot:
         app.post_message(OpenPerson(bureau.ids["li4"]))
         await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
                      and app.screen.record is not None)
-        await pilot.press("f2")
-        form = await form_of(pilot, app)
-        await pilot.press("space")
-        form.query_one("#follow-up", DateInput).text = typed
-        await pilot.pause()
-        await pilot.press("ctrl+s")
-        await settle(pilot, lambda: isinstance(app.screen, PersonScreen))
-        assert sessions_of(backend, bureau.ids["li4"])[0].follow_up_on == expected.isoformat()
+        before = len(sessions_of(backend, bureau.ids["li4"]))
+        for logged, (typed, expected) in enumerate(FOLLOW_UPS, start=before + 1):
+            await pilot.press("f2")
+            form = await form_of(pilot, app)
+            await pilot.press("space")
+            form.query_one("#follow-up", DateInput).text = typed
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await settle(pilot, lambda n=logged: isinstance(app.screen, PersonScreen)
+                         and len(sessions_of(backend, bureau.ids["li4"])) == n)
+            latest = max(sessions_of(backend, bureau.ids["li4"]), key=lambda s: s.id)
+            assert latest.follow_up_on == expected.isoformat(), typed
 
 
 async def test_fields_are_checked_on_blur_and_on_save_with_messages_in_the_field(

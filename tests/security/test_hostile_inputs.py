@@ -1,7 +1,9 @@
 """Issue 12 (fail safe), hostile inputs: security test 28.
 
-Each hostile file is given to the real command line (a subprocess with its address space
-capped by ``resource.setrlimit``, and a timeout), as an attacker would hand it over: huge
+Each hostile file is given to the real command line (in a subprocess with its address space
+capped by ``resource.setrlimit`` and an alarm per run; one subprocess runs a test's whole list
+of command lines, each through ``cli.main`` as ``counselor-tui`` would), as an attacker would
+hand it over: huge
 declared dimensions, a zip bomb, XML entity tricks, devices, pipes, huge cells and lines,
 a huge passphrase file. Each must end with exit 2, one clear line naming the file and the
 limit, no "Unexpected error", and the vault unchanged.
@@ -10,8 +12,8 @@ limit, no "Unexpected error", and the vault unchanged.
 from __future__ import annotations
 
 import io
+import json
 import os
-import resource
 import subprocess
 import sys
 import zipfile
@@ -29,17 +31,43 @@ MEMORY_CAP = 1536 * 1024 * 1024  # bytes of address space for one CLI run
 TIME_CAP = 120  # seconds; a run over it is a hang
 
 
-def _capped() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+#: Runs each command line of a JSON list through ``cli.main`` in turn, under the memory cap,
+#: and prints one JSON result per line; an alarm ends a run that hangs, naming it.
+DRIVER = r"""
+import contextlib, io, json, resource, signal, sys
+cap, seconds, runs = int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+from counselor_tui import cli
+for args in runs:
+    def hung(signum, frame, args=args):
+        print(json.dumps({"args": args, "code": None, "stderr": "hung"}), flush=True)
+        sys.exit(3)
+    signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(args)
+        except SystemExit as exc:
+            code = exc.code
+    signal.alarm(0)
+    print(json.dumps({"args": args, "code": code, "stderr": err.getvalue()}), flush=True)
+"""
 
 
-def run_capped(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def run_capped(runs: list[list[str]], *, tmp_path: Path) -> list[subprocess.CompletedProcess[str]]:
+    """Each command line of ``runs`` in one subprocess capped at :data:`MEMORY_CAP` bytes of
+    address space, each within :data:`TIME_CAP` seconds; their exit codes and stderr."""
     env = dict(os.environ)
     env.update({"COUNSELOR_TUI_STATE_DIR": str(tmp_path / "cli-state"),
                 "COUNSELOR_TUI_LANG": "en"})
-    return subprocess.run([sys.executable, "-m", "counselor_tui", *args], capture_output=True,
-                          text=True, env=env, timeout=TIME_CAP, check=False,
-                          preexec_fn=_capped)
+    done = subprocess.run([sys.executable, "-c", DRIVER, str(MEMORY_CAP), str(TIME_CAP),
+                           json.dumps(runs)], capture_output=True, text=True, env=env,
+                          timeout=TIME_CAP * len(runs), check=False)
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert done.returncode == 0 and len(results) == len(runs), (done.returncode,
+                                                                results[-1:], done.stderr[-800:])
+    return [subprocess.CompletedProcess(r["args"], r["code"], "", r["stderr"]) for r in results]
 
 
 def _workbook_bytes(rows: list[list[object]]) -> bytes:
@@ -149,9 +177,11 @@ def test_28_hostile_spreadsheets_refused_within_budget_nothing_written(
     created: lifecycle.CreatedVault, cli_vault: list[str], tmp_path: Path, kind: str,
     clock: FixedClock, state_dir: Path,
 ) -> None:
-    for name, (path, words) in _hostile_files(tmp_path / "hostile").items():
-        extra = ["--instrument", "phq9"] if kind == "responses" else []
-        result = run_capped(*cli_vault, "import", kind, str(path), *extra, tmp_path=tmp_path)
+    hostile = _hostile_files(tmp_path / "hostile")
+    extra = ["--instrument", "phq9"] if kind == "responses" else []
+    results = run_capped([[*cli_vault, "import", kind, str(path), *extra]
+                          for path, _words in hostile.values()], tmp_path=tmp_path)
+    for (name, (_path, words)), result in zip(hostile.items(), results, strict=True):
         _assert_refused(result, name, words)
         if words != "*":
             assert name in result.stderr
@@ -183,12 +213,14 @@ def test_28_devices_pipes_and_huge_secret_files_refused(
         (["submission", "verify", str(tmp_path), "--package-passphrase-file", str(huge)],
          "larger than the limit"),
     ]
-    for args, words in cases:
-        result = run_capped(*cli_vault, *args, tmp_path=tmp_path)
+    secret_files = ("/dev/zero", str(huge), str(fifo))
+    results = run_capped([[*cli_vault, *args] for args, _words in cases]
+                         + [["--vault", str(created.path), "--user", "admin",
+                             "--passphrase-file", secret_file, "check"]
+                            for secret_file in secret_files], tmp_path=tmp_path)
+    for (args, words), result in zip(cases, results[:len(cases)], strict=True):
         _assert_refused(result, " ".join(args), words)
-    for secret_file in ("/dev/zero", str(huge), str(fifo)):
-        result = run_capped("--vault", str(created.path), "--user", "admin",
-                            "--passphrase-file", secret_file, "check", tmp_path=tmp_path)
+    for secret_file, result in zip(secret_files, results[len(cases):], strict=True):
         _assert_refused(result, secret_file, "")
 
 

@@ -180,14 +180,29 @@ def _table_relations(release: Release, group: Key, source: CountTable | CountSer
     release.relate([*((key(r, None), 1) for r in source.row_labels), (key(None, None), -1)])
 
 
-def _suffixes(release: Release, doc: Doc) -> dict[Key, Key]:
+Suffixes = dict[Key, dict[Key, Key]]
+"""``{document prefix: {key without the prefix: full key}}`` (:func:`_suffix_index`)."""
+
+
+def _suffix_index(release: Release, docs: Sequence[Doc]) -> Suffixes:
+    """Every document's entries by their key without the document's prefix, in one pass
+    over the entries (every prefix has the same length)."""
+    index: Suffixes = {doc.prefix: {} for doc in docs}
+    lengths = {len(pre) for pre in index}
+    for key in release.entries:
+        for n in lengths:
+            found = index.get(key[:n])
+            if found is not None:
+                found[key[n:]] = key
+    return index
+
+
+def _suffixes(index: Suffixes, doc: Doc) -> dict[Key, Key]:
     """``{key without the document prefix: full key}`` of a document's entries."""
-    pre = doc.prefix
-    n = len(pre)
-    return {key[n:]: key for key in release.entries if key[:n] == pre}
+    return index.get(doc.prefix, {})
 
 
-def _scope_relations(release: Release, docs: Sequence[Doc]) -> None:
+def _scope_relations(release: Release, docs: Sequence[Doc], index: Suffixes) -> None:
     by_period: dict[tuple[str, str], list[Doc]] = {}
     for doc in docs:
         by_period.setdefault(doc.period, []).append(doc)
@@ -195,9 +210,9 @@ def _scope_relations(release: Release, docs: Sequence[Doc]) -> None:
     for period, group in by_period.items():
         units = [d for d in group if d.content["scope"].get("kind") == "unit"]
         wholes = [d for d in group if d.content["scope"].get("kind") != "unit"]
-        unit_keys = [(d, _suffixes(release, d)) for d in units]
+        unit_keys = [(d, _suffixes(index, d)) for d in units]
         for whole in wholes:
-            for suffix, key in _suffixes(release, whole).items():
+            for suffix, key in _suffixes(index, whole).items():
                 tid = f"{suffix[0]}.{suffix[1]}"
                 if tid in PER_UNIT:
                     row = suffix[2]
@@ -219,20 +234,20 @@ def _scope_relations(release: Release, docs: Sequence[Doc]) -> None:
         del period
 
 
-def _version_relations(release: Release, docs: Sequence[Doc]) -> None:
+def _version_relations(release: Release, docs: Sequence[Doc], index: Suffixes) -> None:
     seen: dict[tuple[tuple[str, str], str], Doc] = {}
     for doc in docs:
         ident = (doc.period, doc.scope)
         first = seen.setdefault(ident, doc)
         if first is doc:
             continue
-        a, b = _suffixes(release, first), _suffixes(release, doc)
+        a, b = _suffixes(index, first), _suffixes(index, doc)
         for suffix, key in b.items():
             if suffix in a:
                 release.relate([(a[suffix], 1), (key, -1)])
 
 
-def _flow_relations(release: Release, docs: Sequence[Doc]) -> None:
+def _flow_relations(release: Release, docs: Sequence[Doc], index: Suffixes) -> None:
     """Stock and flow of firearm restrictions between consecutive periods of one scope."""
     latest: dict[tuple[str, str, str], Doc] = {}
     for doc in docs:  # one document per (kind, start, scope): the last given
@@ -242,7 +257,7 @@ def _flow_relations(release: Release, docs: Sequence[Doc]) -> None:
                   if k2 == kind and sc2 == scope and str(d.content["period"]["end"]) == start]
         if not before:
             continue
-        now, prev = _suffixes(release, doc), _suffixes(release, before[0])
+        now, prev = _suffixes(index, doc), _suffixes(index, before[0])
 
         def fig(keys: dict[Key, Key], name: str) -> Key | None:
             return keys.get(("firearms", "figures", name, None))
@@ -265,9 +280,10 @@ def link(docs: Sequence[Doc], k: int) -> Release:
     release = Release(k)
     for doc in docs:
         _add_document(release, doc)
-    _scope_relations(release, docs)
-    _version_relations(release, docs)
-    _flow_relations(release, docs)
+    index = _suffix_index(release, docs)
+    _scope_relations(release, docs, index)
+    _version_relations(release, docs, index)
+    _flow_relations(release, docs, index)
     return release
 
 

@@ -16,8 +16,9 @@ Measured in the same run:
 * the audit and linked suppression of the bureau document's finalize;
 * the slowest unit document's finalize audit (the largest linked problem a finalize meets);
 * the audits of the whole month (bureau + every unit), next to compiling all its scopes;
+* wall time and the CPU time of this process (a shared machine inflates the first only);
 * the bureau's and the slowest unit's finalize audits again through
-  :func:`scipy.optimize.milp` (one HiGHS model per solve, the solver before the audit kept
+  :func:`scipy.optimize.milp` (one HiGHS model per solve: the audit's solver before it kept
   one ``highspy`` model per component): the speed-up measured on the same documents.
 """
 
@@ -44,23 +45,27 @@ def _fixed(content: dict[str, Any]) -> Doc:
 
 
 def _month(contents: dict[str, dict[str, Any]], history: list[Doc],
-           ) -> tuple[dict[str, float], dict[str, dict[str, Any]], dict[str, list[Doc]]]:
-    """Finalize-audit every scope of the month in order; seconds, record and the documents
-    it was linked against (history and the month's earlier finalizes) per scope."""
+           ) -> tuple[dict[str, float], dict[str, float], dict[str, dict[str, Any]],
+                      dict[str, list[Doc]]]:
+    """Finalize-audit every scope of the month in order; wall seconds, CPU seconds of this
+    process, record and the documents it was linked against (history and the month's
+    earlier finalizes) per scope."""
     month_docs: list[Doc] = []
     seconds: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     records: dict[str, dict[str, Any]] = {}
     against: dict[str, list[Doc]] = {}
     for scope, content in contents.items():
         doc = dict(content)
         against[scope] = [*history, *month_docs]
-        began = time.perf_counter()
+        began, used = time.perf_counter(), time.process_time()
         rec = secure_document(Doc(doc, False, "now"), against[scope], K)
         seconds[scope] = time.perf_counter() - began
+        cpu[scope] = time.process_time() - used
         records[scope] = rec
         doc["disclosure"] = rec
         month_docs.append(Doc(doc, True, "v1"))
-    return seconds, records, against
+    return seconds, cpu, records, against
 
 
 def run(preset: str = "county") -> list[Result]:
@@ -89,16 +94,18 @@ def run(preset: str = "county") -> list[Result]:
     quick = secure_document(Doc(dict(contents["bureau"]), False, "now"), history, K,
                             linked=False)
     quick_s = time.perf_counter() - began
-    seconds, records, against = _month(contents, history)
+    seconds, cpu, records, against = _month(contents, history)
     slowest = max(units, key=lambda s: seconds[s])
     before: dict[str, float] = {}
+    before_cpu: dict[str, float] = {}
     same: dict[str, bool] = {}
     for scope in ("bureau", slowest):
         attack.use_solver(attack.SCIPY)
         try:
-            began = time.perf_counter()
+            began, used = time.perf_counter(), time.process_time()
             old = secure_document(Doc(dict(contents[scope]), False, "now"), against[scope], K)
             before[scope] = time.perf_counter() - began
+            before_cpu[scope] = time.process_time() - used
         finally:
             attack.use_solver(attack.HIGHSPY)
         same[scope] = all(old[k] == records[scope][k]
@@ -129,5 +136,10 @@ def run(preset: str = "county") -> list[Result]:
                  f"(same suppression: {same[scope]})",
                  seconds[scope] * 1000, "ms", "through scipy.optimize.milp",
                  before[scope] * 1000, "faster")
+          for scope in ("bureau", slowest)),
+        *(Result(f"the same, CPU time of this process ({scope}; a shared machine inflates "
+                 f"wall time, not this)",
+                 cpu[scope] * 1000, "ms", "through scipy.optimize.milp",
+                 before_cpu[scope] * 1000, TARGET)
           for scope in ("bureau", slowest)),
     ]

@@ -87,3 +87,19 @@ def test_a_trust_row_planted_with_the_data_key_trusts_nothing(
     line = _check(world)["trusted_signers"]
     assert not line.ok and li_key.fingerprint[:16] in line.detail  # type: ignore[attr-defined]
     assert real.fingerprint[:16] not in line.detail  # type: ignore[attr-defined]
+
+
+def test_a_removed_signer_is_not_revived_by_inserting_its_row_again(world: World) -> None:
+    gone = foreign_signer()
+    co = world.login("co")
+    trusted_signers.add(co, gone.fingerprint, "城关派出所")
+    trusted_signers.remove(co, gone.fingerprint)
+    world.close()
+    _plant(world, gone.fingerprint, None)  # its own, signed trust_add event is still there
+    co = lifecycle.unlock(world.path, "co", OTHER_PASSPHRASE, clock=world.clock,
+                          state_dir=world.state_dir)
+    try:
+        assert gone.fingerprint not in trusted_signers.known_signers(co)
+    finally:
+        co.close()
+    assert not _check(world)["trusted_signers"].ok  # type: ignore[attr-defined]

@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="counselor-tui",
         description=_("Encrypted tool for the bureau's psychological counselors."),
     )
-    parser.add_argument("--version", action="version", version=f"counselor-tui {__version__}")
+    parser.add_argument("--version", action="version", version=f"counselor-tui {__version__}",
+                        help=_("show program's version number and exit"))
     parser.add_argument("--vault", metavar="PATH",
                         help=_("vault database file (its key slots are PATH.keys)"))
     parser.add_argument("--user", metavar="NAME", help=_("user name"))

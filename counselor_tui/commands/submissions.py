@@ -15,7 +15,11 @@ Automation contract:
   refuses to replace a package file already in DIR (exit 2, naming the file).
 * ``submission narrative --period … [--scope …] [--highlights-file F] [--problems-file F]
   [--plan-file F]`` stores the narrative of the draft (UTF-8 text files).
-* ``submission finalize --period … [--scope …]`` freezes the latest draft; prints its SHA-256.
+* ``submission finalize --period … [--scope …] [--classification LEVEL]
+  [--classification-years N] [--allow-incomplete]`` freezes the latest draft with the 密级
+  and 保密期限 chosen (default: the settings); prints its SHA-256. Refused (exit 2, naming
+  what is missing) while 主送机关, 签发人 or the 发文字号 pattern is unset, unless
+  ``--allow-incomplete`` (then a warning on stderr names them).
 * ``submission export --period … [--scope …] --out DIR [--package-passphrase-file F]`` writes
   the signed, encrypted package of the latest final version into DIR; without a passphrase
   file a password is generated and printed once on stdout (``password: …``).
@@ -52,8 +56,8 @@ from counselor_tui.commands import common
 from counselor_tui.i18n import _
 from counselor_tui.reports import input_limits as limits
 from counselor_tui.reports.document import canonical_bytes
-from counselor_tui.reports.view import DocumentView, build
-from counselor_tui.services import lifecycle, plain_output, submissions, trusted_signers
+from counselor_tui.reports.view import DocumentView, build, scope_label
+from counselor_tui.services import filing, lifecycle, plain_output, submissions, trusted_signers
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import NotFound
 
@@ -69,6 +73,11 @@ def register(sub: Any) -> None:
         parser.add_argument("--scope", default="bureau", metavar="SCOPE", type=_scope,
                             help=_("'bureau' (default), a unit code, or 'consolidated'")
                             if consolidated else _("'bureau' (default) or a unit code"))
+
+    def incomplete(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--allow-incomplete", action="store_true",
+                            help=_("finalize even when the addressee (主送机关), signer "
+                                   "(签发人) or document number pattern is not set"))
 
     c = actions.add_parser("compile", help=_("compile a period into its draft"))
     period_scope(c, consolidated=False)
@@ -90,6 +99,10 @@ def register(sub: Any) -> None:
     period_scope(f)
     f.add_argument("--classification", metavar="LEVEL",
                    help=_("秘密, 机密, 绝密 or \"\" (not classified); default: the setting"))
+    f.add_argument("--classification-years", metavar="YEARS", type=_years,
+                   help=_("classification term (保密期限) in years, 0–30 (0: the statutory "
+                          "term); default: the setting"))
+    incomplete(f)
     f.set_defaults(handler=cmd_finalize)
 
     e = actions.add_parser("export", help=_("write the signed, encrypted package"))
@@ -129,6 +142,7 @@ def register(sub: Any) -> None:
     k.add_argument("--out", metavar="DIR", help=_("finalize and export the result here"))
     k.add_argument("--out-passphrase-file", metavar="FILE",
                    help=_("password of the new package; generated when not given"))
+    incomplete(k)
     k.add_argument("--json", action="store_true",
                    help=_("print the suppressed tables as JSON"))
     k.add_argument("--plaintext", action="store_true",
@@ -151,6 +165,18 @@ def _scope(text: str) -> str:
         raise argparse.ArgumentTypeError(
             _("the scope is empty: give 'bureau' or the code of a unit"))
     return text.strip()
+
+
+def _years(text: str) -> int:
+    """``--classification-years``: a whole number of years, 0–30."""
+    try:
+        years = int(text)
+    except ValueError:
+        years = -1
+    if not 0 <= years <= 30:
+        raise argparse.ArgumentTypeError(_("give the classification term as a whole number "
+                                           "of years from 0 (the statutory term) to 30"))
+    return years
 
 
 def _print_json(document: dict[str, Any]) -> None:
@@ -180,7 +206,7 @@ def _latest(vs: VaultSession, args: argparse.Namespace) -> submissions.Submissio
     info = submissions.latest(vs, args.period, args.scope)
     if info is None:
         raise NotFound(_("No submission of {period} ({scope}) yet: run 'submission compile' "
-                         "first.").format(period=args.period, scope=args.scope))
+                         "first.").format(period=args.period, scope=scope_label(args.scope)))
     return info
 
 
@@ -196,7 +222,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
             document = detail.document
             common.info(_("Draft version {version} of {period} ({scope}) stored.").format(
                 version=detail.info.version, period=detail.info.period_label,
-                scope=detail.info.scope))
+                scope=scope_label(detail.info.scope)))
     finally:
         lifecycle.lock(vs, "quit")
     _print_document(document, args.json, args.plaintext, text=True)
@@ -248,15 +274,25 @@ def cmd_narrative(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warn_incomplete(missing: tuple[str, ...]) -> None:
+    if missing:  # finalized with --allow-incomplete: say so, on stderr
+        common.error(_("Finalized without the {elements}.").format(
+            elements=_(", ").join(_(filing.REQUIRED[key]) for key in missing)))
+
+
 def cmd_finalize(args: argparse.Namespace) -> int:
     vs = common.unlock(args)
     try:
+        missing = filing.missing_elements(vs)
         info = submissions.finalize(vs, _latest(vs, args).id,
-                                    classification=args.classification)
+                                    classification=args.classification,
+                                    classification_years=args.classification_years,
+                                    allow_incomplete=args.allow_incomplete)
     finally:
         lifecycle.lock(vs, "quit")
+    _warn_incomplete(missing)
     print(_("Version {version} of {period} ({scope}) is final.").format(
-        version=info.version, period=info.period_label, scope=info.scope))
+        version=info.version, period=info.period_label, scope=scope_label(info.scope)))
     print(f"sha256: {info.content_sha256}")
     print(f"audit head: {info.audit_head}")
     return 0
@@ -319,7 +355,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     manifest = result.manifest
     print(_("signer fingerprint: {fingerprint}").format(fingerprint=result.fingerprint))
     print(_("period: {period}  scope: {scope}  version: {version}").format(
-        period=manifest["period"]["label"], scope=manifest["scope"]["code"],
+        period=manifest["period"]["label"], scope=scope_label(manifest["scope"]["code"]),
         version=manifest.get("version")))
     print(_("verified: password, signature and {n} file hashes").format(
         n=len(manifest["files"])))
@@ -395,7 +431,9 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
                     .format(n=len(packages), version=detail.info.version,
                             period=detail.info.period_label))
         if args.out:
-            submissions.finalize(vs, detail.info.id)
+            missing = filing.missing_elements(vs)
+            submissions.finalize(vs, detail.info.id, allow_incomplete=args.allow_incomplete)
+            _warn_incomplete(missing)
             _export_and_report(vs, detail.info.id, args.out, args.out_passphrase_file)
         document = submissions.get(vs, detail.info.id).document
         if args.plaintext:

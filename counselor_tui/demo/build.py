@@ -12,11 +12,19 @@ from pathlib import Path
 
 from counselor_tui import paths
 from counselor_tui.demo.builder import DemoBuilder
-from counselor_tui.demo.sizes import ADMIN_USER, BUREAU, DEMO_USER, SIZES, DemoResult, DemoSize
+from counselor_tui.demo.sizes import (
+    ADMIN_USER,
+    BUREAU,
+    DEMO_USER,
+    DOCUMENT_SETTINGS,
+    SIZES,
+    DemoResult,
+    DemoSize,
+)
 from counselor_tui.domain import demo_names as names
 from counselor_tui.domain.passphrase import check_new_passphrase
 from counselor_tui.i18n import _
-from counselor_tui.services import lifecycle
+from counselor_tui.services import lifecycle, settings
 from counselor_tui.services.context import Clock, VaultSession
 from counselor_tui.services.errors import InvalidInput
 from db.connection import InUseLock, side_files
@@ -83,6 +91,7 @@ def build_demo(
             builder = DemoBuilder(vs, preset, random.Random(seed),
                                progress or (lambda _m: None))
             users = builder.build(passphrase, kdf_seconds)
+            settings.save_settings(vs, DOCUMENT_SETTINGS)
             counts = _counts(vs)
         finally:
             lifecycle.lock(vs, "quit")

@@ -47,6 +47,17 @@ AUDITOR_USER = "auditor"
 BUREAU = "示范县公安局（演示数据）"
 
 
+#: The demo bureau's official-document settings (GB/T 9704-2012 elements of its upward
+#: report, :mod:`counselor_tui.services.filing`): without them a finalized demo month would
+#: lack 主送机关, 签发人 and a 发文字号 with the bureau's code.
+DOCUMENT_SETTINGS: Mapping[str, str] = {
+    "doc_recipient": "示范市公安局政治部",
+    "doc_signer": "赵国平",
+    "doc_number_pattern": "示公政〔{年}〕{号}号",
+    "doc_note": "联系人：钱志远，电话：0000-12345678",
+}
+
+
 DAYS = 730  # two years of history
 
 

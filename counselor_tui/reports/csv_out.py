@@ -2,10 +2,11 @@
 ends (DESIGN §8) — one readable file with every section's tables stacked, and one file per
 table for loading (issue 17).
 
-Per table (:func:`render_table_csvs`, ``tables/NN-<table id>.csv`` in the package, NN the
-table's number in the documents): the header row, then one row per record — each row of the
-table as printed, the total row last, labelled as in the documents — nothing else (no
-caption, note or blank line), so a receiving office can sort, filter, pivot or load it.
+Per table (:func:`render_table_csvs`, ``tables/附件NN-<table id>.csv`` in the package, NN
+the number of the attachment that prints it): the header row, then one row per record —
+each row of the table as printed, the total row last, labelled as in the documents — each
+led by its row type (``明细`` or ``合计``), nothing else (no caption, note or blank line), so
+a receiving office can sort, filter, pivot or load it.
 
 Layout: the title, issuing body, scope and marking lines and the legend of the markers
 (before any table uses one); then per section a heading line
@@ -24,8 +25,9 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from counselor_tui.i18n import _
 from counselor_tui.reports.docx_out import cn_number
-from counselor_tui.reports.view import DocumentView, TableView
+from counselor_tui.reports.view import DocumentView, TableView, attachment_label
 
 BOM = "\ufeff"
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection).
@@ -58,21 +60,36 @@ TABLES_DIR = "tables"
 
 
 def table_csv_name(table: TableView) -> str:
-    """``tables/02-counseling.by_channel.csv`` (ASCII: the number and the table id)."""
-    return f"{TABLES_DIR}/{table.number:02d}-{table.id}.csv"
+    """``tables/附件02-counseling.by_channel.csv``: the attachment that prints the table
+    (``附件2`` in the DOCX, the XLSX sheet ``附件2 …``; two digits so the files sort in
+    order) and the table id."""
+    label = attachment_label(table.number).replace(str(table.number), f"{table.number:02d}")
+    return f"{TABLES_DIR}/{label.replace(' ', '')}-{table.id}.csv"
+
+
+def row_type_column(table: TableView) -> list[str]:
+    """The first column of a table's CSV: ``行类型`` (row type) over ``明细`` for each record
+    and ``合计`` for the total row, so a clerk filtering or summing the records leaves the
+    total out by one filter (``docs/receiving-checklist.md``)."""
+    kinds = [_("record")] * len(table.rows)
+    if table.total is not None:
+        kinds.append(_("total"))
+    return [_("Row type"), *kinds]
 
 
 def render_table_csv(table: TableView) -> bytes:
-    """One table as CSV (UTF-8 with BOM, CRLF): header row, one row per table row, the
-    total row last; cells as in the documents (``<3``, ``x`` for hidden counts)."""
+    """One table as CSV (UTF-8 with BOM, CRLF): the header row, one row per table row, the
+    total row last, each row led by its row type (:func:`row_type_column`); cells as in the
+    documents (``<3``, ``x`` for hidden counts)."""
     out = io.StringIO()
     writer = _SafeWriter(out)
-    writer.writerows(table.all_rows())
+    for kind, row in zip(row_type_column(table), table.all_rows(), strict=True):
+        writer.writerow([kind, *row])
     return (BOM + out.getvalue()).encode("utf-8")
 
 
 def render_table_csvs(view: DocumentView) -> dict[str, bytes]:
-    """``{tables/NN-<id>.csv: bytes}`` for every table of ``view``."""
+    """``{tables/附件NN-<id>.csv: bytes}`` for every table of ``view``."""
     return {table_csv_name(t): render_table_csv(t)
             for section in view.sections for t in section.tables}
 

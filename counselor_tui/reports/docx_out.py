@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from docx import Document
+from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.shared import Mm, Pt
@@ -54,7 +55,13 @@ from counselor_tui.reports.docx_parts import (
     RED,
     TEXT_W,
 )
-from counselor_tui.reports.view import DocumentView, SectionView, TableView, table_heading
+from counselor_tui.reports.view import (
+    DocumentView,
+    SectionView,
+    TableView,
+    attachment_label,
+    table_heading,
+)
 from counselor_tui.reports.zipnorm import normalize_zip
 
 CN_NUMERALS = "一二三四五六七八九十"
@@ -154,12 +161,18 @@ def _body_paragraph(doc: Any, text: str, *, font: str = FONT_BODY, keep_next: bo
 
 
 def _attachments(view: DocumentView) -> list[tuple[str, TableView | None, SectionView]]:
+    """(title, table or None, section) per attachment, in order: attachment N holds the
+    table numbered N (:meth:`TableView.caption`, the XLSX sheets, the CSV files); the
+    integrity record comes last."""
     out: list[tuple[str, TableView | None, SectionView]] = []
     for section in view.sections:
         for table in section.tables:
             out.append((table_heading(section, table), table, section))
         if section.key == "integrity":
             out.append((section.title, None, section))
+    numbers = [t.number for _title, t, _s in out if t is not None]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise ValueError("tables must be numbered 1, 2, … in document order")
     return out
 
 
@@ -215,21 +228,86 @@ def _signature(doc: Any, view: DocumentView) -> None:
 # --------------------------------------------------------------------------- 附件
 
 
+#: A run that never breaks across lines: Latin letters, digits and what joins them (the
+#: non-breaking hyphen and space, the word joiner, ``.%<>/:``), with a trailing ideographic
+#: comma or full stop — ``PSS‑10、``, ``2026‑11‑16 –⁠ 2027‑01‑06``, ``44.9%``; any other
+#: character (Chinese) is a break opportunity of its own.
+_UNIT = re.compile(r"[0-9A-Za-z\-\u2011\u00a0\u2060\u2013.%<>/:（）()]+[、，。]?|\S")
+#: Short header cells (``应测人数``, ``完成率``) are kept on one line as a whole.
+SHORT_HEADER = 6
+
+
+#: mm a cell needs besides its text: Table Grid's cell margins (0.19 cm each side) and slack.
+CELL_MARGINS = 3.9
+CELL_PAD = 4.2
+
+
+def print_width(text: str) -> float:
+    """Width of ``text`` in em as printed in a table cell: 1 per full-width character,
+    0.72 per Latin capital (Times New Roman's are wider than its digits), ½ else."""
+    return sum(0.72 if "A" <= ch <= "Z" else char_width(ch) for ch in text)
+
+
+def units(text: str) -> list[str]:
+    """The pieces of ``text`` that stay on one line (:data:`_UNIT`), after :func:`dp.nobreak`."""
+    return _UNIT.findall(dp.nobreak(text))
+
+
+#: Characters a line never starts with (closing punctuation, 避头点).
+_NO_START = "、，。；：！？）》」』】%"
+
+
+def pack(text: str, width: float) -> str:
+    """``text`` broken into lines (``\n``) of at most ``width`` em (:func:`print_width`)
+    between the pieces of :func:`units` — never inside an instrument name, a number or a
+    date range, never before closing punctuation — or ``text`` unchanged when it fits.
+    LibreOffice breaks East Asian text after a non-breaking hyphen (``PHQ-`` | ``9``) when
+    that fills a line better; lines that already fit leave it nothing to break."""
+    text = dp.nobreak(text)
+    if print_width(text) <= width:
+        return text
+    pieces: list[str] = []
+    for token in re.findall(_UNIT.pattern + r"|\s+", text):
+        if pieces and (token[0] in _NO_START or token.isspace()):
+            pieces[-1] += token
+        else:
+            pieces.append(token)
+    lines = [""]
+    for piece in pieces:
+        if lines[-1] and print_width((lines[-1] + piece).rstrip()) > width:
+            lines.append("")
+        lines[-1] += piece
+    return "\n".join(line.strip() for line in lines)
+
+
 def _widths(table: TableView, size: float) -> list[float]:
-    """Column widths in mm: each column at least its longest unbreakable word, the rest of
-    the text width shared in proportion to each column's longest cell."""
+    """Column widths in mm: each column at least its longest unbreakable piece (a Latin word
+    with its hyphens, a date range, an instrument name with its 、; a short header cell as a
+    whole), the rest of the text width shared in proportion to each column's longest cell;
+    where the pieces alone are wider than the text block, the columns shrink in proportion
+    (LibreOffice would else break a piece at its non-breaking hyphen)."""
     rows = table.all_rows()
     n = len(table.header)
     mm_per_char = size / 72 * 25.4
-    pad = 2.6
-    longest = [max(char_width(r[j]) for r in rows) * mm_per_char + pad for j in range(n)]
-    word = [max(char_width(w) for r in rows for w in (r[j].split() or [""])) * mm_per_char
-            + pad for j in range(n)]
+    pad = CELL_PAD
+
+    def widest_piece(text: str, header: bool) -> float:
+        if header and len(text) <= SHORT_HEADER:
+            return print_width(dp.nobreak(text))
+        return max((print_width(u) for u in units(text)), default=0.0)
+
+    longest = [max(print_width(dp.nobreak(r[j])) for r in rows) * mm_per_char + pad
+               for j in range(n)]
+    word = [max(widest_piece(r[j], i == 0) for i, r in enumerate(rows)) * mm_per_char + pad
+            for j in range(n)]
+    longest = [max(a, b) for a, b in zip(longest, word, strict=True)]
     if sum(longest) <= TEXT_W:
         extra = (TEXT_W - sum(longest)) / n
         return [w + extra for w in longest]
     need = sum(word)
-    spare = max(0.0, TEXT_W - need)
+    if need > TEXT_W:
+        return [w * TEXT_W / need for w in word]
+    spare = TEXT_W - need
     grow = [max(0.0, longest[j] - word[j]) for j in range(n)]
     total = sum(grow) or 1.0
     return [word[j] + spare * grow[j] / total for j in range(n)]
@@ -267,7 +345,8 @@ def _table(doc: Any, view: TableView) -> None:
         for j, text in enumerate(row):
             cell = table.cell(i, j)
             cell.width = Mm(widths[j])
-            _cell(cell, text, header=i == 0 or (is_total and j == 0),
+            room = (widths[j] - CELL_MARGINS) / (size / 72 * 25.4)
+            _cell(cell, pack(text, room), header=i == 0 or (is_total and j == 0),
                   numeric=j > 0 and i > 0, size=size)
     if view.note:
         dp.paragraph(doc, view.note, FONT_BODY, 12, line=Pt(18), first_indent=2,
@@ -276,7 +355,7 @@ def _table(doc: Any, view: TableView) -> None:
 
 def _attachment(doc: Any, n: int, title: str, table: TableView | None,
                 section: SectionView) -> None:
-    dp.paragraph(doc, _("Attachment {n}").format(n=n), FONT_HEADING, BODY, page_break=True)
+    dp.paragraph(doc, attachment_label(n), FONT_HEADING, BODY, page_break=True)
     dp.paragraph(doc)
     lines = title_lines(title, TEXT_W_PT / TITLE * TITLE_FILL)
     p = dp.paragraph(doc, lines[0], FONT_TITLE, TITLE, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -299,12 +378,18 @@ def _imprint(doc: Any, view: DocumentView) -> None:
     """The 版记 alone on the last page, its last line on the last line of the text block:
     empty grid lines above it; each rule is a paragraph border (thick 0.35 mm above the
     抄送 and below the 印发 line, thin 0.25 mm between, §7.4.1), whose width the line it
-    borders gives back so that the lines stay on the grid."""
+    borders gives back so that the lines stay on the grid.
+
+    The last page of a document printed on both sides is an even page (§7.4: the 版记 on
+    the back of the last sheet): the 版记 opens a section that starts on an even page
+    (``w:type="evenPage"``), so Word and LibreOffice insert a blank page before it when the
+    attachments end on an even page; the inserted page carries no page number (§7.5)."""
+    doc.add_section(WD_SECTION.EVEN_PAGE)
     f = view.filing
     thick, thin = 8, 6  # eighths of a point: 1 pt ≈ 0.35 mm, 0.75 pt ≈ 0.26 mm
     rows = ([("cc", f.cc)] if f.cc else []) + [("printer", f.printer)]
-    for i in range(dp.LINES - len(rows)):
-        dp.paragraph(doc, page_break=i == 0, line=Pt(LINE.pt - 0.1))
+    for _line in range(dp.LINES - len(rows)):
+        dp.paragraph(doc, line=Pt(LINE.pt - 0.1))
     for i, (kind, text) in enumerate(rows):
         top = thick if i == 0 else 0
         bottom = thin if kind == "cc" else thick

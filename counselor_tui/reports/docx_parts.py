@@ -19,6 +19,7 @@ Measures of GB/T 9704-2012 《党政机关公文格式》 used here (§5.2, §7)
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -150,13 +151,23 @@ def add_text(paragraph: Any, text: str, font: str, size: float, **kw: Any) -> An
     return run
 
 
+#: A range of dates or numbers, ``2026-11-16 – 2027-01-06``: kept on one line.
+_RANGE = re.compile(r"(?<=\w) – (?=\w)")
+#: Non-breaking space, en dash, word joiner (no break after the dash, UAX #14 LB11), NBSP.
+RANGE_DASH = "\u00a0\u2013\u2060\u00a0"
+
+
 def nobreak(text: str) -> str:
-    """``text`` with each ASCII hyphen between two letters or digits made non-breaking."""
+    """``text`` with each ASCII hyphen between two letters or digits made non-breaking and
+    the spaces around the dash of a range (``2026-11-16 – 2027-01-06``) non-breaking, so
+    neither an instrument name nor a date range ever breaks across lines in Word (LibreOffice
+    may still break after a non-breaking hyphen in East Asian text: table cells are broken
+    into lines beforehand, :func:`counselor_tui.reports.docx_out.pack`)."""
     out = list(text)
     for i in range(1, len(out) - 1):
         if out[i] == "-" and out[i - 1].isalnum() and out[i + 1].isalnum():
             out[i] = NOBREAK
-    return "".join(out)
+    return _RANGE.sub(RANGE_DASH, "".join(out))
 
 
 def paragraph(doc: Any, text: str = "", font: str = FONT_BODY, size: float = BODY, *,

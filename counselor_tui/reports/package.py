@@ -8,7 +8,7 @@ p7zip (``7z x -pPASSWORD``), WinRAR or Bandizip. Inside:
 * ``submission.json`` — the exact document (``docs/submission-json.md``), the input of
   consolidation; it never leaves the package;
 * ``submission.docx``, ``submission.xlsx``, ``submission.csv`` — the suppressed tables;
-* ``tables/NN-<table id>.csv`` — each suppressed table as data (one row per record);
+* ``tables/附件NN-<table id>.csv`` — each suppressed table as data (one row per record);
 * ``manifest.json`` — format, period, scope, version, software version, audit-chain head,
   the SHA-256 and size of each file above, and the signer (algorithm ``Ed25519``, raw public
   key in hex, fingerprint = SHA-256 of the raw public key in hex);

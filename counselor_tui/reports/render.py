@@ -20,7 +20,7 @@ from counselor_tui.reports.xlsx_out import render_xlsx
 
 def render_files(document: Mapping[str, Any]) -> dict[str, bytes]:
     """``{"submission.json", "submission.docx", "submission.xlsx", "submission.csv",
-    "tables/NN-<table id>.csv", …}`` → bytes (one CSV per table besides the readable one).
+    "tables/附件NN-<table id>.csv", …}`` → bytes (one CSV per table besides the readable one).
     The JSON is the canonical document; the others are dated with its compile time, so the
     same document always renders to the same bytes."""
     view = build(document)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from counselor_tui.domain import filing as gbt
@@ -56,8 +56,9 @@ class TableView:
 
     @property
     def caption(self) -> str:
-        """``表1 Sessions by channel`` — the numbered title."""
-        return _("Table {n}. {title}").format(n=self.number, title=self.title)
+        """``附件2 按咨询方式统计`` — the numbered title: tables are numbered as the DOCX
+        numbers its attachments, so the DOCX, the XLSX sheets and the CSV files agree."""
+        return attachment_caption(self.number, self.title)
 
     def all_rows(self) -> tuple[tuple[str, ...], ...]:
         """Header, body and total row."""
@@ -109,6 +110,27 @@ class DocumentView:
     exact: bool
     running: bool = False
     filing: FilingView = FilingView()
+
+
+def attachment_label(number: int) -> str:
+    """``附件2`` — the attachment that holds table ``number`` (the DOCX heading, the XLSX
+    sheet, the CSV file name: one numbering, issue 17)."""
+    return _("Attachment {n}").format(n=number)
+
+
+def attachment_caption(number: int, title: str) -> str:
+    """``附件2 按咨询方式统计``."""
+    return _("{attachment} {title}").format(attachment=attachment_label(number), title=title)
+
+
+def scope_label(code: str) -> str:
+    """A scope as a reader sees it: ``bureau`` → 全局, ``consolidated`` → 汇总, a unit's code
+    as it is (the command-line values stay ``bureau``/``consolidated``)."""
+    if code == "bureau":
+        return _("whole bureau")
+    if code == "consolidated":
+        return _("consolidated")
+    return code
 
 
 def table_heading(section: SectionView, table: TableView) -> str:
@@ -325,13 +347,24 @@ def running_note(document: Mapping[str, Any]) -> str:
     period = period_of_document(document)
     if not compiled or compiled >= period.end.isoformat():
         return ""
-    return _(_RUNNING[period.kind]).format(date=compiled)
+    return _(_RUNNING[period.kind]).format(date=date_text(date.fromisoformat(compiled)))
 
 
 def date_text(day: date) -> str:
     """A date as documents print it: ``2026年12月7日`` in Chinese (GB/T 9704 §7.3.5)."""
     return _("{year}-{month:02d}-{day:02d}").format(year=day.year, month=day.month,
                                                    day=day.day)
+
+
+def time_text(stamp: str) -> str:
+    """An ISO 8601 time (``2026-12-07T17:17:20+08:00``) as documents print it, in the time
+    zone it was written in and to the minute: ``2026年12月7日 17:17``; text that is not such
+    a time is returned as it is."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return f"{date_text(moment.date())} {moment.hour}:{moment.minute:02d}"
 
 
 def filing_view(document: Mapping[str, Any], issuer: str, version_line: str) -> FilingView:
@@ -445,7 +478,7 @@ def build(document: Mapping[str, Any], *, exact: bool = False) -> DocumentView:
         len(SECTIONS) + 2, "integrity", _(INTEGRITY_TITLE),
         paragraphs=(
             (_("Audit-chain head"), str(integrity.get("audit_head", ""))),
-            (_("Compiled at"), str(integrity.get("compiled_at", ""))),
+            (_("Compiled at"), time_text(str(integrity.get("compiled_at", "")))),
             (_("Software version"), str(integrity.get("software_version", ""))),
             (_("Disclosure threshold"), _("k = {k}").format(k=k)),
             *_inputs_paragraphs(document),

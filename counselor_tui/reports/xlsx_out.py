@@ -2,7 +2,8 @@
 
 Sheets: ``报告`` first (title, issuing body, 发文字号, classification, period, the narrative
 and the legend of the markers, wrapped, and the integrity record in small type), then one
-sheet per table, ``表N …``, in the order of the documents: its heading and a line naming the
+sheet per table, ``附件N …`` — numbered as the DOCX numbers its attachments —, in the order
+of the documents: its heading and a line naming the
 issuer, period and classification (rows 1–2), the header row (row 3), the rows, the total
 row and the note (merged across the table and wrapped).
 
@@ -32,7 +33,13 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from counselor_tui.i18n import _
 from counselor_tui.reports.docx_out import cn_number
 from counselor_tui.reports.docx_parts import FONT_BODY, FONT_HEADING
-from counselor_tui.reports.view import DocumentView, SectionView, TableView, table_heading
+from counselor_tui.reports.view import (
+    DocumentView,
+    SectionView,
+    TableView,
+    attachment_caption,
+    table_heading,
+)
 from counselor_tui.reports.zipnorm import normalize_zip
 
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
@@ -165,9 +172,8 @@ def _table_sheet(ws: Any, view: DocumentView, section: SectionView, table: Table
     total_width = float(sum(widths))
     # heading and issuer line wrapped within the table's width: text running past the
     # table would widen what is printed and shrink the table on the page
-    _wrapped(ws, 1, _("Table {n}. {title}").format(
-        n=table.number, title=table_heading(section, table)), n_cols, total_width, size=12,
-        bold=True)
+    _wrapped(ws, 1, attachment_caption(table.number, table_heading(section, table)), n_cols,
+             total_width, size=12, bold=True)
     _wrapped(ws, 2, " · ".join(
         x for x in (view.issuer, view.period, view.filing.number, view.marking) if x),
         n_cols, total_width, size=9)
@@ -201,8 +207,8 @@ def render_xlsx(view: DocumentView, when: datetime) -> bytes:
     _report_sheet(report, view)
     for section in view.sections:
         for table in section.tables:
-            ws = wb.create_sheet(sheet_title(_("Table {n}. {title}").format(
-                n=table.number, title=table_heading(section, table)), taken))
+            ws = wb.create_sheet(sheet_title(
+                attachment_caption(table.number, table_heading(section, table)), taken))
             _table_sheet(ws, view, section, table)
     wb.properties.title = view.title
     wb.properties.creator = view.issuer

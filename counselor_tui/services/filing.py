@@ -17,15 +17,28 @@ classification chosen then, and freezes the record with the document.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from counselor_tui.domain import filing
-from counselor_tui.i18n import _
+from counselor_tui.domain.roles import Role
+from counselor_tui.i18n import N_, _
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
 from counselor_tui.services.settings import DEFAULT_SETTINGS, get_setting
 from db.models import Submission
+
+#: The longest 保密期限 (years): 绝密's statutory term (保密法 art. 15).
+MAX_YEARS = 30
+#: What an upward report must carry (GB/T 9704-2012 §7.2.5 签发人, §7.3.3 主送机关, §7.2.4
+#: 发文字号 with the issuing body's own code): setting key → label. The shipped number
+#: pattern has no issuing-body code (机关代字), so it counts as unset until changed.
+REQUIRED: dict[str, str] = {
+    "doc_recipient": N_("addressee (主送机关)"),
+    "doc_signer": N_("signer (签发人)"),
+    "doc_number_pattern": N_("document number pattern with the bureau's code (发文字号)"),
+}
 
 TEXT_KEYS: dict[str, str] = {"recipient": "doc_recipient", "signer": "doc_signer",
                              "cc": "doc_cc", "printer": "doc_printer", "note": "doc_note"}
@@ -48,12 +61,20 @@ def next_seq(vs: VaultSession, year: int) -> int:
 
 
 def filing_record(vs: VaultSession, day: date, *, classification: str | None = None,
+                  classification_years: int | None = None,
                   numbered: bool = False) -> dict[str, Any]:
     """The ``filing`` object dated ``day`` (the 成文日期). ``classification`` None takes the
     setting ``doc_classification``; else it must be one of
     :data:`counselor_tui.domain.filing.CLASSIFICATIONS` (:class:`InvalidInput`).
+    ``classification_years`` (the 保密期限 in whole years, 0 = the statutory term; None: the
+    setting ``doc_classification_years``) must lie in 0–30 (:class:`InvalidInput`).
     ``numbered`` assigns the next document number of ``day``'s year (:func:`next_seq`)."""
     chosen = _setting(vs, "doc_classification") if classification is None else classification
+    years = (int(_setting(vs, "doc_classification_years") or 0)
+             if classification_years is None else classification_years)
+    if not 0 <= years <= MAX_YEARS:
+        raise InvalidInput(_("The classification term is a whole number of years from 0 "
+                             "(the statutory term) to {n}.").format(n=MAX_YEARS))
     try:
         level = filing.check_classification(str(chosen or ""))
         pattern = filing.check_pattern(str(_setting(vs, "doc_number_pattern")))
@@ -62,7 +83,7 @@ def filing_record(vs: VaultSession, day: date, *, classification: str | None = N
     record: dict[str, Any] = {
         "number": None, "year": None, "seq": None,
         "classification": level,
-        "classification_years": int(_setting(vs, "doc_classification_years") or 0),
+        "classification_years": years,
         "copy_no": int(_setting(vs, "doc_copy_no") or 1),
         "date": day.isoformat(),
     }
@@ -78,3 +99,49 @@ def filing_record(vs: VaultSession, day: date, *, classification: str | None = N
 def classification_choices() -> list[tuple[str, str]]:
     """``[(label, value)]`` for a classification picker: not classified, 秘密, 机密, 绝密."""
     return [(c or _("Not classified"), c) for c in filing.CLASSIFICATIONS]
+
+
+def missing_elements(vs: VaultSession) -> tuple[str, ...]:
+    """The setting keys of :data:`REQUIRED` not set: an empty 主送机关 or 签发人, and a
+    发文字号 pattern never changed from the shipped one (no issuing-body code); ``()`` when
+    the document has all of them."""
+    missing = []
+    for key in REQUIRED:
+        value = str(_setting(vs, key) or "").strip()
+        if not value or (key == "doc_number_pattern" and value == filing.DEFAULT_PATTERN):
+            missing.append(key)
+    return tuple(missing)
+
+
+def missing_message(missing: tuple[str, ...]) -> str:
+    """The refusal of :func:`counselor_tui.services.submissions.finalize` naming what is not
+    set and the two ways on (translated)."""
+    return _("The document lacks the {elements}: an upward report needs them, and the "
+             "receiving office would send it back. An administrator sets them in Users & "
+             "settings; to finalize without them anyway, confirm it (on the command line: "
+             "--allow-incomplete).").format(
+        elements=_(", ").join(_(REQUIRED[key]) for key in missing))
+
+
+@dataclass(frozen=True)
+class FinalizeDefaults:
+    """What the finalize dialog starts from: the settings' ``classification`` (密级, ``""``
+    = not classified) and ``classification_years`` (保密期限, 0 = statutory), and the
+    ``missing`` elements (:func:`missing_elements`, with their translated ``labels``)."""
+
+    classification: str
+    classification_years: int
+    missing: tuple[str, ...]
+    labels: tuple[str, ...]
+
+
+def finalize_defaults(vs: VaultSession) -> FinalizeDefaults:
+    """The :class:`FinalizeDefaults` of this vault (coordinators and admins:
+    :class:`PermissionDenied` otherwise)."""
+    vs.require(Role.COORDINATOR, Role.ADMIN)
+    level = str(_setting(vs, "doc_classification") or "")
+    missing = missing_elements(vs)
+    return FinalizeDefaults(
+        level if level in filing.CLASSIFICATIONS else "",
+        int(_setting(vs, "doc_classification_years") or 0), missing,
+        tuple(_(REQUIRED[key]) for key in missing))

@@ -1,16 +1,19 @@
 """When the next submission is due and the dashboard block that says so (DESIGN §6, §8):
 the due day of the month (setting ``submission_due_day``), the first period the vault can
-report, and whether that period is finalized. Re-exported by
+report, and whether that period is finalized; which periods may be compiled and finalized
+(:func:`check_compilable`, :func:`check_ended`). Re-exported by
 :mod:`counselor_tui.services.submissions`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from counselor_tui.domain.periods import (
     Period,
+    PeriodParseError,
     due_date,
+    parse_period,
     period_of,
     previous,
 )
@@ -20,6 +23,7 @@ from counselor_tui.reports import consolidate as consolidation
 from counselor_tui.reports.content import BUREAU
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
+from counselor_tui.services.errors import Conflict, InvalidInput
 from counselor_tui.services.settings import get_setting
 from db.models import Submission
 
@@ -152,3 +156,45 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
             else _("next due {due}").format(due=due.next_due.isoformat())), level=level,
         extra={"period": due.last_period, "finalized": due.last_finalized,
                "next_period": due.next_period, "next_due": due.next_due.isoformat()})
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def to_period(period: Period | str) -> Period:
+    """A :class:`Period` from a period or typed text; :class:`InvalidInput` otherwise."""
+    if isinstance(period, Period):
+        return period
+    try:
+        return parse_period(period)
+    except PeriodParseError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+#: No period before this year is compiled (a typo such as 1026-11 is refused).
+EARLIEST_YEAR = 2000
+
+
+def check_compilable(vs: VaultSession, period: Period) -> None:
+    """Refuse (:class:`InvalidInput`) a period before :data:`EARLIEST_YEAR` or one that
+    starts after today (bureau time zone). A running period (started, not ended) is
+    allowed: its document is a preview of figures so far."""
+    if period.start.year < EARLIEST_YEAR:
+        raise InvalidInput(_("The period {period} is before {year}: check the year.").format(
+            period=period.label, year=EARLIEST_YEAR))
+    if period.start > vs.today():
+        raise InvalidInput(_("The period {period} has not started yet (it starts on {start}): "
+                             "nothing to compile.").format(period=period.label,
+                                                            start=period.start.isoformat()))
+
+
+def check_ended(vs: VaultSession, period: Period) -> None:
+    """Refuse (:class:`Conflict`) to finalize or export a period that has not ended yet
+    (its last day is today or later, bureau time zone)."""
+    if period.end > vs.today():
+        raise Conflict(_("The period {period} has not ended yet (its last day is {last}): it "
+                         "can be finalized and exported from {end} on. Until then, compile "
+                         "drafts to follow the running figures.").format(
+                             period=period.label,
+                             last=(period.end - timedelta(days=1)).isoformat(),
+                             end=period.end.isoformat()))

@@ -37,15 +37,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
 from counselor_tui.domain.periods import (
     Period,
     PeriodKind,
-    PeriodParseError,
-    parse_period,
     period_of,
 )
 from counselor_tui.domain.roles import Role
@@ -68,7 +66,7 @@ from counselor_tui.reports.package import (
     write_package,
 )
 from counselor_tui.reports.render import render_files
-from counselor_tui.services import audit, sealed, trusted_signers
+from counselor_tui.services import audit, filing, sealed, trusted_signers
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from counselor_tui.services.filing import filing_record
@@ -79,12 +77,16 @@ from counselor_tui.services.submission_disclosure import audit_summary as _audit
 from counselor_tui.services.submission_disclosure import protected as _protected
 from counselor_tui.services.submission_due import CONSOLIDATED as CONSOLIDATED
 from counselor_tui.services.submission_due import DRAFT as DRAFT
+from counselor_tui.services.submission_due import EARLIEST_YEAR as EARLIEST_YEAR
 from counselor_tui.services.submission_due import EXPORTED as EXPORTED
 from counselor_tui.services.submission_due import FINAL as FINAL
 from counselor_tui.services.submission_due import VIEWERS as VIEWERS
 from counselor_tui.services.submission_due import DueInfo as DueInfo
+from counselor_tui.services.submission_due import check_compilable as check_compilable
+from counselor_tui.services.submission_due import check_ended as check_ended
 from counselor_tui.services.submission_due import dashboard_section as dashboard_section
 from counselor_tui.services.submission_due import next_due as next_due
+from counselor_tui.services.submission_due import to_period as to_period
 from counselor_tui.services.submission_due import vault_started as vault_started
 from db.models import SigningKey, Submission, User
 
@@ -156,45 +158,6 @@ class PackageExists(Conflict):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def to_period(period: Period | str) -> Period:
-    """A :class:`Period` from a period or typed text; :class:`InvalidInput` otherwise."""
-    if isinstance(period, Period):
-        return period
-    try:
-        return parse_period(period)
-    except PeriodParseError as exc:
-        raise InvalidInput(str(exc)) from None
-
-
-#: No period before this year is compiled (a typo such as 1026-11 is refused).
-EARLIEST_YEAR = 2000
-
-
-def check_compilable(vs: VaultSession, period: Period) -> None:
-    """Refuse (:class:`InvalidInput`) a period before :data:`EARLIEST_YEAR` or one that
-    starts after today (bureau time zone). A running period (started, not ended) is
-    allowed: its document is a preview of figures so far."""
-    if period.start.year < EARLIEST_YEAR:
-        raise InvalidInput(_("The period {period} is before {year}: check the year.").format(
-            period=period.label, year=EARLIEST_YEAR))
-    if period.start > vs.today():
-        raise InvalidInput(_("The period {period} has not started yet (it starts on {start}): "
-                             "nothing to compile.").format(period=period.label,
-                                                            start=period.start.isoformat()))
-
-
-def check_ended(vs: VaultSession, period: Period) -> None:
-    """Refuse (:class:`Conflict`) to finalize or export a period that has not ended yet
-    (its last day is today or later, bureau time zone)."""
-    if period.end > vs.today():
-        raise Conflict(_("The period {period} has not ended yet (its last day is {last}): it "
-                         "can be finalized and exported from {end} on. Until then, compile "
-                         "drafts to follow the running figures.").format(
-                             period=period.label,
-                             last=(period.end - timedelta(days=1)).isoformat(),
-                             end=period.end.isoformat()))
 
 
 def _k(vs: VaultSession) -> int:
@@ -357,13 +320,18 @@ def save_narrative(vs: VaultSession, submission_id: int,
         return _load(row)
 
 
-def finalize(vs: VaultSession, submission_id: int, *,
-             classification: str | None = None) -> SubmissionInfo:
+def finalize(vs: VaultSession, submission_id: int, *, classification: str | None = None,
+             classification_years: int | None = None,
+             allow_incomplete: bool = False) -> SubmissionInfo:
     """Freeze a draft: content, narrative, audit-chain head and the document's SHA-256.
 
     The document gets its filing record (:mod:`counselor_tui.services.filing`): the next
-    发文字号 of the year, today as 成文日期 and ``classification`` (None: the setting
-    ``doc_classification``; :class:`InvalidInput` for anything but 秘密/机密/绝密/empty).
+    发文字号 of the year, today as 成文日期, ``classification`` and its term
+    ``classification_years`` (None: the settings; :class:`InvalidInput` for a level but
+    秘密/机密/绝密/empty or a term outside 0–30). Refused (:class:`InvalidInput`, nothing
+    changed) while 主送机关, 签发人 or the 发文字号 pattern is unset
+    (:func:`filing.missing_elements`) unless ``allow_incomplete``: an upward report without
+    them is sent back, and a final version never changes; the audit records the override.
 
     A compiled draft is compiled again first: when its figures changed since the draft was
     made, the draft is refreshed and :class:`Conflict` asks to review it (nothing frozen).
@@ -372,7 +340,9 @@ def finalize(vs: VaultSession, submission_id: int, *,
     """
     vs.require(*COMPILERS)
     changed = False
-    filing_record(vs, vs.today(), classification=classification)  # refuse a bad one first
+    filing_record(vs, vs.today(), classification=classification,  # refuse a bad one first
+                  classification_years=classification_years)
+    missing = filing.missing_elements(vs)
     with vs.transaction():
         row = _row(submission_id)
         if row.status != DRAFT:
@@ -380,6 +350,8 @@ def finalize(vs: VaultSession, submission_id: int, *,
         content = dict(row.content or {})
         period = period_from_json(content["period"])
         check_ended(vs, period)
+        if missing and not allow_incomplete:
+            raise InvalidInput(filing.missing_message(missing))
         if content.get("source", {}).get("kind") == CONSOLIDATED:
             fresh = dict(content)
             fresh["integrity"] = {**content["integrity"], "compiled_at": vs.now_iso(),
@@ -391,6 +363,7 @@ def finalize(vs: VaultSession, submission_id: int, *,
                            full=True)
         failing = int(fresh["disclosure"]["audit"]["failing"])
         fresh["filing"] = filing_record(vs, vs.today(), classification=classification,
+                                        classification_years=classification_years,
                                         numbered=not changed)
         row.content = fresh
         row.updated_at, row.updated_by_id = vs.now_iso(), vs.actor.id
@@ -415,7 +388,7 @@ def finalize(vs: VaultSession, submission_id: int, *,
             row.save()
             audit.record(vs, "finalize", "submission", row.id, {
                 "period": period.label, "scope": row.scope, "version": int(row.version),
-                "sha256": digest, "audit_head": row.audit_head,
+                "sha256": digest, "audit_head": row.audit_head, "incomplete": list(missing),
                 "disclosure_audit": _audit_summary(fresh)})
         result = _load(row)
     if failing and not changed:

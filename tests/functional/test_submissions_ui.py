@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Static, TextArea
 
 from counselor_tui.reports import package as pkg
-from counselor_tui.services import accounts, lifecycle, submissions
+from counselor_tui.services import accounts, lifecycle, settings, submissions
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.app import create_app
@@ -69,7 +69,7 @@ async def test_compile_preview_narrative_finalize_export(
         assert screen.query_one("#sb-progress", ProgressBar).percentage == 1.0
         assert screen.detail is not None and screen.detail.info.status == "draft"
         status = str(screen.query_one("#sb-status", Static).render())
-        assert "2026-11 · bureau · version 1 · draft" in status
+        assert "2026-11 · whole bureau · version 1 · draft" in status
         cells = screen.preview_cells()
         assert "<3" in cells and "x" in cells  # as the documents print them
         sessions = screen.detail.document["sections"]["counseling"]["figures"]["sessions"]
@@ -95,12 +95,16 @@ async def test_compile_preview_narrative_finalize_export(
         await settle(pilot, lambda: isinstance(app.screen, FinalizeDialog))
         dialog = app.screen
         assert isinstance(dialog, FinalizeDialog) and dialog.chosen == "秘密"  # the default
+        assert not dialog.query("#fz-missing")  # the bureau's document settings are set
+        assert dialog.query_one("#fz-years", Input).value == "0"  # the setting: statutory
         await pilot.click("#fz-level-2")  # 机密
         await settle(pilot, lambda: dialog.chosen == "机密")
+        dialog.query_one("#fz-years", Input).value = "2"
         await pilot.click("#yes")
         await settle(pilot, lambda: screen.detail is not None
                      and screen.detail.info.status == "final")
         assert screen.detail.document["filing"]["classification"] == "机密"
+        assert screen.detail.document["filing"]["classification_years"] == 2
         assert screen.query_one("#sb-highlights", TextArea).read_only
         # export with a generated password, shown once
         await pilot.press("x")
@@ -167,3 +171,37 @@ async def test_typed_password_must_match_and_auditor_gets_a_preview_only(
         assert "preview, not stored" in str(screen.query_one("#sb-status", Static).render())
     assert [v.version for v in submissions.list_versions(admin)] == [1]
     auditor.close()
+
+
+async def test_finalize_dialog_names_missing_filing_elements_and_needs_the_override(
+        admin: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
+        state_dir: Path) -> None:
+    """Without 主送机关 and 签发人 the dialog says so; finalizing without ticking "finalize
+    without them" is refused (the draft stays a draft), with the box ticked it is final."""
+    settings.save_settings(admin, {"doc_recipient": "", "doc_signer": ""})
+    draft = submissions.compile_draft(admin, "2026-11")
+    app = create_app(backend_for(admin, created, clock, state_dir), idle_minutes=60)
+    async with app.run_test(size=(140, 50)) as pilot:
+        screen = await open_screen(pilot)
+        await settle(pilot, lambda: len(screen.versions) == 1)
+        screen.query_one("#sb-versions", DataTable).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.detail is not None)
+        for tick in (False, True):
+            screen.query_one("#sb-versions", DataTable).focus()
+            await pilot.press("f")
+            await settle(pilot, lambda: isinstance(app.screen, FinalizeDialog))
+            dialog = app.screen
+            assert isinstance(dialog, FinalizeDialog)
+            warning = str(dialog.query_one("#fz-missing", Static).render())
+            assert "主送机关" in warning and "签发人" in warning and "发文字号" not in warning
+            dialog.query_one("#fz-incomplete", Checkbox).value = tick
+            await pilot.click("#yes")
+            if not tick:
+                await settle(pilot, lambda: app.screen is not dialog
+                             and app.screen is not screen)  # the refusal is shown
+                assert submissions.get(admin, draft.info.id).info.status == "draft"
+                await pilot.press("escape")
+                await settle(pilot, lambda: app.screen is screen)
+        await settle(pilot, lambda: screen.detail is not None
+                     and screen.detail.info.status == "final")

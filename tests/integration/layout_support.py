@@ -31,8 +31,9 @@ SETTINGS = {
     "doc_cc": "市公安局警务保障部，市公安局督察支队",
     "doc_note": "联系人：李明，电话：12345678",
     "doc_number_pattern": "东公政〔{年}〕{号}号",
-    "doc_classification_years": "1",
 }
+#: LibreOffice's PDF filter keeping automatically inserted blank pages (LibreOffice ≥ 7.4).
+WRITER_PDF = ('pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}')
 NARRATIVE = {
     "highlights": "本月组织心理健康讲座两场，覆盖民警一百二十人次；完成年度心理普查的数据汇总"
                   "和重点人员的回访工作，各单位兼职心理辅导员均按时报送了辅导记录，资料齐全。",
@@ -63,7 +64,7 @@ def soffice() -> str:
 
 
 def print_month(root: Path) -> Printed:
-    """Build the tiny demo, finalize 2026-11 as 秘密 with the document settings, render its
+    """Build the tiny demo, finalize 2026-11 as 秘密★1年 with the document settings, render its
     files in Chinese, and print the DOCX, the XLSX and a DOCX whose table runs over pages."""
     binary = soffice()
     clock = FixedClock(datetime(2026, 12, 7, 9, 0, tzinfo=TZ))
@@ -74,7 +75,8 @@ def print_month(root: Path) -> Printed:
         settings.save_settings(vs, SETTINGS)
         draft = submissions.compile_draft(vs, "2026-11")
         submissions.save_narrative(vs, draft.info.id, NARRATIVE)
-        submissions.finalize(vs, draft.info.id, classification="秘密")
+        # 密级 and 保密期限 chosen at finalize (the settings say 秘密, statutory term)
+        submissions.finalize(vs, draft.info.id, classification="秘密", classification_years=1)
         document = submissions.get(vs, draft.info.id).document
     finally:
         vs.close()
@@ -98,11 +100,14 @@ def print_month(root: Path) -> Printed:
     (out / "submission.docx").write_bytes(files["submission.docx"])
     (out / "workbook.xlsx").write_bytes(files["submission.xlsx"])
     (out / "long.docx").write_bytes(long_docx)
-    # one LibreOffice run prints all three
-    subprocess.run([binary, "--headless", f"-env:UserInstallation=file://{root / 'lo'}",
-                    "--convert-to", "pdf", "--outdir", str(out), str(out / "submission.docx"),
-                    str(out / "workbook.xlsx"), str(out / "long.docx")],
+    # the DOCX as printed on both sides: with the blank page LibreOffice inserts before an
+    # even-page section (the 版记), which its PDF export leaves out unless told not to
+    profile = f"-env:UserInstallation=file://{root / 'lo'}"
+    subprocess.run([binary, "--headless", profile, "--convert-to", WRITER_PDF, "--outdir",
+                    str(out), str(out / "submission.docx"), str(out / "long.docx")],
                    check=True, capture_output=True, timeout=600)
+    subprocess.run([binary, "--headless", profile, "--convert-to", "pdf", "--outdir", str(out),
+                    str(out / "workbook.xlsx")], check=True, capture_output=True, timeout=600)
     return Printed(files, document, out / "submission.pdf", out / "workbook.pdf",
                    out / "long.pdf")
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from counselor_tui.domain import vocab
 from counselor_tui.services.context import VaultSession
 from db.models import (
+    Setting,
     Activity,
     ActivityCounselor,
     Assessment,
@@ -38,6 +39,10 @@ from db.models import (
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
+#: The official-document settings of a configured bureau (主送机关, 签发人, its own 发文字号):
+#: without them finalize refuses (issue 17).
+DOCUMENT = {"doc_recipient": "市公安局政治部", "doc_signer": "王建国",
+            "doc_number_pattern": "东公政〔{年}〕{号}号"}
 UNITS = (("U01", "城关派出所", "派出所"), ("U02", "交警大队", "交警"), ("U03", "刑侦大队", "刑侦"))
 
 
@@ -55,6 +60,9 @@ def populate(vs: VaultSession, seed: int = 1, officers_per_unit: int = 12,
     early = "2026-01-01T08:00:00+08:00"
     out: dict[str, Any] = {"units": {}, "counselors": []}
     with vs.transaction():
+        for key, value in DOCUMENT.items():
+            Setting.insert(key=key, value=value, updated_at=now,
+                           updated_by=vs.actor.id).on_conflict_replace().execute()
         units = []
         for code, name, ptype in UNITS:
             u = Unit.create(code=code, name=name, police_type=ptype, **who)

@@ -12,17 +12,19 @@ import pytest
 
 from tests.integration.layout_support import MM, Line, Printed, open_pdf, page_lines, print_month
 
+pytestmark = pytest.mark.slow  # one LibreOffice print of a demo month for the module
+
 TOP, BOTTOM, LEFT, RIGHT = 37.0, 262.0, 28.0, 184.0
 GRID = 225 / 22  # mm per line
 RED = (0.7529411764, 0.0, 0.0)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
     return print_month(tmp_path_factory.mktemp("printed"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pages(printed: Printed) -> Iterator[list[list[Line]]]:
     with open_pdf(printed.docx_pdf) as pdf:
         yield [page_lines(p) for p in pdf.pages]
@@ -102,6 +104,8 @@ def test_a_full_body_line_holds_28_characters_on_22_lines(pages: list[list[Line]
 def test_page_numbers_outside_7_mm_below_the_text_block(pages: list[list[Line]]) -> None:
     assert len(pages) >= 4
     for n, lines in enumerate(pages, start=1):
+        if not lines:
+            continue  # the blank page before the 版记 carries no number (§7.5)
         foot = [ln for ln in lines if ln.top > BOTTOM]
         assert [ln.text for ln in foot] == [f"— {n} —"], n
         (number,) = foot
@@ -156,6 +160,19 @@ def test_signature_date_note_and_imprint_on_the_last_page(pages: list[list[Line]
     assert not any("印发" in ln.text for page in body_pages[:-1] for ln in page)
 
 
+def test_the_imprint_is_on_an_even_last_page_after_a_blank_page_when_needed(
+        pages: list[list[Line]]) -> None:
+    """GB/T 9704 §7.4: the 版记 on the last page, the back of the last sheet — an even page;
+    when the attachments end on an even page, a blank page (no page number) comes between."""
+    assert len(pages) % 2 == 0
+    assert any("印发" in ln.text for ln in pages[-1])
+    integrity = next(i for i, page in enumerate(pages)
+                     if any("审计链头" in ln.text for ln in page))
+    between = pages[integrity + 1:-1]
+    assert len(between) == (1 if integrity % 2 else 0)  # integrity on an even page: a blank
+    assert all(not page for page in between)  # blank: no text, no page number
+
+
 def test_a_table_crossing_a_page_repeats_its_header_row(printed: Printed) -> None:
     with open_pdf(printed.long_table_pdf) as pdf:
         long_pages = [page_lines(p) for p in pdf.pages]
@@ -174,3 +191,39 @@ def test_pdf_pages_are_a4(printed: Printed) -> None:
 
 def test_the_printed_pdf_exists_for_the_checklist(printed: Printed) -> None:
     assert Path(printed.docx_pdf).stat().st_size > 10_000
+
+
+def _attachment_pages(pages: list[list[Line]], title: str) -> list[list[Line]]:
+    start = next(i for i, page in enumerate(pages)
+                 if any(ln.text.replace(" ", "") == title for ln in body(page)))
+    out = [pages[start]]
+    for page in pages[start + 1:]:
+        if not body(page) or re.fullmatch(r"附件 ?\d+", body(page)[0].text):
+            break
+        out.append(page)
+    return out
+
+
+def test_instrument_names_and_date_ranges_never_break(pages: list[list[Line]]) -> None:
+    """附件11 (census campaigns): each date range on one line, each instrument name whole;
+    short headers (应测人数, 完成率) on one line."""
+    campaign = _attachment_pages(pages, "本期普查进度")
+    lines = [ln.text.replace("\u00a0", " ").replace("\u2060", "").replace("\u2011", "-")
+             .replace("\u200b", "")
+             for page in campaign for ln in body(page)]
+    text = "\n".join(lines)
+    assert re.search(r"2026-11-16 ?– ?2027-01-06", text), text  # the window, on one line
+    for name in ("GAD-7", "PHQ-9", "PSS-10"):
+        assert name in text, (name, text)
+    assert not re.search(r"(GAD|PHQ|PSS|PCL|SCL)-?\n", text)
+    header = next(ln for ln in lines if ln.startswith("普查"))
+    assert "应测人数" in header.replace(" ", "") and "完成率" in header.replace(" ", "")
+    assert not re.search(r"\d{4}-\d\d-\d\d ?–?\n", text)  # no date range split
+
+
+def test_the_integrity_record_prints_times_for_people(pages: list[list[Line]]) -> None:
+    """The compile time as a clerk writes it (2026年12月7日 9:00), not ISO 8601."""
+    record = _attachment_pages(pages, "数据完整性说明")
+    text = "\n".join(ln.text.replace(" ", "") for page in record for ln in body(page))
+    assert re.search(r"编制时间：2026年12月7日9:00", text), text
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d|\+08:00", text)

@@ -3,19 +3,26 @@ year, the classification chosen at finalize, and its print in the document view.
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from docx import Document
 
+from counselor_tui import cli
 from counselor_tui.domain import filing
 from counselor_tui.domain.settings_rules import SettingInvalid, parse_setting
+from counselor_tui.i18n import set_language
+from counselor_tui.reports.render import render_files
 from counselor_tui.reports.view import build
+from counselor_tui.services import filing as filing_service
 from counselor_tui.services import lifecycle, settings, submissions
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import InvalidInput
-from tests.conftest import PASSPHRASE, TZ
+from tests.conftest import PASSPHRASE, TZ, write_secret
 from tests.integration.submission_fixtures import populate
 
 
@@ -85,3 +92,103 @@ def test_numbers_run_per_year_and_the_classification_is_chosen_at_finalize(
     doc = submissions.get(bureau, third.info.id).document
     assert doc["filing"]["number"] == "东公政〔2027〕1号"
     assert doc["filing"]["classification"] == "秘密"  # the setting's default
+
+
+def test_finalize_refuses_a_document_without_recipient_signer_or_own_number_unless_allowed(
+        bureau: VaultSession) -> None:
+    """An upward report without 主送机关, 签发人 or a 发文字号 of the bureau's own code is sent
+    back, and a final version never changes: finalize refuses, naming what is missing and
+    the way on, unless told explicitly (the audit keeps the override)."""
+    settings.save_settings(bureau, {"doc_recipient": "", "doc_signer": "",
+                                    "doc_number_pattern": filing.DEFAULT_PATTERN})
+    draft = submissions.compile_draft(bureau, "2026-11")
+    with pytest.raises(InvalidInput) as refused:
+        submissions.finalize(bureau, draft.info.id)
+    message = str(refused.value)
+    assert "主送机关" in message and "签发人" in message and "发文字号" in message
+    assert "--allow-incomplete" in message and "Users & settings" in message
+    assert submissions.get(bureau, draft.info.id).info.status == "draft"  # nothing frozen
+    settings.save_settings(bureau, {"doc_recipient": "市公安局政治部"})
+    with pytest.raises(InvalidInput) as refused:
+        submissions.finalize(bureau, draft.info.id)
+    assert "主送机关" not in str(refused.value) and "签发人" in str(refused.value)
+    assert set(filing_service.missing_elements(bureau)) == {"doc_signer", "doc_number_pattern"}
+    info = submissions.finalize(bureau, draft.info.id, allow_incomplete=True)
+    assert info.status == "final"
+    with bureau.reading():
+        (detail,) = bureau.execute("SELECT detail FROM audit_event WHERE action = 'finalize' "
+                                   "ORDER BY seq DESC LIMIT 1").fetchone()
+    assert json.loads(detail)["incomplete"] == ["doc_signer", "doc_number_pattern"]
+    settings.save_settings(bureau, {"doc_signer": "王建国",
+                                    "doc_number_pattern": "东公政〔{年}〕{号}号"})
+    assert filing_service.missing_elements(bureau) == ()
+
+
+def test_classification_and_term_chosen_at_finalize_print_as_gbt_9704(
+        bureau: VaultSession) -> None:
+    settings.save_settings(bureau, {"doc_number_pattern": "东公政〔{年}〕{号}号",
+                                    "doc_recipient": "市公安局政治部", "doc_signer": "王建国",
+                                    "doc_classification": "秘密",
+                                    "doc_classification_years": "1"})
+    draft = submissions.compile_draft(bureau, "2026-11")
+    for years in (-1, 31):
+        with pytest.raises(InvalidInput):
+            submissions.finalize(bureau, draft.info.id, classification_years=years)
+    submissions.finalize(bureau, draft.info.id, classification="机密", classification_years=5)
+    doc = submissions.get(bureau, draft.info.id).document
+    assert (doc["filing"]["classification"], doc["filing"]["classification_years"]) == ("机密", 5)
+    assert build(doc).marking == "机密★5年"  # 密级★保密期限 (§7.2.2)
+    set_language("zh")
+    try:
+        docx = render_files(doc)["submission.docx"]
+    finally:
+        set_language("en")
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx)).paragraphs[:3])
+    assert "机密★5年" in text
+
+
+@pytest.fixture
+def cli_vault(created: lifecycle.CreatedVault, state_dir: Path, tmp_path: Path,
+              clock: FixedClock) -> list[str]:
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    try:
+        populate(vs)
+    finally:
+        vs.close()
+    secret = write_secret(tmp_path, "pass.txt", PASSPHRASE)
+    return ["--lang", "en", "--vault", str(created.path), "--user", "admin",
+            "--passphrase-file", str(secret)]
+
+
+def test_cli_finalize_refuses_incomplete_then_takes_classification_term_and_override(
+        cli_vault: list[str], created: lifecycle.CreatedVault, state_dir: Path, clock: FixedClock,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    period = "2026-10"  # over on the real clock the CLI runs on
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    try:  # a bureau that never set its document settings
+        settings.save_settings(vs, {"doc_recipient": "", "doc_signer": "",
+                                    "doc_number_pattern": filing.DEFAULT_PATTERN})
+    finally:
+        vs.close()
+    try:
+        assert cli.main([*cli_vault, "submission", "compile", "--period", period]) == 0
+        capsys.readouterr()
+        assert cli.main([*cli_vault, "submission", "finalize", "--period", period]) == 2
+        err = capsys.readouterr().err
+        assert "主送机关" in err and "--allow-incomplete" in err and "Traceback" not in err
+        assert cli.main([*cli_vault, "submission", "finalize", "--period", period,
+                         "--classification", "绝密", "--classification-years", "3",
+                         "--allow-incomplete"]) == 0
+        out = capsys.readouterr()
+        assert "Version 1 of 2026-10 (whole bureau) is final." in out.out
+        assert "Finalized without the addressee (主送机关)" in out.err
+    finally:
+        set_language("en")
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    try:
+        info = submissions.latest(vs, period)
+        assert info is not None
+        doc = submissions.get(vs, info.id).document
+    finally:
+        vs.close()
+    assert build(doc).marking == "绝密★3年"

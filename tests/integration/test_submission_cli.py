@@ -43,11 +43,11 @@ def test_compile_json_has_counts_and_no_names(populated: list[str]) -> None:
     assert doc["sections"]["counseling"]["figures"]["sessions"] > 10
     assert "disclosure" in doc and doc["disclosure"]["k"] == 3
     assert not any(name in run.stdout for name in NAMES)
-    assert "Draft version 1 of 2026-10 (bureau) stored." in run.stderr
+    assert "Draft version 1 of 2026-10 (whole bureau) stored." in run.stderr
     unit = run_cli(*populated, "submission", "compile", "--period", PERIOD, "--scope", "U01",
                    "--preview")
     assert unit.returncode == 0, unit.stderr
-    assert "Scope: 城关派出所" in unit.stdout and "Table 1. Key figures" in unit.stdout
+    assert "Scope: 城关派出所" in unit.stdout and "Attachment 1 Key figures" in unit.stdout
     bad = run_cli(*populated, "submission", "compile", "--period", "2026-13")
     assert bad.returncode == 2 and "no month 13" in bad.stderr
 
@@ -65,7 +65,7 @@ def test_finalize_export_verify_round_trip(populated: list[str], tmp_path: Path)
     assert export_draft.returncode == 2 and "Finalize" in export_draft.stderr
     fin = run_cli(*populated, "submission", "finalize", "--period", PERIOD)
     assert fin.returncode == 0, fin.stderr
-    assert "Version 1 of 2026-10 (bureau) is final." in fin.stdout
+    assert "Version 1 of 2026-10 (whole bureau) is final." in fin.stdout
     pw = write_secret(tmp_path, "pkg.txt", "granite willow patiently 42")
     exp = run_cli(*populated, "submission", "export", "--period", PERIOD, "--out",
                   str(tmp_path / "out"), "--package-passphrase-file", str(pw))

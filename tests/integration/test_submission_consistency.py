@@ -6,6 +6,8 @@
   tier in the period — and the officers without a tier at the period's end are those without
   one at its start, less those entered, plus new arrivals still without one, less those who
   left;
+* 本期减员 (officers who left: transfer, retirement — their records archived) against the
+  roster's departures, and not worded as 建档;
 * 参加培训: the counselors' training records of the period, beside the training activities
   the bureau held for its counselors: everyone who attended such an activity has a record.
 """
@@ -20,6 +22,9 @@ import pytest
 
 from counselor_tui import demo
 from counselor_tui.domain.periods import Period, parse_period, previous
+from counselor_tui.i18n import set_language
+from counselor_tui.reports.document import build_document
+from counselor_tui.reports.view import build
 from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.submission_compile import compile_content
@@ -99,7 +104,8 @@ def test_new_archives_and_the_officers_without_one(demo_vault: VaultSession,
     period = parse_period(label)
     start, end = _bounds(period)
     tiers = Tiers(demo_vault)
-    archive = compile_content(demo_vault, period)["sections"]["archive"]["tables"]
+    content = compile_content(demo_vault, period)
+    archive = content["sections"]["archive"]["tables"]
     new_row = archive["transitions"]["counts"][archive["transitions"]["rows"].index("none")]
     entered = [pid for pid in tiers.entries(start, end) if pid in tiers.officers]
     assert sum(new_row) == len(entered)
@@ -142,4 +148,36 @@ def test_counselor_trainings_held_match_their_training_records(
             seen += 1
         assert team["figures"]["trainings"] >= sum(p for _d, _t, p in held)
     assert seen >= 1  # the demo holds counselor trainings within the year
+
+
+
+@pytest.mark.parametrize("label", ["2026-02", "2026-11"])
+def test_officers_who_left_are_the_roster_departures_not_new_archives(
+        demo_vault: VaultSession, label: str) -> None:
+    """The city demo printed 本期归档民警 9 beside a 新建档 row of zeros: both right — nine
+    officers left the roster (``archived_at``: transfer, retirement), nobody got a first
+    tier — but 归档 reads as 建档 to a clerk. Derived here from the raw person rows: the
+    figure counts the departures of the period, and is labelled as departures."""
+    period = parse_period(label)
+    start, end = _bounds(period)
+    tiers = Tiers(demo_vault)
+    content = compile_content(demo_vault, period)
+    archive = content["sections"]["archive"]
+    at_start, at_end = tiers.serving(start), tiers.serving(end)
+    left = {pid for pid, (_created, archived) in tiers.officers.items()
+            if archived is not None and start[:10] <= archived[:10] < end[:10]}
+    assert left == at_start - at_end  # departures are exactly the officers archived
+    assert archive["figures"]["archived_in_period"] == len(left)
+    assert archive["figures"]["serving"] == len(at_end)
+    if label == "2026-02":
+        assert left  # the tiny demo archives one officer that month
+    set_language("zh")
+    try:
+        view = build(build_document(content, {}, version=None), exact=True)
+        printed = dict(next(s for s in view.sections if s.key == "archive").tables[0].rows)
+    finally:
+        set_language("en")
+    (figure_label,) = [k for k in printed if "民警" in k and "在职" not in k]
+    assert "归档" not in figure_label and "建档" not in figure_label
+    assert "调离" in figure_label and "退休" in figure_label
 

@@ -8,7 +8,7 @@ from typing import Any
 from counselor_tui import demo
 from counselor_tui.domain import vocab
 from counselor_tui.domain.periods import parse_period
-from counselor_tui.services import lifecycle
+from counselor_tui.services import filing, lifecycle, submissions
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.submission_compile import compile_content
 from tests.conftest import PASSPHRASE
@@ -65,5 +65,14 @@ def test_tiny_demo_month_matches_plain_sql(tmp_path: Path, clock: FixedClock,
             assert sum(v[0] for v in activities["values"]) == one(
                 "SELECT COUNT(*) FROM activity WHERE voided_at IS NULL AND date >= '2026-10-01' "
                 "AND date < '2026-11-01'")
+        # the demo bureau's documents carry 主送机关, 签发人 and its own 发文字号: a demo month
+        # finalizes without an override, and prints them
+        assert filing.missing_elements(vs) == ()
+        draft = submissions.compile_draft(vs, "2026-10")
+        submissions.finalize(vs, draft.info.id)
+        record = submissions.get(vs, draft.info.id).document["filing"]
+        assert record["recipient"] == demo.DOCUMENT_SETTINGS["doc_recipient"]
+        assert record["signer"] == demo.DOCUMENT_SETTINGS["doc_signer"]
+        assert record["number"].startswith("示公政〔")
     finally:
         vs.close()

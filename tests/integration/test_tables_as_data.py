@@ -12,13 +12,16 @@ from typing import Any
 
 import openpyxl
 import pytest
+from docx import Document
 
 from counselor_tui.reports.spec import SECTIONS, section_spec
 from counselor_tui.reports.xlsx_out import PORTRAIT_WIDTH
 from tests.integration.layout_support import MM, Printed, open_pdf, page_lines, print_month
 
+pytestmark = pytest.mark.slow  # one LibreOffice print of a demo month for the module
 
-@pytest.fixture(scope="session")
+
+@pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
     return print_month(tmp_path_factory.mktemp("printed-data"))
 
@@ -27,7 +30,7 @@ def test_every_table_sheet_freezes_repeats_and_fits_one_page_wide(printed: Print
     book = openpyxl.load_workbook(io.BytesIO(printed.files["submission.xlsx"]))
     assert book.sheetnames[0] == "报告"
     tables = book.sheetnames[1:]
-    assert len(tables) >= 15 and all(name.startswith("表") for name in tables)
+    assert len(tables) >= 15 and all(name.startswith("附件") for name in tables)
     landscape = 0
     for name in tables:
         ws = book[name]
@@ -107,10 +110,12 @@ def test_one_csv_per_table_loads_and_agrees_with_the_json(printed: Printed) -> N
         data = printed.files[name]
         assert data.startswith("\ufeff".encode()), name  # UTF-8 with BOM
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+        assert rows[0][0] == "行类型", name  # the row type leads every row
+        rows = [r[1:] for r in rows]
         header, body = rows[0], rows[1:]
         assert body and all(len(r) == len(header) for r in body), name
         assert all(r[0] for r in body), name  # every record has its label
-        tid = re.fullmatch(r"tables/\d\d-(.+)\.csv", name).group(1)  # type: ignore[union-attr]
+        tid = re.fullmatch(r"tables/附件\d\d-(.+)\.csv", name).group(1)  # type: ignore[union-attr]
         if tid.endswith(".figures"):
             section = tid.split(".")[0]
             spec = section_spec(section)
@@ -138,3 +143,57 @@ def test_one_csv_per_table_loads_and_agrees_with_the_json(printed: Printed) -> N
     assert any(v in ("<3", "x") for n in names for v in printed.files[n].decode("utf-8-sig")
                .replace("\r\n", ",").split(","))
     assert {s.key for s in SECTIONS} >= {n.split("-", 1)[1].split(".")[0] for n in names}
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_total_rows_are_marked_by_their_row_type(printed: Printed) -> None:
+    """A clerk summing or pivoting the records filters 行类型 = 明细: the total row — and only
+    it — is 合计, the last row, labelled 合计 as in the documents."""
+    document = json.loads(printed.files["submission.json"])
+    names = sorted(n for n in printed.files if n.startswith("tables/"))
+    with_totals = 0
+    for name in names:
+        rows = _csv_rows(printed.files[name])
+        kinds = [r[0] for r in rows[1:]]
+        assert set(kinds) <= {"明细", "合计"}, name
+        if "合计" in kinds:
+            with_totals += 1
+            assert kinds.index("合计") == len(kinds) - 1, name  # only the last row
+            assert rows[-1][1] == "合计", name
+            records = [r for r in rows[1:] if r[0] == "明细"]
+            tid = name.split("-", 1)[1].removesuffix(".csv")
+            section, key = tid.split(".", 1)
+            data = document["sections"][section].get("tables", {}).get(key)
+            if data and data["type"] in ("series", "table") and \
+                    tid not in document["disclosure"].get("withheld", []):
+                assert len(records) == len(data["rows"]), name
+        else:
+            assert all(r[1] != "合计" for r in rows[1:]), name
+    assert with_totals >= 10
+
+
+def test_one_numbering_across_docx_xlsx_and_csv(printed: Printed) -> None:
+    """附件N of the DOCX is the XLSX sheet 附件N … and the CSV tables/附件NN-…: same table,
+    same title, so a clerk matches them at a glance."""
+    doc = Document(io.BytesIO(printed.files["submission.docx"]))
+    paragraphs = [p.text for p in doc.paragraphs]
+    docx_titles: dict[int, str] = {}
+    for i, text in enumerate(paragraphs):
+        match = re.fullmatch(r"附件(\d+)", text)
+        if match:
+            title = next(t for t in paragraphs[i + 1:] if t.strip())
+            docx_titles[int(match.group(1))] = title.replace("\n", "")
+    book = openpyxl.load_workbook(io.BytesIO(printed.files["submission.xlsx"]))
+    sheets = {int(m.group(1)): (name, str(book[name]["A1"].value)) for name in book.sheetnames
+              if (m := re.match(r"附件(\d+) ", name))}
+    csvs = {int(m.group(1)): name for name in printed.files
+            if (m := re.fullmatch(r"tables/附件(\d\d)-.+\.csv", name))}
+    assert len(sheets) >= 15 and sorted(sheets) == sorted(csvs) == list(range(1, len(csvs) + 1))
+    assert set(sheets) < set(docx_titles)  # the DOCX also has the integrity attachment
+    for n, (_sheet, heading) in sheets.items():
+        assert heading == f"附件{n} {docx_titles[n]}", (n, heading, docx_titles[n])
+    assert "表1" not in printed.files["submission.csv"].decode("utf-8-sig")
+    assert "附件1 " in printed.files["submission.csv"].decode("utf-8-sig")

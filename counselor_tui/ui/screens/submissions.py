@@ -47,14 +47,15 @@ from textual.widgets import (
 from counselor_tui.domain.periods import period_of, previous
 from counselor_tui.i18n import N_, _
 from counselor_tui.reports.spec import NARRATIVE_FIELDS
-from counselor_tui.reports.view import DocumentView, TableView, build
-from counselor_tui.services import submissions
+from counselor_tui.reports.view import DocumentView, TableView, build, scope_label
+from counselor_tui.services import filing, submissions
+from counselor_tui.services.filing import FinalizeDefaults
 from counselor_tui.services.submission_compile import STEPS
 from counselor_tui.services.submissions import ExportResult, SubmissionDetail, SubmissionInfo
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
-from counselor_tui.ui.screens.finalize_dialog import FinalizeDialog
+from counselor_tui.ui.screens.finalize_dialog import FinalizeChoice, FinalizeDialog
 from counselor_tui.ui.screens.submission_export import SubmissionExportModal
 
 STATUS_LABELS = {"draft": N_("draft"), "final": N_("final"), "exported": N_("exported"),
@@ -173,7 +174,7 @@ class SubmissionsScreen(BaseScreen):
         table = self.query_one("#sb-versions", DataTable)
         table.clear()
         for v in versions:
-            table.add_row(v.period_label, v.scope, str(v.version),
+            table.add_row(v.period_label, scope_label(v.scope), str(v.version),
                           _(STATUS_LABELS.get(v.status, v.status)), v.finalized_at or "",
                           (v.content_sha256 or "")[:16], v.package_name or "", key=str(v.id))
 
@@ -250,11 +251,11 @@ class SubmissionsScreen(BaseScreen):
         status = "preview" if info is None else info.status
         if info is None:
             text = _("{period} · {scope} · {status}").format(
-                period=document["period"]["label"], scope=document["scope"]["code"],
+                period=document["period"]["label"], scope=scope_label(document["scope"]["code"]),
                 status=_(STATUS_LABELS["preview"]))
         else:
             text = _("{period} · {scope} · version {version} · {status}").format(
-                period=info.period_label, scope=info.scope, version=info.version,
+                period=info.period_label, scope=scope_label(info.scope), version=info.version,
                 status=_(STATUS_LABELS.get(info.status, info.status)))
             if info.replaces_version is not None:
                 text += " · " + _("replaces version {version}").format(
@@ -373,17 +374,22 @@ class SubmissionsScreen(BaseScreen):
             return
         info = self.detail.info
 
-        def answer(classification: str | None) -> None:
-            if classification is not None:
+        def answer(choice: FinalizeChoice | None) -> None:
+            if choice is not None:
                 self.call(submissions.finalize, self.backend.vs, info.id,
-                          classification=classification, done=self._finalized,
+                          classification=choice.classification,
+                          classification_years=choice.classification_years,
+                          allow_incomplete=choice.allow_incomplete, done=self._finalized,
                           failed=self._finalize_failed, group="submission-finalize")
 
-        default = str((self.detail.document.get("filing") or {}).get("classification", "秘密"))
-        self.app.push_screen(FinalizeDialog(
-            _("Finalize version {version} of {period}? Its figures, narrative and the audit-chain "
-              "head are then frozen; a correction is a new version.").format(
-                version=info.version, period=info.period_label), default), answer)
+        def ask(defaults: FinalizeDefaults) -> None:
+            self.app.push_screen(FinalizeDialog(
+                _("Finalize version {version} of {period}? Its figures, narrative and the "
+                  "audit-chain head are then frozen; a correction is a new version.").format(
+                    version=info.version, period=info.period_label), defaults), answer)
+
+        self.call(filing.finalize_defaults, self.backend.vs, done=ask,
+                  group="submission-finalize-ask")
 
     def _finalize_failed(self, error: BaseException) -> bool:
         if self.detail is not None:  # a stale draft was refreshed: show it again
@@ -413,5 +419,6 @@ class SubmissionsScreen(BaseScreen):
                 self.call(submissions.get, self.backend.vs, info.id, done=self._show_detail,
                           group="submission-open")
 
-        self.app.push_screen(SubmissionExportModal(
-            info.id, f"{info.period_label} · {info.scope} · v{info.version}", folder), closed)
+        label = _("{period} · {scope} · version {version}").format(
+            period=info.period_label, scope=scope_label(info.scope), version=info.version)
+        self.app.push_screen(SubmissionExportModal(info.id, label, folder), closed)

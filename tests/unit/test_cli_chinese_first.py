@@ -1,0 +1,34 @@
+"""The receiving clerk's last findings on the command line's language (issue 17, finding 9):
+the ``--version`` help and the scope in a Chinese message are Chinese, not argparse's or the
+command-line token's English."""
+
+from __future__ import annotations
+
+import pytest
+
+from counselor_tui import cli
+from counselor_tui.i18n import set_language
+from counselor_tui.reports.view import scope_label
+
+
+def test_every_line_of_the_chinese_help_is_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        with pytest.raises(SystemExit) as done:
+            cli.main(["--lang", "zh", "--help"])
+    finally:
+        set_language("en")
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    version = next(line for line in out.splitlines() if line.strip().startswith("--version"))
+    assert "显示程序版本并退出" in version
+    assert "show program" not in out and "exit" not in out
+
+
+def test_scopes_are_named_in_the_reader_s_language() -> None:
+    set_language("zh")
+    try:
+        assert (scope_label("bureau"), scope_label("consolidated"), scope_label("U01")) == (
+            "全局", "汇总", "U01")
+    finally:
+        set_language("en")
+    assert scope_label("bureau") == "whole bureau"

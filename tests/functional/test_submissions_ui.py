@@ -198,7 +198,7 @@ async def test_finalize_dialog_names_missing_filing_elements_and_needs_the_overr
             dialog.query_one("#fz-incomplete", Checkbox).value = tick
             await pilot.click("#yes")
             if not tick:
-                await settle(pilot, lambda: app.screen is not dialog
+                await settle(pilot, lambda d=dialog: app.screen is not d
                              and app.screen is not screen)  # the refusal is shown
                 assert submissions.get(admin, draft.info.id).info.status == "draft"
                 await pilot.press("escape")

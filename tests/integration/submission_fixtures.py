@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from counselor_tui.domain import vocab
 from counselor_tui.services.context import VaultSession
 from db.models import (
-    Setting,
     Activity,
     ActivityCounselor,
     Assessment,
@@ -31,6 +30,7 @@ from db.models import (
     IncidentStep,
     Person,
     SessionTopic,
+    Setting,
     TierChange,
     TierState,
     TrainingRecord,

@@ -16,12 +16,12 @@ import openpyxl
 import pytest
 
 from counselor_tui.demo.builder import DemoBuilder
-from counselor_tui.demo.sizes import SIZES
+from counselor_tui.demo.sizes import DOCUMENT_SETTINGS, SIZES
 from counselor_tui.domain.periods import parse_period
 from counselor_tui.reports import consolidate as consolidation
 from counselor_tui.reports import package as pkg
 from counselor_tui.reports.render import render_files
-from counselor_tui.services import submissions
+from counselor_tui.services import settings, submissions
 from counselor_tui.services.submission_compile import compile_content
 from tests.conftest import PASSPHRASE, World
 from tests.worlds import register
@@ -33,6 +33,7 @@ PASSWORD = "plum orchard lantern seventeen"
 def _tiny_demo(world: World) -> None:
     DemoBuilder(world.admin, SIZES["tiny"], random.Random(1), lambda _m: None).build(
         PASSPHRASE, 0)
+    settings.save_settings(world.admin, DOCUMENT_SETTINGS)  # as build_demo does
 
 
 register("demo-tiny", _tiny_demo)

@@ -23,13 +23,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from counselor_tui import cli
 from counselor_tui.domain.audit_chain import event_hash
-from counselor_tui.services import integrity, lifecycle, submissions
+from counselor_tui.services import integrity, lifecycle, settings, submissions
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import PermissionDenied
 from db import audit_sign, grants, sealing
 from db import vault as slots
 from db.connection import open_connection
 from tests.conftest import OTHER_PASSPHRASE, TZ, write_secret
+from tests.integration.submission_fixtures import DOCUMENT
 from tests.worlds import World
 
 PACKAGE_PASSWORD = "amber lighthouse quietly folding maps"
@@ -47,6 +48,7 @@ def clock() -> FixedClock:
 
 def _finalized(world: World) -> None:
     """The admin compiles and finalizes November 2026 (nothing is exported yet)."""
+    settings.save_settings(world.admin, DOCUMENT)  # 主送机关, 签发人, 发文字号 set
     detail = submissions.compile_draft(world.admin, "2026-11", "bureau")
     submissions.save_narrative(world.admin, detail.info.id, {"highlights": "完成", "plan": "继续"})
     submissions.finalize(world.admin, detail.info.id)

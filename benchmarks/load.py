@@ -3,13 +3,24 @@
 ``python -m benchmarks.load`` (``make load``): 30 processes for 60 s on a copy of the county
 demo vault — 24 log counseling sessions with notes, 4 read the archive (search, person
 record) and search notes, 1 compiles the month's submission, 1 takes backups — then
-``check``. Loggers pause ``--think`` seconds on average between saves (default 2 s, about a
-hundred times a real counselor's pace; ``--think 0`` saturates the write lock). Before the
-load, one logger saves alone for a few seconds in the same run: the baseline of the save
-latency. Printed: writes attempted, writes stored (must be equal), errors (must be 0), save
-latency p50/p95/p99 under load and alone, and their ratio; the check and every backup
+``check``. Printed: writes attempted, writes stored (must be equal), errors (must be 0),
+save latency p50/p95/p99 under load and alone, and their ratio; the check and every backup
 opened with the account's passphrase. Exit status 1 when stored ≠ attempted, an error
 occurred, the check failed or a backup did not open.
+
+Pacing (what the figures mean): a logger pauses ``--think`` seconds on average (exponential,
+default 10 s) before each save — a counselor saves a session every few minutes, so 24
+loggers at 10 s are about twenty times a bureau's busiest hour, and the random pauses still
+bring saves together; they do not all start at the same instant, which no bureau does
+either. A reader pauses ``--browse`` seconds (default 2 s) before each round of person
+search, note search and person record (which writes its view event). The compiler and the
+backup process work back to back for the whole run (a month's compile and a full backup
+every few seconds: far more than a real server, kept as the heavy background); the backup
+process runs at the CPU priority the server's backup timer has (``nice`` 10).
+``--think 0 --browse 0`` saturates the write lock (every process in a tight loop). Before the
+load, one logger saves alone for a few seconds (every 0.25 s on average) in the same run:
+the baseline of the save latency. ``--no-queue`` turns the writers' queue
+(:mod:`db.write_queue`) off in every process, to measure what it does.
 
 ``--fresh`` builds a small vault instead of the demo one (the short version in the test
 suite: ``tests/integration/test_load.py``). Every process is a real OS process with its own
@@ -46,12 +57,19 @@ from counselor_tui.services.context import SystemClock, VaultSession
 from counselor_tui.services.person_record import get_person
 from counselor_tui.services.person_search import find_persons
 from counselor_tui.services.sessions import SessionDraft
+from db import write_queue
 
 FRESH_USER = "load"
 NOTE = ("来访民警近期连续加班，睡眠不足，情绪低落。\n与配偶沟通减少，担心子女学业。\n"
         "已做放松训练，约一周后随访。")
 WORDS = ("睡眠", "加班", "配偶", "子女", "放松")
 SURNAMES = "王李张刘陈杨赵黄周吴"
+#: CPU priority of the backup process: what deploy/setup-bureau-server.sh gives the backup
+#: timer (``Nice=10``; cron: ``nice -n 10``).
+BACKUP_NICE = 10
+#: Mean pause between the lone logger's saves (the baseline wants many saves, and nobody
+#: else writes meanwhile).
+ALONE_THINK = 0.25
 
 
 @dataclass(frozen=True)
@@ -64,9 +82,13 @@ class Plan:
     backups: int = 1
     seconds: float = 60.0
     alone_seconds: float = 5.0
-    #: Mean pause of a logger between two saves (exponential; 0 = save back to back). A
-    #: counselor saves a session every few minutes; 2 s per logger is still ~100× that.
-    think: float = 2.0
+    #: Mean pause of a logger before each save (exponential, so saves come at random
+    #: moments and sometimes together; 0 = back to back). A counselor saves a session every
+    #: few minutes: 10 s is still about twenty times that pace.
+    think: float = 10.0
+    #: Mean pause of a reader before each round of person search, note search and person
+    #: record (exponential; 0 = back to back): a person reads what a search found.
+    browse: float = 2.0
 
 
 @dataclass
@@ -88,24 +110,33 @@ def _session_draft(person_id: int, marker: str, n: int) -> SessionDraft:
                         note=f"{NOTE}\n{marker}-{n}")
 
 
+def _pause(rng: random.Random, mean: float, deadline: float) -> None:
+    """Sleep an exponentially distributed time of ``mean`` seconds (not past ``deadline``)."""
+    if mean > 0:
+        time.sleep(min(rng.expovariate(1 / mean), max(0.0, deadline - time.monotonic())))
+
+
 def _work(kind: str, vs: VaultSession, deadline: float, ids: list[int], marker: str,
-          out_dir: Path, out: Outcome, think: float) -> None:
+          out_dir: Path, out: Outcome, think: float, browse: float) -> None:
     rng = random.Random(os.getpid())
     n = 0
     while time.monotonic() < deadline:
         n += 1
         try:
             if kind == "logger":
+                _pause(rng, think, deadline)  # writing the note: saves do not start in step
+                if time.monotonic() >= deadline:
+                    break
                 draft = _session_draft(rng.choice(ids), marker, n)
                 out.attempted += 1
                 start = time.perf_counter()
                 sessions.log_session(vs, draft)
                 out.latencies.append(time.perf_counter() - start)
                 out.stored += 1
-                if think > 0:
-                    time.sleep(min(rng.expovariate(1 / think),
-                                   max(0.0, deadline - time.monotonic())))
             elif kind == "reader":
+                _pause(rng, browse, deadline)
+                if time.monotonic() >= deadline:
+                    break
                 find_persons(vs, rng.choice(SURNAMES))
                 sessions.search_notes(vs, rng.choice(WORDS))
                 get_person(vs, rng.choice(ids))  # writes its 'view person' event
@@ -119,12 +150,14 @@ def _work(kind: str, vs: VaultSession, deadline: float, ids: list[int], marker: 
 
 
 def worker(kind: str, path: str, user: str, state_dir: str, ids: list[int], marker: str,
-           out_dir: str, seconds: float, think: float, unlock_slots: Any, ready: Any,
-           go: Any, results: Any) -> None:
+           out_dir: str, seconds: float, pace: tuple[float, float], unlock_slots: Any,
+           ready: Any, go: Any, results: Any) -> None:
     """One process: unlock (a few at a time, as people arrive), say ready, wait for the
     start, work for ``seconds``, report an :class:`Outcome` (as a dict) on ``results``."""
     out = Outcome(kind)
     vs: VaultSession | None = None
+    if kind == "backup":
+        os.nice(BACKUP_NICE)  # as the server's backup timer runs
     try:
         with unlock_slots:
             vs = lifecycle.unlock(Path(path), user, PASSPHRASE, clock=SystemClock(),
@@ -136,7 +169,7 @@ def worker(kind: str, path: str, user: str, state_dir: str, ids: list[int], mark
     try:
         if vs is not None:
             _work(kind, vs, time.monotonic() + seconds, ids, marker, Path(out_dir), out,
-                  think)
+                  *pace)
     except BaseException:
         out.errors.append(traceback.format_exc()[-300:])
     finally:
@@ -191,7 +224,8 @@ def _stored(path: Path, user: str, folder: Path, marker: str) -> int:
 
 
 def _run_phase(plan: list[tuple[str, int]], path: Path, user: str, folder: Path,
-               ids: list[int], marker: str, seconds: float, think: float) -> list[Outcome]:
+               ids: list[int], marker: str, seconds: float,
+               pace: tuple[float, float]) -> list[Outcome]:
     ctx = mp.get_context("spawn")
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     slots = ctx.Semaphore(4)
@@ -200,7 +234,7 @@ def _run_phase(plan: list[tuple[str, int]], path: Path, user: str, folder: Path,
         for _ in range(count):
             proc = ctx.Process(target=worker, args=(
                 kind, str(path), user, str(_state(folder)), ids, marker,
-                str(folder / "backups"), seconds, think, slots, ready, go, results))
+                str(folder / "backups"), seconds, pace, slots, ready, go, results))
             proc.start()
             procs.append(proc)
     for _ in procs:
@@ -284,11 +318,12 @@ def run(plan: Plan, folder: Path, *, fresh: bool, preset: str = "county") -> Loa
         shutil.copyfile(f"{cached}.keys", f"{path}.keys")
     ids = _person_ids(path, user, folder)
     marker = f"LOAD{os.getpid()}{int(time.time())}"
+    pace = (plan.think, plan.browse)
     alone = _run_phase([("logger", 1)], path, user, folder, ids, marker, plan.alone_seconds,
-                       plan.think)
+                       (min(plan.think, ALONE_THINK), plan.browse))
     loaded = _run_phase([("logger", plan.loggers), ("reader", plan.readers),
                          ("compiler", plan.compilers), ("backup", plan.backups)],
-                        path, user, folder, ids, marker, plan.seconds, plan.think)
+                        path, user, folder, ids, marker, plan.seconds, pace)
     everything = alone + loaded
     operations: dict[str, int] = {}
     for o in loaded:
@@ -317,18 +352,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compilers", type=int, default=1)
     parser.add_argument("--backups", type=int, default=1)
     parser.add_argument("--alone-seconds", type=float, default=5.0)
-    parser.add_argument("--think", type=float, default=2.0,
+    parser.add_argument("--think", type=float, default=Plan.think,
                         help="mean seconds a logger pauses between saves (0: back to back)")
+    parser.add_argument("--browse", type=float, default=Plan.browse,
+                        help="mean seconds a reader pauses between searches (0: back to back)")
+    parser.add_argument("--no-queue", action="store_true",
+                        help="writers without the writers' queue (db/write_queue.py): "
+                             "SQLite's own busy wait alone, to measure what the queue does")
     parser.add_argument("--fresh", action="store_true",
                         help="a small new vault instead of the county demo vault")
     args = parser.parse_args(argv)
+    if args.no_queue:
+        os.environ[write_queue.SWITCH] = "off"  # inherited by every worker process
     plan = Plan(args.loggers, args.readers, args.compilers, args.backups, args.seconds,
-                args.alone_seconds, args.think)
+                args.alone_seconds, args.think, args.browse)
     with tempfile.TemporaryDirectory(prefix="counselor-load-") as tmp:
         print(f"load: {plan.loggers} loggers, {plan.readers} readers, {plan.compilers} "
               f"compiler, {plan.backups} backup process(es) for {plan.seconds:.0f} s "
-              f"on {os.cpu_count()} cores; loggers pause {plan.think:g} s on average "
-              "between saves", flush=True)
+              f"on {os.cpu_count()} cores; loggers pause {plan.think:g} s and readers "
+              f"{plan.browse:g} s on average; writers' queue "
+              f"{'off' if args.no_queue else 'on'}", flush=True)
         report = run(plan, Path(tmp), fresh=args.fresh)
     for line in report.lines():
         print(line)

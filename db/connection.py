@@ -25,7 +25,7 @@ for one unit of work (:meth:`VaultDatabase.session`, re-entrant) and hands it ba
 connections, and their caches of decrypted pages, are reused rather than reopened per call.
 Transactions begin ``IMMEDIATE`` so that
 two writers serialise at ``BEGIN`` (WAL allows readers alongside) and the audit chain is
-appended by one writer at a time.
+appended by one writer at a time; they queue for it first (:mod:`db.write_queue`).
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ import peewee
 import sqlcipher3
 from playhouse.pool import _PooledSqliteDatabase
 from sqlcipher3 import dbapi2
+
+from db.write_queue import QueueTimeout, WriteQueue
 
 KEY_BYTES = 32
 BUSY_TIMEOUT_MS = 10_000
@@ -447,14 +449,50 @@ class _CipherSqliteDatabase(peewee.SqliteDatabase):
         self.path = Path(path)
         self._key: bytearray | None = bytearray(key)
         self._create = create
+        self._queue = WriteQueue(self.path)
+        self._turn = threading.local()  # .fd: this thread's turn in the writers' queue
         super().__init__(str(self.path), **kwargs)
 
     def begin(self, lock_type: str | None = None) -> None:
         """``BEGIN IMMEDIATE`` (or ``lock_type``), retried while another process writes
-        (:func:`begin_write`): every write of every service and command starts here."""
+        (:func:`begin_write`), after this writer's turn in the vault's writers' queue
+        (:mod:`db.write_queue`, held until :meth:`commit` / :meth:`rollback`); the whole
+        wait stays within :data:`WRITE_WAIT_SECONDS`. Every write starts here."""
         chosen = lock_type or getattr(self, "_lock_type", None) or ""
         statement = f"BEGIN {chosen}".strip()
-        begin_write(lambda sql: self.cursor().execute(sql), statement=statement)
+        deadline = time.monotonic() + WRITE_WAIT_SECONDS
+        if chosen.upper() in ("IMMEDIATE", "EXCLUSIVE"):
+            self._let_go()
+            try:
+                self._turn.fd = self._queue.acquire(WRITE_WAIT_SECONDS)
+            except QueueTimeout:
+                raise StorageError("database is locked") from None
+            except OSError:
+                self._turn.fd = -1  # no queue file (read-only folder): SQLite's wait alone
+        try:
+            begin_write(lambda sql: self.cursor().execute(sql), statement=statement,
+                        wait=max(0.0, deadline - time.monotonic()))
+        except BaseException:
+            self._let_go()
+            raise
+
+    def commit(self) -> None:
+        """``COMMIT``, then the next writer's turn."""
+        try:
+            super().commit()
+        finally:
+            self._let_go()
+
+    def rollback(self) -> None:
+        """``ROLLBACK``, then the next writer's turn."""
+        try:
+            super().rollback()
+        finally:
+            self._let_go()
+
+    def _let_go(self) -> None:
+        fd, self._turn.fd = getattr(self._turn, "fd", -1), -1
+        WriteQueue.release(fd)
 
     def _connect(self) -> Any:
         if self._key is None:

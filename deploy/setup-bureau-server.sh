@@ -139,6 +139,9 @@ ConditionPathExists=$ETC_DIR/backup.pass
 Type=oneshot
 User=$ACCOUNT
 UMask=0077
+# a backup reads the whole vault: low priority, so that counselors' saves stay quick
+Nice=10
+IOSchedulingClass=idle
 Environment=COUNSELOR_TUI_STATE_DIR=$DATA/state
 ExecStart=$cmd
 EOF
@@ -160,7 +163,7 @@ EOF
     else
         install -d -m 0755 "$CRON_DIR"
         printf '%s\n' "# counselor-tui backup (setup-bureau-server.sh)" \
-            "30 6,18 * * * $ACCOUNT [ -r $ETC_DIR/backup.pass ] && COUNSELOR_TUI_STATE_DIR=$DATA/state $cmd" \
+            "30 6,18 * * * $ACCOUNT [ -r $ETC_DIR/backup.pass ] && COUNSELOR_TUI_STATE_DIR=$DATA/state nice -n 10 ionice -c 3 $cmd" \
             > "$CRON_DIR/counselor-tui-$ACCOUNT"
         chmod 0644 "$CRON_DIR/counselor-tui-$ACCOUNT"
     fi

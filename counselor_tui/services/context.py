@@ -178,6 +178,23 @@ class VaultSession:
             raise
 
     @contextlib.contextmanager
+    def snapshot(self) -> Iterator[VaultDatabase]:
+        """A read transaction (``BEGIN DEFERRED``) on this thread's connection: every read
+        inside sees one state of the vault, and no write lock is held, so a long read (a
+        whole person record, sealed notes opened) never keeps writers waiting. Inside a
+        :meth:`transaction` it is part of that transaction. Damage becomes
+        :class:`VaultDamaged`."""
+        if self.db.locked:
+            raise VaultLocked(_("The vault is locked."))
+        self._bind()
+        try:
+            with self.db.session(), self.db.atomic("DEFERRED"):
+                yield self.db
+        except Exception as exc:
+            self._raise_if_damaged(exc)
+            raise
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[VaultDatabase]:
         """One ``BEGIN IMMEDIATE`` transaction on this thread's connection.
 

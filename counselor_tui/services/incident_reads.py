@@ -324,9 +324,10 @@ def get_incident(vs: VaultSession, incident_id: int) -> IncidentRow:
     Raises :class:`NotFound` when it does not exist or is not visible to the actor.
     """
     now = vs.now()
-    with vs.transaction():
+    with vs.snapshot():  # read without the write lock; the view event is written after
         incident = check_visible(vs, incident_id)
         row = _incident_rows(vs, [incident], now)[0]
+    with vs.transaction():  # nothing is returned unless the view is recorded
         audit.record(vs, "view", "incident", incident_id, {})
     return row
 

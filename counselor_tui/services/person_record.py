@@ -106,7 +106,7 @@ def get_person(vs: VaultSession, person_id: int) -> PersonRecord:
     not exist, is voided or is not visible to the actor.
     """
     require_archive_reader(vs)
-    with vs.transaction():
+    with vs.snapshot():  # read without the write lock; the view event is written after
         require_visible(vs, person_id)
         person = Person.get_by_id(person_id)
         row = person_rows(vs, [person_id])[0]
@@ -140,6 +140,7 @@ def get_person(vs: VaultSession, person_id: int) -> PersonRecord:
             "ORDER BY recommended_at DESC, id DESC LIMIT 1", (person_id,)).fetchone()
         firearm_history = (firearm_events.person_history(vs, person_id)
                            if vs.actor.role in (Role.COUNSELOR, Role.COORDINATOR) else ())
+    with vs.transaction():  # nothing is returned unless the view is recorded
         audit.record(vs, "view", "person", person_id, {})
     return PersonRecord(
         person=row, birth_date=person.birth_date, hire_date=person.hire_date,

@@ -219,12 +219,13 @@ def get_session(vs: VaultSession, session_id: int) -> SessionSummary:
     event. Raises :class:`PermissionDenied` (auditor), :class:`NotFound`."""
     if vs.actor.role == Role.AUDITOR:
         raise PermissionDenied(_("Auditors do not read counseling sessions."))
-    with vs.transaction():
+    with vs.snapshot():  # read without the write lock; the view event is written after
         row = CounselingSession.get_or_none(CounselingSession.id == session_id)
         if row is None or row.voided_at is not None or not may_see_session(vs, row):
             raise NotFound(_("No such session, or not visible to your account."))
         summary = _summaries(vs, list(vs.execute(_SUMMARY_SQL + "WHERE s.id = ?",
                                                  (session_id,))))[0]
+    with vs.transaction():  # nothing is returned unless the view is recorded
         audit.record(vs, "view", "counseling_session", session_id, {})
     return summary
 

@@ -341,3 +341,31 @@ def test_a_wrong_passphrase_in_one_session_delays_the_next_attempt_in_another(
     assert after == before
     assert attempt(OTHER_PASSPHRASE, moment) == "throttled"  # the other session waits
     assert attempt(OTHER_PASSPHRASE, "2026-11-25T10:00:02+08:00") == "ok"  # delay over
+
+
+def test_a_record_is_read_outside_the_write_transaction_its_view_event_needs(
+        world: World) -> None:
+    """Opening a person record or a session reads it in a read transaction and writes only
+    its view event under the write lock, so a long read (a whole record, sealed notes
+    opened) never keeps the other writers waiting; the view is still recorded."""
+    zs = officer(world, "张三", "330003")
+    li = world.login("li")
+    sid = sessions.log_session(li, _draft(zs, "记录")).id
+    for read in (lambda: get_person(li, zs), lambda: sessions.get_session(li, sid)):
+        statements: list[str] = []
+        with li.db.session():
+            raw = li.db.raw()
+            raw.set_trace_callback(statements.append)
+            try:
+                read()
+            finally:
+                raw.set_trace_callback(None)
+        start = statements.index("BEGIN IMMEDIATE")
+        inside = statements[start + 1:statements.index("COMMIT", start)]
+        assert any("INSERT" in s and "audit_event" in s for s in inside), inside
+        assert all("audit_event" in s for s in inside), inside  # the view event alone
+        assert any("counseling_session" in s for s in statements[:start])  # read before
+    with li.reading():
+        views = li.execute("SELECT entity FROM audit_event WHERE action = 'view' "
+                           "ORDER BY seq DESC LIMIT 2").fetchall()
+    assert sorted(v[0] for v in views) == ["counseling_session", "person"]

@@ -37,6 +37,7 @@ CROPS: dict[str, tuple[str, str, float, float]] = {
     "09-integrity-annex": ("docx", r"^附件 ?19$", 8, 70),
     "10-imprint": ("docx", r"^抄送", 30, 30),
     "11-xlsx-table-page": ("xlsx", r"普查进度", 8, 60),
+    "12-campaign-table": ("docx", r"^本期普查进度$", 8, 40),
 }
 
 

@@ -126,6 +126,8 @@ async def test_compile_preview_narrative_finalize_export(
         await settle(pilot, lambda: len(screen.versions) == 1)
         versions = screen.query_one("#sb-versions", DataTable)
         assert versions.row_count == 1
+        finalized = str(versions.get_row_at(0)[4])  # as people write times, not ISO 8601
+        assert finalized == "2026-12-02 9:00", finalized
     assert pkg.verify(path, password).fingerprint == submissions.fingerprint(admin)
 
 

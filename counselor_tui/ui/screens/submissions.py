@@ -47,7 +47,7 @@ from textual.widgets import (
 from counselor_tui.domain.periods import period_of, previous
 from counselor_tui.i18n import N_, _
 from counselor_tui.reports.spec import NARRATIVE_FIELDS
-from counselor_tui.reports.view import DocumentView, TableView, build, scope_label
+from counselor_tui.reports.view import DocumentView, TableView, build, scope_label, time_text
 from counselor_tui.services import filing, submissions
 from counselor_tui.services.filing import FinalizeDefaults
 from counselor_tui.services.submission_compile import STEPS
@@ -175,7 +175,7 @@ class SubmissionsScreen(BaseScreen):
         table.clear()
         for v in versions:
             table.add_row(v.period_label, scope_label(v.scope), str(v.version),
-                          _(STATUS_LABELS.get(v.status, v.status)), v.finalized_at or "",
+                          _(STATUS_LABELS.get(v.status, v.status)), time_text(v.finalized_at or ""),
                           (v.content_sha256 or "")[:16], v.package_name or "", key=str(v.id))
 
     @on(DataTable.RowSelected, "#sb-versions")

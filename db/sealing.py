@@ -243,21 +243,13 @@ def _addendum_ids(execute: Execute, session_id: int) -> list[int]:
         "SELECT id FROM session_addendum WHERE session_id = ? ORDER BY id", (session_id,))]
 
 
-def purge_search_residue(execute: Execute) -> None:
-    """Merge the shared note index (FTS5 ``optimize``) so the trigrams of a note that was
-    taken out of it (sealed) leave the stored index blocks now, not at some later merge;
-    freed pages are zeroed (``secure_delete``, :mod:`db.connection`). Costs one rewrite of
-    the index: run once per sealing, not per row of a bulk job."""
-    execute("INSERT INTO session_note_fts(session_note_fts) VALUES ('optimize')")
-
-
 def seal_session(execute: Execute, vault_id: str, session_id: int, note_key: bytes,
-                 note: str, intervention: str, readers: Iterable[Recipient],
-                 purge: bool = True) -> None:
+                 note: str, intervention: str, readers: Iterable[Recipient]) -> None:
     """Store a session's note and intervention sealed under ``note_key``, seal any addendum
     still held in plain text, blank the plain columns (which also takes the note out of the
-    shared search index, by migration 2's triggers, and with ``purge`` out of its stored
-    blocks: :func:`purge_search_residue`) and wrap the key for ``readers``."""
+    shared search index, by migration 2's triggers — and out of its stored blocks at once,
+    since migration 10 turned on the index's ``secure-delete``) and wrap the key for
+    ``readers``."""
     body = json.dumps({"note": note, "intervention": intervention}, ensure_ascii=False)
     put_text(execute, note_key, vault_id, SESSION_TEXT, session_id, body.encode())
     for add_id, text in list(execute(
@@ -269,8 +261,6 @@ def seal_session(execute: Execute, vault_id: str, session_id: int, note_key: byt
     execute("UPDATE counseling_session SET note = '', intervention = '' WHERE id = ? AND "
             "(note != '' OR intervention != '')", (session_id,))
     put_wraps(execute, vault_id, NOTE, session_id, note_key, readers)
-    if purge:
-        purge_search_residue(execute)
 
 
 def open_session(execute: Execute, vault_id: str, session_id: int,
@@ -317,10 +307,8 @@ def seal_pending(execute: Execute, keys: KeySet,
             "JOIN user u ON u.id = s.counselor_id WHERE s.sealed = 1 AND NOT EXISTS ("
             "SELECT 1 FROM sealed_text t WHERE t.kind = 'session' AND t.ref_id = s.id)")):
         seal_session(execute, keys.vault_id, int(sid), secrets.token_bytes(32), str(note),
-                     str(intervention), note_readers(keys, str(author), allowed), purge=False)
+                     str(intervention), note_readers(keys, str(author), allowed))
         sessions += 1
-    if sessions:
-        purge_search_residue(execute)
     signing = 0
     for key_id, private in list(execute(
             "SELECT id, private_key FROM signing_key WHERE length(private_key) > 0")):

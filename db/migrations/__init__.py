@@ -22,6 +22,7 @@ from db.migrations import (
     m0007_sealed,
     m0008_session_version,
     m0009_trusted_signers,
+    m0010_note_index_secure_delete,
 )
 
 
@@ -44,6 +45,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, m0007_sealed.NAME, m0007_sealed.up),
     Migration(8, m0008_session_version.NAME, m0008_session_version.up),
     Migration(9, m0009_trusted_signers.NAME, m0009_trusted_signers.up),
+    Migration(10, m0010_note_index_secure_delete.NAME, m0010_note_index_secure_delete.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

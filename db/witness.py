@@ -19,7 +19,10 @@ data key. ``signature`` (issue 11) is ``{"signer": <account>, "key": <hex Ed2551
 key>, "value": <hex signature>}``: the account that wrote it signs the same canonical body
 with its account key (:mod:`db.grants`), so a witness — also one kept with a backup, after
 the data key was rotated — says who saw that head; ``check`` verifies the key against the
-role grants. A witness written without an account key keeps ``null``. Nothing here holds
+role grants. A witness written without an account key keeps ``null``. ``root`` (issue 11,
+optional: absent in older files and for a vault without grants) is the fingerprint of the
+role grants' root when it was written, covered by the MAC and the signature, so a backup's
+witness kept elsewhere tells whether the grant chain was replaced since. Nothing here holds
 names of persons or notes.
 """
 
@@ -63,6 +66,7 @@ class Witness:
     signer: str = ""
     signer_key: str = ""
     signature: str = ""
+    root: str = ""
 
     def signed_body(self) -> bytes:
         """What the account signature covers (the MAC's body, tagged)."""
@@ -100,8 +104,9 @@ def _mac_key(data_key: bytes, vault_id: str) -> bytes:
 
 
 def _body(w: Witness) -> dict[str, Any]:
-    return {"format": FORMAT, "version": VERSION, "vault_id": w.vault_id, "seq": w.seq,
+    body = {"format": FORMAT, "version": VERSION, "vault_id": w.vault_id, "seq": w.seq,
             "head": w.head, "at": w.at}
+    return {**body, "root": w.root} if w.root else body
 
 
 def _mac(data_key: bytes, w: Witness) -> bytes:
@@ -146,7 +151,7 @@ def parse(path: Path) -> Witness:
         sig = data.get("signature") or {}
         return Witness(str(data["vault_id"]), int(data["seq"]), str(data["head"]),
                        str(data["at"]), str(sig.get("signer", "")), str(sig.get("key", "")),
-                       str(sig.get("value", "")))
+                       str(sig.get("value", "")), str(data.get("root") or ""))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise WitnessError("witness file damaged") from exc
 
@@ -176,7 +181,7 @@ def read(vault: Path, data_key: bytes, vault_id: str, *,
         sig = data.get("signature") or {}
         found = Witness(str(data["vault_id"]), int(data["seq"]), str(data["head"]),
                         str(data["at"]), str(sig.get("signer", "")), str(sig.get("key", "")),
-                        str(sig.get("value", "")))
+                        str(sig.get("value", "")), str(data.get("root") or ""))
         given = base64.b64decode(str(data["mac"]["value"]), validate=True)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise WitnessError("witness file damaged") from exc

@@ -80,11 +80,14 @@ class UntrustedSigner(PackageError):
 
 @dataclass(frozen=True)
 class Signer:
-    """The vault's signing key: raw Ed25519 private and public key and the fingerprint."""
+    """The vault's signing key: raw Ed25519 private and public key and the fingerprint;
+    ``trust_root``: the fingerprint of the vault's role-grant root (issue 11), carried in
+    the manifest so that ``check --anchor`` can tell a replaced grant chain ("" for none)."""
 
     private_key: bytes = field(repr=False)
     public_key: bytes
     fingerprint: str
+    trust_root: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,8 +140,10 @@ def build_manifest(
     *,
     public_key: bytes,
     created_at: str,
+    trust_root: str = "",
 ) -> bytes:
-    """The canonical ``manifest.json`` bytes for ``files`` (name → bytes) of ``document``."""
+    """The canonical ``manifest.json`` bytes for ``files`` (name → bytes) of ``document``;
+    ``trust_root`` (the role-grant root fingerprint) is added when given."""
     manifest = {
         "format": FORMAT_ID,
         "format_version": FORMAT_VERSION,
@@ -154,6 +159,7 @@ def build_manifest(
                   for name, data in sorted(files.items())},
         "signer": {"algorithm": "Ed25519", "public_key": public_key.hex(),
                    "fingerprint": fingerprint_of(public_key)},
+        **({"trust_root": trust_root} if trust_root else {}),
     }
     return canonical_bytes(manifest)
 
@@ -233,7 +239,7 @@ def make_package(
     if missing:
         raise ValueError(f"package lacks {missing}")
     manifest = build_manifest(files, document, public_key=signer.public_key,
-                              created_at=created_at)
+                              created_at=created_at, trust_root=signer.trust_root)
     everything = dict(files)
     everything[MANIFEST_NAME] = manifest
     everything[SIGNATURE_NAME] = sign(manifest, signer)

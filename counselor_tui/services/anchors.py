@@ -37,6 +37,14 @@ def signatures_line(execute: Execute, keys: KeySet) -> CheckLine:
                                                     "events with (tampering)")
     if not state.root or not state.audit_from:
         return CheckLine("audit_signatures", True, "no signed events yet")
+    early = execute("SELECT MIN(seq), COUNT(*) FROM audit_event WHERE seq < ? AND "
+                    "sig IS NOT NULL", (state.audit_from,)).fetchone()
+    if early and early[1]:
+        return CheckLine("audit_signatures", False,
+                         f"{early[1]} events before event {state.audit_from}, where this chain "
+                         f"of grants starts signing, carry signatures (the first: event "
+                         f"{early[0]}): an earlier chain of grants signed them, so the grants "
+                         "were replaced")
     bad: list[str] = []
     checked = 0
     known: dict[str, set[str]] = {}
@@ -63,6 +71,19 @@ def signatures_line(execute: Execute, keys: KeySet) -> CheckLine:
         return CheckLine("audit_signatures", False,
                          f"{len(bad)} of {checked} events: " + "; ".join(bad[:3]))
     return CheckLine("audit_signatures", True, f"({checked} signed events)")
+
+
+def _root_changed(state: grants.ChainState, anchored: str, what: str) -> CheckLine | None:
+    """A failed line when ``anchored`` (a root fingerprint an anchor recorded) is not the
+    chain's root now: the grant chain was replaced since (an insider who unbound their own
+    slot and signed a new chain; see docs/threat-model.md)."""
+    if not anchored or anchored == state.root:
+        return None
+    now = grants.show_fingerprint(state.root) if state.root else "none"
+    return CheckLine(what, False, f"made when the role grants started at root "
+                                  f"{grants.show_fingerprint(anchored)}; they now start at "
+                                  f"{now}: the grants were replaced (compare with the "
+                                  "fingerprint printed at init)")
 
 
 def _signer_ok(state: grants.ChainState, seen: witness.Witness) -> bool:
@@ -138,6 +159,8 @@ def witness_signature_line(execute: Execute, keys: KeySet, vault: Path,
                              "(a witness written outside the program)")
         return CheckLine("witness_signature", True, "not signed (written before issue 11)")
     state = grants.verify_chain(grants.load(execute), keys.vault_id)
+    if changed := _root_changed(state, seen.root, "witness_signature"):
+        return changed
     if not _signer_ok(state, seen):
         return CheckLine("witness_signature", False,
                          f"the signature of {seen.signer} does not verify")
@@ -173,6 +196,8 @@ def anchor_line(execute: Execute, keys: KeySet, anchor: Path,
         if seen.vault_id != keys.vault_id:
             return CheckLine("anchor", False, "witness of another vault")
         state = grants.verify_chain(grants.load(execute), keys.vault_id)
+        if changed := _root_changed(state, seen.root, "anchor"):
+            return changed
         if not _signer_ok(state, seen):
             return CheckLine("anchor", False, "the anchor's signature does not verify")
         return _against(execute, seen)
@@ -185,6 +210,9 @@ def anchor_line(execute: Execute, keys: KeySet, anchor: Path,
     ours = {str(r[0]) for r in execute("SELECT fingerprint FROM signing_key")}
     if opened.fingerprint not in ours:
         return CheckLine("anchor", False, "package signed by another key")
+    state = grants.verify_chain(grants.load(execute), keys.vault_id)
+    if changed := _root_changed(state, str(opened.manifest.get("trust_root") or ""), "anchor"):
+        return changed
     head = str(opened.manifest.get("audit_head", ""))
     row = execute("SELECT seq FROM audit_event WHERE hash = ?", (head,)).fetchone()
     if row is None:

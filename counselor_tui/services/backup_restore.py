@@ -186,7 +186,7 @@ def _witness_backup(vs: VaultSession, final: Path) -> None:
     finally:
         conn.close()
     if last is not None:
-        witness_files.write(final, vs.db.key, witness_files.Witness(vs.keys.vault_id, *last),
+        witness_files.write(final, vs.db.key, witness.stamp(vs, last),
                             signer=witness.signer_of(vs))
 
 

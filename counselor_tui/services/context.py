@@ -130,6 +130,9 @@ class VaultSession:
     secret: bytes = field(default=b"", repr=False)
     #: The account's Ed25519 key (``db.grants``): signs its audit events and the witness.
     account_key: Ed25519PrivateKey | None = field(default=None, repr=False)
+    #: Fingerprint of the role grants' root as verified at unlock ("" for an old vault
+    #: before its first admin unlock): stamped into witnesses and packages as an anchor.
+    trust_root: str = ""
     #: Sequence number of the last change this session itself appended (not a view, login
     #: …): live screens refresh for other sessions' changes only (services/live.py).
     own_last_change: int = field(default=0, repr=False)

@@ -195,7 +195,8 @@ def create_vault(
         slots.save(slots.keys_path(path), keys)
         os.replace(tmp, path)
         if last is not None:
-            witness_files.write(path, data_key, witness_files.Witness(keys.vault_id, *last),
+            witness_files.write(path, data_key, witness_files.Witness(keys.vault_id, *last,
+                                                                      root=root),
                                 signer=(admin_username, admin_key))
         fsync_path(path.parent)
     except BaseException:
@@ -436,8 +437,8 @@ def start_session(
             with db.atomic():  # the role must be what a signed grant gives this slot
                 active = {u.username: u.role for u in
                           User.select(User.username, User.role).where(User.active == True)}  # noqa: E712
-                role_grants.verify_unlock(db.execute_sql, keys, username, user.role, secret,
-                                          iso(clock.now()), active=active)
+                granted = role_grants.verify_unlock(db.execute_sql, keys, username, user.role,
+                                                    secret, iso(clock.now()), active=active)
                 account_key = role_grants.account_key_of(db.execute_sql, keys, secret)
             actor = Actor(user.id, user.username, user.display_name, Role(user.role),
                           user.unit_id)
@@ -467,7 +468,7 @@ def start_session(
                          "moment.")) from exc
     vs = VaultSession(path=path, db=db, keys=keys, actor=actor, clock=clock,
                       state_dir=state_dir, via_recovery=via_recovery, secret=secret,
-                      account_key=account_key)
+                      account_key=account_key, trust_root=granted.root)
     vs.presence = Presence(path)
     vs.presence.announce(actor.username, vs.now_iso())
     if not seen.ok:

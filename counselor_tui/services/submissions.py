@@ -454,7 +454,7 @@ def signer(vs: VaultSession) -> Signer:
     key = _active_key(vs)
     with vs.reading():
         return Signer(sealed.signing_private_key(vs, int(key.id)), bytes(key.public_key),
-                      str(key.fingerprint))
+                      str(key.fingerprint), vs.trust_root)
 
 
 def fingerprint(vs: VaultSession) -> str:

@@ -131,14 +131,19 @@ def signer_of(vs: VaultSession) -> tuple[str, Ed25519PrivateKey] | None:
     return (vs.actor.username, vs.account_key) if vs.account_key is not None else None
 
 
+def stamp(vs: VaultSession, last: tuple[int, str, str]) -> files.Witness:
+    """The witness of ``last`` (``(seq, head, at)``, :func:`tail`) as ``vs`` writes it:
+    with the role grants' root the session verified at unlock."""
+    return files.Witness(vs.keys.vault_id, *last, root=vs.trust_root)
+
+
 def write_pending(vs: VaultSession, new_key: bytes) -> None:
     """Before a key rotation re-encrypts the database: the witness of the current tail
     under ``new_key``, as ``<vault>.witness.next``."""
     with vs.reading():
         last = tail(vs.execute)
     if last is not None:
-        files.write(vs.path, new_key, files.Witness(vs.keys.vault_id, *last), pending=True,
-                    signer=signer_of(vs))
+        files.write(vs.path, new_key, stamp(vs, last), pending=True, signer=signer_of(vs))
 
 
 def promote_pending(vs: VaultSession) -> None:
@@ -158,6 +163,5 @@ def record_commit(vs: VaultSession) -> None:
             return
         if _last_written.get(vs.db, 0) > last[0]:
             return  # another thread already wrote a later event
-        files.write(vs.path, vs.db.key, files.Witness(vs.keys.vault_id, *last),
-                    signer=signer_of(vs))
+        files.write(vs.path, vs.db.key, stamp(vs, last), signer=signer_of(vs))
         _last_written[vs.db] = last[0]

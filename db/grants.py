@@ -35,6 +35,8 @@ from db.vault import RECOVERY, RECOVERY_USERNAME, Slot
 
 Execute = Callable[..., Any]
 ADMIN = "admin"
+#: The role of a grant that withdraws an account's slot (the account was disabled).
+REVOKED = "revoked"
 
 
 class GrantError(Exception):

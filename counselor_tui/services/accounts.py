@@ -118,8 +118,9 @@ def disable_user(vs: VaultSession, username: str) -> None:
     """Disable an account and remove its key slot (admin only).
 
     The account's rows stay (they are its identity in the records); its passphrase no longer
-    opens the key-slot file. Rotate the data key (``rekey``) afterwards so that an old copy
-    of the key-slot file stops opening the vault too. Refuses to disable the last active
+    opens the key-slot file, and its role grants are revoked (:func:`role_grants.revoke`).
+    Rotate the data key (``rekey``) afterwards so that an old copy of the key-slot file
+    stops opening the vault too. Refuses to disable the last active
     admin or oneself (:class:`Conflict`).
     """
     vs.require(Role.ADMIN)
@@ -141,7 +142,10 @@ def disable_user(vs: VaultSession, username: str) -> None:
         user.updated_at = now
         user.updated_by = vs.actor.id
         user.save()
-        audit.record(vs, "disable", "user", user.id, {})
+        revoked = role_grants.revoke(vs.execute, vs.keys.vault_id, vs.actor.username,
+                                     vs.account_key, username, now)
+        audit.record(vs, "disable", "user", user.id,
+                     {"user": username, "grants_revoked": revoked})
         new_keys = vs.keys.without(username)
         slots.save(slots.keys_path(vs.path), new_keys)
         vs.keys = new_keys

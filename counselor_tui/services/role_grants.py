@@ -14,14 +14,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from counselor_tui.domain.audit_chain import event_hash
 from counselor_tui.i18n import _
 from counselor_tui.services.errors import PermissionDenied
-from db import grants, sealing
+from db import audit_sign, grants, sealing
 from db import vault as slots
 from db.grants import Execute, GrantError
 
@@ -38,6 +40,11 @@ def refused(reason: str) -> PermissionDenied:
             "set up with: the vault may have been tampered with. Do not use it; run "
             "'counselor-tui check' and compare the root fingerprint with the one printed "
             "at init."))
+    if reason == "revocation_removed":
+        return PermissionDenied(_(
+            "The vault's role grants were altered: the revocation of a disabled account's "
+            "grants was removed. Do not use the vault; run 'counselor-tui check' and restore "
+            "it from a backup."))
     return PermissionDenied(_(
         "This account's role has no valid grant signed by an admin ({reason}): it was "
         "changed outside the program. Ask an admin to check the account; run "
@@ -93,6 +100,70 @@ def grant_slot(execute: Execute, vault_id: str, grantor: str, grantor_secret: by
                  grants.public_hex(key), at)
 
 
+def revoke(execute: Execute, vault_id: str, grantor: str,
+           grantor_key: Ed25519PrivateKey | None, username: str, at: str) -> int:
+    """Revoke every counted grant of ``username`` (an account being disabled): the acting
+    admin signs, for each of its slots, a later grant of role :data:`db.grants.REVOKED`
+    (same slot and account key, so its old audit events still verify). A saved copy of a
+    departed account's slot and account key, put back by someone holding the data key, is
+    then refused at unlock, and a departed admin's key no longer signs grants that count.
+    Returns how many grants were revoked (0 for an old vault without grants yet)."""
+    if grantor_key is None:
+        return 0
+    state = grants.verify_chain(grants.load(execute), vault_id)
+    mine = [(slot, g) for (user, slot), g in state.current.items()
+            if user == username and g.role != grants.REVOKED]
+    for slot, grant in mine:
+        grants.issue(execute, vault_id, grantor_key, grantor, username, grants.REVOKED,
+                     bytes.fromhex(slot), grant.account_key, at)
+    return len(mine)
+
+
+def disabled_accounts(execute: Execute, state: grants.ChainState) -> dict[str, bool]:
+    """Accounts that a ``disable user`` audit event says were disabled, counting only
+    events whose content matches their hash and which are signed by an account holding a
+    counted admin grant (so nobody can forge one). The name comes from the event's
+    ``user`` detail (written since this check exists) or, for older events, the account
+    row of its id. Maps each name to whether the event says its grants were revoked
+    (:func:`revoke`, written since this check exists): such an account with a grant that
+    is not revoked means a revocation was deleted (:func:`revocation_removed`). A
+    revocation grant deleted from ``role_grant`` and the account set active again in the
+    database therefore do not bring a departed account back; removing the event itself
+    breaks the chain or, at its tail, shows against the anchors."""
+    found: dict[str, bool] = {}
+    for seq, at, user, entity_id, detail, prev, digest, signer, sig in execute(
+            "SELECT seq, at, user, entity_id, detail, prev_hash, hash, signer, sig FROM "
+            "audit_event WHERE action = 'disable' AND entity = 'user'"):
+        try:
+            body = json.loads(detail) if detail else {}
+            intact = event_hash(str(prev), int(seq), str(at), str(user), "disable", "user",
+                                str(entity_id), body) == str(digest)
+            message = audit_sign.event_message(int(seq), str(digest), str(user))
+        except (ValueError, TypeError):
+            continue
+        admin = any(g.username == user and g.role == ADMIN for g in state.counted)
+        if (not intact or not admin or signer != user or sig is None
+                or not any(audit_sign.verifies(k, bytes(sig), message)
+                           for k in state.keys_of(str(user)))):
+            continue
+        name = body.get("user") if isinstance(body, dict) else None
+        if not name:
+            row = execute('SELECT username FROM "user" WHERE id = ?', (entity_id,)).fetchone()
+            name = row[0] if row else None
+        if name:
+            revoked = isinstance(body, dict) and bool(body.get("grants_revoked"))
+            found[str(name)] = found.get(str(name), False) or revoked
+    return found
+
+
+def revocation_removed(state: grants.ChainState, disabled: dict[str, bool]) -> list[str]:
+    """Accounts whose disable revoked their grants, yet a grant of theirs counts again:
+    the revocation was deleted from ``role_grant`` (tampering; a departed admin's key
+    would sign grants again)."""
+    return sorted({u for (u, _slot), g in state.current.items()
+                   if disabled.get(u) and g.role != grants.REVOKED})
+
+
 @dataclass(frozen=True)
 class UnlockGrant:
     """Outcome of :func:`verify_unlock`: the chain's root fingerprint (empty for an old
@@ -121,6 +192,11 @@ def verify_unlock(execute: Execute, keys: slots.KeySet, username: str, role: str
         mine = grants.open_account_key(execute, keys.vault_id, secret)
         grants.check_account(state, username, role, slot.public_key, grants.public_hex(mine),
                              slot.root)
+        disabled = disabled_accounts(execute, state)
+        if revocation_removed(state, disabled):
+            raise GrantError("revocation_removed")
+        if username in disabled:
+            raise GrantError("disabled")
     except GrantError as exc:
         raise refused(exc.reason) from None
     return UnlockGrant(state.root)
@@ -165,11 +241,12 @@ def slot_filter(execute: Execute, keys: slots.KeySet,
     the account is in ``active`` (when given). Extra slots added to the key-slot file by
     someone who holds the data key (a phantom coordinator, a second recovery slot) fail."""
     state = grants.verify_chain(grants.load(execute), keys.vault_id)
+    disabled = disabled_accounts(execute, state)
 
     def allowed(slot: slots.Slot) -> bool:
         if slot.kind == slots.USER and active is not None and slot.username not in active:
             return False
-        return grants.slot_backed(state, slot)
+        return slot.username not in disabled and grants.slot_backed(state, slot)
     return allowed
 
 
@@ -201,6 +278,9 @@ def chain_report(execute: Execute, keys: slots.KeySet,
                 raise GrantError("role_mismatch")
         except GrantError as exc:
             bad.append(f"{slot.username}: {exc.reason}")
+    for name in revocation_removed(state, disabled_accounts(execute, state)):
+        bad.append(f"{name}: disabled, but the revocation of their grants was removed "
+                   "(tampering)")
     detail = f"root {grants.show_fingerprint(state.root)}"
     if state.rejected:
         detail += f"; grants not counted: {', '.join(map(str, state.rejected))}"

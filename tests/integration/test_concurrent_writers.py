@@ -266,7 +266,7 @@ def test_a_schema_upgrade_names_the_sessions_holding_the_vault_open(world: World
     with pytest.raises(Conflict) as refused:
         world.login("coord")  # the newer program opens the older vault: it must upgrade
     said = str(refused.value)
-    assert "schema 7 to 9" in said and "needs it alone" in said
+    assert "schema 7 to 10" in said and "needs it alone" in said
     assert "li (since 2026-11-25 09:03)" in said and "admin (since 2026-11-25 09:00)" in said
     assert "coord" not in said
     probe = open_connection(world.path, world.admin.db.key)

@@ -11,10 +11,12 @@ must still find their head in the chain. Each function returns one
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from counselor_tui.domain.audit_chain import event_hash
 from counselor_tui.reports import package as packages
 from counselor_tui.services.errors import ServiceError
 from db import audit_sign, grants, witness
@@ -114,8 +116,11 @@ def signing_key_vouch(execute: Execute, state: grants.ChainState, fingerprint: s
     if row is None:
         return f"{short}: no creation event"
     seq, user, digest, signer, sig = int(row[0]), str(row[1]), str(row[2]), row[3], row[4]
-    if not state.root or not state.audit_from or seq < state.audit_from:
-        return ""  # created before events were signed (an upgraded old vault)
+    if not state.root or not state.audit_from:
+        return ""  # an old vault before its first admin unlock: nothing is signed yet
+    if seq < state.audit_from:  # created before events were signed (an upgraded old vault)
+        return "" if _sealed_by_first_signed(execute, state, seq) else (
+            f"{short}: its creation event is not covered by the first signed event")
     holder = any(g.username == user and g.role in SIGNING_KEY_MAKERS for g in state.counted)
     if signer != user or not holder:
         return f"{short}: created by {user}, who holds no admin or coordinator grant"
@@ -127,6 +132,36 @@ def signing_key_vouch(execute: Execute, state: grants.ChainState, fingerprint: s
                               for k in state.keys_of(user)):
         return f"{short}: its creation event's signature does not verify"
     return ""
+
+
+def _sealed_by_first_signed(execute: Execute, state: grants.ChainState, start: int) -> bool:
+    """True when the events from ``start`` to the first signed one (``audit_from``) still
+    hash into each other and that event's signature verifies: the unsigned event at
+    ``start`` is then as the vault was when signing began, not written in afterwards (an
+    insider re-chaining the old, unsigned part breaks the first signature)."""
+    prev = None
+    last = None
+    for seq, at, user, action, entity, entity_id, detail, prev_hash, digest, signer, sig in execute(
+            "SELECT seq, at, user, action, entity, entity_id, detail, prev_hash, hash, signer, "
+            "sig FROM audit_event WHERE seq >= ? AND seq <= ? ORDER BY seq",
+            (start, state.audit_from)):
+        try:
+            body = json.loads(detail) if detail else {}
+            ok = event_hash(str(prev_hash), int(seq), str(at), str(user), str(action),
+                            str(entity), str(entity_id), body) == str(digest)
+        except (ValueError, TypeError):
+            return False
+        if not ok or (prev is not None and str(prev_hash) != prev):
+            return False
+        prev, last = str(digest), (int(seq), str(user), str(digest), signer, sig)
+    if last is None or last[0] != state.audit_from or last[3] is None or last[4] is None:
+        return False
+    seq, user, digest, signer, sig = last
+    try:
+        message = audit_sign.event_message(seq, digest, str(signer))
+    except ValueError:
+        return False
+    return any(audit_sign.verifies(k, bytes(sig), message) for k in state.keys_of(str(signer)))
 
 
 def signing_keys_line(execute: Execute, keys: KeySet) -> CheckLine:

@@ -26,10 +26,10 @@ from counselor_tui.domain.audit_chain import event_hash
 from counselor_tui.services import integrity, lifecycle, settings, submissions
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import PermissionDenied
-from db import audit_sign, grants, sealing
+from db import audit_sign, grants, sealing, witness
 from db import vault as slots
 from db.connection import open_connection
-from tests.conftest import OTHER_PASSPHRASE, TZ, write_secret
+from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, TZ, write_secret
 from tests.integration.submission_fixtures import DOCUMENT
 from tests.worlds import World
 
@@ -156,6 +156,76 @@ def test_the_real_key_with_a_swapped_private_half_is_refused(world: World) -> No
     coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
                              state_dir=world.state_dir)
     try:
+        with pytest.raises(PermissionDenied, match="not created by an admin"):
+            submissions.signer(coord)
+    finally:
+        coord.close()
+
+
+def _make_old_and_upgrade(world: World) -> None:
+    """The world as an old vault (no grants, no account keys, unsigned events, unbound
+    slots), then the admin's first unlock signs the grants: events are signed from then on
+    and the signing key's creation event lies before that."""
+    world.close()
+    world.admin.close()
+    keys = slots.load(slots.keys_path(world.path))
+    data_key = slots.open_slot(keys, keys.user_slot("li"), OTHER_PASSPHRASE)
+    conn = open_connection(world.path, data_key)
+    try:
+        conn.execute("DELETE FROM role_grant")
+        conn.execute("DELETE FROM sealed_wrap WHERE kind = 'account_key'")
+        conn.execute("UPDATE audit_event SET signer = NULL, sig = NULL")
+        conn.commit()
+    finally:
+        conn.close()
+    assert world.created is not None
+    for slot in keys.slots:
+        secret = (PASSPHRASE if slot.username == "admin" else
+                  slots.normalize_recovery_code(world.created.recovery_code)
+                  if slot.kind == slots.RECOVERY else OTHER_PASSPHRASE)
+        keys = keys.with_slot(slots.rewrap(keys, slot, secret, secret,
+                                           (slot.kdf.time_cost, slot.kdf.memory_kib), root=""))
+    slots.save(slots.keys_path(world.path), keys)
+    for user, secret in (("admin", PASSPHRASE), ("coord", OTHER_PASSPHRASE)):
+        lifecycle.unlock(world.path, user, secret, clock=world.clock,
+                         state_dir=world.state_dir).close()
+
+
+def test_a_planted_key_backdated_into_the_unsigned_past_is_refused(world: World) -> None:
+    """In an upgraded vault the key's creation event is older than the first signed event.
+    li plants a key, rewrites an early unsigned event into its ``create signing_key`` event,
+    recomputes the hash chain and writes a matching witness: the first signed event's
+    signature no longer covers that past, so the key is not vouched for."""
+    _make_old_and_upgrade(world)
+    coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
+                             state_dir=world.state_dir)
+    assert submissions.signer(coord).fingerprint  # positive control: the real key signs
+    coord.close()
+    fpr = _plant(world, None)
+    keys = slots.load(slots.keys_path(world.path))
+    data_key = slots.open_slot(keys, keys.user_slot("li"), OTHER_PASSPHRASE)
+    conn = open_connection(world.path, data_key)
+    try:
+        conn.execute("UPDATE audit_event SET action = 'create', entity = 'signing_key', "
+                     "entity_id = ?, detail = '{}' WHERE seq = 2", (fpr[:16],))
+        prev = conn.execute("SELECT hash FROM audit_event WHERE seq = 1").fetchone()[0]
+        rows = list(conn.execute("SELECT seq, at, user, action, entity, entity_id, detail "
+                                 "FROM audit_event WHERE seq >= 2 ORDER BY seq"))
+        for seq, at, user, action, entity, entity_id, detail in rows:
+            digest = event_hash(prev, seq, at, user, action, entity, entity_id,
+                                json.loads(detail))
+            conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE seq = ?",
+                         (prev, digest, seq))
+            prev = digest
+        conn.commit()
+    finally:
+        conn.close()
+    witness.write(world.path, data_key, witness.Witness(keys.vault_id, rows[-1][0], prev,
+                                                        rows[-1][1]))
+    coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
+                             state_dir=world.state_dir)
+    try:
+        assert not coord.read_only
         with pytest.raises(PermissionDenied, match="not created by an admin"):
             submissions.signer(coord)
     finally:

@@ -26,6 +26,7 @@ from counselor_tui.services import (
     lifecycle,
     sealed,
     sessions,
+    settings,
     submissions,
 )
 from counselor_tui.services.context import FixedClock
@@ -36,6 +37,7 @@ from db import vault as slots
 from db.connection import CheckLine, open_connection
 from tests.conftest import OTHER_PASSPHRASE, TZ
 from tests.integration.archive_world import officer
+from tests.integration.submission_fixtures import DOCUMENT
 from tests.worlds import World
 
 PACKAGE_PASSWORD = "amber lighthouse quietly folding maps"
@@ -60,6 +62,7 @@ def _before(world: World, tmp_path: Path) -> tuple[int, Path, Path]:
         channel="face_to_face", kind="routine", topics=("work_stress",), duration_min=50,
         note="封存-reroot", intervention="干预", sealed=True)).id
     backup = backup_restore.backup(world.admin, tmp_path / "backups")
+    settings.save_settings(world.admin, DOCUMENT)  # 主送机关, 签发人, 发文字号 set
     detail = submissions.compile_draft(world.admin, "2026-11", "bureau")
     submissions.save_narrative(world.admin, detail.info.id, {"highlights": "完成", "plan": "继续"})
     submissions.finalize(world.admin, detail.info.id)

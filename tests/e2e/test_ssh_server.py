@@ -12,7 +12,10 @@ and the account are removed even when the test fails.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -99,25 +102,40 @@ def _closed_ancestors(path: Path) -> list[Path]:
     return closed
 
 
-def _grant_traverse(account: str, folders: list[Path]) -> list[Path]:
-    """Let ``account`` (only) traverse ``folders`` with an ACL entry; returns those that
-    had no ACL before (removed entirely afterwards, see :func:`_revoke_traverse`)."""
-    bare = []
-    for folder in folders:
-        had = subprocess.run(["getfacl", "-cps", str(folder)], capture_output=True,
-                             text=True, check=False).stdout.strip()
-        if not had:
-            bare.append(folder)
-        subprocess.run(["setfacl", "-m", f"u:{account}:x", str(folder)], check=True)
-    return bare
+#: Held while an ACL is changed: several servers (xdist workers, other checkouts) may grant
+#: and revoke on the same folders at once, and one's clean-up must not drop another's entry.
+ACL_LOCK = Path("/tmp/ctui-ssh-acl.lock")
 
 
-def _revoke_traverse(account: str, folders: list[Path], bare: list[Path]) -> None:
-    for folder in folders:
-        subprocess.run(["setfacl", "-x", f"u:{account}", str(folder)], check=False,
-                       capture_output=True)
-        if folder in bare:
-            subprocess.run(["setfacl", "-b", str(folder)], check=False, capture_output=True)
+@contextlib.contextmanager
+def _acl_lock() -> Iterator[None]:
+    with ACL_LOCK.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _grant_traverse(account: str, folders: list[Path]) -> None:
+    """Let ``account`` (only) traverse ``folders`` with an ACL entry of its own."""
+    with _acl_lock():
+        for folder in folders:
+            subprocess.run(["setfacl", "-m", f"u:{account}:x", str(folder)], check=True)
+
+
+def _revoke_traverse(account: str, folders: list[Path]) -> None:
+    """Remove ``account``'s entries; a folder left with no named user or group entry gets
+    its ACL removed entirely (as it was before any server of the suite ran)."""
+    with _acl_lock():
+        for folder in folders:
+            subprocess.run(["setfacl", "-x", f"u:{account}", str(folder)], check=False,
+                           capture_output=True)
+            left = subprocess.run(["getfacl", "-cp", str(folder)], capture_output=True,
+                                  text=True, check=False).stdout.splitlines()
+            if not any(re.match(r"(user|group):[^:]+:", line) for line in left):
+                subprocess.run(["setfacl", "-b", str(folder)], check=False,
+                               capture_output=True)
 
 
 def _script(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -156,10 +174,9 @@ def server() -> Iterator[Server]:
     # the service account runs this checkout's program with this interpreter
     closed = sorted({*_closed_ancestors(Path(sys.executable).resolve()),
                      *_closed_ancestors(REPO / "pyproject.toml")})
-    bare: list[Path] = []
     try:
         _script(env, "install")
-        bare = _grant_traverse(account, closed)
+        _grant_traverse(account, closed)
         data = root / "data"
         db = data / "vault" / "vault.db"
         _make_vault(db, data / "state")
@@ -203,7 +220,7 @@ def server() -> Iterator[Server]:
                 sshd.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 sshd.kill()
-        _revoke_traverse(account, closed, bare)
+        _revoke_traverse(account, closed)
         subprocess.run(["bash", str(SCRIPT), "uninstall"], env={**env, "PURGE": "1"},
                        capture_output=True, check=False, timeout=60)
         shutil.rmtree(root, ignore_errors=True)

@@ -2,7 +2,8 @@
 
 * vault: ``<user data dir>/counselor-tui/vault.db`` (``--vault`` overrides);
 * state (failed-attempt counters): ``COUNSELOR_TUI_STATE_DIR`` or the user state dir, with
-  a mirror in ``COUNSELOR_TUI_ATTEMPTS_MIRROR`` or the user config dir;
+  a mirror in ``COUNSELOR_TUI_ATTEMPTS_MIRROR`` or the user config dir, and on a server an
+  append-only journal in ``COUNSELOR_TUI_ATTEMPTS_JOURNAL``;
 * backups: ``<vault folder>/backups`` unless ``backup --out`` names another folder.
 """
 
@@ -34,6 +35,14 @@ def attempts_mirror_dir() -> Path:
     the app's user may write but not delete)."""
     override = os.environ.get("COUNSELOR_TUI_ATTEMPTS_MIRROR")
     return Path(override) if override else user_config_path(APP, appauthor=False) / "attempts"
+
+
+def attempts_journal() -> Path | None:
+    """The append-only failed-attempt journal of a server deployment
+    (``COUNSELOR_TUI_ATTEMPTS_JOURNAL``, set by the ForceCommand wrapper of
+    ``deploy/setup-bureau-server.sh``), or None on a single machine (issue 12)."""
+    override = os.environ.get("COUNSELOR_TUI_ATTEMPTS_JOURNAL")
+    return Path(override) if override else None
 
 
 def default_backup_dir(vault: Path) -> Path:

@@ -11,7 +11,9 @@
 #
 # Settings (environment, with the production defaults):
 #   ACCOUNT=counselor            the one service account every counselor logs in as
-#   DATA=/srv/counselor          vault/, backups/, state/ (failed-attempt ledger), all 0700
+#   DATA=/srv/counselor          vault/, backups/, state/ (failed-attempt ledger), all 0700;
+#                                attempts/attempts.log: the append-only failed-attempt
+#                                journal (root-owned, chattr +a: the account cannot erase it)
 #   APP=/opt/counselor-tui/bin/counselor-tui   the installed program
 #   SSHD_DIR=/etc/ssh/sshd_config.d            where the Match block goes
 #   BIN_DIR=/usr/local/bin                     where the ForceCommand wrapper goes
@@ -34,6 +36,7 @@ RELOAD="${RELOAD:-1}"
 BACKUP_USER="${BACKUP_USER:-backup}"
 WRAPPER="$BIN_DIR/counselor-tui-ssh-$ACCOUNT"
 VAULT="$DATA/vault/vault.db"
+JOURNAL="$DATA/attempts/attempts.log"
 TAG="counselor-tui"
 
 die() { echo "setup-bureau-server: $*" >&2; exit 2; }
@@ -62,6 +65,25 @@ install_account() {
     # what already exists so too
     find "$DATA/vault" "$DATA/backups" "$DATA/state" -type f -exec chmod 0600 {} +
     find "$DATA/vault" "$DATA/backups" "$DATA/state" -exec chown "$ACCOUNT:$ACCOUNT" {} +
+    install_journal
+}
+
+install_journal() {
+    # The failed-attempt journal (issue 12): the account may read it and append to it, and
+    # nothing else. The folder and the file belong to root (no new files, no rename, no
+    # delete) and the file is append-only (chattr +a: no truncation, no rewrite; only root
+    # can lift the attribute), so deleting the state folder neither lifts the delay nor
+    # erases the failures.
+    install -d -m 0750 -o root -g "$ACCOUNT" "$DATA/attempts"
+    chattr -a "$JOURNAL" 2>/dev/null || true   # mode and owner cannot change while +a
+    [ -e "$JOURNAL" ] || install -m 0660 -o root -g "$ACCOUNT" /dev/null "$JOURNAL"
+    chown "root:$ACCOUNT" "$JOURNAL"
+    chmod 0660 "$JOURNAL"
+    if ! chattr +a "$JOURNAL" 2>/dev/null; then
+        echo "setup-bureau-server: WARNING: the filesystem of $DATA does not support the" \
+             "append-only attribute (chattr +a): $ACCOUNT cannot delete $JOURNAL but could" \
+             "truncate it. Put $DATA on ext4, XFS or btrfs and run install again." >&2
+    fi
 }
 
 install_wrapper() {
@@ -89,6 +111,7 @@ fi
 [ -n "\$name" ] || { echo "This SSH key is not linked to a vault account." >&2; exit 1; }
 export LANG=C.UTF-8
 export COUNSELOR_TUI_STATE_DIR="$DATA/state"
+export COUNSELOR_TUI_ATTEMPTS_JOURNAL="$JOURNAL"
 export COUNSELOR_TUI_SSH_USER="\$name"
 exec "$APP" --vault "$VAULT" --user "\$name"
 EOF
@@ -143,6 +166,7 @@ UMask=0077
 Nice=10
 IOSchedulingClass=idle
 Environment=COUNSELOR_TUI_STATE_DIR=$DATA/state
+Environment=COUNSELOR_TUI_ATTEMPTS_JOURNAL=$JOURNAL
 ExecStart=$cmd
 EOF
         cat > "$SYSTEMD_DIR/counselor-tui-backup-$ACCOUNT.timer" <<EOF
@@ -163,7 +187,7 @@ EOF
     else
         install -d -m 0755 "$CRON_DIR"
         printf '%s\n' "# counselor-tui backup (setup-bureau-server.sh)" \
-            "30 6,18 * * * $ACCOUNT [ -r $ETC_DIR/backup.pass ] && COUNSELOR_TUI_STATE_DIR=$DATA/state nice -n 10 ionice -c 3 $cmd" \
+            "30 6,18 * * * $ACCOUNT [ -r $ETC_DIR/backup.pass ] && COUNSELOR_TUI_STATE_DIR=$DATA/state COUNSELOR_TUI_ATTEMPTS_JOURNAL=$JOURNAL nice -n 10 ionice -c 3 $cmd" \
             > "$CRON_DIR/counselor-tui-$ACCOUNT"
         chmod 0644 "$CRON_DIR/counselor-tui-$ACCOUNT"
     fi
@@ -204,7 +228,7 @@ uninstall() {
     pkill -KILL -u "$ACCOUNT" 2>/dev/null || true
     getent passwd "$ACCOUNT" >/dev/null && userdel "$ACCOUNT" 2>/dev/null || true
     getent group "$ACCOUNT" >/dev/null && groupdel "$ACCOUNT" 2>/dev/null || true
-    if [ "${PURGE:-0}" = 1 ]; then rm -rf "$DATA"; fi
+    if [ "${PURGE:-0}" = 1 ]; then chattr -a "$JOURNAL" 2>/dev/null || true; rm -rf "$DATA"; fi
     if [ "$RELOAD" = 1 ]; then systemctl reload ssh 2>/dev/null || service ssh reload || true; fi
 }
 

@@ -46,6 +46,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     monkeypatch.setenv("COUNSELOR_TUI_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("COUNSELOR_TUI_ATTEMPTS_MIRROR", str(tmp_path / "attempts-mirror"))
     monkeypatch.delenv("COUNSELOR_TUI_LANG", raising=False)
+    monkeypatch.delenv("COUNSELOR_TUI_ATTEMPTS_JOURNAL", raising=False)
     set_language("en")
     yield
     set_language("en")

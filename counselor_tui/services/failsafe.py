@@ -4,6 +4,8 @@
   rotation, backups, the in-use lock) acts on the real files and symlinks stay as they were;
 * :func:`damaged_message` is what to say when the passphrase is right (the key slot opened)
   but the database does not open: the file is damaged, and these backups exist;
+* :func:`count_failure` records a failed unlock, refusing the attempt when the record
+  cannot be written;
 * :class:`BackupFolderLock` serialises backups into one folder, so that leftovers of an
   interrupted backup can be removed safely and two backups never take the same name.
 
@@ -17,13 +19,23 @@ import fcntl
 import os
 import re
 import time
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 from counselor_tui import paths
 from counselor_tui.i18n import _
-from counselor_tui.services.errors import Conflict, InvalidInput
+from counselor_tui.services.errors import Conflict, InvalidInput, ServiceError
 from db import vault as slots
+from db.throttle import AttemptLedger
+
+
+class Clock(Protocol):
+    """Source of the current time (:class:`counselor_tui.services.context.Clock`)."""
+
+    def now(self) -> datetime: ...
+
 
 #: Name of a backup's temporary file (``.counselor-….db.<hex>.tmp``) and its SQLite side files.
 LEFTOVER_RE = re.compile(
@@ -152,3 +164,20 @@ class BackupFolderLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def count_failure(ledger: AttemptLedger, clock: Clock, user: str) -> None:
+    """Record one failed unlock of ``user`` in ``ledger``; when the record cannot be
+    written (a full disk, the server's journal missing or not writable) the attempt is
+    refused with :class:`ServiceError` naming the file — never passed over silently."""
+    try:
+        ledger.record_failure(clock.now(), user)
+    except OSError as exc:
+        raise ServiceError(ledger_message(exc)) from exc
+
+
+def ledger_message(exc: OSError) -> str:
+    """What to say when the failed-attempt record cannot be written."""
+    return _("The record of failed unlock attempts ({path}) cannot be written ({error}): "
+             "nothing was opened; ask the administrator to check that file.").format(
+                 path=exc.filename or "?", error=exc.strerror or type(exc).__name__)

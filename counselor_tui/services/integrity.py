@@ -59,7 +59,7 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
     try:
         keys, key, _secret = open_key(path, username, passphrase)
     except WrongPassphrase:
-        ledger.record_failure(clock.now(), known_user(path, username))
+        failsafe.count_failure(ledger, clock, known_user(path, username))
         raise
     try:
         conn = open_connection(path, key)

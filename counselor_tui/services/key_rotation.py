@@ -156,7 +156,7 @@ def recover(
         keys, key, old_secret = open_key(path, None,
                                           slots.normalize_recovery_code(recovery_code))
     except WrongPassphrase:
-        ledger.record_failure(clock.now(), slots.RECOVERY_USERNAME)
+        failsafe.count_failure(ledger, clock, slots.RECOVERY_USERNAME)
         raise
     user_private, code_private = X25519PrivateKey.generate(), X25519PrivateKey.generate()
     db = VaultDatabase(path, key)

@@ -244,7 +244,8 @@ def _ledger(path: Path, state_dir: Path) -> AttemptLedger:
         vault_id = slots.load(slots.keys_path(path)).vault_id
     except slots.KeyFileError:
         vault_id = hashlib.sha256(str(path.absolute()).encode()).hexdigest()[:32]
-    return AttemptLedger(state_dir, vault_id, paths.attempts_mirror_dir())
+    return AttemptLedger(state_dir, vault_id, paths.attempts_mirror_dir(),
+                         paths.attempts_journal())
 
 
 def known_user(path: Path, username: str) -> str:
@@ -359,7 +360,7 @@ def unlock(
     try:
         keys, key, secret = open_key(path, username, passphrase, notices)
     except WrongPassphrase:
-        ledger.record_failure(clock.now(), known_user(path, username))
+        failsafe.count_failure(ledger, clock, known_user(path, username))
         raise
     vs = start_session(path, keys, key, username, clock, state_dir, ledger, action,
                         secret=secret)
@@ -482,7 +483,11 @@ def start_session(
         vs.notices.append(_("No witness file was found beside the vault; a new one has been "
                             "started (changes lost before now cannot be detected)."))
     vs.failed_attempts = ledger.read(username).count
-    failures = ledger.clear(username)
+    try:
+        failures = ledger.clear(username)
+    except OSError as exc:
+        vs.close()
+        raise ServiceError(failsafe.ledger_message(exc)) from exc
     try:
         with vs.transaction():
             for when, who in zip(failures.times, failures.users, strict=True):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import re
 import secrets
@@ -33,6 +34,7 @@ import pytest
 
 from counselor_tui.services import accounts, lifecycle, persons
 from counselor_tui.services.context import SystemClock
+from db.throttle import AttemptLedger
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, REPO
 
 SSHD = "/usr/sbin/sshd"
@@ -303,6 +305,52 @@ def test_shell_commands_and_forwarding_are_refused(server: Server) -> None:
                            f"User={server.account}", "127.0.0.1"], input="ls /\n",
                           capture_output=True, text=True, timeout=60, check=False)
     assert sftp.returncode != 0 and "etc" not in sftp.stdout
+
+
+def _as_account(server: Server, *command: str,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` as the service account (what a shell escape would be allowed)."""
+    extra = [f"{k}={v}" for k, v in (env or {}).items()]
+    return subprocess.run(["runuser", "-u", server.account, "--", "env", *extra, *command],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_the_failed_attempt_journal_is_out_of_the_service_accounts_reach(
+        server: Server) -> None:
+    """Build 7 of issue 12: on the server the failed unlocks are also kept in an append-only
+    journal the service account can add to but not delete, truncate, rename or rewrite, so
+    removing the state folder neither lifts the delay nor erases the failures."""
+    data = server.root / "data"
+    journal = data / "attempts" / "attempts.log"
+    wrapper = (server.root / "bin" / f"counselor-tui-ssh-{server.account}").read_text()
+    assert f'export COUNSELOR_TUI_ATTEMPTS_JOURNAL="{journal}"' in wrapper
+    assert journal.stat().st_uid == 0 and journal.parent.stat().st_uid == 0
+    flags = subprocess.run(["lsattr", "-d", str(journal)], capture_output=True, text=True,
+                           check=False).stdout.split()
+    if not flags or "a" not in flags[0]:
+        pytest.skip(f"the filesystem of {data} does not support the append-only attribute "
+                    "(chattr +a): setup-bureau-server.sh warned about it")
+    for erase in ([": > \"$1\""], ['rm -f "$1"'], ['mv "$1" "$1.gone"'],
+                  ['printf x | dd of="$1" conv=notrunc 2>/dev/null'], ['chmod 0666 "$1"']):
+        tried = _as_account(server, "sh", "-c", erase[0], "sh", str(journal))
+        assert tried.returncode != 0, erase
+    wrong = data / "home" / "wrong.txt"
+    wrong.write_text("not the passphrase\n", encoding="utf-8")
+    subprocess.run(["chown", f"{server.account}:{server.account}", str(wrong)], check=True)
+    env = {"COUNSELOR_TUI_STATE_DIR": str(data / "state"),
+           "COUNSELOR_TUI_ATTEMPTS_JOURNAL": str(journal), "COUNSELOR_TUI_LANG": "en"}
+    failed = _as_account(server, str(APP), "--vault", str(server.vault), "--user", "li",
+                         "--passphrase-file", str(wrong), "users", "list", env=env)
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr, failed.stderr
+    lines = [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()]
+    assert [(line["op"], line["user"]) for line in lines] == [("fail", "li")]
+    # the account removes every ledger copy it can reach ...
+    gone = _as_account(server, "rm", "-rf", str(data / "state" / "attempts"),
+                       str(data / "home" / ".config"))
+    assert gone.returncode == 0, gone.stderr
+    # ... and the failure is still counted for li (the product's own ledger, empty state)
+    left = AttemptLedger(server.root / "empty-state", lines[0]["vault"], None, journal)
+    assert left.read("li").count == 1
 
 
 def _login(tmux: Tmux, win: str, server: Server) -> None:

@@ -64,6 +64,9 @@ async def test_compile_preview_narrative_finalize_export(
     async with app.run_test(size=(140, 50)) as pilot:
         screen = await open_screen(pilot)
         assert screen.query_one("#sb-period", Input).value == "2026-11"  # last month
+        # nothing runs until asked, and the screen says how to ask
+        assert "press Enter in the period, or C" in str(
+            screen.query_one("#sb-status", Static).render())
         await pilot.click("#sb-compile")
         await settle(pilot, lambda: screen.detail is not None and screen.rendered > 0)
         assert screen.query_one("#sb-progress", ProgressBar).percentage == 1.0

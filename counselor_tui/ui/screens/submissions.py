@@ -103,7 +103,8 @@ class SubmissionsScreen(BaseScreen):
             yield Select[str]([], allow_blank=True, prompt=_("whole bureau"), id="sb-scope")
             yield Button(_("Compile"), variant="primary", id="sb-compile")
         yield ProgressBar(total=STEPS, show_eta=False, id="sb-progress")
-        yield Static("", id="sb-status", markup=False)
+        yield Static(_("Nothing compiled yet: press Enter in the period, or C, to compile it."),
+                     id="sb-status", markup=False)
         with TabbedContent(id="sb-tabs", initial="sb-tab-preview"):
             with TabPane(_("Preview"), id="sb-tab-preview"):
                 yield VerticalScroll(id="sb-preview")

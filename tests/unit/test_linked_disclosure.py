@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from counselor_tui.domain.disclosure import CountSeries
-from counselor_tui.domain.disclosure.linked import Mark, audit
+from counselor_tui.domain.disclosure.linked import Mark, Release, audit, known_entries, secure
 from counselor_tui.i18n import language, set_language
 from counselor_tui.reports import consolidate as consolidation
 from counselor_tui.reports.content import SCHEMA_ID, SCHEMA_VERSION
@@ -431,3 +431,37 @@ def test_consolidating_unit_packages_names_the_figures_of_no_unit() -> None:
         assert "not covered" not in _scope_text(with_bureau)
     finally:
         set_language(before)
+
+
+# ------------------------------------ figures the reader already holds are printed again
+
+def test_a_figure_already_printed_is_never_chosen_as_complement_nor_hidden_again() -> None:
+    """A corrected version replacing v1 (fixed) prints v1's figures again: a figure the reader
+    holds exactly (here ``v2.face`` = the ``v1.face`` printed) protects nothing when hidden, so
+    it is neither chosen as a complement (the cheapest candidate by value here) nor left as an
+    ``x`` from the single-table step (``v2.total``)."""
+    release = Release(K)
+    release.add(("v1", "face"), 4, Mark.PUBLISHED, fixed=True)
+    release.add(("v1", "total"), 20, Mark.PUBLISHED, fixed=True)
+    release.add(("u", "t"), 5, Mark.COMPLEMENTARY, fixed=True)  # another finalized document
+    release.add(("u", "h"), 5, Mark.COMPLEMENTARY, fixed=True)
+    release.add(("v2", "face"), 4, Mark.PUBLISHED)
+    release.add(("v2", "total"), 20, Mark.COMPLEMENTARY)  # x of the single-table step
+    release.add(("v2", "other"), 6, Mark.PUBLISHED)
+    release.add(("v2", "same_as_t"), 5, Mark.PUBLISHED)  # printing it tells ("u", "t")
+    assert release.relate([(("v1", "face"), 1), (("v2", "face"), -1)])  # equal versions
+    assert release.relate([(("v1", "total"), 1), (("v2", "total"), -1)])
+    assert release.relate([(("u", "t"), 1), (("v2", "face"), 1), (("v2", "other"), 1),
+                           (("u", "h"), 1), (("v2", "total"), -1)])
+    assert release.relate([(("u", "t"), 1), (("v2", "same_as_t"), -1)])
+    assert known_entries(release) == {("v2", "face"), ("v2", "total")}
+
+    result = secure(release)
+
+    assert result.passed
+    marks = {key: e.mark for key, e in release.entries.items()}
+    assert marks[("v2", "face")] is Mark.PUBLISHED  # as v1 printed it
+    assert marks[("v2", "total")] is Mark.PUBLISHED
+    assert marks[("v2", "same_as_t")] is Mark.COMPLEMENTARY  # the complement that helps
+    final = audit(release, everything=True, exact=True)
+    assert final.passed and all(f.ok for f in final.findings if f.key[0] == "u")

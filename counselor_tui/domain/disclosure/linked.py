@@ -33,12 +33,18 @@ Decisions
   without anything they print: it is reported as ``inherited`` (its range, with every
   non-fixed entry unknown and non-negative, is already the same) — e.g. a figure an earlier
   version printed, or a unit's total that the bureau's total less the other units' gives.
+* An entry the reader already holds exactly from the fixed documents alone
+  (:func:`known_entries`: printed in an earlier version, or in another document as the same
+  figure, or worked out from such figures by the relations) protects nothing when hidden: it
+  is printed (an ``x`` the single-table step gave it is taken back) and never chosen as a
+  complement — so a corrected version prints again what the replaced one printed, unless the
+  value changed (then the equality is not a relation).
 * The complement chosen for a failing entry is a printed non-zero, non-fixed entry sharing a
-  relation with it (breadth-first through hidden entries), least by (is a total, value, order)
-  — the same preference as the single-table heuristic. When there is none, the failing
-  entry's table is withheld (the document prints its grand total alone) — the "withheld
-  total" rule, which covers ``<k + <k = <k`` (1, 1, 2) — or, for a headline figure, the
-  figure itself (units' ``<3`` beside a bureau ``<3``).
+  relation with it (breadth-first through hidden entries) that is not known, least by (is a
+  total, value, order) — the same preference as the single-table heuristic. When there is
+  none, the failing entry's table is withheld (the document prints its grand total alone) —
+  the "withheld total" rule, which covers ``<k + <k = <k`` (1, 1, 2) — or, for a headline
+  figure, the figure itself (units' ``<3`` beside a bureau ``<3``).
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ from counselor_tui.domain.disclosure.attack import Equation, feasible_ranges, so
 from counselor_tui.domain.disclosure.cells import DEFAULT_K, InvalidTableError, _check_k
 
 __all__ = ["AuditResult", "Entry", "Finding", "Key", "Mark", "Release", "Settled", "audit",
-           "secure"]
+           "known_entries", "secure"]
 
 Key = tuple[str | int | None, ...]
 """An entry's address, chosen by the caller (hashable, sortable by position)."""
@@ -352,8 +358,36 @@ def audit(release: Release, *, everything: bool = False, exact: bool = False,
     return AuditResult(tuple(findings), solver_name(), time.perf_counter() - began)
 
 
-def _complement(release: Release, target: Key, by_key: dict[Key, list[int]]) -> Key | None:
-    """The entry to hide next for ``target`` (see the module docstring), or None."""
+def known_entries(release: Release, by_key: Mapping[Key, Sequence[int]] | None = None
+                  ) -> set[Key]:
+    """Keys of the non-fixed entries whose value a reader works out exactly from the fixed
+    documents alone: starting from the fixed printed entries, a relation whose terms are all
+    known but one makes that one known (to a fixed point). ``by_key``: the relations of each
+    key (:func:`_by_key`), computed when not given. Sound, not complete: what only bounds
+    imply (a sum of non-negative entries that is 0) is not counted."""
+    entries, relations = release.entries, release.relations
+    if by_key is None:
+        by_key = _by_key(release)
+    known = {key for key, e in entries.items() if e.fixed and e.mark is Mark.PUBLISHED}
+    left = [sum(1 for key, _c in terms if key not in known) for terms in relations]
+    stack = [r for r, n in enumerate(left) if n == 1]
+    while stack:
+        r = stack.pop()
+        if left[r] != 1:
+            continue
+        key = next(key for key, _c in relations[r] if key not in known)
+        known.add(key)
+        for other in by_key.get(key, ()):
+            left[other] -= 1
+            if left[other] == 1:
+                stack.append(other)
+    return {key for key in known if not entries[key].fixed}
+
+
+def _complement(release: Release, target: Key, by_key: dict[Key, list[int]],
+                known: set[Key] | frozenset[Key] = frozenset()) -> Key | None:
+    """The entry to hide next for ``target`` (see the module docstring), or None; the
+    entries of ``known`` are never chosen (hiding them protects nothing)."""
     entries = release.entries
     frontier = [target]
     seen_keys = {target}
@@ -369,7 +403,7 @@ def _complement(release: Release, target: Key, by_key: dict[Key, list[int]]) -> 
                     continue
                 e = entries[key]
                 if e.mark is Mark.PUBLISHED:
-                    if e.value > 0 and not e.fixed:
+                    if e.value > 0 and not e.fixed and key not in known:
                         rank = (e.margin, e.value, e.order)
                         if best is None or rank < best[0]:
                             best = (rank, key)
@@ -435,8 +469,14 @@ def secure(release: Release, *, max_rounds: int = 200) -> AuditResult:
 
     Each round fixes every failing entry it can: one complement per failing entry whose
     relations no earlier fix of the round touched, or its table withheld (module doc).
+    Entries the reader knows from the fixed documents alone (:func:`known_entries`) are
+    printed first (an ``x`` on them is taken back) and never chosen as complements.
     """
     by_key = _by_key(release)
+    known = known_entries(release, by_key)
+    for key in known:
+        if release.entries[key].mark is Mark.COMPLEMENTARY:
+            release.entries[key].mark = Mark.PUBLISHED
     began = time.perf_counter()
     rounds = 0
     cache: Cache = {}
@@ -452,7 +492,7 @@ def secure(release: Release, *, max_rounds: int = 200) -> AuditResult:
         for finding in failing:
             if finding.key in changed:
                 continue
-            choice = _complement(release, finding.key, by_key)
+            choice = _complement(release, finding.key, by_key, known)
             if choice is not None:
                 release.entries[choice].mark = Mark.COMPLEMENTARY
                 changed.update(key for r in by_key.get(choice, ())

@@ -17,9 +17,10 @@ the default classification is empty, 秘密, 机密 or 绝密 (chosen again at f
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from counselor_tui.domain import filing
 from counselor_tui.i18n import N_, _
@@ -71,16 +72,15 @@ BY_KEY: Mapping[str, SettingRule] = {r.key: r for r in RULES}
 
 
 def parse_setting(key: str, text: str) -> Any:
-    """The value to store for ``key`` typed as ``text`` (whole numbers as ``int``, the
-    bureau name stripped). Full-width digits are read (NFKC); document texts keep their
-    full-width punctuation. Raises :class:`SettingInvalid` with a translated message, or
-    ``KeyError`` for a key that is not editable."""
-    import unicodedata
-
+    """The value to store for ``key`` typed as ``text`` (whole numbers as ``int``, texts
+    trimmed). Only whole numbers are folded (NFKC, so full-width digits are read); the
+    bureau name and the document texts keep their full-width punctuation (（）：，〔〕 are
+    part of a Chinese name or title, GB/T 15834-2011), they are only composed (NFC).
+    Raises :class:`SettingInvalid` with a translated message, or ``KeyError`` for a key
+    that is not editable."""
     rule = BY_KEY[key]
-    cleaned = unicodedata.normalize("NFKC", text).strip()
-    if rule.optional or key == "doc_number_pattern":
-        cleaned = text.strip()  # full-width ：，〔〕 stay as typed in document text
+    form: Literal["NFKC", "NFC"] = "NFKC" if rule.numeric else "NFC"
+    cleaned = unicodedata.normalize(form, text).strip()
     if rule.low is None or rule.high is None:
         try:
             if key == "doc_number_pattern":

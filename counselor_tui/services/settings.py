@@ -99,7 +99,9 @@ def save_settings(vs: VaultSession, texts: Mapping[str, str]) -> dict[str, Any]:
         for key, value in values.items():
             old = Setting.get_or_none(Setting.key == key)
             current = DEFAULT_SETTINGS.get(key, "") if old is None else old.value
-            if current == value:  # an unset setting shown with its default is unchanged
+            # unchanged: the same value, or the field left as shown (an unset setting
+            # shown with its default, a stored text the parser would now tidy)
+            if current == value or texts[key] == str(current):
                 continue
             Setting.insert(key=key, value=value, updated_at=vs.now_iso(),
                            updated_by=vs.actor.id).on_conflict_replace().execute()

@@ -26,6 +26,7 @@ from tests.functional.ui_support import (
     Bureau,
     app_for,
     backend_for,
+    notices,
     screen_text,
     settle,
 )
@@ -378,3 +379,32 @@ async def test_leaving_with_unsaved_settings_asks_first(bureau: Bureau) -> None:
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await settle(pilot, lambda: "测试县公安局分局" in screen_text(app))
+
+
+DEMO_NAME = "示范县公安局（演示数据）"
+
+
+async def test_clearing_two_settings_changes_two_and_keeps_the_full_width_name(
+        bureau: Bureau) -> None:
+    """A tester cleared 主送机关 and 签发人 at 80×24: the save said 3 changed and stored the
+    bureau name with ASCII brackets (NFKC); the focused name field showed it without 示."""
+    backend = backend_for(bureau, "admin")
+    for key, value in (("bureau_name", DEMO_NAME), ("doc_recipient", "示范市公安局政治部"),
+                       ("doc_signer", "赵国平")):
+        settings.set_setting(backend.vs, key, value)
+    app = app_for(backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await users_screen(pilot, app)
+        await pilot.press("2")
+        name = screen.query_one("#set-bureau_name", Input)
+        await settle(pilot, lambda: app.focused is name and name.value == DEMO_NAME)
+        assert DEMO_NAME in screen_text(app)  # the focused field shows the whole name
+        screen.query_one("#set-doc_recipient", Input).value = ""
+        screen.query_one("#set-doc_signer", Input).value = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: any("Settings saved" in n for n in notices(app)))
+        assert "Settings saved (2 changed)." in notices(app)
+        assert name.value == DEMO_NAME
+    assert settings.get_setting(backend.vs, "bureau_name") == DEMO_NAME
+    assert settings.get_setting(backend.vs, "doc_recipient") == ""
+    assert settings.get_setting(backend.vs, "doc_signer") == ""

@@ -149,3 +149,20 @@ def test_setting_ranges(key: str, text: str, ok: bool) -> None:
 def test_k_two_is_allowed_with_a_warning() -> None:
     assert "weak" in settings_rules.warning("suppression_k", 2)
     assert settings_rules.warning("suppression_k", 3) == ""
+
+
+def test_saving_every_field_as_shown_keeps_full_width_names_and_counts_real_changes(
+        session: VaultSession) -> None:
+    """The settings tab saves every field: the untouched bureau name (full-width brackets)
+    must neither change nor count; only numbers are folded (full-width digits)."""
+    name = "示范县公安局（演示数据）"
+    settings.set_setting(session, "bureau_name", name)
+    settings.set_setting(session, "doc_signer", "赵国平")
+    shown = {s.key: str(s.value) for s in settings.editable_settings(session)}
+    changed = settings.save_settings(session, shown | {"doc_signer": "",
+                                                       "doc_cc": "示范市公安局（纪委）",
+                                                       "backup_keep": "１２"})
+    assert changed == {"doc_signer": "", "doc_cc": "示范市公安局（纪委）", "backup_keep": 12}
+    assert settings.get_setting(session, "bureau_name") == name
+    assert settings.save_settings(session, {"bureau_name": " " + name + " "}) == {}
+    assert settings_rules.parse_setting("bureau_name", "城关分局（东）：") == "城关分局（东）："

@@ -176,7 +176,8 @@ class UsersSettingsScreen(BaseScreen):
                         yield Label(_(rule.label), classes="setting-label")
                         yield Input(id=f"set-{rule.key}", compact=True,
                                     type="integer" if rule.numeric else "text",
-                                    classes="setting-input")
+                                    classes="setting-input" if rule.numeric
+                                    else "setting-input setting-text")
                         yield Static("", id=f"err-{rule.key}", classes="setting-error",
                                      markup=False)
                 with Horizontal(classes="us-buttons"):

@@ -116,6 +116,7 @@ class CounselorApp(NavigatingApp):
         self.live_seconds = LIVE_SECONDS
         self._live: live.LiveStamp | None = None
         self._live_busy = False
+        self._damage_dialog: ErrorDialog | None = None
         self.username = username
         self.last_input: datetime = backend.clock.now()
         self.discarded_on_lock = False
@@ -493,10 +494,15 @@ class CounselorApp(NavigatingApp):
         else:
             text = _("Unexpected error ({kind}); the operation was not completed.").format(
                 kind=type(error).__name__)
+        if any(isinstance(s, ErrorDialog) and s.message == text for s in self.screen_stack):
+            return  # the same message is open already
         if isinstance(error, VaultDamaged):
             self.refresh_banner()  # the vault is read-only now (issue 12)
-        if any(isinstance(s, ErrorDialog) and s.message == text for s in self.screen_stack):
-            return  # the same message is open already (several screens met the damage)
+            if self._damage_dialog in self.screen_stack:
+                return  # one dialog about the damage, however many screens met it
+            self._damage_dialog = ErrorDialog(text)
+            self.push_screen(self._damage_dialog)
+            return
         self.push_screen(ErrorDialog(text))
 
 

@@ -40,7 +40,7 @@ from counselor_tui.reports.package import (
     normalize_fingerprint,
     verify,
 )
-from counselor_tui.services import audit
+from counselor_tui.services import anchors, audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
 from counselor_tui.services.settings import get_setting
@@ -80,10 +80,16 @@ def _clean_name(name: str) -> str:
     return text
 
 
-def _own(vs: VaultSession) -> list[Signer]:
+def _own(vs: VaultSession, state: grants.ChainState) -> list[Signer]:
+    """This vault's own signing keys that are vouched for (:func:`anchors.signing_key_vouch`:
+    created by an admin or coordinator per the signed audit log). A ``signing_key`` row
+    planted with the data key alone is not one of them: it is trusted by nothing (and
+    ``check`` reports it on its ``signing_keys`` line)."""
     bureau = str(get_setting(vs, "bureau_name", "") or "")
     return [Signer(str(k.fingerprint), bureau, str(k.created_at), "", own=True)
-            for k in SigningKey.select().order_by(SigningKey.id)]
+            for k in SigningKey.select().order_by(SigningKey.id)
+            if not anchors.signing_key_vouch(vs.execute, state, str(k.fingerprint),
+                                             bytes(k.public_key))]
 
 
 Execute = Callable[..., Any]
@@ -141,8 +147,8 @@ def known_signers(vs: VaultSession) -> dict[str, str]:
     list rows (:func:`vouch`) and its own signing keys (any role that may run the caller;
     reads only)."""
     with vs.reading():
-        known = {s.fingerprint: s.name for s in _own(vs)}
         state = grants.verify_chain(grants.load(vs.execute), vs.keys.vault_id)
+        known = {s.fingerprint: s.name for s in _own(vs, state)}
         for row in TrustedSigner.select():
             fpr = str(row.fingerprint)
             if not vouch(vs.execute, state, fpr):
@@ -160,7 +166,8 @@ def list_signers(vs: VaultSession) -> list[Signer]:
                        users.get(int(r.added_by_id), ""))
                 for r in TrustedSigner.select().order_by(TrustedSigner.name,
                                                          TrustedSigner.fingerprint)]
-        return [*_own(vs), *rows]
+        state = grants.verify_chain(grants.load(vs.execute), vs.keys.vault_id)
+        return [*_own(vs, state), *rows]
 
 
 def add(vs: VaultSession, fingerprint: str, name: str) -> Signer:
@@ -260,9 +267,10 @@ def verify_known(package: Path | bytes, password: str, expected: Iterable[str] |
 
 
 def own_fingerprints(vs: VaultSession) -> list[str]:
-    """The fingerprints of this vault's own signing keys."""
+    """The fingerprints of this vault's own signing keys that are vouched for (:func:`_own`)."""
     with vs.reading():
-        return [str(k.fingerprint) for k in SigningKey.select().order_by(SigningKey.id)]
+        state = grants.verify_chain(grants.load(vs.execute), vs.keys.vault_id)
+        return [s.fingerprint for s in _own(vs, state)]
 
 
 class UnknownSigner(Conflict):

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from counselor_tui import cli
 from counselor_tui.domain.audit_chain import event_hash
-from counselor_tui.services import integrity, lifecycle, settings, submissions
+from counselor_tui.services import integrity, lifecycle, settings, submissions, trusted_signers
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import PermissionDenied
 from db import audit_sign, grants, sealing, witness
@@ -228,5 +228,28 @@ def test_a_planted_key_backdated_into_the_unsigned_past_is_refused(world: World)
         assert not coord.read_only
         with pytest.raises(PermissionDenied, match="not created by an admin"):
             submissions.signer(coord)
+    finally:
+        coord.close()
+
+
+def test_a_planted_signing_key_is_not_a_known_signer(world: World) -> None:
+    """A package signed with a key li planted (a bare ``signing_key`` row, or one with a
+    forged creation event) must not pass ``verify`` or ``consolidate`` as "this vault's
+    own key": neither the trust list nor the vault's own keys include it (attack of a
+    fresh tester: both accepted it as this vault's signer)."""
+    _finalized(world)
+    coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
+                             state_dir=world.state_dir)
+    real = submissions.fingerprint(coord)
+    coord.close()
+    planted = _plant(world, None)
+    coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
+                             state_dir=world.state_dir)
+    try:
+        known = trusted_signers.known_signers(coord)
+        assert real in known  # positive control: the vouched key stays trusted
+        assert planted not in known
+        assert trusted_signers.own_fingerprints(coord) == [real]
+        assert [s.fingerprint for s in trusted_signers.list_signers(coord) if s.own] == [real]
     finally:
         coord.close()

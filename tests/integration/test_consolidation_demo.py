@@ -119,3 +119,41 @@ def test_unit_packages_of_the_demo_month_give_the_bureau_figures_and_say_what_is
         assert "bureau-level coordinators, trainings, activities and interest groups" in text, \
             kind
         assert text.count("Consolidated from unit packages only") >= 2, kind
+
+
+def _hidden(document: dict[str, Any]) -> set[tuple[str, Any, Any]]:
+    """The cells a document does not print: ``(table id, row, col)``; ``(table, "*", "*")``
+    for a withheld table."""
+    rec = document["disclosure"]
+    out = {(tid, c["row"], c["col"]) for tid, cells in rec["suppressed"].items()
+           for c in cells}
+    return out | {(tid, "*", "*") for tid in rec.get("withheld", [])}
+
+
+def test_a_corrected_bureau_version_prints_again_what_version_1_printed(
+        world: World) -> None:
+    """The tester's path (issue 13/17): the bureau's v1 finalized, then two units' v1 and the
+    consolidation of their packages; the bureau compiled again (a v2 draft, same data) still
+    prints every figure v1 printed — 咨询辅导（人次）, 面谈 and the totals were ``x`` — since a
+    figure the reader holds exactly protects nothing when hidden."""
+    vs = world.admin
+    first = submissions.compile_draft(vs, PERIOD, "bureau")
+    submissions.finalize(vs, first.info.id)
+    v1 = submissions.get(vs, first.info.id).document
+    key = submissions.signer(vs)
+    packages: list[tuple[Path | bytes, str]] = []
+    for code in [code for code, _name in submissions.scopes(vs)[1:]][:2]:
+        detail = submissions.compile_draft(vs, PERIOD, code)
+        submissions.finalize(vs, detail.info.id)
+        document = submissions.get(vs, detail.info.id).document
+        packages.append((pkg.make_package(render_files(document), document, key, PASSWORD,
+                                          created_at=vs.now_iso()), PASSWORD))
+    merged = submissions.consolidate(vs, packages)
+    submissions.finalize(vs, merged.info.id)
+
+    again = submissions.compile_draft(vs, PERIOD, "bureau")
+    assert again.info.version == 2
+    v2 = again.document
+    assert v2["sections"] == v1["sections"]
+    assert _hidden(v2) <= _hidden(v1), sorted(_hidden(v2) - _hidden(v1), key=str)
+    assert v2["disclosure"]["audit"]["passed"]

@@ -465,3 +465,30 @@ def test_a_figure_already_printed_is_never_chosen_as_complement_nor_hidden_again
     assert marks[("v2", "same_as_t")] is Mark.COMPLEMENTARY  # the complement that helps
     final = audit(release, everything=True, exact=True)
     assert final.passed and all(f.ok for f in final.findings if f.key[0] == "u")
+
+
+def test_a_figure_the_replaced_version_hid_is_hidden_again_not_its_table_withheld() -> None:
+    """v1 (fixed) hid ``a`` and ``b`` (``x``); v2, same figures, starts from the single-table
+    step that printed ``a``: printing it would tell v1's ``a``, so v2 hides it as v1 did —
+    the whole table is not withheld for want of a complement."""
+    release = Release(K)
+    values = {"a": 4, "b": 5, "c": 6, None: 15}
+    for name, value in values.items():
+        release.add(("v1", name), value, Mark.COMPLEMENTARY if name in ("a", "b")
+                    else Mark.PUBLISHED, fixed=True, group=("v1",), margin=name is None,
+                    grand=name is None)
+    for name, value in values.items():
+        release.add(("v2", name), value, Mark.COMPLEMENTARY if name == "b"
+                    else Mark.PUBLISHED, group=("v2",), margin=name is None,
+                    grand=name is None)
+    for doc in ("v1", "v2"):
+        assert release.relate([*(((doc, n), 1) for n in "abc"), ((doc, None), -1)])
+    for name in values:
+        assert release.relate([(("v1", name), 1), (("v2", name), -1)])
+
+    result = secure(release)
+
+    assert result.passed
+    assert {n: release.entries[("v2", n)].mark for n in values} == {
+        "a": Mark.COMPLEMENTARY, "b": Mark.COMPLEMENTARY, "c": Mark.PUBLISHED,
+        None: Mark.PUBLISHED}

@@ -463,6 +463,24 @@ def _withhold(release: Release, key: Key) -> bool:
     return True
 
 
+def _mirror(release: Release, known: set[Key]) -> None:
+    """Hide (``x``) every printed non-fixed entry of k or more that a relation makes equal
+    to a hidden entry of a fixed document (the same figure in an earlier version, a unit's
+    row of a bureau per-unit table): printing it would tell the hidden one, and hiding it is
+    the complement the audit would otherwise look for elsewhere (withholding whole tables
+    when it finds none) — so a corrected version hides what the replaced one hid. Entries of
+    ``known`` are left printed."""
+    entries = release.entries
+    for terms in release.relations:
+        if len(terms) != 2 or terms[0][1] != -terms[1][1]:
+            continue
+        for (mine, _c), (other, _d) in (terms, terms[::-1]):
+            e, o = entries[mine], entries[other]
+            if (not e.fixed and e.mark is Mark.PUBLISHED and e.value >= release.k
+                    and mine not in known and o.fixed and o.mark in _HIDDEN_PRINTED):
+                e.mark = Mark.COMPLEMENTARY
+
+
 def secure(release: Release, *, max_rounds: int = 200) -> AuditResult:
     """Hide further non-fixed entries of ``release`` (in place) until :func:`audit` passes,
     or no change can help; return the last audit (its ``rounds``: the audits run).
@@ -477,6 +495,7 @@ def secure(release: Release, *, max_rounds: int = 200) -> AuditResult:
     for key in known:
         if release.entries[key].mark is Mark.COMPLEMENTARY:
             release.entries[key].mark = Mark.PUBLISHED
+    _mirror(release, known)
     began = time.perf_counter()
     rounds = 0
     cache: Cache = {}

@@ -21,7 +21,7 @@ from counselor_tui.ui.screens.finalize_dialog import FinalizeDialog
 from counselor_tui.ui.screens.submission_export import SubmissionExportModal
 from counselor_tui.ui.screens.submissions import SubmissionsScreen
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, TZ
-from tests.functional.ui_support import settle
+from tests.functional.ui_support import settle, shown_whole, tab_through_shown
 from tests.integration.submission_fixtures import populate
 
 
@@ -210,3 +210,34 @@ async def test_finalize_dialog_names_missing_filing_elements_and_needs_the_overr
                 await settle(pilot, lambda: app.screen is screen)
         await settle(pilot, lambda: screen.detail is not None
                      and screen.detail.info.status == "final")
+
+
+@pytest.mark.parametrize("missing", [False, True])
+async def test_finalize_dialog_fits_80x24_and_every_control_is_shown_when_focused(
+        admin: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
+        state_dir: Path, missing: bool) -> None:
+    """A tester at 80x24: the 定稿/取消 buttons were below the screen and Tab did not bring
+    them into view. Now the question and the focused 定稿 show on opening; with the
+    missing-elements warning (a taller dialog) every control scrolls into view on Tab."""
+    settings.save_settings(admin, {"doc_recipient": "" if missing else "示范市公安局政治部",
+                                   "doc_signer": "" if missing else "赵国平"})
+    submissions.compile_draft(admin, "2026-11")
+    app = create_app(backend_for(admin, created, clock, state_dir), idle_minutes=60)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        assert shown_whole(screen.query_one("#sb-compile"))  # the 汇总 button at 80 columns
+        await settle(pilot, lambda: len(screen.versions) == 1)
+        screen.query_one("#sb-versions", DataTable).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.detail is not None)
+        await pilot.press("f")
+        await settle(pilot, lambda: isinstance(app.screen, FinalizeDialog))
+        dialog = app.screen
+        yes = dialog.query_one("#yes")
+        await settle(pilot, lambda: app.focused is yes and shown_whole(yes))
+        if not missing:  # all of it fits: question, choices, term and both buttons
+            for widget in ("#question", "#fz-classification", "#fz-years", "#no"):
+                assert shown_whole(dialog.query_one(widget)), widget
+        visited = await tab_through_shown(pilot)
+        assert {"yes", "no", "fz-years"} <= {w.id for w in visited}
+        assert ("fz-incomplete" in {w.id for w in visited}) is missing

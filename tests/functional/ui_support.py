@@ -211,3 +211,27 @@ def _text_of(widget: Widget, input_cls: type, static_cls: type, area_cls: type) 
     if isinstance(widget, static_cls):
         return [str(widget.render())]
     return []
+
+
+def shown_whole(widget: Widget) -> bool:
+    """True when every cell of ``widget`` is on the terminal: not cut off by the screen's
+    edge nor by a (scrolled) container around it."""
+    geometry = widget.screen.find_widget(widget)
+    region = geometry.region
+    return (region.area > 0 and widget.screen.region.contains_region(region)
+            and geometry.clip.contains_region(region))
+
+
+async def tab_through_shown(pilot: Pilot[Any]) -> list[Widget]:
+    """Press Tab once per control of the screen on top, asserting after each press that
+    the focused control is shown whole (:func:`shown_whole`); returns the controls."""
+    screen = pilot.app.screen
+    visited: list[Widget] = []
+    for _ in screen.focus_chain:
+        await pilot.press("tab")
+        await settle(pilot, lambda: pilot.app.focused is not None)
+        focused = pilot.app.focused
+        assert focused is not None
+        await settle(pilot, lambda f=focused: shown_whole(f), timeout=10)
+        visited.append(focused)
+    return visited

@@ -68,7 +68,7 @@ class FinalizeDialog(BaseModal[FinalizeChoice | None]):
             yield Label(_("Classification term in years (保密期限; 0 = statutory)"),
                         classes="field-label")
             yield Input(str(self.defaults.classification_years), id="fz-years",
-                        restrict=r"[0-9]*", max_length=2)
+                        restrict=r"[0-9]*", max_length=2, compact=True)
             if self.defaults.missing:
                 yield Static(_("Not set: {elements}. An upward report needs them and the "
                                "receiving office would send it back; an administrator sets "

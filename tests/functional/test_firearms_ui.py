@@ -19,7 +19,7 @@ from counselor_tui.ui.screens.firearm_decision import FirearmDecisionModal
 from counselor_tui.ui.screens.firearm_notice import FirearmNoticeModal
 from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
 from counselor_tui.ui.screens.firearms import FirearmsScreen
-from tests.functional.ui_support import settle
+from tests.functional.ui_support import settle, tab_through_shown
 from tests.integration.incident_fixtures import add_officer, add_unit, login
 
 
@@ -252,3 +252,36 @@ async def test_the_review_form_labels_its_date_as_the_review_date(
         assert review.display
         app.screen.query_one("#fd-choice", Select).value = "reinstated"
         await settle(pilot, lambda: not review.display)
+
+
+async def test_firearm_forms_at_80x24_show_every_control_when_focused(
+        people: dict[str, Any], clock: FixedClock, state_dir: Path) -> None:
+    """A tester at 80x24: the firearm forms cut off their last fields and buttons. Tab
+    through the recommendation, decision and notice forms: each focused control is shown
+    whole (the dialog scrolls to it)."""
+    rid = firearms.recommend(people["couns"], people["zhang"], "mh_treatment")
+    app = create_app(_backend(people["coord"], people["created"], clock, state_dir),
+                     idle_minutes=60)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("firearms")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmsScreen)
+                     and len(app.screen.rows) == 1)
+        screen = app.screen
+        for key, modal_type, buttons in (("n", FirearmRecommendModal, {"fr-ok", "fr-cancel"}),
+                                         ("d", FirearmDecisionModal, {"fd-ok", "fd-cancel"})):
+            await pilot.press(key)
+            await settle(pilot, lambda t=modal_type: isinstance(app.screen, t))
+            visited = {w.id for w in await tab_through_shown(pilot)}
+            assert buttons <= visited, visited
+            await pilot.press("escape")
+            await settle(pilot, lambda: app.screen is screen)
+        firearms.record_decision(people["coord"], rid, "suspended", "王主任",
+                                 clock.now().date())
+        await pilot.press("r")
+        await settle(pilot, lambda: screen.rows[0].status == "suspended")
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, FirearmNoticeModal)
+                     and app.screen.preview is not None)
+        visited = {w.id for w in await tab_through_shown(pilot)}
+        assert {"fn-ok", "fn-cancel"} <= visited, visited

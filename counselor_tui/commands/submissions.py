@@ -17,7 +17,8 @@ Automation contract:
   [--plan-file F]`` stores the narrative of the draft (UTF-8 text files).
 * ``submission finalize --period … [--scope …] [--classification LEVEL]
   [--classification-years N] [--allow-incomplete]`` freezes the latest draft with the 密级
-  and 保密期限 chosen (default: the settings); prints its SHA-256. Refused (exit 2, naming
+  and 保密期限 chosen (default: those of the version it replaces — a correction never lowers
+  the 密级 silently — else the settings); prints its SHA-256. Refused (exit 2, naming
   what is missing) while 主送机关, 签发人 or the 发文字号 pattern is unset, unless
   ``--allow-incomplete`` (then a warning on stderr names them).
 * ``submission export --period … [--scope …] --out DIR [--package-passphrase-file F]`` writes
@@ -98,10 +99,12 @@ def register(sub: Any) -> None:
     f = actions.add_parser("finalize", help=_("freeze the latest draft"))
     period_scope(f)
     f.add_argument("--classification", metavar="LEVEL",
-                   help=_("秘密, 机密, 绝密 or \"\" (not classified); default: the setting"))
+                   help=_("秘密, 机密, 绝密 or \"\" (not classified); default: that of the "
+                          "version it replaces, else the setting"))
     f.add_argument("--classification-years", metavar="YEARS", type=_years,
                    help=_("classification term (保密期限) in years, 0–30 (0: the statutory "
-                          "term); default: the setting"))
+                          "term); default: that of the version it replaces, else the "
+                          "setting"))
     incomplete(f)
     f.set_defaults(handler=cmd_finalize)
 

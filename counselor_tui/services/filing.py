@@ -123,10 +123,30 @@ def missing_message(missing: tuple[str, ...]) -> str:
         elements=_(", ").join(_(REQUIRED[key]) for key in missing))
 
 
+def replaced_classification(submission_id: int | None) -> tuple[str, int] | None:
+    """``(classification, classification_years)`` of the finalized version that submission
+    ``submission_id`` replaces (its ``replaces`` row), or None when it replaces none or that
+    one carries no filing record. A correction must not silently lower the 密级: it starts
+    from the replaced version's. Call inside a read or a transaction."""
+    if submission_id is None:
+        return None
+    row = Submission.get_or_none(Submission.id == submission_id)
+    if row is None or row.replaces_id is None:
+        return None
+    replaced = Submission.get_or_none(Submission.id == row.replaces_id)
+    record = ((replaced.content or {}).get("filing") if replaced is not None else None) or {}
+    level = record.get("classification")
+    if not isinstance(level, str) or level not in filing.CLASSIFICATIONS:
+        return None
+    years = record.get("classification_years")
+    return level, int(years) if isinstance(years, int) and 0 <= years <= MAX_YEARS else 0
+
+
 @dataclass(frozen=True)
 class FinalizeDefaults:
-    """What the finalize dialog starts from: the settings' ``classification`` (密级, ``""``
-    = not classified) and ``classification_years`` (保密期限, 0 = statutory), and the
+    """What the finalize dialog starts from: the ``classification`` (密级, ``""`` = not
+    classified) and ``classification_years`` (保密期限, 0 = statutory) of the version the
+    submission replaces (:func:`replaced_classification`), else of the settings, and the
     ``missing`` elements (:func:`missing_elements`, with their translated ``labels``)."""
 
     classification: str
@@ -135,13 +155,18 @@ class FinalizeDefaults:
     labels: tuple[str, ...]
 
 
-def finalize_defaults(vs: VaultSession) -> FinalizeDefaults:
-    """The :class:`FinalizeDefaults` of this vault (coordinators and admins:
-    :class:`PermissionDenied` otherwise)."""
+def finalize_defaults(vs: VaultSession, submission_id: int | None = None) -> FinalizeDefaults:
+    """The :class:`FinalizeDefaults` for finalizing submission ``submission_id`` (None: the
+    vault's settings alone); coordinators and admins (:class:`PermissionDenied`
+    otherwise)."""
     vs.require(Role.COORDINATOR, Role.ADMIN)
     level = str(_setting(vs, "doc_classification") or "")
+    years = int(_setting(vs, "doc_classification_years") or 0)
+    with vs.reading():
+        inherited = replaced_classification(submission_id)
+    if inherited is not None:
+        level, years = inherited
     missing = missing_elements(vs)
     return FinalizeDefaults(
-        level if level in filing.CLASSIFICATIONS else "",
-        int(_setting(vs, "doc_classification_years") or 0), missing,
+        level if level in filing.CLASSIFICATIONS else "", years, missing,
         tuple(_(REQUIRED[key]) for key in missing))

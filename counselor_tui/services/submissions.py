@@ -327,7 +327,8 @@ def finalize(vs: VaultSession, submission_id: int, *, classification: str | None
 
     The document gets its filing record (:mod:`counselor_tui.services.filing`): the next
     发文字号 of the year, today as 成文日期, ``classification`` and its term
-    ``classification_years`` (None: the settings; :class:`InvalidInput` for a level but
+    ``classification_years`` (None: those of the version it replaces, else the settings;
+    :class:`InvalidInput` for a level but
     秘密/机密/绝密/empty or a term outside 0–30). Refused (:class:`InvalidInput`, nothing
     changed) while 主送机关, 签发人 or the 发文字号 pattern is unset
     (:func:`filing.missing_elements`) unless ``allow_incomplete``: an upward report without
@@ -350,6 +351,11 @@ def finalize(vs: VaultSession, submission_id: int, *, classification: str | None
         content = dict(row.content or {})
         period = period_from_json(content["period"])
         check_ended(vs, period)
+        inherited = filing.replaced_classification(int(row.id))
+        if inherited is not None:  # a correction keeps the replaced version's 密级 and term
+            classification = inherited[0] if classification is None else classification
+            classification_years = (inherited[1] if classification_years is None
+                                    else classification_years)
         if missing and not allow_incomplete:
             raise InvalidInput(filing.missing_message(missing))
         if content.get("source", {}).get("kind") == CONSOLIDATED:

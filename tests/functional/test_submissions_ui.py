@@ -131,6 +131,18 @@ async def test_compile_preview_narrative_finalize_export(
         assert versions.row_count == 1
         finalized = str(versions.get_row_at(0)[4])  # as people write times, not ISO 8601
         assert finalized == "2026-12-02 9:00", finalized
+        # a correction (version 2) starts the dialog from version 1's 机密 and term
+        await pilot.click("#sb-compile")
+        await settle(pilot, lambda: screen.detail is not None
+                     and screen.detail.info.version == 2)
+        screen.query_one("#sb-versions", DataTable).focus()
+        await pilot.press("f")
+        await settle(pilot, lambda: isinstance(app.screen, FinalizeDialog))
+        again = app.screen
+        assert isinstance(again, FinalizeDialog) and again.chosen == "机密"
+        assert again.query_one("#fz-years", Input).value == "2"
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen)
     assert pkg.verify(path, password).fingerprint == submissions.fingerprint(admin)
 
 

@@ -192,3 +192,39 @@ def test_cli_finalize_refuses_incomplete_then_takes_classification_term_and_over
     finally:
         vs.close()
     assert build(doc).marking == "绝密★3年"
+
+
+def test_a_correction_keeps_the_replaced_versions_classification_unless_told(
+        cli_vault: list[str], created: lifecycle.CreatedVault, state_dir: Path, clock: FixedClock,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A unit's v1 finalized 机密★10年; v2, finalized without ``--classification``, is 机密★10年
+    too (not the setting's 秘密): a corrected version never lowers the 密级 silently. The
+    finalize dialog starts from the same values; an explicit choice still wins."""
+    period, unit = "2026-10", ["--scope", "U02"]
+    try:
+        assert cli.main([*cli_vault, "submission", "compile", "--period", period, *unit]) == 0
+        assert cli.main([*cli_vault, "submission", "finalize", "--period", period, *unit,
+                         "--classification", "机密", "--classification-years", "10"]) == 0
+        assert cli.main([*cli_vault, "submission", "compile", "--period", period, *unit]) == 0
+        assert cli.main([*cli_vault, "submission", "finalize", "--period", period, *unit]) == 0
+        assert "Version 2 of 2026-10" in capsys.readouterr().out
+        assert cli.main([*cli_vault, "submission", "compile", "--period", period, *unit]) == 0
+    finally:
+        set_language("en")
+    vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
+    try:
+        versions = {i.version: i for i in submissions.list_versions(vs, period, "U02")}
+        second = submissions.get(vs, versions[2].id).document
+        assert versions[2].replaces_version == 1
+        assert (second["filing"]["classification"],
+                second["filing"]["classification_years"]) == ("机密", 10)
+        assert build(second).marking == "机密★10年"
+        defaults = filing_service.finalize_defaults(vs, versions[3].id)
+        assert (defaults.classification, defaults.classification_years) == ("机密", 10)
+        fresh = filing_service.finalize_defaults(vs)  # no version replaced: the settings
+        assert (fresh.classification, fresh.classification_years) == ("秘密", 0)
+        submissions.finalize(vs, versions[3].id, classification="秘密", classification_years=1)
+        third = submissions.get(vs, versions[3].id).document
+        assert build(third).marking == "秘密★1年"  # lowering it takes an explicit choice
+    finally:
+        vs.close()

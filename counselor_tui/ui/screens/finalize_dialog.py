@@ -6,8 +6,8 @@ document will carry (GB/T 9704-2012 §7.2.2; :mod:`counselor_tui.domain.filing`)
 | key | action |
 |---|---|
 | Enter | the focused button (Finalize first) |
-| Tab / Shift+Tab | on to the classification (the settings' default preselected), the term, |
-| | the box; and back |
+| Tab / Shift+Tab | on to the classification (preselected: the replaced version's, else |
+| | the settings'), the term, the box; and back |
 | ↑ / ↓, Enter | in the classification: move, choose |
 | Esc | cancel |
 """

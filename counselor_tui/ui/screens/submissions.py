@@ -389,7 +389,7 @@ class SubmissionsScreen(BaseScreen):
                   "audit-chain head are then frozen; a correction is a new version.").format(
                     version=info.version, period=info.period_label), defaults), answer)
 
-        self.call(filing.finalize_defaults, self.backend.vs, done=ask,
+        self.call(filing.finalize_defaults, self.backend.vs, info.id, done=ask,
                   group="submission-finalize-ask")
 
     def _finalize_failed(self, error: BaseException) -> bool:

@@ -140,8 +140,9 @@ def _head(doc: Any, view: DocumentView) -> None:
     dp.paragraph(doc)
     p = dp.paragraph(doc, "\u3000" + (f.number or "\u3000" * 6), FONT_BODY, BODY)
     dp.right_tab(p, TEXT_W_PT - BODY)
-    dp.add_text(p, "\t" + _("Signed off by: "), FONT_BODY, BODY)
-    dp.add_text(p, f.signer or "\u3000" * 3, FONT_SUBHEADING, BODY)
+    if f.signer:  # no empty "签发人：" label when finalized without one (--allow-incomplete)
+        dp.add_text(p, "\t" + _("Signed off by: "), FONT_BODY, BODY)
+        dp.add_text(p, f.signer, FONT_SUBHEADING, BODY)
     # the red rule 4 mm under the line of the 发文字号
     dp.border(p._element.get_or_add_pPr(), "bottom", size_eighths=12, color="C00000",
               space=RULE_SPACE)

@@ -303,9 +303,10 @@ def _scope_text(content: Mapping[str, Any]) -> str:
         text = _("Scope: consolidated from {n} packages").format(
             n=len(content["source"].get("inputs", [])))
         if content["source"].get("not_covered"):
-            text += _(" (unit packages only: figures that belong to no unit — bureau-level "
-                      "coordinators, trainings, activities and interest groups, sessions and "
-                      "officers of no unit — are not covered)")
+            # no parentheses: the body prints the scope inside its own (…)
+            text += _("; unit packages only, so figures that belong to no unit are not "
+                      "covered: bureau-level coordinators, trainings, activities and interest "
+                      "groups, sessions and officers of no unit")
         return text
     return _("Scope: whole bureau")
 

@@ -35,6 +35,8 @@ from counselor_tui.reports import consolidate as consolidation
 from counselor_tui.reports.document import parse_document, sha256_hex
 from counselor_tui.reports.package import (
     JSON_NAME,
+    PackageError,
+    PackagePasswordError,
     UntrustedSigner,
     VerifyResult,
     normalize_fingerprint,
@@ -279,8 +281,10 @@ class UnknownSigner(Conflict):
 
 
 def _package_label(package: Path | bytes, index: int) -> str:
+    """The package as given (its path: two files of one name in different folders must be
+    told apart), or ``package N`` for bytes."""
     if isinstance(package, Path):
-        return package.name
+        return str(package)
     return _("package {n}").format(n=index)
 
 
@@ -291,14 +295,21 @@ def open_trusted(vs: VaultSession, packages: Sequence[tuple[Path | bytes, str]],
 
     Each signer must be on the trust list or be this vault's own key and, when ``expected``
     is given, one of those fingerprints too. Raises :class:`UnknownSigner` naming the
-    package (file name, or ``package N`` counted from 1) and its signer, before anything is
-    stored, and the errors of :func:`counselor_tui.reports.package.verify`.
+    package (its path, or ``package N`` counted from 1) and its signer, before anything is
+    stored, and the errors of :func:`counselor_tui.reports.package.verify` (same type, the
+    message prefixed with the package's path).
     """
     known = known_signers(vs)
     wanted = None if expected is None else {normalize_fingerprint(f) for f in expected}
     inputs: list[consolidation.Input] = []
     for index, (package, password) in enumerate(packages, start=1):
-        result = verify(package, password)
+        try:
+            result = verify(package, password)
+        except (PackageError, PackagePasswordError) as exc:
+            label = _package_label(package, index)
+            if label in str(exc):
+                raise
+            raise type(exc)(_("{package}: {error}").format(package=label, error=exc)) from None
         fpr = result.fingerprint
         if fpr not in known:
             raise UnknownSigner(_(

@@ -228,3 +228,21 @@ def test_a_correction_keeps_the_replaced_versions_classification_unless_told(
         assert build(third).marking == "秘密★1年"  # lowering it takes an explicit choice
     finally:
         vs.close()
+
+
+def test_a_document_finalized_without_a_signer_prints_no_empty_signer_label(
+        bureau: VaultSession) -> None:
+    settings.save_settings(bureau, {"doc_recipient": "市公安局政治部", "doc_signer": "",
+                                    "doc_number_pattern": "东公政〔{年}〕{号}号"})
+    draft = submissions.compile_draft(bureau, "2026-11")
+    submissions.finalize(bureau, draft.info.id, allow_incomplete=True)
+    doc = submissions.get(bureau, draft.info.id).document
+    set_language("zh")
+    try:
+        docx = render_files(doc)["submission.docx"]
+    finally:
+        set_language("en")
+    head = [p.text for p in Document(io.BytesIO(docx)).paragraphs[:12]]
+    number = next(t for t in head if "东公政〔2026〕1" in t)
+    assert "签发人" not in number, number  # no label with nothing after it
+    assert not any("签发人" in t for t in head), head

@@ -221,3 +221,26 @@ def test_consolidate_accepts_trusted_signers_only_and_lists_its_inputs(
     with pytest.raises(trusted_signers.UnknownSigner, match="no --expect-fingerprint"):
         submissions.consolidate(co, [(package, PASSWORD)],
                                 trusted_fingerprints=[foreign_signer().fingerprint])
+
+
+def test_consolidate_errors_name_the_package_by_its_path(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two packages of one file name in two folders: the refusal names the one at fault by
+    its path (the file name alone cannot tell them apart) — an unknown signer, a wrong
+    password."""
+    co = world.login("co")
+    other = foreign_signer()
+    mine, foreign = signed_packages(co, tmp_path / "in", submissions.signer(co), other)
+    assert mine.name == foreign.name
+    with pytest.raises(trusted_signers.UnknownSigner) as refused:
+        submissions.consolidate(co, [(mine, PASSWORD), (foreign, PASSWORD)])
+    assert str(foreign) in str(refused.value) and str(mine) not in str(refused.value)
+
+    pw = write_secret(tmp_path, "pkg.txt", f"{PASSWORD}\nnot the password at all\n")
+    secret = write_secret(tmp_path, "co.txt", OTHER_PASSPHRASE)
+    vault = ["--vault", str(world.path), "--user", "co", "--passphrase-file", str(secret)]
+    code, _out, err = run([*vault, "submission", "consolidate", str(mine), str(foreign),
+                           "--package-passphrase-file", str(pw)], capsys)
+    assert code == 2 and str(foreign) in err and str(mine) not in err, err
+    assert "Traceback" not in err
+    assert submissions.latest(co, PERIOD, "consolidated") is None  # nothing stored

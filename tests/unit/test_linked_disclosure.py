@@ -429,6 +429,12 @@ def test_consolidating_unit_packages_names_the_figures_of_no_unit() -> None:
     try:
         assert "not covered" in _scope_text(units_only)
         assert "not covered" not in _scope_text(with_bureau)
+        # the DOCX body prints the scope inside its own parentheses: none nested in it
+        for lang in ("en", "zh"):
+            set_language(lang)
+            text = _scope_text(units_only)
+            assert not set("()（）") & set(text), (lang, text)
+        assert "仅由各单位报送包汇总" in text
     finally:
         set_language(before)
 

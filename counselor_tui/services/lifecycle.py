@@ -472,14 +472,18 @@ def start_session(
                       account_key=account_key, trust_root=granted.root)
     vs.presence = Presence(path)
     vs.presence.announce(actor.username, vs.now_iso())
-    if not seen.ok:
+    if not seen.ok and not seen.missing:
         # nothing is written (the witness keeps the evidence): the session is read-only
         vs.read_only = seen.message
         vs.notices.append(seen.message)
         vs.failed_attempts = ledger.read(username).count
         return vs
     vs.after_audit_commit = witness.record_commit
-    if seen.started:
+    if seen.missing:
+        # a deleted witness leaves no evidence to keep: work goes on with a new witness, and
+        # the audit log records that it was missing (the login below starts it)
+        vs.notices.append(seen.message)
+    elif seen.started:
         vs.notices.append(_("No witness file was found beside the vault; a new one has been "
                             "started (changes lost before now cannot be detected)."))
     vs.failed_attempts = ledger.read(username).count
@@ -492,6 +496,8 @@ def start_session(
         with vs.transaction():
             for when, who in zip(failures.times, failures.users, strict=True):
                 audit.record(vs, "login_failed", "user", "", {}, user=who, at=when)
+            if seen.missing:
+                audit.record(vs, "witness_missing", "vault", "", {})
             audit.record(vs, action, "user", actor.id,
                          {"failed_attempts_since_last": failures.count})
     except ServiceError:

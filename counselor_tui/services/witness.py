@@ -42,6 +42,9 @@ class WitnessReport:
     started: bool = False
     message: str = ""
     detail: str = ""
+    #: No witness file, although the vault has kept one (its audit log holds events signed
+    #: by accounts, which only a program that keeps a witness writes): it was deleted.
+    missing: bool = False
 
 
 def tail(execute: Any) -> tuple[int, str, str] | None:
@@ -62,7 +65,16 @@ def compare(path: Path, key: bytes, vault_id: str, execute: Any) -> WitnessRepor
             "ruled out: run 'counselor-tui check', and restore from a backup if anything is "
             "missing.").format(path=files.witness_path(path)), detail=str(exc))
     if seen is None:
-        return WitnessReport(True, started=True, detail="no witness yet")
+        first = execute("SELECT min(seq) FROM audit_event WHERE sig IS NOT NULL").fetchone()
+        if first is None or first[0] is None:
+            return WitnessReport(True, started=True, detail="no witness yet")
+        return WitnessReport(False, started=True, missing=True, message=_(
+            "The witness file {path} is missing, although this vault has kept one (since "
+            "event {first}): it was deleted, so changes lost since then cannot be ruled out. "
+            "Compare the vault with a backup or a package ('counselor-tui check --anchor "
+            "FILE') and restore if anything is missing.").format(
+                path=files.witness_path(path), first=int(first[0])),
+            detail="witness missing")
     last = tail(execute)
     if last is None or last[0] < seen.seq:
         after = last[2] if last else "—"

@@ -112,10 +112,12 @@ def test_23_a_removed_event_is_reported_against_the_witness_and_a_backup(
     lines = _check(world, anchor=witness.witness_path(backup))
     assert not lines["witness"].ok and f"the witness saw event {last}" in lines["witness"].detail
     assert not lines["anchor"].ok and "events removed" in lines["anchor"].detail
-    # li also removes the witness beside the vault: the backup's witness still tells
+    # li also removes the witness beside the vault: its absence is reported (the vault signs
+    # its events, so it has kept one), and the backup's witness still tells what was removed
     witness.witness_path(world.path).unlink()
     lines = _check(world, anchor=witness.witness_path(backup))
-    assert lines["witness"].ok and not lines["anchor"].ok
+    assert not lines["witness"].ok and "is missing" in lines["witness"].detail
+    assert not lines["anchor"].ok
 
 
 def test_23_a_package_is_an_anchor(created: lifecycle.CreatedVault, clock: FixedClock,

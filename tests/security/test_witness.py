@@ -18,6 +18,7 @@ from counselor_tui.services import key_rotation, lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import VaultDamaged
 from db import witness as witness_files
+from db.connection import open_connection
 from tests.conftest import PASSPHRASE, file_hashes, run_cli, write_secret
 from tests.helpers import add_note
 
@@ -117,11 +118,13 @@ def test_edited_witness_is_reported(created: lifecycle.CreatedVault, clock: Fixe
 def test_deleted_witness_leaves_a_notice_and_is_started_again(
     created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path
 ) -> None:
+    """A vault made by this program signs its events and keeps a witness from the start, so
+    a deleted witness is "missing" (not "none yet"): said at unlock, then started again."""
     witness_files.witness_path(created.path).unlink()
     vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         assert not vs.read_only
-        assert any("No witness file was found" in n for n in vs.notices)
+        assert any("is missing, although this vault has kept one" in n for n in vs.notices)
     finally:
         lifecycle.lock(vs, "quit")
     assert witness_files.witness_path(created.path).is_file()
@@ -147,3 +150,43 @@ def test_lock_checkpoints_the_wal(session: VaultSession) -> None:
     assert wal.stat().st_size > 0
     lifecycle.lock(session, "manual")
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_a_deleted_witness_is_reported_by_check_and_recorded_at_unlock(
+    session: VaultSession, clock: FixedClock, tmp_path: Path
+) -> None:
+    """An insider deletes the latest audit events with the data key and removes the witness
+    file to hide it (fresh attacker's finding: check then said "witness: ok no witness
+    yet"). The vault has signed events, so it has kept a witness: check fails on the missing
+    witness, and the next unlock says so and records ``witness_missing`` in the audit log
+    (work goes on with a new witness: there is no evidence left to keep)."""
+    for i in range(3):
+        add_note(session, f"之后被删的记录{i}", name=f"赵{i}")
+    path = session.path
+    data_key = session.db.key
+    session.close()
+    conn = open_connection(path, data_key)
+    try:
+        top = int(conn.execute("SELECT max(seq) FROM audit_event").fetchone()[0])
+        conn.execute("DELETE FROM audit_event WHERE seq > ?", (top - 3,))
+        conn.commit()
+    finally:
+        conn.close()
+    witness_files.witness_path(path).unlink()
+    pw = write_secret(tmp_path, "pw.txt", PASSPHRASE)
+    result = run_cli("--vault", str(path), "--user", "admin", "--passphrase-file", str(pw),
+                     "check", env_extra=_env(tmp_path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    line = next(x for x in result.stdout.splitlines() if x.lstrip().startswith("witness"))
+    assert "missing" in line and "check --anchor" in line
+    vs = lifecycle.unlock(path, "admin", PASSPHRASE, clock=clock, state_dir=tmp_path / "s")
+    try:
+        assert not vs.read_only
+        assert any("is missing, although this vault has kept one" in n for n in vs.notices)
+        with vs.reading():
+            actions = [r[0] for r in vs.execute(
+                "SELECT action FROM audit_event ORDER BY seq DESC LIMIT 3").fetchall()]
+        assert "witness_missing" in actions
+    finally:
+        lifecycle.lock(vs, "quit")
+    assert witness_files.witness_path(path).is_file()  # a new witness was started

@@ -58,6 +58,7 @@ ACTION_LABELS: Mapping[str, str] = {
     "import": N_("import"), "compile": N_("compile"), "finalize": N_("finalize"),
     "vault_create": N_("vault created"), "demo_generate": N_("demo data"),
     "trust_add": N_("signer trusted"), "trust_remove": N_("signer no longer trusted"),
+    "witness_missing": N_("witness file missing"),
 }
 #: Names of the entities (tables and objects) events are about.
 ENTITY_LABELS: Mapping[str, str] = {

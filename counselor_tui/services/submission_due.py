@@ -42,7 +42,8 @@ class DueInfo:
     due date (day ``submission_due_day`` of this month), ``last_finalized`` whether its
     bureau-scope (or consolidated) submission is final, ``overdue`` when it is not and the
     due date has passed; ``next_period``/``next_due``: the submission to work on next — the
-    month just ended until it is finalized, then the current month. ``last_expected`` is
+    month just ended until it is finalized, then the current month. ``last_exported``: its
+    newest final version has been exported (the dashboard says so). ``last_expected`` is
     False when the month just ended had ended before the vault was created (see
     :func:`vault_started`): then nothing is asked for it (not overdue, next = the current
     month). ``current_period``/``current_due``: the month running now and its due date (next
@@ -58,6 +59,7 @@ class DueInfo:
     last_expected: bool = True
     current_period: str = ""
     current_due: date | None = None
+    last_exported: bool = False
 
 
 def next_due(vs: VaultSession) -> DueInfo:
@@ -74,13 +76,14 @@ def next_due(vs: VaultSession) -> DueInfo:
     last = previous(current)
     with vs.reading():
         done = _is_final(last)
+        exported = done and _newest_final_status(last) == EXPORTED
         started = vault_started(vs)
     last_due = due_date(last, day)
     expected = started is None or last.end > started
     nxt = current if done or not expected else last
     return DueInfo(last.label, last_due, done, expected and not done and today > last_due,
                    nxt.label, due_date(nxt, day), expected, current.label,
-                   due_date(current, day))
+                   due_date(current, day), exported)
 
 
 def vault_started(vs: VaultSession) -> date | None:
@@ -110,6 +113,18 @@ def _is_final(period: Period) -> bool:
             .exists())
 
 
+def _newest_final_status(period: Period) -> str | None:
+    """The status (final or exported) of the newest final bureau-scope or consolidated
+    version of ``period``; None when there is none. Call inside ``vs.reading()``."""
+    row = (Submission.select(Submission.status)
+           .where((Submission.period_kind == period.kind)
+                  & (Submission.period_start == period.start.isoformat())
+                  & (Submission.scope.in_([BUREAU, CONSOLIDATED]))
+                  & (Submission.status.in_([FINAL, EXPORTED])))
+           .order_by(Submission.version.desc(), Submission.id.desc()).first())
+    return None if row is None else str(row.status)
+
+
 def dashboard_section(vs: VaultSession) -> DashboardSection | None:
     """The dashboard's submissions block (coordinators, admins, auditors; None for
     counselors): the month due, its due date, and whether it is finalized."""
@@ -125,7 +140,8 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
             due=due.next_due.isoformat(), level=level, ref="submissions"))
     elif due.last_finalized:
         items.append(DashboardItem(
-            _("Submission {period}: finalized.").format(period=due.last_period),
+            (_("Submission {period}: exported.") if due.last_exported
+             else _("Submission {period}: finalized.")).format(period=due.last_period),
             due=due.last_due.isoformat(), level="info", ref="submissions"))
         level = "info"
     elif due.overdue:
@@ -155,6 +171,7 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
             period=due.last_period, due=due.last_due.isoformat()) if due.overdue
             else _("next due {due}").format(due=due.next_due.isoformat())), level=level,
         extra={"period": due.last_period, "finalized": due.last_finalized,
+               "exported": due.last_exported,
                "next_period": due.next_period, "next_due": due.next_due.isoformat()})
 
 

@@ -133,7 +133,8 @@ def test_roles(bureau: VaultSession, created: lifecycle.CreatedVault, clock: Fix
 
 
 def test_dashboard_shows_due_date_and_finalized_state(bureau: VaultSession,
-                                                      clock: FixedClock) -> None:
+                                                      clock: FixedClock,
+                                                      tmp_path: Path) -> None:
     due = submissions.next_due(bureau)  # 2026-12-02: November is due 2026-12-05
     assert (due.last_period, due.last_due.isoformat(), due.last_finalized, due.overdue) == (
         "2026-11", "2026-12-05", False, False)
@@ -155,6 +156,10 @@ def test_dashboard_shows_due_date_and_finalized_state(bureau: VaultSession,
         True, "2026-12", "2027-01-05")
     texts = [i.text for i in submissions.dashboard_section(bureau).items]  # type: ignore[union-attr]
     assert texts == ["Submission 2026-11: finalized.", "Next: submission 2026-12, due 2027-01-05."]
+    submissions.export(bureau, draft.info.id, tmp_path, PASSWORD)  # then it says exported
+    assert submissions.next_due(bureau).last_exported
+    texts = [i.text for i in submissions.dashboard_section(bureau).items]  # type: ignore[union-attr]
+    assert texts[0] == "Submission 2026-11: exported."
     settings.set_setting(bureau, "submission_due_day", 31)
     assert submissions.next_due(bureau).next_due.isoformat() == "2027-01-31"
 

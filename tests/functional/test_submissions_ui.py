@@ -253,3 +253,24 @@ async def test_finalize_dialog_fits_80x24_and_every_control_is_shown_when_focuse
         visited = await tab_through_shown(pilot)
         assert {"yes", "no", "fz-years"} <= {w.id for w in visited}
         assert ("fz-incomplete" in {w.id for w in visited}) is missing
+
+
+async def test_c_compiles_on_arrival_and_enter_in_the_period_still_does(
+        admin: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
+        state_dir: Path) -> None:
+    """A tester pressed C (汇总 in F1) on opening F7 and it replaced 2026-11 in the period
+    with "C". On arrival the screen's keys act as the status line says; Enter typed in the
+    period compiles too."""
+    app = create_app(backend_for(admin, created, clock, state_dir), idle_minutes=60)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        period = screen.query_one("#sb-period", Input)
+        assert "press Enter in the period, or C" in str(
+            screen.query_one("#sb-status", Static).render())
+        await pilot.press("c")
+        await settle(pilot, lambda: screen.detail is not None)
+        assert period.value == "2026-11" and screen.detail.info.period_label == "2026-11"
+        period.focus()
+        await pilot.press("end", *["backspace"] * 7, *"2026-Q4", "enter")
+        await settle(pilot, lambda: screen.detail is not None
+                     and screen.detail.info.period_label == "2026-Q4")

@@ -10,7 +10,8 @@ service refuses everyone else too).
 
 | key | action |
 |---|---|
-| c | compile the period and scope |
+| c | compile the period and scope (the Compile button has the focus on arrival) |
+| Enter | in the period or on Compile: compile |
 | e | exact figures / as published |
 | f | finalize the shown draft |
 | x | export the shown final version |
@@ -73,7 +74,9 @@ class SubmissionsScreen(BaseScreen):
         Binding("x", "export", N_("Export"), id="export"),
         Binding("r", "reload", N_("Reload"), id="reload"),
     ]
-    AUTO_FOCUS = "#sb-period"
+    #: On arrival the Compile button has the focus, so the screen's own keys (c, e, f, x,
+    #: r) act at once instead of being typed into the period; Enter compiles from both.
+    AUTO_FOCUS = "#sb-compile"
 
     class Shown(Message):
         """A submission (or preview) was put on screen: ``status`` draft/final/… ."""

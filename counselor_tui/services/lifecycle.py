@@ -60,6 +60,7 @@ from db.migrations import CURRENT_VERSION, SchemaTooNewError, migrate, schema_ve
 from db.models import Setting, SigningKey, User, database_proxy
 from db.presence import Presence, holders
 from db.throttle import AttemptLedger
+from db.write_queue import queue_path
 
 USERNAME_RE = re.compile(r"^[\w.-]{2,32}$")
 
@@ -198,13 +199,21 @@ def create_vault(
             witness_files.write(path, data_key, witness_files.Witness(keys.vault_id, *last,
                                                                       root=root),
                                 signer=(admin_username, admin_key))
-        fsync_path(path.parent)
     except BaseException:
-        for leftover in side_files(tmp):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+        _remove_build_files(tmp)
         raise
+    _remove_build_files(tmp)  # the build file's write-queue lock stays behind otherwise
+    fsync_path(path.parent)
     return CreatedVault(path, slots.keys_path(path), code, keys.vault_id, root)
+
+
+def _remove_build_files(tmp: Path) -> None:
+    """Delete what building the vault under the temporary name ``tmp`` left beside it: the
+    file itself (when not renamed), its SQLite side files and its write-queue lock file
+    (``<tmp>.writer``, :func:`db.write_queue.queue_path`)."""
+    for leftover in (*side_files(tmp), queue_path(tmp)):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
 
 
 def _seed(db: VaultDatabase, *, bureau: str, admin: str, display: str, now: str, tz: str,

@@ -478,3 +478,15 @@ def test_cli_init_refuses_an_unknown_time_zone(tmp_path: Path) -> None:
         assert r.returncode == 2, (zone, r.stdout, r.stderr)
         assert "Unknown time zone" in r.stderr
         assert not db.exists()
+
+
+def test_creating_a_vault_leaves_no_build_files_beside_it(tmp_path: Path,
+                                                          clock: FixedClock) -> None:
+    """The vault is built under a temporary name and renamed; the temporary file's
+    write-queue lock (``.vault.db.creating-*.writer``) was left in the folder (demo, init)."""
+    folder = tmp_path / "v"
+    lifecycle.create_vault(folder / "vault.db", bureau="局", admin_username="admin",
+                           passphrase="horse battery staple correct", clock=clock,
+                           kdf_seconds=0)
+    assert [p.name for p in folder.iterdir() if "creating" in p.name] == []
+    assert (folder / "vault.db").is_file()

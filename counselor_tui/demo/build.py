@@ -33,6 +33,7 @@ from db.models import (
 )
 from db.presence import folder_of as presence_folder
 from db.witness import next_witness_path, witness_path
+from db.write_queue import queue_path
 
 
 def generate_passphrase() -> str:
@@ -99,7 +100,7 @@ def build_demo(
         # a half-built demo is worth nothing and would block the next attempt: remove the
         # files this call created (never a vault that existed before: refused above)
         for leftover in (*side_files(path), created.keys_path, InUseLock(path).path,
-                         witness_path(path), next_witness_path(path)):
+                         queue_path(path), witness_path(path), next_witness_path(path)):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
         shutil.rmtree(presence_folder(path), ignore_errors=True)

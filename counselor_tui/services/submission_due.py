@@ -121,7 +121,7 @@ def _newest_final_status(period: Period) -> str | None:
                   & (Submission.period_start == period.start.isoformat())
                   & (Submission.scope.in_([BUREAU, CONSOLIDATED]))
                   & (Submission.status.in_([FINAL, EXPORTED])))
-           .order_by(Submission.version.desc(), Submission.id.desc()).first())
+           .order_by(Submission.version.desc()).first())
     return None if row is None else str(row.status)
 
 

@@ -202,15 +202,13 @@ def create_vault(
     except BaseException:
         _remove_build_files(tmp)
         raise
-    _remove_build_files(tmp)  # the build file's write-queue lock stays behind otherwise
+    _remove_build_files(tmp)
     fsync_path(path.parent)
     return CreatedVault(path, slots.keys_path(path), code, keys.vault_id, root)
 
 
 def _remove_build_files(tmp: Path) -> None:
-    """Delete what building the vault under the temporary name ``tmp`` left beside it: the
-    file itself (when not renamed), its SQLite side files and its write-queue lock file
-    (``<tmp>.writer``, :func:`db.write_queue.queue_path`)."""
+    """Delete the build file ``tmp`` (if not renamed), its side files and ``<tmp>.writer``."""
     for leftover in (*side_files(tmp), queue_path(tmp)):
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()

@@ -199,19 +199,12 @@ def create_vault(
             witness_files.write(path, data_key, witness_files.Witness(keys.vault_id, *last,
                                                                       root=root),
                                 signer=(admin_username, admin_key))
-    except BaseException:
-        _remove_build_files(tmp)
-        raise
-    _remove_build_files(tmp)
+    finally:  # the build file (unless renamed), its side files and write-queue lock file
+        for leftover in (*side_files(tmp), queue_path(tmp)):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
     fsync_path(path.parent)
     return CreatedVault(path, slots.keys_path(path), code, keys.vault_id, root)
-
-
-def _remove_build_files(tmp: Path) -> None:
-    """Delete the build file ``tmp`` (if not renamed), its side files and ``<tmp>.writer``."""
-    for leftover in (*side_files(tmp), queue_path(tmp)):
-        with contextlib.suppress(FileNotFoundError):
-            leftover.unlink()
 
 
 def _seed(db: VaultDatabase, *, bureau: str, admin: str, display: str, now: str, tz: str,

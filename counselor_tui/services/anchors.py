@@ -119,7 +119,7 @@ def signing_key_vouch(execute: Execute, state: grants.ChainState, fingerprint: s
     if not state.root or not state.audit_from:
         return ""  # an old vault before its first admin unlock: nothing is signed yet
     if seq < state.audit_from:  # created before events were signed (an upgraded old vault)
-        return "" if _sealed_by_first_signed(execute, state, seq) else (
+        return "" if sealed_by_first_signed(execute, state, seq) else (
             f"{short}: its creation event is not covered by the first signed event")
     holder = any(g.username == user and g.role in SIGNING_KEY_MAKERS for g in state.counted)
     if signer != user or not holder:
@@ -134,7 +134,7 @@ def signing_key_vouch(execute: Execute, state: grants.ChainState, fingerprint: s
     return ""
 
 
-def _sealed_by_first_signed(execute: Execute, state: grants.ChainState, start: int) -> bool:
+def sealed_by_first_signed(execute: Execute, state: grants.ChainState, start: int) -> bool:
     """True when the events from ``start`` to the first signed one (``audit_from``) still
     hash into each other and that event's signature verifies: the unsigned event at
     ``start`` is then as the vault was when signing began, not written in afterwards (an

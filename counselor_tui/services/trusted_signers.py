@@ -120,8 +120,11 @@ def vouch(execute: Execute, state: grants.ChainState, fingerprint: str) -> str:
     if seq > 1 and event_hash(str(row[9]), seq, at, user, "trust_add", "trusted_signer",
                               short, detail) != digest:
         return f"{short}: its trust_add event was altered"
-    if not state.root or not state.audit_from or seq < state.audit_from:
-        return ""  # written before events were signed
+    if not state.root or not state.audit_from:
+        return ""  # an old vault before its first admin unlock: nothing is signed yet
+    if seq < state.audit_from:  # written before events were signed (an upgraded old vault)
+        return "" if anchors.sealed_by_first_signed(execute, state, seq) else (
+            f"{short}: its trust_add event is not covered by the first signed event")
     if signer != user or not any(g.username == user and g.role == Role.COORDINATOR.value
                                  for g in state.counted):
         return f"{short}: added by {user}, who holds no coordinator grant"

@@ -253,3 +253,46 @@ def test_a_planted_signing_key_is_not_a_known_signer(world: World) -> None:
         assert [s.fingerprint for s in trusted_signers.list_signers(coord) if s.own] == [real]
     finally:
         coord.close()
+
+
+def test_a_trust_row_backdated_into_the_unsigned_past_trusts_nothing(world: World) -> None:
+    """The trust list's counterpart of the backdated key (fresh attacker's reading of the
+    code): in an upgraded vault li inserts a trust-list row for a key of their own and
+    rewrites an early unsigned event into its ``trust_add``, re-chaining the hashes. The
+    first signed event no longer covers that past, so the row trusts nothing."""
+    _make_old_and_upgrade(world)
+    mine = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
+    fpr = hashlib.sha256(mine).hexdigest()
+    keys = slots.load(slots.keys_path(world.path))
+    data_key = slots.open_slot(keys, keys.user_slot("li"), OTHER_PASSPHRASE)
+    detail = {"fingerprint": fpr, "name": "城关派出所"}
+    conn = open_connection(world.path, data_key)
+    try:
+        conn.execute("INSERT INTO trusted_signer(fingerprint, name, added_at, added_by_id) "
+                     "VALUES (?, '城关派出所', '2026-11-29T09:00:00+08:00', "
+                     "(SELECT id FROM \"user\" WHERE username = 'coord'))", (fpr,))
+        conn.execute("UPDATE audit_event SET action = 'trust_add', entity = 'trusted_signer', "
+                     "entity_id = ?, detail = ? WHERE seq = 2",
+                     (fpr[:16], json.dumps(detail, ensure_ascii=False, sort_keys=True,
+                                           separators=(",", ":"))))
+        prev = conn.execute("SELECT hash FROM audit_event WHERE seq = 1").fetchone()[0]
+        rows = list(conn.execute("SELECT seq, at, user, action, entity, entity_id, detail "
+                                 "FROM audit_event WHERE seq >= 2 ORDER BY seq"))
+        for seq, at, user, action, entity, entity_id, body in rows:
+            digest = event_hash(prev, seq, at, user, action, entity, entity_id,
+                                json.loads(body))
+            conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE seq = ?",
+                         (prev, digest, seq))
+            prev = digest
+        conn.commit()
+    finally:
+        conn.close()
+    witness.write(world.path, data_key, witness.Witness(keys.vault_id, rows[-1][0], prev,
+                                                        rows[-1][1]))
+    coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
+                             state_dir=world.state_dir)
+    try:
+        assert not coord.read_only
+        assert fpr not in trusted_signers.known_signers(coord)
+    finally:
+        coord.close()

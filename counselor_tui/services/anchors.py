@@ -124,14 +124,21 @@ def signing_key_vouch(execute: Execute, state: grants.ChainState, fingerprint: s
     holder = any(g.username == user and g.role in SIGNING_KEY_MAKERS for g in state.counted)
     if signer != user or not holder:
         return f"{short}: created by {user}, who holds no admin or coordinator grant"
+    if not event_signed_by(state, seq, digest, user, sig):
+        return f"{short}: its creation event's signature does not verify"
+    return ""
+
+
+def event_signed_by(state: grants.ChainState, seq: int, digest: str, user: str,
+                    sig: bytes | None) -> bool:
+    """True when ``sig`` is ``user``'s signature of audit event ``seq`` (hash ``digest``)
+    under one of the account keys the grant chain ``state`` counts for them."""
     try:
         message = audit_sign.event_message(seq, digest, user)
     except ValueError:
-        message = b""
-    if sig is None or not any(audit_sign.verifies(k, bytes(sig), message)
-                              for k in state.keys_of(user)):
-        return f"{short}: its creation event's signature does not verify"
-    return ""
+        return False
+    return sig is not None and any(audit_sign.verifies(k, bytes(sig), message)
+                                   for k in state.keys_of(user))
 
 
 def sealed_by_first_signed(execute: Execute, state: grants.ChainState, start: int) -> bool:

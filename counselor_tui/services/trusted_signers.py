@@ -46,7 +46,7 @@ from counselor_tui.services import anchors, audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
 from counselor_tui.services.settings import get_setting
-from db import audit_sign, grants
+from db import grants
 from db.connection import CheckLine
 from db.models import SigningKey, TrustedSigner, User
 from db.vault import KeySet
@@ -128,12 +128,7 @@ def vouch(execute: Execute, state: grants.ChainState, fingerprint: str) -> str:
     if signer != user or not any(g.username == user and g.role == Role.COORDINATOR.value
                                  for g in state.counted):
         return f"{short}: added by {user}, who holds no coordinator grant"
-    try:
-        message = audit_sign.event_message(seq, digest, user)
-    except ValueError:
-        message = b""
-    if sig is None or not any(audit_sign.verifies(k, bytes(sig), message)
-                              for k in state.keys_of(user)):
+    if not anchors.event_signed_by(state, seq, digest, user, sig):
         return f"{short}: its trust_add event's signature does not verify"
     return ""
 

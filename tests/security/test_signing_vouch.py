@@ -17,6 +17,7 @@ import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -191,6 +192,20 @@ def _make_old_and_upgrade(world: World) -> None:
                          state_dir=world.state_dir).close()
 
 
+def _rechain_from_2(conn: Any) -> tuple[int, str, str]:
+    """Recompute the hash chain from event 2 on, as an insider who rewrote it does; returns
+    the new tail ``(seq, hash, at)`` for a matching witness."""
+    prev = conn.execute("SELECT hash FROM audit_event WHERE seq = 1").fetchone()[0]
+    rows = list(conn.execute("SELECT seq, at, user, action, entity, entity_id, detail "
+                             "FROM audit_event WHERE seq >= 2 ORDER BY seq"))
+    for seq, at, user, action, entity, entity_id, detail in rows:
+        digest = event_hash(prev, seq, at, user, action, entity, entity_id, json.loads(detail))
+        conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE seq = ?",
+                     (prev, digest, seq))
+        prev = digest
+    return int(rows[-1][0]), str(prev), str(rows[-1][1])
+
+
 def test_a_planted_key_backdated_into_the_unsigned_past_is_refused(world: World) -> None:
     """In an upgraded vault the key's creation event is older than the first signed event.
     li plants a key, rewrites an early unsigned event into its ``create signing_key`` event,
@@ -208,20 +223,11 @@ def test_a_planted_key_backdated_into_the_unsigned_past_is_refused(world: World)
     try:
         conn.execute("UPDATE audit_event SET action = 'create', entity = 'signing_key', "
                      "entity_id = ?, detail = '{}' WHERE seq = 2", (fpr[:16],))
-        prev = conn.execute("SELECT hash FROM audit_event WHERE seq = 1").fetchone()[0]
-        rows = list(conn.execute("SELECT seq, at, user, action, entity, entity_id, detail "
-                                 "FROM audit_event WHERE seq >= 2 ORDER BY seq"))
-        for seq, at, user, action, entity, entity_id, detail in rows:
-            digest = event_hash(prev, seq, at, user, action, entity, entity_id,
-                                json.loads(detail))
-            conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE seq = ?",
-                         (prev, digest, seq))
-            prev = digest
+        tail = _rechain_from_2(conn)
         conn.commit()
     finally:
         conn.close()
-    witness.write(world.path, data_key, witness.Witness(keys.vault_id, rows[-1][0], prev,
-                                                        rows[-1][1]))
+    witness.write(world.path, data_key, witness.Witness(keys.vault_id, *tail))
     coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
                              state_dir=world.state_dir)
     try:
@@ -275,20 +281,11 @@ def test_a_trust_row_backdated_into_the_unsigned_past_trusts_nothing(world: Worl
                      "entity_id = ?, detail = ? WHERE seq = 2",
                      (fpr[:16], json.dumps(detail, ensure_ascii=False, sort_keys=True,
                                            separators=(",", ":"))))
-        prev = conn.execute("SELECT hash FROM audit_event WHERE seq = 1").fetchone()[0]
-        rows = list(conn.execute("SELECT seq, at, user, action, entity, entity_id, detail "
-                                 "FROM audit_event WHERE seq >= 2 ORDER BY seq"))
-        for seq, at, user, action, entity, entity_id, body in rows:
-            digest = event_hash(prev, seq, at, user, action, entity, entity_id,
-                                json.loads(body))
-            conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE seq = ?",
-                         (prev, digest, seq))
-            prev = digest
+        tail = _rechain_from_2(conn)
         conn.commit()
     finally:
         conn.close()
-    witness.write(world.path, data_key, witness.Witness(keys.vault_id, rows[-1][0], prev,
-                                                        rows[-1][1]))
+    witness.write(world.path, data_key, witness.Witness(keys.vault_id, *tail))
     coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
                              state_dir=world.state_dir)
     try:

@@ -66,21 +66,29 @@ def check_vault(path: Path, username: str, passphrase: str, *, state_dir: Path,
     except WrongKeyOrDamagedError as exc:
         raise VaultDamaged(failsafe.damaged_message(path)) from exc
     try:
-        lines = integrity_checks(conn)
-        chain: ChainReport | None = None
-        try:
-            chain = _verify_raw_chain(conn)
-            detail = (f"({chain.count} events, head {chain.head[:16]})" if chain.ok else
-                      f"first bad sequence number {chain.first_bad_seq} ({chain.reason})")
-            lines.append(CheckLine("audit_chain", chain.ok, detail))
-            lines.append(witness.check_line(witness.compare(path, key, keys.vault_id,
-                                                            conn.execute)))
-        except Exception as exc:  # a damaged audit table cannot be read at all
-            lines.append(CheckLine("audit_chain", False, type(exc).__name__))
-        lines.append(_grants_line(conn, keys))
-        lines.extend(_anchor_lines(conn, keys, path, key, anchor, anchor_password))
+        return _check_lines(conn, keys, path, key, anchor, anchor_password)
     finally:
         conn.close()
+
+
+def _check_lines(conn: Any, keys: slots.KeySet, path: Path, key: bytes, anchor: Path | None,
+                anchor_password: str | None) -> CheckResult:
+    """Every line of ``check`` read through the open connection ``conn`` (of the vault at
+    ``path`` under data key ``key``): pages and SQLite, the audit chain and its witness,
+    the grants and the anchors."""
+    lines = integrity_checks(conn)
+    chain: ChainReport | None = None
+    try:
+        chain = _verify_raw_chain(conn)
+        detail = (f"({chain.count} events, head {chain.head[:16]})" if chain.ok else
+                  f"first bad sequence number {chain.first_bad_seq} ({chain.reason})")
+        lines.append(CheckLine("audit_chain", chain.ok, detail))
+        lines.append(witness.check_line(witness.compare(path, key, keys.vault_id,
+                                                        conn.execute)))
+    except Exception as exc:  # a damaged audit table cannot be read at all
+        lines.append(CheckLine("audit_chain", False, type(exc).__name__))
+    lines.append(_grants_line(conn, keys))
+    lines.extend(_anchor_lines(conn, keys, path, key, anchor, anchor_password))
     return CheckResult(tuple(lines), chain)
 
 
@@ -125,21 +133,7 @@ def check_open(vs: VaultSession) -> CheckResult:
     """
     vs.require(Role.ADMIN, Role.AUDITOR, Role.COORDINATOR)
     with vs.reading():
-        conn = vs.db.raw()
-        lines = integrity_checks(conn)
-        chain: ChainReport | None = None
-        try:
-            chain = _verify_raw_chain(conn)
-            detail = (f"({chain.count} events, head {chain.head[:16]})" if chain.ok else
-                      f"first bad sequence number {chain.first_bad_seq} ({chain.reason})")
-            lines.append(CheckLine("audit_chain", chain.ok, detail))
-            lines.append(witness.check_line(witness.compare(vs.path, vs.db.key,
-                                                            vs.keys.vault_id, conn.execute)))
-        except Exception as exc:  # a damaged audit table cannot be read at all
-            lines.append(CheckLine("audit_chain", False, type(exc).__name__))
-        lines.append(_grants_line(conn, vs.keys))
-        lines.extend(_anchor_lines(conn, vs.keys, vs.path, vs.db.key, None, None))
-    return CheckResult(tuple(lines), chain)
+        return _check_lines(vs.db.raw(), vs.keys, vs.path, vs.db.key, None, None)
 
 
 def _verify_raw_chain(conn: Any) -> ChainReport:

@@ -319,10 +319,11 @@ def _clean_reason(reason: str, *, required: bool) -> str:
     return text
 
 
-def _decide(vs: VaultSession, person_id: int, tier: str, reason: str,
-            evidence: Mapping[str, Any], suggested: bool,
-            suggestion: TierSuggestion | None, status: str) -> Decision:
-    """Write the change and the state (inside the caller's transaction)."""
+def decide_in_transaction(vs: VaultSession, person_id: int, tier: str, reason: str,
+                          evidence: Mapping[str, Any], suggested: bool,
+                          suggestion: TierSuggestion | None, status: str) -> Decision:
+    """Write the change and the state (inside the caller's transaction). A decision that
+    keeps the tier is a review (``from_tier == to_tier``); its audit detail says so."""
     if tier not in vocab.TIER_ORDER:
         raise InvalidInput(_("Unknown tier '{tier}'.").format(tier=tier))
     pol = policy(vs)
@@ -359,12 +360,21 @@ def _decide(vs: VaultSession, person_id: int, tier: str, reason: str,
     superseded = int(query.execute())
     audit.record(vs, "create", "tier_change", change.id, {
         "person_id": person_id, "suggestion": None if suggestion is None else suggestion.id,
-        "suggested": suggested, "superseded": superseded})
+        "suggested": suggested, "superseded": superseded, "review": before == tier})
     row = vs.execute(
         "SELECT c.id, c.person_id, c.from_tier, c.to_tier, c.reason, c.evidence, c.suggested, "
         "u.display_name, c.at FROM tier_change c JOIN user u ON u.id = c.by_id WHERE c.id = ?",
         (change.id,)).fetchone()
     return Decision(_change_row_from(row), _state_row(state), superseded)
+
+
+def refuse_unchanged(person_id: int, tier: str) -> None:
+    """Raise :class:`Conflict` when ``tier`` is already the person's tier (inside a
+    transaction): a change must change something; a review keeps the tier."""
+    state = state_of(person_id)
+    if state is not None and str(state.tier) == tier:
+        raise Conflict(_("The tier is already {tier}: this would not change it. Record a "
+                         "review to keep it.").format(tier=vocab.label(vocab.TIERS, tier)))
 
 
 def _pending_suggestion(vs: VaultSession, suggestion_id: int) -> TierSuggestion:
@@ -398,8 +408,8 @@ def confirm(vs: VaultSession, suggestion_id: int, reason: str = "") -> Decision:
                                  tier=vocab.label(vocab.TIERS, current)))
         evidence = {**dict(suggestion.evidence or {}), "suggestion": int(suggestion.id)}
         label = policy(vs).rule_label(str(suggestion.rule))
-        return _decide(vs, int(suggestion.person_id), str(suggestion.tier), text or label,
-                       evidence, True, suggestion, "confirmed")
+        return decide_in_transaction(vs, int(suggestion.person_id), str(suggestion.tier),
+                                     text or label, evidence, True, suggestion, "confirmed")
 
 
 def override(vs: VaultSession, suggestion_id: int, tier: str, reason: str) -> Decision:
@@ -416,20 +426,24 @@ def override(vs: VaultSession, suggestion_id: int, tier: str, reason: str) -> De
         suggestion = _pending_suggestion(vs, suggestion_id)
         evidence = {**dict(suggestion.evidence or {}), "suggestion": int(suggestion.id),
                     "suggested_tier": str(suggestion.tier)}
-        return _decide(vs, int(suggestion.person_id), tier, text, evidence, False, suggestion,
-                       "overridden")
+        return decide_in_transaction(vs, int(suggestion.person_id), tier, text, evidence,
+                                     False, suggestion, "overridden")
 
 
 def set_tier(vs: VaultSession, person_id: int, tier: str, reason: str,
              evidence: Mapping[str, Any] | None = None) -> Decision:
-    """Set a person's tier by hand (e.g. lowering it at a review, or recording a review
-    that keeps it) with a written ``reason`` (required) and optional evidence ids.
-    Raises :class:`InvalidInput`, :class:`NotFound`, :class:`PermissionDenied`."""
+    """Change a person's tier by hand (e.g. lowering it at a review) with a written
+    ``reason`` (required) and optional evidence ids. Keeping the tier is a review
+    (:func:`counselor_tui.services.tier_review.review`), not a change: raises
+    :class:`Conflict` when ``tier`` is the current tier (issue 15: an unchanged tier saved
+    as a change). Raises :class:`InvalidInput`, :class:`NotFound`, :class:`PermissionDenied`."""
     _require_decider(vs)
     text = _clean_reason(reason, required=True)
     with vs.transaction():
         visible_person(vs, person_id)
-        return _decide(vs, person_id, tier, text, dict(evidence or {}), False, None, "")
+        refuse_unchanged(person_id, tier)
+        return decide_in_transaction(vs, person_id, tier, text, dict(evidence or {}), False,
+                                     None, "")
 
 
 # --------------------------------------------------------------------------- dashboard

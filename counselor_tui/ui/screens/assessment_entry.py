@@ -42,7 +42,7 @@ from counselor_tui.domain import instruments as engine
 from counselor_tui.domain import vocab
 from counselor_tui.domain.dates import DateParseError, parse_date
 from counselor_tui.i18n import N_, _, language
-from counselor_tui.services import assessments, firearms, tier_policy
+from counselor_tui.services import assessments, firearms, tier_policy, tier_review
 from counselor_tui.services.api import Backend
 from counselor_tui.ui.assessment_view import (
     incomplete_hint,
@@ -86,6 +86,9 @@ def _override(backend: Backend, suggestion_id: int, tier: str,
 
 def _set_tier(backend: Backend, person_id: int, tier: str, reason: str,
               assessment_id: int) -> tier_policy.Decision:
+    current = tier_policy.current_tier(backend.vs, person_id)
+    if current is not None and current.tier == tier:  # keeping the tier is a review
+        return tier_review.review(backend.vs, person_id, reason)
     return tier_policy.set_tier(backend.vs, person_id, tier, reason,
                                 {"assessment": assessment_id})
 
@@ -414,7 +417,8 @@ class AssessmentEntryScreen(BaseScreen):
         if self.saved is None:
             return
         initial = self.saved.suggestion.tier if self.saved.suggestion else self.saved.current_tier
-        self.app.push_screen(TierOverrideDialog(_("Decide the tier"), initial),
+        self.app.push_screen(TierOverrideDialog(_("Decide the tier"), initial,
+                                                self.saved.current_tier),
                              self._override_chosen)
 
     def _override_chosen(self, answer: tuple[str, str] | None) -> None:

@@ -429,7 +429,8 @@ class CensusScreen(BaseScreen):
                           group="census-decide")
 
         self.app.push_screen(TierOverrideDialog(
-            _("Decide the tier of {name}").format(name=s.person_name), s.tier), chosen)
+            _("Decide the tier of {name}").format(name=s.person_name), s.tier,
+            s.current_tier), chosen)
 
     def _decided(self, decision: tier_policy.Decision) -> None:
         self.notify(_("Tier set to {tier}.").format(

@@ -9,6 +9,8 @@ another screen). A line naming a person opens that person's record.
 |---|---|
 | ↑ / ↓ | move between lines |
 | Enter | open the line's area (incidents, census …) or person record |
+| v | review the tier of the highlighted "tier review due" line |
+| t | change the tier of the highlighted "tier review due" line |
 | r | reload |
 """
 
@@ -30,6 +32,7 @@ from counselor_tui.ui import registry
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import OpenArea, OpenPerson
+from counselor_tui.ui.screens.tier_decision import open_change, open_review
 from counselor_tui.ui.widgets.banner import Banner
 
 LEVEL_STYLES = {"urgent": "bold red", "warning": "yellow", "info": ""}
@@ -48,6 +51,8 @@ class DashboardScreen(BaseScreen):
     CSS_PATH = "../styles/dashboard.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", N_("Reload"), id="reload"),
+        Binding("v", "review_tier", N_("Review the tier"), id="review_tier"),
+        Binding("t", "change_tier", N_("Change the tier"), id="change_tier"),
     ]
     AUTO_FOCUS = "#dashboard-list"
 
@@ -55,6 +60,7 @@ class DashboardScreen(BaseScreen):
         super().__init__()
         self.sections: list[DashboardSection] = []
         self._items: dict[str, DashboardItem] = {}
+        self._section_of: dict[str, str] = {}
         self.loaded = 0
 
     def compose(self) -> ComposeResult:
@@ -99,6 +105,7 @@ class DashboardScreen(BaseScreen):
                 bureau=bureau, user=who, today=today))
         options: list[Option | None] = []
         self._items.clear()
+        self._section_of.clear()
         for s_index, section in enumerate(sections):
             if options:
                 options.append(None)
@@ -112,6 +119,7 @@ class DashboardScreen(BaseScreen):
             for i_index, item in enumerate(section.items):
                 ident = f"s{s_index}-{i_index}"
                 self._items[ident] = item
+                self._section_of[ident] = section.id
                 line = Text("  ")
                 line.append(item.text, style=LEVEL_STYLES.get(item.level, ""))
                 options.append(Option(line, id=ident))
@@ -131,6 +139,28 @@ class DashboardScreen(BaseScreen):
             self.post_message(OpenArea(area))  # the item's own area (incident, census …)
         elif item.person_id is not None:
             self.post_message(OpenPerson(item.person_id))
+
+    def _review_person(self) -> int | None:
+        """The person of the highlighted "tier review due" line, or None (and a hint)."""
+        option = self.query_one("#dashboard-list", OptionList).highlighted_option
+        ident = "" if option is None else (option.id or "")
+        item = self._items.get(ident)
+        if item is None or item.person_id is None or self._section_of.get(ident) != "tier_reviews":
+            self.notify(_("Choose a line of the tier reviews due."), markup=False)
+            return None
+        return item.person_id
+
+    def action_review_tier(self) -> None:
+        """Review the tier of the highlighted tier-review line (keep it)."""
+        person_id = self._review_person()
+        if person_id is not None:
+            open_review(self, person_id)
+
+    def action_change_tier(self) -> None:
+        """Change the tier of the highlighted tier-review line."""
+        person_id = self._review_person()
+        if person_id is not None:
+            open_change(self, person_id)
 
     def text_lines(self) -> list[str]:
         """Every line shown (section titles and items), for tests and the e2e check."""

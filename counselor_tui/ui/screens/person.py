@@ -12,6 +12,8 @@ for an addendum once it is locked.
 | Enter | open the family member / the session |
 | a | add a family member (officers) |
 | n | add an addendum to the highlighted session |
+| v | review the tier (keep it, next review by policy) |
+| t | change the tier (reason and evidence) |
 | r | reload |
 | F2 | log a session for this person |
 | Esc | back |
@@ -40,6 +42,7 @@ from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import OpenArea, OpenPerson
 from counselor_tui.ui.screens.addendum import AddendumDialog
 from counselor_tui.ui.screens.family_member import FamilyMemberDialog
+from counselor_tui.ui.screens.tier_decision import open_change, open_review
 from counselor_tui.ui.text import band_name, join_list
 from counselor_tui.ui.widgets.banner import Banner
 
@@ -107,6 +110,8 @@ class PersonScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_family", N_("Add a family member"), id="add_family"),
         Binding("n", "addendum", N_("Addendum to the session"), id="addendum"),
+        Binding("v", "review_tier", N_("Review the tier"), id="review_tier"),
+        Binding("t", "change_tier", N_("Change the tier"), id="change_tier"),
         Binding("r", "reload", N_("Reload"), id="reload"),
     ]
 
@@ -237,6 +242,12 @@ class PersonScreen(BaseScreen):
             text.append("  " + _("review {date} ({hint})").format(date=tier.review_due,
                                                                hint=hint))
         for change in record.tier_history:
+            if change.from_tier == change.to_tier:
+                text.append("\n  {at}  {review}  {reason}  {by}".format(
+                    at=change.at[:10], review=_("review: kept {tier}").format(
+                        tier=vocab.label(vocab.TIERS, change.to_tier)),
+                    reason=change.reason, by=change.by), style="dim")
+                continue
             text.append("\n  {at}  {from_} → {to}  {reason}  {by}{suggested}".format(
                 at=change.at[:10], from_=vocab.label(vocab.TIERS, change.from_tier) or "—",
                 to=vocab.label(vocab.TIERS, change.to_tier), reason=change.reason,
@@ -335,6 +346,14 @@ class PersonScreen(BaseScreen):
             return
 
         self.app.push_screen(FamilyMemberDialog(self.person_id))
+
+    def action_review_tier(self) -> None:
+        """Review the tier: keep it, the next review date set by the policy."""
+        open_review(self, self.person_id)
+
+    def action_change_tier(self) -> None:
+        """Change the tier with a written reason and its evidence."""
+        open_change(self, self.person_id)
 
     def has_unsaved_changes(self) -> bool:
         """The record holds no typed text."""

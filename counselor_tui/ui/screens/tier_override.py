@@ -1,7 +1,10 @@
 """Decide a tier differently from the suggestion, or set it by hand — with a written reason
 (policy.md: lowering a tier is a counselor's decision with a written reason).
 
-Dismisses with ``(tier, reason)`` or ``None`` (cancelled). The reason is required.
+Dismisses with ``(tier, reason)`` or ``None`` (cancelled). The reason is required. The list
+stops at its ends (no wrap round); the person's current tier, when given, reads "keep the
+current tier (recorded as a review)", so keeping it is never mistaken for a change
+(issue 15: this dialog once saved 一般 → 一般 as a change).
 
 | key | action |
 |---|---|
@@ -25,6 +28,7 @@ from textual.widgets.option_list import Option
 from counselor_tui.domain import vocab
 from counselor_tui.i18n import N_, _
 from counselor_tui.ui.screens.form import FormModal
+from counselor_tui.ui.widgets.no_wrap_list import NoWrapOptionList
 
 
 class TierOverrideDialog(FormModal[tuple[str, str] | None]):
@@ -38,16 +42,18 @@ class TierOverrideDialog(FormModal[tuple[str, str] | None]):
     CANCEL_BUTTON = "cancel"
     ERROR_LINE = "#override-error"
 
-    def __init__(self, title: str, initial: str | None = None) -> None:
+    def __init__(self, title: str, initial: str | None = None,
+                 current: str | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.initial = initial
+        self.current = current
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield OptionList(*[Option(vocab.label(vocab.TIERS, t), id=t)
-                               for t in ("red", "yellow", "green")], id="override-tier")
+            yield NoWrapOptionList(*[Option(self._label(t), id=t)
+                                     for t in ("red", "yellow", "green")], id="override-tier")
             yield Label(_("Reason (required)"), classes="field-label")
             yield Input(id="override-reason")
             yield Static("", id="override-error", classes="field-error", markup=False)
@@ -55,8 +61,14 @@ class TierOverrideDialog(FormModal[tuple[str, str] | None]):
                 yield Button(_("Decide"), variant="primary", id="decide")
                 yield Button(_("Cancel"), id="cancel")
 
+    def _label(self, tier: str) -> str:
+        if tier == self.current:
+            return _("{tier}: keep the current tier (recorded as a review)").format(
+                tier=vocab.label(vocab.TIERS, tier))
+        return vocab.label(vocab.TIERS, tier)
+
     def on_mount(self) -> None:
-        tiers = self.query_one("#override-tier", OptionList)
+        tiers = self.query_one("#override-tier", NoWrapOptionList)
         order = ["red", "yellow", "green"]
         tiers.highlighted = order.index(self.initial) if self.initial in order else 0
         tiers.focus()
@@ -79,7 +91,7 @@ class TierOverrideDialog(FormModal[tuple[str, str] | None]):
                 _("Write the reason for this decision."))
             self.query_one("#override-reason", Input).focus()
             return
-        tiers = self.query_one("#override-tier", OptionList)
+        tiers = self.query_one("#override-tier", NoWrapOptionList)
         index = tiers.highlighted or 0
         option = tiers.get_option_at_index(index)
         self.dismiss((str(option.id), reason))

@@ -73,7 +73,7 @@ async def test_the_demo_tier_review_list_is_worked_through_from_the_dashboard(
         assert dialog.chosen_tier() == last
         for _ in range(5):
             await pilot.press("up")
-        target = [t for t in ("red", "yellow", "green") if t != before.tier][0]
+        target = next(t for t in ("red", "yellow", "green") if t != before.tier)
         assert dialog.chosen_tier() == target
         await pilot.press("tab")
         await pilot.press(*"interview")

@@ -3,7 +3,9 @@
 Built on pypinyin (``lazy_pinyin`` with ``Style.NORMAL`` and ``Style.FIRST_LETTER``).
 Heteronyms take pypinyin's most common reading, plus the common surname readings of
 :data:`SURNAME_READINGS` when the character is the first of the name (单 → shan, 曾 → zeng …).
-Latin letters and digits pass through lower-cased; other characters are dropped.
+Han characters of every plane count (CJK Extension B and later: 𡈼 → ting; the few pypinyin
+lacks are in :data:`EXTRA_READINGS`). Latin letters and digits pass through lower-cased;
+other characters (middle dots, brackets) are dropped.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 
 from pypinyin import Style, lazy_pinyin
 
+from counselor_tui.domain.text import is_han
+
 #: Surname readings that differ from the character's most common reading.
 SURNAME_READINGS = {
     "单": "shan", "曾": "zeng", "解": "xie", "区": "ou", "仇": "qiu", "朴": "piao",
@@ -25,6 +29,11 @@ SURNAME_READINGS = {
     "翟": "zhai", "覃": "qin", "召": "shao", "祭": "zhai", "繁": "po", "员": "yun",
     "种": "chong", "秘": "bi", "冼": "xian", "宓": "fu", "万": "wan", "沈": "shen",
 }
+
+
+#: Readings pypinyin lacks for name characters beyond the BMP (𠮷 U+20BB7, the 吉 of a
+#: family name; Unihan kMandarin jí).
+EXTRA_READINGS = {"\U00020bb7": "ji"}
 
 
 @dataclass(frozen=True)
@@ -47,8 +56,10 @@ def name_keys(name: str) -> NameKeys:
     for index, ch in enumerate(text):
         if index == 0 and ch in SURNAME_READINGS:
             syllables.append(SURNAME_READINGS[ch])
-        elif "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff":
-            syllables.append(lazy_pinyin(ch, style=Style.NORMAL)[0].lower())
+        elif is_han(ch):
+            reading = EXTRA_READINGS.get(ch) or lazy_pinyin(ch, style=Style.NORMAL)[0].lower()
+            if reading.isascii():  # a character pypinyin has no reading for stays out
+                syllables.append(reading)
         elif ch.isascii() and ch.isalnum():
             syllables.append(ch.lower())
     full = "".join(syllables)

@@ -35,6 +35,10 @@ Chinese or English, compared without case, spaces (also full-width), a leading o
 missing items (the engine's missing rule then applies). Anything else makes the row a
 problem naming the item; a value out of range is never shifted or clipped.
 
+A totals row (a cell ``合计``, ``总计``, ``小计：`` …) is a problem row named as such, never a
+respondent; a badge number in scientific notation (``3.307E+05``, a spreadsheet's doing) is
+refused with that reason, never matched.
+
 A :class:`RowProblem` says whether the row cannot be *identified* (no badge number and no
 name: ``identity=True``, an unmatched respondent) or cannot be *read* (an unreadable date, an
 answer out of range or unknown, no item answered: the import reports it with that reason as
@@ -51,6 +55,7 @@ from datetime import date, datetime, timedelta
 from typing import Final
 
 from counselor_tui.domain.instruments import InstrumentDefinition, builtin_codes
+from counselor_tui.domain.text import is_totals_cell, without_middle_dots
 from counselor_tui.i18n import _
 
 __all__ = [
@@ -160,6 +165,9 @@ class ParsedResponses:
 # -- normalization --------------------------------------------------------------------------------
 
 
+_SCIENTIFIC: Final = re.compile(r"'?[0-9]+(?:\.[0-9]*)?e[+-][0-9]+")
+
+
 def _squash(text: str) -> str:
     """NFKC (full-width → ASCII, U+3000 → space), case-folded, without whitespace."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
@@ -184,8 +192,10 @@ def normalize_badge(cell: Cell) -> str | None:
 
 def normalize_name(cell: Cell) -> str | None:
     """A person or unit name for comparison: NFKC, without any whitespace (also full-width
-    and trailing spaces); ``None`` when empty."""
+    and trailing spaces) and without middle dots or their look-alikes (阿依古丽·买买提 =
+    阿依古丽买买提); ``None`` when empty."""
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", _cell_text(cell)))
+    text = without_middle_dots(text)
     return text or None
 
 
@@ -481,7 +491,16 @@ def _at(row: Sequence[Cell], index: int | None) -> Cell:
 
 def _read_row(defn: InstrumentDefinition, columns: ColumnMap, row: Sequence[Cell],
               number: int, default_date: date | None) -> Respondent | RowProblem:
-    badge = normalize_badge(_at(row, columns.badge))
+    if any(is_totals_cell(cell) for cell in row):
+        return RowProblem(number, _("a totals row (合计/总计), not a respondent: nothing is "
+                                    "imported from it"))
+    badge_cell = _at(row, columns.badge)
+    if isinstance(badge_cell, str) and _SCIENTIFIC.fullmatch(_squash(badge_cell)):
+        return RowProblem(number, _(
+            "the badge number “{text}” is in scientific notation (the spreadsheet converted "
+            "it and digits are lost): format the column as text and export again").format(
+                text=badge_cell.strip()[:30]))
+    badge = normalize_badge(badge_cell)
     name = normalize_name(_at(row, columns.name))
     unit = normalize_name(_at(row, columns.unit))
     if badge is None and name is None:

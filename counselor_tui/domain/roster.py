@@ -15,17 +15,24 @@ Rules (each one tested in ``tests/unit/test_roster_parse.py``):
   Header cells are matched by name after folding full-width characters, removing spaces,
   ``*`` marks and bracketed hints (``出生日期（年月日）`` → ``出生日期``); the accepted
   wordings are :data:`HEADER_ALIASES`. The badge number, name and unit columns are required.
-* **Text cells**: Unicode NFKC (full-width digits and letters → ASCII), trimmed, runs of
-  spaces collapsed; a name made only of Chinese characters loses its inner spaces
-  (``王　伟`` → ``王伟``, the alignment habit of Chinese documents).
-* **Badge numbers** (警号): letters and digits (and ``-``) only, letters upper-cased; a
-  number cell ``330700`` or ``330700.0`` reads as ``330700``.
+* **Text cells**: trimmed, runs of spaces collapsed. Names, units and posts are stored as
+  typed (NFC only: full-width brackets and middle dots stay); codes (badge numbers, phone
+  numbers, dates, gender, police type) are read after Unicode NFKC (full-width digits and
+  letters → ASCII). A name made only of Chinese characters (any plane) and middle dots
+  loses its inner spaces (``王　伟`` → ``王伟``, the alignment habit of Chinese documents).
+* **Badge and phone numbers**: badge numbers letters and digits (and ``-``) only, letters
+  upper-cased; a whole-number cell ``330700`` reads as ``330700``. A number the spreadsheet
+  made of the digits — a decimal number cell (``13812345678.0``) or text in scientific
+  notation or with a decimal tail (``1.38123E+10``, ``330700.0``) — rejects the row: its
+  digits (leading zeros, the last of 16+) may be lost, and nothing is guessed back.
+* **Totals rows** (a cell ``合计``, ``总计``, ``小计：`` …) are rejected as such, by name.
 * **Dates** (:func:`parse_roster_date`): date cells; Excel serial numbers (number cells, or
   5-digit text as CSV exports write them), 1900 date system unless the workbook uses 1904;
   number cells holding ``19850312``; every absolute form of
   :func:`counselor_tui.domain.dates.parse_date` (``1985.03.12``, ``1985年3月12日``,
   ``19850312``, ``1985/3/12``, ``1985-03-12 00:00:00`` …); a year and month without a day
-  (``1985.03``, ``1985年3月`` — the 出生年月 habit) is the first of that month. A date
+  (``1985.03``, ``1985年3月`` — the 出生年月 habit) is the first of that month, and the row
+  gets a warning saying so in the dry run (never silently the 1st, issue 16). A date
   **must have a four-digit year**: ``3月12日`` or ``今天`` is refused (it would silently
   take this year). An unreadable or impossible date rejects the row.
 * **Plausibility** (:func:`check_birth`, :func:`check_hire`): a birth date from 1940-01-01 to
@@ -68,6 +75,7 @@ from counselor_tui.domain.roster_cells import (
     field_label,
     has_control_chars,
     header_field,
+    keep_text,
     normalize_badge,
     normalize_gender,
     normalize_name,
@@ -76,6 +84,7 @@ from counselor_tui.domain.roster_cells import (
     normalize_text,
     strip_control_chars,
 )
+from counselor_tui.domain.text import is_totals_cell
 from counselor_tui.i18n import _, language
 
 __all__ = [
@@ -97,6 +106,9 @@ __all__ = [
     "fold_unit_name",
     "has_control_chars",
     "header_field",
+    "is_month_only",
+    "is_totals_row",
+    "keep_text",
     "normalize_badge",
     "normalize_gender",
     "normalize_name",
@@ -201,6 +213,20 @@ def _parse_text(text: str, today: date) -> date:
         return parse_date(text, today)
     except DateParseError as exc:
         raise RosterValueError(str(exc)) from None
+
+
+def is_month_only(value: object) -> bool:
+    """True when a date cell gives a year and month but no day (``1985.03``, ``1985年3月``):
+    :func:`parse_roster_date` reads it as the month's first day, and the import says so."""
+    if not isinstance(value, str):
+        return False
+    return _YEAR_MONTH_RE.fullmatch(normalize_text(value)) is not None
+
+
+def is_totals_row(cells: Sequence[object]) -> bool:
+    """True when a cell of the row heads a totals row (``合计``, ``总计``, ``小计：``, …;
+    :func:`counselor_tui.domain.text.is_totals_cell`)."""
+    return any(is_totals_cell(cell) for cell in cells)
 
 
 def check_birth(birth: date, today: date) -> str | None:
@@ -338,7 +364,7 @@ def parse_row(row: int, cells: Sequence[object], header: HeaderMap, today: date,
     if dirty:
         badge_text = normalize_text(strip_control_chars(_cell(cells, header, "badge_no")))
         name_text = normalize_name(strip_control_chars(_cell(cells, header, "name")))
-        unit_text = normalize_text(strip_control_chars(_cell(cells, header, "unit")))
+        unit_text = keep_text(strip_control_chars(_cell(cells, header, "unit")))
         reason = _("contains control characters ({columns})").format(
             columns=("、" if language() == "zh" else ", ").join(field_label(f) for f in dirty))
         return ParsedRow(
@@ -354,9 +380,15 @@ def parse_row(row: int, cells: Sequence[object], header: HeaderMap, today: date,
         problems.append(str(exc))
         badge = normalize_text(_cell(cells, header, "badge_no"))
     name = normalize_name(_cell(cells, header, "name"))
-    unit = normalize_text(_cell(cells, header, "unit"))
+    unit = keep_text(_cell(cells, header, "unit"))
     if not (badge or name or unit):
         return None
+    if is_totals_row(cells):
+        return ParsedRow(
+            row=row, badge_no="", name=name, gender=None, birth_date=None, unit=unit,
+            police_type=None, post="", hire_date=None, phone=None,
+            problems=(_("a totals row (合计/总计), not an officer: nothing is imported from "
+                        "it"),))
     if not badge and not problems:
         problems.append(_("missing badge number"))
     if not name:
@@ -381,6 +413,9 @@ def parse_row(row: int, cells: Sequence[object], header: HeaderMap, today: date,
     if birth is not None and (why := check_birth(birth, today)):
         warnings.append(_("{reason}: imported without a birth date").format(reason=why))
         birth = None
+    elif birth is not None and is_month_only(_cell(cells, header, "birth_date")):
+        warnings.append(_month_only(_("birth date"), _cell(cells, header, "birth_date"),
+                                    birth))
     if not unit:
         problems.append(_("missing unit"))
     police_type: str | None = None
@@ -388,7 +423,7 @@ def parse_row(row: int, cells: Sequence[object], header: HeaderMap, today: date,
         police_type = normalize_police_type(_cell(cells, header, "police_type"))
     except RosterValueError as exc:
         problems.append(str(exc))
-    post = normalize_text(_cell(cells, header, "post"))
+    post = keep_text(_cell(cells, header, "post"))
     hire: date | None = None
     try:
         hire = parse_roster_date(_cell(cells, header, "hire_date"), today,
@@ -398,13 +433,25 @@ def parse_row(row: int, cells: Sequence[object], header: HeaderMap, today: date,
     if hire is not None and (why := check_hire(hire, birth, today)):
         warnings.append(_("{reason}: imported without a hire date").format(reason=why))
         hire = None
-    phone = normalize_phone(_cell(cells, header, "phone"))
+    elif hire is not None and is_month_only(_cell(cells, header, "hire_date")):
+        warnings.append(_month_only(_("hire date"), _cell(cells, header, "hire_date"), hire))
+    phone: str | None = None
+    try:
+        phone = normalize_phone(_cell(cells, header, "phone"))
+    except RosterValueError as exc:
+        problems.append(str(exc))
     return ParsedRow(
         row=row, badge_no=badge, name=name, gender=gender,
         birth_date=birth.isoformat() if birth else None, unit=unit, police_type=police_type,
         post=post, hire_date=hire.isoformat() if hire else None, phone=phone,
         problems=tuple(problems), warnings=tuple(warnings),
     )
+
+
+def _month_only(what: str, cell: object, day: date) -> str:
+    return _("{what} “{text}” gives only the month: it is stored as {day}, the month's "
+             "first day; type the whole date if the day matters").format(
+        what=what, text=normalize_text(cell)[:20], day=day.isoformat())
 
 
 def parse_rows(rows: Sequence[Sequence[object]], today: date, *,

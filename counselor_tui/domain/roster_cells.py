@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from counselor_tui.domain.dates import normalize_digits
+from counselor_tui.domain.text import MIDDLE_DOTS, is_han
 from counselor_tui.domain.vocab import POLICE_TYPES, canonical_police_type
 from counselor_tui.i18n import N_, _
 
@@ -48,7 +49,10 @@ HEADER_ALIASES: Mapping[str, str] = {
 _BRACKETS_RE = re.compile(r"[(\[【<《].*?[)\]】>》]")
 
 
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff·]+")
+#: A number a spreadsheet wrote for a long digit string: scientific notation
+#: (``1.38123E+10``) or a decimal tail (``13812345678.0``, ``330700.00``).
+_SPREADSHEET_NUMBER_RE = re.compile(
+    r"[0-9]+(?:\.[0-9]*)?E[+-][0-9]+|[0-9]+\.[0-9]+", re.IGNORECASE)
 
 
 _BADGE_RE = re.compile(r"[0-9A-Z][0-9A-Z-]{0,23}")
@@ -113,10 +117,13 @@ def strip_control_chars(value: object) -> object:
                    if ch in _SPACE_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cf"))
 
 
-def normalize_text(value: object) -> str:
-    """A cell as clean text: NFKC, trimmed, inner whitespace collapsed; ``None`` → ``""``.
+def normalize_text(value: object, *, fold: bool = True) -> str:
+    """A cell as clean text: NFKC (``fold``; NFC otherwise), trimmed, inner whitespace
+    collapsed; ``None`` → ``""``.
 
     Number cells lose a ``.0`` (``330700.0`` → ``330700``); dates become ``YYYY-MM-DD``.
+    Text that is stored as typed (names, units, posts: :func:`keep_text`) is not folded:
+    full-width brackets and dots are part of a Chinese name (GB/T 15834-2011).
     """
     if value is None:
         return ""
@@ -130,8 +137,34 @@ def normalize_text(value: object) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    text = normalize_digits(str(value))
+    text = normalize_digits(str(value)) if fold else unicodedata.normalize("NFC", str(value))
     return " ".join(text.split())
+
+
+def keep_text(value: object) -> str:
+    """A cell stored as typed (name, unit, post): NFC, trimmed, whitespace runs made one
+    space; full-width forms are kept (they are folded only to *match*, e.g. units by
+    :func:`counselor_tui.domain.roster.fold_unit_name`)."""
+    return normalize_text(value, fold=False)
+
+
+def _refuse_spreadsheet_number(value: object, what: str) -> None:
+    """Raise :class:`RosterValueError` when a badge or phone number cell is a number a
+    spreadsheet made of the digits: a decimal number cell (``13812345678.0``, leading zeros
+    and, past 15 digits, the last digits are gone) or text in scientific notation or with a
+    decimal tail (``1.38123E+10``, ``330700.0``). Nothing is guessed back."""
+    shown = ""
+    if isinstance(value, float):
+        shown = repr(value) if value < 1e16 else f"{value:.5E}"
+    elif isinstance(value, str):
+        text = normalize_digits(value).strip().lstrip("'")
+        if _SPREADSHEET_NUMBER_RE.fullmatch(text):
+            shown = text
+    if shown:
+        raise RosterValueError(
+            _("The {what} “{text}” is a number the spreadsheet converted (decimal or "
+              "scientific notation), so digits may be lost: format the column as text, "
+              "type the number again and import again.").format(what=what, text=shown[:30]))
 
 
 def header_field(value: object) -> str | None:
@@ -154,8 +187,10 @@ def normalize_badge(value: object) -> str:
     """A badge number (警号) as stored: NFKC, no spaces, letters upper-cased.
 
     Returns ``""`` for an empty cell. Raises :class:`RosterValueError` when it holds
-    anything but letters, digits and ``-`` (or is longer than 24 characters).
+    anything but letters, digits and ``-`` (or is longer than 24 characters), or when a
+    spreadsheet turned it into a decimal or scientific-notation number (issue 16).
     """
+    _refuse_spreadsheet_number(value, _("badge number"))
     text = normalize_text(value).replace(" ", "").upper()
     if not text:
         return ""
@@ -168,10 +203,12 @@ def normalize_badge(value: object) -> str:
 
 
 def normalize_name(value: object) -> str:
-    """A person's name: trimmed; a purely Chinese name loses inner spaces (``王　伟``)."""
-    text = normalize_text(value)
-    if text and _CJK_RE.fullmatch(text.replace(" ", "")):
-        return text.replace(" ", "")
+    """A person's name as typed (NFC, not folded), trimmed; a purely Chinese name (Han
+    characters of any plane, middle dots) loses inner spaces (``王　伟``)."""
+    text = keep_text(value)
+    compact = text.replace(" ", "")
+    if compact and all(is_han(ch) or ch in MIDDLE_DOTS for ch in compact):
+        return compact
     return text
 
 
@@ -215,6 +252,9 @@ def normalize_police_type(value: object) -> str | None:
 
 
 def normalize_phone(value: object) -> str | None:
-    """A phone number: NFKC, spaces removed; None when empty."""
+    """A phone number: NFKC, spaces removed; None when empty. Raises
+    :class:`RosterValueError` when a spreadsheet turned it into a decimal or
+    scientific-notation number (``1.38123E+10``)."""
+    _refuse_spreadsheet_number(value, _("phone number"))
     text = normalize_text(value).replace(" ", "")
     return text or None

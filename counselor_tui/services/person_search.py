@@ -3,7 +3,9 @@
 
 Search (:class:`ArchiveQuery.text`), on indexed columns so it stays fast at 100,000 persons:
 Chinese text matches anywhere in the name (one character is enough: ``三`` finds 张三;
-the scan runs over the covering ``person_name`` index only); Latin letters only match the
+the scan runs over the covering ``person_name`` index only; characters beyond the BMP count
+as Chinese; a middle dot or its look-alikes is ignored on both sides, so 阿依古丽买买提 finds
+阿依古丽·买买提); Latin letters only match the
 start of the full pinyin (``zhang``) or of the initials (``zs`` finds 张三); text with a
 digit matches the start of the badge number (letters upper-cased). Trigram full-text search serves
 session notes only (:func:`counselor_tui.services.sessions.search_notes`).
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from counselor_tui.domain.roles import Role
+from counselor_tui.domain.text import MIDDLE_DOTS, has_han, without_middle_dots
 from counselor_tui.i18n import _
 from counselor_tui.services.access import visibility_sql
 from counselor_tui.services.context import VaultSession
@@ -77,8 +80,16 @@ def clean_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
+#: A name holding a middle dot or a look-alike (GLOB pattern), and the name without them:
+#: 阿依古丽·买买提 is found by 阿依古丽买买提, 阿依古丽•买买提 and 古丽·买 (domain.text).
+_DOTTED = f"*[{MIDDLE_DOTS}]*"
+_UNDOTTED = "name"
+for _dot in MIDDLE_DOTS:
+    _UNDOTTED = f"replace({_UNDOTTED}, '{_dot}', '')"
+
+
 def _has_cjk(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+    return has_han(text)
 
 
 def text_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
@@ -88,9 +99,10 @@ def text_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
     if not t:
         return "1", []
     if _has_cjk(t):
-        needle = t.replace(" ", "")
+        needle = without_middle_dots(t.replace(" ", ""))
         return (f"{alias}.id IN (SELECT id FROM person INDEXED BY person_name "
-                "WHERE instr(name, ?) > 0)", [needle])
+                f"WHERE instr(name, ?) > 0 OR (name GLOB '{_DOTTED}' "
+                f"AND instr({_UNDOTTED}, ?) > 0))", [needle, needle])
     compact = t.replace(" ", "")
     if compact.isascii() and compact.isalpha():
         # Initials start with the first letter of the full pinyin, so both prefixes lie in

@@ -19,6 +19,7 @@ from typing import Any
 from counselor_tui.domain import vocab
 from counselor_tui.domain.pinyin import name_keys
 from counselor_tui.domain.roles import Role
+from counselor_tui.domain.roster import fold_unit_name
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.access import (
@@ -131,13 +132,15 @@ def create_unit(vs: VaultSession, name: str, police_type: str = "其他",
 def create_unit_in_transaction(vs: VaultSession, name: str, police_type: str = "其他",
                                code: str | None = None) -> int:
     """:func:`create_unit` inside the caller's transaction (roster import)."""
-    clean = " ".join(unicodedata.normalize("NFKC", name).split())
+    # Stored as typed (NFC: full-width brackets stay, issue 16); compared folded.
+    clean = " ".join(unicodedata.normalize("NFC", name).split())
     if not clean:
         raise InvalidInput(_("The unit name is empty."))
     canonical = vocab.canonical_police_type(police_type)
     if canonical is None:
         raise InvalidInput(_("Unknown police type {code}.").format(code=police_type))
-    if Unit.get_or_none(Unit.name == clean) is not None:
+    folded = fold_unit_name(clean)
+    if any(fold_unit_name(str(u.name)) == folded for u in Unit.select(Unit.name)):
         raise Conflict(_("A unit named {name} exists already.").format(name=clean))
     if code is None:
         taken = {u.code for u in Unit.select(Unit.code)}

@@ -43,7 +43,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -361,6 +361,9 @@ def plan_import(vs: VaultSession, path: Path, instrument: str, *,
             continue
         stored.add(key)
         added.append(row)
+        if result.missing_items:
+            warnings.append(_note(respondent, _blank_note(result.missing_items,
+                                                          result.prorated, result.total)))
         if (respondent.platform_total is not None and result.total is not None
                 and abs(respondent.platform_total - result.total) > 1e-6):
             warnings.append(_note(respondent, _(
@@ -381,6 +384,16 @@ def plan_import(vs: VaultSession, path: Path, instrument: str, *,
     return ResponsesPlan(path.name, defn.code, census_id, parsed.columns, tuple(added),
                          tuple(duplicate), tuple(unmatched), tuple(rejected), tuple(warnings),
                          window, tuple(outside))
+
+
+def _blank_note(items: Sequence[int], prorated: bool, total: int | float | None) -> str:
+    """The per-row note of blank answers: which items, and what the total became."""
+    listed = ("、" if language() == "zh" else ", ").join(str(i) for i in items)
+    if prorated:
+        return _("item(s) {items} left blank: the total {total} is prorated from the "
+                 "answered items").format(items=listed, total=total)
+    return _("item(s) {items} left blank: the instrument's rule for blank items gives no "
+             "total").format(items=listed)
 
 
 def _note(r: parsing.Respondent, reason: str) -> Unmatched:

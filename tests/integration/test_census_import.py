@@ -346,11 +346,12 @@ def test_platform_total_and_census_window_warnings(world: World, coord: VaultSes
     assert [(w.row, w.reason) for w in plan.warnings] == [
         (3, "the platform's own total differs from the total computed from the items "
             "(the computed total is used)"),
-        (4, "dated before the census window: it will not count toward its completion")]
+        (4, "dated before the census window: it will not count toward its completion"),
+        (5, "item(s) 9 left blank: the total 9 is prorated from the answered items")]
     assert plan.outside_window == (4,) and plan.census_window == ("2026-11-01", "2026-11-30")
     assert plan.added[3].critical_unanswered == (9,)
     no_census = responses_import.plan_import(coord, path, "phq9")
-    assert [w.row for w in no_census.warnings] == [3]  # no window without a census
+    assert [w.row for w in no_census.warnings] == [3, 5]  # no window without a census
     responses_import.apply_import(coord, plan)
     assert census.figures(coord, cid).completed == 3  # the October row does not count
 

@@ -112,13 +112,14 @@ def test_every_birth_date_in_range_is_plausible(d: date) -> None:
 
 @pytest.mark.parametrize(("cell", "badge"), [
     ("330700", "330700"), ("３３０７１０", "330710"), (330700, "330700"),
-    (330700.0, "330700"), (" 330700 ", "330700"), ("ab-12", "AB-12"), (None, ""),
+    (" 330700 ", "330700"), ("ab-12", "AB-12"), (None, ""),
 ])
 def test_badge_numbers(cell: object, badge: str) -> None:
     assert r.normalize_badge(cell) == badge
 
 
-@pytest.mark.parametrize("cell", ["33 07/00", "警号1", "1" * 25])
+@pytest.mark.parametrize("cell", ["33 07/00", "警号1", "1" * 25, 330700.0, "330700.0",
+                                  "3.307E+05"])
 def test_bad_badge_numbers_are_refused(cell: str) -> None:
     with pytest.raises(r.RosterValueError):
         r.normalize_badge(cell)
@@ -280,7 +281,7 @@ def test_a_badge_repeated_in_any_written_form_rejects_every_later_row() -> None:
     rows = [HEADER,
             [1, "330700", "张三", "男", "", "城关派出所", "", "", "", ""],
             [2, "３３０７００", "张三", "男", "", "城关派出所", "", "所长", "", ""],
-            [3, 330700.0, "李四", "男", "", "城关派出所", "", "", "", ""]]
+            [3, 330700, "李四", "男", "", "城关派出所", "", "", "", ""]]
     _header, parsed = r.parse_rows(rows, TODAY)
     assert [p.problems for p in parsed] == [
         (), ("badge number 330700 repeats row 2",), ("badge number 330700 repeats row 2",)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from counselor_tui.demo.activities import ActivitiesPhase
+from counselor_tui.demo.bulk import deferred_triggers
 from counselor_tui.demo.census import CensusPhase
 from counselor_tui.demo.firearms import FirearmsPhase
 from counselor_tui.demo.incidents import IncidentsPhase
@@ -30,12 +31,14 @@ class DemoBuilder(
                 self.next_id[table] = int(row[0])
         self.units()
         users = self.users(passphrase, kdf_seconds)
-        self.persons()
-        self.incidents()
-        self.sessions()
-        self.census()
-        self.tiers()
-        self.firearms()
-        self.activities()
-        sealed.seal_pending(self.vs)  # the bulk rows of sealed sessions: encrypt to readers
+        with deferred_triggers(self.vs):  # the note index and last-session dates: once, at the end
+            self.persons()
+            self.incidents()
+            self.sessions()
+            self.census()
+            self.tiers()
+            self.firearms()
+            self.activities()
+            sealed.seal_pending(self.vs)  # the bulk rows of sealed sessions: encrypt to readers
+        self._done("session_note_fts", self.spec.sessions)
         return users

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from dataclasses import replace
@@ -337,3 +338,46 @@ def test_county_matches_its_preset(tmp_path: Path, clock: FixedClock) -> None:
     assert risks["none"] + risks["low"] > 0.9 * size.sessions
     assert risks["high"] + risks["imminent"] > 0
     assert set(statuses) == {"recommended", "suspended", "revoked", "reinstated", "declined"}
+
+
+def _content(vs: VaultSession) -> dict[str, Any]:
+    """What the seed decides (every table but the keyed ones and the audit trail), the
+    schema's triggers, and what the note index finds."""
+    data: dict[str, Any] = table_dump(vs, *(t for t in tables() if t not in KEYED))
+    with vs.reading():
+        data["triggers"] = vs.execute("SELECT name, sql FROM sqlite_master "
+                                      "WHERE type = 'trigger' ORDER BY name").fetchall()
+        data["last session"] = vs.execute("SELECT id, last_session_on FROM person "
+                                          "WHERE last_session_on IS NOT NULL").fetchall()
+        # the index's options (its format "version" moves to 5 at its first secure delete)
+        data["index options"] = vs.execute(
+            "SELECT k, v FROM session_note_fts_config WHERE k != 'version' ORDER BY k"
+        ).fetchall()
+        for needle in ("约定回访", "来访者", "睡眠"):
+            data[f"search {needle}"] = [r[0] for r in vs.execute(
+                "SELECT rowid FROM session_note_fts WHERE session_note_fts MATCH ? "
+                "ORDER BY rowid", (f'"{needle}"',))]
+    return data
+
+
+def test_bulk_build_gives_what_the_row_by_row_triggers_gave(
+        tiny: demo.DemoResult, clock: FixedClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: the builder sets the note-index and last-session triggers aside and does
+    their work once at the end; the vault holds the same data, the same triggers and the same
+    search results as one built with the triggers firing on every row."""
+    monkeypatch.setattr("counselor_tui.demo.builder.deferred_triggers",
+                        lambda _vs: contextlib.nullcontext())
+    row_by_row = demo.build_demo(tmp_path / "rows" / "vault.db", "tiny", 7, PASSPHRASE, clock,
+                                 kdf_seconds=0, state_dir=tmp_path / "state")
+    contents = []
+    for result in (tiny, row_by_row):
+        vs = open_as(result, clock, tmp_path, "admin")
+        try:
+            contents.append(_content(vs))
+        finally:
+            vs.close()
+    bulk, rows = contents
+    assert bulk["search 来访者"], "the index finds notes"
+    assert bulk["last session"], "persons with sessions have their last-session date"
+    assert bulk == rows

@@ -1,0 +1,54 @@
+"""Bulk loading: the session table's per-row triggers set aside while the demo writes, their
+work done once by SQL when every session is written and sealed (issue 18).
+
+The note index (migration 2: one FTS5 trigram insert per session, and with migration 10's
+``secure-delete`` a block rewrite per note blanked by sealing) and the stored last-session
+date (migration 3: one ``UPDATE person`` per session) cost more than the rows themselves. One
+``rebuild`` of the index from the stored notes and one grouped ``UPDATE`` give the same
+content: the index holds every stored note (sealed ones are blank), and ``last_session_on``
+is the latest bureau-local date of the person's non-voided sessions — what the triggers keep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from counselor_tui.services import audit
+from counselor_tui.services.context import VaultSession
+
+#: The triggers whose work is redone in bulk at the end (every other trigger stays).
+DEFERRED = ("counseling_session_fts_ai", "counseling_session_fts_au",
+            "counseling_session_last_ai")
+
+#: Migration 3's stored last-session date, for every person at once (one pass, grouped).
+_LAST_SESSION = (
+    'UPDATE "person" SET "last_session_on" = latest.day FROM ('
+    "SELECT person_id, max(substr(started_at, 1, 10)) AS day FROM counseling_session "
+    "WHERE person_id IS NOT NULL AND voided_at IS NULL GROUP BY person_id) AS latest "
+    'WHERE latest.person_id = "person"."id"')
+
+
+@contextlib.contextmanager
+def deferred_triggers(vs: VaultSession) -> Iterator[None]:
+    """Drop the :data:`DEFERRED` triggers for the body, then (on success) put them back as
+    they were stored, fill ``person.last_session_on`` and rebuild ``session_note_fts`` —
+    in one transaction, recorded by one ``demo_generate`` audit event.
+
+    Only for a vault being built: a failed body leaves the triggers out, and
+    :func:`counselor_tui.demo.build_demo` removes such a vault.
+    """
+    marks = ", ".join("?" * len(DEFERRED))
+    with vs.transaction():
+        saved = [(str(name), str(sql)) for name, sql in vs.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks}) "
+            "ORDER BY name", DEFERRED)]
+        for name, _sql in saved:
+            vs.execute(f'DROP TRIGGER "{name}"')
+    yield
+    with vs.transaction():
+        for _name, sql in saved:
+            vs.execute(sql)
+        vs.execute(_LAST_SESSION)
+        vs.execute("INSERT INTO session_note_fts(session_note_fts) VALUES ('rebuild')")
+        audit.record(vs, "demo_generate", "session_note_fts", "", {"rebuilt": True})

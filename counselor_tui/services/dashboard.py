@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from counselor_tui.services import (
+    appointments,
     backups,
     census,
     firearms,
@@ -30,6 +31,7 @@ __all__ = ["BANNER_PROVIDER", "PROVIDERS", "DashboardItem", "DashboardSection", 
 #: The section of each area, urgent first.
 PROVIDERS: tuple[Callable[[VaultSession], DashboardSection | None], ...] = (
     incident_reads.dashboard_section,
+    appointments.dashboard_section,
     session_reads.dashboard_section,
     tier_policy.dashboard_section,
     tiers.dashboard_section,

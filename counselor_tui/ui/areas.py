@@ -14,6 +14,7 @@ from textual.screen import Screen
 from counselor_tui.ui.registry import AREAS, Area, area
 from counselor_tui.ui.screens.activities import ActivitiesScreen
 from counselor_tui.ui.screens.analysis import AnalysisScreen
+from counselor_tui.ui.screens.appointments import AppointmentsScreen
 from counselor_tui.ui.screens.archive import ArchiveScreen
 from counselor_tui.ui.screens.audit_log import AuditScreen
 from counselor_tui.ui.screens.census import CensusScreen
@@ -42,6 +43,7 @@ SCREENS: dict[str, type[Screen[Any]]] = {
     "incidents": IncidentsScreen,
     "submissions": SubmissionsScreen,
     "emergency": EmergencyScreen,
+    "appointments": AppointmentsScreen,
     "firearms": FirearmsScreen,
     "roster_import": RosterImportScreen,
     "responses_import": ResponsesImportScreen,

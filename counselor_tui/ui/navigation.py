@@ -46,6 +46,7 @@ AREA_ROLES: dict[str, frozenset[Role]] = {
     "log_session": WRITES_RECORDS,
     "emergency": WRITES_RECORDS,
     "incidents": WRITES_RECORDS,
+    "appointments": WRITES_RECORDS,
     "archive": frozenset({Role.COUNSELOR, Role.COORDINATOR, Role.ADMIN}),
 }
 #: The global key bindings (ids of :data:`counselor_tui.ui.keys.GLOBAL_BINDINGS`) of each

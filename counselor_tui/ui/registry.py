@@ -30,6 +30,7 @@ AREAS: tuple[Area, ...] = (
     Area("incidents", "f6", N_("Incidents")),
     Area("submissions", "f7", N_("Submissions")),
     Area("emergency", "f9", N_("Flag an emergency")),
+    Area("appointments", "", N_("Appointments")),
     Area("firearms", "", N_("Firearms")),
     Area("roster_import", "", N_("Import roster")),
     Area("responses_import", "", N_("Import survey responses")),

@@ -23,6 +23,7 @@ from db.migrations import (
     m0008_session_version,
     m0009_trusted_signers,
     m0010_note_index_secure_delete,
+    m0011_caseload,
 )
 
 
@@ -46,6 +47,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, m0008_session_version.NAME, m0008_session_version.up),
     Migration(9, m0009_trusted_signers.NAME, m0009_trusted_signers.up),
     Migration(10, m0010_note_index_secure_delete.NAME, m0010_note_index_secure_delete.up),
+    Migration(11, m0011_caseload.NAME, m0011_caseload.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

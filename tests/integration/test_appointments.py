@@ -1,0 +1,123 @@
+"""Appointments 预约 (issue 15, point 5): scheduling rules, the agenda, missed ones, the
+link to the session logged from one — in a real SQLCipher vault."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from counselor_tui.services import appointments, dashboard, lifecycle, persons, sessions
+from counselor_tui.services.appointments import AppointmentDraft, AppointmentInvalid
+from counselor_tui.services.context import FixedClock
+from counselor_tui.services.errors import Conflict, NotFound, PermissionDenied
+from counselor_tui.services.sessions import SessionDraft
+from db import vault as slots
+from db.connection import open_connection
+from db.migrations import CURRENT_VERSION, schema_version
+from db.models import AuditEvent
+from tests.conftest import TZ
+from tests.integration.archive_world import World, officer
+from tests.worlds import OTHER_PASSPHRASE, PASSPHRASE
+
+pytestmark = pytest.mark.world("archive")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Wednesday 2026-11-25 09:00."""
+    return FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=TZ))
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=TZ)
+
+
+def test_schedule_agenda_missed_and_logged(world: World) -> None:
+    zs = officer(world, "张三", "330001")
+    ls = officer(world, "李四", "330002", unit=world.unit2, police_type="交警")
+    li, wang, coord = world.login("li"), world.login("wang"), world.login("coord")
+    today = appointments.schedule(li, AppointmentDraft(zs, at(25, 14, 30)))
+    anon = appointments.schedule(li, AppointmentDraft(
+        None, at(27, 10), channel="hotline", duration_min=30, caller_label="热线来电A"))
+    # the coordinator schedules for a counselor; a counselor may not for another one
+    other = appointments.schedule(coord, AppointmentDraft(
+        ls, at(26, 9), counselor_id=wang.actor.id))
+    with pytest.raises(PermissionDenied):
+        appointments.schedule(li, AppointmentDraft(zs, at(26, 9), counselor_id=wang.actor.id))
+    # a person li does not see, a clash, a past day: refused with the field named
+    family = persons.create_person(world.admin, persons.PersonDraft(
+        kind="other", name="王五", unit_id=world.unit2))
+    with pytest.raises(NotFound):
+        appointments.schedule(li, AppointmentDraft(family, at(26, 9)))
+    with pytest.raises(AppointmentInvalid) as clash:
+        appointments.schedule(li, AppointmentDraft(zs, at(25, 15)))
+    assert "starts_at" in clash.value.errors
+    with pytest.raises(AppointmentInvalid) as past:
+        appointments.schedule(li, AppointmentDraft(zs, at(24, 15)))
+    assert "starts_at" in past.value.errors
+    with pytest.raises(PermissionDenied):
+        appointments.schedule(world.admin, AppointmentDraft(zs, at(26, 9)))
+    with pytest.raises(PermissionDenied):
+        appointments.agenda(world.admin)
+
+    plan = appointments.agenda(li)
+    assert [r.id for r in plan.today] == [today.id]
+    assert [r.id for r in plan.week] == [anon.id]  # wang's is not li's
+    assert plan.week[0].who == "热线来电A" and not plan.missed
+    assert {r.id for r in appointments.agenda(coord).week} == {anon.id, other.id}
+
+    # 15:30 passes: today's appointment is missed until it is logged
+    world.clock.advance(hours=6, minutes=30)
+    plan = appointments.agenda(li)
+    assert [r.id for r in plan.missed] == [today.id] and not plan.today
+    section = next(s for s in dashboard.gather(li) if s.id == "appointments")
+    assert section.level == "warning" and section.extra["missed"] == 1
+    assert any("张三" in item.text for item in section.items)
+
+    saved = sessions.log_session(li, SessionDraft(
+        person_id=zs, started_at=at(25, 14, 40), channel="face_to_face", kind="routine",
+        topics=("work_stress",), duration_min=50))
+    with pytest.raises(Conflict):  # the anonymous appointment is not this session's
+        appointments.mark_kept(li, anon.id, saved.id)
+    appointments.mark_kept(li, today.id, saved.id)
+    assert not appointments.agenda(li).missed
+    assert appointments.get(li, today.id).status == "kept"
+    with pytest.raises(Conflict):
+        appointments.cancel(li, today.id, "不需要了")
+    appointments.cancel(li, anon.id, "来电人取消")
+    assert appointments.get(li, anon.id).status == "cancelled"
+    with li.reading():
+        events = [(e.action, e.detail.get("status")) for e in AuditEvent.select()
+                  .where(AuditEvent.entity == "appointment").order_by(AuditEvent.seq)]
+    assert events == [("create", None)] * 3 + [("update", "kept"), ("update", "cancelled")]
+    assert appointments.missed(li, days=1) == []
+    assert world.clock.now() - timedelta(hours=6) > at(25, 9)
+
+
+CASELOAD_TABLES = ("referral_export", "consent", "step_holder", "follow_up_holder",
+                   "case_access", "handover", "appointment")
+
+
+def test_migration_11_adds_the_caseload_tables_to_a_vault_of_schema_10(world: World) -> None:
+    """Schema 10 is schema 11 without its seven tables: take them and the version row out
+    of a vault, then unlock it with this program and schedule."""
+    zs = officer(world, "张三", "330001")
+    world.close()
+    world.admin.close()
+    keys = slots.load(slots.keys_path(world.path))
+    key = slots.open_slot(keys, keys.user_slot("admin"), PASSPHRASE)
+    conn = open_connection(world.path, key)
+    for table in CASELOAD_TABLES:
+        conn.execute(f'DROP TABLE "{table}"')
+    conn.execute("DELETE FROM schema_version WHERE version = 11")
+    assert schema_version(conn) == 10
+    conn.close()
+    li = lifecycle.unlock(world.path, "li", OTHER_PASSPHRASE, clock=world.clock,
+                          state_dir=world.state_dir)
+    try:
+        assert schema_version(li.db.raw()) == CURRENT_VERSION >= 11
+        appointments.schedule(li, AppointmentDraft(zs, at(26, 9)))
+        assert len(appointments.agenda(li).week) == 1
+    finally:
+        li.close()

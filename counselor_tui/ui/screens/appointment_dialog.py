@@ -43,7 +43,7 @@ from counselor_tui.ui.widgets.person_picker import PersonPicker
 class ScheduleDialog(FormModal[AppointmentRow | None]):
     """Dismisses with the new appointment, or None (cancelled)."""
 
-    CSS_PATH = ["../styles/dialogs.tcss", "../styles/appointments.tcss"]
+    CSS_PATH = "../styles/appointments.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", N_("Schedule"), id="schedule", priority=True),
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),

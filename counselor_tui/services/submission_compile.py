@@ -148,7 +148,11 @@ ss AS (
   SELECT s.id AS id, s.duration_min AS minutes, s.channel AS channel, s.kind AS kind,
          s.referral AS referral, s.person_id AS person_id,
          CASE WHEN s.person_id IS NULL THEN 'anonymous' ELSE pu.kind END AS client_kind,
-         CASE WHEN s.person_id IS NULL THEN cu.unit_id ELSE pu.unit_id END AS unit_id,
+         CASE WHEN s.person_id IS NULL THEN cu.unit_id
+              ELSE COALESCE((SELECT m.from_unit_id FROM person_move m
+                             WHERE m.person_id = s.person_id AND m.kind = 'transfer'
+                               AND m.on_date > substr(s.started_at, 1, 10)
+                             ORDER BY m.on_date, m.id LIMIT 1), pu.unit_id) END AS unit_id,
          pu.police_type AS police_type
   FROM counseling_session s
   LEFT JOIN pu ON pu.pid = s.person_id
@@ -157,10 +161,16 @@ ss AS (
     AND (s.person_id IS NULL OR pu.pid IS NOT NULL)
 )"""
 
-#: Officers serving at the period's end (entered before it, not archived by then).
+#: Officers serving at the period's end (entered before it, not archived by then), under
+#: the unit they were in on its last day: a transfer dated after it (issue 15) still counts
+#: them in the unit they left. Sessions likewise count under the person's unit on the day.
 _SV = """
 sv AS (
-  SELECT p.id AS pid, p.unit_id AS unit_id FROM person p
+  SELECT p.id AS pid,
+         COALESCE((SELECT m.from_unit_id FROM person_move m
+                   WHERE m.person_id = p.id AND m.kind = 'transfer' AND m.on_date >= :end_date
+                   ORDER BY m.on_date, m.id LIMIT 1), p.unit_id) AS unit_id
+  FROM person p
   WHERE p.kind = 'officer' AND p.voided_at IS NULL AND p.created_at < :end
     AND (p.archived_at IS NULL OR substr(p.archived_at, 1, 10) >= :end_date)
 )"""

@@ -24,6 +24,7 @@ from db.migrations import (
     m0009_trusted_signers,
     m0010_note_index_secure_delete,
     m0011_caseload,
+    m0012_people_moves,
 )
 
 
@@ -48,6 +49,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, m0009_trusted_signers.NAME, m0009_trusted_signers.up),
     Migration(10, m0010_note_index_secure_delete.NAME, m0010_note_index_secure_delete.up),
     Migration(11, m0011_caseload.NAME, m0011_caseload.up),
+    Migration(12, m0012_people_moves.NAME, m0012_people_moves.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -16,7 +16,7 @@ for former officers whose leaving is older than the retention setting.
   - every note of theirs: session notes, interventions and addenda (sealed ones: their
     encrypted text and wraps removed, the row holds the placeholder), tier reasons,
     incident-step notes, firearm-restriction notes, move notes, the old and new values of
-    edits;
+    edits, appointment and consent notes;
 
   and keeps everything counted (kind, unit, police type, dates of sessions, channels,
   topics, risks, durations, assessments and their scores, tiers, incidents, restrictions),
@@ -179,6 +179,14 @@ _SCRUB = (
      "WHERE person_id = :pid"),
     ("edit history",
      "UPDATE person_version SET changed = '{}' WHERE person_id = :pid"),
+    ("appointments",
+     "UPDATE appointment SET note = CASE WHEN note = '' THEN '' ELSE :ph END, "
+     "caller_label = NULL, "
+     "cancel_reason = CASE WHEN cancel_reason IS NULL THEN NULL ELSE :ph END "
+     "WHERE person_id = :pid"),
+    ("consent notes",
+     "UPDATE consent SET note = CASE WHEN note = '' THEN '' ELSE :ph END "
+     "WHERE person_id = :pid"),
 )
 
 

@@ -28,6 +28,9 @@ from db.models_care import FollowUpHolder as FollowUpHolder
 from db.models_care import Handover as Handover
 from db.models_care import ReferralExport as ReferralExport
 from db.models_care import StepHolder as StepHolder
+from db.models_people import PEOPLE_MODELS
+from db.models_people import PersonMove as PersonMove
+from db.models_people import PersonVersion as PersonVersion
 
 
 class User(BaseModel):
@@ -149,9 +152,8 @@ class Person(Voidable):
     archived_at = pw.TextField(null=True)
     #: Bureau-local date of the latest non-voided session; kept by triggers (migration 3).
     last_session_on = pw.TextField(null=True)
-    #: Why a former officer left service (migration 12); the date is ``archived_at``.
+    #: Migration 12: why a former officer left (the date: ``archived_at``); de-identified when.
     left_reason = pw.TextField(null=True)
-    #: When the retention run de-identified the record (migration 12), or None.
     deidentified_at = pw.TextField(null=True)
 
     class Meta:
@@ -161,38 +163,6 @@ class Person(Voidable):
             (("name_initials",), False),
             (("unit", "kind"), False),
         )
-
-
-class PersonMove(BaseModel):
-    """A dated move of a person (migration 12): ``kind`` ``transfer`` (``from_unit`` →
-    ``to_unit`` from ``on_date`` on) or ``leave`` (left service on ``on_date`` for
-    ``reason``); ``note`` is free text (scrubbed by de-identification)."""
-
-    person = pw.ForeignKeyField(Person, backref="+")
-    person_id: int
-    kind = pw.TextField()
-    on_date = pw.TextField()
-    from_unit = pw.ForeignKeyField(Unit, null=True, backref="+")
-    from_unit_id: int | None
-    to_unit = pw.ForeignKeyField(Unit, null=True, backref="+")
-    to_unit_id: int | None
-    reason = pw.TextField(null=True)
-    note = pw.TextField(default="")
-    by = pw.ForeignKeyField(User, backref="+")
-    by_id: int
-    at = pw.TextField()
-
-
-class PersonVersion(BaseModel):
-    """What one edit of a person's details changed (migration 12): ``changed`` maps each
-    field to ``[old, new]``."""
-
-    person = pw.ForeignKeyField(Person, backref="+")
-    person_id: int
-    changed = JSONField()
-    by = pw.ForeignKeyField(User, backref="+")
-    by_id: int
-    at = pw.TextField()
 
 
 class FamilyLink(Tracked):
@@ -602,8 +572,6 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     TrainingRecord,
     TrainingRecordVersion,
     Person,
-    PersonMove,
-    PersonVersion,
     FamilyLink,
     Incident,
     CounselingSession,
@@ -628,4 +596,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     SigningKey,
     TrustedSigner,
     *CARE_MODELS,
+    *PEOPLE_MODELS,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from counselor_tui.commands import common
+from counselor_tui.commands import common, handover_cmd
 from counselor_tui.i18n import _
 from counselor_tui.services import accounts, lifecycle, sealed
 
@@ -27,7 +27,18 @@ def register(sub: Any) -> None:
 
     d = users.add_parser("disable", help=_("disable an account and remove its key slot"))
     d.add_argument("name")
+    d.add_argument("--reassign-to", metavar="NAME", help=_(
+        "first hand the account's persons, open follow-ups and open incident steps to NAME"))
+    d.add_argument("--reason", help=_("why the work is handed over"))
     d.set_defaults(handler=cmd_disable)
+
+    r = users.add_parser("reassign", help=_(
+        "hand a counselor's persons, open follow-ups and open incident steps to another"))
+    r.add_argument("giver", metavar="FROM")
+    r.add_argument("receiver", metavar="TO")
+    r.add_argument("--reason", help=_("why the work is handed over"))
+    r.add_argument("--dry-run", action="store_true", help=_("only list what would move"))
+    r.set_defaults(handler=handover_cmd.cmd_reassign)
 
     w = users.add_parser("passwd", help=_("change a passphrase"))
     w.add_argument("name")
@@ -59,6 +70,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_disable(args: argparse.Namespace) -> int:
+    if args.reassign_to:
+        return handover_cmd.cmd_disable_handing_over(args)
     vs = common.unlock(args)
     try:
         accounts.disable_user(vs, args.name)

@@ -4,8 +4,10 @@ policy, census and analysis all ask it, it asks none of them.
 
 * **counselor** — persons of their own unit (family members carry the unit of the officer
   they belong to), persons they have served (a non-voided session of theirs names the
-  person) and persons they created; all sessions of those persons, but the free text of a
-  *sealed* session (note, intervention, addenda) only when they wrote it;
+  person) and persons they created — unless handed away to another counselor since — and
+  persons a handover gave them (``case_access``, :mod:`counselor_tui.services.handover`);
+  all sessions of those persons, but the free text of a *sealed* session (note,
+  intervention, addenda) only when they wrote it (a handover re-wraps no sealed note);
 * **coordinator** — everything, every note;
 * **admin** — the archive (profiles, tiers, the session timeline) without any session
   text: admins manage users, settings, keys and the roster, they do not read notes;
@@ -39,11 +41,14 @@ def visibility_sql(vs: VaultSession, alias: str = "p") -> tuple[str, list[Any]]:
     if vs.actor.role != Role.COUNSELOR:
         return "1", []
     conds = [
-        f"{alias}.id IN (SELECT person_id FROM counseling_session WHERE counselor_id = ? "
-        "AND person_id IS NOT NULL AND voided_at IS NULL)",
-        f"{alias}.created_by_id = ?",
+        # served or created, unless handed away since (issue 15: services/handover.py)
+        f"(({alias}.id IN (SELECT person_id FROM counseling_session WHERE counselor_id = ? "
+        f"AND person_id IS NOT NULL AND voided_at IS NULL) OR {alias}.created_by_id = ?) "
+        f"AND {alias}.id NOT IN (SELECT person_id FROM case_access WHERE user_id = ? "
+        "AND granted = 0))",
+        f"{alias}.id IN (SELECT person_id FROM case_access WHERE user_id = ? AND granted = 1)",
     ]
-    params: list[Any] = [vs.actor.id, vs.actor.id]
+    params: list[Any] = [vs.actor.id] * 4
     if vs.actor.unit_id is not None:
         conds.insert(0, f"{alias}.unit_id = ?")
         params.insert(0, vs.actor.unit_id)

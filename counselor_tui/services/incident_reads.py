@@ -77,8 +77,10 @@ def visible_ids(vs: VaultSession) -> set[int] | None:
         "SELECT i.id FROM incident i WHERE i.unit_id = ? OR i.created_by_id = ?"
         " OR EXISTS (SELECT 1 FROM incident_exposure e JOIN person p ON p.id = e.person_id"
         "            WHERE e.incident_id = i.id AND p.unit_id = ?)"
-        " OR EXISTS (SELECT 1 FROM incident_step s WHERE s.incident_id = i.id AND s.by_id = ?)",
-        (unit, me, unit, me),
+        " OR EXISTS (SELECT 1 FROM incident_step s WHERE s.incident_id = i.id AND s.by_id = ?)"
+        " OR EXISTS (SELECT 1 FROM incident_step s JOIN step_holder h ON h.step_id = s.id"
+        "            WHERE s.incident_id = i.id AND h.user_id = ?)",  # handed over (issue 15)
+        (unit, me, unit, me, me),
     )
     return {int(r[0]) for r in cursor}
 

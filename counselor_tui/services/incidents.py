@@ -9,7 +9,8 @@ computed from it against ``vs.now()`` on every call, so the clock survives resta
 follows a controlled clock in tests.
 
 Roles (DESIGN §5): counselors and coordinators flag, record, waive and close. Coordinators
-see every incident; a counselor sees the incidents of their unit, those with an exposed
+see every incident; a counselor sees the incidents of their unit, those with a step handed
+to them (issue 15), those with an exposed
 person of their unit, those they created and those where they recorded a step (a counselor
 without a unit sees all). Auditors and admins get :class:`PermissionDenied` for the lists
 and ``None`` for the dashboard section and the banner; :func:`timeliness` returns counts

@@ -303,7 +303,9 @@ def follow_ups(vs: VaultSession) -> FollowUps:
     if vs.actor.role == Role.COORDINATOR:
         cond, params = "1", []
     elif vs.actor.role == Role.COUNSELOR:
-        cond = "(s.counselor_id = ?" + (" OR p.unit_id = ?)" if vs.actor.unit_id else ")")
+        # the follow-up's holder: its author, or whom a handover gave it (issue 15)
+        cond = "(COALESCE(h.user_id, s.counselor_id) = ?" + (
+            " OR p.unit_id = ?)" if vs.actor.unit_id else ")")
         params = [vs.actor.id] + ([vs.actor.unit_id] if vs.actor.unit_id else [])
     else:
         return FollowUps((), (), ())
@@ -311,7 +313,8 @@ def follow_ups(vs: VaultSession) -> FollowUps:
         rows = list(vs.execute(
             "SELECT s.id, s.person_id, p.name, s.follow_up_on, u.display_name, "
             "p.badge_no, p.kind FROM counseling_session s JOIN person p ON p.id = s.person_id "
-            "JOIN user u ON u.id = s.counselor_id "
+            "LEFT JOIN follow_up_holder h ON h.session_id = s.id "
+            "JOIN user u ON u.id = COALESCE(h.user_id, s.counselor_id) "
             "WHERE s.follow_up_on <= ? AND s.follow_up_closed_at IS NULL "
             f"AND s.voided_at IS NULL AND p.voided_at IS NULL AND {cond} "
             "ORDER BY s.follow_up_on, p.name_pinyin, s.id",

@@ -16,6 +16,8 @@ stays listed, marked, and leaves every total (issue 19).
 | e | correct the highlighted training record (coordinator) |
 | x | void the highlighted training record, with a reason |
 | h | versions of the highlighted training record |
+| g | hand the highlighted counselor's persons, follow-ups and incident steps to another
+  (coordinator; issue 15) |
 | p / n | previous / next month |
 | r | reload |
 | Tab | between the team and the training records |
@@ -43,6 +45,7 @@ from counselor_tui.services.team import CounselorRow, TeamSummary, TrainingRow
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.screens.handover_dialog import HandoverDialog
 from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.screens.training_form import TrainingFormDialog
 from counselor_tui.ui.screens.versions_dialog import VersionsDialog
@@ -96,6 +99,7 @@ class TeamScreen(BaseScreen):
         Binding("e", "correct_training", N_("Correct training"), id="correct_training"),
         Binding("x", "void_training", N_("Void training"), id="void_training"),
         Binding("h", "training_versions", N_("Versions"), id="training_versions"),
+        Binding("g", "hand_over", N_("Hand over"), id="hand_over_work"),
         Binding("p", "month(-1)", N_("Previous month"), id="previous_month"),
         Binding("n", "month(1)", N_("Next month"), id="next_month"),
         Binding("r", "reload", N_("Reload"), id="reload"),
@@ -227,6 +231,18 @@ class TeamScreen(BaseScreen):
                 row = min(keep, table.row_count - 1)
             table.move_cursor(row=row)
         self._load_trainings()
+
+    def action_hand_over(self) -> None:
+        """g: hand the highlighted counselor's open work to another (coordinator)."""
+        summary = getattr(getattr(self, "answer", None), "summary", None)
+        user = self.selected_user()
+        member = next((m for m in summary.members if m.user_id == user), None) if (
+            summary is not None and self._role() is Role.COORDINATOR) else None
+        if member is None:
+            self.notify(_("A coordinator hands over a counselor's work."), markup=False)
+            return
+        self.app.push_screen(HandoverDialog(member.username, member.display_name),
+                             lambda _result: self.reload())
 
     def selected_user(self) -> int | None:
         """The user id of the highlighted team line."""

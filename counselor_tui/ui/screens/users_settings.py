@@ -22,7 +22,7 @@ Other roles see a notice that the screen is for admins only (the services refuse
 |---|---|
 | 1 / 2 / 3 | Accounts / Settings / Vault tab |
 | a | add an account |
-| d | disable the highlighted account |
+| d | disable the highlighted account (a counselor with open work: hand it over first) |
 | p | reset the highlighted account's passphrase |
 | m | change my own passphrase |
 | ctrl+s | save the settings |
@@ -57,6 +57,7 @@ from counselor_tui.i18n import N_, _
 from counselor_tui.services import (
     accounts,
     backup_restore,
+    handover,
     integrity,
     key_rotation,
     persons,
@@ -64,6 +65,7 @@ from counselor_tui.services import (
 )
 from counselor_tui.services.accounts import UserInfo
 from counselor_tui.services.api import Backend
+from counselor_tui.services.handover import HandoverResult
 from counselor_tui.services.integrity import CheckResult
 from counselor_tui.services.persons import UnitRow
 from counselor_tui.services.settings import SettingsInvalid, SettingValue
@@ -71,6 +73,7 @@ from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.screens.handover_dialog import HandoverDialog
 from counselor_tui.ui.screens.passphrase_dialog import PassphraseDialog
 from counselor_tui.ui.screens.user_add import AddUserDialog
 from counselor_tui.ui.widgets.banner import Banner
@@ -281,6 +284,28 @@ class UsersSettingsScreen(BaseScreen):
                         markup=False)
             return
 
+        if user.role in ("counselor", "coordinator"):  # open work first (issue 15)
+            self.call(handover.plan, self.backend.vs, user.username,
+                      done=lambda plan: self._disable_after_plan(user, plan),
+                      group="us-disable-plan")
+            return
+        self._confirm_disable(user)
+
+    def _disable_after_plan(self, user: UserInfo, plan: HandoverResult) -> None:
+        """Hand the account's open work over while disabling it, or just ask to disable
+        when it holds nothing."""
+        if not any(plan.counts.values()):
+            self._confirm_disable(user)
+            return
+
+        def handed(result: object) -> None:
+            if result is not None:
+                self._disabled(user.username)
+
+        self.app.push_screen(HandoverDialog(user.username, user.display_name, disable=True),
+                             handed)
+
+    def _confirm_disable(self, user: UserInfo) -> None:
         def answer(yes: bool | None) -> None:
             if yes:
                 self.call(accounts.disable_user, self.backend.vs, user.username,

@@ -4,21 +4,23 @@ link to the session logged from one — in a real SQLCipher vault."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import appointments, dashboard, lifecycle, persons, sessions
+from counselor_tui.services import appointments, dashboard, persons, sessions
 from counselor_tui.services.appointments import AppointmentDraft, AppointmentInvalid
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import Conflict, NotFound, PermissionDenied
 from counselor_tui.services.sessions import SessionDraft
 from db import vault as slots
 from db.connection import open_connection
-from db.migrations import CURRENT_VERSION, schema_version
+from db.migrations import CURRENT_VERSION, migrate, schema_version
 from db.models import AuditEvent
+from db.models_care import CARE_MODELS
 from tests.conftest import TZ
 from tests.integration.archive_world import World, officer
-from tests.worlds import OTHER_PASSPHRASE, PASSPHRASE
+from tests.worlds import PASSPHRASE
 
 pytestmark = pytest.mark.world("archive")
 
@@ -99,25 +101,22 @@ CASELOAD_TABLES = ("referral_export", "consent", "step_holder", "follow_up_holde
                    "case_access", "handover", "appointment")
 
 
-def test_migration_11_adds_the_caseload_tables_to_a_vault_of_schema_10(world: World) -> None:
-    """Schema 10 is schema 11 without its seven tables: take them and the version row out
-    of a vault, then unlock it with this program and schedule."""
-    zs = officer(world, "张三", "330001")
-    world.close()
-    world.admin.close()
+def test_migration_11_adds_the_caseload_tables_to_a_vault_of_schema_10(
+        world: World, tmp_path: Path) -> None:
+    """A vault left at schema 10 gains the seven tables, column for column as the models
+    say, when the later migrations run (in one transaction)."""
     keys = slots.load(slots.keys_path(world.path))
     key = slots.open_slot(keys, keys.user_slot("admin"), PASSPHRASE)
-    conn = open_connection(world.path, key)
-    for table in CASELOAD_TABLES:
-        conn.execute(f'DROP TABLE "{table}"')
-    conn.execute("DELETE FROM schema_version WHERE version = 11")
-    assert schema_version(conn) == 10
-    conn.close()
-    li = lifecycle.unlock(world.path, "li", OTHER_PASSPHRASE, clock=world.clock,
-                          state_dir=world.state_dir)
+    conn = open_connection(tmp_path / "old.db", key, create=True)
     try:
-        assert schema_version(li.db.raw()) == CURRENT_VERSION >= 11
-        appointments.schedule(li, AppointmentDraft(zs, at(26, 9)))
-        assert len(appointments.agenda(li).week) == 1
+        assert migrate(conn, "2026-01-01T00:00:00+08:00", target=10)[-1] == 10
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert not tables & set(CASELOAD_TABLES)
+        assert 11 in migrate(conn, "2026-11-25T09:00:00+08:00")
+        assert schema_version(conn) == CURRENT_VERSION
+        for model in CARE_MODELS:
+            columns = {r[1] for r in conn.execute(
+                f'PRAGMA table_info("{model._meta.table_name}")')}
+            assert columns == {f.column_name for f in model._meta.sorted_fields}
     finally:
-        li.close()
+        conn.close()

@@ -155,6 +155,11 @@ class Person(Voidable):
     #: Migration 12: why a former officer left (the date: ``archived_at``); de-identified when.
     left_reason = pw.TextField(null=True)
     deidentified_at = pw.TextField(null=True)
+    #: The archive's computed sort keys, kept by triggers (migration 13): the unit's name,
+    #: the tier's rank (green 0, yellow 1, red 2) and the next review date of tier_state.
+    sort_unit = pw.TextField(null=True)
+    sort_tier = pw.IntegerField(null=True)
+    sort_review = pw.TextField(null=True)
 
     class Meta:
         indexes = (

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from counselor_tui.domain.roles import Role
@@ -31,7 +31,6 @@ from counselor_tui.services.errors import InvalidInput
 SORTS: tuple[str, ...] = ("name", "badge_no", "unit", "tier", "review_due", "last_session")
 _TOP = "\U0010ffff"  # sorts after every other character: the upper bound of a prefix range
 _LAST_SESSION = "p.last_session_on"  # kept by triggers (db migration 3)
-_TIER_RANK = "CASE t.tier WHEN 'green' THEN 0 WHEN 'yellow' THEN 1 WHEN 'red' THEN 2 END"
 
 
 @dataclass(frozen=True)
@@ -55,6 +54,8 @@ class PersonRow:
     last_session_on: str | None
     archived: bool = False
     visible: bool = True
+    #: Where the row lies in the list it was read for (:func:`list_persons`' ``after``).
+    page_key: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,21 @@ def text_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
     return f"({alias}.badge_no >= ? AND {alias}.badge_no < ?)", [badge, badge + _TOP]
 
 
-def _where(vs: VaultSession, q: ArchiveQuery) -> tuple[str, list[Any], bool]:
-    """WHERE clause, parameters, and whether tier_state must be joined."""
+#: Per sort: the person column holding its key (None: the name alone) and the index that
+#: serves ``key, name_pinyin, id`` (migration 13; the key is kept by triggers where computed).
+_SORT_KEYS: dict[str, tuple[str | None, str]] = {
+    "name": (None, "person_name_pinyin"),
+    "badge_no": ("p.badge_no", "person_sort_badge"),
+    "unit": ("p.sort_unit", "person_sort_unit"),
+    "tier": ("p.sort_tier", "person_sort_tier"),
+    "review_due": ("p.sort_review", "person_sort_review"),
+    "last_session": (_LAST_SESSION, "person_sort_last"),
+}
+_TIER_RANKS = {"green": 0, "yellow": 1, "red": 2}
+
+
+def _where(vs: VaultSession, q: ArchiveQuery) -> tuple[str, list[Any]]:
+    """WHERE clause and parameters (every filter on person columns: no join)."""
     cond, params = visibility_sql(vs)
     parts = ["p.voided_at IS NULL", cond]
     if not q.include_archived:
@@ -133,71 +147,112 @@ def _where(vs: VaultSession, q: ArchiveQuery) -> tuple[str, list[Any], bool]:
     if q.kind:
         parts.append("p.kind = ?")
         params.append(q.kind)
-    join_tier = False
     if q.tier:
-        parts.append("t.tier = ?")
-        params.append(q.tier)
-        join_tier = True
+        if q.tier not in _TIER_RANKS:
+            raise InvalidInput(_("Unknown tier {tier}.").format(tier=q.tier))
+        parts.append("p.sort_tier = ?")  # tier_state's tier, kept on the person (migration 13)
+        params.append(_TIER_RANKS[q.tier])
     text_sql, text_params = text_condition(q.text)
     if text_params:
         parts.append(text_sql)
         params.extend(text_params)
-    return " AND ".join(parts), params, join_tier
+    return " AND ".join(parts), params
 
 
-def _order(q: ArchiveQuery) -> tuple[str, bool, bool]:
-    """ORDER BY clause, and whether unit / tier_state must be joined."""
+def _sort_key(q: ArchiveQuery) -> tuple[str | None, str]:
     if q.sort not in SORTS:
         raise InvalidInput(_("Unknown sort {sort}.").format(sort=q.sort))
-    d = "DESC" if q.descending else "ASC"
-    # A Chinese search collects its few matching ids from the name index; "+" keeps the
-    # planner from walking the whole pinyin index instead to avoid the small sort (5x faster
-    # at 100k persons).
-    pinyin = "+p.name_pinyin" if _has_cjk(clean_text(q.text)) else "p.name_pinyin"
-    tail = f"{pinyin} {d}, p.id {d}"
-    if q.sort == "name":
-        return tail, False, False
-    if q.sort == "badge_no":
-        return f"p.badge_no IS NULL, p.badge_no {d}, {tail}", False, False
-    if q.sort == "unit":
-        return f"u.name IS NULL, u.name {d}, {tail}", True, False
-    if q.sort == "tier":
-        return f"t.tier IS NULL, {_TIER_RANK} {d}, {tail}", False, True
-    if q.sort == "review_due":
-        return f"t.review_due IS NULL, t.review_due {d}, {tail}", False, True
-    return f"{_LAST_SESSION} IS NULL, {_LAST_SESSION} {d}, {tail}", False, False
+    return _SORT_KEYS[q.sort]
 
 
 def count_persons(vs: VaultSession, q: ArchiveQuery) -> int:
     """How many persons match ``q`` (for the list's scroll size and the status line)."""
-    where, params, join_tier = _where(vs, q)
-    join = "LEFT JOIN tier_state t ON t.person_id = p.id " if join_tier else ""
+    where, params = _where(vs, q)
     with vs.reading():
-        row = vs.execute(f"SELECT count(*) FROM person p {join}WHERE {where}",
+        row = vs.execute(f"SELECT count(*) FROM person p WHERE {where}",
                          tuple(params)).fetchone()
     return int(row[0])
 
 
-def list_persons(vs: VaultSession, q: ArchiveQuery, offset: int, limit: int) -> list[PersonRow]:
-    """One page (``offset``, ``limit`` ≤ 500) of the archive in ``q``'s order.
+#: Where a row lies in its sort (:attr:`PersonRow.page_key`): segment (0: has the sort key,
+#: 1: lacks it, listed last in both directions), the key, the pinyin and the id.
+PageKey = tuple[Any, ...]
 
-    Two indexed queries: the page's ids (filters, search, sort), then the page's rows.
-    Raises :class:`PermissionDenied` for auditors, :class:`InvalidInput` for a bad sort.
+
+def page_queries(vs: VaultSession, q: ArchiveQuery, after: PageKey | None = None
+                 ) -> list[tuple[int, str, list[Any]]]:
+    """The SELECTs of ``q``'s sorted list, one per segment still to read after ``after``
+    (all of them for ``None``): ``(segment, sql, params)``; each selects ``id, key, pinyin``
+    and ends in ``LIMIT ? OFFSET ?`` (to be bound by the caller).
+
+    Without search text each reads the index of its sort in order (``INDEXED BY``: no
+    sorting step, whatever the filters; the query-plan test holds this); a search gathers
+    its matches from the search indexes first and orders only those.
     """
-    where, params, join_tier = _where(vs, q)
-    order, need_unit, sort_tier = _order(q)
-    joins = ""
-    if need_unit:
-        joins += "LEFT JOIN unit u ON u.id = p.unit_id "
-    if join_tier or sort_tier:
-        joins += "LEFT JOIN tier_state t ON t.person_id = p.id "
+    key, index = _sort_key(q)
+    where, params = _where(vs, q)
+    text = clean_text(q.text)
+    d, cmp = ("DESC", "<") if q.descending else ("ASC", ">")
+    # A Chinese search collects its few matching ids from the name index; "+" keeps the
+    # planner from walking the whole pinyin index instead to avoid the small sort.
+    pinyin = "+p.name_pinyin" if _has_cjk(text) else "p.name_pinyin"
+    if q.kind and key is None:
+        index = "person_kind_name_pinyin"  # (kind, name_pinyin): the kind filter's range
+    out: list[tuple[int, str, list[Any]]] = []
+    segments = [(0, key, index)] if key is None else [
+        (0, key, index), (1, None, "person_kind_name_pinyin" if q.kind
+                          else "person_name_pinyin")]
+    for segment, column, seg_index in segments:
+        if after is not None and segment < after[0]:
+            continue
+        conds, args = [where], list(params)
+        if key is not None:
+            conds.append(f"{key} IS NOT NULL" if segment == 0 else f"{key} IS NULL")
+        if after is not None and segment == after[0]:
+            if column is None:
+                conds.append(f"(p.name_pinyin, p.id) {cmp} (?, ?)")
+                args += [after[2], after[3]]
+            else:
+                conds.append(f"({column}, p.name_pinyin, p.id) {cmp} (?, ?, ?)")
+                args += [after[1], after[2], after[3]]
+        order = f"{pinyin} {d}, p.id {d}"
+        if column is not None:
+            order = f"{column} {d}, {order}"
+        source = "person p" if text else f"person p INDEXED BY {seg_index}"
+        out.append((segment, f"SELECT p.id, {column or 'NULL'}, p.name_pinyin FROM {source} "
+                    f"WHERE {' AND '.join(conds)} ORDER BY {order} LIMIT ? OFFSET ?", args))
+    return out
+
+
+def list_persons(vs: VaultSession, q: ArchiveQuery, offset: int, limit: int,
+                 after: PageKey | None = None) -> list[PersonRow]:
+    """One page (``limit`` ≤ 500 rows) of the archive in ``q``'s order: the rows after
+    ``after`` (the :attr:`PersonRow.page_key` of the previous page's last row: keyset
+    pagination, the cost of one page wherever it lies) or, without it, from ``offset``.
+
+    Sorting puts persons missing the sort key last in both directions; ties break on
+    pinyin then id. Raises :class:`PermissionDenied` for auditors, :class:`InvalidInput`
+    for a bad sort or tier.
+    """
     limit = max(0, min(int(limit), 500))
+    skip = 0 if after is not None else max(0, int(offset))
+    found: list[tuple[int, PageKey]] = []
     with vs.reading():
-        ids = [int(r[0]) for r in vs.execute(
-            f"SELECT p.id FROM person p {joins}WHERE {where} ORDER BY {order} "
-            "LIMIT ? OFFSET ?", (*params, limit, max(0, int(offset))))]
-        rows = _rows_by_id(vs, ids)
-    return [rows[i] for i in ids if i in rows]
+        for segment, sql, args in page_queries(vs, q, after):
+            want = limit - len(found)
+            if want <= 0:
+                break
+            got = [(int(r[0]), (segment, r[1], str(r[2]), int(r[0])))
+                   for r in vs.execute(sql, (*args, want, skip))]
+            if skip and not got:  # the page starts beyond this segment: skip all of it
+                skip -= int(vs.execute(f"SELECT count(*) FROM ({sql})",
+                                       (*args, -1, 0)).fetchone()[0])
+                skip = max(0, skip)
+            else:
+                skip = 0
+            found += got
+        rows = _rows_by_id(vs, [pid for pid, _k in found])
+    return [replace(rows[pid], page_key=k) for pid, k in found if pid in rows]
 
 
 def _rows_by_id(vs: VaultSession, ids: Sequence[int],

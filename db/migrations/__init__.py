@@ -25,6 +25,7 @@ from db.migrations import (
     m0010_note_index_secure_delete,
     m0011_caseload,
     m0012_people_moves,
+    m0013_archive_sort_keys,
 )
 
 
@@ -50,6 +51,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, m0010_note_index_secure_delete.NAME, m0010_note_index_secure_delete.up),
     Migration(11, m0011_caseload.NAME, m0011_caseload.up),
     Migration(12, m0012_people_moves.NAME, m0012_people_moves.up),
+    Migration(13, m0013_archive_sort_keys.NAME, m0013_archive_sort_keys.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

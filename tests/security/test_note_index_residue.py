@@ -43,7 +43,7 @@ def test_migration_10_removes_a_deleted_notes_trigrams_at_once(tmp_path: Path) -
         conn.execute("INSERT INTO session_note_fts(session_note_fts) VALUES ('optimize')")
         _unindex(conn, 400, before)  # schema 9: the trigrams stay in the blocks
         assert _residue(conn, "齉")
-        assert migrate(conn, AT) == [10]
+        assert migrate(conn, AT, target=10) == [10]
         assert not _residue(conn, "齉")  # the migration's merge cleared earlier residue
         assert conn.execute("SELECT v FROM session_note_fts_config WHERE k = 'secure-delete'"
                             ).fetchone()[0] == 1

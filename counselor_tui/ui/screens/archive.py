@@ -80,9 +80,13 @@ def first_page(backend: Backend, query: ArchiveQuery, serial: int) -> FirstAnswe
                        persons.list_persons(vs, query, 0, PAGE_SIZE))
 
 
-def page_of(backend: Backend, query: ArchiveQuery, page: int) -> list[PersonRow]:
-    """Page ``page`` of ``query`` (runs in a worker)."""
-    return persons.list_persons(backend.vs, query, page * PAGE_SIZE, PAGE_SIZE)
+def page_of(backend: Backend, query: ArchiveQuery, page: int,
+            before: Sequence[PersonRow] | None = None) -> list[PersonRow]:
+    """Page ``page`` of ``query`` (runs in a worker): read on from the last row of the page
+    ``before`` it when that one is loaded and full (keyset), else from its offset."""
+    after = before[-1].page_key if before and len(before) == PAGE_SIZE else None
+    return persons.list_persons(backend.vs, query, page * PAGE_SIZE, PAGE_SIZE,
+                                after=after or None)
 
 
 class ArchiveScreen(BaseScreen):
@@ -206,7 +210,8 @@ class ArchiveScreen(BaseScreen):
     def on_virtual_table_page_wanted(self, event: VirtualTable.PageWanted) -> None:
         event.stop()
         table, query, generation = event.table, self.current, event.generation
-        self.call(page_of, self.backend, query, event.page,
+        before = table.loaded_page(event.page - 1) if event.page else None
+        self.call(page_of, self.backend, query, event.page, before,
                   done=lambda rows: table.set_page(event.page, rows, generation),
                   group="archive-page", exclusive=False)
 

@@ -166,6 +166,11 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pages.move_to_end(page)
         return rows[offset] if offset < len(rows) else None
 
+    def loaded_page(self, page: int) -> list[Any] | None:
+        """The rows of ``page`` if it is loaded (None otherwise; nothing is asked for)."""
+        rows = self._pages.get(page)
+        return list(rows) if rows is not None else None
+
     def _want(self, page: int) -> None:
         if page not in self._requested:
             self._requested.add(page)

@@ -148,10 +148,8 @@ def _where(vs: VaultSession, q: ArchiveQuery) -> tuple[str, list[Any]]:
         parts.append("p.kind = ?")
         params.append(q.kind)
     if q.tier:
-        if q.tier not in _TIER_RANKS:
-            raise InvalidInput(_("Unknown tier {tier}.").format(tier=q.tier))
         parts.append("p.sort_tier = ?")  # tier_state's tier, kept on the person (migration 13)
-        params.append(_TIER_RANKS[q.tier])
+        params.append(_TIER_RANKS.get(q.tier, -1))  # an unknown tier matches no one
     text_sql, text_params = text_condition(q.text)
     if text_params:
         parts.append(text_sql)
@@ -232,7 +230,7 @@ def list_persons(vs: VaultSession, q: ArchiveQuery, offset: int, limit: int,
 
     Sorting puts persons missing the sort key last in both directions; ties break on
     pinyin then id. Raises :class:`PermissionDenied` for auditors, :class:`InvalidInput`
-    for a bad sort or tier.
+    for a bad sort.
     """
     limit = max(0, min(int(limit), 500))
     skip = 0 if after is not None else max(0, int(offset))

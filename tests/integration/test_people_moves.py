@@ -127,7 +127,7 @@ def test_migration_12_upgrades_a_schema_11_vault(tmp_path: Path) -> None:
                      "updated_by_id, kind, name, name_pinyin, name_initials, post, archived_at) "
                      "VALUES (1, ?, 1, ?, 1, 'officer', '甲', 'jia', 'j', '', '2020-01-01')",
                      (at, at))
-        assert migrate(conn, at) == [12]
+        assert migrate(conn, at, target=12) == [12]
         row = conn.execute("SELECT archived_at, left_reason, deidentified_at FROM person"
                            ).fetchone()
         assert tuple(row) == ("2020-01-01", None, None)

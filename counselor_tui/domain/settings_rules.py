@@ -5,7 +5,8 @@ Users & settings brief): idle lock 1–60 minutes (DESIGN §5 "Automatic logoff"
 session edit window 1–30 days (DESIGN §4, default 7); backup generations 1–100 (DESIGN §5
 "Backups", default 10); disclosure threshold k 2–10 (DESIGN §8 "Disclosure control",
 default 3; k = 2 only hides cells of 1 and is weak); submission due day 1–28 (DESIGN §7.4,
-default 5; at most 28 so every month has that day); bureau name non-empty, at most
+default 5; at most 28 so every month has that day); drafts kept after a lock 1–720 hours
+(issue 15 item 7, default 72: three days covers a weekend); bureau name non-empty, at most
 :data:`MAX_NAME` characters.
 
 The official-document settings (GB/T 9704-2012, :mod:`counselor_tui.domain.filing`): the
@@ -54,6 +55,7 @@ RULES: tuple[SettingRule, ...] = (
     SettingRule("bureau_name", N_("Bureau name")),
     SettingRule("idle_lock_minutes", N_("Idle lock (minutes)"), 1, 60),
     SettingRule("session_lock_days", N_("Session edit window (days)"), 1, 30),
+    SettingRule("draft_keep_hours", N_("Drafts kept after a lock (hours)"), 1, 720),
     SettingRule("backup_keep", N_("Backup generations kept"), 1, 100),
     SettingRule("suppression_k", N_("Disclosure threshold k"), 2, 10),
     SettingRule("submission_due_day", N_("Submission due day of the month"), 1, 28),

@@ -29,6 +29,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "timezone": "Asia/Shanghai",
     "idle_lock_minutes": 5,
     "session_lock_days": 7,
+    "draft_keep_hours": 72,
     "backup_keep": 10,
     "suppression_k": 3,
     "submission_due_day": 5,

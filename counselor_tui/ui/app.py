@@ -41,9 +41,10 @@ from textual.widgets import Input, TextArea
 
 from counselor_tui import paths
 from counselor_tui.i18n import _, set_language
-from counselor_tui.services import backup_restore, dashboard, health, live, settings
+from counselor_tui.services import backup_restore, dashboard, drafts, health, live, settings
 from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError, VaultDamaged, VaultLocked
+from counselor_tui.ui import resume
 from counselor_tui.ui.base import ServiceFailed
 from counselor_tui.ui.keys import (
     ENTER_MOVES_ON,
@@ -127,6 +128,9 @@ class CounselorApp(NavigatingApp):
         self._work_mode: str | None = None
         self._too_small_added = False
         self._quit_asked = False
+        #: True from unlock until the draft a lock kept was looked for (and restored).
+        self._resume_pending = False
+        self._kept_text = False
 
     # -- start, modes ------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -186,6 +190,23 @@ class CounselorApp(NavigatingApp):
         if self.idle_override is None:
             self._in_thread(lambda vs: settings.get_setting(vs, "idle_lock_minutes", 5),
                             self._set_idle)
+        self._resume_pending = True
+        self._in_thread(drafts.load_draft, self._resume, group="drafts")
+
+    def _resume(self, point: drafts.ResumePoint | None) -> None:
+        """After unlock: open again the screens a lock left (and the form with its text),
+        then drop the draft from the vault."""
+        self._resume_pending = False
+        if point is None or not self.working:
+            return
+        screens = [screen for screen in map(resume.rebuild, point.screens)
+                   if screen is not None]
+        for screen in screens:
+            self._push(screen)
+        if any(resume.keeps_text(p) for p in point.screens):
+            self.notify(_("The text you were typing when the vault locked is back."),
+                        markup=False, timeout=10)
+        self._in_thread(drafts.drop_draft, lambda _gone: None, group="drafts")
 
     def _health_checked(self, report: health.HealthReport) -> None:
         """After the open-time health check: a damaged vault is read-only; its banner and a
@@ -234,7 +255,7 @@ class CounselorApp(NavigatingApp):
         """Clear every screen, drop the data key (audited) and show the unlock screen."""
         if not self.backend.unlocked:
             return
-        self.discarded_on_lock = self.any_unsaved()
+        self.discarded_on_lock = not self._keep_draft()
         self.clear_notifications()
         if self.clipboard:
             self.clear_clipboard()
@@ -244,6 +265,9 @@ class CounselorApp(NavigatingApp):
         notice = _("Locked.") if reason == "idle" else ""
         if self.discarded_on_lock:
             notice = (notice + " " + discarded_text()).strip()
+        elif self._kept_text:
+            notice = (notice + " " + _("What you were typing is kept encrypted in the vault "
+                                       "and comes back when you unlock.")).strip()
         self._enter(lambda: UnlockScreen(user, notice))
         try:
             self.backend.lock(reason)
@@ -251,6 +275,24 @@ class CounselorApp(NavigatingApp):
             vs = self.backend.session
             if vs is not None and not vs.locked:
                 vs.close()
+
+    def _keep_draft(self) -> bool:
+        """Keep where the user was — the screens open above the dashboard and an open
+        form's text — encrypted in the vault, before the lock closes it (issue 15 item 7).
+        True when nothing typed is lost: kept, or nothing unsaved to keep."""
+        self._kept_text = False
+        points = resume.capture(self._stack_of(self._work_mode))
+        kept_forms = [p for p in points if resume.keeps_text(p)]
+        unsaved = [s for s in self.held_screens if has_unsaved(s)]
+        if not points or (self._resume_pending and not kept_forms):
+            # nothing to go back to, or an earlier draft is still being restored
+            return not unsaved
+        try:
+            drafts.keep_draft(self.backend.vs, points)
+        except Exception:  # the key must go even when the draft cannot be written
+            return not unsaved
+        self._kept_text = bool(kept_forms)
+        return len(unsaved) <= len(kept_forms)
 
     def check_idle_lock(self) -> None:
         """Lock when no input came for ``idle_minutes`` (by the backend's clock); never

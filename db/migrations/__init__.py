@@ -26,6 +26,7 @@ from db.migrations import (
     m0011_caseload,
     m0012_people_moves,
     m0013_archive_sort_keys,
+    m0014_form_drafts,
 )
 
 
@@ -52,6 +53,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, m0011_caseload.NAME, m0011_caseload.up),
     Migration(12, m0012_people_moves.NAME, m0012_people_moves.up),
     Migration(13, m0013_archive_sort_keys.NAME, m0013_archive_sort_keys.up),
+    Migration(14, m0014_form_drafts.NAME, m0014_form_drafts.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -2,10 +2,11 @@
 
 First-run wizard (admin plus the working account ``li``, same passphrase) → quit; a roster
 through the CLI; then, in the TUI, log a session with a Chinese multi-line note (pasted),
-find the person again by pinyin initials, see the note in the record, wait for the idle
-lock (``COUNSELOR_TUI_IDLE_SECONDS``), check nothing of the record is left on screen,
-unlock, and quit. Every step waits for what the screen shows (``capture-pane`` polled),
-never a fixed sleep.
+find the person again by pinyin initials, see the note in the record, start a second note
+and wait for the idle lock (``COUNSELOR_TUI_IDLE_SECONDS``) half-way through it, check
+nothing of the record or the note is left on screen, unlock, find the form again with the
+half-written note (issue 15 item 7), finish and save it, and quit. Every step waits for
+what the screen shows (``capture-pane`` polled), never a fixed sleep.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ pytestmark = [
 
 IDLE_SECONDS = 15
 NOTE = "来访者自述近期夜班多，入睡困难。\n与配偶争吵增多，情绪低落。\n约定一周后电话随访。"
+#: A note half-written when the idle lock comes, and the rest typed after unlocking.
+HALF = "复诊：睡眠略有改善，"
+REST = "仍担心考核。"
 
 
 class Tmux:
@@ -224,19 +228,39 @@ def test_wizard_session_search_idle_lock_unlock(tmux: Tmux, tmp_path: Path) -> N
     for line in NOTE.splitlines():
         assert line in record
 
-    # 5. idle: the lock clears every screen
+    # 5. half-way through a second note (F2 on the record), the idle lock clears every
+    #    screen; the half-written note is kept encrypted in the vault (issue 15 item 7)
+    tmux.keys("F2")
+    tmux.wait(lambda s: "服务对象" in s and "✔ 张三丰" in s, "the form for 张三丰")
+    tmux.settle()
+    tmux.keys("Space")  # the first topic
+    tmux.settle()
+    tmux.keys("Tab")  # → the note
+    tmux.settle()
+    tmux.text(HALF)
+    tmux.wait_for(HALF)
     locked = tmux.wait(lambda s: "解锁" in s and "用户名" in s, "the idle lock",
                        timeout=IDLE_SECONDS * 4)
-    for secret in ("张三丰", "010001", "入睡困难", "争吵"):
+    for secret in ("张三丰", "010001", "入睡困难", "争吵", HALF):
         assert secret not in locked
+    assert "解锁后恢复" in locked  # the unlock screen says the text is kept
 
-    # 6. unlock: back to the dashboard, the record is gone
+    # 6. unlock: back on the form over the record, the half-written note is there; finish
+    #    it and save, and the record shows the whole note
     tmux.settle()
     tmux.text(PASSPHRASE)
     tmux.settle()
     tmux.keys("Enter")
-    dashboard = tmux.wait_for("工作台 · 测试县公安局")
-    assert "入睡困难" not in dashboard
+    back = tmux.wait(lambda s: HALF in s and "服务对象" in s, "the form with the kept note")
+    assert "✔ 张三丰" in back
+    tmux.settle()
+    tmux.text(REST)
+    tmux.wait_for(REST)
+    tmux.keys("C-s")
+    tmux.wait_for("咨询记录已保存")
+    record = tmux.wait(lambda s: HALF + REST in s and "服务对象" not in s,
+                       "the record with the finished note")
+    assert "与配偶争吵增多" in record  # the first session is still there
     tmux.keys("C-q")
     tmux.wait_for("PROGRAM-EXITED-0")
 

@@ -1,16 +1,19 @@
 """Security test 15 through the real app (issue 3 item 8): idle past the timeout (the
 backend's FixedClock, no sleeping) drops the key, closes the connection and clears every
-screen; a keypress before the timeout resets the timer; unlocking returns to the dashboard
-and says an open form's text was discarded."""
+screen; a keypress before the timeout resets the timer; an open form's text is kept
+encrypted in the vault and unlocking returns to the screens that were open, the form
+filled again (issue 15 item 7)."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Input, TextArea
 
-from counselor_tui.services import lifecycle
+from counselor_tui.services import drafts, lifecycle
 from counselor_tui.services.context import VaultSession
 from counselor_tui.ui.app import CounselorApp
 from counselor_tui.ui.messages import OpenPerson
@@ -43,7 +46,14 @@ async def idle_checked(pilot: Any, app: CounselorApp) -> None:
 pytestmark = pytest.mark.world("bureau")
 
 
-async def test_idle_timeout_drops_the_key_and_clears_every_screen(bureau: Bureau) -> None:
+async def test_idle_timeout_drops_the_key_clears_every_screen_and_keeps_the_draft(
+        bureau: Bureau, tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15 item 7 too: the half-written note is kept (encrypted, in the vault only),
+    and unlocking returns to the record and the form with the note as it was."""
+    temp = tmp_path_factory.mktemp("temp-folder")  # the temp folder of this run, watched
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setenv("TMPDIR", str(temp))
     backend = backend_for(bureau)
     log(backend, bureau.ids["zhang"], SECRET_NOTE)
     vs = backend.vs
@@ -58,7 +68,7 @@ async def test_idle_timeout_drops_the_key_and_clears_every_screen(bureau: Bureau
         await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)
                      and app.screen.tracking)
         app.screen.query_one("#note", TextArea).focus()
-        await pilot.press(*"未保存的内容")
+        await pilot.press(*UNSAVED)
         assert app.idle_minutes == 5  # the vault's idle_lock_minutes setting
 
         bureau.clock.advance(minutes=4, seconds=59)
@@ -76,21 +86,99 @@ async def test_idle_timeout_drops_the_key_and_clears_every_screen(bureau: Bureau
             _ = vs.db.key
         await settle(pilot, lambda: len(app.screen_stack) == 1)
         everything = screen_text(app) + widget_texts(app)
-        for secret in ("张三", SECRET_NOTE, "未保存的内容", "010001"):
+        for secret in ("张三", SECRET_NOTE, UNSAVED, "010001"):
             assert secret not in everything
+        assert "comes back when you unlock" in everything
         remaining = app.held_screens
         assert {type(s).__name__ for s in remaining} <= {"Screen", "UnlockScreen"}
+
+        # the draft is in the SQLCipher vault only: no file beside it or in the temp
+        # folder holds the text, and it is sealed to li's own key inside the vault
+        assert files_holding(UNSAVED, [bureau.path.parent, bureau.state_dir, temp]) == []
+        (temp / "canary").write_text(UNSAVED, encoding="utf-8")  # the search does find it
+        assert files_holding(UNSAVED, [temp]) == [temp / "canary"]
+        with AccountSession(bureau, "admin") as admin:
+            with admin.reading():
+                rows = admin.execute('SELECT user_id, sealed, payload FROM "form_draft"'
+                                     ).fetchall()
+            assert [(r[0], r[1]) for r in rows] == [(li_id(admin), 1)]
+            assert UNSAVED.encode() not in bytes(rows[0][2])
+            assert drafts.load_draft(admin) is None  # another account cannot read it
+        with AccountSession(bureau, "li") as li:
+            point = drafts.load_draft(li)
+            assert point is not None and UNSAVED in repr(point.screens)
 
         unlock = app.screen
         unlock.query_one("#passphrase", Input).value = OTHER_PASSPHRASE
         await pilot.pause()
         await pilot.press("enter")
-        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
-        assert len(app.screen_stack) == 1
-        await settle(pilot, lambda: any("unsaved text was discarded" in n for n in notices(app)))
+        # back where the lock left off: the record, and the form with the note on it
+        await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)
+                     and app.screen.ready and len(app.screen_stack) == 3)
+        assert isinstance(app.screen_stack[0], DashboardScreen)
+        assert isinstance(app.screen_stack[1], PersonScreen)
+        form = app.screen
+        assert form.query_one("#note", TextArea).text == UNSAVED
+        assert form.has_unsaved_changes()  # Esc still asks before it is thrown away
+        await settle(pilot, lambda: any("typing when the vault locked is back" in n
+                                        for n in notices(app)))
+        await pilot.press(*"续写")
+        assert form.query_one("#note", TextArea).text == UNSAVED + "续写"
+        await settle(pilot, lambda: not app.workers._workers)
+    with AccountSession(bureau, "admin") as admin, admin.reading():
+        assert admin.execute('SELECT count(*) FROM "form_draft"').fetchone()[0] == 0
     with AuditActions(bureau) as actions:
         assert any(a == "lock" and '"idle"' in d for a, d in actions)
         assert any(a == "unlock" for a, _d in actions)
+        assert ("create", '{"screens":2}') in actions
+        assert ("delete", '{"restored":true}') in actions
+        assert not any(UNSAVED in d for _a, d in actions)
+
+
+UNSAVED = "未保存的内容"
+
+
+def li_id(vs: VaultSession) -> int:
+    return int(vs.execute("SELECT id FROM \"user\" WHERE username = 'li'").fetchone()[0])
+
+
+def files_holding(text: str, folders: list[Path]) -> list[Path]:
+    """Files under ``folders`` whose bytes hold ``text`` in UTF-8 or UTF-16."""
+    needles = [text.encode("utf-8"), text.encode("utf-16-le")]
+    found = []
+    for folder in folders:
+        for path in folder.rglob("*"):
+            try:
+                if not path.is_file():
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if any(n in data for n in needles):
+                found.append(path)
+    return found
+
+
+class AccountSession:
+    """The vault opened as ``username`` beside the app (closed on leaving)."""
+
+    def __init__(self, bureau: Bureau, username: str) -> None:
+        self.bureau = bureau
+        self.username = username
+        self.vs: VaultSession | None = None
+
+    def __enter__(self) -> VaultSession:
+        from tests.conftest import PASSPHRASE
+
+        self.vs = lifecycle.unlock(
+            self.bureau.path, self.username,
+            PASSPHRASE if self.username == "admin" else OTHER_PASSPHRASE,
+            clock=self.bureau.clock, state_dir=self.bureau.state_dir)
+        return self.vs
+
+    def __exit__(self, *exc: object) -> None:
+        if self.vs is not None:
+            self.vs.close()
 
 
 async def test_a_keypress_before_the_timeout_resets_the_timer(bureau: Bureau) -> None:

@@ -95,7 +95,7 @@ async def test_ctrl_q_without_unsaved_text_quits_at_once(bureau: Bureau) -> None
         assert not app.backend.unlocked
 
 
-async def test_lock_over_a_form_says_on_the_unlock_screen_that_text_was_dropped(
+async def test_lock_over_a_form_says_on_the_unlock_screen_that_the_text_is_kept(
         bureau: Bureau) -> None:
     app = app_for(backend_for(bureau))
     async with app.run_test(size=(110, 40)) as pilot:
@@ -104,7 +104,7 @@ async def test_lock_over_a_form_says_on_the_unlock_screen_that_text_was_dropped(
         await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
         text = screen_text(app)
         assert NOTE not in text
-        assert "未保存的内容已丢弃" in text.replace("\n", "")
+        assert "正在填写的内容已加密保存在加密库中，解锁后恢复" in text.replace("\n", "")
 
 
 async def test_auditor_is_told_the_archive_and_session_form_are_not_for_the_role(

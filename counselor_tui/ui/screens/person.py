@@ -359,6 +359,10 @@ class PersonScreen(BaseScreen):
         """The record holds no typed text."""
         return False
 
+    def resume_point(self) -> dict[str, Any]:
+        """Where a lock left off (issue 15 item 7): this record, opened again at unlock."""
+        return {"screen": "person", "person_id": self.person_id}
+
     def shown_text(self) -> str:
         """All the text of the record as shown (tests, e2e)."""
         parts: list[Any] = []

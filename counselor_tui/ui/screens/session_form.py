@@ -34,6 +34,7 @@ edit window (:func:`~counselor_tui.services.sessions.update_session`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -58,6 +59,7 @@ from counselor_tui.services.sessions import (
     SessionSummary,
 )
 from counselor_tui.ui.messages import DataChanged, OpenArea
+from counselor_tui.ui.screens import session_form_draft
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
 from counselor_tui.ui.screens.form import CORRECT_FIELDS, FormScreen
@@ -98,10 +100,15 @@ class SessionFormScreen(FormScreen):
     DISCARD_QUESTION = N_("Discard this session? What you typed is lost.")
 
     def __init__(self, person: PersonRow | None = None,
-                 session: SessionSummary | None = None) -> None:
+                 session: SessionSummary | None = None, *,
+                 restore: Mapping[str, Any] | None = None) -> None:
         super().__init__()
         self.person = person
         self.editing = session
+        #: A resume point kept at a lock (:meth:`resume_point`): filled in once mounted.
+        self._restore: Mapping[str, Any] | None = None
+        if restore is not None:
+            self.restore_from(restore)
         #: The stored version this edit started from (optimistic check, issue 14); after
         #: a conflict it is the version the user was told about, so ctrl+s saves over it.
         self._version: int | None = session.version if session is not None else None
@@ -194,6 +201,53 @@ class SessionFormScreen(FormScreen):
         else:
             picker.focus()
         self._show_caller_label()
+        if self._restore is not None:
+            self.call_after_refresh(self._restore_fields, self._restore)
+
+    # -- a lock keeps the form (issue 15 item 7) -----------------------------------------------
+    @classmethod
+    def resumed(cls, point: Mapping[str, Any]) -> SessionFormScreen:
+        """The form again from its :meth:`resume_point`, filled once mounted."""
+        return cls(session_form_draft.person_of(point), session_form_draft.session_of(point),
+                   restore=point)
+
+    def restore_from(self, point: Mapping[str, Any]) -> None:
+        """Fill the fields from ``point`` once mounted (before mounting only); the tracking
+        starts from the form as it was before the lock."""
+        self._restore = point
+        self.ready = False
+
+    def resume_point(self) -> dict[str, Any] | None:
+        """This form as it is (JSON-able, for the vault only): whom and which session it
+        is for, every field as typed, whether that was unsaved."""
+        if not self.is_attached or self.form_saved:
+            return None
+        return {
+            "screen": session_form_draft.KIND,
+            "person": dataclasses.asdict(self.person) if self.person else None,
+            "session": dataclasses.asdict(self.editing) if self.editing else None,
+            "version": self._version, "risk_asked": self._risk_asked,
+            "unsaved": self.has_unsaved_changes(),
+            "fields": session_form_draft.form_fields(self),
+        }
+
+    def _restore_fields(self, point: Mapping[str, Any]) -> None:
+        fields = point.get("fields")
+        version = point.get("version")
+        if isinstance(version, int):
+            self._version = version
+        self._risk_asked = bool(point.get("risk_asked"))
+        unsaved = bool(point.get("unsaved"))
+        if unsaved:
+            self.mark_clean()  # the form as opened: what was typed counts as unsaved again
+        if isinstance(fields, Mapping):
+            if fields.get("risk") in PROMPT_RISKS:
+                self._risk_asked = True  # asked before the lock, or the form was opened so
+            session_form_draft.fill_form(self, fields)
+            self._show_caller_label()
+        self.ready = True
+        if not unsaved:
+            self.call_after_refresh(self.mark_clean)
 
     def _show_caller_label(self) -> None:
         """The caller label is shown only while the anonymous caller is picked."""

@@ -1,0 +1,75 @@
+"""Where the user was when the vault locked, and going back there (issue 15 item 7).
+
+At a lock the app asks every screen above the dashboard for its *resume point*
+(``resume_point() -> Mapping | None``: the person record its person, the session form every
+field as typed); an area screen without one is remembered by its area id; dialogs and
+anything else are left out. :func:`counselor_tui.services.drafts.keep_draft` keeps the
+list encrypted in the vault; after the same account unlocks, :func:`rebuild` makes the
+screens again, bottom first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from textual.screen import ModalScreen, Screen
+
+from counselor_tui.services.appointments import AppointmentRow
+from counselor_tui.ui.areas import FORM_AREAS, SCREENS
+from counselor_tui.ui.screens.appointment_session import AppointmentSessionForm
+from counselor_tui.ui.screens.person import PersonScreen
+from counselor_tui.ui.screens.session_form import SessionFormScreen
+from counselor_tui.ui.screens.session_form_draft import KIND as SESSION_FORM
+from counselor_tui.ui.screens.session_form_draft import rebuild_dataclass
+
+
+def point_of(screen: Screen[Any]) -> Mapping[str, Any] | None:
+    """The resume point of ``screen``, or None when it cannot be opened again. A screen
+    whose own description fails counts as none (the lock goes on regardless)."""
+    describe: Callable[[], Mapping[str, Any] | None] | None = getattr(
+        screen, "resume_point", None)
+    if callable(describe):
+        try:
+            point = describe()
+        except Exception:
+            return None
+        if point is not None and isinstance(screen, AppointmentSessionForm):
+            point = {**point, "appointment": dataclasses.asdict(screen.appointment)}
+        return point
+    if isinstance(screen, ModalScreen):
+        return None
+    area_id = next((a for a, cls in SCREENS.items() if type(screen) is cls), None)
+    if area_id is None or area_id == "dashboard" or area_id in FORM_AREAS:
+        return None
+    return {"screen": "area", "area": area_id}
+
+
+def capture(screens: Sequence[Screen[Any]]) -> list[Mapping[str, Any]]:
+    """The resume points of ``screens`` above the base (the dashboard), bottom first."""
+    points = (point_of(screen) for screen in screens[1:])
+    return [p for p in points if p is not None]
+
+
+def keeps_text(point: Mapping[str, Any]) -> bool:
+    """True when ``point`` holds a form's unsaved text."""
+    return bool(point.get("unsaved")) and point.get("fields") is not None
+
+
+def rebuild(point: Mapping[str, Any]) -> Screen[Any] | None:
+    """A new screen for ``point`` (None for a kind this program does not know)."""
+    kind = point.get("screen")
+    if kind == "person" and isinstance(point.get("person_id"), int):
+        return PersonScreen(int(point["person_id"]))
+    if kind == SESSION_FORM:
+        appointment = rebuild_dataclass(AppointmentRow, point.get("appointment"))
+        if isinstance(appointment, AppointmentRow):  # still marked as logged once saved
+            form = AppointmentSessionForm(appointment)
+            form.restore_from(point)
+            return form
+        return SessionFormScreen.resumed(point)
+    if kind == "area":
+        cls = SCREENS.get(str(point.get("area")))
+        return cls() if cls is not None else None
+    return None

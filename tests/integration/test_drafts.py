@@ -4,9 +4,14 @@ account's own key inside the vault, replaced by the next lock, expired by the
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
 import pytest
 
 from counselor_tui.services import drafts, settings
+from db.connection import open_connection
+from db.migrations import migrate
 from tests.integration.archive_world import World
 
 pytestmark = pytest.mark.world("archive")
@@ -43,3 +48,16 @@ def test_drafts_are_per_account_replaced_and_expire_by_the_setting(world: World)
     drafts.keep_draft(li, point(NOTE))
     assert drafts.drop_draft(li) and not drafts.drop_draft(li)
     assert drafts.load_draft(li) is None
+
+
+def test_migration_14_adds_the_draft_table_to_a_vault_of_schema_13(tmp_path: Path) -> None:
+    conn = open_connection(tmp_path / "v.db", secrets.token_bytes(32), create=True)
+    try:
+        assert migrate(conn, "2026-11-01T09:00:00+08:00", target=13)[-1] == 13
+        assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'form_draft'"
+                                ).fetchall()
+        assert migrate(conn, "2026-12-01T09:00:00+08:00") == [14]
+        columns = [r[1] for r in conn.execute('PRAGMA table_info("form_draft")')]
+        assert columns == ["user_id", "saved_at", "sealed", "payload"]
+    finally:
+        conn.close()

@@ -60,5 +60,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     args.user = demo.DEMO_USER
     args.demo_session = lifecycle.unlock(path, demo.DEMO_USER, secret, clock=clock,
                                      state_dir=paths.state_dir())
+    args.demo_passphrase = secret if generated else None  # shown on its unlock screen
     args.open_tui = True  # the command line opens it (and locks the session afterwards)
     return 0

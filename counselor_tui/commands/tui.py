@@ -29,7 +29,8 @@ def run_app(args: argparse.Namespace) -> int:
             backend.adopt(common.unlock(args))
         idle = idle_minutes_from_env()
         app = create_app(backend, idle_minutes=idle, username=args.user,
-                         idle_check_seconds=1.0 if idle is None else 0.5)
+                         idle_check_seconds=1.0 if idle is None else 0.5,
+                         demo_passphrase=getattr(args, "demo_passphrase", None))
         app.run()
     finally:
         if backend.unlocked:

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from counselor_tui.commands import common, handover_cmd
+from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services import accounts, lifecycle, sealed
 
@@ -65,7 +66,8 @@ def cmd_add(args: argparse.Namespace) -> int:
                                  unit_code=args.unit, kdf_seconds=common.kdf_seconds())
     finally:
         lifecycle.lock(vs, "quit")
-    print(_("Account {user} created ({role}).").format(user=info.username, role=info.role))
+    print(_("Account {user} created ({role}).").format(user=info.username,
+                                                         role=_role_label(info.role)))
     return 0
 
 
@@ -103,10 +105,21 @@ def cmd_list(args: argparse.Namespace) -> int:
         rows = accounts.list_users(vs)
     finally:
         lifecycle.lock(vs, "quit")
+    print("\t".join((_("User name"), _("Role"), _("State"), _("Unit"), _("Display name"))))
     for row in rows:
         state = _("active") if row.active else _("disabled")
-        print(f"{row.username}\t{row.role}\t{state}\t{row.unit_code or '-'}\t{row.display_name}")
+        print(f"{row.username}\t{_role_label(row.role)}\t{state}\t{row.unit_code or '-'}\t"
+              f"{row.display_name}")
     return 0
+
+
+def _role_label(code: str) -> str:
+    """The role's name in the interface language (the code for one the program does not
+    know)."""
+    try:
+        return Role(code).label
+    except ValueError:
+        return code
 
 
 def cmd_grant_sealed(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from counselor_tui.domain import incidents as incident_rules
 from counselor_tui.domain import policy as policy_rules
 from counselor_tui.domain.instruments import InstrumentDefinition, ScoreResult, builtin, score
 from counselor_tui.domain.pinyin import NameKeys, name_keys
-from counselor_tui.i18n import _
+from counselor_tui.i18n import N_, _
 from counselor_tui.services import audit
 from counselor_tui.services.assessments import flags_of
 from counselor_tui.services.context import VaultSession, iso
@@ -45,6 +45,15 @@ def stored_json(value: Any) -> str:
     """JSON text exactly as :class:`db.models.JSONField` stores it."""
     return str(_JSON_FIELD.db_value(value))
 
+
+
+#: What each build phase writes, for the progress lines (never the table names).
+PHASE_LABELS: dict[str, str] = {
+    "unit": N_("units"), "user": N_("accounts"), "person": N_("persons"),
+    "incident": N_("incidents"), "counseling_session": N_("counseling sessions"),
+    "assessment": N_("assessments"), "tier_state": N_("archive tiers"),
+    "firearm_restriction": N_("firearm restrictions"), "activity": N_("activities"),
+}
 
 class Choice(Generic[T]):
     """A weighted choice with its cumulative weights computed once (the hot loops draw
@@ -238,9 +247,12 @@ class BuilderBase:
         return keys
 
     def _done(self, phase: str, rows: int) -> None:
+        """Say that ``phase`` (a table name, shown by its :data:`PHASE_LABELS` name) wrote
+        ``rows`` rows."""
         elapsed = time.perf_counter() - self.phase_started
+        label = _(PHASE_LABELS[phase]) if phase in PHASE_LABELS else phase
         self.progress(_("demo: {phase} done, {rows} rows, {seconds} s").format(
-            phase=phase, rows=rows, seconds=f"{elapsed:.1f}"))
+            phase=label, rows=rows, seconds=f"{elapsed:.1f}"))
         self.phase_started = time.perf_counter()
 
     def _commit(self) -> None:

@@ -44,7 +44,8 @@ from counselor_tui.i18n import _, set_language
 from counselor_tui.services import backup_restore, dashboard, drafts, health, live, settings
 from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError, VaultDamaged, VaultLocked
-from counselor_tui.ui import resume
+from counselor_tui.ui import kinsoku, resume
+from counselor_tui.ui.areas import SCREENS
 from counselor_tui.ui.base import ServiceFailed
 from counselor_tui.ui.keys import (
     ENTER_MOVES_ON,
@@ -60,7 +61,7 @@ from counselor_tui.ui.navigation import (
     area_allowed,
     has_unsaved,
 )
-from counselor_tui.ui.palette import CounselorCommands
+from counselor_tui.ui.palette import CounselorCommands, Palette
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.error_dialog import ErrorDialog
@@ -108,6 +109,9 @@ class CounselorApp(NavigatingApp):
                  idle_check_seconds: float = 1.0, banner_seconds: float = 30.0,
                  username: str | None = None) -> None:
         super().__init__()
+        kinsoku.install()  # no line of Chinese text starts with 。，） (GB/T 15834)
+        #: the generated passphrase of a demo vault, shown on its unlock screen (issue 16)
+        self.demo_passphrase: str | None = None
         self.backend = backend
         self.idle_override = idle_minutes
         self.idle_minutes = idle_minutes if idle_minutes is not None else 5.0
@@ -321,7 +325,11 @@ class CounselorApp(NavigatingApp):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WORK_ACTIONS:
-            return self.working
+            if not self.working:
+                return False
+            if (action == "open_area" and parameters
+                    and type(self.screen) is SCREENS.get(str(parameters[0]))):
+                return False  # the key of the area shown: left out of the footer (still works)
         return True
 
     async def on_event(self, event: events.Event) -> None:
@@ -338,8 +346,8 @@ class CounselorApp(NavigatingApp):
     def action_command_palette(self) -> None:
         """ctrl+p: the command palette, in the interface language."""
         if not CommandPalette.is_open(cast(Any, self)):
-            self.push_screen(CommandPalette(placeholder=_("Type an action or an area…"),
-                                            id="--command-palette"))
+            self.push_screen(Palette(placeholder=_("Type an action or an area…"),
+                                     id="--command-palette"))
 
     def action_help_quit(self) -> None:
         """ctrl+c (copy in text fields) outside a text field: say how to quit."""
@@ -558,12 +566,16 @@ def crash_message(error: BaseException) -> str:
 
 def create_app(backend: Backend, *, idle_minutes: float | None = None,
                idle_check_seconds: float = 1.0, banner_seconds: float = 30.0,
-               username: str | None = None) -> CounselorApp:
+               username: str | None = None, demo_passphrase: str | None = None
+               ) -> CounselorApp:
     """The app over ``backend``. ``idle_minutes`` overrides the ``idle_lock_minutes`` setting;
-    ``idle_check_seconds`` is how often idleness is checked (against ``backend.clock``)."""
-    return CounselorApp(backend, idle_minutes=idle_minutes,
-                        idle_check_seconds=idle_check_seconds, banner_seconds=banner_seconds,
-                        username=username)
+    ``idle_check_seconds`` is how often idleness is checked (against ``backend.clock``);
+    ``demo_passphrase`` (a generated demo vault's only) is shown on the unlock screen."""
+    app = CounselorApp(backend, idle_minutes=idle_minutes,
+                       idle_check_seconds=idle_check_seconds, banner_seconds=banner_seconds,
+                       username=username)
+    app.demo_passphrase = demo_passphrase
+    return app
 
 
 def idle_minutes_from_env() -> float | None:

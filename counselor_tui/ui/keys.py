@@ -49,21 +49,21 @@ from counselor_tui.i18n import N_, _, language
 #: Global keys of DESIGN §6; priority bindings work while an Input or TextArea has focus.
 GLOBAL_BINDINGS: list[BindingType] = [
     Binding("f1", "help", N_("Help"), id="help", priority=True),
+    # ctrl+l right after F1: the footer is cut at its right end on a narrow terminal, and
+    # locking must stay in sight there (issue 16: lost at 80x24)
+    Binding("ctrl+l", "lock", N_("Lock"), id="lock", priority=True),
     Binding("f2", "open_area('log_session')", N_("Log session"), id="log_session",
             priority=True),
     Binding("f3", "open_area('archive')", N_("Archive"), id="archive", priority=True),
-    Binding("f4", "open_area('census')", N_("Census"), id="census", priority=True,
-            show=False),
+    Binding("f4", "open_area('census')", N_("Census"), id="census", priority=True),
     Binding("f5", "open_area('dashboard')", N_("Dashboard"), id="dashboard", priority=True),
-    Binding("f6", "open_area('incidents')", N_("Incidents"), id="incidents", priority=True,
-            show=False),
+    Binding("f6", "open_area('incidents')", N_("Incidents"), id="incidents", priority=True),
     Binding("f7", "open_area('submissions')", N_("Submissions"), id="submissions",
-            priority=True, show=False),
+            priority=True),
     Binding("f8", "search", N_("Search"), id="search", priority=True),
     Binding("f9", "open_area('emergency')", N_("Emergency"), id="emergency", priority=True),
     Binding("ctrl+s", "save", N_("Save"), id="save", priority=True, show=False),
     Binding("escape", "go_back", N_("Back"), id="back", show=False),
-    Binding("ctrl+l", "lock", N_("Lock"), id="lock", priority=True),
     Binding("ctrl+p", "command_palette", N_("Commands"), id="command_palette",
             priority=True, show=False),
     Binding("ctrl+q", "quit_app", N_("Quit"), id="quit", priority=True, show=False),

@@ -11,11 +11,16 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol, cast
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from rich.align import Align
+from rich.text import Text
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.widgets.option_list import Option
 
 from counselor_tui.domain.pinyin import name_keys
+from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import N_, _
 from counselor_tui.ui.keys import key_label
+from counselor_tui.ui.navigation import area_allowed
 from counselor_tui.ui.registry import AREAS
 
 
@@ -24,6 +29,9 @@ class PaletteHost(Protocol):
 
     @property
     def working(self) -> bool: ...
+
+    @property
+    def role(self) -> Role | None: ...
 
     def open_area(self, area_id: str, **options: Any) -> None: ...
     def lock(self, reason: str = "manual") -> None: ...
@@ -49,10 +57,14 @@ def _keys(label: str, msgid: str, key: str) -> tuple[str, ...]:
 
 
 def commands(host: PaletteHost) -> list[Command]:
-    """The commands available now (areas only while the vault is open)."""
+    """The commands available now (areas only while the vault is open, and only those the
+    unlocked role may open: an auditor is not offered the archive)."""
     found: list[Command] = []
     if host.working:
+        role = host.role
         for entry in AREAS:
+            if not area_allowed(entry.id, role):
+                continue
             label = _(entry.label)
             key = key_label(entry.key) if entry.key else ""
             help_text = _("Open: {area}").format(area=label) + (f"  ({key})" if key else "")
@@ -94,3 +106,22 @@ class CounselorCommands(Provider):
                 shown = (matcher.highlight(command.label)
                          if matcher.match(command.label) > 0 else command.label)
                 yield Hit(score, shown, command.run, text=command.label, help=command.help)
+
+
+class Palette(CommandPalette):
+    """Textual's command palette, with its one hard-coded English line ("No matches found")
+    said in the interface language."""
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(Option(
+                    Align.center(Text(_("No matches found"), style="not bold")),
+                    disabled=True, id=self._NO_MATCHES))
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -41,3 +42,15 @@ def band_of(defn: InstrumentDefinition, band_code: str | None) -> str:
     if band is None:
         return band_code
     return band.label_en if language() == "en" else band.label_zh
+
+
+def instrument_short(code: str) -> str:
+    """The name an instrument is known by (``phq9`` → ``PHQ-9``): the abbreviation in
+    brackets at the end of the definition's English name, else the code in capitals (a
+    bureau's own instrument without one). Never the lower-case code of the files."""
+    try:
+        defn = engine.builtin(code)
+    except engine.UnknownInstrumentError:
+        return code.upper()
+    found = re.search(r"\(([A-Za-z][A-Za-z0-9\-]*)\)\s*$", defn.name_en)
+    return found.group(1) if found else code.upper()

@@ -174,7 +174,7 @@ def test_cli_prints_user_and_generated_passphrase_that_opens_the_vault(
     assert "User: demo (coordinator)" in proc.stdout
     found = re.search(r"^Passphrase \(every demo account\): (\S+)$", proc.stdout, re.M)
     assert found is not None
-    assert "counseling_session done" in proc.stderr  # progress goes to stderr
+    assert "counseling sessions done" in proc.stderr  # progress goes to stderr
     vs = lifecycle.unlock(path, "demo", found.group(1), clock=clock, state_dir=tmp_path / "state")
     try:
         assert vs.actor.role.value == "coordinator"

@@ -227,7 +227,8 @@ def test_cli_init_users_backup_restore_round_trip(tmp_path: Path) -> None:
     r = run_cli(*admin, "users", "list", env_extra=env)
     assert r.returncode == 0
     assert [line.split("\t")[:3] for line in r.stdout.splitlines()] == [
-        ["admin", "admin", "active"], ["li", "counselor", "active"]]
+        ["User name", "Role", "State"], ["admin", "admin", "active"],
+        ["li", "counselor", "active"]]
     r = run_cli(*admin, "backup", "--out", str(tmp_path / "bk"), env_extra=env)
     assert r.returncode == 0, r.stderr
     backup_file = Path(r.stdout.strip().split(": ", 1)[1])

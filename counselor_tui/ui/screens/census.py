@@ -53,6 +53,7 @@ from counselor_tui.ui.screens.assessment_entry import AssessmentEntryScreen
 from counselor_tui.ui.screens.census_form import CensusFormDialog
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.tier_override import TierOverrideDialog
+from counselor_tui.ui.text import instrument_short
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.bar_chart import bar
 
@@ -223,7 +224,7 @@ class CensusScreen(BaseScreen):
         for row in self.campaigns:
             status = _("in progress") if row.status == "open" else _("closed (frozen)")
             table.add_row(row.name, f"{row.starts_on} – {row.ends_on}",
-                          ", ".join(row.instruments), status,
+                          ", ".join(map(instrument_short, row.instruments)), status,
                           f"{row.completed}/{row.target}", percent(row.rate), key=str(row.id))
         if self.campaigns:
             ids = [r.id for r in self.campaigns]
@@ -253,7 +254,8 @@ class CensusScreen(BaseScreen):
         self.figures, self.pending = loaded
         figures = self.figures
         frozen = _(" · frozen {at}").format(at=figures.as_of[:16]) if figures.frozen else ""
-        positive = ", ".join(f"{code} {n}" for code, n in figures.positive.items())
+        positive = ", ".join(f"{instrument_short(code)} {n}"
+                             for code, n in figures.positive.items())
         self.query_one("#census-summary", Static).update(
             _("Screened {done} of {target} ({percent}); screen-positive: {positive}"
               ).format(done=figures.completed, target=figures.target,
@@ -262,7 +264,7 @@ class CensusScreen(BaseScreen):
         units.clear(columns=True)
         codes = list(figures.per_instrument)
         units.add_columns(_("Unit"), _("Police type"), _("Target"), _("Screened"), "%", "",
-                          *codes)
+                          *map(instrument_short, codes))
         for u in figures.units:
             style = "green" if u.rate == 1 else ("yellow" if (u.rate or 0) >= 0.5 else "red")
             units.add_row(u.unit_name, u.police_type, str(u.target), str(u.completed),
@@ -284,7 +286,8 @@ class CensusScreen(BaseScreen):
             text += "  " + _("Only officers in your care are shown.")
         summary.update(text)
         for p in self.pending:
-            table.add_row(p.unit_name, p.badge_no or "", p.name, ", ".join(p.missing),
+            table.add_row(p.unit_name, p.badge_no or "", p.name,
+                          ", ".join(map(instrument_short, p.missing)),
                           key=str(p.person_id))
 
     def _show_suggestions(self) -> None:

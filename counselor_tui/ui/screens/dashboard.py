@@ -50,7 +50,8 @@ class DashboardScreen(BaseScreen):
 
     CSS_PATH = "../styles/dashboard.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "reload", N_("Reload"), id="reload"),
+        # the dashboard follows changes by itself (LIVE_SECONDS): r stays in F1, not the footer
+        Binding("r", "reload", N_("Reload"), id="reload", show=False),
         Binding("v", "review_tier", N_("Review the tier"), id="review_tier"),
         Binding("t", "change_tier", N_("Change the tier"), id="change_tier"),
     ]

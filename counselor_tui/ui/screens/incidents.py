@@ -89,8 +89,8 @@ class IncidentsScreen(BaseScreen):
         # the countdown right after the step: at 80 columns it is what must stay visible
         table.add_column(_("Step"), key="step")
         table.add_column(_("Countdown / state"), key="clock")
+        table.add_column(_("Due"), key="due")  # before the person: whole at 80 columns
         table.add_column(_("Person"), key="person")
-        table.add_column(_("Due"), key="due")
         table.add_column(_("Form · by"), key="form")
         self.set_interval(1.0, self.tick, name="incident-countdown")
         self.reload()
@@ -185,8 +185,8 @@ class IncidentsScreen(BaseScreen):
         summary.update(row.summary)
         now = self._now()
         for step in row.steps:
-            table.add_row(step.label, self._clock_cell(step, now), step.person_name or "",
-                          _local(step.due_at, tz), self._form_cell(step), key=str(step.id))
+            table.add_row(step.label, self._clock_cell(step, now), _local(step.due_at, tz),
+                          step.person_name or "", self._form_cell(step), key=str(step.id))
 
     def _clock_cell(self, step: StepRow, now: datetime) -> Text:
         due = from_storage(step.due_at)

@@ -67,6 +67,11 @@ class UnlockScreen(BaseScreen):
                          id="vault-path", markup=False)
             if self.notice:
                 yield Static(self.notice, id="unlock-notice", markup=False)
+            demo_passphrase = getattr(self.app, "demo_passphrase", None)
+            if demo_passphrase:  # a generated demo vault: its passphrase must not scroll away
+                yield Static(_("Demo vault — passphrase of every demo account: {passphrase}")
+                             .format(passphrase=demo_passphrase), id="unlock-demo",
+                             markup=False)
             yield Label(_("User name"), classes="field-label")
             yield Input(self.initial_user or (users[0] if len(users) == 1 else ""),
                         id="username", placeholder=_("user name"), classes=ENTER_MOVES_ON,

@@ -15,10 +15,10 @@ import unicodedata
 from dataclasses import dataclass
 
 # Names are converted one character at a time, so pypinyin's phrase dictionaries (about
-# 45 MB of memory) are never needed; this must be set before pypinyin is first imported.
+# 45 MB of memory) are never needed; this must be set before pypinyin is first imported
+# (in :func:`name_keys`).
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 
-from pypinyin import Style, lazy_pinyin
 
 from counselor_tui.domain.text import is_han
 
@@ -51,6 +51,9 @@ def _clean(text: str) -> str:
 def name_keys(name: str) -> NameKeys:
     """The pinyin keys of ``name`` (e.g. ``张三`` → ``zhangsan`` / ``zs``; ``单田芳`` →
     ``shantianfang`` / ``stf``)."""
+    # pypinyin loads its dictionaries on the first name, not at start-up (issue 18)
+    from pypinyin import Style, lazy_pinyin
+
     text = _clean(name)
     syllables: list[str] = []
     for index, ch in enumerate(text):

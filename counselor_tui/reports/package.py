@@ -36,13 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import py7zr
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from py7zr.io import BytesIOFactory
 
 from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passphrase
 from counselor_tui.errors import InvalidInput, ServiceError
@@ -172,6 +170,8 @@ def sign(manifest: bytes, signer: Signer) -> bytes:
 
 def archive_bytes(files: Mapping[str, bytes], password: str) -> bytes:
     """A 7z archive of ``files`` in memory, AES-256 encrypted with encrypted headers."""
+    import py7zr  # loaded with the first package, not at start-up (issue 18)
+
     buf = io.BytesIO()
     with py7zr.SevenZipFile(buf, "w", password=password, header_encryption=True) as z:
         for name in sorted(files):
@@ -279,6 +279,9 @@ def open_package(data: bytes, password: str) -> dict[str, bytes]:
     Raises :class:`PackagePasswordError` for a wrong password, a damaged or truncated file or
     something that is not a 7z archive (py7zr's own exceptions never reach the caller).
     """
+    import py7zr  # loaded with the first package, not at start-up (issue 18)
+    from py7zr.io import BytesIOFactory
+
     if not password:
         raise _wrong_password()
     try:

@@ -25,11 +25,6 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-
 from counselor_tui.i18n import _
 from counselor_tui.reports.docx_out import cn_number
 from counselor_tui.reports.docx_parts import FONT_BODY, FONT_HEADING
@@ -52,8 +47,6 @@ MAX_WIDTH = 60
 #: between its margins; a wider table prints landscape (and is scaled to the page's width).
 PORTRAIT_WIDTH = 72
 TEXT_WIDTH = 70  # the report sheet's one wide column: fits a portrait page unscaled
-THIN = Side(style="thin")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEAD_ROWS = 3  # heading, issuer line, header row: repeated and frozen
 
 
@@ -105,6 +98,8 @@ def sheet_title(text: str, taken: set[str]) -> str:
 
 
 def _print_setup(ws: Any, *, landscape: bool, title_rows: int) -> None:
+    from openpyxl.worksheet.properties import PageSetupProperties
+
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -122,6 +117,8 @@ def _wrapped(ws: Any, row: int, text: str, last_col: int, width: float, *,
              size: float = 11, bold: bool = False) -> None:
     """``text`` in row ``row`` merged across columns 1…``last_col`` (``width`` characters),
     wrapped, the row made tall enough for its lines."""
+    from openpyxl.styles import Alignment, Font
+
     cell = ws.cell(row=row, column=1, value=text)
     as_text(cell)
     cell.font = Font(name=FONT_HEADING if bold else FONT_BODY, size=size, bold=bold)
@@ -163,6 +160,12 @@ def _report_sheet(ws: Any, view: DocumentView) -> None:
 
 
 def _table_sheet(ws: Any, view: DocumentView, section: SectionView, table: TableView) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+
     rows = table.all_rows()
     n_cols = len(table.header)
     widths = [min(MAX_WIDTH, max(display_width(r[j]) for r in rows) + 2) for j in range(n_cols)]
@@ -186,7 +189,7 @@ def _table_sheet(ws: Any, view: DocumentView, section: SectionView, table: Table
             as_text(cell)
             cell.number_format = number_format(text) if i and j > 1 else "@"
             cell.font = Font(name=FONT_HEADING if bold else FONT_BODY, size=11, bold=bold)
-            cell.border = BOX
+            cell.border = box
             cell.alignment = Alignment(
                 horizontal="center" if i == 0 else "right" if j > 1 else "left",
                 vertical="center", wrap_text=True)
@@ -200,6 +203,10 @@ def render_xlsx(view: DocumentView, when: datetime) -> bytes:
     """The XLSX bytes of ``view``: the report sheet, then one sheet per table; dated ``when``
     (the compile time) in its properties and ZIP members, so the same submission gives the
     same bytes."""
+    # openpyxl (and numpy, which it loads when present) on the first workbook, not at
+    # start-up (issue 18)
+    from openpyxl import Workbook
+
     wb = Workbook()
     taken: set[str] = set()
     report = wb.active

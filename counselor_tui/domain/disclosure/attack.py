@@ -25,18 +25,18 @@ small (a county month has a few hundred hidden cells, in components of a few doz
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+if TYPE_CHECKING:
+    import numpy as np
 
-try:  # a dependency (pyproject); an environment installed before it falls back to scipy
-    from highspy import HighsLp, HighsModelStatus, HighsVarType, MatrixFormat
-    from highspy._core import _Highs  # the bindings without highspy.Highs's banner, threads
-except ImportError:  # pragma: no cover - only in an outdated environment
-    _HAVE_HIGHSPY = False
-else:
-    _HAVE_HIGHSPY = True
+# numpy, scipy and highspy load on the first solve, not with the module: the command line
+# and the interface import this module at start-up, and these take most of that time
+# (issue 18). highspy is a dependency (pyproject); an environment installed before it
+# falls back to scipy.
+_HAVE_HIGHSPY = importlib.util.find_spec("highspy") is not None
 
 __all__ = ["SOLVER", "AttackError", "Certified", "Equation", "Ranges", "components",
            "feasible_ranges", "solver_name", "use_solver"]
@@ -166,6 +166,9 @@ class _Program:
     def __init__(self, lo: Sequence[int], hi: Sequence[int | None],
                  equations: Sequence[Equation], unknowns: Sequence[int],
                  truth: Sequence[int]) -> None:
+        import numpy as np
+        from scipy.optimize import Bounds, LinearConstraint
+
         self.local = {u: p for p, u in enumerate(unknowns)}
         self.n = n = len(unknowns)
         # A cell without an upper bound is capped far above anything the tables allow;
@@ -186,6 +189,9 @@ class _Program:
 
     def solve(self, cost: Mapping[int, float]) -> list[int]:
         """A solution minimising ``sum(cost[u] * x[u])`` (global indexes), as integers."""
+        import numpy as np
+        from scipy.optimize import milp
+
         c = np.zeros(self.n)
         for u, w in cost.items():
             c[self.local[u]] = w
@@ -211,6 +217,10 @@ class _HighsProgram:
     def __init__(self, lo: Sequence[int], hi: Sequence[int | None],
                  equations: Sequence[Equation], unknowns: Sequence[int],
                  truth: Sequence[int]) -> None:
+        import numpy as np
+        from highspy import HighsLp, MatrixFormat
+        from highspy._core import _Highs  # the bindings without highspy.Highs's banner, threads
+
         self.local = {u: p for p, u in enumerate(unknowns)}
         self.n = n = len(unknowns)
         self.cap = 4 * (sum(abs(rhs) for _t, rhs in equations)
@@ -248,6 +258,9 @@ class _HighsProgram:
         self.integer = False
 
     def _integrality(self, integer: bool) -> None:
+        import numpy as np
+        from highspy import HighsVarType
+
         if integer != self.integer:
             kind = HighsVarType.kInteger if integer else HighsVarType.kContinuous
             self.highs.changeColsIntegrality(
@@ -255,6 +268,9 @@ class _HighsProgram:
             self.integer = integer
 
     def _run(self) -> np.ndarray:
+        import numpy as np
+        from highspy import HighsModelStatus
+
         self.highs.run()
         if self.highs.getModelStatus() != HighsModelStatus.kOptimal:
             raise AttackError(f"the solver stopped with status {self.highs.getModelStatus()}")
@@ -262,6 +278,8 @@ class _HighsProgram:
 
     def solve(self, cost: Mapping[int, float]) -> list[int]:
         """A solution minimising ``sum(cost[u] * x[u])`` (global indexes), as integers."""
+        import numpy as np
+
         c = np.zeros(self.n)
         for u, w in cost.items():
             c[self.local[u]] = w

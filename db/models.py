@@ -31,6 +31,7 @@ from db.models_care import StepHolder as StepHolder
 from db.models_people import PEOPLE_MODELS
 from db.models_people import PersonMove as PersonMove
 from db.models_people import PersonVersion as PersonVersion
+from db.models_trust import TrustedSigner as TrustedSigner
 
 
 class User(BaseModel):
@@ -556,17 +557,6 @@ class SigningKey(BaseModel):
     fingerprint = pw.TextField(unique=True)
     created_at = pw.TextField()
     active = pw.BooleanField(default=True)
-
-
-class TrustedSigner(BaseModel):
-    """A known issuer of submission packages (issue 13): its signing-key ``fingerprint``
-    (64 lower-case hex digits), the bureau or unit ``name``, who added it and when."""
-
-    fingerprint = pw.TextField(unique=True)
-    name = pw.TextField()
-    added_at = pw.TextField()
-    added_by = pw.ForeignKeyField(User, backref="+")
-    added_by_id: int
 
 
 ALL_MODELS: tuple[type[BaseModel], ...] = (

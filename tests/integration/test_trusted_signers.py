@@ -26,8 +26,8 @@ from counselor_tui.services import audit, lifecycle, submissions, trusted_signer
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from db import vault as slots
-from db.connection import open_connection
-from db.migrations import CURRENT_VERSION, schema_version
+from db.connection import attach, open_connection
+from db.migrations import CURRENT_VERSION, migrate, schema_version
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, World, write_secret
 from tests.integration import trust_world  # noqa: F401  (registers the "trust" world)
 
@@ -113,17 +113,31 @@ def test_only_coordinators_change_the_trust_list_and_every_change_is_audited(
 
 def test_migration_9_adds_the_trust_list_to_a_vault_of_schema_8(
         world: World, tmp_path: Path) -> None:
-    """Schema 8 is schema 9 without ``trusted_signer``: take the table and its version row
-    out of a vault, then unlock it with this program."""
+    """A vault of schema 8 (migrations 1-8 only) holding this world's rows, unlocked with
+    this program. (Later migrations alter tables, so they cannot simply run again over a
+    newer vault with its version rows taken out.)"""
     world.close()
     world.admin.close()
     keys = slots.load(slots.keys_path(world.path))
     key = slots.open_slot(keys, keys.user_slot("admin"), PASSPHRASE)
     conn = open_connection(world.path, key)
-    conn.execute("DROP TABLE trusted_signer")
-    conn.execute("DELETE FROM schema_version WHERE version >= 9")  # 10 reruns too
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    old = tmp_path / "old.db"
+    conn = open_connection(old, key, create=True)
+    assert migrate(conn, "2026-01-01T00:00:00+08:00", target=8)[-1] == 8
+    conn.execute("PRAGMA foreign_keys = OFF")
+    attach(conn, world.path, key, "src")
+    for (table,) in conn.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE "
+            "'sqlite%' AND name NOT LIKE 'session_note_fts%' AND name != 'schema_version'"
+    ).fetchall():  # schema 8's columns of every table it had
+        cols = ", ".join(f'"{r[1]}"' for r in conn.execute(f'PRAGMA main.table_info("{table}")'))
+        conn.execute(f'INSERT INTO main."{table}" ({cols}) SELECT {cols} FROM src."{table}"')
+    conn.execute("DETACH DATABASE src")
     assert schema_version(conn) == 8
     conn.close()
+    old.replace(world.path)
     co = lifecycle.unlock(world.path, "co", OTHER_PASSPHRASE, clock=world.clock,
                           state_dir=world.state_dir)
     try:

@@ -45,6 +45,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     monkeypatch.setenv("COUNSELOR_TUI_KDF_SECONDS", "0")
     monkeypatch.setenv("COUNSELOR_TUI_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("COUNSELOR_TUI_ATTEMPTS_MIRROR", str(tmp_path / "attempts-mirror"))
+    monkeypatch.setenv("COUNSELOR_TUI_KEYMAP", str(tmp_path / "keymap.toml"))  # none
     monkeypatch.delenv("COUNSELOR_TUI_LANG", raising=False)
     monkeypatch.delenv("COUNSELOR_TUI_ATTEMPTS_JOURNAL", raising=False)
     set_language("en")

@@ -54,6 +54,9 @@ class PersonRow:
     last_session_on: str | None
     archived: bool = False
     visible: bool = True
+    #: a family member's officer and relation code (``("张三", "spouse")``), filled by the
+    #: picker's :func:`find_persons` only
+    family_of: tuple[str, str] | None = None
     #: Where the row lies in the list it was read for (:func:`list_persons`' ``after``).
     page_key: tuple[Any, ...] = ()
 
@@ -297,7 +300,8 @@ def find_persons(vs: VaultSession, text: str, limit: int = 20,
     may call the hotline): those rows carry identity only (``visible=False``, no tier or
     session dates); logging a session for them makes them "served". Archived and voided
     persons are left out. Raises :class:`PermissionDenied` for auditors and admins (they
-    log no sessions).
+    log no sessions). A family member's row names their officer and relation
+    (``family_of``), so the picker can tell two 刘芳 apart.
     """
     vs.require(Role.COUNSELOR, Role.COORDINATOR)
     text_sql, text_params = text_condition(text)
@@ -320,4 +324,13 @@ def find_persons(vs: VaultSession, text: str, limit: int = 20,
                 "ORDER BY p.name_pinyin, p.id LIMIT ?",
                 (*text_params, *kparams, *seen, limit - len(seen)))]
         rows = _rows_by_id(vs, seen + others, hidden=others)
+        family = [pid for pid, row in rows.items() if row.kind == "family"]
+        if family:
+            marks = ",".join("?" * len(family))
+            for pid, officer, relation in vs.execute(
+                    "SELECT fl.person_id, o.name, fl.relation FROM family_link fl "
+                    "JOIN person o ON o.id = fl.officer_id "
+                    f"WHERE fl.person_id IN ({marks}) ORDER BY fl.id", tuple(family)):
+                if rows[int(pid)].family_of is None:
+                    rows[int(pid)] = replace(rows[int(pid)], family_of=(officer, relation))
     return [rows[i] for i in seen + others if i in rows]

@@ -44,7 +44,8 @@ from counselor_tui.i18n import _, set_language
 from counselor_tui.services import backup_restore, dashboard, drafts, health, live, settings
 from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError, VaultDamaged, VaultLocked
-from counselor_tui.ui import kinsoku, resume
+from counselor_tui.ui import keymap as user_keymap
+from counselor_tui.ui import kinsoku, resume, toggles
 from counselor_tui.ui.areas import SCREENS
 from counselor_tui.ui.base import ServiceFailed
 from counselor_tui.ui.keys import (
@@ -110,8 +111,11 @@ class CounselorApp(NavigatingApp):
                  username: str | None = None) -> None:
         super().__init__()
         kinsoku.install()  # no line of Chinese text starts with 。，） (GB/T 15834)
+        toggles.install()  # ✓ ticked, blank not: never colour alone
         #: the generated passphrase of a demo vault, shown on its unlock screen (issue 16)
         self.demo_passphrase: str | None = None
+        #: what the user's keymap file gave that was left out (shown once the app is up)
+        self.keymap_problems: tuple[str, ...] = ()
         self.backend = backend
         self.idle_override = idle_minutes
         self.idle_minutes = idle_minutes if idle_minutes is not None else 5.0
@@ -143,6 +147,8 @@ class CounselorApp(NavigatingApp):
         self.set_interval(self.idle_check_seconds, self.check_idle_lock, name="idle")
         self.set_interval(self.banner_seconds, self.refresh_banner, name="banner")
         self.set_interval(self.live_seconds, self.poll_live, name="live")
+        for problem in self.keymap_problems:
+            self.notify(problem, severity="warning", timeout=15, markup=False)
         if self.backend.unlocked:
             self._start_work()
         elif self.backend.exists():
@@ -575,6 +581,9 @@ def create_app(backend: Backend, *, idle_minutes: float | None = None,
                        idle_check_seconds=idle_check_seconds, banner_seconds=banner_seconds,
                        username=username)
     app.demo_passphrase = demo_passphrase
+    keymap = user_keymap.load_keymap(user_keymap.keymap_file(), user_keymap.binding_ids())
+    app.set_keymap(keymap.keys)
+    app.keymap_problems = keymap.problems
     return app
 
 

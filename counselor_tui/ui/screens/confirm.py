@@ -45,8 +45,12 @@ class ConfirmDialog(BaseModal[bool]):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(self.question, classes="dialog-body", markup=False, id="question")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.yes_label, variant="primary", id="yes")
-                yield Button(self.no_label, id="no")
+                # the coloured (primary) button is the one focused first: a dialog whose
+                # answer defaults to No must not light up Yes (issue 16)
+                yield Button(self.yes_label, id="yes",
+                             variant="primary" if self.default_yes else "default")
+                yield Button(self.no_label, id="no",
+                             variant="default" if self.default_yes else "primary")
 
     def on_mount(self) -> None:
         translate_bindings(self)

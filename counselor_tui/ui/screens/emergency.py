@@ -196,8 +196,8 @@ class EmergencyScreen(FormScreen):
 
     def _saved(self, incident_id: int) -> None:
         self.saved_id = incident_id
-        self.app.notify(_("Emergency flagged: incident {id}; its response steps are planned "
-                          "(F6).").format(id=incident_id), severity="warning", markup=False)
+        self.app.notify(_("Emergency flagged; its response steps are planned (F6)."),
+                        severity="warning", markup=False)
         self.app.post_message(self.Flagged(incident_id))
         self.app.post_message(DataChanged("incident"))
         if self.is_current:

@@ -30,11 +30,15 @@ from counselor_tui.ui.keys import binding_msgids, key_label, translate_bindings
 def key_rows(node: DOMNode) -> list[tuple[str, str]]:
     """``(keys, description)`` of the bindings this application declares on ``node``
     (those with an id and a description; Textual's own editing keys are left out), keys
-    joined by " / " when several keys share one action, in the order of ``BINDINGS``."""
+    joined by " / " when several keys share one action, in the order of ``BINDINGS``; the
+    keys in force (after the user's keymap, :mod:`counselor_tui.ui.keymap`)."""
     msgids = binding_msgids(type(node))
     order = {ident: index for index, ident in enumerate(msgids)}
     rows: dict[str, tuple[int, list[str], str]] = {}
-    for key, binding in node._bindings:
+    bindings = node._bindings.copy()
+    if node.app._keymap:  # the keys in force: a user's keymap file replaces the defaults
+        bindings.apply_keymap(node.app._keymap)
+    for key, binding in bindings:
         msgid = msgids.get(binding.id or "", "")
         if not msgid:
             continue

@@ -201,7 +201,7 @@ class IncidentsScreen(BaseScreen):
             return _("waived: {reason}").format(reason=step.waived_reason)
         parts = [rules.form_label(step.form), step.by_name or ""]
         if step.session_id is not None:
-            parts.append(_("session {id}").format(id=step.session_id))
+            parts.append(_("session logged"))  # never the record's internal number
         return " · ".join(p for p in parts if p)
 
     def tick(self) -> None:
@@ -265,7 +265,7 @@ class IncidentsScreen(BaseScreen):
     def _recorded(self, result: incidents.StepRecorded) -> None:
         message = _("Step recorded.") if not result.late else _("Step recorded (late).")
         if result.session_id is not None:
-            message += " " + _("Session {id} logged.").format(id=result.session_id)
+            message += " " + _("The counseling session is logged too.")
         self.app.notify(message, markup=False)
         self._changed()
 

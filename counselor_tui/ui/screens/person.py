@@ -279,6 +279,10 @@ class PersonScreen(BaseScreen):
             sessions.set_options(options)
             if highlighted is not None and highlighted < sessions.option_count:
                 sessions.highlighted = highlighted
+            else:  # the newest session is selected at once, not after Tab and Down
+                sessions.highlighted = 0
+            if self.loads == 1:  # first load: ↑/↓ and Enter act on the sessions at once
+                sessions.focus(scroll_visible=False)
         else:
             sessions.set_options([Option(none_text(), disabled=True)])
 

@@ -34,11 +34,16 @@ DEBOUNCE_SECONDS = 0.12
 
 
 def describe(row: PersonRow) -> str:
-    """One line naming a person: name, badge number or kind, unit."""
+    """One line naming a person: name, badge number or kind (a family member: whose),
+    unit."""
     parts = [row.name]
     if row.badge_no:
         parts.append(_("badge {badge}").format(badge=row.badge_no))
-    if row.kind not in ("officer", ""):
+    if row.family_of is not None:  # whose family member: 张三的配偶
+        officer, relation = row.family_of
+        parts.append(_("{relation} of {officer}").format(
+            relation=vocab.label(vocab.RELATIONS, relation), officer=officer))
+    elif row.kind not in ("officer", ""):
         parts.append(vocab.label(vocab.PERSON_KINDS, row.kind))
     if row.unit_name:
         parts.append(row.unit_name)

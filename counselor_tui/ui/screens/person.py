@@ -14,6 +14,9 @@ for an addendum once it is locked.
 | n | add an addendum to the highlighted session |
 | v | review the tier (keep it, next review by policy) |
 | t | change the tier (reason and evidence) |
+| c | informed consent 知情同意: the consents on record, record one |
+| x | export the archive for a referral or transfer (encrypted package; consent shown) |
+| p | schedule an appointment with this person |
 | r | reload |
 | F2 | log a session for this person |
 | Esc | back |
@@ -41,7 +44,9 @@ from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import OpenArea, OpenPerson
 from counselor_tui.ui.screens.addendum import AddendumDialog
+from counselor_tui.ui.screens.appointment_dialog import ScheduleDialog
 from counselor_tui.ui.screens.family_member import FamilyMemberDialog
+from counselor_tui.ui.screens.referral_dialogs import ConsentDialog, ReferralExportDialog
 from counselor_tui.ui.screens.tier_decision import open_change, open_review
 from counselor_tui.ui.text import band_name, join_list
 from counselor_tui.ui.widgets.banner import Banner
@@ -112,6 +117,9 @@ class PersonScreen(BaseScreen):
         Binding("n", "addendum", N_("Addendum to the session"), id="addendum"),
         Binding("v", "review_tier", N_("Review the tier"), id="review_tier"),
         Binding("t", "change_tier", N_("Change the tier"), id="change_tier"),
+        Binding("c", "consent", N_("Consent"), id="consent"),
+        Binding("x", "export_referral", N_("Referral export"), id="export_referral_record"),
+        Binding("p", "schedule", N_("Appointment"), id="schedule_for_person"),
         Binding("r", "reload", N_("Reload"), id="reload"),
     ]
 
@@ -358,6 +366,22 @@ class PersonScreen(BaseScreen):
     def action_change_tier(self) -> None:
         """Change the tier with a written reason and its evidence."""
         open_change(self, self.person_id)
+
+    def action_consent(self) -> None:
+        """c: the consents on record; record one (issue 15)."""
+        if self.record is not None:
+            self.app.push_screen(ConsentDialog(self.person_id, self.record.person.name),
+                                 lambda _row: self.reload())
+
+    def action_export_referral(self) -> None:
+        """x: export this archive for a referral or a transfer (issue 15)."""
+        if self.record is not None:
+            self.app.push_screen(ReferralExportDialog(self.person_id, self.record.person.name))
+
+    def action_schedule(self) -> None:
+        """p: schedule an appointment with this person (issue 15)."""
+        if self.record is not None:
+            self.app.push_screen(ScheduleDialog(self.record.person))
 
     def has_unsaved_changes(self) -> bool:
         """The record holds no typed text."""

@@ -1,0 +1,270 @@
+"""Consent 知情同意 and one person's archive exported for a referral or a transfer
+(转介/移交; issue 15, point 4).
+
+**Consent.** :func:`record_consent` keeps a consent on the record: the date it was given and
+its scope (:data:`CONSENT_SCOPES`), with an optional note; the latest is the one in force
+(:func:`latest_consent`), earlier ones stay as history; the person's ``consent_on`` shows
+the date on the record. Audited ``create consent``.
+
+**Referral export.** :func:`export_referral` writes one person's archive — profile, tier
+history, assessments with their bands, session dates and summaries — as a document in the
+official layout of the submission (:mod:`counselor_tui.reports.referral_docx`), only inside
+an encrypted package: the same 7z, AES-256 with encrypted file names, as the submission
+package (:func:`counselor_tui.reports.package.archive_bytes`), written through a temporary
+file and renamed. The package's file name holds no name (``转介档案-<date>-<n>.7z``).
+The recipient and the purpose (:data:`PURPOSES`) are recorded (``referral_export``) and
+audited (``export person``, with the recipient, purpose, whether sealed notes were
+included and the package's SHA-256 — no name).
+
+Sealed notes are left out unless the exporter chooses ``include_sealed``; even then each
+sealed note goes in only when the exporter may read it — its author, or a coordinator
+(DESIGN §5) — and every other sealed session is listed with its date and the words that its
+note is sealed. Roles: counselors (persons they see) and coordinators; admins and auditors
+are refused (an admin reads no person record and does not export).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from counselor_tui.domain import vocab
+from counselor_tui.domain.dates import from_storage
+from counselor_tui.domain.instruments import engine
+from counselor_tui.domain.roles import WRITES_RECORDS
+from counselor_tui.i18n import N_, _, language
+from counselor_tui.reports.package import (
+    archive_bytes,
+    check_password,
+    generate_password,
+    write_atomic,
+)
+from counselor_tui.reports.referral_docx import ReferralContent, render_referral_docx
+from counselor_tui.services import audit, persons, settings
+from counselor_tui.services.access import require_visible
+from counselor_tui.services.context import VaultSession
+from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied
+from counselor_tui.services.lifecycle import is_own_passphrase
+from db.models import Consent, Person, ReferralExport
+
+#: Consent scopes: code → label msgid.
+CONSENT_SCOPES = {"counseling": N_("counseling"), "assessment": N_("assessment"),
+                  "referral": N_("referral"), "transfer": N_("transfer of the archive")}
+#: Export purposes: code → label msgid.
+PURPOSES = {"referral": N_("referral"), "transfer": N_("transfer")}
+#: The file inside the package.
+DOCX_NAME = "archive.docx"
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    """A consent on the record: ``given_on`` (``YYYY-MM-DD``), ``scope`` codes, note, who
+    recorded it and when (storage form)."""
+
+    id: int
+    given_on: str
+    scope: tuple[str, ...]
+    note: str
+    recorded_by: str
+    recorded_at: str
+
+    def line(self) -> str:
+        """``知情同意：2026-11-20，范围：咨询、转介`` (translated)."""
+        return _("Consent given on {day}, scope: {scope}").format(
+            day=self.given_on, scope=_sep().join(
+                vocab.label(CONSENT_SCOPES, c) for c in self.scope))
+
+
+@dataclass(frozen=True)
+class ReferralDraft:
+    """What :func:`export_referral` needs: ``person_id``, ``recipient`` (the receiving
+    hospital, counselor or bureau), ``purpose`` (a :data:`PURPOSES` code),
+    ``include_sealed`` (the exporter's explicit choice), ``password`` (None = generate one,
+    returned once)."""
+
+    person_id: int
+    recipient: str
+    purpose: str
+    include_sealed: bool = False
+    password: str | None = None
+
+
+@dataclass(frozen=True)
+class ReferralExported:
+    """The package written: ``path``, the generated ``password`` (None when typed),
+    its SHA-256, how many sealed notes it holds, the consent shown (None: none recorded)."""
+
+    path: Path
+    password: str | None
+    package_sha256: str
+    sealed_included: int
+    consent: ConsentRow | None
+
+
+def _sep() -> str:
+    """The separator of a list in the interface language."""
+    return ", " if language() == "en" else "、"
+
+
+def _require_writer(vs: VaultSession) -> None:
+    if vs.actor.role not in WRITES_RECORDS:
+        raise PermissionDenied(
+            _("Your role ({role}) may not do this.").format(role=vs.actor.role.label))
+
+
+def record_consent(vs: VaultSession, person_id: int, given_on: date,
+                   scope: tuple[str, ...], note: str = "") -> ConsentRow:
+    """Record a consent (one transaction, ``create consent``); sets the person's
+    ``consent_on``. Raises :class:`InvalidInput` (no scope, unknown scope code, a date in
+    the future), :class:`NotFound`, :class:`PermissionDenied`."""
+    _require_writer(vs)
+    codes = tuple(dict.fromkeys(scope))
+    if not codes or any(c not in CONSENT_SCOPES for c in codes):
+        raise InvalidInput(_("Choose what the consent covers: {codes}.").format(
+            codes=", ".join(CONSENT_SCOPES)))
+    if given_on > vs.today():
+        raise InvalidInput(_("A consent cannot be dated in the future."))
+    with vs.transaction():
+        require_visible(vs, person_id)
+        now = vs.now_iso()
+        row = Consent.create(person=person_id, given_on=given_on.isoformat(),
+                             scope=list(codes), note=note.strip(), created_at=now,
+                             created_by=vs.actor.id)
+        Person.update(consent_on=given_on.isoformat(), updated_at=now,
+                      updated_by=vs.actor.id).where(Person.id == person_id).execute()
+        audit.record(vs, "create", "consent", row.id,
+                     {"person_id": person_id, "scope": list(codes)})
+    return ConsentRow(int(row.id), given_on.isoformat(), codes, note.strip(),
+                      vs.actor.display_name, now)
+
+
+def consents(vs: VaultSession, person_id: int) -> list[ConsentRow]:
+    """The consents on a visible person's record, latest first."""
+    _require_writer(vs)
+    with vs.reading():
+        require_visible(vs, person_id)
+        return [ConsentRow(int(r[0]), r[1], tuple(Consent.scope.python_value(r[2]) or ()),
+                           r[3], r[4] or "", r[5]) for r in vs.execute(
+            "SELECT c.id, c.given_on, c.scope, c.note, u.display_name, c.created_at "
+            "FROM consent c LEFT JOIN user u ON u.id = c.created_by_id "
+            "WHERE c.person_id = ? ORDER BY c.given_on DESC, c.id DESC", (person_id,))]
+
+
+def latest_consent(vs: VaultSession, person_id: int) -> ConsentRow | None:
+    """The consent in force (the latest), or None — shown before an export."""
+    rows = consents(vs, person_id)
+    return rows[0] if rows else None
+
+
+def _instrument_and_band(code: str, band: str | None,
+                         total: float | None) -> tuple[str, str, str]:
+    """The instrument's name, the total and the band's name in the interface language (the
+    codes themselves for an instrument this program does not define)."""
+    shown = "" if total is None else f"{total:g}"
+    try:
+        defn = engine.builtin(code)
+    except engine.UnknownInstrumentError:
+        return code, shown, band or ""
+    zh = language() != "en"
+    label = next(((b.label_zh if zh else b.label_en) for b in defn.bands if b.code == band),
+                 band or "")
+    return defn.name_zh if zh else defn.name_en, shown, label
+
+
+def _content(vs: VaultSession, draft: ReferralDraft, consent: ConsentRow | None,
+             ) -> tuple[ReferralContent, int]:
+    record = persons.get_person(vs, draft.person_id)  # audited "view person"
+    p = record.person
+    person_line = p.name + (f" {_('badge {badge}').format(badge=p.badge_no)}"
+                            if p.badge_no else "")
+    profile = tuple((label, value or "") for label, value in (
+        (_("Name"), p.name), (_("Kind"), vocab.label(vocab.PERSON_KINDS, p.kind)),
+        (_("Gender"), vocab.label(vocab.GENDERS, p.gender)), (_("Badge"), p.badge_no),
+        (_("Birth date"), record.birth_date), (_("Unit"), p.unit_name),
+        (_("Police type"), p.police_type), (_("Post"), p.post),
+        (_("Hire date"), record.hire_date),
+        (_("Tier"), vocab.label(vocab.TIERS, record.tier.tier) if record.tier else ""),
+    ))
+    tiers = ((_("Date"), _("Tier before"), _("Tier after"), _("Reason")), *(
+        (c.at[:10], vocab.label(vocab.TIERS, c.from_tier), vocab.label(vocab.TIERS, c.to_tier),
+         c.reason) for c in reversed(record.tier_history)))
+    tests = ((_("Date"), _("Instrument"), _("Total"), _("Band")), *(
+        (a.administered_on, *_instrument_and_band(a.instrument_code, a.band, a.total))
+        for a in reversed(record.assessments)))
+    sealed_in = 0
+    rows: list[tuple[str, ...]] = []
+    for s in reversed(record.sessions):
+        if s.sealed and not (draft.include_sealed and s.note):
+            summary = _("(sealed note, not exported)")
+        else:
+            summary = s.note
+            sealed_in += int(s.sealed)
+        rows.append((from_storage(s.started_at).strftime("%Y-%m-%d %H:%M"),
+                     vocab.label(vocab.CHANNELS, s.channel),
+                     _sep().join(vocab.label(vocab.TOPICS, t) for t in s.topics),
+                     summary))
+    sessions = ((_("Date and time"), _("Channel"), _("Topics"), _("Session summary")), *rows)
+    purpose = _(PURPOSES[draft.purpose])
+    content = ReferralContent(
+        issuer=str(settings.get_setting(vs, "bureau_name", "") or ""),
+        recipient=draft.recipient.strip(), purpose_label=purpose, person_name=p.name,
+        person_line=person_line,
+        consent_line=(consent.line() + _(".") if consent else
+                      _("No informed consent is recorded for this person.")),
+        sealed_line=(_("Sealed notes included: {n} (the exporter's explicit choice).").format(
+            n=sealed_in) if draft.include_sealed else
+            _("Sealed notes are not included.")),
+        profile=profile, tier_history=tiers, assessments=tests, sessions=sessions,
+        exported_by=vs.actor.display_name, day=vs.now())
+    return content, sealed_in
+
+
+def export_referral(vs: VaultSession, draft: ReferralDraft, out_dir: Path) -> ReferralExported:
+    """Write the encrypted referral package of one person into ``out_dir`` (see the module
+    doc); returns where, the generated password (to show once) and what it holds.
+
+    Raises :class:`InvalidInput` (no recipient, unknown purpose, a weak password or the
+    user's own vault passphrase), :class:`NotFound` (person not visible),
+    :class:`PermissionDenied` (admin, auditor), :class:`ServiceError` when the file cannot be
+    written (nothing is left behind)."""
+    _require_writer(vs)
+    if not draft.recipient.strip():
+        raise InvalidInput(_("Name the recipient (the hospital, counselor or bureau)."))
+    if draft.purpose not in PURPOSES:
+        raise InvalidInput(_("Choose the purpose: referral or transfer."))
+    generated = draft.password is None
+    password = draft.password or generate_password()
+    if not generated:
+        check_password(password)
+        if is_own_passphrase(vs, password):
+            raise InvalidInput(_("That is your vault passphrase: choose another password "
+                                 "for the package (or let the program generate one)."))
+    consent = latest_consent(vs, draft.person_id)
+    content, sealed_in = _content(vs, draft, consent)
+    data = archive_bytes({DOCX_NAME: render_referral_docx(content)}, password)
+    digest = hashlib.sha256(data).hexdigest()
+    stem = _("referral-archive") if draft.purpose == "referral" else _("transfer-archive")
+    folder = Path(out_dir)
+    n = 1
+    while (folder / f"{stem}-{vs.today().isoformat()}-{n}.7z").exists():
+        n += 1
+    target = folder / f"{stem}-{vs.today().isoformat()}-{n}.7z"
+    try:
+        path = write_atomic(target, data, overwrite=False)
+    except FileExistsError:
+        raise Conflict(_("{file} appeared meanwhile: export again.").format(
+            file=target.name)) from None
+    with vs.transaction():
+        ReferralExport.create(person=draft.person_id, recipient=draft.recipient.strip(),
+                              purpose=draft.purpose, include_sealed=draft.include_sealed,
+                              package_name=target.name, package_sha256=digest,
+                              at=vs.now_iso(), by=vs.actor.id)
+        audit.record(vs, "export", "person", draft.person_id, {
+            "recipient": draft.recipient.strip(), "purpose": draft.purpose,
+            "include_sealed": draft.include_sealed, "sealed_notes": sealed_in,
+            "consent_id": consent.id if consent else None, "file": target.name,
+            "package_sha256": digest, "password": "generated" if generated else "typed"})
+    return ReferralExported(path, password if generated else None, digest, sealed_in,
+                            consent)

@@ -1,0 +1,219 @@
+"""Consent 知情同意 and the referral / transfer export 转介导出 of one person (issue 15,
+point 4): two dialogs opened from the person record (``c`` and ``x``).
+
+:class:`ConsentDialog` lists the consents on record (latest first) and records a new one:
+the date it was given and what it covers. :class:`ReferralExportDialog` shows the consent in
+force (or that none is recorded) *before* anything is exported, then asks for the recipient,
+the purpose, whether sealed notes go in (an explicit choice; only those the user may read),
+the folder and the package password (typed twice, or generated and shown once after the
+package is written).
+
+| key | action |
+|---|---|
+| ctrl+s | record the consent / export |
+| Esc | cancel / close |
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from counselor_tui.i18n import N_, _
+from counselor_tui.services import referral
+from counselor_tui.services.referral import ConsentRow, ReferralDraft, ReferralExported
+from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.screens.form import FormModal
+from counselor_tui.ui.widgets.date_input import DateInput
+
+
+class ConsentDialog(FormModal[ConsentRow | None]):
+    """Dismisses with the new consent, or None."""
+
+    CSS_PATH = "../styles/appointments.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", N_("Record consent"), id="record_consent", priority=True),
+        Binding("escape", "cancel", N_("Cancel"), id="cancel"),
+    ]
+    SAVE_BUTTON = "cs-ok"
+    CANCEL_BUTTON = "cs-cancel"
+    ERROR_LINE = "#cs-error"
+
+    def __init__(self, person_id: int, name: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.person_id = person_id
+        self.name_text = name
+        self.ready = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog ap-dialog"):
+            yield Label(_("Informed consent · {name}").format(name=self.name_text),
+                        classes="dialog-title")
+            yield Static(_("Loading…"), id="cs-history", markup=False)
+            yield Label(_("Given on"), classes="field-label")
+            yield DateInput(date.today().isoformat(), id="cs-day", compact=True)
+            yield Label(_("It covers"), classes="field-label")
+            for code, label in referral.CONSENT_SCOPES.items():
+                yield Checkbox(_(label), value=code == "counseling", id=f"cs-{code}",
+                               compact=True)
+            yield Label(_("Note (optional)"), classes="field-label")
+            yield Input(id="cs-note", compact=True)
+            yield Static("", id="cs-error", classes="field-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Record consent"), variant="primary", id="cs-ok")
+                yield Button(_("Cancel"), id="cs-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cs-day", DateInput).text = self.backend.clock.now().date().isoformat()
+        self.call(referral.consents, self.backend.vs, self.person_id, done=self._history,
+                  group="cs-load")
+
+    def _history(self, rows: list[ConsentRow]) -> None:
+        text = "\n".join(r.line() for r in rows) or _(
+            "No informed consent is recorded for this person.")
+        self.query_one("#cs-history", Static).update(text)
+        self.query_one("#cs-day", DateInput).focus()
+        self.form_loaded()
+
+    def snapshot(self) -> tuple[object, ...]:
+        """The raw content of the fields."""
+        return (self.query_one("#cs-day", DateInput).text,
+                self.query_one("#cs-note", Input).value,
+                *(self.query_one(f"#cs-{c}", Checkbox).value for c in referral.CONSENT_SCOPES))
+
+    def submit(self) -> None:
+        """Record the consent (in a worker)."""
+        day, error = self.query_one("#cs-day", DateInput).parse()
+        if error or not isinstance(day, date):
+            self.say(error or _("Type a date, like 2026-11-03."))
+            return
+        scope = tuple(c for c in referral.CONSENT_SCOPES
+                      if self.query_one(f"#cs-{c}", Checkbox).value)
+        self.save_with(referral.record_consent, self.backend.vs, self.person_id, day, scope,
+                       self.query_one("#cs-note", Input).value, done=self._done,
+                       group="cs-save")
+
+    def _done(self, row: ConsentRow) -> None:
+        self.app.notify(row.line(), markup=False)
+        self.app.post_message(DataChanged("person"))
+        self.dismiss(row)
+
+
+class ReferralExportDialog(FormModal[ReferralExported | None]):
+    """Dismisses with the export (after a generated password was shown), or None."""
+
+    CSS_PATH = "../styles/appointments.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", N_("Export"), id="export_referral", priority=True),
+        Binding("escape", "cancel", N_("Close"), id="close"),
+    ]
+    SAVE_BUTTON = "rx-go"
+    CANCEL_BUTTON = "rx-close"
+    ERROR_LINE = "#rx-message"
+    DISCARD_QUESTION = None
+
+    def __init__(self, person_id: int, name: str, folder: Path | None = None) -> None:
+        super().__init__(classes="dialog-screen")
+        self.person_id = person_id
+        self.name_text = name
+        self.folder = folder or Path.home() / "counselor-referrals"
+        self.result: ReferralExported | None = None
+        self.ready = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog ap-dialog"):
+            yield Label(_("Export for a referral or transfer · {name}").format(
+                name=self.name_text), classes="dialog-title")
+            yield Static(_("Loading…"), id="rx-consent", markup=False)
+            yield Label(_("Recipient"), classes="field-label")
+            yield Input(id="rx-recipient", compact=True,
+                        placeholder=_("the hospital, counselor or bureau that receives it"))
+            yield Select([(_(label), code) for code, label in referral.PURPOSES.items()],
+                         value="referral", allow_blank=False, id="rx-purpose", compact=True)
+            yield Checkbox(_("Include the sealed notes I may read (explicit choice)"),
+                           value=False, id="rx-sealed", compact=True)
+            yield Label(_("Folder"), classes="field-label")
+            yield Input(str(self.folder), id="rx-folder", compact=True)
+            yield Checkbox(_("Generate a password (shown once)"), value=True,
+                           id="rx-generate", compact=True)
+            yield Input(password=True, id="rx-password", compact=True,
+                        placeholder=_("Password"))
+            yield Input(password=True, id="rx-password2", compact=True,
+                        placeholder=_("Password again"))
+            yield Static("", id="rx-message", classes="dialog-body", markup=False)
+            yield Static("", id="rx-secret", classes="dialog-body", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Export"), variant="primary", id="rx-go")
+                yield Button(_("Close"), id="rx-close")
+
+    def on_mount(self) -> None:
+        self._toggle_typed(True)
+        self.call(referral.latest_consent, self.backend.vs, self.person_id,
+                  done=self._consent, group="rx-load")
+
+    def _consent(self, consent: ConsentRow | None) -> None:
+        shown = self.query_one("#rx-consent", Static)
+        if consent is None:
+            shown.update(_("No informed consent is recorded for this person (c on the "
+                           "record records one)."))
+            shown.styles.color = "yellow"
+        else:
+            shown.update(consent.line() + (f" · {consent.note}" if consent.note else ""))
+        self.query_one("#rx-recipient", Input).focus()
+        self.form_loaded()
+
+    def _toggle_typed(self, generate: bool) -> None:
+        for ident in ("#rx-password", "#rx-password2"):
+            self.query_one(ident).display = not generate
+
+    @on(Checkbox.Changed, "#rx-generate")
+    def _generate_changed(self, event: Checkbox.Changed) -> None:
+        self._toggle_typed(event.value)
+
+    def submit(self) -> None:
+        """Check the inputs and write the package (in a worker)."""
+        folder = self.query_one("#rx-folder", Input).value.strip()
+        if not folder:
+            self.say(_("Give the folder for the referral package."))
+            return
+        password: str | None = None
+        if not self.query_one("#rx-generate", Checkbox).value:
+            password = self.query_one("#rx-password", Input).value
+            if password != self.query_one("#rx-password2", Input).value:
+                self.say(_("The two passwords differ."))
+                return
+        draft = ReferralDraft(
+            self.person_id, self.query_one("#rx-recipient", Input).value,
+            str(self.query_one("#rx-purpose", Select).value),
+            self.query_one("#rx-sealed", Checkbox).value, password)
+        self.save_with(referral.export_referral, self.backend.vs, draft,
+                       Path(folder).expanduser(), done=self._done,
+                       saying=_("Writing the package…"), group="rx-save")
+
+    def _done(self, result: ReferralExported) -> None:
+        self.result = result
+        self.query_one("#rx-password", Input).value = ""
+        self.query_one("#rx-password2", Input).value = ""
+        self.say(_("Package written: {path}").format(path=result.path) + "\n" + _(
+            "Sealed notes included: {n}").format(n=result.sealed_included))
+        if result.password is not None:
+            self.query_one("#rx-secret", Static).update(
+                _("Password (shown only now — give it to the receiving office by another "
+                  "channel): {password}").format(password=result.password))
+        self.query_one("#rx-go", Button).disabled = True
+        self.query_one("#rx-close", Button).focus()
+
+    def close_form(self) -> None:
+        """Esc / Close: close (not while writing); a generated password goes with it."""
+        if not self.saving:
+            self.dismiss(self.result)
+
+
+

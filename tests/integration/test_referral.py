@@ -1,0 +1,155 @@
+"""Consent 知情同意 and the referral / transfer export (issue 15, point 4): the package opens
+in 7-Zip with its password, lists no names without it, holds the archive in the official
+layout and no sealed note unless chosen — opened as the receiver would (``7z``, py7zr) and
+read back with python-docx; real SQLCipher vault."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import docx
+import py7zr
+import pytest
+
+from counselor_tui import cli
+from counselor_tui.services import assessments, referral, sessions
+from counselor_tui.services.assessments import AssessmentDraft
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.errors import InvalidInput, NotFound, PermissionDenied
+from counselor_tui.services.referral import ReferralDraft
+from counselor_tui.services.sessions import SessionDraft
+from db.models import AuditEvent, ReferralExport
+from tests.conftest import TZ, write_secret
+from tests.integration.archive_world import World, officer
+from tests.worlds import OTHER_PASSPHRASE
+
+pytestmark = pytest.mark.world("archive")
+
+PASSWORD = "蓝色海豚在月光下跳舞 2026"
+PLAIN = "睡眠问题明显好转，建议继续随访"
+SEALED = "封存金丝雀：配偶冲突细节"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=TZ))
+
+
+def log(vs: VaultSession, person: int, note: str, days_ago: int, **kw: object) -> None:
+    sessions.log_session(vs, SessionDraft(
+        person_id=person, started_at=vs.now() - timedelta(days=days_ago),
+        channel="face_to_face", kind="routine", topics=("health_sleep",), duration_min=50,
+        note=note, **kw))  # type: ignore[arg-type]
+
+
+def docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts += [cell.text for row in table.rows for cell in row.cells]
+    return "".join(parts).replace("\n", "")  # cells break lines to fit: compare without
+
+
+def opened_with_7z(path: Path, password: str, dest: Path) -> str:
+    done = subprocess.run(["7z", "x", f"-p{password}", f"-o{dest}", "-y", str(path)],
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    files = sorted(dest.iterdir())
+    assert [f.name for f in files] == [referral.DOCX_NAME]
+    return docx_text(files[0].read_bytes())
+
+
+def test_consent_shown_and_the_package_holds_no_sealed_note_unless_chosen(
+        world: World, tmp_path: Path) -> None:
+    zs = officer(world, "张三", "330001")
+    li, coord, wang = world.login("li"), world.login("coord"), world.login("wang")
+    log(li, zs, PLAIN, 3)
+    log(li, zs, SEALED, 2, sealed=True)
+    assessments.record_assessment(li, AssessmentDraft(zs, "phq9", (2, 2, 2, 2, 1, 1, 0, 0, 0),
+                                                      date(2026, 11, 20)))
+    assert referral.latest_consent(li, zs) is None
+    with pytest.raises(InvalidInput):
+        referral.record_consent(li, zs, date(2026, 11, 26), ("referral",))  # future
+    with pytest.raises(InvalidInput):
+        referral.record_consent(li, zs, date(2026, 11, 20), ("everything",))
+    referral.record_consent(li, zs, date(2026, 11, 20), ("counseling", "referral"), "本人签字")
+    consent = referral.latest_consent(li, zs)
+    assert consent is not None and consent.scope == ("counseling", "referral")
+
+    out = tmp_path / "out"
+    with pytest.raises(PermissionDenied):  # an admin does not export
+        referral.export_referral(world.admin, ReferralDraft(zs, "市心理医院", "referral"), out)
+    with pytest.raises(NotFound):  # wang's unit is another one
+        referral.export_referral(wang, ReferralDraft(zs, "市心理医院", "referral"), out)
+    with pytest.raises(InvalidInput):
+        referral.export_referral(li, ReferralDraft(zs, " ", "referral"), out)
+    with pytest.raises(InvalidInput):
+        referral.export_referral(li, ReferralDraft(zs, "市心理医院", "referral",
+                                                   password="123456"), out)
+    assert not out.exists() or not any(out.iterdir())
+
+    plain = referral.export_referral(li, ReferralDraft(zs, "市心理医院", "referral",
+                                                       password=PASSWORD), out)
+    assert plain.password is None and plain.sealed_included == 0 and plain.consent == consent
+    assert "张三" not in plain.path.name
+    # without the password 7-Zip lists nothing, not even a file name
+    bare = subprocess.run(["7z", "l", "-pwrong", str(plain.path)], capture_output=True,
+                          text=True, check=False, timeout=60)
+    assert bare.returncode != 0 and referral.DOCX_NAME not in bare.stdout + bare.stderr
+    text = opened_with_7z(plain.path, PASSWORD, tmp_path / "x1")
+    for expected in ("张三", "330001", "市心理医院", PLAIN, "PHQ-9", "2026-11-20",
+                     "Moderate", "Consent given on 2026-11-20"):
+        assert expected in text, expected
+    assert SEALED not in text
+
+    chosen = referral.export_referral(coord, ReferralDraft(zs, "市公安局政治部", "transfer",
+                                                           include_sealed=True), out)
+    assert chosen.password and chosen.sealed_included == 1
+    with py7zr.SevenZipFile(chosen.path, "r", password=chosen.password) as z:
+        assert z.getnames() == [referral.DOCX_NAME]
+        z.extractall(path=tmp_path / "x2")
+    assert SEALED in docx_text((tmp_path / "x2" / referral.DOCX_NAME).read_bytes())
+
+    with coord.reading():
+        exports = [(r.recipient, r.purpose, r.include_sealed) for r in ReferralExport.select()]
+        events = [e.detail for e in AuditEvent.select().where(
+            (AuditEvent.action == "export") & (AuditEvent.entity == "person"))]
+    assert exports == [("市心理医院", "referral", False), ("市公安局政治部", "transfer", True)]
+    assert [(e["recipient"], e["sealed_notes"]) for e in events] == [
+        ("市心理医院", 0), ("市公安局政治部", 1)]
+    assert all("张三" not in str(e) for e in events)
+
+
+def test_cli_records_consent_and_exports(world: World, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    zs = officer(world, "张三", "330001")
+    li = world.login("li")
+    log(li, zs, SEALED, 1, sealed=True)
+    world.close()
+    secret = write_secret(tmp_path, "li.txt", OTHER_PASSPHRASE)
+    package_secret = write_secret(tmp_path, "pkg.txt", PASSWORD)
+    base = ["--lang", "en", "--vault", str(world.path), "--user", "li",
+            "--passphrase-file", str(secret), "referral"]
+    assert cli.main([*base, "export", str(zs), "--recipient", "市心理医院",
+                     "--purpose", "referral", "--out", str(tmp_path / "out"),
+                     "--package-passphrase-file", str(package_secret)]) == 0
+    out = capsys.readouterr().out
+    assert "No informed consent is recorded" in out and "Sealed notes included: 0" in out
+    assert cli.main([*base, "consent", str(zs), "--given-on", "2026-11-01",
+                     "--scope", "referral,transfer"]) == 0
+    assert "2026-11-01" in capsys.readouterr().out
+    assert cli.main([*base, "consent", str(zs), "--given-on", "2026-11-01",
+                     "--scope", "nothing"]) == 2
+    assert cli.main([*base, "export", str(zs), "--recipient", "市心理医院",
+                     "--purpose", "transfer", "--out", str(tmp_path / "out"),
+                     "--include-sealed"]) == 0
+    out = capsys.readouterr().out
+    assert "Consent given on 2026-11-01" in out and "Sealed notes included: 1" in out
+    password = next(line.split(": ", 1)[1] for line in out.splitlines()
+                    if line.startswith("password: "))
+    path = Path(next(line.split(": ", 1)[1] for line in out.splitlines()
+                     if line.startswith("Package written: ")))
+    assert SEALED in opened_with_7z(path, password, tmp_path / "x")

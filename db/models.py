@@ -21,13 +21,6 @@ from db.model_base import JSONField as JSONField
 from db.model_base import SchemaVersion as SchemaVersion
 from db.model_base import database_proxy as database_proxy
 from db.models_care import CARE_MODELS
-from db.models_care import Appointment as Appointment
-from db.models_care import CaseAccess as CaseAccess
-from db.models_care import Consent as Consent
-from db.models_care import FollowUpHolder as FollowUpHolder
-from db.models_care import Handover as Handover
-from db.models_care import ReferralExport as ReferralExport
-from db.models_care import StepHolder as StepHolder
 from db.models_people import PEOPLE_MODELS
 from db.models_people import PersonMove as PersonMove
 from db.models_people import PersonVersion as PersonVersion

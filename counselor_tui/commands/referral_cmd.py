@@ -30,8 +30,8 @@ def register(sub: Any) -> None:
     c = actions.add_parser("consent", help=_("record an informed consent on a person's record"))
     c.add_argument("person_id", type=int, metavar="PERSON_ID")
     c.add_argument("--given-on", required=True, metavar="DATE", help=_("date it was given"))
-    c.add_argument("--scope", required=True, metavar="CODES", help=_(
-        "what it covers, comma-separated: counseling, assessment, referral, transfer"))
+    c.add_argument("--scope", required=True, metavar=",".join(referral.CONSENT_SCOPES),
+                   help=_("what it covers: one or more of these codes, separated by commas"))
     c.add_argument("--note", default="", help=_("optional note"))
     c.set_defaults(handler=cmd_consent)
     e = actions.add_parser("export", help=_(

@@ -28,7 +28,8 @@ from counselor_tui.services.access import can_see_person
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from db.models import Appointment, CounselingSession, Person, User
+from db.models import CounselingSession, Person, User
+from db.models_care import Appointment
 
 #: Missed appointments older than this many days leave the dashboard (they stay listed).
 MISSED_DAYS = 30

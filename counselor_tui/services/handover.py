@@ -40,7 +40,8 @@ from counselor_tui.i18n import _
 from counselor_tui.services import accounts, audit
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
-from db.models import Handover, User
+from db.models import User
+from db.models_care import Handover
 
 
 @dataclass(frozen=True)

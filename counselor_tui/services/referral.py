@@ -47,7 +47,8 @@ from counselor_tui.services.access import require_visible
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied
 from counselor_tui.services.lifecycle import is_own_passphrase
-from db.models import Consent, Person, ReferralExport
+from db.models import Person
+from db.models_care import Consent, ReferralExport
 
 #: Consent scopes: code → label msgid.
 CONSENT_SCOPES = {"counseling": N_("counseling"), "assessment": N_("assessment"),

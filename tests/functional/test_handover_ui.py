@@ -13,7 +13,8 @@ from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.handover_dialog import HandoverDialog
 from counselor_tui.ui.screens.team import TeamScreen
 from counselor_tui.ui.screens.users_settings import UsersSettingsScreen
-from db.models import Handover, User
+from db.models import User
+from db.models_care import Handover
 from tests.functional.ui_support import Bureau, app_for, backend_for, log, notices, settle
 
 pytestmark = pytest.mark.world("bureau+team")

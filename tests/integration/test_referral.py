@@ -21,7 +21,8 @@ from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import InvalidInput, NotFound, PermissionDenied
 from counselor_tui.services.referral import ReferralDraft
 from counselor_tui.services.sessions import SessionDraft
-from db.models import AuditEvent, ReferralExport
+from db.models import AuditEvent
+from db.models_care import ReferralExport
 from tests.conftest import TZ, write_secret
 from tests.integration.archive_world import World, officer
 from tests.worlds import OTHER_PASSPHRASE

@@ -46,7 +46,8 @@ class Appointment(BaseModel):
 class Handover(BaseModel):
     """One handover (交接) of a counselor's open work to another: who from, who to, when,
     by whom, the written ``reason``, whether the giver's account was disabled with it, and
-    ``moved`` (JSON: ``{"persons": [ids], "follow_ups": [session ids], "steps": [step ids]}``)."""
+    ``moved`` (JSON: ``{"persons": [ids], "follow_ups": [session ids], "steps": [step ids],
+    "appointments": [appointment ids]}``)."""
 
     from_user = pw.DeferredForeignKey("User", backref="+")
     from_user_id: int

@@ -7,7 +7,9 @@ What moves (:func:`plan`), from the *giver* to the *receiver*:
 * **open follow-ups** the giver holds: sessions with a follow-up not yet closed, written by
   the giver (or handed to them), unless handed away since;
 * **open incident steps** the giver holds: steps neither done nor waived, of open incidents
-  the giver flagged (or handed to them), unless handed away since.
+  the giver flagged (or handed to them), unless handed away since;
+* **scheduled appointments** of the giver (missed ones included): they become the
+  receiver's (:mod:`counselor_tui.services.appointments`).
 
 What a handover does, in one transaction (:func:`hand_over`): a ``handover`` row listing the
 ids moved; ``case_access`` rows — the receiver now *holds* each person (the record is visible
@@ -65,6 +67,7 @@ class HandoverResult:
     persons: tuple[MovedItem, ...]
     follow_ups: tuple[MovedItem, ...]
     steps: tuple[MovedItem, ...]
+    appointments: tuple[MovedItem, ...] = ()
     handover_id: int | None = None
     disabled: bool = False
 
@@ -72,7 +75,7 @@ class HandoverResult:
     def counts(self) -> dict[str, int]:
         """Items per kind."""
         return {"persons": len(self.persons), "follow_ups": len(self.follow_ups),
-                "steps": len(self.steps)}
+                "steps": len(self.steps), "appointments": len(self.appointments)}
 
     def lines(self) -> list[str]:
         """The listing shown by the CLI and the dialog (translated)."""
@@ -82,6 +85,8 @@ class HandoverResult:
         out += [f"  {i.label or '#' + str(i.id)}" for i in self.follow_ups]
         out.append(_("Open incident steps moving: {n}").format(n=len(self.steps)))
         out += [f"  {i.label or '#' + str(i.id)}" for i in self.steps]
+        out.append(_("Scheduled appointments moving: {n}").format(n=len(self.appointments)))
+        out += [f"  {i.label or '#' + str(i.id)}" for i in self.appointments]
         return out
 
 
@@ -121,6 +126,10 @@ _STEPS = (
     " WHERE st.done_at IS NULL AND st.waived_reason IS NULL AND i.voided_at IS NULL"
     " AND i.status = 'open' AND COALESCE(h.user_id, i.created_by_id) = :u"
     " ORDER BY st.due_at, st.id")
+_APPOINTMENTS = (
+    "SELECT a.id, COALESCE(p.name, a.caller_label, ''), a.starts_at FROM appointment a"
+    " LEFT JOIN person p ON p.id = a.person_id"
+    " WHERE a.counselor_id = :u AND a.status = 'scheduled' ORDER BY a.starts_at, a.id")
 
 
 def _named(sql: str, user_id: int) -> tuple[str, tuple[Any, ...]]:
@@ -140,8 +149,11 @@ def _collect(vs: VaultSession, giver: User) -> HandoverResult:
     for r in vs.execute(*_named(_STEPS, giver.id)):
         label = f"{r[1]} · {r[2]} · {str(r[3])[:16].replace('T', ' ')}"
         steps.append(MovedItem("step", int(r[0]), label if names else ""))
+    booked = [MovedItem("appointment", int(r[0]), f"{str(r[2])[:16].replace('T', ' ')} {r[1]}"
+                        if names else "")
+              for r in vs.execute(*_named(_APPOINTMENTS, giver.id))]
     return HandoverResult(giver.username, None, tuple(persons), tuple(follow_ups),
-                          tuple(steps))
+                          tuple(steps), tuple(booked))
 
 
 def plan(vs: VaultSession, giver: str) -> HandoverResult:
@@ -176,7 +188,8 @@ def hand_over(vs: VaultSession, giver: str, receiver: str, reason: str, *,
         now = vs.now_iso()
         ids = {"persons": [i.id for i in moved.persons],
                "follow_ups": [i.id for i in moved.follow_ups],
-               "steps": [i.id for i in moved.steps]}
+               "steps": [i.id for i in moved.steps],
+               "appointments": [i.id for i in moved.appointments]}
         row = Handover.create(from_user=source.id, to_user=target.id, at=now, by=vs.actor.id,
                               reason=reason.strip(), disabled=disable, moved=ids)
         for pid in ids["persons"]:
@@ -187,13 +200,16 @@ def hand_over(vs: VaultSession, giver: str, receiver: str, reason: str, *,
             for ref in ids["follow_ups" if table == "follow_up_holder" else "steps"]:
                 vs.execute(f"INSERT OR REPLACE INTO {table} ({column}, user_id, handover_id) "
                            "VALUES (?, ?, ?)", (ref, target.id, row.id))
+        for ref in ids["appointments"]:
+            vs.execute("UPDATE appointment SET counselor_id = ?, updated_at = ?, "
+                       "updated_by_id = ? WHERE id = ?", (target.id, now, vs.actor.id, ref))
         audit.record(vs, "handover", "user", source.id, {
             "from": source.username, "to": target.username, "handover_id": row.id,
             "disabled": disable, **ids})
         if disable:
             accounts.disable_user(vs, giver)
     return HandoverResult(source.username, target.username, moved.persons, moved.follow_ups,
-                          moved.steps, int(row.id), disable)
+                          moved.steps, moved.appointments, int(row.id), disable)
 
 
 @dataclass(frozen=True)

@@ -80,4 +80,5 @@ async def test_coordinator_hands_over_then_admin_disables_with_handover(
         assert not User.get(User.username == "wang").active
         rows = [(h.from_user_id, h.to_user_id, h.disabled) for h in Handover.select()]
     assert rows == [(ids["li"], ids["wang"], False), (ids["wang"], ids["li"], True)]
-    assert handover.plan(admin.vs, "li").counts == {"persons": 1, "follow_ups": 1, "steps": 0}
+    assert handover.plan(admin.vs, "li").counts == {"persons": 1, "follow_ups": 1, "steps": 0,
+                                                     "appointments": 0}

@@ -10,8 +10,16 @@ from pathlib import Path
 import pytest
 
 from counselor_tui import cli
-from counselor_tui.services import handover, incident_reads, incidents, persons, session_reads
+from counselor_tui.services import (
+    appointments,
+    handover,
+    incident_reads,
+    incidents,
+    persons,
+    session_reads,
+)
 from counselor_tui.services import sessions as session_service
+from counselor_tui.services.appointments import AppointmentDraft
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from counselor_tui.services.incidents import ExposureDraft, IncidentDraft
@@ -49,6 +57,8 @@ def caseload(world: World) -> dict[str, int]:
     log(li, ids["zhang"])
     ids["follow"] = log(li, ids["zhao6"], follow_up_on=date(2026, 11, 27))
     ids["sealed"] = log(li, ids["zhao6"], note=SEALED, sealed=True)
+    ids["appointment"] = appointments.schedule(li, AppointmentDraft(
+        ids["zhao6"], li.now() + timedelta(days=1))).id
     ids["incident"] = incidents.flag_emergency(li, IncidentDraft(
         kind="acute_stress", occurred_at=li.now() - timedelta(hours=1), severity="serious",
         persons=(ExposureDraft("involved", ids["zhao6"]),)))
@@ -76,6 +86,7 @@ def test_reassign_moves_exactly_the_open_work_and_no_sealed_text(world: World) -
     done = handover.hand_over(coord, "li", "wang", "调离本局")
     assert done.counts == preview.counts
     assert {i.id for i in done.persons} == {ids["zhang"], ids["zhao6"]}
+    assert [i.id for i in done.appointments] == [ids["appointment"]]
     assert [i.id for i in done.follow_ups] == [ids["follow"]]
     assert done.steps and all(i.label for i in done.steps)
     assert any("赵六" in line for line in done.lines())
@@ -89,6 +100,8 @@ def test_reassign_moves_exactly_the_open_work_and_no_sealed_text(world: World) -
     due = session_reads.follow_ups(wang)
     assert [f.session_id for f in (*due.overdue, *due.today, *due.this_week)] == [ids["follow"]]
     assert [i.id for i in incident_reads.open_incidents(wang)] == [ids["incident"]]
+    assert [a.id for a in appointments.agenda(wang).week] == [ids["appointment"]]
+    assert not appointments.agenda(li).week
     # the sealed note stays sealed to its author and the coordinators
     assert SEALED not in session_service.get_session(wang, ids["sealed"]).note
     assert session_service.get_session(coord, ids["sealed"]).note == SEALED

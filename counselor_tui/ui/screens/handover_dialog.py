@@ -127,7 +127,8 @@ class HandoverDialog(FormModal[HandoverResult | str | None]):
         receiver_name = next((c.name for c in (self.data.receivers if self.data else [])
                               if c.username == result.receiver), result.receiver)
         self.app.notify(_("Handed over to {name}: {persons} persons, {follow_ups} open "
-                          "follow-ups, {steps} open incident steps.").format(
+                          "follow-ups, {steps} open incident steps, {appointments} "
+                          "appointments.").format(
             name=receiver_name, **counts), markup=False, timeout=10)
         self.app.post_message(DataChanged("handover"))
         self.dismiss(result)

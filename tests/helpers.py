@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
+from db.connection import open_connection
+from db.migrations import migrate
 from db.models import CounselingSession, Person, Unit
 
 
@@ -34,3 +39,31 @@ def table_dump(vs: VaultSession, *tables: str) -> dict[str, list[tuple[Any, ...]
         for table in tables:
             out[table] = [tuple(r) for r in vs.execute(f'SELECT * FROM "{table}" ORDER BY rowid')]
     return out
+
+
+def as_schema(conn: Any, version: int) -> None:
+    """Turn the open vault on ``conn`` back into schema ``version``, as an older program left
+    it: every trigger, index, table and column that migrations 1…``version`` do not create
+    is dropped (the schema of a scratch database migrated that far says which), and the
+    later version rows go. For upgrade tests; rows of the kept columns stay as they are."""
+    scratch = open_connection(Path(tempfile.mkdtemp()) / "schema.db", secrets.token_bytes(32),
+                              create=True)
+    try:
+        migrate(scratch, "2026-01-01T00:00:00+08:00", target=version)
+        old = {(str(t), str(n)) for t, n in scratch.execute(
+            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
+        columns = {str(t): {str(r[1]) for r in scratch.execute(f'PRAGMA table_info("{t}")')}
+                   for kind, t in old if kind == "table"}
+    finally:
+        scratch.close()
+    now = [(str(t), str(n)) for t, n in conn.execute(
+        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()]
+    for kind in ("trigger", "index", "table"):
+        for t, name in now:
+            if t == kind and (t, name) not in old and not name.startswith("session_note_fts_"):
+                conn.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
+    for table, kept in columns.items():
+        for r in conn.execute(f'PRAGMA table_info("{table}")').fetchall():
+            if str(r[1]) not in kept:
+                conn.execute(f'ALTER TABLE "{table}" DROP COLUMN "{r[1]}"')
+    conn.execute("DELETE FROM schema_version WHERE version > ?", (version,))

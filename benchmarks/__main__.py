@@ -12,7 +12,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--size", default="county", choices=("tiny", "county", "city",
                                                                "province"),
-                        help="demo size for unlock/save/compile (archive always uses 100k)")
+                        help="demo size of the vault every benchmark uses")
     parser.add_argument("--only", action="append",
                         choices=("archive", "vault", "compile", "memory", "disclosure",
                                  "sealed"))
@@ -21,10 +21,7 @@ def main() -> None:
     results = []
     for name in chosen:
         module = importlib.import_module(f"benchmarks.bench_{name}")
-        if name == "archive":
-            results += module.run()
-        else:
-            results += module.run(args.size)
+        results += module.run(args.size)
     report(results)
 
 

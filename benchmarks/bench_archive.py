@@ -1,7 +1,9 @@
-"""Archive list at 100,000 persons (DESIGN §11; issue 3): first page and search keystroke.
+"""Archive list (DESIGN §11; issues 3 and 18): first page, search keystroke, sorted pages.
 
-Baseline: filling Textual's DataTable with the same 100k rows in a headless app (what a
-naive archive would do), measured in the same process.
+Baselines, measured in the same process: filling Textual's DataTable with every row in a
+headless app (what a naive archive would do); for the sorted pages (issue 18), the query the
+archive ran before migration 13 — the sort key computed per query (a join and a ``CASE``),
+every person sorted for one page — written out here.
 """
 
 from __future__ import annotations
@@ -55,8 +57,58 @@ def datatable_fill_seconds(vs: VaultSession) -> tuple[float, int]:
     return asyncio.run(run()), len(rows)
 
 
-def run(rounds: int = 20) -> list[Result]:
-    path = ensure_vault("archive100k")
+#: The archive's sorted page before issue 18: key computed per person, whole list sorted.
+_OLD_ORDER = {
+    "unit": "u.name IS NULL, u.name {d}, p.name_pinyin {d}, p.id {d}",
+    "tier": "t.tier IS NULL, CASE t.tier WHEN 'green' THEN 0 WHEN 'yellow' THEN 1 "
+            "WHEN 'red' THEN 2 END {d}, p.name_pinyin {d}, p.id {d}",
+    "review_due": "t.review_due IS NULL, t.review_due {d}, p.name_pinyin {d}, p.id {d}",
+    "last_session": "p.last_session_on IS NULL, p.last_session_on {d}, p.name_pinyin {d}, "
+                    "p.id {d}",
+}
+
+
+def old_sorted_page(vs: VaultSession, sort: str, descending: bool) -> None:
+    """The first page as the archive read it before migration 13: the page's ids, then the
+    same rows as today (:func:`persons.person_rows`)."""
+    order = _OLD_ORDER[sort].format(d="DESC" if descending else "ASC")
+    with vs.reading():
+        ids = [int(r[0]) for r in vs.execute(
+            "SELECT p.id FROM person p LEFT JOIN unit u ON u.id = p.unit_id "
+            "LEFT JOIN tier_state t ON t.person_id = p.id WHERE p.voided_at IS NULL "
+            f"AND p.archived_at IS NULL ORDER BY {order} LIMIT {PAGE}")]
+        persons.person_rows(vs, ids)
+
+
+def sorted_pages(vs: VaultSession, rounds: int) -> list[Result]:
+    """Issue 18's row: the first page of each computed sort in both directions, and a page
+    50,000 rows in (read on from the previous page's last row), against the old query."""
+    results = []
+    for sort in _OLD_ORDER:
+        for descending in (False, True):
+            q = persons.ArchiveQuery(sort=sort, descending=descending)
+            new = median(timed(functools.partial(persons.list_persons, vs, q, 0, PAGE), rounds))
+            old = median(timed(functools.partial(old_sorted_page, vs, sort, descending),
+                               max(3, rounds // 4)))
+            label = f"sorted page: {sort}{' desc' if descending else ''}"
+            results.append(Result(label, new * 1000, "ms", "per-query sort", old * 1000,
+                                  "≤ 20 ms"))
+    q = persons.ArchiveQuery(sort="review_due")
+    total = persons.count_persons(vs, q)
+    deep = persons.list_persons(vs, q, min(50_000, max(0, total - PAGE - 1)), PAGE)
+    if deep:
+        after = deep[-1].page_key
+        new = median(timed(lambda: persons.list_persons(vs, q, 0, PAGE, after=after), rounds))
+        off = median(timed(lambda: persons.list_persons(
+            vs, q, min(50_000, max(0, total - PAGE - 1)), PAGE), max(3, rounds // 4)))
+        results.append(Result("sorted page deep in the list (keyset)", new * 1000, "ms",
+                              "same page by OFFSET", off * 1000, "≤ 20 ms"))
+    return results
+
+
+def run(size: str = "archive100k", rounds: int = 20) -> list[Result]:
+    """Every row above on the vault of ``size`` (a demo size or ``archive100k``)."""
+    path = ensure_vault(size)
     vs = lifecycle.unlock(path, "demo", PASSPHRASE, clock=clock(), state_dir=path.parent / "st")
     try:
         fill, count = datatable_fill_seconds(vs)
@@ -82,6 +134,6 @@ def run(rounds: int = 20) -> list[Result]:
         results.append(Result(f"search keystroke p95 ({len(keystrokes)} runs)",
                               p95(keystrokes) * 1000, "ms", f"DataTable fill {count:,} rows",
                               fill * 1000, "≤ 50 ms"))
-        return results
+        return results + sorted_pages(vs, rounds)
     finally:
         vs.close()

@@ -97,6 +97,8 @@ class SessionSummary:
     #: The row's edit version (1, one more per change): what an edit form started from
     #: (the optimistic check of :func:`~counselor_tui.services.sessions.update_session`).
     version: int = 0
+    #: Who wrote each of ``addenda`` and when: ``(display name, storage time)``, same order.
+    addenda_by: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,12 +175,15 @@ def _summaries(vs: VaultSession, rows: Sequence[Sequence[Any]]) -> list[SessionS
         topics[int(sid)].append(topic)
     opened = sealed_notes.opened(vs, [int(r[0]) for r in rows if r[9]])
     addenda: dict[int, list[str]] = defaultdict(list)
-    for sid, add_id, text in vs.execute(
-            f"SELECT session_id, id, text FROM session_addendum WHERE session_id IN ({marks}) "
-            "ORDER BY at, id", tuple(ids)):
+    addenda_by: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for sid, add_id, text, by, at in vs.execute(
+            "SELECT a.session_id, a.id, a.text, u.display_name, a.at FROM session_addendum a "
+            f"JOIN user u ON u.id = a.by_id WHERE a.session_id IN ({marks}) "
+            "ORDER BY a.at, a.id", tuple(ids)):
         sealed_text = opened.get(int(sid))
         addenda[int(sid)].append(sealed_text.addenda.get(int(add_id), text)
                                  if sealed_text is not None else text)
+        addenda_by[int(sid)].append((str(by), str(at)))
     days = lock_days(vs)
     order = list(vocab.TOPICS)
     out = []
@@ -201,6 +206,7 @@ def _summaries(vs: VaultSession, rows: Sequence[Sequence[Any]]) -> list[SessionS
             caller_label=r[17], counselor_id=counselor_id, follow_up_closed_at=r[19],
             editable=not locked and may_edit(vs, counselor_id), updated_at=r[20],
             version=int(r[21]),
+            addenda_by=tuple(addenda_by[sid]) if readable else (),
         ))
     return out
 

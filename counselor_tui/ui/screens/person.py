@@ -9,7 +9,8 @@ for an addendum once it is locked.
 | key | action |
 |---|---|
 | ↑ / ↓ / Tab | move in the lists (family, sessions) |
-| Enter | open the family member / the session |
+| Enter | open the family member / the session (to correct it, or an addendum once locked) |
+| v | the highlighted session in full: whole note, intervention, addenda with author and time |
 | a | add a family member (officers) |
 | n | add an addendum to the highlighted session |
 | v | review the tier (keep it, next review by policy) |
@@ -43,6 +44,7 @@ from counselor_tui.services.sessions import SessionSummary
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import OpenArea, OpenPerson
+from counselor_tui.ui.screens import session_view
 from counselor_tui.ui.screens.addendum import AddendumDialog
 from counselor_tui.ui.screens.appointment_dialog import ScheduleDialog
 from counselor_tui.ui.screens.family_member import FamilyMemberDialog
@@ -103,8 +105,15 @@ def session_text(s: SessionSummary) -> Text:
             text.append("\n  " + line)
         if len(lines) > NOTE_LINES:
             text.append("\n  …", style="dim")
-        for addendum in s.addenda:
-            text.append("\n  + " + addendum.splitlines()[0] if addendum else "", style="italic")
+        if s.intervention:
+            text.append("\n  " + _("Intervention: {text}").format(
+                text=s.intervention.splitlines()[0]), style="dim")
+        for i, addendum in enumerate(s.addenda):
+            by, at = s.addenda_by[i] if i < len(s.addenda_by) else ("", "")
+            head = " · ".join(p for p in (at[:16].replace("T", " "), by) if p)
+            first = addendum.splitlines()[0] if addendum else ""
+            text.append("\n  + " + (_("{who}: {text}").format(who=head, text=first)
+                                     if head else first), style="italic")
     return text
 
 
@@ -114,6 +123,7 @@ class PersonScreen(BaseScreen):
     CSS_PATH = "../styles/person.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_family", N_("Add a family member"), id="add_family"),
+        Binding("v", "view_session", N_("The whole session"), id="view_session"),
         Binding("n", "addendum", N_("Addendum to the session"), id="addendum"),
         Binding("v", "review_tier", N_("Review the tier"), id="review_tier"),
         Binding("t", "change_tier", N_("Change the tier"), id="change_tier"),
@@ -337,14 +347,36 @@ class PersonScreen(BaseScreen):
         else:
             self._addendum(session)
 
+    def action_view_session(self) -> None:
+        """The highlighted session in full (issue 15 item 6); from there correct it or add
+        an addendum."""
+        session = self._highlighted_session()
+        if session is None:
+            self.notify(_("Choose a session first."), markup=False)
+            return
+
+        def then(choice: str | None) -> None:
+            if choice == session_view.EDIT:
+                self.post_message(OpenArea("log_session", session=session))
+            elif choice == session_view.ADDENDUM:
+                self._addendum(session)
+
+        self.app.push_screen(session_view.SessionView(session), then)
+
     def action_addendum(self) -> None:
         """Add an addendum to the highlighted session."""
-        option = self.query_one("#sessions", OptionList).highlighted_option
-        session = self._session(option.id if option else None)
+        session = self._highlighted_session()
         if session is None:
             self.notify(_("Choose a session first."), markup=False)
         else:
             self._addendum(session)
+
+    def _highlighted_session(self) -> SessionSummary | None:
+        """The highlighted session; the newest while none is highlighted."""
+        option = self.query_one("#sessions", OptionList).highlighted_option
+        if option is None:
+            return self.record.sessions[0] if self.record and self.record.sessions else None
+        return self._session(option.id)
 
     def _addendum(self, session: SessionSummary) -> None:
         self.app.push_screen(AddendumDialog(session.id, session))

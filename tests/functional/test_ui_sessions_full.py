@@ -1,0 +1,85 @@
+"""Sessions as people expect them on the record (issue 15 item 6), in one app run: the
+timeline shows the intervention and each addendum with its author and time; ``v`` shows a
+session in full (the whole note, every field, addenda with author and time); from there
+``e`` corrects one's own session inside the edit window and ``n`` adds an addendum to a
+locked one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from textual.widgets import OptionList, TextArea
+
+from counselor_tui.services import sessions
+from counselor_tui.ui.messages import OpenPerson
+from counselor_tui.ui.screens.addendum import AddendumDialog
+from counselor_tui.ui.screens.person import PersonScreen
+from counselor_tui.ui.screens.session_form import SessionFormScreen
+from counselor_tui.ui.screens.session_view import SessionView
+from tests.functional.ui_support import Bureau, app_for, backend_for, notices, screen_text, settle
+
+pytestmark = pytest.mark.world("bureau")
+
+LINES = [f"第{i}行：情况记录" for i in range(1, 9)]
+
+
+async def test_the_record_shows_sessions_in_full_and_corrects_them(bureau: Bureau) -> None:
+    backend = backend_for(bureau)
+    vs = backend.vs
+    zhang = bureau.ids["zhang"]
+    old = sessions.log_session(vs, sessions.SessionDraft(
+        person_id=zhang, started_at=vs.now() - timedelta(hours=1), channel="face_to_face",
+        kind="routine", topics=("work_stress",), duration_min=50, note="\n".join(LINES),
+        intervention="放松训练", risk="low")).id
+    bureau.clock.advance(days=8)  # the first session is now locked
+    sessions.add_addendum(backend.vs, old, "补充：电话随访正常")
+    recent = sessions.log_session(backend.vs, sessions.SessionDraft(
+        person_id=zhang, started_at=backend.vs.now(), channel="hotline", kind="follow_up",
+        topics=("health_sleep",), duration_min=30, note="新记录")).id
+    app = app_for(backend)
+    async with app.run_test(size=(110, 50)) as pilot:
+        app.post_message(OpenPerson(zhang))
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
+                     and app.screen.record is not None)
+        person = app.screen
+        assert isinstance(person, PersonScreen)
+        shown = screen_text(app)
+        assert "Intervention: 放松训练" in shown
+        stamp = bureau.clock.now().strftime("%Y-%m-%d %H:%M")
+        assert f"+ {stamp} · 李辅导: 补充：电话随访正常" in shown
+        assert "第8行" not in shown  # the record shows the first lines of a note
+
+        # v: the locked session in full; e is refused there, n adds an addendum
+        person.query_one("#sessions", OptionList).focus()
+        await pilot.press("end", "v")
+        await settle(pilot, lambda: isinstance(app.screen, SessionView))
+        view = app.screen
+        assert isinstance(view, SessionView) and view.session.id == old
+        full = view.shown_text()
+        for line in LINES:
+            assert line in full
+        assert "放松训练" in full and "李辅导" in full and stamp in full
+        await pilot.press("e")
+        await settle(pilot, lambda: any("can no longer be changed" in n for n in notices(app)))
+        assert app.screen is view
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, AddendumDialog))
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is person)
+
+        # v then e on one's own recent session: the form corrects it
+        person.query_one("#sessions", OptionList).focus()
+        await pilot.press("home", "v")
+        await settle(pilot, lambda: isinstance(app.screen, SessionView))
+        await pilot.press("e")
+        await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)
+                     and app.screen.tracking)
+        form = app.screen
+        assert isinstance(form, SessionFormScreen)
+        assert form.editing is not None and form.editing.id == recent
+        form.query_one("#note", TextArea).text = "新记录（已更正）"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is person and person.record is not None
+                     and person.record.sessions[0].note == "新记录（已更正）")

@@ -1,5 +1,5 @@
 """Sessions as people expect them on the record (issue 15 item 6), in one app run: the
-timeline shows the intervention and each addendum with its author and time; ``v`` shows a
+timeline shows the intervention and each addendum with its author and time; ``o`` shows a
 session in full (the whole note, every field, addenda with author and time); from there
 ``e`` corrects one's own session inside the edit window and ``n`` adds an addendum to a
 locked one."""
@@ -50,9 +50,9 @@ async def test_the_record_shows_sessions_in_full_and_corrects_them(bureau: Burea
         assert f"+ {stamp} · 李辅导: 补充：电话随访正常" in shown
         assert "第8行" not in shown  # the record shows the first lines of a note
 
-        # v: the locked session in full; e is refused there, n adds an addendum
+        # o: the locked session in full; e is refused there, n adds an addendum
         person.query_one("#sessions", OptionList).focus()
-        await pilot.press("end", "v")
+        await pilot.press("end", "o")
         await settle(pilot, lambda: isinstance(app.screen, SessionView))
         view = app.screen
         assert isinstance(view, SessionView) and view.session.id == old
@@ -68,9 +68,9 @@ async def test_the_record_shows_sessions_in_full_and_corrects_them(bureau: Burea
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is person)
 
-        # v then e on one's own recent session: the form corrects it
+        # o then e on one's own recent session: the form corrects it
         person.query_one("#sessions", OptionList).focus()
-        await pilot.press("home", "v")
+        await pilot.press("home", "o")
         await settle(pilot, lambda: isinstance(app.screen, SessionView))
         await pilot.press("e")
         await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)

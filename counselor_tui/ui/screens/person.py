@@ -10,7 +10,7 @@ for an addendum once it is locked.
 |---|---|
 | ↑ / ↓ / Tab | move in the lists (family, sessions) |
 | Enter | open the family member / the session (to correct it, or an addendum once locked) |
-| v | the highlighted session in full: whole note, intervention, addenda with author and time |
+| o | the highlighted session in full: whole note, intervention, addenda with author and time |
 | a | add a family member (officers) |
 | n | add an addendum to the highlighted session |
 | v | review the tier (keep it, next review by policy) |
@@ -123,7 +123,7 @@ class PersonScreen(BaseScreen):
     CSS_PATH = "../styles/person.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_family", N_("Add a family member"), id="add_family"),
-        Binding("v", "view_session", N_("The whole session"), id="view_session"),
+        Binding("o", "view_session", N_("The whole session"), id="view_session"),
         Binding("n", "addendum", N_("Addendum to the session"), id="addendum"),
         Binding("v", "review_tier", N_("Review the tier"), id="review_tier"),
         Binding("t", "change_tier", N_("Change the tier"), id="change_tier"),

@@ -1,6 +1,6 @@
 """One session in full (issue 15 item 6): the whole note, every field — the intervention
 too — and each addendum with its author and time, read-only and scrollable (the person
-record shows only the first lines of a note). Opened with ``v`` on a session of the record;
+record shows only the first lines of a note). Opened with ``o`` on a session of the record;
 it dismisses with what to do next, which the record does.
 
 | key | action |

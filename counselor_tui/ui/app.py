@@ -139,6 +139,8 @@ class CounselorApp(NavigatingApp):
         #: True from unlock until the draft a lock kept was looked for (and restored).
         self._resume_pending = False
         self._kept_text = False
+        #: How many drafts were restored and dropped from the vault (tests wait on it).
+        self.drafts_restored = 0
 
     # -- start, modes ------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -216,7 +218,10 @@ class CounselorApp(NavigatingApp):
         if any(resume.keeps_text(p) for p in point.screens):
             self.notify(_("The text you were typing when the vault locked is back."),
                         markup=False, timeout=10)
-        self._in_thread(drafts.drop_draft, lambda _gone: None, group="drafts")
+        self._in_thread(drafts.drop_draft, self._draft_dropped, group="drafts")
+
+    def _draft_dropped(self, _gone: bool) -> None:
+        self.drafts_restored += 1
 
     def _health_checked(self, report: health.HealthReport) -> None:
         """After the open-time health check: a damaged vault is read-only; its banner and a

@@ -124,7 +124,7 @@ async def test_idle_timeout_drops_the_key_clears_every_screen_and_keeps_the_draf
                                         for n in notices(app)))
         await pilot.press(*"续写")
         assert form.query_one("#note", TextArea).text == UNSAVED + "续写"
-        await settle(pilot, lambda: not app.workers._workers)
+        await settle(pilot, lambda: app.drafts_restored == 1)
     with AccountSession(bureau, "admin") as admin, admin.reading():
         assert admin.execute('SELECT count(*) FROM "form_draft"').fetchone()[0] == 0
     with AuditActions(bureau) as actions:

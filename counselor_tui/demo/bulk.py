@@ -2,8 +2,9 @@
 work done once by SQL when every session is written and sealed (issue 18).
 
 The note index (migration 2: one FTS5 trigram insert per session, and with migration 10's
-``secure-delete`` a block rewrite per note blanked by sealing) and the stored last-session
-date (migration 3: one ``UPDATE person`` per session) cost more than the rows themselves. One
+``secure-delete`` a block rewrite per note blanked by sealing), the stored last-session
+date (migration 3: one ``UPDATE person`` per session) and the archive's sort keys (migration
+13: one ``UPDATE person`` per person and per tier state) cost more than the rows themselves. One
 ``rebuild`` of the index from the stored notes and one grouped ``UPDATE`` give the same
 content: the index holds every stored note (sealed ones are blank), and ``last_session_on``
 is the latest bureau-local date of the person's non-voided sessions — what the triggers keep.
@@ -16,10 +17,11 @@ from collections.abc import Iterator
 
 from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
+from db.migrations import m0013_archive_sort_keys as archive_sort_keys
 
 #: The triggers whose work is redone in bulk at the end (every other trigger stays).
 DEFERRED = ("counseling_session_fts_ai", "counseling_session_fts_au",
-            "counseling_session_last_ai")
+            "counseling_session_last_ai", "person_sort_unit_ai", "tier_state_sort_ai")
 
 #: Migration 3's stored last-session date, for every person at once (one pass, grouped).
 _LAST_SESSION = (
@@ -32,7 +34,8 @@ _LAST_SESSION = (
 @contextlib.contextmanager
 def deferred_triggers(vs: VaultSession) -> Iterator[None]:
     """Drop the :data:`DEFERRED` triggers for the body, then (on success) put them back as
-    they were stored, fill ``person.last_session_on`` and rebuild ``session_note_fts`` —
+    they were stored, fill ``person.last_session_on`` and the archive's sort keys and rebuild
+    ``session_note_fts`` —
     in one transaction, recorded by one ``demo_generate`` audit event.
 
     Only for a vault being built: a failed body leaves the triggers out, and
@@ -50,5 +53,7 @@ def deferred_triggers(vs: VaultSession) -> Iterator[None]:
         for _name, sql in saved:
             vs.execute(sql)
         vs.execute(_LAST_SESSION)
+        for statement in archive_sort_keys.FILL:  # the archive's sort keys (migration 13)
+            vs.execute(statement)
         vs.execute("INSERT INTO session_note_fts(session_note_fts) VALUES ('rebuild')")
         audit.record(vs, "demo_generate", "session_note_fts", "", {"rebuilt": True})

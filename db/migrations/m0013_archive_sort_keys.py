@@ -24,14 +24,20 @@ NAME = "archive sort keys: unit name, tier rank and review date kept on the pers
 
 _RANK = "CASE {t} WHEN 'green' THEN 0 WHEN 'yellow' THEN 1 WHEN 'red' THEN 2 END"
 
-STATEMENTS = (
-    'ALTER TABLE "person" ADD COLUMN "sort_unit" TEXT',
-    'ALTER TABLE "person" ADD COLUMN "sort_tier" INTEGER',
-    'ALTER TABLE "person" ADD COLUMN "sort_review" TEXT',
+#: Every person's sort keys from what is stored (also run by the demo builder, which sets
+#: the insert triggers aside while it writes: :mod:`counselor_tui.demo.bulk`).
+FILL = (
     'UPDATE "person" SET "sort_unit" = (SELECT name FROM unit WHERE unit.id = person.unit_id)',
     f'UPDATE "person" SET "sort_tier" = (SELECT {_RANK.format(t="t.tier")} FROM tier_state t '
     'WHERE t.person_id = person.id), "sort_review" = (SELECT t.review_due FROM tier_state t '
     "WHERE t.person_id = person.id)",
+)
+
+STATEMENTS = (
+    'ALTER TABLE "person" ADD COLUMN "sort_unit" TEXT',
+    'ALTER TABLE "person" ADD COLUMN "sort_tier" INTEGER',
+    'ALTER TABLE "person" ADD COLUMN "sort_review" TEXT',
+    *FILL,
     """CREATE TRIGGER "person_sort_unit_ai" AFTER INSERT ON "person"
     WHEN new.unit_id IS NOT NULL BEGIN
         UPDATE person SET sort_unit = (SELECT name FROM unit WHERE id = new.unit_id)

@@ -64,6 +64,11 @@ async def test_phq9_item9_alerts_suggests_red_and_confirm_writes_evidence(world:
         assert "red" in text and "4" in text
         await pilot.press("c")
         await settle(pilot, lambda: screen.decision is not None)
+        assert any(n.startswith("PHQ-9 saved.") for n in notices(app))  # never silent
+        await pilot.press("n")  # a paper form holds several: the next one is offered
+        await settle(pilot, lambda: screen.phase == "instrument")
+        listed = screen.query_one("#entry-instruments")
+        assert listed.highlighted == 4  # gad7 k10 pcl5 phq9 [pss10]
     vs = world.login("coord")
     with vs.reading():
         assessment = Assessment.get(Assessment.person == person)

@@ -1,14 +1,16 @@
 """What a new user's day ran into (issue 16 point 6), in one app run: a keymap file rebinds
 a key and F1 shows it (a wrong entry is reported), the F2 picker says whose family member a
 person is, a checkbox shows its state by shape, the discard dialog lights the button that
-has the focus, the person record's session list has a selection at once."""
+has the focus, the anonymous caller gets the hotline and no errors at once, a date that
+does not read says why while typed and once after, the person record's session list has a
+selection at once."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, Checkbox, OptionList
+from textual.widgets import Button, Checkbox, OptionList, Select
 
 from counselor_tui.i18n import set_language
 from counselor_tui.ui.screens.archive import ArchiveScreen
@@ -17,6 +19,8 @@ from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.help import HelpScreen
 from counselor_tui.ui.screens.person import PersonScreen
 from counselor_tui.ui.screens.session_form import SessionFormScreen
+from counselor_tui.ui.widgets.date_input import DateInput
+from counselor_tui.ui.widgets.form_field import FormField
 from counselor_tui.ui.widgets.person_picker import PersonPicker
 from tests.functional.ui_support import (
     Bureau,
@@ -70,6 +74,26 @@ async def test_a_new_users_day(bureau: Bureau, tmp_path: Path,
             assert app.focused is no
             assert (no.variant, yes.variant) == ("primary", "default")  # lit = focused
             await pilot.press("left", "enter")  # yes: discard
+            await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+
+            await pilot.press("f2")  # an anonymous caller: hotline, and no errors at once
+            await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen))
+            form = app.screen
+            await pilot.press("down", "enter")
+            await settle(pilot, lambda: form.query_one("#person", PersonPicker).anonymous)
+            assert form.query_one("#channel", Select).value == "hotline"
+            assert [f.name for f in form.query(FormField) if f.error] == []
+            started = form.query_one("#started", DateInput)
+            started.focus()
+            await pilot.pause()
+            started.text = "明天下午"  # said why while typing, not a bare "…"
+            await settle(pilot, lambda: "无法识别" in screen_text(app))
+            await pilot.press("tab")
+            await settle(pilot, lambda: form.query_one("#field-started_at", FormField).error)
+            assert screen_text(app).count("无法识别日期时间") == 1  # said once, not twice
+            await pilot.press("escape")
+            await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.press("left", "enter")
             await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
 
             await pilot.press("f3")

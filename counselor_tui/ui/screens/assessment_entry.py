@@ -57,6 +57,7 @@ from counselor_tui.ui.messages import DataChanged, OpenArea
 from counselor_tui.ui.screens.critical_alert import CriticalAlertDialog
 from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.screens.tier_override import TierOverrideDialog
+from counselor_tui.ui.text import instrument_short
 from counselor_tui.ui.widgets.assessment_person_picker import AssessmentPersonPicker
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.response_entry import ResponseEntry
@@ -315,6 +316,9 @@ class AssessmentEntryScreen(BaseScreen):
         self.refresh_bindings()
         self.post_message(DataChanged("assessment"))
         self.query_one("#entry-result-box").focus()
+        self.notify(_("{instrument} saved. n: the next instrument for this person, p: another "
+                      "person.").format(instrument=instrument_short(self.defn.code)),
+                    markup=False)  # a paper form's entry never saves silently
         if saved.result.critical_items_unanswered:
             self.notify(unanswered_critical_text(saved.result), severity="warning",
                         timeout=15, markup=False)
@@ -448,7 +452,11 @@ class AssessmentEntryScreen(BaseScreen):
             tier=vocab.label(vocab.TIERS, decision.state.tier)), markup=False)
 
     def action_new_entry(self) -> None:
-        """Another instrument for the same person."""
+        """Another instrument for the same person: the one after the instrument just
+        entered is highlighted (a paper form holds several, in the list's order)."""
+        instruments = self.query_one("#entry-instruments", OptionList)
+        if self.saved is not None and instruments.highlighted is not None:
+            instruments.highlighted = (instruments.highlighted + 1) % instruments.option_count
         self._to_instrument()
 
     def action_change_person(self) -> None:

@@ -53,6 +53,7 @@ from counselor_tui.services import firearms, sessions
 from counselor_tui.services.edit_conflicts import EditedMeanwhile
 from counselor_tui.services.persons import PersonRow
 from counselor_tui.services.sessions import (
+    ANONYMOUS_CHANNELS,
     PROMPT_RISKS,
     SessionDraft,
     SessionSaved,
@@ -113,6 +114,7 @@ class SessionFormScreen(FormScreen):
         #: a conflict it is the version the user was told about, so ctrl+s saves over it.
         self._version: int | None = session.version if session is not None else None
         self.touched: set[str] = set()
+        self._passed_through: str | None = None
         self.saved: SessionSaved | None = None
         self._risk_asked = False
         self._draft: SessionDraft | None = None
@@ -335,15 +337,26 @@ class SessionFormScreen(FormScreen):
                      None)
         if field is None or field.name is None or not self.is_attached:
             return
+        if field.name == self._passed_through:
+            self._passed_through = None
+            return
         self.touched.add(field.name)
         self.check(self.touched)
 
     # -- events ------------------------------------------------------------------------------
     def on_person_picker_picked(self, event: PersonPicker.Picked) -> None:
         event.stop()
+        channel = self.query_one("#channel", Select)
+        if event.row is None and channel.value not in ANONYMOUS_CHANNELS:
+            channel.value = "hotline"  # an anonymous caller rings, writes or chats: no error
         self.touched.add("person_id")
-        self.check(self.touched)
+        self.check({"person_id", "channel"})  # not every other field at once (issue 16)
         self._show_caller_label()
+        # the picker moved the focus on before the caller label was shown: the field it
+        # passed through was not "visited", so its blur shows no error (issue 16)
+        passed = self.app.focused
+        self._passed_through = next((a.name for a in passed.ancestors_with_self
+                                     if isinstance(a, FormField)), None) if passed else None
         if event.row is None:  # anonymous: the caller label first
             self.set_focus(self.query_one("#caller-label", Input))
         else:

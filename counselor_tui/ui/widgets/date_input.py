@@ -129,8 +129,8 @@ class DateInput(BackendMixin, Widget):
         elif final:
             hint.update(error)
             self.add_class("-invalid")
-        else:
-            hint.update("…" if self.text.strip() else "")
+        else:  # still being typed: say why it does not read yet, not a bare "…" (issue 16)
+            hint.update(error if self.text.strip() else "")
             self.remove_class("-invalid")
 
     def on_input_changed(self, event: Input.Changed) -> None:

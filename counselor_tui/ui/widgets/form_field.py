@@ -32,7 +32,13 @@ class FormField(Widget):
         return self._message
 
     def set_error(self, message: str | None) -> None:
-        """Show ``message`` under the control (None or "" clears it)."""
+        """Show ``message`` under the control (None or "" clears it); a control with a line
+        of its own for messages (``show_error``, the date fields) shows it there instead."""
         self._message = message or ""
-        self.query_one(".form-error", Static).update(self._message)
+        own_line = getattr(self.control, "show_error", None)
+        if callable(own_line):  # a date field says it in its hint line: not twice (issue 16)
+            own_line(self._message or None)
+            self.query_one(".form-error", Static).update("")
+        else:
+            self.query_one(".form-error", Static).update(self._message)
         self.set_class(bool(message), "-invalid")

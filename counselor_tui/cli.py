@@ -25,6 +25,7 @@ from counselor_tui.commands import (
     data_imports,
     demo,
     lifecycle,
+    people,
     referral_cmd,
     score,
     submissions,
@@ -59,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=_("read the passphrase from the first line of FILE"))
     parser.add_argument("--lang", choices=("zh", "en"), help=_("interface language"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (lifecycle, users, demo, score, data_imports, submissions, referral_cmd):
+    for module in (lifecycle, users, demo, score, data_imports, submissions, referral_cmd,
+                   people):
         module.register(sub)
     return parser
 

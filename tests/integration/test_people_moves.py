@@ -17,7 +17,7 @@ from counselor_tui.services.persons import PersonDraft, PersonInvalid
 from counselor_tui.services.submission_compile import compile_content
 from db.connection import open_connection
 from db.migrations import migrate
-from tests.conftest import TZ
+from tests.conftest import OTHER_PASSPHRASE, TZ, run_cli, write_secret
 from tests.worlds import World
 
 pytestmark = pytest.mark.world("bureau+team")
@@ -134,3 +134,33 @@ def test_migration_12_upgrades_a_schema_11_vault(tmp_path: Path) -> None:
         assert conn.execute("SELECT COUNT(*) FROM person_move").fetchone()[0] == 0
     finally:
         conn.close()
+
+
+def test_cli_verbs(world: World, tmp_path: Path) -> None:
+    secret = write_secret(tmp_path, "pp", OTHER_PASSPHRASE)
+    base = ("--vault", str(world.path), "--user", "zhou", "--passphrase-file", str(secret),
+            "--lang", "zh")
+    done = run_cli(*base, "persons", "transfer", "010001", "--unit", "U002", "--on",
+                   "2026-11-20")
+    assert done.returncode == 0, done.stderr
+    assert "U002" in done.stdout
+    bad = run_cli(*base, "persons", "leave", "010002", "--on", "2026-13-01", "--reason",
+                  "retired")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr + bad.stdout
+    left = run_cli(*base, "persons", "leave", "010002", "--on", "2010-05-01", "--reason",
+                   "retired")
+    assert left.returncode == 0 and "退休" in left.stdout
+    moves = run_cli(*base, "persons", "moves", "010001")
+    assert "城关派出所 → 交警大队" in moves.stdout
+    refused = run_cli(*base, "retention", "run", "--apply")
+    assert refused.returncode == 2 and "预演" in refused.stderr + refused.stdout
+    dry = run_cli(*base, "retention", "run")
+    assert dry.returncode == 0 and "2010-05-01" in dry.stdout and "张思" not in dry.stdout
+    applied = run_cli(*base, "retention", "run", "--apply")
+    assert applied.returncode == 0, applied.stderr
+    assert "已对 1 份档案去标识" in applied.stdout
+    reviewed = run_cli(*base, "tier", "change", "020001", "--tier", "yellow", "--reason", "x")
+    assert reviewed.returncode == 0, reviewed.stderr
+    same = run_cli(*base, "tier", "change", "020001", "--tier", "yellow", "--reason", "x")
+    assert same.returncode == 2 and "复核" in same.stderr + same.stdout
+    assert run_cli(*base, "tier", "review", "020001").returncode == 0

@@ -23,6 +23,7 @@ from counselor_tui.ui.screens.emergency import EmergencyScreen
 from counselor_tui.ui.screens.firearms import FirearmsScreen
 from counselor_tui.ui.screens.incidents import IncidentsScreen
 from counselor_tui.ui.screens.responses_import import ResponsesImportScreen
+from counselor_tui.ui.screens.retention import RetentionScreen
 from counselor_tui.ui.screens.roster_import import RosterImportScreen
 from counselor_tui.ui.screens.session_form import SessionFormScreen
 from counselor_tui.ui.screens.submissions import SubmissionsScreen
@@ -52,6 +53,7 @@ SCREENS: dict[str, type[Screen[Any]]] = {
     "activities": ActivitiesScreen,
     "team": TeamScreen,
     "users": UsersSettingsScreen,
+    "retention": RetentionScreen,
 }
 
 

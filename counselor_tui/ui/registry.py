@@ -39,6 +39,7 @@ AREAS: tuple[Area, ...] = (
     Area("activities", "", N_("Activities & training")),
     Area("team", "", N_("Counselor team")),
     Area("users", "", N_("Users & settings")),
+    Area("retention", "", N_("Retention & de-identification")),
 )
 
 

@@ -18,6 +18,9 @@ for an addendum once it is locked.
 | c | informed consent 知情同意: the consents on record, record one |
 | x | export the archive for a referral or transfer (encrypted package; consent shown) |
 | p | schedule an appointment with this person |
+| e | edit the details (what changed is kept) |
+| m | transfer to another unit (dated) |
+| l | left service (dated, with the reason) |
 | r | reload |
 | F2 | log a session for this person |
 | Esc | back |
@@ -38,7 +41,8 @@ from textual.widgets.option_list import Option
 
 from counselor_tui.domain import dates, vocab
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import persons
+from counselor_tui.services import person_moves, persons
+from counselor_tui.services.api import Backend
 from counselor_tui.services.persons import PersonRecord, PersonRow
 from counselor_tui.services.sessions import SessionSummary
 from counselor_tui.ui.base import BaseScreen
@@ -48,12 +52,31 @@ from counselor_tui.ui.screens import session_view
 from counselor_tui.ui.screens.addendum import AddendumDialog
 from counselor_tui.ui.screens.appointment_dialog import ScheduleDialog
 from counselor_tui.ui.screens.family_member import FamilyMemberDialog
+from counselor_tui.ui.screens.person_edit import PersonEditDialog
+from counselor_tui.ui.screens.person_move import PersonMoveDialog
 from counselor_tui.ui.screens.referral_dialogs import ConsentDialog, ReferralExportDialog
 from counselor_tui.ui.screens.tier_decision import open_change, open_review
 from counselor_tui.ui.text import band_name, join_list
 from counselor_tui.ui.widgets.banner import Banner
 
 NOTE_LINES = 3
+
+#: The labels of a person's fields, for the history of edits.
+FIELD_LABELS = {"kind": N_("Kind"), "name": N_("Name"), "badge_no": N_("Badge"),
+                "gender": N_("Gender"), "birth_date": N_("Birth date"),
+                "police_type": N_("Police type"), "post": N_("Post"),
+                "hire_date": N_("Hire date"), "phone": N_("Phone")}
+
+Loaded = tuple[PersonRecord, list[person_moves.MoveRow], list[person_moves.VersionRow]]
+
+
+def load_record(backend: Backend, person_id: int) -> Loaded:
+    """The record (audited view), its moves and the history of its edits (a worker)."""
+    vs = backend.vs
+    record = persons.get_person(vs, person_id)
+    if vs.actor.role.value not in ("counselor", "coordinator"):
+        return record, [], []
+    return record, person_moves.moves(vs, person_id), person_moves.versions(vs, person_id)
 
 
 def none_text() -> Text:
@@ -130,6 +153,9 @@ class PersonScreen(BaseScreen):
         Binding("c", "consent", N_("Consent"), id="consent"),
         Binding("x", "export_referral", N_("Referral export"), id="export_referral_record"),
         Binding("p", "schedule", N_("Appointment"), id="schedule_for_person"),
+        Binding("e", "edit_person", N_("Edit details"), id="edit_person"),
+        Binding("m", "transfer", N_("Transfer"), id="transfer"),
+        Binding("l", "leave", N_("Left service"), id="leave"),
         Binding("r", "reload", N_("Reload"), id="reload"),
     ]
 
@@ -150,6 +176,7 @@ class PersonScreen(BaseScreen):
         yield Label("", id="person-title", classes="screen-title")
         with VerticalScroll(id="person-body"):
             yield Static("", id="profile")
+            yield Static("", id="moves")
             yield Label(_("Tier"), classes="section-title")
             yield Static("", id="tier")
             yield Label(_("Family"), classes="section-title")
@@ -193,8 +220,39 @@ class PersonScreen(BaseScreen):
     def reload(self) -> None:
         """Load the record (audited as a view) in a worker."""
         self.stale = False
-        self.call(persons.get_person, self.backend.vs, self.person_id, done=self._show,
+        self.call(load_record, self.backend, self.person_id, done=self._loaded,
                   group="person")
+
+    def _loaded(self, loaded: Loaded) -> None:
+        record, moves, versions = loaded
+        self._show(record)
+        if self.is_attached:
+            self._show_moves(moves, versions)
+
+    def _show_moves(self, moves: list[person_moves.MoveRow],
+                    versions: list[person_moves.VersionRow]) -> None:
+        """Transfers, leaving and edits of the details, newest first (dim; none: empty)."""
+        text = Text()
+        for m in moves:
+            if text:
+                text.append("\n")
+            if m.kind == "leave":
+                text.append(_("{on} left service · {reason}").format(
+                    on=m.on_date, reason=vocab.label(person_moves.LEAVE_REASONS, m.reason)),
+                    style="bold")
+            else:
+                text.append(_("{on} transferred · {old} → {new}").format(
+                    on=m.on_date, old=m.from_unit or "—", new=m.to_unit or "—"))
+            text.append(f"  {m.note}  {m.by}".rstrip(), style="dim")
+        for v in versions:
+            if text:
+                text.append("\n")
+            fields = join_list(f"{_(FIELD_LABELS.get(k, k))}: {old or '—'} → {new or '—'}"
+                               for k, (old, new) in v.changed.items())
+            text.append(_("{at} details edited · {fields}").format(at=v.at[:10],
+                                                                   fields=fields), style="dim")
+            text.append(f"  {v.by}", style="dim")
+        self.query_one("#moves", Static).update(text)
 
     # -- rendering ---------------------------------------------------------------------------
     def _show(self, record: PersonRecord) -> None:
@@ -205,7 +263,7 @@ class PersonScreen(BaseScreen):
         p = record.person
         title = p.name + (f" · {p.badge_no}" if p.badge_no else "")
         if record.archived_at:
-            title += " · " + _("archived")
+            title += " · " + _("former · left {date}").format(date=record.archived_at[:10])
         self.query_one("#person-title", Label).update(title)
         self.query_one("#profile", Static).update(pairs_table([
             (_("Kind"), vocab.label(vocab.PERSON_KINDS, p.kind)),
@@ -414,6 +472,34 @@ class PersonScreen(BaseScreen):
         """p: schedule an appointment with this person (issue 15)."""
         if self.record is not None:
             self.app.push_screen(ScheduleDialog(self.record.person))
+
+    def action_edit_person(self) -> None:
+        """Edit the person's details (what changed is kept with its old value)."""
+        if self.record is not None:
+            self.app.push_screen(PersonEditDialog(self.record))
+
+    def _officer_in_service(self) -> PersonRow | None:
+        if self.record is None:
+            return None
+        if self.record.person.kind != "officer":
+            self.notify(_("Only officers transfer or leave service."), markup=False)
+            return None
+        if self.record.archived_at:
+            self.notify(_("This person has left service already."), markup=False)
+            return None
+        return self.record.person
+
+    def action_transfer(self) -> None:
+        """Transfer the officer to another unit from a date."""
+        person = self._officer_in_service()
+        if person is not None:
+            self.app.push_screen(PersonMoveDialog(person, "transfer"))
+
+    def action_leave(self) -> None:
+        """Record that the officer left service (date, reason)."""
+        person = self._officer_in_service()
+        if person is not None:
+            self.app.push_screen(PersonMoveDialog(person, "leave"))
 
     def has_unsaved_changes(self) -> bool:
         """The record holds no typed text."""

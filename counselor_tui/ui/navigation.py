@@ -47,7 +47,6 @@ AREA_ROLES: dict[str, frozenset[Role]] = {
     "emergency": WRITES_RECORDS,
     "incidents": WRITES_RECORDS,
     "appointments": WRITES_RECORDS,
-    "retention": frozenset({Role.COORDINATOR}),
     "archive": frozenset({Role.COUNSELOR, Role.COORDINATOR, Role.ADMIN}),
 }
 #: The global key bindings (ids of :data:`counselor_tui.ui.keys.GLOBAL_BINDINGS`) of each

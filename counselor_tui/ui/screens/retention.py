@@ -26,6 +26,7 @@ from counselor_tui.domain import vocab
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import person_moves, retention
 from counselor_tui.services.api import Backend
+from counselor_tui.services.errors import PermissionDenied
 from counselor_tui.services.retention import RetentionReport
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
@@ -75,7 +76,15 @@ class RetentionScreen(BaseScreen):
 
     def action_dry_run(self) -> None:
         """List the records past retention (nothing is changed)."""
-        self.call(_dry, self.backend, done=self._listed, group="retention")
+        self.call(_dry, self.backend, done=self._listed, failed=self._refused,
+                  group="retention")
+
+    def _refused(self, error: BaseException) -> bool:
+        """Another role: say who runs it here instead of an error dialog."""
+        if not isinstance(error, PermissionDenied):
+            return False
+        self.query_one("#retention-list", Static).update(Text(str(error), style="yellow"))
+        return True
 
     def _listed(self, loaded: tuple[int, RetentionReport]) -> None:
         years, report = loaded

@@ -44,46 +44,46 @@ async def test_edit_transfer_leave_and_deidentify(bureau: Bureau) -> None:
         await settle(pilot, lambda: app.screen is record and record.loads > loads)
         assert "Post: — → 副所长" in record.shown_text()
 
-        # m: transfer to 交警大队 from today
+        # m: transfer to 交警大队 from 1 June 2023
         loads = record.loads
         await pilot.press("m")
         await settle(pilot, lambda: isinstance(app.screen, PersonMoveDialog)
                      and app.screen.ready)
         app.screen.query_one("#pm-unit", Select).value = bureau.unit2
+        app.screen.query_one("#pm-date", DateInput).input.value = "2023-06-01"
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: app.screen is record and record.loads > loads)
         assert "城关派出所 → 交警大队" in record.shown_text()
         assert persons.get_person(backend.vs, zhang).person.unit_id == bureau.unit2
 
-        # l: left service (retired), not before the transfer: the record is former
+        # l: left service (retired) on 2024-01-01, not before the transfer: the record is former
         loads = record.loads
         await pilot.press("l")
         await settle(pilot, lambda: isinstance(app.screen, PersonMoveDialog))
         dialog: Any = app.screen
-        dialog.query_one("#pm-date", DateInput).input.value = "2026-11-28"  # before the move
+        dialog.query_one("#pm-date", DateInput).input.value = "2023-05-01"  # before the move
         await pilot.press("ctrl+s")  # no reason chosen: refused in the dialog
         await settle(pilot, lambda: "Choose the reason" in dialog.query_one(
             "#field-reason", FormField).error)
         dialog.query_one("#pm-reason", Select).value = "retired"
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: "latest move" in str(dialog.query_one("#pm-error").render()))
-        dialog.query_one("#pm-date", DateInput).input.value = "2026-11-29"
+        dialog.query_one("#pm-date", DateInput).input.value = "2024-01-01"
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: app.screen is record and record.loads > loads)
         title = str(record.query_one("#person-title").render())
-        assert "left 2026-11-29" in title
+        assert "left 2024-01-01" in title
         assert "left service · retired" in record.shown_text()
         await pilot.press("m")  # a former officer does not transfer
         await settle(pilot, lambda: "This person has left service already." in notices(app))
 
-        # the retention screen: nothing past 10 years; with 0 … refused; set 1 year: none yet
-        retention.set_retention_years(backend.vs, 1)
+        # the retention screen: nothing past the default 10 years; past 1 year: 张三
         app.open_area("retention")
         await settle(pilot, lambda: isinstance(app.screen, RetentionScreen)
                      and app.screen.runs > 0)
         screen: Any = app.screen
         assert screen.report is not None and screen.report.candidates == ()
-        bureau.clock.advance(days=400)  # past the year
+        retention.set_retention_years(backend.vs, 1)
         runs = screen.runs
         await pilot.press("d")
         await settle(pilot, lambda: screen.runs > runs)

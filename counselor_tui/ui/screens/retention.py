@@ -126,8 +126,9 @@ class RetentionScreen(BaseScreen):
 
         def answer(yes: bool | None) -> None:
             if yes:
+                # its own group: the dry run started when it is done must not cancel it
                 self.call(retention.apply, self.backend.vs, done=self._applied,
-                          group="retention")
+                          group="retention-apply")
 
         self.app.push_screen(ConfirmDialog(_(
             "De-identify {n} records? Names, identifying fields and every note are replaced "

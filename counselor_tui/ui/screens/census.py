@@ -57,7 +57,7 @@ from counselor_tui.ui.text import instrument_short
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.bar_chart import bar
 
-BAR_WIDTH = 20
+BAR_WIDTH = 12  # narrow enough that four instruments fit at 80 columns
 
 
 # --------------------------------------------------------------------------- worker jobs

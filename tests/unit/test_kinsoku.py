@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import given
 from hypothesis import strategies as st
 from rich._wrap import divide_line as rich_divide_line
@@ -11,7 +13,7 @@ from counselor_tui.ui.kinsoku import NO_LINE_END, NO_LINE_START, adjust_breaks, 
 
 def lines(text: str, offsets: list[int]) -> list[str]:
     cuts = [0, *offsets, len(text)]
-    return [text[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    return [text[a:b] for a, b in pairwise(cuts)]
 
 
 def test_a_full_stop_goes_down_with_the_character_before_it() -> None:

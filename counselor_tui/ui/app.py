@@ -112,10 +112,8 @@ class CounselorApp(NavigatingApp):
         super().__init__()
         kinsoku.install()  # no line of Chinese text starts with 。，） (GB/T 15834)
         toggles.install()  # ✓ ticked, blank not: never colour alone
-        #: the generated passphrase of a demo vault, shown on its unlock screen (issue 16)
-        self.demo_passphrase: str | None = None
-        #: what the user's keymap file gave that was left out (shown once the app is up)
-        self.keymap_problems: tuple[str, ...] = ()
+        self.demo_passphrase: str | None = None  # a demo vault's, shown on its unlock screen
+        self.keymap_problems: tuple[str, ...] = ()  # the user keymap's entries left out
         self.backend = backend
         self.idle_override = idle_minutes
         self.idle_minutes = idle_minutes if idle_minutes is not None else 5.0

@@ -222,6 +222,8 @@ class CounselingSession(Voidable):
     sealed = pw.BooleanField(default=False)
     locked_at = pw.TextField(null=True)
     caller_label = pw.TextField(null=True)
+    #: An anonymous caller's category (officer/family/other/unknown; migration 15).
+    caller_kind = pw.TextField(null=True)
     #: 1, then one more per change through the edit form (migration 8): the version the
     #: optimistic check of two editors compares (``updated_at`` has one-second resolution).
     version = pw.IntegerField(default=1)

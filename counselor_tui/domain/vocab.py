@@ -13,6 +13,11 @@ from counselor_tui.i18n import N_, _
 PERSON_KINDS: Mapping[str, str] = {
     "officer": N_("officer"), "family": N_("family member"), "other": N_("other"),
 }
+#: Who an anonymous caller is (issue 15 item 6): the category of a session without a person.
+CALLER_KINDS: Mapping[str, str] = {
+    "officer": N_("officer"), "family": N_("family member"), "other": N_("other"),
+    "unknown": N_("unknown"),
+}
 #: 警种 (DESIGN §2). Codes are the Chinese names themselves, as rosters write them.
 POLICE_TYPES: tuple[str, ...] = (
     "派出所", "交警", "刑侦", "治安", "特警", "经侦", "禁毒", "网安", "监管", "出入境", "法制",

@@ -97,6 +97,9 @@ class SessionSummary:
     #: The row's edit version (1, one more per change): what an edit form started from
     #: (the optimistic check of :func:`~counselor_tui.services.sessions.update_session`).
     version: int = 0
+    #: An anonymous caller's category (``vocab.CALLER_KINDS``; ``unknown`` for an anonymous
+    #: session recorded before categories); None for a session with a person.
+    caller_kind: str | None = None
     #: Who wrote each of ``addenda`` and when: ``(display name, storage time)``, same order.
     addenda_by: tuple[tuple[str, str], ...] = ()
 
@@ -157,7 +160,7 @@ _SUMMARY_SQL = (
     "SELECT s.id, s.person_id, p.name, s.started_at, s.channel, s.kind, s.duration_min, "
     "s.risk, s.follow_up_on, s.sealed, s.locked_at, s.created_at, u.display_name, s.note, "
     "s.intervention, s.referral, s.incident_id, s.caller_label, s.counselor_id, "
-    "s.follow_up_closed_at, s.updated_at, s.version FROM counseling_session s "
+    "s.follow_up_closed_at, s.updated_at, s.version, s.caller_kind FROM counseling_session s "
     "LEFT JOIN person p ON p.id = s.person_id JOIN user u ON u.id = s.counselor_id "
 )
 
@@ -207,6 +210,7 @@ def _summaries(vs: VaultSession, rows: Sequence[Sequence[Any]]) -> list[SessionS
             editable=not locked and may_edit(vs, counselor_id), updated_at=r[20],
             version=int(r[21]),
             addenda_by=tuple(addenda_by[sid]) if readable else (),
+            caller_kind=(r[22] or "unknown") if r[1] is None else None,
         ))
     return out
 
@@ -299,6 +303,27 @@ def search_notes(vs: VaultSession, text: str, limit: int = 50) -> list[SessionSu
             rows.sort(key=(lambda r: -int(r[0])) if len(needle) >= 3 else
                       (lambda r: (str(r[3]), int(r[0]))), reverse=len(needle) < 3)
             rows = rows[:limit]
+        return _summaries(vs, rows)
+
+
+def anonymous_contacts(vs: VaultSession, label: str = "",
+                       limit: int = 20) -> list[SessionSummary]:
+    """Past anonymous contacts (sessions without a person; issue 15 item 6), newest first,
+    at most ``limit`` (1–200): a counselor's own, every one for a coordinator. With
+    ``label``, only those whose caller label contains it (Latin case ignored), so a repeat
+    caller is recognised. Raises :class:`PermissionDenied` for admins and auditors."""
+    vs.require(Role.COUNSELOR, Role.COORDINATOR)
+    cond, params = ("1", ()) if vs.actor.role == Role.COORDINATOR else (
+        "s.counselor_id = ?", (vs.actor.id,))
+    needle = unicodedata.normalize("NFC", label).strip()
+    if needle:
+        cond += " AND instr(lower(COALESCE(s.caller_label, '')), lower(?)) > 0"
+        params = (*params, needle)
+    with vs.reading():
+        rows = list(vs.execute(
+            _SUMMARY_SQL + f"WHERE s.person_id IS NULL AND s.voided_at IS NULL AND {cond} "
+            "ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
+            (*params, max(1, min(int(limit), 200)))))
         return _summaries(vs, rows)
 
 

@@ -60,6 +60,7 @@ from counselor_tui.services.session_reads import (
     FollowUpRow,
     FollowUps,
     SessionSummary,
+    anonymous_contacts,
     dashboard_section,
     follow_ups,
     get_session,
@@ -93,6 +94,7 @@ __all__ = [
     "SessionSaved",
     "SessionSummary",
     "add_addendum",
+    "anonymous_contacts",
     "dashboard_section",
     "follow_ups",
     "get_session",
@@ -134,6 +136,9 @@ class SessionDraft:
     sealed: bool = False
     incident_id: int | None = None
     caller_label: str | None = None
+    #: An anonymous caller's category (``vocab.CALLER_KINDS``); None with a person, and
+    #: stored as ``unknown`` for an anonymous caller when not given.
+    caller_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,10 @@ def validate(draft: SessionDraft, today: date, *, now: datetime | None = None) -
             "Choose the person: anonymous callers only by hotline, online or e-mail.")
     if draft.person_id is not None and draft.caller_label:
         errors["caller_label"] = _("A caller label is for anonymous callers only.")
+    if draft.caller_kind is not None and (draft.person_id is not None
+                                          or draft.caller_kind not in vocab.CALLER_KINDS):
+        errors["caller_kind"] = _("Choose who the anonymous caller is: an officer, a family "
+                                  "member, someone else, or unknown.")
     return errors
 
 
@@ -253,6 +262,8 @@ def _fields(vs: VaultSession, draft: SessionDraft) -> dict[str, Any]:
         "follow_up_on": draft.follow_up_on.isoformat() if draft.follow_up_on else None,
         "incident": draft.incident_id, "sealed": bool(draft.sealed),
         "caller_label": (draft.caller_label or "").strip() or None,
+        "caller_kind": None if draft.person_id is not None else (
+            draft.caller_kind or "unknown"),
     }
 
 

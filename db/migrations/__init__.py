@@ -27,6 +27,7 @@ from db.migrations import (
     m0012_people_moves,
     m0013_archive_sort_keys,
     m0014_form_drafts,
+    m0015_caller_kind,
 )
 
 
@@ -54,6 +55,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(12, m0012_people_moves.NAME, m0012_people_moves.up),
     Migration(13, m0013_archive_sort_keys.NAME, m0013_archive_sort_keys.up),
     Migration(14, m0014_form_drafts.NAME, m0014_form_drafts.up),
+    Migration(15, m0015_caller_kind.NAME, m0015_caller_kind.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

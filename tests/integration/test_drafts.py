@@ -56,7 +56,7 @@ def test_migration_14_adds_the_draft_table_to_a_vault_of_schema_13(tmp_path: Pat
         assert migrate(conn, "2026-11-01T09:00:00+08:00", target=13)[-1] == 13
         assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'form_draft'"
                                 ).fetchall()
-        assert migrate(conn, "2026-12-01T09:00:00+08:00") == [14]
+        assert migrate(conn, "2026-12-01T09:00:00+08:00")[0] == 14
         columns = [r[1] for r in conn.execute('PRAGMA table_info("form_draft")')]
         assert columns == ["user_id", "saved_at", "sealed", "payload"]
     finally:

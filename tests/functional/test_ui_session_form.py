@@ -393,7 +393,14 @@ async def test_a_date_message_goes_as_soon_as_the_text_reads(bureau: Bureau) -> 
 
 
 async def test_an_anonymous_caller_gets_a_caller_label(bureau: Bureau) -> None:
+    """…and a category, and the form lists the past anonymous contacts of the label as it
+    is typed (issue 15 item 6)."""
     backend = backend_for(bureau)
+    for label, kind in (("热线来电A", "family"), ("热线来电B", "officer")):
+        sessions.log_session(backend.vs, sessions.SessionDraft(
+            person_id=None, started_at=bureau.clock.now() - timedelta(days=3),
+            channel="hotline", kind="routine", topics=("children_education",),
+            duration_min=20, caller_label=label, caller_kind=kind))
     app = app_for(backend)
     async with app.run_test(size=(110, 40)) as pilot:
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
@@ -406,17 +413,24 @@ async def test_an_anonymous_caller_gets_a_caller_label(bureau: Bureau) -> None:
         await pilot.press("enter")
         await settle(pilot, lambda: label_field.display)
         assert app.focused is form.query_one("#caller-label", Input)
-        await pilot.press(*"热线来电A", "enter")  # Enter goes on to the topics
+        history = form.query_one("#anonymous-history", Static)
+        assert form.query_one("#field-caller_kind", FormField).display
+        await settle(pilot, lambda: "热线来电B" in str(history.render()))
+        await pilot.press(*"热线来电A")
+        await settle(pilot, lambda: "热线来电B" not in str(history.render()))
+        assert "热线来电A · family member" in str(history.render())
+        await pilot.press("enter")  # Enter goes on to the topics
         await pilot.press("space")
         form.query_one("#channel", Select).value = "hotline"
+        form.query_one("#caller-kind", Select).value = "family"
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
         vs = backend.vs
         with vs.reading():
-            rows = list(vs.execute("SELECT person_id, caller_label, channel FROM "
-                                   "counseling_session"))
-        assert [tuple(r) for r in rows] == [(None, "热线来电A", "hotline")]
+            rows = list(vs.execute("SELECT person_id, caller_label, channel, caller_kind "
+                                   "FROM counseling_session ORDER BY id DESC LIMIT 1"))
+        assert [tuple(r) for r in rows] == [(None, "热线来电A", "hotline", "family")]
 
 
 async def test_imminent_risk_asks_for_an_emergency_then_offers_a_firearm_recommendation(

@@ -72,6 +72,8 @@ from counselor_tui.ui.widgets.person_picker import PersonPicker
 from counselor_tui.ui.widgets.topic_select import TopicSelect
 
 DEFAULT_DURATION = 50
+#: Past anonymous contacts shown under the caller's category.
+HISTORY_ROWS = 5
 
 
 def firearm_trigger(risk: str, suggested_tier: str | None) -> str | None:
@@ -143,6 +145,11 @@ class SessionFormScreen(FormScreen):
                 yield FormField(_("Caller label (optional)"), Input(
                     s.caller_label or "" if s else "", id="caller-label", compact=True,
                     placeholder=_("e.g. 热线来电A — never a real name")), name="caller_label")
+                yield FormField(_("Caller is"), Select(
+                    choices(vocab.CALLER_KINDS),
+                    value=(s.caller_kind or "unknown") if s else "unknown",
+                    allow_blank=False, id="caller-kind", compact=True), name="caller_kind")
+                yield Static("", id="anonymous-history", markup=False)
                 yield FormField(_("Topics"), TopicSelect(s.topics if s else (), id="topics"),
                                 name="topics")
                 note = TextArea(s.note if s else "", id="note", soft_wrap=True,
@@ -252,9 +259,32 @@ class SessionFormScreen(FormScreen):
             self.call_after_refresh(self.mark_clean)
 
     def _show_caller_label(self) -> None:
-        """The caller label is shown only while the anonymous caller is picked."""
+        """The caller label, category and past anonymous contacts are shown only while the
+        anonymous caller is picked."""
         anonymous = self.query_one("#person", PersonPicker).anonymous
         self.query_one("#field-caller_label", FormField).display = anonymous
+        self.query_one("#field-caller_kind", FormField).display = anonymous
+        self.query_one("#anonymous-history", Static).display = anonymous
+        if anonymous:
+            self._load_history()
+
+    def _load_history(self) -> None:
+        """The latest anonymous contacts (of this caller label as typed), in a worker."""
+        label = self.query_one("#caller-label", Input).value
+        self.call(sessions.anonymous_contacts, self.backend.vs, label, HISTORY_ROWS,
+                  done=self._show_history, failed=lambda _error: True,
+                  group="anonymous-history")
+
+    def _show_history(self, rows: list[SessionSummary]) -> None:
+        if not self.is_attached:
+            return
+        lines = [_("Past anonymous contacts:") + ("" if rows else " —")]
+        lines.extend(" · ".join(p for p in (
+            s.started_at[:16].replace("T", " "), vocab.label(vocab.CHANNELS, s.channel),
+            s.caller_label or "", vocab.label(vocab.CALLER_KINDS, s.caller_kind),
+            vocab.label(vocab.TOPICS, s.topics[0]) if s.topics else "", s.counselor) if p)
+            for s in rows if self.editing is None or s.id != self.editing.id)
+        self.query_one("#anonymous-history", Static).update("\n".join(lines))
 
     # -- reading the form --------------------------------------------------------------------
     def snapshot(self) -> tuple[Any, ...]:
@@ -268,7 +298,7 @@ class SessionFormScreen(FormScreen):
             self.query_one("#intervention", Input).value, self._select("#referral"),
             self.query_one("#follow-up", DateInput).text,
             self.query_one("#sealed", Checkbox).value,
-            self.query_one("#caller-label", Input).value,
+            self.query_one("#caller-label", Input).value, self._select("#caller-kind"),
         )
 
     def _select(self, ident: str) -> str:
@@ -308,6 +338,7 @@ class SessionFormScreen(FormScreen):
             incident_id=self.editing.incident_id if self.editing else None,
             caller_label=(self.query_one("#caller-label", Input).value.strip() or None
                           if picker.anonymous else None),
+            caller_kind=self._select("#caller-kind") or None if picker.anonymous else None,
         )
         return draft, errors
 
@@ -361,6 +392,10 @@ class SessionFormScreen(FormScreen):
             self.set_focus(self.query_one("#caller-label", Input))
         else:
             self.set_focus(self.query_one("#topics", TopicSelect))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "caller-label" and self.is_mounted:
+            self._load_history()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "caller-label":

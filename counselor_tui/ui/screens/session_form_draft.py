@@ -30,7 +30,8 @@ KIND = "session_form"
 _INPUTS = {"caller_label": "caller-label", "duration": "duration",
            "intervention": "intervention"}
 _DATES = {"started": "started", "follow_up": "follow-up"}
-_SELECTS = {"channel": "channel", "kind": "kind", "risk": "risk", "referral": "referral"}
+_SELECTS = {"channel": "channel", "kind": "kind", "risk": "risk", "referral": "referral",
+            "caller_kind": "caller-kind"}
 
 
 def rebuild_dataclass(cls: type[Any], data: Any) -> Any:

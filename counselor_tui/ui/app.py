@@ -290,22 +290,12 @@ class CounselorApp(NavigatingApp):
                 vs.close()
 
     def _keep_draft(self) -> bool:
-        """Keep where the user was — the screens open above the dashboard and an open
-        form's text — encrypted in the vault, before the lock closes it (issue 15 item 7).
-        True when nothing typed is lost: kept, or nothing unsaved to keep."""
-        self._kept_text = False
-        points = resume.capture(self._stack_of(self._work_mode))
-        kept_forms = [p for p in points if resume.keeps_text(p)]
-        unsaved = [s for s in self.held_screens if has_unsaved(s)]
-        if not points or (self._resume_pending and not kept_forms):
-            # nothing to go back to, or an earlier draft is still being restored
-            return not unsaved
-        try:
-            drafts.keep_draft(self.backend.vs, points)
-        except Exception:  # the key must go even when the draft cannot be written
-            return not unsaved
-        self._kept_text = bool(kept_forms)
-        return len(unsaved) <= len(kept_forms)
+        """Keep where the user was, before the lock closes the vault (issue 15 item 7);
+        True when nothing typed is lost (:func:`resume.keep_at_lock`)."""
+        lost, self._kept_text = resume.keep_at_lock(
+            self.backend.vs, self._stack_of(self._work_mode), self.held_screens,
+            pending=self._resume_pending)
+        return not lost
 
     def check_idle_lock(self) -> None:
         """Lock when no input came for ``idle_minutes`` (by the backend's clock); never

@@ -16,8 +16,11 @@ from typing import Any
 
 from textual.screen import ModalScreen, Screen
 
+from counselor_tui.services import drafts
 from counselor_tui.services.appointments import AppointmentRow
+from counselor_tui.services.context import VaultSession
 from counselor_tui.ui.areas import FORM_AREAS, SCREENS
+from counselor_tui.ui.navigation import has_unsaved
 from counselor_tui.ui.screens.appointment_session import AppointmentSessionForm
 from counselor_tui.ui.screens.person import PersonScreen
 from counselor_tui.ui.screens.session_form import SessionFormScreen
@@ -73,3 +76,23 @@ def rebuild(point: Mapping[str, Any]) -> Screen[Any] | None:
         cls = SCREENS.get(str(point.get("area")))
         return cls() if cls is not None else None
     return None
+
+
+def keep_at_lock(vs: VaultSession, work_stack: Sequence[Screen[Any]],
+                 held: Sequence[Screen[Any]], *, pending: bool) -> tuple[bool, bool]:
+    """Keep the resume points of ``work_stack`` (the working mode's screens) as this
+    account's draft in the vault — call it before the lock drops the key. ``held``: every
+    screen the app holds (to find unsaved text that cannot be kept); ``pending``: an
+    earlier draft is still being restored (then only a form's text replaces it).
+    Returns ``(lost, kept_text)``: whether some typed text could not be kept, and whether
+    a form's text was kept."""
+    points = capture(work_stack)
+    kept_forms = [p for p in points if keeps_text(p)]
+    unsaved = [s for s in held if has_unsaved(s)]
+    if not points or (pending and not kept_forms):
+        return bool(unsaved), False  # nothing to go back to, or an earlier draft waits
+    try:
+        drafts.keep_draft(vs, points)
+    except Exception:  # the key must go even when the draft cannot be written
+        return bool(unsaved), False
+    return len(unsaved) > len(kept_forms), bool(kept_forms)

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 3
 DEMO   := .demo
 
-.PHONY: demo test test-stress lint typecheck contracts unit venv i18n bench load deploy-server clean
+.PHONY: demo test test-stress lint typecheck contracts unit venv i18n roles-doc bench load deploy-server clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ typecheck: $(STAMP)
 ## Recompile the gettext catalogs (.po -> .mo) after editing translations.
 i18n: $(STAMP)
 	$(BIN)/python -m counselor_tui.i18n_tools compile
+
+## docs/roles.md from the code's own role table (tests/unit/test_permissions.py compares them).
+roles-doc: $(STAMP)
+	$(BIN)/python -c "from counselor_tui.domain.permissions import markdown_table as t; print(t(), end='')" > docs/roles.md
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

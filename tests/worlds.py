@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from counselor_tui.domain.roles import Role
 from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from db import vault as key_slots
@@ -96,11 +97,27 @@ class World:
                                                 clock=self.clock, state_dir=self.state_dir)
         return self._open[username]
 
+    @property
+    def office(self) -> VaultSession:
+        """The admin's session acting with the programme office's rights (:func:`as_office`):
+        build steps make persons, sessions and imports with it."""
+        return as_office(self.admin)
+
     def close(self) -> None:
         """Close the sessions :meth:`login` opened (not the admin's)."""
         for vs in self._open.values():
             vs.close()
         self._open.clear()
+
+
+def as_office(vs: VaultSession) -> VaultSession:
+    """``vs`` (the same connection, keys and clock) with its actor given the coordinator's
+    role: fixture building only. An admin may not write or read person records nor import
+    or submit (DESIGN §5, :mod:`counselor_tui.domain.permissions`); tests *of* roles log in
+    as real accounts (:meth:`World.login`), never through this."""
+    if vs.actor.role is Role.COORDINATOR:
+        return vs
+    return replace(vs, actor=replace(vs.actor, role=Role.COORDINATOR))
 
 
 Step = Callable[[World], None]

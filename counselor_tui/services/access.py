@@ -9,10 +9,9 @@ policy, census and analysis all ask it, it asks none of them.
   all sessions of those persons, but the free text of a *sealed* session (note,
   intervention, addenda) only when they wrote it (a handover re-wraps no sealed note);
 * **coordinator** — everything, every note;
-* **admin** — the archive (profiles, tiers, the session timeline) without any session
-  text: admins manage users, settings, keys and the roster, they do not read notes;
-* **auditor** — no person data at all (:class:`PermissionDenied`): the audit log and
-  aggregates only.
+* **admin** and **auditor** — no person data at all (:class:`PermissionDenied`): admins
+  manage users, settings and keys, auditors read the audit log and aggregates
+  (:data:`counselor_tui.domain.permissions.RULES`, ``read_person``).
 
 """
 
@@ -20,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from counselor_tui.domain.permissions import Action, allowed
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services.context import VaultSession
@@ -27,10 +27,16 @@ from counselor_tui.services.errors import NotFound, PermissionDenied
 
 
 def require_archive_reader(vs: VaultSession) -> None:
-    """Raise :class:`PermissionDenied` for roles that may not read person data (auditor)."""
+    """Raise :class:`PermissionDenied` for roles that may not read person data (auditor,
+    admin: ``read_person``)."""
     if vs.actor.role == Role.AUDITOR:
         raise PermissionDenied(
             _("Auditors see the audit log and aggregate figures, not person records.")
+        )
+    if not allowed(vs.actor.role, Action.READ_PERSON):
+        raise PermissionDenied(
+            _("Administrators manage accounts, settings and keys; they do not read person "
+              "records.")
         )
 
 
@@ -73,5 +79,5 @@ def require_visible(vs: VaultSession, person_id: int) -> None:
 
 def require_writer(vs: VaultSession) -> None:
     """Raise :class:`PermissionDenied` unless the actor may write person records
-    (counselor, coordinator, admin)."""
-    vs.require(Role.COUNSELOR, Role.COORDINATOR, Role.ADMIN)
+    (counselor, coordinator: ``write_person``)."""
+    vs.require_to(Action.WRITE_PERSON)

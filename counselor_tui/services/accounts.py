@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from counselor_tui.domain.permissions import Action
 from counselor_tui.domain.roles import Role, parse_role
 from counselor_tui.domain.text import clean_display_name
 from counselor_tui.i18n import _
@@ -77,7 +78,7 @@ def add_user(
     :class:`Conflict` when the user name is taken (also by a disabled account: names are
     never reused, so the audit trail stays unambiguous).
     """
-    vs.require(Role.ADMIN)
+    vs.require_to(Action.MANAGE_USERS)
     username = validate_username(username)
     display_name = _display_name(display_name or username)
     try:
@@ -123,7 +124,7 @@ def disable_user(vs: VaultSession, username: str) -> None:
     stops opening the vault too. Refuses to disable the last active
     admin or oneself (:class:`Conflict`).
     """
-    vs.require(Role.ADMIN)
+    vs.require_to(Action.MANAGE_USERS)
     with vs.transaction():
         user = User.get_or_none(User.username == username)
         if user is None:
@@ -170,7 +171,7 @@ def change_passphrase(
     require_strong_passphrase(new_passphrase, username)
     own = username == vs.actor.username
     if not own:
-        vs.require(Role.ADMIN)
+        vs.require_to(Action.MANAGE_USERS)
     cost = slots.calibrate(kdf_seconds)
     with vs.transaction():
         user = User.get_or_none(User.username == username)

@@ -27,7 +27,7 @@ from typing import Any
 
 from counselor_tui.domain import instruments as engine
 from counselor_tui.domain import policy as rules
-from counselor_tui.domain.roles import WRITES_RECORDS
+from counselor_tui.domain.permissions import Action
 from counselor_tui.i18n import _, language
 from counselor_tui.services import audit, firearms, tier_policy
 from counselor_tui.services.context import VaultSession
@@ -272,7 +272,7 @@ def record_assessment(vs: VaultSession, draft: AssessmentDraft,
     :class:`NotFound` (person not visible, unknown census), :class:`Conflict` (closed
     census), :class:`PermissionDenied` (not a counselor or coordinator).
     """
-    vs.require(*sorted(WRITES_RECORDS))
+    vs.require_to(Action.RECORD_ASSESSMENT)
     if source not in SOURCES:
         raise InvalidInput(_("Unknown source '{source}'.").format(source=source))
     if draft.administered_on > vs.today():
@@ -300,7 +300,7 @@ def void_assessment(vs: VaultSession, assessment_id: int, reason: str) -> None:
     """Void a wrongly entered assessment (tombstone with reason; never deleted). Its pending
     tier suggestions are marked ``void``. Raises :class:`InvalidInput` (no reason),
     :class:`NotFound`, :class:`Conflict` (already void), :class:`PermissionDenied`."""
-    vs.require(*sorted(WRITES_RECORDS))
+    vs.require_to(Action.RECORD_ASSESSMENT)
     text = reason.strip()
     if not text:
         raise InvalidInput(_("Write why this assessment is void."))

@@ -25,7 +25,7 @@ from counselor_tui.domain.audit_chain import (
     recompute_head,
     verify,
 )
-from counselor_tui.domain.roles import READS_AUDIT
+from counselor_tui.domain.permissions import Action
 from counselor_tui.services.context import VaultSession
 from db import audit_sign
 from db.models import AuditEvent
@@ -176,7 +176,7 @@ class AuditChoices:
 
 def _require_audit_reader(vs: VaultSession) -> None:
     """Only auditors and admins read the log (DESIGN §5 "Roles")."""
-    vs.require(*sorted(READS_AUDIT))
+    vs.require_to(Action.READ_AUDIT)
 
 
 def _where(flt: AuditFilter) -> tuple[str, tuple[Any, ...]]:

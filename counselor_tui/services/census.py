@@ -27,7 +27,7 @@ from typing import Any
 from counselor_tui.domain import instruments as engine
 from counselor_tui.domain.analysis import rate
 from counselor_tui.domain.dates import relative_hint
-from counselor_tui.domain.roles import Role
+from counselor_tui.domain.permissions import Action
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.access import visibility_sql
@@ -149,7 +149,7 @@ class PendingOfficer:
 
 
 def _require_manager(vs: VaultSession) -> None:
-    vs.require(Role.COORDINATOR)
+    vs.require_to(Action.MANAGE_CENSUS)
 
 
 def validate(draft: CensusDraft) -> dict[str, str]:

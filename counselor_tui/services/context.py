@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from counselor_tui.domain.permissions import Action, allowed
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services import failsafe
@@ -157,6 +158,14 @@ class VaultSession:
     def require(self, *roles: Role) -> None:
         """Raise :class:`PermissionDenied` unless the actor has one of ``roles``."""
         if self.actor.role not in roles:
+            raise PermissionDenied(
+                _("Your role ({role}) may not do this.").format(role=self.actor.role.label)
+            )
+
+    def require_to(self, action: Action) -> None:
+        """Raise :class:`PermissionDenied` unless the actor's role may do ``action``
+        (the table :data:`counselor_tui.domain.permissions.RULES`)."""
+        if not allowed(self.actor.role, action):
             raise PermissionDenied(
                 _("Your role ({role}) may not do this.").format(role=self.actor.role.label)
             )

@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from counselor_tui.domain import filing
-from counselor_tui.domain.roles import Role
+from counselor_tui.domain.permissions import Action
 from counselor_tui.i18n import N_, _
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
@@ -159,7 +159,7 @@ def finalize_defaults(vs: VaultSession, submission_id: int | None = None) -> Fin
     """The :class:`FinalizeDefaults` for finalizing submission ``submission_id`` (None: the
     vault's settings alone); coordinators and admins (:class:`PermissionDenied`
     otherwise)."""
-    vs.require(Role.COORDINATOR, Role.ADMIN)
+    vs.require_to(Action.FINALIZE_SUBMISSION)
     level = str(_setting(vs, "doc_classification") or "")
     years = int(_setting(vs, "doc_classification_years") or 0)
     with vs.reading():

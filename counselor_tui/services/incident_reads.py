@@ -14,6 +14,7 @@ from typing import Any
 from counselor_tui.domain import incidents as rules
 from counselor_tui.domain.dates import bureau_tz, from_storage, to_storage
 from counselor_tui.domain.periods import Period, datetime_bounds
+from counselor_tui.domain.permissions import Action
 from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.i18n import _
 from counselor_tui.services import audit, persons
@@ -62,7 +63,7 @@ def tracked(vs: VaultSession) -> dict[str, Any]:
 
 def require_writer(vs: VaultSession) -> None:
     """Refuse roles that may not flag or record (not counselor or coordinator)."""
-    vs.require(Role.COUNSELOR, Role.COORDINATOR)
+    vs.require_to(Action.RECORD_INCIDENT)
 
 
 def visible_ids(vs: VaultSession) -> set[int] | None:

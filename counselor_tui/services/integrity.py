@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from counselor_tui.domain.audit_chain import ChainReport, verify
-from counselor_tui.domain.roles import Role
+from counselor_tui.domain.permissions import Action
 from counselor_tui.services import anchors, audit, failsafe, role_grants, trusted_signers, witness
 from counselor_tui.services.context import Clock, VaultSession
 from counselor_tui.services.errors import (
@@ -131,7 +131,7 @@ def check_open(vs: VaultSession) -> CheckResult:
     like ``check``. A checkpoint held up by another connection of this program shows as a
     failed ``checkpoint`` line (the other checks still run on the file and its WAL).
     """
-    vs.require(Role.ADMIN, Role.AUDITOR, Role.COORDINATOR)
+    vs.require_to(Action.CHECK_INTEGRITY)
     with vs.reading():
         return _check_lines(vs.db.raw(), vs.keys, vs.path, vs.db.key, None, None)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from counselor_tui.domain.permissions import Action
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services import audit, failsafe, role_grants, witness
@@ -62,7 +63,7 @@ def rekey(vs: VaultSession) -> None:
     is removed, or promoted if the re-encryption had completed) and :class:`ServiceError`
     is raised.
     """
-    vs.require(Role.ADMIN)
+    vs.require_to(Action.ROTATE_KEY)
     old_key = vs.db.key
     new_key = slots.new_data_key()
     with vs.reading():

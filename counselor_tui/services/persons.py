@@ -17,8 +17,8 @@ from datetime import date
 from typing import Any
 
 from counselor_tui.domain import vocab
+from counselor_tui.domain.permissions import Action
 from counselor_tui.domain.pinyin import name_keys
-from counselor_tui.domain.roles import Role
 from counselor_tui.domain.roster import fold_unit_name
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
@@ -124,7 +124,7 @@ def create_unit(vs: VaultSession, name: str, police_type: str = "其他",
     ``code`` defaults to the next free ``U001``-style code. Raises :class:`InvalidInput`
     for an empty name or unknown police type, :class:`Conflict` for a taken name or code.
     """
-    vs.require(Role.COORDINATOR, Role.ADMIN)
+    vs.require_to(Action.MANAGE_UNITS)
     with vs.transaction():
         return create_unit_in_transaction(vs, name, police_type, code)
 

@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from counselor_tui.domain.permissions import Action, roles_for
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.reports.view import build
@@ -23,7 +24,7 @@ from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import PermissionDenied
 
 #: Roles that may print exact counts in plain text (the compilers of a submission).
-EXACT_READERS: tuple[Role, ...] = (Role.COORDINATOR, Role.ADMIN)
+EXACT_READERS: tuple[Role, ...] = tuple(sorted(roles_for(Action.PRINT_EXACT_COUNTS)))
 
 
 def require_exact_reader(vs: VaultSession) -> None:

@@ -50,7 +50,7 @@ from pathlib import Path
 
 from counselor_tui.domain import instruments as engine
 from counselor_tui.domain import responses as parsing
-from counselor_tui.domain.roles import Role
+from counselor_tui.domain.permissions import Action
 from counselor_tui.i18n import _, language
 from counselor_tui.reports import input_limits as limits
 from counselor_tui.services import assessments, audit
@@ -293,7 +293,7 @@ def _stored_keys(vs: VaultSession, code: str,
 
 
 def _require_importer(vs: VaultSession) -> None:
-    vs.require(Role.COORDINATOR)
+    vs.require_to(Action.IMPORT_RESPONSES)
 
 
 def plan_import(vs: VaultSession, path: Path, instrument: str, *,

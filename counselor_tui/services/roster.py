@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from counselor_tui.domain import vocab
-from counselor_tui.domain.roles import Role
+from counselor_tui.domain.permissions import Action
 from counselor_tui.domain.roster import (
     ParsedRow,
     RosterFormatError,
@@ -246,7 +246,7 @@ def _read_csv(text: str, name: str) -> list[list[object]]:
 
 
 def _require_importer(vs: VaultSession) -> None:
-    vs.require(Role.COORDINATOR, Role.ADMIN)
+    vs.require_to(Action.IMPORT_ROSTER)
 
 
 def unit_count(vs: VaultSession) -> int:

@@ -19,7 +19,7 @@ from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services import sealed as sealed_notes
-from counselor_tui.services.access import can_see_person, visibility_sql
+from counselor_tui.services.access import can_see_person, require_archive_reader, visibility_sql
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
 from counselor_tui.services.errors import NotFound, PermissionDenied
@@ -149,7 +149,9 @@ def may_see_session(vs: VaultSession, row: CounselingSession) -> bool:
     role = vs.actor.role
     if role == Role.AUDITOR:
         return False
-    if role in (Role.COORDINATOR, Role.ADMIN):
+    if role == Role.ADMIN:
+        return False
+    if role == Role.COORDINATOR:
         return True
     if row.counselor_id == vs.actor.id:
         return True
@@ -229,6 +231,7 @@ def get_session(vs: VaultSession, session_id: int) -> SessionSummary:
     event. Raises :class:`PermissionDenied` (auditor), :class:`NotFound`."""
     if vs.actor.role == Role.AUDITOR:
         raise PermissionDenied(_("Auditors do not read counseling sessions."))
+    require_archive_reader(vs)
     with vs.snapshot():  # read without the write lock; the view event is written after
         row = CounselingSession.get_or_none(CounselingSession.id == session_id)
         if row is None or row.voided_at is not None or not may_see_session(vs, row):

@@ -41,7 +41,7 @@ from typing import Any
 
 from counselor_tui.domain import vocab
 from counselor_tui.domain.dates import from_storage
-from counselor_tui.domain.roles import Role
+from counselor_tui.domain.permissions import Action
 from counselor_tui.i18n import _
 from counselor_tui.services import audit, tier_policy
 from counselor_tui.services import sealed as sealed_notes
@@ -222,7 +222,7 @@ def validate(draft: SessionDraft, today: date, *, now: datetime | None = None) -
 
 
 def _require_logger(vs: VaultSession) -> None:
-    vs.require(Role.COUNSELOR, Role.COORDINATOR)
+    vs.require_to(Action.LOG_SESSION)
 
 
 #: Sessions dated before this year are refused as typing slips (1900-01-01, 0026 …).

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from counselor_tui.domain.permissions import Action
 from counselor_tui.domain.roles import Role
 from counselor_tui.domain.settings_rules import RULES, validate_settings
 from counselor_tui.i18n import _
@@ -78,7 +79,7 @@ class SettingValue:
 def editable_settings(vs: VaultSession) -> list[SettingValue]:
     """The editable settings (:data:`~counselor_tui.domain.settings_rules.RULES` order) with
     their stored values, defaults for unset ones. Admin only."""
-    vs.require(Role.ADMIN)
+    vs.require_to(Action.CHANGE_SETTINGS)
     keys = [r.key for r in RULES]
     with vs.reading():
         stored = {s.key: s.value for s in Setting.select().where(Setting.key.in_(keys))}
@@ -91,7 +92,7 @@ def save_settings(vs: VaultSession, texts: Mapping[str, str]) -> dict[str, Any]:
     (:class:`PermissionDenied`); any refused value refuses the whole save
     (:class:`SettingsInvalid`, nothing written). Returns ``{key: new value}`` of the
     settings that changed."""
-    vs.require(Role.ADMIN)
+    vs.require_to(Action.CHANGE_SETTINGS)
     values, errors = validate_settings(texts)
     if errors:
         raise SettingsInvalid(errors)

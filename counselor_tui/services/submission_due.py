@@ -17,6 +17,7 @@ from counselor_tui.domain.periods import (
     period_of,
     previous,
 )
+from counselor_tui.domain.permissions import Action, roles_for
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.reports import consolidate as consolidation
@@ -30,7 +31,7 @@ from db.models import Submission
 #: Statuses of a stored submission version.
 DRAFT, FINAL, EXPORTED = "draft", "final", "exported"
 #: Roles that see the submissions (and their dashboard block).
-VIEWERS: tuple[Role, ...] = (Role.COORDINATOR, Role.ADMIN, Role.AUDITOR)
+VIEWERS: tuple[Role, ...] = tuple(sorted(roles_for(Action.VIEW_SUBMISSIONS)))
 CONSOLIDATED = consolidation.CONSOLIDATED
 
 

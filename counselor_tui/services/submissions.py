@@ -46,6 +46,7 @@ from counselor_tui.domain.periods import (
     PeriodKind,
     period_of,
 )
+from counselor_tui.domain.permissions import Action, roles_for
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.reports import consolidate as consolidation
@@ -90,7 +91,7 @@ from counselor_tui.services.submission_due import to_period as to_period
 from counselor_tui.services.submission_due import vault_started as vault_started
 from db.models import SigningKey, Submission, User
 
-COMPILERS: tuple[Role, ...] = (Role.COORDINATOR, Role.ADMIN)
+COMPILERS: tuple[Role, ...] = tuple(sorted(roles_for(Action.COMPILE_SUBMISSION)))
 MAX_NARRATIVE = 20000
 
 
@@ -250,7 +251,7 @@ def _sections_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 def scopes(vs: VaultSession) -> list[tuple[str, str]]:
     """``[("bureau", bureau name), (unit code, unit name), …]`` for the scope picker."""
-    vs.require(*VIEWERS)
+    vs.require_to(Action.VIEW_SUBMISSIONS)
     bureau = str(get_setting(vs, "bureau_name", "") or "")
     with vs.reading():
         units = [(str(c), str(n)) for c, n in vs.execute(
@@ -262,7 +263,7 @@ def preview(vs: VaultSession, period: Period | str, scope: str = BUREAU, *,
             progress: Progress | None = None) -> dict[str, Any]:
     """The document of ``period``/``scope`` compiled now, without storing anything
     (coordinators, admins, auditors: aggregates only). Raises :class:`InvalidInput`."""
-    vs.require(*VIEWERS)
+    vs.require_to(Action.VIEW_SUBMISSIONS)
     p = to_period(period)
     check_compilable(vs, p)
     content = _protected(vs, compile_content(vs, p, scope, progress=progress), _k(vs))
@@ -282,7 +283,7 @@ def compile_draft(vs: VaultSession, period: Period | str, scope: str = BUREAU, *
     Raises :class:`PermissionDenied` (role), :class:`InvalidInput` (period — also before
     2000 or not started yet: :func:`check_compilable` —, empty or unknown scope).
     """
-    vs.require(*COMPILERS)
+    vs.require_to(Action.COMPILE_SUBMISSION)
     p = to_period(period)
     check_compilable(vs, p)
     k = _k(vs)
@@ -300,7 +301,7 @@ def save_narrative(vs: VaultSession, submission_id: int,
     """Store highlights, problems and next period's plan of a draft (each stripped, at most
     20,000 characters). Audited ``update`` with the field names. Raises :class:`Conflict` for
     a final submission, :class:`NotFound`, :class:`InvalidInput` for too long a text."""
-    vs.require(*COMPILERS)
+    vs.require_to(Action.COMPILE_SUBMISSION)
     cleaned = clean_narrative(narrative)
     for key, text in cleaned.items():
         if len(text) > MAX_NARRATIVE:
@@ -339,7 +340,7 @@ def finalize(vs: VaultSession, submission_id: int, *, classification: str | None
     Audited ``finalize`` with the SHA-256. Raises :class:`Conflict` for a final submission
     and for a period that has not ended yet (:func:`check_ended`).
     """
-    vs.require(*COMPILERS)
+    vs.require_to(Action.FINALIZE_SUBMISSION)
     changed = False
     filing_record(vs, vs.today(), classification=classification,  # refuse a bad one first
                   classification_years=classification_years)
@@ -410,7 +411,7 @@ def finalize(vs: VaultSession, submission_id: int, *, classification: str | None
 
 def get(vs: VaultSession, submission_id: int) -> SubmissionDetail:
     """A stored version with its document (coordinators, admins, auditors)."""
-    vs.require(*VIEWERS)
+    vs.require_to(Action.VIEW_SUBMISSIONS)
     with vs.reading():
         row = _row(submission_id)
         info = _load(row)
@@ -419,7 +420,7 @@ def get(vs: VaultSession, submission_id: int) -> SubmissionDetail:
 
 def latest(vs: VaultSession, period: Period | str, scope: str = BUREAU) -> SubmissionInfo | None:
     """The highest version of ``period``/``scope``, or None."""
-    vs.require(*VIEWERS)
+    vs.require_to(Action.VIEW_SUBMISSIONS)
     p = to_period(period)
     with vs.reading():
         row = _latest(p, scope)
@@ -429,7 +430,7 @@ def latest(vs: VaultSession, period: Period | str, scope: str = BUREAU) -> Submi
 def list_versions(vs: VaultSession, period: Period | str | None = None,
                   scope: str | None = None) -> list[SubmissionInfo]:
     """Stored versions, newest period first, then scope, then version (highest first)."""
-    vs.require(*VIEWERS)
+    vs.require_to(Action.VIEW_SUBMISSIONS)
     query = Submission.select()
     if period is not None:
         p = to_period(period)
@@ -465,7 +466,7 @@ def signer(vs: VaultSession) -> Signer:
 
 def fingerprint(vs: VaultSession) -> str:
     """The vouched fingerprint of the signing key (the receiving office checks it)."""
-    vs.require(*VIEWERS)
+    vs.require_to(Action.VIEW_SUBMISSIONS)
     return sealed.vouched_fingerprint(vs, int(_active_key(vs).id))
 
 
@@ -486,7 +487,7 @@ def export(vs: VaultSession, submission_id: int, out_dir: Path,
     :class:`ServiceError` when the file cannot be written (nothing replaced) or the frozen
     document no longer matches its SHA-256.
     """
-    vs.require(*COMPILERS)
+    vs.require_to(Action.EXPORT_SUBMISSION)
     generated = password is None
     if password is not None:
         check_password(password)
@@ -547,7 +548,7 @@ def consolidate(
     :class:`~counselor_tui.services.trusted_signers.UnknownSigner`, the errors of
     :func:`counselor_tui.reports.package.verify` and of :func:`.consolidate.combine`.
     """
-    vs.require(*COMPILERS)
+    vs.require_to(Action.CONSOLIDATE)
     inputs = trusted_signers.open_trusted(vs, packages, trusted_fingerprints)
     k = _k(vs)
     bureau = str(get_setting(vs, "bureau_name", "") or "")

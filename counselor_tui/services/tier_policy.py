@@ -36,7 +36,8 @@ from typing import Any
 from counselor_tui.domain import policy as rules
 from counselor_tui.domain import vocab
 from counselor_tui.domain.dates import from_storage
-from counselor_tui.domain.roles import WRITES_RECORDS, Role
+from counselor_tui.domain.permissions import Action
+from counselor_tui.domain.roles import WRITES_RECORDS
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.access import can_see_person, visibility_sql
@@ -129,7 +130,7 @@ def set_policy(vs: VaultSession, text: str | None) -> rules.TierPolicy:
     """Store a bureau's policy (TOML text; ``None`` or blank restores the default) after
     validating it; admin or coordinator; audited ``settings_change``. Raises
     :class:`InvalidInput` naming the line of a fault, :class:`PermissionDenied`."""
-    vs.require(Role.ADMIN, Role.COORDINATOR)
+    vs.require_to(Action.SET_TIER_POLICY)
     if text is None or not text.strip():
         set_setting(vs, POLICY_SETTING, None)
         return rules.default_policy()
@@ -152,7 +153,7 @@ def census_windows(vs: VaultSession) -> list[tuple[date, date]]:
 
 
 def _require_decider(vs: VaultSession) -> None:
-    vs.require(*sorted(WRITES_RECORDS))
+    vs.require_to(Action.RECORD_ASSESSMENT)
 
 
 def _visible(vs: VaultSession, person_id: int) -> bool:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from counselor_tui.domain.audit_chain import event_hash
+from counselor_tui.domain.permissions import Action, roles_for
 from counselor_tui.domain.roles import Role
 from counselor_tui.domain.text import has_control_chars
 from counselor_tui.i18n import _
@@ -53,7 +54,7 @@ from db.vault import KeySet
 
 #: Roles that may read and change the trust list (DESIGN §5: the coordinator runs
 #: submissions; issue 13).
-MANAGERS: tuple[Role, ...] = (Role.COORDINATOR,)
+MANAGERS: tuple[Role, ...] = tuple(sorted(roles_for(Action.MANAGE_TRUSTED_SIGNERS)))
 MAX_NAME = 100
 
 
@@ -159,7 +160,7 @@ def known_signers(vs: VaultSession) -> dict[str, str]:
 def list_signers(vs: VaultSession) -> list[Signer]:
     """This vault's own key(s) first, then the trust list by name. Coordinators only
     (:class:`PermissionDenied` otherwise)."""
-    vs.require(*MANAGERS)
+    vs.require_to(Action.MANAGE_TRUSTED_SIGNERS)
     with vs.reading():
         users = {int(u.id): str(u.username) for u in User.select(User.id, User.username)}
         rows = [Signer(str(r.fingerprint), str(r.name), str(r.added_at),
@@ -178,7 +179,7 @@ def add(vs: VaultSession, fingerprint: str, name: str) -> Signer:
     fingerprint, empty or too long name, the vault's own key) and :class:`Conflict` (already
     on the list).
     """
-    vs.require(*MANAGERS)
+    vs.require_to(Action.MANAGE_TRUSTED_SIGNERS)
     fpr = normalize_fingerprint(fingerprint)
     label = _clean_name(name)
     with vs.transaction():
@@ -200,7 +201,7 @@ def remove(vs: VaultSession, fingerprint: str) -> Signer:
     """Take ``fingerprint`` off the trust list; returns what was removed. Audited
     ``trust_remove``. Raises :class:`PermissionDenied`, :class:`InvalidInput` (malformed, or
     the vault's own key) and :class:`NotFound` (not on the list)."""
-    vs.require(*MANAGERS)
+    vs.require_to(Action.MANAGE_TRUSTED_SIGNERS)
     fpr = normalize_fingerprint(fingerprint)
     with vs.transaction():
         if SigningKey.get_or_none(SigningKey.fingerprint == fpr) is not None:

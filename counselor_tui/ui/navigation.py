@@ -10,7 +10,8 @@ is for with ``person_for_forms`` (F9 also reads ``person_id_for_emergency``), th
 box with ``focus_search()``, and hear about saves with ``data_changed(what)``.
 
 Areas a role may not use (:data:`AREA_ROLES`: sessions, emergencies and incidents for those
-who write records; the archive not for auditors) are not offered in the footer and say
+who write records; the archive and firearms not for auditors and admins; imports for the
+office) are not offered in the footer and say
 "not available for your role" when asked for (key, palette or a message), instead of
 opening a screen whose service calls would fail with an error dialog.
 """
@@ -24,6 +25,7 @@ from textual import on
 from textual.app import App
 from textual.screen import ModalScreen, Screen
 
+from counselor_tui.domain.permissions import Action, roles_for
 from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.i18n import _
 from counselor_tui.ui import areas
@@ -40,20 +42,27 @@ if TYPE_CHECKING:
 
 
 #: Roles that may open an area (areas not listed: every role; their screens say more).
-#: Sources: DESIGN §5 "Roles" and the services' own checks (sessions, incidents and
-#: emergencies are written by counselors and coordinators; auditors read no person record).
+#: Source: the role table :data:`counselor_tui.domain.permissions.RULES` the services
+#: refuse by (admins and auditors read no person record; imports are the office's).
 AREA_ROLES: dict[str, frozenset[Role]] = {
-    "log_session": WRITES_RECORDS,
-    "emergency": WRITES_RECORDS,
-    "incidents": WRITES_RECORDS,
+    "log_session": roles_for(Action.LOG_SESSION),
+    "emergency": roles_for(Action.RECORD_INCIDENT),
+    "incidents": roles_for(Action.RECORD_INCIDENT),
     "appointments": WRITES_RECORDS,
-    "archive": frozenset({Role.COUNSELOR, Role.COORDINATOR, Role.ADMIN}),
+    "archive": roles_for(Action.READ_PERSON),
+    "firearms": roles_for(Action.READ_PERSON),
+    "census": roles_for(Action.READ_PERSON) | {Role.AUDITOR},
+    "analysis": roles_for(Action.READ_PERSON) | {Role.AUDITOR},
+    "roster_import": roles_for(Action.IMPORT_ROSTER),
+    "responses_import": roles_for(Action.IMPORT_RESPONSES),
+    "submissions": roles_for(Action.VIEW_SUBMISSIONS),
 }
 #: The global key bindings (ids of :data:`counselor_tui.ui.keys.GLOBAL_BINDINGS`) of each
 #: role-limited area; ``search`` (F8) is the archive's search box.
 AREA_BINDINGS: dict[str, tuple[str, ...]] = {
     "log_session": ("log_session",), "emergency": ("emergency",),
     "incidents": ("incidents",), "archive": ("archive", "search"),
+    "census": ("census",), "submissions": ("submissions",),
 }
 
 

@@ -64,11 +64,11 @@ def build(world: World) -> None:
         ("li4", "李四", "010003", world.unit1, "派出所"),
         ("wang", "王五", "020001", world.unit2, "交警"),
     ):
-        world.ids[key] = persons.create_person(session, persons.PersonDraft(
+        world.ids[key] = persons.create_person(world.office, persons.PersonDraft(
             kind="officer", name=name, badge_no=badge, unit_id=unit, police_type=police,
             gender="male", birth_date="1985-03-12"))
     world.ids["spouse"] = persons.add_family_member(
-        session, world.ids["zhang"], persons.PersonDraft(kind="family", name="刘芳"), "spouse")
+        world.office, world.ids["zhang"], persons.PersonDraft(kind="family", name="刘芳"), "spouse")
 
 
 def add_auditor(world: World) -> None:

@@ -47,7 +47,7 @@ def make_world(session: VaultSession, clock: FixedClock, state_dir: Path) -> Ite
 
 def officer(world: World, name: str, badge: str, unit: int | None = None,
             police_type: str | None = "派出所") -> int:
-    """Create an officer as the admin; returns the person id."""
-    return persons.create_person(world.admin, persons.PersonDraft(
+    """Create an officer (with the office's rights); returns the person id."""
+    return persons.create_person(world.office, persons.PersonDraft(
         kind="officer", name=name, badge_no=badge, unit_id=unit or world.unit1,
         police_type=police_type))

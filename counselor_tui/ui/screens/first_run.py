@@ -46,6 +46,7 @@ from textual.widgets import (
 )
 
 from counselor_tui.domain.passphrase import Strength, strength
+from counselor_tui.domain.permissions import Action, allowed
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import accounts, lifecycle
@@ -392,9 +393,9 @@ class FirstRunScreen(BaseScreen):
         line = self.query_one("#signed-in", Static)
         line.update(text)
         line.set_class(bool(self.account_problem), "field-error")
-        may_import = vs.actor.role in (Role.COORDINATOR, Role.ADMIN)
+        may_import = allowed(vs.actor.role, Action.IMPORT_ROSTER)
         self.query_one("#roster-yes", Button).display = may_import
         if not may_import:
             self.query_one("#roster-help", Static).update(
-                _("A coordinator or the administrator imports the roster of officers "
-                  "(command palette → Import roster)."))
+                _("A coordinator imports the roster of officers (command palette → Import "
+                  "roster)."))

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from counselor_tui.domain.roles import Role
-from counselor_tui.services import lifecycle
+from counselor_tui.services import accounts, lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from db import vault as key_slots
 
@@ -118,6 +118,18 @@ def as_office(vs: VaultSession) -> VaultSession:
     if vs.actor.role is Role.COORDINATOR:
         return vs
     return replace(vs, actor=replace(vs.actor, role=Role.COORDINATOR))
+
+
+#: The coordinator account :func:`add_office` makes (passphrase :data:`PASSPHRASE`).
+OFFICE = "office"
+
+
+def add_office(admin: VaultSession) -> str:
+    """Add the coordinator account :data:`OFFICE` (办公室, :data:`PASSPHRASE`) as ``admin``
+    and return its name: command-line tests compile, finalize, export and import as it."""
+    accounts.add_user(admin, OFFICE, "coordinator", PASSPHRASE, display_name="办公室",
+                      kdf_seconds=0)
+    return OFFICE
 
 
 Step = Callable[[World], None]

@@ -24,6 +24,7 @@ from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import InvalidInput
 from tests.conftest import PASSPHRASE, TZ, write_secret
 from tests.integration.submission_fixtures import populate
+from tests.worlds import add_office, as_office
 
 
 @pytest.fixture
@@ -65,12 +66,12 @@ def test_numbers_run_per_year_and_the_classification_is_chosen_at_finalize(
     settings.save_settings(bureau, {"doc_number_pattern": "东公政〔{年}〕{号}号",
                                     "doc_recipient": "市公安局政治部", "doc_signer": "王建国",
                                     "doc_classification_years": "1"})
-    draft = submissions.compile_draft(bureau, "2026-11")
+    draft = submissions.compile_draft(as_office(bureau), "2026-11")
     assert draft.document["filing"]["number"] is None  # a draft has no number yet
     with pytest.raises(InvalidInput):
-        submissions.finalize(bureau, draft.info.id, classification="内部")
-    submissions.finalize(bureau, draft.info.id, classification="机密")
-    first = submissions.get(bureau, draft.info.id).document
+        submissions.finalize(as_office(bureau), draft.info.id, classification="内部")
+    submissions.finalize(as_office(bureau), draft.info.id, classification="机密")
+    first = submissions.get(as_office(bureau), draft.info.id).document
     assert first["filing"]["number"] == "东公政〔2026〕1号"
     assert first["filing"]["classification"] == "机密"
     view = build(first)
@@ -79,17 +80,17 @@ def test_numbers_run_per_year_and_the_classification_is_chosen_at_finalize(
     assert view.filing.date == "2026-12-02"  # (English) the 成文日期 is the finalize date
     assert view.marking == "机密★1年"
     # a correction gets the next number of the year; an unclassified one no 份号
-    second = submissions.compile_draft(bureau, "2026-11")
-    submissions.finalize(bureau, second.info.id, classification="")
-    doc = submissions.get(bureau, second.info.id).document
+    second = submissions.compile_draft(as_office(bureau), "2026-11")
+    submissions.finalize(as_office(bureau), second.info.id, classification="")
+    doc = submissions.get(as_office(bureau), second.info.id).document
     assert doc["filing"]["number"] == "东公政〔2026〕2号"
     assert build(doc).filing.copy_no == "" and build(doc).marking == ""
     assert "replacing version 1" in " ".join(build(doc).filing.notes)
     # the next year starts at 1 again
     clock.current = datetime(2027, 1, 3, 9, 0, tzinfo=TZ)
-    third = submissions.compile_draft(bureau, "2026-12")
-    submissions.finalize(bureau, third.info.id)
-    doc = submissions.get(bureau, third.info.id).document
+    third = submissions.compile_draft(as_office(bureau), "2026-12")
+    submissions.finalize(as_office(bureau), third.info.id)
+    doc = submissions.get(as_office(bureau), third.info.id).document
     assert doc["filing"]["number"] == "东公政〔2027〕1号"
     assert doc["filing"]["classification"] == "秘密"  # the setting's default
 
@@ -101,19 +102,21 @@ def test_finalize_refuses_a_document_without_recipient_signer_or_own_number_unle
     the way on, unless told explicitly (the audit keeps the override)."""
     settings.save_settings(bureau, {"doc_recipient": "", "doc_signer": "",
                                     "doc_number_pattern": filing.DEFAULT_PATTERN})
-    draft = submissions.compile_draft(bureau, "2026-11")
+    draft = submissions.compile_draft(as_office(bureau), "2026-11")
     with pytest.raises(InvalidInput) as refused:
-        submissions.finalize(bureau, draft.info.id)
+        submissions.finalize(as_office(bureau), draft.info.id)
     message = str(refused.value)
     assert "主送机关" in message and "签发人" in message and "发文字号" in message
     assert "--allow-incomplete" in message and "Users & settings" in message
-    assert submissions.get(bureau, draft.info.id).info.status == "draft"  # nothing frozen
+    # nothing frozen
+    assert submissions.get(as_office(bureau), draft.info.id).info.status == "draft"
     settings.save_settings(bureau, {"doc_recipient": "市公安局政治部"})
     with pytest.raises(InvalidInput) as refused:
-        submissions.finalize(bureau, draft.info.id)
+        submissions.finalize(as_office(bureau), draft.info.id)
     assert "主送机关" not in str(refused.value) and "签发人" in str(refused.value)
-    assert set(filing_service.missing_elements(bureau)) == {"doc_signer", "doc_number_pattern"}
-    info = submissions.finalize(bureau, draft.info.id, allow_incomplete=True)
+    assert set(filing_service.missing_elements(as_office(bureau))) == {"doc_signer",
+                                                                       "doc_number_pattern"}
+    info = submissions.finalize(as_office(bureau), draft.info.id, allow_incomplete=True)
     assert info.status == "final"
     with bureau.reading():
         (detail,) = bureau.execute("SELECT detail FROM audit_event WHERE action = 'finalize' "
@@ -121,7 +124,7 @@ def test_finalize_refuses_a_document_without_recipient_signer_or_own_number_unle
     assert json.loads(detail)["incomplete"] == ["doc_signer", "doc_number_pattern"]
     settings.save_settings(bureau, {"doc_signer": "王建国",
                                     "doc_number_pattern": "东公政〔{年}〕{号}号"})
-    assert filing_service.missing_elements(bureau) == ()
+    assert filing_service.missing_elements(as_office(bureau)) == ()
 
 
 def test_classification_and_term_chosen_at_finalize_print_as_gbt_9704(
@@ -130,12 +133,13 @@ def test_classification_and_term_chosen_at_finalize_print_as_gbt_9704(
                                     "doc_recipient": "市公安局政治部", "doc_signer": "王建国",
                                     "doc_classification": "秘密",
                                     "doc_classification_years": "1"})
-    draft = submissions.compile_draft(bureau, "2026-11")
+    draft = submissions.compile_draft(as_office(bureau), "2026-11")
     for years in (-1, 31):
         with pytest.raises(InvalidInput):
-            submissions.finalize(bureau, draft.info.id, classification_years=years)
-    submissions.finalize(bureau, draft.info.id, classification="机密", classification_years=5)
-    doc = submissions.get(bureau, draft.info.id).document
+            submissions.finalize(as_office(bureau), draft.info.id, classification_years=years)
+    submissions.finalize(as_office(bureau), draft.info.id, classification="机密",
+                         classification_years=5)
+    doc = submissions.get(as_office(bureau), draft.info.id).document
     assert (doc["filing"]["classification"], doc["filing"]["classification_years"]) == ("机密", 5)
     assert build(doc).marking == "机密★5年"  # 密级★保密期限 (§7.2.2)
     set_language("zh")
@@ -153,10 +157,11 @@ def cli_vault(created: lifecycle.CreatedVault, state_dir: Path, tmp_path: Path,
     vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         populate(vs)
+        office = add_office(vs)
     finally:
         vs.close()
     secret = write_secret(tmp_path, "pass.txt", PASSPHRASE)
-    return ["--lang", "en", "--vault", str(created.path), "--user", "admin",
+    return ["--lang", "en", "--vault", str(created.path), "--user", office,
             "--passphrase-file", str(secret)]
 
 
@@ -186,9 +191,9 @@ def test_cli_finalize_refuses_incomplete_then_takes_classification_term_and_over
         set_language("en")
     vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
-        info = submissions.latest(vs, period)
+        info = submissions.latest(as_office(vs), period)
         assert info is not None
-        doc = submissions.get(vs, info.id).document
+        doc = submissions.get(as_office(vs), info.id).document
     finally:
         vs.close()
     assert build(doc).marking == "绝密★3年"
@@ -213,18 +218,20 @@ def test_a_correction_keeps_the_replaced_versions_classification_unless_told(
         set_language("en")
     vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
-        versions = {i.version: i for i in submissions.list_versions(vs, period, "U02")}
-        second = submissions.get(vs, versions[2].id).document
+        versions = {i.version: i for i in submissions.list_versions(as_office(vs), period, "U02")}
+        second = submissions.get(as_office(vs), versions[2].id).document
         assert versions[2].replaces_version == 1
         assert (second["filing"]["classification"],
                 second["filing"]["classification_years"]) == ("机密", 10)
         assert build(second).marking == "机密★10年"
-        defaults = filing_service.finalize_defaults(vs, versions[3].id)
+        defaults = filing_service.finalize_defaults(as_office(vs), versions[3].id)
         assert (defaults.classification, defaults.classification_years) == ("机密", 10)
-        fresh = filing_service.finalize_defaults(vs)  # no version replaced: the settings
+        # no version replaced: the settings
+        fresh = filing_service.finalize_defaults(as_office(vs))
         assert (fresh.classification, fresh.classification_years) == ("秘密", 0)
-        submissions.finalize(vs, versions[3].id, classification="秘密", classification_years=1)
-        third = submissions.get(vs, versions[3].id).document
+        submissions.finalize(as_office(vs), versions[3].id, classification="秘密",
+                             classification_years=1)
+        third = submissions.get(as_office(vs), versions[3].id).document
         assert build(third).marking == "秘密★1年"  # lowering it takes an explicit choice
     finally:
         vs.close()
@@ -234,9 +241,9 @@ def test_a_document_finalized_without_a_signer_prints_no_empty_signer_label(
         bureau: VaultSession) -> None:
     settings.save_settings(bureau, {"doc_recipient": "市公安局政治部", "doc_signer": "",
                                     "doc_number_pattern": "东公政〔{年}〕{号}号"})
-    draft = submissions.compile_draft(bureau, "2026-11")
-    submissions.finalize(bureau, draft.info.id, allow_incomplete=True)
-    doc = submissions.get(bureau, draft.info.id).document
+    draft = submissions.compile_draft(as_office(bureau), "2026-11")
+    submissions.finalize(as_office(bureau), draft.info.id, allow_incomplete=True)
+    doc = submissions.get(as_office(bureau), draft.info.id).document
     set_language("zh")
     try:
         docx = render_files(doc)["submission.docx"]

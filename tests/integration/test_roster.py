@@ -16,6 +16,13 @@ from counselor_tui.services.errors import PermissionDenied
 from db.models import AuditEvent, Person, Unit
 from tests.conftest import PASSPHRASE, SAMPLES, run_cli, write_secret
 from tests.integration.archive_world import World
+from tests.worlds import OFFICE, add_office, as_office
+
+
+@pytest.fixture
+def office(session: VaultSession) -> VaultSession:
+    """The admin's session with the office's rights (imports are the office's)."""
+    return as_office(session)
 
 SAMPLE = SAMPLES / "roster_sample.xlsx"
 SAMPLE_UNITS = ("城西派出所", "城东派出所", "古镇派出所", "刑事侦查大队", "治安管理大队",
@@ -53,9 +60,9 @@ def reasons(plan: roster.RosterPlan) -> dict[int, str]:
     return {r.row: r.reason for r in plan.rejected}
 
 
-def test_sample_roster_imports_40_and_rejects_the_last_three(session: VaultSession) -> None:
-    add_sample_units(session)
-    plan = roster.plan_roster_import(session, SAMPLE)
+def test_sample_roster_imports_40_and_rejects_the_last_three(office: VaultSession) -> None:
+    add_sample_units(office)
+    plan = roster.plan_roster_import(office, SAMPLE)
     assert plan.summary() == "added 40, updated 0, unchanged 0, rejected 3"
     assert plan.header_row == 3
     rejected = reasons(plan)
@@ -65,12 +72,12 @@ def test_sample_roster_imports_40_and_rejects_the_last_three(session: VaultSessi
     assert "month 13" in rejected[46] and "unknown unit 不存在的单位" in rejected[46]
     assert plan.new_units == ("不存在的单位",)
     assert [w.row for w in plan.warnings] == [5, 26]  # future hire dates left out
-    with session.reading():
+    with office.reading():
         assert Person.select().count() == 0  # a dry run writes nothing
 
-    done = roster.apply_roster_import(session, plan)
+    done = roster.apply_roster_import(office, plan)
     assert done.applied and done.summary() == plan.summary()
-    with session.reading():
+    with office.reading():
         assert Person.select().count() == 40
         wei = Person.get(Person.badge_no == "330710")  # full-width badge in the file
         ding = Person.get(Person.badge_no == "330706")
@@ -83,65 +90,65 @@ def test_sample_roster_imports_40_and_rejects_the_last_three(session: VaultSessi
                                                                    "刑侦")
     assert len(events) == 41 and events[-1].action == "import"
     assert events[-1].detail["added"] == 40 and events[-1].detail["rejected"] == 3
-    assert audit.verify_chain(session).ok
+    assert audit.verify_chain(office).ok
 
-    again = roster.plan_roster_import(session, SAMPLE)
+    again = roster.plan_roster_import(office, SAMPLE)
     assert again.summary() == "added 0, updated 0, unchanged 40, rejected 3"
-    assert roster.apply_roster_import(session, again).summary() == again.summary()
-    with session.reading():
+    assert roster.apply_roster_import(office, again).summary() == again.summary()
+    with office.reading():
         assert Person.select().count() == 40
 
 
-def test_units_are_never_created_silently(session: VaultSession) -> None:
-    plan = roster.plan_roster_import(session, SAMPLE)
+def test_units_are_never_created_silently(office: VaultSession) -> None:
+    plan = roster.plan_roster_import(office, SAMPLE)
     assert plan.summary() == "added 0, updated 0, unchanged 0, rejected 43"
     assert set(plan.new_units) == {*SAMPLE_UNITS, "不存在的单位"}
 
-    plan = roster.plan_roster_import(session, SAMPLE, create_units=True)
+    plan = roster.plan_roster_import(office, SAMPLE, create_units=True)
     assert plan.summary() == "added 40, updated 0, unchanged 0, rejected 3"
     assert set(plan.new_units) == set(SAMPLE_UNITS)  # not the unit of a rejected row
     assert "month 13" in reasons(plan)[46] and "unknown unit" not in reasons(plan)[46]
-    roster.apply_roster_import(session, plan)
-    with session.reading():
+    roster.apply_roster_import(office, plan)
+    with office.reading():
         units = {u.name: u.police_type for u in Unit.select()}
     assert set(units) == set(SAMPLE_UNITS)
     assert units["交警大队"] == "交警" and units["看守所"] == "监管"
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk", "gb18030", "utf-8"])
-def test_csv_exports_read_like_the_workbook(session: VaultSession, tmp_path: Path,
+def test_csv_exports_read_like_the_workbook(office: VaultSession, tmp_path: Path,
                                             encoding: str) -> None:
-    add_sample_units(session)
+    add_sample_units(office)
     path = as_csv(sample_rows(), tmp_path, encoding, "roster.csv")
-    plan = roster.plan_roster_import(session, path)
+    plan = roster.plan_roster_import(office, path)
     assert plan.summary() == "added 40, updated 0, unchanged 0, rejected 3"
     assert list(reasons(plan)) == [44, 45, 46]
-    roster.apply_roster_import(session, roster.plan_roster_import(session, SAMPLE))
-    assert roster.plan_roster_import(session, path).summary() == (
+    roster.apply_roster_import(office, roster.plan_roster_import(office, SAMPLE))
+    assert roster.plan_roster_import(office, path).summary() == (
         "added 0, updated 0, unchanged 40, rejected 3")
 
 
-def test_changed_rows_update_only_what_differs(session: VaultSession, tmp_path: Path) -> None:
-    add_sample_units(session)
-    roster.apply_roster_import(session, roster.plan_roster_import(session, SAMPLE))
+def test_changed_rows_update_only_what_differs(office: VaultSession, tmp_path: Path) -> None:
+    add_sample_units(office)
+    roster.apply_roster_import(office, roster.plan_roster_import(office, SAMPLE))
     rows = sample_rows()
     rows[3][7] = "所长"      # 330700: new post
     rows[3][9] = None        # and an empty phone cell, which must not erase the phone
     rows[4][5] = "城西派出所"  # 330701 moves unit
-    plan = roster.plan_roster_import(session, as_csv(rows, tmp_path, "utf-8", "r.csv"))
+    plan = roster.plan_roster_import(office, as_csv(rows, tmp_path, "utf-8", "r.csv"))
     assert plan.summary() == "added 0, updated 2, unchanged 38, rejected 3"
     assert {r.badge_no: r.changes for r in plan.updated} == {
         "330700": ("post",), "330701": ("unit_id",)}
-    roster.apply_roster_import(session, plan)
-    with session.reading():
+    roster.apply_roster_import(office, plan)
+    with office.reading():
         gao = Person.get(Person.badge_no == "330700")
         updates = [e.detail for e in AuditEvent.select().where(AuditEvent.action == "update")]
     assert (gao.post, gao.phone) == ("所长", "13607069464")
     assert updates == [{"fields": ["post"]}, {"fields": ["unit_id"]}]
 
 
-def test_header_variants_tabs_and_title_rows(session: VaultSession, tmp_path: Path) -> None:
-    add_sample_units(session)
+def test_header_variants_tabs_and_title_rows(office: VaultSession, tmp_path: Path) -> None:
+    add_sample_units(office)
     rows: list[list[object]] = [
         ["XX公安局在职民警名单"], [],
         ["序号", "民警姓名", "警员编号", "所在单位", "岗位", "出生年月", "参加公安工作时间",
@@ -151,7 +158,7 @@ def test_header_variants_tabs_and_title_rows(session: VaultSession, tmp_path: Pa
         [2, "张三", "550002", "城东派出所", "", "3月12日", "", ""],
     ]
     path = as_csv(rows, tmp_path, "gbk", "名单.txt", delimiter="\t")
-    plan = roster.plan_roster_import(session, path)
+    plan = roster.plan_roster_import(office, path)
     assert plan.summary() == "added 1, updated 0, unchanged 0, rejected 1"
     row = plan.added[0]
     assert (row.row, row.badge_no, row.name, row.unit, row.birth_date, row.hire_date,
@@ -161,40 +168,41 @@ def test_header_variants_tabs_and_title_rows(session: VaultSession, tmp_path: Pa
     assert "no year" in reasons(plan)[5]
 
 
-def test_unreadable_files_are_refused(session: VaultSession, tmp_path: Path) -> None:
+def test_unreadable_files_are_refused(office: VaultSession, tmp_path: Path) -> None:
     utf16 = tmp_path / "r.csv"
     utf16.write_bytes("警号,姓名,单位\n1,张三,城西派出所\n".encode("utf-16"))
     with pytest.raises(roster.RosterUnreadable, match="encoding"):
-        roster.plan_roster_import(session, utf16)
+        roster.plan_roster_import(office, utf16)
     no_header = tmp_path / "n.csv"
     no_header.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(roster.RosterUnreadable, match="header"):
-        roster.plan_roster_import(session, no_header)
+        roster.plan_roster_import(office, no_header)
     with pytest.raises(roster.RosterUnreadable):
-        roster.plan_roster_import(session, tmp_path / "missing.xlsx")
+        roster.plan_roster_import(office, tmp_path / "missing.xlsx")
     broken = tmp_path / "b.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(roster.RosterUnreadable):
-        roster.plan_roster_import(session, broken)
+        roster.plan_roster_import(office, broken)
 
 
 
 
 @pytest.mark.world("archive")
-def test_only_coordinators_and_admins_import(world: World) -> None:
-    for name in ("li", "audit"):
+def test_only_coordinators_import(world: World) -> None:
+    for vs in (world.login("li"), world.login("audit"), world.admin):
         with pytest.raises(PermissionDenied):
-            roster.plan_roster_import(world.login(name), SAMPLE)
+            roster.plan_roster_import(vs, SAMPLE)
     plan = roster.plan_roster_import(world.login("coord"), SAMPLE, create_units=True)
     assert len(plan.added) == 40
 
 
-def test_cli_dry_run_then_apply(session: VaultSession, vault_path: Path,
+def test_cli_dry_run_then_apply(session: VaultSession, office: VaultSession, vault_path: Path,
                                 tmp_path: Path) -> None:
-    add_sample_units(session)
-    session.close()
+    add_sample_units(office)
+    add_office(session)
+    office.close()
     secret = write_secret(tmp_path, "pw.txt", PASSPHRASE)
-    base = ("--vault", str(vault_path), "--user", "admin", "--passphrase-file", str(secret))
+    base = ("--vault", str(vault_path), "--user", OFFICE, "--passphrase-file", str(secret))
     for lang in ("en", "zh"):
         dry = run_cli(*base, "--lang", lang, "import", "roster", str(SAMPLE))
         assert dry.returncode == 0, dry.stderr
@@ -214,13 +222,13 @@ def test_cli_dry_run_then_apply(session: VaultSession, vault_path: Path,
     assert unreadable.stdout == ""
 
 
-def test_dates_in_the_future_are_judged_by_the_vault_clock(session: VaultSession,
+def test_dates_in_the_future_are_judged_by_the_vault_clock(office: VaultSession,
                                                           clock: FixedClock) -> None:
-    add_sample_units(session)
+    add_sample_units(office)
     clock.current = datetime(2027, 6, 1, 9, 0, tzinfo=clock.current.tzinfo)
-    plan = roster.plan_roster_import(session, SAMPLE)
+    plan = roster.plan_roster_import(office, SAMPLE)
     assert [w.row for w in plan.warnings] == []
-    assert session.today() == date(2027, 6, 1)
+    assert office.today() == date(2027, 6, 1)
 
 
 # --------------------------------------------------------------------------- tester findings
@@ -231,44 +239,46 @@ def write_csv(folder: Path, name: str, rows: list[list[object]]) -> Path:
                   folder, "utf-8", name)
 
 
-def test_a_badge_of_another_name_is_rejected_not_rewritten(session: VaultSession,
+def test_a_badge_of_another_name_is_rejected_not_rewritten(office: VaultSession,
                                                            tmp_path: Path) -> None:
-    add_sample_units(session)
-    roster.apply_roster_import(session, roster.plan_roster_import(session, SAMPLE))
-    with session.reading():
+    add_sample_units(office)
+    roster.apply_roster_import(office, roster.plan_roster_import(office, SAMPLE))
+    with office.reading():
         before = Person.get(Person.badge_no == "330700")
     swap = write_csv(tmp_path, "swap.csv", [
         ["330700", "完全不同的人", "男", "1980-01-01", "城东派出所", "派出所", "所长"]])
-    plan = roster.plan_roster_import(session, swap)
+    plan = roster.plan_roster_import(office, swap)
     assert plan.summary() == "added 0, updated 0, unchanged 0, rejected 1"
     reason = plan.rejected[0].reason
     assert "already belongs to another person" in reason and "correct the roster" in reason
     assert before.name not in reason and "完全不同的人" not in reason
     assert (plan.rejected[0].badge_no, plan.rejected[0].name) == ("330700", "完全不同的人")
-    roster.apply_roster_import(session, plan)
-    with session.reading():
+    roster.apply_roster_import(office, plan)
+    with office.reading():
         after = Person.get(Person.badge_no == "330700")
     assert (after.name, after.unit_id, after.birth_date) == (
         before.name, before.unit_id, before.birth_date)
 
     moved = write_csv(tmp_path, "moved.csv", [
         ["330700", f" {before.name} ", "", "", "城东派出所", "", "所长"]])
-    plan = roster.plan_roster_import(session, moved)
+    plan = roster.plan_roster_import(office, moved)
     assert plan.summary() == "added 0, updated 1, unchanged 0, rejected 0"
     assert plan.updated[0].changes == ("unit_id", "post")
     assert plan.updated[0].change_labels() == "unit, post"
 
 
 def test_cli_shows_what_an_update_changes_and_never_a_name(session: VaultSession,
+                                                           office: VaultSession,
                                                            vault_path: Path,
                                                            tmp_path: Path) -> None:
-    add_sample_units(session)
-    roster.apply_roster_import(session, roster.plan_roster_import(session, SAMPLE))
-    with session.reading():
+    add_sample_units(office)
+    roster.apply_roster_import(office, roster.plan_roster_import(office, SAMPLE))
+    with office.reading():
         gao = str(Person.get(Person.badge_no == "330700").name)
-    session.close()
+    add_office(session)
+    office.close()
     secret = write_secret(tmp_path, "pw.txt", PASSPHRASE)
-    base = ("--vault", str(vault_path), "--user", "admin", "--passphrase-file", str(secret))
+    base = ("--vault", str(vault_path), "--user", OFFICE, "--passphrase-file", str(secret))
     path = write_csv(tmp_path, "r.csv", [
         ["330700", gao, "", "", "城东派出所", "", "所长"],
         ["330701", "完全不同的人", "", "", "城东派出所", "", ""]])
@@ -283,29 +293,29 @@ def test_cli_shows_what_an_update_changes_and_never_a_name(session: VaultSession
     assert "第2行（更新）：单位、职务" in zh.stderr.splitlines()
 
 
-def test_duplicate_header_and_control_characters(session: VaultSession,
+def test_duplicate_header_and_control_characters(office: VaultSession,
                                                  tmp_path: Path) -> None:
-    add_sample_units(session)
+    add_sample_units(office)
     dup = as_csv([["警号", "姓名", "警号", "单位"], ["330700", "张三", "1", "城西派出所"]],
                  tmp_path, "utf-8", "dup.csv")
     with pytest.raises(roster.RosterUnreadable, match="“警号”"):
-        roster.plan_roster_import(session, dup)
+        roster.plan_roster_import(office, dup)
     esc = write_csv(tmp_path, "esc.csv", [
         ["330790", "张三", "男", "", "城西派出所", "", "\x1b[2J所长"],
         ["330791", "李四", "男", "", "城西派出所", "", "所长"]])
-    plan = roster.plan_roster_import(session, esc)
+    plan = roster.plan_roster_import(office, esc)
     assert plan.summary() == "added 1, updated 0, unchanged 0, rejected 1"
     assert plan.rejected[0].reason == "contains control characters (post)"
     assert "\x1b" not in repr(plan)
 
 
-def test_ten_thousand_rows_never_update_an_officer_by_accident(session: VaultSession,
+def test_ten_thousand_rows_never_update_an_officer_by_accident(office: VaultSession,
                                                                 tmp_path: Path) -> None:
     """The tester's 10,000-row file gave "updated 1": a generated badge number that an
     officer already in the vault holds (under another name) used to rewrite that officer.
     Now such a row is rejected, and so is every repeat of a badge inside the file."""
-    add_sample_units(session)
-    roster.apply_roster_import(session, roster.plan_roster_import(session, SAMPLE))
+    add_sample_units(office)
+    roster.apply_roster_import(office, roster.plan_roster_import(office, SAMPLE))
     rows: list[list[object]] = [
         [f"{400000 + i}", f"民警{i}", "男", "1980-01-01", SAMPLE_UNITS[i % 12], "", "科员"]
         for i in range(10_000)]
@@ -314,7 +324,7 @@ def test_ten_thousand_rows_never_update_an_officer_by_accident(session: VaultSes
     rows[8000][1] = "民警1"                 # and the same person once more
     rows[8000][0] = "400001"
     path = write_csv(tmp_path, "big.csv", rows)
-    plan = roster.plan_roster_import(session, path)
+    plan = roster.plan_roster_import(office, path)
     assert plan.summary() == "added 9997, updated 0, unchanged 0, rejected 3"
     rejected = reasons(plan)
     assert "already belongs to another person" in rejected[5002]

@@ -15,6 +15,7 @@ from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock
 from tests.conftest import PASSPHRASE, run_cli, write_secret
 from tests.integration.submission_fixtures import populate
+from tests.worlds import add_office
 
 PERIOD = "2026-10"  # a month already over on the real clock
 NAMES = ("民警1", "家属0", "其他人", "作废", "新警", "辅导员")
@@ -26,10 +27,11 @@ def populated(created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Pat
     vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         populate(vs)
+        office = add_office(vs)
     finally:
         vs.close()
     secret = write_secret(tmp_path, "pass.txt", PASSPHRASE)
-    return ["--lang", "en", "--vault", str(created.path), "--user", "admin",
+    return ["--lang", "en", "--vault", str(created.path), "--user", office,
             "--passphrase-file", str(secret)]
 
 

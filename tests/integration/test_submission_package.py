@@ -30,6 +30,7 @@ from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDeni
 from counselor_tui.services.submission_compile import compile_content
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, TZ
 from tests.integration.submission_fixtures import populate
+from tests.worlds import as_office
 
 PASSWORD = "plum orchard lantern seventeen"
 
@@ -44,7 +45,7 @@ def bureau(created: lifecycle.CreatedVault, state_dir: Path,
            clock: FixedClock) -> Iterator[VaultSession]:
     vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     populate(vs)
-    yield vs
+    yield as_office(vs)
     vs.close()
 
 
@@ -112,8 +113,13 @@ def test_finalize_refreshes_a_stale_draft_instead_of_freezing_it(bureau: VaultSe
 
 def test_roles(bureau: VaultSession, created: lifecycle.CreatedVault, clock: FixedClock,
                state_dir: Path) -> None:
-    accounts.add_user(bureau, "li", "counselor", OTHER_PASSPHRASE, kdf_seconds=0)
-    accounts.add_user(bureau, "audit", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
+    admin = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock,
+                             state_dir=state_dir)
+    accounts.add_user(admin, "li", "counselor", OTHER_PASSPHRASE, kdf_seconds=0)
+    accounts.add_user(admin, "audit", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
+    with pytest.raises(PermissionDenied):  # an admin manages accounts, not submissions
+        submissions.compile_draft(admin, "2026-11")
+    admin.close()
     counselor = lifecycle.unlock(created.path, "li", OTHER_PASSPHRASE, clock=clock,
                              state_dir=state_dir)
     auditor = lifecycle.unlock(created.path, "audit", OTHER_PASSPHRASE, clock=clock,
@@ -282,7 +288,8 @@ def test_verify_rejects_a_changed_byte_a_wrong_password_and_another_vault(
     other = lifecycle.unlock(other_path, "admin", PASSPHRASE, clock=clock,
                          state_dir=state_dir / "o")
     try:
-        other_result = final_package(other, tmp_path / "b", allow_incomplete=True)
+        other_result = final_package(as_office(other), tmp_path / "b",
+                                     allow_incomplete=True)
         other_key = submissions.signer(other)
     finally:
         other.close()

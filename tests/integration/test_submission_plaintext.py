@@ -17,6 +17,7 @@ from counselor_tui.services import accounts, audit, lifecycle
 from counselor_tui.services.context import FixedClock
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, run_cli, write_secret
 from tests.integration.submission_fixtures import populate
+from tests.worlds import OFFICE, add_office
 
 PERIOD = "2026-10"
 
@@ -28,12 +29,13 @@ def cli(created: lifecycle.CreatedVault, clock: FixedClock, state_dir: Path,
     try:
         populate(vs)
         accounts.add_user(vs, "shen", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
+        add_office(vs)
     finally:
         vs.close()
     admin_pw = write_secret(tmp_path, "admin.txt", PASSPHRASE)
     auditor_pw = write_secret(tmp_path, "auditor.txt", OTHER_PASSPHRASE)
     base = ["--lang", "en", "--vault", str(created.path)]
-    return {"admin": [*base, "--user", "admin", "--passphrase-file", str(admin_pw)],
+    return {"office": [*base, "--user", OFFICE, "--passphrase-file", str(admin_pw)],
             "auditor": [*base, "--user", "shen", "--passphrase-file", str(auditor_pw)]}
 
 
@@ -44,14 +46,14 @@ def _cells(view: dict[str, Any]) -> list[list[str]]:
 
 def test_compile_json_prints_the_suppressed_view_by_default(
         cli: dict[str, list[str]]) -> None:
-    exact_run = run_cli(*cli["admin"], "submission", "compile", "--period", PERIOD, "--json",
+    exact_run = run_cli(*cli["office"], "submission", "compile", "--period", PERIOD, "--json",
                         "--plaintext", "--preview")
     document = json.loads(exact_run.stdout)
     set_language("en")
     printed = json.loads(json.dumps(dataclasses.asdict(build(document))))
     exact = json.loads(json.dumps(dataclasses.asdict(build(document, exact=True))))
     assert _cells(printed) != _cells(exact)  # the period has small counts to hide
-    for who, extra in (("admin", []), ("auditor", ["--preview"])):
+    for who, extra in (("office", []), ("auditor", ["--preview"])):
         run = run_cli(*cli[who], "submission", "compile", "--period", PERIOD, "--json", *extra)
         assert run.returncode == 0, run.stderr
         view = json.loads(run.stdout)
@@ -65,7 +67,7 @@ def test_compile_json_prints_the_suppressed_view_by_default(
 def test_plaintext_prints_exact_counts_with_a_warning_and_is_audited(
         cli: dict[str, list[str]], created: lifecycle.CreatedVault, clock: FixedClock,
         state_dir: Path) -> None:
-    run = run_cli(*cli["admin"], "submission", "compile", "--period", PERIOD, "--json",
+    run = run_cli(*cli["office"], "submission", "compile", "--period", PERIOD, "--json",
                   "--plaintext", "--preview")
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
@@ -78,7 +80,7 @@ def test_plaintext_prints_exact_counts_with_a_warning_and_is_audited(
     finally:
         vs.close()
     assert [(e.action, e.user, e.entity_id) for e in events] == [
-        ("export", "admin", f"{PERIOD}/bureau")]
+        ("export", OFFICE, f"{PERIOD}/bureau")]
 
 
 @pytest.mark.parametrize("extra", [["--json"], []])

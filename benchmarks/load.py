@@ -189,12 +189,17 @@ def prepare_fresh(folder: Path, persons_count: int = 60) -> tuple[Path, str]:
     try:
         unit = persons.create_unit(admin, "城关派出所", "派出所", code="U001")
         accounts.add_user(admin, FRESH_USER, "coordinator", PASSPHRASE, kdf_seconds=0)
+    finally:
+        admin.close()
+    office = lifecycle.unlock(path, FRESH_USER, PASSPHRASE, clock=clock,
+                              state_dir=_state(folder))
+    try:  # persons are the office's to create (an admin reads and writes none, DESIGN §5)
         for i in range(persons_count):
-            persons.create_person(admin, persons.PersonDraft(
+            persons.create_person(office, persons.PersonDraft(
                 kind="officer", name=f"{SURNAMES[i % len(SURNAMES)]}警官{i}",
                 badge_no=f"L{i:05d}", unit_id=unit, police_type="派出所"))
     finally:
-        admin.close()
+        office.close()
     return path, FRESH_USER
 
 

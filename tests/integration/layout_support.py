@@ -70,9 +70,14 @@ def print_month(root: Path) -> Printed:
     clock = FixedClock(datetime(2026, 12, 7, 9, 0, tzinfo=TZ))
     path = root / "demo" / "demo.db"
     demo.build_demo(path, "tiny", 1, PASSPHRASE, clock, kdf_seconds=0, state_dir=root / "s")
-    vs = lifecycle.unlock(path, demo.ADMIN_USER, PASSPHRASE, clock=clock, state_dir=root / "s")
+    admin = lifecycle.unlock(path, demo.ADMIN_USER, PASSPHRASE, clock=clock,
+                             state_dir=root / "s")
     try:
-        settings.save_settings(vs, SETTINGS)
+        settings.save_settings(admin, SETTINGS)
+    finally:
+        admin.close()
+    vs = lifecycle.unlock(path, demo.DEMO_USER, PASSPHRASE, clock=clock, state_dir=root / "s")
+    try:  # the coordinator compiles and finalizes (DESIGN §5)
         draft = submissions.compile_draft(vs, "2026-11")
         submissions.save_narrative(vs, draft.info.id, NARRATIVE)
         # 密级 and 保密期限 chosen at finalize (the settings say 秘密, statutory term)

@@ -26,19 +26,21 @@ from db.migrations import CURRENT_VERSION, schema_version
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, REPO, TZ
 from tests.helpers import as_schema
 from tests.integration.archive_world import World, make_world, officer
+from tests.worlds import add_office
 
 WRITERS = 4
 EACH = 15
 
-#: One writer process: unlock as admin, wait for "go" on stdin (all start together), then
-#: create persons (each one a transaction with its audit event) as fast as it can.
+#: One writer process: unlock as the coordinator ``office``, wait for "go" on stdin (all
+#: start together), then create persons (each one a transaction with its audit event) as fast
+#: as it can.
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
     from counselor_tui.services import lifecycle, persons
     from counselor_tui.services.context import SystemClock
     from counselor_tui.services.persons import PersonDraft
-    vs = lifecycle.unlock(Path(sys.argv[1]), "admin", sys.argv[2], clock=SystemClock(),
+    vs = lifecycle.unlock(Path(sys.argv[1]), "office", sys.argv[2], clock=SystemClock(),
                       state_dir=Path(sys.argv[3]))
     print("ready", flush=True)
     sys.stdin.readline()
@@ -54,6 +56,7 @@ WRITER = textwrap.dedent("""
 def test_processes_appending_at_once_keep_one_chain(session: VaultSession,
                                                     state_dir: Path) -> None:
     unit = persons.create_unit(session, "城关派出所", "派出所", code="U001")
+    add_office(session)
     before = audit.verify_chain(session)
     session.close()  # the writers are other processes; this one holds nothing open
     env = dict(os.environ, PYTHONPATH=str(REPO))

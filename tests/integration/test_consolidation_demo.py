@@ -66,7 +66,7 @@ def _no_unit_team(world: World) -> dict[str, Any]:
 
 def test_unit_packages_of_the_demo_month_give_the_bureau_figures_and_say_what_is_missing(
         world: World, tmp_path: Path) -> None:
-    vs = world.admin
+    vs = world.office
     units = [code for code, _name in submissions.scopes(vs)[1:]]
     assert len(units) == SIZES["tiny"].units
     key = submissions.signer(vs)
@@ -136,7 +136,7 @@ def test_a_corrected_bureau_version_prints_again_what_version_1_printed(
     consolidation of their packages; the bureau compiled again (a v2 draft, same data) still
     prints every figure v1 printed — 咨询辅导（人次）, 面谈 and the totals were ``x`` — since a
     figure the reader holds exactly protects nothing when hidden."""
-    vs = world.admin
+    vs = world.office
     first = submissions.compile_draft(vs, PERIOD, "bureau")
     submissions.finalize(vs, first.info.id)
     v1 = submissions.get(vs, first.info.id).document

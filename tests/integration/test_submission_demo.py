@@ -23,7 +23,7 @@ def test_tiny_demo_month_matches_plain_sql(tmp_path: Path, clock: FixedClock,
                                            state_dir: Path) -> None:
     path = tmp_path / "demo" / "demo.db"
     demo.build_demo(path, "tiny", 1, PASSPHRASE, clock, kdf_seconds=0, state_dir=state_dir)
-    vs = lifecycle.unlock(path, demo.ADMIN_USER, PASSPHRASE, clock=clock, state_dir=state_dir)
+    vs = lifecycle.unlock(path, demo.DEMO_USER, PASSPHRASE, clock=clock, state_dir=state_dir)
     try:
         content = compile_content(vs, parse_period("2026-10"))
         with vs.reading():

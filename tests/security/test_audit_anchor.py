@@ -24,6 +24,7 @@ from db.connection import CheckLine, open_connection
 from tests.conftest import OTHER_PASSPHRASE, TZ, run_cli, write_secret
 from tests.integration.archive_world import World, make_world, officer
 from tests.integration.submission_fixtures import populate
+from tests.worlds import as_office
 
 PACKAGE_PASSWORD = "amber lighthouse quietly folding maps"
 
@@ -125,10 +126,11 @@ def test_23_a_package_is_an_anchor(created: lifecycle.CreatedVault, clock: Fixed
     vs = lifecycle.unlock(created.path, "admin", "correct horse battery staple", clock=clock,
                       state_dir=state_dir)
     populate(vs)
-    detail = submissions.compile_draft(vs, "2026-11", "bureau")
-    submissions.save_narrative(vs, detail.info.id, {"highlights": "完成普查", "plan": "继续"})
-    submissions.finalize(vs, detail.info.id)
-    exported = submissions.export(vs, detail.info.id, tmp_path / "out", PACKAGE_PASSWORD)
+    office = as_office(vs)  # the coordinator's rights, the admin's keys
+    detail = submissions.compile_draft(office, "2026-11", "bureau")
+    submissions.save_narrative(office, detail.info.id, {"highlights": "完成普查", "plan": "继续"})
+    submissions.finalize(office, detail.info.id)
+    exported = submissions.export(office, detail.info.id, tmp_path / "out", PACKAGE_PASSWORD)
     vs.close()
     password = PACKAGE_PASSWORD
     ok = integrity.check_vault(created.path, "admin", "correct horse battery staple",

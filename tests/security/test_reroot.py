@@ -63,10 +63,10 @@ def _before(world: World, tmp_path: Path) -> tuple[int, Path, Path]:
         note="封存-reroot", intervention="干预", sealed=True)).id
     backup = backup_restore.backup(world.admin, tmp_path / "backups")
     settings.save_settings(world.admin, DOCUMENT)  # 主送机关, 签发人, 发文字号 set
-    detail = submissions.compile_draft(world.admin, "2026-11", "bureau")
-    submissions.save_narrative(world.admin, detail.info.id, {"highlights": "完成", "plan": "继续"})
-    submissions.finalize(world.admin, detail.info.id)
-    package = submissions.export(world.admin, detail.info.id, tmp_path / "out",
+    detail = submissions.compile_draft(world.office, "2026-11", "bureau")
+    submissions.save_narrative(world.office, detail.info.id, {"highlights": "完成", "plan": "继续"})
+    submissions.finalize(world.office, detail.info.id)
+    package = submissions.export(world.office, detail.info.id, tmp_path / "out",
                                  PACKAGE_PASSWORD).path
     world.close()
     world.admin.close()

@@ -50,9 +50,9 @@ def clock() -> FixedClock:
 def _finalized(world: World) -> None:
     """The admin compiles and finalizes November 2026 (nothing is exported yet)."""
     settings.save_settings(world.admin, DOCUMENT)  # 主送机关, 签发人, 发文字号 set
-    detail = submissions.compile_draft(world.admin, "2026-11", "bureau")
-    submissions.save_narrative(world.admin, detail.info.id, {"highlights": "完成", "plan": "继续"})
-    submissions.finalize(world.admin, detail.info.id)
+    detail = submissions.compile_draft(world.office, "2026-11", "bureau")
+    submissions.save_narrative(world.office, detail.info.id, {"highlights": "完成", "plan": "继续"})
+    submissions.finalize(world.office, detail.info.id)
     world.close()
     world.admin.close()
 

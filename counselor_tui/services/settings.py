@@ -50,12 +50,16 @@ def get_setting(vs: VaultSession, key: str, default: Any = None) -> Any:
 
 
 def set_setting(vs: VaultSession, key: str, value: Any) -> None:
-    """Store a setting (admin or coordinator) and audit it as ``settings_change``."""
+    """Store a setting (admin or coordinator) and audit it as ``settings_change``;
+    ``None`` removes it (its default applies again)."""
     vs.require(Role.ADMIN, Role.COORDINATOR)
     with vs.transaction():
         old = Setting.get_or_none(Setting.key == key)
-        Setting.insert(key=key, value=value, updated_at=vs.now_iso(),
-                       updated_by=vs.actor.id).on_conflict_replace().execute()
+        if value is None:
+            Setting.delete().where(Setting.key == key).execute()
+        else:
+            Setting.insert(key=key, value=value, updated_at=vs.now_iso(),
+                           updated_by=vs.actor.id).on_conflict_replace().execute()
         audit.record(vs, "settings_change", "setting", key,
                      {"changed": old is None or old.value != value})
 

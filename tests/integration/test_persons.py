@@ -25,7 +25,7 @@ def people(world: World) -> dict[str, int]:
         "王五": officer(world, "王五", "440001", world.unit2, "交警"),
     }
     ids["张小花"] = persons.add_family_member(
-        world.admin, ids["张三"], PersonDraft(kind="family", name="张小花"), "child")
+        world.office, ids["张三"], PersonDraft(kind="family", name="张小花"), "child")
     return ids
 
 
@@ -52,41 +52,41 @@ def set_tier(vs: VaultSession, person_id: int, tier: str, review_due: str | None
 
 
 def test_pinyin_initials_find_the_name(world: World, people: dict[str, int]) -> None:
-    assert search(world.admin, "zs") == ["张三", "张三丰"]
-    assert search(world.admin, "ZS") == ["张三", "张三丰"]
-    assert search(world.admin, "zsf") == ["张三丰"]
-    assert search(world.admin, "zhangs") == ["张三", "张三丰"]
-    assert search(world.admin, "zhang") == ["张三", "张三丰", "张小花"]
-    assert search(world.admin, "zhang san") == ["张三", "张三丰"]
+    assert search(world.office, "zs") == ["张三", "张三丰"]
+    assert search(world.office, "ZS") == ["张三", "张三丰"]
+    assert search(world.office, "zsf") == ["张三丰"]
+    assert search(world.office, "zhangs") == ["张三", "张三丰"]
+    assert search(world.office, "zhang") == ["张三", "张三丰", "张小花"]
+    assert search(world.office, "zhang san") == ["张三", "张三丰"]
 
 
 def test_one_and_two_character_chinese_queries(world: World, people: dict[str, int]) -> None:
-    assert search(world.admin, "张三") == ["张三", "张三丰"]
-    assert search(world.admin, "三") == ["张三", "张三丰"]
-    assert search(world.admin, "李") == ["李四"]
-    assert search(world.admin, "张") == ["张三", "张三丰", "张小花"]
-    assert search(world.admin, "赵") == []
+    assert search(world.office, "张三") == ["张三", "张三丰"]
+    assert search(world.office, "三") == ["张三", "张三丰"]
+    assert search(world.office, "李") == ["李四"]
+    assert search(world.office, "张") == ["张三", "张三丰", "张小花"]
+    assert search(world.office, "赵") == []
 
 
 def test_badge_number_prefix(world: World, people: dict[str, int]) -> None:
-    assert search(world.admin, "3300") == ["张三", "张三丰"]
-    assert search(world.admin, "330101") == ["李四"]
-    assert search(world.admin, "３３０１") == ["李四"]  # full-width digits
-    assert search(world.admin, "4") == ["王五"]
+    assert search(world.office, "3300") == ["张三", "张三丰"]
+    assert search(world.office, "330101") == ["李四"]
+    assert search(world.office, "３３０１") == ["李四"]  # full-width digits
+    assert search(world.office, "4") == ["王五"]
 
 
 def test_filters(world: World, people: dict[str, int]) -> None:
-    assert search(world.admin, "", unit_id=world.unit2) == ["李四", "王五"]
-    assert search(world.admin, "", police_type="交警") == ["李四", "王五"]
-    assert search(world.admin, "", kind="family") == ["张小花"]
-    set_tier(world.admin, people["王五"], "red", "2026-12-01")
-    assert search(world.admin, "", tier="red") == ["王五"]
-    assert search(world.admin, "w", tier="red", unit_id=world.unit2) == ["王五"]
+    assert search(world.office, "", unit_id=world.unit2) == ["李四", "王五"]
+    assert search(world.office, "", police_type="交警") == ["李四", "王五"]
+    assert search(world.office, "", kind="family") == ["张小花"]
+    set_tier(world.office, people["王五"], "red", "2026-12-01")
+    assert search(world.office, "", tier="red") == ["王五"]
+    assert search(world.office, "w", tier="red", unit_id=world.unit2) == ["王五"]
 
 
 def test_sorting_puts_missing_values_last_both_ways(world: World,
                                                     people: dict[str, int]) -> None:
-    vs = world.admin
+    vs = world.office
     asc = names(persons.list_persons(vs, ArchiveQuery(sort="badge_no"), 0, 50))
     desc = names(persons.list_persons(vs, ArchiveQuery(sort="badge_no", descending=True), 0, 50))
     assert asc == ["张三", "张三丰", "李四", "王五", "张小花"]
@@ -118,8 +118,8 @@ def test_pages_cover_the_list_without_overlap(world: World, people: dict[str, in
     for i in range(12):
         officer(world, f"测试{i:02d}", f"55{i:04d}")
     q = ArchiveQuery(sort="unit")
-    total = persons.count_persons(world.admin, q)
-    pages = [persons.list_persons(world.admin, q, off, 4) for off in range(0, total, 4)]
+    total = persons.count_persons(world.office, q)
+    pages = [persons.list_persons(world.office, q, off, 4) for off in range(0, total, 4)]
     ids = [p.id for page in pages for p in page]
     assert total == 17
     assert len(ids) == len(set(ids)) == 17
@@ -148,23 +148,24 @@ def test_counselor_sees_own_unit_and_served_persons_only(world: World,
     assert [p.visible for p in persons.find_persons(li, "li")] == [True]
 
 
-def test_auditor_is_refused_and_admin_sees_no_notes(world: World,
-                                                   people: dict[str, int]) -> None:
-    auditor = world.login("audit")
-    with pytest.raises(PermissionDenied):
-        persons.list_persons(auditor, ArchiveQuery(), 0, 10)
-    with pytest.raises(PermissionDenied):
-        persons.count_persons(auditor, ArchiveQuery())
-    with pytest.raises(PermissionDenied):
-        persons.get_person(auditor, people["张三"])
-    assert [u.code for u in persons.units(auditor)] == ["U002", "U001"]  # by name
+def test_auditor_and_admin_are_refused_person_records(world: World,
+                                                     people: dict[str, int]) -> None:
+    """DESIGN §5: the auditor reads the audit log and aggregates, the admin manages accounts,
+    settings and keys; neither reads a person's name, tier, scores or sessions."""
+    for vs in (world.login("audit"), world.admin):
+        with pytest.raises(PermissionDenied):
+            persons.list_persons(vs, ArchiveQuery(), 0, 10)
+        with pytest.raises(PermissionDenied):
+            persons.count_persons(vs, ArchiveQuery())
+        with pytest.raises(PermissionDenied):
+            persons.get_person(vs, people["张三"])
+        assert [u.code for u in persons.units(vs)] == ["U002", "U001"]  # by name
     li = world.login("li")
     sessions.log_session(li, sessions.SessionDraft(
         person_id=people["张三"], started_at=world.clock.now(), channel="face_to_face",
         kind="routine", topics=("emotional",), duration_min=50, note="第一行\n第二行"))
-    record = persons.get_person(world.admin, people["张三"])
-    assert record.notes_hidden
-    assert record.sessions[0].note == "" and record.sessions[0].note_hidden
+    with pytest.raises(PermissionDenied):
+        persons.get_person(world.admin, people["张三"])
     assert persons.get_person(li, people["张三"]).sessions[0].note == "第一行\n第二行"
 
 
@@ -194,22 +195,22 @@ def test_update_person_audits_fields_and_moves_family(world: World,
                                                      people: dict[str, int]) -> None:
     draft = PersonDraft(kind="officer", name="张三", badge_no="330001", unit_id=world.unit2,
                         police_type="交警", post="副所长")
-    persons.update_person(world.admin, people["张三"], draft)
-    persons.update_person(world.admin, people["张三"], draft)  # no change, no event
-    with world.admin.reading():
+    persons.update_person(world.office, people["张三"], draft)
+    persons.update_person(world.office, people["张三"], draft)  # no change, no event
+    with world.office.reading():
         events = list(AuditEvent.select().where(AuditEvent.action == "update",
                                                 AuditEvent.entity == "person"))
     assert events[0].detail == {"fields": ["unit_id", "police_type", "post"]}
     assert events[1].detail == {"family_unit_moved": 1}
     assert len(events) == 2
     assert search(world.login("wang"), "zxh") == ["张小花"]
-    assert audit.verify_chain(world.admin).ok
+    assert audit.verify_chain(world.office).ok
 
 
 def test_create_person_validation_and_badge_conflict(world: World,
                                                     people: dict[str, int]) -> None:
     with pytest.raises(persons.PersonInvalid) as bad:
-        persons.create_person(world.admin, PersonDraft(kind="officer", name=" ",
+        persons.create_person(world.office, PersonDraft(kind="officer", name=" ",
                                                        birth_date="2030-01-01"))
     assert set(bad.value.errors) == {"name", "badge_no", "unit_id", "birth_date"}
     errors = persons.validate_person(PersonDraft(kind="family", name="x", badge_no="1"),

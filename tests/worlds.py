@@ -120,6 +120,12 @@ def as_office(vs: VaultSession) -> VaultSession:
     return replace(vs, actor=replace(vs.actor, role=Role.COORDINATOR))
 
 
+def as_admin(vs: VaultSession) -> VaultSession:
+    """An :func:`as_office` view of the admin's session back in the admin's own role (for
+    the account, settings and key steps of a fixture)."""
+    return replace(vs, actor=replace(vs.actor, role=Role.ADMIN))
+
+
 #: The coordinator account :func:`add_office` makes (passphrase :data:`PASSPHRASE`).
 OFFICE = "office"
 

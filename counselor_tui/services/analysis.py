@@ -24,7 +24,7 @@ from typing import Any
 from counselor_tui.domain import analysis as rules
 from counselor_tui.domain import instruments as engine
 from counselor_tui.i18n import _
-from counselor_tui.services import assessments, tier_policy
+from counselor_tui.services import assessments, audit, tier_policy
 from counselor_tui.services.access import visibility_sql
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
@@ -144,7 +144,8 @@ def positive_rates(vs: VaultSession, instrument: str, by: str = "unit", *,
 
 
 def trend_instruments(vs: VaultSession, person_id: int) -> list[str]:
-    """Instrument codes a visible person has complete assessments of (code order)."""
+    """Instrument codes a visible person has complete assessments of (code order); the
+    chart itself is audited by :func:`score_trend`."""
     with vs.reading():
         tier_policy.visible_person(vs, person_id)
         return [str(r[0]) for r in vs.execute(
@@ -153,17 +154,20 @@ def trend_instruments(vs: VaultSession, person_id: int) -> list[str]:
 
 
 def score_trend(vs: VaultSession, person_id: int, instrument: str) -> list[TrendPoint]:
-    """A visible person's complete assessments of ``instrument``, oldest first."""
+    """A visible person's complete assessments of ``instrument``, oldest first; audited
+    ``view person`` with ``{"part": "trend", "instrument": code}`` (issue 16 point 3)."""
     code = assessments.definition(instrument).code
     with vs.reading():
         tier_policy.visible_person(vs, person_id)
-        return [TrendPoint(int(r[0]), str(r[1]), float(r[2]), r[3],
-                           None if r[4] is None else bool(r[4]))
-                for r in vs.execute(
-                    "SELECT id, administered_on, total, band, positive FROM assessment "
-                    "WHERE person_id = ? AND instrument_code = ? AND voided_at IS NULL "
-                    "AND complete = 1 AND total IS NOT NULL ORDER BY administered_on, id",
-                    (person_id, code))]
+        points = [TrendPoint(int(r[0]), str(r[1]), float(r[2]), r[3],
+                             None if r[4] is None else bool(r[4]))
+                  for r in vs.execute(
+                      "SELECT id, administered_on, total, band, positive FROM assessment "
+                      "WHERE person_id = ? AND instrument_code = ? AND voided_at IS NULL "
+                      "AND complete = 1 AND total IS NOT NULL ORDER BY administered_on, id",
+                      (person_id, code))]
+    audit.record_view(vs, "person", person_id, {"part": "trend", "instrument": code})
+    return points
 
 
 def _bands(code: str) -> list[str]:

@@ -125,16 +125,18 @@ class PersonBrief:
 
 
 def person_brief(vs: VaultSession, person_id: int) -> PersonBrief:
-    """Name, badge, unit and current tier of a visible person (no ``view`` event: the
-    record itself is not opened). Raises :class:`NotFound`."""
+    """Name, badge, unit and current tier of a visible person (the head of F4 entry);
+    audited ``view person`` with ``{"part": "brief"}``. Raises :class:`NotFound`."""
     with vs.reading():
         person = tier_policy.visible_person(vs, person_id)
         state = tier_policy.state_of(person_id)
         unit = person.unit
-        return PersonBrief(int(person.id), str(person.name), person.badge_no,
-                           None if unit is None else str(unit.name), str(person.kind),
-                           None if state is None else str(state.tier),
-                           None if state is None else state.review_due)
+        brief = PersonBrief(int(person.id), str(person.name), person.badge_no,
+                            None if unit is None else str(unit.name), str(person.kind),
+                            None if state is None else str(state.tier),
+                            None if state is None else state.review_due)
+    audit.record_view(vs, "person", person_id, {"part": "brief"})
+    return brief
 
 
 # --------------------------------------------------------------------------- instruments
@@ -350,12 +352,17 @@ def _rows(vs: VaultSession, where: str, params: tuple[Any, ...]) -> list[Assessm
 
 def for_person(vs: VaultSession, person_id: int,
                instrument: str | None = None) -> list[AssessmentRow]:
-    """A visible person's assessments (oldest first), optionally of one instrument."""
+    """A visible person's assessments (oldest first), optionally of one instrument; audited
+    ``view person`` with ``{"part": "assessments"}``."""
     with vs.reading():
         tier_policy.visible_person(vs, person_id)
         if instrument is None:
-            return _rows(vs, "a.person_id = ?", (person_id,))
-        return _rows(vs, "a.person_id = ? AND a.instrument_code = ?", (person_id, instrument))
+            rows = _rows(vs, "a.person_id = ?", (person_id,))
+        else:
+            rows = _rows(vs, "a.person_id = ? AND a.instrument_code = ?",
+                         (person_id, instrument))
+    audit.record_view(vs, "person", person_id, {"part": "assessments"})
+    return rows
 
 
 def get_assessment(vs: VaultSession, assessment_id: int) -> tuple[AssessmentRow,
@@ -370,4 +377,6 @@ def get_assessment(vs: VaultSession, assessment_id: int) -> tuple[AssessmentRow,
         tier_policy.visible_person(vs, int(row.person_id))
         stored = _rows(vs, "a.id = ?", (assessment_id,))[0]
         responses = list(row.responses or [])
-    return stored, score(vs, stored.instrument_code, responses)
+    result = score(vs, stored.instrument_code, responses)
+    audit.record_view(vs, "assessment", assessment_id, {})
+    return stored, result

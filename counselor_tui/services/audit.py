@@ -245,6 +245,15 @@ def audit_choices(vs: VaultSession) -> AuditChoices:
         return AuditChoices(distinct("action"), distinct("user"), distinct("entity"))
 
 
+def record_view(vs: VaultSession, entity: str, entity_id: object,
+                detail: Mapping[str, Any] | None = None) -> int:
+    """Write one ``view`` event in its own transaction (a read of identifying data, DESIGN
+    §5 "Audit": the person record, a session, an assessment, a person's trend chart …);
+    returns its sequence number. Call it after the read succeeded, before returning it."""
+    with vs.transaction():
+        return record(vs, "view", entity, entity_id, detail or {})
+
+
 def record_log_view(vs: VaultSession) -> int:
     """Write the ``view audit_log`` event of one opening of the audit screen (auditor/admin);
     returns its sequence number."""

@@ -23,6 +23,7 @@ from counselor_tui.ui.screens.submissions import SubmissionsScreen
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, TZ
 from tests.functional.ui_support import settle, shown_whole, tab_through_shown
 from tests.integration.submission_fixtures import populate
+from tests.worlds import as_admin, as_office
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def admin(created: lifecycle.CreatedVault, clock: FixedClock,
           state_dir: Path) -> Iterator[VaultSession]:
     vs = lifecycle.unlock(created.path, "admin", PASSPHRASE, clock=clock, state_dir=state_dir)
     populate(vs)
-    yield vs
+    yield as_office(vs)  # submissions are the office's (DESIGN §5)
     vs.close()
 
 
@@ -151,7 +152,7 @@ async def test_typed_password_must_match_and_auditor_gets_a_preview_only(
         state_dir: Path, tmp_path: Path) -> None:
     draft = submissions.compile_draft(admin, "2026-11")
     submissions.finalize(admin, draft.info.id)
-    accounts.add_user(admin, "audit", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
+    accounts.add_user(as_admin(admin), "audit", "auditor", OTHER_PASSPHRASE, kdf_seconds=0)
     app = create_app(backend_for(admin, created, clock, state_dir), idle_minutes=60)
     async with app.run_test(size=(140, 50)) as pilot:
         screen = await open_screen(pilot)
@@ -195,7 +196,7 @@ async def test_finalize_dialog_names_missing_filing_elements_and_needs_the_overr
         state_dir: Path) -> None:
     """Without 主送机关 and 签发人 the dialog says so; finalizing without ticking "finalize
     without them" is refused (the draft stays a draft), with the box ticked it is final."""
-    settings.save_settings(admin, {"doc_recipient": "", "doc_signer": ""})
+    settings.save_settings(as_admin(admin), {"doc_recipient": "", "doc_signer": ""})
     draft = submissions.compile_draft(admin, "2026-11")
     app = create_app(backend_for(admin, created, clock, state_dir), idle_minutes=60)
     async with app.run_test(size=(140, 50)) as pilot:
@@ -231,8 +232,9 @@ async def test_finalize_dialog_fits_80x24_and_every_control_is_shown_when_focuse
     """A tester at 80x24: the 定稿/取消 buttons were below the screen and Tab did not bring
     them into view. Now the question and the focused 定稿 show on opening; with the
     missing-elements warning (a taller dialog) every control scrolls into view on Tab."""
-    settings.save_settings(admin, {"doc_recipient": "" if missing else "示范市公安局政治部",
-                                   "doc_signer": "" if missing else "赵国平"})
+    settings.save_settings(as_admin(admin), {
+        "doc_recipient": "" if missing else "示范市公安局政治部",
+        "doc_signer": "" if missing else "赵国平"})
     submissions.compile_draft(admin, "2026-11")
     app = create_app(backend_for(admin, created, clock, state_dir), idle_minutes=60)
     async with app.run_test(size=(80, 24)) as pilot:

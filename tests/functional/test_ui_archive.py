@@ -20,6 +20,7 @@ from tests.functional.ui_support import (
     app_for,
     backend_for,
     log,
+    office_backend,
     screen_text,
     settle,
 )
@@ -70,7 +71,7 @@ async def test_search_as_you_type_by_initials_pinyin_badge_and_chinese(bureau: B
 
 
 async def test_filters_and_sorting(bureau: Bureau) -> None:
-    app = app_for(backend_for(bureau, "admin"))
+    app = app_for(office_backend(bureau))
     async with app.run_test(size=(120, 36)) as pilot:
         archive = await open_archive(pilot, app)
         assert archive.total == 5

@@ -17,11 +17,12 @@ from tests.conftest import SAMPLES
 from tests.functional.ui_support import (
     Bureau,
     app_for,
-    backend_for,
     notices,
+    office_backend,
     screen_text,
     settle,
 )
+from tests.worlds import as_office
 
 SAMPLE = SAMPLES / "roster_sample.xlsx"
 
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.world("bureau")
 
 @pytest.mark.skipif(not SAMPLE.exists(), reason="shared roster sample not present")
 async def test_dry_run_table_then_apply(bureau: Bureau) -> None:
-    backend = backend_for(bureau, "admin")
+    backend = office_backend(bureau)
     before = persons.count_persons(backend.vs, persons.ArchiveQuery())
     app = app_for(backend)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -80,6 +81,7 @@ async def test_first_import_of_a_new_bureau_creates_units_and_shows_warnings(
 
     backend = Backend(session.path, clock=clock, state_dir=state_dir, kdf_seconds=0)
     backend.unlock("admin", PASSPHRASE)
+    backend.adopt(as_office(backend.vs))  # imports are the office's (DESIGN §5)
     app = app_for(backend)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))

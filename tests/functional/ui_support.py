@@ -21,7 +21,7 @@ from counselor_tui.services import accounts, persons, sessions
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.ui.app import CounselorApp, create_app
-from tests.worlds import OTHER_PASSPHRASE, PASSPHRASE, World, register
+from tests.worlds import OTHER_PASSPHRASE, PASSPHRASE, World, as_office, register
 
 #: How long :func:`settle` waits for a state before failing (seconds of wall time: a loaded
 #: machine makes every round slower, so the bound is time, not a number of rounds).
@@ -106,6 +106,17 @@ def backend_for(bureau: Bureau, username: str | None = "li") -> Backend:
                       kdf_seconds=0)
     if username is not None:
         backend.unlock(username, PASSPHRASE if username == "admin" else OTHER_PASSPHRASE)
+    return backend
+
+
+def office_backend(bureau: Bureau) -> Backend:
+    """A Backend on the bureau's vault holding the admin's session with the office's rights
+    (:func:`tests.worlds.as_office`): the archive, imports and submissions as a coordinator
+    sees them, in worlds that have no coordinator account."""
+    backend = Backend(bureau.path, clock=bureau.clock, state_dir=bureau.state_dir,
+                      kdf_seconds=0)
+    backend.unlock("admin", PASSPHRASE)
+    backend.adopt(as_office(backend.vs))
     return backend
 
 

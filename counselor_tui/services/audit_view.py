@@ -1,0 +1,110 @@
+"""The audit log as an auditor reads it (issue 16 point 3): who acted, and whose record.
+
+Events store ids only (DESIGN §5: no names in the chain). The audit screen resolves, for
+one page of events at a time, the actor's display name and the person an event is about —
+name and badge number — so that "who looked at whose record" reads without a look-up:
+
+* ``person`` events name their person (``entity_id``);
+* events about a session, an assessment, a firearm restriction or a tier change name that
+  record's person;
+* any event whose detail carries ``person_id`` names that person.
+
+Reading the log is for auditors and admins (``read_audit``); opening the screen is itself
+audited (:func:`counselor_tui.services.audit.record_log_view`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from counselor_tui.domain.permissions import Action
+from counselor_tui.services import audit
+from counselor_tui.services.audit import AuditFilter, AuditRow
+from counselor_tui.services.context import VaultSession
+
+#: entity → table holding a ``person_id`` column for that entity's id.
+PERSON_OF: dict[str, str] = {
+    "counseling_session": "counseling_session", "assessment": "assessment",
+    "firearm_restriction": "firearm_restriction", "tier_change": "tier_change",
+}
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One event with its actor's display name (``actor``: ``周主任（zhou）``, or the
+    username of an account that no longer exists) and the person it concerns
+    (``person_name`` and ``badge_no``; empty when it concerns no person)."""
+
+    row: AuditRow
+    actor: str
+    person_id: int | None
+    person_name: str
+    badge_no: str
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _person_of(row: AuditRow) -> tuple[str, int] | None:
+    """(table or ``person``, id) naming the person of ``row``, if any."""
+    if row.entity == "person" and (pid := _int(row.entity_id)) is not None:
+        return "person", pid
+    if (pid := _int(row.detail.get("person_id"))) is not None:
+        return "person", pid
+    if row.entity in PERSON_OF and (rid := _int(row.entity_id)) is not None:
+        return PERSON_OF[row.entity], rid
+    return None
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def describe(vs: VaultSession, rows: Iterable[AuditRow]) -> list[AuditLine]:
+    """:class:`AuditLine` of each row (one query per table for the whole page). Auditor or
+    admin (:class:`~counselor_tui.services.errors.PermissionDenied`)."""
+    vs.require_to(Action.READ_AUDIT)
+    rows = list(rows)
+    wanted = [_person_of(r) for r in rows]
+    by_table: dict[str, set[int]] = {}
+    for w in wanted:
+        if w is not None and w[0] != "person":
+            by_table.setdefault(w[0], set()).add(w[1])
+    with vs.reading():
+        via: dict[tuple[str, int], int] = {}
+        for table, ids in by_table.items():
+            for rid, pid in vs.execute(
+                    f"SELECT id, person_id FROM {table} WHERE id IN ({_marks(len(ids))})",
+                    tuple(ids)):
+                if pid is not None:
+                    via[(table, int(rid))] = int(pid)
+        person_ids = {w[1] if w[0] == "person" else via.get(w, -1)
+                      for w in wanted if w is not None}
+        person_ids.discard(-1)
+        people = {int(r[0]): (str(r[1]), str(r[2] or "")) for r in vs.execute(
+            f"SELECT id, name, badge_no FROM person WHERE id IN ({_marks(len(person_ids))})",
+            tuple(person_ids))} if person_ids else {}
+        users = {str(r[0]): str(r[1] or "") for r in vs.execute(
+            "SELECT username, display_name FROM user")}
+    lines = []
+    for row, w in zip(rows, wanted, strict=True):
+        pid = None if w is None else (w[1] if w[0] == "person" else via.get(w))
+        name, badge = people.get(pid, ("", "")) if pid is not None else ("", "")
+        shown = users.get(row.user, "")
+        actor = f"{shown}（{row.user}）" if shown and shown != row.user else row.user
+        lines.append(AuditLine(row, actor, pid, name, badge))
+    return lines
+
+
+def page(vs: VaultSession, flt: AuditFilter | None, offset: int,
+         limit: int) -> list[AuditLine]:
+    """:func:`counselor_tui.services.audit.list_events` described (:func:`describe`)."""
+    return describe(vs, audit.list_events(vs, flt, offset, limit))

@@ -41,6 +41,8 @@ class AuditLine:
     person_id: int | None
     person_name: str
     badge_no: str
+    #: The username of the account an event about an account (``user``) concerns.
+    account: str = ""
 
 
 def _int(value: object) -> int | None:
@@ -92,15 +94,20 @@ def describe(vs: VaultSession, rows: Iterable[AuditRow]) -> list[AuditLine]:
         people = {int(r[0]): (str(r[1]), str(r[2] or "")) for r in vs.execute(
             f"SELECT id, name, badge_no FROM person WHERE id IN ({_marks(len(person_ids))})",
             tuple(person_ids))} if person_ids else {}
-        users = {str(r[0]): str(r[1] or "") for r in vs.execute(
-            "SELECT username, display_name FROM user")}
+        users: dict[str, str] = {}
+        usernames: dict[str, str] = {}
+        for uid, username, display in vs.execute(
+                "SELECT id, username, display_name FROM user"):
+            users[str(username)] = str(display or "")
+            usernames[str(uid)] = str(username)
     lines = []
     for row, w in zip(rows, wanted, strict=True):
         pid = None if w is None else (w[1] if w[0] == "person" else via.get(w))
         name, badge = people.get(pid, ("", "")) if pid is not None else ("", "")
         shown = users.get(row.user, "")
         actor = f"{shown}（{row.user}）" if shown and shown != row.user else row.user
-        lines.append(AuditLine(row, actor, pid, name, badge))
+        account = usernames.get(row.entity_id, "") if row.entity == "user" else ""
+        lines.append(AuditLine(row, actor, pid, name, badge, account))
     return lines
 
 

@@ -7,7 +7,10 @@ Every event of the hash-chained log, newest first, in a
 date range typed the way dates are typed everywhere (``2026-11-03``, ``昨天``, ``11月3日``).
 "Verify chain" re-hashes the whole chain and shows OK with the number of events and the
 head, or the first bad sequence number. Opening the screen is itself audited once
-(``view audit_log``). Details hold ids, field names and counts only (never names or notes).
+(``view audit_log``). The chain holds ids, field names and counts only (never names or
+notes); each line shows what an auditor needs (issue 16 point 3): the actor's name, the
+action in words, and the person concerned by name and badge number
+(:mod:`counselor_tui.services.audit_view`).
 
 | key | action |
 |---|---|
@@ -35,9 +38,10 @@ from textual.widgets import Button, Footer, Label, Select, Static
 from counselor_tui.domain.audit_chain import ChainReport
 from counselor_tui.domain.roles import READS_AUDIT
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import audit
+from counselor_tui.services import audit, audit_view
 from counselor_tui.services.api import Backend
 from counselor_tui.services.audit import AuditChoices, AuditFilter, AuditRow
+from counselor_tui.services.audit_view import AuditLine
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.widgets.banner import Banner
@@ -76,6 +80,26 @@ ENTITY_LABELS: Mapping[str, str] = {
 }
 
 
+#: What part of a person's data a ``view person`` event read (detail ``part``).
+PART_LABELS: Mapping[str, str] = {
+    "trend": N_("score trend chart"), "brief": N_("summary for assessment entry"),
+    "assessments": N_("assessments"),
+}
+#: Names of the detail keys (unknown keys are shown as they are).
+DETAIL_LABELS: Mapping[str, str] = {
+    "suggested": N_("suggested"), "fields": N_("fields"), "changed": N_("changed"),
+    "rows": N_("rows"), "instrument": N_("instrument"), "reason": N_("reason"),
+    "kind": N_("kind"), "role": N_("role"), "notes": N_("sealed notes"),
+    "signing_keys": N_("signing keys"), "from": N_("from"), "to": N_("to"),
+    "days": N_("days"), "file": N_("file"), "session_id": N_("session"),
+    "user_id": N_("account"),
+    "failed_attempts_since_last": N_("failed attempts before"), "relation": N_("relation"),
+    "code": N_("code"),
+}
+#: Detail keys shown in their own column or in the action (not repeated in the detail).
+SHOWN_ELSEWHERE = frozenset({"person_id", "part"})
+
+
 def action_label(code: str) -> str:
     """The action's name in the current language (the code when unknown)."""
     return _(ACTION_LABELS[code]) if code in ACTION_LABELS else code
@@ -89,10 +113,38 @@ def entity_label(code: str) -> str:
 def columns() -> list[Column]:
     """The audit table's columns (translated titles)."""
     return [
-        Column(_("No."), 5), Column(_("Time"), 16), Column(_("User"), 8),
-        Column(_("Action"), 10), Column(_("Entity"), 10), Column(_("Id"), 6, flex=True),
-        Column(_("Detail"), 6, flex=True),
+        Column(_("No."), 5), Column(_("Time"), 16), Column(_("User"), 14),
+        Column(_("Action"), 30), Column(_("Person"), 20),
+        Column(_("Detail"), 8, flex=True),
     ]
+
+
+def what_text(row: AuditRow, account: str = "") -> str:
+    """The action in words: ``查看：服务对象（得分趋势图）``, ``设置变更：设置 backup_keep``,
+    ``登录：账户 li`` (``account``: the username of an event about an account)."""
+    text = _("{action} {entity}").format(action=action_label(row.action),
+                                         entity=entity_label(row.entity))
+    part = row.detail.get("part")
+    if isinstance(part, str) and part:
+        text += _(" ({part})").format(part=_(PART_LABELS[part]) if part in PART_LABELS
+                                      else part)
+    elif account:
+        text += f" {account}"
+    elif row.entity_id and row.entity not in ("person", *audit_view.PERSON_OF):
+        text += f" {row.entity_id}"
+    return text
+
+
+def person_text(line: AuditLine) -> str:
+    """``张三 · 警号 010001`` (name only without a badge number; ``#526`` for a person no
+    longer stored; empty for an event about no person)."""
+    if line.person_id is None:
+        return ""
+    if not line.person_name:
+        return f"#{line.person_id}"
+    if not line.badge_no:
+        return line.person_name
+    return _("{name} · badge {badge}").format(name=line.person_name, badge=line.badge_no)
 
 
 def short_time(stamp: str) -> str:
@@ -101,18 +153,28 @@ def short_time(stamp: str) -> str:
 
 
 def detail_text(detail: Mapping[str, Any]) -> str:
-    """``key=value`` pairs of an event's detail (ids, field names, counts)."""
+    """``name: value`` pairs of an event's detail (field names, counts), keys and yes/no
+    in words; the person and the part read are shown in their own columns."""
     parts = []
     for key, value in detail.items():
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        parts.append(f"{key}={shown}")
+        if key in SHOWN_ELSEWHERE:
+            continue
+        if isinstance(value, bool):
+            shown = _("yes") if value else _("no")
+        elif isinstance(value, str):
+            shown = value
+        else:
+            shown = json.dumps(value, ensure_ascii=False)
+        label = _(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
+        parts.append(_("{key}: {value}").format(key=label, value=shown))
     return " ".join(parts)
 
 
-def row_cells(row: AuditRow) -> list[str]:
+def row_cells(line: AuditLine) -> list[str]:
     """The cells of one event line."""
-    return [str(row.seq), short_time(row.at), row.user, action_label(row.action),
-            entity_label(row.entity), row.entity_id, detail_text(row.detail)]
+    row = line.row
+    return [str(row.seq), short_time(row.at), line.actor, what_text(row, line.account),
+            person_text(line), detail_text(row.detail)]
 
 
 def verify_text(report: ChainReport) -> str:
@@ -132,15 +194,15 @@ def open_log(backend: Backend) -> AuditChoices:
 
 
 def first_page(backend: Backend, flt: AuditFilter, serial: int) -> tuple[int, int,
-                                                                          list[AuditRow]]:
+                                                                          list[AuditLine]]:
     """``(serial, count, first page)`` of ``flt`` (worker)."""
     vs = backend.vs
-    return serial, audit.count_events(vs, flt), audit.list_events(vs, flt, 0, PAGE_SIZE)
+    return serial, audit.count_events(vs, flt), audit_view.page(vs, flt, 0, PAGE_SIZE)
 
 
-def page_of(backend: Backend, flt: AuditFilter, page: int) -> list[AuditRow]:
+def page_of(backend: Backend, flt: AuditFilter, page: int) -> list[AuditLine]:
     """Page ``page`` of ``flt`` (worker)."""
-    return audit.list_events(backend.vs, flt, page * PAGE_SIZE, PAGE_SIZE)
+    return audit_view.page(backend.vs, flt, page * PAGE_SIZE, PAGE_SIZE)
 
 
 class AuditScreen(BaseScreen):
@@ -246,7 +308,7 @@ class AuditScreen(BaseScreen):
         """True when the list shows the answer to the latest filter."""
         return self.opened and self._debounce is None and self.answered == self.serial
 
-    def _answer(self, answer: tuple[int, int, list[AuditRow]]) -> None:
+    def _answer(self, answer: tuple[int, int, list[AuditLine]]) -> None:
         serial, total, rows = answer
         if serial != self.serial or not self.is_attached:
             return
@@ -283,18 +345,23 @@ class AuditScreen(BaseScreen):
     def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:
         """Enter: the whole event (long ids and details are cut in the list)."""
         event.stop()
-        row: AuditRow = event.row
-        self.notify(" · ".join(p for p in (f"#{row.seq}", short_time(row.at), row.user,
-                                           action_label(row.action), entity_label(row.entity),
-                                           row.entity_id, detail_text(row.detail)) if p),
+        line: AuditLine = event.row
+        row = line.row
+        self.notify(" · ".join(p for p in (f"#{row.seq}", short_time(row.at), line.actor,
+                                           what_text(row, line.account), person_text(line),
+                                           detail_text(row.detail)) if p),
                     title=_("Audit event"), timeout=15, markup=False)
 
-    def visible_rows(self) -> list[AuditRow]:
-        """The loaded rows on screen, top first (for tests)."""
+    def visible_lines(self) -> list[AuditLine]:
+        """The loaded lines on screen, top first (for tests)."""
         table = self.query_one("#audit-table", VirtualTable)
         top = int(table.scroll_offset.y)
         rows = (table.row_at(i) for i in range(top, min(table.total, top + table.size.height)))
         return [r for r in rows if r is not None]
+
+    def visible_rows(self) -> list[AuditRow]:
+        """The events of :meth:`visible_lines` (for tests)."""
+        return [line.row for line in self.visible_lines()]
 
     # -- actions -----------------------------------------------------------------------------
     def action_reload(self) -> None:

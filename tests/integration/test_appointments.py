@@ -48,7 +48,7 @@ def test_schedule_agenda_missed_and_logged(world: World) -> None:
     with pytest.raises(PermissionDenied):
         appointments.schedule(li, AppointmentDraft(zs, at(26, 9), counselor_id=wang.actor.id))
     # a person li does not see, a clash, a past day: refused with the field named
-    family = persons.create_person(world.admin, persons.PersonDraft(
+    family = persons.create_person(world.office, persons.PersonDraft(
         kind="other", name="王五", unit_id=world.unit2))
     with pytest.raises(NotFound):
         appointments.schedule(li, AppointmentDraft(family, at(26, 9)))

@@ -57,7 +57,7 @@ def test_no_sorting_step_for_any_sort_direction_or_filter(world: World) -> None:
 
 def _people(world: World) -> None:
     """Twenty persons: keys present and missing for every sort, ties on the key."""
-    vs = world.admin
+    vs = world.office
     for i in range(16):
         pid = officer(world, f"测试{i % 7:02d}", f"55{i:04d}",
                       world.unit2 if i % 3 == 0 else world.unit1)
@@ -77,7 +77,7 @@ def test_keyset_pages_equal_offset_pages(world: World) -> None:
     """Reading on from the last row of each page (keyset) gives exactly the list read by
     offsets, for every sort in both directions, through both segments."""
     _people(world)
-    vs = world.admin
+    vs = world.office
     for sort, descending in itertools.product(persons.SORTS, (False, True)):
         q = ArchiveQuery(sort=sort, descending=descending)
         total = persons.count_persons(vs, q)
@@ -99,7 +99,7 @@ def test_keyset_pages_equal_offset_pages(world: World) -> None:
 def test_sort_keys_follow_renames_moves_and_tier_changes(world: World) -> None:
     """The kept sort keys (migration 13) change with what they copy: a unit renamed, a
     person moved to another unit, a tier changed and removed."""
-    vs = world.admin
+    vs = world.office
     first = officer(world, "甲", "110001", world.unit1)
     second = officer(world, "乙", "110002", world.unit2)
 

@@ -114,32 +114,32 @@ def columns() -> list[Column]:
     """The audit table's columns (translated titles)."""
     return [
         Column(_("No."), 5), Column(_("Time"), 16), Column(_("User"), 14),
-        Column(_("Action"), 30), Column(_("Person"), 20),
+        Column(_("Action"), 28), Column(_("Concerning"), 20),
         Column(_("Detail"), 8, flex=True),
     ]
 
 
-def what_text(row: AuditRow, account: str = "") -> str:
-    """The action in words: ``查看：服务对象（得分趋势图）``, ``设置变更：设置 backup_keep``,
-    ``登录：账户 li`` (``account``: the username of an event about an account)."""
+def what_text(row: AuditRow) -> str:
+    """The action in words: ``查看：服务对象（得分趋势图）``, ``设置变更：设置``."""
     text = _("{action} {entity}").format(action=action_label(row.action),
                                          entity=entity_label(row.entity))
     part = row.detail.get("part")
     if isinstance(part, str) and part:
         text += _(" ({part})").format(part=_(PART_LABELS[part]) if part in PART_LABELS
                                       else part)
-    elif account:
-        text += f" {account}"
-    elif row.entity_id and row.entity not in ("person", *audit_view.PERSON_OF):
-        text += f" {row.entity_id}"
     return text
 
 
 def person_text(line: AuditLine) -> str:
-    """``张三 · 警号 010001`` (name only without a badge number; ``#526`` for a person no
-    longer stored; empty for an event about no person)."""
+    """What the event concerns: the person as ``张三 · 警号 010001`` (name only without a
+    badge number; ``#526`` for a person no longer stored), else the account's username,
+    else the entity's id (a setting's key, a unit's number)."""
     if line.person_id is None:
-        return ""
+        if line.account:
+            return line.account
+        if line.row.entity in ("person", *audit_view.PERSON_OF):
+            return ""
+        return line.row.entity_id
     if not line.person_name:
         return f"#{line.person_id}"
     if not line.badge_no:
@@ -173,7 +173,7 @@ def detail_text(detail: Mapping[str, Any]) -> str:
 def row_cells(line: AuditLine) -> list[str]:
     """The cells of one event line."""
     row = line.row
-    return [str(row.seq), short_time(row.at), line.actor, what_text(row, line.account),
+    return [str(row.seq), short_time(row.at), line.actor, what_text(row),
             person_text(line), detail_text(row.detail)]
 
 
@@ -348,7 +348,7 @@ class AuditScreen(BaseScreen):
         line: AuditLine = event.row
         row = line.row
         self.notify(" · ".join(p for p in (f"#{row.seq}", short_time(row.at), line.actor,
-                                           what_text(row, line.account), person_text(line),
+                                           what_text(row), person_text(line),
                                            detail_text(row.detail)) if p),
                     title=_("Audit event"), timeout=15, markup=False)
 

@@ -11,6 +11,7 @@ from textual.widgets import Input, Select
 
 from counselor_tui.services import persons, retention
 from counselor_tui.ui.messages import OpenPerson
+from counselor_tui.ui.screens.archive import FORMER, ArchiveScreen
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.person import PersonScreen
@@ -19,7 +20,14 @@ from counselor_tui.ui.screens.person_move import PersonMoveDialog
 from counselor_tui.ui.screens.retention import RetentionScreen
 from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.form_field import FormField
-from tests.functional.ui_support import Bureau, app_for, backend_for, notices, settle
+from tests.functional.ui_support import (
+    Bureau,
+    app_for,
+    backend_for,
+    notices,
+    screen_text,
+    settle,
+)
 
 pytestmark = pytest.mark.world("bureau+team")
 
@@ -76,6 +84,19 @@ async def test_edit_transfer_leave_and_deidentify(bureau: Bureau) -> None:
         assert "left service · retired" in record.shown_text()
         await pilot.press("m")  # a former officer does not transfer
         await settle(pilot, lambda: "This person has left service already." in notices(app))
+
+        # the archive lists the former officer under "officers, former too" only
+        app.open_area("archive")
+        await settle(pilot, lambda: isinstance(app.screen, ArchiveScreen)
+                     and app.screen.settled)
+        archive: Any = app.screen
+        archive.query_one("#filter-kind", Select).value = "officer"
+        await settle(pilot, lambda: archive.settled and archive.current.kind == "officer")
+        serving = archive.total
+        assert "former " not in screen_text(app)
+        archive.query_one("#filter-kind", Select).value = FORMER
+        await settle(pilot, lambda: archive.settled and archive.total == serving + 1)
+        assert " former " in screen_text(app)
 
         # the retention screen: nothing past the default 10 years; past 1 year: 张三
         app.open_area("retention")

@@ -55,10 +55,16 @@ def columns() -> list[Column]:
     ]
 
 
+#: The kind filter's choice that lists officers who left service too (issue 15: the former
+#: stay in the archive).
+FORMER = "officer+former"
+
+
 def row_cells(row: PersonRow) -> list[str]:
     """The cells of one archive line (missing values empty)."""
     return [
-        row.badge_no or "", row.name, vocab.label(vocab.PERSON_KINDS, row.kind),
+        row.badge_no or "", row.name,
+        _("former") if row.archived else vocab.label(vocab.PERSON_KINDS, row.kind),
         row.unit_name or "", row.police_type or "", vocab.label(vocab.TIERS, row.tier),
         row.review_due or "", row.last_session_on or "",
     ]
@@ -119,8 +125,9 @@ class ArchiveScreen(BaseScreen):
                               compact=True)
             yield Select[str]([(vocab.label(vocab.TIERS, t), t) for t in vocab.TIERS],
                               prompt=_("all tiers"), id="filter-tier", compact=True)
-            yield Select[str]([(vocab.label(vocab.PERSON_KINDS, k), k)
-                               for k in vocab.PERSON_KINDS],
+            yield Select[str]([*((vocab.label(vocab.PERSON_KINDS, k), k)
+                                 for k in vocab.PERSON_KINDS),
+                               (_("officers, former too"), FORMER)],
                               prompt=_("all kinds"), id="filter-kind", compact=True)
             yield Select[str]([(_(label), code) for code, label in SORT_LABELS.items()],
                               value="name", allow_blank=False, id="sort", compact=True)
@@ -157,10 +164,12 @@ class ArchiveScreen(BaseScreen):
             value = self.query_one(ident, Select).value
             return None if value is Select.NULL else value
 
+        kind = chosen("#filter-kind")
         return ArchiveQuery(
             text=self.query_one("#archive-search", Input).value.strip(),
             unit_id=chosen("#filter-unit"), police_type=chosen("#filter-police-type"),
-            tier=chosen("#filter-tier"), kind=chosen("#filter-kind"),
+            tier=chosen("#filter-tier"), kind="officer" if kind == FORMER else kind,
+            include_archived=kind == FORMER,
             sort=chosen("#sort") or "name",
             descending=self.query_one("#descending", Checkbox).value,
         )

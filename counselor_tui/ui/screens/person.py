@@ -312,7 +312,7 @@ class PersonScreen(BaseScreen):
         colour = {"red": "bold red", "yellow": "bold yellow", "green": "bold green"}
         text = Text(vocab.label(vocab.TIERS, tier.tier), style=colour.get(tier.tier, "bold"))
         text.append("  " + _("since {date}").format(date=tier.since[:10]))
-        if tier.review_due:
+        if tier.review_due and not record.archived_at:  # a former officer is not reviewed
             today = self.backend.clock.now().date()
             hint = dates.relative_hint(dates.parse_date(tier.review_due, today), today)
             text.append("  " + _("review {date} ({hint})").format(date=tier.review_due,

@@ -36,6 +36,7 @@ from counselor_tui.services import accounts, lifecycle, persons
 from counselor_tui.services.context import SystemClock
 from db.throttle import AttemptLedger
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, REPO
+from tests.worlds import as_office
 
 SSHD = "/usr/sbin/sshd"
 SCRIPT = REPO / "deploy" / "setup-bureau-server.sh"
@@ -156,7 +157,7 @@ def _make_vault(path: Path, state: Path) -> None:
         unit = persons.create_unit(admin, "城关派出所", "派出所", code="U001")
         accounts.add_user(admin, "li", "counselor", OTHER_PASSPHRASE, unit_code="U001",
                           display_name="李辅导员", kdf_seconds=0)
-        persons.create_person(admin, persons.PersonDraft(
+        persons.create_person(as_office(admin), persons.PersonDraft(
             kind="officer", name="张三丰", badge_no="010001", unit_id=unit,
             police_type="派出所"))
     finally:

@@ -185,7 +185,8 @@ def test_wizard_session_search_idle_lock_unlock(tmux: Tmux, tmp_path: Path) -> N
     roster = tmp_path / "roster.csv"
     roster.write_text("警号,姓名,性别,单位,警种\n010001,张三丰,男,城关派出所,派出所\n"
                       "010002,李四,男,城关派出所,派出所\n", encoding="utf-8")
-    imported = cli(tmp_path, "--vault", str(db), "--user", "admin", "--passphrase-file",
+    # by the working account (coordinator, same passphrase): an admin does not import
+    imported = cli(tmp_path, "--vault", str(db), "--user", "li", "--passphrase-file",
                    str(admin_pw), "import", "roster", str(roster), "--apply", "--create-units")
     assert imported.returncode == 0, imported.stderr
     assert "added 2" in imported.stdout + imported.stderr

@@ -100,6 +100,10 @@ class SessionSummary:
     #: An anonymous caller's category (``vocab.CALLER_KINDS``; ``unknown`` for an anonymous
     #: session recorded before categories); None for a session with a person.
     caller_kind: str | None = None
+    #: Display names of the co-counselors besides the author (issue 15 item 6).
+    co_counselors: tuple[str, ...] = ()
+    #: Their user ids, same order.
+    co_counselor_ids: tuple[int, ...] = ()
     #: Who wrote each of ``addenda`` and when: ``(display name, storage time)``, same order.
     addenda_by: tuple[tuple[str, str], ...] = ()
 
@@ -189,6 +193,12 @@ def _summaries(vs: VaultSession, rows: Sequence[Sequence[Any]]) -> list[SessionS
         addenda[int(sid)].append(sealed_text.addenda.get(int(add_id), text)
                                  if sealed_text is not None else text)
         addenda_by[int(sid)].append((str(by), str(at)))
+    co: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for sid, uid, name in vs.execute(
+            "SELECT c.session_id, c.user_id, u.display_name FROM session_counselor c "
+            f"JOIN user u ON u.id = c.user_id WHERE c.session_id IN ({marks}) "
+            "ORDER BY u.display_name", tuple(ids)):
+        co[int(sid)].append((int(uid), str(name)))
     days = lock_days(vs)
     order = list(vocab.TOPICS)
     out = []
@@ -213,6 +223,8 @@ def _summaries(vs: VaultSession, rows: Sequence[Sequence[Any]]) -> list[SessionS
             version=int(r[21]),
             addenda_by=tuple(addenda_by[sid]) if readable else (),
             caller_kind=(r[22] or "unknown") if r[1] is None else None,
+            co_counselors=tuple(n for _u, n in co[sid]),
+            co_counselor_ids=tuple(u for u, _n in co[sid]),
         ))
     return out
 

@@ -139,6 +139,9 @@ class SessionDraft:
     #: An anonymous caller's category (``vocab.CALLER_KINDS``); None with a person, and
     #: stored as ``unknown`` for an anonymous caller when not given.
     caller_kind: str | None = None
+    #: User ids of the co-counselors besides the author (active counselors or
+    #: coordinators); each counts the session in their workload.
+    co_counselor_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,27 @@ def _fields(vs: VaultSession, draft: SessionDraft) -> dict[str, Any]:
     }
 
 
+def _store_co_counselors(vs: VaultSession, session_id: int, author_id: int,
+                         draft: SessionDraft) -> list[int]:
+    """Replace the co-counselors of a session (inside a transaction); returns their ids.
+    Raises :class:`SessionInvalid` for an id that is not an active counselor or
+    coordinator, or is the author."""
+    ids = list(dict.fromkeys(int(i) for i in draft.co_counselor_ids))
+    if ids:
+        marks = ",".join("?" * len(ids))
+        found = {int(r[0]) for r in vs.execute(
+            f'SELECT id FROM "user" WHERE id IN ({marks}) AND active = 1 '
+            "AND role IN ('counselor', 'coordinator')", tuple(ids))}
+        if author_id in ids or found != set(ids):
+            raise SessionInvalid({"co_counselor_ids": _(
+                "Co-counselors are other active counselors or coordinators.")})
+    vs.execute("DELETE FROM session_counselor WHERE session_id = ?", (session_id,))
+    for uid in ids:
+        vs.execute("INSERT INTO session_counselor(session_id, user_id) VALUES (?, ?)",
+                   (session_id, uid))
+    return ids
+
+
 def _topics(draft: SessionDraft) -> list[str]:
     return list(dict.fromkeys(draft.topics))
 
@@ -297,6 +321,7 @@ def log_session(vs: VaultSession, draft: SessionDraft) -> SessionSaved:
             [{"session": session.id, "topic": t} for t in _topics(draft)]).execute()
         if draft.sealed:  # the text only ever stored encrypted to its readers
             sealed_notes.store(vs, int(session.id), draft.note, draft.intervention)
+        co = _store_co_counselors(vs, int(session.id), int(vs.actor.id), draft)
         closed: list[int] = []
         if draft.person_id is not None:
             week_end = _week_end(from_storage(fields["started_at"]).date()).isoformat()
@@ -312,7 +337,7 @@ def log_session(vs: VaultSession, draft: SessionDraft) -> SessionSaved:
                  .execute())
         audit.record(vs, "create", "counseling_session", session.id, {
             "person_id": draft.person_id, "closed_follow_ups": closed,
-            "sealed": bool(draft.sealed)})
+            "sealed": bool(draft.sealed), **({"co_counselors": co} if co else {})})
         suggested = None
         if draft.person_id is not None and draft.risk != "none":
             # policy.md: a session risk moderate → yellow, high/imminent → red (suggested)
@@ -386,6 +411,11 @@ def update_session(vs: VaultSession, session_id: int, draft: SessionDraft,
         old_topics = sorted(t.topic for t in SessionTopic.select().where(
             SessionTopic.session == session_id))
         new_topics = _topics(draft)
+        old_co = sorted(int(r[0]) for r in vs.execute(
+            "SELECT user_id FROM session_counselor WHERE session_id = ?", (session_id,)))
+        if sorted(set(draft.co_counselor_ids)) != old_co:
+            changed.append("co_counselors")
+            _store_co_counselors(vs, session_id, int(row.counselor_id), draft)
         if sorted(new_topics) != old_topics:
             changed.append("topics")
             SessionTopic.delete().where(SessionTopic.session == session_id).execute()

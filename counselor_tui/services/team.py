@@ -390,10 +390,15 @@ def team_summary(vs: VaultSession, period: Period | None = None) -> TeamSummary:
 
     training_sql = ("SELECT user_id, COALESCE(SUM(hours), 0), COUNT(*) FROM training_record "
                     "WHERE voided_at IS NULL AND date >= ? AND date < ? GROUP BY user_id")
-    session_sql = ("SELECT s.counselor_id, COUNT(*) FROM counseling_session s "
-                   "LEFT JOIN person p ON p.id = s.person_id WHERE s.voided_at IS NULL "
-                   "AND (s.person_id IS NULL OR p.voided_at IS NULL) "
-                   "AND s.started_at >= ? AND s.started_at < ? GROUP BY s.counselor_id")
+    # the author and every co-counselor count the session (issue 15 item 6; an author is
+    # never their own co-counselor, so UNION ALL counts each session once per person)
+    kept = ("LEFT JOIN person p ON p.id = s.person_id WHERE s.voided_at IS NULL "
+            "AND (s.person_id IS NULL OR p.voided_at IS NULL) "
+            "AND s.started_at >= ? AND s.started_at < ?")
+    session_sql = ("SELECT uid, COUNT(*) FROM (SELECT s.counselor_id AS uid FROM "
+                   f"counseling_session s {kept} UNION ALL SELECT c.user_id FROM "
+                   "session_counselor c JOIN counseling_session s ON s.id = c.session_id "
+                   f"{kept}) GROUP BY uid")
     activity_sql = ("SELECT c.user_id, COUNT(*) FROM activity_counselor c JOIN activity a "
                     "ON a.id = c.activity_id WHERE a.voided_at IS NULL AND a.date >= ? "
                     "AND a.date < ? GROUP BY c.user_id")
@@ -401,8 +406,8 @@ def team_summary(vs: VaultSession, period: Period | None = None) -> TeamSummary:
     with vs.reading():
         train = _per_user(vs, training_sql, days(period))
         train_y = _per_user(vs, training_sql, days(year))
-        sess = _per_user(vs, session_sql, instants(period))
-        sess_y = _per_user(vs, session_sql, instants(year))
+        sess = _per_user(vs, session_sql, instants(period) * 2)
+        sess_y = _per_user(vs, session_sql, instants(year) * 2)
         act = _per_user(vs, activity_sql, days(period))
         act_y = _per_user(vs, activity_sql, days(year))
 

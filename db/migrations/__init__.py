@@ -28,6 +28,7 @@ from db.migrations import (
     m0013_archive_sort_keys,
     m0014_form_drafts,
     m0015_caller_kind,
+    m0016_co_counselors,
 )
 
 
@@ -56,6 +57,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(13, m0013_archive_sort_keys.NAME, m0013_archive_sort_keys.up),
     Migration(14, m0014_form_drafts.NAME, m0014_form_drafts.up),
     Migration(15, m0015_caller_kind.NAME, m0015_caller_kind.up),
+    Migration(16, m0016_co_counselors.NAME, m0016_co_counselors.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

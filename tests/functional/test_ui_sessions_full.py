@@ -12,6 +12,7 @@ import pytest
 from textual.widgets import OptionList, TextArea
 
 from counselor_tui.services import sessions
+from counselor_tui.services.api import Backend
 from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.addendum import AddendumDialog
 from counselor_tui.ui.screens.person import PersonScreen
@@ -19,7 +20,7 @@ from counselor_tui.ui.screens.session_form import SessionFormScreen
 from counselor_tui.ui.screens.session_view import SessionView
 from tests.functional.ui_support import Bureau, app_for, backend_for, notices, screen_text, settle
 
-pytestmark = pytest.mark.world("bureau")
+pytestmark = pytest.mark.world("bureau+team")
 
 LINES = [f"第{i}行：情况记录" for i in range(1, 9)]
 
@@ -36,7 +37,8 @@ async def test_the_record_shows_sessions_in_full_and_corrects_them(bureau: Burea
     sessions.add_addendum(backend.vs, old, "补充：电话随访正常")
     recent = sessions.log_session(backend.vs, sessions.SessionDraft(
         person_id=zhang, started_at=backend.vs.now(), channel="hotline", kind="follow_up",
-        topics=("health_sleep",), duration_min=30, note="新记录")).id
+        topics=("health_sleep",), duration_min=30, note="新记录",
+        co_counselor_ids=(wang_id(backend),))).id
     app = app_for(backend)
     async with app.run_test(size=(110, 50)) as pilot:
         app.post_message(OpenPerson(zhang))
@@ -49,6 +51,7 @@ async def test_the_record_shows_sessions_in_full_and_corrects_them(bureau: Burea
         stamp = bureau.clock.now().strftime("%Y-%m-%d %H:%M")
         assert f"+ {stamp} · 李辅导: 补充：电话随访正常" in shown
         assert "第8行" not in shown  # the record shows the first lines of a note
+        assert "李辅导, 王辅导" in shown  # the author and the co-counselor
 
         # o: the locked session in full; e is refused there, n adds an addendum
         person.query_one("#sessions", OptionList).focus()
@@ -83,3 +86,10 @@ async def test_the_record_shows_sessions_in_full_and_corrects_them(bureau: Burea
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: app.screen is person and person.record is not None
                      and person.record.sessions[0].note == "新记录（已更正）")
+        assert person.record.sessions[0].co_counselors == ("王辅导",)  # kept by the edit
+
+
+def wang_id(backend: Backend) -> int:
+    vs = backend.vs
+    with vs.reading():
+        return int(vs.execute("SELECT id FROM \"user\" WHERE username = 'wang'").fetchone()[0])

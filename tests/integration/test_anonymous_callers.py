@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import sessions
+from counselor_tui.services import sessions, team
 from counselor_tui.services.errors import PermissionDenied
 from counselor_tui.services.sessions import SessionDraft, SessionInvalid
 from db.connection import open_connection
@@ -59,8 +59,38 @@ def test_migration_15_adds_the_caller_category_to_a_vault_of_schema_14(
     conn = open_connection(tmp_path / "v.db", secrets.token_bytes(32), create=True)
     try:
         assert migrate(conn, "2026-11-01T09:00:00+08:00", target=14)[-1] == 14
-        assert migrate(conn, "2026-12-01T09:00:00+08:00") == [15]
+        assert migrate(conn, "2026-12-01T09:00:00+08:00")[:2] == [15, 16]
         columns = [r[1] for r in conn.execute('PRAGMA table_info("counseling_session")')]
         assert "caller_kind" in columns
+        assert conn.execute("SELECT count(*) FROM session_counselor").fetchone()[0] == 0
     finally:
         conn.close()
+
+
+def test_co_counselors_count_the_session_in_their_workload(world: World) -> None:
+    li, zhao, coord = world.login("li"), world.login("zhao"), world.login("coord")
+    zs = officer(world, "张三", "330002")
+    ids = {u: int(world.login(u).actor.id) for u in ("li", "zhao", "wang", "coord")}
+    joint = sessions.log_session(li, SessionDraft(
+        person_id=zs, started_at=world.clock.now(), channel="face_to_face", kind="crisis",
+        topics=("trauma",), duration_min=90,
+        co_counselor_ids=(ids["zhao"], ids["wang"]))).id
+    shown = sessions.get_session(li, joint)
+    assert shown.co_counselors == ("WANG", "ZHAO") and shown.counselor == "LI"
+    for bad in ((ids["li"],), (int(world.admin.actor.id),), (ids["zhao"], 99999)):
+        with pytest.raises(SessionInvalid) as refused:
+            sessions.log_session(li, SessionDraft(
+                person_id=zs, started_at=world.clock.now(), channel="face_to_face",
+                kind="routine", topics=("trauma",), duration_min=30, co_counselor_ids=bad))
+        assert set(refused.value.errors) == {"co_counselor_ids"}
+
+    def workload() -> dict[str, int | None]:
+        return {m.username: m.sessions for m in team.team_summary(coord).members}
+
+    assert {k: workload()[k] for k in ids} == {"li": 1, "zhao": 1, "wang": 1, "coord": 0}
+    sessions.update_session(li, joint, SessionDraft(
+        person_id=zs, started_at=world.clock.now(), channel="face_to_face", kind="crisis",
+        topics=("trauma",), duration_min=90, co_counselor_ids=(ids["coord"],)),
+        shown.version)
+    assert {k: workload()[k] for k in ids} == {"li": 1, "zhao": 0, "wang": 0, "coord": 1}
+

@@ -105,7 +105,8 @@ def session_text(s: SessionSummary) -> Text:
         started, vocab.label(vocab.CHANNELS, s.channel), vocab.label(vocab.SESSION_KINDS, s.kind),
         join_list(vocab.label(vocab.TOPICS, t) for t in s.topics),
         _("{n} min").format(n=s.duration_min),
-        _("risk: {risk}").format(risk=vocab.label(vocab.RISKS, s.risk)), s.counselor,
+        _("risk: {risk}").format(risk=vocab.label(vocab.RISKS, s.risk)),
+        join_list((s.counselor, *s.co_counselors)),
     ]
     text = Text(" · ".join(p for p in parts if p), style="bold")
     if s.risk in ("high", "imminent"):

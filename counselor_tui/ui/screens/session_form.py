@@ -339,6 +339,7 @@ class SessionFormScreen(FormScreen):
             caller_label=(self.query_one("#caller-label", Input).value.strip() or None
                           if picker.anonymous else None),
             caller_kind=self._select("#caller-kind") or None if picker.anonymous else None,
+            co_counselor_ids=self.editing.co_counselor_ids if self.editing else (),
         )
         return draft, errors
 

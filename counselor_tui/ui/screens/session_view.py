@@ -94,7 +94,7 @@ class SessionView(BaseModal[str | None]):
             (_("Intervention"), "" if s.note_hidden else s.intervention),
             (_("Referral"), vocab.label(vocab.REFERRALS, s.referral)),
             (_("Follow-up"), (s.follow_up_on or "") + (" ✔" if s.follow_up_closed_at else "")),
-            (_("Counselor"), s.counselor),
+            (_("Counselor"), join_list((s.counselor, *s.co_counselors))),
             (_("Status"), join_list(flags)),
         ]
         self.pairs = pairs

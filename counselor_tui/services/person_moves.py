@@ -13,10 +13,21 @@ what changed, transfer an officer to another unit from a date, and record leavin
   the archive as *former* (``archived_at`` = the day they left, ``left_reason``), is no
   longer serving from that day and counts as archived in that day's period.
 
+* :func:`correct_leave` / :func:`withdraw_leave` — a coordinator corrects the date or the
+  reason of a leaving recorded wrongly, or withdraws it (the officer serves again); both are
+  refused once the record was de-identified (:mod:`counselor_tui.services.retention`).
+  Audited ``update person`` with ``leave`` ``corrected``/``withdrawn`` and the old and new
+  date and reason codes (a withdrawn leaving's row is deleted: the audit event keeps its
+  date and reason).
+
 Dates are ``YYYY-MM-DD`` (bureau-local), never in the future, never before the person's
-latest move. Counselors (persons they see) and coordinators. Every step is audited with ids
-and codes only (``update person`` with the field names, ``transfer person``, ``leave
-person``), never names or values.
+latest move. A leaving is never dated before the officer's hire date nor before their
+latest session, assessment or move: a back-dated leaving would make a serving officer's
+record due for de-identification at once (attacker finding, issue 15). Counselors (persons
+they see) and coordinators; corrections of a leaving are the coordinator's. A former
+officer's details are not edited (:class:`Conflict`). Every step is audited with ids and
+codes only (``update person`` with the field names, ``transfer person``, ``leave person``),
+never names or values.
 """
 
 from __future__ import annotations
@@ -26,7 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from counselor_tui.domain.roles import WRITES_RECORDS
+from counselor_tui.domain.date_storage import from_storage
+from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import audit, persons
 from counselor_tui.services.access import require_visible
@@ -113,6 +125,41 @@ def _after_latest_move(person_id: int, day: date) -> None:
             date=latest.on_date))
 
 
+def _latest_activity(vs: VaultSession, person_id: int) -> date | None:
+    """The bureau-local day of the person's latest non-voided session or assessment."""
+    days: list[date] = []
+    row = vs.execute("SELECT started_at FROM counseling_session WHERE person_id = ? "
+                     "AND voided_at IS NULL ORDER BY started_at DESC LIMIT 1",
+                     (person_id,)).fetchone()
+    if row is not None and row[0]:
+        days.append(from_storage(str(row[0])).astimezone(vs.now().tzinfo).date())
+    row = vs.execute("SELECT MAX(administered_on) FROM assessment WHERE person_id = ? "
+                     "AND voided_at IS NULL", (person_id,)).fetchone()
+    if row is not None and row[0]:
+        days.append(date.fromisoformat(str(row[0])[:10]))
+    return max(days) if days else None
+
+
+def _check_leave_day(vs: VaultSession, person: Person, day: date,
+                     except_move: int | None = None) -> None:
+    """Refuse a leaving dated before the hire date or the latest session, assessment or
+    move (``except_move``: the leaving being corrected)."""
+    if person.hire_date and day.isoformat() < str(person.hire_date)[:10]:
+        raise InvalidInput(_("The date is before the officer's hire date ({date}).").format(
+            date=str(person.hire_date)[:10]))
+    latest = _latest_activity(vs, int(person.id))
+    if latest is not None and day < latest:
+        raise InvalidInput(_("The officer has a session or assessment on {date}, after this "
+                             "date: check the date they left.").format(date=latest.isoformat()))
+    query = PersonMove.select(PersonMove.on_date).where(PersonMove.person == person.id)
+    if except_move is not None:
+        query = query.where(PersonMove.id != except_move)
+    move = query.order_by(PersonMove.on_date.desc()).first()
+    if move is not None and day.isoformat() < str(move.on_date):
+        raise InvalidInput(_("The date is before the person's latest move ({date}).").format(
+            date=move.on_date))
+
+
 def _record_move(vs: VaultSession, person_id: int, kind: str, day: date,
                  from_unit: int | None, to_unit: int | None, reason: str | None,
                  note: str) -> int:
@@ -138,6 +185,9 @@ def edit_person(vs: VaultSession, person_id: int, draft: PersonDraft) -> list[st
         person = Person.get_by_id(person_id)
         if person.deidentified_at:
             raise Conflict(_("This record was de-identified: its details cannot be edited."))
+        if person.archived_at:
+            raise Conflict(_("This person has left service: their details are no longer "
+                             "edited. A coordinator can correct or withdraw the leaving."))
         if (profile["unit"] or None) != (person.unit_id or None):
             raise PersonInvalid({"unit_id": _(
                 "A new unit is a transfer (dated): use Transfer instead of Edit.")})
@@ -182,8 +232,9 @@ def leave(vs: VaultSession, person_id: int, on_date: str, reason: str,
           note: str = "") -> MoveRow:
     """Record that a serving officer left service on ``on_date`` for ``reason`` (a code of
     :data:`LEAVE_REASONS`). The record stays, as former; the tier is no longer reviewed.
-    Raises :class:`InvalidInput`, :class:`Conflict` (left already), :class:`NotFound`,
-    :class:`PermissionDenied`."""
+    Raises :class:`InvalidInput` (bad reason; date in the future, before the hire date or
+    before the latest session, assessment or move), :class:`Conflict` (left already),
+    :class:`NotFound`, :class:`PermissionDenied`."""
     _require(vs)
     if reason not in LEAVE_REASONS:
         raise InvalidInput(_("Choose why the officer left: {codes}.").format(
@@ -192,7 +243,7 @@ def leave(vs: VaultSession, person_id: int, on_date: str, reason: str,
     text = _note(note)
     with vs.transaction():
         person = _serving_officer(vs, person_id)
-        _after_latest_move(person_id, day)
+        _check_leave_day(vs, person, day)
         Person.update(archived_at=day.isoformat(), left_reason=reason,
                       updated_at=vs.now_iso(), updated_by=vs.actor.id).where(
             Person.id == person_id).execute()
@@ -201,6 +252,66 @@ def leave(vs: VaultSession, person_id: int, on_date: str, reason: str,
         audit.record(vs, "leave", "person", person_id,
                      {"move": move_id, "reason": reason, "on": day.isoformat()})
     return moves(vs, person_id)[0]
+
+
+def _recorded_leave(vs: VaultSession, person_id: int) -> tuple[Person, PersonMove]:
+    require_visible(vs, person_id)
+    person = Person.get_by_id(person_id)
+    if person.deidentified_at:
+        raise Conflict(_("This record was de-identified: its leaving cannot be changed."))
+    move = (PersonMove.select().where((PersonMove.person == person_id)
+                                      & (PersonMove.kind == "leave"))
+            .order_by(PersonMove.on_date.desc(), PersonMove.id.desc()).first())
+    if not person.archived_at or move is None:
+        raise Conflict(_("This person has not left service."))
+    return person, move
+
+
+def correct_leave(vs: VaultSession, person_id: int, on_date: str, reason: str,
+                  note: str | None = None) -> MoveRow:
+    """Correct the date (``YYYY-MM-DD``) and reason code of a recorded leaving; ``note``
+    replaces the note unless ``None``. Coordinator only; the same date rules as
+    :func:`leave`. Audited ``update person`` (``leave: corrected``, old and new date and
+    reason). Raises :class:`InvalidInput`, :class:`Conflict` (not left, de-identified),
+    :class:`NotFound`, :class:`PermissionDenied`."""
+    vs.require(Role.COORDINATOR)
+    if reason not in LEAVE_REASONS:
+        raise InvalidInput(_("Choose why the officer left: {codes}.").format(
+            codes=", ".join(LEAVE_REASONS)))
+    day = _day(vs, on_date)
+    text = None if note is None else _note(note)
+    with vs.transaction():
+        person, move = _recorded_leave(vs, person_id)
+        _check_leave_day(vs, person, day, except_move=int(move.id))
+        old_day, old_reason = str(move.on_date), move.reason
+        Person.update(archived_at=day.isoformat(), left_reason=reason,
+                      updated_at=vs.now_iso(), updated_by=vs.actor.id).where(
+            Person.id == person_id).execute()
+        changes: dict[str, object] = {"on_date": day.isoformat(), "reason": reason}
+        if text is not None:
+            changes["note"] = text
+        PersonMove.update(**changes).where(PersonMove.id == move.id).execute()
+        audit.record(vs, "update", "person", person_id, {
+            "leave": "corrected", "move": int(move.id), "from": old_day,
+            "on": day.isoformat(), "reason_from": old_reason, "reason": reason})
+    return moves(vs, person_id)[0]
+
+
+def withdraw_leave(vs: VaultSession, person_id: int) -> None:
+    """Withdraw a leaving recorded by mistake: the officer serves again (no
+    ``archived_at``), the leaving's row is deleted. Coordinator only. Audited ``update
+    person`` (``leave: withdrawn`` with the withdrawn date and reason). Raises
+    :class:`Conflict` (not left, de-identified), :class:`NotFound`,
+    :class:`PermissionDenied`."""
+    vs.require(Role.COORDINATOR)
+    with vs.transaction():
+        _person, move = _recorded_leave(vs, person_id)
+        Person.update(archived_at=None, left_reason=None, updated_at=vs.now_iso(),
+                      updated_by=vs.actor.id).where(Person.id == person_id).execute()
+        PersonMove.delete().where(PersonMove.id == move.id).execute()
+        audit.record(vs, "update", "person", person_id, {
+            "leave": "withdrawn", "move": int(move.id), "from": str(move.on_date),
+            "reason_from": move.reason})
 
 
 def moves(vs: VaultSession, person_id: int) -> list[MoveRow]:

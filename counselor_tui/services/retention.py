@@ -18,6 +18,14 @@ for former officers whose leaving is older than the retention setting.
     incident-step notes, firearm-restriction notes, move notes, the old and new values of
     edits, appointment and consent notes;
 
+  - the family members linked to them (PIPL Art. 47: a link from a named spouse to the
+    placeholder re-identifies the officer): a family member linked to no other officer
+    who stays identified is de-identified the same way (fields and notes, counts kept; the
+    link stays, between two placeholders); a family member also linked to an officer who
+    stays identified keeps their record, and only the link to this officer is deleted
+    (counted ``family_unlinked``). Links naming this officer as someone's family member
+    are deleted as well. :func:`dry_run` lists each family member with what will happen;
+
   and keeps everything counted (kind, unit, police type, dates of sessions, channels,
   topics, risks, durations, assessments and their scores, tiers, incidents, restrictions),
   so every compiled figure stays the same. Nothing is deleted silently: rows stay, texts
@@ -32,7 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from counselor_tui.domain.roles import Role
@@ -52,10 +60,25 @@ PLACEHOLDER_NAME = "已去标识"
 
 
 @dataclass(frozen=True)
+class FamilyCandidate:
+    """A family member linked to a record past retention: their id, the relation code,
+    ``action`` ``deidentify`` (linked to no officer who stays identified) or ``unlink``
+    (only the link is deleted), and how many of their sessions hold text."""
+
+    person_id: int
+    relation: str
+    action: str
+    sessions: int
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A former officer past retention: id, unit name, the day they left, the reason code,
-    and how many texts of theirs would be replaced (sessions with text, addenda, tier
-    reasons, other notes)."""
+    who recorded the leaving (display name) and when (storage time; ``None`` when no
+    leaving was recorded through :func:`counselor_tui.services.person_moves.leave`), the
+    hire date and the day of their latest session (so a wrong leaving stands out), how many
+    texts of theirs would be replaced (sessions with text, addenda, tier reasons, other
+    notes) and their family members."""
 
     person_id: int
     unit_name: str | None
@@ -65,6 +88,11 @@ class Candidate:
     addenda: int
     tier_reasons: int
     other_notes: int
+    recorded_by: str | None = None
+    recorded_at: str | None = None
+    hire_date: str | None = None
+    last_session: str | None = None
+    family: tuple[FamilyCandidate, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,17 +146,49 @@ def _candidates(vs: VaultSession, cutoff: date) -> list[Candidate]:
         "(SELECT COUNT(*) FROM firearm_restriction f WHERE f.person_id = p.id "
         " AND f.note != '') + "
         "(SELECT COUNT(*) FROM person_move m WHERE m.person_id = p.id AND m.note != '') + "
-        "(SELECT COUNT(*) FROM person_version v WHERE v.person_id = p.id) "
+        "(SELECT COUNT(*) FROM person_version v WHERE v.person_id = p.id), "
+        "(SELECT u2.display_name FROM person_move m JOIN user u2 ON u2.id = m.by_id "
+        " WHERE m.person_id = p.id AND m.kind = 'leave' ORDER BY m.id DESC LIMIT 1), "
+        "(SELECT m.at FROM person_move m WHERE m.person_id = p.id AND m.kind = 'leave' "
+        " ORDER BY m.id DESC LIMIT 1), p.hire_date, "
+        "(SELECT substr(MAX(s.started_at), 1, 10) FROM counseling_session s "
+        " WHERE s.person_id = p.id AND s.voided_at IS NULL) "
         "FROM person p LEFT JOIN unit u ON u.id = p.unit_id "
         "WHERE p.archived_at IS NOT NULL AND p.deidentified_at IS NULL "
         "AND substr(p.archived_at, 1, 10) <= ? ORDER BY p.archived_at, p.id",
         (cutoff.isoformat(),))
-    return [Candidate(int(r[0]), r[1], str(r[2]), r[3], int(r[4]), int(r[5]), int(r[6]),
-                      int(r[7])) for r in rows]
+    found = [Candidate(int(r[0]), r[1], str(r[2]), r[3], int(r[4]), int(r[5]), int(r[6]),
+                       int(r[7]), r[8], r[9], r[10], r[11]) for r in rows.fetchall()]
+    ids = {c.person_id for c in found}
+    return [replace(c, family=_family(vs, c.person_id, ids)) for c in found]
 
 
-def _digest(ids: list[int]) -> str:
-    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+def _family(vs: VaultSession, officer_id: int, leaving: set[int]) -> tuple[
+        FamilyCandidate, ...]:
+    """The family members linked to ``officer_id`` and what the run does to each: de-identify
+    when every officer they are linked to is de-identified already or in ``leaving``."""
+    out = []
+    for r in vs.execute(
+            "SELECT f.person_id, f.relation, p.deidentified_at, "
+            "(SELECT COUNT(*) FROM counseling_session s WHERE s.person_id = f.person_id "
+            " AND (s.note != '' OR s.intervention != '' OR s.sealed = 1)) "
+            "FROM family_link f JOIN person p ON p.id = f.person_id "
+            "WHERE f.officer_id = ? ORDER BY f.person_id", (officer_id,)).fetchall():
+        others = [int(o[0]) for o in vs.execute(
+            "SELECT f.officer_id FROM family_link f JOIN person o ON o.id = f.officer_id "
+            "WHERE f.person_id = ? AND o.deidentified_at IS NULL", (int(r[0]),))]
+        if r[2] is not None:
+            continue  # de-identified already
+        action = "deidentify" if all(o in leaving for o in others) else "unlink"
+        out.append(FamilyCandidate(int(r[0]), str(r[1]), action, int(r[3])))
+    return tuple(out)
+
+
+def _digest(found: list[Candidate]) -> str:
+    """Ties a run to its dry run: the records and their family members with the action."""
+    parts = [f"{c.person_id}" + "".join(f":{f.person_id}{f.action[0]}" for f in c.family)
+             for c in found]
+    return hashlib.sha256(",".join(parts).encode()).hexdigest()[:16]
 
 
 def dry_run(vs: VaultSession) -> RetentionReport:
@@ -139,7 +199,7 @@ def dry_run(vs: VaultSession) -> RetentionReport:
     cutoff = _cutoff(vs.today(), years)
     with vs.transaction():
         found = _candidates(vs, cutoff)
-        digest = _digest([c.person_id for c in found])
+        digest = _digest(found)
         audit.record(vs, "retention_dry_run", "person", "",
                      {"count": len(found), "digest": digest, "years": years})
     return RetentionReport(False, years, cutoff.isoformat(), tuple(found), digest)
@@ -229,13 +289,32 @@ def apply(vs: VaultSession) -> RetentionReport:
     cutoff = _cutoff(vs.today(), years)
     with vs.reading():
         found = _candidates(vs, cutoff)
-        digest = _digest([c.person_id for c in found])
+        digest = _digest(found)
         if _last_dry_run_digest(vs) != digest:
             raise Conflict(_("Run the dry run first: the records past retention are not the "
                              "ones your latest dry run listed."))
     for candidate in found:
         with vs.transaction():
             counts = _deidentify(vs, candidate.person_id)
+            conn = vs.db.connection()
+            counts["family_unlinked"] = int(conn.execute(
+                "DELETE FROM family_link WHERE person_id = ?",
+                (candidate.person_id,)).rowcount)
+            counts["family_deidentified"] = 0
+            for member in candidate.family:
+                if member.action == "unlink":
+                    counts["family_unlinked"] += int(conn.execute(
+                        "DELETE FROM family_link WHERE person_id = ? AND officer_id = ?",
+                        (member.person_id, candidate.person_id)).rowcount)
+                    continue
+                if conn.execute("SELECT deidentified_at FROM person WHERE id = ?",
+                                (member.person_id,)).fetchone()[0] is not None:
+                    continue  # linked to another record of this run, done with it
+                family_counts = _deidentify(vs, member.person_id)
+                counts["family_deidentified"] += 1
+                audit.record(vs, "deidentify", "person", member.person_id,
+                             {"years": years, "officer": candidate.person_id,
+                              **family_counts})
             audit.record(vs, "deidentify", "person", candidate.person_id,
                          {"years": years, **counts})
     with vs.transaction():

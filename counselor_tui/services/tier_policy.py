@@ -169,6 +169,55 @@ def visible_person(vs: VaultSession, person_id: int) -> Person:
     return person
 
 
+#: Evidence a hand decision may rest on (:func:`set_tier`,
+#: :func:`counselor_tui.services.tier_review.change`): kind → the person's own ids.
+EVIDENCE_KINDS = ("assessments", "sessions", "incidents")
+#: The one-id form the assessment screen stores (``{"assessment": id}``).
+EVIDENCE_SINGLE = {"assessment": "assessments"}
+_EVIDENCE_SQL = {
+    "assessments": "SELECT id FROM assessment WHERE person_id = ? AND voided_at IS NULL",
+    "sessions": "SELECT id FROM counseling_session WHERE person_id = ? AND voided_at IS NULL",
+    "incidents": "SELECT i.id FROM incident_exposure e JOIN incident i ON i.id = e.incident_id "
+                 "WHERE e.person_id = ? AND i.voided_at IS NULL",
+}
+
+
+def serving_person(vs: VaultSession, person_id: int) -> Person:
+    """:func:`visible_person`, refused with :class:`Conflict` when the person left service
+    (a former officer has no tier work). Inside a reading or a transaction."""
+    person = visible_person(vs, person_id)
+    if person.archived_at:
+        raise Conflict(_("This person has left service: their tier is no longer reviewed."))
+    return person
+
+
+def checked_evidence(vs: VaultSession, person_id: int,
+                     evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """The evidence of a hand decision, checked: keys of :data:`EVIDENCE_KINDS` (lists of
+    ids, returned sorted and unique; empty lists dropped) or :data:`EVIDENCE_SINGLE` (one
+    id), each id an existing non-voided record of this person. Raises
+    :class:`InvalidInput` for an unknown key, a non-integer id or a record that is not
+    the person's (issue 15 attacker finding: forged evidence stored unchecked)."""
+    clean: dict[str, Any] = {}
+    for key, value in evidence.items():
+        kind = EVIDENCE_SINGLE.get(key, key)
+        if kind not in EVIDENCE_KINDS:
+            raise InvalidInput(_("Unknown kind of evidence '{kind}'.").format(kind=key))
+        single = key in EVIDENCE_SINGLE
+        raw = [value] if single else value
+        if not isinstance(raw, (list, tuple)) or any(
+                isinstance(i, bool) or not isinstance(i, int) for i in raw):
+            raise InvalidInput(_("Evidence is given as record ids."))
+        wanted = sorted({int(i) for i in raw})
+        if not wanted:
+            continue
+        own = {int(r[0]) for r in vs.execute(_EVIDENCE_SQL[kind], (person_id,))}
+        if any(i not in own for i in wanted):
+            raise InvalidInput(_("The evidence names a record that is not this person's."))
+        clean[key] = wanted[0] if single else wanted
+    return clean
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -434,17 +483,21 @@ def override(vs: VaultSession, suggestion_id: int, tier: str, reason: str) -> De
 def set_tier(vs: VaultSession, person_id: int, tier: str, reason: str,
              evidence: Mapping[str, Any] | None = None) -> Decision:
     """Change a person's tier by hand (e.g. lowering it at a review) with a written
-    ``reason`` (required) and optional evidence ids. Keeping the tier is a review
+    ``reason`` (required) and optional evidence ids (checked by :func:`checked_evidence`,
+    as :func:`counselor_tui.services.tier_review.change` does). Keeping the tier is a review
     (:func:`counselor_tui.services.tier_review.review`), not a change: raises
     :class:`Conflict` when ``tier`` is the current tier (issue 15: an unchanged tier saved
-    as a change). Raises :class:`InvalidInput`, :class:`NotFound`, :class:`PermissionDenied`."""
+    as a change) or the person left service. Raises :class:`InvalidInput` (no reason,
+    unknown tier, unknown or foreign evidence), :class:`NotFound`, :class:`PermissionDenied`."""
     _require_decider(vs)
     text = _clean_reason(reason, required=True)
+    if tier not in vocab.TIER_ORDER:
+        raise InvalidInput(_("Unknown tier '{tier}'.").format(tier=tier))
     with vs.transaction():
-        visible_person(vs, person_id)
+        serving_person(vs, person_id)
         refuse_unchanged(person_id, tier)
-        return decide_in_transaction(vs, person_id, tier, text, dict(evidence or {}), False,
-                                     None, "")
+        checked = checked_evidence(vs, person_id, dict(evidence or {}))
+        return decide_in_transaction(vs, person_id, tier, text, checked, False, None, "")
 
 
 # --------------------------------------------------------------------------- dashboard

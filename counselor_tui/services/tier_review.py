@@ -36,7 +36,7 @@ MAX_NOTE = tier_policy.MAX_REASON
 #: How many of each kind of evidence :func:`evidence_choices` offers (newest first).
 EVIDENCE_LIMIT = 15
 #: Evidence kinds, as stored in ``TierChange.evidence`` (lists of ids).
-EVIDENCE_KINDS = ("assessments", "sessions", "incidents")
+EVIDENCE_KINDS = tier_policy.EVIDENCE_KINDS
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,7 @@ def _require(vs: VaultSession) -> None:
 
 
 def _serving(vs: VaultSession, person_id: int) -> None:
-    person = tier_policy.visible_person(vs, person_id)
-    if person.archived_at:
-        raise Conflict(_("This person has left service: their tier is no longer reviewed."))
+    tier_policy.serving_person(vs, person_id)
 
 
 def preview(vs: VaultSession, person_id: int) -> TierPreview:
@@ -124,31 +122,6 @@ def evidence_choices(vs: VaultSession, person_id: int) -> list[EvidenceChoice]:
     return out
 
 
-_EVIDENCE_SQL = {
-    "assessments": "SELECT id FROM assessment WHERE person_id = ? AND voided_at IS NULL",
-    "sessions": "SELECT id FROM counseling_session WHERE person_id = ? AND voided_at IS NULL",
-    "incidents": "SELECT i.id FROM incident_exposure e JOIN incident i ON i.id = e.incident_id "
-                 "WHERE e.person_id = ? AND i.voided_at IS NULL",
-}
-
-
-def _checked_evidence(vs: VaultSession, person_id: int,
-                      evidence: dict[str, list[int]]) -> dict[str, Any]:
-    """``evidence`` with sorted unique ids, each checked to be the person's own record."""
-    clean: dict[str, Any] = {}
-    for kind, ids in evidence.items():
-        if kind not in EVIDENCE_KINDS:
-            raise InvalidInput(_("Unknown kind of evidence '{kind}'.").format(kind=kind))
-        wanted = sorted({int(i) for i in ids})
-        if not wanted:
-            continue
-        own = {int(r[0]) for r in vs.execute(_EVIDENCE_SQL[kind], (person_id,))}
-        if any(i not in own for i in wanted):
-            raise InvalidInput(_("The evidence names a record that is not this person's."))
-        clean[kind] = wanted
-    return clean
-
-
 def _clean(text: str, *, required: bool) -> str:
     value = text.strip()
     if required and not value:
@@ -191,6 +164,6 @@ def change(vs: VaultSession, person_id: int, tier: str, reason: str,
     with vs.transaction():
         _serving(vs, person_id)
         tier_policy.refuse_unchanged(person_id, tier)
-        checked = _checked_evidence(vs, person_id, dict(evidence or {}))
+        checked = tier_policy.checked_evidence(vs, person_id, dict(evidence or {}))
         return tier_policy.decide_in_transaction(vs, person_id, tier, text, checked, False,
                                                  None, "")

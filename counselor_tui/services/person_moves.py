@@ -261,7 +261,8 @@ def _recorded_leave(vs: VaultSession, person_id: int) -> tuple[Person, PersonMov
         raise Conflict(_("This record was de-identified: its leaving cannot be changed."))
     move = (PersonMove.select().where((PersonMove.person == person_id)
                                       & (PersonMove.kind == "leave"))
-            .order_by(PersonMove.on_date.desc(), PersonMove.id.desc()).first())
+            .order_by(PersonMove.on_date.desc(),
+                      PersonMove.id.desc()).first())  # type: ignore[attr-defined]
     if not person.archived_at or move is None:
         raise Conflict(_("This person has not left service."))
     return person, move

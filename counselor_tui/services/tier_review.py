@@ -21,7 +21,6 @@ former officer (left service) has no tier work: refused with :class:`Conflict`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from counselor_tui.domain import policy as rules
 from counselor_tui.domain import vocab

@@ -101,6 +101,17 @@ class RetentionScreen(BaseScreen):
                                 reason=vocab.label(person_moves.LEAVE_REASONS, c.left_reason),
                                 sessions=c.sessions, addenda=c.addenda, tiers=c.tier_reasons,
                                 other=c.other_notes))
+            text.append("\n  " + _("recorded by {by} at {at} · hired {hired} · latest "
+                                   "session {last}").format(
+                by=c.recorded_by or "—", at=(c.recorded_at or "—")[:16].replace("T", " "),
+                hired=c.hire_date or "—", last=c.last_session or "—"), style="dim")
+            for f in c.family:
+                what = (_("de-identified too ({n} sessions with text)").format(n=f.sessions)
+                        if f.action == "deidentify" else
+                        _("linked to another officer: only this link is removed"))
+                text.append("\n  " + _("family member {id} ({relation}): {what}").format(
+                    id=f.person_id, relation=vocab.label(vocab.RELATIONS, f.relation),
+                    what=what))
         if report.candidates:
             text.append("\n\n" + _("a: replace their identifying fields and notes; every "
                                    "count is kept."), style="dim")

@@ -1,6 +1,6 @@
-"""``persons transfer|leave|moves``, ``tier review|change`` and ``retention show|set|run``
-(issue 15 points 1–2). Persons are named by badge number (警号), units by code; output
-holds ids, codes and dates, never names or notes."""
+"""``persons transfer|leave|correct-leave|withdraw-leave|moves``, ``tier review|change``
+and ``retention show|set|run`` (issue 15 points 1–2). Persons are named by badge number
+(警号), units by code; output holds ids, codes and dates, never names or notes."""
 
 from __future__ import annotations
 
@@ -31,6 +31,17 @@ def register(sub: Any) -> None:
     lv.add_argument("--reason", required=True, choices=tuple(person_moves.LEAVE_REASONS))
     lv.add_argument("--note", default="")
     lv.set_defaults(handler=cmd_leave)
+    cl = ps.add_parser("correct-leave", help=_(
+        "correct the date or reason of a recorded leaving (coordinator)"))
+    cl.add_argument("badge", help=_("badge number"))
+    cl.add_argument("--on", required=True, metavar="YYYY-MM-DD", help=_("the day they left"))
+    cl.add_argument("--reason", required=True, choices=tuple(person_moves.LEAVE_REASONS))
+    cl.add_argument("--note", default=None)
+    cl.set_defaults(handler=cmd_correct_leave)
+    wl = ps.add_parser("withdraw-leave", help=_(
+        "withdraw a leaving recorded by mistake: the officer serves again (coordinator)"))
+    wl.add_argument("badge", help=_("badge number"))
+    wl.set_defaults(handler=cmd_withdraw_leave)
     mv = ps.add_parser("moves", help=_("list an officer's transfers and leaving"))
     mv.add_argument("badge", help=_("badge number"))
     mv.set_defaults(handler=cmd_moves)
@@ -90,6 +101,28 @@ def cmd_leave(args: argparse.Namespace) -> int:
         lifecycle.lock(vs, "quit")
     print(_("Left service on {on} ({reason}); the record stays in the archive as former.")
           .format(on=move.on_date, reason=vocab.label(person_moves.LEAVE_REASONS, move.reason)))
+    return 0
+
+
+def cmd_correct_leave(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        move = person_moves.correct_leave(vs, person_moves.person_id_by_badge(vs, args.badge),
+                                          args.on, args.reason, args.note)
+    finally:
+        lifecycle.lock(vs, "quit")
+    print(_("Leaving corrected: left service on {on} ({reason}).").format(
+        on=move.on_date, reason=vocab.label(person_moves.LEAVE_REASONS, move.reason)))
+    return 0
+
+
+def cmd_withdraw_leave(args: argparse.Namespace) -> int:
+    vs = common.unlock(args)
+    try:
+        person_moves.withdraw_leave(vs, person_moves.person_id_by_badge(vs, args.badge))
+    finally:
+        lifecycle.lock(vs, "quit")
+    print(_("Leaving withdrawn: the officer serves again."))
     return 0
 
 
@@ -162,6 +195,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             id=c.person_id, on=c.left_on,
             reason=vocab.label(person_moves.LEAVE_REASONS, c.left_reason),
             sessions=c.sessions, addenda=c.addenda, tiers=c.tier_reasons, other=c.other_notes))
+        print("  " + _("recorded by {by} at {at} · hired {hired} · latest session {last}").format(
+            by=c.recorded_by or "—", at=(c.recorded_at or "—")[:16].replace("T", " "),
+            hired=c.hire_date or "—", last=c.last_session or "—"))
+        for f in c.family:
+            what = (_("de-identified too ({n} sessions with text)").format(n=f.sessions)
+                    if f.action == "deidentify" else
+                    _("linked to another officer: only this link is removed"))
+            print("  " + _("family member {id} ({relation}): {what}").format(
+                id=f.person_id, relation=vocab.label(vocab.RELATIONS, f.relation), what=what))
     if report.applied:
         print(_("De-identified {n} records (left on or before {cutoff}).").format(
             n=len(report.candidates), cutoff=report.cutoff))

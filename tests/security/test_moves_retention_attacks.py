@@ -11,9 +11,11 @@ tried as the attacker did: the product's own services with one ordinary counselo
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
+from counselor_tui import cli
 from counselor_tui.services import (
     audit,
     person_moves,
@@ -27,7 +29,7 @@ from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDeni
 from counselor_tui.services.persons import PersonDraft
 from counselor_tui.services.retention import FamilyCandidate
 from db.models import FamilyLink
-from tests.conftest import TZ
+from tests.conftest import OTHER_PASSPHRASE, TZ, write_secret
 from tests.worlds import World
 
 pytestmark = pytest.mark.world("bureau+team")
@@ -163,3 +165,31 @@ def test_a_former_officers_details_are_not_edited(world: World) -> None:
             kind="officer", name="李四改", badge_no="010003", gender="male",
             birth_date="1985-03-12", unit_id=world.unit1, police_type="派出所"))
     assert persons.get_person(li, li4).person.name == "李四"
+
+
+def test_cli_shows_who_recorded_a_leaving_and_a_coordinator_withdraws_it(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    person_moves.leave(world.login("li"), world.ids["li4"], "2015-06-30", "retired")
+    secret = write_secret(tmp_path, "pp", OTHER_PASSPHRASE)
+
+    def run(user: str, *args: str) -> tuple[int, str]:
+        code = cli.main(["--lang", "en", "--vault", str(world.path), "--user", user,
+                         "--passphrase-file", str(secret), *args])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    code, out = run("zhou", "retention", "run")
+    assert code == 0 and "2015-06-30" in out and "recorded by 李辅导" in out
+    assert "李四" not in out
+    code, _out = run("li", "persons", "correct-leave", "010003", "--on", "2016-01-04",
+                     "--reason", "resigned")
+    assert code == 2
+    code, out = run("zhou", "persons", "correct-leave", "010003", "--on", "2027-01-04",
+                    "--reason", "resigned")
+    assert code == 2
+    code, out = run("zhou", "persons", "correct-leave", "010003", "--on", "2016-01-04",
+                    "--reason", "resigned")
+    assert code == 0 and "2016-01-04" in out
+    code, out = run("zhou", "persons", "withdraw-leave", "010003")
+    assert code == 0
+    assert persons.get_person(world.login("zhou"), world.ids["li4"]).archived_at is None

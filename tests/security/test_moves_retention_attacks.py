@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from counselor_tui import cli
+from counselor_tui.domain.periods import parse_period
 from counselor_tui.services import (
     audit,
     person_moves,
@@ -28,6 +29,7 @@ from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied
 from counselor_tui.services.persons import PersonDraft
 from counselor_tui.services.retention import FamilyCandidate
+from counselor_tui.services.submission_compile import compile_content
 from db.models import FamilyLink
 from tests.conftest import OTHER_PASSPHRASE, TZ, write_secret
 from tests.worlds import World
@@ -113,6 +115,8 @@ def test_deidentification_takes_the_family_along(world: World) -> None:
                           created_at=li.now_iso(), created_by=1, updated_at=li.now_iso(),
                           updated_by=1)
     person_moves.leave(li, pid, "2015-06-30", "retired")
+    before = [compile_content(zhou, parse_period(p), s)["sections"]
+              for p in ("2015-05", "2026-11") for s in ("bureau", "U001")]
 
     dry = retention.dry_run(zhou)
     assert [c.person_id for c in dry.candidates] == [pid]
@@ -121,7 +125,11 @@ def test_deidentification_takes_the_family_along(world: World) -> None:
         FamilyCandidate(child, "child", "unlink", 0))
     assert CANARY not in repr(dry)
     retention.apply(zhou)
+    assert [compile_content(zhou, parse_period(p), s)["sections"]
+            for p in ("2015-05", "2026-11") for s in ("bureau", "U001")] == before
 
+    with pytest.raises(Conflict):  # de-identified: its leaving stays as it is
+        person_moves.withdraw_leave(zhou, pid)
     record = persons.get_person(zhou, spouse)
     assert record.person.name == f"{retention.PLACEHOLDER_NAME}{spouse:06d}"
     assert [s.note for s in record.sessions] == [retention.PLACEHOLDER]  # counted, no text

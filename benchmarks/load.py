@@ -22,6 +22,9 @@ load, one logger saves alone for a few seconds (every 0.25 s on average) in the 
 the baseline of the save latency. ``--no-queue`` turns the writers' queue
 (:mod:`db.write_queue`) off in every process, to measure what it does.
 
+``--sync-witness`` rewrites the witness inside each save, on the saving thread, as before
+the witness writer thread (:mod:`counselor_tui.services.witness`), to measure what it does.
+
 ``--fresh`` builds a small vault instead of the demo one (the short version in the test
 suite: ``tests/integration/test_load.py``). Every process is a real OS process with its own
 connection, its own unlock (key derivation) and the product's own services.
@@ -52,6 +55,7 @@ from counselor_tui.services import (
     persons,
     sessions,
     submissions,
+    witness,
 )
 from counselor_tui.services.context import SystemClock, VaultSession
 from counselor_tui.services.person_record import get_person
@@ -364,11 +368,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-queue", action="store_true",
                         help="writers without the writers' queue (db/write_queue.py): "
                              "SQLite's own busy wait alone, to measure what the queue does")
+    parser.add_argument("--sync-witness", action="store_true",
+                        help="the witness rewritten on the saving thread, inside each save "
+                             "(services/witness.py), to measure what the writer thread does")
     parser.add_argument("--fresh", action="store_true",
                         help="a small new vault instead of the county demo vault")
     args = parser.parse_args(argv)
     if args.no_queue:
         os.environ[write_queue.SWITCH] = "off"  # inherited by every worker process
+    if args.sync_witness:
+        os.environ[witness.SWITCH] = "sync"
     plan = Plan(args.loggers, args.readers, args.compilers, args.backups, args.seconds,
                 args.alone_seconds, args.think, args.browse)
     with tempfile.TemporaryDirectory(prefix="counselor-load-") as tmp:
@@ -376,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
               f"compiler, {plan.backups} backup process(es) for {plan.seconds:.0f} s "
               f"on {os.cpu_count()} cores; loggers pause {plan.think:g} s and readers "
               f"{plan.browse:g} s on average; writers' queue "
-              f"{'off' if args.no_queue else 'on'}", flush=True)
+              f"{'off' if args.no_queue else 'on'}; witness rewritten "
+              f"{'in the save' if args.sync_witness else 'by the writer thread'}", flush=True)
         report = run(plan, Path(tmp), fresh=args.fresh)
     for line in report.lines():
         print(line)

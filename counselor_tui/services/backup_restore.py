@@ -216,6 +216,7 @@ def restore(
     restored vault.
     """
     path, backup_file = failsafe.real_vault_path(Path(path)), Path(backup_file)
+    witness.settle()  # no queued rewrite of the vault being replaced may land after it
     if not backup_file.is_file() or not slots.keys_path(backup_file).is_file():
         raise NotFound(_("No backup at {path} (the .db file and its .keys file are needed).")
                        .format(path=backup_file))

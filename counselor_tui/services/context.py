@@ -128,6 +128,9 @@ class VaultSession:
     after_audit_commit: Callable[[VaultSession], None] | None = field(default=None,
                                                                          repr=False)
     audit_appended: bool = field(default=False, repr=False)
+    #: Called by :meth:`close` before the key is dropped (waits for the witness rewrites
+    #: still queued, :func:`counselor_tui.services.witness.settle`).
+    before_close: Callable[[], object] | None = field(default=None, repr=False)
     secret: bytes = field(default=b"", repr=False)
     #: The account's Ed25519 key (``db.grants``): signs its audit events and the witness.
     account_key: Ed25519PrivateKey | None = field(default=None, repr=False)
@@ -263,6 +266,8 @@ class VaultSession:
 
     def close(self) -> None:
         """Drop the data key and close this thread's connection (idempotent)."""
+        if self.before_close is not None:
+            self.before_close()
         with self._lock, contextlib.suppress(VaultError):
             self.secret = b""
             if self.presence is not None:

@@ -479,6 +479,7 @@ def start_session(
         vs.failed_attempts = ledger.read(username).count
         return vs
     vs.after_audit_commit = witness.record_commit
+    vs.before_close = witness.settle
     if seen.missing:
         # a deleted witness leaves no evidence to keep: work goes on with a new witness, and
         # the audit log records that it was missing (the login below starts it)

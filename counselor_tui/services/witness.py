@@ -8,14 +8,25 @@ tests 23 and 24); the file format is :mod:`db.witness`.
 * :func:`record_commit` rewrites the witness after every commit that appended audit events
   (hooked into :meth:`VaultSession.transaction`), never on a failed unlock. A witness never
   moves backwards within a process.
+
+The rewrite (HMAC, signature, two ``fsync``) runs on one writer thread of the process, not
+on the saving thread: a save returns once its commit is durable, and the witness follows
+within one write — rewrites that pile up behind a slow disk are merged into the newest
+(issue 14: under a bureau server's load the rewrite was the largest part of a save's p95).
+:func:`settle` waits for the writes still pending; it runs before the key is dropped
+(close, lock, quit), before any comparison with the witness, before a key rotation writes
+its pending witness and before a restore, so no rewrite under an old key or of an older
+state can land after those. A crash between a commit and its rewrite leaves the witness
+one write behind: the chain is then ahead of it, which the comparison accepts, as it did
+when a crash fell between the commit and the synchronous rewrite.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import threading
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +38,10 @@ from counselor_tui.services.context import VaultSession
 from db import witness as files
 from db.connection import CheckLine
 
-_write_lock = threading.Lock()
-#: The last sequence number written per open database (threads of one session may commit
-#: in one order and reach the witness in the other).
-_last_written: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+#: ``COUNSELOR_TUI_WITNESS=sync`` in the environment makes each save wait for its witness
+#: rewrite (as before the writer thread): to measure the thread's effect
+#: (``python -m benchmarks.load --sync-witness``).
+SWITCH = "COUNSELOR_TUI_WITNESS"
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,9 @@ def tail(execute: Any) -> tuple[int, str, str] | None:
 
 def compare(path: Path, key: bytes, vault_id: str, execute: Any) -> WitnessReport:
     """Compare the database read through ``execute`` with the witness of the vault at
-    ``path`` (see the module docstring). Reads only."""
+    ``path`` (see the module docstring). Reads only, after the rewrites queued in this
+    process are written (:func:`settle`)."""
+    settle()
     try:
         seen = _settle(path, key, vault_id)
     except files.WitnessError as exc:
@@ -151,7 +164,9 @@ def stamp(vs: VaultSession, last: tuple[int, str, str]) -> files.Witness:
 
 def write_pending(vs: VaultSession, new_key: bytes) -> None:
     """Before a key rotation re-encrypts the database: the witness of the current tail
-    under ``new_key``, as ``<vault>.witness.next``."""
+    under ``new_key``, as ``<vault>.witness.next`` (after :func:`settle`: no rewrite under
+    the old key may land after it)."""
+    settle()
     with vs.reading():
         last = tail(vs.execute)
     if last is not None:
@@ -160,20 +175,93 @@ def write_pending(vs: VaultSession, new_key: bytes) -> None:
 
 def promote_pending(vs: VaultSession) -> None:
     """After a key rotation: the pending witness becomes the witness."""
+    settle()
     pending = files.next_witness_path(vs.path)
     if pending.exists():
         os.replace(pending, files.witness_path(vs.path))
 
 
 def record_commit(vs: VaultSession) -> None:
-    """Rewrite the witness of ``vs`` after a commit that appended audit events. A disk
-    error leaves the previous witness (older, still consistent) in place."""
-    with _write_lock, contextlib.suppress(OSError):
-        with vs.reading():
-            last = tail(vs.execute)
-        if last is None:
-            return
-        if _last_written.get(vs.db, 0) > last[0]:
-            return  # another thread already wrote a later event
-        files.write(vs.path, vs.db.key, stamp(vs, last), signer=signer_of(vs))
-        _last_written[vs.db] = last[0]
+    """After a commit of ``vs`` that appended audit events: read the chain's tail (on the
+    saving thread, right after its commit) and queue the witness rewrite for the writer
+    thread (see the module docstring). A disk error leaves the previous witness (older,
+    still consistent) in place."""
+    with contextlib.suppress(Exception), vs.reading():
+        last = tail(vs.execute)
+    if last is None:
+        return
+    _WRITER.submit(vs.path, vs.db.key, stamp(vs, last), signer_of(vs))
+    if os.environ.get(SWITCH, "").lower() == "sync":
+        settle()
+
+
+def settle(timeout: float = 30.0) -> bool:
+    """Wait (at most ``timeout`` seconds) until every witness rewrite queued in this process
+    is on disk; True when none is left."""
+    return _WRITER.settle(timeout)
+
+
+@dataclass
+class _Pending:
+    key: bytes
+    seen: files.Witness
+    signer: tuple[str, Ed25519PrivateKey] | None
+
+
+class _Writer:
+    """The process's witness writer: one daemon thread, started at the first rewrite (and
+    again in a forked child), holding at most one pending rewrite per vault — the newest."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._pending: dict[Path, _Pending] = {}
+        self._busy = False
+        self._thread: threading.Thread | None = None
+        #: The last sequence number written per vault (never backwards in a process).
+        self._written: dict[Path, int] = {}
+
+    def reset_after_fork(self) -> None:
+        self._cond = threading.Condition()
+        self._pending, self._busy, self._thread = {}, False, None
+
+    def submit(self, path: Path, key: bytes, seen: files.Witness,
+               signer: tuple[str, Ed25519PrivateKey] | None) -> None:
+        with self._cond:
+            queued = self._pending.get(path)
+            if queued is not None and queued.seen.seq > seen.seq:
+                return  # a later event of this vault is already queued
+            if self._written.get(path, 0) > seen.seq:
+                return  # another thread already wrote a later event
+            self._pending[path] = _Pending(bytes(key), seen, signer)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="witness-writer",
+                                                daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def settle(self, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._pending and not self._busy,
+                                       timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._pending))
+                path, job = next(iter(self._pending.items()))
+                del self._pending[path]
+                self._busy = True
+            try:
+                with contextlib.suppress(OSError):
+                    if self._written.get(path, 0) <= job.seen.seq:
+                        files.write(path, job.key, job.seen, signer=job.signer)
+                        self._written[path] = job.seen.seq
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+
+_WRITER = _Writer()
+os.register_at_fork(after_in_child=_WRITER.reset_after_fork)
+atexit.register(settle)  # a process that ends without closing its session still writes it

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from counselor_tui import cli
 from counselor_tui.domain.audit_chain import event_hash
 from counselor_tui.services import integrity, lifecycle, settings, submissions, trusted_signers
+from counselor_tui.services import witness as witness_writer
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import PermissionDenied
 from db import audit_sign, grants, sealing, witness
@@ -227,6 +228,7 @@ def test_a_planted_key_backdated_into_the_unsigned_past_is_refused(world: World)
         conn.commit()
     finally:
         conn.close()
+    witness_writer.settle()  # the program's own rewrites are done before li's
     witness.write(world.path, data_key, witness.Witness(keys.vault_id, *tail))
     coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
                              state_dir=world.state_dir)
@@ -285,6 +287,7 @@ def test_a_trust_row_backdated_into_the_unsigned_past_trusts_nothing(world: Worl
         conn.commit()
     finally:
         conn.close()
+    witness_writer.settle()  # the program's own rewrites are done before li's
     witness.write(world.path, data_key, witness.Witness(keys.vault_id, *tail))
     coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
                              state_dir=world.state_dir)

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from counselor_tui.domain.audit_chain import GENESIS, event_hash
 from counselor_tui.services import integrity, key_rotation, lifecycle, sessions
+from counselor_tui.services import witness as witness_writer
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import PermissionDenied
 from counselor_tui.services.sessions import SessionDraft
@@ -140,6 +141,7 @@ def test_grants_deleted_and_audit_rechained_is_tampering_not_an_old_vault(
         conn.commit()
     finally:
         conn.close()
+    witness_writer.settle()  # the program's own rewrites are done before li's
     witness.write(world.path, data_key, witness.Witness(keys.vault_id, rows[-1][0], prev,
                                                         rows[-1][1]))  # unsigned
     lines = _check(world)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import key_rotation, lifecycle
+from counselor_tui.services import key_rotation, lifecycle, witness
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import VaultDamaged
 from db import witness as witness_files
@@ -29,7 +29,9 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 def _crash_copy(vs: VaultSession, dest: Path, wal: str) -> Path:
     """The vault's files as a crash leaves them, with the WAL ``kept``, ``deleted``,
-    ``truncated`` or ``corrupted``."""
+    ``truncated`` or ``corrupted`` — after the witness caught up with the last commit
+    (a crash later than the witness rewrite that follows each commit)."""
+    assert witness.settle()
     dest.mkdir()
     for src in vs.path.parent.iterdir():
         if src.is_file() and not src.name.endswith(("-shm", ".lock")):
@@ -83,6 +85,7 @@ def test_24_intact_wal_is_whole_and_the_witness_follows_every_commit(
     session: VaultSession, clock: FixedClock, tmp_path: Path
 ) -> None:
     add_note(session, "记录")
+    assert witness.settle()  # the rewrite runs on the witness writer's thread
     seen = json.loads(witness_files.witness_path(session.path).read_text())
     with session.reading():
         last = session.execute("SELECT max(seq) FROM audit_event").fetchone()[0]

@@ -16,6 +16,7 @@ from rich.cells import cell_len
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.worker import WorkerCancelled
 
 from counselor_tui.services import accounts, persons, sessions
 from counselor_tui.services.api import Backend
@@ -36,7 +37,12 @@ async def settle(pilot: Pilot[Any], until: Callable[[], bool], rounds: int | Non
     brings). ``rounds`` is accepted and ignored (the bound is ``timeout``)."""
     deadline = time.monotonic() + timeout
     while True:
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            # a reload superseded another (an exclusive worker group): that is the app's
+            # normal course, not a failure; wait for what replaced it
+            pass
         await pilot.pause(delay)
         if until() and drawn(pilot.app):
             return

@@ -3,6 +3,7 @@ SQLCipher vault, a Backend on the test's FixedClock, and waiting on state."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import time
@@ -37,12 +38,10 @@ async def settle(pilot: Pilot[Any], until: Callable[[], bool], rounds: int | Non
     brings). ``rounds`` is accepted and ignored (the bound is ``timeout``)."""
     deadline = time.monotonic() + timeout
     while True:
-        try:
+        # a reload that superseded another (an exclusive worker group) cancels it: the
+        # app's normal course, not a failure; the next round waits for what replaced it
+        with contextlib.suppress(WorkerCancelled):
             await pilot.app.workers.wait_for_complete()
-        except WorkerCancelled:
-            # a reload superseded another (an exclusive worker group): that is the app's
-            # normal course, not a failure; wait for what replaced it
-            pass
         await pilot.pause(delay)
         if until() and drawn(pilot.app):
             return

@@ -3,9 +3,11 @@ and export one person's archive for a referral or a transfer, only in an encrypt
 
 * ``referral consent PERSON_ID --given-on DATE --scope counseling,referral [--note TEXT]``;
 * ``referral export PERSON_ID --recipient NAME --purpose referral|transfer --out DIR
-  [--include-sealed] [--package-passphrase-file F]`` prints the consent on record (or that
-  none is) first, then the package path; without a passphrase file a password is generated
-  and printed once (``password: …``).
+  [--include-sealed] [--package-passphrase-file F] [--without-consent]`` prints the consent
+  on record (date, scope — or that none is) *before* anything is written; when no consent
+  covers the purpose it writes nothing and exits 2, unless ``--without-consent`` says the
+  export goes ahead without one (audited); then the package path; without a passphrase file
+  a password is generated and printed once (``password: …``).
 
 Exit codes: 0 done, 2 bad input or refused (unknown person, role, weak password).
 """
@@ -44,6 +46,9 @@ def register(sub: Any) -> None:
         "include the sealed notes you may read (your explicit choice)"))
     e.add_argument("--package-passphrase-file", metavar="FILE",
                    help=_("package password (first line); generated when not given"))
+    e.add_argument("--without-consent", action="store_true", help=_(
+        "export although no consent on record covers the purpose (your explicit choice, "
+        "audited)"))
     e.set_defaults(handler=cmd_export)
 
 
@@ -64,18 +69,26 @@ def cmd_consent(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Show the consent on record, then write the package."""
+    """Show the consent on record; refuse (exit 2, nothing written) when none covers the
+    purpose unless ``--without-consent``; then write the package."""
     password = (common.read_secret_file(args.package_passphrase_file)
                 if args.package_passphrase_file else None)
     vs = common.unlock(args)
     try:
+        check = referral.consent_check(vs, args.person_id, args.purpose)
+        print(check.line(), flush=True)
+        if not check.covers:
+            if not args.without_consent:
+                raise referral.ConsentMissing(_(
+                    "Nothing was exported. Record the consent first (referral consent), or "
+                    "add --without-consent to export without it (audited)."), check.consent)
+            print(_("Exporting without a consent covering this purpose, as you chose "
+                    "(--without-consent; audited)."), flush=True)
         result = referral.export_referral(vs, referral.ReferralDraft(
-            args.person_id, args.recipient, args.purpose, args.include_sealed, password),
-            Path(args.out))
+            args.person_id, args.recipient, args.purpose, args.include_sealed, password,
+            without_consent=args.without_consent), Path(args.out))
     finally:
         lifecycle.lock(vs, "quit")
-    print(result.consent.line() if result.consent else
-          _("No informed consent is recorded for this person."))
     print(_("Package written: {path}").format(path=result.path))
     print(_("Sealed notes included: {n}").format(n=result.sealed_included))
     if result.password is not None:

@@ -8,8 +8,14 @@ appointment whose end has passed without a session is **missed**: it stays on th
 
 Roles (DESIGN §5): counselors schedule for themselves and see their own appointments;
 coordinators schedule for any active counselor or coordinator and see all; admins and
-auditors see none (:class:`PermissionDenied`) — an appointment names a person. As for a
-session, the person is any officer, or another person the actor sees. Every
+auditors see none (:class:`PermissionDenied`) — an appointment names a person. The person is
+one the actor sees (:mod:`counselor_tui.services.access`) or a *serving* officer of another
+unit — exactly the persons the person picker offers
+(:func:`counselor_tui.services.person_search.find_persons`: an officer of any unit may call;
+the picker shows their identity only). An officer who left or was archived, a family member
+or another person the actor does not see is refused as "not visible", so an appointment
+never names someone the actor could not find. The session linked to an appointment
+(:func:`mark_kept`) must be one the actor wrote, for the appointment's person. Every
 change is an audit event (``create`` / ``update`` ``appointment``).
 """
 
@@ -170,13 +176,14 @@ def schedule(vs: VaultSession, draft: AppointmentDraft) -> AppointmentRow:
 
 
 def _check_person(vs: VaultSession, person_id: int | None) -> None:
-    """As for logging a session: any officer (an officer may seek out a counselor of
-    another unit); other persons only when the actor sees them."""
+    """A person the actor sees, or a serving officer of another unit (see the module doc);
+    :class:`NotFound` otherwise — the same answer whether the person exists or not."""
     if person_id is None:
         return
     person = Person.get_or_none(Person.id == person_id)
-    if person is None or person.voided_at is not None or (
-            person.kind != "officer" and not can_see_person(vs, person_id)):
+    if person is None or person.voided_at is not None or not (
+            can_see_person(vs, person_id) or (
+                person.kind == "officer" and person.archived_at is None)):
         raise NotFound(_("No such person, or not visible to your account."))
 
 
@@ -289,14 +296,18 @@ def cancel(vs: VaultSession, appointment_id: int, reason: str) -> None:
 
 def mark_kept(vs: VaultSession, appointment_id: int, session_id: int) -> None:
     """Link the session logged from an appointment (``update appointment``). The session
-    must be the actor's and name the appointment's person (both anonymous, or the same
-    person). Raises :class:`NotFound`, :class:`Conflict`."""
+    must be one the actor wrote (not voided) and name the appointment's person (both
+    anonymous, or the same person). Raises :class:`NotFound` (appointment not the actor's;
+    session unknown, voided or another counselor's — one answer, so ids are not probed),
+    :class:`Conflict` (already kept or cancelled; the session is for another person)."""
     _require_reader(vs)
     with vs.transaction():
         row = _editable(vs, appointment_id)
         session = CounselingSession.get_or_none(CounselingSession.id == session_id)
         if session is None or session.voided_at is not None or (
-                session.person_id != row.person_id):
+                session.counselor_id != vs.actor.id):
+            raise NotFound(_("No such session of yours."))
+        if session.person_id != row.person_id:
             raise Conflict(_("That session is not for the appointment's person."))
         row.status, row.session = "kept", session_id
         row.updated_at, row.updated_by = vs.now_iso(), vs.actor.id

@@ -1,9 +1,15 @@
 """Handover 交接 (issue 15, point 3): a counselor's open work moves to another counselor.
 
-What moves (:func:`plan`), from the *giver* to the *receiver*:
+What moves (:func:`plan`), from the *giver* — always a counselor — to the *receiver* — an
+active counselor:
 
-* **persons** the giver holds: persons named by a non-voided session of theirs, persons they
-  created, and persons an earlier handover gave them — minus those already handed away;
+* **persons** in the giver's *caseload*: persons named by a non-voided session the giver
+  wrote, and persons an earlier handover gave them (``case_access`` granted) — minus those
+  handed away since (``case_access`` revoked). Persons the giver merely *created* (a roster
+  import, a registration never followed by a session) are not a caseload and do not move:
+  creating a record is not serving the person, and counting it made a handover of the
+  account that entered the archive hand the whole archive over. The giver's unit does not
+  move either (the receiver sees their own unit);
 * **open follow-ups** the giver holds: sessions with a follow-up not yet closed, written by
   the giver (or handed to them), unless handed away since;
 * **open incident steps** the giver holds: steps neither done nor waived, of open incidents
@@ -27,9 +33,13 @@ text. A coordinator who judges the receiver must read one tells them what they n
 the receiver the key of a sealed note would widen who may read it, which the seal exists to
 prevent — so no handover does it, and no policy setting turns it on.
 
-Roles: a coordinator hands over (the listing names the persons); an admin may hand over
-while disabling an account (the listing gives record ids only — admins read no person
-record). Counselors and auditors are refused.
+Roles (refused here, not only in the UI): a coordinator hands over (the listing names the
+persons); an admin hands over only while disabling the giver's account (``disable=True``; the
+listing gives record ids only — admins read no person record) and may preview it
+(:func:`plan`). Counselors and auditors are refused (:class:`PermissionDenied`). The giver
+must be a counselor: coordinators, admins and auditors hold no caseload (a coordinator sees
+every record; handing that over would give a counselor the whole archive), so such a giver
+is refused (:class:`Conflict`), as is a receiver who is not an active counselor.
 """
 
 from __future__ import annotations
@@ -90,11 +100,24 @@ class HandoverResult:
         return out
 
 
-def _require(vs: VaultSession, disable: bool) -> None:
+def _require(vs: VaultSession, disable: bool, *, planning: bool = False) -> None:
+    """Coordinators hand over; an admin only together with disabling the giver (and may
+    preview that); a coordinator does not disable accounts."""
     if disable:
         vs.require(Role.ADMIN)  # as disabling an account
-    else:
+    elif planning:
         vs.require(Role.COORDINATOR, Role.ADMIN)
+    else:
+        vs.require(Role.COORDINATOR)
+
+
+def _giver(username: str) -> User:
+    """The giver's account; :class:`Conflict` unless it is a counselor's."""
+    user = _account(username)
+    if user.role != Role.COUNSELOR.value:
+        raise Conflict(_("{user} is not a counselor: only a counselor's caseload is handed "
+                         "over.").format(user=username))
+    return user
 
 
 def _account(username: str) -> User:
@@ -108,7 +131,6 @@ _PERSONS = (
     "SELECT p.id, p.name, p.badge_no FROM person p WHERE p.voided_at IS NULL AND ("
     " p.id IN (SELECT person_id FROM counseling_session WHERE counselor_id = :u"
     "          AND person_id IS NOT NULL AND voided_at IS NULL)"
-    " OR p.created_by_id = :u"
     " OR p.id IN (SELECT person_id FROM case_access WHERE user_id = :u AND granted = 1))"
     " AND p.id NOT IN (SELECT person_id FROM case_access WHERE user_id = :u AND granted = 0)"
     " ORDER BY p.name_pinyin, p.id")
@@ -158,32 +180,32 @@ def _collect(vs: VaultSession, giver: User) -> HandoverResult:
 
 def plan(vs: VaultSession, giver: str) -> HandoverResult:
     """What a handover from ``giver`` would move now (nothing is changed or audited).
-    Raises :class:`PermissionDenied` (counselor, auditor), :class:`NotFound`."""
-    _require(vs, disable=False)
+    Raises :class:`PermissionDenied` (counselor, auditor), :class:`NotFound`,
+    :class:`Conflict` (the giver is not a counselor)."""
+    _require(vs, disable=False, planning=True)
     with vs.reading():
-        return _collect(vs, _account(giver))
+        return _collect(vs, _giver(giver))
 
 
 def hand_over(vs: VaultSession, giver: str, receiver: str, reason: str, *,
               disable: bool = False) -> HandoverResult:
     """Move the giver's open work to ``receiver`` (see the module doc), optionally
-    disabling the giver's account in the same transaction (admin only, as
-    :func:`~counselor_tui.services.accounts.disable_user`).
+    disabling the giver's account in the same transaction (admin, as
+    :func:`~counselor_tui.services.accounts.disable_user`; an admin may hand over only so).
 
     Raises :class:`InvalidInput` (no reason), :class:`NotFound` (unknown account),
-    :class:`Conflict` (giver = receiver, receiver disabled or not a counselor or coordinator,
-    giver already disabled when disabling), :class:`PermissionDenied`."""
+    :class:`Conflict` (giver = receiver, giver not a counselor, receiver disabled or not a
+    counselor, giver already disabled when disabling), :class:`PermissionDenied`
+    (counselor, auditor; an admin without ``disable``; a coordinator with it)."""
     _require(vs, disable)
     if not reason.strip():
         raise InvalidInput(_("Write why the work is handed over (e.g. 调离, 退休, 长期病假)."))
     with vs.transaction():
-        source, target = _account(giver), _account(receiver)
+        source, target = _giver(giver), _account(receiver)
         if source.id == target.id:
             raise Conflict(_("Choose another counselor to receive the work."))
-        if not target.active or target.role not in (Role.COUNSELOR.value,
-                                                    Role.COORDINATOR.value):
-            raise Conflict(_("{user} is not an active counselor or coordinator.").format(
-                user=receiver))
+        if not target.active or target.role != Role.COUNSELOR.value:
+            raise Conflict(_("{user} is not an active counselor.").format(user=receiver))
         moved = _collect(vs, source)
         now = vs.now_iso()
         ids = {"persons": [i.id for i in moved.persons],
@@ -222,10 +244,10 @@ class Receiver:
 
 
 def receivers(vs: VaultSession, giver: str) -> list[Receiver]:
-    """Active counselors and coordinators other than ``giver``, by display name."""
-    _require(vs, disable=False)
+    """Active counselors other than ``giver``, by display name."""
+    _require(vs, disable=False, planning=True)
     with vs.reading():
         return [Receiver(int(r[0]), r[1], r[2]) for r in vs.execute(
-            "SELECT id, username, display_name FROM user WHERE active = 1 AND role IN (?, ?) "
+            "SELECT id, username, display_name FROM user WHERE active = 1 AND role = ? "
             "AND username != ? ORDER BY display_name, id",
-            (Role.COUNSELOR.value, Role.COORDINATOR.value, giver))]
+            (Role.COUNSELOR.value, giver))]

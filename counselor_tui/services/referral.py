@@ -6,6 +6,16 @@ its scope (:data:`CONSENT_SCOPES`), with an optional note; the latest is the one
 (:func:`latest_consent`), earlier ones stay as history; the person's ``consent_on`` shows
 the date on the record. Audited ``create consent``.
 
+**Consent before the export.** The export needs a consent in force whose scope covers the
+purpose (:data:`PURPOSE_SCOPE`: a referral needs ``referral``, a transfer ``transfer``);
+:func:`consent_check` says what is on record before anything is written. Without one —
+none recorded, or its scope does not cover the purpose — :func:`export_referral` refuses
+(:class:`ConsentMissing`) unless the exporter explicitly chooses to export anyway
+(``ReferralDraft.without_consent``; e.g. a court order, an emergency transfer), and that
+choice is audited (``without_consent`` in the ``export person`` event) and stated in the
+document. Source: issue 15 point 4 (informed consent 知情同意 shown before the export) and
+the issue-15 security review (refuse, or an explicit audited choice).
+
 **Referral export.** :func:`export_referral` writes one person's archive — profile, tier
 history, assessments with their bands, session dates and summaries — as a document in the
 official layout of the submission (:mod:`counselor_tui.reports.referral_docx`), only inside
@@ -55,6 +65,8 @@ CONSENT_SCOPES = {"counseling": N_("counseling"), "assessment": N_("assessment")
                   "referral": N_("referral"), "transfer": N_("transfer of the archive")}
 #: Export purposes: code → label msgid.
 PURPOSES = {"referral": N_("referral"), "transfer": N_("transfer")}
+#: Export purpose → the consent scope code that covers it.
+PURPOSE_SCOPE = {"referral": "referral", "transfer": "transfer"}
 #: The file inside the package.
 DOCX_NAME = "archive.docx"
 
@@ -83,13 +95,49 @@ class ReferralDraft:
     """What :func:`export_referral` needs: ``person_id``, ``recipient`` (the receiving
     hospital, counselor or bureau), ``purpose`` (a :data:`PURPOSES` code),
     ``include_sealed`` (the exporter's explicit choice), ``password`` (None = generate one,
-    returned once)."""
+    returned once), ``without_consent`` (the exporter's explicit, audited choice to export
+    although no consent in force covers the purpose)."""
 
     person_id: int
     recipient: str
     purpose: str
     include_sealed: bool = False
     password: str | None = None
+    without_consent: bool = False
+
+
+class ConsentMissing(Conflict):
+    """No consent in force covers the export's purpose (and the exporter did not choose
+    to export without one); ``consent`` is the consent in force, if any."""
+
+    def __init__(self, message: str, consent: ConsentRow | None) -> None:
+        super().__init__(message)
+        self.consent = consent
+
+
+@dataclass(frozen=True)
+class ConsentCheck:
+    """What is on record for an export: the ``consent`` in force (None: none recorded) and
+    whether its scope ``covers`` the purpose."""
+
+    consent: ConsentRow | None
+    purpose: str
+    covers: bool
+
+    def line(self) -> str:
+        """The consent line and, when it does not cover the purpose, why (translated)."""
+        if self.consent is None:
+            return _("No informed consent is recorded for this person.")
+        if self.covers:
+            return self.consent.line()
+        return self.consent.line() + _(" — it does not cover a {purpose}.").format(
+            purpose=_(PURPOSES[self.purpose]))
+
+    def refusal(self) -> str:
+        """The message of :class:`ConsentMissing` (translated)."""
+        return self.line() + " " + _(
+            "Record the person's consent for this purpose first (c on the record), or "
+            "choose explicitly to export without it (it is audited).")
 
 
 @dataclass(frozen=True)
@@ -159,6 +207,17 @@ def latest_consent(vs: VaultSession, person_id: int) -> ConsentRow | None:
     return rows[0] if rows else None
 
 
+def consent_check(vs: VaultSession, person_id: int, purpose: str) -> ConsentCheck:
+    """The consent in force for a visible person and whether it covers ``purpose`` (a
+    :data:`PURPOSES` code) — shown before an export. Raises :class:`InvalidInput` (unknown
+    purpose), :class:`NotFound`, :class:`PermissionDenied`."""
+    if purpose not in PURPOSES:
+        raise InvalidInput(_("Choose the purpose: referral or transfer."))
+    consent = latest_consent(vs, person_id)
+    return ConsentCheck(consent, purpose,
+                        consent is not None and PURPOSE_SCOPE[purpose] in consent.scope)
+
+
 def _instrument_and_band(code: str, band: str | None,
                          total: float | None) -> tuple[str, str, str]:
     """The instrument's name, the total and the band's name in the interface language (the
@@ -174,7 +233,7 @@ def _instrument_and_band(code: str, band: str | None,
     return defn.name_zh if zh else defn.name_en, shown, label
 
 
-def _content(vs: VaultSession, draft: ReferralDraft, consent: ConsentRow | None,
+def _content(vs: VaultSession, draft: ReferralDraft, check: ConsentCheck,
              ) -> tuple[ReferralContent, int]:
     record = persons.get_person(vs, draft.person_id)  # audited "view person"
     p = record.person
@@ -212,8 +271,9 @@ def _content(vs: VaultSession, draft: ReferralDraft, consent: ConsentRow | None,
         issuer=str(settings.get_setting(vs, "bureau_name", "") or ""),
         recipient=draft.recipient.strip(), purpose_label=purpose, person_name=p.name,
         person_line=person_line,
-        consent_line=(consent.line() + _(".") if consent else
-                      _("No informed consent is recorded for this person.")),
+        consent_line=(check.line() + _(".") if check.covers else check.line() + " " + _(
+            "Exported without a consent covering this purpose (the exporter's explicit "
+            "choice).")),
         sealed_line=(_("Sealed notes included: {n} (the exporter's explicit choice).").format(
             n=sealed_in) if draft.include_sealed else
             _("Sealed notes are not included.")),
@@ -227,7 +287,8 @@ def export_referral(vs: VaultSession, draft: ReferralDraft, out_dir: Path) -> Re
     doc); returns where, the generated password (to show once) and what it holds.
 
     Raises :class:`InvalidInput` (no recipient, unknown purpose, a weak password or the
-    user's own vault passphrase), :class:`NotFound` (person not visible),
+    user's own vault passphrase), :class:`ConsentMissing` (no consent in force covers the
+    purpose and ``without_consent`` is not set), :class:`NotFound` (person not visible),
     :class:`PermissionDenied` (admin, auditor), :class:`ServiceError` when the file cannot be
     written (nothing is left behind)."""
     _require_writer(vs)
@@ -242,8 +303,11 @@ def export_referral(vs: VaultSession, draft: ReferralDraft, out_dir: Path) -> Re
         if is_own_passphrase(vs, password):
             raise InvalidInput(_("That is your vault passphrase: choose another password "
                                  "for the package (or let the program generate one)."))
-    consent = latest_consent(vs, draft.person_id)
-    content, sealed_in = _content(vs, draft, consent)
+    check = consent_check(vs, draft.person_id, draft.purpose)
+    consent = check.consent
+    if not check.covers and not draft.without_consent:
+        raise ConsentMissing(check.refusal(), consent)
+    content, sealed_in = _content(vs, draft, check)
     data = archive_bytes({DOCX_NAME: render_referral_docx(content)}, password)
     digest = hashlib.sha256(data).hexdigest()
     stem = _("referral-archive") if draft.purpose == "referral" else _("transfer-archive")
@@ -265,7 +329,8 @@ def export_referral(vs: VaultSession, draft: ReferralDraft, out_dir: Path) -> Re
         audit.record(vs, "export", "person", draft.person_id, {
             "recipient": draft.recipient.strip(), "purpose": draft.purpose,
             "include_sealed": draft.include_sealed, "sealed_notes": sealed_in,
-            "consent_id": consent.id if consent else None, "file": target.name,
+            "consent_id": consent.id if consent else None,
+            "without_consent": not check.covers, "file": target.name,
             "package_sha256": digest, "password": "generated" if generated else "typed"})
     return ReferralExported(path, password if generated else None, digest, sealed_in,
                             consent)

@@ -11,7 +11,7 @@ from pathlib import Path
 import docx
 import py7zr
 import pytest
-from textual.widgets import Checkbox, Input, Static
+from textual.widgets import Checkbox, Input, Select, Static
 
 from counselor_tui.i18n import set_language
 from counselor_tui.services import referral, sessions
@@ -60,8 +60,20 @@ async def test_consent_then_export_then_schedule_from_the_record(
         assert isinstance(export, ReferralExportDialog)
         shown = str(export.query_one("#rx-consent", Static).render())
         assert shown == "知情同意：2026-11-29签署，范围：心理咨询、转介"
+        without = export.query_one("#rx-without", Checkbox)
+        assert not without.display
         export.query_one("#rx-recipient", Input).value = "市心理卫生中心"
         export.query_one("#rx-folder", Input).value = str(tmp_path / "out")
+        # a transfer is not covered: said before exporting, and refused unless ticked
+        export.query_one("#rx-purpose", Select).value = "transfer"
+        await settle(pilot, lambda: without.display)
+        assert "不包括移交" in str(export.query_one("#rx-consent", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "知情同意" in str(
+            export.query_one("#rx-message", Static).render()) and not export.saving)
+        assert export.result is None and not (tmp_path / "out").exists()
+        export.query_one("#rx-purpose", Select).value = "referral"
+        await settle(pilot, lambda: not without.display)
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: export.result is not None)
         result = export.result

@@ -76,9 +76,10 @@ def test_consent_shown_and_the_package_holds_no_sealed_note_unless_chosen(
         referral.record_consent(li, zs, date(2026, 11, 26), ("referral",))  # future
     with pytest.raises(InvalidInput):
         referral.record_consent(li, zs, date(2026, 11, 20), ("everything",))
-    referral.record_consent(li, zs, date(2026, 11, 20), ("counseling", "referral"), "本人签字")
+    referral.record_consent(li, zs, date(2026, 11, 20), ("counseling", "referral", "transfer"),
+                            "本人签字")
     consent = referral.latest_consent(li, zs)
-    assert consent is not None and consent.scope == ("counseling", "referral")
+    assert consent is not None and consent.scope == ("counseling", "referral", "transfer")
 
     out = tmp_path / "out"
     with pytest.raises(PermissionDenied):  # an admin does not export
@@ -134,11 +135,23 @@ def test_cli_records_consent_and_exports(world: World, tmp_path: Path,
     package_secret = write_secret(tmp_path, "pkg.txt", PASSWORD)
     base = ["--lang", "en", "--vault", str(world.path), "--user", "li",
             "--passphrase-file", str(secret), "referral"]
-    assert cli.main([*base, "export", str(zs), "--recipient", "市心理医院",
-                     "--purpose", "referral", "--out", str(tmp_path / "out"),
-                     "--package-passphrase-file", str(package_secret)]) == 0
+    export = [*base, "export", str(zs), "--recipient", "市心理医院", "--purpose", "referral",
+              "--out", str(tmp_path / "out"), "--package-passphrase-file", str(package_secret)]
+    # no consent: said first, then refused — nothing written unless chosen explicitly
+    assert cli.main(export) == 2
+    said = capsys.readouterr()
+    assert "No informed consent is recorded" in said.out and "--without-consent" in said.err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert cli.main([*export, "--without-consent"]) == 0
     out = capsys.readouterr().out
-    assert "No informed consent is recorded" in out and "Sealed notes included: 0" in out
+    assert out.index("No informed consent is recorded") < out.index("Package written")
+    assert "Sealed notes included: 0" in out
+    assert cli.main([*base, "consent", str(zs), "--given-on", "2026-11-01",
+                     "--scope", "counseling"]) == 0
+    capsys.readouterr()
+    assert cli.main(export) == 2  # a consent that does not cover a referral
+    assert "it does not cover a referral" in capsys.readouterr().out
+    assert len(list((tmp_path / "out").iterdir())) == 1
     assert cli.main([*base, "consent", str(zs), "--given-on", "2026-11-01",
                      "--scope", "referral,transfer"]) == 0
     assert "2026-11-01" in capsys.readouterr().out

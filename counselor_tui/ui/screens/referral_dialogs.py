@@ -3,7 +3,9 @@ point 4): two dialogs opened from the person record (``c`` and ``x``).
 
 :class:`ConsentDialog` lists the consents on record (latest first) and records a new one:
 the date it was given and what it covers. :class:`ReferralExportDialog` shows the consent in
-force (or that none is recorded) *before* anything is exported, then asks for the recipient,
+force (or that none is recorded) *before* anything is exported and says when it does not cover
+the chosen purpose — then the export is refused unless the user ticks "export without a
+consent covering this purpose" (audited by the service); it asks for the recipient,
 the purpose, whether sealed notes go in (an explicit choice; only those the user may read),
 the folder and the package password (typed twice, or generated and shown once after the
 package is written).
@@ -28,7 +30,12 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import referral
-from counselor_tui.services.referral import ConsentRow, ReferralDraft, ReferralExported
+from counselor_tui.services.referral import (
+    ConsentCheck,
+    ConsentRow,
+    ReferralDraft,
+    ReferralExported,
+)
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.form import FormModal
 from counselor_tui.ui.widgets.date_input import DateInput
@@ -125,6 +132,7 @@ class ReferralExportDialog(FormModal[ReferralExported | None]):
         self.name_text = name
         self.folder = folder or Path.home() / "counselor-referrals"
         self.result: ReferralExported | None = None
+        self.consent: ConsentRow | None = None
         self.ready = False
 
     def compose(self) -> ComposeResult:
@@ -137,6 +145,8 @@ class ReferralExportDialog(FormModal[ReferralExported | None]):
                         placeholder=_("the hospital, counselor or bureau that receives it"))
             yield Select([(_(label), code) for code, label in referral.PURPOSES.items()],
                          value="referral", allow_blank=False, id="rx-purpose", compact=True)
+            yield Checkbox(_("Export without a consent covering this purpose (my explicit "
+                             "choice, audited)"), value=False, id="rx-without", compact=True)
             yield Checkbox(_("Include the sealed notes I may read (explicit choice)"),
                            value=False, id="rx-sealed", compact=True)
             yield Label(_("Folder"), classes="field-label")
@@ -155,19 +165,43 @@ class ReferralExportDialog(FormModal[ReferralExported | None]):
 
     def on_mount(self) -> None:
         self._toggle_typed(True)
+        self.query_one("#rx-without", Checkbox).display = False
         self.call(referral.latest_consent, self.backend.vs, self.person_id,
                   done=self._consent, group="rx-load")
 
     def _consent(self, consent: ConsentRow | None) -> None:
-        shown = self.query_one("#rx-consent", Static)
-        if consent is None:
-            shown.update(_("No informed consent is recorded for this person (c on the "
-                           "record records one)."))
-            shown.styles.color = "yellow"
-        else:
-            shown.update(consent.line() + (f" · {consent.note}" if consent.note else ""))
+        self.consent = consent
+        self._show_coverage()
         self.query_one("#rx-recipient", Input).focus()
         self.form_loaded()
+
+    def coverage(self) -> ConsentCheck:
+        """The consent in force and whether it covers the chosen purpose."""
+        purpose = str(self.query_one("#rx-purpose", Select).value)
+        scope = referral.PURPOSE_SCOPE.get(purpose)
+        return ConsentCheck(self.consent, purpose,
+                            self.consent is not None and scope in self.consent.scope)
+
+    def _show_coverage(self) -> None:
+        """The consent line, in yellow with the way on when it does not cover the
+        purpose; the "without consent" choice only then."""
+        check = self.coverage()
+        shown = self.query_one("#rx-consent", Static)
+        if check.covers and self.consent is not None:
+            shown.update(self.consent.line() + (
+                f" · {self.consent.note}" if self.consent.note else ""))
+            shown.styles.color = None
+        else:
+            shown.update(check.line() + " " + _(
+                "c on the record records a consent; without one the export is refused "
+                "unless you tick the box below."))
+            shown.styles.color = "yellow"
+        self.query_one("#rx-without", Checkbox).display = not check.covers
+
+    @on(Select.Changed, "#rx-purpose")
+    def _purpose_changed(self, _event: Select.Changed) -> None:
+        if self.ready:
+            self._show_coverage()
 
     def _toggle_typed(self, generate: bool) -> None:
         for ident in ("#rx-password", "#rx-password2"):
@@ -192,7 +226,9 @@ class ReferralExportDialog(FormModal[ReferralExported | None]):
         draft = ReferralDraft(
             self.person_id, self.query_one("#rx-recipient", Input).value,
             str(self.query_one("#rx-purpose", Select).value),
-            self.query_one("#rx-sealed", Checkbox).value, password)
+            self.query_one("#rx-sealed", Checkbox).value, password,
+            without_consent=(not self.coverage().covers
+                             and self.query_one("#rx-without", Checkbox).value))
         self.save_with(referral.export_referral, self.backend.vs, draft,
                        Path(folder).expanduser(), done=self._done,
                        saying=_("Writing the package…"), group="rx-save")

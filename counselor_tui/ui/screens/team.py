@@ -236,7 +236,8 @@ class TeamScreen(BaseScreen):
         """g: hand the highlighted counselor's open work to another (coordinator)."""
         summary = getattr(getattr(self, "answer", None), "summary", None)
         user = self.selected_user()
-        member = next((m for m in summary.members if m.user_id == user), None) if (
+        member = next((m for m in summary.members if m.user_id == user
+                       and m.role == Role.COUNSELOR.value), None) if (
             summary is not None and self._role() is Role.COORDINATOR) else None
         if member is None:
             self.notify(_("A coordinator hands over a counselor's work."), markup=False)

@@ -284,7 +284,7 @@ class UsersSettingsScreen(BaseScreen):
                         markup=False)
             return
 
-        if user.role in ("counselor", "coordinator"):  # open work first (issue 15)
+        if user.role == "counselor":  # a counselor's caseload first (issue 15)
             self.call(handover.plan, self.backend.vs, user.username,
                       done=lambda plan: self._disable_after_plan(user, plan),
                       group="us-disable-plan")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from textual.widgets import OptionList, TextArea
+from textual.widgets import OptionList, SelectionList, TextArea
 
 from counselor_tui.services import sessions
 from counselor_tui.services.api import Backend
@@ -81,15 +81,24 @@ async def test_the_record_shows_sessions_in_full_and_corrects_them(bureau: Burea
         form = app.screen
         assert isinstance(form, SessionFormScreen)
         assert form.editing is not None and form.editing.id == recent
+        box = form.query_one("#co-counselors", SelectionList)
+        await settle(pilot, lambda: box.option_count == 2)  # 王辅导, 周主任 (not li)
+        assert box.selected == [wang_id(backend)] and not form.has_unsaved_changes()
+        box.select(user_id(backend, "zhou"))  # a second co-counselor
         form.query_one("#note", TextArea).text = "新记录（已更正）"
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: app.screen is person and person.record is not None
                      and person.record.sessions[0].note == "新记录（已更正）")
-        assert person.record.sessions[0].co_counselors == ("王辅导",)  # kept by the edit
+        assert set(person.record.sessions[0].co_counselors) == {"王辅导", "周主任"}
+
+
+def user_id(backend: Backend, username: str) -> int:
+    vs = backend.vs
+    with vs.reading():
+        return int(vs.execute('SELECT id FROM "user" WHERE username = ?',
+                              (username,)).fetchone()[0])
 
 
 def wang_id(backend: Backend) -> int:
-    vs = backend.vs
-    with vs.reading():
-        return int(vs.execute("SELECT id FROM \"user\" WHERE username = 'wang'").fetchone()[0])
+    return user_id(backend, "wang")

@@ -44,12 +44,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Input,
+    Label,
+    Select,
+    SelectionList,
+    Static,
+    TextArea,
+)
 
 from counselor_tui.domain import dates, vocab
 from counselor_tui.domain.roles import WRITES_RECORDS
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import firearms, sessions
+from counselor_tui.services import firearms, sessions, team
 from counselor_tui.services.edit_conflicts import EditedMeanwhile
 from counselor_tui.services.persons import PersonRow
 from counselor_tui.services.sessions import (
@@ -121,6 +131,9 @@ class SessionFormScreen(FormScreen):
         self._risk_asked = False
         self._draft: SessionDraft | None = None
         self._wants_emergency = False
+        #: Co-counselors to choose once the team list is loaded (the session's, a draft's).
+        self.co_wanted: list[int] = list(session.co_counselor_ids) if session else []
+        self._colleagues_loaded = False
 
     # -- layout ------------------------------------------------------------------------------
     @property
@@ -179,6 +192,8 @@ class SessionFormScreen(FormScreen):
                 yield FormField(_("Referral"), Select(
                     choices(vocab.REFERRALS), value=s.referral if s else "none",
                     allow_blank=False, id="referral", compact=True), name="referral")
+                yield FormField(_("Co-counselors"), SelectionList[int](
+                    id="co-counselors", compact=True), name="co_counselor_ids")
                 yield FormField(_("Follow-up"), DateInput(
                     s.follow_up_on or "" if s else "", optional=True, due=True, id="follow-up",
                     compact=True, placeholder=_("e.g. +7d, 3天后, 下周一")), name="follow_up_on")
@@ -210,6 +225,9 @@ class SessionFormScreen(FormScreen):
         else:
             picker.focus()
         self._show_caller_label()
+        self._hide_colleagues()
+        self.call(team.list_counselors, self.backend.vs, done=self._fill_colleagues,
+                  failed=lambda _error: True, group="colleagues")
         if self._restore is not None:
             self.call_after_refresh(self._restore_fields, self._restore)
 
@@ -258,6 +276,34 @@ class SessionFormScreen(FormScreen):
         if not unsaved:
             self.call_after_refresh(self.mark_clean)
 
+    def _fill_colleagues(self, rows: list[team.CounselorRow]) -> None:
+        """The co-counselors to choose from: the other active team accounts; those of the
+        session (or of a kept draft) chosen."""
+        if not self.is_attached:
+            return
+        clean = not self.has_unsaved_changes()
+        own = self.backend.vs.actor.id if self.backend.unlocked else None
+        wanted = set(self.co_wanted)
+        box = self.query_one("#co-counselors", SelectionList)
+        options = [(r.display_name, r.user_id, r.user_id in wanted)
+                   for r in rows if r.active and r.user_id != own]
+        box.add_options(options)
+        # shown only when there is someone to choose (a one-counselor office has no one)
+        self.query_one("#field-co_counselor_ids", FormField).display = bool(options)
+        self._colleagues_loaded = True
+        if clean and self.tracking:
+            self.call_after_refresh(self.mark_clean)
+
+    @property
+    def co_counselor_ids(self) -> tuple[int, ...]:
+        """The chosen co-counselors (those of the session until the list is loaded)."""
+        if not self._colleagues_loaded:
+            return tuple(sorted(self.co_wanted))
+        return tuple(sorted(self.query_one("#co-counselors", SelectionList).selected))
+
+    def _hide_colleagues(self) -> None:
+        self.query_one("#field-co_counselor_ids", FormField).display = False
+
     def _show_caller_label(self) -> None:
         """The caller label, category and past anonymous contacts are shown only while the
         anonymous caller is picked."""
@@ -299,6 +345,7 @@ class SessionFormScreen(FormScreen):
             self.query_one("#follow-up", DateInput).text,
             self.query_one("#sealed", Checkbox).value,
             self.query_one("#caller-label", Input).value, self._select("#caller-kind"),
+            self.co_counselor_ids,
         )
 
     def _select(self, ident: str) -> str:
@@ -339,7 +386,7 @@ class SessionFormScreen(FormScreen):
             caller_label=(self.query_one("#caller-label", Input).value.strip() or None
                           if picker.anonymous else None),
             caller_kind=self._select("#caller-kind") or None if picker.anonymous else None,
-            co_counselor_ids=self.editing.co_counselor_ids if self.editing else (),
+            co_counselor_ids=self.co_counselor_ids,
         )
         return draft, errors
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from textual.screen import Screen
-from textual.widgets import Checkbox, Input, Select, TextArea
+from textual.widgets import Checkbox, Input, Select, SelectionList, TextArea
 from textual.widgets.select import InvalidSelectValueError
 
 from counselor_tui.services.persons import PersonRow
@@ -72,6 +72,7 @@ def form_fields(form: Screen[Any]) -> dict[str, Any]:
         "note": note.text,
         "cursor": list(note.cursor_location),
         "sealed": form.query_one("#sealed", Checkbox).value,
+        "co_counselors": list(getattr(form, "co_counselor_ids", ())),
     }
     for key, ident in _INPUTS.items():
         fields[key] = form.query_one(f"#{ident}", Input).value
@@ -111,6 +112,14 @@ def fill_form(form: Screen[Any], fields: Mapping[str, Any]) -> None:
     if isinstance(cursor, list) and len(cursor) == 2:
         note.move_cursor((int(cursor[0]), int(cursor[1])))
     form.query_one("#sealed", Checkbox).value = bool(fields.get("sealed"))
+    co = [int(i) for i in fields.get("co_counselors") or () if isinstance(i, int)]
+    if hasattr(form, "co_wanted"):
+        form.co_wanted = co
+        box = form.query_one("#co-counselors", SelectionList)
+        box.deselect_all()
+        for uid in co:
+            with contextlib.suppress(Exception):
+                box.select(uid)
     for key, ident in _INPUTS.items():
         form.query_one(f"#{ident}", Input).value = str(fields.get(key) or "")
     for key, ident in _DATES.items():

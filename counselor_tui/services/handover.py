@@ -51,7 +51,7 @@ from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services import accounts, audit
 from counselor_tui.services.context import VaultSession
-from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
+from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from db.models import User
 from db.models_care import Handover
 
@@ -107,6 +107,10 @@ def _require(vs: VaultSession, disable: bool, *, planning: bool = False) -> None
         vs.require(Role.ADMIN)  # as disabling an account
     elif planning:
         vs.require(Role.COORDINATOR, Role.ADMIN)
+    elif vs.actor.role is Role.ADMIN:
+        raise PermissionDenied(_("An admin hands work over only while disabling the account "
+                                 "(users disable NAME --reassign-to OTHER); a coordinator "
+                                 "reassigns work without disabling anyone."))
     else:
         vs.require(Role.COORDINATOR)
 

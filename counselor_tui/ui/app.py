@@ -209,6 +209,7 @@ class CounselorApp(NavigatingApp):
         self._resume_pending = False
         if point is None or not self.working:
             return
+        self.last_input = self.backend.clock.now()  # idle counts from when the work is back
         screens = [screen for screen in map(resume.rebuild, point.screens)
                    if screen is not None]
         for screen in screens:

@@ -2,8 +2,10 @@
 
 At a lock the app asks every screen above the dashboard for its *resume point*
 (``resume_point() -> Mapping | None``: the person record its person, the session form every
-field as typed); an area screen without one is remembered by its area id; dialogs and
-anything else are left out. :func:`counselor_tui.services.drafts.keep_draft` keeps the
+field as typed); an area screen without one is remembered by its area id; a dialog of
+:data:`DIALOGS` holding unsaved text by its ``dialog_draft`` (see
+:class:`~counselor_tui.ui.screens.form.FormModal`); other dialogs and anything else are
+left out. :func:`counselor_tui.services.drafts.keep_draft` keeps the
 list encrypted in the vault; after the same account unlocks, :func:`rebuild` makes the
 screens again, bottom first.
 """
@@ -21,11 +23,22 @@ from counselor_tui.services.appointments import AppointmentRow
 from counselor_tui.services.context import VaultSession
 from counselor_tui.ui.areas import FORM_AREAS, SCREENS
 from counselor_tui.ui.navigation import has_unsaved
+from counselor_tui.ui.screens.addendum import AddendumDialog
+from counselor_tui.ui.screens.appointment_dialog import ScheduleDialog
 from counselor_tui.ui.screens.appointment_session import AppointmentSessionForm
+from counselor_tui.ui.screens.form import FormModal
 from counselor_tui.ui.screens.person import PersonScreen
+from counselor_tui.ui.screens.person_move import PersonMoveDialog
+from counselor_tui.ui.screens.referral_dialogs import ConsentDialog, ReferralExportDialog
 from counselor_tui.ui.screens.session_form import SessionFormScreen
 from counselor_tui.ui.screens.session_form_draft import KIND as SESSION_FORM
 from counselor_tui.ui.screens.session_form_draft import rebuild_dataclass
+from counselor_tui.ui.screens.tier_decision import TierChangeDialog, TierReviewDialog
+
+#: The dialogs a lock keeps with their typed text (:class:`FormModal` ``DRAFT_FIELDS``).
+DIALOGS: dict[str, type[FormModal[Any]]] = {cls.__name__: cls for cls in (
+    AddendumDialog, TierReviewDialog, TierChangeDialog, ConsentDialog, ReferralExportDialog,
+    ScheduleDialog, PersonMoveDialog)}
 
 
 def point_of(screen: Screen[Any]) -> Mapping[str, Any] | None:
@@ -41,6 +54,11 @@ def point_of(screen: Screen[Any]) -> Mapping[str, Any] | None:
         if point is not None and isinstance(screen, AppointmentSessionForm):
             point = {**point, "appointment": dataclasses.asdict(screen.appointment)}
         return point
+    if isinstance(screen, FormModal):
+        try:
+            return screen.dialog_draft()
+        except Exception:
+            return None
     if isinstance(screen, ModalScreen):
         return None
     area_id = next((a for a, cls in SCREENS.items() if type(screen) is cls), None)
@@ -75,7 +93,21 @@ def rebuild(point: Mapping[str, Any]) -> Screen[Any] | None:
     if kind == "area":
         cls = SCREENS.get(str(point.get("area")))
         return cls() if cls is not None else None
+    if kind == "dialog":
+        return _dialog(point)
     return None
+
+
+def _dialog(point: Mapping[str, Any]) -> Screen[Any] | None:
+    """A kept dialog opened again, its fields filled once it is (None: unknown or stale)."""
+    dialog_cls = DIALOGS.get(str(point.get("dialog")))
+    args, fields = point.get("args"), point.get("fields")
+    if dialog_cls is None or not isinstance(args, Mapping) or not isinstance(fields, Mapping):
+        return None
+    dialog = dialog_cls.from_draft(args)
+    if dialog is not None:
+        dialog.restore_draft(fields)
+    return dialog
 
 
 def keep_at_lock(vs: VaultSession, work_stack: Sequence[Screen[Any]],

@@ -11,6 +11,8 @@ read-only and scrollable (the person record shows only the first lines of each n
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -23,6 +25,7 @@ from counselor_tui.services import sessions
 from counselor_tui.services.sessions import SessionSummary
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.form import FormModal
+from counselor_tui.ui.screens.session_form_draft import rebuild_dataclass
 
 
 class AddendumDialog(FormModal[bool]):
@@ -36,11 +39,26 @@ class AddendumDialog(FormModal[bool]):
     ERROR_LINE = "#addendum-error"
     CANCEL_RESULT = False
     DISCARD_QUESTION = N_("Discard this addendum? What you typed is lost.")
+    DRAFT_FIELDS = ("addendum-text",)
 
     def __init__(self, session_id: int, session: SessionSummary | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.session_id = session_id
         self.session = session
+
+    def draft_args(self) -> dict[str, Any] | None:
+        """The session (id and summary) the addendum is for."""
+        summary = dataclasses.asdict(self.session) if self.session is not None else None
+        return {"session_id": self.session_id, "session": summary}
+
+    @classmethod
+    def from_draft(cls, args: Mapping[str, Any]) -> AddendumDialog | None:
+        """The dialog for the kept session (None when the arguments do not fit)."""
+        session_id = args.get("session_id")
+        if not isinstance(session_id, int):
+            return None
+        summary = rebuild_dataclass(SessionSummary, args.get("session"))
+        return cls(session_id, summary if isinstance(summary, SessionSummary) else None)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

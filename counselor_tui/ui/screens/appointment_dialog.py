@@ -16,8 +16,10 @@ field messages appear in the error line.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -36,6 +38,7 @@ from counselor_tui.services.appointments import (
 from counselor_tui.services.persons import PersonRow
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.form import FormModal
+from counselor_tui.ui.screens.session_form_draft import rebuild_dataclass
 from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.person_picker import PersonPicker
 
@@ -52,11 +55,23 @@ class ScheduleDialog(FormModal[AppointmentRow | None]):
     CANCEL_BUTTON = "ap-cancel"
     ERROR_LINE = "#ap-error"
     DISCARD_QUESTION = N_("Discard this appointment? What you typed is lost.")
+    DRAFT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "ap-caller", "ap-start", "ap-channel", "ap-duration", "ap-note")
 
     def __init__(self, person: PersonRow | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.person = person
         self.ready = False
+
+    def draft_args(self) -> dict[str, Any] | None:
+        """The person the appointment is for (None: picked in the dialog)."""
+        return {"person": dataclasses.asdict(self.person) if self.person else None}
+
+    @classmethod
+    def from_draft(cls, args: Mapping[str, Any]) -> ScheduleDialog | None:
+        """The dialog for the kept person."""
+        person = rebuild_dataclass(PersonRow, args.get("person"))
+        return cls(person if isinstance(person, PersonRow) else None)
 
     def compose(self) -> ComposeResult:
         tomorrow = (self.backend.clock.now() + timedelta(days=1)).replace(

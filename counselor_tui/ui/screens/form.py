@@ -58,18 +58,20 @@ to a refusal in its own way as well (clear a passphrase, start a countdown) over
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from textual import events, on
 from textual.binding import Binding, BindingType
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Select, Static, TextArea
 
 from counselor_tui.i18n import N_, _
 from counselor_tui.services.errors import InvalidInput, ServiceError
 from counselor_tui.ui.base import BaseModal, BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.screens.confirm import ConfirmDialog
+from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.form_field import FormField
 
 T = TypeVar("T")
@@ -103,6 +105,7 @@ class FormScreen(BaseScreen):
     form_saved: bool = False
     _initial: tuple[Any, ...] | None = None
     _discarded: bool = False
+    _draft_fill: Mapping[str, Any] | None = None
 
     # -- unsaved-change tracking -------------------------------------------------------------
     def snapshot(self) -> tuple[Any, ...]:
@@ -116,9 +119,13 @@ class FormScreen(BaseScreen):
         return self._initial is not None
 
     def mark_clean(self) -> None:
-        """Remember the current content as the unchanged form."""
+        """Remember the current content as the unchanged form (then put back the text a
+        lock kept, if any: it stays unsaved)."""
         if self.is_attached:
             self._initial = self.snapshot()
+            pending, self._draft_fill = self._draft_fill, None
+            if pending:
+                fill_fields(self, pending)
 
     def form_loaded(self) -> None:
         """Call once a worker filled the fields: saving is allowed and tracking starts
@@ -236,11 +243,85 @@ class FormScreen(BaseScreen):
             self.action_cancel()
 
 
+def field_values(screen: FormScreen, ids: Sequence[str]) -> dict[str, Any]:
+    """The values of the :class:`Input`, :class:`TextArea`, :class:`Select` and
+    :class:`DateInput` widgets ``ids`` of ``screen`` (JSON-able; absent ids left out)."""
+    values: dict[str, Any] = {}
+    for ident in ids:
+        for widget in screen.query(f"#{ident}"):
+            if isinstance(widget, Input):
+                values[ident] = widget.value
+            elif isinstance(widget, (TextArea, DateInput)):
+                values[ident] = widget.text
+            elif isinstance(widget, Select):
+                value = widget.value
+                if isinstance(value, (str, int)) and not isinstance(value, bool):
+                    values[ident] = value
+    return values
+
+
+def fill_fields(screen: FormScreen, values: Mapping[str, Any]) -> None:
+    """Put ``values`` (from :func:`field_values`) back; a value that no longer fits (a
+    choice gone) is left out."""
+    for ident, value in values.items():
+        for widget in screen.query(f"#{ident}"):
+            with contextlib.suppress(Exception):
+                if isinstance(widget, Input) and isinstance(value, str):
+                    widget.value = value
+                elif isinstance(widget, (TextArea, DateInput)) and isinstance(value, str):
+                    widget.text = value
+                elif isinstance(widget, Select):
+                    widget.value = value
+
+
 class FormModal(FormScreen, BaseModal[T]):
-    """A form in a dialog; dismisses with its result, or ``CANCEL_RESULT`` when cancelled."""
+    """A form in a dialog; dismisses with its result, or ``CANCEL_RESULT`` when cancelled.
+
+    **Drafts at a lock** (issue 15 item 7). A dialog that names its typed fields in
+    ``DRAFT_FIELDS`` (widget ids: Input, TextArea, Select, DateInput — never a passphrase)
+    and says how to open it again (:meth:`draft_args` → JSON-able constructor arguments,
+    :meth:`from_draft` → the dialog) is kept, with its unsaved text, in the encrypted
+    draft a lock writes (:mod:`counselor_tui.ui.resume`), and comes back filled after the
+    same account unlocks. The dialog must save by itself (not through its opener's
+    callback), since it is opened again without one.
+    """
 
     #: What a cancelled dialog dismisses with.
     CANCEL_RESULT: ClassVar[Any] = None
+    #: Ids of the fields a lock keeps as a draft (empty: the dialog is not kept).
+    DRAFT_FIELDS: ClassVar[tuple[str, ...]] = ()
+    #: True when opened again after a lock (:meth:`restore_draft`).
+    from_lock: bool = False
+
+    def draft_args(self) -> dict[str, Any] | None:
+        """The JSON-able arguments :meth:`from_draft` opens the dialog again with (None:
+        it cannot be opened again)."""
+        return None
+
+    @classmethod
+    def from_draft(cls, args: Mapping[str, Any]) -> FormModal[Any] | None:
+        """A new dialog from :meth:`draft_args` (None when they do not fit)."""
+        try:
+            return cls(**args)
+        except TypeError:
+            return None
+
+    def dialog_draft(self) -> dict[str, Any] | None:
+        """The resume point of this dialog when it holds unsaved text and can be kept:
+        ``{"screen": "dialog", "dialog": class name, "args", "unsaved": True, "fields"}``."""
+        if not self.DRAFT_FIELDS or not self.has_unsaved_changes():
+            return None
+        args = self.draft_args()
+        if args is None:
+            return None
+        return {"screen": "dialog", "dialog": type(self).__name__, "args": args,
+                "unsaved": True, "fields": field_values(self, self.DRAFT_FIELDS)}
+
+    def restore_draft(self, fields: Mapping[str, Any]) -> None:
+        """Fill ``fields`` once the dialog is filled (it still counts as unsaved); marks
+        the dialog :attr:`from_lock` (opened without its opener's callback)."""
+        self._draft_fill = dict(fields)
+        self.from_lock = True
 
     def close_form(self) -> None:
         """Dismiss with ``CANCEL_RESULT``."""

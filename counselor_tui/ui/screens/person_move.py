@@ -12,6 +12,8 @@ point 2): dated, so each period's figures count them where they were. Saves with
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -26,6 +28,7 @@ from counselor_tui.services.person_moves import MoveRow
 from counselor_tui.services.persons import PersonRow, UnitRow
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.form import FormModal
+from counselor_tui.ui.screens.session_form_draft import rebuild_dataclass
 from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.form_field import FormField
 
@@ -38,12 +41,26 @@ class PersonMoveDialog(FormModal[MoveRow | None]):
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
     ERROR_LINE = "#pm-error"
+    DRAFT_FIELDS: ClassVar[tuple[str, ...]] = ("pm-date", "pm-unit", "pm-reason", "pm-note")
 
     def __init__(self, person: PersonRow, mode: str) -> None:
         super().__init__(classes="dialog-screen")
         self.person = person
         self.mode = mode
         self.ready = mode != "transfer"  # the unit list is loaded first
+
+    def draft_args(self) -> dict[str, Any] | None:
+        """The person and whether it is a transfer or a leaving."""
+        return {"person": dataclasses.asdict(self.person), "mode": self.mode}
+
+    @classmethod
+    def from_draft(cls, args: Mapping[str, Any]) -> PersonMoveDialog | None:
+        """The dialog for the kept person (None when the record does not fit)."""
+        person = rebuild_dataclass(PersonRow, args.get("person"))
+        mode = args.get("mode")
+        if not isinstance(person, PersonRow) or mode not in ("transfer", "leave"):
+            return None
+        return cls(person, str(mode))
 
     def _today(self) -> str:
         return dates.format_date(self.backend.clock.now().date())

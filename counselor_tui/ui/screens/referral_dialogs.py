@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -52,12 +52,17 @@ class ConsentDialog(FormModal[ConsentRow | None]):
     SAVE_BUTTON = "cs-ok"
     CANCEL_BUTTON = "cs-cancel"
     ERROR_LINE = "#cs-error"
+    DRAFT_FIELDS: ClassVar[tuple[str, ...]] = ("cs-day", "cs-note")
 
     def __init__(self, person_id: int, name: str) -> None:
         super().__init__(classes="dialog-screen")
         self.person_id = person_id
         self.name_text = name
         self.ready = False
+
+    def draft_args(self) -> dict[str, Any] | None:
+        """The person (id and name) the consent is for."""
+        return {"person_id": self.person_id, "name": self.name_text}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog ap-dialog"):
@@ -125,6 +130,8 @@ class ReferralExportDialog(FormModal[ReferralExported | None]):
     CANCEL_BUTTON = "rx-close"
     ERROR_LINE = "#rx-message"
     DISCARD_QUESTION = None
+    #: Never the passwords: only what identifies the referral.
+    DRAFT_FIELDS: ClassVar[tuple[str, ...]] = ("rx-recipient", "rx-purpose", "rx-folder")
 
     def __init__(self, person_id: int, name: str, folder: Path | None = None) -> None:
         super().__init__(classes="dialog-screen")
@@ -134,6 +141,10 @@ class ReferralExportDialog(FormModal[ReferralExported | None]):
         self.result: ReferralExported | None = None
         self.consent: ConsentRow | None = None
         self.ready = False
+
+    def draft_args(self) -> dict[str, Any] | None:
+        """The person (id and name) the referral is for."""
+        return {"person_id": self.person_id, "name": self.name_text}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog ap-dialog"):

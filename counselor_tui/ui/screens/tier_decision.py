@@ -61,12 +61,17 @@ class TierReviewDialog(FormModal[Decision | None]):
     SAVE_BUTTON = "tr-save"
     CANCEL_BUTTON = "tr-cancel"
     ERROR_LINE = "#tr-error"
+    DRAFT_FIELDS: ClassVar[tuple[str, ...]] = ("tr-note",)
 
     def __init__(self, person_id: int) -> None:
         super().__init__(classes="dialog-screen")
         self.person_id = person_id
         self.ready = False
         self.preview: TierPreview | None = None
+
+    def draft_args(self) -> dict[str, Any] | None:
+        """The person whose tier it is."""
+        return {"person_id": self.person_id}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -80,6 +85,8 @@ class TierReviewDialog(FormModal[Decision | None]):
                 yield Button(_("Cancel"), id="tr-cancel")
 
     def _saved(self, decision: Decision) -> None:
+        if self.from_lock:  # opened again after a lock: no opener to tell
+            _after(self, decision, reviewed=True)
         self.dismiss(decision)
 
     def on_mount(self) -> None:
@@ -127,12 +134,17 @@ class TierChangeDialog(FormModal[Decision | None]):
     SAVE_BUTTON = "tc-save"
     CANCEL_BUTTON = "tc-cancel"
     ERROR_LINE = "#tc-error"
+    DRAFT_FIELDS: ClassVar[tuple[str, ...]] = ("tc-reason",)
 
     def __init__(self, person_id: int) -> None:
         super().__init__(classes="dialog-screen")
         self.person_id = person_id
         self.ready = False
         self.preview: TierPreview | None = None
+
+    def draft_args(self) -> dict[str, Any] | None:
+        """The person whose tier it is."""
+        return {"person_id": self.person_id}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -150,6 +162,8 @@ class TierChangeDialog(FormModal[Decision | None]):
                 yield Button(_("Cancel"), id="tc-cancel")
 
     def _saved(self, decision: Decision) -> None:
+        if self.from_lock:  # opened again after a lock: no opener to tell
+            _after(self, decision, reviewed=False)
         self.dismiss(decision)
 
     def on_mount(self) -> None:
@@ -248,7 +262,8 @@ def _after(screen: Screen[Any], decision: Decision | None, reviewed: bool) -> No
             else _("Tier changed to {tier}; next review {date}."))
     screen.app.notify(text.format(tier=tier, date=decision.state.review_due or "—"),
                       markup=False)
-    screen.post_message(DataChanged("tier"))
+    # a dialog opened again after a lock tells the app (it is going away)
+    (screen.app if isinstance(screen, FormModal) else screen).post_message(DataChanged("tier"))
 
 
 def open_review(screen: Screen[Any], person_id: int) -> None:

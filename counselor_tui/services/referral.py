@@ -135,9 +135,9 @@ class ConsentCheck:
 
     def refusal(self) -> str:
         """The message of :class:`ConsentMissing` (translated)."""
-        return self.line() + " " + _(
-            "Record the person's consent for this purpose first (c on the record), or "
-            "choose explicitly to export without it (it is audited).")
+        return _("{consent} Record the person's consent for this purpose first (c on the "
+                 "record), or choose explicitly to export without it (it is audited).").format(
+                     consent=self.line())
 
 
 @dataclass(frozen=True)
@@ -271,9 +271,9 @@ def _content(vs: VaultSession, draft: ReferralDraft, check: ConsentCheck,
         issuer=str(settings.get_setting(vs, "bureau_name", "") or ""),
         recipient=draft.recipient.strip(), purpose_label=purpose, person_name=p.name,
         person_line=person_line,
-        consent_line=(check.line() + _(".") if check.covers else check.line() + " " + _(
-            "Exported without a consent covering this purpose (the exporter's explicit "
-            "choice).")),
+        consent_line=(check.line() + _(".") if check.covers else _(
+            "{consent} Exported without a consent covering this purpose (the exporter's "
+            "explicit choice).").format(consent=check.line())),
         sealed_line=(_("Sealed notes included: {n} (the exporter's explicit choice).").format(
             n=sealed_in) if draft.include_sealed else
             _("Sealed notes are not included.")),

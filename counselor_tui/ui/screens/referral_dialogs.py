@@ -156,8 +156,8 @@ class ReferralExportDialog(FormModal[ReferralExported | None]):
                         placeholder=_("the hospital, counselor or bureau that receives it"))
             yield Select([(_(label), code) for code, label in referral.PURPOSES.items()],
                          value="referral", allow_blank=False, id="rx-purpose", compact=True)
-            yield Checkbox(_("Export without a consent covering this purpose (my explicit "
-                             "choice, audited)"), value=False, id="rx-without", compact=True)
+            yield Checkbox(_("Export without a covering consent (my explicit choice, "
+                             "audited)"), value=False, id="rx-without", compact=True)
             yield Checkbox(_("Include the sealed notes I may read (explicit choice)"),
                            value=False, id="rx-sealed", compact=True)
             yield Label(_("Folder"), classes="field-label")
@@ -203,9 +203,9 @@ class ReferralExportDialog(FormModal[ReferralExported | None]):
                 f" · {self.consent.note}" if self.consent.note else ""))
             shown.styles.color = None
         else:
-            shown.update(check.line() + " " + _(
-                "c on the record records a consent; without one the export is refused "
-                "unless you tick the box below."))
+            shown.update(_(
+                "{consent} c on the record records a consent; without one the export is "
+                "refused unless you tick the box below.").format(consent=check.line()))
             shown.styles.color = "yellow"
         self.query_one("#rx-without", Checkbox).display = not check.covers
 

@@ -13,6 +13,7 @@ Each command's handler lives in :mod:`counselor_tui.commands` (one module per ar
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gettext
 import os
 import sys
@@ -108,6 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         common.error(_("Interrupted; nothing more was written."))
         return 1
+    except BrokenPipeError:
+        # the reader of our output went away (``… | head``): say nothing more, exit as a
+        # program stopped by SIGPIPE does (128 + 13), and keep Python's exit flush quiet
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:
         if isinstance(exc, ServiceError):
             common.error(str(exc))

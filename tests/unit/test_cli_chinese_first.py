@@ -32,3 +32,22 @@ def test_scopes_are_named_in_the_reader_s_language() -> None:
     finally:
         set_language("en")
     assert scope_label("bureau") == "whole bureau"
+
+
+class _ClosedPipe:
+    """A standard output whose reader went away (``counselor-tui … | head``)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_closed_pipe_ends_quietly_not_as_an_unexpected_error(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdout", _ClosedPipe())
+    code = cli.main(["--lang", "en", "score", "phq9", "0,1,2,3,0,1,2,3,1"])
+    set_language("en")
+    assert code == 141  # as a program stopped by SIGPIPE
+    assert "Unexpected error" not in capsys.readouterr().err

@@ -1,12 +1,17 @@
-"""Issue 15 item 7 for dialogs: the text typed in a dialog (an addendum, a tier change's
-reason) survives a lock — kept encrypted in the vault, the dialog opened again after unlock
-with the text as typed, still unsaved (Esc asks), and saving it then works."""
+"""Issue 15 item 7 for dialogs, in Chinese as the tester saw it: the text typed in a dialog
+(an addendum, a tier change's reason) survives a lock — kept encrypted in the vault, the
+dialog opened again after unlock with the text as typed, still unsaved (Esc asks), and
+saving it then works. And (issue 15 item 2) the record's footer reaches m 调动 and l 离职 at
+120 columns."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from textual.widgets import Input, TextArea
 
+from counselor_tui.i18n import set_language
 from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.addendum import AddendumDialog
 from counselor_tui.ui.screens.person import PersonScreen
@@ -29,6 +34,16 @@ ADDENDUM = "补充来访者提到孩子成绩下滑"  # (Pilot types no full-wid
 REASON = "家访后发现睡眠严重受影响"
 
 
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    set_language("zh")
+    try:
+        yield
+    finally:
+        set_language("en")
+
+
+@pytest.mark.usefixtures("chinese")
 async def test_dialog_text_survives_a_lock(bureau: Bureau) -> None:
     backend = backend_for(bureau)
     session_id = log(backend, bureau.ids["zhang"], "首次谈话")
@@ -38,8 +53,8 @@ async def test_dialog_text_survives_a_lock(bureau: Bureau) -> None:
         await pilot.press("ctrl+l")
         await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
         text = screen_text(app)
-        assert "comes back when you unlock" in text or "解锁后" in text, text
-        assert "discarded" not in text and "丢弃" not in text
+        assert "加密保存在加密库中，解锁后恢复" in text, text
+        assert "丢弃" not in text
         app.screen.query_one("#passphrase", Input).value = OTHER_PASSPHRASE
         await pilot.pause()
         await pilot.press("enter")
@@ -48,6 +63,9 @@ async def test_dialog_text_survives_a_lock(bureau: Bureau) -> None:
         app.post_message(OpenPerson(bureau.ids["zhang"]))
         await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
                      and app.screen.record is not None and "首次谈话" in screen_text(app))
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("n 为咨询记录添加补充说明", "t 调整等级", "p 预约", "m 调动", "l 离职"):
+            assert key in footer, footer
         await pilot.press("n")
         await settle(pilot, lambda: isinstance(app.screen, AddendumDialog)
                      and app.screen.tracking)
@@ -59,8 +77,7 @@ async def test_dialog_text_survives_a_lock(bureau: Bureau) -> None:
         dialog = app.screen
         assert dialog.query_one("#addendum-text", TextArea).text == ADDENDUM
         assert dialog.has_unsaved_changes()
-        assert any("typing when the vault locked is back" in n or "锁定" in n
-                   for n in notices(app))
+        assert "锁定时正在填写的内容已恢复。" in notices(app)
         await pilot.press("ctrl+s")  # and it saves, as if never interrupted
         await settle(pilot, lambda: isinstance(app.screen, PersonScreen))
         record = app.screen

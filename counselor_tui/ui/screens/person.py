@@ -146,18 +146,20 @@ class PersonScreen(BaseScreen):
 
     CSS_PATH = "../styles/person.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add_family", N_("Add a family member"), id="add_family"),
-        Binding("o", "view_session", N_("The whole session"), id="view_session"),
+        # the footer shows the most used keys first (issue 15: at 120 columns it must reach
+        # m and l); the rest answer too and F1 lists them all
         Binding("n", "addendum", N_("Addendum to the session"), id="addendum"),
         Binding("v", "review_tier", N_("Review the tier"), id="review_tier"),
         Binding("t", "change_tier", N_("Change the tier"), id="change_tier"),
-        Binding("c", "consent", N_("Consent"), id="consent"),
-        Binding("x", "export_referral", N_("Referral export"), id="export_referral_record"),
         Binding("p", "schedule", N_("Appointment"), id="schedule_for_person"),
-        Binding("e", "edit_person", N_("Edit details"), id="edit_person"),
         Binding("m", "transfer", N_("Transfer"), id="transfer"),
         Binding("l", "leave", N_("Left service"), id="leave"),
-        Binding("r", "reload", N_("Reload"), id="reload"),
+        Binding("e", "edit_person", N_("Edit details"), id="edit_person"),
+        Binding("c", "consent", N_("Consent"), id="consent"),
+        Binding("x", "export_referral", N_("Referral export"), id="export_referral_record"),
+        Binding("a", "add_family", N_("Add a family member"), id="add_family", show=False),
+        Binding("o", "view_session", N_("The whole session"), id="view_session", show=False),
+        Binding("r", "reload", N_("Reload"), id="reload", show=False),
     ]
 
     def __init__(self, person_id: int) -> None:

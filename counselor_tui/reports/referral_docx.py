@@ -14,10 +14,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.shared import Pt
+from docx.shared import Mm, Pt
 
 from counselor_tui.domain.filing import cn_date
 from counselor_tui.i18n import _
@@ -58,6 +60,11 @@ class ReferralContent:
     day: datetime
 
 
+#: The columns holding numbers, per attachment (right-aligned; every other column is text,
+#: left-aligned): only the assessments' total.
+NUMERIC_COLUMNS: dict[int, frozenset[int]] = {3: frozenset({2})}
+
+
 def _table(number: int, title: str, rows: tuple[tuple[str, ...], ...],
            empty: str) -> TableView:
     header, body = rows[0], rows[1:]
@@ -68,14 +75,41 @@ def _table(number: int, title: str, rows: tuple[tuple[str, ...], ...],
 
 
 def tables(content: ReferralContent) -> list[TableView]:
-    """The four attachments, numbered 1–4."""
+    """The four attachments, numbered 1–4 (attachment 4 a list of sessions, titled as a
+    record, not as a count)."""
     none = _("none")
     return [
         _table(1, _("Profile"), ((_("Item"), _("Content")), *content.profile), none),
         _table(2, _("Tier history"), content.tier_history, none),
         _table(3, _("Assessments"), content.assessments, none),
-        _table(4, _("Counseling sessions"), content.sessions, none),
+        _table(4, _("Counseling session records"), content.sessions, none),
     ]
+
+
+def _write_table(doc: Any, view: TableView) -> None:
+    """The attachment's table in the submission's cell style, but text as it is: no line
+    breaks inserted (Word and LibreOffice wrap the cells themselves) and only the
+    :data:`NUMERIC_COLUMNS` right-aligned (the submission's writer right-aligns every
+    column after the first, all numbers there)."""
+    rows = view.all_rows()
+    numeric = NUMERIC_COLUMNS.get(view.number, frozenset())
+    size = 12.0
+    widths = docx_out._widths(view, size)
+    table = doc.add_table(rows=len(rows), cols=len(view.header))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for j, column in enumerate(table.columns):
+        column.width = Mm(widths[j])
+    for i, row in enumerate(rows):
+        dp.cant_split(table.rows[i])
+        if i == 0:
+            dp.repeat_header(table.rows[i])
+        for j, text in enumerate(row):
+            cell = table.cell(i, j)
+            cell.width = Mm(widths[j])
+            docx_out._cell(cell, text, header=i == 0, numeric=i > 0 and j in numeric,
+                           size=size)
 
 
 def render_referral_docx(content: ReferralContent) -> bytes:
@@ -137,8 +171,9 @@ def render_referral_docx(content: ReferralContent) -> bytes:
                      first_indent=(2 - indent) if i == 1 else 0.0, left_indent=indent)
     docx_out._signature(doc, view)
     for n, table in enumerate(attachments, start=1):
-        docx_out._attachment(doc, n, table.title, table,
+        docx_out._attachment(doc, n, table.title, None,  # the heading; the table below
                              SectionView(number=n, key=table.id, title=table.title))
+        _write_table(doc, table)
     docx_out._imprint(doc, view)
     dp.page_numbers(doc, sec)
     dp.font_table(doc)

@@ -39,6 +39,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from counselor_tui.domain import vocab
 from counselor_tui.domain.dates import from_storage
@@ -57,7 +58,8 @@ from counselor_tui.services.access import require_visible
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied
 from counselor_tui.services.lifecycle import is_own_passphrase
-from db.models import Person
+from counselor_tui.services.person_record import PersonRecord
+from db.models import Assessment, Person
 from db.models_care import Consent, ReferralExport
 
 #: Consent scopes: code → label msgid.
@@ -218,40 +220,81 @@ def consent_check(vs: VaultSession, person_id: int, purpose: str) -> ConsentChec
                         consent is not None and PURPOSE_SCOPE[purpose] in consent.scope)
 
 
-def _instrument_and_band(code: str, band: str | None,
-                         total: float | None) -> tuple[str, str, str]:
+def _instrument_and_band(code: str, band: str | None, total: float | None,
+                         flags: dict[str, Any]) -> tuple[str, str, str]:
     """The instrument's name, the total and the band's name in the interface language (the
-    codes themselves for an instrument this program does not define)."""
+    codes themselves for an instrument this program does not define). An instrument without
+    severity bands (SCL-90: screened by total, positive items and factor means,
+    ``shared/domain/instruments.md``) shows its screening result and positive-item count
+    from the stored scoring ``flags``; an incomplete administration shows that."""
     shown = "" if total is None else f"{total:g}"
     try:
         defn = engine.builtin(code)
     except engine.UnknownInstrumentError:
         return code, shown, band or ""
     zh = language() != "en"
-    label = next(((b.label_zh if zh else b.label_en) for b in defn.bands if b.code == band),
-                 band or "")
-    return defn.name_zh if zh else defn.name_en, shown, label
+    name = defn.name_zh if zh else defn.name_en
+    if defn.bands:
+        label = next(((b.label_zh if zh else b.label_en) for b in defn.bands
+                      if b.code == band), band or "")
+        return name, shown, label
+    screen = flags.get("screen_positive")
+    if screen is None:
+        return name, shown, _("incomplete") if total is None else ""
+    label = _("screen-positive") if screen else _("screen-negative")
+    count = flags.get("positive_count")
+    if count is not None:
+        label = _("{result} ({n} positive items)").format(result=label, n=count)
+    return name, shown, label
+
+
+def _assessment_flags(vs: VaultSession, person_id: int) -> dict[int, dict[str, Any]]:
+    """The stored scoring flags of a person's assessments, by assessment id."""
+    with vs.reading():
+        return {int(r[0]): dict(Assessment.flags.python_value(r[1]) or {}) for r in vs.execute(
+            "SELECT id, flags FROM assessment WHERE person_id = ? AND voided_at IS NULL",
+            (person_id,))}
+
+
+def _tier_history(record: PersonRecord) -> tuple[tuple[str, ...], ...]:
+    """The tier history table, oldest first; when no recorded change leads to the current
+    tier (a tier set with the record — the demo's and the roster's green — keeps a
+    ``tier_state`` row with its ``since`` date and no ``tier_change`` row), a first row
+    states the current tier and since when."""
+    rows: list[tuple[str, ...]] = [
+        (c.at[:10], vocab.label(vocab.TIERS, c.from_tier), vocab.label(vocab.TIERS, c.to_tier),
+         c.reason) for c in reversed(record.tier_history)]
+    state = record.tier
+    latest = record.tier_history[0] if record.tier_history else None
+    if state is not None and (latest is None or latest.to_tier != state.tier
+                              or latest.at[:10] > state.since):
+        rows.append((state.since, "", vocab.label(vocab.TIERS, state.tier),
+                     _("Tier on record since this date (no change recorded)")))
+    return ((_("Date"), _("Tier before"), _("Tier after"), _("Reason")), *rows)
 
 
 def _content(vs: VaultSession, draft: ReferralDraft, check: ConsentCheck,
              ) -> tuple[ReferralContent, int]:
     record = persons.get_person(vs, draft.person_id)  # audited "view person"
     p = record.person
-    person_line = p.name + (f" {_('badge {badge}').format(badge=p.badge_no)}"
-                            if p.badge_no else "")
+    person_line = (_("{name} (badge no. {badge})").format(name=p.name, badge=p.badge_no)
+                   if p.badge_no else p.name)
     profile = tuple((label, value or "") for label, value in (
         (_("Name"), p.name), (_("Kind"), vocab.label(vocab.PERSON_KINDS, p.kind)),
         (_("Gender"), vocab.label(vocab.GENDERS, p.gender)), (_("Badge"), p.badge_no),
         (_("Birth date"), record.birth_date), (_("Unit"), p.unit_name),
         (_("Police type"), p.police_type), (_("Post"), p.post),
         (_("Hire date"), record.hire_date),
-        (_("Tier"), vocab.label(vocab.TIERS, record.tier.tier) if record.tier else ""),
+        (_("Tier"), _("{tier} (since {day})").format(
+            tier=vocab.label(vocab.TIERS, record.tier.tier), day=record.tier.since)
+         if record.tier else ""),
     ))
-    tiers = ((_("Date"), _("Tier before"), _("Tier after"), _("Reason")), *(
-        (c.at[:10], vocab.label(vocab.TIERS, c.from_tier), vocab.label(vocab.TIERS, c.to_tier),
-         c.reason) for c in reversed(record.tier_history)))
+    tiers = _tier_history(record)
+    flags = _assessment_flags(vs, draft.person_id)
     tests = ((_("Date"), _("Instrument"), _("Total"), _("Band")), *(
-        (a.administered_on, *_instrument_and_band(a.instrument_code, a.band, a.total))
+        (a.administered_on, *_instrument_and_band(a.instrument_code, a.band, a.total,
+                                                  {"screen_positive": a.positive,
+                                                   **flags.get(a.id, {})}))
         for a in reversed(record.assessments)))
     sealed_in = 0
     rows: list[tuple[str, ...]] = []

@@ -9,19 +9,22 @@ import io
 import subprocess
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import docx
 import py7zr
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from counselor_tui import cli
+from counselor_tui.i18n import set_language
 from counselor_tui.services import assessments, referral, sessions
 from counselor_tui.services.assessments import AssessmentDraft
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import InvalidInput, NotFound, PermissionDenied
 from counselor_tui.services.referral import ReferralDraft
 from counselor_tui.services.sessions import SessionDraft
-from db.models import AuditEvent
+from db.models import AuditEvent, TierState
 from db.models_care import ReferralExport
 from tests.conftest import TZ, write_secret
 from tests.integration.archive_world import World, officer
@@ -167,3 +170,49 @@ def test_cli_records_consent_and_exports(world: World, tmp_path: Path,
     path = Path(next(line.split(": ", 1)[1] for line in out.splitlines()
                      if line.startswith("Package written: ")))
     assert SEALED in opened_with_7z(path, password, tmp_path / "x")
+
+
+def test_document_reads_right_for_a_person_tiered_with_the_record(
+        world: World, tmp_path: Path) -> None:
+    """The new user's reading of an exported archive (zh): the current tier and since when
+    although no tier change was recorded (a tier_state row only, as the demo and the roster
+    leave it), the SCL-90's screening result (it has no bands), summaries as typed (no
+    inserted line breaks), text columns left-aligned and only numbers right-aligned, a list
+    title over the sessions, the name with the badge in brackets in the text."""
+    set_language("zh")
+    cai = officer(world, "蔡文", "523926")
+    li = world.login("li")
+    with li.transaction():  # a tier set with the record: no TierChange row
+        TierState.create(person=cai, tier="green", since="2024-11-08", review_due=None,
+                         created_at=li.now_iso(), created_by=li.actor.id,
+                         updated_at=li.now_iso(), updated_by=li.actor.id)
+    summary = "新入职半年，反映工作节奏快、夜班多，融入集体有困难，睡眠一般，约定两周后随访"
+    log(li, cai, summary, 3)
+    assessments.record_assessment(li, AssessmentDraft(cai, "scl90", (2,) * 90,
+                                                      date(2026, 11, 20)))
+    referral.record_consent(li, cai, date(2026, 11, 20), ("referral",))
+    done = referral.export_referral(li, ReferralDraft(cai, "市心理医院", "referral",
+                                                      password=PASSWORD), tmp_path / "out")
+    with py7zr.SevenZipFile(done.path, "r", password=PASSWORD) as z:
+        z.extractall(path=tmp_path / "x")
+    document = docx.Document(str(tmp_path / "x" / referral.DOCX_NAME))
+    text = "".join(p.text for p in document.paragraphs)
+    assert "因蔡文（警号523926）转介" in text
+    assert "咨询辅导记录" in text and "（人次）" not in text
+    profile, tiers, tests, visits = document.tables
+
+    def cells(table: Any) -> list[list[str]]:
+        return [[c.text for c in row.cells] for row in table.rows]
+
+    def align(table: Any, row: int, col: int) -> Any:
+        return table.cell(row, col).paragraphs[0].alignment
+
+    assert ["姓名", "蔡文"] in cells(profile)
+    assert ["等级", "一般（自2024-11-08起）"] in cells(profile)
+    assert cells(tiers)[1][0] == "2024-11-08" and cells(tiers)[1][2] == "一般"
+    assert cells(tests)[1][1:] == ["症状自评量表（SCL-90）", "180", "筛查阳性（阳性项目90项）"]
+    assert cells(visits)[1][3] == summary  # flows: no line break inserted
+    left, right = WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT
+    assert align(profile, 1, 1) == left and align(visits, 1, 3) == left
+    assert align(visits, 1, 1) == left and align(tests, 1, 1) == left
+    assert align(tests, 1, 2) == right  # the total, a number

@@ -12,8 +12,10 @@ import pytest
 from textual.widgets import Input, TextArea
 
 from counselor_tui.i18n import set_language
+from counselor_tui.services import person_moves, tier_review
 from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.addendum import AddendumDialog
+from counselor_tui.ui.screens.archive import ArchiveScreen
 from counselor_tui.ui.screens.person import PersonScreen
 from counselor_tui.ui.screens.tier_decision import TierChangeDialog
 from counselor_tui.ui.screens.unlock import UnlockScreen
@@ -97,3 +99,31 @@ async def test_dialog_text_survives_a_lock(bureau: Bureau) -> None:
         change = app.screen
         await settle(pilot, lambda: change.query_one("#tc-reason", Input).value == REASON)
         assert change.has_unsaved_changes()
+
+
+@pytest.mark.usefixtures("chinese")
+async def test_a_former_officer_is_found_by_search_and_not_due_for_review(
+        bureau: Bureau) -> None:
+    """Issue 15 item 2: after 张三 left service, F8 and his badge, his name or its pinyin
+    find him, marked 原民警, with no tier review date in the row; the plain list (without
+    the "officers, former too" filter) leaves him out."""
+    backend = backend_for(bureau)
+    vs = backend.vs
+    tier_review.change(vs, bureau.ids["zhang"], "yellow", "夜班后失眠")
+    person_moves.leave(vs, bureau.ids["zhang"], vs.today().isoformat(), "retired")
+    app = app_for(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f8")
+        await settle(pilot, lambda: isinstance(app.screen, ArchiveScreen)
+                     and "张思" in screen_text(app))  # the plain list, drawn
+        assert "张三" not in screen_text(app)  # serving people only
+        for needle in ("010001", "张三", "zhangsan"):
+            search = app.screen.query_one("#archive-search", Input)
+            search.value = needle
+            await pilot.press("enter")
+            await settle(pilot, lambda: "城关派出所" in screen_text(app)
+                         and "张思" not in screen_text(app))
+            assert "共 1 人" in screen_text(app)
+            line = next(x for x in screen_text(app).splitlines() if "城关派出所" in x)
+            assert "张三" in line and "原民警" in line, line
+            assert "20" not in line.split("原民警", 1)[1], line  # no review date shown

@@ -66,7 +66,8 @@ def row_cells(row: PersonRow) -> list[str]:
         row.badge_no or "", row.name,
         _("former") if row.archived else vocab.label(vocab.PERSON_KINDS, row.kind),
         row.unit_name or "", row.police_type or "", vocab.label(vocab.TIERS, row.tier),
-        row.review_due or "", row.last_session_on or "",
+        "" if row.archived else row.review_due or "",  # a former officer is not reviewed
+        row.last_session_on or "",
     ]
 
 
@@ -165,11 +166,14 @@ class ArchiveScreen(BaseScreen):
             return None if value is Select.NULL else value
 
         kind = chosen("#filter-kind")
+        text = self.query_one("#archive-search", Input).value.strip()
         return ArchiveQuery(
-            text=self.query_one("#archive-search", Input).value.strip(),
+            text=text,
             unit_id=chosen("#filter-unit"), police_type=chosen("#filter-police-type"),
             tier=chosen("#filter-tier"), kind="officer" if kind == FORMER else kind,
-            include_archived=kind == FORMER,
+            # a search (name, badge, pinyin) finds those who left service too, marked
+            # former (issue 15 item 2); the plain list shows them with that filter only
+            include_archived=kind == FORMER or bool(text),
             sort=chosen("#sort") or "name",
             descending=self.query_one("#descending", Checkbox).value,
         )

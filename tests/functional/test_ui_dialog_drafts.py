@@ -105,8 +105,8 @@ async def test_dialog_text_survives_a_lock(bureau: Bureau) -> None:
 async def test_a_former_officer_is_found_by_search_and_not_due_for_review(
         bureau: Bureau) -> None:
     """Issue 15 item 2: after 张三 left service, F8 and his badge, his name or its pinyin
-    find him, marked 原民警, with no tier review date in the row; the plain list (without
-    the "officers, former too" filter) leaves him out."""
+    find him, marked 原民警, with no tier review date in the row nor on his record; the
+    plain list (without the "officers, former too" filter) leaves him out."""
     backend = backend_for(bureau)
     vs = backend.vs
     tier_review.change(vs, bureau.ids["zhang"], "yellow", "夜班后失眠")
@@ -127,3 +127,7 @@ async def test_a_former_officer_is_found_by_search_and_not_due_for_review(
             line = next(x for x in screen_text(app).splitlines() if "城关派出所" in x)
             assert "张三" in line and "原民警" in line, line
             assert "20" not in line.split("原民警", 1)[1], line  # no review date shown
+        await pilot.press("enter", "enter")  # to the list, then open the record
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
+                     and app.screen.record is not None and "原民警" in screen_text(app))
+        assert "复评" not in screen_text(app)  # the record shows no review as due

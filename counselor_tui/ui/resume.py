@@ -26,8 +26,10 @@ from counselor_tui.ui.navigation import has_unsaved
 from counselor_tui.ui.screens.addendum import AddendumDialog
 from counselor_tui.ui.screens.appointment_dialog import ScheduleDialog
 from counselor_tui.ui.screens.appointment_session import AppointmentSessionForm
+from counselor_tui.ui.screens.family_member import FamilyMemberDialog
 from counselor_tui.ui.screens.form import FormModal
 from counselor_tui.ui.screens.person import PersonScreen
+from counselor_tui.ui.screens.person_edit import PersonEditDialog
 from counselor_tui.ui.screens.person_move import PersonMoveDialog
 from counselor_tui.ui.screens.referral_dialogs import ConsentDialog, ReferralExportDialog
 from counselor_tui.ui.screens.session_form import SessionFormScreen
@@ -38,7 +40,7 @@ from counselor_tui.ui.screens.tier_decision import TierChangeDialog, TierReviewD
 #: The dialogs a lock keeps with their typed text (:class:`FormModal` ``DRAFT_FIELDS``).
 DIALOGS: dict[str, type[FormModal[Any]]] = {cls.__name__: cls for cls in (
     AddendumDialog, TierReviewDialog, TierChangeDialog, ConsentDialog, ReferralExportDialog,
-    ScheduleDialog, PersonMoveDialog)}
+    ScheduleDialog, PersonMoveDialog, PersonEditDialog, FamilyMemberDialog)}
 
 
 def point_of(screen: Screen[Any]) -> Mapping[str, Any] | None:

@@ -16,7 +16,9 @@ from counselor_tui.services import person_moves, tier_review
 from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.addendum import AddendumDialog
 from counselor_tui.ui.screens.archive import ArchiveScreen
+from counselor_tui.ui.screens.family_member import FamilyMemberDialog
 from counselor_tui.ui.screens.person import PersonScreen
+from counselor_tui.ui.screens.person_edit import PersonEditDialog
 from counselor_tui.ui.screens.tier_decision import TierChangeDialog
 from counselor_tui.ui.screens.unlock import UnlockScreen
 from tests.conftest import OTHER_PASSPHRASE
@@ -34,6 +36,7 @@ pytestmark = pytest.mark.world("bureau")
 
 ADDENDUM = "补充来访者提到孩子成绩下滑"  # (Pilot types no full-width colon)
 REASON = "家访后发现睡眠严重受影响"
+PHONE = "13912345678"
 
 
 @pytest.fixture
@@ -99,6 +102,31 @@ async def test_dialog_text_survives_a_lock(bureau: Bureau) -> None:
         change = app.screen
         await settle(pilot, lambda: change.query_one("#tc-reason", Input).value == REASON)
         assert change.has_unsaved_changes()
+        change.close_form()
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen))
+
+        # the details (e) and a new family member (a) keep what was typed too
+        await pilot.press("e")
+        await settle(pilot, lambda: isinstance(app.screen, PersonEditDialog)
+                     and app.screen.tracking)
+        app.screen.query_one("#pe-phone", Input).value = PHONE
+        await lock_and_unlock()
+        await settle(pilot, lambda: isinstance(app.screen, PersonEditDialog)
+                     and app.screen.tracking and app.drafts_restored == 3)
+        edit = app.screen
+        assert edit.query_one("#pe-phone", Input).value == PHONE
+        assert edit.query_one("#pe-name", Input).value == "张三"
+        assert edit.has_unsaved_changes()
+        edit.close_form()
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen))
+        await pilot.press("a")
+        await settle(pilot, lambda: isinstance(app.screen, FamilyMemberDialog)
+                     and app.screen.tracking)
+        app.screen.query_one("#family-name", Input).value = "王小梅"
+        await lock_and_unlock()
+        await settle(pilot, lambda: isinstance(app.screen, FamilyMemberDialog)
+                     and app.screen.tracking and app.drafts_restored == 4)
+        assert app.screen.query_one("#family-name", Input).value == "王小梅"
 
 
 @pytest.mark.usefixtures("chinese")

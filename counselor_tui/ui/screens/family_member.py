@@ -36,10 +36,17 @@ class FamilyMemberDialog(FormModal[int | None]):
     ]
     ERROR_LINE = "#family-error"
     DISCARD_QUESTION = N_("Discard this family member? What you typed is lost.")
+    #: Kept, as typed, in the encrypted draft a lock writes (issue 15 point 7).
+    DRAFT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "family-name", "family-relation", "family-gender", "family-birth", "family-phone")
 
     def __init__(self, officer_id: int) -> None:
         super().__init__(classes="dialog-screen")
         self.officer_id = officer_id
+
+    def draft_args(self) -> dict[str, Any] | None:
+        """The officer the family member is added to."""
+        return {"officer_id": self.officer_id}
 
     def compose(self) -> ComposeResult:
         relations = [(vocab.label(vocab.RELATIONS, r), r) for r in vocab.RELATIONS]

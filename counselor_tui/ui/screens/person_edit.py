@@ -11,6 +11,8 @@ a dated transfer (the record's ``m`` key).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -21,9 +23,10 @@ from textual.widgets import Button, Input, Label, Select, Static
 from counselor_tui.domain import dates, vocab
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import person_moves
-from counselor_tui.services.persons import PersonDraft, PersonRecord
+from counselor_tui.services.persons import PersonDraft, PersonRecord, PersonRow
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.form import FormModal
+from counselor_tui.ui.screens.session_form_draft import rebuild_dataclass
 from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.form_field import FormField
 
@@ -37,10 +40,34 @@ class PersonEditDialog(FormModal[list[str] | None]):
     ]
     ERROR_LINE = "#pe-error"
     DISCARD_QUESTION = N_("Discard your changes to these details?")
+    #: Kept, as typed, in the encrypted draft a lock writes (issue 15 point 7).
+    DRAFT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "pe-name", "pe-badge", "pe-police", "pe-post", "pe-hire", "pe-gender", "pe-birth",
+        "pe-phone")
 
     def __init__(self, record: PersonRecord) -> None:
         super().__init__(classes="dialog-screen")
         self.record = record
+
+    def draft_args(self) -> dict[str, Any] | None:
+        """The person and the details the dialog opened with (what it compares against)."""
+        r = self.record
+        return {"person": dataclasses.asdict(r.person), "birth_date": r.birth_date,
+                "hire_date": r.hire_date, "phone": r.phone}
+
+    @classmethod
+    def from_draft(cls, args: Mapping[str, Any]) -> PersonEditDialog | None:
+        """The dialog for the kept person (None when the record does not fit)."""
+        person = rebuild_dataclass(PersonRow, args.get("person"))
+        if not isinstance(person, PersonRow):
+            return None
+        details = [args.get(k) for k in ("birth_date", "hire_date", "phone")]
+        if not all(v is None or isinstance(v, str) for v in details):
+            return None
+        return cls(PersonRecord(
+            person=person, birth_date=details[0], hire_date=details[1], phone=details[2],
+            consent_on=None, archived_at=None, family=(), tier=None, tier_history=(),
+            sessions=(), assessments=(), incidents=(), firearm_status=None))
 
     def compose(self) -> ComposeResult:
         p, r = self.record.person, self.record

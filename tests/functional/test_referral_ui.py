@@ -21,7 +21,7 @@ from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.person import PersonScreen
 from counselor_tui.ui.screens.referral_dialogs import ConsentDialog, ReferralExportDialog
 from counselor_tui.ui.widgets.person_picker import PersonPicker
-from tests.functional.ui_support import Bureau, app_for, backend_for, settle
+from tests.functional.ui_support import Bureau, app_for, backend_for, screen_text, settle
 
 pytestmark = pytest.mark.world("bureau")
 
@@ -79,6 +79,8 @@ async def test_consent_then_export_then_schedule_from_the_record(
         result = export.result
         assert result is not None and result.password is not None
         assert result.password in str(export.query_one("#rx-secret", Static).render())
+        await settle(pilot, lambda: True)  # drawn: the password on one line, never wrapped
+        assert any(result.password in line for line in screen_text(app).splitlines())
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is record)
 

@@ -21,7 +21,7 @@ from counselor_tui.ui.screens.finalize_dialog import FinalizeDialog
 from counselor_tui.ui.screens.submission_export import SubmissionExportModal
 from counselor_tui.ui.screens.submissions import SubmissionsScreen
 from tests.conftest import OTHER_PASSPHRASE, PASSPHRASE, TZ
-from tests.functional.ui_support import settle, shown_whole, tab_through_shown
+from tests.functional.ui_support import screen_text, settle, shown_whole, tab_through_shown
 from tests.integration.submission_fixtures import populate
 from tests.worlds import as_admin, as_office
 
@@ -122,6 +122,8 @@ async def test_compile_preview_narrative_finalize_export(
         assert modal.result is not None and modal.result.password is not None
         secret = str(modal.query_one("#sx-secret", Static).render())
         assert modal.result.password in secret
+        await settle(pilot, lambda: True)  # drawn: the password on one line, never wrapped
+        assert any(modal.result.password in line for line in screen_text(app).splitlines())
         password = modal.result.password
         path = modal.result.path
         await pilot.press("escape")

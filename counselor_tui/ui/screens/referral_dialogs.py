@@ -253,7 +253,8 @@ class ReferralExportDialog(FormModal[ReferralExported | None]):
         if result.password is not None:
             self.query_one("#rx-secret", Static).update(
                 _("Password (shown only now — give it to the receiving office by another "
-                  "channel): {password}").format(password=result.password))
+                  "channel): {password}").format(
+                    password="\n" + result.password))  # its own line: never wrapped mid-token
         self.query_one("#rx-go", Button).disabled = True
         self.query_one("#rx-close", Button).focus()
 

@@ -105,7 +105,8 @@ class SubmissionExportModal(FormModal[ExportResult | None]):
         if result.password is not None:
             self.query_one("#sx-secret", Static).update(
                 _("Password (shown only now — give it to the receiving office by another "
-                  "channel): {password}").format(password=result.password))
+                  "channel): {password}").format(
+                    password="\n" + result.password))  # its own line: never wrapped mid-token
         self.query_one("#sx-go", Button).disabled = True
         self.query_one("#sx-close", Button).focus()
 

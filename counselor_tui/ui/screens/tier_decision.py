@@ -51,17 +51,16 @@ def _load_change(backend: Backend, person_id: int) -> tuple[TierPreview, list[Ev
     return tier_review.preview(vs, person_id), tier_review.evidence_choices(vs, person_id)
 
 
-class TierReviewDialog(FormModal[Decision | None]):
-    """Review person ``person_id``'s tier and keep it (optional note)."""
+class _TierDialog(FormModal[Decision | None]):
+    """What the review and the change dialogs share: the person, the preview loaded on
+    mount, how a lock keeps them (by person id) and what saving does after a lock."""
 
     CSS_PATH = "../styles/census_dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", N_("Cancel"), id="cancel"),
     ]
-    SAVE_BUTTON = "tr-save"
-    CANCEL_BUTTON = "tr-cancel"
-    ERROR_LINE = "#tr-error"
-    DRAFT_FIELDS: ClassVar[tuple[str, ...]] = ("tr-note",)
+    #: True for a review (the tier kept), False for a change.
+    REVIEWED: ClassVar[bool]
 
     def __init__(self, person_id: int) -> None:
         super().__init__(classes="dialog-screen")
@@ -73,6 +72,21 @@ class TierReviewDialog(FormModal[Decision | None]):
         """The person whose tier it is."""
         return {"person_id": self.person_id}
 
+    def _saved(self, decision: Decision) -> None:
+        if self.from_lock:  # opened again after a lock: no opener to tell
+            _after(self, decision, reviewed=self.REVIEWED)
+        self.dismiss(decision)
+
+
+class TierReviewDialog(_TierDialog):
+    """Review person ``person_id``'s tier and keep it (optional note)."""
+
+    REVIEWED = True
+    SAVE_BUTTON = "tr-save"
+    CANCEL_BUTTON = "tr-cancel"
+    ERROR_LINE = "#tr-error"
+    DRAFT_FIELDS: ClassVar[tuple[str, ...]] = ("tr-note",)
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(_("Review the tier"), id="tr-title", classes="dialog-title")
@@ -83,11 +97,6 @@ class TierReviewDialog(FormModal[Decision | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Confirm the tier"), variant="primary", id="tr-save")
                 yield Button(_("Cancel"), id="tr-cancel")
-
-    def _saved(self, decision: Decision) -> None:
-        if self.from_lock:  # opened again after a lock: no opener to tell
-            _after(self, decision, reviewed=True)
-        self.dismiss(decision)
 
     def on_mount(self) -> None:
         self.call(tier_review.preview, self.backend.vs, self.person_id, done=self._loaded,
@@ -124,27 +133,14 @@ class TierReviewDialog(FormModal[Decision | None]):
                        done=self._saved)
 
 
-class TierChangeDialog(FormModal[Decision | None]):
+class TierChangeDialog(_TierDialog):
     """Change person ``person_id``'s tier: new tier, reason (required), evidence."""
 
-    CSS_PATH = "../styles/census_dialogs.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", N_("Cancel"), id="cancel"),
-    ]
+    REVIEWED = False
     SAVE_BUTTON = "tc-save"
     CANCEL_BUTTON = "tc-cancel"
     ERROR_LINE = "#tc-error"
     DRAFT_FIELDS: ClassVar[tuple[str, ...]] = ("tc-reason",)
-
-    def __init__(self, person_id: int) -> None:
-        super().__init__(classes="dialog-screen")
-        self.person_id = person_id
-        self.ready = False
-        self.preview: TierPreview | None = None
-
-    def draft_args(self) -> dict[str, Any] | None:
-        """The person whose tier it is."""
-        return {"person_id": self.person_id}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -160,11 +156,6 @@ class TierChangeDialog(FormModal[Decision | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save the change"), variant="primary", id="tc-save")
                 yield Button(_("Cancel"), id="tc-cancel")
-
-    def _saved(self, decision: Decision) -> None:
-        if self.from_lock:  # opened again after a lock: no opener to tell
-            _after(self, decision, reviewed=False)
-        self.dismiss(decision)
 
     def on_mount(self) -> None:
         self.query_one("#tc-evidence", SelectionList).styles.max_height = 8

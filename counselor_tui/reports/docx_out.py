@@ -408,24 +408,31 @@ def _imprint(doc: Any, view: DocumentView) -> None:
                         FONT_BODY, dp.PAGE_NO)
 
 
-def render_docx(view: DocumentView, when: datetime) -> bytes:
-    """The DOCX bytes of ``view``; ``when`` (the compile time) dates the document and its ZIP
-    members so the same submission always gives the same bytes."""
+def new_document(title: str, author: str, when: datetime) -> Any:
+    """An empty official document (GB/T 9704 page, body font 3号仿宋 with its Latin
+    fallback) whose properties carry ``title``, ``author`` and ``when`` as created and
+    modified (UTC, so the same input gives the same bytes)."""
     doc = Document()
-    sec = doc.sections[0]
-    dp.page_setup(sec)
+    dp.page_setup(doc.sections[0])
     normal = doc.styles["Normal"]
     normal.font.name = FONT_LATIN
     normal.font.size = Pt(BODY)
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(
         "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", FONT_BODY)
     props = doc.core_properties
-    props.title = view.title
-    props.author = view.issuer
-    props.created = when.astimezone(UTC).replace(tzinfo=None)
-    props.modified = when.astimezone(UTC).replace(tzinfo=None)
-    props.last_modified_by = view.issuer
+    props.title = title
+    props.author = author
+    props.created = props.modified = when.astimezone(UTC).replace(tzinfo=None)
+    props.last_modified_by = author
     props.revision = 1
+    return doc
+
+
+def render_docx(view: DocumentView, when: datetime) -> bytes:
+    """The DOCX bytes of ``view``; ``when`` (the compile time) dates the document and its ZIP
+    members so the same submission always gives the same bytes."""
+    doc = new_document(view.title, view.issuer, when)
+    sec = doc.sections[0]
     attachments = _attachments(view)
     _head(doc, view)
     _main(doc, view, attachments)

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.shared import Mm, Pt
+from docx.shared import Mm
 
 from counselor_tui.domain.filing import cn_date
 from counselor_tui.i18n import _
@@ -29,7 +28,6 @@ from counselor_tui.reports.docx_parts import (
     BODY,
     FONT_BODY,
     FONT_HEADING,
-    FONT_LATIN,
     FONT_TITLE,
 )
 from counselor_tui.reports.view import DocumentView, FilingView, SectionView, TableView
@@ -125,20 +123,10 @@ def render_referral_docx(content: ReferralContent) -> bytes:
     view = DocumentView(title=title, issuer=content.issuer, period="", scope="", marking="",
                         version_line="", sections=(), footnote="", exact=True,
                         filing=filing)
-    doc = Document()
+    doc = docx_out.new_document(
+        _("Mental-health archive ({purpose})").format(purpose=content.purpose_label),
+        content.issuer, when)
     sec = doc.sections[0]
-    dp.page_setup(sec)
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT_LATIN
-    normal.font.size = Pt(BODY)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(
-        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", FONT_BODY)
-    props = doc.core_properties
-    props.title = _("Mental-health archive ({purpose})").format(purpose=content.purpose_label)
-    props.author = content.issuer
-    props.created = props.modified = when.astimezone(UTC).replace(tzinfo=None)
-    props.last_modified_by = content.issuer
-    props.revision = 1
     attachments = tables(content)
     docx_out._head(doc, view)
     dp.paragraph(doc)

@@ -207,6 +207,14 @@ def _rechain_from_2(conn: Any) -> tuple[int, str, str]:
     return int(rows[-1][0]), str(prev), str(rows[-1][1])
 
 
+def _forge_witness(world: World, data_key: bytes, vault_id: str,
+                   tail: tuple[int, str, str]) -> None:
+    """li writes a witness matching the rewritten chain, once the program's own witness
+    rewrites are done (an insider acts later than the writer thread)."""
+    witness_writer.settle()
+    witness.write(world.path, data_key, witness.Witness(vault_id, *tail))
+
+
 def test_a_planted_key_backdated_into_the_unsigned_past_is_refused(world: World) -> None:
     """In an upgraded vault the key's creation event is older than the first signed event.
     li plants a key, rewrites an early unsigned event into its ``create signing_key`` event,
@@ -228,8 +236,7 @@ def test_a_planted_key_backdated_into_the_unsigned_past_is_refused(world: World)
         conn.commit()
     finally:
         conn.close()
-    witness_writer.settle()  # the program's own rewrites are done before li's
-    witness.write(world.path, data_key, witness.Witness(keys.vault_id, *tail))
+    _forge_witness(world, data_key, keys.vault_id, tail)
     coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
                              state_dir=world.state_dir)
     try:
@@ -287,8 +294,7 @@ def test_a_trust_row_backdated_into_the_unsigned_past_trusts_nothing(world: Worl
         conn.commit()
     finally:
         conn.close()
-    witness_writer.settle()  # the program's own rewrites are done before li's
-    witness.write(world.path, data_key, witness.Witness(keys.vault_id, *tail))
+    _forge_witness(world, data_key, keys.vault_id, tail)
     coord = lifecycle.unlock(world.path, "coord", OTHER_PASSPHRASE, clock=world.clock,
                              state_dir=world.state_dir)
     try:

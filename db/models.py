@@ -126,7 +126,8 @@ class Person(Voidable):
     """Someone counseled (服务对象): ``kind`` officer / family / other.
 
     Officers have a unique badge number (警号); family members and others have none.
-    ``name_pinyin`` (full pinyin, no spaces) and ``name_initials`` serve search.
+    ``name_pinyin`` (full pinyin, no spaces) and ``name_initials`` serve search,
+    ``name_sort`` the name order.
     """
 
     kind = pw.TextField()
@@ -154,6 +155,8 @@ class Person(Voidable):
     sort_unit = pw.TextField(null=True)
     sort_tier = pw.IntegerField(null=True)
     sort_review = pw.TextField(null=True)
+    #: Migration 17: the name's sort key by pinyin syllable (``domain.pinyin.name_keys``).
+    name_sort = pw.TextField(null=True)
 
     class Meta:
         indexes = (

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from counselor_tui.domain.pinyin import name_keys
 from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from db.connection import open_connection
@@ -23,7 +24,8 @@ def add_note(vs: VaultSession, note: str, *, name: str = "张三", badge: str | 
         unit = Unit.get_or_none(Unit.code == "U01") or Unit.create(
             code="U01", name="城关派出所", police_type="派出所", **who)
         person = Person.create(kind="officer", badge_no=badge, name=name, name_pinyin="zhangsan",
-                               name_initials="zs", unit=unit.id, post="", **who)
+                               name_initials="zs", name_sort=name_keys(name).sort,
+                               unit=unit.id, post="", **who)
         session = CounselingSession.create(person=person.id, counselor=vs.actor.id,
                                            started_at=now, duration_min=50,
                                            channel="face_to_face", kind="routine", note=note,

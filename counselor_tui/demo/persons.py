@@ -41,7 +41,7 @@ class PersonsPhase(BuilderBase):
         coord = self.coordinator
         fields = ("id", *TRACKED, "kind", "badge_no", "name", "name_pinyin", "name_initials",
                   "gender", "birth_date", "unit", "police_type", "post", "hire_date", "phone",
-                  "archived_at")
+                  "archived_at", "name_sort")
         index = 0
         for u, (unit, count) in enumerate(zip(self.plan, counts, strict=True)):
             lo = index
@@ -72,7 +72,7 @@ class PersonsPhase(BuilderBase):
                     pid, *self._who(created, coord), "officer", badges[index], name, keys.full,
                     keys.initials, gender, birth.isoformat(), self.unit_ids[u], police_type,
                     post, hire.isoformat(), names.phone(rng) if rng.random() < 0.9 else None,
-                    archived])
+                    archived, keys.sort])
                 self.off_unit.append(u)
                 self.off_gender.append(gender)
                 self.off_birth.append(year)
@@ -124,7 +124,7 @@ class PersonsPhase(BuilderBase):
                     pid, *self._who(at, coord), "family", None, name, keys.full, keys.initials,
                     gender, date(year, rng.randint(1, 12), rng.randint(1, 28)).isoformat(),
                     None, None, "", None, names.phone(rng) if rng.random() < 0.6 else None,
-                    None])
+                    None, keys.sort])
                 link_id += 1
                 self.w.add(FamilyLink, ("id", *TRACKED, "person", "officer", "relation"),
                            [link_id, *self._who(at, coord), pid, self.first_officer + o,
@@ -144,6 +144,6 @@ class PersonsPhase(BuilderBase):
                 gender, date(rng.randint(1955, 2002), rng.randint(1, 12),
                              rng.randint(1, 28)).isoformat(),
                 self.unit_ids[u], None, rng.choice(("辅警", "退休民警", "文职人员")), None,
-                names.phone(rng), None])
+                names.phone(rng), None, keys.sort])
             self.others.append(pid)
         self._commit()

@@ -367,7 +367,7 @@ def not_screened(vs: VaultSession, census_id: int, unit_id: int | None = None,
             params.append(unit_id)
         sql = (f"SELECT p.id, p.badge_no, p.name, u.id, u.name {_TARGET} AND p.id IS NOT NULL "
                f"AND {_screened_sql(codes)} < ? AND {cond}{where_unit} "
-               "ORDER BY u.code, p.name_pinyin, p.id")
+               "ORDER BY u.code, p.name_sort, p.id")
         if limit is not None:
             sql += " LIMIT ?"
             params.append(int(limit))

@@ -137,7 +137,7 @@ _PERSONS = (
     "          AND person_id IS NOT NULL AND voided_at IS NULL)"
     " OR p.id IN (SELECT person_id FROM case_access WHERE user_id = :u AND granted = 1))"
     " AND p.id NOT IN (SELECT person_id FROM case_access WHERE user_id = :u AND granted = 0)"
-    " ORDER BY p.name_pinyin, p.id")
+    " ORDER BY p.name_sort, p.id")
 _FOLLOW_UPS = (
     "SELECT s.id, p.name, s.follow_up_on FROM counseling_session s"
     " LEFT JOIN person p ON p.id = s.person_id"

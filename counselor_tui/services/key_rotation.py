@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from counselor_tui.domain.permissions import Action
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
-from counselor_tui.services import audit, failsafe, role_grants, witness
+from counselor_tui.services import audit, failsafe, name_sort, role_grants, witness
 from counselor_tui.services.context import Clock, VaultSession, iso
 from counselor_tui.services.errors import (
     Conflict,
@@ -164,7 +164,7 @@ def recover(
     try:
         with db.session():
             migrate(db.raw(), iso(clock.now()),
-                    then=lambda c: sealing.seal_pending(c.execute, keys))
+                    then=name_sort.finish_upgrade(keys))
             database_proxy.initialize(db)
             user = User.get_or_none(User.username == username)
             if user is None or not user.active:

@@ -27,7 +27,7 @@ from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passph
 from counselor_tui.domain.roles import Role
 from counselor_tui.domain.text import clean_display_name, has_control_chars
 from counselor_tui.i18n import _
-from counselor_tui.services import audit, failsafe, role_grants, witness
+from counselor_tui.services import audit, failsafe, name_sort, role_grants, witness
 from counselor_tui.services.context import Actor, Clock, VaultSession, iso, storage_message
 from counselor_tui.services.errors import (
     Conflict,
@@ -421,7 +421,7 @@ def start_session(
                 if found < CURRENT_VERSION:
                     _alone_for_upgrade(db, path, found)
                 migrate(conn, iso(clock.now()),
-                        then=lambda c: sealing.seal_pending(c.execute, keys))
+                        then=name_sort.finish_upgrade(keys))
             except SchemaTooNewError as exc:
                 raise InvalidInput(
                     _("This vault was written by a newer version of counselor-tui (schema "

@@ -219,7 +219,7 @@ def transfer(vs: VaultSession, person_id: int, unit_id: int, on_date: str,
         old_unit = person.unit_id
         profile = {f: getattr(person, f) for f in _FIELDS}
         profile.update(unit=unit_id, name_pinyin=person.name_pinyin,
-                       name_initials=person.name_initials)
+                       name_initials=person.name_initials, name_sort=person.name_sort)
         persons.update_person_in_transaction(vs, person_id, profile)
         move_id = _record_move(vs, person_id, "transfer", day, old_unit, unit_id, None, text)
         audit.record(vs, "transfer", "person", person_id,

@@ -10,8 +10,9 @@ start of the full pinyin (``zhang``) or of the initials (``zs`` finds 张三); t
 digit matches the start of the badge number (letters upper-cased). Trigram full-text search serves
 session notes only (:func:`counselor_tui.services.sessions.search_notes`).
 
-Sorting puts missing values last in both directions; ties break on pinyin then id, so
-pages never overlap. Names sort by pinyin (the order a Chinese reader expects).
+Sorting puts missing values last in both directions; ties break on the name then id, so
+pages never overlap. Names sort by pinyin syllable, the order a Chinese reader expects (all
+陈 chen before all 程 cheng: ``person.name_sort``, migration 17).
 """
 
 from __future__ import annotations
@@ -123,9 +124,10 @@ def text_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
 
 
 #: Per sort: the person column holding its key (None: the name alone) and the index that
-#: serves ``key, name_pinyin, id`` (migration 13; the key is kept by triggers where computed).
+#: serves ``key, name_sort, id`` (migrations 13 and 17; the key is kept by triggers where
+#: computed).
 _SORT_KEYS: dict[str, tuple[str | None, str]] = {
-    "name": (None, "person_name_pinyin"),
+    "name": (None, "person_name_sort"),
     "badge_no": ("p.badge_no", "person_sort_badge"),
     "unit": ("p.sort_unit", "person_sort_unit"),
     "tier": ("p.sort_tier", "person_sort_tier"),
@@ -176,14 +178,14 @@ def count_persons(vs: VaultSession, q: ArchiveQuery) -> int:
 
 
 #: Where a row lies in its sort (:attr:`PersonRow.page_key`): segment (0: has the sort key,
-#: 1: lacks it, listed last in both directions), the key, the pinyin and the id.
+#: 1: lacks it, listed last in both directions), the key, the name sort key and the id.
 PageKey = tuple[Any, ...]
 
 
 def page_queries(vs: VaultSession, q: ArchiveQuery, after: PageKey | None = None
                  ) -> list[tuple[int, str, list[Any]]]:
     """The SELECTs of ``q``'s sorted list, one per segment still to read after ``after``
-    (all of them for ``None``): ``(segment, sql, params)``; each selects ``id, key, pinyin``
+    (all of them for ``None``): ``(segment, sql, params)``; each selects ``id, key, name_sort``
     and ends in ``LIMIT ? OFFSET ?`` (to be bound by the caller).
 
     Without search text each reads the index of its sort in order (``INDEXED BY``: no
@@ -196,13 +198,13 @@ def page_queries(vs: VaultSession, q: ArchiveQuery, after: PageKey | None = None
     d, cmp = ("DESC", "<") if q.descending else ("ASC", ">")
     # A Chinese search collects its few matching ids from the name index; "+" keeps the
     # planner from walking the whole pinyin index instead to avoid the small sort.
-    pinyin = "+p.name_pinyin" if _has_cjk(text) else "p.name_pinyin"
+    pinyin = "+p.name_sort" if _has_cjk(text) else "p.name_sort"
     if q.kind and key is None:
-        index = "person_kind_name_pinyin"  # (kind, name_pinyin): the kind filter's range
+        index = "person_kind_name_sort"  # (kind, name_sort): the kind filter's range
     out: list[tuple[int, str, list[Any]]] = []
     segments = [(0, key, index)] if key is None else [
-        (0, key, index), (1, None, "person_kind_name_pinyin" if q.kind
-                          else "person_name_pinyin")]
+        (0, key, index), (1, None, "person_kind_name_sort" if q.kind
+                          else "person_name_sort")]
     for segment, column, seg_index in segments:
         if after is not None and segment < after[0]:
             continue
@@ -211,16 +213,16 @@ def page_queries(vs: VaultSession, q: ArchiveQuery, after: PageKey | None = None
             conds.append(f"{key} IS NOT NULL" if segment == 0 else f"{key} IS NULL")
         if after is not None and segment == after[0]:
             if column is None:
-                conds.append(f"(p.name_pinyin, p.id) {cmp} (?, ?)")
+                conds.append(f"(p.name_sort, p.id) {cmp} (?, ?)")
                 args += [after[2], after[3]]
             else:
-                conds.append(f"({column}, p.name_pinyin, p.id) {cmp} (?, ?, ?)")
+                conds.append(f"({column}, p.name_sort, p.id) {cmp} (?, ?, ?)")
                 args += [after[1], after[2], after[3]]
         order = f"{pinyin} {d}, p.id {d}"
         if column is not None:
             order = f"{column} {d}, {order}"
         source = "person p" if text else f"person p INDEXED BY {seg_index}"
-        out.append((segment, f"SELECT p.id, {column or 'NULL'}, p.name_pinyin FROM {source} "
+        out.append((segment, f"SELECT p.id, {column or 'NULL'}, p.name_sort FROM {source} "
                     f"WHERE {' AND '.join(conds)} ORDER BY {order} LIMIT ? OFFSET ?", args))
     return out
 
@@ -232,8 +234,8 @@ def list_persons(vs: VaultSession, q: ArchiveQuery, offset: int, limit: int,
     pagination, the cost of one page wherever it lies) or, without it, from ``offset``.
 
     Sorting puts persons missing the sort key last in both directions; ties break on
-    pinyin then id. Raises :class:`PermissionDenied` for auditors, :class:`InvalidInput`
-    for a bad sort.
+    the name (by pinyin syllable) then id. Raises :class:`PermissionDenied` for auditors,
+    :class:`InvalidInput` for a bad sort.
     """
     limit = max(0, min(int(limit), 500))
     skip = 0 if after is not None else max(0, int(offset))
@@ -313,7 +315,7 @@ def find_persons(vs: VaultSession, text: str, limit: int = 20,
             f"AND {text_sql} {kind_sql}")
     with vs.reading():
         seen = [int(r[0]) for r in vs.execute(
-            f"SELECT p.id {base}AND {cond} ORDER BY p.name_pinyin, p.id LIMIT ?",
+            f"SELECT p.id {base}AND {cond} ORDER BY p.name_sort, p.id LIMIT ?",
             (*text_params, *kparams, *vparams, limit))]
         others: list[int] = []
         if len(seen) < limit and vs.actor.role == Role.COUNSELOR and kind in (None, "officer"):
@@ -321,7 +323,7 @@ def find_persons(vs: VaultSession, text: str, limit: int = 20,
             skip = f"AND p.id NOT IN ({marks}) " if seen else ""
             others = [int(r[0]) for r in vs.execute(
                 f"SELECT p.id {base}AND p.kind = 'officer' {skip}"
-                "ORDER BY p.name_pinyin, p.id LIMIT ?",
+                "ORDER BY p.name_sort, p.id LIMIT ?",
                 (*text_params, *kparams, *seen, limit - len(seen)))]
         rows = _rows_by_id(vs, seen + others, hidden=others)
         family = [pid for pid, row in rows.items() if row.kind == "family"]

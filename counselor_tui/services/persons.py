@@ -221,7 +221,8 @@ def profile_of(draft: PersonDraft) -> dict[str, Any]:
     badge = (draft.badge_no or "").strip().upper() or None
     return {
         "kind": draft.kind, "name": name, "name_pinyin": keys.full,
-        "name_initials": keys.initials, "badge_no": badge, "gender": draft.gender,
+        "name_initials": keys.initials, "name_sort": keys.sort, "badge_no": badge,
+        "gender": draft.gender,
         "birth_date": draft.birth_date or None, "unit": draft.unit_id,
         "police_type": draft.police_type, "post": draft.post.strip(),
         "hire_date": draft.hire_date or None,

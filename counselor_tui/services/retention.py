@@ -270,7 +270,8 @@ def _deidentify(vs: VaultSession, person_id: int) -> dict[str, int]:
     for name, sql in _SCRUB:
         counts[name.replace(" ", "_")] = int(conn.execute(sql, params).rowcount)
     conn.execute(
-        "UPDATE person SET name = :name, name_pinyin = '', name_initials = '', badge_no = NULL, "
+        "UPDATE person SET name = :name, name_pinyin = '', name_initials = '', name_sort = '', "
+        "badge_no = NULL, "
         "gender = NULL, birth_date = NULL, hire_date = NULL, post = '', phone = NULL, "
         "void_reason = CASE WHEN void_reason IS NULL THEN NULL ELSE :ph END, "
         "deidentified_at = :now, updated_at = :now, updated_by_id = :by WHERE id = :pid",

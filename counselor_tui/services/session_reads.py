@@ -363,7 +363,7 @@ def follow_ups(vs: VaultSession) -> FollowUps:
             "JOIN user u ON u.id = COALESCE(h.user_id, s.counselor_id) "
             "WHERE s.follow_up_on <= ? AND s.follow_up_closed_at IS NULL "
             f"AND s.voided_at IS NULL AND p.voided_at IS NULL AND {cond} "
-            "ORDER BY s.follow_up_on, p.name_pinyin, s.id",
+            "ORDER BY s.follow_up_on, p.name_sort, s.id",
             ((today + timedelta(days=UPCOMING_DAYS)).isoformat(), *params)))
     overdue: list[FollowUpRow] = []
     due_today: list[FollowUpRow] = []

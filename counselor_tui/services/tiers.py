@@ -37,7 +37,7 @@ def review_due(vs: VaultSession) -> list[PersonRow]:
             "WHERE t.review_due IS NOT NULL AND t.review_due <= ? AND p.voided_at IS NULL "
             f"AND p.archived_at IS NULL AND {cond} "
             "ORDER BY t.review_due, CASE t.tier WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 "
-            "ELSE 2 END, p.name_pinyin, p.id", (horizon.isoformat(), *params))]
+            "ELSE 2 END, p.name_sort, p.id", (horizon.isoformat(), *params))]
         return person_rows(vs, ids)
 
 

@@ -29,6 +29,7 @@ from db.migrations import (
     m0014_form_drafts,
     m0015_caller_kind,
     m0016_co_counselors,
+    m0017_name_sort,
 )
 
 
@@ -58,6 +59,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(14, m0014_form_drafts.NAME, m0014_form_drafts.up),
     Migration(15, m0015_caller_kind.NAME, m0015_caller_kind.up),
     Migration(16, m0016_co_counselors.NAME, m0016_co_counselors.up),
+    Migration(17, m0017_name_sort.NAME, m0017_name_sort.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -37,6 +37,7 @@ def bulk_officers(session: VaultSession, unit_id: int, count: int) -> None:
         keys = name_keys(name)
         rows.append({"kind": "officer", "badge_no": f"9{i:05d}", "name": name,
                      "name_pinyin": keys.full, "name_initials": keys.initials,
+                     "name_sort": keys.sort,
                      "unit": unit_id, "police_type": "派出所", "post": "",
                      "created_at": now, "created_by": session.actor.id, "updated_at": now,
                      "updated_by": session.actor.id})

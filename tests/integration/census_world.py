@@ -59,6 +59,7 @@ def build(world: World) -> None:
             keys = name_keys(name)
             person = Person.create(kind="officer", badge_no=badge, name=name,
                                    name_pinyin=keys.full, name_initials=keys.initials,
+                                   name_sort=keys.sort,
                                    unit=world.units[unit_name], police_type=police_type,
                                    post="", **who)
             world.badges[badge] = int(person.id)

@@ -29,6 +29,7 @@ def add_officer(vs: VaultSession, name: str, badge: str | None, unit_id: int | N
     with vs.transaction():
         person = Person.create(kind=kind, name=name, badge_no=badge, unit=unit_id,
                                name_pinyin=keys.full, name_initials=keys.initials, post="",
+                               name_sort=keys.sort,
                                police_type="派出所" if kind == "officer" else None,
                                created_at=now, created_by=vs.actor.id, updated_at=now,
                                updated_by=vs.actor.id)

@@ -13,6 +13,7 @@ import pytest
 
 from counselor_tui.services import persons
 from counselor_tui.services.context import VaultSession
+from counselor_tui.services.name_sort import fill_name_sort
 from counselor_tui.services.person_search import page_queries
 from counselor_tui.services.persons import ArchiveQuery, PersonDraft
 from db.connection import open_connection
@@ -156,5 +157,42 @@ def test_migration_13_fills_the_sort_keys_of_an_existing_vault(tmp_path: Path) -
                             "ORDER BY id").fetchall()
         assert [tuple(r) for r in rows] == [(1, "城关派出所", 2, "2026-10-08"),
                                             (2, None, None, None)]
+    finally:
+        conn.close()
+
+
+def test_names_sort_by_pinyin_syllable(world: World) -> None:
+    """Issue 16 item 5: every 陈 (chen) before every 程 (cheng), whatever the given name, in
+    both directions; a name that begins another comes first (陈立 before 陈立明)."""
+    for i, name in enumerate(("程安", "陈子", "程波", "陈立明", "陈立")):
+        officer(world, name, f"66{i:04d}")
+
+    def names(**kw: Any) -> list[str]:
+        return [r.name for r in persons.list_persons(
+            world.office, ArchiveQuery(sort="name", **kw), 0, 50)]
+
+    assert names() == ["陈立", "陈立明", "陈子", "程安", "程波"]
+    assert names(descending=True) == ["程波", "程安", "陈子", "陈立明", "陈立"]
+    assert names(text="ch") == names()  # a pinyin search keeps the syllable order
+
+
+def test_migration_17_gives_an_existing_vault_name_sort_keys(tmp_path: Path) -> None:
+    """A vault of schema 16 whose persons have only the old keys: the upgrade's last step
+    (the same one unlocking runs) computes every person's key, and the order follows."""
+    conn = open_connection(tmp_path / "v.db", secrets.token_bytes(32), create=True)
+    try:
+        assert migrate(conn, "2026-11-01T09:00:00+08:00", target=16)[-1] == 16
+        conn.execute("PRAGMA foreign_keys = OFF")  # no accounts needed for this check
+        who = "'x', 1, 'x', 1"
+        for pid, name, pinyin in ((1, "程安", "chengan"), (2, "陈子", "chenzi"),
+                                  (3, "陈立", "chenli")):
+            conn.execute(f"INSERT INTO person(id, created_at, created_by_id, updated_at, "
+                         f"updated_by_id, kind, name, name_pinyin, name_initials, post) "
+                         f"VALUES (?, {who}, 'officer', ?, ?, '', '')", (pid, name, pinyin))
+        assert migrate(conn, "2026-12-01T09:00:00+08:00",
+                       then=lambda c: fill_name_sort(c.execute)) == [17]
+        rows = conn.execute("SELECT name FROM person ORDER BY name_sort").fetchall()
+        assert [r[0] for r in rows] == ["陈立", "陈子", "程安"]
+        assert fill_name_sort(conn.execute) == 0  # nothing left to fill
     finally:
         conn.close()

@@ -25,6 +25,7 @@ from counselor_tui.commands import (
     common,
     data_imports,
     demo,
+    instruments_cmd,
     lifecycle,
     people,
     referral_cmd,
@@ -62,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=("zh", "en"), help=_("interface language"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (lifecycle, users, demo, score, data_imports, submissions, referral_cmd,
-                   people):
+                   people, instruments_cmd):
         module.register(sub)
     return parser
 

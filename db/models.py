@@ -21,6 +21,7 @@ from db.model_base import JSONField as JSONField
 from db.model_base import SchemaVersion as SchemaVersion
 from db.model_base import database_proxy as database_proxy
 from db.models_care import CARE_MODELS
+from db.models_instruments import BureauInstrument as BureauInstrument
 from db.models_people import PEOPLE_MODELS
 from db.models_people import PersonMove as PersonMove
 from db.models_people import PersonVersion as PersonVersion
@@ -573,6 +574,7 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     Census,
     CensusUnit,
     Assessment,
+    BureauInstrument,
     TierState,
     TierChange,
     TierSuggestion,

@@ -3,7 +3,8 @@
 * **counselor** — person records, sessions, assessments and incidents of the persons they
   serve and of their unit (the scope itself is decided by ``services/access.py``);
 * **coordinator** (the programme office) — every person record and note, the census,
-  roster and responses imports, submissions (compile, finalize, export, consolidate);
+  roster and responses imports, the bureau's own instruments, submissions (compile,
+  finalize, export, consolidate);
 * **auditor** — the audit log and aggregate figures, never a person record or a note;
 * **admin** — users, settings and keys: no person record (not even the list of names,
   tiers, scores or sessions) and no submission work.
@@ -35,6 +36,8 @@ class Action(StrEnum):
     MANAGE_CENSUS = "manage_census"
     IMPORT_ROSTER = "import_roster"
     IMPORT_RESPONSES = "import_responses"
+    LIST_INSTRUMENTS = "list_instruments"
+    MANAGE_INSTRUMENTS = "manage_instruments"
     MANAGE_UNITS = "manage_units"
     VIEW_SUBMISSIONS = "view_submissions"
     COMPILE_SUBMISSION = "compile_submission"
@@ -62,6 +65,10 @@ RULES: dict[Action, tuple[frozenset[Role], str]] = {
     Action.MANAGE_CENSUS: (frozenset({_O}), "create, change and close a census"),
     Action.IMPORT_ROSTER: (frozenset({_O}), "import the roster of officers"),
     Action.IMPORT_RESPONSES: (frozenset({_O}), "import survey responses"),
+    Action.LIST_INSTRUMENTS: (frozenset({_C, _O, _A}), "list the instruments and their "
+                              "versions (definitions only, no person data)"),
+    Action.MANAGE_INSTRUMENTS: (frozenset({_O}), "add a bureau's own instrument definition "
+                                "(or a new version of one)"),
     Action.MANAGE_UNITS: (frozenset({_O, _D}), "create units"),
     Action.VIEW_SUBMISSIONS: (frozenset({_O, _A, _D}), "list and preview submissions "
                               "(aggregates, no names)"),

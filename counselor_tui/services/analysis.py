@@ -127,7 +127,7 @@ def positive_rates(vs: VaultSession, instrument: str, by: str = "unit", *,
     """Per group, serving officers with a complete ``instrument`` assessment in the period
     (inclusive; open-ended when a bound is ``None``) and how many had a positive latest
     one. Groups without anyone assessed are left out. Any role."""
-    code = assessments.definition(instrument).code
+    code = assessments.definition(vs, instrument).code
     key, label = _group_sql(by)
     low = (starts_on or date.min).isoformat()
     high = (ends_on or date.max).isoformat()
@@ -156,7 +156,7 @@ def trend_instruments(vs: VaultSession, person_id: int) -> list[str]:
 def score_trend(vs: VaultSession, person_id: int, instrument: str) -> list[TrendPoint]:
     """A visible person's complete assessments of ``instrument``, oldest first; audited
     ``view person`` with ``{"part": "trend", "instrument": code}`` (issue 16 point 3)."""
-    code = assessments.definition(instrument).code
+    code = assessments.definition(vs, instrument).code
     with vs.reading():
         tier_policy.visible_person(vs, person_id)
         points = [TrendPoint(int(r[0]), str(r[1]), float(r[2]), r[3],

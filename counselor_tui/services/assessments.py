@@ -30,6 +30,7 @@ from counselor_tui.domain import policy as rules
 from counselor_tui.domain.permissions import Action
 from counselor_tui.i18n import _, language
 from counselor_tui.services import audit, firearms, tier_policy
+from counselor_tui.services import instruments as instrument_defs
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
 from counselor_tui.services.settings import get_setting
@@ -109,6 +110,8 @@ class AssessmentRow:
     critical_items: tuple[int, ...]
     census_id: int | None
     source: str
+    instrument_version: str = ""
+    band_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,35 +152,43 @@ def instrument_settings(vs: VaultSession) -> dict[str, float]:
     return {"pcl5.cutoff": float(cutoff)}
 
 
-def definition(code: str) -> engine.InstrumentDefinition:
-    """The built-in definition of ``code``; :class:`InvalidInput` for an unknown code."""
+def definition(vs: VaultSession, code: str) -> engine.InstrumentDefinition:
+    """The definition new assessments of ``code`` are scored with: built-in, or the
+    current version of the bureau's own (:func:`counselor_tui.services.instruments.current`);
+    :class:`InvalidInput` for an unknown code."""
     try:
-        return engine.builtin(code)
+        return instrument_defs.current(vs, code)
     except engine.UnknownInstrumentError as exc:
         raise InvalidInput(str(exc.args[0]) if exc.args else str(exc)) from None
 
 
-def instruments() -> list[InstrumentInfo]:
-    """Every built-in instrument, in code order, named in the interface language."""
+def instruments(vs: VaultSession) -> list[InstrumentInfo]:
+    """Every instrument a counselor may pick — the built-in ones in code order, then the
+    bureau's own (current versions) —, named in the interface language."""
     out = []
-    for code in engine.builtin_codes():
-        defn = engine.builtin(code)
+    for defn in instrument_defs.available(vs):
         out.append(InstrumentInfo(
-            code=code, name=defn.name_en if language() == "en" else defn.name_zh,
+            code=defn.code, name=defn.name_en if language() == "en" else defn.name_zh,
             item_count=defn.item_count, response_min=defn.response_min,
             response_max=defn.response_max, has_texts=bool(defn.items)))
     return out
 
 
-def score(vs: VaultSession, instrument: str,
-          responses: Sequence[int | None]) -> engine.ScoreResult:
-    """Score without storing (with the vault's settings). Raises :class:`InvalidInput`
-    for an unknown instrument or bad responses (naming the item)."""
-    defn = definition(instrument)
+def score_with(vs: VaultSession, defn: engine.InstrumentDefinition,
+               responses: Sequence[int | None]) -> engine.ScoreResult:
+    """Score ``responses`` with ``defn`` and the vault's settings, without storing.
+    Raises :class:`InvalidInput` for bad responses (naming the item)."""
     try:
         return engine.score(defn, list(responses), instrument_settings(vs))
     except engine.InstrumentError as exc:
         raise InvalidInput(str(exc)) from None
+
+
+def score(vs: VaultSession, instrument: str,
+          responses: Sequence[int | None]) -> engine.ScoreResult:
+    """Score without storing (current definition, vault's settings). Raises
+    :class:`InvalidInput` for an unknown instrument or bad responses (naming the item)."""
+    return score_with(vs, definition(vs, instrument), responses)
 
 
 def alerts_for(defn: engine.InstrumentDefinition, result: engine.ScoreResult,
@@ -279,8 +290,8 @@ def record_assessment(vs: VaultSession, draft: AssessmentDraft,
         raise InvalidInput(_("Unknown source '{source}'.").format(source=source))
     if draft.administered_on > vs.today():
         raise InvalidInput(_("The administration date is in the future."))
-    defn = definition(draft.instrument)
-    result = score(vs, defn.code, draft.responses)
+    defn = definition(vs, draft.instrument)
+    result = score_with(vs, defn, draft.responses)
     with vs.transaction():
         person = tier_policy.visible_person(vs, draft.person_id)
         state = tier_policy.state_of(draft.person_id)
@@ -335,7 +346,8 @@ def void_assessment(vs: VaultSession, assessment_id: int, reason: str) -> None:
 def _rows(vs: VaultSession, where: str, params: tuple[Any, ...]) -> list[AssessmentRow]:
     cursor = vs.execute(
         "SELECT a.id, a.person_id, a.instrument_code, a.administered_on, a.total, a.band, "
-        "a.positive, a.complete, a.flags, a.census_id, a.source FROM assessment a "
+        "a.positive, a.complete, a.flags, a.census_id, a.source, a.instrument_version "
+        "FROM assessment a "
         f"WHERE a.voided_at IS NULL AND {where} "
         "ORDER BY a.administered_on, a.id", params)
     out = []
@@ -346,7 +358,8 @@ def _rows(vs: VaultSession, where: str, params: tuple[Any, ...]) -> list[Assessm
             administered_on=str(r[3]), total=r[4], band=r[5],
             positive=None if r[6] is None else bool(r[6]), complete=bool(r[7]),
             critical_items=tuple(flags.get("critical_items") or ()),
-            census_id=r[9], source=str(r[10])))
+            census_id=r[9], source=str(r[10]), instrument_version=str(r[11]),
+            band_label=instrument_defs.band_label(vs, str(r[2]), str(r[11]), r[5])))
     return out
 
 
@@ -368,7 +381,10 @@ def for_person(vs: VaultSession, person_id: int,
 def get_assessment(vs: VaultSession, assessment_id: int) -> tuple[AssessmentRow,
                                                                    engine.ScoreResult]:
     """One assessment of a visible person with its full result re-scored from the stored
-    responses (same engine, vault settings). Raises :class:`NotFound`."""
+    responses with the definition version it was scored with
+    (:func:`counselor_tui.services.instruments.bound`: a newer version of a bureau's
+    instrument never changes an assessment already made), same engine, vault settings.
+    Raises :class:`NotFound`."""
     with vs.reading():
         row = Assessment.get_or_none((Assessment.id == assessment_id)
                                      & Assessment.voided_at.is_null())
@@ -377,6 +393,7 @@ def get_assessment(vs: VaultSession, assessment_id: int) -> tuple[AssessmentRow,
         tier_policy.visible_person(vs, int(row.person_id))
         stored = _rows(vs, "a.id = ?", (assessment_id,))[0]
         responses = list(row.responses or [])
-    result = score(vs, stored.instrument_code, responses)
+    defn = instrument_defs.bound(vs, stored.instrument_code, stored.instrument_version)
+    result = score_with(vs, defn, responses)
     audit.record_view(vs, "assessment", assessment_id, {})
     return stored, result

@@ -30,6 +30,7 @@ from counselor_tui.domain.dates import relative_hint
 from counselor_tui.domain.permissions import Action
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
+from counselor_tui.services import instruments as instrument_defs
 from counselor_tui.services.access import visibility_sql
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
@@ -152,8 +153,10 @@ def _require_manager(vs: VaultSession) -> None:
     vs.require_to(Action.MANAGE_CENSUS)
 
 
-def validate(draft: CensusDraft) -> dict[str, str]:
-    """Field → message for every problem of ``draft`` (``{}`` when valid)."""
+def validate(draft: CensusDraft, known: Sequence[str] | None = None) -> dict[str, str]:
+    """Field → message for every problem of ``draft`` (``{}`` when valid). ``known`` are
+    the instrument codes a campaign may use (default: the built-in ones; the vault's
+    with :func:`counselor_tui.services.instruments.codes`)."""
     errors: dict[str, str] = {}
     name = draft.name.strip()
     if not name:
@@ -165,7 +168,8 @@ def validate(draft: CensusDraft) -> dict[str, str]:
     if not draft.instruments:
         errors["instruments"] = _("Choose at least one instrument.")
     else:
-        unknown = [c for c in draft.instruments if c not in engine.builtin_codes()]
+        codes = engine.builtin_codes() if known is None else known
+        unknown = [c for c in draft.instruments if c not in codes]
         if unknown:
             errors["instruments"] = _("Unknown instrument: {codes}.").format(
                 codes=", ".join(unknown))
@@ -184,7 +188,7 @@ def create_census(vs: VaultSession, draft: CensusDraft) -> int:
     census``. Raises :class:`InvalidInput` (first problem of :func:`validate`, unknown
     unit), :class:`PermissionDenied`."""
     _require_manager(vs)
-    errors = validate(draft)
+    errors = validate(draft, instrument_defs.codes(vs))
     if errors:
         raise InvalidInput(next(iter(errors.values())))
     units = sorted(set(draft.unit_ids))

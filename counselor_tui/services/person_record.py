@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from counselor_tui.domain.roles import Role
 from counselor_tui.services import audit, firearm_events
+from counselor_tui.services import instruments as instrument_defs
 from counselor_tui.services.access import require_archive_reader, require_visible
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.firearm_events import PersonRestriction
@@ -59,6 +60,7 @@ class AssessmentRow:
     total: float | None
     band: str | None
     positive: bool | None
+    band_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,11 @@ def get_person(vs: VaultSession, person_id: int) -> PersonRecord:
         )
         sessions = tuple(sessions_of_person(vs, person_id))
         assessments = tuple(
-            AssessmentRow(int(r[0]), r[1], r[2], r[3], r[4], None if r[5] is None else bool(r[5]))
+            AssessmentRow(int(r[0]), r[1], r[2], r[3], r[4], None if r[5] is None else bool(r[5]),
+                          instrument_defs.band_label(vs, r[1], r[6], r[4]))
             for r in vs.execute(
-                "SELECT id, instrument_code, administered_on, total, band, positive "
+                "SELECT id, instrument_code, administered_on, total, band, positive, "
+                "instrument_version "
                 "FROM assessment WHERE person_id = ? AND voided_at IS NULL "
                 "ORDER BY administered_on DESC, id DESC", (person_id,))
         )

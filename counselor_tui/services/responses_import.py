@@ -55,7 +55,7 @@ from counselor_tui.i18n import _, language
 from counselor_tui.reports import input_limits as limits
 from counselor_tui.services import assessments, audit
 from counselor_tui.services.context import VaultSession
-from counselor_tui.services.errors import InvalidInput, NotFound
+from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
 from db.models import Assessment, Census, Person
 
 #: Screenings dated before this year are refused as slips (1900-01-01 from an empty cell).
@@ -115,6 +115,7 @@ class ResponsesPlan:
     warnings: tuple[Unmatched, ...] = ()
     census_window: tuple[str, str] | None = None
     outside_window: tuple[int, ...] = ()
+    definition: engine.InstrumentDefinition | None = None
 
     def summary(self) -> str:
         """``added N, duplicate N, unmatched N, rejected N`` (the CLI's first line, DESIGN
@@ -308,7 +309,7 @@ def plan_import(vs: VaultSession, path: Path, instrument: str, *,
     :class:`PermissionDenied` (not a coordinator). Writes nothing.
     """
     _require_importer(vs)
-    defn = assessments.definition(instrument)
+    defn = assessments.definition(vs, instrument)
     table = read_table(path)
     try:
         parsed = parsing.parse_table(table, defn, default_date=administered_on)
@@ -383,7 +384,7 @@ def plan_import(vs: VaultSession, path: Path, instrument: str, *,
     warnings.sort(key=lambda u: u.row)
     return ResponsesPlan(path.name, defn.code, census_id, parsed.columns, tuple(added),
                          tuple(duplicate), tuple(unmatched), tuple(rejected), tuple(warnings),
-                         window, tuple(outside))
+                         window, tuple(outside), defn)
 
 
 def _blank_note(items: Sequence[int], prorated: bool, total: int | float | None) -> str:
@@ -427,7 +428,10 @@ def apply_import(vs: VaultSession, plan: ResponsesPlan) -> ResponsesApplied:
     else are skipped as duplicates. Raises like :func:`plan_import` and
     :class:`counselor_tui.services.errors.Conflict` for a census closed since the dry run."""
     _require_importer(vs)
-    defn = assessments.definition(plan.instrument)
+    defn = assessments.definition(vs, plan.instrument)
+    if plan.definition is not None and plan.definition != defn:
+        raise Conflict(_("A new version of the instrument {code} was added since the dry "
+                         "run: run the dry run again.").format(code=defn.code))
     settings = assessments.instrument_settings(vs)
     ids: list[int] = []
     skipped: list[int] = []

@@ -22,6 +22,7 @@ from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.emergency import EmergencyScreen
 from counselor_tui.ui.screens.firearms import FirearmsScreen
 from counselor_tui.ui.screens.incidents import IncidentsScreen
+from counselor_tui.ui.screens.instruments import InstrumentsScreen
 from counselor_tui.ui.screens.responses_import import ResponsesImportScreen
 from counselor_tui.ui.screens.retention import RetentionScreen
 from counselor_tui.ui.screens.roster_import import RosterImportScreen
@@ -48,6 +49,7 @@ SCREENS: dict[str, type[Screen[Any]]] = {
     "firearms": FirearmsScreen,
     "roster_import": RosterImportScreen,
     "responses_import": ResponsesImportScreen,
+    "instruments": InstrumentsScreen,
     "analysis": AnalysisScreen,
     "audit": AuditScreen,
     "activities": ActivitiesScreen,

@@ -34,6 +34,7 @@ AREAS: tuple[Area, ...] = (
     Area("firearms", "", N_("Firearms")),
     Area("roster_import", "", N_("Import roster")),
     Area("responses_import", "", N_("Import survey responses")),
+    Area("instruments", "", N_("Instruments")),
     Area("analysis", "", N_("Analysis")),
     Area("audit", "", N_("Audit log")),
     Area("activities", "", N_("Activities & training")),

@@ -30,6 +30,7 @@ from db.migrations import (
     m0015_caller_kind,
     m0016_co_counselors,
     m0017_name_sort,
+    m0018_bureau_instruments,
 )
 
 
@@ -60,6 +61,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(15, m0015_caller_kind.NAME, m0015_caller_kind.up),
     Migration(16, m0016_co_counselors.NAME, m0016_co_counselors.up),
     Migration(17, m0017_name_sort.NAME, m0017_name_sort.up),
+    Migration(18, m0018_bureau_instruments.NAME, m0018_bureau_instruments.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -27,6 +27,7 @@ from counselor_tui.services import (
     audit,
     census,
     incidents,
+    instruments,
     integrity,
     key_rotation,
     persons,
@@ -142,6 +143,15 @@ def _responses(w: Walk, vs: VaultSession) -> Any:
     return responses_import.plan_import(vs, path, "phq9", administered_on=date(2026, 11, 2))
 
 
+def _add_instrument(w: Walk, vs: VaultSession) -> Any:
+    text = (REPO / "counselor_tui/domain/instruments/definitions/gad7.toml").read_text(
+        encoding="utf-8").replace('code = "gad7"', 'code = "bureau_anx"').replace(
+        'version = "2006"', f'version = "v{w.next()}"')
+    path = w.tmp / "bureau_anx.toml"
+    path.write_text(text, encoding="utf-8")
+    return instruments.add_definition(vs, path)
+
+
 def _consolidate(w: Walk, vs: VaultSession) -> Any:
     package = w.package()
     return submissions.consolidate(vs, [(package, PACKAGE_PASSWORD)],
@@ -169,6 +179,8 @@ PROBES: dict[Action, Callable[[Walk, VaultSession], Any]] = {
     Action.MANAGE_CENSUS: _census,
     Action.IMPORT_ROSTER: _roster,
     Action.IMPORT_RESPONSES: _responses,
+    Action.LIST_INSTRUMENTS: lambda w, vs: instruments.list_instruments(vs),
+    Action.MANAGE_INSTRUMENTS: _add_instrument,
     Action.MANAGE_UNITS: lambda w, vs: persons.create_unit(vs, f"新单位{w.next()}", "派出所"),
     Action.VIEW_SUBMISSIONS: lambda w, vs: submissions.list_versions(vs),
     Action.COMPILE_SUBMISSION: lambda w, vs: submissions.compile_draft(vs, PERIOD),

@@ -70,6 +70,14 @@ def _parse_definition(text: str) -> InstrumentDefinition:
             _("TOML syntax error: {detail}").format(detail=str(exc)),
             int(match.group(1)) if match else None,
         ) from exc
+    return definition_from_data(data, text)
+
+
+def definition_from_data(data: dict[str, Any], text: str) -> InstrumentDefinition:
+    """Validate ``data``, the ``tomllib`` reading of ``text`` (whose lines name the faults).
+
+    Raises :class:`DefinitionError` at the first fault (module docstring of
+    :mod:`counselor_tui.domain.instruments.engine`)."""
     return _Builder(data, TomlLines(text)).build()
 
 

@@ -129,6 +129,9 @@ class AnalysisScreen(BaseScreen):
         self.trend_instrument: str | None = None
         self.trend: list[analysis.TrendPoint] = []
         self.loaded = 0
+        #: possible totals per instrument: the built-in ones now, the bureau's own once read
+        self.ranges: dict[str, tuple[int, int]] = {
+            code: engine.builtin(code).total_range for code in engine.builtin_codes()}
 
     def compose(self) -> ComposeResult:
         yield Banner()
@@ -141,8 +144,7 @@ class AnalysisScreen(BaseScreen):
             with TabPane(_("Screen-positive"), id="rates"), VerticalScroll():
                 with Horizontal(classes="analysis-controls"):
                     yield Label(_("Instrument"), classes="analysis-label")
-                    yield Select([(f"{i.code}  {i.name}", i.code)
-                                  for i in assessments.instruments()],
+                    yield Select([(self.instrument, self.instrument)],
                                  value=self.instrument, allow_blank=False, id="rates-instrument")
                 yield Static("", id="rates-title", classes="analysis-title", markup=False)
                 yield BarChart(id="rates-chart")
@@ -167,6 +169,21 @@ class AnalysisScreen(BaseScreen):
         self.reload()
         if self.trend_person is not None:
             self._load_trend()
+        self.call(assessments.instruments, self.backend.vs, done=self._instruments_loaded,
+                  group="analysis-instruments")
+
+    def _instruments_loaded(self, rows: list[assessments.InstrumentInfo]) -> None:
+        """The built-in instruments and the bureau's own, and their possible totals."""
+        if not self.is_attached:
+            return
+        self.ranges = {i.code: (i.item_count * i.response_min, i.item_count * i.response_max)
+                       for i in rows}
+        select = self.query_one("#rates-instrument", Select)
+        chosen = select.value
+        with self.prevent(Select.Changed):
+            select.set_options([(f"{i.code}  {i.name}", i.code) for i in rows])
+            if chosen in self.ranges:
+                select.value = chosen
 
     # -- loading -------------------------------------------------------------------------
     def action_reload(self) -> None:
@@ -301,8 +318,8 @@ class AnalysisScreen(BaseScreen):
                 _("No complete assessment for this person yet."))
             chart.set_points([], 1)
             return
-        defn = engine.builtin(code)
-        low, high = defn.total_range
+        low, high = self.ranges.get(code) or (
+            0, int(max((p.total for p in points), default=1)))
         self.query_one("#trend-title", Static).update(
             _("{instrument}: {n} assessments, totals {low}–{high}").format(
                 instrument=code, n=len(points), low=low, high=high))

@@ -43,6 +43,7 @@ from counselor_tui.domain import vocab
 from counselor_tui.domain.dates import DateParseError, parse_date
 from counselor_tui.i18n import N_, _, language
 from counselor_tui.services import assessments, firearms, tier_policy, tier_review
+from counselor_tui.services import instruments as instrument_defs
 from counselor_tui.services.api import Backend
 from counselor_tui.ui.assessment_view import (
     incomplete_hint,
@@ -68,8 +69,12 @@ FIREARM_REASON = "mh_assessment_pending"
 # --------------------------------------------------------------------------- worker jobs
 
 
-def _brief(backend: Backend, person_id: int) -> assessments.PersonBrief:
-    return assessments.person_brief(backend.vs, person_id)
+def _brief(backend: Backend, person_id: int) -> tuple[assessments.PersonBrief,
+                                                     list[engine.InstrumentDefinition]]:
+    """The person's head line and the instruments to pick from (built-in and the bureau's
+    own, current versions), read afresh for each person."""
+    return (assessments.person_brief(backend.vs, person_id),
+            instrument_defs.available(backend.vs))
 
 
 def _record(backend: Backend, draft: assessments.AssessmentDraft) -> assessments.AssessmentSaved:
@@ -127,6 +132,7 @@ class AssessmentEntryScreen(BaseScreen):
         self.administered_on = administered_on
         self.brief: assessments.PersonBrief | None = None
         self.defn: engine.InstrumentDefinition | None = None
+        self.definitions: dict[str, engine.InstrumentDefinition] = {}
         self.phase = "person"
         self.saved: assessments.AssessmentSaved | None = None
         self.decision: tier_policy.Decision | None = None
@@ -143,8 +149,7 @@ class AssessmentEntryScreen(BaseScreen):
             yield AssessmentPersonPicker(id="entry-picker")
         with Vertical(id="entry-pick-instrument"):
             yield Label(_("Instrument"), classes="field-label")
-            yield OptionList(*[Option(f"{i.code:<6} {i.name}", id=i.code)
-                               for i in assessments.instruments()], id="entry-instruments")
+            yield OptionList(id="entry-instruments")
             yield Label(_("Date administered (today if empty)"), classes="field-label")
             yield Input(id="entry-date", placeholder=_("e.g. 2026-11-03, 昨天, 11-03"))
             yield Static("", id="entry-date-error", classes="field-error", markup=False)
@@ -176,9 +181,12 @@ class AssessmentEntryScreen(BaseScreen):
         self.query_one("#entry-person", Static).update("")
         self.query_one(AssessmentPersonPicker).focus_input()
 
-    def _person_loaded(self, brief: assessments.PersonBrief) -> None:
+    def _person_loaded(self, loaded: tuple[assessments.PersonBrief,
+                                           list[engine.InstrumentDefinition]]) -> None:
         if not self.is_attached:
             return
+        brief, definitions = loaded
+        self._set_definitions(definitions)
         self.brief = brief
         self.person_id = brief.id
         self._update_person_line()
@@ -188,6 +196,18 @@ class AssessmentEntryScreen(BaseScreen):
             self._start_entry(code)
         else:
             self._to_instrument()
+
+    def _set_definitions(self, definitions: list[engine.InstrumentDefinition]) -> None:
+        """Fill the instrument list (keeping the highlighted one where it still is)."""
+        self.definitions = {d.code: d for d in definitions}
+        options = self.query_one("#entry-instruments", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options([
+            Option(f"{d.code:<6} {d.name_en if language() == 'en' else d.name_zh}", id=d.code)
+            for d in definitions])
+        if highlighted is not None and highlighted < len(definitions):
+            options.highlighted = highlighted
 
     def _update_person_line(self) -> None:
         brief = self.brief
@@ -246,7 +266,12 @@ class AssessmentEntryScreen(BaseScreen):
             return
         self.administered_on = day
         self._reset_result()
-        self.defn = assessments.definition(code)
+        defn = self.definitions.get(code)
+        if defn is None:
+            self.notify(_("Unknown instrument '{code}'.").format(code=code), severity="error",
+                        markup=False)
+            return
+        self.defn = defn
         self.phase = "entry"
         self._show("#entry-pick-person", False)
         self._show("#entry-pick-instrument", False)
@@ -277,6 +302,8 @@ class AssessmentEntryScreen(BaseScreen):
     def _date_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         instruments = self.query_one("#entry-instruments", OptionList)
+        if not instruments.option_count:
+            return
         index = instruments.highlighted or 0
         option = instruments.get_option_at_index(index)
         if option.id:

@@ -33,8 +33,9 @@ from counselor_tui.services.api import Backend
 from counselor_tui.ui.screens.form import FormModal
 
 
-def _units(backend: Backend) -> list[Any]:
-    return list(persons.units(backend.vs))
+def _units(backend: Backend) -> tuple[list[Any], list[assessments.InstrumentInfo]]:
+    """The units and the instruments (built-in and the bureau's own) a campaign may use."""
+    return list(persons.units(backend.vs)), assessments.instruments(backend.vs)
 
 
 class CensusFormDialog(FormModal[census.CensusDraft | None]):
@@ -51,6 +52,7 @@ class CensusFormDialog(FormModal[census.CensusDraft | None]):
     def __init__(self, today: date) -> None:
         super().__init__(classes="dialog-screen")
         self.today = today
+        self.codes: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog census-form"):
@@ -63,9 +65,7 @@ class CensusFormDialog(FormModal[census.CensusDraft | None]):
                 yield Label(_("To"), classes="field-label")
                 yield Input(id="census-ends", placeholder=_("e.g. 2026-12-31, 下月底"))
                 yield Label(_("Instruments"), classes="field-label")
-                yield SelectionList[str](
-                    *[(f"{i.code}  {i.name}", i.code) for i in assessments.instruments()],
-                    id="census-instruments", classes="census-form-list")
+                yield SelectionList[str](id="census-instruments", classes="census-form-list")
                 yield Label(_("Target units (a: all)"), classes="field-label")
                 yield SelectionList[int](id="census-units", classes="census-form-list")
             yield Static("", id="census-error", classes="field-error", markup=False)
@@ -77,9 +77,13 @@ class CensusFormDialog(FormModal[census.CensusDraft | None]):
         self.query_one("#census-name", Input).focus()
         self.call(_units, self.backend, done=self._units_loaded, group="census-form")
 
-    def _units_loaded(self, units: list[Any]) -> None:
+    def _units_loaded(self, loaded: tuple[list[Any], list[assessments.InstrumentInfo]]) -> None:
         if not self.is_attached:
             return
+        units, instruments = loaded
+        self.codes = tuple(i.code for i in instruments)
+        self.query_one("#census-instruments", SelectionList).add_options(
+            [(f"{i.code}  {i.name}", i.code) for i in instruments])
         selection = self.query_one("#census-units", SelectionList)
         selection.clear_options()
         selection.add_options([(f"{u.name}  ({u.police_type})", int(u.id)) for u in units])
@@ -110,7 +114,7 @@ class CensusFormDialog(FormModal[census.CensusDraft | None]):
             starts_on=starts, ends_on=ends,
             instruments=tuple(self.query_one("#census-instruments", SelectionList).selected),
             unit_ids=tuple(self.query_one("#census-units", SelectionList).selected))
-        errors = census.validate(draft)
+        errors = census.validate(draft, self.codes or None)
         if errors:
             self._error(next(iter(errors.values())))
             return None

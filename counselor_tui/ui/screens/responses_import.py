@@ -86,8 +86,7 @@ class ResponsesImportScreen(BaseScreen):
                             placeholder=_("path of the .xlsx or .csv export"))
             with Horizontal(classes="import-row"):
                 yield Label(_("Instrument"), classes="import-label")
-                yield Select([(f"{i.code}  {i.name}", i.code)
-                              for i in assessments.instruments()],
+                yield Select([(self.initial_instrument, self.initial_instrument)],
                              value=self.initial_instrument, allow_blank=False,
                              id="import-instrument")
             with Horizontal(classes="import-row"):
@@ -117,6 +116,18 @@ class ResponsesImportScreen(BaseScreen):
             _("Critical items"), _("Warnings"))
         self.query_one("#import-path", Input).focus()
         self.call(_campaigns, self.backend, done=self._campaigns_loaded, group="import-census")
+        self.call(assessments.instruments, self.backend.vs, done=self._instruments_loaded,
+                  group="import-instruments")
+
+    def _instruments_loaded(self, rows: list[assessments.InstrumentInfo]) -> None:
+        """The built-in instruments and the bureau's own (current versions)."""
+        if not self.is_attached:
+            return
+        select = self.query_one("#import-instrument", Select)
+        chosen = select.value
+        select.set_options([(f"{i.code}  {i.name}", i.code) for i in rows])
+        if any(i.code == chosen for i in rows):
+            select.value = chosen
 
     def _campaigns_loaded(self, rows: list[census.CensusRow]) -> None:
         if self.is_attached:
@@ -206,7 +217,7 @@ class ResponsesImportScreen(BaseScreen):
             unmatched.add_row(str(u.row), _("rejected") if id(u) in rejected else
                               _("unmatched"), u.reason, u.badge_no or "", u.name or "",
                               u.unit or "")
-        defn = assessments.definition(plan.instrument)
+        defn = plan.definition
         warnings: dict[int, list[str]] = {}
         for w in plan.warnings:
             warnings.setdefault(w.row, []).append(w.reason)
@@ -214,7 +225,8 @@ class ResponsesImportScreen(BaseScreen):
         added.clear()
         for r in plan.added:
             added.add_row(str(r.row), r.badge_no or "", r.name, r.administered_on,
-                          "–" if r.total is None else str(r.total), band_label(defn, r.band),
+                          "–" if r.total is None else str(r.total),
+                          band_label(defn, r.band) if defn else (r.band or "–"),
                           ", ".join(map(str, r.critical_items)),
                           "; ".join(warnings.get(r.row, [])))
         self.query_one("#import-apply", Button).disabled = not plan.added

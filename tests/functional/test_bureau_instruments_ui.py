@@ -1,0 +1,86 @@
+"""Pilot test of a bureau's own instruments in the TUI (issue 16 point 4): the coordinator's
+instruments screen lists the built-in ones, refuses a bad file naming its line, checks and
+adds a good one (listed with its version and revision), and the added instrument is then
+offered in F4 paper entry and scored there. Other roles do not see the area."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from counselor_tui.domain.roles import Role
+from counselor_tui.ui.app import create_app
+from counselor_tui.ui.navigation import area_allowed
+from counselor_tui.ui.screens.assessment_entry import AssessmentEntryScreen
+from counselor_tui.ui.screens.census import CensusScreen
+from counselor_tui.ui.screens.instruments import InstrumentsScreen
+from counselor_tui.ui.widgets.response_entry import ResponseEntry
+from tests.functional.test_assessment_entry import backend_for
+from tests.functional.ui_support import settle
+from tests.integration.census_world import World
+from tests.integration.instrument_files import definition, write
+
+pytestmark = pytest.mark.world("census")
+
+
+def _text(screen: InstrumentsScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_coordinator_checks_adds_and_uses_a_bureau_instrument(
+        world: World, tmp_path: Path) -> None:
+    assert not area_allowed("instruments", Role.COUNSELOR)
+    assert not area_allowed("instruments", Role.ADMIN)
+    assert area_allowed("instruments", Role.COORDINATOR)
+    bad = write(tmp_path, "bad.toml", definition(items=3))
+    good = write(tmp_path, "good.toml", definition())
+    app = create_app(backend_for(world, "coord"), idle_minutes=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("instruments")
+        await settle(pilot, lambda: isinstance(app.screen, InstrumentsScreen)
+                     and app.screen.loads == 1)
+        screen = app.screen
+        assert isinstance(screen, InstrumentsScreen)
+        table = screen.query_one("#instruments-table", DataTable)
+        assert [table.get_row_at(i)[0] for i in range(table.row_count)] == [
+            "GAD7", "K10", "PCL5", "PHQ9", "PSS10", "SCL90"]
+        path = screen.query_one("#instrument-path", Input)
+        path.value = str(bad)
+        path.focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: "29" in _text(screen, "#instrument-status"))
+        assert "bad.toml" in _text(screen, "#instrument-status")
+        assert screen.query_one("#instrument-add").disabled
+        path.value = str(good)
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.plan is not None)
+        assert "bureau_stress" in _text(screen, "#instrument-check")
+        assert not screen.query_one("#instrument-add").disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: screen.result is not None and screen.loads == 2)
+        assert screen.result is not None and screen.result.added
+        row = table.get_row_at(table.row_count - 1)
+        assert [str(row[i]) for i in (0, 2, 3, 4)] == ["BUREAU_STRESS", "2026-1", "1 *", "本局"]
+
+        await pilot.press("f4")
+        await settle(pilot, lambda: isinstance(app.screen, CensusScreen))
+        await pilot.press("a")
+        await settle(pilot, lambda: isinstance(app.screen, AssessmentEntryScreen))
+        entry = app.screen
+        assert isinstance(entry, AssessmentEntryScreen)
+        await pilot.press(*"330701")
+        await settle(pilot, lambda: entry.query_one("#picker-results").option_count == 1)
+        await pilot.press("enter")
+        await settle(pilot, lambda: entry.phase == "instrument")
+        options = entry.query_one("#entry-instruments", OptionList)
+        assert options.get_option_at_index(6).id == "bureau_stress"
+        await pilot.press(*["down"] * 6, "enter")
+        await settle(pilot, lambda: entry.phase == "entry"
+                     and isinstance(app.focused, ResponseEntry))
+        await pilot.press("3", "3", "0", "1")
+        await settle(pilot, lambda: entry.saved is not None)
+        assert entry.saved is not None
+        assert (entry.saved.result.total, entry.saved.result.band) == (7, "high")

@@ -64,7 +64,8 @@ async def test_coordinator_checks_adds_and_uses_a_bureau_instrument(
         await settle(pilot, lambda: screen.result is not None and screen.loads == 2)
         assert screen.result is not None and screen.result.added
         row = table.get_row_at(table.row_count - 1)
-        assert [str(row[i]) for i in (0, 2, 3, 4)] == ["BUREAU_STRESS", "2026-1", "1 *", _("bureau")]
+        assert [str(row[i]) for i in (0, 2, 3, 4)] == [
+            "BUREAU_STRESS", "2026-1", "1 *", _("bureau")]
 
         await pilot.press("f4")
         await settle(pilot, lambda: isinstance(app.screen, CensusScreen))

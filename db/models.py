@@ -156,6 +156,11 @@ class Person(Voidable):
     sort_unit = pw.TextField(null=True)
     sort_tier = pw.IntegerField(null=True)
     sort_review = pw.TextField(null=True)
+    #: What the monthly compile reads, kept by triggers (migration 19; never written by the
+    #: program): the earliest non-voided session's ``started_at`` and the current tier by
+    #: the compile's rule (``none`` without one).
+    first_session_at = pw.TextField(null=True)
+    tier_now = pw.TextField(default="none")
     #: Migration 17: the name's sort key by pinyin syllable (``domain.pinyin.name_keys``).
     name_sort = pw.TextField(null=True)
 

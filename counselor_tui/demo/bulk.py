@@ -18,10 +18,12 @@ from collections.abc import Iterator
 from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from db.migrations import m0013_archive_sort_keys as archive_sort_keys
+from db.migrations import m0019_compile_aggregates as compile_aggregates
 
 #: The triggers whose work is redone in bulk at the end (every other trigger stays).
 DEFERRED = ("counseling_session_fts_ai", "counseling_session_fts_au",
-            "counseling_session_last_ai", "person_sort_unit_ai", "tier_state_sort_ai")
+            "counseling_session_last_ai", "person_sort_unit_ai", "tier_state_sort_ai",
+            *compile_aggregates.TRIGGERS)
 
 #: Migration 3's stored last-session date, for every person at once (one pass, grouped).
 _LAST_SESSION = (
@@ -54,6 +56,8 @@ def deferred_triggers(vs: VaultSession) -> Iterator[None]:
             vs.execute(sql)
         vs.execute(_LAST_SESSION)
         for statement in archive_sort_keys.FILL:  # the archive's sort keys (migration 13)
+            vs.execute(statement)
+        for statement in compile_aggregates.FILL:  # what the compile reads (migration 19)
             vs.execute(statement)
         vs.execute("INSERT INTO session_note_fts(session_note_fts) VALUES ('rebuild')")
         audit.record(vs, "demo_generate", "session_note_fts", "", {"rebuilt": True})

@@ -164,16 +164,21 @@ ss AS (
 #: Officers serving at the period's end (entered before it, not archived by then), under
 #: the unit they were in on its last day: a transfer dated after it (issue 15) still counts
 #: them in the unit they left. Sessions likewise count under the person's unit on the day.
-_SV = """
+def _sv(source: str = "person p") -> str:
+    """The ``sv`` CTE over the persons of ``source`` (a FROM clause naming them ``p``)."""
+    return f"""
 sv AS (
   SELECT p.id AS pid,
          COALESCE((SELECT m.from_unit_id FROM person_move m
                    WHERE m.person_id = p.id AND m.kind = 'transfer' AND m.on_date >= :end_date
                    ORDER BY m.on_date, m.id LIMIT 1), p.unit_id) AS unit_id
-  FROM person p
+  FROM {source}
   WHERE p.kind = 'officer' AND p.voided_at IS NULL AND p.created_at < :end
     AND (p.archived_at IS NULL OR substr(p.archived_at, 1, 10) >= :end_date)
 )"""
+
+
+_SV = _sv()
 
 
 class _Query:
@@ -249,25 +254,17 @@ def _counseling(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> 
         sessions, minutes, persons = q.one(
             "SELECT COUNT(*), COALESCE(SUM(minutes), 0), COUNT(DISTINCT person_id) "
             "FROM temp.sub_sessions")
-        # New persons: no earlier session at all (a covering-index probe), or earlier
-        # sessions that were all voided (only persons with a voided one are looked at; voided
-        # rows carry voided_by, which is indexed).
-        (never_before,) = q.one(
-            "SELECT COUNT(*) FROM (SELECT DISTINCT person_id FROM temp.sub_sessions "
-            "WHERE person_id IS NOT NULL) s WHERE NOT EXISTS (SELECT 1 FROM counseling_session "
-            "e WHERE e.person_id = s.person_id AND e.started_at < :start)")
-        (only_voided_before,) = q.one(
-            "WITH vp AS MATERIALIZED (SELECT DISTINCT v.person_id AS person_id "
-            "FROM counseling_session v INDEXED BY counseling_session_voided_by_id "
-            "WHERE v.voided_by_id IS NOT NULL AND v.started_at < :start) "
-            "SELECT COUNT(*) FROM vp "
-            "WHERE vp.person_id IN (SELECT person_id FROM temp.sub_sessions) "
-            "AND NOT EXISTS (SELECT 1 FROM counseling_session e WHERE e.person_id = vp.person_id "
-            "AND e.voided_at IS NULL AND e.started_at < :start)")
-        new_persons = int(never_before) + int(only_voided_before)
-        by = {
-            col: q.rows(f"SELECT {col}, COUNT(*) FROM temp.sub_sessions GROUP BY {col}")
-            for col in ("channel", "kind", "referral", "police_type")
+        # New persons: no non-voided session before the period, by the earliest one kept on
+        # the person (db migration 19): one look-up per person served.
+        (new_persons,) = q.one(
+            "SELECT COUNT(*) FROM person p WHERE p.id IN (SELECT person_id FROM "
+            "temp.sub_sessions) AND p.first_session_at >= :start")
+        # channel, kind, referral and police type in one pass, summed per column below
+        grouped = q.rows("SELECT channel, kind, referral, police_type, COUNT(*) "
+                         "FROM temp.sub_sessions GROUP BY 1, 2, 3, 4")
+        by: dict[str, list[tuple[Any, int]]] = {
+            col: [(row[i], int(row[4])) for row in grouped]
+            for i, col in enumerate(("channel", "kind", "referral", "police_type"))
         }
         topics = q.rows("SELECT st.topic, COUNT(*) FROM temp.sub_sessions s "
                         "JOIN session_topic st ON st.session_id = s.id GROUP BY st.topic")
@@ -302,7 +299,9 @@ def _counseling(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> 
 #: demo set the first tier with the tier state alone). Entered on the state's ``since`` when
 #: the tier never changed, else on the day the state was created, with the first change's
 #: ``from_tier``, or the state's tier when it never changed.
-_ENTERED = """
+def _entered(extra: str = "") -> str:
+    """The ``entered`` CTE; ``extra`` narrows the tier states (``AND …`` on ``ts``)."""
+    return f"""
 entered AS (
   SELECT ts.person_id AS pid,
          CASE WHEN EXISTS (SELECT 1 FROM tier_change c WHERE c.person_id = ts.person_id)
@@ -311,30 +310,58 @@ entered AS (
                    ORDER BY tc.at, tc.id LIMIT 1), ts.tier) AS tier
   FROM tier_state ts
   WHERE NOT EXISTS (SELECT 1 FROM tier_change n
-                    WHERE n.person_id = ts.person_id AND n.from_tier IS NULL)
+                    WHERE n.person_id = ts.person_id AND n.from_tier IS NULL){extra}
 )"""
 
 
+#: Persons whose standing at the period's end may differ from now (db migration 19): a tier
+#: change at or after the end, a tier state entered on or after it, a transfer dated on or
+#: after it, a person created after it or archived on or after it. Everyone else stands at
+#: the end as they stand now, which ``serving_count`` and ``person.tier_now`` keep.
+_TOUCHED = """
+touched AS (
+  SELECT person_id AS pid FROM tier_change WHERE at >= :end
+  UNION ALL SELECT person_id FROM tier_state WHERE since >= :end_date
+  UNION ALL SELECT person_id FROM person_move WHERE kind = 'transfer' AND on_date >= :end_date
+  UNION ALL SELECT id FROM person WHERE created_at >= :end
+  UNION ALL SELECT id FROM person WHERE archived_at >= :end_date
+)"""
+
+#: The touched persons, each once, looked up by id (never a scan of every officer).
+_TOUCHED_PERSONS = "(SELECT DISTINCT pid FROM touched) t CROSS JOIN person p ON p.id = t.pid"
+
+
+#: The tier states that may have entered in the period (either day of :func:`_entered`).
+_ENTERED_IN_PERIOD = (" AND ((ts.since >= :start_date AND ts.since < :end_date) "
+                      "OR (ts.created_at >= :start_date AND ts.created_at < :end_date))")
+
+
 def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dict[str, Any]:
-    w = q.where_unit("sv.unit_id")
     # Tier at the end: the last change before it (ties: the later id); else the tier the
     # person entered with when that was before the end (_ENTERED); else "none".
+    # Everyone untouched since the end counts as now (serving_count); the touched persons
+    # are taken out as they stand now and put back as they stood at the end.
     tiers = q.rows(
-        f"WITH {_SV}, {_ENTERED}, "
+        f"WITH {_TOUCHED}, {_sv(_TOUCHED_PERSONS)}, "
+        f"{_entered(' AND ts.person_id IN touched')}, "
         "last AS (SELECT person_id, to_tier, MAX(at || '#' || printf('%012d', id)) "
-        "FROM tier_change WHERE at < :end GROUP BY person_id) "
-        "SELECT sv.unit_id, COALESCE(last.to_tier, CASE WHEN entered.day < :end_date "
-        "THEN entered.tier END, 'none'), COUNT(*) "
+        "FROM tier_change WHERE +at < :end AND person_id IN touched GROUP BY person_id) "
+        "SELECT unit_id, tier, SUM(n) FROM ("
+        "SELECT NULLIF(unit_key, 0) AS unit_id, tier, n FROM serving_count "
+        f"UNION ALL SELECT p.unit_id, p.tier_now, -1 FROM {_TOUCHED_PERSONS} "
+        "WHERE p.kind = 'officer' AND p.voided_at IS NULL AND p.archived_at IS NULL "
+        "UNION ALL SELECT sv.unit_id, COALESCE(last.to_tier, CASE WHEN entered.day < :end_date "
+        "THEN entered.tier END, 'none'), 1 "
         "FROM sv LEFT JOIN last ON last.person_id = sv.pid "
-        "LEFT JOIN entered ON entered.pid = sv.pid "
-        f"WHERE 1{w} GROUP BY 1, 2")
+        "LEFT JOIN entered ON entered.pid = sv.pid) "
+        f"WHERE 1{q.where_unit('unit_id')} GROUP BY 1, 2 HAVING SUM(n) != 0")
     (archived,) = q.one(
-        "SELECT COUNT(*) FROM person p WHERE p.kind = 'officer' AND p.voided_at IS NULL "
-        "AND substr(p.archived_at, 1, 10) >= :start_date "
-        f"AND substr(p.archived_at, 1, 10) < :end_date{q.where_unit('p.unit_id')}")
+        "SELECT COUNT(*) FROM person p INDEXED BY person_archived_at WHERE p.kind = 'officer' "
+        "AND p.voided_at IS NULL AND p.archived_at >= :start_date "
+        f"AND p.archived_at < :end_date{q.where_unit('p.unit_id')}")
     # changes in the period, and the entries (新建档: none → first tier) of _ENTERED
     transitions = q.rows(
-        f"WITH {_PU}, {_ENTERED}, moves AS ("
+        f"WITH {_PU}, {_entered(_ENTERED_IN_PERIOD)}, moves AS ("
         "SELECT tc.person_id AS pid, COALESCE(tc.from_tier, 'none') AS f, tc.to_tier AS t "
         "FROM tier_change tc WHERE tc.at >= :start AND tc.at < :end "
         "UNION ALL SELECT pid, 'none', tier FROM entered "

@@ -31,6 +31,7 @@ from db.migrations import (
     m0016_co_counselors,
     m0017_name_sort,
     m0018_bureau_instruments,
+    m0019_compile_aggregates,
 )
 
 
@@ -62,6 +63,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(16, m0016_co_counselors.NAME, m0016_co_counselors.up),
     Migration(17, m0017_name_sort.NAME, m0017_name_sort.up),
     Migration(18, m0018_bureau_instruments.NAME, m0018_bureau_instruments.up),
+    Migration(19, m0019_compile_aggregates.NAME, m0019_compile_aggregates.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

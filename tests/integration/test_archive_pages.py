@@ -190,7 +190,7 @@ def test_migration_17_gives_an_existing_vault_name_sort_keys(tmp_path: Path) -> 
                          f"updated_by_id, kind, name, name_pinyin, name_initials, post) "
                          f"VALUES (?, {who}, 'officer', ?, ?, '', '')", (pid, name, pinyin))
         assert migrate(conn, "2026-12-01T09:00:00+08:00",
-                       then=lambda c: fill_name_sort(c.execute)) == [17]
+                       then=lambda c: fill_name_sort(c.execute))[0] == 17
         rows = conn.execute("SELECT name FROM person ORDER BY name_sort").fetchall()
         assert [r[0] for r in rows] == ["陈立", "陈子", "程安"]
         assert fill_name_sort(conn.execute) == 0  # nothing left to fill

@@ -7,7 +7,7 @@ from pathlib import Path
 __all__ = ["V1_BANDS", "V2_BANDS", "definition", "write"]
 
 V1_BANDS = '[0, 5, "low", "较低", "Low"],\n  [6, 12, "high", "较高", "High"],'
-V2_BANDS = ('[0, 3, "low", "较低", "Low"],\n  [4, 8, "moderate", "中等", "Moderate"],\n'
+V2_BANDS = ('[0, 3, "low", "偏低", "Rather low"],\n  [4, 8, "moderate", "中等", "Moderate"],\n'
             '  [9, 12, "high", "较高", "High"],')
 
 

@@ -203,8 +203,10 @@ class AssessmentEntryScreen(BaseScreen):
         options = self.query_one("#entry-instruments", OptionList)
         highlighted = options.highlighted
         options.clear_options()
+        width = max((len(d.code) for d in definitions), default=6)
         options.add_options([
-            Option(f"{d.code:<6} {d.name_en if language() == 'en' else d.name_zh}", id=d.code)
+            Option(f"{d.code:<{width}} {d.name_en if language() == 'en' else d.name_zh}",
+                   id=d.code)
             for d in definitions])
         if highlighted is not None and highlighted < len(definitions):
             options.highlighted = highlighted

@@ -48,11 +48,11 @@ def check_text(checked: CheckedDefinition, plan: AddPreview) -> str:
         bands = ", ".join(f"{b.label_en} ({b.low}–{b.high})" for b in defn.bands)
     else:
         bands = "、".join(f"{b.label_zh}（{b.low}–{b.high}）" for b in defn.bands)
-    head = _("Checked: {code} version {version}, {items} items, responses {low}–{high}, "
-             "bands: {bands}.").format(code=defn.code, version=defn.version,
-                                       items=defn.item_count, low=defn.response_min,
-                                       high=defn.response_max, bands=bands or _("none"))
-    return f"{head}\n{plan.message}"
+    head = _("Checked: {code} version {version}, {items} items, responses {low}–{high}."
+             ).format(code=defn.code, version=defn.version, items=defn.item_count,
+                      low=defn.response_min, high=defn.response_max)
+    return "\n".join((head, _("Bands: {bands}").format(bands=bands or _("none")),
+                      plan.message))
 
 
 class InstrumentsScreen(FormScreen):
@@ -84,14 +84,15 @@ class InstrumentsScreen(FormScreen):
             yield Button(_("Add (ctrl+s)"), id="instrument-add", variant="primary",
                          disabled=True, compact=True)
         yield Static(_("Type the path of a definition file and press Enter: it is checked "
-                       "first, nothing is stored before you add it."),
-                     id="instrument-check", markup=False)
+                       "first, nothing is stored before you add it.") + "\n"
+                     + _("* marks the version new assessments use; those already scored "
+                         "keep theirs."), id="instrument-check", markup=False)
         yield Static("", id="instrument-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#instruments-table", DataTable).add_columns(
-            _("Code"), _("Name"), _("Version"), _("Revision"), _("Source"), _("Items"),
+            _("Code"), _("Instrument"), _("Version"), _("Revision"), _("Source"), _("Items"),
             _("Added"), _("By"))
         self.reload()
 
@@ -173,7 +174,8 @@ class InstrumentsScreen(FormScreen):
         self.plan = None
         if self.is_attached:
             self.query_one("#instrument-add", Button).disabled = True
-            self.say(result.message)
+            self.query_one("#instrument-check", Static).update(result.message)
+            self.say("")
         self.app.notify(result.message, markup=False)
         self.app.post_message(DataChanged("instrument"))
         self.reload()

@@ -264,51 +264,69 @@ _IN_WINDOW = ("a.voided_at IS NULL AND a.complete = 1 AND a.administered_on BETW
               "AND a.instrument_code IN ({marks})")
 
 
-def _live_figures(vs: VaultSession, census: Census) -> CensusFigures:
-    """Completion by unit and positive screens, each in ONE grouped query over the window's
-    assessments (not a sub-query per officer): about 0.1 s for 100,000 officers."""
+def _unit_progress(vs: VaultSession, census: Census) -> tuple[UnitProgress, ...]:
+    """Completion by target unit in ONE grouped query driven by the window's assessments:
+    the officers targeted come from ``serving_count`` (db migration 19: serving officers by
+    unit, kept on write), the screened ones from the window's assessments joined to their
+    officer, so the cost follows the campaign's activity, not the number of officers."""
     codes = list(census.instruments or [])
     window = (census.starts_on, census.ends_on)
     marks = ", ".join("?" for _c in codes) or "NULL"
     flags = "".join(f", MAX(code = ?) AS c{i}" for i in range(len(codes)))
-    sums = "".join(f", SUM(COALESCE(s.c{i}, 0))" for i in range(len(codes)))
+    sums = "".join(f", SUM(s.c{i}) AS c{i}" for i in range(len(codes)))
+    picks = "".join(f", COALESCE(done.c{i}, 0)" for i in range(len(codes)))
     sql = (
         "WITH per AS (SELECT a.person_id AS pid, a.instrument_code AS code FROM assessment a "
         f"WHERE {_IN_WINDOW.format(marks=marks)} GROUP BY a.person_id, a.instrument_code), "
-        f"scr AS (SELECT pid, COUNT(*) AS n{flags} FROM per GROUP BY pid) "
-        "SELECT u.id, u.code, u.name, u.police_type, COUNT(p.id), "
-        f"SUM(CASE WHEN s.n = ? THEN 1 ELSE 0 END){sums} "
+        f"scr AS (SELECT pid, COUNT(*) AS n{flags} FROM per GROUP BY pid), "
+        f"done AS (SELECT p.unit_id AS unit_id, SUM(s.n = ?) AS completed{sums} "
+        "FROM scr s CROSS JOIN person p ON p.id = s.pid "  # by id, never every officer
+        "WHERE p.kind = 'officer' AND p.voided_at IS NULL AND p.archived_at IS NULL "
+        "GROUP BY p.unit_id), "
+        "tgt AS (SELECT unit_key AS unit_id, SUM(n) AS n FROM serving_count GROUP BY unit_key) "
+        "SELECT u.id, u.code, u.name, u.police_type, COALESCE(tgt.n, 0), "
+        f"COALESCE(done.completed, 0){picks} "
         "FROM census_unit cu JOIN unit u ON u.id = cu.unit_id "
-        "LEFT JOIN person p ON p.unit_id = cu.unit_id AND p.kind = 'officer' "
-        "AND p.voided_at IS NULL AND p.archived_at IS NULL "
-        "LEFT JOIN scr s ON s.pid = p.id WHERE cu.census_id = ? "
-        "GROUP BY u.id ORDER BY u.code, u.id")
+        "LEFT JOIN tgt ON tgt.unit_id = cu.unit_id "
+        "LEFT JOIN done ON done.unit_id = cu.unit_id WHERE cu.census_id = ? "
+        "ORDER BY u.code, u.id")
     params: list[Any] = [*window, *codes, *codes, len(codes), census.id]
-    units = []
-    for r in vs.execute(sql, tuple(params)):
-        units.append(UnitProgress(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]),
-                                  int(r[5] or 0),
-                                  {c: int(r[6 + i] or 0) for i, c in enumerate(codes)}))
-    positive: dict[str, int] = {}
-    for code in codes:
-        row = vs.execute(
-            "WITH latest AS (SELECT a.person_id AS pid, a.positive AS positive, "
-            "ROW_NUMBER() OVER (PARTITION BY a.person_id "
-            "ORDER BY a.administered_on DESC, a.id DESC) AS rn FROM assessment a "
-            f"WHERE {_IN_WINDOW.format(marks='?')}) "
-            "SELECT COUNT(*) FROM census_unit cu "
-            "JOIN person p ON p.unit_id = cu.unit_id AND p.kind = 'officer' "
-            "AND p.voided_at IS NULL AND p.archived_at IS NULL "
-            "JOIN latest l ON l.pid = p.id AND l.rn = 1 AND l.positive = 1 "
-            "WHERE cu.census_id = ?",
-            (*window, code, census.id)).fetchone()
-        positive[code] = int(row[0])
+    return tuple(
+        UnitProgress(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), int(r[5] or 0),
+                     {c: int(r[6 + i] or 0) for i, c in enumerate(codes)})
+        for r in vs.execute(sql, tuple(params)))
+
+
+def _positive(vs: VaultSession, census: Census) -> dict[str, int]:
+    """Screen-positive target officers per instrument (their latest assessment of it in the
+    window is positive), every instrument in ONE grouped query."""
+    codes = list(census.instruments or [])
+    if not codes:
+        return {}
+    marks = ", ".join("?" for _c in codes)
+    found = dict(vs.execute(
+        "WITH latest AS (SELECT a.person_id AS pid, a.instrument_code AS code, "
+        "a.positive AS positive, ROW_NUMBER() OVER (PARTITION BY a.person_id, "
+        "a.instrument_code ORDER BY a.administered_on DESC, a.id DESC) AS rn FROM assessment a "
+        f"WHERE {_IN_WINDOW.format(marks=marks)}) "
+        "SELECT l.code, COUNT(*) FROM latest l CROSS JOIN person p ON p.id = l.pid "
+        "AND p.kind = 'officer' AND p.voided_at IS NULL AND p.archived_at IS NULL "
+        "JOIN census_unit cu ON cu.unit_id = p.unit_id AND cu.census_id = ? "
+        "WHERE l.rn = 1 AND l.positive = 1 GROUP BY l.code",
+        (census.starts_on, census.ends_on, *codes, census.id)).fetchall())
+    return {c: int(found.get(c, 0)) for c in codes}
+
+
+def _live_figures(vs: VaultSession, census: Census) -> CensusFigures:
+    """The figures computed now: :func:`_unit_progress` and :func:`_positive`."""
+    codes = list(census.instruments or [])
+    units = _unit_progress(vs, census)
     return CensusFigures(
         census_id=int(census.id), as_of=vs.now_iso(),
         target=sum(u.target for u in units), completed=sum(u.completed for u in units),
-        units=tuple(units),
+        units=units,
         per_instrument={c: sum(u.per_instrument[c] for u in units) for c in codes},
-        positive=positive, frozen=False)
+        positive=_positive(vs, census), frozen=False)
 
 
 def figures(vs: VaultSession, census_id: int) -> CensusFigures:
@@ -325,9 +343,9 @@ def _row(vs: VaultSession, census: Census) -> CensusRow:
     if census.status != "open" and census.frozen_figures:
         target = int(census.frozen_figures["target"])
         completed = int(census.frozen_figures["completed"])
-    else:
-        live = _live_figures(vs, census)
-        target, completed = live.target, live.completed
+    else:  # the list and the dashboard need the totals only, not the positive screens
+        units = _unit_progress(vs, census)
+        target, completed = sum(u.target for u in units), sum(u.completed for u in units)
     return CensusRow(int(census.id), str(census.name), str(census.starts_on),
                      str(census.ends_on), tuple(census.instruments or ()),
                      _unit_ids(int(census.id)), str(census.status), census.closed_at,

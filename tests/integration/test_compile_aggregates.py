@@ -17,6 +17,7 @@ from counselor_tui import demo
 from counselor_tui.domain.dates import to_storage
 from counselor_tui.domain.periods import parse_period
 from counselor_tui.services import (
+    census,
     lifecycle,
     person_moves,
     persons,
@@ -28,6 +29,7 @@ from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.submission_compile import compile_content
 from db.connection import open_connection
 from db.migrations import m0019_compile_aggregates, schema_version
+from db.models import Census
 from tests.conftest import PASSPHRASE
 from tests.integration import compile_reference
 
@@ -197,6 +199,31 @@ def test_kept_values_follow_every_write_path(vs: VaultSession, clock: FixedClock
     _assert_kept(vs)
     # the months around the writes still compile to the former path's bytes
     assert _assert_same_content(vs, monkeypatch, RECENT)
+    _assert_census_figures(vs)
+
+
+def _assert_census_figures(vs: VaultSession) -> None:
+    """Each campaign's live figures (targets from ``serving_count``) equal plain SQL over
+    every target officer (DESIGN §4: screened = every instrument in the window)."""
+    with vs.reading():
+        rows = list(Census.select())
+        assert rows
+        for row in rows:
+            live = census._live_figures(vs, row)
+            codes = list(row.instruments or [])
+            marks = ", ".join("?" for _c in codes)
+            target, completed = vs.execute(
+                "SELECT COUNT(*), COALESCE(SUM((SELECT COUNT(DISTINCT a.instrument_code) "
+                "FROM assessment a WHERE a.person_id = p.id AND a.voided_at IS NULL "
+                "AND a.complete = 1 AND a.administered_on BETWEEN ? AND ? "
+                f"AND a.instrument_code IN ({marks})) = ?), 0) FROM person p "
+                "JOIN census_unit cu ON cu.unit_id = p.unit_id AND cu.census_id = ? "
+                "WHERE p.kind = 'officer' AND p.voided_at IS NULL AND p.archived_at IS NULL",
+                (row.starts_on, row.ends_on, *codes, len(codes), row.id)).fetchone()
+            assert (live.target, live.completed) == (target, completed) != (0, 0)
+            listed = {r.id: (r.target, r.completed) for r in census.list_censuses(vs)}
+            if row.status == "open":
+                assert listed[row.id] == (target, completed)
 
 
 def test_upgrade_fills_the_kept_values_of_a_schema_18_vault(

@@ -31,7 +31,8 @@ def register_import(group: Any) -> None:
                          help=_("import a survey platform's export of one instrument"))
     p.add_argument("file", metavar="FILE", help=_("survey export (.xlsx or .csv)"))
     p.add_argument("--instrument", required=True, metavar="CODE",
-                   help=_("instrument of the survey (phq9, gad7, pcl5, pss10, k10, scl90)"))
+                   help=_("instrument of the survey (phq9, gad7, pcl5, pss10, k10, scl90, "
+                          "or a bureau's own: see 'instruments list')"))
     p.add_argument("--census", type=int, default=None, metavar="ID",
                    help=_("link the assessments to this census campaign"))
     p.add_argument("--date", default=None, metavar="YYYY-MM-DD",

@@ -73,7 +73,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     finally:
         lifecycle.lock(vs, "quit")
     print("\t".join((_("code"), _("version"), _("revision"), _("kind"), _("items"),
-                     _("name"))))
+                     _("Instrument"))))
     for row in rows:
         kind = _("built-in") if row.builtin else _("bureau")
         mark = "*" if row.current and not row.builtin else ""

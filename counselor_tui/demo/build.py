@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import secrets
 import shutil
@@ -27,11 +28,12 @@ from counselor_tui.i18n import _
 from counselor_tui.services import lifecycle, settings
 from counselor_tui.services.context import Clock, VaultSession
 from counselor_tui.services.errors import InvalidInput
-from db.connection import InUseLock, side_files
+from db.connection import InUseLock, fsync_path, side_files
 from db.models import (
     ALL_MODELS,
 )
 from db.presence import folder_of as presence_folder
+from db.vault import keys_path
 from db.witness import next_witness_path, witness_path
 from db.write_queue import queue_path
 
@@ -82,31 +84,55 @@ def build_demo(
         raise InvalidInput(
             _("A vault already exists at {path}: the demo needs a new path.").format(path=path))
     started = time.perf_counter()
-    created = lifecycle.create_vault(path, bureau=BUREAU, admin_username=ADMIN_USER,
-                                 passphrase=passphrase, clock=clock,
-                                 admin_display_name="系统管理员", kdf_seconds=kdf_seconds)
+    # built under a temporary name beside the vault and renamed into place when complete
+    # (issue 18): the build writes without a journal, and an interrupted build must leave
+    # nothing that could be taken for a vault
+    building = path.parent / f".{path.name}.demo-{secrets.token_hex(4)}"
+    created = lifecycle.create_vault(building, bureau=BUREAU, admin_username=ADMIN_USER,
+                                     passphrase=passphrase, clock=clock,
+                                     admin_display_name="系统管理员", kdf_seconds=kdf_seconds)
     try:
-        vs = lifecycle.unlock(path, ADMIN_USER, passphrase, clock=clock,
-                          state_dir=state_dir or paths.state_dir())
+        vs = lifecycle.unlock(building, ADMIN_USER, passphrase, clock=clock,
+                              state_dir=state_dir or paths.state_dir())
         try:
             builder = DemoBuilder(vs, preset, random.Random(seed),
-                               progress or (lambda _m: None))
+                                  progress or (lambda _m: None))
             users = builder.build(passphrase, kdf_seconds)
             settings.save_settings(vs, DOCUMENT_SETTINGS)
             counts = _counts(vs)
         finally:
             lifecycle.lock(vs, "quit")
-    except BaseException:
-        # a half-built demo is worth nothing and would block the next attempt: remove the
-        # files this call created (never a vault that existed before: refused above)
-        for leftover in (*side_files(path), created.keys_path, InUseLock(path).path,
-                         queue_path(path), witness_path(path), next_witness_path(path)):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
-        shutil.rmtree(presence_folder(path), ignore_errors=True)
-        raise
+        _move_into_place(building, path)
+    finally:
+        # a half-built demo is worth nothing: remove what is left of the build (everything
+        # once it failed; the lock and writer files beside it once it was moved)
+        _remove_vault_files(building)
     return DemoResult(path, BUREAU, users, counts, created.recovery_code,
                       time.perf_counter() - started)
+
+
+def _move_into_place(building: Path, path: Path) -> None:
+    """Rename the built vault's files to ``path``: witness, key slots, then the database
+    last (a vault is there once its database is). Raises :class:`InvalidInput` when a vault
+    appeared at ``path`` meanwhile (nothing of it is touched)."""
+    if lifecycle.vault_exists(path):
+        raise InvalidInput(
+            _("A vault already exists at {path}: the demo needs a new path.").format(path=path))
+    fsync_path(building)  # written without synchronous commits: on disk before it counts
+    for source, target in ((next_witness_path(building), next_witness_path(path)),
+                           (witness_path(building), witness_path(path)),
+                           (keys_path(building), keys_path(path)), (building, path)):
+        if source.exists():
+            os.replace(source, target)
+    fsync_path(path.parent)
+
+
+def _remove_vault_files(path: Path) -> None:
+    for leftover in (*side_files(path), keys_path(path), InUseLock(path).path,
+                     queue_path(path), witness_path(path), next_witness_path(path)):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+    shutil.rmtree(presence_folder(path), ignore_errors=True)
 
 
 def _counts(vs: VaultSession) -> dict[str, int]:

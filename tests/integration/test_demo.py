@@ -384,3 +384,50 @@ def test_bulk_build_gives_what_the_row_by_row_triggers_gave(
     assert bulk["search 来访者"], "the index finds notes"
     assert bulk["last session"], "persons with sessions have their last-session date"
     assert bulk == rows
+
+
+def _schema(vs: VaultSession) -> list[tuple[str, str, str, str]]:
+    with vs.reading():
+        return [tuple(r) for r in vs.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+            "ORDER BY type, name")]
+
+
+def test_the_build_becomes_the_vault_only_when_complete(
+        tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: the phases write a file under a temporary name without a journal (a killed
+    build leaves no vault at the path); the finished vault is renamed into place in WAL mode
+    with every index and trigger of a new vault's schema."""
+    path = tmp_path / "demo" / "vault.db"
+    seen: dict[str, Any] = {}
+    census_phase = DemoBuilder.census
+
+    def census(self: DemoBuilder) -> None:
+        seen["vault at the path"] = lifecycle.vault_exists(path)
+        seen["files"] = sorted(p.name for p in path.parent.iterdir())
+        with self.vs.reading():
+            seen["journal"] = self.vs.execute("PRAGMA journal_mode").fetchone()[0]
+        census_phase(self)
+
+    monkeypatch.setattr(DemoBuilder, "census", census)
+    result = demo.build_demo(path, "tiny", 7, PASSPHRASE, clock, kdf_seconds=0,
+                             state_dir=tmp_path / "state")
+    assert seen["vault at the path"] is False
+    assert seen["journal"] == "off"
+    assert seen["files"] and all(name.startswith(".vault.db.demo-") for name in seen["files"])
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "vault.db", "vault.db.keys", "vault.db.witness"]
+    fresh = lifecycle.create_vault(tmp_path / "fresh" / "vault.db", bureau="示范",
+                                   admin_username="admin", passphrase=PASSPHRASE, clock=clock,
+                                   kdf_seconds=0)
+    schemas = []
+    for vault in (result.path, fresh.path):
+        vs = lifecycle.unlock(vault, "admin", PASSPHRASE, clock=clock,
+                              state_dir=tmp_path / "state")
+        try:
+            with vs.reading():
+                assert vs.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            schemas.append(_schema(vs))
+        finally:
+            vs.close()
+    assert schemas[0] == schemas[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from counselor_tui.demo.activities import ActivitiesPhase
 from counselor_tui.demo.bulk import deferred_triggers
 from counselor_tui.demo.census import CensusPhase
-from counselor_tui.demo.fastload import bulk_load
+from counselor_tui.demo.fastload import bulk_settings, indexes_afterwards
 from counselor_tui.demo.firearms import FirearmsPhase
 from counselor_tui.demo.incidents import IncidentsPhase
 from counselor_tui.demo.persons import PersonsPhase
@@ -32,9 +32,9 @@ class DemoBuilder(
                 self.next_id[table] = int(row[0])
         self.units()
         users = self.users(passphrase, kdf_seconds)
-        # the bulk settings and the big tables' indexes (once, at the end); the note index and
-        # last-session dates: once, at the end
-        with bulk_load(self.vs), deferred_triggers(self.vs):
+        # without journal or fsync; the note index, the kept values and (first) the big tables'
+        # indexes: once, at the end
+        with bulk_settings(self.vs), deferred_triggers(self.vs), indexes_afterwards(self.vs):
             self.persons()
             self.incidents()
             self.sessions()

@@ -41,10 +41,9 @@ BUILD_CACHE_KIB = 256 * 1024
 
 
 @contextlib.contextmanager
-def bulk_load(vs: VaultSession) -> Iterator[None]:
-    """Hold this thread's connection for the body with the bulk-load settings above, the
-    secondary indexes of :data:`BULK_TABLES` dropped; on success create them again (one
-    ``demo_generate`` audit event) and restore the vault's settings.
+def bulk_settings(vs: VaultSession) -> Iterator[None]:
+    """Hold this thread's connection for the body with the bulk-load settings above; on
+    success restore the vault's own settings (and its anchor connection).
 
     Only for a vault being built under a temporary name. Raises
     :class:`db.connection.PragmaCheckError` when the journal mode cannot be switched.
@@ -56,23 +55,30 @@ def bulk_load(vs: VaultSession) -> Iterator[None]:
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
-        marks = ", ".join("?" * len(BULK_TABLES))
-        with vs.transaction():
-            indexes = [(str(name), str(sql)) for name, sql in vs.execute(
-                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                f"AND tbl_name IN ({marks}) ORDER BY name", BULK_TABLES)]
-            for name, _sql in indexes:
-                vs.execute(f'DROP INDEX "{name}"')
         yield
-        with vs.transaction():
-            for _name, sql in indexes:
-                vs.execute(sql)
-            audit.record(vs, "demo_generate", "index", "", {"created": len(indexes)})
         _journal(conn, "wal")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     vs.db.hold()
+
+
+@contextlib.contextmanager
+def indexes_afterwards(vs: VaultSession) -> Iterator[None]:
+    """Drop the secondary indexes of :data:`BULK_TABLES` for the body; on success create
+    them again from their stored SQL, recorded by one ``demo_generate`` audit event."""
+    marks = ", ".join("?" * len(BULK_TABLES))
+    with vs.transaction():
+        indexes = [(str(name), str(sql)) for name, sql in vs.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks}) ORDER BY name", BULK_TABLES)]
+        for name, _sql in indexes:
+            vs.execute(f'DROP INDEX "{name}"')
+    yield
+    with vs.transaction():
+        for _name, sql in indexes:
+            vs.execute(sql)
+        audit.record(vs, "demo_generate", "index", "", {"created": len(indexes)})
 
 
 def _journal(conn: object, mode: str) -> None:

@@ -37,10 +37,11 @@ from tests.helpers import table_dump
 KEYED = {"setting", "signing_key", "audit_event"}
 #: Tables the demo leaves empty on purpose (compiled by the reports package; trusted signers
 #: are added by a coordinator on purpose, never generated; appointments, handovers, consents,
-#: referral exports, transfers, leavers and edited profiles are the users' own acts, issue 15).
+#: referral exports, transfers, leavers and edited profiles are the users' own acts, issue 15;
+#: a bureau's own instrument definitions are a coordinator's file, issue 16 point 4).
 EMPTY = {"submission", "trusted_signer", "appointment", "handover", "case_access",
          "follow_up_holder", "step_holder", "consent", "referral_export", "person_move",
-         "person_version"}
+         "person_version", "bureau_instrument"}
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

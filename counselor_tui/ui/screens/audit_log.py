@@ -77,6 +77,7 @@ ENTITY_LABELS: Mapping[str, str] = {
     "activity": N_("activity"), "interest_group": N_("interest group"),
     "training_record": N_("training record"), "roster": N_("roster"),
     "signing_key": N_("signing key"), "trusted_signer": N_("trusted signer"),
+    "instrument": N_("instrument"),
 }
 
 
@@ -94,7 +95,8 @@ DETAIL_LABELS: Mapping[str, str] = {
     "days": N_("days"), "file": N_("file"), "session_id": N_("session"),
     "user_id": N_("account"),
     "failed_attempts_since_last": N_("failed attempts before"), "relation": N_("relation"),
-    "code": N_("code"),
+    "code": N_("code"), "version": N_("version"), "revision": N_("revision"),
+    "sha256": N_("SHA-256 of the file"),
 }
 #: Detail keys shown in their own column or in the action (not repeated in the detail).
 SHOWN_ELSEWHERE = frozenset({"person_id", "part"})

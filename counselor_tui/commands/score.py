@@ -11,8 +11,12 @@ derived values, norms, settings). ``--indent N`` pretty-prints instead. Response
 missing item). ``--set NAME=VALUE`` overrides a scoring setting (``--set cutoff=31`` for
 the PCL-5).
 
-Exit codes: 0 scored; 2 unknown instrument, unreadable or out-of-range responses, bad
-setting — with a one-line message on stderr naming the item at fault.
+INSTRUMENT may also be the path of a bureau's own definition file (``….toml``, checked as
+``instruments validate`` does), to try its scoring before adding it to the vault.
+
+Exit codes: 0 scored; 2 unknown instrument, a bad definition file, unreadable or
+out-of-range responses, bad setting — with a one-line message on stderr naming the item
+(or the file's line) at fault.
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 from typing import Any
 
 from counselor_tui.commands import common
 from counselor_tui.domain import instruments as engine
 from counselor_tui.i18n import _
+from counselor_tui.services import instruments
 
 #: Largest ``--indent`` (more only blows up the output).
 MAX_INDENT = 16
@@ -38,8 +44,8 @@ def register(sub: Any) -> None:
                       "'score phq9 0,1,2,3,0,1,2,3,1'. Instruments: {codes}.").format(
                           codes=", ".join(engine.builtin_codes())))
     p.add_argument("instrument", metavar="INSTRUMENT",
-                   help=_("instrument code ({codes})").format(
-                       codes=", ".join(engine.builtin_codes())))
+                   help=_("instrument code ({codes}), or the path of a bureau's definition "
+                          "file (.toml)").format(codes=", ".join(engine.builtin_codes())))
     p.add_argument("responses", metavar="R1,R2,…",
                    help=_("one response per item, separated by commas; empty or - = missing"))
     p.add_argument("--set", dest="settings", action="append", default=[],
@@ -78,12 +84,19 @@ def _settings(pairs: list[str]) -> dict[str, float]:
     return out
 
 
-def cmd_score(args: argparse.Namespace) -> int:
-    """Print the score JSON; exit 2 with a message for bad input."""
+def _definition(text: str) -> engine.InstrumentDefinition:
+    """A built-in definition by code, or a bureau's definition file by path (``.toml``)."""
+    if text.lower().endswith(".toml") or os.sep in text:
+        return instruments.check_file(text).definition  # InvalidInput: exit 2
     try:
-        defn = engine.builtin(args.instrument)
+        return engine.builtin(text)
     except engine.UnknownInstrumentError as exc:
         raise common.CommandError(str(exc.args[0]) if exc.args else str(exc)) from None
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Print the score JSON; exit 2 with a message for bad input."""
+    defn = _definition(args.instrument)
     try:
         responses = engine.parse_responses(args.responses)
         result = engine.score(defn, responses, _settings(args.settings))

@@ -80,6 +80,12 @@ def test_validate_accepts_a_good_file_and_refuses_each_kind_of_bad_one(tmp_path:
         assert "Traceback" not in done.stderr and "Unexpected" not in done.stderr, kind
     folder = run_cli("--lang", "en", "instruments", "validate", str(tmp_path))
     assert folder.returncode == 2 and "folder" in folder.stderr
+    scored = run_cli("score", str(tmp_path / "good.toml"), "3,3,0,1")  # try it before adding
+    assert scored.returncode == 0, scored.stderr
+    assert json.loads(scored.stdout)["instrument"] == "bureau_stress"
+    assert (json.loads(scored.stdout)["total"], json.loads(scored.stdout)["band"]) == (7, "high")
+    refused = run_cli("--lang", "en", "score", str(tmp_path / "missing items.toml"), "0,0,0")
+    assert refused.returncode == 2 and "line 29:" in refused.stderr
 
 
 def test_add_list_versions_and_assessments_bound_to_their_version(

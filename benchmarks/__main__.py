@@ -14,10 +14,10 @@ def main() -> None:
                                                                "province"),
                         help="demo size of the vault every benchmark uses")
     parser.add_argument("--only", action="append",
-                        choices=("archive", "vault", "compile", "memory", "disclosure",
-                                 "sealed"))
+                        choices=("archive", "vault", "dashboard", "compile", "memory",
+                                 "disclosure", "sealed"))
     args = parser.parse_args()
-    chosen = args.only or ["vault", "sealed", "archive", "compile", "memory"]
+    chosen = args.only or ["vault", "sealed", "archive", "dashboard", "compile", "memory"]
     results = []
     for name in chosen:
         module = importlib.import_module(f"benchmarks.bench_{name}")

@@ -32,11 +32,13 @@ def review_due(vs: VaultSession) -> list[PersonRow]:
     horizon = today + timedelta(days=6 - today.weekday())
     cond, params = visibility_sql(vs)
     with vs.reading():
+        # the review date and tier rank kept on the person (db migration 13: tier_state's
+        # review_due and tier) through their index, not a pass over every live person
         ids = [int(r[0]) for r in vs.execute(
-            "SELECT p.id FROM tier_state t JOIN person p ON p.id = t.person_id "
-            "WHERE t.review_due IS NOT NULL AND t.review_due <= ? AND p.voided_at IS NULL "
+            "SELECT p.id FROM person p INDEXED BY person_sort_review "
+            "WHERE p.sort_review <= ? AND p.voided_at IS NULL "
             f"AND p.archived_at IS NULL AND {cond} "
-            "ORDER BY t.review_due, CASE t.tier WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 "
+            "ORDER BY p.sort_review, CASE p.sort_tier WHEN 2 THEN 0 WHEN 1 THEN 1 "
             "ELSE 2 END, p.name_sort, p.id", (horizon.isoformat(), *params))]
         return person_rows(vs, ids)
 

@@ -24,6 +24,7 @@ from counselor_tui.services import (
     sessions,
     submission_compile,
     tier_policy,
+    tiers,
 )
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.submission_compile import compile_content
@@ -200,6 +201,25 @@ def test_kept_values_follow_every_write_path(vs: VaultSession, clock: FixedClock
     # the months around the writes still compile to the former path's bytes
     assert _assert_same_content(vs, monkeypatch, RECENT)
     _assert_census_figures(vs)
+    _assert_reviews_due(vs, clock)
+
+
+def _assert_reviews_due(vs: VaultSession, clock: FixedClock) -> None:
+    """The dashboard's reviews due (read through the keys kept on the person) are the tier
+    states due by the week's end, in the former order: date, red, yellow, then the rest."""
+    today = clock.now().date()
+    horizon = today + timedelta(days=6 - today.weekday())
+    with vs.transaction():  # a few reviews falling due today, of every tier
+        vs.execute("UPDATE tier_state SET review_due = ? WHERE id IN (SELECT MIN(id) "
+                   "FROM tier_state GROUP BY tier)", (today.isoformat(),))
+    with vs.reading():
+        expected = [int(r[0]) for r in vs.execute(
+            "SELECT p.id FROM tier_state t JOIN person p ON p.id = t.person_id "
+            "WHERE t.review_due <= ? AND p.voided_at IS NULL AND p.archived_at IS NULL "
+            "ORDER BY t.review_due, CASE t.tier WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 "
+            "ELSE 2 END, p.name_sort, p.id", (horizon.isoformat(),))]
+    assert [r.id for r in tiers.review_due(vs)] == expected
+    assert len(expected) >= 2
 
 
 def _assert_census_figures(vs: VaultSession) -> None:

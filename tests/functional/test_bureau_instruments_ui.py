@@ -40,7 +40,9 @@ async def test_coordinator_checks_adds_and_uses_a_bureau_instrument(
     app = create_app(backend_for(world, "coord"), idle_minutes=60)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: app.working)
-        app.open_area("instruments")
+        await pilot.press("f4")                                   # census & assessments
+        await settle(pilot, lambda: isinstance(app.screen, CensusScreen))
+        await pilot.press("m")                                    # … its instruments key
         await settle(pilot, lambda: isinstance(app.screen, InstrumentsScreen)
                      and app.screen.loads == 1)
         screen = app.screen

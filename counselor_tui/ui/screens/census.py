@@ -19,6 +19,7 @@ Three tabs:
 | o | decide another tier for it (written reason) |
 | Enter | tab 2: assess the officer · tab 3: open the person |
 | i | import survey responses |
+| m | instruments: the built-in ones and the bureau's own (coordinators) |
 | y | analysis |
 | r | reload |
 
@@ -105,7 +106,8 @@ def _override(backend: Backend, suggestion_id: int, tier: str,
 
 
 #: Actions only a coordinator may take (the services refuse everyone else too).
-COORDINATOR_ACTIONS = frozenset({"new_campaign", "close_campaign", "import_responses"})
+COORDINATOR_ACTIONS = frozenset({"new_campaign", "close_campaign", "import_responses",
+                                 "instruments"})
 
 
 def drop_bindings(node: DOMNode, actions: frozenset[str]) -> None:
@@ -143,6 +145,7 @@ class CensusScreen(BaseScreen):
         Binding("c", "confirm_suggestion", N_("Confirm tier"), id="confirm"),
         Binding("o", "override_suggestion", N_("Other tier"), id="override"),
         Binding("i", "import_responses", N_("Import"), id="import"),
+        Binding("m", "instruments", N_("Instruments"), id="instruments", show=False),
         Binding("y", "analysis", N_("Analysis"), id="analysis"),
         Binding("r", "reload", N_("Reload"), id="reload"),
     ]
@@ -444,6 +447,10 @@ class CensusScreen(BaseScreen):
     def action_import_responses(self) -> None:
         """Open the survey-response import."""
         self.post_message(OpenArea("responses_import"))
+
+    def action_instruments(self) -> None:
+        """Open the instruments screen (a bureau's own instruments)."""
+        self.post_message(OpenArea("instruments"))
 
     def action_analysis(self) -> None:
         """Open the analysis screen."""

@@ -108,8 +108,10 @@ def check_file(path: Path | str) -> bureau.CheckedDefinition:
 
 @lru_cache(maxsize=64)
 def _parsed(text: str) -> engine.InstrumentDefinition:
-    """A stored definition text, parsed (it passed the checks when it was added)."""
-    return bureau.check_text(text).definition
+    """A stored definition text, parsed by the engine's loader: it passed the strict checks
+    when it was added, and a later, stricter program must still show what was scored with
+    it."""
+    return engine.load_definition(text)
 
 
 # --------------------------------------------------------------------------- resolving
@@ -128,7 +130,8 @@ def current(vs: VaultSession, code: str) -> engine.InstrumentDefinition:
     if key in engine.builtin_codes():
         return engine.builtin(key)
     with vs.reading():
-        row = (BureauInstrument.select().where(BureauInstrument.code == code.strip())
+        row = (BureauInstrument.select()
+               .where(BureauInstrument.code == code.strip().lower())
                .order_by(BureauInstrument.revision.desc()).first())
     if row is None:
         raise InvalidInput(_("Unknown instrument '{code}'. Instruments: {codes}.").format(

@@ -27,6 +27,7 @@ from counselor_tui.commands import (
     demo,
     instruments_cmd,
     lifecycle,
+    org_cmd,
     people,
     referral_cmd,
     score,
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=("zh", "en"), help=_("interface language"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (lifecycle, users, demo, score, data_imports, submissions, referral_cmd,
-                   people, instruments_cmd):
+                   people, instruments_cmd, org_cmd):
         module.register(sub)
     return parser
 

@@ -22,6 +22,7 @@ from db.model_base import SchemaVersion as SchemaVersion
 from db.model_base import database_proxy as database_proxy
 from db.models_care import CARE_MODELS
 from db.models_instruments import BureauInstrument as BureauInstrument
+from db.models_org import ORG_MODELS
 from db.models_people import PEOPLE_MODELS
 from db.models_people import PersonMove as PersonMove
 from db.models_people import PersonVersion as PersonVersion
@@ -595,6 +596,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     AuditEvent,
     SigningKey,
     TrustedSigner,
-    *CARE_MODELS,
-    *PEOPLE_MODELS,
+    *CARE_MODELS, *PEOPLE_MODELS, *ORG_MODELS,
 )

@@ -39,6 +39,7 @@ class Action(StrEnum):
     LIST_INSTRUMENTS = "list_instruments"
     MANAGE_INSTRUMENTS = "manage_instruments"
     MANAGE_UNITS = "manage_units"
+    MANAGE_ORGANISATION = "manage_organisation"
     VIEW_SUBMISSIONS = "view_submissions"
     COMPILE_SUBMISSION = "compile_submission"
     FINALIZE_SUBMISSION = "finalize_submission"
@@ -70,6 +71,8 @@ RULES: dict[Action, tuple[frozenset[Role], str]] = {
     Action.MANAGE_INSTRUMENTS: (frozenset({_O}), "add a bureau's own instrument definition "
                                 "(or a new version of one)"),
     Action.MANAGE_UNITS: (frozenset({_O, _D}), "create units"),
+    Action.MANAGE_ORGANISATION: (frozenset({_O}), "committee and office members, their "
+                                 "terms; 教导员/政工干部 trained"),
     Action.VIEW_SUBMISSIONS: (frozenset({_O, _A, _D}), "list and preview submissions "
                               "(aggregates, no names)"),
     Action.COMPILE_SUBMISSION: (frozenset({_O}), "compile a submission, write its narrative"),

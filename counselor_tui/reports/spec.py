@@ -109,13 +109,16 @@ def step_code_label(code: str, content: Mapping[str, Any]) -> str:
 class FigureSpec:
     """One headline figure: ``key`` in the section's ``figures``; ``label`` msgid;
     ``protected`` (threshold rule: 1..k−1 shown as ``<k``); ``unit`` (how to print it);
-    ``follows``: hide this figure whenever figure ``follows`` is hidden (hours of sessions)."""
+    ``follows``: hide this figure whenever figure ``follows`` is hidden (hours of sessions);
+    ``optional``: printed only when the content has it (a figure added to the schema later,
+    so documents of content without it stay as they were)."""
 
     key: str
     label: str
     protected: bool = True
     unit: FigureUnit = "count"
     follows: str | None = None
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,8 @@ class TableSpec:
     msgids; labelers for row and column codes; ``protected`` (disclosure control);
     ``shared_total``: its grand total is a figure published elsewhere too (see
     :mod:`.protect`: such a table is demoted or withheld rather than hide that total);
-    ``note`` msgid printed under the table."""
+    ``note`` msgid printed under the table; ``total``: print a total row (not for a list
+    whose counts do not add up to anything meaningful)."""
 
     key: str
     title: str
@@ -135,6 +139,7 @@ class TableSpec:
     protected: bool = True
     shared_total: bool = False
     note: str = ""
+    total: bool = True
 
 
 @dataclass(frozen=True)
@@ -253,11 +258,18 @@ SECTIONS: tuple[SectionSpec, ...] = (
             FigureSpec("trainings", N_("Trainings attended"), protected=False),
             FigureSpec("counselors_trained", N_("Counselors trained"), protected=False),
             FigureSpec("training_hours", N_("Training hours"), protected=False, unit="hours"),
+            FigureSpec("cadres_trained", N_("Political instructors and political-work cadres "
+                                            "trained"), protected=False, optional=True),
         ),
         tables=(
             TableSpec("activities", N_("Activities by kind"), N_("Kind of activity"),
                       vocab_labeler(vocab.ACTIVITY_KINDS), fixed_labeler(ACTIVITY_COLUMN_LABELS),
                       protected=False),
+            TableSpec("unit_counselors", N_("Units without one to three designated "
+                                            "counselors"), N_("Unit"), unit_label,
+                      value_header=N_("Designated counselors"), protected=False, total=False,
+                      note=N_("Each unit names one to three part-time counselors; listed "
+                              "here: units with none or more than three at period end.")),
         ),
     ),
 )

@@ -173,6 +173,8 @@ def _figures_view(spec: SectionSpec, data: Mapping[str, Any], protection: Protec
     figures = data.get("figures", {})
     rows = []
     for fig in spec.figures:
+        if fig.optional and fig.key not in figures:
+            continue
         value = _figure_value(fig, figures.get(fig.key, 0))
         hours = fig.unit != "count"
         if protection is None:
@@ -222,6 +224,8 @@ def _count_view(tspec: TableSpec, tid: str, data: Mapping[str, Any], content: Ma
                       else [sum(r) for r in data["counts"]])
             body = tuple((label, str(v)) for label, v in zip(rows_l, values, strict=True))
             total = (_(TOTAL), str(sum(values)))
+        if not tspec.total:
+            return TableView(tid, number, title, header, body, None, note)
         if demoted:
             note = " ".join(x for x in (note, _(
                 "Shown by row totals only: the full table would have revealed a hidden "

@@ -8,7 +8,7 @@ participants, its length in hours, the unit it was held for (optional), the inte
 (meetings only) and the counselors who ran it (several accounts, ``ActivityCounselor``).
 A wrongly entered activity is voided with a reason, never deleted (DESIGN §4); voided rows are
 left out of every figure here and in the submission's team section
-(:func:`counselor_tui.services.submission_compile._team` counts ``voided_at IS NULL`` rows
+(:func:`counselor_tui.services.submission_team.team_section` counts ``voided_at IS NULL`` rows
 by ``date``).
 A correction keeps the replaced version (issue 19; :mod:`counselor_tui.services.
 record_versions`).
@@ -472,7 +472,7 @@ def activity_summary(vs: VaultSession, period: Period,
 
     With ``unit_id`` only the activities held for that unit (the submission's unit scope).
     The same figures as the ``activities`` table of the submission's team section
-    (DESIGN §8 item 6; ``services.submission_compile._team``). Counselors, coordinators
+    (DESIGN §8 item 6; ``services.submission_team.team_section``). Counselors, coordinators
     and auditors.
     """
     _require_summary_reader(vs)

@@ -17,6 +17,7 @@ from counselor_tui.services import (
     census,
     firearms,
     incident_reads,
+    organisation,
     session_reads,
     submission_due,
     tier_policy,
@@ -38,6 +39,7 @@ PROVIDERS: tuple[Callable[[VaultSession], DashboardSection | None], ...] = (
     census.dashboard_section,
     firearms.dashboard_section,
     submission_due.dashboard_section,
+    organisation.dashboard_section,
     backups.dashboard_section,
 )
 #: The urgent banner shown on every screen (incident steps overdue or due within the hour).

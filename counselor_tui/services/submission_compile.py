@@ -42,7 +42,6 @@ from counselor_tui.domain.instruments import builtin_codes
 from counselor_tui.domain.periods import Period, datetime_bounds
 from counselor_tui.i18n import _
 from counselor_tui.reports.content import (
-    ACTIVITY_COLUMNS,
     BUREAU,
     CLIENT_KINDS,
     FIREARM_FIGURES,
@@ -54,7 +53,6 @@ from counselor_tui.reports.content import (
     TIER_COLUMNS,
     UNASSIGNED,
     UNKNOWN,
-    ordered_codes,
     period_json,
     series,
     table,
@@ -62,6 +60,7 @@ from counselor_tui.reports.content import (
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
 from counselor_tui.services.settings import get_setting
+from counselor_tui.services.submission_team import team_section
 
 #: Number of compile steps reported to the progress callback.
 STEPS = 7
@@ -493,38 +492,6 @@ def _firearms(q: _Query) -> dict[str, Any]:
             "tables": {}}
 
 
-def _team(q: _Query) -> dict[str, Any]:
-    w = q.where_unit("u.unit_id")
-    roles = dict(q.rows(
-        "SELECT u.role, COUNT(*) FROM \"user\" u WHERE u.role IN ('counselor', 'coordinator') "
-        "AND u.created_at < :end AND (u.disabled_at IS NULL OR u.disabled_at >= :end) "
-        f"AND (u.active = 1 OR u.disabled_at IS NOT NULL){w} GROUP BY u.role"))
-    trainings, hours, trained = q.one(
-        "SELECT COUNT(*), COALESCE(SUM(t.hours), 0), COUNT(DISTINCT t.user_id) "
-        "FROM training_record t JOIN \"user\" u ON u.id = t.user_id "
-        f"WHERE t.voided_at IS NULL AND t.date >= :start_date AND t.date < :end_date{w}")
-    activity = q.rows(
-        "SELECT a.kind, COUNT(*), COALESCE(SUM(a.participants), 0), COALESCE(SUM(a.hours), 0) "
-        "FROM activity a WHERE a.voided_at IS NULL AND a.date >= :start_date "
-        f"AND a.date < :end_date{q.where_unit('a.unit_id')} GROUP BY a.kind")
-    found = {str(k): (int(n), int(p), _hours(h)) for k, n, p, h in activity}
-    kinds = ordered_codes(tuple(vocab.ACTIVITY_KINDS), list(found))
-    return {
-        "figures": {
-            "counselors": int(roles.get("counselor", 0)),
-            "coordinators": int(roles.get("coordinator", 0)),
-            "trainings": int(trainings), "counselors_trained": int(trained),
-            "training_hours": _hours(hours),
-        },
-        "tables": {
-            "activities": {
-                "type": "measures", "rows": kinds, "cols": list(ACTIVITY_COLUMNS),
-                "values": [list(found.get(k, (0, 0, 0.0))) for k in kinds],
-            },
-        },
-    }
-
-
 # --------------------------------------------------------------------------- entry point
 
 
@@ -576,7 +543,7 @@ def compile_content(
         tick(4)
         sections["firearms"] = _firearms(q)
         tick(5)
-        sections["team"] = _team(q)
+        sections["team"] = team_section(q, unit_codes)
         tick(6)
         head_row = vs.execute("SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
     head = str(head_row[0]) if head_row else GENESIS

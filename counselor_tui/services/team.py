@@ -18,7 +18,7 @@ counselors add their own training and read the team summary (other counselors' s
 counts are hidden: ``None``); auditors read the team summary (aggregates) but not the
 training records themselves; admins read the roster (:func:`list_counselors`) only.
 
-Figures agree with the submission's team section (``services.submission_compile._team``):
+Figures agree with the submission's team section (``services.submission_team.team_section``):
 non-voided training records count by ``date`` in the period; sessions count non-voided
 sessions (of non-voided persons, or anonymous) by ``started_at`` in the period's
 bureau-local bounds; activities

@@ -23,6 +23,7 @@ from counselor_tui.ui.screens.emergency import EmergencyScreen
 from counselor_tui.ui.screens.firearms import FirearmsScreen
 from counselor_tui.ui.screens.incidents import IncidentsScreen
 from counselor_tui.ui.screens.instruments import InstrumentsScreen
+from counselor_tui.ui.screens.organisation import OrganisationScreen
 from counselor_tui.ui.screens.responses_import import ResponsesImportScreen
 from counselor_tui.ui.screens.retention import RetentionScreen
 from counselor_tui.ui.screens.roster_import import RosterImportScreen
@@ -54,6 +55,7 @@ SCREENS: dict[str, type[Screen[Any]]] = {
     "audit": AuditScreen,
     "activities": ActivitiesScreen,
     "team": TeamScreen,
+    "organisation": OrganisationScreen,
     "users": UsersSettingsScreen,
     "retention": RetentionScreen,
 }

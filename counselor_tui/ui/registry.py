@@ -39,6 +39,7 @@ AREAS: tuple[Area, ...] = (
     Area("audit", "", N_("Audit log")),
     Area("activities", "", N_("Activities & training")),
     Area("team", "", N_("Counselor team")),
+    Area("organisation", "", N_("Organisation")),
     Area("users", "", N_("Users & settings")),
     Area("retention", "", N_("Retention & de-identification")),
 )

@@ -32,6 +32,7 @@ from db.migrations import (
     m0017_name_sort,
     m0018_bureau_instruments,
     m0019_compile_aggregates,
+    m0020_organisation,
 )
 
 
@@ -64,6 +65,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(17, m0017_name_sort.NAME, m0017_name_sort.up),
     Migration(18, m0018_bureau_instruments.NAME, m0018_bureau_instruments.up),
     Migration(19, m0019_compile_aggregates.NAME, m0019_compile_aggregates.up),
+    Migration(20, m0020_organisation.NAME, m0020_organisation.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

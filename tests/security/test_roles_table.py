@@ -30,6 +30,7 @@ from counselor_tui.services import (
     instruments,
     integrity,
     key_rotation,
+    organisation,
     persons,
     plain_output,
     responses_import,
@@ -182,6 +183,8 @@ PROBES: dict[Action, Callable[[Walk, VaultSession], Any]] = {
     Action.LIST_INSTRUMENTS: lambda w, vs: instruments.list_instruments(vs),
     Action.MANAGE_INSTRUMENTS: _add_instrument,
     Action.MANAGE_UNITS: lambda w, vs: persons.create_unit(vs, f"新单位{w.next()}", "派出所"),
+    Action.MANAGE_ORGANISATION: lambda w, vs: organisation.add_member(
+        vs, organisation.MemberDraft("member", date(2026, 1, 1), name=f"委员{w.next()}")),
     Action.VIEW_SUBMISSIONS: lambda w, vs: submissions.list_versions(vs),
     Action.COMPILE_SUBMISSION: lambda w, vs: submissions.compile_draft(vs, PERIOD),
     Action.FINALIZE_SUBMISSION: lambda w, vs: submissions.finalize(vs, w.draft(),

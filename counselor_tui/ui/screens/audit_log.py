@@ -35,6 +35,7 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Label, Select, Static
 
+from counselor_tui.domain import organisation as rules
 from counselor_tui.domain.audit_chain import ChainReport
 from counselor_tui.domain.roles import READS_AUDIT
 from counselor_tui.i18n import N_, _
@@ -78,6 +79,7 @@ ENTITY_LABELS: Mapping[str, str] = {
     "training_record": N_("training record"), "roster": N_("roster"),
     "signing_key": N_("signing key"), "trusted_signer": N_("trusted signer"),
     "instrument": N_("instrument"),
+    "org_member": N_("committee or office member"), "cadre_training": N_("cadre trained"),
 }
 
 
@@ -97,6 +99,7 @@ DETAIL_LABELS: Mapping[str, str] = {
     "failed_attempts_since_last": N_("failed attempts before"), "relation": N_("relation"),
     "code": N_("code"), "version": N_("version"), "revision": N_("revision"),
     "sha256": N_("SHA-256 of the file"),
+    "post": N_("post"), "starts_on": N_("term from"), "unit_id": N_("unit"),
 }
 #: Detail keys shown in their own column or in the action (not repeated in the detail).
 SHOWN_ELSEWHERE = frozenset({"person_id", "part"})
@@ -163,6 +166,9 @@ def detail_text(detail: Mapping[str, Any]) -> str:
             continue
         if isinstance(value, bool):
             shown = _("yes") if value else _("no")
+        elif key == "post" and isinstance(value, str):  # a post of the organisation
+            msgid = rules.POSTS.get(value) or rules.CADRE_POSTS.get(value)
+            shown = _(msgid) if msgid else value
         elif isinstance(value, str):
             shown = value
         else:

@@ -19,13 +19,17 @@ stays listed, marked, and leaves every total (issue 19).
 | g | hand the highlighted counselor's persons, follow-ups and incident steps to another
   (coordinator; issue 15) |
 | p / n | previous / next month |
+| o | the organisation: committee, office, units' counselors (issue 16) |
 | r | reload |
 | Tab | between the team and the training records |
+
+A line under the month names the units whose designated counselors break the one-to-three
+rule (issue 16 item 1).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import ClassVar
 
@@ -39,13 +43,15 @@ from textual.widgets.data_table import RowDoesNotExist
 from counselor_tui.domain.periods import Period, following, period_of, previous
 from counselor_tui.domain.roles import Role, parse_role
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import record_versions, team
+from counselor_tui.services import organisation, record_versions, team
 from counselor_tui.services.api import Backend
+from counselor_tui.services.organisation import UnitCoverage
 from counselor_tui.services.team import CounselorRow, TeamSummary, TrainingRow
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
-from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.messages import DataChanged, OpenArea
 from counselor_tui.ui.screens.handover_dialog import HandoverDialog
+from counselor_tui.ui.screens.organisation import outside_text
 from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.screens.training_form import TrainingFormDialog
 from counselor_tui.ui.screens.versions_dialog import VersionsDialog
@@ -61,14 +67,16 @@ class TeamAnswer:
     period: Period
     summary: TeamSummary | None
     roster: list[CounselorRow]
+    outside: list[UnitCoverage] = field(default_factory=list)
 
 
 def load(backend: Backend, period: Period) -> TeamAnswer:
     """Team figures of ``period``, or the roster for an admin (runs in a worker)."""
     vs = backend.vs
+    outside = organisation.units_outside_rule(vs)
     if vs.actor.role in FIGURE_ROLES:
-        return TeamAnswer(period, team.team_summary(vs, period), [])
-    return TeamAnswer(period, None, team.list_counselors(vs, include_inactive=True))
+        return TeamAnswer(period, team.team_summary(vs, period), [], outside)
+    return TeamAnswer(period, None, team.list_counselors(vs, include_inactive=True), outside)
 
 
 def trainings_of(backend: Backend, user: int,
@@ -102,6 +110,7 @@ class TeamScreen(BaseScreen):
         Binding("g", "hand_over", N_("Hand over"), id="hand_over_work"),
         Binding("p", "month(-1)", N_("Previous month"), id="previous_month"),
         Binding("n", "month(1)", N_("Next month"), id="next_month"),
+        Binding("o", "organisation", N_("Organisation"), id="organisation"),
         Binding("r", "reload", N_("Reload"), id="reload"),
     ]
     AUTO_FOCUS = "#team-table"
@@ -118,6 +127,7 @@ class TeamScreen(BaseScreen):
         yield Banner()
         yield Label(_("Counselor team"), classes="screen-title")
         yield Static("", id="team-period", markup=False)
+        yield Static("", id="team-units", markup=False)
         with Vertical(id="team-body"):
             yield DataTable(id="team-table", cursor_type="row", zebra_stripes=True)
             yield Label(_("Training records"), id="team-trainings-title",
@@ -224,6 +234,10 @@ class TeamScreen(BaseScreen):
                               c.unit_name or "", _("active") if c.active else _("disabled"),
                               key=str(c.user_id))
             line.update(_("Accounts of the team: {n}").format(n=len(answer.roster)))
+        units = self.query_one("#team-units", Static)
+        units.display = bool(answer.outside)
+        units.update(_("⚠ Units outside the rule of one to three designated counselors: "
+                       "{units} (o: organisation)").format(units=outside_text(answer.outside)))
         if table.row_count:
             try:  # stay on the same person (by id), else on the same line
                 row = table.get_row_index(str(kept_user))
@@ -231,6 +245,10 @@ class TeamScreen(BaseScreen):
                 row = min(keep, table.row_count - 1)
             table.move_cursor(row=row)
         self._load_trainings()
+
+    def action_organisation(self) -> None:
+        """o: open the organisation screen."""
+        self.post_message(OpenArea("organisation"))
 
     def action_hand_over(self) -> None:
         """g: hand the highlighted counselor's open work to another (coordinator)."""

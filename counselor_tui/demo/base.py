@@ -68,6 +68,63 @@ class Choice(Generic[T]):
         return self.items[bisect_right(self.cum, rng.random() * self.total)]
 
 
+def between(r: Callable[[], float], lo: int, hi: int) -> int:
+    """An integer of ``lo``…``hi`` (both included) from one draw of ``r`` (``rng.random``):
+    what ``randint`` gives, without its rejection loop (the hot loops draw millions)."""
+    return lo + int(r() * (hi - lo + 1))
+
+
+def pick(r: Callable[[], float], items: Sequence[T]) -> T:
+    """One of ``items``, uniformly, from one draw of ``r`` (``rng.random``)."""
+    return items[int(r() * len(items))]
+
+
+#: "HH:MM:SS" of every second of a day.
+_CLOCK = tuple(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400))
+
+
+class Stamps:
+    """Storage-form times (:func:`counselor_tui.services.context.iso`) of moments given as
+    a day index from ``start`` and seconds after that day's midnight (wall clock, as
+    :meth:`BuilderBase._at`), from per-day text pieces instead of a ``datetime`` per moment.
+    A day whose UTC offset changes (a DST switch) takes the ``datetime`` path."""
+
+    def __init__(self, start: date, tz: Any) -> None:
+        self.start = start
+        self.tz = tz
+        self.days: dict[int, tuple[str, str] | None] = {}
+        self.dates: dict[int, str] = {}
+
+    def day(self, d: int) -> str:
+        """The storage form (ISO date) of day index ``d``."""
+        try:
+            return self.dates[d]
+        except KeyError:
+            text = self.dates[d] = (self.start + timedelta(days=d)).isoformat()
+            return text
+
+    def _pieces(self, d: int) -> tuple[str, str] | None:
+        day = self.start + timedelta(days=d)
+        first = datetime.combine(day, dtime(), tzinfo=self.tz)
+        last = datetime.combine(day, dtime(23, 59, 59), tzinfo=self.tz)
+        if first.utcoffset() != last.utcoffset():
+            return None
+        return day.isoformat() + "T", iso(first)[19:]
+
+    def at(self, d: int, seconds: int) -> str:
+        """The stamp of ``seconds`` (may exceed a day) after midnight of day ``d``."""
+        d += seconds // 86400
+        seconds %= 86400
+        try:
+            parts = self.days[d]
+        except KeyError:
+            parts = self.days[d] = self._pieces(d)
+        if parts is None:
+            return iso(datetime.combine(self.start + timedelta(days=d), dtime(),
+                                        tzinfo=self.tz) + timedelta(seconds=seconds))
+        return parts[0] + _CLOCK[seconds] + parts[1]
+
+
 DURATION = {"face_to_face": (40, 90), "hotline": (10, 45), "online": (30, 60),
              "visit": (20, 60), "email": (15, 30), "group": (60, 120), "on_scene": (15, 60)}
 
@@ -80,6 +137,12 @@ RISKS = ("none", "low", "moderate", "high", "imminent")
 
 
 RISK_CRISIS = Choice(RISKS, (0, 10, 50, 32, 8))
+
+
+_REFERRAL_HIGH = Choice(("none", "psychiatry", "hospital"), (30, 50, 20))
+
+
+_REFERRAL_IMMINENT = Choice(("hospital", "psychiatry"), (70, 30))
 
 
 #: Response distributions by distress level for 4- and 5-point scales, as running sums of
@@ -112,7 +175,26 @@ _ASSESSMENT_FIELDS = (
 )
 
 
+_A_ON = _ASSESSMENT_FIELDS.index("administered_on")
+
+
+#: Complete answer sheets kept per instrument and distress level, then drawn again.
+FORMS = 200
+
+
 TRACKED = ("created_at", "created_by", "updated_at", "updated_by")
+
+
+@dataclass(frozen=True)
+class _Form:
+    """A scored answer sheet: the engine's result, the answers, the assessment columns
+    from ``instrument_code`` to ``complete`` (``administered_on`` filled per row) and
+    whether the tier policy makes it yellow or red evidence."""
+
+    result: ScoreResult
+    responses: tuple[int | None, ...]
+    columns: list[Any]
+    flagged: bool
 
 
 @dataclass
@@ -130,14 +212,19 @@ class _Writer:
 
     def __init__(self, vs: VaultSession) -> None:
         self.vs = vs
-        self.rows: dict[type[BaseModel], tuple[Sequence[str], list[Row]]] = {}
+        self.rows: dict[type[BaseModel], tuple[Sequence[str], list[Any]]] = {}
         self.updates: dict[str, list[tuple[Any, ...]]] = {}
 
-    def add(self, model: type[BaseModel], fields: Sequence[str], row: Row) -> None:
+    def table(self, model: type[BaseModel], fields: Sequence[str]) -> list[Any]:
+        """The buffer of ``model``'s rows (columns ``fields``): a list kept for the whole
+        build (emptied in place by :meth:`commit`), so a hot loop can append to it."""
         entry = self.rows.get(model)
         if entry is None:
             entry = self.rows[model] = (fields, [])
-        entry[1].append(row)
+        return entry[1]
+
+    def add(self, model: type[BaseModel], fields: Sequence[str], row: Row) -> None:
+        self.table(model, fields).append(row)
 
     def update(self, sql: str, params: tuple[Any, ...]) -> None:
         """Queue an UPDATE to run after this chunk's inserts."""
@@ -149,7 +236,7 @@ class _Writer:
 
     def commit(self) -> None:
         """Write every buffered row and update, one audit event per table."""
-        if not self.rows and not self.updates:
+        if not self.updates and not any(rows for _fields, rows in self.rows.values()):
             return
         with self.vs.transaction() as db:
             conn = db.raw()
@@ -166,7 +253,8 @@ class _Writer:
                              {"rows": len(rows)})
             for sql, params in self.updates.items():
                 conn.executemany(sql, params)
-        self.rows = {}
+        for _fields, rows in self.rows.values():
+            rows.clear()
         self.updates = {}
 
 
@@ -199,7 +287,8 @@ class BuilderBase:
     incident_sessions: int
     exposed: list[tuple[int, datetime]]
     seen: bytearray
-    pending: dict[int, list[tuple[int, date]]]
+    pending: dict[int, list[tuple[int, int]]]
+    since_index: list[int]
     census_windows: list[tuple[date, date]]
 
     def __init__(self, vs: VaultSession, spec: DemoSize, rng: random.Random,
@@ -214,10 +303,18 @@ class BuilderBase:
         self.start = self.today - timedelta(days=DAYS)
         self.roster_at = self._at(self.start - timedelta(days=30), 10 * 3600)
         self.w = _Writer(vs)
+        self.r = rng.random
+        self.stamps = Stamps(self.start, self.tz)
+        #: now as seconds after midnight of day index 0 (:attr:`start`), wall clock
+        self.now_abs = DAYS * 86400 + int((self.now - self._at(self.today, 0)).total_seconds())
+        # the session and topic rows of the chunk, in the writer (see _Writer.add_rows)
+        self.session_rows: list[Row] = self.w.table(CounselingSession, _SESSION_FIELDS)
+        self.topic_rows: list[Any] = self.w.table(SessionTopic, ("session", "topic"))
+        self.assessment_rows: list[Row] = self.w.table(Assessment, _ASSESSMENT_FIELDS)
         self.next_id: dict[str, int] = {}
         self.keys_cache: dict[str, NameKeys] = {}
         self.defs: dict[str, InstrumentDefinition] = {}
-        self.score_cache: dict[tuple[str, tuple[int | None, ...]], ScoreResult] = {}
+        self.forms: dict[tuple[str, int], list[_Form]] = {}
         self.evidence: dict[int, list[Evidence]] = {}
         self.buffered: dict[int, Row] = {}  # session rows not yet written, by id
         self.tier_policy = policy_rules.default_policy()
@@ -297,80 +394,101 @@ class BuilderBase:
             if item in defn.reversed_items:
                 value = defn.response_min + defn.response_max - value
             values.append(value)
-        roll = rng.random()
-        if code in ("phq9", "gad7") and roll < 0.003:
-            values[rng.randrange(len(values))] = None  # one missing item: prorated
-        elif code == "scl90" and roll < 0.002:
-            for item in rng.sample(range(len(values)), 2):
-                values[item] = None  # incomplete form
         return values
 
-    def _score(self, code: str, responses: list[int | None]) -> ScoreResult:
-        key = (code, tuple(responses))
-        result = self.score_cache.get(key)
-        if result is None:
-            if len(self.score_cache) > 200_000:
-                self.score_cache.clear()
-            result = self.score_cache[key] = score(self._definition(code), responses)
-        return result
+    def _form(self, code: str, level: int) -> _Form:
+        """A scored answer sheet of instrument ``code`` at distress ``level``: a new one
+        until :data:`FORMS` complete sheets of that instrument and level were made, then one
+        of those again (scored once by the engine, not once per row — issue 18). A few are
+        incomplete, always new: PHQ-9 / GAD-7 with one item missing (prorated), SCL-90 with
+        two."""
+        r = self.r
+        roll = r()
+        missing = 1 if code in ("phq9", "gad7") and roll < 0.003 else (
+            2 if code == "scl90" and roll < 0.002 else 0)
+        pool = self.forms.setdefault((code, level), [])
+        if not missing and len(pool) >= FORMS:
+            return pool[int(r() * FORMS)]
+        values = self._responses(code, level)
+        for item in self.rng.sample(range(len(values)), missing):
+            values[item] = None
+        result = score(self._definition(code), values)
+        responses = tuple(values)
+        match = policy_rules.evaluate(self.tier_policy,
+                                      policy_rules.AssessmentFacts(result, responses), self.today)
+        form = _Form(result, responses, [
+            code, result.version, None, stored_json(values), result.total,
+            stored_json(dict(result.subscales)), result.band, stored_json(flags_of(result)),
+            result.screen_positive, result.complete], match is not None and match.tier != "green")
+        if not missing:
+            pool.append(form)
+        return form
 
     def _assessment(self, person: int, code: str, level: int, on: date, by: int,
-                    census: int | None, source: str) -> tuple[int, ScoreResult]:
-        """Buffer one scored assessment; record its tier evidence; return id and result."""
-        responses = self._responses(code, level)
-        result = self._score(code, responses)
+                    census: int | None, source: str) -> None:
+        """Buffer one scored assessment administered ``on`` and record its tier evidence."""
+        form = self._form(code, level)
         aid = self._id("assessment")
-        moment = min(self.now - timedelta(minutes=1),
-                     self._at(on, self.rng.randint(9 * 3600, 17 * 3600)))
-        at = iso(moment)
-        self.w.add(Assessment, _ASSESSMENT_FIELDS, [
-            aid, *self._who(at, by), person, code, result.version, on.isoformat(),
-            stored_json(responses), result.total, stored_json(dict(result.subscales)), result.band,
-            stored_json(flags_of(result)), result.screen_positive, result.complete, census, source])
-        self._evidence(person, moment,
-                       policy_rules.AssessmentFacts(result, tuple(responses), aid))
-        return aid, result
+        d = (on - self.start).days
+        at_abs = min(self.now_abs - 60, d * 86400 + between(self.r, 9 * 3600, 17 * 3600))
+        at = self.stamps.at(0, at_abs)
+        row = [aid, at, by, at, by, person, *form.columns, census, source]
+        row[_A_ON] = self.stamps.day(d)
+        self.assessment_rows.append(row)
+        if form.flagged:
+            self._evidence(person, self._at(self.start, at_abs), policy_rules.AssessmentFacts(
+                form.result, form.responses, aid))
 
-    def _session_row(self, person: int | None, counselor: int, started: datetime,
+    def _moment(self, moment: datetime) -> tuple[int, int]:
+        """``moment`` (bureau time zone) as (day index from :attr:`start`, seconds)."""
+        return ((moment.date() - self.start).days,
+                moment.hour * 3600 + moment.minute * 60 + moment.second)
+
+    def _session_row(self, person: int | None, counselor: int, d: int, sec: int,
                      duration: int, channel: str, kind: str, topics: Sequence[str], risk: str,
-                     follow_up: date | None, incident: int | None,
+                     follow_up: int | None, incident: int | None,
                      caller: str | None) -> int:
-        """Buffer one session (and its topics, maybe an addendum); returns its id."""
-        rng = self.rng
+        """Buffer one session started ``sec`` seconds after midnight of day index ``d`` (and
+        its topics, maybe an addendum); ``follow_up`` is a day index; returns its id."""
+        r = self.r
         sid = self._id("counseling_session")
-        created_dt = min(self.now, started + timedelta(minutes=duration + rng.randint(5, 90)))
-        created = iso(created_dt)
-        locked_dt = started + timedelta(days=7)
-        locked = iso(locked_dt) if locked_dt <= self.now else None
+        begun = d * 86400 + sec
+        stamp = self.stamps.at
+        created = stamp(0, min(self.now_abs, begun + 60 * (duration + 5 + int(r() * 86))))
+        locked_abs = begun + 7 * 86400
+        locked = stamp(0, locked_abs) if locked_abs <= self.now_abs else None
         if risk == "high":
-            referral = rng.choices(("none", "psychiatry", "hospital"), weights=(30, 50, 20))[0]
+            referral = _REFERRAL_HIGH.draw(self.rng)
         elif risk == "imminent":
-            referral = rng.choices(("hospital", "psychiatry"), weights=(70, 30))[0]
-        elif risk == "moderate" and rng.random() < 0.1:
+            referral = _REFERRAL_IMMINENT.draw(self.rng)
+        elif risk == "moderate" and r() < 0.1:
             referral = "external_counselor"
         else:
-            referral = "none" if rng.random() < 0.995 else "other"
-        sensitive = any(t in ("marriage_family", "substance") for t in topics)
-        sealed = rng.random() < (0.08 if sensitive else 0.015)
-        note = names.session_note(rng, channel, topics, risk, follow_up is not None)
-        row: Row = [sid, *self._who(created, counselor), person, counselor, iso(started),
-                    duration, channel, kind, note, risk, names.intervention(rng, risk),
-                    referral, follow_up.isoformat() if follow_up else None, None, None,
+            referral = "none" if r() < 0.995 else "other"
+        sensitive = "marriage_family" in topics or "substance" in topics
+        # a few notes sealed (every one costs an HPKE wrap per reader when sealed at the end)
+        sealed = r() < (0.03 if sensitive else 0.004)
+        note = names.session_note(r, channel, topics, risk, follow_up is not None)
+        row: Row = [sid, created, counselor, created, counselor, person, counselor,
+                    stamp(d, sec), duration, channel, kind, note, risk,
+                    names.intervention(r, risk), referral,
+                    self.stamps.day(follow_up) if follow_up is not None else None, None, None,
                     incident, sealed, locked, caller]
-        self.w.add(CounselingSession, _SESSION_FIELDS, row)
+        self.session_rows.append(row)
         self.buffered[sid] = row
+        topic_rows = self.topic_rows
         for topic in topics:
-            self.w.add(SessionTopic, ("session", "topic"), [sid, topic])
-        if locked and rng.random() < 0.004:
-            at = min(self.now, locked_dt + timedelta(days=rng.uniform(1, 30)))
+            topic_rows.append((sid, topic))
+        if locked and r() < 0.004:
+            at = min(self.now_abs, locked_abs + int(86400 * (1 + 29 * r())))
             self.w.add(SessionAddendum, ("session", "text", "by", "at"),
-                       [sid, rng.choice(names.ADDENDA), counselor, iso(at)])
+                       [sid, pick(r, names.ADDENDA), counselor, stamp(0, at)])
         # policy.md: risk high/imminent suggests red, moderate yellow; old yellow evidence
         # is left out so that years of moderate sessions do not flood the tier history
         if person is not None and risk in self.risky and (
-                risk in ("high", "imminent") or self.now - started <= timedelta(
-                    days=CURRENT_DAYS)):
-            self._evidence(person, started, policy_rules.SessionRiskFacts(risk, sid))
+                risk in ("high", "imminent") or self.now_abs - begun <= CURRENT_DAYS * 86400):
+            self._evidence(person, self._at(self.start + timedelta(days=d), sec),
+                           policy_rules.SessionRiskFacts(risk, sid))
         return sid
 
     def _officer_index(self, person: int) -> int | None:

@@ -198,5 +198,6 @@ class IncidentsPhase(BuilderBase):
         topics = ["trauma", *rng.sample(("work_stress", "emotional", "health_sleep"),
                                         rng.randint(0, 2))]
         self.incident_sessions += 1
-        return self._session_row(person, counselor, done, rng.randint(*DURATION[channel]),
+        return self._session_row(person, counselor, *self._moment(done),
+                                 rng.randint(*DURATION[channel]),
                                  channel, "post_incident", topics, risk, None, incident, None)

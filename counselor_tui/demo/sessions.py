@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import accumulate
 
 from counselor_tui.demo.base import (
@@ -14,12 +14,11 @@ from counselor_tui.demo.base import (
     TOPICS,
     BuilderBase,
     Choice,
+    between,
+    pick,
 )
 from counselor_tui.demo.sizes import CHUNK, DAYS
 from counselor_tui.domain import demo_names as names
-from db.models import (
-    CounselingSession,
-)
 
 _CHANNEL = Choice(("face_to_face", "hotline", "online", "visit", "email", "group", "on_scene"),
                    (40, 18, 14, 10, 5, 8, 5))
@@ -46,6 +45,13 @@ _RETURN_KIND = Choice(("routine", "follow_up", "crisis"), (81.5, 17, 1.5))
 _S_CLOSED_BY = S_CLOSED_AT + 1
 
 
+_CALLERS = ("匿名来电", "匿名来电（自称民警）", "匿名来电（自称家属）", "匿名来电（男）",
+            "匿名来电（女）")
+
+
+_FOLLOW_UP_DAYS = (7, 7, 14, 14, 21, 30)
+
+
 class SessionsPhase(BuilderBase):
     """Two years of counseling sessions, with follow-ups and the assessments they prompt."""
 
@@ -56,19 +62,23 @@ class SessionsPhase(BuilderBase):
         only up to now); follow-ups planned by earlier sessions come back on their date and
         close what they follow up; three reserved officers carry follow-ups due today, due
         this week and overdue, so those dashboard lists are never empty.
+
+        Days are day indexes from :attr:`start` (today is :data:`DAYS`) and moments seconds
+        after their midnight: one ``random()`` per draw and per-day text pieces for the
+        stamps (:class:`.base.Stamps`), not a ``datetime`` per session (issue 18).
         """
-        rng, spec = self.rng, self.spec
+        rng, spec, r = self.rng, self.spec, self.r
         active = [o for o in range(spec.officers) if not self.off_archived[o]]
         reserved = sorted(rng.sample(active, min(3, len(active))))
         pool = [o for o in active if o not in reserved]
-        frequent = [o for o in pool if self.off_level[o] >= 2 or rng.random() < 0.25] or pool
+        frequent = [o for o in pool if self.off_level[o] >= 2 or r() < 0.25] or pool
         # (day index) -> (reserved officer, follow-up offset from today in days); "later
         # this week" lies before Sunday (on a Sunday there is no later day this week)
         later = max(1, min(3, 6 - self.today.weekday()))
         showcase = {d: plan for d, plan in ((DAYS - 12, (0, -3)), (DAYS - 5, (1, 0)),
                                             (DAYS - 2, (2, later))) if plan[0] < len(reserved)}
         quota = spec.sessions - self.incident_sessions - len(showcase)
-        now_seconds = (self.now - self._at(self.today, 0)).total_seconds()
+        now_seconds = self.now_abs - DAYS * 86400
         today_share = max(0.0, min(1.0, (now_seconds - 8.5 * 3600) / (10 * 3600)))
         weights = []
         for d in range(DAYS + 1):
@@ -77,17 +87,17 @@ class SessionsPhase(BuilderBase):
             weights.append(w * today_share if d == DAYS else w)
         targets = list(accumulate(names.share_out(quota, weights)))  # running totals
         self.seen = bytearray(self.next_id["person"] + 1)
-        self.pending: dict[int, list[tuple[int, date]]] = {}
+        self.pending: dict[int, list[tuple[int, int]]] = {}
+        self.since_index = [(since - self.start).days for since in self.off_since]
         heap: list[tuple[int, int, int, int]] = []  # (day index, seq, person, origin session)
         seq = 0
         emitted = 0
         for d in range(DAYS + 1):
-            day = self.start + timedelta(days=d)
             remaining = quota - emitted
-            fixed: list[tuple[int, date]] = []
+            fixed: list[tuple[int, int]] = []
             if d in showcase:
                 who, offset = showcase[d]
-                fixed.append((reserved[who], self.today + timedelta(days=offset)))
+                fixed.append((reserved[who], DAYS + offset))
             due: list[tuple[int, int]] = []
             while heap and heap[0][0] <= d:
                 _when, _seq, returning, origin = heapq.heappop(heap)
@@ -96,88 +106,89 @@ class SessionsPhase(BuilderBase):
             # returning follow-ups come first; fresh sessions fill up to the running target
             fresh = max(0, targets[d] - emitted - len(due))
             for index, promised in fixed:
-                self._fresh(day, self.first_officer + index, index, "intake", promised)
-            made: list[tuple[int | None, int, date | None]] = []
+                self._fresh(d, self.first_officer + index, index, "intake", promised)
+            made: list[tuple[int | None, int, int | None]] = []
             for returning, origin in due:
                 made.append((returning, *self._fresh(
-                    day, returning, self._officer_index(returning), "follow_up", None, origin)))
+                    d, returning, self._officer_index(returning), "follow_up", None, origin)))
             for _i in range(fresh):
-                person, o = self._pick(day, pool, frequent)
+                person, o = self._pick(d, pool, frequent)
                 kind = "intake"
                 if person is not None and self.seen[person]:
                     kind = _RETURN_KIND.draw(rng)
                     if kind == "crisis" and (o is None or self.off_level[o] < 2):
                         kind = "routine"  # crises come from officers in distress
-                made.append((person, *self._fresh(day, person, o, kind,
-                                                  self._draw_follow_up(day, person, kind))))
+                made.append((person, *self._fresh(d, person, o, kind,
+                                                  self._draw_follow_up(d, person, kind))))
             for client, sid, follow_up in made:
                 # planned follow-ups happen (a few days late at most); about a third of those
                 # due in the last three weeks are still open: the overdue list
-                if client is None or follow_up is None or follow_up > self.today:
+                if client is None or follow_up is None or follow_up > DAYS:
                     continue
-                if (self.today - follow_up).days > 21 or rng.random() >= 0.35:
-                    when = (follow_up + timedelta(days=rng.randint(0, 2)) - self.start).days
+                if DAYS - follow_up > 21 or r() >= 0.35:
+                    when = follow_up + int(r() * 3)
                     if when <= DAYS:
                         seq += 1
                         heapq.heappush(heap, (when, seq, client, sid))
             emitted += len(due) + fresh
-            if self.w.pending(CounselingSession) >= CHUNK:
+            if len(self.session_rows) >= CHUNK:
                 self._commit()
         self._commit()
         self._done("counseling_session", spec.sessions)
 
-    def _draw_follow_up(self, day: date, person: int | None, kind: str) -> date | None:
-        """The planned follow-up date of a fresh session (None for none)."""
-        rng = self.rng
+    def _draw_follow_up(self, d: int, person: int | None, kind: str) -> int | None:
+        """The planned follow-up day (index) of a fresh session on day ``d`` (None: none)."""
+        r = self.r
         if person is None:
             return None
         if kind == "crisis":
-            return day + timedelta(days=rng.randint(1, 3))
-        if rng.random() < 0.25:
-            return day + timedelta(days=rng.choice((7, 7, 14, 14, 21, 30)))
+            return d + 1 + int(r() * 3)
+        if r() < 0.25:
+            return d + _FOLLOW_UP_DAYS[int(r() * 6)]
         return None
 
-    def _pick(self, day: date, pool: list[int], frequent: list[int]) -> tuple[int | None,
-                                                                               int | None]:
-        """Who comes to a fresh session: (person id or None for anonymous, officer index)."""
-        rng = self.rng
-        roll = rng.random()
+    def _pick(self, d: int, pool: list[int], frequent: list[int]) -> tuple[int | None,
+                                                                           int | None]:
+        """Who comes to a fresh session on day ``d``: (person id or None for anonymous,
+        officer index)."""
+        r = self.r
+        roll = r()
         if roll < 0.06:
             return None, None
         if roll < 0.14 and self.families:
-            pid, o = rng.choice(self.families)
+            pid, o = pick(r, self.families)
             return pid, o
         if roll < 0.15 and self.others:
-            return rng.choice(self.others), None
+            return pick(r, self.others), None
+        since = self.since_index
         for _try in range(6):
-            o = rng.choice(frequent) if rng.random() < 0.5 else rng.choice(pool)
-            if self.off_since[o] <= day:
+            o = pick(r, frequent) if r() < 0.5 else pick(r, pool)
+            if since[o] <= d:
                 break
         return self.first_officer + o, o
 
-    def _fresh(self, day: date, person: int | None, o: int | None, kind: str,
-               follow_up: date | None, origin: int | None = None
-               ) -> tuple[int, date | None]:
-        """Generate one session on ``day`` for ``person`` (None: anonymous caller) and close
-        the person's follow-ups that are due (and ``origin``, the one it follows up);
-        returns its id and the follow-up date it plans."""
-        rng = self.rng
+    def _fresh(self, d: int, person: int | None, o: int | None, kind: str,
+               follow_up: int | None, origin: int | None = None
+               ) -> tuple[int, int | None]:
+        """Generate one session on day ``d`` for ``person`` (None: anonymous caller) and
+        close the person's follow-ups that are due (and ``origin``, the one it follows up);
+        returns its id and the follow-up day it plans."""
+        rng, r = self.rng, self.r
         family = person is not None and o is not None and person != self.first_officer + o
         if person is None:
             channel = "hotline"
-            caller = rng.choice(("匿名来电", "匿名来电（自称民警）", "匿名来电（自称家属）",
-                                 "匿名来电（男）", "匿名来电（女）"))
+            caller: str | None = pick(r, _CALLERS)
         else:
             channel = _CHANNEL.draw(rng)
             caller = None
         if kind == "follow_up" and channel in ("group", "on_scene"):
             channel = "face_to_face"
         lo, hi = (7 * 3600, 23 * 3600) if channel == "hotline" else (8 * 3600 + 1800, 20 * 3600)
-        if day == self.today:
-            hi = min(hi, int((self.now - self._at(day, 0)).total_seconds()) - 900)
+        if d == DAYS:
+            hi = min(hi, self.now_abs - DAYS * 86400 - 900)
             lo = min(lo, max(0, hi - 3600))
-        started = self._at(day, rng.randint(lo, max(lo, hi)))
-        duration = rng.randint(*DURATION[channel])
+        sec = between(r, lo, max(lo, hi))
+        duration = between(r, *DURATION[channel])
         topic_choice = _TOPIC_FAMILY if family else _TOPIC_OFFICER
         topics: list[str] = []
         for _n in range(_TOPIC_COUNT.draw(rng)):
@@ -191,16 +202,14 @@ class SessionsPhase(BuilderBase):
         else:
             risk = _RISK_BASE.draw(rng)
         if person is not None and follow_up is None and risk in ("moderate", "high",
-                                                                 "imminent") and (
-                rng.random() < 0.9):
-            follow_up = day + timedelta(days=7 if risk == "moderate" else rng.randint(1, 3))
-        if person is None:
-            counselor = rng.choice(self.counselors)
+                                                                 "imminent") and r() < 0.9:
+            follow_up = d + (7 if risk == "moderate" else 1 + int(r() * 3))
+        if person is None or o is None:
+            counselor = pick(r, self.counselors)
         else:
-            unit = self.off_unit[o] if o is not None else None
-            counselor = (self.unit_counselor[unit] if unit is not None and rng.random() < 0.75
-                         else rng.choice(self.counselors))
-        sid = self._session_row(person, counselor, started, duration, channel, kind, topics,
+            counselor = (self.unit_counselor[self.off_unit[o]] if r() < 0.75
+                         else pick(r, self.counselors))
+        sid = self._session_row(person, counselor, d, sec, duration, channel, kind, topics,
                                 risk, follow_up, None, caller)
         if person is None:
             return sid, None
@@ -210,7 +219,7 @@ class SessionsPhase(BuilderBase):
             # as sessions.log_session: close the person's follow-ups due up to the end
             # (Sunday) of this session's week, at the moment the session was entered
             at = self.buffered[sid][1]
-            week_end = day + timedelta(days=6 - day.weekday())
+            week_end = d + 6 - (self.start + timedelta(days=d)).weekday()
             keep = []
             for pending_id, due in waiting:
                 if due <= week_end or pending_id == origin:
@@ -221,9 +230,9 @@ class SessionsPhase(BuilderBase):
                 self.pending[person] = keep
         if follow_up is not None:
             self.pending.setdefault(person, []).append((sid, follow_up))
-        if o is not None and not family and kind in ("intake", "routine") and (
-                rng.random() < 0.006):
-            self._assessment(person, "k10", self.off_level[o], day, counselor, None, "manual")
+        if o is not None and not family and kind in ("intake", "routine") and r() < 0.006:
+            self._assessment(person, "k10", self.off_level[o], self.start + timedelta(days=d),
+                             counselor, None, "manual")
         return sid, follow_up
 
     def _close(self, origin: int, at: str, by: int) -> None:

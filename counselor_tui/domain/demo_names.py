@@ -16,9 +16,9 @@ phone numbers are invented.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, permutations
 
 from counselor_tui.domain.vocab import POLICE_TYPES
 
@@ -298,26 +298,39 @@ _PLANS: tuple[str, ...] = (
 )
 
 
-def session_note(rng: random.Random, channel: str, topics: Sequence[str], risk: str,
+def _pick(r: Callable[[], float], items: Sequence[str]) -> str:
+    return items[int(r() * len(items))]
+
+
+def session_note(r: Callable[[], float], channel: str, topics: Sequence[str], risk: str,
                  follow_up: bool) -> str:
     """A counseling note assembled from templates: opening (by channel), one line per topic,
-    the risk assessment, and a plan; sometimes over several lines."""
-    parts = [rng.choice(_OPENINGS[channel])]
-    parts += [rng.choice(_TOPIC_LINES[t]) for t in topics]
-    parts.append(rng.choice(_RISK_LINES[risk]))
+    the risk assessment, and a plan; sometimes over several lines. ``r`` is a
+    ``random.Random``'s ``random`` (one draw per choice)."""
+    parts = [_pick(r, _OPENINGS[channel])]
+    parts += [_pick(r, _TOPIC_LINES[t]) for t in topics]
+    parts.append(_pick(r, _RISK_LINES[risk]))
     if follow_up:
-        parts.append("约定回访。" if rng.random() < 0.5 else rng.choice(_PLANS))
-    elif rng.random() < 0.4:
-        parts.append(rng.choice(_PLANS))
-    return ("\n" if rng.random() < 0.35 else "").join(parts)
+        parts.append("约定回访。" if r() < 0.5 else _pick(r, _PLANS))
+    elif r() < 0.4:
+        parts.append(_pick(r, _PLANS))
+    return ("\n" if r() < 0.35 else "").join(parts)
 
 
-def intervention(rng: random.Random, risk: str) -> str:
-    """The intervention field: one to three methods joined with ``；``."""
-    chosen = rng.sample(_INTERVENTIONS[:8], rng.randint(1, 3))
-    if risk in ("high", "imminent"):
-        chosen.append(_INTERVENTIONS[8])
-    return "；".join(chosen)
+#: Every ordered choice of one, two or three of the first eight interventions, joined with
+#: ``；`` (what ``random.sample`` of that many would give), by count.
+_INTERVENTION_TEXTS: tuple[tuple[str, ...], ...] = tuple(
+    tuple("；".join(chosen) for chosen in permutations(_INTERVENTIONS[:8], k))
+    for k in (1, 2, 3))
+_SAFETY = "；" + _INTERVENTIONS[8]
+
+
+def intervention(r: Callable[[], float], risk: str) -> str:
+    """The intervention field: one to three methods joined with ``；`` (and the safety plan
+    at high or imminent risk). ``r`` is a ``random.Random``'s ``random``."""
+    texts = _INTERVENTION_TEXTS[int(r() * 3)]
+    text = texts[int(r() * len(texts))]
+    return text + _SAFETY if risk in ("high", "imminent") else text
 
 
 ADDENDA: tuple[str, ...] = (

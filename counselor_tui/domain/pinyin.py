@@ -10,6 +10,7 @@ other characters (middle dots, brackets) are dropped.
 
 from __future__ import annotations
 
+import functools
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -56,8 +57,18 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+@functools.lru_cache(maxsize=8192)
+def _reading(ch: str) -> str:
+    """pypinyin's most common reading of the Han character ``ch`` (lower case)."""
+    from pypinyin import Style, lazy_pinyin
+
+    return str(lazy_pinyin(ch, style=Style.NORMAL)[0]).lower()
+
+
+@functools.lru_cache(maxsize=8192)
 def _tone(ch: str, reading: str, *, surname: bool) -> str:
-    """The tone digit (1–4, 5 neutral, 0 unknown) of ``ch`` read as ``reading``."""
+    """The tone digit (1–4, 5 neutral, 0 unknown) of ``ch`` read as ``reading`` (kept per
+    character: a name's keys are then string work, e.g. 100k demo officers, issue 18)."""
     from pypinyin import Style, pinyin
 
     style = Style.TONE3
@@ -81,8 +92,6 @@ def name_keys(name: str) -> NameKeys:
     Latin letters or digits is one syllable.
     """
     # pypinyin loads its dictionaries on the first name, not at start-up (issue 18)
-    from pypinyin import Style, lazy_pinyin
-
     text = _clean(name)
     syllables: list[str] = []
     words: list[str] = []  # the sort key's syllables (a Latin run is one word)
@@ -96,7 +105,7 @@ def name_keys(name: str) -> NameKeys:
             tones.append(_tone(ch, reading, surname=True))
             latin = False
         elif is_han(ch):
-            reading = EXTRA_READINGS.get(ch) or lazy_pinyin(ch, style=Style.NORMAL)[0].lower()
+            reading = EXTRA_READINGS.get(ch) or _reading(ch)
             if reading.isascii():  # a character pypinyin has no reading for stays out
                 syllables.append(reading)
                 words.append(reading)

@@ -68,15 +68,25 @@ class Choice(Generic[T]):
         return self.items[bisect_right(self.cum, rng.random() * self.total)]
 
 
-def between(r: Callable[[], float], lo: int, hi: int) -> int:
-    """An integer of ``lo``…``hi`` (both included) from one draw of ``r`` (``rng.random``):
-    what ``randint`` gives, without its rejection loop (the hot loops draw millions)."""
-    return lo + int(r() * (hi - lo + 1))
+def below(bits: Callable[[int], int], n: int) -> int:
+    """``random.Random._randbelow`` (``n`` > 0) through ``bits`` (the generator's
+    ``getrandbits``): the very draws of ``randrange``/``randint``/``choice``, so one seed
+    gives what it gave, without their layers of calls (the hot loops draw millions)."""
+    k = n.bit_length()
+    x = bits(k)
+    while x >= n:
+        x = bits(k)
+    return x
 
 
-def pick(r: Callable[[], float], items: Sequence[T]) -> T:
-    """One of ``items``, uniformly, from one draw of ``r`` (``rng.random``)."""
-    return items[int(r() * len(items))]
+def between(bits: Callable[[int], int], lo: int, hi: int) -> int:
+    """``randint(lo, hi)`` through :func:`below`."""
+    return lo + below(bits, hi - lo + 1)
+
+
+def pick(bits: Callable[[int], int], items: Sequence[T]) -> T:
+    """``choice(items)`` through :func:`below`."""
+    return items[below(bits, len(items))]
 
 
 #: "HH:MM:SS" of every second of a day.
@@ -304,6 +314,7 @@ class BuilderBase:
         self.roster_at = self._at(self.start - timedelta(days=30), 10 * 3600)
         self.w = _Writer(vs)
         self.r = rng.random
+        self.bits = rng.getrandbits
         self.stamps = Stamps(self.start, self.tz)
         #: now as seconds after midnight of day index 0 (:attr:`start`), wall clock
         self.now_abs = DAYS * 86400 + int((self.now - self._at(self.today, 0)).total_seconds())
@@ -375,8 +386,10 @@ class BuilderBase:
             defn = self.defs[code] = builtin(code)
         return defn
 
-    def _responses(self, code: str, level: int) -> list[int | None]:
-        """Answers of a person at distress ``level`` (0–3), per item, as printed on the form."""
+    def _responses(self, code: str, level: int) -> tuple[list[int | None], bool]:
+        """Answers of a person at distress ``level`` (0–3), per item, as printed on the form,
+        and whether items were left out (a few forms: PHQ-9 / GAD-7 one item, prorated;
+        SCL-90 two, incomplete)."""
         rng, defn = self.rng, self._definition(code)
         if code == "pss10":  # everyday stress is common: shift healthy answers up a little
             level = min(3, level + 1)
@@ -394,24 +407,27 @@ class BuilderBase:
             if item in defn.reversed_items:
                 value = defn.response_min + defn.response_max - value
             values.append(value)
-        return values
+        roll = rng.random()
+        if code in ("phq9", "gad7") and roll < 0.003:
+            values[rng.randrange(len(values))] = None  # one missing item: prorated
+            return values, True
+        if code == "scl90" and roll < 0.002:
+            for item in rng.sample(range(len(values)), 2):
+                values[item] = None  # incomplete form
+            return values, True
+        return values, False
 
     def _form(self, code: str, level: int) -> _Form:
         """A scored answer sheet of instrument ``code`` at distress ``level``: a new one
-        until :data:`FORMS` complete sheets of that instrument and level were made, then one
-        of those again (scored once by the engine, not once per row — issue 18). A few are
-        incomplete, always new: PHQ-9 / GAD-7 with one item missing (prorated), SCL-90 with
-        two."""
-        r = self.r
-        roll = r()
-        missing = 1 if code in ("phq9", "gad7") and roll < 0.003 else (
-            2 if code == "scl90" and roll < 0.002 else 0)
+        until :data:`FORMS` complete sheets of that instrument and level were made, then
+        mostly one of those again (scored once by the engine, not once per row — issue 18);
+        incomplete sheets are always new."""
         pool = self.forms.setdefault((code, level), [])
-        if not missing and len(pool) >= FORMS:
-            return pool[int(r() * FORMS)]
-        values = self._responses(code, level)
-        for item in self.rng.sample(range(len(values)), missing):
-            values[item] = None
+        if len(pool) >= FORMS:
+            roll = self.r()
+            if not (code in ("phq9", "gad7", "scl90") and roll < 0.003):
+                return pool[below(self.bits, FORMS)]
+        values, missing = self._responses(code, level)
         result = score(self._definition(code), values)
         responses = tuple(values)
         match = policy_rules.evaluate(self.tier_policy,
@@ -430,7 +446,7 @@ class BuilderBase:
         form = self._form(code, level)
         aid = self._id("assessment")
         d = (on - self.start).days
-        at_abs = min(self.now_abs - 60, d * 86400 + between(self.r, 9 * 3600, 17 * 3600))
+        at_abs = min(self.now_abs - 60, d * 86400 + between(self.bits, 9 * 3600, 17 * 3600))
         at = self.stamps.at(0, at_abs)
         row = [aid, at, by, at, by, person, *form.columns, census, source]
         row[_A_ON] = self.stamps.day(d)
@@ -450,11 +466,11 @@ class BuilderBase:
                      caller: str | None) -> int:
         """Buffer one session started ``sec`` seconds after midnight of day index ``d`` (and
         its topics, maybe an addendum); ``follow_up`` is a day index; returns its id."""
-        r = self.r
+        r, bits = self.r, self.bits
         sid = self._id("counseling_session")
         begun = d * 86400 + sec
         stamp = self.stamps.at
-        created = stamp(0, min(self.now_abs, begun + 60 * (duration + 5 + int(r() * 86))))
+        created = stamp(0, min(self.now_abs, begun + 60 * (duration + between(bits, 5, 90))))
         locked_abs = begun + 7 * 86400
         locked = stamp(0, locked_abs) if locked_abs <= self.now_abs else None
         if risk == "high":
@@ -466,12 +482,11 @@ class BuilderBase:
         else:
             referral = "none" if r() < 0.995 else "other"
         sensitive = "marriage_family" in topics or "substance" in topics
-        # a few notes sealed (every one costs an HPKE wrap per reader when sealed at the end)
-        sealed = r() < (0.03 if sensitive else 0.004)
-        note = names.session_note(r, channel, topics, risk, follow_up is not None)
+        sealed = r() < (0.08 if sensitive else 0.015)
+        note = names.session_note(r, bits, channel, topics, risk, follow_up is not None)
         row: Row = [sid, created, counselor, created, counselor, person, counselor,
                     stamp(d, sec), duration, channel, kind, note, risk,
-                    names.intervention(r, risk), referral,
+                    names.intervention(bits, risk), referral,
                     self.stamps.day(follow_up) if follow_up is not None else None, None, None,
                     incident, sealed, locked, caller]
         self.session_rows.append(row)
@@ -480,9 +495,10 @@ class BuilderBase:
         for topic in topics:
             topic_rows.append((sid, topic))
         if locked and r() < 0.004:
-            at = min(self.now_abs, locked_abs + int(86400 * (1 + 29 * r())))
+            locked_dt = self._at(self.start, locked_abs)
+            added = min(self.now, locked_dt + timedelta(days=self.rng.uniform(1, 30)))
             self.w.add(SessionAddendum, ("session", "text", "by", "at"),
-                       [sid, pick(r, names.ADDENDA), counselor, stamp(0, at)])
+                       [sid, pick(bits, names.ADDENDA), counselor, iso(added)])
         # policy.md: risk high/imminent suggests red, moderate yellow; old yellow evidence
         # is left out so that years of moderate sessions do not flood the tier history
         if person is not None and risk in self.risky and (

@@ -8,6 +8,7 @@ from counselor_tui.demo.base import TRACKED, BuilderBase, stored_json
 from counselor_tui.services import audit
 from counselor_tui.services import census as census_service
 from counselor_tui.services.context import iso
+from db.migrations import m0019_compile_aggregates as compile_aggregates
 from db.models import (
     Assessment,
     Census,
@@ -87,6 +88,12 @@ class CensusPhase(BuilderBase):
         """Close last year's campaign: its figures, computed by the census service exactly
         as for a live campaign, frozen as of five days after it ended."""
         closed_at = iso(self._at(ended + timedelta(days=5), 17 * 3600))
+        with self.vs.transaction():
+            # the targets are the kept serving counts (migration 19), which the bulk path
+            # fills at the very end: count the officers now (the same counts the per-row
+            # triggers keep; refilled at the end with the tiers)
+            for statement in compile_aggregates.FILL[1:]:
+                self.vs.execute(statement)
         figures = census_service.figures(self.vs, census_id).to_json()
         figures["as_of"] = closed_at
         with self.vs.transaction():

@@ -126,7 +126,7 @@ class SessionsPhase(BuilderBase):
                 if client is None or follow_up is None or follow_up > DAYS:
                     continue
                 if DAYS - follow_up > 21 or r() >= 0.35:
-                    when = follow_up + int(r() * 3)
+                    when = follow_up + between(self.bits, 0, 2)
                     if when <= DAYS:
                         seq += 1
                         heapq.heappush(heap, (when, seq, client, sid))
@@ -142,9 +142,9 @@ class SessionsPhase(BuilderBase):
         if person is None:
             return None
         if kind == "crisis":
-            return d + 1 + int(r() * 3)
+            return d + between(self.bits, 1, 3)
         if r() < 0.25:
-            return d + _FOLLOW_UP_DAYS[int(r() * 6)]
+            return d + pick(self.bits, _FOLLOW_UP_DAYS)
         return None
 
     def _pick(self, d: int, pool: list[int], frequent: list[int]) -> tuple[int | None,
@@ -156,13 +156,13 @@ class SessionsPhase(BuilderBase):
         if roll < 0.06:
             return None, None
         if roll < 0.14 and self.families:
-            pid, o = pick(r, self.families)
+            pid, o = pick(self.bits, self.families)
             return pid, o
         if roll < 0.15 and self.others:
-            return pick(r, self.others), None
+            return pick(self.bits, self.others), None
         since = self.since_index
         for _try in range(6):
-            o = pick(r, frequent) if r() < 0.5 else pick(r, pool)
+            o = pick(self.bits, frequent) if r() < 0.5 else pick(self.bits, pool)
             if since[o] <= d:
                 break
         return self.first_officer + o, o
@@ -173,11 +173,11 @@ class SessionsPhase(BuilderBase):
         """Generate one session on day ``d`` for ``person`` (None: anonymous caller) and
         close the person's follow-ups that are due (and ``origin``, the one it follows up);
         returns its id and the follow-up day it plans."""
-        rng, r = self.rng, self.r
+        rng, r, bits = self.rng, self.r, self.bits
         family = person is not None and o is not None and person != self.first_officer + o
         if person is None:
             channel = "hotline"
-            caller: str | None = pick(r, _CALLERS)
+            caller: str | None = pick(bits, _CALLERS)
         else:
             channel = _CHANNEL.draw(rng)
             caller = None
@@ -187,8 +187,8 @@ class SessionsPhase(BuilderBase):
         if d == DAYS:
             hi = min(hi, self.now_abs - DAYS * 86400 - 900)
             lo = min(lo, max(0, hi - 3600))
-        sec = between(r, lo, max(lo, hi))
-        duration = between(r, *DURATION[channel])
+        sec = between(bits, lo, max(lo, hi))
+        duration = between(bits, *DURATION[channel])
         topic_choice = _TOPIC_FAMILY if family else _TOPIC_OFFICER
         topics: list[str] = []
         for _n in range(_TOPIC_COUNT.draw(rng)):
@@ -203,12 +203,12 @@ class SessionsPhase(BuilderBase):
             risk = _RISK_BASE.draw(rng)
         if person is not None and follow_up is None and risk in ("moderate", "high",
                                                                  "imminent") and r() < 0.9:
-            follow_up = d + (7 if risk == "moderate" else 1 + int(r() * 3))
+            follow_up = d + (7 if risk == "moderate" else between(bits, 1, 3))
         if person is None or o is None:
-            counselor = pick(r, self.counselors)
+            counselor = pick(bits, self.counselors)
         else:
             counselor = (self.unit_counselor[self.off_unit[o]] if r() < 0.75
-                         else pick(r, self.counselors))
+                         else pick(bits, self.counselors))
         sid = self._session_row(person, counselor, d, sec, duration, channel, kind, topics,
                                 risk, follow_up, None, caller)
         if person is None:

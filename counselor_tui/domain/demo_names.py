@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, permutations
+from itertools import accumulate
 
 from counselor_tui.domain.vocab import POLICE_TYPES
 
@@ -298,39 +298,47 @@ _PLANS: tuple[str, ...] = (
 )
 
 
-def _pick(r: Callable[[], float], items: Sequence[str]) -> str:
-    return items[int(r() * len(items))]
+def _below(bits: Callable[[int], int], n: int) -> int:
+    """``random.Random._randbelow`` through ``bits`` (the generator's ``getrandbits``): the
+    same draws as ``choice``/``randint``, without their layers of calls."""
+    k = n.bit_length()
+    x = bits(k)
+    while x >= n:
+        x = bits(k)
+    return x
 
 
-def session_note(r: Callable[[], float], channel: str, topics: Sequence[str], risk: str,
-                 follow_up: bool) -> str:
+def session_note(r: Callable[[], float], bits: Callable[[int], int], channel: str,
+                 topics: Sequence[str], risk: str, follow_up: bool) -> str:
     """A counseling note assembled from templates: opening (by channel), one line per topic,
-    the risk assessment, and a plan; sometimes over several lines. ``r`` is a
-    ``random.Random``'s ``random`` (one draw per choice)."""
-    parts = [_pick(r, _OPENINGS[channel])]
-    parts += [_pick(r, _TOPIC_LINES[t]) for t in topics]
-    parts.append(_pick(r, _RISK_LINES[risk]))
+    the risk assessment, and a plan; sometimes over several lines. ``r`` and ``bits`` are a
+    ``random.Random``'s ``random`` and ``getrandbits`` (the draws of ``choice``)."""
+    def pick(items: Sequence[str]) -> str:
+        return items[_below(bits, len(items))]
+
+    parts = [pick(_OPENINGS[channel])]
+    parts += [pick(_TOPIC_LINES[t]) for t in topics]
+    parts.append(pick(_RISK_LINES[risk]))
     if follow_up:
-        parts.append("约定回访。" if r() < 0.5 else _pick(r, _PLANS))
+        parts.append("约定回访。" if r() < 0.5 else pick(_PLANS))
     elif r() < 0.4:
-        parts.append(_pick(r, _PLANS))
+        parts.append(pick(_PLANS))
     return ("\n" if r() < 0.35 else "").join(parts)
 
 
-#: Every ordered choice of one, two or three of the first eight interventions, joined with
-#: ``；`` (what ``random.sample`` of that many would give), by count.
-_INTERVENTION_TEXTS: tuple[tuple[str, ...], ...] = tuple(
-    tuple("；".join(chosen) for chosen in permutations(_INTERVENTIONS[:8], k))
-    for k in (1, 2, 3))
-_SAFETY = "；" + _INTERVENTIONS[8]
-
-
-def intervention(r: Callable[[], float], risk: str) -> str:
-    """The intervention field: one to three methods joined with ``；`` (and the safety plan
-    at high or imminent risk). ``r`` is a ``random.Random``'s ``random``."""
-    texts = _INTERVENTION_TEXTS[int(r() * 3)]
-    text = texts[int(r() * len(texts))]
-    return text + _SAFETY if risk in ("high", "imminent") else text
+def intervention(bits: Callable[[int], int], risk: str) -> str:
+    """The intervention field: one to three methods joined with ``；`` (the draws of
+    ``sample(_INTERVENTIONS[:8], randint(1, 3))``; ``bits`` is a ``random.Random``'s
+    ``getrandbits``), plus the safety plan at high or imminent risk."""
+    pool = list(_INTERVENTIONS[:8])
+    chosen = []
+    for i in range(1 + _below(bits, 3)):
+        j = _below(bits, 8 - i)
+        chosen.append(pool[j])
+        pool[j] = pool[7 - i]
+    if risk in ("high", "imminent"):
+        chosen.append(_INTERVENTIONS[8])
+    return "；".join(chosen)
 
 
 ADDENDA: tuple[str, ...] = (

@@ -151,6 +151,12 @@ def derive(passphrase: str, params: KdfParams) -> bytes:
     )
 
 
+def new_salt() -> bytes:
+    """A fresh random 16-byte Argon2id salt for a new or re-wrapped slot (RFC 9106 §3.1:
+    unique per password hash)."""
+    return secrets.token_bytes(16)
+
+
 @functools.lru_cache(maxsize=8)
 def calibrate(target_seconds: float = DEFAULT_TARGET_SECONDS) -> tuple[int, int]:
     """Choose Argon2id ``(time_cost, memory_kib)`` so one derivation takes ~``target_seconds``.
@@ -332,7 +338,7 @@ def make_slot(
         raise ValueError("the data key must be 32 bytes")
     private = private or X25519PrivateKey.generate()
     public = private.public_key().public_bytes_raw()
-    kdf = KdfParams(kdf_cost[0], kdf_cost[1], PARALLELISM, secrets.token_bytes(16))
+    kdf = KdfParams(kdf_cost[0], kdf_cost[1], PARALLELISM, new_salt())
     slot = Slot(
         slot_id=uuid.uuid4().hex,
         kind=kind,
@@ -411,7 +417,7 @@ def rewrap(
     Raises :class:`WrongPassphraseError` when ``old_passphrase`` does not open it.
     """
     private = _private_key(keys, slot, old_passphrase)
-    kdf = KdfParams(kdf_cost[0], kdf_cost[1], PARALLELISM, secrets.token_bytes(16))
+    kdf = KdfParams(kdf_cost[0], kdf_cost[1], PARALLELISM, new_salt())
     nonce = secrets.token_bytes(12)
     moved = replace(slot, kdf=kdf, private_nonce=nonce,
                     root=slot.root if root is None else root)

@@ -33,6 +33,7 @@ __all__ = ["OTHER_PASSPHRASE", "PASSPHRASE", "REPO", "SAMPLES", "TZ", "World"]
 TZ = ZoneInfo("Asia/Shanghai")
 
 key_slots.derive = worlds.derive_once  # each Argon2id result derived once per process
+key_slots.new_salt = worlds.fixed_salt  # ... and each passphrase's slots share one salt
 
 # the modules that register world kinds (tests.worlds.KINDS), so any module may name them
 importlib.import_module("tests.integration.archive_world")
@@ -66,9 +67,11 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
 @pytest.fixture(autouse=True)
 def _real_derivation_for_attacks(request: pytest.FixtureRequest,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """The security tests derive every key for real (no remembered results)."""
+    """The security tests derive every key for real (no remembered results) from random
+    salts."""
     if request.path.parent.name == "security":
         monkeypatch.setattr(key_slots, "derive", worlds._real_derive)
+        monkeypatch.setattr(key_slots, "new_salt", worlds._real_new_salt)
 
 
 @pytest.fixture(scope="session")

@@ -52,7 +52,21 @@ SAMPLES = _samples()
 
 
 _real_derive = key_slots.derive
+_real_new_salt = key_slots.new_salt
 _derived: dict[tuple[str, key_slots.KdfParams], bytes] = {}
+
+#: The salt of every slot made outside ``tests/security`` (:func:`fixed_salt`).
+TEST_SALT = bytes(range(16))
+
+
+def fixed_salt() -> bytes:
+    """:func:`db.vault.new_salt` for the tests outside ``tests/security``: always
+    :data:`TEST_SALT`, so a slot made for a passphrase already derived in this process (an
+    account added by a test, a password change, a demo's users) costs :func:`derive_once` a
+    look-up instead of 64 MiB of hashing. The derivation and its checks are the product's;
+    only the salt's randomness is given up (no test outside ``tests/security`` looks at a
+    salt; the security tests keep random salts and real derivations)."""
+    return TEST_SALT
 
 
 def derive_once(passphrase: str, params: key_slots.KdfParams) -> bytes:

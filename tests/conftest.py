@@ -65,12 +65,14 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
 
 
 @pytest.fixture(autouse=True)
-def _real_derivation_for_attacks(request: pytest.FixtureRequest,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """The security tests derive every key for real (no remembered results) from random
-    salts."""
+def _random_salts_for_attacks(request: pytest.FixtureRequest,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The security tests make every slot with a random salt, as the product does; what they
+    derive is remembered like everywhere else (:func:`tests.worlds.derive_once`: Argon2id
+    is deterministic, so a remembered result is the one a real derivation gives, and an
+    edited salt, cost or passphrase is a new derivation, made for real and checked against
+    the floor)."""
     if request.path.parent.name == "security":
-        monkeypatch.setattr(key_slots, "derive", worlds._real_derive)
         monkeypatch.setattr(key_slots, "new_salt", worlds._real_new_salt)
 
 

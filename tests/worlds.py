@@ -65,7 +65,7 @@ def fixed_salt() -> bytes:
     account added by a test, a password change, a demo's users) costs :func:`derive_once` a
     look-up instead of 64 MiB of hashing. The derivation and its checks are the product's;
     only the salt's randomness is given up (no test outside ``tests/security`` looks at a
-    salt; the security tests keep random salts and real derivations)."""
+    salt; the security tests keep random salts)."""
     return TEST_SALT
 
 

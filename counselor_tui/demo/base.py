@@ -53,6 +53,7 @@ PHASE_LABELS: dict[str, str] = {
     "incident": N_("incidents"), "counseling_session": N_("counseling sessions"),
     "assessment": N_("assessments"), "tier_state": N_("archive tiers"),
     "firearm_restriction": N_("firearm restrictions"), "activity": N_("activities"),
+    "org_member": N_("Organisation"),
 }
 
 class Choice(Generic[T]):

@@ -8,6 +8,7 @@ from counselor_tui.demo.census import CensusPhase
 from counselor_tui.demo.fastload import bulk_settings, indexes_afterwards
 from counselor_tui.demo.firearms import FirearmsPhase
 from counselor_tui.demo.incidents import IncidentsPhase
+from counselor_tui.demo.organisation import OrganisationPhase
 from counselor_tui.demo.persons import PersonsPhase
 from counselor_tui.demo.sessions import SessionsPhase
 from counselor_tui.demo.sizes import DemoUser
@@ -18,7 +19,7 @@ from counselor_tui.services import sealed
 
 class DemoBuilder(
     UnitsPhase, PersonsPhase, IncidentsPhase, SessionsPhase,
-    CensusPhase, TiersPhase, FirearmsPhase, ActivitiesPhase,
+    CensusPhase, TiersPhase, FirearmsPhase, ActivitiesPhase, OrganisationPhase,
 ):
     """Every phase of the demo, run in order by :meth:`build`."""
 
@@ -42,6 +43,7 @@ class DemoBuilder(
             self.tiers()
             self.firearms()
             self.activities()
+            self.organisation()
             sealed.seal_pending(self.vs)  # the bulk rows of sealed sessions: encrypt to readers
         self._done("session_note_fts", self.spec.sessions)
         return users

@@ -41,7 +41,7 @@ KEYED = {"setting", "signing_key", "audit_event"}
 #: a bureau's own instrument definitions are a coordinator's file, issue 16 point 4).
 EMPTY = {"submission", "trusted_signer", "appointment", "handover", "case_access",
          "follow_up_holder", "step_holder", "consent", "referral_export", "person_move",
-         "person_version", "bureau_instrument", "org_member", "cadre_training"}
+         "person_version", "bureau_instrument"}
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -237,7 +237,7 @@ class TeamScreen(BaseScreen):
         units = self.query_one("#team-units", Static)
         units.display = bool(answer.outside)
         units.update(_("⚠ Units outside the rule of one to three designated counselors: "
-                       "{units} (o: organisation)").format(units=outside_text(answer.outside)))
+                       "{units} (o: organisation)").format(units=outside_text(answer.outside, 3)))
         if table.row_count:
             try:  # stay on the same person (by id), else on the same line
                 row = table.get_row_index(str(kept_user))

@@ -44,8 +44,8 @@ from counselor_tui.i18n import _, set_language
 from counselor_tui.services import backup_restore, dashboard, drafts, health, live, settings
 from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError, VaultDamaged, VaultLocked
+from counselor_tui.ui import key_order, kinsoku, resume, toggles
 from counselor_tui.ui import keymap as user_keymap
-from counselor_tui.ui import kinsoku, resume, toggles
 from counselor_tui.ui.areas import SCREENS
 from counselor_tui.ui.base import ServiceFailed
 from counselor_tui.ui.keys import (
@@ -336,7 +336,17 @@ class CounselorApp(NavigatingApp):
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
                               events.MouseScrollUp, events.Paste)):
             self.last_input = self.backend.clock.now()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            key_order.mark_arrival(self, event)
         await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """A key back from the widget it was sent to: its bindings are looked up from the
+        focus it arrived at (:mod:`counselor_tui.ui.key_order`), then ``key_`` methods.
+        Textual calls every class's ``_on_key`` along the MRO: a key handled here stops
+        there; one without a remembered chain goes on to Textual's ``App._on_key``."""
+        if await key_order.key_back(self, event):
+            event.prevent_default()
 
     # -- navigation --------------------------------------------------------------------------
     def action_lock(self) -> None:

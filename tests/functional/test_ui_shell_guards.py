@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import Checkbox, Input, TextArea
 
+from counselor_tui.domain import vocab
 from counselor_tui.i18n import set_language
 from counselor_tui.services import assessments
 from counselor_tui.ui.app import CounselorApp, crash_message
@@ -21,6 +23,7 @@ from counselor_tui.ui.screens.person import PersonScreen
 from counselor_tui.ui.screens.session_form import SessionFormScreen
 from counselor_tui.ui.screens.too_small import TooSmallScreen
 from counselor_tui.ui.screens.unlock import UnlockScreen
+from counselor_tui.ui.widgets.topic_select import TopicSelect
 from tests.functional.ui_support import (
     Bureau,
     app_for,
@@ -131,6 +134,31 @@ async def test_keys_of_a_burst_after_enter_land_in_the_passphrase(bureau: Bureau
         await pilot.press(*"li", "enter", *"abc")
         await settle(pilot, lambda: app.screen.query_one("#passphrase", Input).value == "abc")
         assert user.value == "li"
+
+
+async def test_a_key_before_tab_in_a_burst_acts_on_the_field_it_was_typed_in(
+        bureau: Bureau) -> None:
+    """Space then Tab (or Shift+Tab) arriving together — fast typing, an SSH link — tick
+    the topic (the checkbox) the Space was typed in, and the focus moves on: without
+    :mod:`counselor_tui.ui.key_order` the priority Tab moved the focus before the Space's
+    binding was looked up, and the Space was lost (the save then refused "no topic")."""
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _form_with_note(pilot, app)
+        form = app.screen
+        topics = form.query_one("#topics", TopicSelect)
+        topics.focus()
+        await settle(pilot, lambda: app.focused is topics and topics.highlighted == 0)
+        app.post_message(events.Key("space", " "))  # no pause between the two keys
+        app.post_message(events.Key("tab", None))
+        await settle(pilot, lambda: app.focused is not topics and bool(topics.topics))
+        assert topics.topics == (next(iter(vocab.TOPICS)),)
+        sealed = form.query_one("#sealed", Checkbox)
+        sealed.focus()
+        await settle(pilot, lambda: app.focused is sealed)
+        app.post_message(events.Key("space", " "))
+        app.post_message(events.Key("shift+tab", None))
+        await settle(pilot, lambda: app.focused is not sealed and sealed.value)
 
 
 async def test_footer_of_textual_widgets_is_in_chinese(bureau: Bureau) -> None:

@@ -163,10 +163,11 @@ ss AS (
 #: Officers serving at the period's end (entered before it, not archived by then), under
 #: the unit they were in on its last day: a transfer dated after it (issue 15) still counts
 #: them in the unit they left. Sessions likewise count under the person's unit on the day.
-def _sv(source: str = "person p") -> str:
-    """The ``sv`` CTE over the persons of ``source`` (a FROM clause naming them ``p``)."""
+def _sv(source: str = "person p", how: str = "") -> str:
+    """The ``sv`` CTE over the persons of ``source`` (a FROM clause naming them ``p``);
+    ``how``: ``MATERIALIZED`` when it is joined to many rows."""
     return f"""
-sv AS (
+sv AS {how} (
   SELECT p.id AS pid,
          COALESCE((SELECT m.from_unit_id FROM person_move m
                    WHERE m.person_id = p.id AND m.kind = 'transfer' AND m.on_date >= :end_date
@@ -250,27 +251,27 @@ def _counseling(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> 
     q.run(f"CREATE TEMP TABLE sub_sessions AS WITH {_PU},{_SS} SELECT * FROM ss "
           f"WHERE 1{q.where_unit('ss.unit_id')}")
     try:
-        sessions, minutes, persons = q.one(
-            "SELECT COUNT(*), COALESCE(SUM(minutes), 0), COUNT(DISTINCT person_id) "
-            "FROM temp.sub_sessions")
-        # New persons: no non-voided session before the period, by the earliest one kept on
-        # the person (db migration 19): one look-up per person served.
-        (new_persons,) = q.one(
-            "SELECT COUNT(*) FROM person p WHERE p.id IN (SELECT person_id FROM "
-            "temp.sub_sessions) AND p.first_session_at >= :start")
-        # channel, kind, referral and police type in one pass, summed per column below
-        grouped = q.rows("SELECT channel, kind, referral, police_type, COUNT(*) "
-                         "FROM temp.sub_sessions GROUP BY 1, 2, 3, 4")
-        by: dict[str, list[tuple[Any, int]]] = {
-            col: [(row[i], int(row[4])) for row in grouped]
-            for i, col in enumerate(("channel", "kind", "referral", "police_type"))
-        }
+        # Every breakdown (unit and client kind, channel, kind, referral, police type) and
+        # the session and minute totals in one grouped pass, summed per column below.
+        grouped = q.rows("SELECT unit_id, client_kind, channel, kind, referral, police_type, "
+                         "COUNT(*), COALESCE(SUM(minutes), 0) FROM temp.sub_sessions "
+                         "GROUP BY 1, 2, 3, 4, 5, 6")
+        # Persons served, and the new ones: no non-voided session before the period, by the
+        # earliest one kept on the person (db migration 19): one look-up per person served.
+        persons, new_persons = q.one(
+            "SELECT COUNT(*), COALESCE(SUM(p.first_session_at >= :start), 0) FROM person p "
+            "WHERE p.id IN (SELECT person_id FROM temp.sub_sessions)")
         topics = q.rows("SELECT st.topic, COUNT(*) FROM temp.sub_sessions s "
                         "JOIN session_topic st ON st.session_id = s.id GROUP BY st.topic")
-        client_unit = q.rows("SELECT unit_id, client_kind, COUNT(*) FROM temp.sub_sessions "
-                             "GROUP BY unit_id, client_kind")
     finally:
         q.run("DROP TABLE IF EXISTS temp.sub_sessions")
+    sessions = sum(int(row[6]) for row in grouped)
+    minutes = sum(int(row[7]) for row in grouped)
+    client_unit = [(row[0], row[1], int(row[6])) for row in grouped]
+    by: dict[str, list[tuple[Any, int]]] = {
+        col: [(row[i], int(row[6])) for row in grouped]
+        for i, col in enumerate(("channel", "kind", "referral", "police_type"), start=2)
+    }
     police: dict[str, int] = {}
     for code, n in by["police_type"]:
         key = _police_type(code)
@@ -335,12 +336,14 @@ _ENTERED_IN_PERIOD = (" AND ((ts.since >= :start_date AND ts.since < :end_date) 
                       "OR (ts.created_at >= :start_date AND ts.created_at < :end_date))")
 
 
-def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dict[str, Any]:
-    # Tier at the end: the last change before it (ties: the later id); else the tier the
-    # person entered with when that was before the end (_ENTERED); else "none".
-    # Everyone untouched since the end counts as now (serving_count); the touched persons
-    # are taken out as they stand now and put back as they stood at the end.
-    tiers = q.rows(
+def _serving_at_end(q: _Query) -> list[tuple[Any, ...]]:
+    """``(unit id, tier, officers)`` of the officers serving at the period's end (``sv``) by
+    the unit they were in and their tier then: the last change before the end (ties: the
+    later id); else the tier they entered with when that was before the end
+    (:func:`_entered`); else ``none``. Everyone untouched since the end counts as now
+    (``serving_count``); the touched persons are taken out as they stand now and put back as
+    they stood at the end."""
+    return q.rows(
         f"WITH {_TOUCHED}, {_sv(_TOUCHED_PERSONS)}, "
         f"{_entered(' AND ts.person_id IN touched')}, "
         "last AS (SELECT person_id, to_tier, MAX(at || '#' || printf('%012d', id)) "
@@ -354,6 +357,10 @@ def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dic
         "FROM sv LEFT JOIN last ON last.person_id = sv.pid "
         "LEFT JOIN entered ON entered.pid = sv.pid) "
         f"WHERE 1{q.where_unit('unit_id')} GROUP BY 1, 2 HAVING SUM(n) != 0")
+
+
+def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dict[str, Any]:
+    tiers = _serving_at_end(q)
     (archived,) = q.one(
         "SELECT COUNT(*) FROM person p INDEXED BY person_archived_at WHERE p.kind = 'officer' "
         "AND p.voided_at IS NULL AND p.archived_at >= :start_date "
@@ -379,10 +386,27 @@ def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dic
     }
 
 
+#: The persons who completed a campaign, each once, looked up by id.
+_OK_PERSONS = "(SELECT DISTINCT pid FROM ok) t CROSS JOIN person p ON p.id = t.pid"
+
+
 def _census(q: _Query) -> dict[str, Any]:
-    campaigns = q.rows(
-        f"WITH {_SV}, "
-        "cc AS (SELECT c.id AS cid FROM census c WHERE c.starts_on < :end_date "
+    # Campaigns open in the period with a target unit (in the scope). Target: the officers
+    # serving at the end in those units (:func:`_serving_at_end`, no pass over every
+    # officer); completed: those of them with every instrument done in the campaign before
+    # the end, read from the campaigns' assessments and looked up by id.
+    w = q.where_unit("cu.unit_id")
+    found = q.rows(
+        "SELECT c.id, c.name, c.starts_on, c.ends_on, c.instruments, "
+        "json_group_array(cu.unit_id) FROM census c JOIN census_unit cu ON cu.census_id = c.id "
+        f"WHERE c.starts_on < :end_date AND c.ends_on >= :start_date{w} GROUP BY c.id "
+        "ORDER BY c.starts_on, c.name, c.ends_on, c.id")
+    serving: dict[Any, int] = {}
+    if found:
+        for unit_id, _tier, n in _serving_at_end(q):
+            serving[unit_id] = serving.get(unit_id, 0) + int(n)
+    screened = dict(q.rows(
+        "WITH cc AS (SELECT c.id AS cid FROM census c WHERE c.starts_on < :end_date "
         "AND c.ends_on >= :start_date), "
         "ci AS (SELECT DISTINCT cc.cid AS cid, j.value AS code FROM cc JOIN census c "
         "ON c.id = cc.cid, json_each(c.instruments) j), "
@@ -391,16 +415,19 @@ def _census(q: _Query) -> dict[str, Any]:
         "COUNT(DISTINCT a.instrument_code) AS n FROM assessment a "
         "JOIN ci ON ci.cid = a.census_id AND ci.code = a.instrument_code "
         "WHERE a.complete = 1 AND a.voided_at IS NULL AND a.administered_on < :end_date "
-        "GROUP BY a.census_id, a.person_id) "
-        "SELECT c.name, c.starts_on, c.ends_on, c.instruments, COUNT(sv.pid), "
-        "COALESCE(SUM(COALESCE(done.n, 0) >= COALESCE(need.n, 0) AND sv.pid IS NOT NULL), 0) "
-        "FROM cc JOIN census c ON c.id = cc.cid "
-        "JOIN census_unit cu ON cu.census_id = c.id "
-        "LEFT JOIN need ON need.cid = c.id "
-        "LEFT JOIN sv ON sv.unit_id = cu.unit_id "
-        "LEFT JOIN done ON done.cid = c.id AND done.pid = sv.pid "
-        f"WHERE 1{q.where_unit('cu.unit_id')} "
-        "GROUP BY c.id ORDER BY c.starts_on, c.name, c.ends_on, c.id")
+        "GROUP BY a.census_id, a.person_id), "
+        "ok AS MATERIALIZED (SELECT done.cid AS cid, done.pid AS pid FROM done JOIN need "
+        "ON need.cid = done.cid WHERE done.n >= need.n), "
+        f"{_sv(_OK_PERSONS, 'MATERIALIZED')} "
+        "SELECT ok.cid, COUNT(*) FROM ok JOIN sv ON sv.pid = ok.pid "
+        "JOIN census_unit cu ON cu.census_id = ok.cid AND cu.unit_id = sv.unit_id "
+        f"WHERE 1{w} GROUP BY ok.cid")) if found else {}
+    campaigns = []
+    for cid, name, starts, ends, instruments, units in found:
+        target = sum(serving.get(u, 0) for u in json.loads(units))
+        # a campaign without instruments counts every target officer as completed
+        done = screened.get(cid, 0) if json.loads(instruments or "[]") else target
+        campaigns.append((name, starts, ends, instruments, target, done))
     records: dict[tuple[str, str, str], dict[str, Any]] = {}
     for name, starts, ends, instruments, target, completed in campaigns:
         key = (str(starts), str(name), str(ends))

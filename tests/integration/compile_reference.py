@@ -1,15 +1,19 @@
 """The compile's former query path (before db migration 19), kept to prove the new one gives
-byte-identical content: the counseling and archive sections as they read whole populations
-(every officer's tier history, an earlier-session probe per person served). Verbatim copies
-of the former ``submission_compile`` functions; shared pieces are imported."""
+byte-identical content: the counseling, archive and census sections as they read whole
+populations (every officer's tier history, an earlier-session probe per person served, every
+officer of each campaign unit). Verbatim copies of the former ``submission_compile``
+functions; shared pieces are imported."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from counselor_tui.domain import vocab
+from counselor_tui.domain.instruments import builtin_codes
 from counselor_tui.reports.content import (
     CLIENT_KINDS,
+    SCREEN_COLUMNS,
     TIER_CODES,
     TIER_COLUMNS,
     UNASSIGNED,
@@ -143,4 +147,52 @@ def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dic
             "tiers_by_unit": by_unit,
             "transitions": table(transitions, ("none", *TIER_CODES), TIER_CODES),
         },
+    }
+
+
+def _census(q: _Query) -> dict[str, Any]:
+    campaigns = q.rows(
+        f"WITH {_SV}, "
+        "cc AS (SELECT c.id AS cid FROM census c WHERE c.starts_on < :end_date "
+        "AND c.ends_on >= :start_date), "
+        "ci AS (SELECT DISTINCT cc.cid AS cid, j.value AS code FROM cc JOIN census c "
+        "ON c.id = cc.cid, json_each(c.instruments) j), "
+        "need AS (SELECT cid, COUNT(*) AS n FROM ci GROUP BY cid), "
+        "done AS (SELECT a.census_id AS cid, a.person_id AS pid, "
+        "COUNT(DISTINCT a.instrument_code) AS n FROM assessment a "
+        "JOIN ci ON ci.cid = a.census_id AND ci.code = a.instrument_code "
+        "WHERE a.complete = 1 AND a.voided_at IS NULL AND a.administered_on < :end_date "
+        "GROUP BY a.census_id, a.person_id) "
+        "SELECT c.name, c.starts_on, c.ends_on, c.instruments, COUNT(sv.pid), "
+        "COALESCE(SUM(COALESCE(done.n, 0) >= COALESCE(need.n, 0) AND sv.pid IS NOT NULL), 0) "
+        "FROM cc JOIN census c ON c.id = cc.cid "
+        "JOIN census_unit cu ON cu.census_id = c.id "
+        "LEFT JOIN need ON need.cid = c.id "
+        "LEFT JOIN sv ON sv.unit_id = cu.unit_id "
+        "LEFT JOIN done ON done.cid = c.id AND done.pid = sv.pid "
+        f"WHERE 1{q.where_unit('cu.unit_id')} "
+        "GROUP BY c.id ORDER BY c.starts_on, c.name, c.ends_on, c.id")
+    records: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for name, starts, ends, instruments, target, completed in campaigns:
+        key = (str(starts), str(name), str(ends))
+        entry = records.setdefault(key, {
+            "name": str(name), "starts_on": str(starts), "ends_on": str(ends),
+            "instruments": sorted({str(i) for i in json.loads(instruments or "[]")}),
+            "target": 0, "completed": 0,
+        })
+        entry["target"] += int(target)
+        entry["completed"] += int(completed)
+    screening = q.rows(
+        f"WITH {_PU} SELECT a.instrument_code, "
+        "CASE WHEN a.positive = 1 THEN 'positive' ELSE 'negative' END, COUNT(*) "
+        # administered_on has no index of its own: scan the (person, instrument, date) index,
+        # much smaller than the rows with their responses, and fetch only the period's rows.
+        "FROM assessment a INDEXED BY assessment_person_id_instrument_code_administered_on "
+        "JOIN pu ON pu.pid = a.person_id "
+        "WHERE a.voided_at IS NULL AND a.complete = 1 AND a.administered_on >= :start_date "
+        f"AND a.administered_on < :end_date{q.where_unit('pu.unit_id')} GROUP BY 1, 2")
+    return {
+        "figures": {},
+        "campaigns": [records[k] for k in sorted(records)],
+        "tables": {"screening": table(screening, builtin_codes(), SCREEN_COLUMNS)},
     }

@@ -66,6 +66,7 @@ def _assert_same_content(vs: VaultSession, monkeypatch: pytest.MonkeyPatch,
     with monkeypatch.context() as patch:
         patch.setattr(submission_compile, "_counseling", compile_reference._counseling)
         patch.setattr(submission_compile, "_archive", compile_reference._archive)
+        patch.setattr(submission_compile, "_census", compile_reference._census)
         old = {key: _compiled(vs, *key) for key in new}
     for key, text in new.items():
         assert text == old[key], key

@@ -1,12 +1,13 @@
 """End to end: the real program in tmux (DESIGN §13, issue 3 acceptance).
 
 First-run wizard (admin plus the working account ``li``, same passphrase) → quit; a roster
-through the CLI; then, in the TUI, log a session with a Chinese multi-line note (pasted),
-find the person again by pinyin initials, see the note in the record, start a second note
-and wait for the idle lock (``COUNSELOR_TUI_IDLE_SECONDS``) half-way through it, check
-nothing of the record or the note is left on screen, unlock, find the form again with the
-half-written note (issue 15 item 7), finish and save it, and quit. Every step waits for
-what the screen shows (``capture-pane`` polled), never a fixed sleep.
+through the CLI; then, in the TUI (the passphrase typed ahead while it starts: it lands
+masked), log a session with a Chinese multi-line note (pasted), find the person again by
+pinyin initials, see the note in the record, start a second note and wait for the idle
+lock (``COUNSELOR_TUI_IDLE_SECONDS``) half-way through it, check nothing of the record or
+the note is left on screen, unlock, find the form again with the half-written note (issue
+15 item 7), finish and save it, and quit. Every step waits for what the screen shows
+(``capture-pane`` polled), never a fixed sleep.
 """
 
 from __future__ import annotations
@@ -201,9 +202,10 @@ def test_wizard_session_search_idle_lock_unlock(tmux: Tmux, tmp_path: Path) -> N
 
     # 3. log a session with a pasted multi-line Chinese note
     tmux.start("--vault", str(db), "--user", "li")
-    tmux.wait_for("解锁", timeout=90)
-    tmux.settle()
-    tmux.text(PASSPHRASE)
+    tmux.text(PASSPHRASE)  # typed ahead while the program starts: it must land masked
+    shown = tmux.wait(lambda s: "•" * len(PASSPHRASE) in s, "the passphrase, masked",
+                      timeout=90)
+    assert PASSPHRASE not in shown and "li" in shown
     tmux.settle()
     tmux.keys("Enter")
     tmux.wait_for("工作台 · 测试县公安局")

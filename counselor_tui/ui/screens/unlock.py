@@ -72,8 +72,12 @@ class UnlockScreen(BaseScreen):
                 yield Static(_("Demo vault — passphrase of every demo account: {passphrase}")
                              .format(passphrase=demo_passphrase), id="unlock-demo",
                              markup=False)
+            prefilled = self.initial_user or (users[0] if len(users) == 1 else "")
+            # focused from the first frame, before on_mount: a passphrase typed ahead while
+            # the program starts must land masked, never in the user name field in clear
+            self.AUTO_FOCUS = "#passphrase" if prefilled else "#username"
             yield Label(_("User name"), classes="field-label")
-            yield Input(self.initial_user or (users[0] if len(users) == 1 else ""),
+            yield Input(prefilled,
                         id="username", placeholder=_("user name"), classes=ENTER_MOVES_ON,
                         suggester=SuggestFromList(users, case_sensitive=False))
             yield Label(_("Passphrase"), classes="field-label")

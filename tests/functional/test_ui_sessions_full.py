@@ -42,12 +42,13 @@ async def test_the_record_shows_sessions_in_full_and_corrects_them(bureau: Burea
     app = app_for(backend)
     async with app.run_test(size=(110, 50)) as pilot:
         app.post_message(OpenPerson(zhang))
+        # the record's sections are drawn after its data arrives (a loaded machine)
         await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
-                     and app.screen.record is not None)
+                     and app.screen.record is not None
+                     and "Intervention: 放松训练" in screen_text(app))
         person = app.screen
         assert isinstance(person, PersonScreen)
         shown = screen_text(app)
-        assert "Intervention: 放松训练" in shown
         stamp = bureau.clock.now().strftime("%Y-%m-%d %H:%M")
         assert f"+ {stamp} · 李辅导: 补充：电话随访正常" in shown
         assert "第8行" not in shown  # the record shows the first lines of a note

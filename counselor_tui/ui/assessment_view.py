@@ -79,7 +79,7 @@ def result_renderable(defn: engine.InstrumentDefinition,
             items=", ".join(map(str, result.missing_items)))
     head.add_row(_("Total"), Text(total, style="bold" if result.complete else "bold yellow"))
     band = (result.band_label_zh if zh else result.band_label_en) or "–"
-    head.add_row(_("Band"), band)
+    head.add_row(_("Band"), Text(band))  # a definition's text, never read as markup
     head.add_row(_("Screen-positive"), _yes_no(result.screen_positive))
     if result.provisional_diagnosis is not None:
         head.add_row(_("Provisional diagnosis"), _yes_no(result.provisional_diagnosis))
@@ -95,7 +95,7 @@ def result_renderable(defn: engine.InstrumentDefinition,
     for name, value in result.derived.items():
         label = next((d.label_zh if zh else d.label_en for d in defn.derived
                       if d.name == name), name)
-        head.add_row(label or name, _number(value))
+        head.add_row(Text(label or name), _number(value))
     parts: list[RenderableType] = [head]
     if defn.subscales:
         norms = {n.name: n for n in result.norms}
@@ -107,7 +107,8 @@ def result_renderable(defn: engine.InstrumentDefinition,
             table.add_column(_("Difference"), justify="right")
         for sub in defn.subscales:
             value = result.subscales.get(sub.name)
-            row = [sub.label_zh if zh else sub.label_en, _number(value)]
+            row: list[RenderableType] = [Text(sub.label_zh if zh else sub.label_en),
+                                         _number(value)]
             norm = norms.get(sub.name)
             if norms:
                 row += [_number(norm.mean) if norm else "–",
@@ -125,7 +126,8 @@ def result_renderable(defn: engine.InstrumentDefinition,
             ref.add_column("SD", justify="right")
             ref.add_column("z", justify="right")
             for n in other:
-                ref.add_row(n.name.upper() if len(n.name) <= 4 else n.name, _number(n.value),
+                ref.add_row(Text(n.name.upper() if len(n.name) <= 4 else n.name),
+                            _number(n.value),
                             _number(n.mean), _number(n.sd), _number(n.z))
             parts.append(ref)
     return Group(*parts)

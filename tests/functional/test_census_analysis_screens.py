@@ -141,7 +141,7 @@ async def test_import_preview_band_names_warnings_and_rows_not_imported(
         assert plan.summary() == "added 2, duplicate 0, unmatched 0, rejected 3"
         added = screen.query_one("#import-added", DataTable)
         first, second = (added.get_row_at(i) for i in range(2))
-        assert first[5] == "轻度" and second[5] == "无或极轻微"
+        assert str(first[5]) == "轻度" and str(second[5]) == "无或极轻微"
         assert "普查时间窗之前" in second[7] and "平台" in second[7]
         assert "1 行的日期在普查时间窗" in screen.summary
         skipped = screen.query_one("#import-unmatched", DataTable)

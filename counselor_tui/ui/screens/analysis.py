@@ -267,7 +267,7 @@ class AnalysisScreen(BaseScreen):
             change = ("" if w.previous_total is None else
                       f"{w.previous_total:g} → {w.latest_total:g}")
             table.add_row(w.name, w.badge_no or "", w.unit_name or "", tier_text(w.tier),
-                          "; ".join(w.labels), w.instrument or "", change,
+                          Text("; ".join(w.labels)), Text(w.instrument or ""), change,
                           w.latest_on or "", w.review_due or "", key=f"{i}:{w.person_id}")
 
     # -- trend -----------------------------------------------------------------------------

@@ -205,8 +205,8 @@ class AssessmentEntryScreen(BaseScreen):
         options.clear_options()
         width = max((len(d.code) for d in definitions), default=6)
         options.add_options([
-            Option(f"{d.code:<{width}} {d.name_en if language() == 'en' else d.name_zh}",
-                   id=d.code)
+            Option(Text(f"{d.code:<{width}} {d.name_en if language() == 'en' else d.name_zh}"),
+                   id=d.code)  # a bureau's own name is shown as typed, never as markup
             for d in definitions])
         if highlighted is not None and highlighted < len(definitions):
             options.highlighted = highlighted

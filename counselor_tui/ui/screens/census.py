@@ -226,7 +226,7 @@ class CensusScreen(BaseScreen):
         table.clear()
         for row in self.campaigns:
             status = _("in progress") if row.status == "open" else _("closed (frozen)")
-            table.add_row(row.name, f"{row.starts_on} – {row.ends_on}",
+            table.add_row(Text(row.name), f"{row.starts_on} – {row.ends_on}",
                           ", ".join(map(instrument_short, row.instruments)), status,
                           f"{row.completed}/{row.target}", percent(row.rate), key=str(row.id))
         if self.campaigns:
@@ -289,7 +289,7 @@ class CensusScreen(BaseScreen):
             text += "  " + _("Only officers in your care are shown.")
         summary.update(text)
         for p in self.pending:
-            table.add_row(p.unit_name, p.badge_no or "", p.name,
+            table.add_row(Text(p.unit_name), Text(p.badge_no or ""), Text(p.name),
                           ", ".join(map(instrument_short, p.missing)),
                           key=str(p.person_id))
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -83,10 +84,11 @@ class CensusFormDialog(FormModal[census.CensusDraft | None]):
         units, instruments = loaded
         self.codes = tuple(i.code for i in instruments)
         self.query_one("#census-instruments", SelectionList).add_options(
-            [(f"{i.code}  {i.name}", i.code) for i in instruments])
+            [(Text(f"{i.code}  {i.name}"), i.code) for i in instruments])  # never markup
         selection = self.query_one("#census-units", SelectionList)
         selection.clear_options()
-        selection.add_options([(f"{u.name}  ({u.police_type})", int(u.id)) for u in units])
+        selection.add_options([(Text(f"{u.name}  ({u.police_type})"), int(u.id))
+                               for u in units])
 
     def _date(self, ident: str, label: str) -> date | None:
         text = self.query_one(ident, Input).value.strip()

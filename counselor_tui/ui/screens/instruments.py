@@ -113,9 +113,11 @@ class InstrumentsScreen(FormScreen):
             if row.current and not row.builtin:
                 revision += " *"
             source = _("built-in") if row.builtin else _("bureau")
-            table.add_row(row.code.upper(), row.name, row.version, revision,
-                          Text(source, style="dim" if row.builtin else "bold"),
-                          str(row.item_count), (row.added_at or "")[:10], row.added_by or "")
+            # every text of a definition is shown as typed, never read as markup
+            table.add_row(Text(row.code.upper()), Text(row.name), Text(row.version),
+                          revision, Text(source, style="dim" if row.builtin else "bold"),
+                          str(row.item_count), (row.added_at or "")[:10],
+                          Text(row.added_by or ""))
 
     # -- check -------------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -375,7 +375,7 @@ class PersonScreen(BaseScreen):
             total = "" if a.total is None else f"{a.total:g}"
             positive = _("positive") if a.positive else ""
             table.add_row(a.administered_on, a.instrument_code.upper(), total,
-                          a.band_label or band_name(a.instrument_code, a.band),
+                          Text(a.band_label or band_name(a.instrument_code, a.band)),
                           Text(positive, style="red"))
         widget.update(table)
 

@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -125,14 +126,14 @@ class ResponsesImportScreen(BaseScreen):
             return
         select = self.query_one("#import-instrument", Select)
         chosen = select.value
-        select.set_options([(f"{i.code}  {i.name}", i.code) for i in rows])
+        select.set_options([(Text(f"{i.code}  {i.name}"), i.code) for i in rows])
         if any(i.code == chosen for i in rows):
             select.value = chosen
 
     def _campaigns_loaded(self, rows: list[census.CensusRow]) -> None:
         if self.is_attached:
             self.query_one("#import-census", Select).set_options(
-                [(f"{r.name} ({', '.join(r.instruments)})", r.id) for r in rows])
+                [(Text(f"{r.name} ({', '.join(r.instruments)})"), r.id) for r in rows])
 
     # -- dry run -------------------------------------------------------------------------
     @on(Input.Submitted)
@@ -214,9 +215,10 @@ class ResponsesImportScreen(BaseScreen):
         unmatched.clear()
         rejected = {id(u) for u in plan.rejected}
         for u in plan.not_imported():
+            # cells of a file and texts of a definition are shown as typed, never as markup
             unmatched.add_row(str(u.row), _("rejected") if id(u) in rejected else
-                              _("unmatched"), u.reason, u.badge_no or "", u.name or "",
-                              u.unit or "")
+                              _("unmatched"), Text(u.reason), Text(u.badge_no or ""),
+                              Text(u.name or ""), Text(u.unit or ""))
         defn = plan.definition
         warnings: dict[int, list[str]] = {}
         for w in plan.warnings:
@@ -224,11 +226,11 @@ class ResponsesImportScreen(BaseScreen):
         added = self.query_one("#import-added", DataTable)
         added.clear()
         for r in plan.added:
-            added.add_row(str(r.row), r.badge_no or "", r.name, r.administered_on,
-                          "–" if r.total is None else str(r.total),
-                          band_label(defn, r.band) if defn else (r.band or "–"),
+            added.add_row(str(r.row), Text(r.badge_no or ""), Text(r.name),
+                          Text(r.administered_on), "–" if r.total is None else str(r.total),
+                          Text(band_label(defn, r.band) if defn else (r.band or "–")),
                           ", ".join(map(str, r.critical_items)),
-                          "; ".join(warnings.get(r.row, [])))
+                          Text("; ".join(warnings.get(r.row, []))))
         self.query_one("#import-apply", Button).disabled = not plan.added
 
     @staticmethod

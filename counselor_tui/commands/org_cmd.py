@@ -130,7 +130,8 @@ def _member(vs: VaultSession, member_id: int) -> organisation.MemberRow:
 def _line(m: organisation.MemberRow) -> str:
     term = f"{m.starts_on} – {m.ends_on or _('now')}"
     marks = " ".join(x for x in (_("counselor") if m.counselor else "",
-                                 "" if m.serving else _("(not serving)")) if x)
+                                 "" if m.serving else _("(not serving)"),
+                                 "" if m.account_active else _("(account disabled)")) if x)
     return "\t".join((str(m.id), _(rules.BODIES[m.body]), _post(m.post), m.name,
                       m.job or "-", term, marks or "-"))
 

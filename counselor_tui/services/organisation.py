@@ -82,6 +82,8 @@ class MemberRow:
     ends_on: str | None
     counselor: bool
     serving: bool
+    #: False when the member's account has been disabled since (the link is kept).
+    account_active: bool = True
 
     def draft(self) -> MemberDraft:
         """The member as a draft (to change it)."""
@@ -193,15 +195,21 @@ def _check_single_post(vs: VaultSession, draft: MemberDraft, exclude: int | None
                                            start=other.starts_on))
 
 
-def _columns(vs: VaultSession, draft: MemberDraft, exclude: int | None) -> dict[str, Any]:
+def _columns(vs: VaultSession, draft: MemberDraft, exclude: int | None,
+             linked: int | None = None) -> dict[str, Any]:
+    """The columns of ``draft`` once valid. An account disabled since it was linked
+    (``linked``: the member's stored account) stays linked: only a *new* link must be to an
+    active account."""
     errors = validate_member(draft)
     if errors:
         raise OrgInvalid(errors)
     counselor = draft.counselor
     if draft.user_id is not None:
         role, active = _account(vs, draft.user_id)
-        if not active:
-            raise OrgInvalid({"user_id": _("This account is disabled.")})
+        if not active and draft.user_id != linked:
+            raise OrgInvalid({"user_id": _(
+                "This account is disabled: choose an active account, or write the "
+                "member's name instead.")})
         counselor = counselor or role in TEAM_ROLES
     _check_single_post(vs, draft, exclude)
     return {"post": draft.post, "user": draft.user_id, "name": clean_text(draft.name),
@@ -234,7 +242,7 @@ def change_member(vs: VaultSession, member_id: int, draft: MemberDraft) -> Membe
     vs.require_to(Action.MANAGE_ORGANISATION)
     with vs.transaction():
         row = _live_member(member_id)
-        columns = _columns(vs, draft, member_id)
+        columns = _columns(vs, draft, member_id, row.user_id)
         current = {"post": row.post, "user": row.user_id, "name": row.name, "job": row.job,
                    "starts_on": row.starts_on, "ends_on": row.ends_on,
                    "counselor": bool(row.counselor)}
@@ -288,9 +296,10 @@ def _member_rows(vs: VaultSession, member_id: int | None = None, *,
     params: tuple[Any, ...] = (member_id,) if member_id is not None else ()
     out = []
     for (mid, post, name, job, start, end, counselor, uid, username,
-         display) in vs.execute(
+         display, active) in vs.execute(
             "SELECT m.id, m.post, m.name, m.job, m.starts_on, m.ends_on, m.counselor, "
-            'm.user_id, u.username, u.display_name FROM org_member m LEFT JOIN "user" u '
+            'm.user_id, u.username, u.display_name, u.active FROM org_member m '
+            'LEFT JOIN "user" u '
             f"ON u.id = m.user_id WHERE {where} ORDER BY m.starts_on, m.id", params):
         term = (date.fromisoformat(start), None if end is None else date.fromisoformat(end))
         if serving_on is not None and not rules.in_term(*term, serving_on):
@@ -299,7 +308,7 @@ def _member_rows(vs: VaultSession, member_id: int | None = None, *,
         out.append(MemberRow(int(mid), str(post), rules.body_of(str(post)), shown,
                              str(username or ""), None if uid is None else int(uid),
                              str(job), str(start), end, bool(counselor),
-                             rules.in_term(*term, today)))
+                             rules.in_term(*term, today), uid is None or bool(active)))
     if serving_on is None:
         out.sort(key=lambda m: (not m.serving, rules.post_order(m.post), m.starts_on, m.id))
     else:  # all serving on that day

@@ -80,7 +80,8 @@ def add_organisation(q: Query, unit_codes: dict[int, str], section: dict[str, An
     * ``figures.cadres_trained``: the 教导员 and 政工干部 trained in the period (distinct
       name, post and unit; voided records left out), once the vault records any;
     * ``tables.unit_counselors``: a series of the units in scope whose designated counselors
-      (counselor accounts of the unit, active at period end) number none or more than three
+      (counselor accounts of the unit, active at period end; units created after the period's
+      end left out) number none or more than three
       (:func:`counselor_tui.domain.organisation.outside_rule`), with that number, when
       there is such a unit.
     """
@@ -94,7 +95,8 @@ def add_organisation(q: Query, unit_codes: dict[int, str], section: dict[str, An
         "SELECT u.unit_id, COUNT(*) FROM \"user\" u WHERE u.role = 'counselor' AND "
         "u.created_at < :end AND (u.disabled_at IS NULL OR u.disabled_at >= :end) AND "
         "(u.active = 1 OR u.disabled_at IS NOT NULL) AND u.unit_id IS NOT NULL GROUP BY 1"))
-    active = {int(i) for (i,) in q.rows("SELECT id FROM unit WHERE active = 1")}
+    active = {int(i) for (i,) in q.rows(
+        "SELECT id FROM unit WHERE active = 1 AND created_at < :end")}
     outside = [(c, int(counts.get(u, 0))) for u, c in unit_codes.items()
                if u in active and outside_rule(int(counts.get(u, 0)))]
     if outside:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -79,6 +80,27 @@ def test_members_posts_terms_and_what_the_audit_says(world: World) -> None:
     assert detail_text(actions[4][1]) == "fields: [\"ends_on\"] post: committee director"
 
 
+def test_a_member_whose_account_was_disabled_is_still_changed(world: World) -> None:
+    """An account disabled after it was linked stays linked: the member's term ends and
+    other fields change; only a *new* link to a disabled account is refused, saying what
+    to do."""
+    coord = world.login("coord")
+    ids = _ids(world)
+    li = organisation.add_member(coord, MemberDraft("office_member", date(2026, 3, 1),
+                                                    user_id=ids["li"]))
+    other = organisation.add_member(coord, MemberDraft("member", date(2026, 3, 1),
+                                                       name="刘委员"))
+    accounts.disable_user(world.admin, "li")
+    shown = {m.id: m for m in organisation.list_members(coord)}
+    assert (shown[li.id].account_active, shown[other.id].account_active) == (False, True)
+    ended = organisation.change_member(coord, li.id, replace(
+        shown[li.id].draft(), ends_on=date(2026, 12, 8), job="干事"))
+    assert (ended.user_id, ended.ends_on, ended.job) == (ids["li"], "2026-12-08", "干事")
+    with pytest.raises(InvalidInput, match="active account"):
+        organisation.change_member(coord, other.id, replace(other.draft(), name="",
+                                                            user_id=ids["li"]))
+
+
 def test_only_the_office_changes_the_organisation(world: World) -> None:
     """Counselor, auditor and admin are refused every change (in the service); all read."""
     coord = world.login("coord")
@@ -133,6 +155,10 @@ def test_units_outside_the_rule_and_section_six(world: World) -> None:
     assert six["tables"]["unit_counselors"] == {
         "type": "series", "rows": ["U001", "U003"], "counts": [5, 0]}
     assert empty
+    # a unit created after the period's end is not in that period's section 6
+    world.clock.advance(days=40)
+    persons.create_unit(world.admin, "刑侦大队", "刑侦", code="U004")
+    assert compile_content(coord, november)["sections"]["team"] == six
     scoped = compile_content(coord, november, "U002")["sections"]["team"]
     assert scoped["figures"]["cadres_trained"] == 2 and "unit_counselors" not in scoped["tables"]
     view = build(compile_content(coord, november), exact=True)

@@ -102,9 +102,15 @@ class MemberFormDialog(FormModal[MemberRow | None]):
         if not self.is_attached:
             return
         select = self.query_one("#of-user", Select)
-        select.set_options([(_("no account (write the name)"), NO_ACCOUNT),
-                            *((m.display_name, m.user_id) for m in members)])
+        options: list[tuple[str, int]] = [(_("no account (write the name)"), NO_ACCOUNT),
+                                          *((m.display_name, m.user_id) for m in members)]
         m = self.editing
+        if m is not None and m.user_id is not None and all(
+                uid != m.user_id for _label, uid in options):
+            # the member's account was disabled since (or is not a team account): it stays
+            options.append((_("{name} (account disabled)").format(name=m.name)
+                            if not m.account_active else m.name, m.user_id))
+        select.set_options(options)
         select.value = m.user_id if m is not None and m.user_id is not None else NO_ACCOUNT
         self.form_loaded()
 

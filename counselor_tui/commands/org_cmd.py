@@ -15,6 +15,7 @@ from typing import Any
 from counselor_tui.commands import common
 from counselor_tui.domain import organisation as rules
 from counselor_tui.domain.periods import parse_period
+from counselor_tui.domain.text_rules import escape_for_terminal as shown
 from counselor_tui.i18n import _
 from counselor_tui.services import lifecycle, organisation
 from counselor_tui.services.context import VaultSession
@@ -132,8 +133,8 @@ def _line(m: organisation.MemberRow) -> str:
     marks = " ".join(x for x in (_("counselor") if m.counselor else "",
                                  "" if m.serving else _("(not serving)"),
                                  "" if m.account_active else _("(account disabled)")) if x)
-    return "\t".join((str(m.id), _(rules.BODIES[m.body]), _post(m.post), m.name,
-                      m.job or "-", term, marks or "-"))
+    return "\t".join((str(m.id), _(rules.BODIES[m.body]), _post(m.post), shown(m.name),
+                      shown(m.job) or "-", term, marks or "-"))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -157,7 +158,7 @@ def _write(args: argparse.Namespace, action: str) -> int:
         if action == "add":
             row = organisation.add_member(vs, _draft(vs, args, None))
             print(_("Member {id} recorded: {post} {name}.").format(
-                id=row.id, post=_post(row.post), name=row.name))
+                id=row.id, post=_post(row.post), name=shown(row.name)))
         elif action == "change":
             current = _member(vs, args.id)
             row = organisation.change_member(vs, args.id, _draft(vs, args, current.draft()))
@@ -203,7 +204,8 @@ def cmd_units(args: argparse.Namespace) -> int:
     for u in rows:
         verdict = (_("none: name one") if u.count == 0 else _("more than three")
                    if u.outside_rule else _("ok"))
-        print("\t".join((u.code, u.name, str(u.count), "、".join(u.counselors) or "-",
+        print("\t".join((shown(u.code), shown(u.name), str(u.count),
+                         "、".join(shown(c) for c in u.counselors) or "-",
                          verdict)))
     outside = [u for u in rows if u.outside_rule]
     print(_("{n} of {total} units outside the rule of one to three counselors.").format(
@@ -221,7 +223,7 @@ def cmd_cadre_add(args: argparse.Namespace) -> int:
     finally:
         lifecycle.lock(vs, "quit")
     print(_("Training record {id} added: {post} {name}, {day}.").format(
-        id=row.id, post=_(rules.CADRE_POSTS[row.post]), name=row.name, day=row.on_date))
+        id=row.id, post=_(rules.CADRE_POSTS[row.post]), name=shown(row.name), day=row.on_date))
     return 0
 
 
@@ -242,7 +244,8 @@ def cmd_cadre_list(args: argparse.Namespace) -> int:
                      _("Hours"))))
     for r in rows:
         print("\t".join((str(r.id), r.on_date, _(rules.CADRE_POSTS.get(r.post, r.post)),
-                         r.name, r.unit_name or "-", r.title, f"{r.hours:g}")))
+                         shown(r.name), shown(r.unit_name) or "-", shown(r.title),
+                         f"{r.hours:g}")))
     people = {(r.name, r.post, r.unit_id) for r in rows}
     print(_("{n} trained ({records} records).").format(n=len(people), records=len(rows)))
     return 0

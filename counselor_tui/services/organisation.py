@@ -21,6 +21,7 @@ Every change is audited (``create`` / ``update`` / ``void`` of ``org_member`` or
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,6 +29,7 @@ from typing import Any
 from counselor_tui.domain import organisation as rules
 from counselor_tui.domain.permissions import Action
 from counselor_tui.domain.roles import Role
+from counselor_tui.domain.text_rules import check_display_text
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.activities import TEAM_ROLES
@@ -45,6 +47,20 @@ def clean_text(text: str) -> str:
     """``text`` with runs of white space made one space, trimmed (no other change: full-width
     brackets in a title stay as typed)."""
     return " ".join(text.split())
+
+
+def text_problem(text: str, field: str) -> str | None:
+    """Why ``text`` (already :func:`clean_text`-ed; ``field``: its translated name) cannot be
+    shown, or ``None``: control, bidi, zero-width and other format characters are refused
+    (:func:`counselor_tui.domain.text_rules.check_display_text`), and a non-empty text needs
+    at least one visible character (a letter, digit, mark of punctuation or symbol)."""
+    try:
+        check_display_text(text, field)
+    except ValueError as exc:
+        return str(exc)
+    if text and not any(unicodedata.category(ch)[0] in "LNPS" for ch in text):
+        return _("{field}: write at least one visible character.").format(field=field)
+    return None
 
 # --------------------------------------------------------------------------- shapes
 
@@ -152,7 +168,8 @@ class OrgInvalid(InvalidInput):
 def validate_member(draft: MemberDraft) -> dict[str, str]:
     """Field → message for each problem of ``draft`` (``{}`` when valid): a known post;
     an account or a name (1–40 characters), not both; a job of at most 100 characters; the
-    term's end not before its start. Pure (accounts and overlapping terms: on save)."""
+    term's end not before its start; names and job shown safely (:func:`text_problem`). Pure
+    (accounts and overlapping terms: on save)."""
     errors: dict[str, str] = {}
     if draft.post not in rules.POSTS:
         errors["post"] = _("Choose a post.")
@@ -163,9 +180,14 @@ def validate_member(draft: MemberDraft) -> dict[str, str]:
         errors["name"] = _("Give an account or a name, not both.")
     elif len(name) > MAX_NAME:
         errors["name"] = _("The name is too long (at most {n} characters).").format(n=MAX_NAME)
-    if len(clean_text(draft.job)) > MAX_TEXT:
+    elif (problem := text_problem(name, _("Name"))) is not None:
+        errors["name"] = problem
+    job = clean_text(draft.job)
+    if len(job) > MAX_TEXT:
         errors["job"] = _("The position is too long (at most {n} characters).").format(
             n=MAX_TEXT)
+    elif (problem := text_problem(job, _("Position"))) is not None:
+        errors["job"] = problem
     if draft.ends_on is not None and draft.ends_on < draft.starts_on:
         errors["ends_on"] = _("The term ends before it starts.")
     return errors
@@ -272,6 +294,8 @@ def _reason(reason: str) -> str:
     if len(text) > MAX_REASON:
         raise InvalidInput(_("The reason is too long (at most {n} characters).").format(
             n=MAX_REASON))
+    if (problem := text_problem(" ".join(text.split()), _("Reason"))) is not None:
+        raise InvalidInput(problem)
     return text
 
 
@@ -354,13 +378,16 @@ def units_outside_rule(vs: VaultSession) -> list[UnitCoverage]:
 def validate_cadre(draft: CadreDraft, today: date) -> dict[str, str]:
     """Field → message for each problem of ``draft``: a name (1–40 characters), a post of
     :data:`rules.CADRE_POSTS`, a date not after ``today``, a title (1–100 characters),
-    hours more than 0 and at most 24. Pure."""
+    hours more than 0 and at most 24; name and title shown safely (:func:`text_problem`).
+    Pure."""
     errors: dict[str, str] = {}
     name = clean_text(draft.name)
     if not name:
         errors["name"] = _("Write the name of the person trained.")
     elif len(name) > MAX_NAME:
         errors["name"] = _("The name is too long (at most {n} characters).").format(n=MAX_NAME)
+    elif (problem := text_problem(name, _("Name"))) is not None:
+        errors["name"] = problem
     if draft.post not in rules.CADRE_POSTS:
         errors["post"] = _("Choose political instructor or political-work cadre.")
     if draft.on_date > today:
@@ -372,6 +399,8 @@ def validate_cadre(draft: CadreDraft, today: date) -> dict[str, str]:
     elif len(title) > MAX_TEXT:
         errors["title"] = _("The title is too long (at most {n} characters).").format(
             n=MAX_TEXT)
+    elif (problem := text_problem(title, _("Training"))) is not None:
+        errors["title"] = problem
     hours = draft.hours
     if (isinstance(hours, bool) or not isinstance(hours, (int, float))
             or not math.isfinite(hours) or not 0 < hours <= 24):

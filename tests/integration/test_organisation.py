@@ -19,8 +19,10 @@ from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDeni
 from counselor_tui.services.organisation import CadreDraft, MemberDraft
 from counselor_tui.services.submission_compile import compile_content
 from counselor_tui.ui.screens.audit_log import detail_text, entity_label
+from counselor_tui.ui.screens.organisation import plain
 from db.connection import open_connection
 from db.migrations import migrate
+from db.models_org import OrgMember
 from tests.conftest import run_cli, write_secret
 from tests.integration.archive_world import World
 from tests.worlds import OTHER_PASSPHRASE
@@ -99,6 +101,42 @@ def test_a_member_whose_account_was_disabled_is_still_changed(world: World) -> N
     with pytest.raises(InvalidInput, match="active account"):
         organisation.change_member(coord, other.id, replace(other.draft(), name="",
                                                             user_id=ids["li"]))
+
+
+def test_names_and_texts_refuse_control_and_invisible_characters(world: World,
+                                                                  tmp_path: Path) -> None:
+    """A name, position or training title with a terminal control (ESC, BEL), a bidi
+    override or only zero-width characters is refused with the reason; a record stored before
+    (straight in the vault) is printed with its control characters escaped, never raw; in the
+    TUI it is a plain-text cell (no markup)."""
+    coord = world.login("coord")
+    hostile = {"赵\a\x1b[31m红": "U+0007", "\u200b": "U+200B", "\u202e\u202d": "U+202E",
+               "\u0301": "visible"}
+    for name, said in hostile.items():
+        with pytest.raises(organisation.OrgInvalid) as refused:
+            organisation.add_member(coord, MemberDraft("member", date(2026, 1, 1), name=name))
+        assert said in refused.value.errors["name"]
+    with pytest.raises(organisation.OrgInvalid) as refused:
+        organisation.add_member(coord, MemberDraft("member", date(2026, 1, 1), name="赵红",
+                                                   job="局长\x1b]0;pwn\a"))
+    assert "U+001B" in refused.value.errors["job"]
+    with pytest.raises(organisation.OrgInvalid) as refused:
+        organisation.add_cadre_training(coord, CadreDraft(
+            "\x1b]0;pwn\a韩", "instructor", date(2026, 11, 3), "培训\u202e", 2))
+    assert set(refused.value.errors) == {"name", "title"}
+    stamp = "2026-01-01T09:00:00+08:00"
+    with coord.transaction():  # stored before the rule, or by another program
+        OrgMember.create(post="member", name="赵\a\x1b[31m红", job="[b]局长",
+                         starts_on="2026-01-01", counselor=False, created_at=stamp,
+                         created_by=world.admin.actor.id, updated_at=stamp,
+                         updated_by=world.admin.actor.id)
+    world.close()
+    listed = run_cli("--vault", str(world.path), "--user", "coord", "--passphrase-file",
+                     str(write_secret(tmp_path, "pw", OTHER_PASSPHRASE)), "org", "list")
+    assert listed.returncode == 0 and "\x1b" not in listed.stdout and "\a" not in listed.stdout
+    assert "赵\\x07\\x1b[31m红" in listed.stdout
+    cell = plain("赵\a\x1b]0;pwn[b]红")
+    assert cell.plain == "赵\\x07\\x1b]0;pwn[b]红" and not cell.spans
 
 
 def test_only_the_office_changes_the_organisation(world: World) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -28,6 +29,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from counselor_tui.domain import organisation as rules
 from counselor_tui.domain.periods import period_of
 from counselor_tui.domain.permissions import Action, allowed
+from counselor_tui.domain.text_rules import escape_for_terminal
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import organisation
 from counselor_tui.services.api import Backend
@@ -67,6 +69,11 @@ def outside_text(units: list[UnitCoverage], limit: int = 6) -> str:
     if len(units) > limit:
         text = _("{units} … {n} units in all").format(units=text, n=len(units))
     return text
+
+
+def plain(text: str) -> Text:
+    """A table cell showing ``text`` as typed: no markup, control characters escaped."""
+    return Text(escape_for_terminal(text))
 
 
 def post_label(code: str) -> str:
@@ -155,7 +162,7 @@ class OrganisationScreen(BaseScreen):
         table.clear()
         for m in answer.members:
             table.add_row(
-                _(rules.BODIES[m.body]), post_label(m.post), m.name, m.job or "—",
+                _(rules.BODIES[m.body]), post_label(m.post), plain(m.name), plain(m.job or "—"),
                 f"{m.starts_on} – {m.ends_on or _('now')}",
                 _("✓ counselor") if m.counselor else "—",
                 _("serving") if m.serving else _("not serving"), key=str(m.id))
@@ -178,8 +185,9 @@ class OrganisationScreen(BaseScreen):
         cadres = self.query_one("#org-cadres", DataTable)
         cadres.clear()
         for c in answer.cadres:
-            cadres.add_row(c.on_date, _(rules.CADRE_POSTS.get(c.post, c.post)), c.name,
-                           c.unit_name or _("bureau level"), c.title, f"{c.hours:g}",
+            cadres.add_row(c.on_date, _(rules.CADRE_POSTS.get(c.post, c.post)), plain(c.name),
+                           plain(c.unit_name or _("bureau level")), plain(c.title),
+                           f"{c.hours:g}",
                            key=str(c.id))
         people = {(c.name, c.post, c.unit_id) for c in answer.cadres}
         self.query_one("#org-cadres-title", Label).update(_(
@@ -238,7 +246,8 @@ class OrganisationScreen(BaseScreen):
             _("Void the member record"),
             _("{post} {name}: void a record entered by mistake (someone who left has their "
               "term ended instead, with e). Why is it void?").format(
-                post=post_label(member.post), name=member.name)), answer)
+                post=post_label(member.post), name=escape_for_terminal(member.name))),
+            answer)
 
     def _voided(self) -> None:
         self.app.notify(_("Member record voided."), markup=False)

@@ -46,7 +46,6 @@ from counselor_tui.domain.passphrase import PassphraseRejected, check_new_passph
 from counselor_tui.errors import InvalidInput, ServiceError
 from counselor_tui.i18n import _
 from counselor_tui.reports import input_limits as limits
-from counselor_tui.reports import sevenzip_key
 from counselor_tui.reports.document import canonical_bytes, sha256_hex
 
 FORMAT_ID = "counselor-tui/package"
@@ -173,7 +172,6 @@ def archive_bytes(files: Mapping[str, bytes], password: str) -> bytes:
     """A 7z archive of ``files`` in memory, AES-256 encrypted with encrypted headers."""
     import py7zr  # loaded with the first package, not at start-up (issue 18)
 
-    sevenzip_key.install(py7zr.compressor)
     buf = io.BytesIO()
     with py7zr.SevenZipFile(buf, "w", password=password, header_encryption=True) as z:
         for name in sorted(files):
@@ -284,7 +282,6 @@ def open_package(data: bytes, password: str) -> dict[str, bytes]:
     import py7zr  # loaded with the first package, not at start-up (issue 18)
     from py7zr.io import BytesIOFactory
 
-    sevenzip_key.install(py7zr.compressor)
     if not password:
         raise _wrong_password()
     try:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import importlib
@@ -18,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import py7zr.compressor as py7zr_compressor
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -35,6 +37,12 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 key_slots.derive = worlds.derive_once  # each Argon2id result derived once per process
 key_slots.new_salt = worlds.fixed_salt  # ... and each passphrase's slots share one salt
+# 7zAES key derivation (py7zr's own calculate_key: 2**19 SHA-256 blocks per key, once for
+# the data and once for the encrypted header) is most of the CPU of writing and opening a
+# package; the tests reuse a few package passwords, so each key is derived once per process
+# by the library's own function and then remembered (test-only, like Argon2id above)
+py7zr_compressor.calculate_key = functools.lru_cache(maxsize=512)(  # type: ignore[attr-defined]
+    py7zr_compressor.calculate_key)  # type: ignore[attr-defined]
 
 # the modules that register world kinds (tests.worlds.KINDS), so any module may name them
 importlib.import_module("tests.integration.archive_world")

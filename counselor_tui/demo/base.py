@@ -3,6 +3,7 @@ vocabularies and the helpers more than one phase uses (ids, times, assessments, 
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from bisect import bisect_right
@@ -90,8 +91,11 @@ def pick(bits: Callable[[int], int], items: Sequence[T]) -> T:
     return items[below(bits, len(items))]
 
 
-#: "HH:MM:SS" of every second of a day.
-_CLOCK = tuple(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400))
+@functools.cache
+def _clock() -> tuple[str, ...]:
+    """"HH:MM:SS" of every second of a day (5 MB: made by the first build, not at import —
+    the command line imports this package)."""
+    return tuple(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400))
 
 
 class Stamps:
@@ -105,6 +109,7 @@ class Stamps:
         self.tz = tz
         self.days: dict[int, tuple[str, str] | None] = {}
         self.dates: dict[int, str] = {}
+        self.clock = _clock()
 
     def day(self, d: int) -> str:
         """The storage form (ISO date) of day index ``d``."""
@@ -133,7 +138,7 @@ class Stamps:
         if parts is None:
             return iso(datetime.combine(self.start + timedelta(days=d), dtime(),
                                         tzinfo=self.tz) + timedelta(seconds=seconds))
-        return parts[0] + _CLOCK[seconds] + parts[1]
+        return parts[0] + self.clock[seconds] + parts[1]
 
 
 DURATION = {"face_to_face": (40, 90), "hotline": (10, 45), "online": (30, 60),

@@ -36,12 +36,6 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
-from docx import Document
-from docx.enum.section import WD_SECTION
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
-from docx.shared import Mm, Pt
-
 from counselor_tui.i18n import _
 from counselor_tui.reports import docx_parts as dp
 from counselor_tui.reports.docx_parts import (
@@ -51,10 +45,11 @@ from counselor_tui.reports.docx_parts import (
     FONT_LATIN,
     FONT_SUBHEADING,
     FONT_TITLE,
-    LINE,
+    LINE_PT,
     RED,
     TEXT_W,
 )
+from counselor_tui.reports.lazy_names import LazyName
 from counselor_tui.reports.view import (
     DocumentView,
     SectionView,
@@ -63,6 +58,17 @@ from counselor_tui.reports.view import (
     table_heading,
 )
 from counselor_tui.reports.zipnorm import normalize_zip
+
+# python-docx (and lxml) load with the first document written, not with the interface
+# (issue 18: about 15 MB at every start)
+Document = LazyName("docx", "Document")
+WD_SECTION = LazyName("docx.enum.section", "WD_SECTION")
+WD_TABLE_ALIGNMENT = LazyName("docx.enum.table", "WD_TABLE_ALIGNMENT")
+WD_ALIGN_PARAGRAPH = LazyName("docx.enum.text", "WD_ALIGN_PARAGRAPH")
+WD_BREAK = LazyName("docx.enum.text", "WD_BREAK")
+WD_LINE_SPACING = LazyName("docx.enum.text", "WD_LINE_SPACING")
+Mm = LazyName("docx.shared", "Mm")
+Pt = LazyName("docx.shared", "Pt")
 
 CN_NUMERALS = "一二三四五六七八九十"
 TITLE = 22.0  # 2号
@@ -130,13 +136,13 @@ def _head(doc: Any, view: DocumentView) -> None:
     size = min(MARK_MAX, TEXT_W_PT * 0.92 / max(1.0, char_width(view.issuer)))
     # two grid lines above; the mark's line starts where its glyphs' top is 35 mm down
     # (LibreOffice sets the glyphs' top 2.5 % of the size under the top of an exact line)
-    before = MARK_TOP_MM / 25.4 * 72 - 2 * LINE.pt - size * 0.025
+    before = MARK_TOP_MM / 25.4 * 72 - 2 * LINE_PT - size * 0.025
     height = size * 1.25
     dp.paragraph(doc, view.issuer, FONT_TITLE, size, align=WD_ALIGN_PARAGRAPH.CENTER,
                  color=RED, line=Pt(height), before=before)
     # the first blank line below ends on the grid again, so the lines below stay on it
-    lines = 3 if 3 * LINE.pt - before - height >= 0 else 4
-    dp.paragraph(doc, line=Pt(LINE.pt + lines * LINE.pt - before - height))
+    lines = 3 if 3 * LINE_PT - before - height >= 0 else 4
+    dp.paragraph(doc, line=Pt(LINE_PT + lines * LINE_PT - before - height))
     dp.paragraph(doc)
     p = dp.paragraph(doc, "\u3000" + (f.number or "\u3000" * 6), FONT_BODY, BODY)
     dp.right_tab(p, TEXT_W_PT - BODY)
@@ -148,7 +154,7 @@ def _head(doc: Any, view: DocumentView) -> None:
               space=RULE_SPACE)
     # the rule adds its spacing and width to that line: the next line, which holds the
     # rule, gives them back; the title comes two empty lines below (§7.3.1)
-    dp.paragraph(doc, line=Pt(LINE.pt - RULE_SPACE - RULE_WIDTH))
+    dp.paragraph(doc, line=Pt(LINE_PT - RULE_SPACE - RULE_WIDTH))
     dp.paragraph(doc)
 
 
@@ -390,11 +396,11 @@ def _imprint(doc: Any, view: DocumentView) -> None:
     thick, thin = 8, 6  # eighths of a point: 1 pt ≈ 0.35 mm, 0.75 pt ≈ 0.26 mm
     rows = ([("cc", f.cc)] if f.cc else []) + [("printer", f.printer)]
     for _line in range(dp.LINES - len(rows)):
-        dp.paragraph(doc, line=Pt(LINE.pt - 0.1))
+        dp.paragraph(doc, line=Pt(LINE_PT - 0.1))
     for i, (kind, text) in enumerate(rows):
         top = thick if i == 0 else 0
         bottom = thin if kind == "cc" else thick
-        p = dp.paragraph(doc, line=Pt(LINE.pt - (top + bottom) / 8))
+        p = dp.paragraph(doc, line=Pt(LINE_PT - (top + bottom) / 8))
         ppr = p._element.get_or_add_pPr()
         if top:
             dp.border(ppr, "top", size_eighths=top)

@@ -22,10 +22,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor, Twips
+from counselor_tui.reports.lazy_names import LazyName
+
+# python-docx (and lxml) load with the first document written, not with the interface
+# (issue 18: about 15 MB at every start)
+WD_ALIGN_PARAGRAPH = LazyName("docx.enum.text", "WD_ALIGN_PARAGRAPH")
+WD_LINE_SPACING = LazyName("docx.enum.text", "WD_LINE_SPACING")
+OxmlElement = LazyName("docx.oxml", "OxmlElement")
+qn = LazyName("docx.oxml.ns", "qn")
+Mm = LazyName("docx.shared", "Mm")
+Pt = LazyName("docx.shared", "Pt")
+RGBColor = LazyName("docx.shared", "RGBColor")
+Twips = LazyName("docx.shared", "Twips")
+
 
 FONT_TITLE = "方正小标宋简体"
 FONT_BODY = "仿宋_GB2312"
@@ -41,14 +50,14 @@ FONT_FALLBACKS: dict[str, str] = {
     FONT_HEADING: "SimHei",
     FONT_PAGE: "SimSun",
 }
-RED = RGBColor(0xC0, 0x00, 0x00)
+RED = (0xC0, 0x00, 0x00)  #: red of the masthead, (r, g, b)
 PAGE_W, PAGE_H = 210.0, 297.0
 TOP, BOTTOM, LEFT, RIGHT = 37.0, 35.0, 28.0, 26.0
 TEXT_W = PAGE_W - LEFT - RIGHT  # 156 mm
 TEXT_H = PAGE_H - TOP - BOTTOM  # 225 mm
 LINES, CHARS = 22, 28
 LINE_TWIPS = 579  # 225 mm / 22 lines, in twentieths of a point
-LINE = Twips(LINE_TWIPS)
+LINE_PT = LINE_TWIPS / 20  #: one grid line in points (28.95 pt)
 BODY = 16.0  # 3号
 PAGE_NO = 14.0  # 4号
 CHAR_SPACING = -0.3  # pt: 28 × 15.7 = 439.6 pt ≤ 156 mm = 442.2 pt < 29 × 15.7
@@ -101,7 +110,7 @@ def put(parent: Any, child: Any) -> Any:
 
 
 def set_fonts(run: Any, east_asian: str, size: float, *, bold: bool = False,
-              color: RGBColor | None = None, latin: str = FONT_LATIN,
+              color: tuple[int, int, int] | None = None, latin: str = FONT_LATIN,
               spacing: float | None = None) -> None:
     """Name ``east_asian`` for Chinese and ``latin`` for the rest of ``run``, at ``size`` pt;
     ``spacing`` (pt) condenses or expands the characters."""
@@ -109,7 +118,7 @@ def set_fonts(run: Any, east_asian: str, size: float, *, bold: bool = False,
     run.font.size = Pt(size)
     run.font.bold = bold
     if color is not None:
-        run.font.color.rgb = color
+        run.font.color.rgb = RGBColor(*color)
     rpr = run._element.get_or_add_rPr()
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
@@ -171,9 +180,9 @@ def nobreak(text: str) -> str:
 
 
 def paragraph(doc: Any, text: str = "", font: str = FONT_BODY, size: float = BODY, *,
-              align: Any = None, bold: bool = False, color: RGBColor | None = None,
+              align: Any = None, bold: bool = False, color: tuple[int, int, int] | None = None,
               first_indent: float = 0, left_indent: float = 0, right_indent: float = 0,
-              line: Any = LINE, before: float = 0, spacing: float | None = None,
+              line: Any = None, before: float = 0, spacing: float | None = None,
               keep_next: bool = False, page_break: bool = False,
               latin: str = FONT_LATIN) -> Any:
     """A paragraph on an exact line of ``line`` (default one grid line, 28.95 pt); indents
@@ -183,7 +192,7 @@ def paragraph(doc: Any, text: str = "", font: str = FONT_BODY, size: float = BOD
     if align is not None:
         p.alignment = align
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = line
+    fmt.line_spacing = Twips(LINE_TWIPS) if line is None else line
     fmt.space_before = Pt(before)
     fmt.space_after = Pt(0)
     fmt.widow_control = False

@@ -16,10 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.shared import Mm
-
 from counselor_tui.domain.filing import cn_date
 from counselor_tui.i18n import _
 from counselor_tui.reports import docx_out
@@ -30,8 +26,16 @@ from counselor_tui.reports.docx_parts import (
     FONT_HEADING,
     FONT_TITLE,
 )
+from counselor_tui.reports.lazy_names import LazyName
 from counselor_tui.reports.view import DocumentView, FilingView, SectionView, TableView
 from counselor_tui.reports.zipnorm import normalize_zip
+
+# python-docx (and lxml) load with the first document written, not with the interface
+# (issue 18: about 15 MB at every start)
+WD_TABLE_ALIGNMENT = LazyName("docx.enum.table", "WD_TABLE_ALIGNMENT")
+WD_ALIGN_PARAGRAPH = LazyName("docx.enum.text", "WD_ALIGN_PARAGRAPH")
+WD_BREAK = LazyName("docx.enum.text", "WD_BREAK")
+Mm = LazyName("docx.shared", "Mm")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,45 @@
+"""Names of a third-party package resolved on first use (issue 18: TUI memory).
+
+The document writers (python-docx, which brings lxml) are imported with the services the
+interface starts with, but a document is written rarely: importing python-docx costs about
+15 MB of memory and 0.2 s at every start. A :class:`LazyName` stands for one name of a
+module (a class, a function, an enumeration) and imports the module the first time it is
+called or an attribute of it is read; the value it gives is the real one (``Pt(12)`` is
+python-docx's ``Length``, ``WD_BREAK.PAGE`` its enumeration member).
+
+Only for names that are called or whose attributes are read: an object passed on as it
+is (to ``isinstance``, or to a python-docx setter) must be :meth:`LazyName.resolve`\\ d.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_UNSET: Any = object()
+
+
+class LazyName:
+    """``name`` of module ``module``, imported on first use (see the module docstring)."""
+
+    __slots__ = ("_module", "_name", "_value")
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self._name = name
+        self._value: Any = _UNSET
+
+    def resolve(self) -> Any:
+        """The real object (imports the module the first time)."""
+        if self._value is _UNSET:
+            self._value = getattr(importlib.import_module(self._module), self._name)
+        return self._value
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.resolve(), attr)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"LazyName({self._module}.{self._name})"

@@ -3,8 +3,8 @@
 The document writers (python-docx, which brings lxml) are imported with the services the
 interface starts with, but a document is written rarely: importing python-docx costs about
 15 MB of memory and 0.2 s at every start. A :class:`LazyName` stands for one name of a
-module (a class, a function, an enumeration) and imports the module the first time it is
-called or an attribute of it is read; the value it gives is the real one (``Pt(12)`` is
+python-docx module (a class, a function, an enumeration) and imports python-docx the first
+time it is called or an attribute of it is read; the value it gives is the real one (``Pt(12)`` is
 python-docx's ``Length``, ``WD_BREAK.PAGE`` its enumeration member).
 
 Only for names that are called or whose attributes are read: an object passed on as it
@@ -13,10 +13,21 @@ is (to ``isinstance``, or to a python-docx setter) must be :meth:`LazyName.resol
 
 from __future__ import annotations
 
-import importlib
+import sys
 from typing import Any
 
 _UNSET: Any = object()
+
+
+def _load_docx() -> None:
+    """Import python-docx and the parts of it the writers name (plain imports, issue 10)."""
+    import docx
+    import docx.enum.section
+    import docx.enum.table
+    import docx.enum.text
+    import docx.oxml
+    import docx.oxml.ns
+    import docx.shared  # noqa: F401
 
 
 class LazyName:
@@ -30,9 +41,10 @@ class LazyName:
         self._value: Any = _UNSET
 
     def resolve(self) -> Any:
-        """The real object (imports the module the first time)."""
+        """The real object (imports python-docx the first time)."""
         if self._value is _UNSET:
-            self._value = getattr(importlib.import_module(self._module), self._name)
+            _load_docx()
+            self._value = getattr(sys.modules[self._module], self._name)
         return self._value
 
     def __getattr__(self, attr: str) -> Any:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from counselor_tui import paths
+from counselor_tui.domain.text_rules import escape_for_terminal
 from counselor_tui.i18n import _
 from counselor_tui.reports import input_limits as limits
 from counselor_tui.services import health, lifecycle
@@ -29,14 +30,22 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
+def safe(text: str) -> str:
+    """``text`` (data from a file or the vault) made safe to print: control and format
+    characters become visible escapes (``\x1b``; :mod:`counselor_tui.domain.text_rules`),
+    so that printing can neither clear the screen nor reorder the line."""
+    return escape_for_terminal(text)
+
+
 def error(message: str) -> None:
-    """Print a message to stderr (one line, no traceback)."""
-    print(message, file=sys.stderr, flush=True)
+    """Print a message to stderr (no traceback; control characters escaped)."""
+    print(escape_for_terminal(message, allow_newlines=True), file=sys.stderr, flush=True)
 
 
 def info(message: str) -> None:
-    """Print a progress or notice line to stderr (stdout stays for results)."""
-    print(message, file=sys.stderr, flush=True)
+    """Print a progress or notice line to stderr (stdout stays for results; control
+    characters escaped)."""
+    print(escape_for_terminal(message, allow_newlines=True), file=sys.stderr, flush=True)
 
 
 def vault_path(args: argparse.Namespace) -> Path:

@@ -21,6 +21,7 @@ import argparse
 from typing import Any
 
 from counselor_tui.commands import common
+from counselor_tui.commands.common import safe
 from counselor_tui.i18n import _, language
 from counselor_tui.services import instruments, lifecycle
 
@@ -46,10 +47,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     checked = instruments.check_file(args.file)
     defn = checked.definition
     bands = ", ".join(f"{b.code} {b.low}–{b.high}" for b in defn.bands) or _("none")
-    print(_("ok {code} {version}: {items} items, responses {low}–{high}, bands {bands}").format(
-        code=defn.code, version=defn.version, items=defn.item_count, low=defn.response_min,
-        high=defn.response_max, bands=bands))
-    print(defn.name_en if language() == "en" else defn.name_zh)
+    print(safe(_("ok {code} {version}: {items} items, responses {low}–{high}, bands {bands}"
+                 ).format(code=defn.code, version=defn.version, items=defn.item_count,
+                          low=defn.response_min, high=defn.response_max, bands=bands)))
+    print(safe(defn.name_en if language() == "en" else defn.name_zh))
     return 0
 
 
@@ -61,7 +62,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         result = instruments.add_definition(vs, args.file)
     finally:
         lifecycle.lock(vs, "quit")
-    print(result.message)
+    print(safe(result.message))
     return 0
 
 
@@ -78,6 +79,6 @@ def cmd_list(args: argparse.Namespace) -> int:
         kind = _("built-in") if row.builtin else _("bureau")
         mark = "*" if row.current and not row.builtin else ""
         revision = "" if row.revision is None else f"{row.revision}{mark}"
-        print("\t".join((row.code, row.version, revision, kind, str(row.item_count),
-                         row.name)))
+        print("\t".join(safe(cell) for cell in (row.code, row.version, revision, kind,
+                                                str(row.item_count), row.name)))
     return 0

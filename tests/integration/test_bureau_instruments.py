@@ -220,3 +220,26 @@ def test_migration_18_adds_the_definitions_table_to_a_vault_of_schema_17(
         assert columns == {f.column_name for f in BureauInstrument._meta.sorted_fields}
     finally:
         conn.close()
+
+
+def test_cli_never_prints_raw_control_characters(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``validate`` refuses a name with ESC/BEL (naming line and field) and the message is
+    escaped; a definition stored before the rule existed is listed escaped."""
+    hostile = definition().replace('name_en = "Officer stress self-check (bureau)"',
+                                   'name_en = "\\u001b]0;pwned\\u0007\\u001b[2Jx\\u202e"')
+    path = write(tmp_path, "hostile.toml", hostile)
+    done = run_cli("--lang", "en", "instruments", "validate", str(path))
+    assert done.returncode == 2
+    assert "line 4" in done.stderr and "name_en" in done.stderr and "U+001B" in done.stderr
+    assert "\x1b" not in done.stdout + done.stderr
+
+    monkeypatch.setattr(bureau, "_check_shown", lambda *_args: None)  # an older vault
+    instruments.add_definition(world.login("coord"), path)
+    monkeypatch.undo()
+    secret = write_secret(tmp_path, "pass.txt", OTHER_PASSPHRASE)
+    listed = run_cli("--vault", str(world.path), "--user", "coord", "--passphrase-file",
+                     str(secret), "--lang", "en", "instruments", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "\\x1b]0;pwned\\x07\\x1b[2Jx\\u202e" in listed.stdout
+    assert not any(ch in listed.stdout for ch in "\x1b\x07\u202e")

@@ -5,6 +5,7 @@ message) or a definition that scores, never another exception."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,3 +60,46 @@ def test_a_mangled_definition_is_refused_clearly_or_scores(text: str) -> None:
 @given(st.binary(max_size=2000))
 def test_bytes_of_no_shape_are_refused_clearly(raw: bytes) -> None:
     _read(raw)
+
+
+# -- control and format characters (issue 16 point 4, tester's point 2) -------------------
+
+HOSTILE_CHARS = ("\\u001b]0;pwned\\u0007", "\\u001b[2J", "\\u0085", "\\u202e", "\\u2067",
+                 "\\u200b", "\\ufeff", "\\n")
+FIELDS = (('name_zh = "民警压力自评（本局）"', 'name_zh = "民警{c}压力"', 3, "name_zh"),
+          ('name_en = "Officer stress self-check (bureau)"', 'name_en = "Stress{c}"', 4,
+           "name_en"),
+          ('version = "2026-1"', 'version = "2026{c}-1"', 5, "version"),
+          ('"没有"', '"没{c}有"', 15, "responses.labels_zh[1]"),
+          ('[6, 12, "high", "较高", "High"]', '[6, 12, "high", "较{c}高", "High"]', 20,
+           "scoring.bands[2][4]"),
+          ('text_zh = "题目2"', 'text_zh = "题{c}目2"', 36, "items[2].text_zh"))
+
+
+@pytest.mark.parametrize("char", HOSTILE_CHARS)
+@pytest.mark.parametrize(("old", "new", "line", "where"), FIELDS)
+def test_control_and_format_characters_are_refused_naming_line_and_field(
+        old: str, new: str, line: int, where: str, char: str) -> None:
+    text = definition()
+    assert old in text
+    with pytest.raises(DefinitionError) as info:
+        bureau.check_text(text.replace(old, new.format(c=char), 1))
+    message = str(info.value)
+    if where != "version":  # the version has its own one-line rule
+        assert "U+" in message and where in message, message
+        assert info.value.line == line, message
+    assert not any(ch in message for ch in "\x1b\x07\x85\u202e\u2067\u200b\ufeff")
+
+
+def test_a_key_of_control_characters_is_refused_and_not_echoed_raw() -> None:
+    text = definition().replace("[source]", '[source]\n"\\u001b[2J" = "x"', 1)
+    with pytest.raises(DefinitionError) as info:
+        bureau.check_text(text)
+    assert "\x1b" not in str(info.value) and "\\x1b" in str(info.value)
+
+
+def test_a_version_with_spaces_around_it_is_refused() -> None:
+    with pytest.raises(DefinitionError, match="version"):
+        bureau.check_text(definition(version="2026-1 "))
+    with pytest.raises(DefinitionError, match="version"):
+        bureau.check_text(definition(version=" 2026-1"))

@@ -17,7 +17,11 @@ refusal instead of exhausting memory or hanging:
   checks over every possible total (bands cover each total exactly once) stay small;
 * the code is lower-case snake case of at most :data:`MAX_CODE` characters and is not a
   built-in instrument's code, also once hyphens and underscores are dropped (``phq_9``
-  would be looked up as ``phq9``); the version is a short one-line text.
+  would be looked up as ``phq9``); the version is a short one-line text without spaces
+  around it (``"2024-1 "`` would look the same as ``"2024-1"`` but compare different);
+* no text or key holds a control or format character (ESC, BEL, bidi overrides, zero-width
+  characters, BOM: :mod:`counselor_tui.domain.text_rules`), which would rewrite the
+  terminal or reorder what is shown; line breaks only in ``[source]`` and the instructions.
 
 Every refusal is a :class:`DefinitionError` whose message names the line (when the text has
 lines) and the key at fault. Pure: no I/O (the service reads the file with its own budget).
@@ -35,6 +39,7 @@ from typing import Any, Final
 from counselor_tui.domain.instruments._toml_lines import KeyPath, TomlLines
 from counselor_tui.domain.instruments.loader import builtin_codes, definition_from_data
 from counselor_tui.domain.instruments.model import DefinitionError, InstrumentDefinition
+from counselor_tui.domain.text_rules import check_display_text, escape_for_terminal
 from counselor_tui.i18n import _
 
 #: Largest definition file (the SCL-90 definition, the largest built-in, is about 10 KiB).
@@ -135,7 +140,7 @@ def _where(path: KeyPath) -> str:
     out = ""
     for part in path:
         out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out or _("(top level)")
+    return escape_for_terminal(out) or _("(top level)")
 
 
 def _fault(lines: TomlLines, path: KeyPath, fault: str) -> DefinitionError:
@@ -156,6 +161,7 @@ def _walk(value: Any, path: KeyPath, depth: int, lines: TomlLines) -> None:
             if len(key) > MAX_TEXT:
                 raise _fault(lines, path, _("a key longer than {n} characters.").format(
                     n=MAX_TEXT))
+            _check_shown(key, (*path, key), lines)
             _walk(inner, (*path, key), depth + 1, lines)
     elif isinstance(value, list):
         if len(value) > MAX_LIST:
@@ -166,6 +172,7 @@ def _walk(value: Any, path: KeyPath, depth: int, lines: TomlLines) -> None:
         if len(value) > MAX_TEXT:
             raise _fault(lines, path, _("a text longer than {n} characters.").format(
                 n=MAX_TEXT))
+        _check_shown(value, path, lines)
     elif isinstance(value, bool):
         return
     elif isinstance(value, int | float):
@@ -174,6 +181,19 @@ def _walk(value: Any, path: KeyPath, depth: int, lines: TomlLines) -> None:
                                         "±{n}.").format(value=value, n=MAX_NUMBER))
     else:  # dates and times: the format has none
         raise _fault(lines, path, _("dates and times have no place in a definition."))
+
+
+def _check_shown(text: str, path: KeyPath, lines: TomlLines) -> None:
+    """Refuse control and format characters in a text that will be shown
+    (:func:`counselor_tui.domain.text_rules.check_display_text`); line breaks and tabs are
+    allowed only in the source and the instructions (texts of several lines)."""
+    multi_line = bool(path) and (path[0] == "source" or str(path[0]).startswith("instructions"))
+    try:
+        check_display_text(text, _where(path), allow_newlines=multi_line)
+    except ValueError as exc:
+        line = lines.line_of(path[:-1], path[-1]) if path and isinstance(path[-1], int) else None
+        raise DefinitionError(str(exc), line if line is not None else lines.line_of(path)
+                              ) from None
 
 
 def _check_budgets(data: dict[str, Any], lines: TomlLines) -> None:
@@ -190,7 +210,8 @@ def _check_budgets(data: dict[str, Any], lines: TomlLines) -> None:
                 "instrument a code of its own.").format(code=code, builtin=key))
     version = data.get("version")
     if isinstance(version, str) and (not version.strip() or len(version) > MAX_VERSION
-                                     or not version.isprintable()):
+                                     or not version.isprintable()
+                                     or version != version.strip()):
         raise _fault(lines, ("version",), _(
             "write the version as one line of 1 to {n} characters (e.g. \"2024-1\")."
         ).format(n=MAX_VERSION))

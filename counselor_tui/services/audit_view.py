@@ -7,7 +7,9 @@ name and badge number — so that "who looked at whose record" reads without a l
 * ``person`` events name their person (``entity_id``);
 * events about a session, an assessment, a firearm restriction or a tier change name that
   record's person;
-* any event whose detail carries ``person_id`` names that person.
+* any event whose detail carries ``person_id`` names that person;
+* events about an organisation record name the committee or office member or the cadre
+  trained (:data:`SUBJECT_OF`).
 
 Reading the log is for auditors and admins (``read_audit``); opening the screen is itself
 audited (:func:`counselor_tui.services.audit.record_log_view`).
@@ -23,6 +25,13 @@ from counselor_tui.services import audit
 from counselor_tui.services.audit import AuditFilter, AuditRow
 from counselor_tui.services.context import VaultSession
 
+#: entity → SQL giving (id, name) of the organisation records among ``ids`` (``{marks}``).
+SUBJECT_OF: dict[str, str] = {
+    "org_member": "SELECT m.id, CASE WHEN m.user_id IS NULL THEN m.name ELSE "
+                  "COALESCE(NULLIF(u.display_name, ''), u.username) END FROM org_member m "
+                  'LEFT JOIN "user" u ON u.id = m.user_id WHERE m.id IN ({marks})',
+    "cadre_training": "SELECT id, name FROM cadre_training WHERE id IN ({marks})",
+}
 #: entity → table holding a ``person_id`` column for that entity's id.
 PERSON_OF: dict[str, str] = {
     "counseling_session": "counseling_session", "assessment": "assessment",
@@ -43,6 +52,9 @@ class AuditLine:
     badge_no: str
     #: The username of the account an event about an account (``user``) concerns.
     account: str = ""
+    #: The name of the organisation record (committee or office member, cadre trained) an
+    #: event concerns, read from the record now (the event itself holds ids only).
+    subject: str = ""
 
 
 def _int(value: object) -> int | None:
@@ -94,6 +106,12 @@ def describe(vs: VaultSession, rows: Iterable[AuditRow]) -> list[AuditLine]:
         people = {int(r[0]): (str(r[1]), str(r[2] or "")) for r in vs.execute(
             f"SELECT id, name, badge_no FROM person WHERE id IN ({_marks(len(person_ids))})",
             tuple(person_ids))} if person_ids else {}
+        subjects: dict[tuple[str, str], str] = {}
+        for entity, sql in SUBJECT_OF.items():
+            ids = {i for r in rows if r.entity == entity and (i := _int(r.entity_id)) is not None}
+            if ids:
+                for rid, name in vs.execute(sql.format(marks=_marks(len(ids))), tuple(ids)):
+                    subjects[(entity, str(rid))] = str(name or "")
         users: dict[str, str] = {}
         usernames: dict[str, str] = {}
         for uid, username, display in vs.execute(
@@ -107,7 +125,8 @@ def describe(vs: VaultSession, rows: Iterable[AuditRow]) -> list[AuditLine]:
         shown = users.get(row.user, "")
         actor = f"{shown}（{row.user}）" if shown and shown != row.user else row.user
         account = usernames.get(row.entity_id, "") if row.entity == "user" else ""
-        lines.append(AuditLine(row, actor, pid, name, badge, account))
+        lines.append(AuditLine(row, actor, pid, name, badge, account,
+                               subjects.get((row.entity, row.entity_id), "")))
     return lines
 
 

@@ -15,7 +15,8 @@
 Roles (``manage_organisation`` of :data:`counselor_tui.domain.permissions.RULES`): the
 coordinator (the programme office) changes all of it; every role reads it (no clinical data).
 Every change is audited (``create`` / ``update`` / ``void`` of ``org_member`` or
-``cadre_training``, detail: the post and the changed fields; never a name).
+``cadre_training``, detail: the post, the term, old → new of each changed field; never a
+name: the audit viewer reads it from the record).
 """
 
 from __future__ import annotations
@@ -250,9 +251,7 @@ def add_member(vs: VaultSession, draft: MemberDraft) -> MemberRow:
         columns = _columns(vs, draft, None)
         row = OrgMember.create(**columns, created_at=now, created_by=vs.actor.id,
                                updated_at=now, updated_by=vs.actor.id)
-        audit.record(vs, "create", "org_member", row.id,
-                     {"post": draft.post, "user_id": draft.user_id,
-                      "starts_on": columns["starts_on"]})
+        audit.record(vs, "create", "org_member", row.id, _created_detail(vs, columns))
         return _member_rows(vs, int(row.id))[0]
 
 
@@ -273,9 +272,50 @@ def change_member(vs: VaultSession, member_id: int, draft: MemberDraft) -> Membe
             OrgMember.update(**columns, updated_at=vs.now_iso(), updated_by=vs.actor.id).where(
                 OrgMember.id == member_id).execute()
             audit.record(vs, "update", "org_member", member_id,
-                         {"post": draft.post,
-                          "fields": ["user_id" if k == "user" else k for k in changed]})
+                         _changed_detail(vs, current, columns, changed))
         return _member_rows(vs, member_id)[0]
+
+
+def _username(vs: VaultSession, user_id: Any) -> str:
+    if user_id is None:
+        return ""
+    row = vs.execute('SELECT username FROM "user" WHERE id = ?', (user_id,)).fetchone()
+    return "" if row is None else str(row[0])
+
+
+def _created_detail(vs: VaultSession, columns: dict[str, Any]) -> dict[str, Any]:
+    """What the audit records of a new member: post, account (username; none for a named
+    person), term, counselor flag. Never the name (DESIGN §5: the audit viewer reads it from
+    the record, :mod:`counselor_tui.services.audit_view`)."""
+    detail: dict[str, Any] = {"post": columns["post"]}
+    if columns["user"] is not None:
+        detail["account"] = _username(vs, columns["user"])
+    detail["starts_on"] = columns["starts_on"]
+    if columns["ends_on"] is not None:
+        detail["ends_on"] = columns["ends_on"]
+    detail["counselor"] = columns["counselor"]
+    return detail
+
+
+def _changed_detail(vs: VaultSession, current: dict[str, Any], columns: dict[str, Any],
+                    changed: list[str]) -> dict[str, Any]:
+    """What the audit records of a change: the post (after it) and ``changes``, field →
+    ``[old, new]`` (accounts as usernames, an open term end as ``None``); a changed name
+    only as ``name_changed`` (no names in the audit, DESIGN §5)."""
+    changes: dict[str, list[Any]] = {}
+    for key in changed:
+        if key == "name":
+            continue
+        if key == "user":
+            changes["account"] = [_username(vs, current[key]), _username(vs, columns[key])]
+        else:
+            changes[key] = [current[key], columns[key]]
+    detail: dict[str, Any] = {"post": columns["post"]}
+    if changes:
+        detail["changes"] = changes
+    if "name" in changed:
+        detail["name_changed"] = True
+    return detail
 
 
 def _live_member(member_id: int) -> OrgMember:
@@ -427,7 +467,8 @@ def add_cadre_training(vs: VaultSession, draft: CadreDraft) -> CadreRow:
             hours=float(draft.hours), created_at=now, created_by=vs.actor.id,
             updated_at=now, updated_by=vs.actor.id)
         audit.record(vs, "create", "cadre_training", row.id,
-                     {"post": draft.post, "unit_id": draft.unit_id})
+                     {"post": draft.post, "unit_id": draft.unit_id,
+                      "on_date": draft.on_date.isoformat(), "hours": float(draft.hours)})
         return _cadre_rows(vs, int(row.id))[0]
 
 

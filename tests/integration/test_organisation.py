@@ -14,11 +14,11 @@ import pytest
 
 from counselor_tui.domain.periods import parse_period
 from counselor_tui.reports.view import build
-from counselor_tui.services import accounts, organisation, persons, team
+from counselor_tui.services import accounts, audit_view, organisation, persons, team
 from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied
 from counselor_tui.services.organisation import CadreDraft, MemberDraft
 from counselor_tui.services.submission_compile import compile_content
-from counselor_tui.ui.screens.audit_log import detail_text, entity_label
+from counselor_tui.ui.screens.audit_log import detail_text, entity_label, person_text
 from counselor_tui.ui.screens.organisation import plain
 from db.connection import open_connection
 from db.migrations import migrate
@@ -75,11 +75,26 @@ def test_members_posts_terms_and_what_the_audit_says(world: World) -> None:
                              "'org_member' ORDER BY seq").fetchall()
     actions = [(a, json.loads(d)) for a, d in rows]
     assert [a for a, _d in actions] == ["create"] * 4 + ["update", "create", "void"]
-    assert actions[4][1] == {"post": "director", "fields": ["ends_on"]}
+    assert actions[4][1] == {"post": "director",
+                             "changes": {"ends_on": [None, "2026-06-30"]}}
     assert all("王局长" not in json.dumps(d, ensure_ascii=False) for _a, d in actions)
-    # what the auditor reads (audit screen): the entity and the post in words
+    # what the auditor reads (audit screen): whose record, the post, old → new, in words
     assert entity_label("org_member") == "committee or office member"
-    assert detail_text(actions[4][1]) == "fields: [\"ends_on\"] post: committee director"
+    lines = [line for line in audit_view.page(world.login("audit"), None, 0, 500)
+             if line.row.entity == "org_member"]
+    shown = {(line.row.action, person_text(line)): detail_text(line.row.detail)
+             for line in lines}
+    assert shown[("update", "王局长")] == "post: committee director changed: term to: — → " \
+        "2026-06-30"
+    assert shown[("create", "LI")] == "post: office member account: li counselor: yes " \
+        "term from: 2026-03-01"
+    assert shown[("void", "陈政委")] == "post: executive deputy director"
+    organisation.change_member(coord, li.id, replace(li.draft(), post="member", job="干事"))
+    changed = next(line for line in audit_view.page(world.login("audit"), None, 0, 500)
+                   if line.row.entity == "org_member" and person_text(line) == "LI"
+                   and line.row.action == "update")
+    assert detail_text(changed.row.detail) == "post: committee member changed: position: " \
+        "— → 干事, post: office member → committee member"
 
 
 def test_a_member_whose_account_was_disabled_is_still_changed(world: World) -> None:

@@ -38,6 +38,7 @@ from textual.widgets import Button, Footer, Label, Select, Static
 from counselor_tui.domain import organisation as rules
 from counselor_tui.domain.audit_chain import ChainReport
 from counselor_tui.domain.roles import READS_AUDIT
+from counselor_tui.domain.text_rules import escape_for_terminal
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import audit, audit_view
 from counselor_tui.services.api import Backend
@@ -100,6 +101,9 @@ DETAIL_LABELS: Mapping[str, str] = {
     "code": N_("code"), "version": N_("version"), "revision": N_("revision"),
     "sha256": N_("SHA-256 of the file"),
     "post": N_("post"), "starts_on": N_("term from"), "unit_id": N_("unit"),
+    "ends_on": N_("term to"), "account": N_("account"), "counselor": N_("counselor"),
+    "job": N_("position"), "name_changed": N_("name changed"), "on_date": N_("date"),
+    "hours": N_("hours"), "changes": N_("changed"),
 }
 #: Detail keys shown in their own column or in the action (not repeated in the detail).
 SHOWN_ELSEWHERE = frozenset({"person_id", "part"})
@@ -142,6 +146,8 @@ def person_text(line: AuditLine) -> str:
     if line.person_id is None:
         if line.account:
             return line.account
+        if line.subject:
+            return escape_for_terminal(line.subject)
         if line.row.entity in ("person", *audit_view.PERSON_OF):
             return ""
         return line.row.entity_id
@@ -157,23 +163,58 @@ def short_time(stamp: str) -> str:
     return stamp[:16].replace("T", " ")
 
 
+def _value_text(key: str, value: Any) -> str:
+    """One detail value in words: yes/no, a post of the organisation, none as "—"."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if key == "post" and isinstance(value, str):  # a post of the organisation
+        msgid = rules.POSTS.get(value) or rules.CADRE_POSTS.get(value)
+        return _(msgid) if msgid else value
+    if isinstance(value, str):
+        return escape_for_terminal(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _changes_text(changes: Mapping[str, Any]) -> str:
+    """``term to: — → 2026-12-08, post: member → director`` of a ``changes`` detail
+    (field → ``[old, new]``)."""
+    parts = []
+    for key, pair in changes.items():
+        label = _(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
+        if isinstance(pair, list) and len(pair) == 2:
+            parts.append(_("{key}: {old} → {new}").format(
+                key=label, old=_value_text(key, pair[0]), new=_value_text(key, pair[1])))
+        else:
+            parts.append(_("{key}: {value}").format(key=label, value=_value_text(key, pair)))
+    return _(", ").join(parts)
+
+
+def _detail_order(item: tuple[str, Any]) -> int:
+    """The post first, the old → new changes last, the rest as stored."""
+    return 0 if item[0] == "post" else 2 if item[0] == "changes" else 1
+
+
 def detail_text(detail: Mapping[str, Any]) -> str:
     """``name: value`` pairs of an event's detail (field names, counts), keys and yes/no
     in words; the person and the part read are shown in their own columns."""
     parts = []
-    for key, value in detail.items():
+    for key, value in sorted(detail.items(), key=_detail_order):
         if key in SHOWN_ELSEWHERE:
+            continue
+        label = _(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
+        if key == "changes" and isinstance(value, Mapping):
+            parts.append(_("{key}: {value}").format(key=label, value=_changes_text(value)))
             continue
         if isinstance(value, bool):
             shown = _("yes") if value else _("no")
-        elif key == "post" and isinstance(value, str):  # a post of the organisation
-            msgid = rules.POSTS.get(value) or rules.CADRE_POSTS.get(value)
-            shown = _(msgid) if msgid else value
-        elif isinstance(value, str):
-            shown = value
+        elif key == "post" or isinstance(value, str):
+            shown = _value_text(key, value) if value != "" else ""
         else:
             shown = json.dumps(value, ensure_ascii=False)
-        label = _(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
         parts.append(_("{key}: {value}").format(key=label, value=shown))
     return " ".join(parts)
 

@@ -35,7 +35,7 @@ from counselor_tui.domain.instruments import bureau
 from counselor_tui.domain.permissions import Action
 from counselor_tui.i18n import _, language
 from counselor_tui.reports import input_limits as limits
-from counselor_tui.services import audit
+from counselor_tui.services import audit, instrument_trust
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput, NotFound
 from db.models import BureauInstrument, User
@@ -133,9 +133,10 @@ def current(vs: VaultSession, code: str) -> engine.InstrumentDefinition:
         row = (BureauInstrument.select()
                .where(BureauInstrument.code == code.strip().lower())
                .order_by(BureauInstrument.revision.desc()).first())
-    if row is None:
-        raise InvalidInput(_("Unknown instrument '{code}'. Instruments: {codes}.").format(
-            code=code, codes=", ".join(codes(vs))))
+        if row is None:
+            raise InvalidInput(_("Unknown instrument '{code}'. Instruments: {codes}.").format(
+                code=code, codes=", ".join(codes(vs))))
+        _require_trusted(vs, row)
     return _parsed(str(row.definition))
 
 
@@ -150,10 +151,26 @@ def bound(vs: VaultSession, code: str, version: str) -> engine.InstrumentDefinit
     with vs.reading():
         row = BureauInstrument.get_or_none((BureauInstrument.code == code)
                                            & (BureauInstrument.version == version))
-    if row is None:
-        raise NotFound(_("The vault holds no version {version} of the instrument "
-                         "{code}.").format(version=version, code=code))
+        if row is None:
+            raise NotFound(_("The vault holds no version {version} of the instrument "
+                             "{code}.").format(version=version, code=code))
+        _require_trusted(vs, row)
     return _parsed(str(row.definition))
+
+
+def _require_trusted(vs: VaultSession, row: BureauInstrument) -> None:
+    """Refuse a stored definition the signed audit log does not vouch for
+    (:mod:`counselor_tui.services.instrument_trust`): :class:`InvalidInput`."""
+    state = instrument_trust.state_of(vs.execute, vs.keys.vault_id)
+    reason = instrument_trust.vouch(
+        vs.execute, state, vs.keys.vault_id, int(row.id), str(row.code), str(row.version),
+        int(row.revision), str(row.sha256), str(row.definition))
+    if reason:
+        raise InvalidInput(_(
+            "Version {version} of the instrument {code} stored in this vault is not used: it "
+            "was not added by a coordinator, or it was changed afterwards ({reason}). Run "
+            "check, and restore a backup made before it appeared.").format(
+                version=row.version, code=row.code, reason=reason))
 
 
 def band_label(vs: VaultSession, code: str, version: str, band: str | None) -> str:
@@ -164,7 +181,7 @@ def band_label(vs: VaultSession, code: str, version: str, band: str | None) -> s
         return ""
     try:
         defn = bound(vs, code, version)
-    except NotFound:
+    except (NotFound, InvalidInput):
         return band
     found = next((b for b in defn.bands if b.code == band), None)
     if found is None:
@@ -180,8 +197,15 @@ def codes(vs: VaultSession) -> list[str]:
 
 
 def available(vs: VaultSession) -> list[engine.InstrumentDefinition]:
-    """The current definition of every instrument (:func:`codes` order)."""
-    return [current(vs, code) for code in codes(vs)]
+    """The current definition of every instrument (:func:`codes` order); a bureau's own
+    whose current version is not vouched for (:func:`current` refuses it) is left out."""
+    out = []
+    for code in codes(vs):
+        try:
+            out.append(current(vs, code))
+        except InvalidInput:
+            continue
+    return out
 
 
 # --------------------------------------------------------------------------- listing

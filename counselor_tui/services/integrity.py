@@ -10,7 +10,15 @@ from typing import Any
 
 from counselor_tui.domain.audit_chain import ChainReport, verify
 from counselor_tui.domain.permissions import Action
-from counselor_tui.services import anchors, audit, failsafe, role_grants, trusted_signers, witness
+from counselor_tui.services import (
+    anchors,
+    audit,
+    failsafe,
+    instrument_trust,
+    role_grants,
+    trusted_signers,
+    witness,
+)
 from counselor_tui.services.context import Clock, VaultSession
 from counselor_tui.services.errors import (
     VaultDamaged,
@@ -100,6 +108,7 @@ def _anchor_lines(conn: Any, keys: slots.KeySet, path: Path, key: bytes, anchor:
         found.append(anchors.signatures_line(conn.execute, keys))
         found.append(anchors.signing_keys_line(conn.execute, keys))
         found.append(trusted_signers.check_line(conn.execute, keys))
+        found.append(instrument_trust.check_line(conn.execute, keys))
         signed = anchors.witness_signature_line(conn.execute, keys, path, key)
         if signed is not None:
             found.append(signed)

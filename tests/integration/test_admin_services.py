@@ -100,7 +100,7 @@ def test_check_open_runs_every_check_on_the_open_vault(session: VaultSession,
     assert [line.name for line in result.lines] == [
         "cipher_integrity_check", "integrity_check", "foreign_key_check", "audit_chain",
         "witness", "role_grants", "audit_signatures", "signing_keys",
-        "trusted_signers", "witness_signature"]
+        "trusted_signers", "instrument_definitions", "witness_signature"]
     assert result.chain is not None and result.chain.count == audit.count_events(session)
     with session.transaction():
         session.execute("UPDATE audit_event SET action = 'view' WHERE seq = 2")

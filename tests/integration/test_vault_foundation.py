@@ -249,7 +249,7 @@ def test_cli_init_users_backup_restore_round_trip(tmp_path: Path) -> None:
     assert [ln.split(":")[0] for ln in r.stdout.splitlines()] == [
         "cipher_integrity_check", "integrity_check", "foreign_key_check", "audit_chain",
         "witness", "role_grants", "audit_signatures", "signing_keys",
-        "trusted_signers", "witness_signature"]
+        "trusted_signers", "instrument_definitions", "witness_signature"]
 
 
 def test_cli_recover_and_init_refusals(tmp_path: Path) -> None:

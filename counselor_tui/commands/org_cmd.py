@@ -8,12 +8,14 @@ lists.
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from counselor_tui.commands import common
 from counselor_tui.domain import organisation as rules
+from counselor_tui.domain.date_input import DateParseError, make_date
 from counselor_tui.domain.periods import parse_period
 from counselor_tui.domain.text_rules import escape_for_terminal as shown
 from counselor_tui.i18n import _
@@ -84,17 +86,26 @@ def _member_options(p: Any, *, required: bool = True) -> None:
     p.add_argument("--job", help=_("position in the bureau (e.g. 局长)"))
     p.add_argument("--from", dest="starts_on", required=required, metavar="YYYY-MM-DD",
                    help=_("first day of the term"))
-    p.add_argument("--to", dest="ends_on", metavar="YYYY-MM-DD", help=_("last day of the term"))
+    p.add_argument("--to", dest="ends_on", metavar="YYYY-MM-DD",
+                   help=_("last day of the term ('' : still serving)"))
     p.add_argument("--counselor", action="store_true",
                    help=_("one of the bureau's part-time counselors"))
 
 
 def _date(text: str) -> date:
+    """``text`` as a date (YYYY-MM-DD); a day that does not exist (2026-02-30) is said so."""
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise common.CommandError(
-            _("Write the date as YYYY-MM-DD, not '{text}'.").format(text=text)) from None
+        pass
+    shape = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text.strip())
+    if shape:
+        try:
+            return make_date(*(int(g) for g in shape.groups()), text)
+        except DateParseError as exc:
+            raise common.CommandError(str(exc)) from None
+    raise common.CommandError(
+        _("Write the date as YYYY-MM-DD, not '{text}'.").format(text=shown(text))) from None
 
 
 def _post(code: str) -> str:
@@ -113,8 +124,8 @@ def _draft(vs: VaultSession, args: argparse.Namespace, base: MemberDraft | None)
         draft = replace(draft, job=args.job)
     if args.starts_on:
         draft = replace(draft, starts_on=_date(args.starts_on))
-    if args.ends_on:
-        draft = replace(draft, ends_on=_date(args.ends_on))
+    if args.ends_on is not None:  # --to '': the term is open again (still serving)
+        draft = replace(draft, ends_on=_date(args.ends_on) if args.ends_on.strip() else None)
     if args.counselor:
         draft = replace(draft, counselor=True)
     return draft
@@ -161,7 +172,12 @@ def _write(args: argparse.Namespace, action: str) -> int:
                 id=row.id, post=_post(row.post), name=shown(row.name)))
         elif action == "change":
             current = _member(vs, args.id)
-            row = organisation.change_member(vs, args.id, _draft(vs, args, current.draft()))
+            draft = _draft(vs, args, current.draft())
+            if draft == current.draft():
+                print(_("Nothing to change: member {id} already reads so.").format(
+                    id=current.id))
+                return 0
+            row = organisation.change_member(vs, args.id, draft)
             print(_("Member {id} changed.").format(id=row.id))
         elif action == "end":
             current = _member(vs, args.id)

@@ -212,10 +212,23 @@ def _check_single_post(vs: VaultSession, draft: MemberDraft, exclude: int | None
         theirs = (date.fromisoformat(other.starts_on),
                   None if other.ends_on is None else date.fromisoformat(other.ends_on))
         if rules.terms_overlap((draft.starts_on, draft.ends_on), theirs):
+            holder = other.name
+            if other.user_id is not None:
+                row = vs.execute('SELECT display_name, username FROM "user" WHERE id = ?',
+                                 (other.user_id,)).fetchone()
+                holder = str(row[0] or row[1]) if row is not None else ""
+            post = _(rules.POSTS[draft.post])
+            if other.ends_on is None:
+                raise Conflict(_(
+                    "The post {post} is held by {holder} from {start}, still serving (one "
+                    "holder at a time): end that term first (org end, or e on the "
+                    "organisation screen), then start this one after it.").format(
+                    post=post, holder=holder, start=other.starts_on))
             raise Conflict(_(
-                "The post {post} has another holder from {start} (one holder at a time): end "
-                "that term first.").format(post=_(rules.POSTS[draft.post]),
-                                           start=other.starts_on))
+                "The post {post} was held by {holder} from {start} to {end}, which overlaps "
+                "this term (one holder at a time): start this term after {end}, or correct "
+                "the dates of either term.").format(post=post, holder=holder,
+                                                    start=other.starts_on, end=other.ends_on))
 
 
 def _columns(vs: VaultSession, draft: MemberDraft, exclude: int | None,

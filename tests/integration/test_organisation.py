@@ -49,7 +49,7 @@ def test_members_posts_terms_and_what_the_audit_says(world: World) -> None:
                                                     user_id=ids["li"]))
     assert (chief.body, office.body, office.name) == ("committee", "office", "COORD")
     assert li.counselor and office.counselor and not chief.counselor  # accounts of the team
-    with pytest.raises(Conflict, match="2026-01-01"):
+    with pytest.raises(Conflict, match=r"王局长 from 2026-01-01, still serving.*end that term"):
         organisation.add_member(coord, MemberDraft("director", date(2026, 6, 1),
                                                    name="赵副局长"))
     with pytest.raises(InvalidInput):
@@ -62,6 +62,10 @@ def test_members_posts_terms_and_what_the_audit_says(world: World) -> None:
     ended = organisation.change_member(coord, chief.id, MemberDraft(
         "director", date(2026, 1, 1), name="王局长", job="局长", ends_on=date(2026, 6, 30)))
     assert not ended.serving
+    with pytest.raises(Conflict) as overlap:  # an ended term that overlaps: not "end it"
+        organisation.add_member(coord, MemberDraft("director", date(2026, 6, 1), name="赵局长"))
+    assert "王局长 from 2026-01-01 to 2026-06-30" in str(overlap.value)
+    assert "start this term after 2026-06-30" in str(overlap.value)
     organisation.add_member(coord, MemberDraft("director", date(2026, 7, 1), name="赵局长"))
     organisation.void_member(coord, deputy.id, "录错了人")
     listed = organisation.list_members(coord)
@@ -253,7 +257,17 @@ def test_org_command_line(world: World, tmp_path: Path) -> None:
     refused = run_cli(*li, "org", "add", "member", "--name", "某", "--from", "2026-01-01")
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     bad = run_cli(*coord, "--lang", "en", "org", "end", member, "--on", "2026-13-01")
+    assert bad.returncode == 2 and "no month 13" in bad.stderr
+    bad = run_cli(*coord, "--lang", "en", "org", "add", "member", "--name", "某",
+                  "--from", "2026-02-30")
+    assert bad.returncode == 2 and "no day 30 in 2026-02" in bad.stderr
+    bad = run_cli(*coord, "--lang", "en", "org", "end", member, "--on", "next week")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    reopened = run_cli(*coord, "--lang", "en", "org", "change", member, "--to", "")
+    assert reopened.returncode == 0 and "2026-01-01 – 至今" in run_cli(
+        *coord, "org", "list").stdout
+    same = run_cli(*coord, "--lang", "en", "org", "change", member, "--job", "局长")
+    assert same.returncode == 0 and "Nothing to change" in same.stdout
 
 
 def test_migration_20_adds_the_organisation_to_an_existing_vault(tmp_path: Path) -> None:

@@ -101,7 +101,8 @@ def _date(text: str) -> date:
     shape = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text.strip())
     if shape:
         try:
-            return make_date(*(int(g) for g in shape.groups()), text)
+            year, month, day = (int(g) for g in shape.groups())
+            return make_date(year, month, day, text)
         except DateParseError as exc:
             raise common.CommandError(str(exc)) from None
     raise common.CommandError(

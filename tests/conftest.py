@@ -17,11 +17,15 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import py7zr.compressor as py7zr_compressor
 import pytest
 from hypothesis import HealthCheck, settings
+from textual.css.model import RuleSet
+from textual.css.stylesheet import Stylesheet
+from textual.css.types import CSSLocation
 
 from counselor_tui import cli, i18n
 from counselor_tui.i18n import set_language
@@ -48,6 +52,28 @@ py7zr_compressor.calculate_key = functools.lru_cache(maxsize=512)(  # type: igno
 importlib.import_module("tests.integration.archive_world")
 importlib.import_module("tests.integration.census_world")
 importlib.import_module("tests.functional.ui_support")
+
+# Every app a Pilot test starts parses the same Textual CSS (the widgets' DEFAULT_CSS, the
+# app's and its screens' files) into rule sets again: 2.5 % of the suite's CPU. A parse is a
+# pure function of the text, where it came from and the theme's variables, and the rule sets
+# are only read afterwards, so this process parses each once (an error is raised each time,
+# as before: failures are not remembered).
+_parsed_css: dict[tuple[Any, ...], list[RuleSet]] = {}
+_parse_css_rules = Stylesheet._parse_rules
+
+
+def _parse_css_rules_once(self: Stylesheet, css: str, read_from: CSSLocation,
+                          is_default_rules: bool = False, tie_breaker: int = 0,
+                          scope: str = "") -> list[RuleSet]:
+    key = (css, read_from, is_default_rules, tie_breaker, scope,
+           tuple(sorted(self._variables.items())))
+    if key not in _parsed_css:
+        _parsed_css[key] = _parse_css_rules(self, css, read_from, is_default_rules,
+                                            tie_breaker, scope)
+    return _parsed_css[key]
+
+
+Stylesheet._parse_rules = _parse_css_rules_once  # type: ignore[method-assign]
 
 # The suite's heap is large (Textual, the app, every module of the product): the collector's
 # full passes over it cost 8-17 % of a Pilot test's CPU (measured on the archive and form

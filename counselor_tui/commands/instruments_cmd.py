@@ -46,7 +46,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check ``FILE``; print the ``ok`` line, or exit 2 with the fault."""
     checked = instruments.check_file(args.file)
     defn = checked.definition
-    bands = ", ".join(f"{b.code} {b.low}–{b.high}" for b in defn.bands) or _("none")
+    bands = ", ".join(f"{b.label_en if language() == 'en' else b.label_zh} {b.low}–{b.high}"
+                      for b in defn.bands) or _("none")
     print(safe(_("ok {code} {version}: {items} items, responses {low}–{high}, bands {bands}"
                  ).format(code=defn.code, version=defn.version, items=defn.item_count,
                           low=defn.response_min, high=defn.response_max, bands=bands)))
@@ -81,4 +82,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         revision = "" if row.revision is None else f"{row.revision}{mark}"
         print("\t".join(safe(cell) for cell in (row.code, row.version, revision, kind,
                                                 str(row.item_count), row.name)))
+    if any(row.current and not row.builtin for row in rows):
+        common.info(_("* marks the version new assessments use; those already scored "
+                      "keep theirs."))
     return 0

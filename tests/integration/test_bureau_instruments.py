@@ -66,7 +66,7 @@ def test_validate_accepts_a_good_file_and_refuses_each_kind_of_bad_one(tmp_path:
                    str(write(tmp_path, "good.toml", definition())))
     assert good.returncode == 0, good.stderr
     assert good.stdout.splitlines() == [
-        "ok bureau_stress 2026-1: 4 items, responses 0–3, bands low 0–5, high 6–12",
+        "ok bureau_stress 2026-1: 4 items, responses 0–3, bands Low 0–5, High 6–12",
         "Officer stress self-check (bureau)"]
     for kind, (content, line, words) in BAD_FILES.items():
         path = write(tmp_path, f"{kind}.toml", content)
@@ -243,3 +243,12 @@ def test_cli_never_prints_raw_control_characters(
     assert listed.returncode == 0, listed.stderr
     assert "\\x1b]0;pwned\\x07\\x1b[2Jx\\u202e" in listed.stdout
     assert not any(ch in listed.stdout for ch in "\x1b\x07\u202e")
+    assert "* marks the version new assessments use" in listed.stderr   # the legend
+
+
+def test_validate_names_the_bands_in_chinese(tmp_path: Path) -> None:
+    done = run_cli("--lang", "zh", "instruments", "validate",
+                   str(write(tmp_path, "good.toml", definition())))
+    assert done.returncode == 0, done.stderr
+    assert "较低 0–5" in done.stdout and "较高 6–12" in done.stdout
+    assert "low" not in done.stdout.splitlines()[0]

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from counselor_tui.domain.instruments import bureau, score
 from counselor_tui.domain.instruments.model import DefinitionError
+from counselor_tui.i18n import language, set_language
 from tests.integration.instrument_files import definition
 
 LINES = definition().splitlines()
@@ -103,3 +104,17 @@ def test_a_version_with_spaces_around_it_is_refused() -> None:
         bureau.check_text(definition(version="2026-1 "))
     with pytest.raises(DefinitionError, match="version"):
         bureau.check_text(definition(version=" 2026-1"))
+
+
+def test_a_toml_syntax_error_is_told_in_chinese_with_its_line() -> None:
+    before = language()
+    set_language("zh")
+    try:
+        with pytest.raises(DefinitionError) as info:
+            bureau.check_text(definition().replace("item_count = 4",
+                                                   "item_count = 4\nitem_count = 5"))
+    finally:
+        set_language(before)
+    message = str(info.value)
+    assert info.value.line == 7 and "第 7 行" in message
+    assert "同一个键或表写了两次" in message and "Cannot" not in message, message

@@ -61,6 +61,7 @@ MAX_CODE: Final = 32
 MAX_VERSION: Final = 40
 
 _TOML_LINE: Final = re.compile(r"at line (\d+)")
+_TOML_COLUMN: Final = re.compile(r"column (\d+)")
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,7 @@ def check_text(text: str) -> CheckedDefinition:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = _TOML_LINE.search(str(exc))
-        raise DefinitionError(_("TOML syntax error: {detail}").format(detail=str(exc)),
-                              int(match.group(1)) if match else None) from None
+        raise _syntax_error(str(exc)) from None
     except RecursionError:
         raise DefinitionError(_("The file nests lists or tables too deeply.")) from None
     except ValueError:  # e.g. an integer of thousands of digits
@@ -134,6 +133,29 @@ def check_text(text: str) -> CheckedDefinition:
         raise DefinitionError(_("The definition cannot be read ({kind}): compare it with a "
                                 "built-in definition.").format(kind=type(exc).__name__)) from None
     return CheckedDefinition(definition, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _syntax_error(detail: str) -> DefinitionError:
+    """A translated :class:`DefinitionError` for a ``tomllib`` message (English, with the
+    line and column): the kind of fault in the interface language, the line kept."""
+    match = _TOML_LINE.search(detail)
+    line = int(match.group(1)) if match else None
+    column = _TOML_COLUMN.search(detail)
+    kinds = (
+        (("Cannot overwrite", "twice"), _("a key or table is given twice")),
+        (("Illegal character", "Unterminated", "Unescaped"),
+         _("a text is not closed or holds a character TOML refuses (check the quotes)")),
+        (("Expected '=' after a key",), _("a key without '= value'")),
+        (("Expected newline",), _("something follows a value on the same line")),
+        (("Unclosed",), _("a list or table is not closed (check the brackets)")),
+        (("Invalid value",), _("a value is not valid TOML (text in quotes, numbers, lists "
+                              "in [ ])")),
+    )
+    kind = next((text for keys, text in kinds if any(k in detail for k in keys)),
+                _("the file is not valid TOML"))
+    if column is not None:
+        kind = _("{fault} (column {column})").format(fault=kind, column=column.group(1))
+    return DefinitionError(_("TOML syntax error: {detail}").format(detail=kind), line)
 
 
 def _where(path: KeyPath) -> str:

@@ -55,7 +55,7 @@ AREA_ROLES: dict[str, frozenset[Role]] = {
     "analysis": roles_for(Action.READ_PERSON) | {Role.AUDITOR},
     "roster_import": roles_for(Action.IMPORT_ROSTER),
     "responses_import": roles_for(Action.IMPORT_RESPONSES),
-    "instruments": roles_for(Action.MANAGE_INSTRUMENTS),
+    "instruments": roles_for(Action.LIST_INSTRUMENTS),  # adding: coordinators only
     "submissions": roles_for(Action.VIEW_SUBMISSIONS),
 }
 #: The global key bindings (ids of :data:`counselor_tui.ui.keys.GLOBAL_BINDINGS`) of each

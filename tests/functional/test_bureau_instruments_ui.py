@@ -36,7 +36,7 @@ def _text(screen: InstrumentsScreen, selector: str) -> str:
 
 async def test_coordinator_checks_adds_and_uses_a_bureau_instrument(
         world: World, tmp_path: Path) -> None:
-    assert not area_allowed("instruments", Role.COUNSELOR)
+    assert area_allowed("instruments", Role.COUNSELOR)            # the read-only list
     assert not area_allowed("instruments", Role.ADMIN)
     assert area_allowed("instruments", Role.COORDINATOR)
     bad = write(tmp_path, "bad.toml", definition(items=3))
@@ -151,3 +151,25 @@ async def test_a_definition_made_of_markup_is_shown_as_plain_text(
         console.print(result_renderable(entry.defn, entry.saved.result))
         assert "[/较高]" in console.export_text()
         assert app.is_running and app.return_code is None            # no action link fired
+
+
+async def test_a_counselor_reads_the_instrument_list_without_the_file_row(
+        world: World, tmp_path: Path) -> None:
+    instruments.add_definition(world.login("coord"), write(tmp_path, "g.toml", definition()))
+    app = create_app(backend_for(world, "li"), idle_minutes=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.working)
+        await pilot.press("f4")
+        await settle(pilot, lambda: isinstance(app.screen, CensusScreen))
+        await pilot.press("m")
+        await settle(pilot, lambda: isinstance(app.screen, InstrumentsScreen)
+                     and app.screen.loads == 1)
+        screen = app.screen
+        assert isinstance(screen, InstrumentsScreen)
+        table = screen.query_one("#instruments-table", DataTable)
+        assert str(table.get_row_at(table.row_count - 1)[0]) == "BUREAU_STRESS"
+        assert not screen.query_one("#instrument-file").display
+        assert "*" in _text(screen, "#instrument-check")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.result is None and app.is_running

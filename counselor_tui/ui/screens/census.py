@@ -19,7 +19,7 @@ Three tabs:
 | o | decide another tier for it (written reason) |
 | Enter | tab 2: assess the officer · tab 3: open the person |
 | i | import survey responses |
-| m | instruments: the built-in ones and the bureau's own (coordinators) |
+| m | instruments: the built-in ones and the bureau's own (coordinators add; others read) |
 | y | analysis |
 | r | reload |
 
@@ -41,6 +41,7 @@ from textual.dom import DOMNode
 from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
 
 from counselor_tui.domain import vocab
+from counselor_tui.domain.permissions import Action, allowed
 from counselor_tui.domain.roles import WRITES_RECORDS, Role
 from counselor_tui.i18n import N_, _
 from counselor_tui.services import census, tier_policy
@@ -106,8 +107,7 @@ def _override(backend: Backend, suggestion_id: int, tier: str,
 
 
 #: Actions only a coordinator may take (the services refuse everyone else too).
-COORDINATOR_ACTIONS = frozenset({"new_campaign", "close_campaign", "import_responses",
-                                 "instruments"})
+COORDINATOR_ACTIONS = frozenset({"new_campaign", "close_campaign", "import_responses"})
 
 
 def drop_bindings(node: DOMNode, actions: frozenset[str]) -> None:
@@ -188,12 +188,15 @@ class CensusScreen(BaseScreen):
             return role is not Role.COORDINATOR
         if action == "assess":
             return role not in WRITES_RECORDS
+        if action == "instruments":  # counselors and auditors read the list
+            return role is None or not allowed(role, Action.LIST_INSTRUMENTS)
         return False
 
     def on_mount(self) -> None:
         translate_bindings(self)
-        drop_bindings(self, frozenset(a for a in (*COORDINATOR_ACTIONS, "assess")
-                                      if self.role_forbids(a)))
+        drop_bindings(self, frozenset(
+            a for a in (*COORDINATOR_ACTIONS, "assess", "instruments")
+            if self.role_forbids(a)))
         self.query_one("#census-list", DataTable).add_columns(
             _("Campaign"), _("Window"), _("Instruments"), _("Status"), _("Screened"), "%")
         self.query_one("#census-pending", DataTable).add_columns(

@@ -6,8 +6,9 @@ when and by whom it was added). Type the path of a definition file (TOML, the bu
 format) and press Enter: it is checked (:func:`counselor_tui.services.instruments.check_file`)
 and what adding it would do is shown — a new instrument, a new version (assessments already
 scored keep theirs), identical to a stored version (nothing to add) or a version text
-already used with other content (refused). "Add" (or ctrl+s) stores it. Coordinators only
-(the area is hidden from the other roles and the service refuses them).
+already used with other content (refused). "Add" (or ctrl+s) stores it. Adding is the
+coordinators' (the service refuses the other roles); counselors and auditors see the list
+only, without the file row (the area is hidden from admins).
 
 | key | action |
 |---|---|
@@ -26,6 +27,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from counselor_tui.domain.instruments.bureau import CheckedDefinition
+from counselor_tui.domain.permissions import Action, allowed
 from counselor_tui.i18n import _, language
 from counselor_tui.services import instruments
 from counselor_tui.services.api import Backend
@@ -90,7 +92,18 @@ class InstrumentsScreen(FormScreen):
         yield Static("", id="instrument-status", markup=False)
         yield Footer()
 
+    @property
+    def may_add(self) -> bool:
+        """True when this account's role may add a definition (coordinators)."""
+        return allowed(self.backend.vs.actor.role, Action.MANAGE_INSTRUMENTS)
+
     def on_mount(self) -> None:
+        if not self.may_add:  # the read-only list: no file to check or add
+            self.query_one("#instrument-file").display = False
+            self.query_one("#instrument-check", Static).update(
+                _("* marks the version new assessments use; those already scored keep "
+                  "theirs."))
+            self.query_one("#instruments-table", DataTable).focus()
         self.query_one("#instruments-table", DataTable).add_columns(
             _("Code"), _("Instrument"), _("Version"), _("Revision"), _("Source"), _("Items"),
             _("Added"), _("By"))
@@ -133,6 +146,8 @@ class InstrumentsScreen(FormScreen):
 
     def check(self) -> None:
         """Check the file typed in the path (in a worker)."""
+        if not self.may_add:
+            return
         text = self.query_one("#instrument-path", Input).value.strip()
         if not text:
             self.say(_("Type the path of the definition file."))
@@ -164,6 +179,8 @@ class InstrumentsScreen(FormScreen):
     # -- add ---------------------------------------------------------------------------------
     def submit(self) -> None:
         """ctrl+s: add the checked definition."""
+        if not self.may_add:
+            return
         if self.plan is None or self.checked_path is None or self.plan.status not in (
                 "new", "new_version"):
             self.say(_("Check a definition file first (Enter in the path)."))

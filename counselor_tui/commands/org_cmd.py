@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -34,13 +35,15 @@ def register(sub: Any) -> None:
         handler=cmd_list)
 
     a = org.add_parser("add", help=_("add a committee or office member"))
-    a.add_argument("post", choices=tuple(rules.POSTS), help=_("post"))
+    a.add_argument("post", type=_post_type(rules.POSTS), metavar=_("POST"),
+                   help=_post_help(rules.POSTS))
     _member_options(a)
     a.set_defaults(handler=cmd_add)
 
     c = org.add_parser("change", help=_("change a member's post, name, position or term"))
     c.add_argument("id", type=int, help=_("member number (see org list)"))
-    c.add_argument("--post", choices=tuple(rules.POSTS), help=_("post"))
+    c.add_argument("--post", type=_post_type(rules.POSTS), metavar=_("POST"),
+                   help=_post_help(rules.POSTS))
     _member_options(c, required=False)
     c.set_defaults(handler=cmd_change)
 
@@ -60,8 +63,8 @@ def register(sub: Any) -> None:
     t = org.add_parser("cadre-add", help=_("record a political instructor or political-work "
                                            "cadre trained"))
     t.add_argument("name", help=_("name of the person trained"))
-    t.add_argument("--post", required=True, choices=tuple(rules.CADRE_POSTS),
-                   help=_("instructor (教导员) or political (政工干部)"))
+    t.add_argument("--post", required=True, type=_post_type(rules.CADRE_POSTS),
+                   metavar=_("POST"), help=_post_help(rules.CADRE_POSTS))
     t.add_argument("--date", required=True, metavar="YYYY-MM-DD", help=_("date of the training"))
     t.add_argument("--title", required=True, help=_("title of the training"))
     t.add_argument("--hours", required=True, type=float, help=_("hours"))
@@ -76,6 +79,29 @@ def register(sub: Any) -> None:
     tv.add_argument("id", type=int, help=_("record number (see org cadre-list)"))
     tv.add_argument("--reason", required=True, help=_("what was wrong with the record"))
     tv.set_defaults(handler=cmd_cadre_void)
+
+
+def _post_type(posts: Mapping[str, str]) -> Callable[[str], str]:
+    """An argparse ``type`` taking a post by its name in either language (委员, committee
+    member) or its code (member): the code; a clear refusal listing the names otherwise."""
+
+    def post(text: str) -> str:
+        wanted = text.strip()
+        for code, msgid in posts.items():
+            if wanted.casefold() in (code, msgid.casefold(), _(msgid).casefold()):
+                return code
+        raise argparse.ArgumentTypeError(_("no post '{text}': write one of {names}").format(
+            text=shown(text), names=_names(posts)))
+
+    return post
+
+
+def _names(posts: Mapping[str, str]) -> str:
+    return _("、").join(_(msgid) for msgid in posts.values())
+
+
+def _post_help(posts: Mapping[str, str]) -> str:
+    return _("post: {names}").format(names=_names(posts))
 
 
 def _member_options(p: Any, *, required: bool = True) -> None:
@@ -161,6 +187,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(_line(m))
     if not rows:
         print(_("No members recorded yet: add them with 'counselor-tui org add'."))
+    missing = organisation.director_missing(rows)
+    if missing is not None:
+        print(_("Warning: {what}").format(what=missing))
     return 0
 
 

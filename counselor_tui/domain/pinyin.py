@@ -32,6 +32,25 @@ SURNAME_READINGS = {
 }
 
 
+#: Compound (two-character) surnames and their readings: the name's first two characters form
+#: the surname, grouped as one in the sort order (:func:`name_keys`). Source: the compound
+#: surnames of the 百家姓 still in use (长孙 zhǎngsūn, 万俟 mòqí, 尉迟 yùchí, 单于 chányú,
+#: 澹台 tántái: readings that differ from the characters' common ones).
+COMPOUND_SURNAMES = {
+    "欧阳": ("ou", "yang"), "司马": ("si", "ma"), "诸葛": ("zhu", "ge"),
+    "上官": ("shang", "guan"), "东方": ("dong", "fang"), "皇甫": ("huang", "fu"),
+    "尉迟": ("yu", "chi"), "公孙": ("gong", "sun"), "长孙": ("zhang", "sun"),
+    "慕容": ("mu", "rong"), "令狐": ("ling", "hu"), "司徒": ("si", "tu"),
+    "司空": ("si", "kong"), "夏侯": ("xia", "hou"), "轩辕": ("xuan", "yuan"),
+    "宇文": ("yu", "wen"), "独孤": ("du", "gu"), "端木": ("duan", "mu"),
+    "南宫": ("nan", "gong"), "西门": ("xi", "men"), "澹台": ("tan", "tai"),
+    "呼延": ("hu", "yan"), "申屠": ("shen", "tu"), "太史": ("tai", "shi"),
+    "百里": ("bai", "li"), "钟离": ("zhong", "li"), "万俟": ("mo", "qi"),
+    "单于": ("chan", "yu"), "拓跋": ("tuo", "ba"), "赫连": ("he", "lian"),
+    "闻人": ("wen", "ren"), "公羊": ("gong", "yang"), "濮阳": ("pu", "yang"),
+}
+
+
 #: Readings pypinyin lacks for name characters beyond the BMP (𠮷 U+20BB7, the 吉 of a
 #: family name; Unihan kMandarin jí), and their tones.
 EXTRA_READINGS = {"\U00020bb7": "ji"}
@@ -85,10 +104,13 @@ def name_keys(name: str) -> NameKeys:
     """The pinyin keys of ``name`` (e.g. ``张三`` → ``zhangsan`` / ``zs``; ``单田芳`` →
     ``shantianfang`` / ``stf``).
 
-    ``sort`` orders names by pinyin syllable (issue 16): the syllables joined by spaces, so
-    every 陈 (``chen li``) comes before every 程 (``cheng an``) whatever the given name;
-    ties break on the tones (1–4, 5 neutral) and then on the characters themselves, each
-    part after :data:`SORT_SEPARATOR` (``陈立`` → ``"chen li\x1f24\x1f陈立"``). A run of
+    ``sort`` orders names by pinyin syllable (issue 16), the surname first: its syllables,
+    its tones, its characters, then the given name's syllables (joined by spaces), their
+    tones and the whole name, each part after :data:`SORT_SEPARATOR` (``陈立`` →
+    ``"chen\x1f2\x1f陈\x1fli\x1f4\x1f陈立"``). So every 陈 (``chen``) comes before every
+    程 (``cheng``) whatever the given name, and the 张 (zhāng) and 章 (zhāng) of a list are
+    two groups instead of interleaving by given name. The surname is the first syllable, or
+    the first two for a compound surname (:data:`COMPOUND_SURNAMES`: 欧阳, 长孙 …). A run of
     Latin letters or digits is one syllable.
     """
     # pypinyin loads its dictionaries on the first name, not at start-up (issue 18)
@@ -97,8 +119,15 @@ def name_keys(name: str) -> NameKeys:
     words: list[str] = []  # the sort key's syllables (a Latin run is one word)
     tones: list[str] = []
     latin = False
+    compound = COMPOUND_SURNAMES.get(text[:2])
     for index, ch in enumerate(text):
-        if index == 0 and ch in SURNAME_READINGS:
+        if compound is not None and index < 2:
+            reading = compound[index]
+            syllables.append(reading)
+            words.append(reading)
+            tones.append(_tone(ch, reading, surname=True))
+            latin = False
+        elif index == 0 and ch in SURNAME_READINGS:
             reading = SURNAME_READINGS[ch]
             syllables.append(reading)
             words.append(reading)
@@ -123,7 +152,10 @@ def name_keys(name: str) -> NameKeys:
             latin = False
     full = "".join(syllables)
     initials = "".join(s[0] for s in syllables if s)
-    sort = SORT_SEPARATOR.join((" ".join(words), "".join(tones), text))
+    cut = 2 if compound is not None else 1  # the surname's syllables
+    sort = SORT_SEPARATOR.join((" ".join(words[:cut]), "".join(tones[:cut]),
+                                text[:cut], " ".join(words[cut:]), "".join(tones[cut:]),
+                                text))
     return NameKeys(full, initials, sort)
 
 

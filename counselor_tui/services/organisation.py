@@ -29,6 +29,7 @@ from typing import Any
 
 from counselor_tui.domain import organisation as rules
 from counselor_tui.domain.permissions import Action
+from counselor_tui.domain.pinyin import name_keys
 from counselor_tui.domain.roles import Role
 from counselor_tui.domain.text_rules import check_display_text
 from counselor_tui.i18n import _
@@ -401,19 +402,31 @@ def list_members(vs: VaultSession, *, serving_on: date | None = None) -> list[Me
         return _member_rows(vs, serving_on=serving_on)
 
 
+def director_missing(members: list[MemberRow]) -> str | None:
+    """The warning when no member of ``members`` (:func:`list_members`) is the committee's
+    主任 serving today (the regulation's 三(一): the committee has a director), else
+    ``None``."""
+    if any(m.serving and m.post == "director" for m in members):
+        return None
+    return _("The committee has no serving director: record one (post {post}).").format(
+        post=_(rules.POSTS["director"]))
+
+
 # --------------------------------------------------------------------------- units
 
 
 def unit_coverage(vs: VaultSession) -> list[UnitCoverage]:
     """Each active unit (by code) with its designated counselors: the active accounts of
-    role counselor whose unit it is. Every role may read it."""
+    role counselor whose unit it is, in the name order (pinyin syllables). Every role may
+    read it."""
     with vs.reading():
         names: dict[int, list[str]] = {}
         for unit_id, display, username in vs.execute(
                 'SELECT unit_id, display_name, username FROM "user" WHERE role = ? '
-                "AND active = 1 AND unit_id IS NOT NULL ORDER BY display_name, username",
-                ("counselor",)):
+                "AND active = 1 AND unit_id IS NOT NULL ORDER BY username", ("counselor",)):
             names.setdefault(int(unit_id), []).append(str(display or username))
+        for listed in names.values():  # the name order (pinyin syllables)
+            listed.sort(key=lambda name: name_keys(name).sort)
         return [UnitCoverage(int(i), str(c), str(n), tuple(names.get(int(i), ())),
                              rules.outside_rule(len(names.get(int(i), ()))))
                 for i, c, n in vs.execute(

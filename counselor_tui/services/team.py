@@ -34,6 +34,7 @@ from typing import Any
 
 from counselor_tui.domain.dates import bureau_tz, to_storage
 from counselor_tui.domain.periods import Period, datetime_bounds, period_of
+from counselor_tui.domain.pinyin import name_keys
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services import audit, record_versions
@@ -154,17 +155,19 @@ class TrainingInvalid(InvalidInput):
 
 def list_counselors(vs: VaultSession, *, include_inactive: bool = False) -> list[CounselorRow]:
     """The team's accounts (roles counselor and coordinator), active first, by display
-    name. Every role may read it (no clinical data)."""
+    name in the name order (pinyin syllables, :func:`counselor_tui.domain.pinyin.name_keys`),
+    then username. Every role may read it (no clinical data)."""
     where = "" if include_inactive else " AND u.active = 1"
     marks = ", ".join("?" for _r in TEAM_ROLES)
     with vs.reading():
-        return [CounselorRow(int(i), str(n), str(d), str(r), None if ui is None else int(ui),
+        rows = [CounselorRow(int(i), str(n), str(d), str(r), None if ui is None else int(ui),
                              uc, un, bool(a))
                 for i, n, d, r, ui, uc, un, a in vs.execute(
                     "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, un.code, "
                     'un.name, u.active FROM "user" u LEFT JOIN unit un ON un.id = u.unit_id '
-                    f"WHERE u.role IN ({marks}){where} "
-                    "ORDER BY u.active DESC, u.display_name, u.username", TEAM_ROLES)]
+                    f"WHERE u.role IN ({marks}){where}", TEAM_ROLES)]
+    return sorted(rows, key=lambda c: (not c.active, name_keys(c.display_name).sort,
+                                       c.username))
 
 
 # --------------------------------------------------------------------------- training

@@ -33,6 +33,7 @@ from db.migrations import (
     m0018_bureau_instruments,
     m0019_compile_aggregates,
     m0020_organisation,
+    m0021_name_sort_surname,
 )
 
 
@@ -66,6 +67,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(18, m0018_bureau_instruments.NAME, m0018_bureau_instruments.up),
     Migration(19, m0019_compile_aggregates.NAME, m0019_compile_aggregates.up),
     Migration(20, m0020_organisation.NAME, m0020_organisation.up),
+    Migration(21, m0021_name_sort_surname.NAME, m0021_name_sort_surname.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

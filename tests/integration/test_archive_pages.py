@@ -196,3 +196,29 @@ def test_migration_17_gives_an_existing_vault_name_sort_keys(tmp_path: Path) -> 
         assert fill_name_sort(conn.execute) == 0  # nothing left to fill
     finally:
         conn.close()
+
+
+def test_migration_21_groups_each_surname_character(tmp_path: Path) -> None:
+    """张 and 章 (both zhāng) no longer interleave by given name: the upgrade recomputes every
+    stored key (of the old form) so that each surname character is one group, a compound
+    surname (欧阳) one surname; a de-identified person's empty key stays empty."""
+    conn = open_connection(tmp_path / "v.db", secrets.token_bytes(32), create=True)
+    try:
+        assert migrate(conn, "2026-11-01T09:00:00+08:00", target=20)[-1] == 20
+        conn.execute("PRAGMA foreign_keys = OFF")  # no accounts needed for this check
+        who = "'x', 1, 'x', 1"
+        old = {"张成": "zhang cheng\x1f12", "章北": "zhang bei\x1f13", "张安": "zhang an\x1f11",
+               "欧阳修": "ou yang xiu\x1f121", "区安": "ou an\x1f11", "已去标识": ""}
+        for pid, (name, key) in enumerate(old.items(), start=1):
+            conn.execute(f"INSERT INTO person(id, created_at, created_by_id, updated_at, "
+                         f"updated_by_id, kind, name, name_pinyin, name_initials, post, "
+                         f"name_sort) VALUES (?, {who}, 'officer', ?, '', '', '', ?)",
+                         (pid, name, key and f"{key}\x1f{name}"))
+        assert migrate(conn, "2026-12-01T09:00:00+08:00",
+                       then=lambda c: fill_name_sort(c.execute)) == [21]
+        rows = conn.execute("SELECT name FROM person WHERE name_sort <> '' "
+                            "ORDER BY name_sort").fetchall()
+        assert [r[0] for r in rows] == ["区安", "欧阳修", "张安", "张成", "章北"]
+        assert conn.execute("SELECT name_sort FROM person WHERE id = 6").fetchone() == ("",)
+    finally:
+        conn.close()

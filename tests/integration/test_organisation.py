@@ -192,10 +192,14 @@ def test_units_outside_the_rule_and_section_six(world: World) -> None:
     assert "cadres_trained" not in before["figures"]
     assert "unit_counselors" not in before["tables"]  # U001 has two, U002 one
     empty = persons.create_unit(world.admin, "特警大队", "特警", code="U003")
-    for i in range(3):
+    for i, shown in enumerate(("程安", "陈子", "张安")):
         accounts.add_user(world.admin, f"c{i}", "counselor", OTHER_PASSPHRASE,
-                          unit_code="U001", kdf_seconds=0)
+                          unit_code="U001", display_name=shown, kdf_seconds=0)
     coverage = {u.code: u for u in organisation.unit_coverage(coord)}
+    han = ("程安", "陈子", "张安")  # names in the name order, not by character code
+    assert [n for n in coverage["U001"].counselors if n in han] == ["陈子", "程安", "张安"]
+    assert [c.display_name for c in team.list_counselors(coord)
+            if c.display_name in han] == ["陈子", "程安", "张安"]
     assert (coverage["U001"].count, coverage["U002"].count, coverage["U003"].count) == \
         (5, 1, 0)
     assert [u.code for u in organisation.units_outside_rule(coord)] == ["U001", "U003"]
@@ -238,8 +242,10 @@ def test_org_command_line(world: World, tmp_path: Path) -> None:
                    "--from", "2026-01-01")
     assert done.returncode == 0, done.stderr
     assert "办公室主任" in done.stdout
-    assert run_cli(*coord, "org", "add", "director", "--name", "王局长", "--job", "局长",
-                   "--from", "2026-01-01").returncode == 0
+    assert "没有在任的主任" in run_cli(*coord, "org", "list").stdout
+    assert run_cli(*coord, "org", "add", "主任", "--name", "王局长", "--job", "局长",
+                   "--from", "2026-01-01").returncode == 0  # the post in Chinese
+    assert "没有在任的主任" not in run_cli(*coord, "org", "list").stdout
     listed = run_cli(*coord, "org", "list").stdout.splitlines()
     assert listed[1].split("\t")[1:4] == ["保护工作委员会", "主任", "王局长"]
     assert "辅导员" in listed[2]
@@ -249,7 +255,10 @@ def test_org_command_line(world: World, tmp_path: Path) -> None:
     units = run_cli(*coord, "org", "units").stdout
     assert units.splitlines()[1].split("\t")[:3] == ["U001", "城关派出所", "2"]
     assert units.splitlines()[-1] == "2个单位中有0个不符合每单位1–3名辅导员的要求。"
-    added = run_cli(*coord, "org", "cadre-add", "周教导员", "--post", "instructor",
+    wrong = run_cli(*coord, "org", "cadre-add", "周教导员", "--post", "主任", "--date",
+                    "2026-11-03", "--title", "培训", "--hours", "4")
+    assert wrong.returncode == 2 and "教导员、政工干部" in wrong.stderr
+    added = run_cli(*coord, "org", "cadre-add", "周教导员", "--post", "教导员",
                     "--date", "2026-11-03", "--title", "心理危机识别", "--hours", "4",
                     "--unit", "U001")
     assert added.returncode == 0, added.stderr
@@ -275,7 +284,7 @@ def test_migration_20_adds_the_organisation_to_an_existing_vault(tmp_path: Path)
     conn = open_connection(tmp_path / "v.db", secrets.token_bytes(32), create=True)
     try:
         assert migrate(conn, "2026-11-01T09:00:00+08:00", target=19)[-1] == 19
-        assert migrate(conn, "2026-12-01T09:00:00+08:00") == [20]
+        assert migrate(conn, "2026-12-01T09:00:00+08:00")[0] == 20
         for table in ("org_member", "cadre_training"):
             assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
     finally:

@@ -169,12 +169,16 @@ class OrganisationScreen(BaseScreen):
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
         serving = [m for m in answer.members if m.serving]
-        self.query_one("#org-summary", Static).update(_(
+        summary = _(
             "Serving: {committee} on the committee, {office} in its office, {counselors} of "
             "them counselors").format(
             committee=sum(m.body == "committee" for m in serving),
             office=sum(m.body == "office" for m in serving),
-            counselors=sum(m.counselor for m in serving)))
+            counselors=sum(m.counselor for m in serving))
+        missing = organisation.director_missing(answer.members)
+        summary_line = self.query_one("#org-summary", Static)
+        summary_line.set_class(missing is not None, "-warning")
+        summary_line.update(summary if missing is None else f"{summary}\n⚠ {missing}")
         units = self.query_one("#org-units", Static)
         units.set_class(bool(answer.outside), "-warning")
         units.update(

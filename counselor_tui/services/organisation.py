@@ -31,7 +31,7 @@ from counselor_tui.domain import organisation as rules
 from counselor_tui.domain.permissions import Action
 from counselor_tui.domain.pinyin import name_keys
 from counselor_tui.domain.roles import Role
-from counselor_tui.domain.text_rules import check_display_text
+from counselor_tui.domain.text_rules import check_display_text, escape_for_terminal
 from counselor_tui.i18n import _
 from counselor_tui.services import audit
 from counselor_tui.services.activities import TEAM_ROLES
@@ -554,7 +554,8 @@ def account_id(vs: VaultSession, username: str) -> int:
     with vs.reading():
         row = vs.execute('SELECT id FROM "user" WHERE username = ?', (username,)).fetchone()
     if row is None:
-        raise OrgInvalid({"user_id": _("No account named {user}.").format(user=username)})
+        raise OrgInvalid({"user_id": _("No account named {user}.").format(
+            user=escape_for_terminal(username))})
     return int(row[0])
 
 
@@ -563,7 +564,8 @@ def unit_id(vs: VaultSession, code: str) -> int:
     with vs.reading():
         row = vs.execute("SELECT id FROM unit WHERE code = ?", (code.strip(),)).fetchone()
     if row is None:
-        raise OrgInvalid({"unit_id": _("No unit with code {code}.").format(code=code)})
+        raise OrgInvalid({"unit_id": _("No unit with code {code}.").format(
+            code=escape_for_terminal(code))})
     return int(row[0])
 
 

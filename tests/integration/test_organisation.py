@@ -263,6 +263,10 @@ def test_org_command_line(world: World, tmp_path: Path) -> None:
                     "--unit", "U001")
     assert added.returncode == 0, added.stderr
     assert "周教导员" in run_cli(*coord, "org", "cadre-list", "--period", "2026-11").stdout
+    hostile = run_cli(*coord, "org", "add", "member", "--user", "\x1b]0;pwn\a", "--from",
+                      "2026-01-01")
+    assert hostile.returncode == 2 and "\\x1b]0;pwn\\x07" in hostile.stderr
+    assert "\x1b" not in hostile.stderr + hostile.stdout
     refused = run_cli(*li, "org", "add", "member", "--name", "某", "--from", "2026-01-01")
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     bad = run_cli(*coord, "--lang", "en", "org", "end", member, "--on", "2026-13-01")

@@ -6,11 +6,22 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+
 from counselor_tui.domain.instruments import engine
+from counselor_tui.domain.text_rules import escape_for_terminal
 from counselor_tui.i18n import language
 
 if TYPE_CHECKING:
     from counselor_tui.domain.instruments.engine import InstrumentDefinition
+
+
+def plain(text: str, style: str = "", *, multi_line: bool = False) -> Text:
+    """``text`` from a file or the vault (a definition's name, a cell) as it was typed:
+    never read as markup, and any control or format character (stored before the rule of
+    :mod:`counselor_tui.domain.text_rules`) shown as a visible escape (line breaks kept
+    when ``multi_line``)."""
+    return Text(escape_for_terminal(text, allow_newlines=multi_line), style=style)
 
 
 def join_list(items: Iterable[str]) -> str:

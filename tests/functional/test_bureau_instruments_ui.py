@@ -12,6 +12,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import DataTable, Input, OptionList, Static
 
+from counselor_tui.domain.instruments import bureau
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services import instruments
@@ -154,8 +155,12 @@ async def test_a_definition_made_of_markup_is_shown_as_plain_text(
 
 
 async def test_a_counselor_reads_the_instrument_list_without_the_file_row(
-        world: World, tmp_path: Path) -> None:
-    instruments.add_definition(world.login("coord"), write(tmp_path, "g.toml", definition()))
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bureau, "_check_shown", lambda *_args: None)  # stored before the rule
+    instruments.add_definition(world.login("coord"), write(tmp_path, "g.toml", definition(
+        code="bureau_esc").replace("民警压力自评（本局）", "\\u001b[2J压力").replace(
+            "Officer stress self-check (bureau)", "\\u001b[2JStress")))
+    monkeypatch.undo()
     app = create_app(backend_for(world, "li"), idle_minutes=60)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: app.working)
@@ -167,7 +172,9 @@ async def test_a_counselor_reads_the_instrument_list_without_the_file_row(
         screen = app.screen
         assert isinstance(screen, InstrumentsScreen)
         table = screen.query_one("#instruments-table", DataTable)
-        assert str(table.get_row_at(table.row_count - 1)[0]) == "BUREAU_STRESS"
+        row = table.get_row_at(table.row_count - 1)
+        assert str(row[0]) == "BUREAU_ESC"
+        assert "\x1b" not in str(row[1]) and "\\x1b[2J" in str(row[1])   # shown, harmless
         assert not screen.query_one("#instrument-file").display
         assert "*" in _text(screen, "#instrument-check")
         await pilot.press("ctrl+s")

@@ -58,7 +58,7 @@ from counselor_tui.ui.messages import DataChanged, OpenArea
 from counselor_tui.ui.screens.critical_alert import CriticalAlertDialog
 from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.screens.tier_override import TierOverrideDialog
-from counselor_tui.ui.text import instrument_short
+from counselor_tui.ui.text import instrument_short, plain
 from counselor_tui.ui.widgets.assessment_person_picker import AssessmentPersonPicker
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.response_entry import ResponseEntry
@@ -205,7 +205,7 @@ class AssessmentEntryScreen(BaseScreen):
         options.clear_options()
         width = max((len(d.code) for d in definitions), default=6)
         options.add_options([
-            Option(Text(f"{d.code:<{width}} {d.name_en if language() == 'en' else d.name_zh}"),
+            Option(plain(f"{d.code:<{width}} {d.name_en if language() == 'en' else d.name_zh}"),
                    id=d.code)  # a bureau's own name is shown as typed, never as markup
             for d in definitions])
         if highlighted is not None and highlighted < len(definitions):
@@ -279,8 +279,9 @@ class AssessmentEntryScreen(BaseScreen):
         self._show("#entry-pick-instrument", False)
         title = self.defn.name_en if language() == "en" else self.defn.name_zh
         intro = self.defn.instructions_en if language() == "en" else self.defn.instructions_zh
-        header = Static(Text(f"{title} · {day.isoformat()}" + (f"\n{intro}" if intro else ""),
-                             style="bold"), id="entry-instrument-title", markup=False)
+        header = Static(plain(f"{title} · {day.isoformat()}" + (f"\n{intro}" if intro else ""),
+                              style="bold", multi_line=True), id="entry-instrument-title",
+                        markup=False)
         entry = ResponseEntry(self.defn, id="entry-responses")
         area = self.query_one("#entry-area", Vertical)
         area.remove_children()

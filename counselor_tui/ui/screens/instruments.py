@@ -34,6 +34,7 @@ from counselor_tui.services.api import Backend
 from counselor_tui.services.instruments import AddPreview, AddResult, InstrumentListing
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.form import FormScreen
+from counselor_tui.ui.text import plain
 from counselor_tui.ui.widgets.banner import Banner
 
 
@@ -127,10 +128,10 @@ class InstrumentsScreen(FormScreen):
                 revision += " *"
             source = _("built-in") if row.builtin else _("bureau")
             # every text of a definition is shown as typed, never read as markup
-            table.add_row(Text(row.code.upper()), Text(row.name), Text(row.version),
+            table.add_row(plain(row.code.upper()), plain(row.name), plain(row.version),
                           revision, Text(source, style="dim" if row.builtin else "bold"),
                           str(row.item_count), (row.added_at or "")[:10],
-                          Text(row.added_by or ""))
+                          plain(row.added_by or ""))
 
     # -- check -------------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:

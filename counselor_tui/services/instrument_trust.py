@@ -29,9 +29,10 @@ from db.vault import KeySet
 
 Execute = Callable[..., Any]
 
-#: Rows already vouched for, by (vault id, row id, row SHA-256, event seq): a later change
-#: of the row or its event gives another key and is checked again.
-_VOUCHED: set[tuple[str, int, str, int]] = set()
+#: Rows already vouched for, by vault id, row id, row SHA-256 and the event's seq, hash,
+#: user and signature: a later change of the row or its event (or another copy of the
+#: vault with another event) gives another key and is checked again.
+_VOUCHED: set[tuple[str, int, str, int, str, str, bytes]] = set()
 
 
 def _event(execute: Execute, row_id: int) -> tuple[Any, ...] | None:
@@ -43,11 +44,14 @@ def _event(execute: Execute, row_id: int) -> tuple[Any, ...] | None:
     return found
 
 
-def vouch(execute: Execute, state: grants.ChainState, vault_id: str, row_id: int, code: str,
-          version: str, revision: int, sha256: str, text: str) -> str:
+def vouch(execute: Execute, chain: grants.ChainState | Callable[[], grants.ChainState],
+          vault_id: str, row_id: int, code: str, version: str, revision: int, sha256: str,
+          text: str) -> str:
     """Why the stored definition ``row_id`` (its columns as given) does not count, or ""
-    when it does (module docstring). The reason names the code, version and an account
-    only, never the definition's content."""
+    when it does (module docstring). ``chain`` is the verified grant chain
+    (:func:`state_of`) or a function giving it, called only when the row was not vouched
+    for already. The reason names the code, version and an account only, never the
+    definition's content."""
     label = f"{code} {version} (#{row_id})"
     if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
         return f"{label}: its text was changed after it was added"
@@ -56,9 +60,10 @@ def vouch(execute: Execute, state: grants.ChainState, vault_id: str, row_id: int
         return f"{label}: not added by a create instrument event"
     seq, at, user, digest, signer, sig = (int(row[0]), str(row[1]), str(row[2]), str(row[6]),
                                           row[7], row[8])
-    key = (vault_id, row_id, sha256, seq)
+    key = (vault_id, row_id, sha256, seq, digest, user, bytes(sig or b""))
     if key in _VOUCHED:
         return ""
+    state = chain() if callable(chain) else chain
     try:
         detail = json.loads(row[5]) if row[5] else {}
     except ValueError:

@@ -161,10 +161,11 @@ def bound(vs: VaultSession, code: str, version: str) -> engine.InstrumentDefinit
 def _require_trusted(vs: VaultSession, row: BureauInstrument) -> None:
     """Refuse a stored definition the signed audit log does not vouch for
     (:mod:`counselor_tui.services.instrument_trust`): :class:`InvalidInput`."""
-    state = instrument_trust.state_of(vs.execute, vs.keys.vault_id)
+    vault_id = vs.keys.vault_id
     reason = instrument_trust.vouch(
-        vs.execute, state, vs.keys.vault_id, int(row.id), str(row.code), str(row.version),
-        int(row.revision), str(row.sha256), str(row.definition))
+        vs.execute, lambda: instrument_trust.state_of(vs.execute, vault_id), vault_id,
+        int(row.id), str(row.code), str(row.version), int(row.revision), str(row.sha256),
+        str(row.definition))
     if reason:
         raise InvalidInput(_(
             "Version {version} of the instrument {code} stored in this vault is not used: it "

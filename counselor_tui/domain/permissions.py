@@ -103,6 +103,28 @@ def allowed(role: Role, action: Action) -> bool:
     return role in RULES[action][0]
 
 
+#: Audit events ``(action, entity)`` → the :class:`Action` their actor must have been allowed.
+#: ``check`` flags such an event signed by an account whose role may not do it: a change
+#: made with the product's modules and the data key, outside the services' role checks
+#: (docs/threat-model.md). Only events written by one service path with that one check.
+AUDITED_ACTIONS: dict[tuple[str, str], Action] = {
+    ("create", "org_member"): Action.MANAGE_ORGANISATION,
+    ("update", "org_member"): Action.MANAGE_ORGANISATION,
+    ("void", "org_member"): Action.MANAGE_ORGANISATION,
+    ("create", "cadre_training"): Action.MANAGE_ORGANISATION,
+    ("void", "cadre_training"): Action.MANAGE_ORGANISATION,
+}
+
+
+def event_allowed(role: str, action: str, entity: str) -> bool:
+    """False when the audit event ``action`` on ``entity`` (:data:`AUDITED_ACTIONS`) was not
+    the ``role``'s to do (an unknown role included); True for every other event."""
+    needed = AUDITED_ACTIONS.get((action, entity))
+    if needed is None:
+        return True
+    return role in {r.value for r in RULES[needed][0]}
+
+
 def markdown_table() -> str:
     """``docs/roles.md``: one row per :class:`Action`, one column per role (✓ allowed,
     — refused), generated from :data:`RULES`."""

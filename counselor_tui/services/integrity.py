@@ -13,6 +13,7 @@ from counselor_tui.domain.permissions import Action
 from counselor_tui.services import (
     anchors,
     audit,
+    audit_roles,
     failsafe,
     instrument_trust,
     role_grants,
@@ -106,6 +107,7 @@ def _anchor_lines(conn: Any, keys: slots.KeySet, path: Path, key: bytes, anchor:
     found: list[CheckLine] = []
     try:
         found.append(anchors.signatures_line(conn.execute, keys))
+        found.append(audit_roles.check_line(conn.execute, keys))
         found.append(anchors.signing_keys_line(conn.execute, keys))
         found.append(trusted_signers.check_line(conn.execute, keys))
         found.append(instrument_trust.check_line(conn.execute, keys))

@@ -99,7 +99,7 @@ def test_check_open_runs_every_check_on_the_open_vault(session: VaultSession,
     assert result.ok
     assert [line.name for line in result.lines] == [
         "cipher_integrity_check", "integrity_check", "foreign_key_check", "audit_chain",
-        "witness", "role_grants", "audit_signatures", "signing_keys",
+        "witness", "role_grants", "audit_signatures", "audit_roles", "signing_keys",
         "trusted_signers", "instrument_definitions", "witness_signature"]
     assert result.chain is not None and result.chain.count == audit.count_events(session)
     with session.transaction():

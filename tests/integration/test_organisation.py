@@ -9,12 +9,21 @@ import secrets
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from counselor_tui.domain.periods import parse_period
 from counselor_tui.reports.view import build
-from counselor_tui.services import accounts, audit_view, organisation, persons, team
+from counselor_tui.services import (
+    accounts,
+    audit,
+    audit_view,
+    integrity,
+    organisation,
+    persons,
+    team,
+)
 from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied
 from counselor_tui.services.organisation import CadreDraft, MemberDraft
 from counselor_tui.services.submission_compile import compile_content
@@ -180,6 +189,30 @@ def test_only_the_office_changes_the_organisation(world: World) -> None:
             organisation.void_cadre_training(vs, cadre.id, "x")
         assert [m.id for m in organisation.list_members(vs)] == [member.id]
         assert [c.id for c in organisation.list_cadre_trainings(vs)] == [cadre.id]
+
+
+def test_check_flags_an_organisation_change_signed_by_a_role_that_may_not(
+        world: World) -> None:
+    """A counselor with the product's modules and the data key writes a committee member and
+    signs its audit event (the services would refuse): ``check`` names that event and the
+    role; the coordinator's own changes pass."""
+    coord = world.login("coord")
+    organisation.add_member(coord, MemberDraft("member", date(2026, 1, 1), name="刘委员"))
+    assert _line(integrity.check_open(coord), "audit_roles").ok
+    li = world.login("li")
+    stamp = li.now_iso()
+    with li.transaction():  # around the service's role check
+        row = OrgMember.create(post="director", name="李某", job="", starts_on="2026-01-01",
+                               counselor=False, created_at=stamp, created_by=li.actor.id,
+                               updated_at=stamp, updated_by=li.actor.id)
+        audit.record(li, "create", "org_member", row.id, {"post": "director"})
+    line = _line(integrity.check_open(coord), "audit_roles")
+    assert not line.ok
+    assert "(li, counselor): create org_member needs manage_organisation" in line.detail
+
+
+def _line(result: integrity.CheckResult, name: str) -> Any:
+    return next(line for line in result.lines if line.name == name)
 
 
 def test_units_outside_the_rule_and_section_six(world: World) -> None:

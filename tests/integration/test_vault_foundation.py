@@ -248,7 +248,7 @@ def test_cli_init_users_backup_restore_round_trip(tmp_path: Path) -> None:
     assert r.stdout.splitlines()[0] == "cipher_integrity_check: ok"
     assert [ln.split(":")[0] for ln in r.stdout.splitlines()] == [
         "cipher_integrity_check", "integrity_check", "foreign_key_check", "audit_chain",
-        "witness", "role_grants", "audit_signatures", "signing_keys",
+        "witness", "role_grants", "audit_signatures", "audit_roles", "signing_keys",
         "trusted_signers", "instrument_definitions", "witness_signature"]
 
 

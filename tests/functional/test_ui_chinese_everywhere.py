@@ -98,6 +98,9 @@ async def test_no_english_on_the_screens_of_a_chinese_day(bureau: Bureau) -> Non
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await until_screen(pilot, app, DashboardScreen)
+            # the footer is rebuilt after the screen is drawn (a loaded machine showed it
+            # empty): wait for it before reading the keys
+            await settle(pilot, lambda: "f4 普查测评" in screen_text(app).rsplit("\n", 1)[-1])
             seen["dashboard"] = shown = screen_text(app)
             footer = shown.splitlines()[-1]
             for key in ("f4 普查测评", "f6 应激事件", "f7 报送", "^l 锁定"):

@@ -66,8 +66,10 @@ async def test_dialog_text_survives_a_lock(bureau: Bureau) -> None:
 
     async with app.run_test(size=(120, 40)) as pilot:
         app.post_message(OpenPerson(bureau.ids["zhang"]))
+        # the footer is rebuilt after the screen is drawn (a loaded machine showed it empty)
         await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
-                     and app.screen.record is not None and "首次谈话" in screen_text(app))
+                     and app.screen.record is not None and "首次谈话" in screen_text(app)
+                     and "n 为咨询记录添加补充说明" in screen_text(app).rsplit("\n", 1)[-1])
         footer = screen_text(app).splitlines()[-1]
         for key in ("n 为咨询记录添加补充说明", "t 调整等级", "p 预约", "m 调动", "l 离职"):
             assert key in footer, footer

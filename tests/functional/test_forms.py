@@ -10,17 +10,19 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TabbedContent
 
-from counselor_tui.services import interest_groups
+from counselor_tui.services import interest_groups, persons
 from counselor_tui.services.interest_groups import GroupDraft
 from counselor_tui.ui.app import CounselorApp
+from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.activities import ActivitiesScreen
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.error_dialog import ErrorDialog
 from counselor_tui.ui.screens.group_form import GroupFormDialog
+from counselor_tui.ui.screens.person import PersonScreen
 from counselor_tui.ui.widgets.form_field import FormField
-from tests.functional.ui_support import Bureau, app_for, backend_for, settle
+from tests.functional.ui_support import Bureau, app_for, backend_for, screen_text, settle
 
 pytestmark = pytest.mark.world("bureau+team")
 
@@ -123,3 +125,29 @@ async def test_an_unexpected_failure_names_only_its_kind_and_keeps_the_form(
         await settle(pilot, lambda: app.screen is form)
         assert not form.saving and form.has_unsaved_changes()
         assert form.query_one("#gf-name", Input).value == "太极拳兴趣小组"
+
+
+async def test_typed_brackets_are_shown_as_typed_never_read_as_markup(bureau: Bureau) -> None:
+    """A group name and an officer's name and post typed with brackets — Rich markup to
+    Textual's tables and labels — show as typed: ``[b]`` was silently dropped and ``[/]``
+    stopped the program for whoever opened the screen (PlainTable, plain labels)."""
+    coordinator = backend_for(bureau, "zhou")
+    try:
+        interest_groups.add_group(coordinator.vs, GroupDraft("[b]书法[/b]小组[/]", "白彬", 3))
+        person = persons.create_person(coordinator.vs, persons.PersonDraft(
+            kind="officer", name="[b]韩[/b]梅", badge_no="099991", unit_id=bureau.unit1,
+            police_type="派出所", post="[/]科员"))
+    finally:
+        coordinator.lock()
+    app = app_for(backend_for(bureau, "zhou"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: app.working)
+        app.open_area("activities")
+        await settle(pilot, lambda: isinstance(app.screen, ActivitiesScreen)
+                     and app.screen.settled)
+        app.screen.query_one("#act-tabs", TabbedContent).active = "act-tab-groups"
+        await settle(pilot, lambda: "[b]书法[/b]小组[/]" in screen_text(app))
+        app.post_message(OpenPerson(person))
+        await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
+                     and app.screen.record is not None and "[/]科员" in screen_text(app))
+        assert "[b]韩[/b]梅 · 099991" in screen_text(app)

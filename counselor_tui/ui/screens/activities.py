@@ -62,6 +62,7 @@ from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.screens.versions_dialog import VersionsDialog
 from counselor_tui.ui.text import join_list
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.plain_table import PlainTable
 from counselor_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 PAGE_SIZE = 100
@@ -205,7 +206,7 @@ class ActivitiesScreen(BaseScreen):
                 yield Static("", id="act-summary", markup=False)
                 yield VirtualTable(columns(), row_cells, page_size=PAGE_SIZE, id="act-table")
             with TabPane(_("Interest groups"), id="act-tab-groups"):
-                yield DataTable(id="act-groups", cursor_type="row", zebra_stripes=True)
+                yield PlainTable(id="act-groups", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="act-groups-hint", classes="field-hint", markup=False)
         yield Static("", id="act-status", markup=False)
         yield Footer()

@@ -54,6 +54,7 @@ from counselor_tui.ui.screens.census import percent
 from counselor_tui.ui.widgets.assessment_person_picker import AssessmentPersonPicker
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.bar_chart import BarChart, ChartRow, Segment
+from counselor_tui.ui.widgets.plain_table import PlainTable
 from counselor_tui.ui.widgets.trend_chart import Point, TrendChart
 
 TIER_COLOURS = (("red", "red"), ("yellow", "yellow"), ("green", "green"),
@@ -140,7 +141,7 @@ class AnalysisScreen(BaseScreen):
             with TabPane(_("Tiers"), id="tiers"), VerticalScroll():
                 yield Static("", id="tiers-title", classes="analysis-title", markup=False)
                 yield BarChart(id="tiers-chart")
-                yield DataTable(id="tiers-table", zebra_stripes=True)
+                yield PlainTable(id="tiers-table", zebra_stripes=True)
             with TabPane(_("Screen-positive"), id="rates"), VerticalScroll():
                 with Horizontal(classes="analysis-controls"):
                     yield Label(_("Instrument"), classes="analysis-label")
@@ -148,10 +149,10 @@ class AnalysisScreen(BaseScreen):
                                  value=self.instrument, allow_blank=False, id="rates-instrument")
                 yield Static("", id="rates-title", classes="analysis-title", markup=False)
                 yield BarChart(id="rates-chart")
-                yield DataTable(id="rates-table", zebra_stripes=True)
+                yield PlainTable(id="rates-table", zebra_stripes=True)
             with TabPane(_("Early warning"), id="warnings"):
                 yield Static("", id="warnings-title", classes="analysis-title", markup=False)
-                yield DataTable(id="warnings-table", cursor_type="row", zebra_stripes=True)
+                yield PlainTable(id="warnings-table", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Trend"), id="trend"), VerticalScroll():
                 yield AssessmentPersonPicker(id="trend-picker")
                 with Horizontal(classes="analysis-controls"):

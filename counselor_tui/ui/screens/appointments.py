@@ -32,6 +32,7 @@ from counselor_tui.ui.screens.appointment_dialog import ScheduleDialog
 from counselor_tui.ui.screens.appointment_session import AppointmentSessionForm
 from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.plain_table import PlainTable
 
 if TYPE_CHECKING:
     from counselor_tui.services.context import VaultSession
@@ -68,7 +69,7 @@ class AppointmentsScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Banner()
         yield Static(_("Appointments"), classes="screen-title")
-        yield DataTable(id="ap-table", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="ap-table", cursor_type="row", zebra_stripes=True)
         yield Static(_("n schedule · l log the session · c cancel"), id="ap-hint",
                      classes="field-hint", markup=False)
         yield Footer()

@@ -58,6 +58,7 @@ from counselor_tui.ui.screens.tier_override import TierOverrideDialog
 from counselor_tui.ui.text import instrument_short
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.bar_chart import bar
+from counselor_tui.ui.widgets.plain_table import PlainTable
 
 BAR_WIDTH = 12  # narrow enough that four instruments fit at 80 columns
 
@@ -164,15 +165,15 @@ class CensusScreen(BaseScreen):
         yield Label(_("Census & assessments"), classes="screen-title")
         with TabbedContent(initial="campaigns", id="census-tabs"):
             with TabPane(_("Campaigns"), id="campaigns"):
-                yield DataTable(id="census-list", cursor_type="row", zebra_stripes=True)
+                yield PlainTable(id="census-list", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="census-summary", markup=False)
-                yield DataTable(id="census-units", cursor_type="row", zebra_stripes=True)
+                yield PlainTable(id="census-units", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Not yet screened"), id="pending"):
                 yield Static("", id="pending-summary", markup=False)
-                yield DataTable(id="census-pending", cursor_type="row", zebra_stripes=True)
+                yield PlainTable(id="census-pending", cursor_type="row", zebra_stripes=True)
             with TabPane(_("Tier suggestions"), id="suggestions"):
                 yield Static("", id="suggestions-summary", markup=False)
-                yield DataTable(id="census-suggestions", cursor_type="row",
+                yield PlainTable(id="census-suggestions", cursor_type="row",
                                 zebra_stripes=True)
         yield Footer()
 

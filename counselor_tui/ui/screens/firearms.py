@@ -45,6 +45,7 @@ from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.screens.firearm_decision import FirearmDecisionModal
 from counselor_tui.ui.screens.firearm_notice import FirearmNoticeModal
 from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
+from counselor_tui.ui.widgets.plain_table import PlainTable
 
 if TYPE_CHECKING:
     from counselor_tui.services.context import VaultSession
@@ -87,12 +88,12 @@ class FirearmsScreen(BaseScreen):
         yield Static(_("Firearms"), classes="screen-title")
         with Vertical(id="fa-body"):
             yield Label(_("Register"), classes="section-title")
-            yield DataTable(id="fa-register", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="fa-register", cursor_type="row", zebra_stripes=True)
             yield Label(_("History of the highlighted restriction"), classes="section-title",
                         id="fa-history-title")
-            yield DataTable(id="fa-history", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="fa-history", cursor_type="row", zebra_stripes=True)
             yield Label(_("Armory list: may not draw a firearm"), classes="section-title")
-            yield DataTable(id="fa-armory", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="fa-armory", cursor_type="row", zebra_stripes=True)
             yield Static("", id="fa-hint", classes="field-hint", markup=False)
         yield Footer()
 

@@ -43,6 +43,7 @@ from counselor_tui.ui.screens.add_exposure import AddExposureModal
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.record_step import RecordStepModal
 from counselor_tui.ui.screens.waive_step import WaiveStepModal
+from counselor_tui.ui.widgets.plain_table import PlainTable
 
 STATE_STYLES = {"overdue": "bold red", "due_soon": "yellow", "open": "", "done": "green",
                 "late": "dark_orange", "waived": "dim", "ready": "green", "closed": "dim"}
@@ -79,7 +80,7 @@ class IncidentsScreen(BaseScreen):
             yield OptionList(id="inc-list")
             with Vertical(id="inc-detail"):
                 yield Static("", id="inc-header", markup=False)
-                yield DataTable(id="inc-steps", cursor_type="row", zebra_stripes=True)
+                yield PlainTable(id="inc-steps", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="inc-summary", markup=False)
         yield Footer()
 

@@ -36,6 +36,7 @@ from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.form import FormScreen
 from counselor_tui.ui.text import plain
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.plain_table import PlainTable
 
 
 def _check(backend: Backend, path: Path) -> tuple[CheckedDefinition, AddPreview]:
@@ -79,7 +80,7 @@ class InstrumentsScreen(FormScreen):
     def compose(self) -> ComposeResult:
         yield Banner()
         yield Label(_("Instruments"), classes="screen-title")
-        yield DataTable(id="instruments-table", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="instruments-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="instrument-file"):
             yield Input(id="instrument-path", compact=True,
                         placeholder=_("path of a definition file (.toml)"))

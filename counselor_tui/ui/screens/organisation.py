@@ -39,6 +39,7 @@ from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.screens.org_forms import CadreFormDialog, MemberFormDialog
 from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.plain_table import PlainTable
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,11 @@ class OrganisationScreen(BaseScreen):
         yield Static("", id="org-summary", markup=False)
         with Vertical(id="org-body"):
             yield Label(_("Protection committee and its office"), classes="section-title")
-            yield DataTable(id="org-members", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="org-members", cursor_type="row", zebra_stripes=True)
             yield Static("", id="org-units", markup=False)
             yield Label(_("Political instructors and political-work cadres trained this year"),
                         id="org-cadres-title", classes="section-title")
-            yield DataTable(id="org-cadres", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="org-cadres", cursor_type="row", zebra_stripes=True)
         yield Static("", id="org-hint", classes="field-hint", markup=False)
         yield Footer()
 

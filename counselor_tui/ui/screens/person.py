@@ -56,7 +56,7 @@ from counselor_tui.ui.screens.person_edit import PersonEditDialog
 from counselor_tui.ui.screens.person_move import PersonMoveDialog
 from counselor_tui.ui.screens.referral_dialogs import ConsentDialog, ReferralExportDialog
 from counselor_tui.ui.screens.tier_decision import open_change, open_review
-from counselor_tui.ui.text import band_name, join_list
+from counselor_tui.ui.text import band_name, join_list, plain
 from counselor_tui.ui.widgets.banner import Banner
 
 NOTE_LINES = 3
@@ -94,7 +94,8 @@ def pairs_table(pairs: list[tuple[str, str]]) -> Table:
     for i in range(0, len(pairs), 2):
         left = pairs[i]
         right = pairs[i + 1] if i + 1 < len(pairs) else ("", "")
-        table.add_row(left[0], left[1] or "—", right[0], right[1] or ("—" if right[0] else ""))
+        table.add_row(left[0], plain(left[1] or "—"), right[0],
+                      plain(right[1] or ("—" if right[0] else "")))
     return table
 
 
@@ -267,7 +268,7 @@ class PersonScreen(BaseScreen):
         title = p.name + (f" · {p.badge_no}" if p.badge_no else "")
         if record.archived_at:
             title += " · " + _("former · left {date}").format(date=record.archived_at[:10])
-        self.query_one("#person-title", Label).update(title)
+        self.query_one("#person-title", Label).update(plain(title))
         self.query_one("#profile", Static).update(pairs_table([
             (_("Kind"), vocab.label(vocab.PERSON_KINDS, p.kind)),
             (_("Gender"), vocab.label(vocab.GENDERS, p.gender)),
@@ -386,7 +387,7 @@ class PersonScreen(BaseScreen):
             return
         table = Table.grid(padding=(0, 2))
         for i in record.incidents:
-            table.add_row(i.occurred_at[:10], i.title, i.kind, i.role, i.status)
+            table.add_row(i.occurred_at[:10], plain(i.title), i.kind, i.role, i.status)
         widget.update(table)
 
     # -- actions -----------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.text import band_of
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.plain_table import PlainTable
 
 
 def band_label(defn: InstrumentDefinition, code: str | None) -> str:
@@ -103,9 +104,9 @@ class ResponsesImportScreen(BaseScreen):
                              disabled=True)
         yield Static("", id="import-summary", markup=False)
         yield Label(_("Rows not imported"), classes="field-label")
-        yield DataTable(id="import-unmatched", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="import-unmatched", cursor_type="row", zebra_stripes=True)
         yield Label(_("Rows to add"), classes="field-label")
-        yield DataTable(id="import-added", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="import-added", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -34,6 +34,7 @@ from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.form import FormScreen
 from counselor_tui.ui.text import join_list
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.plain_table import PlainTable
 
 #: Rows shown per status at most (the summary line always has the full counts).
 MAX_SHOWN = 5000
@@ -69,7 +70,7 @@ class RosterImportScreen(FormScreen):
                        compact=True)
         yield Static(_("Type the file's path and press Enter: nothing is written before "
                        "you apply."), id="roster-summary", markup=False)
-        yield DataTable(id="roster-table", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="roster-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="roster-actions"):
             yield Static("", id="roster-status", markup=False)
             yield Button(_("Apply (ctrl+s)"), variant="primary", id="apply", disabled=True,

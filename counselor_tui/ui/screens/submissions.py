@@ -58,6 +58,7 @@ from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.finalize_dialog import FinalizeChoice, FinalizeDialog
 from counselor_tui.ui.screens.submission_export import SubmissionExportModal
+from counselor_tui.ui.widgets.plain_table import PlainTable
 
 STATUS_LABELS = {"draft": N_("draft"), "final": N_("final"), "exported": N_("exported"),
                  "preview": N_("preview, not stored")}
@@ -118,7 +119,7 @@ class SubmissionsScreen(BaseScreen):
                 yield Static(_("Ctrl+S saves the narrative of a draft."),
                              classes="field-hint", markup=False)
             with TabPane(_("Versions"), id="sb-tab-versions"):
-                yield DataTable(id="sb-versions", cursor_type="row", zebra_stripes=True)
+                yield PlainTable(id="sb-versions", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def _default_period(self) -> str:
@@ -312,7 +313,7 @@ class SubmissionsScreen(BaseScreen):
         self.rendered += 1
 
     def _data_table(self, view: TableView) -> DataTable[Any]:
-        table: DataTable[Any] = DataTable(cursor_type="none", zebra_stripes=True,
+        table: DataTable[Any] = PlainTable(cursor_type="none", zebra_stripes=True,
                                           classes="sb-table")
         for i, title in enumerate(view.header):
             table.add_column(Text(title, justify="right" if i else "left"), key=str(i))

@@ -56,6 +56,7 @@ from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.screens.training_form import TrainingFormDialog
 from counselor_tui.ui.screens.versions_dialog import VersionsDialog
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.plain_table import PlainTable
 
 FIGURE_ROLES = frozenset({Role.COUNSELOR, Role.COORDINATOR, Role.AUDITOR})
 
@@ -129,10 +130,10 @@ class TeamScreen(BaseScreen):
         yield Static("", id="team-period", markup=False)
         yield Static("", id="team-units", markup=False)
         with Vertical(id="team-body"):
-            yield DataTable(id="team-table", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="team-table", cursor_type="row", zebra_stripes=True)
             yield Label(_("Training records"), id="team-trainings-title",
                         classes="section-title")
-            yield DataTable(id="team-trainings", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="team-trainings", cursor_type="row", zebra_stripes=True)
         yield Static("", id="team-hint", classes="field-hint", markup=False)
         yield Footer()
 

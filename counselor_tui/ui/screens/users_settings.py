@@ -77,6 +77,7 @@ from counselor_tui.ui.screens.handover_dialog import HandoverDialog
 from counselor_tui.ui.screens.passphrase_dialog import PassphraseDialog
 from counselor_tui.ui.screens.user_add import AddUserDialog
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.plain_table import PlainTable
 
 #: Names of the lines of a vault check, as shown.
 CHECK_LABELS: dict[str, str] = {
@@ -166,7 +167,7 @@ class UsersSettingsScreen(BaseScreen):
             return
         with TabbedContent(initial="accounts", id="us-tabs"):
             with TabPane(_("Accounts"), id="accounts"):
-                yield DataTable(id="us-accounts", cursor_type="row", zebra_stripes=True)
+                yield PlainTable(id="us-accounts", cursor_type="row", zebra_stripes=True)
                 with Horizontal(classes="us-buttons"):
                     yield Button(_("Add (a)"), id="us-add", compact=True, variant="primary")
                     yield Button(_("Disable (d)"), id="us-disable", compact=True)

@@ -23,6 +23,7 @@ from textual.widgets import Button, DataTable, Label
 from counselor_tui.i18n import N_, _
 from counselor_tui.ui.base import BaseModal
 from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.widgets.plain_table import PlainTable
 
 
 class VersionsDialog(BaseModal[None]):
@@ -43,7 +44,7 @@ class VersionsDialog(BaseModal[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog versions-dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield DataTable(id="versions-table", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="versions-table", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Close"), id="versions-close")
 

@@ -22,9 +22,30 @@ from textual.widgets.data_table import CellType, ColumnKey, RowKey
 from counselor_tui.ui.text import plain
 
 
+class PlainCell(Text):
+    """A text cell shown as typed that still compares, hashes and prints as its string
+    (``table.get_row(key)[2] == "8"`` holds as it did for the ``str`` it was made from)."""
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return self.plain == other
+        return super().__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(self.plain)
+
+    def __lt__(self, other: object) -> bool:
+        return self.plain < (other.plain if isinstance(other, Text) else str(other))
+
+
 def as_cell(value: object) -> object:
-    """``value`` ready for a cell: a ``str`` as plain :class:`Text`, anything else as is."""
-    return plain(value) if isinstance(value, str) else value
+    """``value`` ready for a cell: a ``str`` as a :class:`PlainCell` (never markup; control
+    characters as visible escapes, :func:`counselor_tui.ui.text.plain`), anything else as
+    is."""
+    if isinstance(value, str):
+        shown = plain(value)
+        return PlainCell(shown.plain, style=shown.style)
+    return value
 
 
 class PlainTable(DataTable[Any]):

@@ -54,7 +54,7 @@ async def test_dry_run_table_then_apply(bureau: Bureau) -> None:
         table = screen.query_one("#roster-table", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         rejected = [r for r in rows if str(r[0]) == "rejected"]
-        assert len(rejected) == 3 and all(r[1].isdigit() and r[5] for r in rejected)
+        assert len(rejected) == 3 and all(str(r[1]).isdigit() and r[5] for r in rejected)
         assert [r[2] for r in rejected] == ["330703", "", "330743"]  # as the rows had them
         assert [r[3] for r in rejected] == ["重复警号", "缺警号", "未知单位"]
         assert "added 40" in screen_text(app) and "rejected 3" in screen_text(app)

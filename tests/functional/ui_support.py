@@ -17,6 +17,7 @@ from rich.cells import cell_len
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.widgets import Footer
 from textual.worker import WorkerCancelled
 
 from counselor_tui.services import accounts, persons, sessions
@@ -182,8 +183,20 @@ _SVG_LINE = re.compile(r'-line-0">\s*<rect [^>]*?width="([^"]+)"')
 
 def drawn(app: App[Any]) -> bool:
     """Whether the screen on top has been laid out and drawn (a screen just pushed has not:
-    its screenshot has no rows yet; a one-row terminal has no row marks at all)."""
-    return app.size.height <= 1 or _SVG_LINE.search(app.export_screenshot()) is not None
+    its screenshot has no rows yet; a one-row terminal has no row marks at all), its footer
+    included: Textual rebuilds a footer after the screen is drawn, and a loaded machine
+    showed it empty to tests that read the keys offered."""
+    return app.size.height <= 1 or (footer_filled(app)
+                                    and _SVG_LINE.search(app.export_screenshot()) is not None)
+
+
+def footer_filled(app: App[Any]) -> bool:
+    """False while a shown footer of the screen on top has no key yet though the screen
+    offers some to show."""
+    footers = [f for f in app.screen.query(Footer) if f.display]
+    if not footers or any(f.query("FooterKey") for f in footers):
+        return True
+    return not any(b.binding.show and b.enabled for b in app.screen.active_bindings.values())
 
 
 def screen_text(app: App[Any]) -> str:

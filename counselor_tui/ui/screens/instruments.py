@@ -34,7 +34,6 @@ from counselor_tui.services.api import Backend
 from counselor_tui.services.instruments import AddPreview, AddResult, InstrumentListing
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.form import FormScreen
-from counselor_tui.ui.text import plain
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.plain_table import PlainTable
 
@@ -128,11 +127,11 @@ class InstrumentsScreen(FormScreen):
             if row.current and not row.builtin:
                 revision += " *"
             source = _("built-in") if row.builtin else _("bureau")
-            # every text of a definition is shown as typed, never read as markup
-            table.add_row(plain(row.code.upper()), plain(row.name), plain(row.version),
+            # every text of a definition is shown as typed, never read as markup (PlainTable)
+            table.add_row(row.code.upper(), row.name, row.version,
                           revision, Text(source, style="dim" if row.builtin else "bold"),
                           str(row.item_count), (row.added_at or "")[:10],
-                          plain(row.added_by or ""))
+                          row.added_by or "")
 
     # -- check -------------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:

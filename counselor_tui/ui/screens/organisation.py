@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -70,11 +69,6 @@ def outside_text(units: list[UnitCoverage], limit: int = 6) -> str:
     if len(units) > limit:
         text = _("{units} … {n} units in all").format(units=text, n=len(units))
     return text
-
-
-def plain(text: str) -> Text:
-    """A table cell showing ``text`` as typed: no markup, control characters escaped."""
-    return Text(escape_for_terminal(text))
 
 
 def post_label(code: str) -> str:
@@ -163,7 +157,7 @@ class OrganisationScreen(BaseScreen):
         table.clear()
         for m in answer.members:
             table.add_row(
-                _(rules.BODIES[m.body]), post_label(m.post), plain(m.name), plain(m.job or "—"),
+                _(rules.BODIES[m.body]), post_label(m.post), m.name, m.job or "—",
                 f"{m.starts_on} – {m.ends_on or _('now')}",
                 _("✓ counselor") if m.counselor else "—",
                 _("serving") if m.serving else _("not serving"), key=str(m.id))
@@ -190,8 +184,8 @@ class OrganisationScreen(BaseScreen):
         cadres = self.query_one("#org-cadres", DataTable)
         cadres.clear()
         for c in answer.cadres:
-            cadres.add_row(c.on_date, _(rules.CADRE_POSTS.get(c.post, c.post)), plain(c.name),
-                           plain(c.unit_name or _("bureau level")), plain(c.title),
+            cadres.add_row(c.on_date, _(rules.CADRE_POSTS.get(c.post, c.post)), c.name,
+                           c.unit_name or _("bureau level"), c.title,
                            f"{c.hours:g}",
                            key=str(c.id))
         people = {(c.name, c.post, c.unit_id) for c in answer.cadres}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.text import Text
 
 from counselor_tui.domain.periods import parse_period
 from counselor_tui.reports.view import build
@@ -28,7 +29,7 @@ from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDeni
 from counselor_tui.services.organisation import CadreDraft, MemberDraft
 from counselor_tui.services.submission_compile import compile_content
 from counselor_tui.ui.screens.audit_log import detail_text, entity_label, person_text
-from counselor_tui.ui.screens.organisation import plain
+from counselor_tui.ui.widgets.plain_table import as_cell
 from db.connection import open_connection
 from db.migrations import migrate
 from db.models_org import OrgMember
@@ -163,7 +164,8 @@ def test_names_and_texts_refuse_control_and_invisible_characters(world: World,
                      str(write_secret(tmp_path, "pw", OTHER_PASSPHRASE)), "org", "list")
     assert listed.returncode == 0 and "\x1b" not in listed.stdout and "\a" not in listed.stdout
     assert "赵\\x07\\x1b[31m红" in listed.stdout
-    cell = plain("赵\a\x1b]0;pwn[b]红")
+    cell = as_cell("赵\a\x1b]0;pwn[b]红")  # how the organisation tables show a name
+    assert isinstance(cell, Text)
     assert cell.plain == "赵\\x07\\x1b]0;pwn[b]红" and not cell.spans
 
 

@@ -19,11 +19,12 @@ from counselor_tui.services import audit
 from counselor_tui.services.context import VaultSession
 from db.migrations import m0013_archive_sort_keys as archive_sort_keys
 from db.migrations import m0019_compile_aggregates as compile_aggregates
+from db.migrations import m0022_census_progress as census_progress
 
 #: The triggers whose work is redone in bulk at the end (every other trigger stays).
 DEFERRED = ("counseling_session_fts_ai", "counseling_session_fts_au",
             "counseling_session_last_ai", "person_sort_unit_ai", "tier_state_sort_ai",
-            *compile_aggregates.TRIGGERS)
+            *compile_aggregates.TRIGGERS, *census_progress.TRIGGERS)
 
 #: Migration 3's stored last-session date, for every person at once (one pass, grouped).
 _LAST_SESSION = (
@@ -52,6 +53,8 @@ def deferred_triggers(vs: VaultSession) -> Iterator[None]:
             vs.execute(f'DROP TRIGGER "{name}"')
     yield
     with vs.transaction():
+        for statement in census_progress.FILL:  # open campaigns' progress (migration 22),
+            vs.execute(statement)  # before its per-row triggers are back
         for _name, sql in saved:
             vs.execute(sql)
         vs.execute(_LAST_SESSION)

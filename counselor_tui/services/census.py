@@ -339,11 +339,27 @@ def figures(vs: VaultSession, census_id: int) -> CensusFigures:
         return _live_figures(vs, census)
 
 
+def _kept_totals(vs: VaultSession, census_id: int) -> tuple[int, int]:
+    """An open campaign's (target, screened) officers from the values kept on write (db
+    migration 22: ``census_done``, screened serving officers by unit; migration 19:
+    ``serving_count``) summed over its target units: a handful of rows, not every
+    assessment of the window. Equal to the totals of :func:`_unit_progress`."""
+    target, completed = vs.execute(
+        "SELECT (SELECT COALESCE(SUM(sc.n), 0) FROM census_unit cu JOIN serving_count sc "
+        "ON sc.unit_key = cu.unit_id WHERE cu.census_id = ?), "
+        "(SELECT COALESCE(SUM(d.n), 0) FROM census_unit cu JOIN census_done d "
+        "ON d.census_id = cu.census_id AND d.unit_key = cu.unit_id "
+        "WHERE cu.census_id = ?)", (census_id, census_id)).fetchone()
+    return int(target), int(completed)
+
+
 def _row(vs: VaultSession, census: Census) -> CensusRow:
     if census.status != "open" and census.frozen_figures:
         target = int(census.frozen_figures["target"])
         completed = int(census.frozen_figures["completed"])
-    else:  # the list and the dashboard need the totals only, not the positive screens
+    elif census.status == "open":  # the list and the dashboard need the totals only
+        target, completed = _kept_totals(vs, int(census.id))
+    else:  # closed without frozen figures (none are written so): computed now
         units = _unit_progress(vs, census)
         target, completed = sum(u.target for u in units), sum(u.completed for u in units)
     return CensusRow(int(census.id), str(census.name), str(census.starts_on),

@@ -34,6 +34,7 @@ from db.migrations import (
     m0019_compile_aggregates,
     m0020_organisation,
     m0021_name_sort_surname,
+    m0022_census_progress,
 )
 
 
@@ -68,6 +69,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(19, m0019_compile_aggregates.NAME, m0019_compile_aggregates.up),
     Migration(20, m0020_organisation.NAME, m0020_organisation.up),
     Migration(21, m0021_name_sort_surname.NAME, m0021_name_sort_surname.up),
+    Migration(22, m0022_census_progress.NAME, m0022_census_progress.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -29,7 +29,12 @@ from counselor_tui.services import (
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.submission_compile import compile_content
 from db.connection import open_connection
-from db.migrations import CURRENT_VERSION, m0019_compile_aggregates, schema_version
+from db.migrations import (
+    CURRENT_VERSION,
+    m0019_compile_aggregates,
+    m0022_census_progress,
+    schema_version,
+)
 from db.models import Census
 from tests.conftest import PASSPHRASE
 from tests.integration import compile_reference
@@ -266,6 +271,10 @@ def test_upgrade_fills_the_kept_values_of_a_schema_18_vault(
         conn.execute("ALTER TABLE person DROP COLUMN first_session_at")
         conn.execute("ALTER TABLE person DROP COLUMN tier_now")
         for table in ("org_member", "cadre_training"):  # migration 20, after it
+            conn.execute(f'DROP TABLE "{table}"')
+        for name in m0022_census_progress.TRIGGERS:  # migration 22, after it
+            conn.execute(f'DROP TRIGGER "{name}"')
+        for table in ("census_take", "census_done"):
             conn.execute(f'DROP TABLE "{table}"')
         conn.execute("DELETE FROM schema_version WHERE version >= 19")
         conn.execute("COMMIT")

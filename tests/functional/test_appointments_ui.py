@@ -18,7 +18,7 @@ from counselor_tui.ui.screens.appointments import AppointmentsScreen
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.person_picker import PersonPicker
-from tests.functional.ui_support import Bureau, app_for, backend_for, settle
+from tests.functional.ui_support import Bureau, app_for, backend_for, screen_text, settle
 
 pytestmark = pytest.mark.world("bureau")
 
@@ -33,6 +33,9 @@ async def test_agenda_schedule_and_log_from_an_appointment(bureau: Bureau) -> No
         duration_min=30))
     appointments.schedule(vs, AppointmentDraft(None, now + timedelta(days=2),
                                                caller_label="热线来电A"))
+    # today later on, and one past the week: the agenda shows today's, not the far one
+    appointments.schedule(vs, AppointmentDraft(bureau.ids["li4"], now.replace(hour=15)))
+    appointments.schedule(vs, AppointmentDraft(bureau.ids["spouse"], now + timedelta(days=20)))
     app = app_for(backend, idle_minutes=60)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: app.working and isinstance(app.screen, DashboardScreen)
@@ -43,6 +46,9 @@ async def test_agenda_schedule_and_log_from_an_appointment(bureau: Bureau) -> No
         assert "预约" in lines
         assert any(line.startswith("未到：") and "张三" in line for line in lines), lines
         assert any("热线来电A" in line for line in lines), lines
+        assert any("李四" in line and "15:00" in line for line in lines), lines
+        assert not any("刘芳" in line for line in lines), lines  # 20 days ahead
+        assert "今天1个，本周1个，未到1个" in screen_text(app)
 
         app.open_area("appointments")
         await settle(pilot, lambda: isinstance(app.screen, AppointmentsScreen)
@@ -51,6 +57,7 @@ async def test_agenda_schedule_and_log_from_an_appointment(bureau: Bureau) -> No
         assert isinstance(screen, AppointmentsScreen)
         assert screen.rows[0].id == early.id and screen.rows[0].missed
 
+        rows = len(screen.rows)
         # schedule one for 张思 tomorrow 14:30 through the dialog
         await pilot.press("n")
         await settle(pilot, lambda: isinstance(app.screen, ScheduleDialog) and app.screen.ready)
@@ -65,7 +72,7 @@ async def test_agenda_schedule_and_log_from_an_appointment(bureau: Bureau) -> No
         dialog.query_one("#ap-channel", Select).value = "online"
         dialog.query_one("#ap-note", Input).value = "复谈"
         await pilot.press("ctrl+s")
-        await settle(pilot, lambda: app.screen is screen and len(screen.rows) == 3)
+        await settle(pilot, lambda: app.screen is screen and len(screen.rows) == rows + 1)
         new = next(r for r in screen.rows if r.who == "张思")
         assert new.starts_at == "2026-11-30T14:30:00+08:00" and new.channel == "online"
 

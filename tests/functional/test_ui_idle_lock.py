@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from textual.widgets import Input, TextArea
 
-from counselor_tui.services import drafts, lifecycle
+from counselor_tui.services import drafts, lifecycle, settings
 from counselor_tui.services.context import VaultSession
 from counselor_tui.ui.app import CounselorApp
 from counselor_tui.ui.messages import OpenPerson
+from counselor_tui.ui.screens.appointments import AppointmentsScreen
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.person import PersonScreen
 from counselor_tui.ui.screens.session_form import SessionFormScreen
@@ -249,3 +250,51 @@ async def test_copied_text_leaves_the_clipboard_after_a_while_and_at_lock(
         await pilot.press("ctrl+l")
         await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
         assert app.clipboard == ""
+
+
+async def test_unlock_returns_to_the_area_open_and_an_expired_draft_is_not_offered(
+        bureau: Bureau) -> None:
+    """Issue 15 item 7: ctrl+l on an area screen (no form) and unlock → that screen again;
+    a form's draft older than the ``draft_keep_hours`` setting is not offered after unlock
+    and is gone from the vault."""
+    admin = backend_for(bureau, "admin")
+    settings.set_setting(admin.vs, "draft_keep_hours", 1)
+    admin.lock()
+    backend = backend_for(bureau)
+    app = app_for(backend)
+
+    async def lock_and_unlock() -> None:
+        await pilot.press("ctrl+l")
+        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        app.screen.query_one("#passphrase", Input).value = OTHER_PASSPHRASE
+        await pilot.pause()
+        await pilot.press("enter")
+
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        app.open_area("appointments")
+        await settle(pilot, lambda: isinstance(app.screen, AppointmentsScreen)
+                     and app.screen.loaded > 0)
+        await lock_and_unlock()
+        await settle(pilot, lambda: isinstance(app.screen, AppointmentsScreen)
+                     and app.screen.loaded > 0 and app.drafts_restored == 1)
+        assert [type(s) for s in app.screen_stack] == [DashboardScreen, AppointmentsScreen]
+
+        # a half-written note, locked for longer than the setting keeps drafts
+        await pilot.press("f2")
+        await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)
+                     and app.screen.tracking)
+        app.screen.query_one("#note", TextArea).focus()
+        await pilot.press(*UNSAVED)
+        await pilot.press("ctrl+l")
+        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        assert "comes back when you unlock" in screen_text(app)
+        bureau.clock.advance(hours=1, minutes=1)
+        app.screen.query_one("#passphrase", Input).value = OTHER_PASSPHRASE
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen)
+                     and not app._resume_pending)
+        assert len(app.screen_stack) == 1 and app.drafts_restored == 1
+    with AccountSession(bureau, "admin") as vs, vs.reading():
+        assert vs.execute('SELECT count(*) FROM "form_draft"').fetchone()[0] == 0

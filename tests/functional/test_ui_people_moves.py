@@ -104,7 +104,16 @@ async def test_edit_transfer_leave_and_deidentify(bureau: Bureau) -> None:
                      and app.screen.runs > 0)
         screen: Any = app.screen
         assert screen.report is not None and screen.report.candidates == ()
-        retention.set_retention_years(backend.vs, 1)
+        # the years setting, typed on the screen, is kept and runs the dry run again
+        runs = screen.runs
+        years = screen.query_one("#retention-years", Input)
+        years.focus()
+        years.value = "1"
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.runs > runs)
+        assert screen.report.years == 1 and retention.retention_years(backend.vs) == 1
+        assert [c.person_id for c in screen.report.candidates] == [zhang]
+        screen.query_one("#retention-body").focus()
         runs = screen.runs
         await pilot.press("d")
         await settle(pilot, lambda: screen.runs > runs)

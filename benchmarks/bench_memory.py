@@ -1,4 +1,4 @@
-"""Memory with the TUI open (DESIGN §11: ≤ 250 MB RSS at province).
+"""Memory with the TUI open (DESIGN §11: ≤ 250 MB RSS at province; issue 18: ≤ 150 MB).
 
 Each figure is the peak resident set size of a child process: the real app (headless, via
 Textual's ``run_test``) unlocked on the vault, after the dashboard and the archive's first
@@ -89,4 +89,4 @@ def run(preset: str = "county") -> list[Result]:
     app = _rss_mib(CHILD_APP, str(path), PASSPHRASE)
     bare = _rss_mib(CHILD_BARE)
     return [Result(f"RSS, TUI on archive ({preset})", app, "MB", "bare Textual app", bare,
-                   "≤ 250 MB at province")]
+                   "≤ 150 MB at province")]

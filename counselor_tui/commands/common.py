@@ -112,8 +112,13 @@ def kdf_seconds() -> float:
     return paths.kdf_target_seconds()
 
 
-def unlock(args: argparse.Namespace, *, action: str = "login") -> VaultSession:
-    """Unlock the vault of ``args`` as ``--user``; waits out a failed-attempt delay first."""
+def unlock(args: argparse.Namespace, *, action: str = "login",
+           check: bool = True) -> VaultSession:
+    """Unlock the vault of ``args`` as ``--user``; waits out a failed-attempt delay first.
+
+    ``check`` runs the open-time health check (:func:`health.check_health`) before returning;
+    the interface passes False because it runs the check in a worker once it shows (a whole
+    read of the file: minutes at province, issue 18)."""
     path = vault_path(args)
     user = username(args)
     secret = read_secret(args.passphrase_file, _("Passphrase: "))
@@ -132,8 +137,8 @@ def unlock(args: argparse.Namespace, *, action: str = "login") -> VaultSession:
                           action=action)
     for notice in vs.notices:
         info(notice)
-    report = health.check_health(vs, chain=False)
-    if not report.ok:
+    report = health.check_health(vs, chain=False) if check else None
+    if report is not None and not report.ok:
         info(report.message)
     if vs.failed_attempts:
         info(_("{n} failed attempts to unlock since your last login.").format(

@@ -26,7 +26,8 @@ def run_app(args: argparse.Namespace) -> int:
         if demo is not None:
             backend.adopt(demo)
         elif args.user and args.passphrase_file:
-            backend.adopt(common.unlock(args))
+            # the app checks the vault's health in a worker once it shows (issue 18)
+            backend.adopt(common.unlock(args, check=False))
         idle = idle_minutes_from_env()
         app = create_app(backend, idle_minutes=idle, username=args.user,
                          idle_check_seconds=1.0 if idle is None else 0.5,

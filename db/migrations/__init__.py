@@ -35,6 +35,7 @@ from db.migrations import (
     m0020_organisation,
     m0021_name_sort_surname,
     m0022_census_progress,
+    m0023_compile_month_index,
 )
 
 
@@ -70,6 +71,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(20, m0020_organisation.NAME, m0020_organisation.up),
     Migration(21, m0021_name_sort_surname.NAME, m0021_name_sort_surname.up),
     Migration(22, m0022_census_progress.NAME, m0022_census_progress.up),
+    Migration(23, m0023_compile_month_index.NAME, m0023_compile_month_index.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

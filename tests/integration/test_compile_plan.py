@@ -1,0 +1,62 @@
+"""The query plans of a month's compile (issue 18, db migration 23): the month's sessions are
+one range scan of the covering index ``counseling_session_month``, never a look-up of the
+session rows (which carry the notes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from counselor_tui import demo
+from counselor_tui.domain.periods import parse_period
+from counselor_tui.services import lifecycle
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.submission_compile import compile_content
+from db.migrations.m0023_compile_month_index import INDEX, STATEMENTS
+from tests.conftest import PASSPHRASE
+
+_SKIP = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE", "DROP")
+
+
+def _plans(vs: VaultSession, label: str, scope: str) -> list[str]:
+    """Every line of ``EXPLAIN QUERY PLAN`` of every statement one compile runs."""
+    seen: list[str] = []
+    with vs.reading():
+        conn: Any = vs.db.raw()
+        conn.set_trace_callback(seen.append)
+        try:
+            compile_content(vs, parse_period(label), scope)
+        finally:
+            conn.set_trace_callback(None)
+        lines = []
+        for sql in seen:  # replayed in order: the temporary table exists while it is read
+            head = sql.lstrip().upper()
+            if not head.startswith(_SKIP):
+                lines += [str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+            if head.startswith(("CREATE", "DROP")):
+                conn.execute(sql)
+    return lines
+
+
+def test_the_months_sessions_are_read_from_the_covering_index(session: VaultSession) -> None:
+    lines = _plans(session, "2026-10", "bureau")
+    assert f"SEARCH s USING COVERING INDEX {INDEX} (started_at>? AND started_at<?)" in lines
+    # no statement of the compile reads session rows by their time
+    assert not [line for line in lines if "counseling_session_started_at" in line]
+
+
+def test_the_demo_builder_creates_the_index_again(tmp_path: Path, clock: FixedClock,
+                                                   state_dir: Path) -> None:
+    # the bulk path drops the session table's indexes and creates them again at the end
+    path = tmp_path / "demo" / "demo.db"
+    demo.build_demo(path, "tiny", 1, PASSPHRASE, clock, kdf_seconds=0, state_dir=state_dir)
+    vs = lifecycle.unlock(path, demo.DEMO_USER, PASSPHRASE, clock=clock, state_dir=state_dir)
+    try:
+        with vs.reading():
+            (sql,) = vs.execute("SELECT sql FROM sqlite_master WHERE type = 'index' "
+                                "AND name = ?", (INDEX,)).fetchone()
+        assert " ".join(sql.split()) == " ".join(STATEMENTS[0].split())
+        lines = _plans(vs, "2026-10", "bureau")
+        assert f"SEARCH s USING COVERING INDEX {INDEX} (started_at>? AND started_at<?)" in lines
+    finally:
+        vs.close()

@@ -33,6 +33,7 @@ from db.migrations import (
     CURRENT_VERSION,
     m0019_compile_aggregates,
     m0022_census_progress,
+    m0023_compile_month_index,
     schema_version,
 )
 from db.models import Census
@@ -276,6 +277,7 @@ def test_upgrade_fills_the_kept_values_of_a_schema_18_vault(
             conn.execute(f'DROP TRIGGER "{name}"')
         for table in ("census_take", "census_done"):
             conn.execute(f'DROP TABLE "{table}"')
+        conn.execute(f'DROP INDEX "{m0023_compile_month_index.INDEX}"')  # migration 23
         conn.execute("DELETE FROM schema_version WHERE version >= 19")
         conn.execute("COMMIT")
         assert schema_version(conn) == 18

@@ -44,19 +44,23 @@ async def test_the_demo_tier_review_list_is_worked_through_from_the_dashboard(
         dash: Any = app.screen
         due = len(_review_lines(dash))
         assert due >= 2, "the demo has tier reviews due"
-        # v on a line of another section does nothing but say so
-        dash.query_one("#dashboard-list", OptionList).highlighted = None
+        # v on a line of another section (however far above) opens nothing: it highlights
+        # the first tier review due and says what v and t do there
+        other = next(i for i, s in dash._section_of.items() if s != "tier_reviews")
+        _highlight(dash, other)
         await pilot.press("v")
         await settle(pilot, lambda: bool(notices(app)))
         assert not isinstance(app.screen, TierReviewDialog)
+        olist = dash.query_one("#dashboard-list", OptionList)
+        assert olist.highlighted == olist.get_option_index(_review_lines(dash)[0])
+        assert "The first tier review due is highlighted" in notices(app)[-1]
 
         # change the first one: the current tier cannot be picked, the list does not wrap
         first = dash._items[_review_lines(dash)[0]].person_id
         before = tier_policy.current_tier(backend.vs, first)
         assert before is not None
-        _highlight(dash, _review_lines(dash)[0])
         loads = dash.loaded
-        await pilot.press("t")
+        await pilot.press("t")  # on the line v went to
         await settle(pilot, lambda: isinstance(app.screen, TierChangeDialog)
                      and app.screen.preview is not None)
         dialog: Any = app.screen

@@ -9,8 +9,8 @@ another screen). A line naming a person opens that person's record.
 |---|---|
 | ↑ / ↓ | move between lines |
 | Enter | open the line's area (incidents, census …) or person record |
-| v | review the tier of the highlighted "tier review due" line |
-| t | change the tier of the highlighted "tier review due" line |
+| v | review the tier of the highlighted "tier review due" line (elsewhere: go to the first) |
+| t | change the tier of the highlighted "tier review due" line (elsewhere: go to the first) |
 | r | reload |
 """
 
@@ -147,9 +147,23 @@ class DashboardScreen(BaseScreen):
         ident = "" if option is None else (option.id or "")
         item = self._items.get(ident)
         if item is None or item.person_id is None or self._section_of.get(ident) != "tier_reviews":
-            self.notify(_("Choose a line of the tier reviews due."), markup=False)
+            self._to_first_review()
             return None
         return item.person_id
+
+    def _to_first_review(self) -> None:
+        """v or t away from the tier reviews: highlight the first one due (scrolled into
+        view, past however many lines come before it) and say what the key does there; or
+        say that none is due."""
+        first = next((i for i, s in self._section_of.items() if s == "tier_reviews"), None)
+        if first is None:
+            self.notify(_("No tier review is due."), markup=False)
+            return
+        olist = self.query_one("#dashboard-list", OptionList)
+        olist.highlighted = olist.get_option_index(first)
+        olist.focus()
+        self.notify(_("The first tier review due is highlighted: v reviews it (keeps the "
+                      "tier), t changes it."), markup=False)
 
     def action_review_tier(self) -> None:
         """Review the tier of the highlighted tier-review line (keep it)."""

@@ -336,13 +336,12 @@ class CounselorApp(NavigatingApp):
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
                               events.MouseScrollUp, events.Paste)):
             self.last_input = self.backend.clock.now()
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            key_order.mark_arrival(self, event)
-        await super().on_event(event)
+        await key_order.arrive(self, event, super().on_event)
 
     async def _on_key(self, event: events.Key) -> None:
-        """A key back from the widget it was sent to: its bindings are looked up from the
-        focus it arrived at (:mod:`counselor_tui.ui.key_order`), then ``key_`` methods.
+        """A key back from the widget it was sent to: if a later key jumped the queue, its
+        bindings are looked up from the focus it arrived at
+        (:mod:`counselor_tui.ui.key_order`), then ``key_`` methods.
         Textual calls every class's ``_on_key`` along the MRO: a key handled here stops
         there; one without a remembered chain goes on to Textual's ``App._on_key``."""
         if await key_order.key_back(self, event):

@@ -161,6 +161,28 @@ async def test_a_key_before_tab_in_a_burst_acts_on_the_field_it_was_typed_in(
         await settle(pilot, lambda: app.focused is not sealed and sealed.value)
 
 
+async def test_keys_of_a_burst_after_a_focus_move_act_where_the_focus_went(
+        bureau: Bureau) -> None:
+    """Down, Down typed together in the archive's search: the first goes to the list, the
+    second moves its cursor to the second row, as when typed slowly (only a *later* key's
+    priority binding — Tab — makes a key act where it arrived; a binding of the key before
+    it moves the focus in order). Seen wrong in tmux: Down Down Enter opened the first row's
+    record instead of the second's."""
+    app = app_for(backend_for(bureau))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f3")
+        await settle(pilot, lambda: type(app.screen).__name__ == "ArchiveScreen"
+                     and "张三" in screen_text(app))
+        screen = app.screen
+        search = screen.query_one("#archive-search", Input)
+        table = screen.query_one("#archive-table")
+        assert app.focused is search
+        app.post_message(events.Key("down", None))  # no pause between the two keys
+        app.post_message(events.Key("down", None))
+        await settle(pilot, lambda: app.focused is table and getattr(table, "cursor") == 1)
+
+
 async def test_footer_of_textual_widgets_is_in_chinese(bureau: Bureau) -> None:
     app = app_for(backend_for(bureau))
     async with app.run_test(size=(160, 40)) as pilot:

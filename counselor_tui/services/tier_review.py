@@ -26,6 +26,7 @@ from counselor_tui.domain import policy as rules
 from counselor_tui.domain import vocab
 from counselor_tui.domain.roles import WRITES_RECORDS
 from counselor_tui.i18n import _
+from counselor_tui.reports.spec import instrument_short_label
 from counselor_tui.services import tier_policy
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput
@@ -97,7 +98,8 @@ def evidence_choices(vs: VaultSession, person_id: int) -> list[EvidenceChoice]:
     with vs.reading():
         tier_policy.visible_person(vs, person_id)
         out = [EvidenceChoice("assessments", int(r[0]), str(r[1]),
-                              f"{str(r[2]).upper()} {'' if r[3] is None else f'{r[3]:g}'}"
+                              f"{instrument_short_label(str(r[2]), {})} "
+                              f"{'' if r[3] is None else f'{r[3]:g}'}"
                               .strip())
                for r in vs.execute(
                    "SELECT id, administered_on, instrument_code, total FROM assessment "

@@ -202,8 +202,8 @@ async def test_person_record_names_assessment_bands_in_chinese(bureau: Bureau) -
     async with app.run_test(size=(110, 50)) as pilot:
         app.post_message(OpenPerson(bureau.ids["zhang"]))
         await settle(pilot, lambda: isinstance(app.screen, PersonScreen)
-                     and app.screen.record is not None and "PHQ9" in screen_text(app))
-        line = next(x for x in screen_text(app).splitlines() if "PHQ9" in x)
+                     and app.screen.record is not None and "PHQ-9" in screen_text(app))
+        line = next(x for x in screen_text(app).splitlines() if "PHQ-9" in x)
         assert "轻度" in line and "mild" not in line
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from counselor_tui.services import audit, tier_policy, tier_review
+from counselor_tui.services import assessments, audit, tier_policy, tier_review
+from counselor_tui.services.assessments import AssessmentDraft
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied
 from db.models import TierChange
@@ -57,6 +58,10 @@ def test_change_evidence_must_be_the_persons_own(world: World, coord: VaultSessi
     tier_review.change(coord, other, "yellow", "first")
     theirs = tier_review.evidence_choices(coord, other)
     assert theirs == []  # no assessments/sessions/incidents in this world yet
+    assessments.record_assessment(coord, AssessmentDraft(
+        other, "phq9", (1, 1, 1, 1, 1, 1, 0, 0, 0), coord.today()))
+    # the instrument by the name it is known by, as the record and census show it
+    assert [c.label for c in tier_review.evidence_choices(coord, other)] == ["PHQ-9 6"]
     with pytest.raises(InvalidInput):
         tier_review.change(coord, pid, "red", "because", {"sessions": [999_999]})
     with pytest.raises(InvalidInput):

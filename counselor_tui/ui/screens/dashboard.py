@@ -161,6 +161,8 @@ class DashboardScreen(BaseScreen):
             return
         olist = self.query_one("#dashboard-list", OptionList)
         olist.highlighted = olist.get_option_index(first)
+        olist.scroll_to_highlight(top=True)  # the section at the top, its title line too
+        olist.scroll_relative(y=-1, animate=False, immediate=True)
         olist.focus()
         self.notify(_("The first tier review due is highlighted: v reviews it (keeps the "
                       "tier), t changes it."), markup=False)

@@ -56,7 +56,7 @@ from counselor_tui.ui.screens.person_edit import PersonEditDialog
 from counselor_tui.ui.screens.person_move import PersonMoveDialog
 from counselor_tui.ui.screens.referral_dialogs import ConsentDialog, ReferralExportDialog
 from counselor_tui.ui.screens.tier_decision import open_change, open_review
-from counselor_tui.ui.text import band_name, join_list, plain
+from counselor_tui.ui.text import band_name, instrument_short, join_list, plain
 from counselor_tui.ui.widgets.banner import Banner
 
 NOTE_LINES = 3
@@ -375,7 +375,7 @@ class PersonScreen(BaseScreen):
         for a in record.assessments:
             total = "" if a.total is None else f"{a.total:g}"
             positive = _("positive") if a.positive else ""
-            table.add_row(a.administered_on, a.instrument_code.upper(), total,
+            table.add_row(a.administered_on, instrument_short(a.instrument_code), total,
                           Text(a.band_label or band_name(a.instrument_code, a.band)),
                           Text(positive, style="red"))
         widget.update(table)

@@ -240,7 +240,8 @@ def _state_row(state: TierState) -> TierStateRow:
                         state.review_due)
 
 
-def _suggestion_rows(vs: VaultSession, where: str, params: tuple[Any, ...]) -> list[SuggestionRow]:
+def _suggestion_rows(vs: VaultSession, where: str, params: tuple[Any, ...],
+                     limit: int | None = None) -> list[SuggestionRow]:
     cond, vparams = visibility_sql(vs)
     pol = policy(vs)
     cursor = vs.execute(
@@ -250,7 +251,8 @@ def _suggestion_rows(vs: VaultSession, where: str, params: tuple[Any, ...]) -> l
         "LEFT JOIN tier_state t ON t.person_id = s.person_id "
         f"WHERE p.voided_at IS NULL AND {cond} AND {where} "
         "ORDER BY CASE s.tier WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END, "
-        "s.created_at DESC, s.id DESC", (*vparams, *params))
+        "s.created_at DESC, s.id DESC" + ("" if limit is None else " LIMIT ?"),
+        (*vparams, *params, *(() if limit is None else (limit,))))
     rows = []
     for r in cursor:
         evidence = json.loads(r[8]) if r[8] else {}
@@ -503,24 +505,34 @@ def set_tier(vs: VaultSession, person_id: int, tier: str, reason: str,
 # --------------------------------------------------------------------------- dashboard
 
 
+#: Suggestions listed on the dashboard (the summary counts them all).
+_SHOWN = 20
+
+
 def dashboard_section(vs: VaultSession) -> DashboardSection | None:
     """The dashboard block "tier suggestions to decide" (red first; policy.md: the
     coordinator is notified of red suggestions on the dashboard). ``None`` for roles that do
     not decide tiers."""
     if vs.actor.role not in WRITES_RECORDS:
         return None
-    rows = pending(vs)
-    red = sum(1 for r in rows if r.tier == "red")
+    cond, vparams = visibility_sql(vs)
+    with vs.reading():  # the counts, then only the 20 lines shown (not every evidence)
+        total, red = (int(n or 0) for n in vs.execute(
+            "SELECT COUNT(*), SUM(s.tier = 'red') FROM tier_suggestion s "
+            "JOIN person p ON p.id = s.person_id "
+            f"WHERE p.voided_at IS NULL AND {cond} AND s.status = 'pending'",
+            tuple(vparams)).fetchone())
+        rows = _suggestion_rows(vs, "s.status = 'pending'", (), limit=_SHOWN)
     items = tuple(
         DashboardItem(
             text=_("{name} · suggested {tier} · {rule}").format(
                 name=r.person_name, tier=vocab.label(vocab.TIERS, r.tier), rule=r.rule_label),
             person_id=r.person_id, level="urgent" if r.tier == "red" else "info",
             ref=f"tier_suggestion:{r.id}")
-        for r in rows[:20])
-    summary = _("{n} to decide").format(n=len(rows))
+        for r in rows)
+    summary = _("{n} to decide").format(n=total)
     if red:
         summary += " · " + _("{n} red").format(n=red)
     return DashboardSection(id="tier_suggestions", title=_("Tier suggestions"), items=items,
                             summary=summary, level="urgent" if red else "info",
-                            extra={"pending": len(rows), "red": red})
+                            extra={"pending": total, "red": red})

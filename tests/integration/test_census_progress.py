@@ -5,7 +5,8 @@ and the dashboard show the figures the former grouped query (``census._unit_prog
 the benchmark's hand-written SQL (``benchmarks/bench_dashboard.py``) give — before and after
 every write path that moves them, and after the upgrade of a schema-21 vault. The other
 dashboard blocks made cheaper for province size (follow-ups, tier reviews) give the items the
-former per-row construction gave."""
+former per-row construction gave, and the tier suggestions block reads only the lines it
+shows."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from counselor_tui.services import (
     lifecycle,
     person_moves,
     session_reads,
+    tier_policy,
     tiers,
 )
 from counselor_tui.services.context import FixedClock, VaultSession
@@ -306,8 +308,24 @@ def test_follow_up_and_review_items_read_as_before(vs: VaultSession) -> None:
         hint=relative_hint(date.fromisoformat(p.review_due or ""), today)), p.id,
         p.review_due, "warning" if (p.review_due or "") < today.isoformat() else "info",
         f"person:{p.id}") for p in tiers.review_due(vs)]
+    with vs.transaction():  # more pending suggestions than the block lists, of each tier
+        vs.execute("INSERT INTO tier_suggestion(person_id, tier, rule, evidence, status, "
+                   "created_at) SELECT p.id, CASE p.id % 3 WHEN 0 THEN 'red' WHEN 1 THEN "
+                   "'yellow' ELSE 'green' END, s.rule, s.evidence, 'pending', "
+                   "printf('2026-11-%02d', 1 + p.id % 20) FROM person p, "
+                   "(SELECT rule, evidence FROM tier_suggestion LIMIT 1) s "
+                   "WHERE p.voided_at IS NULL ORDER BY p.id LIMIT 30")
+    pending = tier_policy.pending(vs)
+    suggestions = [(_("{name} · suggested {tier} · {rule}").format(
+        name=r.person_name, tier=vocab.label(vocab.TIERS, r.tier), rule=r.rule_label),
+        r.person_id, None, "urgent" if r.tier == "red" else "info",
+        f"tier_suggestion:{r.id}") for r in pending[:20]]
     sections = {s.id: s for s in dashboard.gather(vs)}
-    for ident, want in (("follow_ups", expected), ("tier_reviews", reviews)):
+    for ident, want in (("follow_ups", expected), ("tier_reviews", reviews),
+                        ("tier_suggestions", suggestions)):
         got = [(i.text, i.person_id, i.due, i.level, i.ref) for i in sections[ident].items]
         assert got == want and len(want) >= 3, ident
+    assert sections["tier_suggestions"].extra == {
+        "pending": len(pending), "red": sum(r.tier == "red" for r in pending)}
+    assert len(pending) > 20 and any(r.tier == "red" for r in pending)
     assert {f.kind for f in due.overdue + due.today + due.this_week if not f.badge_no}

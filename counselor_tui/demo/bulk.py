@@ -4,7 +4,8 @@ work done once by SQL when every session is written and sealed (issue 18).
 The note index (migration 2: one FTS5 trigram insert per session, and with migration 10's
 ``secure-delete`` a block rewrite per note blanked by sealing), the stored last-session
 date (migration 3: one ``UPDATE person`` per session) and the archive's sort keys (migration
-13: one ``UPDATE person`` per person and per tier state) cost more than the rows themselves. One
+13: one ``UPDATE person`` per person and per tier state) and the pinyin search keys (migration
+24: a row per prefix of each person's pinyin) cost more than the rows themselves. One
 ``rebuild`` of the index from the stored notes and one grouped ``UPDATE`` give the same
 content: the index holds every stored note (sealed ones are blank), and ``last_session_on``
 is the latest bureau-local date of the person's non-voided sessions — what the triggers keep.
@@ -20,11 +21,12 @@ from counselor_tui.services.context import VaultSession
 from db.migrations import m0013_archive_sort_keys as archive_sort_keys
 from db.migrations import m0019_compile_aggregates as compile_aggregates
 from db.migrations import m0022_census_progress as census_progress
+from db.migrations import m0024_person_search_key as search_keys
 
 #: The triggers whose work is redone in bulk at the end (every other trigger stays).
 DEFERRED = ("counseling_session_fts_ai", "counseling_session_fts_au",
             "counseling_session_last_ai", "person_sort_unit_ai", "tier_state_sort_ai",
-            *compile_aggregates.TRIGGERS, *census_progress.TRIGGERS)
+            *compile_aggregates.TRIGGERS, *census_progress.TRIGGERS, *search_keys.TRIGGERS)
 
 #: Migration 3's stored last-session date, for every person at once (one pass, grouped).
 _LAST_SESSION = (
@@ -61,6 +63,8 @@ def deferred_triggers(vs: VaultSession) -> Iterator[None]:
         for statement in archive_sort_keys.FILL:  # the archive's sort keys (migration 13)
             vs.execute(statement)
         for statement in compile_aggregates.FILL:  # what the compile reads (migration 19)
+            vs.execute(statement)
+        for statement in search_keys.FILL:  # the pinyin search keys (migration 24)
             vs.execute(statement)
         vs.execute("INSERT INTO session_note_fts(session_note_fts) VALUES ('rebuild')")
         audit.record(vs, "demo_generate", "session_note_fts", "", {"rebuilt": True})

@@ -6,7 +6,9 @@ Chinese text matches anywhere in the name (one character is enough: ``三`` find
 the scan runs over the covering ``person_name`` index only; characters beyond the BMP count
 as Chinese; a middle dot or its look-alikes is ignored on both sides, so 阿依古丽买买提 finds
 阿依古丽·买买提); Latin letters only match the
-start of the full pinyin (``zhang``) or of the initials (``zs`` finds 张三); text with a
+start of the full pinyin (``zhang``) or of the initials (``zs`` finds 张三), looked up in
+``person_search_key`` (migration 24: one row per prefix, in name order, so a search reads
+only the persons it finds); text with a
 digit matches the start of the badge number (letters upper-cased). Trigram full-text search serves
 session notes only (:func:`counselor_tui.services.sessions.search_notes`).
 
@@ -28,6 +30,7 @@ from counselor_tui.i18n import _
 from counselor_tui.services.access import visibility_sql
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
+from db.migrations.m0024_person_search_key import KEY_LENGTH
 
 SORTS: tuple[str, ...] = ("name", "badge_no", "unit", "tier", "review_due", "last_session")
 _TOP = "\U0010ffff"  # sorts after every other character: the upper bound of a prefix range
@@ -97,9 +100,41 @@ def _has_cjk(text: str) -> bool:
     return has_han(text)
 
 
+def latin_query(text: str) -> str | None:
+    """The pinyin or initials query of an archive search text: its letters lower-cased
+    without spaces when ``text`` is ASCII letters (and spaces) only, else None."""
+    compact = clean_text(text).replace(" ", "")
+    if compact and compact.isascii() and compact.isalpha():
+        return compact.lower()
+    return None
+
+
+def key_condition(low: str, alias: str = "p") -> tuple[str, list[Any], str, list[Any]]:
+    """The conditions of the pinyin query ``low`` (:func:`latin_query`): on
+    ``person_search_key.prefix`` (its first :data:`KEY_LENGTH` letters) and on the person
+    ``alias`` (``"1"`` for a query of at most KEY_LENGTH letters; a longer one checks the rest
+    on the person's pinyin or initials): ``(key_sql, key_params, person_sql, person_params)``.
+    """
+    if len(low) <= KEY_LENGTH:
+        return "prefix = ?", [low], "1", []
+    return ("prefix = ?", [low[:KEY_LENGTH]],
+            f"(({alias}.name_pinyin >= ? AND {alias}.name_pinyin < ?) OR "
+            f"({alias}.name_initials >= ? AND {alias}.name_initials < ?))",
+            [low, low + _TOP, low, low + _TOP])
+
+
+def _key_source(alias: str = "p", key: str = "k", ordered: bool = True) -> str:
+    """``person_search_key`` joined to person ``alias``; ``ordered`` walks the keys first
+    (``CROSS JOIN``: the rows of a key come in name order, so a page stops at its limit)."""
+    join = "CROSS JOIN" if ordered else "JOIN"
+    return (f"person_search_key {key} {join} person {alias} ON {alias}.id = {key}.person_id "
+            f"AND {key}.name_sort = coalesce({alias}.name_sort, '')")
+
+
 def text_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
     """The SQL condition of an archive search text (see the module doc) and parameters;
-    ``("1", [])`` for empty text."""
+    ``("1", [])`` for empty text. A pinyin query finds non-voided persons only (voided ones
+    have no search keys, and no search shows them)."""
     t = clean_text(text)
     if not t:
         return "1", []
@@ -108,18 +143,12 @@ def text_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
         return (f"{alias}.id IN (SELECT id FROM person INDEXED BY person_name "
                 f"WHERE instr(name, ?) > 0 OR (name GLOB '{_DOTTED}' "
                 f"AND instr({_UNDOTTED}, ?) > 0))", [needle, needle])
-    compact = t.replace(" ", "")
-    if compact.isascii() and compact.isalpha():
-        # Initials start with the first letter of the full pinyin, so both prefixes lie in
-        # the pinyin range of the first letter: one index range, already in name order.
-        low = compact.lower()
-        return (
-            f"({alias}.name_pinyin >= ? AND {alias}.name_pinyin < ? AND "
-            f"(({alias}.name_pinyin >= ? AND {alias}.name_pinyin < ?) OR "
-            f"({alias}.name_initials >= ? AND {alias}.name_initials < ?)))",
-            [low[0], low[0] + _TOP, low, low + _TOP, low, low + _TOP],
-        )
-    badge = compact.upper()
+    low = latin_query(t)
+    if low is not None:
+        key_sql, key_params, rest_sql, rest_params = key_condition(low, alias)
+        return (f"{alias}.id IN (SELECT person_id FROM person_search_key WHERE {key_sql}) "
+                f"AND {rest_sql}", key_params + rest_params)
+    badge = t.replace(" ", "").upper()
     return f"({alias}.badge_no >= ? AND {alias}.badge_no < ?)", [badge, badge + _TOP]
 
 
@@ -137,8 +166,9 @@ _SORT_KEYS: dict[str, tuple[str | None, str]] = {
 _TIER_RANKS = {"green": 0, "yellow": 1, "red": 2}
 
 
-def _where(vs: VaultSession, q: ArchiveQuery) -> tuple[str, list[Any]]:
-    """WHERE clause and parameters (every filter on person columns: no join)."""
+def _where(vs: VaultSession, q: ArchiveQuery, text: bool = True) -> tuple[str, list[Any]]:
+    """WHERE clause and parameters (every filter on person columns: no join); without the
+    search text's condition when ``text`` is False."""
     cond, params = visibility_sql(vs)
     parts = ["p.voided_at IS NULL", cond]
     if not q.include_archived:
@@ -155,7 +185,7 @@ def _where(vs: VaultSession, q: ArchiveQuery) -> tuple[str, list[Any]]:
     if q.tier:
         parts.append("p.sort_tier = ?")  # tier_state's tier, kept on the person (migration 13)
         params.append(_TIER_RANKS.get(q.tier, -1))  # an unknown tier matches no one
-    text_sql, text_params = text_condition(q.text)
+    text_sql, text_params = text_condition(q.text) if text else ("1", [])
     if text_params:
         parts.append(text_sql)
         params.extend(text_params)
@@ -168,12 +198,34 @@ def _sort_key(q: ArchiveQuery) -> tuple[str | None, str]:
     return _SORT_KEYS[q.sort]
 
 
+def _person_filters(vs: VaultSession, q: ArchiveQuery) -> bool:
+    """True when ``q`` filters on more than the search text and archived (a filter, or
+    an actor who sees only some persons)."""
+    return (visibility_sql(vs)[0] != "1" or q.unit_id is not None or bool(q.police_type)
+            or bool(q.kind) or bool(q.tier))
+
+
 def count_persons(vs: VaultSession, q: ArchiveQuery) -> int:
-    """How many persons match ``q`` (for the list's scroll size and the status line)."""
-    where, params = _where(vs, q)
+    """How many persons match ``q`` (for the list's scroll size and the status line).
+
+    A pinyin search counts its rows of ``person_search_key``; the persons are read only
+    for a filter the key rows do not hold."""
+    low = latin_query(q.text)
+    if low is None:
+        where, params = _where(vs, q)
+        sql = f"SELECT count(*) FROM person p WHERE {where}"
+    else:
+        key_sql, params, rest_sql, rest_params = key_condition(low)
+        if rest_sql == "1" and not _person_filters(vs, q):
+            live = "" if q.include_archived else " AND archived = 0"
+            sql = f"SELECT count(*) FROM person_search_key WHERE {key_sql}{live}"
+        else:
+            where, more = _where(vs, q, text=False)
+            sql = (f"SELECT count(*) FROM {_key_source(ordered=False)} WHERE k.{key_sql} "
+                   f"AND {where} AND {rest_sql}")
+            params += more + rest_params
     with vs.reading():
-        row = vs.execute(f"SELECT count(*) FROM person p WHERE {where}",
-                         tuple(params)).fetchone()
+        row = vs.execute(sql, tuple(params)).fetchone()
     return int(row[0])
 
 
@@ -193,9 +245,12 @@ def page_queries(vs: VaultSession, q: ArchiveQuery, after: PageKey | None = None
     its matches from the search indexes first and orders only those.
     """
     key, index = _sort_key(q)
+    d, cmp = ("DESC", "<") if q.descending else ("ASC", ">")
+    low = latin_query(q.text)
+    if low is not None and key is None:
+        return [_key_page_query(vs, q, low, after)]
     where, params = _where(vs, q)
     text = clean_text(q.text)
-    d, cmp = ("DESC", "<") if q.descending else ("ASC", ">")
     # A Chinese search collects its few matching ids from the name index; "+" keeps the
     # planner from walking the whole pinyin index instead to avoid the small sort.
     pinyin = "+p.name_sort" if _has_cjk(text) else "p.name_sort"
@@ -225,6 +280,23 @@ def page_queries(vs: VaultSession, q: ArchiveQuery, after: PageKey | None = None
         out.append((segment, f"SELECT p.id, {column or 'NULL'}, p.name_sort FROM {source} "
                     f"WHERE {' AND '.join(conds)} ORDER BY {order} LIMIT ? OFFSET ?", args))
     return out
+
+
+def _key_page_query(vs: VaultSession, q: ArchiveQuery, low: str,
+                    after: PageKey | None) -> tuple[int, str, list[Any]]:
+    """The name-ordered list of the pinyin query ``low``: the rows of its key in
+    ``person_search_key`` are already in name order (no sorting step; a page reads its own
+    rows, each person fetched for the filters)."""
+    d, cmp = ("DESC", "<") if q.descending else ("ASC", ">")
+    where, params = _where(vs, q, text=False)
+    key_sql, key_params, rest_sql, rest_params = key_condition(low)
+    conds, args = [f"k.{key_sql}", where, rest_sql], key_params + params + rest_params
+    if after is not None:
+        conds.append(f"(k.name_sort, k.person_id) {cmp} (?, ?)")
+        args += [after[2], after[3]]
+    return (0, f"SELECT p.id, NULL, k.name_sort FROM {_key_source()} "
+            f"WHERE {' AND '.join(conds)} ORDER BY k.name_sort {d}, k.person_id {d} "
+            "LIMIT ? OFFSET ?", args)
 
 
 def list_persons(vs: VaultSession, q: ArchiveQuery, offset: int, limit: int,
@@ -306,16 +378,24 @@ def find_persons(vs: VaultSession, text: str, limit: int = 20,
     (``family_of``), so the picker can tell two 刘芳 apart.
     """
     vs.require(Role.COUNSELOR, Role.COORDINATOR)
-    text_sql, text_params = text_condition(text)
+    low = latin_query(text)
+    if low is None:
+        source, order = "person p", "p.name_sort, p.id"
+        text_sql, text_params = text_condition(text)
+    else:  # the key's rows, already in name order (person_search_key)
+        source, order = _key_source(), "k.name_sort, k.person_id"
+        key_sql, text_params, rest_sql, rest_params = key_condition(low)
+        text_sql = f"k.{key_sql} AND {rest_sql}"
+        text_params += rest_params
     cond, vparams = visibility_sql(vs)
     kind_sql = "AND p.kind = ? " if kind else ""
     kparams = [kind] if kind else []
     limit = max(1, min(int(limit), 200))
-    base = ("FROM person p WHERE p.voided_at IS NULL AND p.archived_at IS NULL "
+    base = (f"FROM {source} WHERE p.voided_at IS NULL AND p.archived_at IS NULL "
             f"AND {text_sql} {kind_sql}")
     with vs.reading():
         seen = [int(r[0]) for r in vs.execute(
-            f"SELECT p.id {base}AND {cond} ORDER BY p.name_sort, p.id LIMIT ?",
+            f"SELECT p.id {base}AND {cond} ORDER BY {order} LIMIT ?",
             (*text_params, *kparams, *vparams, limit))]
         others: list[int] = []
         if len(seen) < limit and vs.actor.role == Role.COUNSELOR and kind in (None, "officer"):
@@ -323,7 +403,7 @@ def find_persons(vs: VaultSession, text: str, limit: int = 20,
             skip = f"AND p.id NOT IN ({marks}) " if seen else ""
             others = [int(r[0]) for r in vs.execute(
                 f"SELECT p.id {base}AND p.kind = 'officer' {skip}"
-                "ORDER BY p.name_sort, p.id LIMIT ?",
+                f"ORDER BY {order} LIMIT ?",
                 (*text_params, *kparams, *seen, limit - len(seen)))]
         rows = _rows_by_id(vs, seen + others, hidden=others)
         family = [pid for pid, row in rows.items() if row.kind == "family"]

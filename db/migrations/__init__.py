@@ -36,6 +36,7 @@ from db.migrations import (
     m0021_name_sort_surname,
     m0022_census_progress,
     m0023_compile_month_index,
+    m0024_person_search_key,
 )
 
 
@@ -72,6 +73,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(21, m0021_name_sort_surname.NAME, m0021_name_sort_surname.up),
     Migration(22, m0022_census_progress.NAME, m0022_census_progress.up),
     Migration(23, m0023_compile_month_index.NAME, m0023_compile_month_index.up),
+    Migration(24, m0024_person_search_key.NAME, m0024_person_search_key.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

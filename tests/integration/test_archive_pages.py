@@ -215,7 +215,7 @@ def test_migration_21_groups_each_surname_character(tmp_path: Path) -> None:
                          f"name_sort) VALUES (?, {who}, 'officer', ?, '', '', '', ?)",
                          (pid, name, key and f"{key}\x1f{name}"))
         assert migrate(conn, "2026-12-01T09:00:00+08:00",
-                       then=lambda c: fill_name_sort(c.execute)) == [21]
+                       then=lambda c: fill_name_sort(c.execute))[:1] == [21]
         rows = conn.execute("SELECT name FROM person WHERE name_sort <> '' "
                             "ORDER BY name_sort").fetchall()
         assert [r[0] for r in rows] == ["区安", "欧阳修", "张安", "张成", "章北"]

@@ -1,0 +1,223 @@
+"""Pinyin search through ``person_search_key`` (issue 18; migration 24): the same persons in
+the same order as the search it replaced, a query plan that reads only the key's rows, the
+keys kept by triggers and by the demo's bulk build, and the upgrade of a schema-21 vault."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from counselor_tui import demo
+from counselor_tui.domain.pinyin import name_keys
+from counselor_tui.services import lifecycle, person_moves, persons
+from counselor_tui.services.context import FixedClock, VaultSession
+from counselor_tui.services.person_search import clean_text, page_queries, text_condition
+from counselor_tui.services.persons import ArchiveQuery, PersonDraft
+from db.connection import open_connection
+from db.migrations import m0024_person_search_key as search_keys
+from db.migrations import migrate
+from tests.conftest import PASSPHRASE, TZ
+
+NOW = datetime(2026, 11, 29, 9, 0, tzinfo=TZ)
+_TOP = "\U0010ffff"
+
+#: initials, full syllables, mixed, longer than a key, upper case and spaces, Chinese,
+#: one and two letters, a badge number, nothing found
+QUERIES = ("zs", "zxl", "wj", "lm", "zhang", "wang", "li", "chen", "zhangw", "wangx", "liu y",
+           "Zhang", "ouyangxiuming", "ouyangxiu", "oyxm", "annamaria", "anna", "z", "zh", "l",
+           "w", "x", "张", "王伟", "李", "0", "qqqq", "ouyangxiumingx")
+
+
+def former_condition(text: str) -> tuple[str, list[Any]]:
+    """The archive's search condition before migration 24 (Latin letters: the first letter's
+    range of ``name_pinyin``, then the pinyin or initials prefix)."""
+    t = clean_text(text)
+    compact = t.replace(" ", "")
+    if t and compact.isascii() and compact.isalpha():
+        low = compact.lower()
+        return ("(p.name_pinyin >= ? AND p.name_pinyin < ? AND ((p.name_pinyin >= ? AND "
+                "p.name_pinyin < ?) OR (p.name_initials >= ? AND p.name_initials < ?)))",
+                [low[0], low[0] + _TOP, low, low + _TOP, low, low + _TOP])
+    return text_condition(text)  # Chinese and badge numbers: unchanged
+
+
+def former_list(vs: VaultSession, q: ArchiveQuery) -> list[int]:
+    """Every id the former search listed for ``q`` (name order, no other filter than the
+    archived one; the actor sees everyone)."""
+    cond, params = former_condition(q.text)
+    live = "" if q.include_archived else "AND p.archived_at IS NULL "
+    kind = "AND p.kind = ? " if q.kind else ""
+    d = "DESC" if q.descending else "ASC"
+    with vs.reading():
+        return [int(r[0]) for r in vs.execute(
+            f"SELECT p.id FROM person p WHERE p.voided_at IS NULL {live}{kind}AND {cond} "
+            f"ORDER BY p.name_sort {d}, p.id {d}", (*([q.kind] if q.kind else []), *params))]
+
+
+@pytest.fixture(scope="module")
+def vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VaultSession]:
+    """The tiny demo (seed 7) plus names the demo lacks: a compound surname longer than a key,
+    a Latin name, a former officer, a voided person."""
+    folder = tmp_path_factory.mktemp("pinyin")
+    clock = FixedClock(NOW)
+    built = demo.build_demo(folder / "demo" / "vault.db", "tiny", 7, PASSPHRASE, clock,
+                            kdf_seconds=0, state_dir=folder / "state")
+    vs = lifecycle.unlock(built.path, demo.DEMO_USER, PASSPHRASE, clock=clock,
+                          state_dir=folder / "state")
+    unit = persons.units(vs)[0].id
+    made = {}
+    for name, badge in (("欧阳修明", "990001"), ("Anna Maria", "990002"), ("欧阳秀", "990003"),
+                        ("张小龙", "990004"), ("张晓丽", "990005"), ("作废人", "990006")):
+        made[name] = persons.create_person(vs, PersonDraft(
+            kind="officer", name=name, badge_no=badge, gender="female",
+            birth_date="1980-01-02", unit_id=unit, police_type="派出所", post="民警"))
+    person_moves.leave(vs, made["张晓丽"], "2026-10-01", "retired", "")
+    with vs.transaction():
+        vs.execute("UPDATE person SET voided_at = ?, void_reason = 'test' WHERE id = ?",
+                   (NOW.isoformat(), made["作废人"]))
+    yield vs
+    vs.close()
+
+
+def _pages(vs: VaultSession, q: ArchiveQuery, size: int) -> list[int]:
+    """Every id of ``q``'s list, read page by page after the previous page's last row."""
+    ids: list[int] = []
+    after = None
+    while True:
+        page = persons.list_persons(vs, q, 0, size, after=after)
+        ids += [r.id for r in page]
+        if len(page) < size:
+            return ids
+        after = page[-1].page_key
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_search_lists_and_counts_what_the_former_search_did(vault: VaultSession,
+                                                            text: str) -> None:
+    for include_archived in (False, True):
+        for descending in (False, True):
+            q = ArchiveQuery(text=text, include_archived=include_archived,
+                             descending=descending)
+            expected = former_list(vault, q)
+            assert persons.count_persons(vault, q) == len(expected)
+            assert [r.id for r in persons.list_persons(vault, q, 0, 500)] == expected
+            assert _pages(vault, q, 3) == expected
+            assert [r.id for r in persons.list_persons(vault, q, 2, 4)] == expected[2:6]
+    family = ArchiveQuery(text=text, kind="family")
+    assert [r.id for r in persons.list_persons(vault, family, 0, 500)] == former_list(
+        vault, family)
+    assert persons.count_persons(vault, family) == len(former_list(vault, family))
+    by_unit = ArchiveQuery(text=text, sort="unit")
+    assert sorted(r.id for r in persons.list_persons(vault, by_unit, 0, 500)) == sorted(
+        former_list(vault, by_unit))
+    picked = [r.id for r in persons.find_persons(vault, text, limit=200)]
+    assert picked == former_list(vault, ArchiveQuery(text=text))[:200]
+
+
+def test_the_queries_find_what_they_should(vault: VaultSession) -> None:
+    """The comparison above is not vacuous: each kind of query finds someone."""
+    def names(text: str, **kw: Any) -> list[str]:
+        return [r.name for r in persons.list_persons(vault, ArchiveQuery(text=text, **kw), 0,
+                                                     500)]
+
+    assert "张小龙" in names("zxl") and "张小龙" in names("zhangxiaolong")
+    assert names("ouyangxiuming") == ["欧阳修明"]  # 13 letters: the key's 8, then the rest
+    assert names("ouyangxiu") == ["欧阳秀", "欧阳修明"]  # xiu before xiu ming
+    assert names("oyxm") == ["欧阳修明"] and names("annam") == ["Anna Maria"]
+    assert "张晓丽" not in names("zxl") and "张晓丽" in names("zxl", include_archived=True)
+    assert names("zfr") == [] and names("zuofei") == []  # voided: never found
+    assert len(names("z")) > 5 and names("qqqq") == []
+
+
+def test_a_pinyin_query_reads_only_its_key(vault: VaultSession) -> None:
+    """The query plans of a 3+ letter search: the key's rows of ``person_search_key`` in name
+    order — no index walked by first letter, no scan, no sorting step — and a count of the
+    key's rows alone (the former plan read every ``z`` name and sorted them)."""
+    with vault.reading():
+        for text in ("zha", "zhang", "zxl", "ouyangxiuming"):
+            for q in (ArchiveQuery(text=text), ArchiveQuery(text=text, descending=True),
+                      ArchiveQuery(text=text, include_archived=True)):
+                for _segment, sql, args in page_queries(vault, q):
+                    plan = " | ".join(str(r[3]) for r in vault.execute(
+                        f"EXPLAIN QUERY PLAN {sql}", (*args, 50, 0)))
+                    assert plan.startswith("SEARCH k USING PRIMARY KEY (prefix=?)"), plan
+                    assert "TEMP B-TREE" not in plan and "SCAN" not in plan, plan
+                    assert "name_pinyin" not in plan and "person_live" not in plan, plan
+        low = "zhang"
+        plan = " | ".join(str(r[3]) for r in vault.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM person_search_key WHERE prefix = ? "
+            "AND archived = 0", (low,)))
+        assert plan == "SEARCH person_search_key USING PRIMARY KEY (prefix=?)", plan
+
+
+def _keys(execute: Any, pid: int) -> set[tuple[str, int]]:
+    return {(str(r[0]), int(r[1])) for r in execute(
+        "SELECT prefix, archived FROM person_search_key WHERE person_id = ?", (pid,))}
+
+
+def _expected(name: str, archived: int = 0) -> set[tuple[str, int]]:
+    keys = name_keys(name)
+    return {(s[:n], archived) for s in (keys.full, keys.initials)
+            for n in range(1, min(len(s), search_keys.KEY_LENGTH) + 1)}
+
+
+def test_the_keys_are_every_prefix_and_follow_the_person(vault: VaultSession) -> None:
+    """Trigger-kept keys equal the bulk fill (the demo's build and the migration), and a
+    rename, a departure and a voiding move them."""
+    with vault.reading():
+        kept = set(vault.execute("SELECT * FROM person_search_key"))
+        pid = int(vault.execute("SELECT id FROM person WHERE name = '张小龙'").fetchone()[0])
+        assert _keys(vault.execute, pid) == _expected("张小龙")
+    with vault.transaction():
+        for statement in search_keys.FILL:
+            vault.execute(statement)
+        assert set(vault.execute("SELECT * FROM person_search_key")) == kept
+        keys = name_keys("赵小龙")
+        vault.execute("UPDATE person SET name = '赵小龙', name_pinyin = ?, name_initials = ?, "
+                      "name_sort = ? WHERE id = ?", (keys.full, keys.initials, keys.sort, pid))
+        assert _keys(vault.execute, pid) == _expected("赵小龙")
+        assert vault.execute("SELECT DISTINCT name_sort FROM person_search_key "
+                             "WHERE person_id = ?", (pid,)).fetchall() == [(keys.sort,)]
+        vault.execute("UPDATE person SET archived_at = ? WHERE id = ?", (NOW.isoformat(), pid))
+        assert _keys(vault.execute, pid) == _expected("赵小龙", archived=1)
+        vault.execute("UPDATE person SET voided_at = ? WHERE id = ?", (NOW.isoformat(), pid))
+        assert _keys(vault.execute, pid) == set()
+        vault.execute("UPDATE person SET voided_at = NULL, archived_at = NULL, name = '张小龙',"
+                      " name_pinyin = 'zhangxiaolong', name_initials = 'zxl', name_sort = ? "
+                      "WHERE id = ?", (name_keys("张小龙").sort, pid))
+        assert set(vault.execute("SELECT * FROM person_search_key")) == kept
+
+
+def test_migration_24_fills_the_keys_of_a_schema_21_vault(tmp_path: Path) -> None:
+    conn = open_connection(tmp_path / "v.db", secrets.token_bytes(32), create=True)
+    try:
+        assert migrate(conn, "2026-11-01T09:00:00+08:00", target=21)[-1] == 21
+        conn.execute("PRAGMA foreign_keys = OFF")  # no accounts needed for this check
+        people = {1: ("张三", None, None), 2: ("欧阳修明", None, None),
+                  3: ("李四", "2026-01-01", None), 4: ("王五", None, "2026-01-01"),
+                  5: ("已去标识", None, None)}
+        for pid, (name, archived, voided) in people.items():
+            keys = name_keys(name) if pid != 5 else name_keys("")
+            conn.execute("INSERT INTO person(id, created_at, created_by_id, updated_at, "
+                         "updated_by_id, kind, name, name_pinyin, name_initials, post, "
+                         "name_sort, archived_at, voided_at) VALUES "
+                         "(?, 'x', 1, 'x', 1, 'officer', ?, ?, ?, '', ?, ?, ?)",
+                         (pid, name, keys.full, keys.initials, keys.sort, archived, voided))
+        assert 24 in migrate(conn, "2026-12-01T09:00:00+08:00")
+        execute = conn.execute
+        assert _keys(execute, 1) == _expected("张三")  # z zh … zhangsan, zs
+        assert ("ouyangxi", 0) in _keys(execute, 2) and ("ouyangxiu", 0) not in _keys(execute, 2)
+        assert _keys(execute, 2) == _expected("欧阳修明")
+        assert _keys(execute, 3) == _expected("李四", archived=1)
+        assert _keys(execute, 4) == set() and _keys(execute, 5) == set()
+        conn.execute("DELETE FROM person WHERE id = 1")  # a deleted person leaves no key
+        assert _keys(execute, 1) == set()
+        assert conn.execute("SELECT count(*) FROM person_search_key").fetchone()[0] == len(
+            _expected("欧阳修明") | _expected("李四"))
+    finally:
+        conn.close()

@@ -3,14 +3,18 @@
 Baselines, measured in the same process: filling Textual's DataTable with every row in a
 headless app (what a naive archive would do); for the sorted pages (issue 18), the query the
 archive ran before migration 13 — the sort key computed per query (a join and a ``CASE``),
-every person sorted for one page — written out here.
+every person sorted for one page — written out here; for pinyin search (issue 18), the
+search before migration 24 (the first letter's range of ``name_pinyin``, every match
+fetched and sorted), written out here and timed alternately with the current one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import statistics
 import time
+from typing import Any
 
 from benchmarks.common import PASSPHRASE, Result, clock, ensure_vault, median, p95, timed
 from counselor_tui.services import lifecycle, persons
@@ -19,11 +23,59 @@ from counselor_tui.services.context import VaultSession
 PAGE = 50
 #: Search-as-you-type: every prefix of these is one keystroke.
 QUERIES = ("张伟", "王", "zhang", "zw", "lix", "0123", "刘洋")
+#: Pinyin searches of 3+ letters: full syllables (common and rare surnames), mixed, initials.
+PINYIN = ("zha", "zhan", "zhang", "zhangw", "wang", "wangxiu", "lix", "chen", "ouy", "zxl",
+          "wjh", "lzq")
+_TOP = "\U0010ffff"
 
 
 def first_page(vs: VaultSession, q: persons.ArchiveQuery) -> None:
     persons.count_persons(vs, q)
     persons.list_persons(vs, q, 0, PAGE)
+
+
+def former_first_page(vs: VaultSession, q: persons.ArchiveQuery) -> None:
+    """:func:`first_page` of a pinyin query as the archive read it before migration 24: the
+    first letter's range of ``name_pinyin``, then the pinyin or initials prefix; every match
+    fetched for its name sort key and sorted (same count, same rows)."""
+    low = q.text.replace(" ", "").lower()
+    cond = ("p.name_pinyin >= ? AND p.name_pinyin < ? AND ((p.name_pinyin >= ? AND "
+            "p.name_pinyin < ?) OR (p.name_initials >= ? AND p.name_initials < ?))")
+    args: list[Any] = [low[0], low[0] + _TOP, low, low + _TOP, low, low + _TOP]
+    live = "" if q.include_archived else "AND p.archived_at IS NULL "
+    if q.unit_id is not None:
+        live += "AND p.unit_id = ? "
+        args.insert(0, q.unit_id)
+    where = f"p.voided_at IS NULL {live}AND {cond}"
+    with vs.reading():
+        vs.execute(f"SELECT count(*) FROM person p WHERE {where}", tuple(args)).fetchone()
+        ids = [int(r[0]) for r in vs.execute(
+            f"SELECT p.id FROM person p WHERE {where} ORDER BY p.name_sort, p.id "
+            f"LIMIT {PAGE}", tuple(args))]
+        persons.person_rows(vs, ids)
+
+
+def pinyin_search(vs: VaultSession, rounds: int, unit_id: int) -> list[Result]:
+    """Issue 18's row: the first page (count and rows) of each 3+ letter pinyin query of
+    :data:`PINYIN`, as the archive screen asks it (a search includes former officers), and
+    with a unit filter; current and former search timed alternately, medians."""
+    results = []
+    for label, unit in (("", None), (" + unit", unit_id)):
+        new: dict[str, list[float]] = {t: [] for t in PINYIN}
+        old: dict[str, list[float]] = {t: [] for t in PINYIN}
+        for _ in range(rounds):
+            for text in PINYIN:
+                q = persons.ArchiveQuery(text=text, unit_id=unit, include_archived=True)
+                new[text] += timed(functools.partial(first_page, vs, q), 1)
+                old[text] += timed(functools.partial(former_first_page, vs, q), 1)
+        per_new = [median(v) for v in new.values()]
+        per_old = [median(v) for v in old.values()]
+        results.append(Result(f"pinyin 3+ letters{label}: median", statistics.median(per_new)
+                              * 1000, "ms", "former search", statistics.median(per_old) * 1000,
+                              "≤ 5 ms"))
+        results.append(Result(f"pinyin 3+ letters{label}: slowest", max(per_new) * 1000, "ms",
+                              "former search", max(per_old) * 1000, "≤ 5 ms"))
+    return results
 
 
 def datatable_fill_seconds(vs: VaultSession) -> tuple[float, int]:
@@ -133,7 +185,8 @@ def run(size: str = "archive100k", rounds: int = 20) -> list[Result]:
                 keystrokes += timed(functools.partial(first_page, vs, q), max(3, rounds // 4))
         results.append(Result(f"search keystroke p95 ({len(keystrokes)} runs)",
                               p95(keystrokes) * 1000, "ms", f"DataTable fill {count:,} rows",
-                              fill * 1000, "≤ 50 ms"))
+                              fill * 1000, "≤ 20 ms"))
+        results += pinyin_search(vs, max(5, rounds // 2), units[len(units) // 2].id)
         return results + sorted_pages(vs, rounds)
     finally:
         vs.close()

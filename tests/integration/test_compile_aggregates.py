@@ -34,6 +34,7 @@ from db.migrations import (
     m0019_compile_aggregates,
     m0022_census_progress,
     m0023_compile_month_index,
+    m0024_person_search_key,
     schema_version,
 )
 from db.models import Census
@@ -278,6 +279,9 @@ def test_upgrade_fills_the_kept_values_of_a_schema_18_vault(
         for table in ("census_take", "census_done"):
             conn.execute(f'DROP TABLE "{table}"')
         conn.execute(f'DROP INDEX "{m0023_compile_month_index.INDEX}"')  # migration 23
+        for name in m0024_person_search_key.TRIGGERS:  # migration 24
+            conn.execute(f'DROP TRIGGER "{name}"')
+        conn.execute("DROP TABLE person_search_key")
         conn.execute("DELETE FROM schema_version WHERE version >= 19")
         conn.execute("COMMIT")
         assert schema_version(conn) == 18

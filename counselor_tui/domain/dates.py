@@ -522,6 +522,10 @@ def _is_ascii_digit(c: str) -> bool:
     return "0" <= c <= "9"
 
 
+#: Words for the present moment in a date-and-time field (after :func:`clean`, lower case).
+_NOW_WORDS = frozenset({"现在", "此刻", "now"})
+
+
 def parse_datetime(text: str, now: datetime) -> datetime:
     """Read a date-and-time field: a date as in :func:`parse_relative` plus an optional time.
 
@@ -532,7 +536,8 @@ def parse_datetime(text: str, now: datetime) -> datetime:
     ``今晚8点``, ``明早9点``, ``昨晚10点``. Date and time may be joined by a space, by ``T``
     (ISO 8601) or directly after a Chinese date (``11月3日下午2点``).
 
-    No time = midnight; no date = the date of ``now``. Seconds default to 0. The result
+    ``现在``/``now`` is ``now`` to the minute. No time = midnight; no date = the date of
+    ``now``. Seconds default to 0. The result
     carries ``now.tzinfo`` (aware in, aware out; naive in, naive out). Raises
     :class:`DateParseError` for anything else, for ``24:00``/``25:00``/``14:61`` and for a
     date refused by :func:`parse_relative`. Source: DESIGN §7.4.
@@ -544,6 +549,8 @@ def parse_datetime(text: str, now: datetime) -> datetime:
     if len(s) > MAX_INPUT:
         raise err_datetime(text)
 
+    if s.lower() in _NOW_WORDS:
+        return now.replace(second=0, microsecond=0)
     found: list[datetime] = []
     first_error: DateParseError | None = None
     for i in range(len(s)):

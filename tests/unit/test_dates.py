@@ -513,6 +513,9 @@ def test_ui_entry_points_are_the_documented_functions() -> None:
         ("2:30 PM", datetime(2026, 11, 8, 14, 30)),
         ("12am", datetime(2026, 11, 8, 0, 0)),
         ("today 9:05", datetime(2026, 11, 8, 9, 5)),
+        # the present moment (NOW is 10:15)
+        ("现在", datetime(2026, 11, 8, 10, 15)),
+        (" Now ", datetime(2026, 11, 8, 10, 15)),
         # a date alone is midnight
         ("今天", datetime(2026, 11, 8, 0, 0)),
         ("2026-11-03", datetime(2026, 11, 3, 0, 0)),
@@ -523,6 +526,10 @@ def test_parse_datetime_reads(typed: str, expected: datetime) -> None:
     result = parse_datetime(typed, NOW)
     assert result == expected.replace(tzinfo=CST)
     assert result.tzinfo is CST
+
+
+def test_now_is_read_to_the_minute() -> None:
+    assert parse_datetime("现在", NOW.replace(second=42, microsecond=7)) == NOW
 
 
 def test_parse_datetime_keeps_the_zone_of_now() -> None:

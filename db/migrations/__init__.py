@@ -37,6 +37,7 @@ from db.migrations import (
     m0022_census_progress,
     m0023_compile_month_index,
     m0024_person_search_key,
+    m0025_compile_person_index,
 )
 
 
@@ -74,6 +75,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(22, m0022_census_progress.NAME, m0022_census_progress.up),
     Migration(23, m0023_compile_month_index.NAME, m0023_compile_month_index.up),
     Migration(24, m0024_person_search_key.NAME, m0024_person_search_key.up),
+    Migration(25, m0025_compile_person_index.NAME, m0025_compile_person_index.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

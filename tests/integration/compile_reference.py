@@ -21,13 +21,50 @@ from counselor_tui.reports.content import (
     table,
 )
 from counselor_tui.services.submission_compile import (
-    _PU,
-    _SS,
     _drop_empty_row,
     _police_type,
     _Query,
     _unit_rows,
 )
+
+# The month's sessions and their persons as the former path read them (by the row id of
+# each person; frozen here so later changes to the service's statements are compared with
+# them, not with themselves).
+_FAMILY_OFFICER = ("(SELECT fl.officer_id FROM family_link fl WHERE fl.person_id = p.id "
+                   "ORDER BY fl.officer_id LIMIT 1)")
+_PU = f"""
+pu AS NOT MATERIALIZED (
+  SELECT p.id AS pid, p.kind AS kind,
+         COALESCE(p.unit_id, (SELECT o.unit_id FROM person o WHERE o.id = {_FAMILY_OFFICER}))
+           AS unit_id,
+         COALESCE(p.police_type,
+                  (SELECT o.police_type FROM person o WHERE o.id = {_FAMILY_OFFICER}),
+                  (SELECT un.police_type FROM unit un WHERE un.id = COALESCE(p.unit_id,
+                     (SELECT o.unit_id FROM person o WHERE o.id = {_FAMILY_OFFICER}))))
+           AS police_type
+  FROM person p
+  WHERE p.voided_at IS NULL
+)"""
+
+#: Sessions started in the period, with client kind, unit and police type.
+_SS = """
+ss AS (
+  SELECT s.id AS id, s.duration_min AS minutes, s.channel AS channel, s.kind AS kind,
+         s.referral AS referral, s.person_id AS person_id,
+         CASE WHEN s.person_id IS NULL THEN 'anonymous' ELSE pu.kind END AS client_kind,
+         CASE WHEN s.person_id IS NULL THEN cu.unit_id
+              ELSE COALESCE((SELECT m.from_unit_id FROM person_move m
+                             WHERE m.person_id = s.person_id AND m.kind = 'transfer'
+                               AND m.on_date > substr(s.started_at, 1, 10)
+                             ORDER BY m.on_date, m.id LIMIT 1), pu.unit_id) END AS unit_id,
+         pu.police_type AS police_type
+  FROM counseling_session s
+  LEFT JOIN pu ON pu.pid = s.person_id
+  LEFT JOIN "user" cu ON cu.id = s.counselor_id
+  WHERE s.voided_at IS NULL AND s.started_at >= :start AND s.started_at < :end
+    AND (s.person_id IS NULL OR pu.pid IS NOT NULL)
+)"""
+
 
 _SV = """
 sv AS (

@@ -1,6 +1,8 @@
-"""The query plans of a month's compile (issue 18, db migration 23): the month's sessions are
-one range scan of the covering index ``counseling_session_month``, never a look-up of the
-session rows (which carry the notes)."""
+"""The query plans of a month's compile (issue 18, db migrations 23 and 25): the month's
+sessions are one range scan of the covering index ``counseling_session_month``, never a
+look-up of the session rows (which carry the notes), and their persons, the persons served
+and the persons touched since the period's end are looked up in the narrow covering index
+``person_compile``, never in the person rows."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.submission_compile import compile_content
 from db.migrations.m0023_compile_month_index import INDEX, STATEMENTS
+from db.migrations.m0025_compile_person_index import INDEX as PERSON_INDEX
 from tests.conftest import PASSPHRASE
 
 _SKIP = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE", "DROP")
@@ -43,6 +46,17 @@ def test_the_months_sessions_are_read_from_the_covering_index(session: VaultSess
     assert f"SEARCH s USING COVERING INDEX {INDEX} (started_at>? AND started_at<?)" in lines
     # no statement of the compile reads session rows by their time
     assert not [line for line in lines if "counseling_session_started_at" in line]
+
+
+def test_persons_are_looked_up_in_the_narrow_index(session: VaultSession) -> None:
+    lines = _plans(session, "2026-10", "bureau")
+    person_lookups = [line for line in lines if line.startswith("SEARCH p ")]
+    covered = [line for line in person_lookups
+               if line.startswith(f"SEARCH p USING COVERING INDEX {PERSON_INDEX} (id=?")]
+    # the session's person, the persons served, the touched persons (two references)
+    assert len(covered) >= 4, person_lookups
+    # the session's person was the only look-up of person rows by id in the counseling part
+    assert "SEARCH p USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN" not in lines
 
 
 def test_the_demo_builder_creates_the_index_again(tmp_path: Path, clock: FixedClock,

@@ -269,6 +269,9 @@ def test_upgrade_fills_the_kept_values_of_a_schema_18_vault(
         for name in ("tier_change_at", "tier_state_since", "tier_state_created_at",
                      "person_created_at", "person_archived_at"):
             conn.execute(f'DROP INDEX "{name}"')
+        for name in ("person_compile", "tier_change_person_at", "tier_change_at_person",
+                     "tier_state_since_person"):  # migration 25, on columns of 19
+            conn.execute(f'DROP INDEX "{name}"')
         conn.execute("DROP TABLE serving_count")
         conn.execute("ALTER TABLE person DROP COLUMN first_session_at")
         conn.execute("ALTER TABLE person DROP COLUMN tier_now")

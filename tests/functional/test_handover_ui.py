@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
 from counselor_tui.i18n import set_language
-from counselor_tui.services import handover, persons
+from counselor_tui.services import handover, persons, sessions
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.handover_dialog import HandoverDialog
 from counselor_tui.ui.screens.team import TeamScreen
@@ -25,6 +25,11 @@ async def test_coordinator_hands_over_then_admin_disables_with_handover(
     set_language("zh")
     li = backend_for(bureau, "li")
     log(li, bureau.ids["zhang"], "复谈", follow_up="2026-12-02")
+    with li.vs.reading():
+        ids = {u.username: u.id for u in User.select()}
+    sessions.log_session(li.vs, sessions.SessionDraft(  # with 王辅导 as co-counselor
+        person_id=bureau.ids["zhang"], started_at=li.vs.now(), channel="face_to_face",
+        kind="crisis", topics=("trauma",), duration_min=60, co_counselor_ids=(ids["wang"],)))
     li.lock()
     coord = backend_for(bureau, "zhou")
     app = app_for(coord, idle_minutes=60)
@@ -35,8 +40,9 @@ async def test_coordinator_hands_over_then_admin_disables_with_handover(
                      and app.screen.loaded > 0)
         team = app.screen
         table = team.query_one("#team-table", DataTable)
-        with coord.vs.reading():
-            ids = {u.username: u.id for u in User.select()}
+        # the joint session counts in each one's workload (issue 15 item 6)
+        assert [str(table.get_cell(str(ids[u]), "sessions")) for u in ("li", "wang", "zhou")
+                ] == ["2", "1", "0"]
         table.move_cursor(row=table.get_row_index(str(ids["li"])))
         await pilot.press("g")
         await settle(pilot, lambda: isinstance(app.screen, HandoverDialog) and app.screen.ready)

@@ -395,6 +395,14 @@ def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dic
 _OK_PERSONS = "(SELECT DISTINCT pid FROM ok) t CROSS JOIN person p ON p.id = t.pid"
 
 
+#: The instrument codes of the completed, non-voided assessments, each found by one seek of
+#: the screening index (the next code after the last one found).
+_SCREENED = "assessment INDEXED BY assessment_screening WHERE voided_at IS NULL AND complete = 1"
+_CODES = (f"codes(code) AS (SELECT MIN(instrument_code) FROM {_SCREENED} "
+          f"UNION ALL SELECT (SELECT MIN(instrument_code) FROM {_SCREENED} "
+          "AND instrument_code > codes.code) FROM codes WHERE codes.code IS NOT NULL)")
+
+
 def _census(q: _Query) -> dict[str, Any]:
     # Campaigns open in the period with a target unit (in the scope). Target: the officers
     # serving at the end in those units (:func:`_serving_at_end`, no pass over every
@@ -443,13 +451,14 @@ def _census(q: _Query) -> dict[str, Any]:
         })
         entry["target"] += int(target)
         entry["completed"] += int(completed)
+    # The period's completed assessments, per instrument code, by a range of the covering
+    # screening index (db migration 4: instrument, date, person, result): the codes present
+    # are found one index seek each (``codes``), so no pass over every assessment ever made.
     screening = q.rows(
-        f"WITH {_PU} SELECT a.instrument_code, "
+        f"WITH RECURSIVE {_PU}, {_CODES} SELECT a.instrument_code, "
         "CASE WHEN a.positive = 1 THEN 'positive' ELSE 'negative' END, COUNT(*) "
-        # administered_on has no index of its own: scan the (person, instrument, date) index,
-        # much smaller than the rows with their responses, and fetch only the period's rows.
-        "FROM assessment a INDEXED BY assessment_person_id_instrument_code_administered_on "
-        "JOIN pu ON pu.pid = a.person_id "
+        "FROM codes CROSS JOIN assessment a INDEXED BY assessment_screening "
+        "ON a.instrument_code = codes.code JOIN pu ON pu.pid = a.person_id "
         "WHERE a.voided_at IS NULL AND a.complete = 1 AND a.administered_on >= :start_date "
         f"AND a.administered_on < :end_date{q.where_unit('pu.unit_id')} GROUP BY 1, 2")
     return {

@@ -74,3 +74,14 @@ def test_the_demo_builder_creates_the_index_again(tmp_path: Path, clock: FixedCl
         assert f"SEARCH s USING COVERING INDEX {INDEX} (started_at>? AND started_at<?)" in lines
     finally:
         vs.close()
+
+
+def test_no_statement_scans_a_whole_table_or_index(session: VaultSession) -> None:
+    # what grows with the population is never read whole: the period's rows are ranges
+    lines = _plans(session, "2026-10", "bureau")
+    assert ("SEARCH a USING INDEX assessment_screening "
+            "(instrument_code=? AND administered_on>? AND administered_on<?)") in lines
+    assert not [line for line in lines if "assessment_person_id_instrument_code" in line]
+    big = {"assessment", "p", "person", "counseling_session", "session_topic", "tier_change",
+           "tier_state"}  # ("a" is also the team section's activity table, read whole)
+    assert not [line for line in lines if line.startswith("SCAN ") and line.split()[1] in big]

@@ -5,7 +5,7 @@ The note index (migration 2: one FTS5 trigram insert per session, and with migra
 ``secure-delete`` a block rewrite per note blanked by sealing), the stored last-session
 date (migration 3: one ``UPDATE person`` per session) and the archive's sort keys (migration
 13: one ``UPDATE person`` per person and per tier state) and the pinyin search keys (migration
-24: a row per prefix of each person's pinyin) cost more than the rows themselves. One
+24: a row per prefix of each person's pinyin; 26: per character of the name) cost more than the rows themselves. One
 ``rebuild`` of the index from the stored notes and one grouped ``UPDATE`` give the same
 content: the index holds every stored note (sealed ones are blank), and ``last_session_on``
 is the latest bureau-local date of the person's non-voided sessions — what the triggers keep.
@@ -22,11 +22,13 @@ from db.migrations import m0013_archive_sort_keys as archive_sort_keys
 from db.migrations import m0019_compile_aggregates as compile_aggregates
 from db.migrations import m0022_census_progress as census_progress
 from db.migrations import m0024_person_search_key as search_keys
+from db.migrations import m0026_person_name_key as name_keys
 
 #: The triggers whose work is redone in bulk at the end (every other trigger stays).
 DEFERRED = ("counseling_session_fts_ai", "counseling_session_fts_au",
             "counseling_session_last_ai", "person_sort_unit_ai", "tier_state_sort_ai",
-            *compile_aggregates.TRIGGERS, *census_progress.TRIGGERS, *search_keys.TRIGGERS)
+            *compile_aggregates.TRIGGERS, *census_progress.TRIGGERS, *search_keys.TRIGGERS,
+            *name_keys.TRIGGERS)
 
 #: Migration 3's stored last-session date, for every person at once (one pass, grouped).
 _LAST_SESSION = (
@@ -64,7 +66,7 @@ def deferred_triggers(vs: VaultSession) -> Iterator[None]:
             vs.execute(statement)
         for statement in compile_aggregates.FILL:  # what the compile reads (migration 19)
             vs.execute(statement)
-        for statement in search_keys.FILL:  # the pinyin search keys (migration 24)
+        for statement in (*search_keys.FILL, *name_keys.FILL):  # search keys (24, 26)
             vs.execute(statement)
         vs.execute("INSERT INTO session_note_fts(session_note_fts) VALUES ('rebuild')")
         audit.record(vs, "demo_generate", "session_note_fts", "", {"rebuilt": True})

@@ -3,7 +3,8 @@
 
 Search (:class:`ArchiveQuery.text`), on indexed columns so it stays fast at 100,000 persons:
 Chinese text matches anywhere in the name (one character is enough: ``三`` finds 张三;
-the scan runs over the covering ``person_name`` index only; characters beyond the BMP count
+looked up in ``person_name_key``, migration 26: one row per character and pair of
+characters of the name, in name order; characters beyond the BMP count
 as Chinese; a middle dot or its look-alikes is ignored on both sides, so 阿依古丽买买提 finds
 阿依古丽·买买提); Latin letters only match the
 start of the full pinyin (``zhang``) or of the initials (``zs`` finds 张三), looked up in
@@ -21,16 +22,17 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from counselor_tui.domain.roles import Role
-from counselor_tui.domain.text import MIDDLE_DOTS, has_han, without_middle_dots
+from counselor_tui.domain.text import has_han, without_middle_dots
 from counselor_tui.i18n import _
 from counselor_tui.services.access import visibility_sql
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
 from db.migrations.m0024_person_search_key import KEY_LENGTH
+from db.migrations.m0026_person_name_key import undotted
 
 SORTS: tuple[str, ...] = ("name", "badge_no", "unit", "tier", "review_due", "last_session")
 _TOP = "\U0010ffff"  # sorts after every other character: the upper bound of a prefix range
@@ -88,14 +90,6 @@ def clean_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
-#: A name holding a middle dot or a look-alike (GLOB pattern), and the name without them:
-#: 阿依古丽·买买提 is found by 阿依古丽买买提, 阿依古丽•买买提 and 古丽·买 (domain.text).
-_DOTTED = f"*[{MIDDLE_DOTS}]*"
-_UNDOTTED = "name"
-for _dot in MIDDLE_DOTS:
-    _UNDOTTED = f"replace({_UNDOTTED}, '{_dot}', '')"
-
-
 def _has_cjk(text: str) -> bool:
     return has_han(text)
 
@@ -109,45 +103,68 @@ def latin_query(text: str) -> str | None:
     return None
 
 
-def key_condition(low: str, alias: str = "p") -> tuple[str, list[Any], str, list[Any]]:
-    """The conditions of the pinyin query ``low`` (:func:`latin_query`): on
-    ``person_search_key.prefix`` (its first :data:`KEY_LENGTH` letters) and on the person
-    ``alias`` (``"1"`` for a query of at most KEY_LENGTH letters; a longer one checks the rest
-    on the person's pinyin or initials): ``(key_sql, key_params, person_sql, person_params)``.
-    """
+@dataclass(frozen=True)
+class KeyLookup:
+    """Where a search text's persons are kept: ``table`` (``person_search_key``, column
+    ``prefix``: migration 24; ``person_name_key``, column ``gram``: migration 26) holds one
+    row per key with the person's ``name_sort`` and ``person_id`` in name order;
+    ``key_sql``/``key_params`` select the key's rows (unqualified column), ``rest_sql``/
+    ``rest_params`` check what the key leaves open on the person (``"1"`` when nothing)."""
+
+    table: str
+    key_sql: str
+    key_params: list[Any]
+    rest_sql: str = "1"
+    rest_params: list[Any] = field(default_factory=list)
+
+
+def key_lookup(text: str, alias: str = "p") -> KeyLookup | None:
+    """The key rows of an archive search text (see the module doc), or None for empty text
+    and a badge number. Pinyin: the first :data:`KEY_LENGTH` letters are the key, a longer
+    query checks the rest on the person's pinyin or initials. Text with a Han character,
+    without spaces or middle dots (the needle): one or two characters are the gram; a
+    longer needle looks up its first pair holding a non-ASCII character and checks the
+    whole needle on the name without middle dots."""
+    t = clean_text(text)
+    if t and _has_cjk(t):
+        needle = without_middle_dots(t.replace(" ", ""))
+        if len(needle) <= 2:
+            return KeyLookup("person_name_key", "gram = ?", [needle])
+        pair = next(needle[i:i + 2] for i in range(len(needle) - 1)
+                    if not needle[i:i + 2].isascii())
+        return KeyLookup("person_name_key", "gram = ?", [pair],
+                         f"instr({undotted(f'{alias}.name')}, ?) > 0", [needle])
+    low = latin_query(t)
+    if low is None:
+        return None
     if len(low) <= KEY_LENGTH:
-        return "prefix = ?", [low], "1", []
-    return ("prefix = ?", [low[:KEY_LENGTH]],
-            f"(({alias}.name_pinyin >= ? AND {alias}.name_pinyin < ?) OR "
-            f"({alias}.name_initials >= ? AND {alias}.name_initials < ?))",
-            [low, low + _TOP, low, low + _TOP])
+        return KeyLookup("person_search_key", "prefix = ?", [low])
+    return KeyLookup("person_search_key", "prefix = ?", [low[:KEY_LENGTH]],
+                     f"(({alias}.name_pinyin >= ? AND {alias}.name_pinyin < ?) OR "
+                     f"({alias}.name_initials >= ? AND {alias}.name_initials < ?))",
+                     [low, low + _TOP, low, low + _TOP])
 
 
-def _key_source(alias: str = "p", key: str = "k", ordered: bool = True) -> str:
-    """``person_search_key`` joined to person ``alias``; ``ordered`` walks the keys first
+def _key_source(table: str, alias: str = "p", key: str = "k", ordered: bool = True) -> str:
+    """Key ``table`` joined to person ``alias``; ``ordered`` walks the keys first
     (``CROSS JOIN``: the rows of a key come in name order, so a page stops at its limit)."""
     join = "CROSS JOIN" if ordered else "JOIN"
-    return (f"person_search_key {key} {join} person {alias} ON {alias}.id = {key}.person_id "
+    return (f"{table} {key} {join} person {alias} ON {alias}.id = {key}.person_id "
             f"AND {key}.name_sort = coalesce({alias}.name_sort, '')")
 
 
 def text_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
     """The SQL condition of an archive search text (see the module doc) and parameters;
-    ``("1", [])`` for empty text. A pinyin query finds non-voided persons only (voided ones
-    have no search keys, and no search shows them)."""
+    ``("1", [])`` for empty text. A name or pinyin search finds non-voided persons only
+    (voided ones have no search keys, and no search shows them)."""
     t = clean_text(text)
     if not t:
         return "1", []
-    if _has_cjk(t):
-        needle = without_middle_dots(t.replace(" ", ""))
-        return (f"{alias}.id IN (SELECT id FROM person INDEXED BY person_name "
-                f"WHERE instr(name, ?) > 0 OR (name GLOB '{_DOTTED}' "
-                f"AND instr({_UNDOTTED}, ?) > 0))", [needle, needle])
-    low = latin_query(t)
-    if low is not None:
-        key_sql, key_params, rest_sql, rest_params = key_condition(low, alias)
-        return (f"{alias}.id IN (SELECT person_id FROM person_search_key WHERE {key_sql}) "
-                f"AND {rest_sql}", key_params + rest_params)
+    found = key_lookup(t, alias)
+    if found is not None:
+        return (f"{alias}.id IN (SELECT person_id FROM {found.table} "
+                f"WHERE {found.key_sql}) AND {found.rest_sql}",
+                found.key_params + found.rest_params)
     badge = t.replace(" ", "").upper()
     return f"({alias}.badge_no >= ? AND {alias}.badge_no < ?)", [badge, badge + _TOP]
 
@@ -210,20 +227,19 @@ def count_persons(vs: VaultSession, q: ArchiveQuery) -> int:
 
     A pinyin search counts its rows of ``person_search_key``; the persons are read only
     for a filter the key rows do not hold."""
-    low = latin_query(q.text)
-    if low is None:
+    found = key_lookup(q.text)
+    if found is None:
         where, params = _where(vs, q)
         sql = f"SELECT count(*) FROM person p WHERE {where}"
+    elif found.rest_sql == "1" and not _person_filters(vs, q):
+        live = "" if q.include_archived else " AND archived = 0"
+        sql = f"SELECT count(*) FROM {found.table} WHERE {found.key_sql}{live}"
+        params = list(found.key_params)
     else:
-        key_sql, params, rest_sql, rest_params = key_condition(low)
-        if rest_sql == "1" and not _person_filters(vs, q):
-            live = "" if q.include_archived else " AND archived = 0"
-            sql = f"SELECT count(*) FROM person_search_key WHERE {key_sql}{live}"
-        else:
-            where, more = _where(vs, q, text=False)
-            sql = (f"SELECT count(*) FROM {_key_source(ordered=False)} WHERE k.{key_sql} "
-                   f"AND {where} AND {rest_sql}")
-            params += more + rest_params
+        where, more = _where(vs, q, text=False)
+        sql = (f"SELECT count(*) FROM {_key_source(found.table, ordered=False)} "
+               f"WHERE k.{found.key_sql} AND {where} AND {found.rest_sql}")
+        params = found.key_params + more + found.rest_params
     with vs.reading():
         row = vs.execute(sql, tuple(params)).fetchone()
     return int(row[0])
@@ -246,9 +262,9 @@ def page_queries(vs: VaultSession, q: ArchiveQuery, after: PageKey | None = None
     """
     key, index = _sort_key(q)
     d, cmp = ("DESC", "<") if q.descending else ("ASC", ">")
-    low = latin_query(q.text)
-    if low is not None and key is None:
-        return [_key_page_query(vs, q, low, after)]
+    found = key_lookup(q.text)
+    if found is not None and key is None:
+        return [_key_page_query(vs, q, found, after)]
     where, params = _where(vs, q)
     text = clean_text(q.text)
     # A Chinese search collects its few matching ids from the name index; "+" keeps the
@@ -282,19 +298,19 @@ def page_queries(vs: VaultSession, q: ArchiveQuery, after: PageKey | None = None
     return out
 
 
-def _key_page_query(vs: VaultSession, q: ArchiveQuery, low: str,
+def _key_page_query(vs: VaultSession, q: ArchiveQuery, found: KeyLookup,
                     after: PageKey | None) -> tuple[int, str, list[Any]]:
-    """The name-ordered list of the pinyin query ``low``: the rows of its key in
-    ``person_search_key`` are already in name order (no sorting step; a page reads its own
-    rows, each person fetched for the filters)."""
+    """The name-ordered list of a search with key rows (:func:`key_lookup`): the rows of
+    its key are already in name order (no sorting step; a page reads its own rows, each
+    person fetched for the filters)."""
     d, cmp = ("DESC", "<") if q.descending else ("ASC", ">")
     where, params = _where(vs, q, text=False)
-    key_sql, key_params, rest_sql, rest_params = key_condition(low)
-    conds, args = [f"k.{key_sql}", where, rest_sql], key_params + params + rest_params
+    conds = [f"k.{found.key_sql}", where, found.rest_sql]
+    args = found.key_params + params + found.rest_params
     if after is not None:
         conds.append(f"(k.name_sort, k.person_id) {cmp} (?, ?)")
         args += [after[2], after[3]]
-    return (0, f"SELECT p.id, NULL, k.name_sort FROM {_key_source()} "
+    return (0, f"SELECT p.id, NULL, k.name_sort FROM {_key_source(found.table)} "
             f"WHERE {' AND '.join(conds)} ORDER BY k.name_sort {d}, k.person_id {d} "
             "LIMIT ? OFFSET ?", args)
 
@@ -378,15 +394,14 @@ def find_persons(vs: VaultSession, text: str, limit: int = 20,
     (``family_of``), so the picker can tell two 刘芳 apart.
     """
     vs.require(Role.COUNSELOR, Role.COORDINATOR)
-    low = latin_query(text)
-    if low is None:
+    found = key_lookup(text)
+    if found is None:
         source, order = "person p", "p.name_sort, p.id"
         text_sql, text_params = text_condition(text)
-    else:  # the key's rows, already in name order (person_search_key)
-        source, order = _key_source(), "k.name_sort, k.person_id"
-        key_sql, text_params, rest_sql, rest_params = key_condition(low)
-        text_sql = f"k.{key_sql} AND {rest_sql}"
-        text_params += rest_params
+    else:  # the key's rows, already in name order
+        source, order = _key_source(found.table), "k.name_sort, k.person_id"
+        text_sql = f"k.{found.key_sql} AND {found.rest_sql}"
+        text_params = found.key_params + found.rest_params
     cond, vparams = visibility_sql(vs)
     kind_sql = "AND p.kind = ? " if kind else ""
     kparams = [kind] if kind else []

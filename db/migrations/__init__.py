@@ -38,6 +38,7 @@ from db.migrations import (
     m0023_compile_month_index,
     m0024_person_search_key,
     m0025_compile_person_index,
+    m0026_person_name_key,
 )
 
 
@@ -76,6 +77,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(23, m0023_compile_month_index.NAME, m0023_compile_month_index.up),
     Migration(24, m0024_person_search_key.NAME, m0024_person_search_key.up),
     Migration(25, m0025_compile_person_index.NAME, m0025_compile_person_index.up),
+    Migration(26, m0026_person_name_key.NAME, m0026_person_name_key.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -35,6 +35,7 @@ from db.migrations import (
     m0022_census_progress,
     m0023_compile_month_index,
     m0024_person_search_key,
+    m0026_person_name_key,
     schema_version,
 )
 from db.models import Census
@@ -282,9 +283,11 @@ def test_upgrade_fills_the_kept_values_of_a_schema_18_vault(
         for table in ("census_take", "census_done"):
             conn.execute(f'DROP TABLE "{table}"')
         conn.execute(f'DROP INDEX "{m0023_compile_month_index.INDEX}"')  # migration 23
-        for name in m0024_person_search_key.TRIGGERS:  # migration 24
+        for name in (*m0024_person_search_key.TRIGGERS,  # migrations 24, 26
+                     *m0026_person_name_key.TRIGGERS):
             conn.execute(f'DROP TRIGGER "{name}"')
         conn.execute("DROP TABLE person_search_key")
+        conn.execute("DROP TABLE person_name_key")
         conn.execute("DELETE FROM schema_version WHERE version >= 19")
         conn.execute("COMMIT")
         assert schema_version(conn) == 18

@@ -1,6 +1,7 @@
-"""Pinyin search through ``person_search_key`` (issue 18; migration 24): the same persons in
-the same order as the search it replaced, a query plan that reads only the key's rows, the
-keys kept by triggers and by the demo's bulk build, and the upgrade of a schema-21 vault."""
+"""Search through ``person_search_key`` (pinyin, migration 24) and ``person_name_key``
+(Chinese characters, migration 26; issue 18): the same persons in the same order as the
+search they replaced, query plans that read only the key's rows, the keys kept by triggers
+and by the demo's bulk build, and the upgrade of a schema-21 vault."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ import pytest
 
 from counselor_tui import demo
 from counselor_tui.domain.pinyin import name_keys
+from counselor_tui.domain.text import MIDDLE_DOTS, without_middle_dots
 from counselor_tui.services import lifecycle, person_moves, persons
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.person_search import clean_text, page_queries, text_condition
 from counselor_tui.services.persons import ArchiveQuery, PersonDraft
 from db.connection import open_connection
 from db.migrations import m0024_person_search_key as search_keys
+from db.migrations import m0026_person_name_key as name_grams
 from db.migrations import migrate
 from tests.conftest import PASSPHRASE, TZ
 
@@ -30,20 +33,34 @@ _TOP = "\U0010ffff"
 #: one and two letters, a badge number, nothing found
 QUERIES = ("zs", "zxl", "wj", "lm", "zhang", "wang", "li", "chen", "zhangw", "wangx", "liu y",
            "Zhang", "ouyangxiuming", "ouyangxiu", "oyxm", "annamaria", "anna", "z", "zh", "l",
-           "w", "x", "张", "王伟", "李", "0", "qqqq", "ouyangxiumingx")
+           "w", "x", "张", "王伟", "李", "0", "qqqq", "ouyangxiumingx", "张小龙", "小龙",
+           "阿依古丽买买提", "古丽买", "丽·买", "古丽•买买", "张An", "张 小", "欧阳", "阳修明",
+           "作废", "已去", "龙x")
+
+
+_UNDOTTED = "name"
+for _dot in MIDDLE_DOTS:
+    _UNDOTTED = f"replace({_UNDOTTED}, '{_dot}', '')"
 
 
 def former_condition(text: str) -> tuple[str, list[Any]]:
-    """The archive's search condition before migration 24 (Latin letters: the first letter's
-    range of ``name_pinyin``, then the pinyin or initials prefix)."""
+    """The archive's search condition before migrations 24 and 26 (Latin letters: the first
+    letter's range of ``name_pinyin``, then the pinyin or initials prefix; a Han character:
+    ``instr`` over every name, middle dots ignored)."""
     t = clean_text(text)
     compact = t.replace(" ", "")
+    if any("\u4e00" <= ch <= "\u9fff" for ch in t):
+        needle = without_middle_dots(compact)
+        return (f"p.id IN (SELECT id FROM person WHERE instr(name, ?) > 0 OR "
+                f"(name GLOB '*[{MIDDLE_DOTS}]*' AND instr({_UNDOTTED}, ?) > 0))",
+                [needle, needle])
     if t and compact.isascii() and compact.isalpha():
         low = compact.lower()
         return ("(p.name_pinyin >= ? AND p.name_pinyin < ? AND ((p.name_pinyin >= ? AND "
                 "p.name_pinyin < ?) OR (p.name_initials >= ? AND p.name_initials < ?)))",
                 [low[0], low[0] + _TOP, low, low + _TOP, low, low + _TOP])
-    return text_condition(text)  # Chinese and badge numbers: unchanged
+    assert not any(ch.isalpha() for ch in compact), text  # a badge number: unchanged
+    return text_condition(text)
 
 
 def former_list(vs: VaultSession, q: ArchiveQuery) -> list[int]:
@@ -72,7 +89,8 @@ def vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VaultSession]:
     unit = persons.units(vs)[0].id
     made = {}
     for name, badge in (("欧阳修明", "990001"), ("Anna Maria", "990002"), ("欧阳秀", "990003"),
-                        ("张小龙", "990004"), ("张晓丽", "990005"), ("作废人", "990006")):
+                        ("张小龙", "990004"), ("张晓丽", "990005"), ("作废人", "990006"),
+                        ("阿依古丽·买买提", "990007"), ("张Anna", "990008")):
         made[name] = persons.create_person(vs, PersonDraft(
             kind="officer", name=name, badge_no=badge, gender="female",
             birth_date="1980-01-02", unit_id=unit, police_type="派出所", post="民警"))
@@ -130,7 +148,10 @@ def test_the_queries_find_what_they_should(vault: VaultSession) -> None:
     assert names("ouyangxiu") == ["欧阳秀", "欧阳修明"]  # xiu before xiu ming
     assert names("oyxm") == ["欧阳修明"] and names("annam") == ["Anna Maria"]
     assert "张晓丽" not in names("zxl") and "张晓丽" in names("zxl", include_archived=True)
-    assert names("zfr") == [] and names("zuofei") == []  # voided: never found
+    assert names("zfr") == [] and names("zuofei") == [] and names("作废") == []  # voided
+    for text in ("古丽买", "丽·买", "阿依古丽买买提", "古丽•买买"):
+        assert names(text) == ["阿依古丽·买买提"], text
+    assert names("张An") == ["张Anna"] and "张小龙" in names("小龙")
     assert len(names("z")) > 5 and names("qqqq") == []
 
 
@@ -139,20 +160,25 @@ def test_a_pinyin_query_reads_only_its_key(vault: VaultSession) -> None:
     order — no index walked by first letter, no scan, no sorting step — and a count of the
     key's rows alone (the former plan read every ``z`` name and sorted them)."""
     with vault.reading():
-        for text in ("zha", "zhang", "zxl", "ouyangxiuming"):
+        for text in ("zha", "zhang", "zxl", "ouyangxiuming", "张", "张小", "张小龙", "古丽·买"):
             for q in (ArchiveQuery(text=text), ArchiveQuery(text=text, descending=True),
                       ArchiveQuery(text=text, include_archived=True)):
                 for _segment, sql, args in page_queries(vault, q):
                     plan = " | ".join(str(r[3]) for r in vault.execute(
                         f"EXPLAIN QUERY PLAN {sql}", (*args, 50, 0)))
-                    assert plan.startswith("SEARCH k USING PRIMARY KEY (prefix=?)"), plan
+                    assert plan.startswith(("SEARCH k USING PRIMARY KEY (prefix=?)",
+                                            "SEARCH k USING PRIMARY KEY (gram=?)")), plan
                     assert "TEMP B-TREE" not in plan and "SCAN" not in plan, plan
                     assert "name_pinyin" not in plan and "person_live" not in plan, plan
+                    assert "person_name" not in plan.replace("person_name_key", ""), plan
         low = "zhang"
         plan = " | ".join(str(r[3]) for r in vault.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM person_search_key WHERE prefix = ? "
             "AND archived = 0", (low,)))
         assert plan == "SEARCH person_search_key USING PRIMARY KEY (prefix=?)", plan
+        plan = " | ".join(str(r[3]) for r in vault.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM person_name_key WHERE gram = ?", ("张",)))
+        assert plan == "SEARCH person_name_key USING PRIMARY KEY (gram=?)", plan
 
 
 def _keys(execute: Any, pid: int) -> set[tuple[str, int]]:
@@ -166,31 +192,49 @@ def _expected(name: str, archived: int = 0) -> set[tuple[str, int]]:
             for n in range(1, min(len(s), search_keys.KEY_LENGTH) + 1)}
 
 
+def _grams(execute: Any, pid: int) -> set[str]:
+    return {str(r[0]) for r in execute("SELECT gram FROM person_name_key WHERE person_id = ?",
+                                      (pid,))}
+
+
+def test_the_dots_of_migration_26_are_the_searchs() -> None:
+    """The grams drop the middle dots the search drops (a change needs a new migration)."""
+    assert name_grams.DOTS == MIDDLE_DOTS
+
+
 def test_the_keys_are_every_prefix_and_follow_the_person(vault: VaultSession) -> None:
     """Trigger-kept keys equal the bulk fill (the demo's build and the migration), and a
     rename, a departure and a voiding move them."""
     with vault.reading():
         kept = set(vault.execute("SELECT * FROM person_search_key"))
+        grams = set(vault.execute("SELECT * FROM person_name_key"))
+        dotted = int(vault.execute("SELECT id FROM person WHERE name = '阿依古丽·买买提'"
+                                   ).fetchone()[0])
+        assert _grams(vault.execute, dotted) == set("阿依古丽买提") | {
+            "阿依", "依古", "古丽", "丽买", "买买", "买提"}
         pid = int(vault.execute("SELECT id FROM person WHERE name = '张小龙'").fetchone()[0])
         assert _keys(vault.execute, pid) == _expected("张小龙")
     with vault.transaction():
-        for statement in search_keys.FILL:
+        for statement in (*search_keys.FILL, *name_grams.FILL):
             vault.execute(statement)
         assert set(vault.execute("SELECT * FROM person_search_key")) == kept
+        assert set(vault.execute("SELECT * FROM person_name_key")) == grams
         keys = name_keys("赵小龙")
         vault.execute("UPDATE person SET name = '赵小龙', name_pinyin = ?, name_initials = ?, "
                       "name_sort = ? WHERE id = ?", (keys.full, keys.initials, keys.sort, pid))
         assert _keys(vault.execute, pid) == _expected("赵小龙")
+        assert _grams(vault.execute, pid) == {"赵", "小", "龙", "赵小", "小龙"}
         assert vault.execute("SELECT DISTINCT name_sort FROM person_search_key "
                              "WHERE person_id = ?", (pid,)).fetchall() == [(keys.sort,)]
         vault.execute("UPDATE person SET archived_at = ? WHERE id = ?", (NOW.isoformat(), pid))
         assert _keys(vault.execute, pid) == _expected("赵小龙", archived=1)
         vault.execute("UPDATE person SET voided_at = ? WHERE id = ?", (NOW.isoformat(), pid))
-        assert _keys(vault.execute, pid) == set()
+        assert _keys(vault.execute, pid) == set() and _grams(vault.execute, pid) == set()
         vault.execute("UPDATE person SET voided_at = NULL, archived_at = NULL, name = '张小龙',"
                       " name_pinyin = 'zhangxiaolong', name_initials = 'zxl', name_sort = ? "
                       "WHERE id = ?", (name_keys("张小龙").sort, pid))
         assert set(vault.execute("SELECT * FROM person_search_key")) == kept
+        assert set(vault.execute("SELECT * FROM person_name_key")) == grams
 
 
 def test_migration_24_fills_the_keys_of_a_schema_21_vault(tmp_path: Path) -> None:
@@ -208,15 +252,18 @@ def test_migration_24_fills_the_keys_of_a_schema_21_vault(tmp_path: Path) -> Non
                          "name_sort, archived_at, voided_at) VALUES "
                          "(?, 'x', 1, 'x', 1, 'officer', ?, ?, ?, '', ?, ?, ?)",
                          (pid, name, keys.full, keys.initials, keys.sort, archived, voided))
-        assert 24 in migrate(conn, "2026-12-01T09:00:00+08:00")
+        assert {24, 26} <= set(migrate(conn, "2026-12-01T09:00:00+08:00"))
         execute = conn.execute
         assert _keys(execute, 1) == _expected("张三")  # z zh … zhangsan, zs
         assert ("ouyangxi", 0) in _keys(execute, 2) and ("ouyangxiu", 0) not in _keys(execute, 2)
         assert _keys(execute, 2) == _expected("欧阳修明")
         assert _keys(execute, 3) == _expected("李四", archived=1)
         assert _keys(execute, 4) == set() and _keys(execute, 5) == set()
+        assert _grams(execute, 1) == {"张", "三", "张三"}
+        assert _grams(execute, 3) == {"李", "四", "李四"} and _grams(execute, 4) == set()
+        assert _grams(execute, 5) == {"已", "去", "标", "识", "已去", "去标", "标识"}
         conn.execute("DELETE FROM person WHERE id = 1")  # a deleted person leaves no key
-        assert _keys(execute, 1) == set()
+        assert _keys(execute, 1) == set() and _grams(execute, 1) == set()
         assert conn.execute("SELECT count(*) FROM person_search_key").fetchone()[0] == len(
             _expected("欧阳修明") | _expected("李四"))
     finally:

@@ -132,6 +132,8 @@ def test_deidentification_keeps_counts_and_leaves_no_canary(world: World) -> Non
     assert persons.get_person(zhou, pid).person.name.startswith(CANARY)  # dry: untouched
     former = persons.ArchiveQuery(text=name_keys(CANARY).initials, include_archived=True)
     assert pid in [r.id for r in persons.list_persons(zhou, former, 0, 50)]
+    by_name = persons.ArchiveQuery(text=CANARY[1:], include_archived=True)
+    assert pid in [r.id for r in persons.list_persons(zhou, by_name, 0, 50)]
 
     done = retention.apply(zhou)
     assert done.applied and done.checkpointed
@@ -145,11 +147,16 @@ def test_deidentification_keeps_counts_and_leaves_no_canary(world: World) -> Non
     assert {s.risk for s in record.sessions} == {"moderate"}
     assert record.tier is not None and record.tier.tier == "yellow"
     assert retention.dry_run(zhou).candidates == ()  # done once
-    # the pinyin search keys (migration 24) held the name's sort key and pinyin: gone too
+    # the search keys (migrations 24, 26) held the name's sort key, pinyin and characters
     assert pid not in [r.id for r in persons.list_persons(zhou, former, 0, 50)]
+    assert pid not in [r.id for r in persons.list_persons(zhou, by_name, 0, 50)]
     with zhou.reading():
         assert zhou.execute("SELECT count(*) FROM person_search_key WHERE person_id = ? "
                             "OR name_sort LIKE ?", (pid, f"%{CANARY}%")).fetchone() == (0,)
+        grams = {r[0] for r in zhou.execute(
+            "SELECT gram FROM person_name_key WHERE person_id = ? OR name_sort LIKE ?",
+            (pid, f"%{CANARY}%"))}
+        assert grams and not any(ch in gram for gram in grams for ch in CANARY)
     kept = persons.get_person(zhou, other)
     assert kept.sessions[0].note == "张三的谈话照常保留"
 

@@ -4,8 +4,9 @@ work done once by SQL when every session is written and sealed (issue 18).
 The note index (migration 2: one FTS5 trigram insert per session, and with migration 10's
 ``secure-delete`` a block rewrite per note blanked by sealing), the stored last-session
 date (migration 3: one ``UPDATE person`` per session) and the archive's sort keys (migration
-13: one ``UPDATE person`` per person and per tier state) and the pinyin search keys (migration
-24: a row per prefix of each person's pinyin; 26: per character of the name) cost more than the rows themselves. One
+13: one ``UPDATE person`` per person and per tier state) and the search keys (migration 24:
+a row per prefix of each person's pinyin; 26: per character of the name) cost more than the
+rows themselves. One
 ``rebuild`` of the index from the stored notes and one grouped ``UPDATE`` give the same
 content: the index holds every stored note (sealed ones are blank), and ``last_session_on``
 is the latest bureau-local date of the person's non-voided sessions — what the triggers keep.

@@ -9,7 +9,7 @@ from typing import Any
 from textual.widgets import Input, OptionList, SelectionList
 
 from counselor_tui import demo
-from counselor_tui.services import tier_policy
+from counselor_tui.services import tier_policy, tier_review
 from counselor_tui.services.api import Backend
 from counselor_tui.services.context import FixedClock
 from counselor_tui.ui.messages import OpenPerson
@@ -115,6 +115,10 @@ async def test_the_demo_tier_review_list_is_worked_through_from_the_dashboard(
         for person in reviewed:
             kept = tier_policy.history(backend.vs, person)[0]
             assert kept.from_tier == kept.to_tier
+            # the next review set by policy from today (red 7 days, yellow 30 …)
+            state = tier_policy.current_tier(backend.vs, person)
+            assert state is not None and state.review_due == tier_review.preview(
+                backend.vs, person).next_review[state.tier]
 
         # the record shows the review on its history and reviews again with v
         app.post_message(OpenPerson(reviewed[0]))

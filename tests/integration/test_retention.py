@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from counselor_tui.domain.periods import parse_period
 from counselor_tui.domain.pinyin import name_keys
 from counselor_tui.services import (
+    audit,
     integrity,
     person_moves,
     persons,
@@ -159,6 +160,19 @@ def test_deidentification_keeps_counts_and_leaves_no_canary(world: World) -> Non
         assert grams and not any(ch in gram for gram in grams for ch in CANARY)
     kept = persons.get_person(zhou, other)
     assert kept.sessions[0].note == "张三的谈话照常保留"
+    # every step audited, ids and counts only: the dry runs, the person, the run
+    with zhou.reading():
+        steps = [(e.action, e.entity_id, dict(e.detail)) for e in audit.iter_events(zhou)
+                 if e.action in ("retention_dry_run", "deidentify", "retention_run")]
+    assert [a for a, _i, _d in steps] == ["retention_dry_run"] * 2 + [
+        "deidentify", "retention_run", "retention_dry_run"]
+    assert [d["count"] for a, _i, d in steps if a != "deidentify"] == [0, 1, 1, 0]
+    assert steps[2][1] == str(pid)
+    assert {k: steps[2][2][k] for k in ("session_notes", "sealed", "addenda", "tier_reasons",
+                                        "move_notes", "years")} == {
+        "session_notes": 2, "sealed": 1, "addenda": 2, "tier_reasons": 1, "move_notes": 3,
+        "years": 10}
+    assert CANARY not in repr(steps)
 
     world.close()
     assert _residue(world) == set()

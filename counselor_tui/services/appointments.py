@@ -317,8 +317,10 @@ def mark_kept(vs: VaultSession, appointment_id: int, session_id: int) -> None:
 
 
 def dashboard_section(vs: VaultSession) -> DashboardSection | None:
-    """The dashboard's agenda: missed appointments first (``warning``), today's, then the
-    week's (``info``); ``ref`` ``appointments:<id>``. None for admins and auditors."""
+    """The dashboard's agenda: missed appointments first (``warning``), today's, then those
+    of the next :data:`WEEK_DAYS` days (``info``; the summary says "in the next 7 days", not
+    "this week", which on the tier reviews means up to Sunday); ``ref``
+    ``appointments:<id>``. None for admins and auditors."""
     if vs.actor.role not in WRITES_RECORDS:
         return None
     plan = agenda(vs)
@@ -329,7 +331,7 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
     items += [DashboardItem(text=r.line(today), person_id=r.person_id, due=r.starts_at,
                             level="info", ref=f"appointments:{r.id}")
               for r in (*plan.today, *plan.week)]
-    summary = _("{today} today, {week} this week, {missed} missed").format(
+    summary = _("{today} today, {week} in the next 7 days, {missed} missed").format(
         today=len(plan.today), week=len(plan.week), missed=len(plan.missed))
     return DashboardSection(
         id="appointments", title=_("Appointments"), items=tuple(items), summary=summary,

@@ -48,7 +48,7 @@ async def test_agenda_schedule_and_log_from_an_appointment(bureau: Bureau) -> No
         assert any("热线来电A" in line for line in lines), lines
         assert any("李四" in line and "15:00" in line for line in lines), lines
         assert not any("刘芳" in line for line in lines), lines  # 20 days ahead
-        assert "今天1个，本周1个，未到1个" in screen_text(app)
+        assert "今天1个，7天内1个，未到1个" in screen_text(app)
 
         app.open_area("appointments")
         await settle(pilot, lambda: isinstance(app.screen, AppointmentsScreen)

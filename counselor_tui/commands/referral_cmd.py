@@ -1,7 +1,9 @@
 """``referral consent|export`` (issue 15, point 4): record an informed consent (知情同意)
 and export one person's archive for a referral or a transfer, only in an encrypted package.
 
-* ``referral consent PERSON_ID --given-on DATE --scope counseling,referral [--note TEXT]``;
+* ``referral consent PERSON_ID --given-on DATE --scope counseling,referral [--note TEXT]
+  [--withdraw]`` (``--withdraw``: the scopes of the consent on record left out are withdrawn;
+  without it such a consent is refused, exit 2);
 * ``referral export PERSON_ID --recipient NAME --purpose referral|transfer --out DIR
   [--include-sealed] [--package-passphrase-file F] [--without-consent]`` prints the consent
   on record (date, scope — or that none is) *before* anything is written; when no consent
@@ -35,6 +37,8 @@ def register(sub: Any) -> None:
     c.add_argument("--scope", required=True, metavar=",".join(referral.CONSENT_SCOPES),
                    help=_("what it covers: one or more of these codes, separated by commas"))
     c.add_argument("--note", default="", help=_("optional note"))
+    c.add_argument("--withdraw", action="store_true", help=_(
+        "the person withdrew what the consent on record covers and this one leaves out"))
     c.set_defaults(handler=cmd_consent)
     e = actions.add_parser("export", help=_(
         "export one person's archive for a referral or a transfer (encrypted package)"))
@@ -61,7 +65,8 @@ def cmd_consent(args: argparse.Namespace) -> int:
         except dates.DateParseError as exc:
             raise InvalidInput(str(exc)) from None
         scope = tuple(s.strip() for s in args.scope.split(",") if s.strip())
-        row = referral.record_consent(vs, args.person_id, day, scope, args.note)
+        row = referral.record_consent(vs, args.person_id, day, scope, args.note,
+                                      withdraw=args.withdraw)
     finally:
         lifecycle.lock(vs, "quit")
     print(row.line())

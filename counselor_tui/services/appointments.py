@@ -14,7 +14,10 @@ unit — exactly the persons the person picker offers
 (:func:`counselor_tui.services.person_search.find_persons`: an officer of any unit may call;
 the picker shows their identity only). An officer who left or was archived, a family member
 or another person the actor does not see is refused as "not visible", so an appointment
-never names someone the actor could not find. The session linked to an appointment
+never names someone the actor could not find. A person of the actor's own archive who left
+service (``archived_at`` set: a former officer) is refused with a plain
+:class:`~counselor_tui.services.errors.Conflict` ("this person has left service"), as
+leaving and transferring say (fix15, finding B). The session linked to an appointment
 (:func:`mark_kept`) must be one the actor wrote, for the appointment's person. Every
 change is an audit event (``create`` / ``update`` ``appointment``).
 """
@@ -185,6 +188,8 @@ def _check_person(vs: VaultSession, person_id: int | None) -> None:
             can_see_person(vs, person_id) or (
                 person.kind == "officer" and person.archived_at is None)):
         raise NotFound(_("No such person, or not visible to your account."))
+    if person.archived_at is not None:
+        raise Conflict(_("This person has left service: no appointment can be made."))
 
 
 def _clash(vs: VaultSession, counselor_id: int, start: datetime, end: str) -> str | None:

@@ -4,7 +4,12 @@
 **Consent.** :func:`record_consent` keeps a consent on the record: the date it was given and
 its scope (:data:`CONSENT_SCOPES`), with an optional note; the latest is the one in force
 (:func:`latest_consent`), earlier ones stay as history; the person's ``consent_on`` shows
-the date on the record. Audited ``create consent``.
+the date on the record. Audited ``create consent``. A consent that leaves out a scope the
+consent in force covers (the person withdrew part of it) is refused
+(:class:`ConsentNarrowed`, naming what would be dropped) unless the recorder says so
+(``withdraw=True``; the audit event lists the ``withdrawn`` codes): a clerk who only
+meant to add a date must not drop "transfer of the archive" by an unticked box (fix15,
+finding A). The former consent stays on the record as history.
 
 **Consent before the export.** The export needs a consent in force whose scope covers the
 purpose (:data:`PURPOSE_SCOPE`: a referral needs ``referral``, a transfer ``transfer``);
@@ -117,6 +122,20 @@ class ConsentMissing(Conflict):
         self.consent = consent
 
 
+class ConsentNarrowed(Conflict):
+    """The new consent leaves out ``dropped`` (scope codes) that the consent in force
+    ``current`` covers; record it with ``withdraw=True`` when the person withdrew them."""
+
+    def __init__(self, current: ConsentRow, dropped: tuple[str, ...]) -> None:
+        super().__init__(_(
+            "The consent on record ({day}) also covers {dropped}; this one leaves it out. "
+            "Record it only if the person withdrew that part of the consent.").format(
+                day=current.given_on,
+                dropped=_sep().join(vocab.label(CONSENT_SCOPES, c) for c in dropped)))
+        self.current = current
+        self.dropped = dropped
+
+
 @dataclass(frozen=True)
 class ConsentCheck:
     """What is on record for an export: the ``consent`` in force (None: none recorded) and
@@ -166,10 +185,16 @@ def _require_writer(vs: VaultSession) -> None:
 
 
 def record_consent(vs: VaultSession, person_id: int, given_on: date,
-                   scope: tuple[str, ...], note: str = "") -> ConsentRow:
+                   scope: tuple[str, ...], note: str = "", *,
+                   withdraw: bool = False) -> ConsentRow:
     """Record a consent (one transaction, ``create consent``); sets the person's
-    ``consent_on``. Raises :class:`InvalidInput` (no scope, unknown scope code, a date in
-    the future), :class:`NotFound`, :class:`PermissionDenied`."""
+    ``consent_on``. ``withdraw``: the person withdrew the scopes of the consent in force
+    that this one leaves out (listed as ``withdrawn`` in the audit event).
+
+    Raises :class:`InvalidInput` (no scope, unknown scope code, a date in the future, the
+    same date and scope as the consent in force), :class:`ConsentNarrowed` (a scope of the
+    consent in force left out without ``withdraw``), :class:`NotFound`,
+    :class:`PermissionDenied`."""
     _require_writer(vs)
     codes = tuple(dict.fromkeys(scope))
     if not codes or any(c not in CONSENT_SCOPES for c in codes):
@@ -179,6 +204,14 @@ def record_consent(vs: VaultSession, person_id: int, given_on: date,
         raise InvalidInput(_("A consent cannot be dated in the future."))
     with vs.transaction():
         require_visible(vs, person_id)
+        current = latest_consent(vs, person_id)
+        dropped = tuple(c for c in (current.scope if current else ()) if c not in codes)
+        if current is not None and dropped and not withdraw:
+            raise ConsentNarrowed(current, dropped)
+        if (current is not None and current.given_on == given_on.isoformat()
+                and set(current.scope) == set(codes) and not note.strip()):
+            raise InvalidInput(_("This consent is on record already (same date and scope): "
+                                 "change the date or what it covers."))
         now = vs.now_iso()
         row = Consent.create(person=person_id, given_on=given_on.isoformat(),
                              scope=list(codes), note=note.strip(), created_at=now,
@@ -186,7 +219,8 @@ def record_consent(vs: VaultSession, person_id: int, given_on: date,
         Person.update(consent_on=given_on.isoformat(), updated_at=now,
                       updated_by=vs.actor.id).where(Person.id == person_id).execute()
         audit.record(vs, "create", "consent", row.id,
-                     {"person_id": person_id, "scope": list(codes)})
+                     {"person_id": person_id, "scope": list(codes),
+                      "withdrawn": list(dropped)})
     return ConsentRow(int(row.id), given_on.isoformat(), codes, note.strip(),
                       vs.actor.display_name, now)
 

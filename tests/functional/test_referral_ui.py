@@ -17,9 +17,11 @@ from counselor_tui.i18n import set_language
 from counselor_tui.services import referral, sessions
 from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.appointment_dialog import ScheduleDialog
+from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.dashboard import DashboardScreen
 from counselor_tui.ui.screens.person import PersonScreen
 from counselor_tui.ui.screens.referral_dialogs import ConsentDialog, ReferralExportDialog
+from counselor_tui.ui.widgets.date_input import DateInput
 from counselor_tui.ui.widgets.person_picker import PersonPicker
 from tests.functional.ui_support import Bureau, app_for, backend_for, screen_text, settle
 
@@ -83,6 +85,27 @@ async def test_consent_then_export_then_schedule_from_the_record(
         assert any(result.password in line for line in screen_text(app).splitlines())
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is record)
+
+        # fix15 A: c again starts from the consent on record, and unticking a scope of
+        # it asks whether the person withdrew it (nothing recorded on No)
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, ConsentDialog) and app.screen.ready
+                     and app.screen.tracking)
+        again = app.screen
+        assert isinstance(again, ConsentDialog)
+        assert again.query_one("#cs-day", DateInput).text == "2026-11-29"
+        assert [again.query_one(f"#cs-{c}", Checkbox).value for c in referral.CONSENT_SCOPES
+                ] == [True, False, True, False]
+        again.query_one("#cs-referral", Checkbox).value = False
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "转介" in str(app.screen.query_one("#question", Static).render())
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is again and not again.saving)
+        again.query_one("#cs-referral", Checkbox).value = True
+        await pilot.press("escape")  # unchanged again: closes without a question
+        await settle(pilot, lambda: app.screen is record)
+        assert len(referral.consents(backend.vs, bureau.ids["zhang"])) == 1
 
         await pilot.press("p")
         await settle(pilot, lambda: isinstance(app.screen, ScheduleDialog) and app.screen.ready)

@@ -84,6 +84,11 @@ async def test_edit_transfer_leave_and_deidentify(bureau: Bureau) -> None:
         assert "left service · retired" in record.shown_text()
         await pilot.press("m")  # a former officer does not transfer
         await settle(pilot, lambda: "This person has left service already." in notices(app))
+        # fix15 B: no appointment for a former officer: p is not offered
+        assert "p" not in record.active_bindings and "o" in record.active_bindings
+        await pilot.press("p")
+        await settle(pilot, lambda: True)
+        assert app.screen is record
 
         # the archive lists the former officer under "officers, former too" only
         app.open_area("archive")

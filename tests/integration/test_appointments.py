@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import appointments, dashboard, persons, sessions
+from counselor_tui.services import appointments, dashboard, person_moves, persons, sessions
 from counselor_tui.services.appointments import AppointmentDraft, AppointmentInvalid
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import Conflict, NotFound, PermissionDenied
@@ -95,6 +95,18 @@ def test_schedule_agenda_missed_and_logged(world: World) -> None:
     assert events == [("create", None)] * 3 + [("update", "kept"), ("update", "cancelled")]
     assert appointments.missed(li, days=1) == []
     assert world.clock.now() - timedelta(hours=6) > at(25, 9)
+
+
+def test_no_appointment_for_a_person_who_left_service(world: World) -> None:
+    """fix15 B: a former officer (原民警, left service) was offered p and booked; the
+    service refuses, saying why."""
+    zs = officer(world, "张三", "330001")
+    coord = world.login("coord")
+    person_moves.leave(coord, zs, "2026-11-20", "retired")
+    with pytest.raises(Conflict, match="left service"):
+        appointments.schedule(coord, AppointmentDraft(zs, at(26, 9)))
+    with coord.reading():
+        assert not AuditEvent.select().where(AuditEvent.entity == "appointment").exists()
 
 
 CASELOAD_TABLES = ("referral_export", "consent", "step_holder", "follow_up_holder",

@@ -155,8 +155,11 @@ def test_cli_records_consent_and_exports(world: World, tmp_path: Path,
     assert cli.main(export) == 2  # a consent that does not cover a referral
     assert "it does not cover a referral" in capsys.readouterr().out
     assert len(list((tmp_path / "out").iterdir())) == 1
-    assert cli.main([*base, "consent", str(zs), "--given-on", "2026-11-01",
-                     "--scope", "referral,transfer"]) == 0
+    narrower = [*base, "consent", str(zs), "--given-on", "2026-11-01",
+                "--scope", "referral,transfer"]
+    assert cli.main(narrower) == 2  # leaves out counseling: said, nothing recorded
+    assert "also covers counseling" in capsys.readouterr().err
+    assert cli.main([*narrower, "--withdraw"]) == 0
     assert "2026-11-01" in capsys.readouterr().out
     assert cli.main([*base, "consent", str(zs), "--given-on", "2026-11-01",
                      "--scope", "nothing"]) == 2
@@ -216,3 +219,30 @@ def test_document_reads_right_for_a_person_tiered_with_the_record(
     assert align(profile, 1, 1) == left and align(visits, 1, 3) == left
     assert align(visits, 1, 1) == left and align(tests, 1, 1) == left
     assert align(tests, 1, 2) == right  # the total, a number
+
+
+def test_a_consent_that_leaves_out_a_scope_on_record_is_refused_unless_withdrawn(
+        world: World) -> None:
+    """fix15 A: recording 心理咨询、转介 over 心理咨询、档案移交 dropped the transfer consent
+    silently; now it is refused naming what it drops, recorded only as a withdrawal (audited),
+    and the former consent stays on the record."""
+    zs = officer(world, "张三", "330001")
+    li = world.login("li")
+    referral.record_consent(li, zs, date(2026, 11, 20), ("counseling", "transfer"))
+    with pytest.raises(referral.ConsentNarrowed) as refused:
+        referral.record_consent(li, zs, date(2026, 11, 24), ("counseling", "referral"))
+    assert refused.value.dropped == ("transfer",)
+    assert "transfer of the archive" in str(refused.value)
+    with pytest.raises(InvalidInput):  # the same consent again adds nothing
+        referral.record_consent(li, zs, date(2026, 11, 20), ("transfer", "counseling"))
+    referral.record_consent(li, zs, date(2026, 11, 24), ("counseling", "transfer", "referral"))
+    referral.record_consent(li, zs, date(2026, 11, 25), ("counseling",), withdraw=True)
+    assert [(c.given_on, c.scope) for c in referral.consents(li, zs)] == [
+        ("2026-11-25", ("counseling",)),
+        ("2026-11-24", ("counseling", "transfer", "referral")),
+        ("2026-11-20", ("counseling", "transfer"))]
+    with li.reading():
+        withdrawn = [e.detail["withdrawn"] for e in AuditEvent.select().where(
+            (AuditEvent.action == "create") & (AuditEvent.entity == "consent"))
+            .order_by(AuditEvent.seq)]
+    assert withdrawn == [[], [], ["transfer", "referral"]]

@@ -17,7 +17,7 @@ for an addendum once it is locked.
 | t | change the tier (reason and evidence) |
 | c | informed consent 知情同意: the consents on record, record one |
 | x | export the archive for a referral or transfer (encrypted package; consent shown) |
-| p | schedule an appointment with this person |
+| p | schedule an appointment with this person (not offered once the person left service) |
 | e | edit the details (what changed is kept) |
 | m | transfer to another unit (dated) |
 | l | left service (dated, with the reason) |
@@ -149,6 +149,7 @@ class PersonScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         # the footer shows the most used keys first (issue 15: at 120 columns it must reach
         # m and l); the rest answer too and F1 lists them all
+        Binding("o", "view_session", N_("The whole session"), id="view_session"),
         Binding("n", "addendum", N_("Addendum to the session"), id="addendum"),
         Binding("v", "review_tier", N_("Review the tier"), id="review_tier"),
         Binding("t", "change_tier", N_("Change the tier"), id="change_tier"),
@@ -159,7 +160,6 @@ class PersonScreen(BaseScreen):
         Binding("c", "consent", N_("Consent"), id="consent"),
         Binding("x", "export_referral", N_("Referral export"), id="export_referral_record"),
         Binding("a", "add_family", N_("Add a family member"), id="add_family", show=False),
-        Binding("o", "view_session", N_("The whole session"), id="view_session", show=False),
         Binding("r", "reload", N_("Reload"), id="reload", show=False),
     ]
 
@@ -264,6 +264,7 @@ class PersonScreen(BaseScreen):
             return
         self.record = record
         self.loads += 1
+        self.refresh_bindings()
         p = record.person
         title = p.name + (f" · {p.badge_no}" if p.badge_no else "")
         if record.archived_at:
@@ -504,6 +505,12 @@ class PersonScreen(BaseScreen):
         person = self._officer_in_service()
         if person is not None:
             self.app.push_screen(PersonMoveDialog(person, "leave"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """p is not offered on the record of a person who left service (the appointments
+        service refuses them too)."""
+        return not (action == "schedule" and self.record is not None
+                    and self.record.archived_at is not None)
 
     def has_unsaved_changes(self) -> bool:
         """The record holds no typed text."""

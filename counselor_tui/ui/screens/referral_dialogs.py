@@ -2,7 +2,11 @@
 point 4): two dialogs opened from the person record (``c`` and ``x``).
 
 :class:`ConsentDialog` lists the consents on record (latest first) and records a new one:
-the date it was given and what it covers. :class:`ReferralExportDialog` shows the consent in
+the date it was given and what it covers. It opens filled with the consent in force (its
+date, every scope it covers ticked), so a new consent starts from what is on record; one
+that leaves out a scope of it asks first whether the person withdrew that part (the
+service refuses it otherwise, :class:`~counselor_tui.services.referral.ConsentNarrowed`).
+:class:`ReferralExportDialog` shows the consent in
 force (or that none is recorded) *before* anything is exported and says when it does not cover
 the chosen purpose — then the export is refused unless the user ticks "export without a
 consent covering this purpose" (audited by the service); it asks for the recipient,
@@ -37,6 +41,7 @@ from counselor_tui.services.referral import (
     ReferralExported,
 )
 from counselor_tui.ui.messages import DataChanged
+from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.form import FormModal
 from counselor_tui.ui.widgets.date_input import DateInput
 
@@ -91,6 +96,10 @@ class ConsentDialog(FormModal[ConsentRow | None]):
         text = "\n".join(r.line() for r in rows) or _(
             "No informed consent is recorded for this person.")
         self.query_one("#cs-history", Static).update(text)
+        if rows:  # start from the consent in force, never from a default scope
+            self.query_one("#cs-day", DateInput).text = rows[0].given_on
+            for code in referral.CONSENT_SCOPES:
+                self.query_one(f"#cs-{code}", Checkbox).value = code in rows[0].scope
         self.query_one("#cs-day", DateInput).focus()
         self.form_loaded()
 
@@ -100,8 +109,9 @@ class ConsentDialog(FormModal[ConsentRow | None]):
                 self.query_one("#cs-note", Input).value,
                 *(self.query_one(f"#cs-{c}", Checkbox).value for c in referral.CONSENT_SCOPES))
 
-    def submit(self) -> None:
-        """Record the consent (in a worker)."""
+    def submit(self, withdraw: bool = False) -> None:
+        """Record the consent (in a worker); ``withdraw`` once the user confirmed that the
+        person withdrew the scopes it leaves out."""
         day, error = self.query_one("#cs-day", DateInput).parse()
         if error or not isinstance(day, date):
             self.say(error or _("Type a date, like 2026-11-03."))
@@ -109,8 +119,26 @@ class ConsentDialog(FormModal[ConsentRow | None]):
         scope = tuple(c for c in referral.CONSENT_SCOPES
                       if self.query_one(f"#cs-{c}", Checkbox).value)
         self.save_with(referral.record_consent, self.backend.vs, self.person_id, day, scope,
-                       self.query_one("#cs-note", Input).value, done=self._done,
-                       group="cs-save")
+                       self.query_one("#cs-note", Input).value, withdraw=withdraw,
+                       done=self._done, group="cs-save")
+
+    def form_failed(self, error: BaseException) -> bool:
+        """A consent that drops a scope of the one in force: ask whether the person withdrew
+        it, and record it only then."""
+        if not isinstance(error, referral.ConsentNarrowed):
+            return super().form_failed(error)
+        self.saving = False
+        self.say(str(error))
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.submit(withdraw=True)
+
+        self.app.push_screen(ConfirmDialog(
+            str(error) + "\n" + _("Did the person withdraw it?"),
+            title=_("The consent's scope narrows"), yes=_("Yes, withdrawn"),
+            no=_("No, go back"), default_yes=False), answer)
+        return True
 
     def _done(self, row: ConsentRow) -> None:
         self.app.notify(row.line(), markup=False)

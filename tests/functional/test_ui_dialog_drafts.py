@@ -71,7 +71,8 @@ async def test_dialog_text_survives_a_lock(bureau: Bureau) -> None:
                      and app.screen.record is not None and "首次谈话" in screen_text(app)
                      and "n 为咨询记录添加补充说明" in screen_text(app).rsplit("\n", 1)[-1])
         footer = screen_text(app).splitlines()[-1]
-        for key in ("n 为咨询记录添加补充说明", "t 调整等级", "p 预约", "m 调动", "l 离职"):
+        for key in ("o 查看完整记录", "n 为咨询记录添加补充说明", "t 调整等级", "p 预约", "m 调动",
+                    "l 离职"):  # o: fix15 F
             assert key in footer, footer
         await pilot.press("n")
         await settle(pilot, lambda: isinstance(app.screen, AddendumDialog)

@@ -109,12 +109,15 @@ class PersonInvalid(InvalidInput):
 
 
 def units(vs: VaultSession, *, include_inactive: bool = False) -> list[UnitRow]:
-    """Every (active) unit, by name. Any role may list units (no personal data)."""
+    """Every (active) unit, by the pinyin of its name as names are sorted (城关派出所
+    before 交警大队; :func:`counselor_tui.domain.pinyin.name_keys`), not by code point.
+    Any role may list units (no personal data)."""
     with vs.reading():
-        query = Unit.select().order_by(Unit.name)
+        query = Unit.select()
         if not include_inactive:
             query = query.where(Unit.active == True)  # noqa: E712
-        return [UnitRow(u.id, u.code, u.name, u.police_type, bool(u.active)) for u in query]
+        rows = [UnitRow(u.id, u.code, u.name, u.police_type, bool(u.active)) for u in query]
+    return sorted(rows, key=lambda u: (name_keys(u.name).sort, u.name, u.id))
 
 
 def create_unit(vs: VaultSession, name: str, police_type: str = "其他",

@@ -159,7 +159,7 @@ def test_auditor_and_admin_are_refused_person_records(world: World,
             persons.count_persons(vs, ArchiveQuery())
         with pytest.raises(PermissionDenied):
             persons.get_person(vs, people["张三"])
-        assert [u.code for u in persons.units(vs)] == ["U002", "U001"]  # by name
+        assert [u.code for u in persons.units(vs)] == ["U001", "U002"]  # 城关 cheng, 交警 jiao
     li = world.login("li")
     sessions.log_session(li, sessions.SessionDraft(
         person_id=people["张三"], started_at=world.clock.now(), channel="face_to_face",

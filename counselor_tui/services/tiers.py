@@ -22,22 +22,30 @@ from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
 from counselor_tui.services.persons import PersonRow, person_rows, visibility_sql
 
+#: Review lines the dashboard lists, earliest first (issue 18: 2,885 due this week at
+#: province size); the summary counts them all and a last line says how many more.
+DASHBOARD_LINES = 200
 
-def _due(vs: VaultSession) -> list[tuple[int, str, str | None, str | None]]:
-    """``(person id, name, tier, review date)`` of the reviews due by the week's end, in
-    the dashboard's order (inside ``reading``): the review date and tier rank kept on the
-    person (db migration 13: tier_state's review_due and tier) through their index, not a
-    pass over every live person."""
+_DUE_WHERE = ("WHERE p.sort_review <= ? AND p.voided_at IS NULL "
+              "AND p.archived_at IS NULL AND {cond} ")
+
+
+def _horizon(vs: VaultSession) -> str:
     today = vs.today()
-    horizon = today + timedelta(days=6 - today.weekday())
+    return (today + timedelta(days=6 - today.weekday())).isoformat()
+
+
+def _due(vs: VaultSession, limit: int = -1) -> list[tuple[int, str, str | None, str | None]]:
+    """``(person id, name, tier, review date)`` of the reviews due by the week's end, in
+    the dashboard's order, the first ``limit`` (all when negative; inside ``reading``): the
+    review date and tier rank kept on the person (db migration 13: tier_state's review_due
+    and tier) through their index, not a pass over every live person."""
     cond, params = visibility_sql(vs)
     return [(int(r[0]), str(r[1]), r[2], r[3]) for r in vs.execute(
         "SELECT p.id, p.name, t.tier, t.review_due FROM person p INDEXED BY person_sort_review "
-        "LEFT JOIN tier_state t ON t.person_id = p.id "
-        "WHERE p.sort_review <= ? AND p.voided_at IS NULL "
-        f"AND p.archived_at IS NULL AND {cond} "
-        "ORDER BY p.sort_review, CASE p.sort_tier WHEN 2 THEN 0 WHEN 1 THEN 1 "
-        "ELSE 2 END, p.name_sort, p.id", (horizon.isoformat(), *params))]
+        "LEFT JOIN tier_state t ON t.person_id = p.id " + _DUE_WHERE.format(cond=cond)
+        + "ORDER BY p.sort_review, CASE p.sort_tier WHEN 2 THEN 0 WHEN 1 THEN 1 "
+        "ELSE 2 END, p.name_sort, p.id LIMIT ?", (_horizon(vs), *params, limit))]
 
 
 def review_due(vs: VaultSession) -> list[PersonRow]:
@@ -50,19 +58,25 @@ def review_due(vs: VaultSession) -> list[PersonRow]:
 
 
 def dashboard_section(vs: VaultSession) -> DashboardSection | None:
-    """The dashboard block "tier review due"; None for admins and auditors. One query of
-    the four columns shown (name, tier, review date), each text template, tier label and
-    relative hint made once, not once per person (2,885 due at province size)."""
+    """The dashboard block "tier review due"; None for admins and auditors. The counts
+    (summary, ``extra``) cover every review due; the lines are the :data:`DASHBOARD_LINES`
+    first (as :func:`review_due` orders them), then one line saying how many more. One query
+    of the four columns shown; each text template, tier label and hint made once."""
     if vs.actor.role not in (Role.COUNSELOR, Role.COORDINATOR):
         return None
     today = vs.today()
+    cond, params = visibility_sql(vs)
     with vs.reading():
-        rows = _due(vs)
+        total, overdue = (int(n or 0) for n in vs.execute(
+            "SELECT COUNT(*), SUM(t.review_due < ?) FROM person p "
+            "INDEXED BY person_sort_review LEFT JOIN tier_state t ON t.person_id = p.id "
+            + _DUE_WHERE.format(cond=cond),
+            (today.isoformat(), _horizon(vs), *params)).fetchone())
+        rows = _due(vs, DASHBOARD_LINES)
     template = _("{name} · {tier} · review {hint}")
     labels: dict[str | None, str] = {}
     hints: dict[str, tuple[str, bool]] = {}
     items = []
-    overdue = 0
     for pid, name, tier, review_due_on in rows:
         day = review_due_on or today.isoformat()
         if day not in hints:
@@ -71,13 +85,16 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
         if tier not in labels:
             labels[tier] = vocab.label(vocab.TIERS, tier)
         hint, late = hints[day]
-        overdue += late
         items.append(DashboardItem(
             text=template.format(name=name, tier=labels[tier], hint=hint),
             person_id=pid, due=review_due_on, level="warning" if late else "info",
             ref=f"person:{pid}"))
+    if total > len(rows):
+        items.append(DashboardItem(
+            text=_("… {n} more tier reviews, later in the order, not listed here").format(
+                n=total - len(rows))))
     return DashboardSection(
         id="tier_reviews", title=_("Tier reviews due"), items=tuple(items),
-        summary=_("{n} due, {late} overdue").format(n=len(rows), late=overdue),
+        summary=_("{n} due, {late} overdue").format(n=total, late=overdue),
         level="warning" if overdue else "info",
-        extra={"due": len(rows), "overdue": overdue})
+        extra={"due": total, "overdue": overdue})

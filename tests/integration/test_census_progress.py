@@ -5,8 +5,8 @@ and the dashboard show the figures the former grouped query (``census._unit_prog
 the benchmark's hand-written SQL (``benchmarks/bench_dashboard.py``) give — before and after
 every write path that moves them, and after the upgrade of a schema-21 vault. The other
 dashboard blocks made cheaper for province size (follow-ups, tier reviews) give the items the
-former per-row construction gave, and the tier suggestions block reads only the lines it
-shows."""
+former per-row construction gave (a long block: its first lines, then how many more, with
+the counts of all), and the tier suggestions block reads only the lines it shows."""
 
 from __future__ import annotations
 
@@ -284,7 +284,8 @@ def test_upgrade_fills_the_kept_progress_of_a_schema_21_vault(
         again.close()
 
 
-def test_follow_up_and_review_items_read_as_before(vs: VaultSession) -> None:
+def test_follow_up_and_review_items_read_as_before(
+        vs: VaultSession, monkeypatch: pytest.MonkeyPatch) -> None:
     """The follow-up and tier review blocks (texts made once per template, reviews read
     in one query) give the items the former per-row construction gave: FollowUpRow.who,
     vocab labels and relative hints, PersonRows of ``tiers.review_due``."""
@@ -329,3 +330,18 @@ def test_follow_up_and_review_items_read_as_before(vs: VaultSession) -> None:
         "pending": len(pending), "red": sum(r.tier == "red" for r in pending)}
     assert len(pending) > 20 and any(r.tier == "red" for r in pending)
     assert {f.kind for f in due.overdue + due.today + due.this_week if not f.badge_no}
+    full = {ident: sections[ident].extra for ident in ("follow_ups", "tier_reviews")}
+    assert full["follow_ups"] == {"overdue": len(due.overdue), "today": len(due.today),
+                                  "this_week": len(due.this_week)}
+    assert full["tier_reviews"]["due"] == len(reviews)
+
+    # a long block lists its first lines, then how many more; the counts cover them all
+    monkeypatch.setattr(session_reads, "DASHBOARD_LINES", 2)
+    monkeypatch.setattr(tiers, "DASHBOARD_LINES", 1)
+    sections = {s.id: s for s in dashboard.gather(vs)}
+    for ident, want, shown in (("follow_ups", expected, 2), ("tier_reviews", reviews, 1)):
+        *lines, more = sections[ident].items
+        assert [(i.text, i.person_id, i.due, i.level, i.ref) for i in lines] == want[:shown]
+        assert str(len(want) - shown) in more.text and more.person_id is None
+        assert (more.ref, more.level) == ("", "info")
+        assert sections[ident].extra == full[ident]

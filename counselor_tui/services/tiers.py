@@ -68,9 +68,8 @@ def dashboard_section(vs: VaultSession) -> DashboardSection | None:
     cond, params = visibility_sql(vs)
     with vs.reading():
         total, overdue = (int(n or 0) for n in vs.execute(
-            "SELECT COUNT(*), SUM(t.review_due < ?) FROM person p "
-            "INDEXED BY person_sort_review LEFT JOIN tier_state t ON t.person_id = p.id "
-            + _DUE_WHERE.format(cond=cond),
+            "SELECT COUNT(*), SUM(p.sort_review < ?) FROM person p "  # the kept review_due
+            "INDEXED BY person_sort_review " + _DUE_WHERE.format(cond=cond),
             (today.isoformat(), _horizon(vs), *params)).fetchone())
         rows = _due(vs, DASHBOARD_LINES)
     template = _("{name} · {tier} · review {hint}")

@@ -370,12 +370,12 @@ def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dic
         "SELECT COUNT(*) FROM person p INDEXED BY person_archived_at WHERE p.kind = 'officer' "
         "AND p.voided_at IS NULL AND p.archived_at >= :start_date "
         f"AND p.archived_at < :end_date{q.where_unit('p.unit_id')}")
-    # changes in the period, and the entries (新建档: none → first tier) of _ENTERED
+    # changes in the period (not reviews), and the entries (新建档: none → first tier)
     transitions = q.rows(
         f"WITH {_PU}, {_entered(_ENTERED_IN_PERIOD)}, moves AS ("
         "SELECT tc.person_id AS pid, COALESCE(tc.from_tier, 'none') AS f, tc.to_tier AS t "
         "FROM tier_change tc WHERE tc.at >= :start AND tc.at < :end "
-        "UNION ALL SELECT pid, 'none', tier FROM entered "
+        "AND tc.from_tier IS NOT tc.to_tier UNION ALL SELECT pid, 'none', tier FROM entered "
         "WHERE day >= :start_date AND day < :end_date) "
         "SELECT moves.f, moves.t, COUNT(*) FROM moves JOIN pu ON pu.pid = moves.pid "
         f"WHERE 1{q.where_unit('pu.unit_id')} GROUP BY 1, 2")

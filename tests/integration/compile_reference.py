@@ -166,11 +166,13 @@ def _archive(q: _Query, unit_rows: list[str], unit_codes: dict[int, str]) -> dic
         "SELECT COUNT(*) FROM person p WHERE p.kind = 'officer' AND p.voided_at IS NULL "
         "AND substr(p.archived_at, 1, 10) >= :start_date "
         f"AND substr(p.archived_at, 1, 10) < :end_date{q.where_unit('p.unit_id')}")
-    # changes in the period, and the entries (新建档: none → first tier) of _ENTERED
+    # changes in the period (a review, from_tier = to_tier, is none), and the entries
+    # (新建档: none → first tier) of _ENTERED
     transitions = q.rows(
         f"WITH {_PU}, {_ENTERED}, moves AS ("
         "SELECT tc.person_id AS pid, COALESCE(tc.from_tier, 'none') AS f, tc.to_tier AS t "
         "FROM tier_change tc WHERE tc.at >= :start AND tc.at < :end "
+        "AND tc.from_tier IS NOT tc.to_tier "  # a review keeps the tier: not a change
         "UNION ALL SELECT pid, 'none', tier FROM entered "
         "WHERE day >= :start_date AND day < :end_date) "
         "SELECT moves.f, moves.t, COUNT(*) FROM moves JOIN pu ON pu.pid = moves.pid "

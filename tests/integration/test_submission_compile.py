@@ -19,6 +19,7 @@ from counselor_tui.reports.render import render_files
 from counselor_tui.services import lifecycle
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.submission_compile import compile_content
+from db.models import TierChange
 from tests.conftest import PASSPHRASE, TZ
 from tests.integration.submission_fixtures import populate
 
@@ -301,3 +302,21 @@ def test_a_person_whose_earlier_sessions_were_all_voided_is_new(bureau: VaultSes
     after = compile_content(bureau, parse_period("2026-11"))["sections"]["counseling"]
     assert after["figures"]["persons_served"] == before["figures"]["persons_served"] + 2
     assert after["figures"]["new_persons"] == before["figures"]["new_persons"] + 1
+
+
+def test_a_tier_review_is_not_counted_as_a_tier_change(bureau: VaultSession) -> None:
+    """fix15 C: a review keeps the tier (a TierChange with from_tier = to_tier, issue 15
+    point 1); the table "tier changes in the period" (DESIGN §8 transitions) counted it as a
+    change 关注 → 关注 (a "<3" cell in the 2026-12 submission after one review)."""
+    before = as_dict(compile_content(bureau, parse_period("2026-11"))["sections"]["archive"]
+                     ["tables"]["transitions"])
+    with bureau.transaction():
+        pid, tier = bureau.execute(
+            "SELECT person_id, to_tier FROM tier_change WHERE at < ? ORDER BY id LIMIT 1",
+            (START,)).fetchone()
+        TierChange.create(person=pid, from_tier=tier, to_tier=tier, reason="复核无变化",
+                          evidence={"review": True}, by=bureau.actor.id,
+                          at="2026-11-20T09:00:00+08:00")
+    after = as_dict(compile_content(bureau, parse_period("2026-11"))["sections"]["archive"]
+                    ["tables"]["transitions"])
+    assert after == before and after[(tier, tier)] == 0

@@ -381,7 +381,7 @@ def _attachment(doc: Any, n: int, title: str, table: TableView | None,
 # --------------------------------------------------------------------------- 版记
 
 
-def _imprint(doc: Any, view: DocumentView) -> None:
+def _imprint(doc: Any, view: DocumentView, *, even_page: bool = True) -> None:
     """The 版记 alone on the last page, its last line on the last line of the text block:
     empty grid lines above it; each rule is a paragraph border (thick 0.35 mm above the
     抄送 and below the 印发 line, thin 0.25 mm between, §7.4.1), whose width the line it
@@ -390,8 +390,11 @@ def _imprint(doc: Any, view: DocumentView) -> None:
     The last page of a document printed on both sides is an even page (§7.4: the 版记 on
     the back of the last sheet): the 版记 opens a section that starts on an even page
     (``w:type="evenPage"``), so Word and LibreOffice insert a blank page before it when the
-    attachments end on an even page; the inserted page carries no page number (§7.5)."""
-    doc.add_section(WD_SECTION.EVEN_PAGE)
+    attachments end on an even page; the inserted page carries no page number (§7.5).
+    ``even_page=False``: the 版记 on the next page whatever its number, for a document read
+    as a file rather than printed on both sides (the referral archive: a PDF made from it
+    leaves the inserted page out, and its last page read "— 8 —" after "— 6 —")."""
+    doc.add_section(WD_SECTION.EVEN_PAGE if even_page else WD_SECTION.NEW_PAGE)
     f = view.filing
     thick, thin = 8, 6  # eighths of a point: 1 pt ≈ 0.35 mm, 0.75 pt ≈ 0.26 mm
     rows = ([("cc", f.cc)] if f.cc else []) + [("printer", f.printer)]

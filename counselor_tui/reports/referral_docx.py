@@ -150,8 +150,7 @@ def render_referral_docx(content: ReferralContent) -> bytes:
         content.consent_line, content.sealed_line,
         _("Exported by {who}.").format(who=content.exported_by),
     ]
-    docx_out._body_paragraph(doc, f"{docx_out.cn_number(1)}、" + _("What is sent"),
-                             font=FONT_HEADING, keep_next=True)
+    docx_out._body_paragraph(doc, _("What is sent"), font=FONT_HEADING, keep_next=True)
     for text in body:
         docx_out._body_paragraph(doc, text)
     dp.paragraph(doc)
@@ -166,7 +165,7 @@ def render_referral_docx(content: ReferralContent) -> bytes:
         docx_out._attachment(doc, n, table.title, None,  # the heading; the table below
                              SectionView(number=n, key=table.id, title=table.title))
         _write_table(doc, table)
-    docx_out._imprint(doc, view)
+    docx_out._imprint(doc, view, even_page=False)
     dp.page_numbers(doc, sec)
     dp.font_table(doc)
     buf = io.BytesIO()

@@ -22,7 +22,8 @@ document. Source: issue 15 point 4 (informed consent 知情同意 shown before t
 the issue-15 security review (refuse, or an explicit audited choice).
 
 **Referral export.** :func:`export_referral` writes one person's archive — profile, tier
-history, assessments with their bands, session dates and summaries — as a document in the
+history, assessments with their bands, session dates and summaries with their addenda
+(author and date) — as a document in the
 official layout of the submission (:mod:`counselor_tui.reports.referral_docx`), only inside
 an encrypted package: the same 7z, AES-256 with encrypted file names, as the submission
 package (:func:`counselor_tui.reports.package.archive_bytes`), written through a temporary
@@ -64,6 +65,7 @@ from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied
 from counselor_tui.services.lifecycle import is_own_passphrase
 from counselor_tui.services.person_record import PersonRecord
+from counselor_tui.services.session_reads import SessionSummary
 from db.models import Assessment, Person
 from db.models_care import Consent, ReferralExport
 
@@ -291,20 +293,36 @@ def _assessment_flags(vs: VaultSession, person_id: int) -> dict[int, dict[str, A
 
 
 def _tier_history(record: PersonRecord) -> tuple[tuple[str, ...], ...]:
-    """The tier history table, oldest first; when no recorded change leads to the current
+    """The tier history table, oldest first; a review (the tier kept, ``from_tier ==
+    to_tier``) reads "review: kept <tier>" in the "tier after" column, not as a change of a
+    tier into itself (fix15). When no recorded change leads to the current
     tier (a tier set with the record — the demo's and the roster's green — keeps a
-    ``tier_state`` row with its ``since`` date and no ``tier_change`` row), a first row
-    states the current tier and since when."""
+    ``tier_state`` row with its ``since`` date and no ``tier_change`` row; reviews do not
+    count), a row at its date states the current tier and since when."""
     rows: list[tuple[str, ...]] = [
-        (c.at[:10], vocab.label(vocab.TIERS, c.from_tier), vocab.label(vocab.TIERS, c.to_tier),
-         c.reason) for c in reversed(record.tier_history)]
+        (c.at[:10], vocab.label(vocab.TIERS, c.from_tier),
+         _("Review: kept {tier}").format(tier=vocab.label(vocab.TIERS, c.to_tier))
+         if c.from_tier == c.to_tier else vocab.label(vocab.TIERS, c.to_tier), c.reason)
+        for c in reversed(record.tier_history)]
     state = record.tier
-    latest = record.tier_history[0] if record.tier_history else None
+    latest = next((c for c in record.tier_history if c.from_tier != c.to_tier), None)
     if state is not None and (latest is None or latest.to_tier != state.tier
                               or latest.at[:10] > state.since):
         rows.append((state.since, "", vocab.label(vocab.TIERS, state.tier),
                      _("Tier on record since this date (no change recorded)")))
+        rows.sort(key=lambda r: r[0])  # in date order (stable: same-day rows as recorded)
     return ((_("Date"), _("Tier before"), _("Tier after"), _("Reason")), *rows)
+
+
+def _addenda_lines(s: SessionSummary) -> list[str]:
+    """The session's addenda (补记), each with its date and author, under its summary; a
+    sealed session's only where its note goes in (fix15)."""
+    out = []
+    for i, text in enumerate(s.addenda):
+        by, at = s.addenda_by[i] if i < len(s.addenda_by) else ("", "")
+        when = from_storage(at).strftime("%Y-%m-%d %H:%M") if at else ""
+        out.append(_("Addendum ({at}, {by}): {text}").format(at=when, by=by, text=text))
+    return out
 
 
 def _content(vs: VaultSession, draft: ReferralDraft, check: ConsentCheck,
@@ -336,7 +354,7 @@ def _content(vs: VaultSession, draft: ReferralDraft, check: ConsentCheck,
         if s.sealed and not (draft.include_sealed and s.note):
             summary = _("(sealed note, not exported)")
         else:
-            summary = s.note
+            summary = "\n".join((s.note, *_addenda_lines(s)))
             sealed_in += int(s.sealed)
         rows.append((from_storage(s.started_at).strftime("%Y-%m-%d %H:%M"),
                      vocab.label(vocab.CHANNELS, s.channel),

@@ -18,7 +18,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from counselor_tui import cli
 from counselor_tui.i18n import set_language
-from counselor_tui.services import assessments, referral, sessions
+from counselor_tui.services import assessments, referral, sessions, tier_review
 from counselor_tui.services.assessments import AssessmentDraft
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -28,6 +28,7 @@ from db.models import AuditEvent, TierState
 from db.models_care import ReferralExport
 from tests.conftest import TZ, write_secret
 from tests.integration.archive_world import World, officer
+from tests.integration.layout_support import open_pdf, page_lines, soffice
 from tests.worlds import OTHER_PASSPHRASE
 
 pytestmark = pytest.mark.world("archive")
@@ -191,6 +192,10 @@ def test_document_reads_right_for_a_person_tiered_with_the_record(
                          updated_at=li.now_iso(), updated_by=li.actor.id)
     summary = "新入职半年，反映工作节奏快、夜班多，融入集体有困难，睡眠一般，约定两周后随访"
     log(li, cai, summary, 3)
+    # fix15 C: a review and an addendum, as they read in the document
+    tier_review.review(li, cai, "复核无变化")
+    first = sessions.sessions_of_person(li, cai)[0]
+    sessions.add_addendum(li, first.id, "补充：家属反映睡眠已改善")
     assessments.record_assessment(li, AssessmentDraft(cai, "scl90", (2,) * 90,
                                                       date(2026, 11, 20)))
     referral.record_consent(li, cai, date(2026, 11, 20), ("referral",))
@@ -213,8 +218,14 @@ def test_document_reads_right_for_a_person_tiered_with_the_record(
     assert ["姓名", "蔡文"] in cells(profile)
     assert ["等级", "一般（自2024-11-08起）"] in cells(profile)
     assert cells(tiers)[1][0] == "2024-11-08" and cells(tiers)[1][2] == "一般"
+    assert cells(tiers)[2][1:] == ["一般", "复核：维持一般", "复核无变化"]
+    assert cells(visits)[1][3].split("\n") == [
+        summary, "补记（2026-11-25 09:00，LI）：补充：家属反映睡眠已改善"]
+    # one heading in the covering letter: not numbered 一、 without a 二、
+    assert "移送内容" in [p.text for p in document.paragraphs]
+    assert not any(p.text.startswith("一、") for p in document.paragraphs)
     assert cells(tests)[1][1:] == ["症状自评量表（SCL-90）", "180", "筛查阳性（阳性项目90项）"]
-    assert cells(visits)[1][3] == summary  # flows: no line break inserted
+    assert cells(visits)[1][3].startswith(summary + "\n")  # flows: no line break inserted
     left, right = WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT
     assert align(profile, 1, 1) == left and align(visits, 1, 3) == left
     assert align(visits, 1, 1) == left and align(tests, 1, 1) == left
@@ -246,3 +257,29 @@ def test_a_consent_that_leaves_out_a_scope_on_record_is_refused_unless_withdrawn
             (AuditEvent.action == "create") & (AuditEvent.entity == "consent"))
             .order_by(AuditEvent.seq)]
     assert withdrawn == [[], [], ["transfer", "referral"]]
+
+
+@pytest.mark.slow
+def test_the_printed_archive_numbers_its_pages_one_to_the_last(world: World,
+                                                                tmp_path: Path) -> None:
+    """fix15 C: converted as the receiver would (``soffice --convert-to pdf``), the last page
+    of a 7-page archive read "— 8 —": the 版记 opened an even-page section, and the blank
+    page inserted before it is left out of the PDF. Every page now carries its own number."""
+    binary = soffice()
+    set_language("zh")
+    zs = officer(world, "张三", "330001")
+    li = world.login("li")
+    log(li, zs, PLAIN, 3)
+    referral.record_consent(li, zs, date(2026, 11, 20), ("referral",))
+    done = referral.export_referral(li, ReferralDraft(zs, "市心理医院", "referral",
+                                                      password=PASSWORD), tmp_path / "out")
+    with py7zr.SevenZipFile(done.path, "r", password=PASSWORD) as z:
+        z.extractall(path=tmp_path / "x")
+    subprocess.run([binary, "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo'}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path / "x"),
+                    str(tmp_path / "x" / referral.DOCX_NAME)],
+                   check=True, capture_output=True, timeout=300)
+    with open_pdf(tmp_path / "x" / "archive.pdf") as pdf:
+        feet = [page_lines(page)[-1].text for page in pdf.pages]
+    assert len(feet) >= 6  # letter, four attachments, the 版记
+    assert feet == [f"— {n} —" for n in range(1, len(feet) + 1)], feet

@@ -123,9 +123,11 @@ def test_scheduling_names_no_person_the_counselor_could_not_find(world: World) -
             appointments.schedule(wang, AppointmentDraft(pid, start))
         assert "赵" not in str(refused.value)
     assert not appointments.agenda(wang).today
-    # li sees the former officer of li's own unit: li may book them
+    # li sees the former officer of li's own unit, but no one books a person who left
+    # service (fix15 B): said plainly to li, who may read the record
     li = world.login("li")
-    assert appointments.schedule(li, AppointmentDraft(former, start)).who == "赵离"
+    with pytest.raises(Conflict, match="left service"):
+        appointments.schedule(li, AppointmentDraft(former, start))
 
 
 def test_no_referral_export_without_a_consent_covering_its_purpose(
@@ -153,7 +155,7 @@ def test_no_referral_export_without_a_consent_covering_its_purpose(
         (tmp_path / "x" / referral.DOCX_NAME).read_bytes())).paragraphs)
     assert "Exported without a consent covering this purpose" in text
 
-    referral.record_consent(li, zhang, date(2026, 11, 21), ("referral",))
+    referral.record_consent(li, zhang, date(2026, 11, 21), ("counseling", "referral"))
     with pytest.raises(ConsentMissing):
         referral.export_referral(li, ReferralDraft(zhang, "市公安局", "transfer"), out)
     referral.export_referral(li, draft, out)

@@ -56,6 +56,9 @@ class ResumePoint:
 
     screens: tuple[Mapping[str, Any], ...]
     saved_at: str
+    #: Set (the ``draft_keep_hours`` then in force) when this account's draft was older
+    #: and was deleted unread: ``screens`` is empty, the interface says the text is gone.
+    expired_after_hours: int | None = None
 
 
 def _key(vs: VaultSession) -> bytes | None:
@@ -103,8 +106,11 @@ def _expired(saved_at: str, now: datetime, hours: int) -> bool:
 
 
 def load_draft(vs: VaultSession) -> ResumePoint | None:
-    """This account's resume point, or None (none kept, expired, or not readable with this
-    account's key). Deletes every account's expired drafts first (audited)."""
+    """This account's resume point, or None (none kept, or not readable with this
+    account's key). Deletes every account's expired drafts first (audited); when this
+    account's own was one of them, a point without screens that says so
+    (:attr:`ResumePoint.expired_after_hours`), so a lock's "comes back when you unlock"
+    is not silently broken."""
     user_id = int(vs.actor.id)
     with vs.reading():
         hours = keep_hours(vs)
@@ -117,6 +123,8 @@ def load_draft(vs: VaultSession) -> ResumePoint | None:
             for uid in expired:
                 vs.execute('DELETE FROM "form_draft" WHERE user_id = ?', (uid,))
                 audit.record(vs, "delete", DRAFT_KIND, uid, {"expired": True})
+        if user_id in expired:
+            return ResumePoint((), dict(rows)[user_id], expired_after_hours=hours)
     with vs.reading():
         row = vs.execute('SELECT saved_at, sealed, payload FROM "form_draft" '
                          "WHERE user_id = ?", (user_id,)).fetchone()

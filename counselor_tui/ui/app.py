@@ -214,9 +214,9 @@ class CounselorApp(NavigatingApp):
                    if screen is not None]
         for screen in screens:
             self._push(screen)
-        if any(resume.keeps_text(p) for p in point.screens):
-            self.notify(_("The text you were typing when the vault locked is back."),
-                        markup=False, timeout=10)
+        notice = resume.notice_of(point)
+        if notice:
+            self.notify(notice, markup=False, timeout=10)
         self._in_thread(drafts.drop_draft, self._draft_dropped, group="drafts")
 
     def _draft_dropped(self, _gone: bool) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from textual.screen import ModalScreen, Screen
 
+from counselor_tui.i18n import _
 from counselor_tui.services import drafts
 from counselor_tui.services.appointments import AppointmentRow
 from counselor_tui.services.context import VaultSession
@@ -110,6 +111,18 @@ def _dialog(point: Mapping[str, Any]) -> Screen[Any] | None:
     if dialog is not None:
         dialog.restore_draft(fields)
     return dialog
+
+
+def notice_of(point: drafts.ResumePoint) -> str | None:
+    """What to tell the user after unlock about the text a lock kept: it is back, or it
+    was kept longer than the setting allows and is gone; None when no text was kept."""
+    if point.expired_after_hours is not None:
+        return _("What was open when the vault locked was kept longer than the {hours} "
+                 "hours drafts are kept after a lock, and has been deleted.").format(
+            hours=point.expired_after_hours)
+    if any(keeps_text(p) for p in point.screens):
+        return _("The text you were typing when the vault locked is back.")
+    return None
 
 
 def keep_at_lock(vs: VaultSession, work_stack: Sequence[Screen[Any]],

@@ -41,7 +41,9 @@ def test_drafts_are_per_account_replaced_and_expire_by_the_setting(world: World)
     world.clock.advance(hours=1, minutes=59)
     assert drafts.load_draft(zhao) is not None
     world.clock.advance(minutes=2)
-    assert drafts.load_draft(li) is None  # expired: deleted for every account, unread
+    gone = drafts.load_draft(li)  # expired: deleted for every account, unread
+    assert gone is not None and gone.screens == () and gone.expired_after_hours == 2
+    assert drafts.load_draft(li) is None and drafts.load_draft(zhao) is None
     with coord.reading():
         assert coord.execute('SELECT count(*) FROM "form_draft"').fetchone()[0] == 0
 

@@ -17,8 +17,10 @@ import time
 from typing import Any
 
 from benchmarks.common import PASSPHRASE, Result, clock, ensure_vault, median, p95, timed
+from counselor_tui.domain.text import MIDDLE_DOTS, has_han, without_middle_dots
 from counselor_tui.services import lifecycle, persons
 from counselor_tui.services.context import VaultSession
+from counselor_tui.services.person_search import clean_text
 
 PAGE = 50
 #: Search-as-you-type: every prefix of these is one keystroke.
@@ -26,7 +28,12 @@ QUERIES = ("张伟", "王", "zhang", "zw", "lix", "0123", "刘洋")
 #: Pinyin searches of 3+ letters: full syllables (common and rare surnames), mixed, initials.
 PINYIN = ("zha", "zhan", "zhang", "zhangw", "wang", "wangxiu", "lix", "chen", "ouy", "zxl",
           "wjh", "lzq")
+#: Searches by Chinese characters: common and rare surnames, given names, whole names.
+HANZI = ("张", "王", "刘", "伟", "秀英", "张伟", "王秀", "欧阳", "李娜", "陈静怡")
 _TOP = "\U0010ffff"
+_UNDOTTED = "name"
+for _dot in MIDDLE_DOTS:
+    _UNDOTTED = f"replace({_UNDOTTED}, '{_dot}', '')"
 
 
 def first_page(vs: VaultSession, q: persons.ArchiveQuery) -> None:
@@ -34,14 +41,29 @@ def first_page(vs: VaultSession, q: persons.ArchiveQuery) -> None:
     persons.list_persons(vs, q, 0, PAGE)
 
 
+def former_condition(text: str) -> tuple[str, list[Any]]:
+    """A search text's condition before migrations 24 and 26: pinyin by the first letter's
+    range of ``name_pinyin`` then the pinyin or initials prefix; Chinese by ``instr`` over
+    every name of the ``person_name`` index; a badge number as now."""
+    compact = clean_text(text).replace(" ", "")
+    if has_han(compact):
+        needle = without_middle_dots(compact)
+        return (f"p.id IN (SELECT id FROM person INDEXED BY person_name WHERE instr(name, ?) "
+                f"> 0 OR (name GLOB '*[{MIDDLE_DOTS}]*' AND instr({_UNDOTTED}, ?) > 0))",
+                [needle, needle])
+    if compact.isascii() and compact.isalpha():
+        low = compact.lower()
+        return ("p.name_pinyin >= ? AND p.name_pinyin < ? AND ((p.name_pinyin >= ? AND "
+                "p.name_pinyin < ?) OR (p.name_initials >= ? AND p.name_initials < ?))",
+                [low[0], low[0] + _TOP, low, low + _TOP, low, low + _TOP])
+    return persons.text_condition(text)
+
+
 def former_first_page(vs: VaultSession, q: persons.ArchiveQuery) -> None:
-    """:func:`first_page` of a pinyin query as the archive read it before migration 24: the
-    first letter's range of ``name_pinyin``, then the pinyin or initials prefix; every match
-    fetched for its name sort key and sorted (same count, same rows)."""
-    low = q.text.replace(" ", "").lower()
-    cond = ("p.name_pinyin >= ? AND p.name_pinyin < ? AND ((p.name_pinyin >= ? AND "
-            "p.name_pinyin < ?) OR (p.name_initials >= ? AND p.name_initials < ?))")
-    args: list[Any] = [low[0], low[0] + _TOP, low, low + _TOP, low, low + _TOP]
+    """:func:`first_page` of a search as the archive read it before migrations 24 and 26
+    (:func:`former_condition`; every match fetched for its name sort key and sorted): the
+    same count and rows, for the coordinator's view."""
+    cond, args = former_condition(q.text)
     live = "" if q.include_archived else "AND p.archived_at IS NULL "
     if q.unit_id is not None:
         live += "AND p.unit_id = ? "
@@ -49,32 +71,42 @@ def former_first_page(vs: VaultSession, q: persons.ArchiveQuery) -> None:
     where = f"p.voided_at IS NULL {live}AND {cond}"
     with vs.reading():
         vs.execute(f"SELECT count(*) FROM person p WHERE {where}", tuple(args)).fetchone()
+        order = "+p.name_sort" if has_han(q.text) else "p.name_sort"  # as the former code
         ids = [int(r[0]) for r in vs.execute(
-            f"SELECT p.id FROM person p WHERE {where} ORDER BY p.name_sort, p.id "
+            f"SELECT p.id FROM person p WHERE {where} ORDER BY {order}, p.id "
             f"LIMIT {PAGE}", tuple(args))]
         persons.person_rows(vs, ids)
 
 
-def pinyin_search(vs: VaultSession, rounds: int, unit_id: int) -> list[Result]:
-    """Issue 18's row: the first page (count and rows) of each 3+ letter pinyin query of
-    :data:`PINYIN`, as the archive screen asks it (a search includes former officers), and
-    with a unit filter; current and former search timed alternately, medians."""
+def _alternating(vs: VaultSession, queries: list[persons.ArchiveQuery], rounds: int
+                 ) -> tuple[list[float], list[float]]:
+    """Median seconds per query of :func:`first_page` and :func:`former_first_page`: each
+    round times every query one way then every query the other way (as typed in a row, so
+    each side finds its own pages cached), the order swapped every round."""
+    new: list[list[float]] = [[] for _q in queries]
+    old: list[list[float]] = [[] for _q in queries]
+    for n in range(rounds):
+        sides = [(first_page, new), (former_first_page, old)]
+        for fn, out in sides if n % 2 == 0 else sides[::-1]:
+            for i, q in enumerate(queries):
+                out[i] += timed(functools.partial(fn, vs, q), 1)
+    return [median(v) for v in new], [median(v) for v in old]
+
+
+def name_search(vs: VaultSession, rounds: int, unit_id: int) -> list[Result]:
+    """Issue 18's rows: the first page (count and rows) of each pinyin query of 3+ letters
+    (:data:`PINYIN`) and each Chinese query (:data:`HANZI`) as the archive screen asks it
+    (a search includes former officers), alone and with a unit filter, against the former
+    search (:func:`_alternating`): the median query and the slowest."""
     results = []
-    for label, unit in (("", None), (" + unit", unit_id)):
-        new: dict[str, list[float]] = {t: [] for t in PINYIN}
-        old: dict[str, list[float]] = {t: [] for t in PINYIN}
-        for _ in range(rounds):
-            for text in PINYIN:
-                q = persons.ArchiveQuery(text=text, unit_id=unit, include_archived=True)
-                new[text] += timed(functools.partial(first_page, vs, q), 1)
-                old[text] += timed(functools.partial(former_first_page, vs, q), 1)
-        per_new = [median(v) for v in new.values()]
-        per_old = [median(v) for v in old.values()]
-        results.append(Result(f"pinyin 3+ letters{label}: median", statistics.median(per_new)
-                              * 1000, "ms", "former search", statistics.median(per_old) * 1000,
-                              "≤ 5 ms"))
-        results.append(Result(f"pinyin 3+ letters{label}: slowest", max(per_new) * 1000, "ms",
-                              "former search", max(per_old) * 1000, "≤ 5 ms"))
+    for label, texts in (("pinyin 3+ letters", PINYIN), ("Chinese characters", HANZI)):
+        for extra, unit in (("", None), (" + unit", unit_id)):
+            queries = [persons.ArchiveQuery(text=t, unit_id=unit, include_archived=True)
+                       for t in texts]
+            new, old = _alternating(vs, queries, rounds)
+            for what, fn in (("median", statistics.median), ("slowest", max)):
+                results.append(Result(f"{label}{extra}: {what}", fn(new) * 1000, "ms",
+                                      "former search", fn(old) * 1000, "≤ 5 ms"))
     return results
 
 
@@ -178,15 +210,19 @@ def run(size: str = "archive100k", rounds: int = 20) -> list[Result]:
             times = timed(functools.partial(first_page, vs, q), rounds)
             results.append(Result(f"archive first page: {label}", median(times) * 1000, "ms",
                                   f"DataTable fill {count:,} rows", fill * 1000, "≤ 100 ms"))
-        keystrokes = []
+        keystrokes, former = [], []
         for query in QUERIES:
             for i in range(1, len(query) + 1):
                 q = persons.ArchiveQuery(text=query[:i])
-                keystrokes += timed(functools.partial(first_page, vs, q), max(3, rounds // 4))
+                for _ in range(max(3, rounds // 4)):  # alternately: now, before 24 and 26
+                    keystrokes += timed(functools.partial(first_page, vs, q), 1)
+                    former += timed(functools.partial(former_first_page, vs, q), 1)
         results.append(Result(f"search keystroke p95 ({len(keystrokes)} runs)",
                               p95(keystrokes) * 1000, "ms", f"DataTable fill {count:,} rows",
                               fill * 1000, "≤ 20 ms"))
-        results += pinyin_search(vs, max(5, rounds // 2), units[len(units) // 2].id)
+        results.append(Result("search keystroke p95, same keys", p95(keystrokes) * 1000, "ms",
+                              "former search", p95(former) * 1000, "≤ 20 ms"))
+        results += name_search(vs, max(5, rounds // 2), units[len(units) // 2].id)
         return results + sorted_pages(vs, rounds)
     finally:
         vs.close()

@@ -145,12 +145,19 @@ def key_lookup(text: str, alias: str = "p") -> KeyLookup | None:
                      [low, low + _TOP, low, low + _TOP])
 
 
-def _key_source(table: str, alias: str = "p", key: str = "k", ordered: bool = True) -> str:
+def _key_source(table: str, alias: str = "p", key: str = "k", ordered: bool = True,
+                by_unit: bool = False) -> str:
     """Key ``table`` joined to person ``alias``; ``ordered`` walks the keys first
-    (``CROSS JOIN``: the rows of a key come in name order, so a page stops at its limit)."""
+    (``CROSS JOIN``: the rows of a key come in name order, so a page stops at its limit);
+    ``by_unit`` walks the unit's persons first instead, each looked up in the key table by
+    its whole primary key (a unit holds a few thousand persons: fewer than the key rows a
+    common key walks past before finding a page of them)."""
+    on = (f"ON {alias}.id = {key}.person_id "
+          f"AND {key}.name_sort = coalesce({alias}.name_sort, '')")
+    if by_unit:
+        return f"person {alias} INDEXED BY person_unit_id CROSS JOIN {table} {key} {on}"
     join = "CROSS JOIN" if ordered else "JOIN"
-    return (f"{table} {key} {join} person {alias} ON {alias}.id = {key}.person_id "
-            f"AND {key}.name_sort = coalesce({alias}.name_sort, '')")
+    return f"{table} {key} {join} person {alias} {on}"
 
 
 def text_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
@@ -302,7 +309,8 @@ def _key_page_query(vs: VaultSession, q: ArchiveQuery, found: KeyLookup,
                     after: PageKey | None) -> tuple[int, str, list[Any]]:
     """The name-ordered list of a search with key rows (:func:`key_lookup`): the rows of
     its key are already in name order (no sorting step; a page reads its own rows, each
-    person fetched for the filters)."""
+    person fetched for the filters); with a unit filter, the unit's persons that hold the
+    key, sorted."""
     d, cmp = ("DESC", "<") if q.descending else ("ASC", ">")
     where, params = _where(vs, q, text=False)
     conds = [f"k.{found.key_sql}", where, found.rest_sql]
@@ -310,7 +318,8 @@ def _key_page_query(vs: VaultSession, q: ArchiveQuery, found: KeyLookup,
     if after is not None:
         conds.append(f"(k.name_sort, k.person_id) {cmp} (?, ?)")
         args += [after[2], after[3]]
-    return (0, f"SELECT p.id, NULL, k.name_sort FROM {_key_source(found.table)} "
+    source = _key_source(found.table, by_unit=q.unit_id is not None)
+    return (0, f"SELECT p.id, NULL, k.name_sort FROM {source} "
             f"WHERE {' AND '.join(conds)} ORDER BY k.name_sort {d}, k.person_id {d} "
             "LIMIT ? OFFSET ?", args)
 

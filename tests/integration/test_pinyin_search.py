@@ -69,11 +69,13 @@ def former_list(vs: VaultSession, q: ArchiveQuery) -> list[int]:
     cond, params = former_condition(q.text)
     live = "" if q.include_archived else "AND p.archived_at IS NULL "
     kind = "AND p.kind = ? " if q.kind else ""
+    unit = "AND p.unit_id = ? " if q.unit_id is not None else ""
     d = "DESC" if q.descending else "ASC"
     with vs.reading():
         return [int(r[0]) for r in vs.execute(
-            f"SELECT p.id FROM person p WHERE p.voided_at IS NULL {live}{kind}AND {cond} "
-            f"ORDER BY p.name_sort {d}, p.id {d}", (*([q.kind] if q.kind else []), *params))]
+            f"SELECT p.id FROM person p WHERE p.voided_at IS NULL {live}{kind}{unit}AND {cond} "
+            f"ORDER BY p.name_sort {d}, p.id {d}", (*([q.kind] if q.kind else []),
+                                                  *([q.unit_id] if unit else []), *params))]
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +135,11 @@ def test_search_lists_and_counts_what_the_former_search_did(vault: VaultSession,
     by_unit = ArchiveQuery(text=text, sort="unit")
     assert sorted(r.id for r in persons.list_persons(vault, by_unit, 0, 500)) == sorted(
         former_list(vault, by_unit))
+    for unit in persons.units(vault)[:2]:
+        one = ArchiveQuery(text=text, unit_id=unit.id, include_archived=True)
+        assert [r.id for r in persons.list_persons(vault, one, 0, 500)] == former_list(
+            vault, one)
+        assert persons.count_persons(vault, one) == len(former_list(vault, one))
     picked = [r.id for r in persons.find_persons(vault, text, limit=200)]
     assert picked == former_list(vault, ArchiveQuery(text=text))[:200]
 
@@ -171,6 +178,13 @@ def test_a_pinyin_query_reads_only_its_key(vault: VaultSession) -> None:
                     assert "TEMP B-TREE" not in plan and "SCAN" not in plan, plan
                     assert "name_pinyin" not in plan and "person_live" not in plan, plan
                     assert "person_name" not in plan.replace("person_name_key", ""), plan
+            by_unit = ArchiveQuery(text=text, unit_id=persons.units(vault)[0].id)
+            for _segment, sql, args in page_queries(vault, by_unit):
+                plan = " | ".join(str(r[3]) for r in vault.execute(
+                    f"EXPLAIN QUERY PLAN {sql}", (*args, 50, 0)))
+                assert plan.startswith("SEARCH p USING INDEX person_unit_id (unit_id=?) | "
+                                       "SEARCH k USING PRIMARY KEY ("), plan  # the unit's
+                assert "AND name_sort=? AND person_id=?)" in plan, plan  # persons, one probe
         low = "zhang"
         plan = " | ".join(str(r[3]) for r in vault.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM person_search_key WHERE prefix = ? "

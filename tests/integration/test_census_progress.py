@@ -10,6 +10,7 @@ the counts of all), and the tier suggestions block reads only the lines it shows
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -22,6 +23,7 @@ from benchmarks import bench_dashboard
 from counselor_tui import demo
 from counselor_tui.domain import vocab
 from counselor_tui.domain.dates import relative_hint
+from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services import (
     assessments,
@@ -334,6 +336,20 @@ def test_follow_up_and_review_items_read_as_before(
     assert full["follow_ups"] == {"overdue": len(due.overdue), "today": len(due.today),
                                   "this_week": len(due.this_week)}
     assert full["tier_reviews"]["due"] == len(reviews)
+
+    # a counselor's block: the follow-ups they hold or of their unit, same lines and counts
+    with vs.reading():
+        uid, unit = vs.execute("SELECT id, unit_id FROM user WHERE role = 'counselor' "
+                               "AND unit_id IS NOT NULL ORDER BY id LIMIT 1").fetchone()
+    mine = dataclasses.replace(vs, actor=dataclasses.replace(
+        vs.actor, id=int(uid), role=Role.COUNSELOR, unit_id=int(unit)))
+    held = session_reads.follow_ups(mine)
+    block = next(s for s in dashboard.gather(mine) if s.id == "follow_ups")
+    assert block.extra == {"overdue": len(held.overdue), "today": len(held.today),
+                           "this_week": len(held.this_week)}
+    assert [i.ref for i in block.items] == [
+        f"session:{f.session_id}" for f in held.overdue + held.today + held.this_week]
+    assert 0 < len(block.items) < len(expected)
 
     # a long block lists its first lines, then how many more; the counts cover them all
     monkeypatch.setattr(session_reads, "DASHBOARD_LINES", 2)

@@ -108,6 +108,22 @@ class SessionSummary:
     addenda_by: tuple[tuple[str, str], ...] = ()
 
 
+def change_refusal(vs: VaultSession, s: SessionSummary) -> str | None:
+    """Why the actor may not correct session ``s`` (translated), or None when they may
+    (``s.editable``). The rules (DESIGN §4; :func:`may_edit`, :func:`is_locked`): only the
+    author, or a coordinator, corrects a session, and only within the edit window
+    (``session_lock_days``); after it the author or a coordinator adds an addendum; another
+    counselor does neither. A colleague's session of today was refused as "locked" (fix15)."""
+    if s.editable:
+        return None
+    if not may_edit(vs, s.counselor_id):
+        return _("This session is {author}'s: only its author may correct it, within the edit "
+                 "window; an addendum is added by the author or a coordinator.").format(
+                     author=s.counselor)
+    return _("This session is locked: its edit window is over. Add an addendum instead (n): "
+             "it is kept with your name and the time.")
+
+
 class FollowUpRow(NamedTuple):
     """An open follow-up: the session that planned it, the person, the due date
     (``YYYY-MM-DD``) and the author's display name. A named tuple (immutable, made ten

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from counselor_tui.services import audit, persons, sessions, settings
+from counselor_tui.services import audit, persons, session_reads, sessions, settings
 from counselor_tui.services.context import FixedClock
 from counselor_tui.services.errors import Conflict, NotFound, PermissionDenied
 from counselor_tui.services.sessions import SessionDraft
@@ -159,6 +159,24 @@ def test_edit_window_then_lock_and_addendum(world: World) -> None:
                        ("view", "counseling_session"), ("lock", "counseling_session"),
                        ("create", "session_addendum"), ("view", "counseling_session")]
     assert audit.verify_chain(li).ok
+
+
+def test_why_a_session_cannot_be_corrected(world: World) -> None:
+    """fix15 D: a colleague's session of today is not "locked": it is someone else's; the
+    reason the record shows says so (and a locked session says it is locked)."""
+    zs = officer(world, "张三", "330001")
+    li, zhao, coord = world.login("li"), world.login("zhao"), world.login("coord")
+    sid = sessions.log_session(li, draft(zs, at(25, 8))).id
+    assert session_reads.change_refusal(li, sessions.get_session(li, sid)) is None
+    assert session_reads.change_refusal(coord, sessions.get_session(coord, sid)) is None
+    theirs = sessions.get_session(zhao, sid)
+    assert not theirs.editable and not theirs.locked
+    why = session_reads.change_refusal(zhao, theirs) or ""
+    assert "LI's" in why and "only its author" in why and "locked" not in why
+    with pytest.raises(PermissionDenied):  # nor an addendum: the author or a coordinator
+        sessions.add_addendum(zhao, sid, "补充")
+    world.clock.advance(days=8)
+    assert "locked" in (session_reads.change_refusal(li, sessions.get_session(li, sid)) or "")
 
 
 def test_lock_days_setting_is_respected(world: World) -> None:

@@ -41,7 +41,7 @@ from textual.widgets.option_list import Option
 
 from counselor_tui.domain import dates, vocab
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import person_moves, persons
+from counselor_tui.services import person_moves, persons, session_reads
 from counselor_tui.services.api import Backend
 from counselor_tui.services.persons import PersonRecord, PersonRow
 from counselor_tui.services.sessions import SessionSummary
@@ -408,7 +408,7 @@ class PersonScreen(BaseScreen):
         if session.editable:
             self.post_message(OpenArea("log_session", session=session))
         else:
-            self._addendum(session)
+            self._addendum(session)  # or why not: a colleague's session is not "locked"
 
     def action_view_session(self) -> None:
         """The highlighted session in full (issue 15 item 6); from there correct it or add
@@ -424,7 +424,8 @@ class PersonScreen(BaseScreen):
             elif choice == session_view.ADDENDUM:
                 self._addendum(session)
 
-        self.app.push_screen(session_view.SessionView(session), then)
+        self.app.push_screen(session_view.SessionView(
+            session, session_reads.change_refusal(self.backend.vs, session)), then)
 
     def action_addendum(self) -> None:
         """Add an addendum to the highlighted session."""
@@ -442,6 +443,12 @@ class PersonScreen(BaseScreen):
         return self._session(option.id)
 
     def _addendum(self, session: SessionSummary) -> None:
+        """The addendum dialog, when this account may add one (author, coordinator);
+        otherwise say whose session it is and who may change it."""
+        if not session_reads.may_edit(self.backend.vs, session.counselor_id):
+            self.notify(session_reads.change_refusal(self.backend.vs, session) or "",
+                        markup=False, severity="warning")
+            return
         self.app.push_screen(AddendumDialog(session.id, session))
 
     def action_add_family(self) -> None:

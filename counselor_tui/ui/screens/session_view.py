@@ -58,9 +58,12 @@ class SessionView(BaseModal[str | None]):
         Binding("escape", "close", N_("Close"), id="close"),
     ]
 
-    def __init__(self, session: SessionSummary) -> None:
+    def __init__(self, session: SessionSummary, refusal: str | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.session = session
+        #: Why this account may not correct the session (None: it may), from
+        #: :func:`counselor_tui.services.session_reads.change_refusal`.
+        self.refusal = refusal
         #: The fields shown, ``(label, value)``.
         self.pairs: list[tuple[str, str]] = []
 
@@ -119,8 +122,8 @@ class SessionView(BaseModal[str | None]):
         if self.session.editable:
             self.dismiss(EDIT)
         else:
-            self.notify(_("This session can no longer be changed: add an addendum (n)."),
-                        markup=False)
+            self.notify(self.refusal or _("This session can no longer be changed: add an "
+                                          "addendum (n)."), markup=False)
 
     def action_addendum(self) -> None:
         """Add an addendum."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from counselor_tui.domain.roles import Role
+from counselor_tui.i18n import _
+from counselor_tui.reports.spec import instrument_short_label
 from counselor_tui.services import audit, firearm_events
 from counselor_tui.services import instruments as instrument_defs
 from counselor_tui.services.access import require_archive_reader, require_visible
@@ -14,7 +16,7 @@ from counselor_tui.services.context import VaultSession
 from counselor_tui.services.firearm_events import PersonRestriction
 from counselor_tui.services.person_search import PersonRow, person_rows
 from counselor_tui.services.session_reads import SessionSummary, sessions_of_person
-from db.models import Person
+from db.models import Person, TierChange
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,9 @@ class TierRow:
 @dataclass(frozen=True)
 class TierChangeRow:
     """One tier change: when, from (None for the first), to, reason, suggested by the
-    policy or not, and the display name of the counselor who made it."""
+    policy or not, the display name of the counselor who made it, and ``evidence``: the
+    records it rests on, each a short label (``PHQ-9 2026-11-20``, ``咨询 2026-12-04``, an
+    incident's title; no note text), as the change dialog offered them (fix15 E)."""
 
     at: str
     from_tier: str | None
@@ -48,6 +52,7 @@ class TierChangeRow:
     reason: str
     suggested: bool
     by: str
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,13 +119,10 @@ def get_person(vs: VaultSession, person_id: int) -> PersonRecord:
         row = person_rows(vs, [person_id])[0]
         family = _family(vs, person_id)
         tier = _tier(vs, person_id)
-        history = tuple(
-            TierChangeRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5] or "")
-            for r in vs.execute(
-                "SELECT c.at, c.from_tier, c.to_tier, c.reason, c.suggested, u.display_name "
-                "FROM tier_change c LEFT JOIN user u ON u.id = c.by_id "
-                "WHERE c.person_id = ? ORDER BY c.at DESC, c.id DESC", (person_id,))
-        )
+        changes = vs.execute(
+            "SELECT c.at, c.from_tier, c.to_tier, c.reason, c.suggested, u.display_name, "
+            "c.evidence FROM tier_change c LEFT JOIN user u ON u.id = c.by_id "
+            "WHERE c.person_id = ? ORDER BY c.at DESC, c.id DESC", (person_id,)).fetchall()
         sessions = tuple(sessions_of_person(vs, person_id))
         assessments = tuple(
             AssessmentRow(int(r[0]), r[1], r[2], r[3], r[4], None if r[5] is None else bool(r[5]),
@@ -139,6 +141,11 @@ def get_person(vs: VaultSession, person_id: int) -> PersonRecord:
                 "WHERE e.person_id = ? AND i.voided_at IS NULL "
                 "ORDER BY i.occurred_at DESC, i.id DESC", (person_id,))
         )
+        labels = _evidence_labels(assessments, sessions, incidents)
+        history = tuple(
+            TierChangeRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5] or "",
+                          _evidence(TierChange.evidence.python_value(r[6]), labels))
+            for r in changes)
         firearm = vs.execute(
             "SELECT status FROM firearm_restriction WHERE person_id = ? "
             "ORDER BY recommended_at DESC, id DESC LIMIT 1", (person_id,)).fetchone()
@@ -155,6 +162,33 @@ def get_person(vs: VaultSession, person_id: int) -> PersonRecord:
         notes_hidden=vs.actor.role not in (Role.COUNSELOR, Role.COORDINATOR),
         firearm_history=firearm_history,
     )
+
+
+def _evidence_labels(assessments: tuple[AssessmentRow, ...],
+                     sessions: tuple[SessionSummary, ...],
+                     incidents: tuple[IncidentRow, ...]) -> dict[tuple[str, int], str]:
+    """(evidence kind, id) → short label, from the records already read."""
+    labels = {("assessments", a.id): f"{instrument_short_label(a.instrument_code, {})} "
+              f"{a.administered_on}" for a in assessments}
+    labels.update({("sessions", s.id): _("session {date}").format(date=s.started_at[:10])
+                   for s in sessions})
+    labels.update({("incidents", i.id): i.title for i in incidents})
+    return labels
+
+
+def _evidence(stored: object, labels: dict[tuple[str, int], str]) -> tuple[str, ...]:
+    """The labels of a change's stored evidence (``{"assessments": [ids], …}``; the policy's
+    single ``assessment`` id too), in kind order; records voided since are left out."""
+    if not isinstance(stored, dict):
+        return ()
+    out = []
+    for key, kind in (("assessments", "assessments"), ("assessment", "assessments"),
+                      ("sessions", "sessions"), ("incidents", "incidents")):
+        value = stored.get(key)
+        ids = value if isinstance(value, list) else [value] if isinstance(value, int) else []
+        out += [labels[(kind, i)] for i in ids
+                if isinstance(i, int) and (kind, i) in labels]
+    return tuple(dict.fromkeys(out))
 
 
 def _family(vs: VaultSession, person_id: int) -> tuple[FamilyRow, ...]:

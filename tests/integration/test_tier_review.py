@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from counselor_tui.services import assessments, audit, tier_policy, tier_review
+from counselor_tui.services import assessments, audit, persons, tier_policy, tier_review
 from counselor_tui.services.assessments import AssessmentDraft
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, PermissionDenied
@@ -68,6 +68,11 @@ def test_change_evidence_must_be_the_persons_own(world: World, coord: VaultSessi
         tier_review.change(coord, pid, "red", "because", {"rumours": [1]})
     with coord.reading():
         assert TierChange.select().where(TierChange.person == pid).count() == 0
+    # fix15 E: the evidence ticked is on the record's history line, short
+    aid = tier_review.evidence_choices(coord, other)[0].id
+    tier_review.change(coord, other, "red", "PHQ-9 worse", {"assessments": [aid]})
+    history = persons.get_person(coord, other).tier_history
+    assert [h.evidence for h in history] == [(f"PHQ-9 {coord.today().isoformat()}",), ()]
 
 
 def test_roles_and_the_preview(world: World, coord: VaultSession) -> None:

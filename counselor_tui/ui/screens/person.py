@@ -334,6 +334,9 @@ class PersonScreen(BaseScreen):
                 to=vocab.label(vocab.TIERS, change.to_tier), reason=change.reason,
                 by=change.by, suggested=(" · " + _("suggested")) if change.suggested else ""),
                 style="dim")
+            if change.evidence:  # what the change rests on (fix15 E)
+                text.append("  " + _("evidence: {items}").format(
+                    items=join_list(change.evidence)), style="dim")
         widget.update(text)
 
     def _show_family(self, record: PersonRecord) -> None:

@@ -65,7 +65,7 @@ async def test_the_record_shows_sessions_in_full_and_corrects_them(bureau: Burea
             assert line in full
         assert "放松训练" in full and "李辅导" in full and stamp in full
         await pilot.press("e")
-        await settle(pilot, lambda: any("can no longer be changed" in n for n in notices(app)))
+        await settle(pilot, lambda: any("edit window is over" in n for n in notices(app)))
         assert app.screen is view
         await pilot.press("n")
         await settle(pilot, lambda: isinstance(app.screen, AddendumDialog))

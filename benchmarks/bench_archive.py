@@ -30,6 +30,8 @@ PINYIN = ("zha", "zhan", "zhang", "zhangw", "wang", "wangxiu", "lix", "chen", "o
           "wjh", "lzq")
 #: Searches by Chinese characters: common and rare surnames, given names, whole names.
 HANZI = ("张", "王", "刘", "伟", "秀英", "张伟", "王秀", "欧阳", "李娜", "陈静怡")
+#: Badge numbers as typed: one digit (a tenth of the province), then narrower.
+BADGES = ("1", "10", "100", "1000", "10001", "2", "21", "213")
 _TOP = "\U0010ffff"
 _UNDOTTED = "name"
 for _dot in MIDDLE_DOTS:
@@ -42,9 +44,9 @@ def first_page(vs: VaultSession, q: persons.ArchiveQuery) -> None:
 
 
 def former_condition(text: str) -> tuple[str, list[Any]]:
-    """A search text's condition before migrations 24 and 26: pinyin by the first letter's
-    range of ``name_pinyin`` then the pinyin or initials prefix; Chinese by ``instr`` over
-    every name of the ``person_name`` index; a badge number as now."""
+    """A search text's condition before migrations 24, 26 and 27: pinyin by the first
+    letter's range of ``name_pinyin`` then the pinyin or initials prefix; Chinese by ``instr``
+    over every name of the ``person_name`` index; a badge number by its prefix's range."""
     compact = clean_text(text).replace(" ", "")
     if has_han(compact):
         needle = without_middle_dots(compact)
@@ -56,11 +58,12 @@ def former_condition(text: str) -> tuple[str, list[Any]]:
         return ("p.name_pinyin >= ? AND p.name_pinyin < ? AND ((p.name_pinyin >= ? AND "
                 "p.name_pinyin < ?) OR (p.name_initials >= ? AND p.name_initials < ?))",
                 [low[0], low[0] + _TOP, low, low + _TOP, low, low + _TOP])
-    return persons.text_condition(text)
+    badge = compact.upper()
+    return "(p.badge_no >= ? AND p.badge_no < ?)", [badge, badge + _TOP]
 
 
 def former_first_page(vs: VaultSession, q: persons.ArchiveQuery) -> None:
-    """:func:`first_page` of a search as the archive read it before migrations 24 and 26
+    """:func:`first_page` of a search as the archive read it before migrations 24, 26, 27
     (:func:`former_condition`; every match fetched for its name sort key and sorted): the
     same count and rows, for the coordinator's view."""
     cond, args = former_condition(q.text)
@@ -96,10 +99,12 @@ def _alternating(vs: VaultSession, queries: list[persons.ArchiveQuery], rounds: 
 def name_search(vs: VaultSession, rounds: int, unit_id: int) -> list[Result]:
     """Issue 18's rows: the first page (count and rows) of each pinyin query of 3+ letters
     (:data:`PINYIN`) and each Chinese query (:data:`HANZI`) as the archive screen asks it
-    (a search includes former officers), alone and with a unit filter, against the former
+    (a search includes former officers), and badge numbers (:data:`BADGES`), alone and with
+    a unit filter, against the former
     search (:func:`_alternating`): the median query and the slowest."""
     results = []
-    for label, texts in (("pinyin 3+ letters", PINYIN), ("Chinese characters", HANZI)):
+    for label, texts in (("pinyin 3+ letters", PINYIN), ("Chinese characters", HANZI),
+                         ("badge number", BADGES)):
         for extra, unit in (("", None), (" + unit", unit_id)):
             queries = [persons.ArchiveQuery(text=t, unit_id=unit, include_archived=True)
                        for t in texts]

@@ -10,7 +10,8 @@ as Chinese; a middle dot or its look-alikes is ignored on both sides, so 阿依�
 start of the full pinyin (``zhang``) or of the initials (``zs`` finds 张三), looked up in
 ``person_search_key`` (migration 24: one row per prefix, in name order, so a search reads
 only the persons it finds); text with a
-digit matches the start of the badge number (letters upper-cased). Trigram full-text search serves
+digit matches the start of the badge number (letters upper-cased; ``person_badge_key``,
+migration 27, in name order as well). Trigram full-text search serves
 session notes only (:func:`counselor_tui.services.sessions.search_notes`).
 
 Sorting puts missing values last in both directions; ties break on the name then id, so
@@ -33,6 +34,7 @@ from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
 from db.migrations.m0024_person_search_key import KEY_LENGTH
 from db.migrations.m0026_person_name_key import undotted
+from db.migrations.m0027_person_badge_key import KEY_LENGTH as BADGE_KEY_LENGTH
 
 SORTS: tuple[str, ...] = ("name", "badge_no", "unit", "tier", "review_due", "last_session")
 _TOP = "\U0010ffff"  # sorts after every other character: the upper bound of a prefix range
@@ -106,7 +108,8 @@ def latin_query(text: str) -> str | None:
 @dataclass(frozen=True)
 class KeyLookup:
     """Where a search text's persons are kept: ``table`` (``person_search_key``, column
-    ``prefix``: migration 24; ``person_name_key``, column ``gram``: migration 26) holds one
+    ``prefix``: migration 24; ``person_name_key``, column ``gram``: migration 26;
+    ``person_badge_key``, column ``prefix``: migration 27) holds one
     row per key with the person's ``name_sort`` and ``person_id`` in name order;
     ``key_sql``/``key_params`` select the key's rows (unqualified column), ``rest_sql``/
     ``rest_params`` check what the key leaves open on the person (``"1"`` when nothing)."""
@@ -119,9 +122,11 @@ class KeyLookup:
 
 
 def key_lookup(text: str, alias: str = "p") -> KeyLookup | None:
-    """The key rows of an archive search text (see the module doc), or None for empty text
-    and a badge number. Pinyin: the first :data:`KEY_LENGTH` letters are the key, a longer
-    query checks the rest on the person's pinyin or initials. Text with a Han character,
+    """The key rows of an archive search text (see the module doc), or None for empty text.
+    Pinyin: the first :data:`KEY_LENGTH` letters are the key, a longer query checks the rest
+    on the person's pinyin or initials. A badge number (any other text, upper-cased, without
+    spaces): its first :data:`BADGE_KEY_LENGTH` characters are the key, a longer one checks
+    the rest on the person's badge number. Text with a Han character,
     without spaces or middle dots (the needle): one or two characters are the gram; a
     longer needle looks up its first pair holding a non-ASCII character and checks the
     whole needle on the name without middle dots."""
@@ -136,7 +141,14 @@ def key_lookup(text: str, alias: str = "p") -> KeyLookup | None:
                          f"instr({undotted(f'{alias}.name')}, ?) > 0", [needle])
     low = latin_query(t)
     if low is None:
-        return None
+        badge = t.replace(" ", "").upper()
+        if not badge:
+            return None
+        if len(badge) <= BADGE_KEY_LENGTH:
+            return KeyLookup("person_badge_key", "prefix = ?", [badge])
+        return KeyLookup("person_badge_key", "prefix = ?", [badge[:BADGE_KEY_LENGTH]],
+                         f"({alias}.badge_no >= ? AND {alias}.badge_no < ?)",
+                         [badge, badge + _TOP])
     if len(low) <= KEY_LENGTH:
         return KeyLookup("person_search_key", "prefix = ?", [low])
     return KeyLookup("person_search_key", "prefix = ?", [low[:KEY_LENGTH]],
@@ -168,12 +180,11 @@ def text_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
     if not t:
         return "1", []
     found = key_lookup(t, alias)
-    if found is not None:
-        return (f"{alias}.id IN (SELECT person_id FROM {found.table} "
-                f"WHERE {found.key_sql}) AND {found.rest_sql}",
-                found.key_params + found.rest_params)
-    badge = t.replace(" ", "").upper()
-    return f"({alias}.badge_no >= ? AND {alias}.badge_no < ?)", [badge, badge + _TOP]
+    if found is None:
+        return "1", []
+    return (f"{alias}.id IN (SELECT person_id FROM {found.table} "
+            f"WHERE {found.key_sql}) AND {found.rest_sql}",
+            found.key_params + found.rest_params)
 
 
 #: Per sort: the person column holding its key (None: the name alone) and the index that

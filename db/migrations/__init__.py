@@ -39,6 +39,7 @@ from db.migrations import (
     m0024_person_search_key,
     m0025_compile_person_index,
     m0026_person_name_key,
+    m0027_person_badge_key,
 )
 
 
@@ -78,6 +79,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(24, m0024_person_search_key.NAME, m0024_person_search_key.up),
     Migration(25, m0025_compile_person_index.NAME, m0025_compile_person_index.up),
     Migration(26, m0026_person_name_key.NAME, m0026_person_name_key.up),
+    Migration(27, m0027_person_badge_key.NAME, m0027_person_badge_key.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

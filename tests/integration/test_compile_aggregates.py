@@ -36,6 +36,7 @@ from db.migrations import (
     m0023_compile_month_index,
     m0024_person_search_key,
     m0026_person_name_key,
+    m0027_person_badge_key,
     schema_version,
 )
 from db.models import Census
@@ -283,11 +284,11 @@ def test_upgrade_fills_the_kept_values_of_a_schema_18_vault(
         for table in ("census_take", "census_done"):
             conn.execute(f'DROP TABLE "{table}"')
         conn.execute(f'DROP INDEX "{m0023_compile_month_index.INDEX}"')  # migration 23
-        for name in (*m0024_person_search_key.TRIGGERS,  # migrations 24, 26
-                     *m0026_person_name_key.TRIGGERS):
+        for name in (*m0024_person_search_key.TRIGGERS,  # migrations 24, 26, 27
+                     *m0026_person_name_key.TRIGGERS, *m0027_person_badge_key.TRIGGERS):
             conn.execute(f'DROP TRIGGER "{name}"')
-        conn.execute("DROP TABLE person_search_key")
-        conn.execute("DROP TABLE person_name_key")
+        for table in ("person_search_key", "person_name_key", "person_badge_key"):
+            conn.execute(f'DROP TABLE "{table}"')
         conn.execute("DELETE FROM schema_version WHERE version >= 19")
         conn.execute("COMMIT")
         assert schema_version(conn) == 18

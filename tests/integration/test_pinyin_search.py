@@ -18,11 +18,12 @@ from counselor_tui.domain.pinyin import name_keys
 from counselor_tui.domain.text import MIDDLE_DOTS, without_middle_dots
 from counselor_tui.services import lifecycle, person_moves, persons
 from counselor_tui.services.context import FixedClock, VaultSession
-from counselor_tui.services.person_search import clean_text, page_queries, text_condition
+from counselor_tui.services.person_search import clean_text, page_queries
 from counselor_tui.services.persons import ArchiveQuery, PersonDraft
 from db.connection import open_connection
 from db.migrations import m0024_person_search_key as search_keys
 from db.migrations import m0026_person_name_key as name_grams
+from db.migrations import m0027_person_badge_key as badge_keys
 from db.migrations import migrate
 from tests.conftest import PASSPHRASE, TZ
 
@@ -35,7 +36,8 @@ QUERIES = ("zs", "zxl", "wj", "lm", "zhang", "wang", "li", "chen", "zhangw", "wa
            "Zhang", "ouyangxiuming", "ouyangxiu", "oyxm", "annamaria", "anna", "z", "zh", "l",
            "w", "x", "张", "王伟", "李", "0", "qqqq", "ouyangxiumingx", "张小龙", "小龙",
            "阿依古丽买买提", "古丽买", "丽·买", "古丽•买买", "张An", "张 小", "欧阳", "阳修明",
-           "作废", "已去", "龙x")
+           "作废", "已去", "龙x", "9", "99", "990", "9900", "990001", "9900011", "99000123456",
+           "1", "a1", "9 9", "99-")
 
 
 _UNDOTTED = "name"
@@ -59,8 +61,8 @@ def former_condition(text: str) -> tuple[str, list[Any]]:
         return ("(p.name_pinyin >= ? AND p.name_pinyin < ? AND ((p.name_pinyin >= ? AND "
                 "p.name_pinyin < ?) OR (p.name_initials >= ? AND p.name_initials < ?)))",
                 [low[0], low[0] + _TOP, low, low + _TOP, low, low + _TOP])
-    assert not any(ch.isalpha() for ch in compact), text  # a badge number: unchanged
-    return text_condition(text)
+    badge = compact.upper()  # a badge number: the range of its prefix
+    return "(p.badge_no >= ? AND p.badge_no < ?)", [badge, badge + _TOP]
 
 
 def former_list(vs: VaultSession, q: ArchiveQuery) -> list[int]:
@@ -167,7 +169,8 @@ def test_a_pinyin_query_reads_only_its_key(vault: VaultSession) -> None:
     order — no index walked by first letter, no scan, no sorting step — and a count of the
     key's rows alone (the former plan read every ``z`` name and sorted them)."""
     with vault.reading():
-        for text in ("zha", "zhang", "zxl", "ouyangxiuming", "张", "张小", "张小龙", "古丽·买"):
+        for text in ("zha", "zhang", "zxl", "ouyangxiuming", "张", "张小", "张小龙", "古丽·买",
+                     "9", "990", "99000123456"):
             for q in (ArchiveQuery(text=text), ArchiveQuery(text=text, descending=True),
                       ArchiveQuery(text=text, include_archived=True)):
                 for _segment, sql, args in page_queries(vault, q):
@@ -175,6 +178,7 @@ def test_a_pinyin_query_reads_only_its_key(vault: VaultSession) -> None:
                         f"EXPLAIN QUERY PLAN {sql}", (*args, 50, 0)))
                     assert plan.startswith(("SEARCH k USING PRIMARY KEY (prefix=?)",
                                             "SEARCH k USING PRIMARY KEY (gram=?)")), plan
+                    assert "badge" not in plan, plan
                     assert "TEMP B-TREE" not in plan and "SCAN" not in plan, plan
                     assert "name_pinyin" not in plan and "person_live" not in plan, plan
                     assert "person_name" not in plan.replace("person_name_key", ""), plan
@@ -206,6 +210,11 @@ def _expected(name: str, archived: int = 0) -> set[tuple[str, int]]:
             for n in range(1, min(len(s), search_keys.KEY_LENGTH) + 1)}
 
 
+def _badges(execute: Any, pid: int) -> set[str]:
+    return {str(r[0]) for r in execute(
+        "SELECT prefix FROM person_badge_key WHERE person_id = ?", (pid,))}
+
+
 def _grams(execute: Any, pid: int) -> set[str]:
     return {str(r[0]) for r in execute("SELECT gram FROM person_name_key WHERE person_id = ?",
                                       (pid,))}
@@ -222,15 +231,18 @@ def test_the_keys_are_every_prefix_and_follow_the_person(vault: VaultSession) ->
     with vault.reading():
         kept = set(vault.execute("SELECT * FROM person_search_key"))
         grams = set(vault.execute("SELECT * FROM person_name_key"))
+        badges = set(vault.execute("SELECT * FROM person_badge_key"))
         dotted = int(vault.execute("SELECT id FROM person WHERE name = '阿依古丽·买买提'"
                                    ).fetchone()[0])
         assert _grams(vault.execute, dotted) == set("阿依古丽买提") | {
             "阿依", "依古", "古丽", "丽买", "买买", "买提"}
         pid = int(vault.execute("SELECT id FROM person WHERE name = '张小龙'").fetchone()[0])
         assert _keys(vault.execute, pid) == _expected("张小龙")
+        assert _badges(vault.execute, pid) == {"9", "99", "990", "9900", "99000", "990004"}
     with vault.transaction():
-        for statement in (*search_keys.FILL, *name_grams.FILL):
+        for statement in (*search_keys.FILL, *name_grams.FILL, *badge_keys.FILL):
             vault.execute(statement)
+        assert set(vault.execute("SELECT * FROM person_badge_key")) == badges
         assert set(vault.execute("SELECT * FROM person_search_key")) == kept
         assert set(vault.execute("SELECT * FROM person_name_key")) == grams
         keys = name_keys("赵小龙")
@@ -244,11 +256,17 @@ def test_the_keys_are_every_prefix_and_follow_the_person(vault: VaultSession) ->
         assert _keys(vault.execute, pid) == _expected("赵小龙", archived=1)
         vault.execute("UPDATE person SET voided_at = ? WHERE id = ?", (NOW.isoformat(), pid))
         assert _keys(vault.execute, pid) == set() and _grams(vault.execute, pid) == set()
+        assert _badges(vault.execute, pid) == set()
         vault.execute("UPDATE person SET voided_at = NULL, archived_at = NULL, name = '张小龙',"
                       " name_pinyin = 'zhangxiaolong', name_initials = 'zxl', name_sort = ? "
                       "WHERE id = ?", (name_keys("张小龙").sort, pid))
         assert set(vault.execute("SELECT * FROM person_search_key")) == kept
         assert set(vault.execute("SELECT * FROM person_name_key")) == grams
+        assert set(vault.execute("SELECT * FROM person_badge_key")) == badges
+        vault.execute("UPDATE person SET badge_no = NULL WHERE id = ?", (pid,))
+        assert _badges(vault.execute, pid) == set()
+        vault.execute("UPDATE person SET badge_no = '990004' WHERE id = ?", (pid,))
+        assert set(vault.execute("SELECT * FROM person_badge_key")) == badges
 
 
 def test_migration_24_fills_the_keys_of_a_schema_21_vault(tmp_path: Path) -> None:
@@ -266,8 +284,11 @@ def test_migration_24_fills_the_keys_of_a_schema_21_vault(tmp_path: Path) -> Non
                          "name_sort, archived_at, voided_at) VALUES "
                          "(?, 'x', 1, 'x', 1, 'officer', ?, ?, ?, '', ?, ?, ?)",
                          (pid, name, keys.full, keys.initials, keys.sort, archived, voided))
-        assert {24, 26} <= set(migrate(conn, "2026-12-01T09:00:00+08:00"))
+        conn.execute("UPDATE person SET badge_no = 'A12345678' WHERE id = 2")
+        assert {24, 26, 27} <= set(migrate(conn, "2026-12-01T09:00:00+08:00"))
         execute = conn.execute
+        assert _badges(execute, 2) == {"A1234567"[:n] for n in range(1, 9)}
+        assert _badges(execute, 1) == set()
         assert _keys(execute, 1) == _expected("张三")  # z zh … zhangsan, zs
         assert ("ouyangxi", 0) in _keys(execute, 2) and ("ouyangxiu", 0) not in _keys(execute, 2)
         assert _keys(execute, 2) == _expected("欧阳修明")

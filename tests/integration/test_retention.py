@@ -135,6 +135,8 @@ def test_deidentification_keeps_counts_and_leaves_no_canary(world: World) -> Non
     assert pid in [r.id for r in persons.list_persons(zhou, former, 0, 50)]
     by_name = persons.ArchiveQuery(text=CANARY[1:], include_archived=True)
     assert pid in [r.id for r in persons.list_persons(zhou, by_name, 0, 50)]
+    by_badge = persons.ArchiveQuery(text="canary9", include_archived=True)
+    assert [r.id for r in persons.list_persons(zhou, by_badge, 0, 50)] == [pid]
 
     done = retention.apply(zhou)
     assert done.applied and done.checkpointed
@@ -148,12 +150,15 @@ def test_deidentification_keeps_counts_and_leaves_no_canary(world: World) -> Non
     assert {s.risk for s in record.sessions} == {"moderate"}
     assert record.tier is not None and record.tier.tier == "yellow"
     assert retention.dry_run(zhou).candidates == ()  # done once
-    # the search keys (migrations 24, 26) held the name's sort key, pinyin and characters
+    # the search keys (migrations 24, 26, 27) held the name's sort key, pinyin, characters
+    # and badge number
     assert pid not in [r.id for r in persons.list_persons(zhou, former, 0, 50)]
     assert pid not in [r.id for r in persons.list_persons(zhou, by_name, 0, 50)]
+    assert persons.list_persons(zhou, by_badge, 0, 50) == []
     with zhou.reading():
-        assert zhou.execute("SELECT count(*) FROM person_search_key WHERE person_id = ? "
-                            "OR name_sort LIKE ?", (pid, f"%{CANARY}%")).fetchone() == (0,)
+        for table in ("person_search_key", "person_badge_key"):
+            assert zhou.execute(f"SELECT count(*) FROM {table} WHERE person_id = ? "
+                                "OR name_sort LIKE ?", (pid, f"%{CANARY}%")).fetchone() == (0,)
         grams = {r[0] for r in zhou.execute(
             "SELECT gram FROM person_name_key WHERE person_id = ? OR name_sort LIKE ?",
             (pid, f"%{CANARY}%"))}

@@ -24,6 +24,7 @@ from counselor_tui.ui.screens.session_form import SessionFormScreen
 from counselor_tui.ui.screens.too_small import TooSmallScreen
 from counselor_tui.ui.screens.unlock import UnlockScreen
 from counselor_tui.ui.widgets.topic_select import TopicSelect
+from counselor_tui.ui.widgets.virtual_table import VirtualTable
 from tests.functional.ui_support import (
     Bureau,
     app_for,
@@ -176,11 +177,11 @@ async def test_keys_of_a_burst_after_a_focus_move_act_where_the_focus_went(
                      and "张三" in screen_text(app))
         screen = app.screen
         search = screen.query_one("#archive-search", Input)
-        table = screen.query_one("#archive-table")
+        table = screen.query_one("#archive-table", VirtualTable)
         assert app.focused is search
         app.post_message(events.Key("down", None))  # no pause between the two keys
         app.post_message(events.Key("down", None))
-        await settle(pilot, lambda: app.focused is table and getattr(table, "cursor") == 1)
+        await settle(pilot, lambda: app.focused is table and table.cursor == 1)
 
 
 async def test_footer_of_textual_widgets_is_in_chinese(bureau: Bureau) -> None:

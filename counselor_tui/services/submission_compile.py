@@ -37,7 +37,6 @@ from counselor_tui import __version__
 from counselor_tui.domain import vocab
 from counselor_tui.domain.audit_chain import GENESIS
 from counselor_tui.domain.dates import bureau_tz, to_storage
-from counselor_tui.domain.incidents import INCIDENT_KINDS, default_policy
 from counselor_tui.domain.instruments import builtin_codes
 from counselor_tui.domain.periods import Period, datetime_bounds
 from counselor_tui.i18n import _
@@ -48,7 +47,6 @@ from counselor_tui.reports.content import (
     SCHEMA_ID,
     SCHEMA_VERSION,
     SCREEN_COLUMNS,
-    STEP_COLUMNS,
     TIER_CODES,
     TIER_COLUMNS,
     UNASSIGNED,
@@ -60,6 +58,7 @@ from counselor_tui.reports.content import (
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
 from counselor_tui.services.settings import get_setting
+from counselor_tui.services.submission_incidents import incidents_section
 from counselor_tui.services.submission_team import team_section
 from db.migrations.m0025_compile_person_index import INDEX as PERSON_INDEX
 
@@ -468,38 +467,6 @@ def _census(q: _Query) -> dict[str, Any]:
     }
 
 
-def _incidents(q: _Query) -> dict[str, Any]:
-    w = q.where_unit("i.unit_id")
-    reported = q.rows(
-        "SELECT i.kind, COUNT(*) FROM incident i WHERE i.voided_at IS NULL "
-        f"AND i.reported_at >= :start AND i.reported_at < :end{w} GROUP BY i.kind")
-    still_open = q.rows(
-        "SELECT i.kind, COUNT(*) FROM incident i WHERE i.voided_at IS NULL "
-        "AND i.reported_at < :cutoff AND (i.closed_at IS NULL OR i.closed_at > :cutoff)"
-        f"{w} GROUP BY i.kind")
-    closed = ("CASE WHEN st.waived_reason IS NOT NULL THEN COALESCE(st.done_at, st.updated_at) "
-              "ELSE st.done_at END")
-    is_closed = f"({closed} IS NOT NULL AND {closed} <= :cutoff)"
-    steps = q.rows(
-        "SELECT st.step, CASE "
-        f"WHEN {is_closed} AND st.waived_reason IS NOT NULL THEN 'waived' "
-        f"WHEN {is_closed} AND st.done_at <= st.due_at THEN 'on_time' "
-        f"WHEN {is_closed} THEN 'late' "
-        "WHEN st.due_at < :cutoff THEN 'open_overdue' ELSE 'pending' END, COUNT(*) "
-        "FROM incident_step st JOIN incident i ON i.id = st.incident_id "
-        f"WHERE i.voided_at IS NULL AND st.due_at >= :start AND st.due_at < :end{w} "
-        "GROUP BY 1, 2")
-    kinds = tuple(INCIDENT_KINDS)
-    return {
-        "figures": {},
-        "tables": {
-            "reported_by_kind": series(reported, kinds),
-            "open_at_end_by_kind": series(still_open, kinds),
-            "steps": table(steps, default_policy().step_order, STEP_COLUMNS),
-        },
-    }
-
-
 def _firearms(q: _Query) -> dict[str, Any]:
     """Firearm figures read from the restrictions' events (issue 19): recommendations,
     restricting decisions, declined recommendations and reinstatements dated in the period;
@@ -580,7 +547,7 @@ def compile_content(
         tick(2)
         sections["census"] = _census(q)
         tick(3)
-        sections["incidents"] = _incidents(q)
+        sections["incidents"] = incidents_section(q)
         tick(4)
         sections["firearms"] = _firearms(q)
         tick(5)

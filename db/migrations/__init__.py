@@ -40,6 +40,7 @@ from db.migrations import (
     m0025_compile_person_index,
     m0026_person_name_key,
     m0027_person_badge_key,
+    m0028_pending_suggestions,
 )
 
 
@@ -80,6 +81,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(25, m0025_compile_person_index.NAME, m0025_compile_person_index.up),
     Migration(26, m0026_person_name_key.NAME, m0026_person_name_key.up),
     Migration(27, m0027_person_badge_key.NAME, m0027_person_badge_key.up),
+    Migration(28, m0028_pending_suggestions.NAME, m0028_pending_suggestions.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -289,6 +289,7 @@ def test_upgrade_fills_the_kept_values_of_a_schema_18_vault(
             conn.execute(f'DROP TRIGGER "{name}"')
         for table in ("person_search_key", "person_name_key", "person_badge_key"):
             conn.execute(f'DROP TABLE "{table}"')
+        conn.execute('DROP INDEX "tier_suggestion_pending"')  # migration 28
         conn.execute("DELETE FROM schema_version WHERE version >= 19")
         conn.execute("COMMIT")
         assert schema_version(conn) == 18

@@ -111,6 +111,10 @@ async def test_consent_then_export_then_schedule_from_the_record(
         await settle(pilot, lambda: isinstance(app.screen, ScheduleDialog) and app.screen.ready)
         picker = app.screen.query_one("#ap-person", PersonPicker)
         assert picker.person_id == bureau.ids["zhang"]
+        # fix15 F: the dialog's fields are framed like the other forms' (they were bare)
+        for ident in ("#ap-caller", "#ap-duration", "#ap-note"):
+            assert app.screen.query_one(ident, Input).styles.border_top[0] not in (
+                "", "none", "hidden"), ident
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is record)
 

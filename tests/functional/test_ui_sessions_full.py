@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from textual.widgets import OptionList, SelectionList, TextArea
+from textual.widgets import OptionList, SelectionList, Static, TextArea
 
 from counselor_tui.services import sessions
 from counselor_tui.services.api import Backend
 from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.screens.addendum import AddendumDialog
+from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.person import PersonScreen
 from counselor_tui.ui.screens.session_form import SessionFormScreen
 from counselor_tui.ui.screens.session_view import SessionView
@@ -92,6 +93,30 @@ async def test_the_record_shows_sessions_in_full_and_corrects_them(bureau: Burea
         await settle(pilot, lambda: app.screen is person and person.record is not None
                      and person.record.sessions[0].note == "新记录（已更正）")
         assert set(person.record.sessions[0].co_counselors) == {"王辅导", "周主任"}
+
+
+        # fix15 F: the correction form shows the empty intervention field; left unchanged,
+        # Esc closes it without a question; changed, it asks about the changes (not about
+        # discarding the session)
+        person.query_one("#sessions", OptionList).focus()
+        await pilot.press("home", "enter")
+        await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)
+                     and app.screen.tracking)
+        form = app.screen
+        assert "e.g. relaxation training" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is person)
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, SessionFormScreen)
+                     and app.screen.tracking)
+        form = app.screen
+        form.query_one("#note", TextArea).text = "再改一次"
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        question = str(app.screen.query_one("#question", Static).render())
+        assert question.startswith("Discard your changes to this session?"), question
+        await pilot.click("#yes")
+        await settle(pilot, lambda: app.screen is person)
 
 
 def user_id(backend: Backend, username: str) -> int:

@@ -5,7 +5,8 @@ Person (search, or the anonymous caller, with an optional caller label — never
 date and time (``明天 14:30``, ``2026-12-01 9:00`` …), channel, duration, counselor (a
 coordinator may pick any active counselor; a counselor schedules for themselves) and the
 purpose in a few words. Saved with :func:`counselor_tui.services.appointments.schedule`;
-field messages appear in the error line.
+field messages appear in the error line. The fields are framed like the other forms' (they
+were bare, borderless lines: fix15), in a dialog that scrolls on a small terminal.
 
 | key | action |
 |---|---|
@@ -23,7 +24,7 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from counselor_tui.domain import dates, vocab
@@ -76,27 +77,25 @@ class ScheduleDialog(FormModal[AppointmentRow | None]):
     def compose(self) -> ComposeResult:
         tomorrow = (self.backend.clock.now() + timedelta(days=1)).replace(
             hour=9, minute=0, second=0, microsecond=0)
-        with Vertical(classes="dialog ap-dialog"):
+        with VerticalScroll(classes="dialog ap-dialog ap-schedule"):
             yield Label(_("Schedule an appointment"), classes="dialog-title")
             yield Label(_("Person"), classes="field-label")
             yield PersonPicker(id="ap-person")
             yield Label(_("Caller label (optional)"), classes="field-label", id="ap-label-l")
-            yield Input(id="ap-caller", compact=True,
+            yield Input(id="ap-caller",
                         placeholder=_("e.g. 热线来电A — never a real name"))
             yield Label(_("Date and time"), classes="field-label")
-            yield DateInput(dates.format_datetime(tomorrow), mode="datetime", id="ap-start",
-                            compact=True)
+            yield DateInput(dates.format_datetime(tomorrow), mode="datetime", id="ap-start")
             with Horizontal(classes="ap-row"):
                 yield Select([(vocab.label(vocab.CHANNELS, c), c) for c in vocab.CHANNELS],
-                             value="face_to_face", allow_blank=False, id="ap-channel",
-                             compact=True)
-                yield Input("50", id="ap-duration", compact=True)
+                             value="face_to_face", allow_blank=False, id="ap-channel")
+                yield Input("50", id="ap-duration")
                 yield Label(_("minutes"))
             yield Label(_("Counselor"), classes="field-label")
-            yield Select[int]([], id="ap-counselor", compact=True, allow_blank=True,
+            yield Select[int]([], id="ap-counselor", allow_blank=True,
                               prompt=_("me"))
             yield Label(_("Purpose (a few words, no clinical notes)"), classes="field-label")
-            yield Input(id="ap-note", compact=True)
+            yield Input(id="ap-note")
             yield Static("", id="ap-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Schedule (ctrl+s)"), variant="primary", id="ap-ok")

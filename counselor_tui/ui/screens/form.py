@@ -216,7 +216,8 @@ class FormScreen(BaseScreen):
     def action_cancel(self) -> None:
         """Esc / the cancel button: close, asking ``DISCARD_QUESTION`` first when something
         was changed."""
-        if self.DISCARD_QUESTION is None or not self.has_unsaved_changes():
+        question = self.discard_question()
+        if question is None or not self.has_unsaved_changes():
             self.close_form()
             return
 
@@ -225,8 +226,12 @@ class FormScreen(BaseScreen):
                 self._discarded = True
                 self.close_form()
 
-        self.app.push_screen(ConfirmDialog(_(self.DISCARD_QUESTION), default_yes=False),
-                             answer)
+        self.app.push_screen(ConfirmDialog(_(question), default_yes=False), answer)
+
+    def discard_question(self) -> str | None:
+        """The msgid asked before unsaved changes are dropped (``DISCARD_QUESTION``; a form
+        may ask otherwise by its state, e.g. a correction rather than a new record)."""
+        return self.DISCARD_QUESTION
 
     def close_form(self) -> None:
         """Go back to the screen the form was opened from."""

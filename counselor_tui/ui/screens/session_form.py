@@ -111,6 +111,13 @@ class SessionFormScreen(FormScreen):
     AUTO_FOCUS = None
     ERROR_LINE = "#session-error"
     DISCARD_QUESTION = N_("Discard this session? What you typed is lost.")
+    #: Asked when a correction is left with changes: the session itself stays (fix15: the
+    #: question of a new session read as deleting the record).
+    DISCARD_CHANGES = N_("Discard your changes to this session? The session stays as it was.")
+
+    def discard_question(self) -> str | None:
+        """A correction asks about the changes, a new session about the session."""
+        return self.DISCARD_CHANGES if self.editing is not None else self.DISCARD_QUESTION
 
     def __init__(self, person: PersonRow | None = None,
                  session: SessionSummary | None = None, *,
@@ -186,9 +193,10 @@ class SessionFormScreen(FormScreen):
                 yield FormField(_("Risk"), Select(
                     choices(vocab.RISKS), value=s.risk if s else "none", allow_blank=False,
                     id="risk", compact=True), name="risk")
-                yield FormField(_("Intervention"), Input(s.intervention if s else "",
-                                                         id="intervention", compact=True),
-                                name="intervention")
+                yield FormField(_("Intervention"), Input(
+                    s.intervention if s else "", id="intervention", compact=True,
+                    placeholder=_("e.g. relaxation training (optional)")),
+                    name="intervention")  # a bare empty line was invisible (fix15)
                 yield FormField(_("Referral"), Select(
                     choices(vocab.REFERRALS), value=s.referral if s else "none",
                     allow_blank=False, id="referral", compact=True), name="referral")

@@ -6,7 +6,9 @@ The note index (migration 2: one FTS5 trigram insert per session, and with migra
 date (migration 3: one ``UPDATE person`` per session) and the archive's sort keys (migration
 13: one ``UPDATE person`` per person and per tier state) and the search keys (migration 24:
 a row per prefix of each person's pinyin; 26: per character of the name; 27: per prefix of
-the badge number) cost more than the rows themselves. One
+the badge number), like the compile's kept values (migration 19) and the open census
+campaigns' progress (migration 22: filled before its triggers are back), cost more than the
+rows themselves. One
 ``rebuild`` of the index from the stored notes and one grouped ``UPDATE`` give the same
 content: the index holds every stored note (sealed ones are blank), and ``last_session_on``
 is the latest bureau-local date of the person's non-voided sessions — what the triggers keep.

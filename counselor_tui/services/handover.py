@@ -47,6 +47,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from counselor_tui.domain.incidents import step_label
 from counselor_tui.domain.roles import Role
 from counselor_tui.i18n import _
 from counselor_tui.services import accounts, audit
@@ -173,7 +174,8 @@ def _collect(vs: VaultSession, giver: User) -> HandoverResult:
         label = _("{name}, due {due}").format(name=r[1] or _("anonymous caller"), due=r[2])
         follow_ups.append(MovedItem("follow_up", int(r[0]), label if names else ""))
     for r in vs.execute(*_named(_STEPS, giver.id)):
-        label = f"{r[1]} · {r[2]} · {str(r[3])[:16].replace('T', ' ')}"
+        # the step by its name, as the incidents screen shows it (the code was printed)
+        label = f"{r[1]} · {step_label(r[2])} · {str(r[3])[:16].replace('T', ' ')}"
         steps.append(MovedItem("step", int(r[0]), label if names else ""))
     booked = [MovedItem("appointment", int(r[0]), f"{str(r[2])[:16].replace('T', ' ')} {r[1]}"
                         if names else "")

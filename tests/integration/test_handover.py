@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from counselor_tui import cli
+from counselor_tui.domain.incidents import STEP_LABELS
 from counselor_tui.services import (
     appointments,
     handover,
@@ -128,6 +129,10 @@ def test_disable_with_handover_is_one_act_and_the_cli_lists_what_moved(
                      "users", "reassign", "li", "zhao", "--dry-run"])
     out = capsys.readouterr().out
     assert code == 0 and "Dry run" in out and "赵六" in out and "Open follow-ups moving: 1" in out
+    # fix15 G: the steps by their names, as the incidents screen shows them, not codes
+    steps = out.split("Open incident steps moving:")[1]
+    assert any(f" · {label} · " in steps for label in STEP_LABELS.values())
+    assert not any(f" · {code} · " in steps for code in STEP_LABELS if "_" in code)
     # a coordinator may not disable; an unknown receiver is refused; nothing moved
     code = cli.main([*base, "--user", "coord", "--passphrase-file", str(coord_secret),
                      "users", "disable", "li", "--reassign-to", "zhao", "--reason", "退休"])

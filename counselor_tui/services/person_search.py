@@ -157,19 +157,12 @@ def key_lookup(text: str, alias: str = "p") -> KeyLookup | None:
                      [low, low + _TOP, low, low + _TOP])
 
 
-def _key_source(table: str, alias: str = "p", key: str = "k", ordered: bool = True,
-                by_unit: bool = False) -> str:
+def _key_source(table: str, alias: str = "p", key: str = "k", ordered: bool = True) -> str:
     """Key ``table`` joined to person ``alias``; ``ordered`` walks the keys first
-    (``CROSS JOIN``: the rows of a key come in name order, so a page stops at its limit);
-    ``by_unit`` walks the unit's persons first instead, each looked up in the key table by
-    its whole primary key (a unit holds a few thousand persons: fewer than the key rows a
-    common key walks past before finding a page of them)."""
-    on = (f"ON {alias}.id = {key}.person_id "
-          f"AND {key}.name_sort = coalesce({alias}.name_sort, '')")
-    if by_unit:
-        return f"person {alias} INDEXED BY person_unit_id CROSS JOIN {table} {key} {on}"
+    (``CROSS JOIN``: the rows of a key come in name order, so a page stops at its limit)."""
     join = "CROSS JOIN" if ordered else "JOIN"
-    return f"{table} {key} {join} person {alias} {on}"
+    return (f"{table} {key} {join} person {alias} ON {alias}.id = {key}.person_id "
+            f"AND {key}.name_sort = coalesce({alias}.name_sort, '')")
 
 
 def text_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
@@ -185,6 +178,25 @@ def text_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
     return (f"{alias}.id IN (SELECT person_id FROM {found.table} "
             f"WHERE {found.key_sql}) AND {found.rest_sql}",
             found.key_params + found.rest_params)
+
+
+def row_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
+    """The condition of an archive search text on the person row itself (the same persons
+    as :func:`text_condition`): for the few thousand persons of one unit, checking each row
+    costs less than probing the key tables for each. ``("1", [])`` for empty text."""
+    t = clean_text(text)
+    if not t:
+        return "1", []
+    if _has_cjk(t):
+        return (f"instr({undotted(f'{alias}.name')}, ?) > 0",
+                [without_middle_dots(t.replace(" ", ""))])
+    low = latin_query(t)
+    if low is not None:
+        return (f"(({alias}.name_pinyin >= ? AND {alias}.name_pinyin < ?) OR "
+                f"({alias}.name_initials >= ? AND {alias}.name_initials < ?))",
+                [low, low + _TOP, low, low + _TOP])
+    badge = t.replace(" ", "").upper()
+    return f"({alias}.badge_no >= ? AND {alias}.badge_no < ?)", [badge, badge + _TOP]
 
 
 #: Per sort: the person column holding its key (None: the name alone) and the index that
@@ -220,7 +232,8 @@ def _where(vs: VaultSession, q: ArchiveQuery, text: bool = True) -> tuple[str, l
     if q.tier:
         parts.append("p.sort_tier = ?")  # tier_state's tier, kept on the person (migration 13)
         params.append(_TIER_RANKS.get(q.tier, -1))  # an unknown tier matches no one
-    text_sql, text_params = text_condition(q.text) if text else ("1", [])
+    search = row_condition if q.unit_id is not None else text_condition  # see row_condition
+    text_sql, text_params = search(q.text) if text else ("1", [])
     if text_params:
         parts.append(text_sql)
         params.extend(text_params)
@@ -246,7 +259,10 @@ def count_persons(vs: VaultSession, q: ArchiveQuery) -> int:
     A pinyin search counts its rows of ``person_search_key``; the persons are read only
     for a filter the key rows do not hold."""
     found = key_lookup(q.text)
-    if found is None:
+    if found is not None and q.unit_id is not None:  # the unit's rows (row_condition)
+        where, params = _where(vs, q)
+        sql = f"SELECT count(*) FROM person p INDEXED BY person_unit_id WHERE {where}"
+    elif found is None:
         where, params = _where(vs, q)
         sql = f"SELECT count(*) FROM person p WHERE {where}"
     elif found.rest_sql == "1" and not _person_filters(vs, q):
@@ -281,7 +297,7 @@ def page_queries(vs: VaultSession, q: ArchiveQuery, after: PageKey | None = None
     key, index = _sort_key(q)
     d, cmp = ("DESC", "<") if q.descending else ("ASC", ">")
     found = key_lookup(q.text)
-    if found is not None and key is None:
+    if found is not None and key is None and q.unit_id is None:
         return [_key_page_query(vs, q, found, after)]
     where, params = _where(vs, q)
     text = clean_text(q.text)
@@ -311,6 +327,8 @@ def page_queries(vs: VaultSession, q: ArchiveQuery, after: PageKey | None = None
         if column is not None:
             order = f"{column} {d}, {order}"
         source = "person p" if text else f"person p INDEXED BY {seg_index}"
+        if text and q.unit_id is not None:  # the unit's persons, each row checked
+            source = "person p INDEXED BY person_unit_id"
         out.append((segment, f"SELECT p.id, {column or 'NULL'}, p.name_sort FROM {source} "
                     f"WHERE {' AND '.join(conds)} ORDER BY {order} LIMIT ? OFFSET ?", args))
     return out
@@ -320,8 +338,7 @@ def _key_page_query(vs: VaultSession, q: ArchiveQuery, found: KeyLookup,
                     after: PageKey | None) -> tuple[int, str, list[Any]]:
     """The name-ordered list of a search with key rows (:func:`key_lookup`): the rows of
     its key are already in name order (no sorting step; a page reads its own rows, each
-    person fetched for the filters); with a unit filter, the unit's persons that hold the
-    key, sorted."""
+    person fetched for the filters)."""
     d, cmp = ("DESC", "<") if q.descending else ("ASC", ">")
     where, params = _where(vs, q, text=False)
     conds = [f"k.{found.key_sql}", where, found.rest_sql]
@@ -329,8 +346,7 @@ def _key_page_query(vs: VaultSession, q: ArchiveQuery, found: KeyLookup,
     if after is not None:
         conds.append(f"(k.name_sort, k.person_id) {cmp} (?, ?)")
         args += [after[2], after[3]]
-    source = _key_source(found.table, by_unit=q.unit_id is not None)
-    return (0, f"SELECT p.id, NULL, k.name_sort FROM {source} "
+    return (0, f"SELECT p.id, NULL, k.name_sort FROM {_key_source(found.table)} "
             f"WHERE {' AND '.join(conds)} ORDER BY k.name_sort {d}, k.person_id {d} "
             "LIMIT ? OFFSET ?", args)
 

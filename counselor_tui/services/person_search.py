@@ -33,7 +33,7 @@ from counselor_tui.services.access import visibility_sql
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
 from db.migrations.m0024_person_search_key import KEY_LENGTH
-from db.migrations.m0026_person_name_key import undotted
+from db.migrations.m0026_person_name_key import DOTS, undotted
 from db.migrations.m0027_person_badge_key import KEY_LENGTH as BADGE_KEY_LENGTH
 
 SORTS: tuple[str, ...] = ("name", "badge_no", "unit", "tier", "review_due", "last_session")
@@ -187,9 +187,10 @@ def row_condition(text: str, alias: str = "p") -> tuple[str, list[Any]]:
     t = clean_text(text)
     if not t:
         return "1", []
-    if _has_cjk(t):
-        return (f"instr({undotted(f'{alias}.name')}, ?) > 0",
-                [without_middle_dots(t.replace(" ", ""))])
+    if _has_cjk(t):  # the dots taken out only of names holding one
+        needle = without_middle_dots(t.replace(" ", ""))
+        return (f"(instr({alias}.name, ?) > 0 OR ({alias}.name GLOB '*[{DOTS}]*' AND "
+                f"instr({undotted(f'{alias}.name')}, ?) > 0))", [needle, needle])
     low = latin_query(t)
     if low is not None:
         return (f"(({alias}.name_pinyin >= ? AND {alias}.name_pinyin < ?) OR "

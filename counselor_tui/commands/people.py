@@ -56,6 +56,8 @@ def register(sub: Any) -> None:
     ch.add_argument("badge", help=_("badge number"))
     ch.add_argument("--tier", required=True, choices=vocab.TIER_ORDER)
     ch.add_argument("--reason", required=True)
+    ch.add_argument("--without-evidence", action="store_true", help=_(
+        "the change rests on none of the person's records (say why in the reason)"))
     ch.set_defaults(handler=cmd_change)
 
     rp = sub.add_parser("retention", help=_("retention period and de-identification"))
@@ -155,7 +157,8 @@ def cmd_change(args: argparse.Namespace) -> int:
     vs = common.unlock(args)
     try:
         done = tier_review.change(vs, person_moves.person_id_by_badge(vs, args.badge),
-                                  args.tier, args.reason)
+                                  args.tier, args.reason,
+                                  without_evidence=args.without_evidence)
     finally:
         lifecycle.lock(vs, "quit")
     print(_("Tier changed to {tier}; next review {date}.").format(

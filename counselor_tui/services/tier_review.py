@@ -151,12 +151,23 @@ def review(vs: VaultSession, person_id: int, note: str = "") -> Decision:
 
 
 def change(vs: VaultSession, person_id: int, tier: str, reason: str,
-           evidence: dict[str, list[int]] | None = None) -> Decision:
+           evidence: dict[str, list[int]] | None = None, *,
+           without_evidence: bool = False) -> Decision:
     """Change a person's tier to ``tier`` (a code of ``vocab.TIER_ORDER``) with a written
     ``reason`` and the evidence it rests on (``{"assessments": [ids], "sessions": [ids],
-    "incidents": [ids]}``, each the person's own record). Raises :class:`Conflict` when
-    ``tier`` is the current tier (a review keeps a tier; a change must change it) or the
-    person left service, :class:`InvalidInput` (no reason, unknown tier, foreign evidence),
+    "incidents": [ids]}``, each the person's own record).
+
+    Evidence rule (issue 15 point 1: a change rests on "a written reason and the evidence it
+    rests on"; fix15 E): when the person has any record to rest on (an assessment, a session
+    or an incident exposure, what :func:`evidence_choices` offers), the change names at least
+    one of them — unless the counselor states that it rests on none of them
+    (``without_evidence``: information from outside the archive, e.g. the unit's report, which
+    the reason must then say). A person without any record has nothing to pick: the reason
+    alone carries the change.
+
+    Raises :class:`Conflict` when ``tier`` is the current tier (a review keeps a tier; a
+    change must change it) or the person left service, :class:`InvalidInput` (no reason,
+    unknown tier, foreign evidence, no evidence named although there is some),
     :class:`NotFound`, :class:`PermissionDenied`."""
     _require(vs)
     if tier not in vocab.TIER_ORDER:
@@ -166,5 +177,23 @@ def change(vs: VaultSession, person_id: int, tier: str, reason: str,
         _serving(vs, person_id)
         tier_policy.refuse_unchanged(person_id, tier)
         checked = tier_policy.checked_evidence(vs, person_id, dict(evidence or {}))
+        if not checked and not without_evidence and _has_records(vs, person_id):
+            raise InvalidInput(_(
+                "Mark the records this change rests on (an assessment, a session or an "
+                "incident), or say that it rests on none of them and write why in the "
+                "reason."))
         return tier_policy.decide_in_transaction(vs, person_id, tier, text, checked, False,
                                                  None, "")
+
+
+def _has_records(vs: VaultSession, person_id: int) -> bool:
+    """True when the person has an assessment, a session or an incident exposure that a
+    change could rest on (the kinds of :func:`evidence_choices`)."""
+    row = vs.execute(
+        "SELECT EXISTS (SELECT 1 FROM assessment WHERE person_id = ? AND voided_at IS NULL) "
+        "OR EXISTS (SELECT 1 FROM counseling_session WHERE person_id = ? "
+        "AND voided_at IS NULL) "
+        "OR EXISTS (SELECT 1 FROM incident_exposure e JOIN incident i ON i.id = e.incident_id "
+        "WHERE e.person_id = ? AND i.voided_at IS NULL)",
+        (person_id, person_id, person_id)).fetchone()
+    return bool(row[0])

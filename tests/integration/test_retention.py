@@ -92,7 +92,7 @@ def _canary(world: World, zhou: VaultSession) -> int:
             note=f"{CANARY}诉说工作压力，{CANARY}连续失眠两周。", risk="moderate",
             intervention=f"与{CANARY}约定每周联系", sealed=sealed))
         sessions.add_addendum(zhou, saved.id, f"补充：{CANARY}已就医")
-    tier_review.change(zhou, pid, "yellow", f"{CANARY}睡眠差")
+    tier_review.change(zhou, pid, "yellow", f"{CANARY}睡眠差", {"sessions": [saved.id]})
     person_moves.transfer(zhou, pid, world.unit2, "2015-03-01", f"{CANARY}调交警")
     person_moves.transfer(zhou, pid, world.unit1, "2015-04-01", f"{CANARY}调回")
     person_moves.leave(zhou, pid, "2015-06-30", "retired", f"{CANARY}退休")

@@ -68,11 +68,17 @@ def test_change_evidence_must_be_the_persons_own(world: World, coord: VaultSessi
         tier_review.change(coord, pid, "red", "because", {"rumours": [1]})
     with coord.reading():
         assert TierChange.select().where(TierChange.person == pid).count() == 0
-    # fix15 E: the evidence ticked is on the record's history line, short
+    # fix15 E: with a record to rest on, a change names one, or says it rests on none
     aid = tier_review.evidence_choices(coord, other)[0].id
+    with pytest.raises(InvalidInput, match="rests on"):
+        tier_review.change(coord, other, "red", "the unit reported threats")
+    tier_review.change(coord, other, "green", "the unit's report (not in the archive)",
+                       without_evidence=True)
+    # the evidence ticked is on the record's history line, short
     tier_review.change(coord, other, "red", "PHQ-9 worse", {"assessments": [aid]})
     history = persons.get_person(coord, other).tier_history
-    assert [h.evidence for h in history] == [(f"PHQ-9 {coord.today().isoformat()}",), ()]
+    assert [h.evidence for h in history] == [
+        (f"PHQ-9 {coord.today().isoformat()}",), (), ()]
 
 
 def test_roles_and_the_preview(world: World, coord: VaultSession) -> None:

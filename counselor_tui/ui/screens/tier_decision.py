@@ -29,7 +29,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
@@ -152,6 +152,8 @@ class TierChangeDialog(_TierDialog):
             yield Input(id="tc-reason")
             yield Label(_("Evidence it rests on (space marks)"), classes="field-label")
             yield SelectionList[str](id="tc-evidence")
+            yield Checkbox(_("It rests on none of these records (say why in the reason)"),
+                           value=False, id="tc-none", compact=True)
             yield Static("", id="tc-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save the change"), variant="primary", id="tc-save")
@@ -183,6 +185,8 @@ class TierChangeDialog(_TierDialog):
         evidence.add_options([
             Selection(f"{kinds[c.kind]} · {c.on} · {c.label}", f"{c.kind}:{c.id}")
             for c in choices])
+        # nothing to pick: the reason alone carries the change (tier_review.change)
+        self.query_one("#tc-none", Checkbox).display = bool(choices)
         self._show_chosen()
         tiers.focus()
         self.form_loaded()
@@ -242,7 +246,8 @@ class TierChangeDialog(_TierDialog):
             self.query_one("#tc-reason", Input).focus()
             return
         self.save_with(tier_review.change, self.backend.vs, self.person_id, tier, reason,
-                       self.evidence(), done=self._saved)
+                       self.evidence(), done=self._saved,
+                       without_evidence=self.query_one("#tc-none", Checkbox).value)
 
 
 def _after(screen: Screen[Any], decision: Decision | None, reviewed: bool) -> None:

@@ -18,7 +18,7 @@ from counselor_tui.i18n import _
 from counselor_tui.services import audit, failsafe
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import VaultDamaged
-from db.connection import CheckLine, DatabaseError, integrity_checks, is_corruption
+from db.connection import CheckLine, DatabaseError, integrity_checks, is_corruption, scan_cache
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ def check_health(vs: VaultSession, *, chain: bool = True) -> HealthReport:
     try:
         with vs.reading():
             conn = vs.db.raw()
-            lines = integrity_checks(conn, checkpoint_first=False)
+            with scan_cache(conn):  # a whole-file read: not 32 MiB of cache (issue 18)
+                lines = integrity_checks(conn, checkpoint_first=False)
             if chain:
                 report = verify(audit.chain_events(conn.execute))
                 lines.append(CheckLine("audit_chain", report.ok,

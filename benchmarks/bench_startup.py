@@ -91,7 +91,7 @@ def _quote(arg: str) -> str:
 
 def dashboard_filled(text: str) -> bool:
     """The dashboard's header is there and no section is still loading."""
-    return "Dashboard · " in text and "loading" not in text
+    return "Dashboard · " in text and "Loading" not in text
 
 
 def run(preset: str = "county", rounds: int = 5) -> list[Result]:

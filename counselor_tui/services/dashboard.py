@@ -9,7 +9,7 @@ banner shown on every screen while an incident step is overdue or due within the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from counselor_tui.services import (
     appointments,
@@ -27,7 +27,7 @@ from counselor_tui.services.context import VaultSession
 from counselor_tui.services.dashboard_items import DashboardItem, DashboardSection
 
 __all__ = ["BANNER_PROVIDER", "PROVIDERS", "DashboardItem", "DashboardSection", "banner",
-           "gather"]
+           "gather", "sections"]
 
 #: The section of each area, urgent first.
 PROVIDERS: tuple[Callable[[VaultSession], DashboardSection | None], ...] = (
@@ -46,14 +46,18 @@ PROVIDERS: tuple[Callable[[VaultSession], DashboardSection | None], ...] = (
 BANNER_PROVIDER: Callable[[VaultSession], str | None] = incident_reads.urgent_banner
 
 
-def gather(vs: VaultSession) -> list[DashboardSection]:
-    """Every section that has something to say, in :data:`PROVIDERS` order."""
-    sections: list[DashboardSection] = []
+def sections(vs: VaultSession) -> Iterator[DashboardSection]:
+    """Each section that has something to say, in :data:`PROVIDERS` order, as soon as it is
+    made (the dashboard paints each as it arrives, issue 18)."""
     for provider in PROVIDERS:
         section = provider(vs)
         if section is not None:
-            sections.append(section)
-    return sections
+            yield section
+
+
+def gather(vs: VaultSession) -> list[DashboardSection]:
+    """Every section that has something to say, in :data:`PROVIDERS` order."""
+    return list(sections(vs))
 
 
 def banner(vs: VaultSession) -> str | None:

@@ -16,11 +16,13 @@ another screen). A line naming a person opens that person's record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -38,11 +40,14 @@ from counselor_tui.ui.widgets.banner import Banner
 LEVEL_STYLES = {"urgent": "bold red", "warning": "yellow", "info": ""}
 
 
-def load(backend: Backend) -> tuple[str, list[DashboardSection]]:
-    """Bureau name and every dashboard section (runs in a worker)."""
+def load(backend: Backend, arrived: Callable[[DashboardSection], object]) -> str:
+    """Hand each dashboard section to ``arrived`` as soon as it is gathered, then return the
+    bureau name (runs in a worker; ``arrived`` posts a message, so the screen paints each
+    section while the next is gathered: issue 18)."""
     vs = backend.vs
-    bureau = str(settings.get_setting(vs, "bureau_name", "") or "")
-    return bureau, dashboard.gather(vs)
+    for section in dashboard.sections(vs):
+        arrived(section)
+    return str(settings.get_setting(vs, "bureau_name", "") or "")
 
 
 class DashboardScreen(BaseScreen):
@@ -57,12 +62,26 @@ class DashboardScreen(BaseScreen):
     ]
     AUTO_FOCUS = "#dashboard-list"
 
+    class SectionArrived(Message):
+        """One section of load number ``serial`` was gathered (posted from the worker)."""
+
+        def __init__(self, serial: int, section: DashboardSection) -> None:
+            super().__init__()
+            self.serial = serial
+            self.section = section
+
     def __init__(self) -> None:
         super().__init__()
+        #: The sections shown: those of the running load so far, then the previous load's
+        #: others until the running load ends.
         self.sections: list[DashboardSection] = []
         self._items: dict[str, DashboardItem] = {}
         self._section_of: dict[str, str] = {}
+        #: Loads finished (tests wait on it); sections of the running one are in ``_fresh``.
         self.loaded = 0
+        self._serial = 0
+        self._fresh: list[DashboardSection] = []
+        self._header = ""
 
     def compose(self) -> ComposeResult:
         yield Banner()
@@ -88,22 +107,52 @@ class DashboardScreen(BaseScreen):
         self.reload()
 
     def reload(self) -> None:
-        """Gather the sections again (in a worker)."""
-        if self.backend.unlocked:
-            self.call(load, self.backend, done=self._show, group="dashboard")
-
-    def _show(self, loaded: tuple[str, list[DashboardSection]]) -> None:
-        if not self.is_attached:
+        """Gather the sections again (in a worker); each is shown as it arrives, the header
+        says "Loading…" until the last."""
+        if not self.backend.unlocked:
             return
-        bureau, sections = loaded
-        self.sections = sections
-        self.loaded += 1
+        self._serial += 1
+        serial, post = self._serial, self.post_message
+        self._fresh = []
+        self._set_header(loading=True)
+        self.call(load, self.backend, lambda section: post(self.SectionArrived(serial, section)),
+                  done=lambda bureau: self._filled(serial, bureau),
+                  failed=lambda _error: self._stopped(serial), group="dashboard")
+
+    def _set_header(self, *, loading: bool) -> None:
+        text = self._header
+        if loading:
+            text = f"{text} · {_('Loading…')}" if text else _("Loading…")
+        self.query_one("#dashboard-header", Static).update(text)
+
+    def on_dashboard_screen_section_arrived(self, message: SectionArrived) -> None:
+        message.stop()
+        if message.serial != self._serial or not self.is_attached:
+            return  # a load that a newer one replaced
+        self._fresh.append(message.section)
+        fresh = {section.id for section in self._fresh}
+        self._show([*self._fresh, *(s for s in self.sections if s.id not in fresh)])
+
+    def _stopped(self, serial: int) -> bool:
+        if serial == self._serial and self.is_attached:
+            self._set_header(loading=False)
+        return False  # the app shows the error
+
+    def _filled(self, serial: int, bureau: str) -> None:
+        if serial != self._serial or not self.is_attached:
+            return
         vs = self.backend.session
         who = "" if vs is None else f"{vs.actor.display_name} ({vs.actor.role.label})"
         today = "" if vs is None else vs.today().isoformat()
-        self.query_one("#dashboard-header", Static).update(
-            _("Dashboard · {bureau} · {user} · {today}").format(
-                bureau=bureau, user=who, today=today))
+        self._header = _("Dashboard · {bureau} · {user} · {today}").format(
+            bureau=bureau, user=who, today=today)
+        self._set_header(loading=False)
+        if len(self.sections) != len(self._fresh):  # the previous load's others go
+            self._show(self._fresh)
+        self.loaded += 1
+
+    def _show(self, sections: list[DashboardSection]) -> None:
+        self.sections = sections
         options: list[Option | None] = []
         self._items.clear()
         self._section_of.clear()

@@ -57,10 +57,6 @@ WRITE_WAIT_SECONDS = 60.0
 #: Page cache per connection in KiB (negative = KiB for SQLite): decrypted pages stay in
 #: memory, so repeated archive searches do not decrypt the same pages again.
 CACHE_KIB = 32 * 1024
-#: Page cache in KiB while a connection reads the whole file once (the open-time integrity
-#: checks, :func:`scan_cache`): such a read gains little from a cache, and 32 MiB held for it
-#: beside the screens' caches is what took the interface over 150 MB at province (issue 18).
-SCAN_CACHE_KIB = 2 * 1024
 #: Keyed connections kept open for reuse across worker threads.
 POOL_SIZE = 8
 
@@ -290,22 +286,6 @@ def checkpoint(conn: Any) -> None:
     busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     if busy:
         raise VaultError("checkpoint blocked by another connection")
-
-
-@contextlib.contextmanager
-def scan_cache(conn: Any, kib: int = SCAN_CACHE_KIB) -> Iterator[None]:
-    """Bound ``conn``'s page cache to ``kib`` KiB for a read of the whole file, then give the
-    pages back (``PRAGMA shrink_memory``) and restore :data:`CACHE_KIB`.
-
-    Lowering ``cache_size`` drops the pages over the new bound at once, so a pooled
-    connection that served a screen before holds only ``kib`` during the scan.
-    """
-    conn.execute(f"PRAGMA cache_size = -{int(kib)}")
-    try:
-        yield
-    finally:
-        conn.execute("PRAGMA shrink_memory")
-        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
 
 
 _PAGE_RE = re.compile(r"page\s+(\d+)", re.IGNORECASE)

@@ -18,7 +18,8 @@ from counselor_tui.i18n import _
 from counselor_tui.services import audit, failsafe
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import VaultDamaged
-from db.connection import CheckLine, DatabaseError, integrity_checks, is_corruption, scan_cache
+from db.cache import scan_cache
+from db.connection import CheckLine, DatabaseError, integrity_checks, is_corruption
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,35 @@
+"""A connection's page cache during a read of the whole file (issue 18: TUI memory).
+
+The open-time integrity checks (:mod:`counselor_tui.services.health`) read every page of the
+vault once, in a worker, while the screens use the other pooled connections. Such a read
+gains little from a cache, and the :data:`db.connection.CACHE_KIB` (32 MiB) of decrypted
+pages it would otherwise keep beside the screens' caches took the interface over 150 MB at
+province size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from db.connection import CACHE_KIB
+
+#: Page cache in KiB of a connection while it reads the whole file (:func:`scan_cache`).
+SCAN_CACHE_KIB = 2 * 1024
+
+
+@contextlib.contextmanager
+def scan_cache(conn: Any, kib: int = SCAN_CACHE_KIB) -> Iterator[None]:
+    """Bound ``conn``'s page cache to ``kib`` KiB for a read of the whole file, then give the
+    pages back (``PRAGMA shrink_memory``) and restore :data:`CACHE_KIB`.
+
+    Lowering ``cache_size`` drops the pages over the new bound at once, so a pooled
+    connection that served a screen before holds only ``kib`` during the scan.
+    """
+    conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        conn.execute("PRAGMA shrink_memory")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")

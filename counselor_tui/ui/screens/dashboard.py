@@ -70,6 +70,15 @@ class DashboardScreen(BaseScreen):
             self.serial = serial
             self.section = section
 
+    class Filled(Message):
+        """Load number ``serial`` ended; ``bureau`` is the bureau's name. Posted after the
+        load's last :class:`SectionArrived`, so it is handled after every section."""
+
+        def __init__(self, serial: int, bureau: str) -> None:
+            super().__init__()
+            self.serial = serial
+            self.bureau = bureau
+
     def __init__(self) -> None:
         super().__init__()
         #: The sections shown: those of the running load so far, then the previous load's
@@ -115,8 +124,12 @@ class DashboardScreen(BaseScreen):
         serial, post = self._serial, self.post_message
         self._fresh = []
         self._set_header(loading=True)
+
+        def filled(bureau: str) -> None:
+            post(self.Filled(serial, bureau))  # queued behind the load's last section
+
         self.call(load, self.backend, lambda section: post(self.SectionArrived(serial, section)),
-                  done=lambda bureau: self._filled(serial, bureau),
+                  done=filled,
                   failed=lambda _error: self._stopped(serial), group="dashboard")
 
     def _set_header(self, *, loading: bool) -> None:
@@ -138,7 +151,9 @@ class DashboardScreen(BaseScreen):
             self._set_header(loading=False)
         return False  # the app shows the error
 
-    def _filled(self, serial: int, bureau: str) -> None:
+    def on_dashboard_screen_filled(self, message: Filled) -> None:
+        message.stop()
+        serial, bureau = message.serial, message.bureau
         if serial != self._serial or not self.is_attached:
             return
         vs = self.backend.session

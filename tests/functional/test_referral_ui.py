@@ -102,10 +102,22 @@ async def test_consent_then_export_then_schedule_from_the_record(
         assert "转介" in str(app.screen.query_one("#question", Static).render())
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is again and not again.saving)
+        assert len(referral.consents(backend.vs, bureau.ids["zhang"])) == 1
         again.query_one("#cs-referral", Checkbox).value = True
         await pilot.press("escape")  # unchanged again: closes without a question
         await settle(pilot, lambda: app.screen is record)
-        assert len(referral.consents(backend.vs, bureau.ids["zhang"])) == 1
+        # a withdrawal, confirmed, is recorded; the former consent stays on the record
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, ConsentDialog) and app.screen.ready
+                     and app.screen.tracking)
+        app.screen.query_one("#cs-referral", Checkbox).value = False
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.click("#yes")
+        await settle(pilot, lambda: app.screen is record and "范围：心理咨询  " in str(
+            record.query_one("#moves", Static).render()))
+        shown = str(record.query_one("#moves", Static).render())
+        assert shown.index("范围：心理咨询  ") < shown.index("范围：心理咨询、转介"), shown
 
         await pilot.press("p")
         await settle(pilot, lambda: isinstance(app.screen, ScheduleDialog) and app.screen.ready)

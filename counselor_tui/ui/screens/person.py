@@ -41,7 +41,7 @@ from textual.widgets.option_list import Option
 
 from counselor_tui.domain import dates, vocab
 from counselor_tui.i18n import N_, _
-from counselor_tui.services import person_moves, persons, session_reads
+from counselor_tui.services import person_moves, persons, referral, session_reads
 from counselor_tui.services.api import Backend
 from counselor_tui.services.persons import PersonRecord, PersonRow
 from counselor_tui.services.sessions import SessionSummary
@@ -67,16 +67,19 @@ FIELD_LABELS = {"kind": N_("Kind"), "name": N_("Name"), "badge_no": N_("Badge"),
                 "police_type": N_("Police type"), "post": N_("Post"),
                 "hire_date": N_("Hire date"), "phone": N_("Phone")}
 
-Loaded = tuple[PersonRecord, list[person_moves.MoveRow], list[person_moves.VersionRow]]
+Loaded = tuple[PersonRecord, list[person_moves.MoveRow], list[person_moves.VersionRow],
+               list[referral.ConsentRow]]
 
 
 def load_record(backend: Backend, person_id: int) -> Loaded:
-    """The record (audited view), its moves and the history of its edits (a worker)."""
+    """The record (audited view), its moves, the history of its edits and its consents,
+    latest first (a worker)."""
     vs = backend.vs
     record = persons.get_person(vs, person_id)
     if vs.actor.role.value not in ("counselor", "coordinator"):
-        return record, [], []
-    return record, person_moves.moves(vs, person_id), person_moves.versions(vs, person_id)
+        return record, [], [], []
+    return (record, person_moves.moves(vs, person_id), person_moves.versions(vs, person_id),
+            referral.consents(vs, person_id))
 
 
 def none_text() -> Text:
@@ -228,15 +231,23 @@ class PersonScreen(BaseScreen):
                   group="person")
 
     def _loaded(self, loaded: Loaded) -> None:
-        record, moves, versions = loaded
+        record, moves, versions, consents = loaded
         self._show(record)
         if self.is_attached:
-            self._show_moves(moves, versions)
+            self._show_moves(moves, versions, consents)
 
     def _show_moves(self, moves: list[person_moves.MoveRow],
-                    versions: list[person_moves.VersionRow]) -> None:
-        """Transfers, leaving and edits of the details, newest first (dim; none: empty)."""
+                    versions: list[person_moves.VersionRow],
+                    consents: list[referral.ConsentRow]) -> None:
+        """Transfers, leaving and edits of the details, newest first (dim; none: empty),
+        then the consents on record, the one in force first and the former ones dim (a
+        narrower consent never hides the one it replaced: fix15)."""
         text = Text()
+        for i, c in enumerate(consents):
+            if text:
+                text.append("\n")
+            text.append(c.line(), style="" if i == 0 else "dim")
+            text.append(f"  {c.recorded_by}", style="dim")
         for m in moves:
             if text:
                 text.append("\n")

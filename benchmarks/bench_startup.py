@@ -16,6 +16,7 @@ The language is English (``--lang en``) so that the markers are plain ASCII.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -31,6 +32,9 @@ from benchmarks.common import PASSPHRASE, Result, ensure_vault, median
 WIDTH, HEIGHT = 120, 40
 #: Seconds a run may take before it is given up (a province vault on a loaded machine).
 RUN_LIMIT = 120.0
+#: A new tmux server per run: a new session on the name of one just killed may meet it dying
+#: ("server exited unexpectedly").
+_RUNS = itertools.count()
 
 BARE = textwrap.dedent(
     """
@@ -61,7 +65,7 @@ def probe(argv: list[str], filled: Callable[[str], bool] | None, *,
     pane ``filled`` accepts (``nan`` when ``filled`` is None). Raises :class:`RuntimeError`
     when the pane does not get there within :data:`RUN_LIMIT` (the last pane is not shown:
     it may hold data)."""
-    server = f"bench-start-{os.getpid()}"
+    server = f"bench-start-{os.getpid()}-{next(_RUNS)}"
     command = " ".join(_quote(a) for a in argv) + "; sleep 60"
     merged = {**os.environ, **(env or {})}
     first = done = float("nan")

@@ -37,8 +37,8 @@ async def test_sections_show_as_they_arrive_and_a_reload_keeps_the_others_until_
         world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """The first section is on the screen while a later one is still being gathered (the
     header says "Loading…"); the header names the user once the last arrived. A reload
-    replaces each section in place, keeps the not-yet-gathered ones from before, and drops
-    at the end a section that has nothing to say any more."""
+    keeps the list shown until its last section arrived, then drops a section that has
+    nothing to say any more."""
     set_language("en")
     gate = threading.Event()
     first_says = [True]

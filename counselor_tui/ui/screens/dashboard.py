@@ -81,8 +81,8 @@ class DashboardScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        #: The sections shown: those of the running load so far, then the previous load's
-        #: others until the running load ends.
+        #: The sections shown: the first load's so far while it runs; after it, those of
+        #: the last load that ended (a reload shows its sections once the last arrived).
         self.sections: list[DashboardSection] = []
         self._items: dict[str, DashboardItem] = {}
         self._section_of: dict[str, str] = {}
@@ -116,13 +116,16 @@ class DashboardScreen(BaseScreen):
         self.reload()
 
     def reload(self) -> None:
-        """Gather the sections again (in a worker); each is shown as it arrives, the header
-        says "Loading…" until the last."""
+        """Gather the sections again (in a worker); the header says "Loading…" until the
+        last arrived. The first load shows each section as it arrives (one list append each);
+        a reload keeps the list shown until its last section, then shows them at once."""
         if not self.backend.unlocked:
             return
         self._serial += 1
         serial, post = self._serial, self.post_message
         self._fresh = []
+        if not self.loaded and self.sections:  # a first load replaced before it ended
+            self._show([])
         self._set_header(loading=True)
 
         def filled(bureau: str) -> None:
@@ -143,8 +146,11 @@ class DashboardScreen(BaseScreen):
         if message.serial != self._serial or not self.is_attached:
             return  # a load that a newer one replaced
         self._fresh.append(message.section)
-        fresh = {section.id for section in self._fresh}
-        self._show([*self._fresh, *(s for s in self.sections if s.id not in fresh)])
+        if not self.loaded:  # the first load: each section below the others as it comes
+            self.sections = list(self._fresh)
+            index = len(self._fresh) - 1
+            self.query_one("#dashboard-list", OptionList).add_options(
+                self._options(index, message.section))
 
     def _stopped(self, serial: int) -> bool:
         if serial == self._serial and self.is_attached:
@@ -162,32 +168,35 @@ class DashboardScreen(BaseScreen):
         self._header = _("Dashboard · {bureau} · {user} · {today}").format(
             bureau=bureau, user=who, today=today)
         self._set_header(loading=False)
-        if len(self.sections) != len(self._fresh):  # the previous load's others go
+        if self.loaded:  # a reload: the list shown until now gives way at once
             self._show(self._fresh)
         self.loaded += 1
 
+    def _options(self, s_index: int, section: DashboardSection) -> list[Option | None]:
+        """The options of section number ``s_index`` (a separator first but for the first)."""
+        options: list[Option | None] = [None] if s_index else []
+        title = Text(section.title, style="bold " + LEVEL_STYLES.get(section.level, ""))
+        if section.summary:
+            title.append("  " + section.summary, style="dim")
+        options.append(Option(title, id=f"s{s_index}", disabled=True))
+        if not section.items:
+            options.append(Option(Text("  " + _("Nothing due."), style="dim"),
+                                  id=f"s{s_index}-none", disabled=True))
+        for i_index, item in enumerate(section.items):
+            ident = f"s{s_index}-{i_index}"
+            self._items[ident] = item
+            self._section_of[ident] = section.id
+            line = Text("  ")
+            line.append(item.text, style=LEVEL_STYLES.get(item.level, ""))
+            options.append(Option(line, id=ident))
+        return options
+
     def _show(self, sections: list[DashboardSection]) -> None:
         self.sections = sections
-        options: list[Option | None] = []
         self._items.clear()
         self._section_of.clear()
-        for s_index, section in enumerate(sections):
-            if options:
-                options.append(None)
-            title = Text(section.title, style="bold " + LEVEL_STYLES.get(section.level, ""))
-            if section.summary:
-                title.append("  " + section.summary, style="dim")
-            options.append(Option(title, id=f"s{s_index}", disabled=True))
-            if not section.items:
-                options.append(Option(Text("  " + _("Nothing due."), style="dim"),
-                                      id=f"s{s_index}-none", disabled=True))
-            for i_index, item in enumerate(section.items):
-                ident = f"s{s_index}-{i_index}"
-                self._items[ident] = item
-                self._section_of[ident] = section.id
-                line = Text("  ")
-                line.append(item.text, style=LEVEL_STYLES.get(item.level, ""))
-                options.append(Option(line, id=ident))
+        options = [o for index, section in enumerate(sections)
+                   for o in self._options(index, section)]
         olist = self.query_one("#dashboard-list", OptionList)
         highlighted = olist.highlighted
         olist.set_options(options)

@@ -5,6 +5,8 @@ Timed in ``benchmarks/bench_startup.py``; here only what the start must not do.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +43,22 @@ def test_the_interface_opens_without_waiting_for_the_health_check(
     assert events == ["interface"]
     assert cli.main([*base, "users", "list"]) == 0
     assert events == ["interface", "health check"]
+
+
+#: Libraries a document, an import, a search or the disclosure check loads when first used;
+#: none is needed to show the first screen (issue 18: "import only what the first screen
+#: needs"). python-docx and lxml together alone cost about 15 MB and 0.2 s at every start.
+HEAVY = ("numpy", "scipy", "highspy", "pypinyin", "py7zr", "openpyxl", "docx", "lxml",
+         "pdfplumber", "defusedxml")
+
+
+def test_the_interface_start_imports_no_heavy_library() -> None:
+    """What ``counselor-tui`` imports before its first frame (the command line and the
+    interface's modules) loads none of :data:`HEAVY` (a fresh interpreter: this one has
+    loaded them for other tests)."""
+    code = ("import sys\n"
+            "import counselor_tui.cli, counselor_tui.commands.tui\n"
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "[]"

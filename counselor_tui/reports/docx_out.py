@@ -48,8 +48,15 @@ from counselor_tui.reports.docx_parts import (
     LINE_PT,
     RED,
     TEXT_W,
+    WD_ALIGN_PARAGRAPH,
+    WD_BREAK,
+    WD_LINE_SPACING,
+    WD_SECTION,
+    WD_TABLE_ALIGNMENT,
+    Document,
+    Mm,
+    Pt,
 )
-from counselor_tui.reports.lazy_names import LazyName
 from counselor_tui.reports.view import (
     DocumentView,
     SectionView,
@@ -58,17 +65,6 @@ from counselor_tui.reports.view import (
     table_heading,
 )
 from counselor_tui.reports.zipnorm import normalize_zip
-
-# python-docx (and lxml) load with the first document written, not with the interface
-# (issue 18: about 15 MB at every start)
-Document = LazyName("docx", "Document")
-WD_SECTION = LazyName("docx.enum.section", "WD_SECTION")
-WD_TABLE_ALIGNMENT = LazyName("docx.enum.table", "WD_TABLE_ALIGNMENT")
-WD_ALIGN_PARAGRAPH = LazyName("docx.enum.text", "WD_ALIGN_PARAGRAPH")
-WD_BREAK = LazyName("docx.enum.text", "WD_BREAK")
-WD_LINE_SPACING = LazyName("docx.enum.text", "WD_LINE_SPACING")
-Mm = LazyName("docx.shared", "Mm")
-Pt = LazyName("docx.shared", "Pt")
 
 CN_NUMERALS = "一二三四五六七八九十"
 TITLE = 22.0  # 2号

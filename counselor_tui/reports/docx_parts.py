@@ -25,8 +25,12 @@ from typing import Any
 from counselor_tui.reports.lazy_names import LazyName
 
 # python-docx (and lxml) load with the first document written, not with the interface
-# (issue 18: about 15 MB at every start)
+# (issue 18: about 15 MB at every start); every document writer takes these names from here
+Document = LazyName("docx", "Document")
+WD_SECTION = LazyName("docx.enum.section", "WD_SECTION")
+WD_TABLE_ALIGNMENT = LazyName("docx.enum.table", "WD_TABLE_ALIGNMENT")
 WD_ALIGN_PARAGRAPH = LazyName("docx.enum.text", "WD_ALIGN_PARAGRAPH")
+WD_BREAK = LazyName("docx.enum.text", "WD_BREAK")
 WD_LINE_SPACING = LazyName("docx.enum.text", "WD_LINE_SPACING")
 OxmlElement = LazyName("docx.oxml", "OxmlElement")
 qn = LazyName("docx.oxml.ns", "qn")

@@ -25,17 +25,13 @@ from counselor_tui.reports.docx_parts import (
     FONT_BODY,
     FONT_HEADING,
     FONT_TITLE,
+    WD_ALIGN_PARAGRAPH,
+    WD_BREAK,
+    WD_TABLE_ALIGNMENT,
+    Mm,
 )
-from counselor_tui.reports.lazy_names import LazyName
 from counselor_tui.reports.view import DocumentView, FilingView, SectionView, TableView
 from counselor_tui.reports.zipnorm import normalize_zip
-
-# python-docx (and lxml) load with the first document written, not with the interface
-# (issue 18: about 15 MB at every start)
-WD_TABLE_ALIGNMENT = LazyName("docx.enum.table", "WD_TABLE_ALIGNMENT")
-WD_ALIGN_PARAGRAPH = LazyName("docx.enum.text", "WD_ALIGN_PARAGRAPH")
-WD_BREAK = LazyName("docx.enum.text", "WD_BREAK")
-Mm = LazyName("docx.shared", "Mm")
 
 
 @dataclass(frozen=True)

@@ -21,18 +21,13 @@ from pathlib import Path
 
 from counselor_tui.domain import firearms as rules
 from counselor_tui.i18n import _
-from counselor_tui.reports.lazy_names import LazyName
+from counselor_tui.reports.docx_parts import Document, qn
 from counselor_tui.services import audit, firearms
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
 from counselor_tui.services.firearm_events import FirearmEventRow
 from counselor_tui.services.settings import get_setting
 from db.models import Unit
-
-# python-docx (and lxml) load with the first document written, not with the interface
-# (issue 18: about 15 MB at every start)
-Document = LazyName("docx", "Document")
-qn = LazyName("docx.oxml.ns", "qn")
 
 __all__ = ["NOTICE_FORMATS", "export_notice", "notice", "notice_text", "write_notice_docx",
            "write_notice_text"]

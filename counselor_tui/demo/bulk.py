@@ -6,9 +6,9 @@ The note index (migration 2: one FTS5 trigram insert per session, and with migra
 date (migration 3: one ``UPDATE person`` per session) and the archive's sort keys (migration
 13: one ``UPDATE person`` per person and per tier state) and the search keys (migration 24:
 a row per prefix of each person's pinyin; 26: per character of the name; 27: per prefix of
-the badge number), like the compile's kept values (migration 19) and the open census
-campaigns' progress (migration 22: filled before its triggers are back), cost more than the
-rows themselves. One
+the badge number), like the compile's kept values (migration 19), the open census
+campaigns' progress (migration 22: filled before its triggers are back) and the pairs of
+user and person served or created (migration 29), cost more than the rows themselves. One
 ``rebuild`` of the index from the stored notes and one grouped ``UPDATE`` give the same
 content: the index holds every stored note (sealed ones are blank), and ``last_session_on``
 is the latest bureau-local date of the person's non-voided sessions — what the triggers keep.
@@ -27,12 +27,13 @@ from db.migrations import m0022_census_progress as census_progress
 from db.migrations import m0024_person_search_key as search_keys
 from db.migrations import m0026_person_name_key as name_keys
 from db.migrations import m0027_person_badge_key as badge_keys
+from db.migrations import m0029_own_cases as own_cases
 
 #: The triggers whose work is redone in bulk at the end (every other trigger stays).
 DEFERRED = ("counseling_session_fts_ai", "counseling_session_fts_au",
             "counseling_session_last_ai", "person_sort_unit_ai", "tier_state_sort_ai",
             *compile_aggregates.TRIGGERS, *census_progress.TRIGGERS, *search_keys.TRIGGERS,
-            *name_keys.TRIGGERS, *badge_keys.TRIGGERS)
+            *name_keys.TRIGGERS, *badge_keys.TRIGGERS, *own_cases.TRIGGERS)
 
 #: Migration 3's stored last-session date, for every person at once (one pass, grouped).
 _LAST_SESSION = (
@@ -71,6 +72,8 @@ def deferred_triggers(vs: VaultSession) -> Iterator[None]:
         for statement in compile_aggregates.FILL:  # what the compile reads (migration 19)
             vs.execute(statement)
         for statement in (*search_keys.FILL, *name_keys.FILL, *badge_keys.FILL):  # 24, 26, 27
+            vs.execute(statement)
+        for statement in own_cases.FILL:  # who served or created whom (migration 29)
             vs.execute(statement)
         vs.execute("INSERT INTO session_note_fts(session_note_fts) VALUES ('rebuild')")
         audit.record(vs, "demo_generate", "session_note_fts", "", {"rebuilt": True})

@@ -47,18 +47,76 @@ def visibility_sql(vs: VaultSession, alias: str = "p") -> tuple[str, list[Any]]:
     if vs.actor.role != Role.COUNSELOR:
         return "1", []
     conds = [
-        # served or created, unless handed away since (issue 15: services/handover.py)
-        f"(({alias}.id IN (SELECT person_id FROM counseling_session WHERE counselor_id = ? "
-        f"AND person_id IS NOT NULL AND voided_at IS NULL) OR {alias}.created_by_id = ?) "
+        # served or created (kept in own_case: db migration 29), unless handed away since
+        # (issue 15: services/handover.py); a probe per person, never a scan of sessions
+        f"(EXISTS (SELECT 1 FROM own_case oc WHERE oc.user_id = ? AND oc.person_id = {alias}.id) "
         f"AND {alias}.id NOT IN (SELECT person_id FROM case_access WHERE user_id = ? "
         "AND granted = 0))",
         f"{alias}.id IN (SELECT person_id FROM case_access WHERE user_id = ? AND granted = 1)",
     ]
-    params: list[Any] = [vs.actor.id] * 4
+    params: list[Any] = [vs.actor.id] * 3
     if vs.actor.unit_id is not None:
         conds.insert(0, f"{alias}.unit_id = ?")
         params.insert(0, vs.actor.unit_id)
     return "(" + " OR ".join(conds) + ")", params
+
+
+def visible_id_sql(vs: VaultSession, column: str) -> tuple[str, list[Any]]:
+    """The condition of :func:`visibility_sql` on a person-id ``column`` of another table,
+    qualified by its alias (e.g. ``k.person_id`` of a search key; :class:`ValueError`
+    otherwise), reading no person row but the actor's unit's
+    ids (``person_unit_id``): the same rule for every person id, for a statement that needs
+    nothing else of the person. Returns ``("1", [])`` for an actor who sees everyone;
+    raises :class:`PermissionDenied` as :func:`visibility_sql` does."""
+    if "." not in column:  # unqualified, it would name own_case's own column inside EXISTS
+        raise ValueError("visible_id_sql needs a qualified column (alias.column)")
+    require_archive_reader(vs)
+    if vs.actor.role != Role.COUNSELOR:
+        return "1", []
+    conds = [
+        f"(EXISTS (SELECT 1 FROM own_case oc WHERE oc.user_id = ? AND oc.person_id = {column}) "
+        f"AND {column} NOT IN (SELECT person_id FROM case_access WHERE user_id = ? "
+        "AND granted = 0))",
+        f"{column} IN (SELECT person_id FROM case_access WHERE user_id = ? AND granted = 1)",
+    ]
+    params: list[Any] = [vs.actor.id] * 3
+    if vs.actor.unit_id is not None:
+        conds.insert(0, f"{column} IN (SELECT id FROM person WHERE unit_id = ?)")
+        params.insert(0, vs.actor.unit_id)
+    return "(" + " OR ".join(conds) + ")", params
+
+
+def visible_ids_sql(vs: VaultSession) -> tuple[str, list[Any]] | None:
+    """A compound SELECT of the ids of every person the actor sees (voided ones too: the
+    caller filters), ascending, and its parameters; None for an actor who sees everyone.
+    Call inside ``reading``/``transaction`` and run it there: the statement holds only the
+    parts of the rule the actor's handover rows (``case_access``) need, as they are now.
+
+    For whole-population counts: ``SELECT count(*) FROM (<this> INTERSECT SELECT p.id FROM
+    person p WHERE …)`` merges id-ordered streams (the kept pairs of ``own_case``, the
+    unit's persons, the person index) instead of probing ``own_case`` once per person (at
+    province: 18 ms instead of 45 ms for a counselor's 64k of 113k persons). The compound
+    is read left to right: served or created, less the handed away, with the unit's and
+    the handed-over persons added. Raises :class:`PermissionDenied` as
+    :func:`visibility_sql` does."""
+    require_archive_reader(vs)
+    if vs.actor.role != Role.COUNSELOR:
+        return None
+    me = vs.actor.id
+    kinds = {int(r[0]) for r in vs.execute(
+        "SELECT DISTINCT granted FROM case_access WHERE user_id = ?", (me,))}
+    sql = "SELECT person_id FROM own_case WHERE user_id = ?"
+    params: list[Any] = [me]
+    if 0 in kinds:
+        sql += " EXCEPT SELECT person_id FROM case_access WHERE user_id = ? AND granted = 0"
+        params.append(me)
+    if vs.actor.unit_id is not None:
+        sql += " UNION SELECT id FROM person WHERE unit_id = ?"
+        params.append(vs.actor.unit_id)
+    if 1 in kinds:
+        sql += " UNION SELECT person_id FROM case_access WHERE user_id = ? AND granted = 1"
+        params.append(me)
+    return sql, params
 
 
 def can_see_person(vs: VaultSession, person_id: int) -> bool:

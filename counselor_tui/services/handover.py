@@ -134,8 +134,7 @@ def _account(username: str) -> User:
 
 _PERSONS = (
     "SELECT p.id, p.name, p.badge_no FROM person p WHERE p.voided_at IS NULL AND ("
-    " p.id IN (SELECT person_id FROM counseling_session WHERE counselor_id = :u"
-    "          AND person_id IS NOT NULL AND voided_at IS NULL)"
+    " p.id IN (SELECT person_id FROM own_case WHERE user_id = :u AND sessions > 0)"  # served
     " OR p.id IN (SELECT person_id FROM case_access WHERE user_id = :u AND granted = 1))"
     " AND p.id NOT IN (SELECT person_id FROM case_access WHERE user_id = :u AND granted = 0)"
     " ORDER BY p.name_sort, p.id")

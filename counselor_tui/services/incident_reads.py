@@ -74,13 +74,15 @@ def visible_ids(vs: VaultSession) -> set[int] | None:
     if vs.actor.role is Role.COORDINATOR or vs.actor.unit_id is None:
         return None
     unit, me = vs.actor.unit_id, vs.actor.id
+    # each clause a set gathered once by its index (a correlated probe per incident read
+    # every step of the actor per incident: 0.4 s at province, issue 18)
     cursor = vs.execute(
         "SELECT i.id FROM incident i WHERE i.unit_id = ? OR i.created_by_id = ?"
-        " OR EXISTS (SELECT 1 FROM incident_exposure e JOIN person p ON p.id = e.person_id"
-        "            WHERE e.incident_id = i.id AND p.unit_id = ?)"
-        " OR EXISTS (SELECT 1 FROM incident_step s WHERE s.incident_id = i.id AND s.by_id = ?)"
-        " OR EXISTS (SELECT 1 FROM incident_step s JOIN step_holder h ON h.step_id = s.id"
-        "            WHERE s.incident_id = i.id AND h.user_id = ?)",  # handed over (issue 15)
+        " OR i.id IN (SELECT e.incident_id FROM person p"
+        "             JOIN incident_exposure e ON e.person_id = p.id WHERE p.unit_id = ?)"
+        " OR i.id IN (SELECT s.incident_id FROM incident_step s WHERE s.by_id = ?)"
+        " OR i.id IN (SELECT s.incident_id FROM step_holder h"
+        "             JOIN incident_step s ON s.id = h.step_id WHERE h.user_id = ?)",  # issue 15
         (unit, me, unit, me, me),
     )
     return {int(r[0]) for r in cursor}

@@ -29,7 +29,7 @@ from typing import Any
 from counselor_tui.domain.roles import Role
 from counselor_tui.domain.text import has_han, without_middle_dots
 from counselor_tui.i18n import _
-from counselor_tui.services.access import visibility_sql
+from counselor_tui.services.access import visibility_sql, visible_id_sql, visible_ids_sql
 from counselor_tui.services.context import VaultSession
 from counselor_tui.services.errors import InvalidInput
 from db.migrations.m0024_person_search_key import KEY_LENGTH
@@ -214,10 +214,12 @@ _SORT_KEYS: dict[str, tuple[str | None, str]] = {
 _TIER_RANKS = {"green": 0, "yellow": 1, "red": 2}
 
 
-def _where(vs: VaultSession, q: ArchiveQuery, text: bool = True) -> tuple[str, list[Any]]:
+def _where(vs: VaultSession, q: ArchiveQuery, text: bool = True,
+           visible: bool = True) -> tuple[str, list[Any]]:
     """WHERE clause and parameters (every filter on person columns: no join); without the
-    search text's condition when ``text`` is False."""
-    cond, params = visibility_sql(vs)
+    search text's condition when ``text`` is False, without the actor's visibility when
+    ``visible`` is False (the caller applies it)."""
+    cond, params = visibility_sql(vs) if visible else ("1", [])
     parts = ["p.voided_at IS NULL", cond]
     if not q.include_archived:
         parts.append("p.archived_at IS NULL")
@@ -247,35 +249,44 @@ def _sort_key(q: ArchiveQuery) -> tuple[str | None, str]:
     return _SORT_KEYS[q.sort]
 
 
-def _person_filters(vs: VaultSession, q: ArchiveQuery) -> bool:
-    """True when ``q`` filters on more than the search text and archived (a filter, or
-    an actor who sees only some persons)."""
-    return (visibility_sql(vs)[0] != "1" or q.unit_id is not None or bool(q.police_type)
-            or bool(q.kind) or bool(q.tier))
+def _row_filters(q: ArchiveQuery) -> bool:
+    """True when ``q`` has a filter on person columns (unit, police type, kind, tier)."""
+    return q.unit_id is not None or bool(q.police_type) or bool(q.kind) or bool(q.tier)
 
 
 def count_persons(vs: VaultSession, q: ArchiveQuery) -> int:
     """How many persons match ``q`` (for the list's scroll size and the status line).
 
     A pinyin search counts its rows of ``person_search_key``; the persons are read only
-    for a filter the key rows do not hold."""
+    for a filter the key rows do not hold. For an actor who sees only some persons
+    (a counselor), a count without search text intersects the visible ids
+    (:func:`visible_ids_sql`) with the matching persons' ids, and a search without another
+    filter checks visibility on the key rows' person ids (:func:`visible_id_sql`)."""
     found = key_lookup(q.text)
-    if found is not None and q.unit_id is not None:  # the unit's rows (row_condition)
-        where, params = _where(vs, q)
-        sql = f"SELECT count(*) FROM person p INDEXED BY person_unit_id WHERE {where}"
-    elif found is None:
-        where, params = _where(vs, q)
-        sql = f"SELECT count(*) FROM person p WHERE {where}"
-    elif found.rest_sql == "1" and not _person_filters(vs, q):
-        live = "" if q.include_archived else " AND archived = 0"
-        sql = f"SELECT count(*) FROM {found.table} WHERE {found.key_sql}{live}"
-        params = list(found.key_params)
-    else:
-        where, more = _where(vs, q, text=False)
-        sql = (f"SELECT count(*) FROM {_key_source(found.table, ordered=False)} "
-               f"WHERE k.{found.key_sql} AND {where} AND {found.rest_sql}")
-        params = found.key_params + more + found.rest_params
     with vs.reading():
+        visible = visible_ids_sql(vs) if found is None else None
+        if found is not None and q.unit_id is not None:  # the unit's rows (row_condition)
+            where, params = _where(vs, q)
+            sql = f"SELECT count(*) FROM person p INDEXED BY person_unit_id WHERE {where}"
+        elif visible is not None:
+            where, params = _where(vs, q, visible=False)
+            sql = (f"SELECT count(*) FROM ({visible[0]} INTERSECT "
+                   f"SELECT p.id FROM person p WHERE {where})")
+            params = visible[1] + params
+        elif found is None:
+            where, params = _where(vs, q)
+            sql = f"SELECT count(*) FROM person p WHERE {where}"
+        elif found.rest_sql == "1" and not _row_filters(q):
+            live = "" if q.include_archived else " AND archived = 0"
+            cond, params = visible_id_sql(vs, "k.person_id")
+            sql = (f"SELECT count(*) FROM {found.table} k WHERE k.{found.key_sql}{live} "
+                   f"AND {cond}")
+            params = list(found.key_params) + params
+        else:
+            where, more = _where(vs, q, text=False)
+            sql = (f"SELECT count(*) FROM {_key_source(found.table, ordered=False)} "
+                   f"WHERE k.{found.key_sql} AND {where} AND {found.rest_sql}")
+            params = found.key_params + more + found.rest_params
         row = vs.execute(sql, tuple(params)).fetchone()
     return int(row[0])
 

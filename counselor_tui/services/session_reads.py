@@ -278,8 +278,9 @@ def _note_visibility(vs: VaultSession) -> tuple[str, list[Any]]:
     if vs.actor.role != Role.COUNSELOR:
         raise PermissionDenied(_("Your role may not read session notes."))
     cond, params = visibility_sql(vs)
-    return (f"(s.counselor_id = ? OR (s.sealed = 0 AND s.person_id IN "
-            f"(SELECT p.id FROM person p WHERE p.voided_at IS NULL AND {cond})))",
+    # a probe per session row (the list of every visible person was gathered per statement)
+    return (f"(s.counselor_id = ? OR (s.sealed = 0 AND EXISTS (SELECT 1 FROM person p "
+            f"WHERE p.id = s.person_id AND p.voided_at IS NULL AND {cond})))",
             [vs.actor.id, *params])
 
 

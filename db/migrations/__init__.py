@@ -41,6 +41,7 @@ from db.migrations import (
     m0026_person_name_key,
     m0027_person_badge_key,
     m0028_pending_suggestions,
+    m0029_own_cases,
 )
 
 
@@ -82,6 +83,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(26, m0026_person_name_key.NAME, m0026_person_name_key.up),
     Migration(27, m0027_person_badge_key.NAME, m0027_person_badge_key.up),
     Migration(28, m0028_pending_suggestions.NAME, m0028_pending_suggestions.up),
+    Migration(29, m0029_own_cases.NAME, m0029_own_cases.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

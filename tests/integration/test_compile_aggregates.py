@@ -37,6 +37,7 @@ from db.migrations import (
     m0024_person_search_key,
     m0026_person_name_key,
     m0027_person_badge_key,
+    m0029_own_cases,
     schema_version,
 )
 from db.models import Census
@@ -290,6 +291,9 @@ def test_upgrade_fills_the_kept_values_of_a_schema_18_vault(
         for table in ("person_search_key", "person_name_key", "person_badge_key"):
             conn.execute(f'DROP TABLE "{table}"')
         conn.execute('DROP INDEX "tier_suggestion_pending"')  # migration 28
+        for name in m0029_own_cases.TRIGGERS:  # migration 29
+            conn.execute(f'DROP TRIGGER "{name}"')
+        conn.execute('DROP TABLE "own_case"')
         conn.execute("DELETE FROM schema_version WHERE version >= 19")
         conn.execute("COMMIT")
         assert schema_version(conn) == 18

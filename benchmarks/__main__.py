@@ -15,10 +15,10 @@ def main() -> None:
                         help="demo size of the vault every benchmark uses")
     parser.add_argument("--only", action="append",
                         choices=("archive", "vault", "dashboard", "compile", "memory",
-                                 "startup", "disclosure", "sealed"))
+                                 "startup", "disclosure", "sealed", "counselor"))
     args = parser.parse_args()
-    chosen = args.only or ["vault", "sealed", "archive", "dashboard", "compile", "memory",
-                           "startup"]
+    chosen = args.only or ["vault", "sealed", "archive", "counselor", "dashboard", "compile",
+                           "memory", "startup"]
     results = []
     for name in chosen:
         module = importlib.import_module(f"benchmarks.bench_{name}")

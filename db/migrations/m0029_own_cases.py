@@ -38,13 +38,16 @@ _DROP_EMPTY = ("DELETE FROM own_case WHERE user_id = {user} AND person_id = {per
                "AND sessions = 0 AND created = 0")
 
 #: Every pair from what is stored (also run by the demo builder, which sets the per-row
-#: triggers aside while it writes).
+#: triggers aside while it writes). The sessions are read through migration 23's covering
+#: index (counselor, person and void of every session) rather than the rows with their notes:
+#: 3.9 s instead of 11.5 s at province (2M sessions).
 FILL = (
     "DELETE FROM own_case",
     "INSERT INTO own_case(user_id, person_id, sessions, created) "
     "SELECT user_id, person_id, sum(sessions), max(created) FROM ("
     "SELECT counselor_id AS user_id, person_id, count(*) AS sessions, 0 AS created "
-    "FROM counseling_session WHERE person_id IS NOT NULL AND voided_at IS NULL "
+    "FROM counseling_session INDEXED BY counseling_session_month "
+    "WHERE person_id IS NOT NULL AND voided_at IS NULL "
     "GROUP BY counselor_id, person_id "
     "UNION ALL SELECT created_by_id, id, 0, 1 FROM person) "
     "GROUP BY user_id, person_id",

@@ -13,6 +13,12 @@ policy, census and analysis all ask it, it asks none of them.
   manage users, settings and keys, auditors read the audit log and aggregates
   (:data:`counselor_tui.domain.permissions.RULES`, ``read_person``).
 
+"Served or created" is read from ``own_case`` (db migration 29: the non-voided sessions per
+counselor and person and the creator of each person, kept by triggers), never from the
+sessions themselves: a counselor with 393k sessions at province sees their archive as fast as
+a coordinator (issue 18; ``tests/integration/test_visibility.py`` holds the kept pairs and
+the rule's forms equal to the rule written out plainly, and the query plans).
+
 """
 
 from __future__ import annotations

@@ -353,6 +353,8 @@ def _content(vs: VaultSession) -> dict[str, Any]:
                                       "WHERE type = 'trigger' ORDER BY name").fetchall()
         data["last session"] = vs.execute("SELECT id, last_session_on FROM person "
                                           "WHERE last_session_on IS NOT NULL").fetchall()
+        data["own cases"] = vs.execute("SELECT * FROM own_case "  # migration 29's pairs
+                                       "ORDER BY user_id, person_id").fetchall()
         # the index's options (its format "version" moves to 5 at its first secure delete)
         data["index options"] = vs.execute(
             "SELECT k, v FROM session_note_fts_config WHERE k != 'version' ORDER BY k"
@@ -384,6 +386,7 @@ def test_bulk_build_gives_what_the_row_by_row_triggers_gave(
     bulk, rows = contents
     assert bulk["search 来访者"], "the index finds notes"
     assert bulk["last session"], "persons with sessions have their last-session date"
+    assert any(row[2] for row in bulk["own cases"]), "counselors served persons"
     assert bulk == rows
 
 

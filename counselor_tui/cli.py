@@ -7,7 +7,10 @@ the terminal, or from the first line of a file (``--passphrase-file``), never fr
 Messages go to stderr, results to stdout. No traceback is shown (it could carry data) unless
 ``COUNSELOR_TUI_DEBUG=1``.
 
-Each command's handler lives in :mod:`counselor_tui.commands` (one module per area).
+Each command's handler lives in :mod:`counselor_tui.commands` (one module per area). The
+command modules (and the services behind them) are imported only once the arguments name a
+command or ask for help: ``counselor-tui`` with global options only opens the interface
+without loading them (issue 18: the first frame comes before the services are imported).
 """
 
 from __future__ import annotations
@@ -19,22 +22,11 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from counselor_tui import __version__, i18n
-from counselor_tui.commands import (
-    common,
-    data_imports,
-    demo,
-    instruments_cmd,
-    lifecycle,
-    org_cmd,
-    people,
-    referral_cmd,
-    score,
-    submissions,
-    users,
-)
-from counselor_tui.errors import ServiceError
+from counselor_tui.domain.text_rules import escape_for_terminal
+from counselor_tui.errors import CommandError, ServiceError
 from counselor_tui.i18n import _, set_language
 
 
@@ -48,25 +40,75 @@ def _translate_argparse() -> None:
     setattr(argparse, "_", translate)  # noqa: B010
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every command of DESIGN §9."""
-    parser = argparse.ArgumentParser(
-        prog="counselor-tui",
-        description=_("Encrypted tool for the bureau's psychological counselors."),
-    )
-    parser.add_argument("--version", action="version", version=f"counselor-tui {__version__}",
-                        help=_("show program's version number and exit"))
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vault", metavar="PATH",
                         help=_("vault database file (its key slots are PATH.keys)"))
     parser.add_argument("--user", metavar="NAME", help=_("user name"))
     parser.add_argument("--passphrase-file", metavar="FILE",
                         help=_("read the passphrase from the first line of FILE"))
     parser.add_argument("--lang", choices=("zh", "en"), help=_("interface language"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command of DESIGN §9 (imports every command module)."""
+    # imported here: the interface's start never loads the command modules (issue 18;
+    # lazy import, allow-listed in tests/unit/test_architecture.py)
+    from counselor_tui.commands import (
+        data_imports,
+        demo,
+        instruments_cmd,
+        lifecycle,
+        org_cmd,
+        people,
+        referral_cmd,
+        score,
+        submissions,
+        users,
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="counselor-tui",
+        description=_("Encrypted tool for the bureau's psychological counselors."),
+    )
+    parser.add_argument("--version", action="version", version=f"counselor-tui {__version__}",
+                        help=_("show program's version number and exit"))
+    _add_global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (lifecycle, users, demo, score, data_imports, submissions, referral_cmd,
                    people, instruments_cmd, org_cmd):
         module.register(sub)
     return parser
+
+
+class _NotTheInterface(Exception):
+    """The arguments are not global options alone (a command, help, an error to report)."""
+
+
+class _GlobalOptions(argparse.ArgumentParser):
+    """The global options only; any problem is left to the full parser to report."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _NotTheInterface(message)
+
+
+def interface_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The options when ``argv`` holds global options only (the interface opens), else None
+    (a command, ``--help``, ``--version`` or a mistake: :func:`build_parser` reads them)."""
+    parser = _GlobalOptions(prog="counselor-tui", add_help=False)
+    _add_global_options(parser)
+    try:
+        args, rest = parser.parse_known_args(list(argv))
+    except _NotTheInterface:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
+def _error(message: str) -> None:
+    """Print a message to stderr (as :func:`counselor_tui.commands.common.error`)."""
+    print(escape_for_terminal(message, allow_newlines=True), file=sys.stderr, flush=True)
 
 
 def _language_from_argv(argv: Sequence[str]) -> str | None:
@@ -95,8 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError:
         set_language("zh")
     _translate_argparse()
-    parser = build_parser()
-    args = parser.parse_args(args_list)
+    args = interface_args(args_list) or build_parser().parse_args(args_list)
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
@@ -105,11 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code == 0 and getattr(args, "open_tui", False):  # demo: build, then open
             return open_tui(args)
         return code
-    except common.CommandError as exc:
-        common.error(str(exc))
+    except CommandError as exc:
+        _error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        common.error(_("Interrupted; nothing more was written."))
+        _error(_("Interrupted; nothing more was written."))
         return 1
     except BrokenPipeError:
         # the reader of our output went away (``… | head``): say nothing more, exit as a
@@ -119,11 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except Exception as exc:
         if isinstance(exc, ServiceError):
-            common.error(str(exc))
+            _error(str(exc))
             return exc.exit_code
         if os.environ.get("COUNSELOR_TUI_DEBUG") == "1":
             traceback.print_exc()
-        common.error(
+        _error(
             _("Unexpected error ({kind}); the operation was not completed.").format(
                 kind=type(exc).__name__)
         )

@@ -7,6 +7,16 @@ them; :mod:`counselor_tui.services.errors` re-exports them under their old path.
 from __future__ import annotations
 
 
+class CommandError(Exception):
+    """A refusal by the command line itself (bad options); exit code 2 unless given.
+    Here, not in :mod:`counselor_tui.commands.common`, so the command line catches it
+    without importing the services before it knows the command (issue 18)."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 class ServiceError(Exception):
     """Base class; ``str(exc)`` is the user-facing message. ``exit_code`` for the CLI."""
 

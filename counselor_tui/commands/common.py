@@ -11,6 +11,7 @@ from pathlib import Path
 
 from counselor_tui import paths
 from counselor_tui.domain.text_rules import escape_for_terminal
+from counselor_tui.errors import CommandError as CommandError  # its old path
 from counselor_tui.i18n import _
 from counselor_tui.reports import input_limits as limits
 from counselor_tui.services import health, lifecycle
@@ -20,14 +21,6 @@ from db.vault import write_atomic
 
 #: Longest secret read from a file (a passphrase file is one short line).
 MAX_SECRET_CHARS = 1024
-
-
-class CommandError(Exception):
-    """A refusal by the command line itself (bad options); exit code 2 unless given."""
-
-    def __init__(self, message: str, exit_code: int = 2) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def safe(text: str) -> str:

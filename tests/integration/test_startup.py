@@ -62,3 +62,24 @@ def test_the_interface_start_imports_no_heavy_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_interface_start_imports_no_headless_command() -> None:
+    """``counselor-tui`` with global options only reads them without importing a command
+    module (nor the services behind them): the command line and the interface's module
+    load ``commands.tui`` and what it needs, never ``commands.submissions``, ``score`` …
+    (issue 18: the first frame does not wait for every command). A command still gets the
+    full parser."""
+    code = ("import sys\n"
+            "from counselor_tui import cli\n"
+            "args = cli.interface_args(['--vault', 'v', '--user', 'u', '--lang', 'zh'])\n"
+            "assert args is not None and args.command is None and args.user == 'u'\n"
+            "assert cli.interface_args(['--vault', 'v', 'users', 'list']) is None\n"
+            "assert cli.interface_args(['--help']) is None\n"
+            "assert cli.interface_args(['--lang', 'fr']) is None\n"
+            "import counselor_tui.commands.tui\n"
+            "print(sorted(m for m in sys.modules if m.startswith('counselor_tui.commands.')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == str(["counselor_tui.commands.common",
+                                      "counselor_tui.commands.tui"])

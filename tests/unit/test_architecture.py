@@ -39,7 +39,10 @@ LAZY_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {
     ("counselor_tui/cli.py", "counselor_tui.commands"): (
         "open_tui imports commands.tui, the only module that loads textual and rich, when the "
         "interface opens: the headless commands never load them "
-        "(tests/integration/test_vault_foundation.py::test_non_ui_packages_do_not_load_textual)"),
+        "(tests/integration/test_vault_foundation.py::test_non_ui_packages_do_not_load_textual); "
+        "build_parser imports the command modules (and the services behind them) only once "
+        "the arguments name a command or ask for help, so the interface's first frame does "
+        "not wait for them (issue 18; tests/integration/test_startup.py)"),
 }
 
 

@@ -7,6 +7,10 @@ STAMP  := $(VENV)/.installed-stamp
 # their programs (measured on a quiet 2-core machine: 5:03 with two, 4:18 with three, 4:14 with four)
 WORKERS ?= 3
 DEMO   := .demo
+## make bench SIZE=province BENCH_ARGS="--only compile" (every row with its same-run baseline,
+## then the growth table county → city → province over the cached vaults)
+SIZE   ?= county
+BENCH_ARGS ?=
 
 .PHONY: demo test test-stress lint typecheck contracts unit venv i18n roles-doc bench load deploy-server clean
 
@@ -56,7 +60,7 @@ roles-doc: $(STAMP)
 	$(BIN)/python -c "from counselor_tui.domain.permissions import markdown_table as t; print(t(), end='')" > docs/roles.md
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks --size $(SIZE) $(BENCH_ARGS)
 
 ## 30 processes on one vault for 60 s (24 log sessions, 4 read, 1 compiles, 1 backs up), then check.
 load: $(STAMP)

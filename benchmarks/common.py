@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from counselor_tui import demo
 from counselor_tui.services.context import FixedClock
+from db import connection, migrations
 
 CACHE = Path(__file__).parent / ".cache"
 PASSPHRASE = "benchmark horse battery staple"
@@ -35,6 +36,27 @@ def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
+#: Seconds each demo vault built by :func:`ensure_vault` took in this process (the build
+#: row reports it instead of building the same size once more).
+BUILT: dict[str, float] = {}
+
+
+def cache_folder(preset: str, seed: int = 1) -> Path:
+    """The cache folder of ``preset``'s vault under the current key: the demo generator's
+    data version, the cipher settings and the schema version (a change to any of them names
+    another folder)."""
+    identity = repr((demo.DATA_VERSION, connection.CIPHER_SETTINGS, migrations.CURRENT_VERSION))
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:10]
+    return CACHE / f"{preset}-s{seed}-{digest}"
+
+
+def cached_vault(preset: str, seed: int = 1) -> Path | None:
+    """The cached vault of ``preset`` under the current key, or None when none is cached
+    (nothing is built)."""
+    path = cache_folder(preset, seed) / "vault.db"
+    return path if path.exists() else None
+
+
 def ensure_vault(preset: str, seed: int = 1) -> Path:
     """A demo vault of ``preset``, built once and cached under ``benchmarks/.cache``.
 
@@ -43,11 +65,7 @@ def ensure_vault(preset: str, seed: int = 1) -> Path:
     newer schema alone would also be reached by the upgrade at unlock).
     Returns the database path (user ``demo``, :data:`PASSPHRASE`).
     """
-    from db import connection, migrations
-
-    identity = repr((demo.DATA_VERSION, connection.CIPHER_SETTINGS, migrations.CURRENT_VERSION))
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:10]
-    folder = CACHE / f"{preset}-s{seed}-{digest}"
+    folder = cache_folder(preset, seed)
     path = folder / "vault.db"
     if path.exists():
         return path
@@ -61,9 +79,11 @@ def ensure_vault(preset: str, seed: int = 1) -> Path:
     demo.build_demo(building / "vault.db", PRESETS[preset], seed, PASSPHRASE, clock(),
                     kdf_seconds=0.5, state_dir=CACHE / "state",
                     progress=lambda line: print("  " + line, file=sys.stderr, flush=True))
+    seconds = time.perf_counter() - started
     shutil.rmtree(folder, ignore_errors=True)
     building.rename(folder)
-    print(f"built in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    BUILT[preset] = seconds
+    print(f"built in {seconds:.0f} s", file=sys.stderr, flush=True)
     return path
 
 

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from counselor_tui.services import accounts, audit, backup_restore, key_rotation, lifecycle
+from counselor_tui.services import (
+    accounts,
+    audit,
+    backup_restore,
+    key_rotation,
+    lifecycle,
+    witness,
+)
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import (
     ServiceError,
@@ -101,6 +108,9 @@ def test_03_encrypted_header_and_canary_absent_everywhere(
     add_note(vs, f"面谈内容 {canary} 结束")
     wal = Path(f"{created.path}-wal")
     assert wal.exists() and wal.stat().st_size > 0  # the note sits in the WAL right now
+    # The save queued a witness rewrite on the process's writer thread (temp file, rename):
+    # let it finish, or the scan below may list its temp file and find it renamed away.
+    assert witness.settle()
 
     def scan() -> list[Path]:
         hits = []

@@ -209,7 +209,7 @@ class ActivitiesScreen(BaseScreen):
                 yield PlainTable(id="act-groups", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="act-groups-hint", classes="field-hint", markup=False)
         yield Static("", id="act-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

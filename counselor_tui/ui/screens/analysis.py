@@ -160,7 +160,7 @@ class AnalysisScreen(BaseScreen):
                     yield Select[str]([], prompt=_("(pick a person)"), id="trend-instrument")
                 yield Static("", id="trend-title", classes="analysis-title", markup=False)
                 yield TrendChart(id="trend-chart")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

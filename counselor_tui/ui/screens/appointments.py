@@ -72,7 +72,7 @@ class AppointmentsScreen(BaseScreen):
         yield PlainTable(id="ap-table", cursor_type="row", zebra_stripes=True)
         yield Static(_("n schedule · l log the session · c cancel"), id="ap-hint",
                      classes="field-hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

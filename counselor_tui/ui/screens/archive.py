@@ -135,7 +135,7 @@ class ArchiveScreen(BaseScreen):
             yield Checkbox(_("descending"), id="descending", compact=True)
         yield VirtualTable(columns(), row_cells, page_size=PAGE_SIZE, id="archive-table")
         yield Static("", id="archive-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

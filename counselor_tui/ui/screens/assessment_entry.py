@@ -157,7 +157,7 @@ class AssessmentEntryScreen(BaseScreen):
         with VerticalScroll(id="entry-result-box"):
             yield Static("", id="entry-result")
             yield Static("", id="entry-suggestion")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

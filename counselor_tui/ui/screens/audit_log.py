@@ -285,7 +285,7 @@ class AuditScreen(BaseScreen):
         if not self.allowed:
             yield Static(_("The audit log is for auditors and admins only."),
                          id="audit-refused", markup=False)
-            yield Footer()
+            yield Footer(compact=True)
             return
         with Horizontal(id="audit-filters"):
             yield Select[str]([], prompt=_("all actions"), id="audit-action", compact=True)
@@ -302,7 +302,7 @@ class AuditScreen(BaseScreen):
         yield VirtualTable(columns(), row_cells, page_size=PAGE_SIZE, id="audit-table")
         yield Static("", id="audit-verify-result", markup=False)
         yield Static("", id="audit-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

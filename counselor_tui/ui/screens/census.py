@@ -175,7 +175,7 @@ class CensusScreen(BaseScreen):
                 yield Static("", id="suggestions-summary", markup=False)
                 yield PlainTable(id="census-suggestions", cursor_type="row",
                                 zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def role(self) -> Role | None:
         """The role of the unlocked account (``None`` while locked)."""

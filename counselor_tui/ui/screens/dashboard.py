@@ -96,7 +96,7 @@ class DashboardScreen(BaseScreen):
         yield Banner()
         yield Static("", id="dashboard-header", markup=False)
         yield OptionList(id="dashboard-list")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

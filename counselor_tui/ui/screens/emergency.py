@@ -107,7 +107,7 @@ class EmergencyScreen(FormScreen):
             yield Static(_("The plan names a \"session\" and lets you record its form: WHO and "
                            "NICE advise against routine single-session group debriefing."),
                          classes="field-hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._hint("em-occurred")

@@ -95,7 +95,7 @@ class FirearmsScreen(BaseScreen):
             yield Label(_("Armory list: may not draw a firearm"), classes="section-title")
             yield PlainTable(id="fa-armory", cursor_type="row", zebra_stripes=True)
             yield Static("", id="fa-hint", classes="field-hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -183,7 +183,7 @@ class FirstRunScreen(BaseScreen):
             with Horizontal(classes="wizard-buttons", id="nav-buttons"):
                 yield Button(_("Back"), id="back", compact=True)
                 yield Button(_("Next"), id="next", variant="primary", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -82,7 +82,7 @@ class IncidentsScreen(BaseScreen):
                 yield Static("", id="inc-header", markup=False)
                 yield PlainTable(id="inc-steps", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="inc-summary", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -91,7 +91,7 @@ class InstrumentsScreen(FormScreen):
                      + _("* marks the version new assessments use; those already scored "
                          "keep theirs."), id="instrument-check", markup=False)
         yield Static("", id="instrument-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def may_add(self) -> bool:

@@ -106,7 +106,7 @@ class OrganisationScreen(BaseScreen):
                         id="org-cadres-title", classes="section-title")
             yield PlainTable(id="org-cadres", cursor_type="row", zebra_stripes=True)
         yield Static("", id="org-hint", classes="field-hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -196,7 +196,7 @@ class PersonScreen(BaseScreen):
             yield Static("", id="incidents")
             yield Label(_("Firearm"), classes="section-title")
             yield Static("", id="firearm")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -107,7 +107,7 @@ class ResponsesImportScreen(BaseScreen):
         yield PlainTable(id="import-unmatched", cursor_type="row", zebra_stripes=True)
         yield Label(_("Rows to add"), classes="field-label")
         yield PlainTable(id="import-added", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

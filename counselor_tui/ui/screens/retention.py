@@ -68,7 +68,7 @@ class RetentionScreen(BaseScreen):
             yield Input(id="retention-years", type="integer")
         with VerticalScroll(id="retention-body"):
             yield Static("", id="retention-list")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -75,7 +75,7 @@ class RosterImportScreen(FormScreen):
             yield Static("", id="roster-status", markup=False)
             yield Button(_("Apply (ctrl+s)"), variant="primary", id="apply", disabled=True,
                          compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#roster-table", DataTable)

@@ -211,7 +211,7 @@ class SessionFormScreen(FormScreen):
         with Horizontal(id="session-actions"):
             yield Static("", id="session-error", markup=False)
             yield Button(_("Save (ctrl+s)"), variant="primary", id="save", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         vs = self.backend.session

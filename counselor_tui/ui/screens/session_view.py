@@ -82,7 +82,7 @@ class SessionView(BaseModal[str | None]):
                 lines = addendum_lines(s)
                 yield Static(Text("\n").join(lines) if lines else Text(_("none"), style="dim"),
                              id="session-view-addenda")
-        yield Footer()
+        yield Footer(compact=True)
 
     def _fields(self) -> Table:
         s = self.session

@@ -120,7 +120,7 @@ class SubmissionsScreen(BaseScreen):
                              classes="field-hint", markup=False)
             with TabPane(_("Versions"), id="sb-tab-versions"):
                 yield PlainTable(id="sb-versions", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def _default_period(self) -> str:
         vs = self.backend.session

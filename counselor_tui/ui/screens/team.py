@@ -135,7 +135,7 @@ class TeamScreen(BaseScreen):
                         classes="section-title")
             yield PlainTable(id="team-trainings", cursor_type="row", zebra_stripes=True)
         yield Static("", id="team-hint", classes="field-hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -85,7 +85,7 @@ class UnlockScreen(BaseScreen):
             yield Button(_("Unlock"), variant="primary", id="unlock")
             yield LoadingIndicator(id="unlock-busy")
             yield Static("", id="unlock-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#unlock-busy").display = False

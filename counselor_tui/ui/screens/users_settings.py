@@ -163,7 +163,7 @@ class UsersSettingsScreen(BaseScreen):
             yield Static(_("Users & settings are for admins only (your role: {role}). Ask "
                            "an admin to add accounts or change settings.").format(role=role),
                          id="us-refused", markup=False)
-            yield Footer()
+            yield Footer(compact=True)
             return
         with TabbedContent(initial="accounts", id="us-tabs"):
             with TabPane(_("Accounts"), id="accounts"):
@@ -199,7 +199,7 @@ class UsersSettingsScreen(BaseScreen):
                     yield Button(_("Check the vault"), id="us-check", compact=True)
                     yield Button(_("Rotate the data key"), id="us-rekey", compact=True)
                 yield Static("", id="us-vault-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         translate_bindings(self)

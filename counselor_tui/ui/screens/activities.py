@@ -32,7 +32,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import (
     DataTable,
-    Footer,
     Input,
     Label,
     Select,
@@ -62,6 +61,7 @@ from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.screens.versions_dialog import VersionsDialog
 from counselor_tui.ui.text import join_list
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 from counselor_tui.ui.widgets.virtual_table import Column, VirtualTable
 
@@ -209,7 +209,7 @@ class ActivitiesScreen(BaseScreen):
                 yield PlainTable(id="act-groups", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="act-groups-hint", classes="field-hint", markup=False)
         yield Static("", id="act-status", markup=False)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

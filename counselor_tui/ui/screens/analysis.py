@@ -32,7 +32,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import (
     DataTable,
-    Footer,
     Label,
     Select,
     Static,
@@ -54,6 +53,7 @@ from counselor_tui.ui.screens.census import percent
 from counselor_tui.ui.widgets.assessment_person_picker import AssessmentPersonPicker
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.bar_chart import BarChart, ChartRow, Segment
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 from counselor_tui.ui.widgets.trend_chart import Point, TrendChart
 
@@ -160,7 +160,7 @@ class AnalysisScreen(BaseScreen):
                     yield Select[str]([], prompt=_("(pick a person)"), id="trend-instrument")
                 yield Static("", id="trend-title", classes="analysis-title", markup=False)
                 yield TrendChart(id="trend-chart")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

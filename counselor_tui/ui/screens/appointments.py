@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from counselor_tui.domain import vocab
 from counselor_tui.domain.dates import from_storage
@@ -32,6 +32,7 @@ from counselor_tui.ui.screens.appointment_dialog import ScheduleDialog
 from counselor_tui.ui.screens.appointment_session import AppointmentSessionForm
 from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class AppointmentsScreen(BaseScreen):
         yield PlainTable(id="ap-table", cursor_type="row", zebra_stripes=True)
         yield Static(_("n schedule · l log the session · c cancel"), id="ap-hint",
                      classes="field-hint", markup=False)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from counselor_tui.domain import vocab
 from counselor_tui.i18n import N_, _
@@ -36,6 +36,7 @@ from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import OpenPerson
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 PAGE_SIZE = 100
@@ -135,7 +136,7 @@ class ArchiveScreen(BaseScreen):
             yield Checkbox(_("descending"), id="descending", compact=True)
         yield VirtualTable(columns(), row_cells, page_size=PAGE_SIZE, id="archive-table")
         yield Static("", id="archive-status", markup=False)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

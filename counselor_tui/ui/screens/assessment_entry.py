@@ -35,7 +35,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counselor_tui.domain import instruments as engine
@@ -61,6 +61,7 @@ from counselor_tui.ui.screens.tier_override import TierOverrideDialog
 from counselor_tui.ui.text import instrument_short, plain
 from counselor_tui.ui.widgets.assessment_person_picker import AssessmentPersonPicker
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.response_entry import ResponseEntry
 
 FIREARM_REASON = "mh_assessment_pending"
@@ -157,7 +158,7 @@ class AssessmentEntryScreen(BaseScreen):
         with VerticalScroll(id="entry-result-box"):
             yield Static("", id="entry-result")
             yield Static("", id="entry-suggestion")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -33,7 +33,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
 from counselor_tui.domain import organisation as rules
 from counselor_tui.domain.audit_chain import ChainReport
@@ -48,6 +48,7 @@ from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.date_input import DateInput
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 PAGE_SIZE = 100
@@ -285,7 +286,7 @@ class AuditScreen(BaseScreen):
         if not self.allowed:
             yield Static(_("The audit log is for auditors and admins only."),
                          id="audit-refused", markup=False)
-            yield Footer(compact=True)
+            yield AppFooter()
             return
         with Horizontal(id="audit-filters"):
             yield Select[str]([], prompt=_("all actions"), id="audit-action", compact=True)
@@ -302,7 +303,7 @@ class AuditScreen(BaseScreen):
         yield VirtualTable(columns(), row_cells, page_size=PAGE_SIZE, id="audit-table")
         yield Static("", id="audit-verify-result", markup=False)
         yield Static("", id="audit-status", markup=False)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

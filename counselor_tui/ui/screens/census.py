@@ -38,7 +38,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
-from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Label, Static, TabbedContent, TabPane
 
 from counselor_tui.domain import vocab
 from counselor_tui.domain.permissions import Action, allowed
@@ -58,6 +58,7 @@ from counselor_tui.ui.screens.tier_override import TierOverrideDialog
 from counselor_tui.ui.text import instrument_short
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.bar_chart import bar
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 
 BAR_WIDTH = 12  # narrow enough that four instruments fit at 80 columns
@@ -175,7 +176,7 @@ class CensusScreen(BaseScreen):
                 yield Static("", id="suggestions-summary", markup=False)
                 yield PlainTable(id="census-suggestions", cursor_type="row",
                                 zebra_stripes=True)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def role(self) -> Role | None:
         """The role of the unlocked account (``None`` while locked)."""

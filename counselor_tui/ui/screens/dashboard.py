@@ -23,7 +23,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from counselor_tui.i18n import N_, _
@@ -36,6 +36,7 @@ from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import OpenArea, OpenPerson
 from counselor_tui.ui.screens.tier_decision import open_change, open_review
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 
 LEVEL_STYLES = {"urgent": "bold red", "warning": "yellow", "info": ""}
 
@@ -96,7 +97,7 @@ class DashboardScreen(BaseScreen):
         yield Banner()
         yield Static("", id="dashboard-header", markup=False)
         yield OptionList(id="dashboard-list")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

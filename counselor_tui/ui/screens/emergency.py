@@ -26,7 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from counselor_tui.domain import incidents as rules
 from counselor_tui.domain.dates import DateParseError, format_datetime, parse_datetime
@@ -35,6 +35,7 @@ from counselor_tui.services import incidents
 from counselor_tui.services.incidents import IncidentDraft, PersonChoice
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.form import FormScreen
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.form_scroll import FormScroll
 from counselor_tui.ui.widgets.incident_person_picker import IncidentPersonPicker
 
@@ -107,7 +108,7 @@ class EmergencyScreen(FormScreen):
             yield Static(_("The plan names a \"session\" and lets you record its form: WHO and "
                            "NICE advise against routine single-session group debriefing."),
                          classes="field-hint", markup=False)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self._hint("em-occurred")

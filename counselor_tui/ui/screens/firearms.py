@@ -32,7 +32,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from counselor_tui.domain.roles import Role
 from counselor_tui.domain.vocab import FIREARM_REASONS, FIREARM_STATUSES, label
@@ -45,6 +45,7 @@ from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.screens.firearm_decision import FirearmDecisionModal
 from counselor_tui.ui.screens.firearm_notice import FirearmNoticeModal
 from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class FirearmsScreen(BaseScreen):
             yield Label(_("Armory list: may not draw a firearm"), classes="section-title")
             yield PlainTable(id="fa-armory", cursor_type="row", zebra_stripes=True)
             yield Static("", id="fa-hint", classes="field-hint", markup=False)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -36,7 +36,6 @@ from textual.message import Message
 from textual.widgets import (
     Button,
     ContentSwitcher,
-    Footer,
     Input,
     Label,
     LoadingIndicator,
@@ -54,6 +53,7 @@ from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import translate_bindings
+from counselor_tui.ui.widgets.footer import AppFooter
 
 STEPS = ("step-bureau", "step-passphrase", "step-recovery", "step-roster")
 #: Roles a working account may have (the ones that log sessions), the default first.
@@ -183,7 +183,7 @@ class FirstRunScreen(BaseScreen):
             with Horizontal(classes="wizard-buttons", id="nav-buttons"):
                 yield Button(_("Back"), id="back", compact=True)
                 yield Button(_("Next"), id="next", variant="primary", compact=True)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -27,7 +27,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counselor_tui.domain import incidents as rules
@@ -43,6 +43,7 @@ from counselor_tui.ui.screens.add_exposure import AddExposureModal
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.record_step import RecordStepModal
 from counselor_tui.ui.screens.waive_step import WaiveStepModal
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 
 STATE_STYLES = {"overdue": "bold red", "due_soon": "yellow", "open": "", "done": "green",
@@ -82,7 +83,7 @@ class IncidentsScreen(BaseScreen):
                 yield Static("", id="inc-header", markup=False)
                 yield PlainTable(id="inc-steps", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="inc-summary", markup=False)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -24,7 +24,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from counselor_tui.domain.instruments.bureau import CheckedDefinition
 from counselor_tui.domain.permissions import Action, allowed
@@ -35,6 +35,7 @@ from counselor_tui.services.instruments import AddPreview, AddResult, Instrument
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.form import FormScreen
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 
 
@@ -91,7 +92,7 @@ class InstrumentsScreen(FormScreen):
                      + _("* marks the version new assessments use; those already scored "
                          "keep theirs."), id="instrument-check", markup=False)
         yield Static("", id="instrument-status", markup=False)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     @property
     def may_add(self) -> bool:

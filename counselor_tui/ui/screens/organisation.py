@@ -23,7 +23,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from counselor_tui.domain import organisation as rules
 from counselor_tui.domain.periods import period_of
@@ -38,6 +38,7 @@ from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.screens.org_forms import CadreFormDialog, MemberFormDialog
 from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 
 
@@ -106,7 +107,7 @@ class OrganisationScreen(BaseScreen):
                         id="org-cadres-title", classes="section-title")
             yield PlainTable(id="org-cadres", cursor_type="row", zebra_stripes=True)
         yield Static("", id="org-hint", classes="field-hint", markup=False)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

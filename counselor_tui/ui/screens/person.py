@@ -36,7 +36,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counselor_tui.domain import dates, vocab
@@ -58,6 +58,7 @@ from counselor_tui.ui.screens.referral_dialogs import ConsentDialog, ReferralExp
 from counselor_tui.ui.screens.tier_decision import open_change, open_review
 from counselor_tui.ui.text import band_name, instrument_short, join_list, plain
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 
 NOTE_LINES = 3
 
@@ -196,7 +197,7 @@ class PersonScreen(BaseScreen):
             yield Static("", id="incidents")
             yield Label(_("Firearm"), classes="section-title")
             yield Static("", id="firearm")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

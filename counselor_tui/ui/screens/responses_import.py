@@ -28,7 +28,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from counselor_tui.domain.dates import DateParseError, parse_date
 from counselor_tui.domain.instruments import InstrumentDefinition
@@ -41,6 +41,7 @@ from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.text import band_of
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 
 
@@ -107,7 +108,7 @@ class ResponsesImportScreen(BaseScreen):
         yield PlainTable(id="import-unmatched", cursor_type="row", zebra_stripes=True)
         yield Label(_("Rows to add"), classes="field-label")
         yield PlainTable(id="import-added", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -20,7 +20,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from counselor_tui.domain import vocab
 from counselor_tui.i18n import N_, _
@@ -33,6 +33,7 @@ from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 
 
 def _dry(backend: Backend) -> tuple[int, RetentionReport]:
@@ -68,7 +69,7 @@ class RetentionScreen(BaseScreen):
             yield Input(id="retention-years", type="integer")
         with VerticalScroll(id="retention-body"):
             yield Static("", id="retention-list")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

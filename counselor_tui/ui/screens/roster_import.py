@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
 
 from counselor_tui.i18n import _
 from counselor_tui.services import roster
@@ -34,6 +34,7 @@ from counselor_tui.ui.screens.confirm import ConfirmDialog
 from counselor_tui.ui.screens.form import FormScreen
 from counselor_tui.ui.text import join_list
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 
 #: Rows shown per status at most (the summary line always has the full counts).
@@ -75,7 +76,7 @@ class RosterImportScreen(FormScreen):
             yield Static("", id="roster-status", markup=False)
             yield Button(_("Apply (ctrl+s)"), variant="primary", id="apply", disabled=True,
                          compact=True)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#roster-table", DataTable)

@@ -47,7 +47,6 @@ from textual.css.query import NoMatches
 from textual.widgets import (
     Button,
     Checkbox,
-    Footer,
     Input,
     Label,
     Select,
@@ -76,6 +75,7 @@ from counselor_tui.ui.screens.firearm_recommend import FirearmRecommendModal
 from counselor_tui.ui.screens.form import CORRECT_FIELDS, FormScreen
 from counselor_tui.ui.widgets.banner import Banner
 from counselor_tui.ui.widgets.date_input import DateInput
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.form_field import FormField
 from counselor_tui.ui.widgets.form_scroll import FormScroll
 from counselor_tui.ui.widgets.person_picker import PersonPicker
@@ -211,7 +211,7 @@ class SessionFormScreen(FormScreen):
         with Horizontal(id="session-actions"):
             yield Static("", id="session-error", markup=False)
             yield Button(_("Save (ctrl+s)"), variant="primary", id="save", compact=True)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         vs = self.backend.session

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from counselor_tui.domain import vocab
 from counselor_tui.i18n import N_, _
@@ -27,6 +27,7 @@ from counselor_tui.services.sessions import SessionSummary
 from counselor_tui.ui.base import BaseModal
 from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.text import join_list
+from counselor_tui.ui.widgets.footer import AppFooter
 
 #: What the view dismisses with: correct the session, add an addendum, or nothing.
 EDIT, ADDENDUM = "edit", "addendum"
@@ -82,7 +83,7 @@ class SessionView(BaseModal[str | None]):
                 lines = addendum_lines(s)
                 yield Static(Text("\n").join(lines) if lines else Text(_("none"), style="dim"),
                              id="session-view-addenda")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def _fields(self) -> Table:
         s = self.session

@@ -34,7 +34,6 @@ from textual.message import Message
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Input,
     Label,
     ProgressBar,
@@ -58,6 +57,7 @@ from counselor_tui.ui.keys import translate_bindings
 from counselor_tui.ui.messages import DataChanged
 from counselor_tui.ui.screens.finalize_dialog import FinalizeChoice, FinalizeDialog
 from counselor_tui.ui.screens.submission_export import SubmissionExportModal
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 
 STATUS_LABELS = {"draft": N_("draft"), "final": N_("final"), "exported": N_("exported"),
@@ -120,7 +120,7 @@ class SubmissionsScreen(BaseScreen):
                              classes="field-hint", markup=False)
             with TabPane(_("Versions"), id="sb-tab-versions"):
                 yield PlainTable(id="sb-versions", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def _default_period(self) -> str:
         vs = self.backend.session

@@ -37,7 +37,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from counselor_tui.domain.periods import Period, following, period_of, previous
@@ -56,6 +56,7 @@ from counselor_tui.ui.screens.reason_dialog import ReasonDialog
 from counselor_tui.ui.screens.training_form import TrainingFormDialog
 from counselor_tui.ui.screens.versions_dialog import VersionsDialog
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 
 FIGURE_ROLES = frozenset({Role.COUNSELOR, Role.COORDINATOR, Role.AUDITOR})
@@ -135,7 +136,7 @@ class TeamScreen(BaseScreen):
                         classes="section-title")
             yield PlainTable(id="team-trainings", cursor_type="row", zebra_stripes=True)
         yield Static("", id="team-hint", classes="field-hint", markup=False)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -25,7 +25,7 @@ from textual.containers import Center, Vertical
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
+from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 
 from counselor_tui.i18n import _
 from counselor_tui.services.context import VaultSession
@@ -33,6 +33,7 @@ from counselor_tui.services.errors import ServiceError, Throttled
 from counselor_tui.ui.base import BaseScreen
 from counselor_tui.ui.keys import ENTER_MOVES_ON
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 
 
 class UnlockScreen(BaseScreen):
@@ -85,7 +86,7 @@ class UnlockScreen(BaseScreen):
             yield Button(_("Unlock"), variant="primary", id="unlock")
             yield LoadingIndicator(id="unlock-busy")
             yield Static("", id="unlock-status", markup=False)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#unlock-busy").display = False

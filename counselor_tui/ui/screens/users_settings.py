@@ -42,7 +42,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Input,
     Label,
     Static,
@@ -77,6 +76,7 @@ from counselor_tui.ui.screens.handover_dialog import HandoverDialog
 from counselor_tui.ui.screens.passphrase_dialog import PassphraseDialog
 from counselor_tui.ui.screens.user_add import AddUserDialog
 from counselor_tui.ui.widgets.banner import Banner
+from counselor_tui.ui.widgets.footer import AppFooter
 from counselor_tui.ui.widgets.plain_table import PlainTable
 
 #: Names of the lines of a vault check, as shown.
@@ -163,7 +163,7 @@ class UsersSettingsScreen(BaseScreen):
             yield Static(_("Users & settings are for admins only (your role: {role}). Ask "
                            "an admin to add accounts or change settings.").format(role=role),
                          id="us-refused", markup=False)
-            yield Footer(compact=True)
+            yield AppFooter()
             return
         with TabbedContent(initial="accounts", id="us-tabs"):
             with TabPane(_("Accounts"), id="accounts"):
@@ -199,7 +199,7 @@ class UsersSettingsScreen(BaseScreen):
                     yield Button(_("Check the vault"), id="us-check", compact=True)
                     yield Button(_("Rotate the data key"), id="us-rekey", compact=True)
                 yield Static("", id="us-vault-status", markup=False)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

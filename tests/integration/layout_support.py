@@ -1,10 +1,15 @@
 """A finalized demo month rendered and printed through LibreOffice once per test session,
 as the receiving office prints it (issue 17): the DOCX and the XLSX to PDF, read back with
 pdfplumber. Skipped, with the reason shown, where LibreOffice (``.ci/system-deps``) is
-missing."""
+missing. :func:`printed_once` shares the one print between every module and every xdist
+worker of a run (a print costs ~10 s of CPU, and the modules reading it were printing it
+once per module and per worker they ran on)."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pickle
 import shutil
 import subprocess
 from dataclasses import dataclass, replace
@@ -101,7 +106,7 @@ def print_month(root: Path) -> Printed:
     finally:
         set_language("en")
     out = root / "printed"
-    out.mkdir()
+    out.mkdir(parents=True)
     (out / "submission.docx").write_bytes(files["submission.docx"])
     (out / "workbook.xlsx").write_bytes(files["submission.xlsx"])
     (out / "long.docx").write_bytes(long_docx)
@@ -115,6 +120,27 @@ def print_month(root: Path) -> Printed:
                     str(out / "workbook.xlsx")], check=True, capture_output=True, timeout=600)
     return Printed(files, document, out / "submission.pdf", out / "workbook.pdf",
                    out / "long.pdf")
+
+
+def printed_once(tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    """:func:`print_month` made once per test run and shared: under xdist in the run's own
+    temporary folder, the parent of every worker's (a lock makes the other workers wait for
+    the first one's print and then read it); without xdist in this session's folder."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # pytest-N: this run's, shared by its workers (pytest-xdist docs)
+    shared = root / "printed-month"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released as the file is closed
+        done = shared / "printed.pickle"
+        if done.exists():
+            loaded: Printed = pickle.loads(done.read_bytes())
+            return loaded
+        (shared / "print").mkdir(exist_ok=True)
+        made = print_month(shared / "print")
+        done.write_bytes(pickle.dumps(made))
+        return made
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.layout_support import MM, Line, Printed, open_pdf, page_lines, print_month
+from tests.integration.layout_support import MM, Line, Printed, open_pdf, page_lines, printed_once
 
 pytestmark = pytest.mark.slow  # one LibreOffice print of a demo month for the module
 
@@ -21,7 +21,7 @@ RED = (0.7529411764, 0.0, 0.0)
 
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
-    return print_month(tmp_path_factory.mktemp("printed"))
+    return printed_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,14 @@ from docx import Document
 
 from counselor_tui.reports.spec import SECTIONS, section_spec
 from counselor_tui.reports.xlsx_out import PORTRAIT_WIDTH
-from tests.integration.layout_support import MM, Printed, open_pdf, page_lines, print_month
+from tests.integration.layout_support import MM, Printed, open_pdf, page_lines, printed_once
 
 pytestmark = pytest.mark.slow  # one LibreOffice print of a demo month for the module
 
 
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
-    return print_month(tmp_path_factory.mktemp("printed-data"))
+    return printed_once(tmp_path_factory)
 
 
 def test_every_table_sheet_freezes_repeats_and_fits_one_page_wide(printed: Printed) -> None:

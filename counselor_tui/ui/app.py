@@ -46,6 +46,8 @@ from counselor_tui.services.api import Backend
 from counselor_tui.services.errors import ServiceError, VaultDamaged, VaultLocked
 from counselor_tui.ui import key_order, kinsoku, resume, toggles
 from counselor_tui.ui import keymap as user_keymap
+from counselor_tui.ui.app_env import DEBUG_ENV, crash_message
+from counselor_tui.ui.app_env import idle_minutes_from_env as idle_minutes_from_env
 from counselor_tui.ui.areas import SCREENS
 from counselor_tui.ui.base import ServiceFailed
 from counselor_tui.ui.keys import (
@@ -78,8 +80,6 @@ WORK_ACTIONS = frozenset({"open_area", "search", "lock"})
 #: Seconds after which text copied from the app is wiped from the clipboard (DESIGN §5).
 CLIPBOARD_SECONDS = 30.0
 TOO_SMALL_MODE = "too-small"
-#: Environment switch for a plain traceback (never with local variables) after a crash.
-DEBUG_ENV = "COUNSELOR_TUI_DEBUG"
 
 
 def discarded_text() -> str:
@@ -113,6 +113,7 @@ class CounselorApp(NavigatingApp):
         kinsoku.install()  # no line of Chinese text starts with 。，） (GB/T 15834)
         toggles.install()  # ✓ ticked, blank not: never colour alone
         self.demo_passphrase: str | None = None  # a demo vault's, shown on its unlock screen
+        self.start_passphrase: str | None = None  # --passphrase-file's, used once at start
         self.keymap_problems: tuple[str, ...] = ()  # the user keymap's entries left out
         self.backend = backend
         self.idle_override = idle_minutes
@@ -152,7 +153,8 @@ class CounselorApp(NavigatingApp):
         if self.backend.unlocked:
             self._start_work()
         elif self.backend.exists():
-            self._enter(lambda: UnlockScreen(self.username))
+            given, self.start_passphrase = self.start_passphrase, None
+            self._enter(lambda: UnlockScreen(self.username, passphrase=given))
         else:
             self._enter(FirstRunScreen)
 
@@ -565,35 +567,21 @@ class CounselorApp(NavigatingApp):
         self.push_screen(ErrorDialog(text))
 
 
-def crash_message(error: BaseException) -> str:
-    """What is printed after an unexpected error: its kind only (never its text, which
-    may quote data), and that the vault was locked."""
-    return _("counselor-tui stopped after an unexpected error ({kind}). The vault was "
-             "locked; nothing unsaved was kept. Run with {env}=1 for a technical trace."
-             ).format(kind=type(error).__name__, env=DEBUG_ENV)
-
-
 def create_app(backend: Backend, *, idle_minutes: float | None = None,
                idle_check_seconds: float = 1.0, banner_seconds: float = 30.0,
-               username: str | None = None, demo_passphrase: str | None = None
-               ) -> CounselorApp:
+               username: str | None = None, demo_passphrase: str | None = None,
+               passphrase: str | None = None) -> CounselorApp:
     """The app over ``backend``. ``idle_minutes`` overrides the ``idle_lock_minutes`` setting;
     ``idle_check_seconds`` is how often idleness is checked (against ``backend.clock``);
-    ``demo_passphrase`` (a generated demo vault's only) is shown on the unlock screen."""
+    ``demo_passphrase`` (a generated demo vault's only) is shown on the unlock screen;
+    ``passphrase`` (``--passphrase-file``'s) opens the vault as ``username`` behind the first
+    frame, which says "Opening the vault…" (a wrong one leaves the unlock screen asking)."""
     app = CounselorApp(backend, idle_minutes=idle_minutes,
                        idle_check_seconds=idle_check_seconds, banner_seconds=banner_seconds,
                        username=username)
     app.demo_passphrase = demo_passphrase
+    app.start_passphrase = passphrase
     keymap = user_keymap.load_keymap(user_keymap.keymap_file(), user_keymap.binding_ids())
     app.set_keymap(keymap.keys)
     app.keymap_problems = keymap.problems
     return app
-
-
-def idle_minutes_from_env() -> float | None:
-    """``COUNSELOR_TUI_IDLE_SECONDS`` (scripted runs, e2e tests) as minutes, or None."""
-    text = os.environ.get("COUNSELOR_TUI_IDLE_SECONDS", "")
-    try:
-        return max(1.0, float(text)) / 60 if text else None
-    except ValueError:
-        return None

@@ -18,11 +18,13 @@ from counselor_tui.ui.app import CounselorApp
 from tests.worlds import PASSPHRASE
 
 
-def test_the_interface_opens_without_waiting_for_the_health_check(
+def test_the_interface_opens_without_waiting_for_the_unlock_or_the_health_check(
         created: lifecycle.CreatedVault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``counselor-tui --user U --passphrase-file F`` unlocks and opens the interface at once;
-    the open-time health check (a read of the whole file: minutes at province) is the app's
-    worker's, not a wait before the first frame. A headless command still checks first."""
+    """``counselor-tui --user U --passphrase-file F`` opens the interface at once, handing it
+    the passphrase: the key derivation (Argon2id, 0.3 s) runs behind the first frame, in the
+    unlock screen's worker (tests/functional/test_ui_start.py), and the open-time health
+    check (a read of the whole file: minutes at province) in the app's worker. A headless
+    command still unlocks and checks first."""
     secret = tmp_path / "passphrase"
     secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
     secret.chmod(0o600)
@@ -34,15 +36,19 @@ def test_the_interface_opens_without_waiting_for_the_health_check(
         return real_check(vs, **kwargs)
 
     def run(app: CounselorApp, *args: Any, **kwargs: Any) -> None:
-        events.append("interface" if app.backend.unlocked else "interface, locked")
+        events.append("interface, unlocked" if app.backend.unlocked
+                      else f"interface, given {app.start_passphrase == PASSPHRASE}")
 
     monkeypatch.setattr(health, "check_health", check)
     monkeypatch.setattr(CounselorApp, "run", run)
     base = ["--vault", str(created.path), "--user", "admin", "--passphrase-file", str(secret)]
     assert cli.main(base) == 0
-    assert events == ["interface"]
+    assert events == ["interface, given True"]
     assert cli.main([*base, "users", "list"]) == 0
-    assert events == ["interface", "health check"]
+    assert events == ["interface, given True", "health check"]
+    assert cli.main(["--vault", str(tmp_path / "none.db"), "--user", "admin",
+                     "--passphrase-file", str(secret)]) == 2  # no vault there: said at once
+    assert events == ["interface, given True", "health check"]
 
 
 #: Libraries a document, an import, a search or the disclosure check loads when first used;

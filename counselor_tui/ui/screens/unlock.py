@@ -51,10 +51,14 @@ class UnlockScreen(BaseScreen):
             super().__init__()
             self.session = session
 
-    def __init__(self, username: str | None = None, notice: str = "") -> None:
+    def __init__(self, username: str | None = None, notice: str = "",
+                 passphrase: str | None = None) -> None:
         super().__init__()
         self.initial_user = username
         self.notice = notice
+        #: ``--passphrase-file``'s passphrase: the screen opens the vault with it at once,
+        #: behind its first frame (issue 18), then forgets it.
+        self._given = passphrase
         self._deadline: datetime | None = None
         self._countdown: Timer | None = None
         self._busy = False
@@ -93,8 +97,13 @@ class UnlockScreen(BaseScreen):
         user = self.query_one("#username", Input)
         (self.query_one("#passphrase", Input) if user.value else user).focus()
         wait = self.backend.wait_seconds(user.value.strip() or None)  # left by failures
+        given, self._given = self._given, None
+        if given and user.value:
+            self.query_one("#passphrase", Input).value = given
         if wait > 0:
-            self._start_countdown(wait)
+            self._start_countdown(wait)  # tries the given passphrase once it ends
+        elif given and user.value:
+            self.attempt(_("Opening the vault…"))
 
     # -- events ------------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -114,8 +123,9 @@ class UnlockScreen(BaseScreen):
         status.update(text)
         status.set_classes(f"status-{level}")
 
-    def attempt(self) -> None:
-        """Unlock with the typed user name and passphrase (in a worker)."""
+    def attempt(self, status: str | None = None) -> None:
+        """Unlock with the typed user name and passphrase (in a worker); ``status`` is what
+        the screen says meanwhile (default "Checking the passphrase…")."""
         if self._busy or self._deadline is not None:
             return
         user = self.query_one("#username", Input).value.strip()
@@ -129,7 +139,7 @@ class UnlockScreen(BaseScreen):
             self.query_one("#passphrase", Input).focus()
             return
         self._set_busy(True)
-        self._status(_("Checking the passphrase…"), "info")
+        self._status(status or _("Checking the passphrase…"), "info")
         self.call(self.backend.unlock, user, secret, done=self._unlocked,
                   failed=self._unlock_failed, group="unlock")
 

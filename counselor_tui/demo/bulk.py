@@ -28,12 +28,14 @@ from db.migrations import m0024_person_search_key as search_keys
 from db.migrations import m0026_person_name_key as name_keys
 from db.migrations import m0027_person_badge_key as badge_keys
 from db.migrations import m0029_own_cases as own_cases
+from db.migrations import m0031_score_rise as score_rise
 
 #: The triggers whose work is redone in bulk at the end (every other trigger stays).
 DEFERRED = ("counseling_session_fts_ai", "counseling_session_fts_au",
             "counseling_session_last_ai", "person_sort_unit_ai", "tier_state_sort_ai",
             *compile_aggregates.TRIGGERS, *census_progress.TRIGGERS, *search_keys.TRIGGERS,
-            *name_keys.TRIGGERS, *badge_keys.TRIGGERS, *own_cases.TRIGGERS)
+            *name_keys.TRIGGERS, *badge_keys.TRIGGERS, *own_cases.TRIGGERS,
+            *score_rise.TRIGGERS)
 
 #: Migration 3's stored last-session date, for every person at once (one pass, grouped).
 _LAST_SESSION = (
@@ -74,6 +76,8 @@ def deferred_triggers(vs: VaultSession) -> Iterator[None]:
         for statement in (*search_keys.FILL, *name_keys.FILL, *badge_keys.FILL):  # 24, 26, 27
             vs.execute(statement)
         for statement in own_cases.FILL:  # who served or created whom (migration 29)
+            vs.execute(statement)
+        for statement in score_rise.FILL:  # the rising scores (migration 31)
             vs.execute(statement)
         vs.execute("INSERT INTO session_note_fts(session_note_fts) VALUES ('rebuild')")
         audit.record(vs, "demo_generate", "session_note_fts", "", {"rebuilt": True})

@@ -16,7 +16,6 @@ All counting is done in SQL; the pure rules decide warnings.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -177,47 +176,128 @@ def _bands(code: str) -> list[str]:
         return []
 
 
-def early_warnings(vs: VaultSession) -> list[EarlyWarning]:
+def _rank_sql(column: str, banded: dict[str, list[str]], params: list[Any]) -> str:
+    """SQL giving the rank of band ``column`` of kept pair ``s`` in its instrument's band
+    order (NULL for an unknown band); appends its parameters to ``params``."""
+    arms = []
+    for code, bands in banded.items():
+        inner = " ".join("WHEN ? THEN ?" for _b in bands)
+        arms.append(f"WHEN ? THEN CASE {column} {inner} END")
+        params.append(code)
+        for i, band in enumerate(bands):
+            params += [band, i]
+    return f"CASE s.instrument_code {' '.join(arms)} END"
+
+
+def _warns_sql(ew: Any) -> tuple[str, list[Any]]:
+    """The policy's score rule (:func:`counselor_tui.domain.analysis.score_warnings`) as a
+    condition on a kept pair ``s`` (db migration 31) and its parameters: the rows it
+    selects are exactly those the rule gives a reason to."""
+    params: list[Any] = []
+    conds = []
+    if ew.rise_instruments:
+        marks = ", ".join("?" for _c in ew.rise_instruments)
+        conds.append(f"(s.instrument_code IN ({marks}) "
+                     "AND s.latest_total - s.previous_total >= ?)")
+        params += [*ew.rise_instruments, ew.rise]
+    if ew.band_crossing:
+        banded = {c: b for c in engine.builtin_codes() if (b := _bands(c))}
+        marks = ", ".join("?" for _c in banded)
+        params += list(banded)
+        after = _rank_sql("s.latest_band", banded, params)
+        before = _rank_sql("s.previous_band", banded, params)
+        conds.append(f"(CASE WHEN s.instrument_code IN ({marks}) THEN {after} > {before} "
+                     "ELSE s.previous_positive = 0 AND s.latest_positive = 1 END)")
+    return "(" + (" OR ".join(conds) or "0") + ")", params
+
+
+_WHO = "p.id, p.name, p.badge_no, u.name, t.tier, t.review_due"
+_WHO_JOINS = ("LEFT JOIN unit u ON u.id = p.unit_id "
+              "LEFT JOIN tier_state t ON t.person_id = p.id ")
+
+
+#: The list's order by tier (:func:`early_warnings`), in Python and in SQL on ``t.tier``.
+_TIER_ORDER = {"red": 0, "yellow": 1, "green": 2}
+_TIER_RANK = ("CASE t.tier " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in _TIER_ORDER.items())
+              + " ELSE 3 END")
+
+
+def early_warnings(vs: VaultSession, limit: int | None = None) -> list[EarlyWarning]:
     """The early-warning list (module docstring) of persons the actor sees: score warnings
-    first (one line per person and instrument), then overdue reviews; red before yellow."""
-    pol = tier_policy.policy(vs)
-    ew = pol.early_warning
+    first (one line per person and instrument), then overdue reviews; red before yellow,
+    then by name (code point order), person id and instrument. With ``limit``, the first
+    ``limit`` lines of that list (:func:`early_warning_count` gives the whole list's length).
+
+    Score warnings are read from the kept rising pairs (db migration 31: ``score_rise``)
+    filtered by the policy's rule in SQL, overdue reviews from the tier index (migration
+    2), each person's visibility probed per row (:func:`visibility_sql`): the cost follows
+    the list, not the archive (issue 18). Raises :class:`PermissionDenied` for roles that
+    see no persons, ``ValueError`` for a negative ``limit``."""
+    if limit is not None and limit < 0:
+        raise ValueError("limit must be 0 or more")
+    ew = tier_policy.policy(vs).early_warning
     today = vs.today()
-    cond, params = visibility_sql(vs)
-    with vs.reading():
-        pairs: dict[tuple[int, str], list[Any]] = defaultdict(list)
-        for r in vs.execute(
-                "SELECT x.person_id, x.instrument_code, x.administered_on, x.total, x.band, "
-                "x.positive FROM (SELECT a.*, ROW_NUMBER() OVER (PARTITION BY a.person_id, "
-                "a.instrument_code ORDER BY a.administered_on DESC, a.id DESC) AS rn "
-                "FROM assessment a WHERE a.voided_at IS NULL AND a.complete = 1) x "
-                "JOIN person p ON p.id = x.person_id "
-                f"WHERE x.rn <= 2 AND p.voided_at IS NULL AND p.archived_at IS NULL AND {cond} "
-                "ORDER BY x.person_id, x.instrument_code, x.rn DESC", tuple(params)):
-            pairs[(int(r[0]), str(r[1]))].append(r)
-        info = {int(r[0]): r for r in vs.execute(
-            "SELECT p.id, p.name, p.badge_no, u.name, t.tier, t.review_due FROM person p "
-            "LEFT JOIN unit u ON u.id = p.unit_id LEFT JOIN tier_state t ON t.person_id = p.id "
-            f"WHERE p.voided_at IS NULL AND p.archived_at IS NULL AND {cond}", tuple(params))}
+    scores_sql, overdue_sql, params = _warning_sql(vs, ew, today)
+    order = f" ORDER BY {_TIER_RANK}, p.name, p.id"
+    page = "" if limit is None else " LIMIT ?"
+    labels = {code: rules.reason_label(code, ew) for code in rules.REASONS}
     out: list[EarlyWarning] = []
-    for (pid, code), rows in sorted(pairs.items()):
-        if len(rows) < 2 or pid not in info:
-            continue
-        before, after = (rules.ScorePoint(date.fromisoformat(str(r[2])), r[3], r[4],
-                                          None if r[5] is None else bool(r[5])) for r in rows)
-        reasons = rules.score_warnings(ew, code, _bands(code), before, after)
-        if reasons:
-            p = info[pid]
-            out.append(EarlyWarning(pid, str(p[1]), p[2], p[3], p[4], p[5], code,
-                                    before.total, after.total, after.on.isoformat(), reasons,
-                                    tuple(rules.reason_label(x, ew) for x in reasons)))
-    for pid, p in sorted(info.items()):
+    with vs.reading():
+        scores = vs.execute(
+            f"SELECT {_WHO}, s.instrument_code, s.latest_on, s.latest_total, s.latest_band, "
+            "s.latest_positive, s.previous_total, s.previous_band, s.previous_positive "
+            f"{scores_sql}{order}, s.instrument_code{page}",
+            (*params[0], *([] if limit is None else [limit]))).fetchall()
+        for r in scores:
+            code = str(r[6])
+            after = rules.ScorePoint(date.fromisoformat(str(r[7])), r[8], r[9],
+                                     None if r[10] is None else bool(r[10]))
+            before = rules.ScorePoint(after.on, r[11], r[12],
+                                      None if r[13] is None else bool(r[13]))
+            reasons = rules.score_warnings(ew, code, _bands(code), before, after)
+            if reasons:
+                out.append(EarlyWarning(int(r[0]), str(r[1]), r[2], r[3], r[4], r[5], code,
+                                        before.total, after.total, after.on.isoformat(),
+                                        reasons, tuple(labels[x] for x in reasons)))
+        left = None if limit is None else max(0, limit - len(out))
+        overdue = [] if left == 0 else vs.execute(
+            f"SELECT {_WHO} {overdue_sql}{order}{page}",
+            (*params[1], *([] if left is None else [left]))).fetchall()
+    for p in overdue:
         due = date.fromisoformat(str(p[5])) if p[5] else None
         if rules.review_overdue(ew, p[4], due, today):
-            out.append(EarlyWarning(pid, str(p[1]), p[2], p[3], p[4], p[5], None, None, None,
-                                    None, ("review_overdue",),
-                                    (rules.reason_label("review_overdue", ew),)))
-    order = {"red": 0, "yellow": 1, "green": 2}
-    out.sort(key=lambda w: (w.reasons == ("review_overdue",), order.get(w.tier or "", 3),
-                            w.name))
+            out.append(EarlyWarning(int(p[0]), str(p[1]), p[2], p[3], p[4], p[5], None, None,
+                                    None, None, ("review_overdue",),
+                                    (labels["review_overdue"],)))
+    out.sort(key=lambda w: (w.reasons == ("review_overdue",),
+                            _TIER_ORDER.get(w.tier or "", 3), w.name))
     return out
+
+
+def early_warning_count(vs: VaultSession) -> int:
+    """The length of the whole early-warning list (:func:`early_warnings`) counted in SQL;
+    raises :class:`PermissionDenied` for roles that see no persons."""
+    ew = tier_policy.policy(vs).early_warning
+    scores_sql, overdue_sql, params = _warning_sql(vs, ew, vs.today())
+    total = 0
+    with vs.reading():
+        for sql, args in ((scores_sql, params[0]), (overdue_sql, params[1])):
+            total += int(vs.execute(f"SELECT count(*) {sql}", tuple(args)).fetchone()[0])
+    return total
+
+
+def _warning_sql(vs: VaultSession, ew: Any, today: date) -> tuple[
+        str, str, tuple[list[Any], list[Any]]]:
+    """The FROM … WHERE parts of the score warnings and the overdue reviews the actor sees
+    (persons ``p``, tiers ``t``, units ``u``; kept pairs ``s``) and their parameters."""
+    cond, vis = visibility_sql(vs)
+    warns, wparams = _warns_sql(ew)
+    living = f"p.voided_at IS NULL AND p.archived_at IS NULL AND {cond}"
+    tiers = sorted(ew.overdue_tiers)
+    marks = ", ".join("?" for _t in tiers) or "NULL"
+    scores = (f"FROM score_rise s CROSS JOIN person p ON p.id = s.person_id {_WHO_JOINS}"
+              f"WHERE {warns} AND {living}")
+    overdue = (f"FROM tier_state t CROSS JOIN person p ON p.id = t.person_id "
+               "LEFT JOIN unit u ON u.id = p.unit_id "
+               f"WHERE t.tier IN ({marks}) AND t.review_due < ? AND {living}")
+    return scores, overdue, ([*wparams, *vis], [*tiers, today.isoformat(), *vis])

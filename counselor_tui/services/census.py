@@ -392,33 +392,51 @@ def not_screened(vs: VaultSession, census_id: int, unit_id: int | None = None,
                  limit: int | None = None) -> list[PendingOfficer]:
     """Officers of the target units (optionally one unit) not yet screened with every
     instrument in the window, by unit then pinyin, with the instruments they miss.
-    Counselors see persons they may see; auditors are refused (person data)."""
+    Counselors see persons they may see; auditors are refused (person data).
+
+    The instruments each officer took are read in the same statement: for an open campaign
+    from ``census_take`` (db migration 22, one probe per officer), for a closed one from
+    the window's assessments grouped once through the screening index (migration 4), never
+    a query per officer (issue 18)."""
     cond, vparams = visibility_sql(vs)
     with vs.reading():
         census = _census(census_id)
         codes = list(census.instruments or [])
-        window = (census.starts_on, census.ends_on)
-        params: list[Any] = [census_id, *window, *codes, len(codes), *vparams]
+        marks = ", ".join("?" for _c in codes) or "NULL"
+        if census.status == "open":
+            head, hparams = "", []
+            taken = ("SELECT instrument_code AS c FROM census_take WHERE person_id = p.id "
+                     "AND census_id = ?")
+            tparams: list[Any] = [census_id]
+        else:
+            head = ("WITH took(pid, code) AS MATERIALIZED (SELECT a.person_id, "
+                    "a.instrument_code FROM assessment a INDEXED BY assessment_screening "
+                    f"WHERE a.instrument_code IN ({marks}) AND a.administered_on BETWEEN ? "
+                    "AND ? AND a.voided_at IS NULL AND a.complete = 1 "
+                    "GROUP BY a.person_id, a.instrument_code) ")
+            hparams = [*codes, census.starts_on, census.ends_on]
+            taken = "SELECT code AS c FROM took WHERE pid = p.id"
+            tparams = []
+        params: list[Any] = [*hparams, *tparams, census_id, *tparams, len(codes), *vparams]
         where_unit = ""
         if unit_id is not None:
             where_unit = " AND cu.unit_id = ?"
             params.append(unit_id)
-        sql = (f"SELECT p.id, p.badge_no, p.name, u.id, u.name {_TARGET} AND p.id IS NOT NULL "
-               f"AND {_screened_sql(codes)} < ? AND {cond}{where_unit} "
+        sql = (f"{head}SELECT p.id, p.badge_no, p.name, u.id, u.name, "
+               f"(SELECT group_concat(c, char(31)) FROM ({taken})) "
+               f"{_TARGET} AND p.id IS NOT NULL "
+               f"AND (SELECT count(*) FROM ({taken})) < ? AND {cond}{where_unit} "
                "ORDER BY u.code, p.name_sort, p.id")
         if limit is not None:
             sql += " LIMIT ?"
             params.append(int(limit))
         rows = vs.execute(sql, tuple(params)).fetchall()
-        out = []
-        for r in rows:
-            done = {str(x[0]) for x in vs.execute(
-                "SELECT DISTINCT instrument_code FROM assessment WHERE person_id = ? "
-                "AND voided_at IS NULL AND complete = 1 AND administered_on BETWEEN ? AND ?",
-                (r[0], *window))}
-            out.append(PendingOfficer(int(r[0]), r[1], str(r[2]), int(r[3]), str(r[4]),
-                                      tuple(c for c in codes if c not in done)))
-        return out
+    out = []
+    for r in rows:
+        done = set(str(r[5]).split("\x1f")) if r[5] is not None else set()
+        out.append(PendingOfficer(int(r[0]), r[1], str(r[2]), int(r[3]), str(r[4]),
+                                  tuple(c for c in codes if c not in done)))
+    return out
 
 
 # --------------------------------------------------------------------------- dashboard

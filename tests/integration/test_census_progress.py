@@ -122,11 +122,40 @@ def _assert_exact(vs: VaultSession) -> dict[int, tuple[int, int]]:
             units = census._unit_progress(vs, row)
             former = (sum(u.target for u in units), sum(u.completed for u in units))
             assert listed[row.id] == former, row.id
+    with vs.reading():
+        campaigns = [int(r.id) for r in Census.select()]
+    for cid in campaigns:  # open and closed: the not-screened list as written out plainly
+        pending = [(p.person_id, p.unit_id, p.missing) for p in census.not_screened(vs, cid)]
+        assert pending == _plain_pending(vs, cid), cid
+        assert census.not_screened(vs, cid, limit=3) == census.not_screened(vs, cid)[:3]
     shown = bench_dashboard._shown(dashboard.gather(vs))
     assert shown == _by_hand(vs)
     assert shown["census"] == (len(listed), sum(d for _t, d in listed.values()),
                                sum(t for t, _d in listed.values()))
     return listed
+
+
+def _plain_pending(vs: VaultSession, cid: int) -> list[tuple[int, int, tuple[str, ...]]]:
+    """The officers of a campaign not screened, as written out plainly: every serving
+    officer of a target unit (by unit code, pinyin, id) and the campaign's instruments they
+    hold no complete, non-voided assessment of in the window (when any)."""
+    with vs.reading():
+        row = Census.get_by_id(cid)
+        codes = list(row.instruments)
+        out = []
+        for pid, unit in vs.execute(
+                "SELECT p.id, p.unit_id FROM person p JOIN unit u ON u.id = p.unit_id "
+                "JOIN census_unit cu ON cu.unit_id = p.unit_id AND cu.census_id = ? "
+                "WHERE p.kind = 'officer' AND p.voided_at IS NULL AND p.archived_at IS NULL "
+                "ORDER BY u.code, p.name_sort, p.id", (cid,)).fetchall():
+            have = {str(r[0]) for r in vs.execute(
+                "SELECT instrument_code FROM assessment WHERE person_id = ? "
+                "AND voided_at IS NULL AND complete = 1 AND administered_on BETWEEN ? AND ?",
+                (pid, row.starts_on, row.ends_on))}
+            missing = tuple(c for c in codes if c not in have)
+            if missing:
+                out.append((int(pid), int(unit), missing))
+    return out
 
 
 def _record(vs: VaultSession, pid: int, code: str, on: date) -> int:

@@ -306,3 +306,23 @@ def test_no_statement_of_the_list_scans_the_assessments_or_the_persons(
                     found = _SCAN.match(line)
                     if found:
                         assert found.group(1) == "s", (name, select, plan)
+
+
+def test_the_analysis_screen_reads_a_page_and_the_lists_length(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen's loader asks for the first page and the count, not every line; roles
+    that see no persons get ``None``."""
+    from types import SimpleNamespace
+
+    from counselor_tui.ui.screens import analysis as screen
+
+    coord = world.login("coord")
+    for n, badge in enumerate(("330001", "330002", "330003")):
+        person = officer(world, "张三", badge)
+        _record(coord, person, "phq9", date(2026, 10, 1), 1.0, "minimal", False)
+        _record(coord, person, "phq9", date(2026, 10, 9), 10.0 + n, "moderate", True)
+    whole = analysis.early_warnings(coord)
+    assert len(whole) == 3
+    monkeypatch.setattr(screen, "WARNINGS_PAGE", 2)
+    assert screen.load_warnings(SimpleNamespace(vs=coord)) == (whole[:2], 3)  # type: ignore[arg-type]
+    assert screen.load_warnings(SimpleNamespace(vs=world.login("audit"))) is None  # type: ignore[arg-type]

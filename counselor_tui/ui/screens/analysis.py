@@ -75,10 +75,17 @@ def load_rates(backend: Backend, instrument: str, by: str) -> list[analysis.Rate
     return analysis.positive_rates(backend.vs, instrument, by)
 
 
-def load_warnings(backend: Backend) -> list[analysis.EarlyWarning] | None:
-    """The early-warning list; ``None`` for roles that see no persons."""
+#: Lines of the early-warning list shown at once (issue 18: the first page and the whole
+#: list's length are read, not every line: thousands at province).
+WARNINGS_PAGE = 500
+
+
+def load_warnings(backend: Backend) -> tuple[list[analysis.EarlyWarning], int] | None:
+    """The first :data:`WARNINGS_PAGE` lines of the early-warning list and the whole list's
+    length; ``None`` for roles that see no persons."""
     try:
-        return analysis.early_warnings(backend.vs)
+        return (analysis.early_warnings(backend.vs, WARNINGS_PAGE),
+                analysis.early_warning_count(backend.vs))
     except PermissionDenied:
         return None
 
@@ -253,17 +260,23 @@ class AnalysisScreen(BaseScreen):
         for r in rows:
             table.add_row(r.label, str(r.assessed), str(r.positive), percent(r.rate))
 
-    def _warnings(self, rows: list[analysis.EarlyWarning] | None) -> None:
+    def _warnings(self, loaded: tuple[list[analysis.EarlyWarning], int] | None) -> None:
         if not self.is_attached:
             return
+        rows = None if loaded is None else loaded[0]
         self.warnings = rows
         title = self.query_one("#warnings-title", Static)
         table = self.query_one("#warnings-table", DataTable)
         table.clear()
-        if rows is None:
+        if loaded is None or rows is None:
             title.update(_("Your role sees aggregate figures only."))
             return
-        title.update(_("{n} persons to look at (Enter: open)").format(n=len(rows)))
+        total = loaded[1]
+        if total > len(rows):
+            title.update(_("{n} lines to look at; the first {shown} are listed (Enter: open)"
+                           ).format(n=total, shown=len(rows)))
+        else:
+            title.update(_("{n} persons to look at (Enter: open)").format(n=len(rows)))
         for i, w in enumerate(rows):
             change = ("" if w.previous_total is None else
                       f"{w.previous_total:g} → {w.latest_total:g}")

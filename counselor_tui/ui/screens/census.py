@@ -63,6 +63,9 @@ from counselor_tui.ui.widgets.plain_table import PlainTable
 
 BAR_WIDTH = 12  # narrow enough that four instruments fit at 80 columns
 
+#: Officers not yet screened shown at once (issue 18: tens of thousands at province).
+PENDING_PAGE = 500
+
 
 # --------------------------------------------------------------------------- worker jobs
 
@@ -85,7 +88,8 @@ def load_campaign(backend: Backend, census_id: int) -> tuple[
     vs = backend.vs
     figures = census.figures(vs, census_id)
     try:
-        pending: list[census.PendingOfficer] | None = census.not_screened(vs, census_id)
+        pending: list[census.PendingOfficer] | None = census.not_screened(
+            vs, census_id, limit=PENDING_PAGE + 1)  # one more: are there others?
     except PermissionDenied:
         pending = None
     return figures, pending
@@ -289,7 +293,13 @@ class CensusScreen(BaseScreen):
         if self.pending is None:
             summary.update(_("Your role sees the figures only, not the officers."))
             return
-        text = _("{n} officers not yet screened (Enter: assess)").format(n=len(self.pending))
+        if len(self.pending) > PENDING_PAGE:
+            self.pending = self.pending[:PENDING_PAGE]
+            text = _("More than {n} officers not yet screened; the first {n} are listed "
+                     "(Enter: assess)").format(n=PENDING_PAGE)
+        else:
+            text = _("{n} officers not yet screened (Enter: assess)").format(
+                n=len(self.pending))
         if self.role() is Role.COUNSELOR:
             text += "  " + _("Only officers in your care are shown.")
         summary.update(text)

@@ -28,7 +28,7 @@ from db.migrations import m0024_person_search_key as search_keys
 from db.migrations import m0026_person_name_key as name_keys
 from db.migrations import m0027_person_badge_key as badge_keys
 from db.migrations import m0029_own_cases as own_cases
-from db.migrations import m0031_score_rise as score_rise
+from db.migrations import m0030_score_rise as score_rise
 
 #: The triggers whose work is redone in bulk at the end (every other trigger stays).
 DEFERRED = ("counseling_session_fts_ai", "counseling_session_fts_au",
@@ -77,7 +77,7 @@ def deferred_triggers(vs: VaultSession) -> Iterator[None]:
             vs.execute(statement)
         for statement in own_cases.FILL:  # who served or created whom (migration 29)
             vs.execute(statement)
-        for statement in score_rise.FILL:  # the rising scores (migration 31)
+        for statement in score_rise.FILL:  # the rising scores (migration 30)
             vs.execute(statement)
         vs.execute("INSERT INTO session_note_fts(session_note_fts) VALUES ('rebuild')")
         audit.record(vs, "demo_generate", "session_note_fts", "", {"rebuilt": True})

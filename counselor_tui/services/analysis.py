@@ -191,7 +191,7 @@ def _rank_sql(column: str, banded: dict[str, list[str]], params: list[Any]) -> s
 
 def _warns_sql(ew: Any) -> tuple[str, list[Any]]:
     """The policy's score rule (:func:`counselor_tui.domain.analysis.score_warnings`) as a
-    condition on a kept pair ``s`` (db migration 31) and its parameters: the rows it
+    condition on a kept pair ``s`` (db migration 30) and its parameters: the rows it
     selects are exactly those the rule gives a reason to."""
     params: list[Any] = []
     conds = []
@@ -228,7 +228,7 @@ def early_warnings(vs: VaultSession, limit: int | None = None) -> list[EarlyWarn
     then by name (code point order), person id and instrument. With ``limit``, the first
     ``limit`` lines of that list (:func:`early_warning_count` gives the whole list's length).
 
-    Score warnings are read from the kept rising pairs (db migration 31: ``score_rise``)
+    Score warnings are read from the kept rising pairs (db migration 30: ``score_rise``)
     filtered by the policy's rule in SQL, overdue reviews from the tier index (migration
     2), each person's visibility probed per row (:func:`visibility_sql`): the cost follows
     the list, not the archive (issue 18). Raises :class:`PermissionDenied` for roles that

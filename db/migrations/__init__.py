@@ -42,7 +42,7 @@ from db.migrations import (
     m0027_person_badge_key,
     m0028_pending_suggestions,
     m0029_own_cases,
-    m0031_score_rise,
+    m0030_score_rise,
 )
 
 
@@ -85,7 +85,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(27, m0027_person_badge_key.NAME, m0027_person_badge_key.up),
     Migration(28, m0028_pending_suggestions.NAME, m0028_pending_suggestions.up),
     Migration(29, m0029_own_cases.NAME, m0029_own_cases.up),
-    Migration(31, m0031_score_rise.NAME, m0031_score_rise.up),
+    Migration(30, m0030_score_rise.NAME, m0030_score_rise.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

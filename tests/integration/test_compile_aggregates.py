@@ -38,7 +38,7 @@ from db.migrations import (
     m0026_person_name_key,
     m0027_person_badge_key,
     m0029_own_cases,
-    m0031_score_rise,
+    m0030_score_rise,
     schema_version,
 )
 from db.models import Census
@@ -295,7 +295,7 @@ def test_upgrade_fills_the_kept_values_of_a_schema_18_vault(
         for name in m0029_own_cases.TRIGGERS:  # migration 29
             conn.execute(f'DROP TRIGGER "{name}"')
         conn.execute('DROP TABLE "own_case"')
-        for name in m0031_score_rise.TRIGGERS:  # migration 31
+        for name in m0030_score_rise.TRIGGERS:  # migration 30
             conn.execute(f'DROP TRIGGER "{name}"')
         conn.execute('DROP TABLE "score_rise"')
         conn.execute("DELETE FROM schema_version WHERE version >= 19")

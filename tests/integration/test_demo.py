@@ -355,7 +355,7 @@ def _content(vs: VaultSession) -> dict[str, Any]:
                                           "WHERE last_session_on IS NOT NULL").fetchall()
         data["own cases"] = vs.execute("SELECT * FROM own_case "  # migration 29's pairs
                                        "ORDER BY user_id, person_id").fetchall()
-        data["rising scores"] = vs.execute("SELECT * FROM score_rise "  # migration 31
+        data["rising scores"] = vs.execute("SELECT * FROM score_rise "  # migration 30
                                            "ORDER BY person_id, instrument_code").fetchall()
         # the index's options (its format "version" moves to 5 at its first secure delete)
         data["index options"] = vs.execute(

@@ -1,4 +1,4 @@
-"""The early-warning list through the kept rising scores (db migration 31, issue 18): after
+"""The early-warning list through the kept rising scores (db migration 30, issue 18): after
 any mix of assessments recorded, voided, restored, changed and deleted, tiers and review
 dates set and officers archived, ``score_rise`` equals its definition and
 :func:`counselor_tui.services.analysis.early_warnings` gives, for a coordinator and for
@@ -25,7 +25,7 @@ from counselor_tui.services.access import visibility_sql
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from db.connection import open_connection
-from db.migrations import CURRENT_VERSION, MIGRATIONS, m0031_score_rise, schema_version
+from db.migrations import CURRENT_VERSION, MIGRATIONS, m0030_score_rise, schema_version
 from tests.conftest import TZ
 from tests.helpers import as_schema
 from tests.integration.archive_world import World, officer
@@ -47,7 +47,7 @@ def _rows(vs: VaultSession, sql: str, params: tuple[Any, ...] = ()) -> list[tupl
 
 
 def _former(vs: VaultSession) -> list[analysis.EarlyWarning]:
-    """The list as the former path computed it (before migration 31), kept here verbatim
+    """The list as the former path computed it (before migration 30), kept here verbatim
     as the reference: every assessment numbered, every visible person loaded."""
     ew = tier_policy.policy(vs).early_warning
     today = vs.today()
@@ -236,7 +236,7 @@ def test_the_list_equals_the_former_path_after_any_change(world: World) -> None:
 
 def test_upgrade_fills_the_kept_rows_of_a_vault_of_the_former_schema(world: World) -> None:
     """A vault with assessments (rising, falling, voided, incomplete), taken back to the
-    schema before migration 31 and unlocked: the upgrade fills ``score_rise`` as its
+    schema before migration 30 and unlocked: the upgrade fills ``score_rise`` as its
     definition says, the list is the former path's, and the triggers follow a new one."""
     zhang, li_si = officer(world, "张三", "330001"), officer(world, "李四", "330002")
     coord = world.login("coord")
@@ -256,7 +256,7 @@ def test_upgrade_fills_the_kept_rows_of_a_vault_of_the_former_schema(world: Worl
     key = world.admin.db.key
     world.close()
     world.admin.close()  # the upgrade needs the vault alone
-    before = next(m.version for m in MIGRATIONS if m.up is m0031_score_rise.up) - 1
+    before = next(m.version for m in MIGRATIONS if m.up is m0030_score_rise.up) - 1
     conn = open_connection(world.path, key)
     try:
         conn.execute("BEGIN IMMEDIATE")

@@ -1,4 +1,4 @@
-"""Migration 31: each person's rising scores kept on write (issue 18).
+"""Migration 30: each person's rising scores kept on write (issue 18).
 
 The early-warning list (:func:`counselor_tui.services.analysis.early_warnings`) compares
 every person's latest complete, non-voided assessment of an instrument with the one before

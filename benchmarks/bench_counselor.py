@@ -109,8 +109,7 @@ def run(size: str = "county", rounds: int = 9) -> list[Result]:
 
 
 def _warnings_page(vs: VaultSession) -> None:
-    analysis.early_warnings(vs, PAGE)
-    analysis.early_warning_count(vs)
+    analysis.warning_page(vs, PAGE)
 
 
 def _pending_page(vs: VaultSession, census_id: int) -> None:

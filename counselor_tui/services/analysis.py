@@ -206,7 +206,8 @@ def _warns_sql(ew: Any) -> tuple[str, list[Any]]:
         params += list(banded)
         after = _rank_sql("s.latest_band", banded, params)
         before = _rank_sql("s.previous_band", banded, params)
-        conds.append(f"(CASE WHEN s.instrument_code IN ({marks}) THEN {after} > {before} "
+        conds.append(f"(CASE WHEN s.instrument_code IN ({marks}) "  # a crossing moves it
+                     f"THEN s.latest_band IS NOT s.previous_band AND {after} > {before} "
                      "ELSE s.previous_positive = 0 AND s.latest_positive = 1 END)")
     return "(" + (" OR ".join(conds) or "0") + ")", params
 
@@ -226,13 +227,20 @@ def early_warnings(vs: VaultSession, limit: int | None = None) -> list[EarlyWarn
     """The early-warning list (module docstring) of persons the actor sees: score warnings
     first (one line per person and instrument), then overdue reviews; red before yellow,
     then by name (code point order), person id and instrument. With ``limit``, the first
-    ``limit`` lines of that list (:func:`early_warning_count` gives the whole list's length).
+    ``limit`` lines of that list (:func:`warning_page` also gives the whole list's length).
 
     Score warnings are read from the kept rising pairs (db migration 30: ``score_rise``)
     filtered by the policy's rule in SQL, overdue reviews from the tier index (migration
     2), each person's visibility probed per row (:func:`visibility_sql`): the cost follows
     the list, not the archive (issue 18). Raises :class:`PermissionDenied` for roles that
     see no persons, ``ValueError`` for a negative ``limit``."""
+    return warning_page(vs, limit)[0]
+
+
+def warning_page(vs: VaultSession, limit: int | None = None) -> tuple[list[EarlyWarning], int]:
+    """The first ``limit`` lines of :func:`early_warnings` (all when ``None``) and the whole
+    list's length, counted by the same statements (a window count over the rows before the
+    limit). Raises as :func:`early_warnings` does."""
     if limit is not None and limit < 0:
         raise ValueError("limit must be 0 or more")
     ew = tier_policy.policy(vs).early_warning
@@ -242,12 +250,17 @@ def early_warnings(vs: VaultSession, limit: int | None = None) -> list[EarlyWarn
     page = "" if limit is None else " LIMIT ?"
     labels = {code: rules.reason_label(code, ew) for code in rules.REASONS}
     out: list[EarlyWarning] = []
+    total = 0
     with vs.reading():
         scores = vs.execute(
             f"SELECT {_WHO}, s.instrument_code, s.latest_on, s.latest_total, s.latest_band, "
-            "s.latest_positive, s.previous_total, s.previous_band, s.previous_positive "
-            f"{scores_sql}{order}, s.instrument_code{page}",
+            "s.latest_positive, s.previous_total, s.previous_band, s.previous_positive, "
+            f"count(*) OVER () {scores_sql}{order}, s.instrument_code{page}",
             (*params[0], *([] if limit is None else [limit]))).fetchall()
+        if scores:
+            total += int(scores[0][14])
+        elif limit == 0:
+            total += _count(vs, scores_sql, params[0])
         for r in scores:
             code = str(r[6])
             after = rules.ScorePoint(date.fromisoformat(str(r[7])), r[8], r[9],
@@ -260,9 +273,14 @@ def early_warnings(vs: VaultSession, limit: int | None = None) -> list[EarlyWarn
                                         before.total, after.total, after.on.isoformat(),
                                         reasons, tuple(labels[x] for x in reasons)))
         left = None if limit is None else max(0, limit - len(out))
-        overdue = [] if left == 0 else vs.execute(
-            f"SELECT {_WHO} {overdue_sql}{order}{page}",
-            (*params[1], *([] if left is None else [left]))).fetchall()
+        if left == 0:
+            overdue = []
+            total += _count(vs, overdue_sql, params[1])
+        else:
+            overdue = vs.execute(
+                f"SELECT {_WHO}, count(*) OVER () {overdue_sql}{order}{page}",
+                (*params[1], *([] if left is None else [left]))).fetchall()
+            total += int(overdue[0][6]) if overdue else 0
     for p in overdue:
         due = date.fromisoformat(str(p[5])) if p[5] else None
         if rules.review_overdue(ew, p[4], due, today):
@@ -271,7 +289,7 @@ def early_warnings(vs: VaultSession, limit: int | None = None) -> list[EarlyWarn
                                     (labels["review_overdue"],)))
     out.sort(key=lambda w: (w.reasons == ("review_overdue",),
                             _TIER_ORDER.get(w.tier or "", 3), w.name))
-    return out
+    return out, total
 
 
 def early_warning_count(vs: VaultSession) -> int:
@@ -279,11 +297,12 @@ def early_warning_count(vs: VaultSession) -> int:
     raises :class:`PermissionDenied` for roles that see no persons."""
     ew = tier_policy.policy(vs).early_warning
     scores_sql, overdue_sql, params = _warning_sql(vs, ew, vs.today())
-    total = 0
     with vs.reading():
-        for sql, args in ((scores_sql, params[0]), (overdue_sql, params[1])):
-            total += int(vs.execute(f"SELECT count(*) {sql}", tuple(args)).fetchone()[0])
-    return total
+        return _count(vs, scores_sql, params[0]) + _count(vs, overdue_sql, params[1])
+
+
+def _count(vs: VaultSession, sql: str, params: list[Any]) -> int:
+    return int(vs.execute(f"SELECT count(*) {sql}", tuple(params)).fetchone()[0])
 
 
 def _warning_sql(vs: VaultSession, ew: Any, today: date) -> tuple[

@@ -194,8 +194,9 @@ def _check(world: World) -> set[str]:
         whole = analysis.early_warnings(vs)
         assert whole == _former(vs), name
         assert analysis.early_warning_count(vs) == len(whole), name
+        assert analysis.warning_page(vs) == (whole, len(whole)), name
         for size in (0, 1, 3):
-            assert analysis.early_warnings(vs, size) == whole[:size], (name, size)
+            assert analysis.warning_page(vs, size) == (whole[:size], len(whole)), (name, size)
     return {r for w in analysis.early_warnings(coord) for r in w.reasons}
 
 

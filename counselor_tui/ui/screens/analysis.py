@@ -84,8 +84,7 @@ def load_warnings(backend: Backend) -> tuple[list[analysis.EarlyWarning], int] |
     """The first :data:`WARNINGS_PAGE` lines of the early-warning list and the whole list's
     length; ``None`` for roles that see no persons."""
     try:
-        return (analysis.early_warnings(backend.vs, WARNINGS_PAGE),
-                analysis.early_warning_count(backend.vs))
+        return analysis.warning_page(backend.vs, WARNINGS_PAGE)
     except PermissionDenied:
         return None
 

@@ -135,9 +135,9 @@ class Result:
 
 def report(results: list[Result]) -> None:
     """Print the results as an aligned table (ratio = value ÷ baseline)."""
-    header = f"{'benchmark':38} {'value':>12} {'baseline':>34} {'ratio':>9}  target"
+    header = f"{'benchmark':44} {'value':>12} {'baseline':>40} {'ratio':>9}  target"
     print(header)
     print("-" * len(header))
     for r in results:
         base = f"{r.baseline_name} {r.baseline:,.2f} {r.unit}"
-        print(f"{r.name:38} {r.value:>9,.2f} {r.unit:2} {base:>34} {r.ratio:>9.4f}  {r.target}")
+        print(f"{r.name:44} {r.value:>9,.2f} {r.unit:2} {base:>40} {r.ratio:>9.4f}  {r.target}")

@@ -39,8 +39,8 @@ def _archive(preset: str, rounds: int = 5) -> list[Result]:
 #: The benchmarks of the table, each ``preset -> rows``.
 BENCHES: tuple[Callable[[str], list[Result]], ...] = (
     _archive,
-    bench_dashboard.run,
-    functools.partial(bench_compile.run, sqlcipher=False),
+    functools.partial(bench_dashboard.run, rounds=3),
+    functools.partial(bench_compile.run, rounds=3, sqlcipher=False),
 )
 
 

@@ -32,7 +32,7 @@ COORDINATOR = "demo"
 #: Lines of a list the screens ask for at once (issue 18).
 PAGE = 200
 
-#: The early-warning list's statements before migration 31 (the coordinator's form: no
+#: The early-warning list's statements before migration 30 (the coordinator's form: no
 #: visibility condition): the latest two complete assessments per person and instrument by
 #: a window function, and every living person with unit and tier.
 FORMER_WARNINGS = (

@@ -15,7 +15,7 @@ import platform
 import time
 
 from benchmarks import growth
-from benchmarks.common import report
+from benchmarks.common import report, shortfalls
 
 NAMES = ("build", "archive", "vault", "dashboard", "compile", "memory", "startup", "disclosure",
          "sealed", "counselor")
@@ -42,6 +42,11 @@ def main() -> None:
         module = importlib.import_module(f"benchmarks.bench_{name}")
         results += module.run(args.size)
     report(results)
+    short, checked = shortfalls(results, args.size)
+    print(f"\n{checked} rows with a goal at {args.size}: {checked - len(short)} met, "
+          f"{len(short)} short{':' if short else '.'}")
+    for line in short:
+        print(f"  short: {line}")
     if args.growth or (args.growth is None and not args.only):
         growth.report()
     print(f"load {os.getloadavg()[0]:.1f} at the end", flush=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -141,3 +142,44 @@ def report(results: list[Result]) -> None:
     for r in results:
         base = f"{r.baseline_name} {r.baseline:,.2f} {r.unit}"
         print(f"{r.name:44} {r.value:>9,.2f} {r.unit:2} {base:>40} {r.ratio:>9.4f}  {r.target}")
+
+
+_SCALE = {"ms": 1e-3, "s": 1.0, "MB": 1.0}
+_LIMIT = re.compile(r"≤ ([\d,.]+) ?(ms|s|MB)(?: at (\w+))?")
+_RATIO = re.compile(r"≤ ([\d.]+)×$")
+_ABOVE = re.compile(r"≤ [\w ]+ \+ ([\d,.]+) ?(ms|s)$")
+
+
+def _checks(r: Result, preset: str) -> list[tuple[bool, str]]:
+    """(met, goal) for each part of ``r.target`` this checker reads: "≤ N unit [at SIZE]"
+    (only at that size), "≤ N×" (the ratio), "≤ baseline + N unit"; other wording is not
+    checked."""
+    out = []
+    for part in (p.strip() for p in r.target.split(",")):
+        if (m := _LIMIT.match(part)) and r.unit in _SCALE:
+            number, unit, size = m.groups()
+            if size not in (None, preset) or (unit == "MB") != (r.unit == "MB"):
+                continue
+            goal = float(number.replace(",", "")) * _SCALE[unit] / _SCALE[r.unit]
+            out.append((r.value <= goal, f"≤ {goal:,.4g} {r.unit}"))
+        elif m := _RATIO.match(part):
+            out.append((r.ratio <= float(m.group(1)), f"≤ {m.group(1)}× {r.baseline_name}"))
+        elif (m := _ABOVE.match(part)) and r.unit in _SCALE:
+            number, unit = m.groups()
+            margin = float(number.replace(",", "")) * _SCALE[unit] / _SCALE[r.unit]
+            out.append((r.value <= r.baseline + margin,
+                        f"≤ {r.baseline_name} + {margin:,.4g} {r.unit}"))
+    return out
+
+
+def shortfalls(results: list[Result], preset: str) -> tuple[list[str], int]:
+    """The closing note's lines: each row short of a goal its target states for ``preset``
+    ("name: value unit, goal …"), and how many rows had a goal checked."""
+    short, checked = [], 0
+    for r in results:
+        checks = _checks(r, preset)
+        checked += bool(checks)
+        missed = [goal for met, goal in checks if not met]
+        if missed:
+            short.append(f"{r.name}: {r.value:,.2f} {r.unit}, goal {'; '.join(missed)}")
+    return short, checked

@@ -48,3 +48,30 @@ def test_build_row_reports_this_runs_cache_build(tmp_path: Path,
     (row,) = bench_build.run("tiny")
     assert row.value == 12.5 and "this run's cache build" in row.name
     assert row.baseline > 0
+
+
+def test_closing_note_names_the_rows_short_of_their_goal() -> None:
+    rows = [
+        Result("compile month (2026-10, province)", 751.0, "ms", "hand-written SQL", 8150.0,
+               "≤ 1×, ≤ 0.5 s at province"),
+        Result("dashboard data (province)", 44.0, "ms", "hand-written SQL", 1421.0,
+               "≤ 120 ms at province"),
+        Result("build province vault: fresh", 332.0, "s", "plain rows written", 12.2,
+               "≤ 120 s"),
+        Result("RSS, TUI on archive (province)", 133.0, "MB", "bare Textual app", 33.0,
+               "≤ 150 MB at province"),
+        Result("counselor: archive first page", 30.0, "ms", "coordinator", 8.0,
+               "≤ coordinator + 20 ms"),
+        Result("unlock + dashboard (province)", 2000.0, "ms", "Argon2id alone", 100.0,
+               "≤ 1 s at city"),
+        Result("issue-11 steps", 75.0, "ms", "unlock", 356.0, "small share of ≤ 1 s"),
+    ]
+    short, checked = common.shortfalls(rows, "province")
+    assert checked == 5  # the city-only goal and the wording without a number are not read
+    assert short == [
+        "compile month (2026-10, province): 751.00 ms, goal ≤ 500 ms",
+        "build province vault: fresh: 332.00 s, goal ≤ 120 s",
+        "counselor: archive first page: 30.00 ms, goal ≤ coordinator + 20 ms",
+    ]
+    short_city, _ = common.shortfalls(rows, "city")
+    assert any(line.startswith("unlock + dashboard") for line in short_city)

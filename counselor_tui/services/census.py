@@ -255,8 +255,11 @@ def _screened_sql(codes: Sequence[str]) -> str:
             f"AND a.administered_on BETWEEN ? AND ? AND a.instrument_code IN ({marks}))")
 
 
+#: The target units' serving officers, read by unit (the name-order index would walk every
+#: officer of the archive once per unit).
 _TARGET = ("FROM census_unit cu JOIN unit u ON u.id = cu.unit_id "
-           "LEFT JOIN person p ON p.unit_id = cu.unit_id AND p.kind = 'officer' "
+           "LEFT JOIN person p INDEXED BY person_unit_id_kind ON p.unit_id = cu.unit_id "
+           "AND p.kind = 'officer' "
            "AND p.voided_at IS NULL AND p.archived_at IS NULL WHERE cu.census_id = ?")
 
 
@@ -418,19 +421,34 @@ def not_screened(vs: VaultSession, census_id: int, unit_id: int | None = None,
             taken = "SELECT code AS c FROM took WHERE pid = p.id"
             tparams = []
         params: list[Any] = [*hparams, *tparams, census_id, *tparams, len(codes), *vparams]
-        where_unit = ""
-        if unit_id is not None:
-            where_unit = " AND cu.unit_id = ?"
-            params.append(unit_id)
         sql = (f"{head}SELECT p.id, p.badge_no, p.name, u.id, u.name, "
                f"(SELECT group_concat(c, char(31)) FROM ({taken})) "
                f"{_TARGET} AND p.id IS NOT NULL "
-               f"AND (SELECT count(*) FROM ({taken})) < ? AND {cond}{where_unit} "
-               "ORDER BY u.code, p.name_sort, p.id")
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        rows = vs.execute(sql, tuple(params)).fetchall()
+               f"AND (SELECT count(*) FROM ({taken})) < ? AND {cond}")
+        # an open campaign's list is read unit by unit (codes are unique, so this is the
+        # list's order) and stops at the limit: a page walks a unit's officers, not all
+        units: list[int | None] = [unit_id]
+        if census.status == "open":
+            units = [int(r[0]) for r in vs.execute(
+                "SELECT cu.unit_id FROM census_unit cu JOIN unit u ON u.id = cu.unit_id "
+                "WHERE cu.census_id = ? ORDER BY u.code, u.id", (census_id,))
+                if unit_id is None or int(r[0]) == unit_id]
+        rows: list[Any] = []
+        for unit in units:
+            left = None if limit is None else int(limit) - len(rows)
+            if left is not None and left <= 0:
+                break
+            one = [*params]
+            where = ""
+            if unit is not None:
+                where = " AND cu.unit_id = ?"
+                one.append(unit)
+            page = ""
+            if left is not None:
+                page = " LIMIT ?"
+                one.append(left)
+            rows += vs.execute(f"{sql}{where} ORDER BY u.code, p.name_sort, p.id{page}",
+                               tuple(one)).fetchall()
     out = []
     for r in rows:
         done = set(str(r[5]).split("\x1f")) if r[5] is not None else set()

@@ -407,3 +407,33 @@ def test_pending_suggestions_are_read_through_their_index(vs: VaultSession) -> N
                  for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
     reads = [line for line in plans if line.startswith(("SCAN s", "SEARCH s"))]
     assert len(reads) == 2 and all("tier_suggestion_pending" in line for line in reads), plans
+
+
+def test_not_screened_reads_officers_by_unit(vs: VaultSession,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every statement of the not-screened list (open and closed campaigns, whole and a
+    page) reads the target units' officers through the unit index: never a scan of the
+    persons or a walk of the name-order index (at province: every officer once per unit),
+    and no statement per officer listed."""
+    statements: list[tuple[str, tuple[Any, ...]]] = []
+    real = vs.execute
+
+    def spy(sql: str, params: tuple[Any, ...] = ()) -> Any:
+        statements.append((sql, params))
+        return real(sql, params)
+
+    with vs.reading():
+        campaigns = [(int(r.id), str(r.status)) for r in Census.select()]
+    assert {status for _c, status in campaigns} == {"open", "closed"}
+    monkeypatch.setattr(vs, "execute", spy)
+    for cid, _status in campaigns:
+        for limit in (None, 2):
+            statements.clear()
+            listed = census.not_screened(vs, cid, limit=limit)
+            assert len(statements) <= 2 + 40, "a statement per unit at most, never per officer"
+            assert len(statements) < len(listed) or len(listed) <= 2
+            for sql, params in statements:
+                with vs.reading():
+                    plan = [str(r[3]) for r in real(f"EXPLAIN QUERY PLAN {sql}", params)]
+                assert not any(line.startswith("SCAN p") or "name_sort" in line
+                               for line in plan), plan

@@ -48,7 +48,7 @@ from counselor_tui.ui import key_order, kinsoku, resume, toggles
 from counselor_tui.ui import keymap as user_keymap
 from counselor_tui.ui.app_env import DEBUG_ENV, crash_message
 from counselor_tui.ui.app_env import idle_minutes_from_env as idle_minutes_from_env
-from counselor_tui.ui.areas import SCREENS
+from counselor_tui.ui.areas import area_of
 from counselor_tui.ui.base import ServiceFailed
 from counselor_tui.ui.keys import (
     ENTER_MOVES_ON,
@@ -330,7 +330,7 @@ class CounselorApp(NavigatingApp):
             if not self.working:
                 return False
             if (action == "open_area" and parameters
-                    and type(self.screen) is SCREENS.get(str(parameters[0]))):
+                    and area_of(self.screen) == str(parameters[0])):
                 return False  # the key of the area shown: left out of the footer (still works)
         return True
 

@@ -27,10 +27,26 @@ from platformdirs import user_config_path
 from textual.binding import Binding
 
 from counselor_tui.i18n import _
-from counselor_tui.ui.areas import SCREENS
 from counselor_tui.ui.keys import GLOBAL_BINDINGS
 
 ENV = "COUNSELOR_TUI_KEYMAP"
+#: The binding ids of the area screens' own keys, named here so that reading a keymap does
+#: not import every screen before the first frame (issue 18);
+#: ``tests/unit/test_areas_table.py`` checks it against the screens' ``BINDINGS``.
+AREA_BINDING_IDS = frozenset({
+    "activity_versions", "add_account", "add_cadre", "add_member", "add_persons",
+    "add_training", "analysis", "apply", "assess", "cancel", "cancel_appointment",
+    "change_member", "change_tier", "close_campaign", "close_incident", "compile", "confirm",
+    "correct_training", "decide", "disable_account", "dry_run", "edit_activity", "edit_group",
+    "export", "finalize", "focus_list", "grouping", "hand_over_work", "import", "instruments",
+    "log_from_appointment", "new_activity", "new_campaign", "new_group", "next_month",
+    "notice", "organisation", "override", "own_passphrase", "previous_month", "recommend",
+    "reload", "reset_passphrase", "review", "review_tier", "save_emergency", "schedule",
+    "tab_accounts", "tab_campaigns", "tab_pending", "tab_rates", "tab_settings",
+    "tab_suggestions", "tab_tiers", "tab_trend", "tab_vault", "tab_warnings", "toggle_ended",
+    "toggle_exact", "toggle_group", "toggle_voided", "training_versions", "verify_chain",
+    "void_activity", "void_member", "void_training", "waive",
+})
 _KEY = re.compile(r"[a-z0-9_+\-]+")
 
 
@@ -86,9 +102,6 @@ def load_keymap(path: Path, known_ids: Iterable[str]) -> Keymap:
 def binding_ids() -> set[str]:
     """The ids of the global keys and of every area screen's keys (what a keymap file may
     rebind)."""
-    ids = set()
-    for bindings in (GLOBAL_BINDINGS, *(screen.BINDINGS for screen in SCREENS.values())):
-        for binding in bindings:
-            if isinstance(binding, Binding) and binding.id:
-                ids.add(binding.id)
-    return ids
+    ids = {binding.id for binding in GLOBAL_BINDINGS
+           if isinstance(binding, Binding) and binding.id}
+    return ids | AREA_BINDING_IDS

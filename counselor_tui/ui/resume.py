@@ -22,7 +22,7 @@ from counselor_tui.i18n import _
 from counselor_tui.services import drafts
 from counselor_tui.services.appointments import AppointmentRow
 from counselor_tui.services.context import VaultSession
-from counselor_tui.ui.areas import FORM_AREAS, SCREENS
+from counselor_tui.ui.areas import FORM_AREAS, area_of, load_screen
 from counselor_tui.ui.navigation import has_unsaved
 from counselor_tui.ui.screens.addendum import AddendumDialog
 from counselor_tui.ui.screens.appointment_dialog import ScheduleDialog
@@ -64,7 +64,7 @@ def point_of(screen: Screen[Any]) -> Mapping[str, Any] | None:
             return None
     if isinstance(screen, ModalScreen):
         return None
-    area_id = next((a for a, cls in SCREENS.items() if type(screen) is cls), None)
+    area_id = area_of(screen)
     if area_id is None or area_id == "dashboard" or area_id in FORM_AREAS:
         return None
     return {"screen": "area", "area": area_id}
@@ -94,7 +94,7 @@ def rebuild(point: Mapping[str, Any]) -> Screen[Any] | None:
             return form
         return SessionFormScreen.resumed(point)
     if kind == "area":
-        cls = SCREENS.get(str(point.get("area")))
+        cls = load_screen(str(point.get("area")))
         return cls() if cls is not None else None
     if kind == "dialog":
         return _dialog(point)

@@ -335,7 +335,7 @@ async def test_a_failed_service_call_shows_the_error_dialog(bureau: Bureau) -> N
 
 async def test_an_area_not_built_yet_shows_a_notice(bureau: Bureau,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(areas.SCREENS, "census")
+    monkeypatch.delitem(areas.SCREEN_PATHS, "census")
     backend = backend_for(bureau)
     app = app_for(backend)
     async with app.run_test(size=(100, 36)) as pilot:

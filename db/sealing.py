@@ -301,14 +301,7 @@ def seal_pending(execute: Execute, keys: KeySet,
     caller's transaction) and after a bulk writer (the demo). Returns ``(sessions, signing
     keys)`` sealed.
     """
-    sessions = 0
-    for sid, note, intervention, author in list(execute(
-            "SELECT s.id, s.note, s.intervention, u.username FROM counseling_session s "
-            "JOIN user u ON u.id = s.counselor_id WHERE s.sealed = 1 AND NOT EXISTS ("
-            "SELECT 1 FROM sealed_text t WHERE t.kind = 'session' AND t.ref_id = s.id)")):
-        seal_session(execute, keys.vault_id, int(sid), secrets.token_bytes(32), str(note),
-                     str(intervention), note_readers(keys, str(author), allowed))
-        sessions += 1
+    sessions = _seal_pending_sessions(execute, keys, allowed)
     signing = 0
     for key_id, private in list(execute(
             "SELECT id, private_key FROM signing_key WHERE length(private_key) > 0")):
@@ -317,6 +310,77 @@ def seal_pending(execute: Execute, keys: KeySet,
         execute("UPDATE signing_key SET private_key = x'' WHERE id = ?", (key_id,))
         signing += 1
     return sessions, signing
+
+
+#: Rows per multi-row ``INSERT`` of :func:`_seal_pending_sessions` (5 parameters a wrap:
+#: well under SQLite's 32,766 bound parameters).
+_BATCH = 500
+
+#: The sealed sessions still stored plain (no sealed blob yet), with their author.
+_PENDING = (
+    "SELECT s.id, s.note, s.intervention, u.username FROM counseling_session s "
+    "JOIN user u ON u.id = s.counselor_id WHERE s.sealed = 1 AND NOT EXISTS ("
+    "SELECT 1 FROM sealed_text t WHERE t.kind = 'session' AND t.ref_id = s.id) ORDER BY s.id")
+
+
+def _seal_pending_sessions(execute: Execute, keys: KeySet,
+                           allowed: Callable[[Slot], bool] | None) -> int:
+    """What :func:`seal_session` does for every pending sealed session (a fresh note key
+    each), with a few statements for all of them instead of eight per session: the
+    addenda and existing wraps read in one query each, blobs and wraps written by
+    multi-row ``INSERT``, the plain columns blanked by one ``UPDATE`` per table (issue 18:
+    the demo seals tens of thousands of bulk-written sessions). Returns how many."""
+    pending = [(int(sid), str(note), str(intervention), str(author))
+               for sid, note, intervention, author in execute(_PENDING)]
+    if not pending:
+        return 0
+    ids = json.dumps([sid for sid, *_rest in pending])
+    addenda: dict[int, list[tuple[int, str]]] = {}
+    for sid, add_id, text in execute(
+            "SELECT session_id, id, text FROM session_addendum WHERE text != '' AND "
+            "session_id IN (SELECT value FROM json_each(?)) ORDER BY id", (ids,)):
+        addenda.setdefault(int(sid), []).append((int(add_id), str(text)))
+    have: dict[int, set[str]] = {}
+    for ref_id, recipient in execute(
+            "SELECT ref_id, recipient FROM sealed_wrap WHERE kind = ? AND "
+            "ref_id IN (SELECT value FROM json_each(?))", (NOTE, ids)):
+        have.setdefault(int(ref_id), set()).add(str(recipient))
+    vault_id = keys.vault_id
+    texts: list[tuple[str, int, bytes]] = []
+    wraps: list[tuple[str, int, str, str, bytes]] = []
+    for sid, note, intervention, author in pending:
+        note_key = secrets.token_bytes(32)
+        body = json.dumps({"note": note, "intervention": intervention}, ensure_ascii=False)
+        texts.append((SESSION_TEXT, sid, encrypt_text(
+            note_key, vault_id, SESSION_TEXT, sid, body.encode())))
+        for add_id, text in addenda.get(sid, ()):
+            texts.append((ADDENDUM_TEXT, add_id, encrypt_text(
+                note_key, vault_id, ADDENDUM_TEXT, add_id, text.encode())))
+        held = have.get(sid, set())
+        for reader in note_readers(keys, author, allowed):
+            if reader.hex not in held:
+                wraps.append((NOTE, sid, reader.hex, reader.username,
+                              wrap(vault_id, NOTE, sid, note_key, reader)))
+                held.add(reader.hex)
+    _insert_rows(execute, "INSERT OR REPLACE INTO sealed_text(kind, ref_id, blob) VALUES ",
+                 texts)
+    _insert_rows(execute, "INSERT INTO sealed_wrap(kind, ref_id, recipient, username, "
+                          "wrapped) VALUES ", wraps)
+    execute("UPDATE session_addendum SET text = '' WHERE text != '' AND "
+            "session_id IN (SELECT value FROM json_each(?))", (ids,))
+    execute("UPDATE counseling_session SET note = '', intervention = '' WHERE "
+            "(note != '' OR intervention != '') AND id IN (SELECT value FROM json_each(?))",
+            (ids,))
+    return len(pending)
+
+
+def _insert_rows(execute: Execute, head: str, rows: list[Any]) -> None:
+    """``head`` + ``(?, …)`` for up to :data:`_BATCH` rows a statement."""
+    for start in range(0, len(rows), _BATCH):
+        batch = rows[start:start + _BATCH]
+        marks = "(" + ", ".join("?" * len(batch[0])) + ")"
+        execute(head + ", ".join([marks] * len(batch)),
+                tuple(value for row in batch for value in row))
 
 
 def copy_wraps(execute: Execute, vault_id: str, private_raw: bytes, to: Recipient,

@@ -282,3 +282,38 @@ def test_migration_seals_an_old_vaults_notes_and_signing_key_in_one_go(
     result = integrity.check_vault(path, "coord", OTHER_PASSPHRASE, state_dir=state_dir,
                                    clock=clock)
     assert result.ok, result.lines
+
+
+def test_sealing_bulk_written_sessions_in_batches_gives_each_its_readers(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: the demo writes sealed sessions plain and seals them all at once
+    (:func:`db.sealing.seal_pending`, multi-row inserts of :data:`db.sealing._BATCH` rows,
+    here 2 so that every insert spans several statements): each session gets its own note
+    key, its author and the coordinators open note, intervention and addenda, another
+    counselor finds nothing, and no plain text is left in the rows."""
+    person = officer(world, "周九", "550001", unit=world.unit2, police_type="交警")
+    wang = world.login("wang")
+    ids = [sessions.log_session(wang, _draft(person, f"批量 {n}", sealed_=False)).id
+           for n in range(3)]
+    for sid in ids[:2]:
+        sessions.add_addendum(wang, sid, f"{ADDENDUM} {sid}")
+    with world.admin.transaction():  # as the demo's bulk writer leaves them
+        world.admin.execute("UPDATE counseling_session SET sealed = 1 WHERE id IN (?, ?, ?)",
+                            tuple(ids))
+    monkeypatch.setattr(sealing, "_BATCH", 2)
+    assert sealed.seal_pending(world.admin) == (3, 0)
+    assert sealed.seal_pending(world.admin) == (0, 0)  # nothing left to seal
+    for reader in ("wang", "coord"):
+        for n, sid in enumerate(ids):
+            got = sessions.get_session(world.login(reader), sid)
+            assert got.note == f"批量 {n}" and got.intervention == f"干预-批量 {n}"
+            assert got.addenda == ((f"{ADDENDUM} {sid}",) if n < 2 else ())
+    with world.admin.reading():
+        plain = world.admin.execute(
+            "SELECT count(*) FROM counseling_session WHERE id IN (?, ?, ?) AND "
+            "(note != '' OR intervention != '')", tuple(ids)).fetchone()[0]
+        left = world.admin.execute("SELECT count(*) FROM session_addendum WHERE text != '' "
+                                   "AND session_id IN (?, ?, ?)", tuple(ids)).fetchone()[0]
+        keys = world.admin.execute("SELECT count(DISTINCT blob) FROM sealed_text").fetchone()[0]
+    assert plain == 0 and left == 0 and keys == 5
+    assert sessions.search_notes(world.login("zhao"), "批量") == []

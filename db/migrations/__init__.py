@@ -43,6 +43,7 @@ from db.migrations import (
     m0028_pending_suggestions,
     m0029_own_cases,
     m0030_score_rise,
+    m0031_tier_by_person,
 )
 
 
@@ -86,6 +87,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(28, m0028_pending_suggestions.NAME, m0028_pending_suggestions.up),
     Migration(29, m0029_own_cases.NAME, m0029_own_cases.up),
     Migration(30, m0030_score_rise.NAME, m0030_score_rise.up),
+    Migration(31, m0031_tier_by_person.NAME, m0031_tier_by_person.up),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

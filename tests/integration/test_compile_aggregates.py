@@ -298,6 +298,7 @@ def test_upgrade_fills_the_kept_values_of_a_schema_18_vault(
         for name in m0030_score_rise.TRIGGERS:  # migration 30
             conn.execute(f'DROP TRIGGER "{name}"')
         conn.execute('DROP TABLE "score_rise"')
+        conn.execute('DROP INDEX "tier_state_person_tier"')  # migration 31
         conn.execute("DELETE FROM schema_version WHERE version >= 19")
         conn.execute("COMMIT")
         assert schema_version(conn) == 18

@@ -273,6 +273,8 @@ def test_upgrade_fills_the_kept_rows_of_a_vault_of_the_former_schema(world: Worl
         with again.reading():
             assert schema_version(again.db.raw()) == CURRENT_VERSION
         assert set(_rows(again, "SELECT * FROM score_rise")) == expected
+        assert _rows(again, "SELECT 1 FROM sqlite_master WHERE name = "
+                            "'tier_state_person_tier'") == [(1,)]  # migration 31
         assert analysis.early_warnings(again) == _former(again)
         assert [w.person_id for w in analysis.early_warnings(again)] == [zhang, li_si]  # by name
         _record(again, zhang, "phq9", date(2026, 11, 20), 5.0, "mild", False)
@@ -303,6 +305,8 @@ def test_no_statement_of_the_list_scans_the_assessments_or_the_persons(
                 plan = [str(r[3]) for r in _rows(vs, f"EXPLAIN QUERY PLAN {select}",
                                                  tuple(args))]
                 assert not any("assessment" in line for line in plan), plan
+                assert not any(line.startswith("SEARCH t USING INDEX tier_state_person_id")
+                               for line in plan), plan  # the covering index of migration 31
                 for line in plan:
                     found = _SCAN.match(line)
                     if found:

@@ -256,24 +256,13 @@ def warning_page(vs: VaultSession, limit: int | None = None) -> tuple[list[Early
     out: list[EarlyWarning] = []
     total = 0
     with vs.reading():
-        # the page's keys first (narrow rows to order and count), then their lines
-        keys = vs.execute(
-            f"SELECT s.person_id, s.instrument_code, count(*) OVER () {scores_sql}{order}, "
-            f"s.instrument_code{page}",
-            (*params[0], *([] if limit is None else [limit]))).fetchall()
-        if keys:
-            total += int(keys[0][2])
-        elif limit == 0:
-            total += _count(vs, scores_sql, params[0])
-        found = {(int(r[0]), str(r[6])): r for r in vs.execute(
-            f"SELECT {_WHO}, s.instrument_code, s.latest_on, s.latest_total, s.latest_band, "
-            "s.latest_positive, s.previous_total, s.previous_band, s.previous_positive "
-            "FROM json_each(?) j CROSS JOIN score_rise s "
-            "ON s.person_id = json_extract(j.value, '$[0]') "
-            "AND s.instrument_code = json_extract(j.value, '$[1]') "
-            f"CROSS JOIN person p ON p.id = s.person_id {_WHO_JOINS}",
-            (json.dumps([[int(k[0]), str(k[1])] for k in keys]),))}
-        scores = [found[(int(k[0]), str(k[1]))] for k in keys]
+        if limit is None:  # every line, in one pass
+            scores = vs.execute(f"{_LINES} {scores_sql}{order}, s.instrument_code",
+                                tuple(params[0])).fetchall()
+            total += len(scores)
+        else:
+            scores, counted = _score_page(vs, scores_sql, order, params[0], limit)
+            total += counted
         for r in scores:
             code = str(r[6])
             after = rules.ScorePoint(date.fromisoformat(str(r[7])), r[8], r[9],
@@ -303,6 +292,29 @@ def warning_page(vs: VaultSession, limit: int | None = None) -> tuple[list[Early
     out.sort(key=lambda w: (w.reasons == ("review_overdue",),
                             _TIER_ORDER.get(w.tier or "", 3), w.name))
     return out, total
+
+
+#: A score line's columns (:func:`warning_page`).
+_LINES = (f"SELECT {_WHO}, s.instrument_code, s.latest_on, s.latest_total, s.latest_band, "
+          "s.latest_positive, s.previous_total, s.previous_band, s.previous_positive")
+
+
+def _score_page(vs: VaultSession, scores_sql: str, order: str, params: list[Any],
+                limit: int) -> tuple[list[Any], int]:
+    """The first ``limit`` score lines and how many there are: the keys first (narrow rows
+    to order and count), then their lines by key."""
+    keys = vs.execute(
+        f"SELECT s.person_id, s.instrument_code, count(*) OVER () {scores_sql}{order}, "
+        "s.instrument_code LIMIT ?", (*params, limit)).fetchall()
+    if not keys:
+        return [], (_count(vs, scores_sql, params) if limit == 0 else 0)
+    found = {(int(r[0]), str(r[6])): r for r in vs.execute(
+        f"{_LINES} FROM json_each(?) j CROSS JOIN score_rise s "
+        "ON s.person_id = json_extract(j.value, '$[0]') "
+        "AND s.instrument_code = json_extract(j.value, '$[1]') "
+        f"CROSS JOIN person p ON p.id = s.person_id {_WHO_JOINS}",
+        (json.dumps([[int(k[0]), str(k[1])] for k in keys]),))}
+    return [found[(int(k[0]), str(k[1]))] for k in keys], int(keys[0][2])
 
 
 def early_warning_count(vs: VaultSession) -> int:

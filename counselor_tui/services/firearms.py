@@ -176,9 +176,11 @@ def require_coordinator(vs: VaultSession) -> None:
 
 
 def _visible(vs: VaultSession, row: FirearmRestriction, person: Person) -> bool:
-    if vs.actor.role is Role.COORDINATOR or vs.actor.unit_id is None:
+    if vs.actor.role is Role.COORDINATOR:
         return True
-    return person.unit_id == vs.actor.unit_id or row.recommended_by_id == vs.actor.id
+    # a counselor: their unit's officers and what they recommended; of no unit, only the latter
+    return ((vs.actor.unit_id is not None and person.unit_id == vs.actor.unit_id)
+            or row.recommended_by_id == vs.actor.id)
 
 
 def _get(vs: VaultSession, restriction_id: int) -> tuple[FirearmRestriction, Person]:
@@ -244,9 +246,10 @@ def _rows(vs: VaultSession, where: str, params: tuple[Any, ...]) -> list[Restric
         f" WHERE {where} ORDER BY f.review_on IS NULL, f.review_on, f.recommended_at, f.id",
         params)
     found = []
-    scoped = vs.actor.role is not Role.COORDINATOR and vs.actor.unit_id is not None
+    scoped = vs.actor.role is not Role.COORDINATOR
+    unit = vs.actor.unit_id  # a counselor of no unit: only what they recommended
     for r in cursor:
-        if scoped and r[11] != vs.actor.unit_id and r[12] != vs.actor.id:
+        if scoped and not ((unit is not None and r[11] == unit) or r[12] == vs.actor.id):
             continue
         found.append(r)
     events = firearm_events.events_of(vs, [int(r[0]) for r in found])

@@ -67,24 +67,33 @@ def require_writer(vs: VaultSession) -> None:
 
 
 def visible_ids(vs: VaultSession) -> set[int] | None:
-    """Ids of incidents the actor may see (None = all). Call inside ``reading``."""
+    """Ids of incidents the actor may see (None = all: a coordinator). A counselor sees the
+    incidents of their unit or exposing a person of it, and those they flagged, recorded a
+    step of or hold a step of; a counselor of no unit only the latter (DESIGN §5 "Roles":
+    a counselor's own work plus their unit's). Call inside ``reading``. Raises
+    :class:`PermissionDenied` for roles that do not record incidents."""
     if vs.actor.role not in WRITES_RECORDS:
         raise PermissionDenied(
             _("Your role ({role}) may not do this.").format(role=vs.actor.role.label))
-    if vs.actor.role is Role.COORDINATOR or vs.actor.unit_id is None:
+    if vs.actor.role is Role.COORDINATOR:
         return None
     unit, me = vs.actor.unit_id, vs.actor.id
     # each clause a set gathered once by its index (a correlated probe per incident read
     # every step of the actor per incident: 0.4 s at province, issue 18)
-    cursor = vs.execute(
-        "SELECT i.id FROM incident i WHERE i.unit_id = ? OR i.created_by_id = ?"
-        " OR i.id IN (SELECT e.incident_id FROM person p"
-        "             JOIN incident_exposure e ON e.person_id = p.id WHERE p.unit_id = ?)"
-        " OR i.id IN (SELECT s.incident_id FROM incident_step s WHERE s.by_id = ?)"
-        " OR i.id IN (SELECT s.incident_id FROM step_holder h"
-        "             JOIN incident_step s ON s.id = h.step_id WHERE h.user_id = ?)",  # issue 15
-        (unit, me, unit, me, me),
-    )
+    own = (" i.created_by_id = ?"
+           " OR i.id IN (SELECT s.incident_id FROM incident_step s WHERE s.by_id = ?)"
+           " OR i.id IN (SELECT s.incident_id FROM step_holder h"
+           "             JOIN incident_step s ON s.id = h.step_id WHERE h.user_id = ?)")  # issue 15
+    if unit is None:  # a counselor of no unit has no unit's incidents (DESIGN §5 "Roles")
+        cursor = vs.execute(f"SELECT i.id FROM incident i WHERE{own}", (me, me, me))
+    else:
+        cursor = vs.execute(
+            "SELECT i.id FROM incident i WHERE i.unit_id = ?"
+            " OR i.id IN (SELECT e.incident_id FROM person p"
+            "             JOIN incident_exposure e ON e.person_id = p.id WHERE p.unit_id = ?)"
+            f" OR{own}",
+            (unit, unit, me, me, me),
+        )
     return {int(r[0]) for r in cursor}
 
 

@@ -170,6 +170,18 @@ def test_counselor_sees_only_their_unit_in_the_register(w: World) -> None:
     assert len(firearms.register(w.coord)) == 2
 
 
+def test_a_counselor_of_no_unit_sees_only_what_they_recommended(w: World) -> None:
+    """No unit is not every unit: an account made without one sees its own recommendations
+    only, in the register and by id (DESIGN §5 "Roles")."""
+    theirs = firearms.recommend(w.couns, w.zhang, "other")
+    loose = w._login("sun", "counselor")
+    assert firearms.register(loose) == []
+    with pytest.raises(NotFound):
+        firearms.get(loose, theirs)
+    mine = firearms.recommend(loose, w.wang, "other")
+    assert [r.id for r in firearms.register(loose)] == [mine]
+
+
 def test_dashboard_lists_pending_decisions_and_due_reviews(w: World) -> None:
     assert firearms.dashboard_section(w.coord) is None
     firearms.recommend(w.couns, w.wang, "other")

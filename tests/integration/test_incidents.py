@@ -218,6 +218,27 @@ def test_other_unit_counselor_does_not_see_the_incident(w: World) -> None:
         incidents.record_step(w.other, step.id, StepRecord(form="pfa"))
 
 
+def test_a_counselor_of_no_unit_sees_only_the_incidents_of_their_own_work(w: World) -> None:
+    """A counselor account made without a unit is no bureau-wide reader: it sees the incidents
+    it flagged or works a step of, not the others (DESIGN §5 "Roles"; an insider found every
+    incident of the bureau open to such an account)."""
+    iid = incidents.flag_emergency(w.couns, _critical(
+        w, persons=(ExposureDraft("involved", w.zhang),), reported_at=w.clock.now() - 3 * H,
+        occurred_at=w.clock.now() - 4 * H))
+    loose = w._login("sun", "counselor")
+    assert incidents.open_incidents(loose) == []
+    assert incidents.urgent_banner(loose) is None
+    with pytest.raises(NotFound):
+        incidents.get_incident(loose, iid)
+    step = incidents.get_incident(w.coord, iid).steps[0]
+    with pytest.raises(NotFound):
+        incidents.record_step(loose, step.id, StepRecord(form="pfa"))
+    own = incidents.flag_emergency(loose, _critical(
+        w, persons=(ExposureDraft("involved", w.wang),), reported_at=w.clock.now() - 2 * H,
+        occurred_at=w.clock.now() - 3 * H))
+    assert [r.id for r in incidents.open_incidents(loose)] == [own]
+
+
 def test_record_step_logs_the_post_incident_session(w: World) -> None:
     iid = incidents.flag_emergency(w.couns, _critical(w))
     contact = next(s for s in incidents.get_incident(w.couns, iid).steps

@@ -49,20 +49,27 @@ def require_archive_reader(vs: VaultSession) -> None:
 def visibility_sql(vs: VaultSession, alias: str = "p") -> tuple[str, list[Any]]:
     """The SQL condition (on person alias ``alias``) selecting the persons the actor sees,
     and its parameters. See the module doc for the rule."""
+    return _rule_sql(vs, f"{alias}.id", f"{alias}.unit_id = ?")
+
+
+def _rule_sql(vs: VaultSession, person_id: str, in_unit: str) -> tuple[str, list[Any]]:
+    """The rule of the module doc as an SQL condition on the person-id expression
+    ``person_id``, with ``in_unit`` the condition (one ``?``: the unit) that the person is
+    of the actor's unit; ``("1", [])`` for an actor who sees everyone."""
     require_archive_reader(vs)
     if vs.actor.role != Role.COUNSELOR:
         return "1", []
     conds = [
         # served or created (kept in own_case: db migration 29), unless handed away since
         # (issue 15: services/handover.py); a probe per person, never a scan of sessions
-        f"(EXISTS (SELECT 1 FROM own_case oc WHERE oc.user_id = ? AND oc.person_id = {alias}.id) "
-        f"AND {alias}.id NOT IN (SELECT person_id FROM case_access WHERE user_id = ? "
+        f"(EXISTS (SELECT 1 FROM own_case oc WHERE oc.user_id = ? AND oc.person_id = {person_id}) "
+        f"AND {person_id} NOT IN (SELECT person_id FROM case_access WHERE user_id = ? "
         "AND granted = 0))",
-        f"{alias}.id IN (SELECT person_id FROM case_access WHERE user_id = ? AND granted = 1)",
+        f"{person_id} IN (SELECT person_id FROM case_access WHERE user_id = ? AND granted = 1)",
     ]
     params: list[Any] = [vs.actor.id] * 3
     if vs.actor.unit_id is not None:
-        conds.insert(0, f"{alias}.unit_id = ?")
+        conds.insert(0, in_unit)
         params.insert(0, vs.actor.unit_id)
     return "(" + " OR ".join(conds) + ")", params
 
@@ -76,20 +83,7 @@ def visible_id_sql(vs: VaultSession, column: str) -> tuple[str, list[Any]]:
     raises :class:`PermissionDenied` as :func:`visibility_sql` does."""
     if "." not in column:  # unqualified, it would name own_case's own column inside EXISTS
         raise ValueError("visible_id_sql needs a qualified column (alias.column)")
-    require_archive_reader(vs)
-    if vs.actor.role != Role.COUNSELOR:
-        return "1", []
-    conds = [
-        f"(EXISTS (SELECT 1 FROM own_case oc WHERE oc.user_id = ? AND oc.person_id = {column}) "
-        f"AND {column} NOT IN (SELECT person_id FROM case_access WHERE user_id = ? "
-        "AND granted = 0))",
-        f"{column} IN (SELECT person_id FROM case_access WHERE user_id = ? AND granted = 1)",
-    ]
-    params: list[Any] = [vs.actor.id] * 3
-    if vs.actor.unit_id is not None:
-        conds.insert(0, f"{column} IN (SELECT id FROM person WHERE unit_id = ?)")
-        params.insert(0, vs.actor.unit_id)
-    return "(" + " OR ".join(conds) + ")", params
+    return _rule_sql(vs, column, f"{column} IN (SELECT id FROM person WHERE unit_id = ?)")
 
 
 def visible_ids_sql(vs: VaultSession) -> tuple[str, list[Any]] | None:

@@ -10,7 +10,8 @@ Messages go to stderr, results to stdout. No traceback is shown (it could carry 
 Each command's handler lives in :mod:`counselor_tui.commands` (one module per area). The
 command modules (and the services behind them) are imported only once the arguments name a
 command or ask for help: ``counselor-tui`` with global options only opens the interface
-without loading them (issue 18: the first frame comes before the services are imported).
+without loading them (issue 18). :mod:`counselor_tui.commands.common`, which the interface
+needs as well, is the one imported at once (its messages to stderr are this module's too).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from counselor_tui import __version__, i18n
-from counselor_tui.domain.text_rules import escape_for_terminal
+from counselor_tui.commands import common
 from counselor_tui.errors import CommandError, ServiceError
 from counselor_tui.i18n import _, set_language
 
@@ -106,11 +107,6 @@ def interface_args(argv: Sequence[str]) -> argparse.Namespace | None:
     return args
 
 
-def _error(message: str) -> None:
-    """Print a message to stderr (as :func:`counselor_tui.commands.common.error`)."""
-    print(escape_for_terminal(message, allow_newlines=True), file=sys.stderr, flush=True)
-
-
 def _language_from_argv(argv: Sequence[str]) -> str | None:
     for i, arg in enumerate(argv):
         if arg == "--lang" and i + 1 < len(argv):
@@ -147,10 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return open_tui(args)
         return code
     except CommandError as exc:
-        _error(str(exc))
+        common.error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        _error(_("Interrupted; nothing more was written."))
+        common.error(_("Interrupted; nothing more was written."))
         return 1
     except BrokenPipeError:
         # the reader of our output went away (``… | head``): say nothing more, exit as a
@@ -160,11 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
     except Exception as exc:
         if isinstance(exc, ServiceError):
-            _error(str(exc))
+            common.error(str(exc))
             return exc.exit_code
         if os.environ.get("COUNSELOR_TUI_DEBUG") == "1":
             traceback.print_exc()
-        _error(
+        common.error(
             _("Unexpected error ({kind}); the operation was not completed.").format(
                 kind=type(exc).__name__)
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -69,3 +71,27 @@ def as_schema(conn: Any, version: int) -> None:
             if str(r[1]) not in kept:
                 conn.execute(f'ALTER TABLE "{table}" DROP COLUMN "{r[1]}"')
     conn.execute("DELETE FROM schema_version WHERE version > ?", (version,))
+
+
+def vault_as_schema(path: Path, key: bytes, version: int) -> set[str]:
+    """Take the vault at ``path`` (closed: nothing else may hold it) back to schema
+    ``version`` with :func:`as_schema`, in one transaction; returns the names left in its
+    ``sqlite_master`` (tables, indexes, triggers), for the upgrade test to check."""
+    conn = open_connection(path, key)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        as_schema(conn, version)
+        conn.execute("COMMIT")
+        return {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master")}
+    finally:
+        conn.close()
+
+
+def fresh_interpreter(code: str) -> str:
+    """Run ``code`` in a new Python interpreter (this one has imported whatever other tests
+    needed) and return its standard output, stripped. Raises
+    :class:`subprocess.CalledProcessError` when it fails, :class:`subprocess.TimeoutExpired`
+    after 120 s."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    return out.stdout.strip()

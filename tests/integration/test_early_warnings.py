@@ -24,10 +24,9 @@ from counselor_tui.services import analysis, lifecycle, person_moves, tier_polic
 from counselor_tui.services.access import visibility_sql
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from db.connection import open_connection
 from db.migrations import CURRENT_VERSION, MIGRATIONS, m0030_score_rise, schema_version
 from tests.conftest import TZ
-from tests.helpers import as_schema
+from tests.helpers import vault_as_schema
 from tests.integration.archive_world import World, officer
 
 pytestmark = pytest.mark.world("archive")
@@ -258,15 +257,7 @@ def test_upgrade_fills_the_kept_rows_of_a_vault_of_the_former_schema(world: Worl
     world.close()
     world.admin.close()  # the upgrade needs the vault alone
     before = next(m.version for m in MIGRATIONS if m.up is m0030_score_rise.up) - 1
-    conn = open_connection(world.path, key)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        as_schema(conn, before)
-        conn.execute("COMMIT")
-        assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'score_rise'"
-                                ).fetchall()
-    finally:
-        conn.close()
+    assert "score_rise" not in vault_as_schema(world.path, key, before)
     again = lifecycle.unlock(world.path, "coord", "purple elephant typing quietly",
                              clock=world.clock, state_dir=world.state_dir)
     try:

@@ -5,8 +5,6 @@ Timed in ``benchmarks/bench_startup.py``; here only what the start must not do.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import pytest
 from counselor_tui import cli
 from counselor_tui.services import health, lifecycle
 from counselor_tui.ui.app import CounselorApp
+from tests.helpers import fresh_interpreter
 from tests.worlds import PASSPHRASE
 
 
@@ -65,9 +64,7 @@ def test_the_interface_start_imports_no_heavy_library() -> None:
     code = ("import sys\n"
             "import counselor_tui.cli, counselor_tui.commands.tui\n"
             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=120)
-    assert out.stdout.strip() == "[]"
+    assert fresh_interpreter(code) == "[]"
 
 
 def test_the_interface_start_imports_no_headless_command() -> None:
@@ -85,7 +82,5 @@ def test_the_interface_start_imports_no_headless_command() -> None:
             "assert cli.interface_args(['--lang', 'fr']) is None\n"
             "import counselor_tui.commands.tui\n"
             "print(sorted(m for m in sys.modules if m.startswith('counselor_tui.commands.')))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=120)
-    assert out.stdout.strip() == str(["counselor_tui.commands.common",
+    assert fresh_interpreter(code) == str(["counselor_tui.commands.common",
                                       "counselor_tui.commands.tui"])

@@ -29,10 +29,9 @@ from counselor_tui.services.access import visibility_sql, visible_id_sql, visibl
 from counselor_tui.services.context import FixedClock, VaultSession
 from counselor_tui.services.errors import Conflict, InvalidInput, NotFound
 from counselor_tui.services.sessions import SessionDraft
-from db.connection import open_connection
 from db.migrations import CURRENT_VERSION, MIGRATIONS, m0029_own_cases, schema_version
 from tests.conftest import TZ
-from tests.helpers import as_schema
+from tests.helpers import vault_as_schema
 from tests.integration.archive_world import World, officer
 
 pytestmark = pytest.mark.world("archive")
@@ -260,15 +259,7 @@ def test_upgrade_fills_the_pairs_of_a_vault_of_the_former_schema(world: World) -
     world.close()
     world.admin.close()  # the upgrade needs the vault alone (closing is idempotent)
     before = next(m.version for m in MIGRATIONS if m.up is m0029_own_cases.up) - 1
-    conn = open_connection(world.path, key)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        as_schema(conn, before)
-        conn.execute("COMMIT")
-        assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'own_case'"
-                                ).fetchall()
-    finally:
-        conn.close()
+    assert "own_case" not in vault_as_schema(world.path, key, before)
     again = lifecycle.unlock(world.path, "li", "purple elephant typing quietly",
                              clock=world.clock, state_dir=world.state_dir)
     try:

@@ -4,13 +4,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from textual.binding import Binding
 
 from counselor_tui.ui import areas, keymap
 from counselor_tui.ui.registry import AREAS
+from tests.helpers import fresh_interpreter
 
 
 def test_every_area_screen_is_where_the_table_says_and_its_keys_are_known() -> None:
@@ -36,6 +34,4 @@ def test_the_interface_start_imports_no_area_screen_but_the_dashboard() -> None:
             "loaded = {m for m in sys.modules if m.startswith('counselor_tui.ui.screens.')}\n"
             "print(sorted(area for area, (module, _) in areas.SCREEN_PATHS.items()\n"
             "             if module in loaded))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=120)
-    assert out.stdout.strip() == str(["dashboard", "log_session"])
+    assert fresh_interpreter(code) == str(["dashboard", "log_session"])
